@@ -1,0 +1,136 @@
+// A dev chain end to end: blocks are produced and finalised, a transfer lands in a finalised
+// block, and a restart on the same base path loses nothing.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import '@polkadot/api-augment';
+import type { ApiPromise } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import {
+  connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode,
+} from '../lib/node.ts';
+
+const UNITS = 10n ** 12n;
+
+async function finalizedNumber(api: ApiPromise): Promise<number> {
+  const hash = await api.rpc.chain.getFinalizedHead();
+  return (await api.rpc.chain.getHeader(hash)).number.toNumber();
+}
+
+async function bestNumber(api: ApiPromise): Promise<number> {
+  return (await api.rpc.chain.getHeader()).number.toNumber();
+}
+
+async function freeBalance(api: ApiPromise, who: string, at?: string): Promise<bigint> {
+  const apiAt = at ? await api.at(at) : api;
+  const account = await apiAt.query.system.account(who);
+  return account.data.free.toBigInt();
+}
+
+describe('dev chain', () => {
+  const basePath = tempDir();
+  let node: RunningNode | undefined;
+  let api: ApiPromise | undefined;
+
+  before(async () => {
+    await cryptoWaitReady();
+    node = await startNode({ basePath });
+    api = await connect(node);
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await stopAllNodes();
+    removeDir(basePath);
+  });
+
+  test('advertises the Telemed chain, its token and the standard RPC set', async () => {
+    assert.ok(api);
+    assert.equal(api.runtimeVersion.specName.toString(), 'telemed');
+    const props = await api.rpc.system.properties();
+    assert.equal(props.tokenSymbol.unwrap()[0].toString(), 'MED');
+    assert.equal(props.tokenDecimals.unwrap()[0].toNumber(), 12);
+
+    const methods = (await api.rpc.rpc.methods()).methods.map((m) => m.toString());
+    for (const m of [
+      'system_health', 'system_accountNextIndex', 'chain_getBlock', 'chain_getFinalizedHead',
+      'state_getMetadata', 'state_call', 'author_submitExtrinsic', 'author_rotateKeys',
+      'grandpa_roundState', 'grandpa_proveFinality', 'payment_queryInfo', 'rpc_methods',
+    ]) {
+      assert.ok(methods.includes(m), `RPC method ${m} is missing`);
+    }
+  });
+
+  test('serves Prometheus metrics', async () => {
+    assert.ok(node);
+    const text = await (await fetch(`http://127.0.0.1:${node.prometheusPort}/metrics`)).text();
+    assert.match(text, /substrate_block_height\{status="best"/);
+  });
+
+  test('produces and finalises blocks', async () => {
+    assert.ok(api);
+    const a = api;
+    await waitFor(async () => (await bestNumber(a)) >= 2 && (await finalizedNumber(a)) >= 1,
+      120_000, 'a finalised block');
+  });
+
+  let transferBlock = '';
+  let recipient = '';
+  let finalizedBeforeRestart = { number: 0, hash: '' };
+
+  test('a balance transfer lands in a finalised block', async () => {
+    assert.ok(api);
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    const alice = keyring.addFromUri('//Alice');
+    recipient = keyring.addFromMnemonic(mnemonicGenerate()).address;
+    const amount = 5n * UNITS;
+
+    const { blockHash, events } = await new Promise<{ blockHash: string; events: string[] }>(
+      (resolveTx, rejectTx) => {
+        api!.tx.balances
+          .transferKeepAlive(recipient, amount)
+          .signAndSend(alice, ({ status, events, dispatchError }) => {
+            if (dispatchError) rejectTx(new Error(`transfer failed: ${dispatchError.toString()}`));
+            if (status.isInvalid || status.isDropped || status.isUsurped) {
+              rejectTx(new Error(`transfer ${status.type}`));
+            }
+            if (status.isFinalized) {
+              resolveTx({
+                blockHash: status.asFinalized.toHex(),
+                events: events.map(({ event }) => `${event.section}.${event.method}`),
+              });
+            }
+          })
+          .catch(rejectTx);
+      },
+    );
+    assert.ok(events.includes('balances.Transfer'), events.join(', '));
+    assert.ok(events.includes('system.ExtrinsicSuccess'), events.join(', '));
+    assert.equal(await freeBalance(api, recipient, blockHash), amount);
+    transferBlock = blockHash;
+  });
+
+  test('a restart on the same base path resumes from where the chain was', async () => {
+    assert.ok(api && node);
+    const hash = (await api.rpc.chain.getFinalizedHead()).toHex();
+    finalizedBeforeRestart = { number: await finalizedNumber(api), hash };
+    const bestBefore = await bestNumber(api);
+    await api.disconnect();
+    api = undefined;
+    assert.equal(await node.stop(), 0, `node did not exit cleanly:\n${node.log()}`);
+
+    node = await startNode({ basePath });
+    api = await connect(node);
+    const a = api;
+
+    // The blocks it had are still there, unchanged, and the chain grows on top of them.
+    assert.ok((await bestNumber(a)) >= finalizedBeforeRestart.number);
+    const again = await a.rpc.chain.getBlockHash(finalizedBeforeRestart.number);
+    assert.equal(again.toHex(), finalizedBeforeRestart.hash);
+    assert.equal(await freeBalance(a, recipient, transferBlock), 5n * UNITS);
+    assert.equal(await freeBalance(a, recipient), 5n * UNITS);
+    await waitFor(async () => (await finalizedNumber(a)) > finalizedBeforeRestart.number &&
+      (await bestNumber(a)) > bestBefore, 120_000, 'new finalised blocks after the restart');
+  });
+});

@@ -1,0 +1,8 @@
+//! Stamps the node's version with the git commit and rebuilds when HEAD moves.
+
+use substrate_build_script_utils::{generate_cargo_keys, rerun_if_git_head_changed};
+
+fn main() {
+	generate_cargo_keys();
+	rerun_if_git_head_changed();
+}

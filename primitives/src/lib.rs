@@ -1,0 +1,516 @@
+//! # Telemed primitives
+//!
+//! ## Overview
+//!
+//! The ids, domain types and traits that the Telemed pallets share. No pallet depends on another
+//! pallet's crate: each one states what it needs from the others as a trait bound on its
+//! `Config` (for example `type Practitioners: PractitionerRegistry<Self::AccountId>`), and the
+//! runtime binds the trait to the pallet that implements it. Unit tests bind it to a mock.
+//!
+//! ## Terminology
+//!
+//! - **Practitioner**: a clinician (physician, nurse, pharmacist, …) who holds licences.
+//! - **Licence**: a right to practise a role (and optionally a specialty) in a jurisdiction,
+//!   issued by a licensing authority, valid between two instants, revocable.
+//! - **Consent**: a patient's FHIR-shaped permit or deny for a grantee, an action, a scope of
+//!   data, a purpose of use and a period.
+//! - **Disclosure**: one access to a patient's data that went through the chain, kept in the
+//!   patient's accounting of disclosures.
+//!
+//! ## Rules
+//!
+//! - Time is `pallet_timestamp` time in milliseconds ([`Moment`]); block numbers are never used
+//!   for human periods.
+//! - Every type here has a bounded encoding (`MaxEncodedLen`), so pallets may store it.
+//! - Nothing here carries health data: categories and purposes are codes, record contents are
+//!   commitments and hashes held by the records pallet.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::ConstU32, BoundedVec};
+use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
+use sp_runtime::DispatchResult;
+
+/// Milliseconds since the Unix epoch, as `pallet_timestamp` keeps them.
+pub type Moment = u64;
+
+/// Identifies a record (one version of a patient's record) in the records pallet.
+pub type RecordId = u64;
+
+/// Identifies a consent in the consent pallet.
+pub type ConsentId = u64;
+
+/// Identifies a break-glass emergency access in the consent pallet.
+pub type EmergencyAccessId = u64;
+
+/// Identifies a licence in the practitioners pallet.
+pub type LicenceId = u64;
+
+/// Identifies a consultation (a booked visit) in the billing pallet.
+pub type ConsultationId = u64;
+
+/// Identifies an insurance claim in the billing pallet.
+pub type ClaimId = u64;
+
+/// A 32-byte hash (blake2-256 unless said otherwise): commitments, ciphertext hashes, evidence.
+pub type Hash256 = [u8; 32];
+
+/// An X25519 key-agreement public key. Data keys are sealed to it; it is never a signing key.
+pub type KeyAgreementKey = [u8; 32];
+
+/// The longest ISO 3166-2 subdivision code, e.g. `GB-ENG`, `US-CA`, `DE-BY`.
+pub const MAX_JURISDICTION_LEN: u32 = 6;
+
+/// The longest specialty code (SNOMED CT concept ids are at most 18 digits).
+pub const MAX_SPECIALTY_LEN: u32 = 18;
+
+/// An ISO 3166-1 alpha-2 country code (`FR`) or ISO 3166-2 subdivision code (`US-NY`).
+pub type JurisdictionCode = BoundedVec<u8, ConstU32<MAX_JURISDICTION_LEN>>;
+
+/// A practice specialty as a code (SNOMED CT "clinical specialty" concept id, as text).
+pub type SpecialtyCode = BoundedVec<u8, ConstU32<MAX_SPECIALTY_LEN>>;
+
+/// The role a licence lets its holder practise.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum PractitionerRole {
+	/// A medical doctor.
+	Physician,
+	/// A registered nurse or nurse practitioner.
+	Nurse,
+	/// A midwife.
+	Midwife,
+	/// A pharmacist.
+	Pharmacist,
+	/// A clinical laboratory professional.
+	Laboratory,
+	/// A physiotherapist, occupational or speech therapist.
+	Therapist,
+	/// A clinical psychologist.
+	Psychologist,
+	/// A paramedic or emergency medical technician.
+	Paramedic,
+}
+
+/// A category of health data, after the FHIR resource categories a clinic system uses.
+///
+/// Consents are scoped by category, so sensitive categories (mental and sexual health,
+/// genomics) can be shared or withheld separately from the rest.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum DataCategory {
+	/// Patient demographics and administrative data.
+	Demographics,
+	/// Encounters: visits, consultations, admissions.
+	Encounter,
+	/// Conditions, problems and diagnoses.
+	Condition,
+	/// Observations other than vital signs and laboratory results.
+	Observation,
+	/// Vital signs (also what wearables measure).
+	VitalSigns,
+	/// Laboratory results.
+	Laboratory,
+	/// Imaging studies and reports.
+	Imaging,
+	/// Medications: prescriptions, dispenses, statements.
+	Medication,
+	/// Immunizations.
+	Immunization,
+	/// Allergies and intolerances.
+	Allergy,
+	/// Procedures.
+	Procedure,
+	/// Care plans and goals.
+	CarePlan,
+	/// Clinical documents and notes.
+	Document,
+	/// Mental health data (sensitive).
+	MentalHealth,
+	/// Sexual and reproductive health data (sensitive).
+	SexualHealth,
+	/// Genomic data (sensitive).
+	Genomic,
+}
+
+/// What an accessor wants to do with a patient's data (FHIR Consent `provision.action`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum AccessAction {
+	/// Read existing records (receive a data key envelope).
+	Read,
+	/// Add new records.
+	Append,
+	/// Add a new version of an existing record.
+	Amend,
+}
+
+/// Why data is accessed: HL7 v3 `PurposeOfUse` codes.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum PurposeOfUse {
+	/// `TREAT`: treatment.
+	Treatment,
+	/// `HPAYMT`: payment (insurers, billing).
+	Payment,
+	/// `HOPERAT`: healthcare operations.
+	Operations,
+	/// `HRESCH`: research.
+	Research,
+	/// `ETREAT`: emergency treatment (break-glass).
+	EmergencyTreatment,
+}
+
+/// On what grounds an access was allowed.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AccessBasis {
+	/// The accessor is the patient.
+	Patient,
+	/// The accessor is a delegate (guardian, carer, proxy) of the patient within their scope.
+	Delegate,
+	/// A consent of the patient permits it.
+	Consent(ConsentId),
+	/// A break-glass emergency access that is open now.
+	Emergency(EmergencyAccessId),
+}
+
+impl AccessBasis {
+	/// Whether the access rests on break-glass, so it must be flagged and reviewed.
+	pub fn is_emergency(&self) -> bool {
+		matches!(self, AccessBasis::Emergency(_))
+	}
+}
+
+/// Why an access was refused. Each reason says what would have to change.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AccessDenial {
+	/// The patient is not registered.
+	UnknownPatient,
+	/// The accessor holds no licence valid now (none, expired, suspended or revoked).
+	NotLicensed,
+	/// No consent of the patient covers this action, data and purpose now.
+	NoConsent,
+	/// A deny consent of the patient covers this request; a deny overrides any permit.
+	ExplicitlyDenied(ConsentId),
+}
+
+/// A filter on licences: each `Some` must match one and the same licence.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct LicenceQuery {
+	/// The role the licence must grant.
+	pub role: Option<PractitionerRole>,
+	/// The specialty the licence must name.
+	pub specialty: Option<SpecialtyCode>,
+	/// The jurisdiction the licence must be issued for.
+	pub jurisdiction: Option<JurisdictionCode>,
+}
+
+impl LicenceQuery {
+	/// Any valid licence will do.
+	pub fn any() -> Self {
+		Self::default()
+	}
+
+	/// A valid licence for `role`, in any specialty and jurisdiction.
+	pub fn role(role: PractitionerRole) -> Self {
+		Self { role: Some(role), ..Self::default() }
+	}
+
+	/// Whether a licence with these attributes satisfies the query.
+	pub fn matches(
+		&self,
+		role: PractitionerRole,
+		specialty: Option<&SpecialtyCode>,
+		jurisdiction: &JurisdictionCode,
+	) -> bool {
+		self.role.map_or(true, |r| r == role)
+			&& self.specialty.as_ref().map_or(true, |s| specialty == Some(s))
+			&& self.jurisdiction.as_ref().map_or(true, |j| j == jurisdiction)
+	}
+}
+
+/// One entry of a patient's accounting of disclosures.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Disclosure<AccountId> {
+	/// Who accessed the data.
+	pub accessor: AccountId,
+	/// Whose data it was.
+	pub patient: AccountId,
+	/// The record accessed, or `None` for an access to a category as a whole.
+	pub record: Option<RecordId>,
+	/// The category of the data accessed.
+	pub category: DataCategory,
+	/// What was done.
+	pub action: AccessAction,
+	/// Why.
+	pub purpose: PurposeOfUse,
+	/// On what grounds it was allowed.
+	pub basis: AccessBasis,
+	/// When, in milliseconds since the Unix epoch.
+	pub at: Moment,
+}
+
+/// What the practitioners pallet tells the others about a clinician.
+///
+/// Validity is evaluated against the current time when asked: a licence that expired, or was
+/// suspended or revoked, stops counting at once, with no storage sweep.
+pub trait PractitionerRegistry<AccountId> {
+	/// Whether `who` holds, now, an active licence that satisfies `query`.
+	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool;
+
+	/// Whether `who` may open break-glass emergency access now.
+	fn may_use_emergency_access(who: &AccountId) -> bool;
+
+	/// `who`'s X25519 key-agreement key, if `who` is a registered practitioner.
+	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey>;
+}
+
+/// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
+impl<AccountId> PractitionerRegistry<AccountId> for () {
+	fn is_licensed(_: &AccountId, _: &LicenceQuery) -> bool {
+		false
+	}
+	fn may_use_emergency_access(_: &AccountId) -> bool {
+		false
+	}
+	fn key_agreement_key(_: &AccountId) -> Option<KeyAgreementKey> {
+		None
+	}
+}
+
+/// Decides whether an access to a patient's data is allowed now, and on what basis.
+///
+/// An implementation consults the [`PractitionerRegistry`]: a grantee whose licence lapsed or
+/// was revoked is denied even with a valid consent.
+pub trait ConsentVerifier<AccountId> {
+	/// May `accessor` perform `action` on `patient`'s data of `category` for `purpose` now?
+	fn check_access(
+		accessor: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		category: DataCategory,
+		purpose: PurposeOfUse,
+	) -> Result<AccessBasis, AccessDenial>;
+}
+
+/// No consent verifier: only the patient may access their own data.
+impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
+	fn check_access(
+		accessor: &AccountId,
+		patient: &AccountId,
+		_: AccessAction,
+		_: DataCategory,
+		_: PurposeOfUse,
+	) -> Result<AccessBasis, AccessDenial> {
+		if accessor == patient {
+			Ok(AccessBasis::Patient)
+		} else {
+			Err(AccessDenial::NoConsent)
+		}
+	}
+}
+
+/// What the records pallet tells the others about a record.
+pub trait RecordInspector<AccountId> {
+	/// The patient a record belongs to and its category, if the record exists.
+	fn record_subject(record: RecordId) -> Option<(AccountId, DataCategory)>;
+}
+
+/// No records: no record exists.
+impl<AccountId> RecordInspector<AccountId> for () {
+	fn record_subject(_: RecordId) -> Option<(AccountId, DataCategory)> {
+		None
+	}
+}
+
+/// The patient's accounting of disclosures.
+pub trait DisclosureLog<AccountId> {
+	/// Appends a disclosure to the patient's log. Fails only if it cannot be kept.
+	fn note_disclosure(disclosure: Disclosure<AccountId>) -> DispatchResult;
+}
+
+/// No disclosure log: disclosures are accepted and dropped. For mocks only.
+impl<AccountId> DisclosureLog<AccountId> for () {
+	fn note_disclosure(_: Disclosure<AccountId>) -> DispatchResult {
+		Ok(())
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn code(s: &str) -> JurisdictionCode {
+		s.as_bytes().to_vec().try_into().expect("test codes are short")
+	}
+
+	#[test]
+	fn licence_query_matches_each_field() {
+		let fr = code("FR");
+		let cardio: SpecialtyCode = b"394579002".to_vec().try_into().unwrap();
+		assert!(LicenceQuery::any().matches(PractitionerRole::Nurse, None, &fr));
+		assert!(LicenceQuery::role(PractitionerRole::Nurse).matches(
+			PractitionerRole::Nurse,
+			None,
+			&fr
+		));
+		assert!(!LicenceQuery::role(PractitionerRole::Physician).matches(
+			PractitionerRole::Nurse,
+			None,
+			&fr
+		));
+		let q = LicenceQuery {
+			role: Some(PractitionerRole::Physician),
+			specialty: Some(cardio.clone()),
+			jurisdiction: Some(fr.clone()),
+		};
+		assert!(q.matches(PractitionerRole::Physician, Some(&cardio), &fr));
+		assert!(!q.matches(PractitionerRole::Physician, None, &fr));
+		assert!(!q.matches(PractitionerRole::Physician, Some(&cardio), &code("US-CA")));
+	}
+
+	#[test]
+	fn jurisdiction_codes_are_bounded() {
+		assert!(JurisdictionCode::try_from(b"GB-ENG".to_vec()).is_ok());
+		assert!(JurisdictionCode::try_from(b"GB-ENGL".to_vec()).is_err());
+	}
+
+	#[test]
+	fn unit_implementations_deny_everything_but_the_patient() {
+		assert!(!<() as PractitionerRegistry<u64>>::is_licensed(&1, &LicenceQuery::any()));
+		assert!(!<() as PractitionerRegistry<u64>>::may_use_emergency_access(&1));
+		assert_eq!(
+			<() as ConsentVerifier<u64>>::check_access(
+				&1,
+				&1,
+				AccessAction::Read,
+				DataCategory::Laboratory,
+				PurposeOfUse::Treatment
+			),
+			Ok(AccessBasis::Patient)
+		);
+		assert_eq!(
+			<() as ConsentVerifier<u64>>::check_access(
+				&2,
+				&1,
+				AccessAction::Read,
+				DataCategory::Laboratory,
+				PurposeOfUse::Treatment
+			),
+			Err(AccessDenial::NoConsent)
+		);
+		assert!(<() as RecordInspector<u64>>::record_subject(7).is_none());
+	}
+
+	#[test]
+	fn disclosures_round_trip_and_have_a_bounded_size() {
+		let d = Disclosure::<u64> {
+			accessor: 2,
+			patient: 1,
+			record: Some(9),
+			category: DataCategory::Imaging,
+			action: AccessAction::Read,
+			purpose: PurposeOfUse::EmergencyTreatment,
+			basis: AccessBasis::Emergency(3),
+			at: 1_700_000_000_000,
+		};
+		let bytes = d.encode();
+		assert!(bytes.len() <= Disclosure::<u64>::max_encoded_len());
+		assert_eq!(Disclosure::<u64>::decode(&mut &bytes[..]).unwrap(), d);
+		assert!(d.basis.is_emergency());
+	}
+}

@@ -1,0 +1,228 @@
+//! # Telemed runtime
+//!
+//! ## Overview
+//!
+//! The state transition function of the Telemed chain: the trust layer of a telemedicine
+//! network. It holds who may do what with a patient's data, proofs that the data exists and is
+//! unchanged, the sealed keys that let the right people read it, and the money that moves when
+//! care is given. It never holds health data.
+//!
+//! This file holds only types, the runtime version and the pallet list. Each pallet's
+//! configuration lives in [`configs`], the runtime APIs in [`apis`], the named genesis presets
+//! in [`genesis_config_presets`].
+//!
+//! ## Token
+//!
+//! `MED`, 12 decimals: one MED is [`UNITS`] planck.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime` needs a high recursion limit.
+#![recursion_limit = "256"]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+pub mod apis;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarks;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+use sp_version::{runtime_version, RuntimeVersion};
+
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+#[cfg(any(feature = "std", test))]
+pub use sp_runtime::BuildStorage;
+
+/// Opaque types: what the node needs to know of blocks without knowing the runtime's types,
+/// so that it keeps syncing across runtime upgrades.
+pub mod opaque {
+	use super::*;
+	use sp_runtime::traits::Hash as HashT;
+
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as HashT>::Output;
+}
+
+impl_opaque_keys! {
+	/// The keys a validator registers: Aura to author blocks, GRANDPA to finalise them.
+	pub struct SessionKeys {
+		/// Block production.
+		pub aura: Aura,
+		/// Finality.
+		pub grandpa: Grandpa,
+	}
+}
+
+/// The runtime version. `spec_version` must rise with every upgrade that changes behaviour.
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("telemed"),
+	impl_name: alloc::borrow::Cow::Borrowed("telemed-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Target block time. Aura's slot is this long; timestamps move by it.
+pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+
+/// Aura slot duration. It cannot change once the chain has started.
+pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+
+/// One minute in blocks.
+pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+/// One hour in blocks.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// One day in blocks.
+pub const DAYS: BlockNumber = HOURS * 24;
+
+/// One MED in planck (12 decimals).
+pub const UNITS: Balance = 1_000_000_000_000;
+/// A thousandth of a MED.
+pub const MILLI_UNITS: Balance = UNITS / 1_000;
+/// A millionth of a MED.
+pub const MICRO_UNITS: Balance = UNITS / 1_000_000;
+
+/// The smallest balance an account may hold; below it the account is reaped.
+pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNITS;
+
+/// Token symbol, for chain-spec properties and wallets.
+pub const TOKEN_SYMBOL: &str = "MED";
+/// Token decimals, for chain-spec properties and wallets.
+pub const TOKEN_DECIMALS: u8 = 12;
+/// SS58 address prefix: the generic Substrate prefix.
+pub const SS58_PREFIX: u16 = 42;
+
+/// Block number.
+pub type BlockNumber = u32;
+
+/// Signature of a transaction: sr25519, ed25519 or ecdsa.
+pub type Signature = MultiSignature;
+
+/// An account: the public key of the signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// A balance, in planck.
+pub type Balance = u128;
+
+/// Transaction counter of an account.
+pub type Nonce = u32;
+
+/// Block and state hash.
+pub type Hash = sp_core::H256;
+
+/// How transactions address accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+
+/// Block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// The checks every signed transaction passes, in order. `CheckMetadataHash` lets an offline
+/// wallet prove which metadata it decoded the call with (RFC-0078).
+pub type TxExtension = (
+	frame_system::AuthorizeCall<Runtime>,
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Extrinsic as the runtime decodes it.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+
+/// The payload a signer signs.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Storage migrations run at the next runtime upgrade, beyond those of the pallets.
+type Migrations = ();
+
+/// Dispatches calls to the pallets and runs the block lifecycle.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+/// The pallets of the runtime. Indices are part of the encoding of calls and storage: never
+/// reuse or renumber one.
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	/// Accounts, blocks, events, runtime code.
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	/// Time in milliseconds, set by the block author's inherent.
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	/// Block authoring in slots.
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	/// Finality.
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	/// MED balances, holds and freezes.
+	#[runtime::pallet_index(4)]
+	pub type Balances = pallet_balances;
+
+	/// Transaction fees.
+	#[runtime::pallet_index(5)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	/// Temporary superuser, until governance lands; never on a live network.
+	#[runtime::pallet_index(6)]
+	pub type Sudo = pallet_sudo;
+}

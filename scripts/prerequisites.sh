@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs what building and testing Telemed needs, and only what is missing:
+#   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js;
+#   - the Rust toolchain parts named in rust-toolchain.toml (rust-src, the wasm target);
+#   - the e2e tests' npm packages (with `--e2e`).
+# Sourced by dev.sh and test.sh; can be run alone.
+set -euo pipefail
+
+TELEMED_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The wasm builder looks for Cargo.lock upwards from the target dir; when the target dir lives
+# outside the clone (CI keeps it under ~/.cache) it must be told where the workspace is, or the
+# runtime's wasm would be built with unlocked dependency versions.
+export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$TELEMED_ROOT}"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+		echo "need root (or sudo) to run: $*" >&2
+		return 1
+	fi
+}
+
+ensure_debian_packages() {
+	local wanted=(build-essential clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates nodejs npm)
+	local missing=()
+	for pkg in "${wanted[@]}"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+	done
+	# A Node.js that did not come from Debian (nvm, a tarball) serves as well.
+	if command -v node >/dev/null && command -v npm >/dev/null; then
+		missing=("${missing[@]/nodejs}")
+		missing=("${missing[@]/npm}")
+	fi
+	local todo=()
+	for pkg in "${missing[@]}"; do [ -n "$pkg" ] && todo+=("$pkg"); done
+	if [ "${#todo[@]}" -gt 0 ]; then
+		if ! command -v apt-get >/dev/null; then
+			echo "missing packages (${todo[*]}) and no apt-get: install them by hand" >&2
+			return 1
+		fi
+		log "installing Debian packages: ${todo[*]}"
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${todo[@]}" >/dev/null
+	fi
+}
+
+ensure_rust() {
+	if ! command -v cargo >/dev/null; then
+		# shellcheck disable=SC1091
+		[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+	fi
+	command -v rustup >/dev/null || { echo "rustup is required: https://rustup.rs" >&2; return 1; }
+	# rust-toolchain.toml names the components and target; make sure they are there.
+	(cd "$TELEMED_ROOT" && rustup show active-toolchain >/dev/null)
+	local installed
+	installed="$(cd "$TELEMED_ROOT" && rustup target list --installed)"
+	grep -qx wasm32v1-none <<<"$installed" || (cd "$TELEMED_ROOT" && rustup target add wasm32v1-none)
+	(cd "$TELEMED_ROOT" && rustup component list --installed | grep -q '^rust-src') ||
+		(cd "$TELEMED_ROOT" && rustup component add rust-src)
+}
+
+ensure_e2e_packages() {
+	local e2e="$TELEMED_ROOT/e2e"
+	local stamp="$e2e/node_modules/.telemed-lock"
+	if [ ! -f "$stamp" ] || ! cmp -s "$e2e/package-lock.json" "$stamp"; then
+		log "installing e2e npm packages"
+		(cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$e2e/package-lock.json" "$stamp"
+	fi
+}
+
+ensure_prerequisites() {
+	ensure_debian_packages
+	ensure_rust
+	if [ "${1:-}" = "--e2e" ]; then ensure_e2e_packages; fi
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	ensure_prerequisites "$@"
+fi

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust tests of every crate (pallets, runtime, node command line) and the
+# end-to-end tests that drive a real telemed-node with @polkadot/api.
+# Installs what is missing first. One release build serves all of them: `cargo test` builds the
+# node binary (the node crate has integration tests) and the e2e tests run that same binary.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
+ensure_prerequisites --e2e
+
+cd "$TELEMED_ROOT"
+target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
+
+log "Rust tests (release profile, the node's own build)"
+started=$(date +%s)
+cargo test --release --locked --workspace
+log "Rust build and tests took $(( $(date +%s) - started )) s"
+
+log "end-to-end tests against $target/release/telemed-node"
+started=$(date +%s)
+(cd e2e && npm run --silent typecheck && TELEMED_NODE="$target/release/telemed-node" npm test)
+log "end-to-end tests took $(( $(date +%s) - started )) s"
