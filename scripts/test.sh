@@ -15,6 +15,23 @@ started=$(date +%s)
 cargo test --release --locked --workspace
 log "Rust build and tests took $(( $(date +%s) - started )) s"
 
+# The benchmarks run as unit tests on each pallet's mock runtime, so they keep compiling and
+# reaching their worst case. A debug build without the wasm, in its own target dir: its
+# features differ from the release build's.
+features=()
+for dir in pallets/*/; do
+	[ -f "$dir/src/benchmarking.rs" ] && features+=("pallet-$(basename "$dir")/runtime-benchmarks")
+done
+if [ "${#features[@]}" -gt 0 ]; then
+	log "pallet benchmarks as tests (${features[*]})"
+	started=$(date +%s)
+	packages=()
+	for f in "${features[@]}"; do packages+=(-p "${f%%/*}"); done
+	SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$target/benchmark-tests" \
+		cargo test --locked --lib "${packages[@]}" --features "$(IFS=,; echo "${features[*]}")"
+	log "benchmark tests took $(( $(date +%s) - started )) s"
+fi
+
 log "end-to-end tests against $target/release/telemed-node"
 started=$(date +%s)
 (cd e2e && npm run --silent typecheck && TELEMED_NODE="$target/release/telemed-node" npm test)

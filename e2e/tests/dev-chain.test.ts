@@ -10,6 +10,7 @@ import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import {
   connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode,
 } from '../lib/node.ts';
+import { submitOk } from '../lib/tx.ts';
 
 const UNITS = 10n ** 12n;
 
@@ -86,25 +87,8 @@ describe('dev chain', () => {
     recipient = keyring.addFromMnemonic(mnemonicGenerate()).address;
     const amount = 5n * UNITS;
 
-    const { blockHash, events } = await new Promise<{ blockHash: string; events: string[] }>(
-      (resolveTx, rejectTx) => {
-        api!.tx.balances
-          .transferKeepAlive(recipient, amount)
-          .signAndSend(alice, ({ status, events, dispatchError }) => {
-            if (dispatchError) rejectTx(new Error(`transfer failed: ${dispatchError.toString()}`));
-            if (status.isInvalid || status.isDropped || status.isUsurped) {
-              rejectTx(new Error(`transfer ${status.type}`));
-            }
-            if (status.isFinalized) {
-              resolveTx({
-                blockHash: status.asFinalized.toHex(),
-                events: events.map(({ event }) => `${event.section}.${event.method}`),
-              });
-            }
-          })
-          .catch(rejectTx);
-      },
-    );
+    const { blockHash, events } = await submitOk(
+      api, api.tx.balances.transferKeepAlive(recipient, amount), alice, { finalized: true });
     assert.ok(events.includes('balances.Transfer'), events.join(', '));
     assert.ok(events.includes('system.ExtrinsicSuccess'), events.join(', '));
     assert.equal(await freeBalance(api, recipient, blockHash), amount);

@@ -332,8 +332,9 @@ pub struct Disclosure<AccountId> {
 	pub patient: AccountId,
 	/// The record accessed, or `None` for an access to a category as a whole.
 	pub record: Option<RecordId>,
-	/// The category of the data accessed.
-	pub category: DataCategory,
+	/// The category of the data accessed, or `None` for all of the patient's data (as when
+	/// break-glass emergency access opens).
+	pub category: Option<DataCategory>,
 	/// What was done.
 	pub action: AccessAction,
 	/// Why.
@@ -357,6 +358,12 @@ pub trait PractitionerRegistry<AccountId> {
 
 	/// `who`'s X25519 key-agreement key, if `who` is a registered practitioner.
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey>;
+
+	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
+	/// endorsed for emergency care if `emergency`, so that other pallets' benchmarks can
+	/// reach their worst case. Funds `who` if registering costs a deposit.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_licensed(who: &AccountId, emergency: bool);
 }
 
 /// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
@@ -370,6 +377,8 @@ impl<AccountId> PractitionerRegistry<AccountId> for () {
 	fn key_agreement_key(_: &AccountId) -> Option<KeyAgreementKey> {
 		None
 	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_licensed(_: &AccountId, _: bool) {}
 }
 
 /// Decides whether an access to a patient's data is allowed now, and on what basis.
@@ -377,12 +386,14 @@ impl<AccountId> PractitionerRegistry<AccountId> for () {
 /// An implementation consults the [`PractitionerRegistry`]: a grantee whose licence lapsed or
 /// was revoked is denied even with a valid consent.
 pub trait ConsentVerifier<AccountId> {
-	/// May `accessor` perform `action` on `patient`'s data of `category` for `purpose` now?
+	/// May `accessor` perform `action` on `patient`'s data of `category` (and, when the access
+	/// is to one record, that `record`) for `purpose` now?
 	fn check_access(
 		accessor: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
 		category: DataCategory,
+		record: Option<RecordId>,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial>;
 }
@@ -394,6 +405,7 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 		patient: &AccountId,
 		_: AccessAction,
 		_: DataCategory,
+		_: Option<RecordId>,
 		_: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial> {
 		if accessor == patient {
@@ -401,6 +413,55 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 		} else {
 			Err(AccessDenial::NoConsent)
 		}
+	}
+}
+
+/// What a patient lets a delegate (guardian, carer, legal proxy) do on their behalf.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum DelegateScope {
+	/// Grant, revoke and clean up the patient's consents; review break-glass accesses.
+	ManageConsents,
+	/// Read the patient's accounting of disclosures.
+	ViewDisclosureLog,
+	/// Book, confirm and cancel consultations for the patient.
+	BookCare,
+	/// Read and add to the patient's records, as the patient would.
+	AccessRecords,
+}
+
+/// Who may act for a patient: the consent pallet keeps the delegates.
+pub trait DelegationInspector<AccountId> {
+	/// Whether `agent` is, now, a delegate of `patient` with `scope`.
+	fn is_delegate(patient: &AccountId, agent: &AccountId, scope: DelegateScope) -> bool;
+
+	/// Whether `agent` is `patient` or, now, a delegate of `patient` with `scope`.
+	fn may_act_for(patient: &AccountId, agent: &AccountId, scope: DelegateScope) -> bool
+	where
+		AccountId: PartialEq,
+	{
+		patient == agent || Self::is_delegate(patient, agent, scope)
+	}
+}
+
+/// No delegates: only patients act for themselves.
+impl<AccountId> DelegationInspector<AccountId> for () {
+	fn is_delegate(_: &AccountId, _: &AccountId, _: DelegateScope) -> bool {
+		false
 	}
 }
 
@@ -479,6 +540,7 @@ mod tests {
 				&1,
 				AccessAction::Read,
 				DataCategory::Laboratory,
+				None,
 				PurposeOfUse::Treatment
 			),
 			Ok(AccessBasis::Patient)
@@ -489,6 +551,7 @@ mod tests {
 				&1,
 				AccessAction::Read,
 				DataCategory::Laboratory,
+				None,
 				PurposeOfUse::Treatment
 			),
 			Err(AccessDenial::NoConsent)
@@ -502,7 +565,7 @@ mod tests {
 			accessor: 2,
 			patient: 1,
 			record: Some(9),
-			category: DataCategory::Imaging,
+			category: Some(DataCategory::Imaging),
 			action: AccessAction::Read,
 			purpose: PurposeOfUse::EmergencyTreatment,
 			basis: AccessBasis::Emergency(3),

@@ -20,8 +20,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, VERSION,
+	AccountId, Aura, Balance, Block, Consent, Executive, Grandpa, InherentDataExt, Nonce,
+	Practitioners, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -200,6 +201,57 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_practitioners_runtime_api::PractitionersApi<Block, AccountId> for Runtime {
+		fn licence_status(who: AccountId) -> pallet_practitioners::PractitionerStatus {
+			Practitioners::status_of(&who)
+		}
+
+		fn licences(who: AccountId) -> Vec<pallet_practitioners::LicenceView<AccountId>> {
+			Practitioners::licences_of(&who)
+		}
+	}
+
+	impl pallet_consent_runtime_api::ConsentApi<
+		Block,
+		AccountId,
+		pallet_consent::ConsentOf<Runtime>,
+		Balance,
+	> for Runtime {
+		fn check_access(
+			accessor: AccountId,
+			patient: AccountId,
+			action: telemed_primitives::AccessAction,
+			category: telemed_primitives::DataCategory,
+			record: Option<telemed_primitives::RecordId>,
+			purpose: telemed_primitives::PurposeOfUse,
+		) -> Result<telemed_primitives::AccessBasis, telemed_primitives::AccessDenial> {
+			Consent::access(&accessor, &patient, action, category, record, purpose).0
+		}
+
+		fn consents(
+			patient: AccountId,
+		) -> Vec<pallet_consent::ConsentView<pallet_consent::ConsentOf<Runtime>>> {
+			Consent::consents_of(&patient)
+		}
+
+		fn disclosures(
+			patient: AccountId,
+			from: u64,
+			max: u32,
+		) -> Vec<(u64, telemed_primitives::Disclosure<AccountId>)> {
+			Consent::disclosures(&patient, from, max)
+		}
+
+		fn pending_emergency_reviews(
+			patient: AccountId,
+		) -> Vec<(
+			telemed_primitives::EmergencyAccessId,
+			pallet_consent::EmergencyAccess<AccountId, Balance>,
+		)> {
+			Consent::pending_reviews(&patient)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)
@@ -222,7 +274,8 @@ impl_runtime_apis! {
 		) {
 			use frame_benchmarking::{Benchmarking, BenchmarkList};
 			use frame_support::traits::StorageInfoTrait;
-			use crate::benchmarks::*;
+			// The pallets the benchmark list names (see `benchmarks.rs`).
+			use crate::{benchmarks::*, Balances, Consent, Practitioners, Sudo, Timestamp};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -237,7 +290,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::{Benchmarking, BenchmarkBatch};
 			use frame_support::traits::WhitelistedStorageKeys;
 			use sp_storage::TrackedStorageKey;
-			use crate::benchmarks::*;
+			use crate::{benchmarks::*, Balances, Consent, Practitioners, Sudo, Timestamp};
 
 			let whitelist: Vec<TrackedStorageKey> =
 				crate::AllPalletsWithSystem::whitelisted_storage_keys();

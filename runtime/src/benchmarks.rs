@@ -1,9 +1,13 @@
 //! The pallets whose benchmarks the runtime exposes to `benchmark pallet` / frame-omni-bencher.
+//!
+//! `define_benchmarks!` makes the `list_benchmarks!` and `add_benchmarks!` macros that
+//! `apis.rs` calls (this module is `#[macro_use]`, declared before `apis`); the pallet names
+//! below are resolved where they are called, so `apis.rs` imports them.
 
 pub use frame_benchmarking::baseline::Pallet as BaselineBench;
 pub use frame_system_benchmarking::Pallet as SystemBench;
 
-use crate::{Balances, Runtime, Sudo, Timestamp};
+use crate::Runtime;
 
 impl frame_benchmarking::baseline::Config for Runtime {}
 impl frame_system_benchmarking::Config for Runtime {}
@@ -14,4 +18,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
+	[pallet_practitioners, Practitioners]
+	[pallet_consent, Consent]
 );

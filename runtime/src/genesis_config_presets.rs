@@ -5,17 +5,28 @@
 //! - [`sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET`] (`local_testnet`): Alice, Bob, Charlie
 //!   and Dave validate. With four GRANDPA voters, one may be down and the other three (more
 //!   than two thirds) still finalise.
+//!
+//! The `development` preset also has demo domain data, so that a fresh dev chain can be tried
+//! at once from Polkadot.js Apps:
+//! - Ferdie is the "Demo Medical Board", accredited for `FR` and `GB-ENG`;
+//! - Bob is a registered physician (general practice) with a licence for `FR` valid from
+//!   2026-01-01 to 2036-01-01 and endorsed for emergency care. His X25519 key-agreement key is
+//!   the public key of the private key `sha256("telemed dev key agreement //Bob")`, a
+//!   development key as well known as `//Bob` itself.
 
 use crate::{
-	AccountId, BalancesConfig, RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNITS,
+	AccountId, BalancesConfig, PractitionersConfig, RuntimeGenesisConfig, SudoConfig,
+	EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use pallet_practitioners::GenesisLicence;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use telemed_primitives::PractitionerRole;
 
 /// What each endowed development account starts with.
 pub const ENDOWMENT: u128 = 1_000_000 * UNITS;
@@ -23,11 +34,62 @@ pub const ENDOWMENT: u128 = 1_000_000 * UNITS;
 // The endowment must keep every account alive.
 const _: () = assert!(ENDOWMENT > EXISTENTIAL_DEPOSIT);
 
-/// A genesis with these validators, endowed accounts and (for now) a sudo key.
+/// Start of the demo licence's validity: 2026-01-01T00:00:00Z, in milliseconds.
+pub const DEMO_LICENCE_FROM: u64 = 1_767_225_600_000;
+/// End of the demo licence's validity: 2036-01-01T00:00:00Z, in milliseconds.
+pub const DEMO_LICENCE_UNTIL: u64 = 2_082_758_400_000;
+/// Bob's demo X25519 key-agreement public key (see the module docs for its private key).
+pub const DEMO_PRACTITIONER_KEY: [u8; 32] = [
+	0xf2, 0x16, 0x6f, 0xe1, 0x2e, 0x1e, 0xbf, 0x2c, 0xdc, 0x6c, 0x8f, 0x02, 0x13, 0xb0, 0x58, 0xea,
+	0x32, 0x02, 0x0b, 0x18, 0x31, 0x82, 0xf1, 0xb1, 0xec, 0x22, 0x8c, 0x23, 0xdc, 0x75, 0xcc, 0x2d,
+];
+/// SNOMED CT 394814009: general practice.
+pub const GENERAL_PRACTICE: &[u8] = b"394814009";
+
+/// `blake2_256` of `data`, as commitments and evidence hashes are made.
+fn blake2_256(data: &[u8]) -> [u8; 32] {
+	<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(data).0
+}
+
+/// Demo practitioners data: a licensing authority (Ferdie) and a licensed physician (Bob).
+fn demo_practitioners() -> PractitionersConfig {
+	let board = Sr25519Keyring::Ferdie.to_account_id();
+	let doctor = Sr25519Keyring::Bob.to_account_id();
+	PractitionersConfig {
+		authorities: vec![(
+			board.clone(),
+			b"Demo Medical Board".to_vec(),
+			vec![b"FR".to_vec(), b"GB-ENG".to_vec()],
+		)],
+		practitioners: vec![(
+			doctor.clone(),
+			b"Dr Demo Bob".to_vec(),
+			vec![PractitionerRole::Physician],
+			vec![GENERAL_PRACTICE.to_vec()],
+			DEMO_PRACTITIONER_KEY,
+		)],
+		licences: vec![GenesisLicence {
+			holder: doctor,
+			authority: board,
+			jurisdiction: b"FR".to_vec(),
+			role: PractitionerRole::Physician,
+			specialty: Some(GENERAL_PRACTICE.to_vec()),
+			number_commitment: blake2_256(b"demo salt|FR-DEMO-0001"),
+			evidence: blake2_256(b"demo evidence"),
+			valid_from: DEMO_LICENCE_FROM,
+			expires_at: DEMO_LICENCE_UNTIL,
+			emergency_care: true,
+		}],
+	}
+}
+
+/// A genesis with these validators, endowed accounts, (for now) a sudo key and, optionally,
+/// demo practitioners.
 fn telemed_genesis(
 	validators: Vec<(AuraId, GrandpaId)>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
+	practitioners: PractitionersConfig,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -43,6 +105,7 @@ fn telemed_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		practitioners,
 	})
 }
 
@@ -62,6 +125,7 @@ pub fn development_config_genesis() -> Value {
 		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		demo_practitioners(),
 	)
 }
 
@@ -76,6 +140,7 @@ pub fn local_config_genesis() -> Value {
 		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		PractitionersConfig::default(),
 	)
 }
 

@@ -26,9 +26,10 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
-pub mod apis;
 #[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
 mod benchmarks;
+pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 
@@ -144,7 +145,8 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 
 /// The checks every signed transaction passes, in order. `CheckMetadataHash` lets an offline
-/// wallet prove which metadata it decoded the call with (RFC-0078).
+/// wallet prove which metadata it decoded the call with (RFC-0078). The fee is skipped for
+/// calls marked `feeless_if` whose condition holds (a patient revoking their own consent).
 pub type TxExtension = (
 	frame_system::AuthorizeCall<Runtime>,
 	frame_system::CheckNonZeroSender<Runtime>,
@@ -154,7 +156,10 @@ pub type TxExtension = (
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
-	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	pallet_skip_feeless_payment::SkipCheckIfFeeless<
+		Runtime,
+		pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
@@ -225,4 +230,16 @@ mod runtime {
 	/// Temporary superuser, until governance lands; never on a live network.
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	/// Licensing authorities, practitioner profiles and licences.
+	#[runtime::pallet_index(7)]
+	pub type Practitioners = pallet_practitioners;
+
+	/// Consents, delegates, break-glass access and the disclosure log.
+	#[runtime::pallet_index(8)]
+	pub type Consent = pallet_consent;
+
+	/// Lets `feeless_if` calls through without a fee.
+	#[runtime::pallet_index(9)]
+	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
 }

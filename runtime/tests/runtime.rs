@@ -4,40 +4,21 @@
 //! The presets are built by the real wasm runtime (what the node runs), through the same
 //! genesis-builder calls the node makes; transactions run natively against that state.
 
-use codec::Encode;
+mod common;
+
+use common::{externalities, signed, start_block, tx_extension, wasm, Caller};
 use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
 use frame_support::traits::fungible::Inspect;
-use sc_chain_spec::GenesisConfigBuilderRuntimeCaller;
-use sp_core::{crypto::Pair, H256};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
-	generic::Era,
-	traits::{Header as HeaderT, StaticLookup},
+	traits::StaticLookup,
 	transaction_validity::{InvalidTransaction, TransactionValidityError},
-	BuildStorage, Storage,
+	BuildStorage,
 };
 use telemed_runtime::{
 	genesis_config_presets::ENDOWMENT, AccountId, Balance, Balances, BalancesCall, Executive,
-	Header, Runtime, RuntimeCall, SignedPayload, System, TxExtension, UncheckedExtrinsic, UNITS,
-	VERSION, WASM_BINARY,
+	Runtime, RuntimeCall, System, UncheckedExtrinsic, UNITS, VERSION,
 };
-
-type Caller<'a> = GenesisConfigBuilderRuntimeCaller<'a, sp_io::SubstrateHostFunctions>;
-
-fn wasm() -> &'static [u8] {
-	WASM_BINARY.expect("the runtime tests need the wasm: do not set SKIP_WASM_BUILD")
-}
-
-/// Genesis storage of a named preset, built by the wasm runtime.
-fn preset_storage(name: &str) -> Storage {
-	Caller::new(wasm())
-		.get_storage_for_named_preset(Some(&name.to_string()))
-		.unwrap_or_else(|e| panic!("preset {name} must build: {e}"))
-}
-
-fn externalities(name: &str) -> sp_io::TestExternalities {
-	sp_io::TestExternalities::new(preset_storage(name))
-}
 
 #[test]
 fn the_runtime_lists_its_presets() {
@@ -54,7 +35,11 @@ fn genesis_builds_from_every_preset() {
 			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), validators, "{name}");
 			assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), validators);
 			for who in Sr25519Keyring::well_known() {
-				assert_eq!(Balances::balance(&who.to_account_id()), ENDOWMENT, "{name}: {who}");
+				assert_eq!(
+					Balances::total_balance(&who.to_account_id()),
+					ENDOWMENT,
+					"{name}: {who}"
+				);
 			}
 			assert_eq!(
 				pallet_sudo::Key::<Runtime>::get(),
@@ -78,47 +63,6 @@ fn the_default_genesis_builds_natively_too() {
 	assert!(storage.is_ok());
 }
 
-/// The extensions of a transaction signed by a wallet with a given nonce.
-fn tx_extension(nonce: u32, tip: Balance) -> TxExtension {
-	(
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(tip),
-		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-		frame_system::WeightReclaim::<Runtime>::new(),
-	)
-}
-
-/// A transaction signed the way a wallet signs it.
-fn signed(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
-	let extension = tx_extension(nonce, 0);
-	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("valid payload");
-	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		<Runtime as frame_system::Config>::Lookup::unlookup(signer.to_account_id()),
-		signature.into(),
-		extension,
-	)
-}
-
-fn start_block() {
-	let header = Header::new(
-		1,
-		H256::zero(),
-		H256::zero(),
-		frame_system::BlockHash::<Runtime>::get(0),
-		Default::default(),
-	);
-	Executive::initialize_block(&header);
-}
-
 fn transfer(to: &AccountId, value: Balance) -> RuntimeCall {
 	RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: to.clone().into(), value })
 }
@@ -128,14 +72,14 @@ fn a_signed_transfer_applies_and_pays_a_fee() {
 	externalities("development").execute_with(|| {
 		start_block();
 		let alice = Sr25519Keyring::Alice.to_account_id();
-		let bob = Sr25519Keyring::Bob.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
 		let amount = 42 * UNITS;
 
-		let xt = signed(Sr25519Keyring::Alice, transfer(&bob, amount), 0);
+		let xt = signed(Sr25519Keyring::Alice, transfer(&dave, amount), 0);
 		let outcome = Executive::apply_extrinsic(xt);
 		assert_eq!(outcome, Ok(Ok(())));
 
-		assert_eq!(Balances::balance(&bob), ENDOWMENT + amount);
+		assert_eq!(Balances::balance(&dave), ENDOWMENT + amount);
 		let alice_after = Balances::balance(&alice);
 		assert!(alice_after < ENDOWMENT - amount, "a fee was paid");
 		assert!(ENDOWMENT - amount - alice_after < UNITS, "the fee is small");
@@ -147,10 +91,10 @@ fn a_signed_transfer_applies_and_pays_a_fee() {
 fn a_transaction_with_a_bad_signature_or_nonce_is_refused() {
 	externalities("development").execute_with(|| {
 		start_block();
-		let bob = Sr25519Keyring::Bob.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
 
 		// Signed by Alice's key but claiming to be from Charlie.
-		let good = signed(Sr25519Keyring::Alice, transfer(&bob, UNITS), 0);
+		let good = signed(Sr25519Keyring::Alice, transfer(&dave, UNITS), 0);
 		let forged = UncheckedExtrinsic::new_signed(
 			good.function.clone(),
 			<Runtime as frame_system::Config>::Lookup::unlookup(
@@ -168,12 +112,12 @@ fn a_transaction_with_a_bad_signature_or_nonce_is_refused() {
 		);
 
 		// A nonce from the future.
-		let future = signed(Sr25519Keyring::Alice, transfer(&bob, UNITS), 5);
+		let future = signed(Sr25519Keyring::Alice, transfer(&dave, UNITS), 5);
 		assert_eq!(
 			Executive::apply_extrinsic(future),
 			Err(TransactionValidityError::Invalid(InvalidTransaction::Future))
 		);
-		assert_eq!(Balances::balance(&bob), ENDOWMENT, "nothing moved");
+		assert_eq!(Balances::balance(&dave), ENDOWMENT, "nothing moved");
 	});
 }
 
@@ -213,9 +157,18 @@ fn metadata_lists_the_pallets_and_the_transaction_extensions() {
 	let RuntimeMetadata::V15(metadata) = prefixed.1 else { panic!("asked for v15") };
 
 	let pallets: Vec<&str> = metadata.pallets.iter().map(|p| p.name.as_str()).collect();
-	for expected in
-		["System", "Timestamp", "Aura", "Grandpa", "Balances", "TransactionPayment", "Sudo"]
-	{
+	for expected in [
+		"System",
+		"Timestamp",
+		"Aura",
+		"Grandpa",
+		"Balances",
+		"TransactionPayment",
+		"Sudo",
+		"Practitioners",
+		"Consent",
+		"SkipFeelessPayment",
+	] {
 		assert!(pallets.contains(&expected), "{expected} missing from {pallets:?}");
 	}
 	let extensions: Vec<&str> =
@@ -223,9 +176,15 @@ fn metadata_lists_the_pallets_and_the_transaction_extensions() {
 	assert!(extensions.contains(&"CheckMetadataHash"), "{extensions:?}");
 	assert!(extensions.contains(&"ChargeTransactionPayment"), "{extensions:?}");
 	let apis: Vec<&str> = metadata.apis.iter().map(|a| a.name.as_str()).collect();
-	for expected in
-		["Core", "Metadata", "GenesisBuilder", "AccountNonceApi", "TransactionPaymentApi"]
-	{
+	for expected in [
+		"Core",
+		"Metadata",
+		"GenesisBuilder",
+		"AccountNonceApi",
+		"TransactionPaymentApi",
+		"PractitionersApi",
+		"ConsentApi",
+	] {
 		assert!(apis.contains(&expected), "{expected} missing from {apis:?}");
 	}
 }

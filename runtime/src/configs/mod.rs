@@ -3,6 +3,9 @@
 //! One file per domain once a domain grows (`governance.rs`, `telemed.rs`); the consensus,
 //! currency and fee pallets stay here.
 
+mod telemed;
+pub use telemed::*;
+
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,

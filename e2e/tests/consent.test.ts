@@ -1,0 +1,103 @@
+// Consent end to end: a patient grants the demo physician a consent, a clinic's system checks
+// the access through the runtime API, the physician's access is logged, and the patient —
+// left with no free balance — revokes it free of fees, after which the check fails.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import '@polkadot/api-augment';
+import type { ApiPromise } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { connect, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../lib/node.ts';
+import { submit, submitOk } from '../lib/tx.ts';
+
+const UNITS = 10n ** 12n;
+
+describe('consent', () => {
+  const basePath = tempDir();
+  let node: RunningNode | undefined;
+  let api: ApiPromise;
+  let patient: KeyringPair;
+  let doctor: KeyringPair;
+  let consentId = -1;
+
+  async function checkAccess(accessor: string): Promise<Record<string, unknown>> {
+    const result = await api.call.consentApi.checkAccess(
+      accessor, patient.address, 'Read', 'Laboratory', null, 'Treatment');
+    return result.toJSON() as Record<string, unknown>;
+  }
+
+  async function free(who: string): Promise<bigint> {
+    return (await api.query.system.account(who)).data.free.toBigInt();
+  }
+
+  before(async () => {
+    await cryptoWaitReady();
+    node = await startNode({ basePath });
+    api = await connect(node);
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    doctor = keyring.addFromUri('//Bob'); // the dev chain's licensed demo physician
+    patient = keyring.addFromMnemonic(mnemonicGenerate());
+    await submitOk(api, api.tx.balances.transferKeepAlive(patient.address, 2n * UNITS),
+      keyring.addFromUri('//Alice'));
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await stopAllNodes();
+    removeDir(basePath);
+  });
+
+  test('without a consent the physician has no access', async () => {
+    assert.deepEqual(await checkAccess(doctor.address), { err: { noConsent: null } });
+  });
+
+  test('the patient grants a consent and the runtime API confirms the access', async () => {
+    const { events, eventData } = await submitOk(api, api.tx.consent.grantConsent(
+      patient.address, doctor.address, 'Permit', ['Read'], { Categories: ['Laboratory'] },
+      ['Treatment'], null, null), patient);
+    assert.ok(events.includes('consent.ConsentGranted'), events.join(', '));
+    consentId = (eventData.find((e) => e.name === 'consent.ConsentGranted')!.data as [number])[0];
+    assert.deepEqual(await checkAccess(doctor.address), { ok: { consent: consentId } });
+
+    const consents = (await api.call.consentApi.consents(patient.address)).toJSON() as { id: number; standing: string }[];
+    assert.deepEqual(consents.map((c) => [c.id, c.standing]), [[consentId, 'InForce']]);
+  });
+
+  test('the physician logs the access and the patient sees it in the disclosure log', async () => {
+    const { events } = await submitOk(api, api.tx.consent.logAccess(
+      patient.address, 'Read', 'Laboratory', null, 'Treatment'), doctor);
+    assert.ok(events.includes('consent.Disclosed'), events.join(', '));
+    const log = (await api.call.consentApi.disclosures(patient.address, 0, 10)).toJSON() as [number, { accessor: string; basis: unknown }][];
+    assert.equal(log.length, 1);
+    assert.equal(log[0][0], 0);
+    assert.equal(log[0][1].accessor, doctor.address);
+    assert.deepEqual(log[0][1].basis, { consent: consentId });
+
+    // Anything outside the consent is refused with the reason.
+    const { error } = await submit(api, api.tx.consent.logAccess(
+      patient.address, 'Read', 'MentalHealth', null, 'Treatment'), doctor);
+    assert.equal(error, 'consent.NoConsent');
+  });
+
+  test('a patient with no free balance revokes free of fees, and access stops', async () => {
+    // Give away everything that can go: the account keeps only the existential deposit.
+    const sink = new Keyring({ type: 'sr25519' }).addFromUri('//Eve');
+    await submitOk(api, api.tx.balances.transferAll(sink.address, true), patient);
+    const existential = api.consts.balances.existentialDeposit.toBigInt();
+    assert.equal(await free(patient.address), existential);
+
+    // An ordinary transaction cannot pay its fee now.
+    await assert.rejects(
+      submit(api, api.tx.balances.transferKeepAlive(sink.address, 1n), patient),
+      /Inability to pay some fees|1010/,
+    );
+
+    const { events } = await submitOk(api, api.tx.consent.revokeConsent(consentId), patient);
+    assert.ok(events.includes('consent.ConsentRevoked'), events.join(', '));
+    assert.ok(events.includes('skipFeelessPayment.FeeSkipped'), events.join(', '));
+    assert.equal(await free(patient.address), existential, 'no fee was taken');
+    assert.deepEqual(await checkAccess(doctor.address), { err: { noConsent: null } });
+  });
+});

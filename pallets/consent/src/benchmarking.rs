@@ -1,0 +1,271 @@
+//! Benchmarks of every call, in their worst case: the longest lists, a delegate signing (one
+//! more read than the patient), full per-patient bounds, and an access check that reads every
+//! consent of the patient.
+
+use super::*;
+use crate::Pallet as ConsentPallet;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, Get};
+use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
+use telemed_primitives::{
+	AccessAction, ConsentId, DataCategory, DelegateScope, EmergencyAccessId, PractitionerRegistry,
+	PurposeOfUse,
+};
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	// Enough for every deposit, and room for many funded accounts in the total issuance.
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1024u32.into());
+	who
+}
+
+fn all_actions() -> Vec<AccessAction> {
+	vec![AccessAction::Read, AccessAction::Append, AccessAction::Amend]
+}
+
+fn all_purposes() -> Vec<PurposeOfUse> {
+	vec![
+		PurposeOfUse::Treatment,
+		PurposeOfUse::Payment,
+		PurposeOfUse::Operations,
+		PurposeOfUse::Research,
+		PurposeOfUse::EmergencyTreatment,
+	]
+}
+
+/// The largest scope: `MaxScopeItems` named records.
+fn largest_scope<T: Config>() -> ScopeRequest {
+	ScopeRequest::Records((0..T::MaxScopeItems::get() as u64).collect())
+}
+
+/// A delegate of `patient` with every scope.
+fn delegate<T: Config>(patient: &T::AccountId) -> T::AccountId {
+	let agent = funded::<T>("delegate", 0);
+	ConsentPallet::<T>::do_add_delegate(
+		patient.clone(),
+		agent.clone(),
+		vec![
+			DelegateScope::ManageConsents,
+			DelegateScope::ViewDisclosureLog,
+			DelegateScope::BookCare,
+			DelegateScope::AccessRecords,
+		],
+		None,
+	)
+	.expect("valid delegate");
+	agent
+}
+
+/// `n` consents of `patient` to `grantee`, permitting everything on every record in scope.
+fn consents<T: Config>(patient: &T::AccountId, grantee: &T::AccountId, n: u32) -> Vec<ConsentId> {
+	(0..n)
+		.map(|_| {
+			ConsentPallet::<T>::do_grant(
+				patient.clone(),
+				patient.clone(),
+				grantee.clone(),
+				Decision::Permit,
+				all_actions(),
+				largest_scope::<T>(),
+				all_purposes(),
+				None,
+				None,
+			)
+			.expect("valid consent")
+		})
+		.collect()
+}
+
+/// `n` pending emergency accesses to `patient`, by other practitioners.
+fn pending_emergencies<T: Config>(patient: &T::AccountId, n: u32) {
+	for i in 0..n {
+		let other = funded::<T>("other practitioner", i);
+		T::Practitioners::make_licensed(&other, true);
+		ConsentPallet::<T>::do_open_emergency(
+			other,
+			patient.clone(),
+			EmergencyReason::Other,
+			[0u8; 32],
+		)
+		.expect("valid emergency access");
+	}
+}
+
+/// An emergency practitioner with an open access to `patient`, and the access id.
+fn open_emergency<T: Config>(patient: &T::AccountId) -> (T::AccountId, EmergencyAccessId) {
+	pending_emergencies::<T>(patient, T::MaxPendingReviews::get().saturating_sub(1));
+	let practitioner = funded::<T>("practitioner", 0);
+	T::Practitioners::make_licensed(&practitioner, true);
+	let id = ConsentPallet::<T>::do_open_emergency(
+		practitioner.clone(),
+		patient.clone(),
+		EmergencyReason::LifeThreatening,
+		[1u8; 32],
+	)
+	.expect("valid emergency access");
+	(practitioner, id)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn grant_consent() {
+		let patient = funded::<T>("patient", 0);
+		let agent = delegate::<T>(&patient);
+		let grantee = funded::<T>("practitioner", 0);
+		T::Practitioners::make_licensed(&grantee, false);
+		consents::<T>(&patient, &grantee, T::MaxConsentsPerPatient::get() - 1);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(agent),
+			patient.clone(),
+			grantee,
+			Decision::Permit,
+			all_actions(),
+			largest_scope::<T>(),
+			all_purposes(),
+			None,
+			Some(u64::MAX),
+		);
+
+		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, T::MaxConsentsPerPatient::get());
+	}
+
+	#[benchmark]
+	fn revoke_consent() {
+		let patient = funded::<T>("patient", 0);
+		let agent = delegate::<T>(&patient);
+		let grantee = funded::<T>("grantee", 0);
+		let ids = consents::<T>(&patient, &grantee, T::MaxConsentsPerPatient::get());
+		let id = *ids.last().expect("at least one consent");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(agent), id);
+
+		assert_eq!(Consents::<T>::get(id).map(|c| c.status), Some(ConsentStatus::Revoked));
+	}
+
+	#[benchmark]
+	fn remove_consent() {
+		let patient = funded::<T>("patient", 0);
+		let grantee = funded::<T>("grantee", 0);
+		let ids = consents::<T>(&patient, &grantee, T::MaxConsentsPerPatient::get());
+		let id = *ids.last().expect("at least one consent");
+		ConsentPallet::<T>::do_revoke(patient.clone(), id).expect("revocable");
+		let caller = funded::<T>("caller", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), id);
+
+		assert!(Consents::<T>::get(id).is_none());
+	}
+
+	#[benchmark]
+	fn add_delegate() {
+		let patient = funded::<T>("patient", 0);
+		for i in 0..T::MaxDelegatesPerPatient::get().saturating_sub(1) {
+			let other: T::AccountId = account("other delegate", i, 0);
+			ConsentPallet::<T>::do_add_delegate(
+				patient.clone(),
+				other,
+				vec![DelegateScope::BookCare],
+				None,
+			)
+			.expect("valid delegate");
+		}
+		let agent: T::AccountId = account("delegate", 0, 0);
+		let scopes = vec![
+			DelegateScope::ManageConsents,
+			DelegateScope::ViewDisclosureLog,
+			DelegateScope::BookCare,
+			DelegateScope::AccessRecords,
+		];
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), agent.clone(), scopes, Some(u64::MAX));
+
+		assert!(Delegates::<T>::contains_key(&patient, &agent));
+	}
+
+	#[benchmark]
+	fn remove_delegate() {
+		let patient = funded::<T>("patient", 0);
+		let agent = delegate::<T>(&patient);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(agent.clone()), patient.clone(), agent.clone());
+
+		assert!(!Delegates::<T>::contains_key(&patient, &agent));
+	}
+
+	#[benchmark]
+	fn open_emergency_access() {
+		let patient = funded::<T>("patient", 0);
+		pending_emergencies::<T>(&patient, T::MaxPendingReviews::get().saturating_sub(1));
+		let practitioner = funded::<T>("practitioner", 0);
+		T::Practitioners::make_licensed(&practitioner, true);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(practitioner.clone()),
+			patient.clone(),
+			EmergencyReason::PatientUnresponsive,
+			[1u8; 32],
+		);
+
+		assert!(OpenEmergency::<T>::contains_key(&patient, &practitioner));
+	}
+
+	#[benchmark]
+	fn close_emergency_access() {
+		let patient = funded::<T>("patient", 0);
+		let (practitioner, id) = open_emergency::<T>(&patient);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(practitioner.clone()), id);
+
+		assert!(!OpenEmergency::<T>::contains_key(&patient, &practitioner));
+	}
+
+	/// The heaviest review: by a delegate (one more lookup than the patient or the review
+	/// origin), unjustified (the deposit moves to the slash beneficiary, the access closes).
+	#[benchmark]
+	fn review_emergency_access() {
+		let patient = funded::<T>("patient", 0);
+		let agent = delegate::<T>(&patient);
+		let (_, id) = open_emergency::<T>(&patient);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(agent), id, false);
+
+		assert_eq!(EmergencyAccesses::<T>::get(id).map(|a| a.review), Some(Review::Unjustified));
+	}
+
+	/// `c`: how many consents of the patient the access check reads.
+	#[benchmark]
+	fn log_access(c: Linear<1, { T::MaxConsentsPerPatient::get() }>) {
+		let patient = funded::<T>("patient", 0);
+		let accessor = funded::<T>("practitioner", 0);
+		T::Practitioners::make_licensed(&accessor, false);
+		consents::<T>(&patient, &accessor, c);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(accessor),
+			patient.clone(),
+			AccessAction::Read,
+			DataCategory::Laboratory,
+			Some(0),
+			PurposeOfUse::Treatment,
+		);
+
+		assert_eq!(DisclosureCount::<T>::get(&patient), 1);
+	}
+
+	impl_benchmark_test_suite!(ConsentPallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

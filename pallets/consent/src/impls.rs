@@ -1,0 +1,647 @@
+//! The logic behind the calls, the access rule, and the trait implementations the other
+//! pallets use.
+//!
+//! Every `do_*` function checks everything first and writes last: past the `No fail beyond
+//! this point` marker nothing can fail, so a failed call changes nothing.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{
+		fungible::MutateHold,
+		tokens::{Fortitude, Precision, Restriction},
+		Time,
+	},
+};
+use frame_system::pallet_prelude::OriginFor;
+use telemed_primitives::{
+	AccessAction, AccessBasis, AccessDenial, ConsentId, ConsentVerifier, DataCategory,
+	DelegateScope, DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId, Hash256,
+	LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId,
+};
+
+impl<T: Config> Pallet<T> {
+	/// The chain's time now, in milliseconds.
+	pub(crate) fn now() -> Moment {
+		T::Time::now()
+	}
+
+	// ---- validation -------------------------------------------------------------------------
+
+	/// Sorts and bounds a list, refusing an empty one and duplicates.
+	fn sorted_set<V: Ord, S: Get<u32>>(
+		mut items: Vec<V>,
+		empty: Error<T>,
+		too_many: Error<T>,
+	) -> Result<BoundedVec<V, S>, DispatchError> {
+		ensure!(!items.is_empty(), empty);
+		ensure!(items.len() <= S::get() as usize, too_many);
+		items.sort();
+		ensure!(items.windows(2).all(|w| w[0] != w[1]), Error::<T>::Duplicate);
+		items.try_into().map_err(|_| too_many.into())
+	}
+
+	fn parse_scope(scope: ScopeRequest) -> Result<ConsentScope<T::MaxScopeItems>, DispatchError> {
+		Ok(match scope {
+			ScopeRequest::AllData => ConsentScope::AllData,
+			ScopeRequest::Categories(c) => ConsentScope::Categories(Self::sorted_set(
+				c,
+				Error::<T>::EmptyScope,
+				Error::<T>::TooManyScopeItems,
+			)?),
+			ScopeRequest::Records(r) => ConsentScope::Records(Self::sorted_set(
+				r,
+				Error::<T>::EmptyScope,
+				Error::<T>::TooManyScopeItems,
+			)?),
+		})
+	}
+
+	/// Whether `agent` is `patient` or, now, a delegate of theirs with `scope`.
+	fn acts_for(patient: &T::AccountId, agent: &T::AccountId, scope: DelegateScope) -> bool {
+		patient == agent || Self::delegate_allows(patient, agent, scope, Self::now())
+	}
+
+	fn delegate_allows(
+		patient: &T::AccountId,
+		agent: &T::AccountId,
+		scope: DelegateScope,
+		now: Moment,
+	) -> bool {
+		Delegates::<T>::get(patient, agent).is_some_and(|d| d.allows(scope, now))
+	}
+
+	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		T::Currency::hold(&reason.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
+		// Best effort: the amount was held by this pallet under this reason (an invariant that
+		// `try_state` checks), so the whole of it is released.
+		let _ = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort);
+	}
+
+	// ---- consents ---------------------------------------------------------------------------
+
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn do_grant(
+		who: T::AccountId,
+		patient: T::AccountId,
+		grantee: T::AccountId,
+		decision: Decision,
+		actions: Vec<AccessAction>,
+		scope: ScopeRequest,
+		purposes: Vec<PurposeOfUse>,
+		start: Option<Moment>,
+		end: Option<Moment>,
+	) -> Result<ConsentId, DispatchError> {
+		ensure!(
+			Self::acts_for(&patient, &who, DelegateScope::ManageConsents),
+			Error::<T>::NotPermitted
+		);
+		ensure!(grantee != patient, Error::<T>::GrantToSelf);
+		let actions = Self::sorted_set(actions, Error::<T>::NoActions, Error::<T>::Duplicate)?;
+		let purposes = Self::sorted_set(purposes, Error::<T>::NoPurposes, Error::<T>::Duplicate)?;
+		let scope = Self::parse_scope(scope)?;
+		let now = Self::now();
+		let start = start.unwrap_or(now);
+		if let Some(end) = end {
+			ensure!(end > start, Error::<T>::EndBeforeStart);
+			ensure!(end > now, Error::<T>::AlreadyEnded);
+		}
+		let mut ids = ConsentsOf::<T>::get(&patient);
+		let id = NextConsentId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		ids.try_push(id).map_err(|_| Error::<T>::TooManyConsents)?;
+		let grantee_kind = if T::Practitioners::key_agreement_key(&grantee).is_some() {
+			GranteeKind::Practitioner
+		} else {
+			GranteeKind::Organisation
+		};
+		let deposit = T::ConsentDeposit::get();
+		Self::hold(HoldReason::ConsentDeposit, &who, deposit)?;
+
+		// *** No fail beyond this point ***
+		Consents::<T>::insert(
+			id,
+			Consent {
+				patient: patient.clone(),
+				grantee: grantee.clone(),
+				grantee_kind,
+				decision,
+				actions,
+				scope,
+				purposes,
+				start,
+				end,
+				status: ConsentStatus::Active,
+				depositor: who.clone(),
+				deposit,
+				granted_at: now,
+			},
+		);
+		ConsentsOf::<T>::insert(&patient, ids);
+		NextConsentId::<T>::put(next);
+		Self::deposit_event(Event::ConsentGranted { id, patient, grantee, decision, by: who });
+		Ok(id)
+	}
+
+	/// Whether `origin` may revoke consent `id` now: what makes the revocation free of fees.
+	pub(crate) fn may_revoke(origin: &OriginFor<T>, id: ConsentId) -> bool {
+		let Ok(who) = frame_system::ensure_signed(origin.clone()) else { return false };
+		Consents::<T>::get(id).is_some_and(|c| {
+			c.status == ConsentStatus::Active
+				&& Self::acts_for(&c.patient, &who, DelegateScope::ManageConsents)
+		})
+	}
+
+	pub(crate) fn do_revoke(who: T::AccountId, id: ConsentId) -> DispatchResult {
+		let mut consent = Consents::<T>::get(id).ok_or(Error::<T>::UnknownConsent)?;
+		ensure!(
+			Self::acts_for(&consent.patient, &who, DelegateScope::ManageConsents),
+			Error::<T>::NotPermitted
+		);
+		ensure!(consent.status == ConsentStatus::Active, Error::<T>::AlreadyRevoked);
+
+		// *** No fail beyond this point ***
+		consent.status = ConsentStatus::Revoked;
+		Consents::<T>::insert(id, consent);
+		Self::deposit_event(Event::ConsentRevoked { id, by: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_consent(id: ConsentId) -> DispatchResult {
+		let consent = Consents::<T>::get(id).ok_or(Error::<T>::UnknownConsent)?;
+		ensure!(
+			matches!(
+				consent.standing(Self::now()),
+				ConsentStanding::Ended | ConsentStanding::Revoked
+			),
+			Error::<T>::ConsentInForce
+		);
+
+		// *** No fail beyond this point ***
+		ConsentsOf::<T>::mutate(&consent.patient, |ids| ids.retain(|i| *i != id));
+		Consents::<T>::remove(id);
+		Self::release(HoldReason::ConsentDeposit, &consent.depositor, consent.deposit);
+		Self::deposit_event(Event::ConsentRemoved {
+			id,
+			depositor: consent.depositor,
+			deposit: consent.deposit,
+		});
+		Ok(())
+	}
+
+	// ---- delegates --------------------------------------------------------------------------
+
+	pub(crate) fn do_add_delegate(
+		patient: T::AccountId,
+		delegate: T::AccountId,
+		scopes: Vec<DelegateScope>,
+		until: Option<Moment>,
+	) -> DispatchResult {
+		ensure!(patient != delegate, Error::<T>::DelegateToSelf);
+		let scopes = Self::sorted_set(scopes, Error::<T>::NoScopes, Error::<T>::Duplicate)?;
+		let now = Self::now();
+		ensure!(until.map_or(true, |u| u > now), Error::<T>::AlreadyEnded);
+		ensure!(!Delegates::<T>::contains_key(&patient, &delegate), Error::<T>::AlreadyDelegate);
+		let count = DelegateCount::<T>::get(&patient);
+		ensure!(count < T::MaxDelegatesPerPatient::get(), Error::<T>::TooManyDelegates);
+		let deposit = T::DelegateDeposit::get();
+		Self::hold(HoldReason::DelegateDeposit, &patient, deposit)?;
+
+		// *** No fail beyond this point ***
+		let listed = scopes.to_vec();
+		Delegates::<T>::insert(
+			&patient,
+			&delegate,
+			Delegation { scopes, until, deposit, since: now },
+		);
+		DelegateCount::<T>::insert(&patient, count.saturating_add(1));
+		Self::deposit_event(Event::DelegateAdded { patient, delegate, scopes: listed, until });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_delegate(
+		who: T::AccountId,
+		patient: T::AccountId,
+		delegate: T::AccountId,
+	) -> DispatchResult {
+		let delegation =
+			Delegates::<T>::get(&patient, &delegate).ok_or(Error::<T>::UnknownDelegate)?;
+		ensure!(who == patient || who == delegate, Error::<T>::NotPermitted);
+
+		// *** No fail beyond this point ***
+		Delegates::<T>::remove(&patient, &delegate);
+		match DelegateCount::<T>::get(&patient).saturating_sub(1) {
+			0 => DelegateCount::<T>::remove(&patient),
+			remaining => DelegateCount::<T>::insert(&patient, remaining),
+		}
+		Self::release(HoldReason::DelegateDeposit, &patient, delegation.deposit);
+		Self::deposit_event(Event::DelegateRemoved { patient, delegate });
+		Ok(())
+	}
+
+	// ---- break-glass ------------------------------------------------------------------------
+
+	pub(crate) fn do_open_emergency(
+		practitioner: T::AccountId,
+		patient: T::AccountId,
+		reason: EmergencyReason,
+		statement: Hash256,
+	) -> Result<EmergencyAccessId, DispatchError> {
+		ensure!(
+			T::Practitioners::may_use_emergency_access(&practitioner),
+			Error::<T>::NotEmergencyPractitioner
+		);
+		ensure!(practitioner != patient, Error::<T>::EmergencyOnSelf);
+		let now = Self::now();
+		if let Some(open) =
+			OpenEmergency::<T>::get(&patient, &practitioner).and_then(EmergencyAccesses::<T>::get)
+		{
+			ensure!(!open.is_open(now), Error::<T>::EmergencyAlreadyOpen);
+		}
+		let mut pending = PendingReviews::<T>::get(&patient);
+		let id = NextEmergencyAccessId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingReviews)?;
+		let expires_at = now.saturating_add(T::EmergencyAccessDuration::get());
+		let deposit = T::EmergencyDeposit::get();
+		Self::hold(HoldReason::EmergencyDeposit, &practitioner, deposit)?;
+
+		// *** No fail beyond this point ***
+		EmergencyAccesses::<T>::insert(
+			id,
+			EmergencyAccess {
+				practitioner: practitioner.clone(),
+				patient: patient.clone(),
+				reason,
+				statement,
+				opened_at: now,
+				expires_at,
+				closed_at: None,
+				deposit,
+				review: Review::Pending,
+			},
+		);
+		OpenEmergency::<T>::insert(&patient, &practitioner, id);
+		PendingReviews::<T>::insert(&patient, pending);
+		NextEmergencyAccessId::<T>::put(next);
+		Self::deposit_event(Event::EmergencyAccessOpened {
+			id,
+			patient: patient.clone(),
+			practitioner: practitioner.clone(),
+			reason,
+			expires_at,
+		});
+		Self::append_disclosure(Disclosure {
+			accessor: practitioner,
+			patient,
+			record: None,
+			category: None,
+			action: AccessAction::Read,
+			purpose: PurposeOfUse::EmergencyTreatment,
+			basis: AccessBasis::Emergency(id),
+			at: now,
+		});
+		Ok(id)
+	}
+
+	pub(crate) fn do_close_emergency(who: T::AccountId, id: EmergencyAccessId) -> DispatchResult {
+		let mut access =
+			EmergencyAccesses::<T>::get(id).ok_or(Error::<T>::UnknownEmergencyAccess)?;
+		ensure!(access.practitioner == who, Error::<T>::NotYourEmergencyAccess);
+		let now = Self::now();
+		ensure!(access.is_open(now), Error::<T>::EmergencyAccessNotOpen);
+
+		// *** No fail beyond this point ***
+		access.closed_at = Some(now);
+		OpenEmergency::<T>::remove(&access.patient, &access.practitioner);
+		EmergencyAccesses::<T>::insert(id, access);
+		Self::deposit_event(Event::EmergencyAccessClosed { id });
+		Ok(())
+	}
+
+	/// Reviews an access: by the review origin (`None`) or a signed patient or delegate.
+	pub(crate) fn do_review(
+		reviewer: Option<T::AccountId>,
+		id: EmergencyAccessId,
+		justified: bool,
+	) -> DispatchResult {
+		let mut access =
+			EmergencyAccesses::<T>::get(id).ok_or(Error::<T>::UnknownEmergencyAccess)?;
+		if let Some(who) = &reviewer {
+			ensure!(
+				Self::acts_for(&access.patient, who, DelegateScope::ManageConsents),
+				Error::<T>::NotPermitted
+			);
+		}
+		ensure!(access.review == Review::Pending, Error::<T>::AlreadyReviewed);
+		let reason = HoldReason::EmergencyDeposit.into();
+		if !justified {
+			// Moving the held deposit is the last fallible step.
+			T::Currency::transfer_on_hold(
+				&reason,
+				&access.practitioner,
+				&T::SlashBeneficiary::get(),
+				access.deposit,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)?;
+		}
+
+		// *** No fail beyond this point ***
+		let now = Self::now();
+		if justified {
+			Self::release(HoldReason::EmergencyDeposit, &access.practitioner, access.deposit);
+			access.review = Review::Justified;
+		} else {
+			access.review = Review::Unjustified;
+			if access.closed_at.is_none() && now < access.expires_at {
+				access.closed_at = Some(now);
+			}
+		}
+		if OpenEmergency::<T>::get(&access.patient, &access.practitioner) == Some(id)
+			&& !access.is_open(now)
+		{
+			OpenEmergency::<T>::remove(&access.patient, &access.practitioner);
+		}
+		PendingReviews::<T>::mutate(&access.patient, |p| p.retain(|i| *i != id));
+		EmergencyAccesses::<T>::insert(id, access);
+		Self::deposit_event(Event::EmergencyAccessReviewed {
+			id,
+			justified,
+			by_review_origin: reviewer.is_none(),
+		});
+		Ok(())
+	}
+
+	// ---- access and disclosures -------------------------------------------------------------
+
+	/// The access rule (see the crate docs), and how many consents it read.
+	pub fn access(
+		accessor: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		category: DataCategory,
+		record: Option<RecordId>,
+		purpose: PurposeOfUse,
+	) -> (Result<AccessBasis, AccessDenial>, u32) {
+		if accessor == patient {
+			return (Ok(AccessBasis::Patient), 0);
+		}
+		let now = Self::now();
+		if Self::delegate_allows(patient, accessor, DelegateScope::AccessRecords, now) {
+			return (Ok(AccessBasis::Delegate), 0);
+		}
+		if purpose == PurposeOfUse::EmergencyTreatment {
+			if let Some(id) = OpenEmergency::<T>::get(patient, accessor) {
+				let open = EmergencyAccesses::<T>::get(id).is_some_and(|a| a.is_open(now));
+				if open && T::Practitioners::may_use_emergency_access(accessor) {
+					return (Ok(AccessBasis::Emergency(id)), 0);
+				}
+			}
+		}
+		let ids = ConsentsOf::<T>::get(patient);
+		let mut permit: Option<(ConsentId, GranteeKind)> = None;
+		for id in ids.iter() {
+			let Some(consent) = Consents::<T>::get(id) else { continue };
+			if &consent.grantee != accessor
+				|| consent.standing(now) != ConsentStanding::InForce
+				|| !consent.covers(action, category, record, purpose)
+			{
+				continue;
+			}
+			match consent.decision {
+				Decision::Deny => {
+					return (Err(AccessDenial::ExplicitlyDenied(*id)), ids.len() as u32)
+				},
+				Decision::Permit => {
+					if permit.is_none() {
+						permit = Some((*id, consent.grantee_kind));
+					}
+				},
+			}
+		}
+		let read = ids.len() as u32;
+		let outcome = match permit {
+			Some((_, GranteeKind::Practitioner))
+				if !T::Practitioners::is_licensed(accessor, &LicenceQuery::any()) =>
+			{
+				Err(AccessDenial::NotLicensed)
+			},
+			Some((id, _)) => Ok(AccessBasis::Consent(id)),
+			None => Err(AccessDenial::NoConsent),
+		};
+		(outcome, read)
+	}
+
+	/// Checks an access and logs it; returns how many consents the check read.
+	pub(crate) fn do_log_access(
+		accessor: T::AccountId,
+		patient: T::AccountId,
+		action: AccessAction,
+		category: DataCategory,
+		record: Option<RecordId>,
+		purpose: PurposeOfUse,
+	) -> Result<u32, DispatchError> {
+		let (outcome, read) = Self::access(&accessor, &patient, action, category, record, purpose);
+		let basis = outcome.map_err(Self::denial_error)?;
+
+		// *** No fail beyond this point ***
+		Self::append_disclosure(Disclosure {
+			accessor,
+			patient,
+			record,
+			category: Some(category),
+			action,
+			purpose,
+			basis,
+			at: Self::now(),
+		});
+		Ok(read)
+	}
+
+	/// The error that says why an access was refused.
+	pub fn denial_error(denial: AccessDenial) -> DispatchError {
+		match denial {
+			AccessDenial::UnknownPatient => Error::<T>::UnknownPatient,
+			AccessDenial::NotLicensed => Error::<T>::NotLicensed,
+			AccessDenial::NoConsent => Error::<T>::NoConsent,
+			AccessDenial::ExplicitlyDenied(_) => Error::<T>::ExplicitlyDenied,
+		}
+		.into()
+	}
+
+	/// Appends to the patient's ring and emits the full record. Cannot fail.
+	pub(crate) fn append_disclosure(disclosure: DisclosureOf<T>) {
+		let patient = disclosure.patient.clone();
+		let seq = DisclosureCount::<T>::get(&patient);
+		let slot = Self::slot_of(seq);
+		DisclosureRing::<T>::insert(&patient, slot, disclosure.clone());
+		DisclosureCount::<T>::insert(&patient, seq.saturating_add(1));
+		Self::deposit_event(Event::Disclosed { seq, disclosure });
+	}
+
+	fn slot_of(seq: u64) -> u32 {
+		// The remainder is below `MaxDisclosuresPerPatient`, a `u32`.
+		(seq % u64::from(T::MaxDisclosuresPerPatient::get().max(1))) as u32
+	}
+
+	// ---- queries (runtime API) --------------------------------------------------------------
+
+	/// A patient's consents with their standing now.
+	pub fn consents_of(patient: &T::AccountId) -> Vec<ConsentView<ConsentOf<T>>> {
+		let now = Self::now();
+		ConsentsOf::<T>::get(patient)
+			.into_iter()
+			.filter_map(|id| {
+				Consents::<T>::get(id).map(|consent| ConsentView {
+					id,
+					standing: consent.standing(now),
+					consent,
+				})
+			})
+			.collect()
+	}
+
+	/// Up to `max` disclosures of `patient`'s log from number `from` on, oldest first, with
+	/// their numbers. Numbers older than the ring keeps are skipped.
+	pub fn disclosures(patient: &T::AccountId, from: u64, max: u32) -> Vec<(u64, DisclosureOf<T>)> {
+		let count = DisclosureCount::<T>::get(patient);
+		let kept = u64::from(T::MaxDisclosuresPerPatient::get());
+		let first = from.max(count.saturating_sub(kept));
+		let last = count.min(first.saturating_add(u64::from(max)));
+		(first..last)
+			.filter_map(|seq| {
+				DisclosureRing::<T>::get(patient, Self::slot_of(seq)).map(|d| (seq, d))
+			})
+			.collect()
+	}
+
+	/// A patient's break-glass accesses awaiting review.
+	pub fn pending_reviews(
+		patient: &T::AccountId,
+	) -> Vec<(EmergencyAccessId, EmergencyAccessOf<T>)> {
+		PendingReviews::<T>::get(patient)
+			.into_iter()
+			.filter_map(|id| EmergencyAccesses::<T>::get(id).map(|a| (id, a)))
+			.collect()
+	}
+
+	// ---- invariants -------------------------------------------------------------------------
+
+	/// The pallet's invariants:
+	/// - every consent is listed by its patient, below `NextConsentId`, and every listed id is
+	///   a consent of that patient;
+	/// - what each account has on hold under each reason equals the deposits of its consents,
+	///   delegations and pending emergency accesses;
+	/// - delegate counts match; open and pending emergency accesses exist and point back;
+	/// - each patient's disclosure ring holds exactly `min(count, MaxDisclosuresPerPatient)`
+	///   entries, all about that patient.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+		use sp_runtime::traits::Zero;
+
+		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
+		let mut add = |who: &T::AccountId, reason: u8, amount: BalanceOf<T>| {
+			let entry = held.entry((who.clone(), reason)).or_insert_with(Zero::zero);
+			*entry += amount;
+		};
+
+		let next = NextConsentId::<T>::get();
+		for (id, consent) in Consents::<T>::iter() {
+			ensure!(id < next, "consent id not below NextConsentId");
+			ensure!(ConsentsOf::<T>::get(&consent.patient).contains(&id), "consent not listed");
+			add(&consent.depositor, 0, consent.deposit);
+		}
+		for (patient, ids) in ConsentsOf::<T>::iter() {
+			for id in ids {
+				let consent = Consents::<T>::get(id).ok_or("listed consent missing")?;
+				ensure!(consent.patient == patient, "listed consent of another patient");
+			}
+		}
+		let mut counts: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (patient, _, delegation) in Delegates::<T>::iter() {
+			*counts.entry(patient.clone()).or_default() += 1;
+			add(&patient, 1, delegation.deposit);
+		}
+		for (patient, count) in DelegateCount::<T>::iter() {
+			ensure!(counts.get(&patient).copied().unwrap_or(0) == count, "delegate count");
+		}
+		ensure!(counts.len() == DelegateCount::<T>::iter().count(), "delegates without a count");
+		for (id, access) in EmergencyAccesses::<T>::iter() {
+			if access.review == Review::Pending {
+				add(&access.practitioner, 2, access.deposit);
+				ensure!(
+					PendingReviews::<T>::get(&access.patient).contains(&id),
+					"pending access not listed"
+				);
+			}
+		}
+		for (patient, practitioner, id) in OpenEmergency::<T>::iter() {
+			let access = EmergencyAccesses::<T>::get(id).ok_or("open access missing")?;
+			ensure!(
+				access.patient == patient && access.practitioner == practitioner,
+				"open access of someone else"
+			);
+		}
+		for (patient, ids) in PendingReviews::<T>::iter() {
+			for id in ids {
+				let access = EmergencyAccesses::<T>::get(id).ok_or("pending access missing")?;
+				ensure!(access.patient == patient, "pending access of another patient");
+				ensure!(access.review == Review::Pending, "listed access is reviewed");
+			}
+		}
+		let reasons =
+			[HoldReason::ConsentDeposit, HoldReason::DelegateDeposit, HoldReason::EmergencyDeposit];
+		let mut accounts: Vec<T::AccountId> = held.keys().map(|(who, _)| who.clone()).collect();
+		accounts.dedup();
+		for who in accounts {
+			for (index, reason) in reasons.iter().enumerate() {
+				let expected = held.get(&(who.clone(), index as u8)).copied().unwrap_or_default();
+				let actual = T::Currency::balance_on_hold(&(*reason).into(), &who);
+				ensure!(actual == expected, "held deposits differ from the pallet's records");
+			}
+		}
+		let kept = u64::from(T::MaxDisclosuresPerPatient::get());
+		for (patient, count) in DisclosureCount::<T>::iter() {
+			let entries: Vec<_> = DisclosureRing::<T>::iter_prefix(&patient).collect();
+			ensure!(entries.len() as u64 == count.min(kept), "disclosure ring size");
+			ensure!(entries.iter().all(|(_, d)| d.patient == patient), "disclosure of another");
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
+	fn check_access(
+		accessor: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		category: DataCategory,
+		record: Option<RecordId>,
+		purpose: PurposeOfUse,
+	) -> Result<AccessBasis, AccessDenial> {
+		Self::access(accessor, patient, action, category, record, purpose).0
+	}
+}
+
+impl<T: Config> DisclosureLog<T::AccountId> for Pallet<T> {
+	fn note_disclosure(disclosure: DisclosureOf<T>) -> DispatchResult {
+		Self::append_disclosure(disclosure);
+		Ok(())
+	}
+}
+
+impl<T: Config> DelegationInspector<T::AccountId> for Pallet<T> {
+	fn is_delegate(patient: &T::AccountId, agent: &T::AccountId, scope: DelegateScope) -> bool {
+		Self::delegate_allows(patient, agent, scope, Self::now())
+	}
+}

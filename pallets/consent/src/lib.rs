@@ -1,0 +1,681 @@
+//! # Consent
+//!
+//! The patient decides who sees what, for what purpose and for how long, and can see afterwards
+//! who looked.
+//!
+//! ## Overview
+//!
+//! Consents are shaped after FHIR R5 `Consent` (subject, actor, decision, one provision with
+//! period, action, purpose and data class), so that they map onto hospital systems. Patients
+//! appoint delegates (guardians, carers, legal proxies) who act for them within a scope.
+//! Licensed practitioners endorsed for emergency care may break the glass for a limited time;
+//! every break-glass access is reviewed afterwards. Every access that goes through the chain is
+//! written to the patient's disclosure log.
+//!
+//! The other pallets ask this one through [`telemed_primitives::ConsentVerifier`] (may this
+//! access happen now, and on what basis), [`telemed_primitives::DisclosureLog`] (account for
+//! it) and [`telemed_primitives::DelegationInspector`] (may this agent act for the patient).
+//!
+//! ## Terminology
+//!
+//! - **Consent**: a patient's permit or deny for one grantee, a set of actions (read, append,
+//!   amend), a scope (all data, categories, or named records), purposes of use (HL7
+//!   `PurposeOfUse`) and a period (start, optional end). It holds a deposit until cleaned up.
+//! - **Grantee kind**: a consent to a registered practitioner counts only while the
+//!   practitioner holds a valid licence; a consent to any other account (an organisation such
+//!   as an insurer) needs none.
+//! - **Delegate**: an account a patient appoints with scopes ([`DelegateScope`]) and an
+//!   optional end. `ManageConsents` lets it grant, revoke and review for the patient;
+//!   `AccessRecords` gives it the patient's own access to their data.
+//! - **Break-glass**: emergency access opened by a practitioner whom the
+//!   [`telemed_primitives::PractitionerRegistry`] allows (a valid licence endorsed for
+//!   emergency care). It covers any action for the purpose `EmergencyTreatment`, overrides the
+//!   patient's consents (denies included), lasts [`Config::EmergencyAccessDuration`] at most and
+//!   holds [`Config::EmergencyDeposit`] until reviewed.
+//! - **Disclosure log**: the patient's accounting of disclosures (HIPAA style).
+//!
+//! ## Access rule
+//!
+//! `check_access(accessor, patient, action, category, record, purpose)` decides, in order:
+//! 1. the patient themselves: allowed (`Patient`);
+//! 2. a delegate with `AccessRecords` now: allowed (`Delegate`);
+//! 3. an open break-glass access of the accessor for the patient, purpose
+//!    `EmergencyTreatment`, accessor still endorsed: allowed (`Emergency`);
+//! 4. a deny consent of the patient for the accessor covering the request and in force:
+//!    refused (`ExplicitlyDenied`) — a deny overrides every permit;
+//! 5. a permit in force covering the request: allowed (`Consent`), unless it was granted to a
+//!    practitioner whose licence is not valid now (`NotLicensed`);
+//! 6. otherwise refused (`NoConsent`).
+//!
+//! Expiry needs no sweep: periods and licences are evaluated against the current time when
+//! asked.
+//!
+//! ## Disclosure log storage
+//!
+//! Each patient's log is a ring of the last [`Config::MaxDisclosuresPerPatient`] disclosures,
+//! numbered from 0 in the order they happened; older entries are overwritten. Every disclosure
+//! is also emitted in full as a `Disclosed` event, so an indexer or the patient's wallet keeps
+//! the whole history. The ring bounds storage without making the accessor pay a deposit.
+//!
+//! ## Pallet API
+//!
+//! Patients and delegates: [`Pallet::grant_consent`], [`Pallet::revoke_consent`] (free of fees
+//! when it succeeds, so a patient with no free balance can still revoke),
+//! [`Pallet::add_delegate`], [`Pallet::remove_delegate`], [`Pallet::review_emergency_access`].
+//!
+//! Anyone: [`Pallet::remove_consent`] (cleanup of an ended consent; the deposit goes back to
+//! whoever paid it).
+//!
+//! Practitioners and other accessors: [`Pallet::open_emergency_access`],
+//! [`Pallet::close_emergency_access`], [`Pallet::log_access`].
+//!
+//! Review origin ([`Config::ReviewOrigin`]): [`Pallet::review_emergency_access`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate, MutateHold},
+			Time,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use telemed_primitives::{
+		AccessAction, ConsentId, DataCategory, DelegateScope, Disclosure, EmergencyAccessId,
+		Hash256, Moment, PractitionerRegistry, PurposeOfUse, RecordId,
+	};
+
+	/// The balance type of [`Config::Currency`].
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// A consent as stored.
+	pub type ConsentOf<T> =
+		Consent<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxScopeItems>;
+
+	/// An emergency access as stored.
+	pub type EmergencyAccessOf<T> =
+		EmergencyAccess<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	/// A disclosure as logged.
+	pub type DisclosureOf<T> = Disclosure<<T as frame_system::Config>::AccountId>;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the consent pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Holds the deposits of consents, delegations and emergency accesses.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, of which [`HoldReason`] is part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The chain's clock: milliseconds since the Unix epoch.
+		type Time: Time<Moment = Moment>;
+
+		/// Who is a licensed practitioner, and who may break the glass.
+		type Practitioners: PractitionerRegistry<Self::AccountId>;
+
+		/// May review any emergency access (besides the patient and their delegates).
+		type ReviewOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Receives the deposit of an emergency access found unjustified (a treasury account).
+		type SlashBeneficiary: Get<Self::AccountId>;
+
+		/// Held from whoever grants a consent, until it is cleaned up.
+		#[pallet::constant]
+		type ConsentDeposit: Get<BalanceOf<Self>>;
+
+		/// Held from a patient for each delegate, until the delegate is removed.
+		#[pallet::constant]
+		type DelegateDeposit: Get<BalanceOf<Self>>;
+
+		/// Held from a practitioner who breaks the glass, until the access is reviewed.
+		#[pallet::constant]
+		type EmergencyDeposit: Get<BalanceOf<Self>>;
+
+		/// How long a break-glass access lasts, in milliseconds.
+		#[pallet::constant]
+		type EmergencyAccessDuration: Get<Moment>;
+
+		/// How many consents (of any standing) a patient may have at once.
+		#[pallet::constant]
+		type MaxConsentsPerPatient: Get<u32>;
+
+		/// How many categories or records a consent's scope may list.
+		#[pallet::constant]
+		type MaxScopeItems: Get<u32>;
+
+		/// How many delegates a patient may appoint.
+		#[pallet::constant]
+		type MaxDelegatesPerPatient: Get<u32>;
+
+		/// How many emergency accesses to a patient may await review at once.
+		#[pallet::constant]
+		type MaxPendingReviews: Get<u32>;
+
+		/// How many disclosures each patient's log keeps (a ring: older ones are overwritten,
+		/// the events keep them all).
+		#[pallet::constant]
+		type MaxDisclosuresPerPatient: Get<u32>;
+
+		/// Weights of the calls, from the benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a consent.
+		#[codec(index = 0)]
+		ConsentDeposit,
+		/// The deposit of a delegate's appointment.
+		#[codec(index = 1)]
+		DelegateDeposit,
+		/// The deposit of a break-glass access awaiting review.
+		#[codec(index = 2)]
+		EmergencyDeposit,
+	}
+
+	/// Every consent, by id.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type Consents<T: Config> =
+		StorageMap<_, Twox64Concat, ConsentId, ConsentOf<T>, OptionQuery>;
+
+	/// The ids of each patient's consents, so that an access check reads a bounded list.
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ConsentsOf<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ConsentId, T::MaxConsentsPerPatient>,
+		ValueQuery,
+	>;
+
+	/// The id the next consent will get.
+	#[pallet::storage]
+	pub type NextConsentId<T> = StorageValue<_, ConsentId, ValueQuery>;
+
+	/// Delegates, by patient and delegate.
+	// Hasher: both keys are user-chosen accounts: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Delegates<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		Delegation<BalanceOf<T>>,
+		OptionQuery,
+	>;
+
+	/// How many delegates each patient has, to bound them.
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type DelegateCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Every break-glass access, by id. Kept after review, for the record.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type EmergencyAccesses<T: Config> =
+		StorageMap<_, Twox64Concat, EmergencyAccessId, EmergencyAccessOf<T>, OptionQuery>;
+
+	/// The latest break-glass access of a practitioner to a patient, while not closed.
+	// Hasher: both keys are user-chosen accounts: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type OpenEmergency<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		EmergencyAccessId,
+		OptionQuery,
+	>;
+
+	/// Each patient's break-glass accesses that await review.
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type PendingReviews<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<EmergencyAccessId, T::MaxPendingReviews>,
+		ValueQuery,
+	>;
+
+	/// The id the next emergency access will get.
+	#[pallet::storage]
+	pub type NextEmergencyAccessId<T> = StorageValue<_, EmergencyAccessId, ValueQuery>;
+
+	/// Each patient's disclosure log: a ring of slots `0..MaxDisclosuresPerPatient`; disclosure
+	/// number `n` lives in slot `n % MaxDisclosuresPerPatient`.
+	// Hasher: the patient is user-chosen (`Blake2_128Concat`); the slot is a small number
+	// chosen by the pallet (`Twox64Concat`).
+	#[pallet::storage]
+	pub type DisclosureRing<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		u32,
+		DisclosureOf<T>,
+		OptionQuery,
+	>;
+
+	/// How many disclosures each patient's log has had in all (the next one's number).
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type DisclosureCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u64, ValueQuery>;
+
+	/// Events of the consent pallet.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A consent was granted.
+		ConsentGranted {
+			/// The new consent.
+			id: ConsentId,
+			/// Whose data.
+			patient: T::AccountId,
+			/// For whom.
+			grantee: T::AccountId,
+			/// Permit or deny.
+			decision: Decision,
+			/// Who signed it: the patient or a delegate.
+			by: T::AccountId,
+		},
+		/// A consent was revoked; it stops counting at once.
+		ConsentRevoked {
+			/// The consent.
+			id: ConsentId,
+			/// Who revoked it: the patient or a delegate.
+			by: T::AccountId,
+		},
+		/// An ended consent was cleaned up and its deposit returned.
+		ConsentRemoved {
+			/// The consent.
+			id: ConsentId,
+			/// Who got the deposit back.
+			depositor: T::AccountId,
+			/// The deposit returned.
+			deposit: BalanceOf<T>,
+		},
+		/// A patient appointed a delegate.
+		DelegateAdded {
+			/// The patient.
+			patient: T::AccountId,
+			/// The delegate.
+			delegate: T::AccountId,
+			/// What the delegate may do.
+			scopes: Vec<DelegateScope>,
+			/// Until when, if limited.
+			until: Option<Moment>,
+		},
+		/// A delegate was removed (by the patient) or resigned.
+		DelegateRemoved {
+			/// The patient.
+			patient: T::AccountId,
+			/// The delegate.
+			delegate: T::AccountId,
+		},
+		/// A practitioner broke the glass: the patient's wallet should alert the patient.
+		EmergencyAccessOpened {
+			/// The access.
+			id: EmergencyAccessId,
+			/// Whose data.
+			patient: T::AccountId,
+			/// Who broke the glass.
+			practitioner: T::AccountId,
+			/// The coded reason.
+			reason: EmergencyReason,
+			/// When it stops counting.
+			expires_at: Moment,
+		},
+		/// The practitioner closed a break-glass access before it expired.
+		EmergencyAccessClosed {
+			/// The access.
+			id: EmergencyAccessId,
+		},
+		/// A break-glass access was reviewed.
+		EmergencyAccessReviewed {
+			/// The access.
+			id: EmergencyAccessId,
+			/// The finding: justified (deposit returned) or not (deposit slashed).
+			justified: bool,
+			/// Whether the review origin (rather than the patient or a delegate) reviewed it.
+			by_review_origin: bool,
+		},
+		/// An access to a patient's data was accounted for.
+		Disclosed {
+			/// Its number in the patient's log.
+			seq: u64,
+			/// The full record.
+			disclosure: DisclosureOf<T>,
+		},
+	}
+
+	/// Errors of the consent pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A patient cannot grant a consent to themselves: they have access already.
+		GrantToSelf,
+		/// A consent must list at least one action.
+		NoActions,
+		/// A consent must list at least one purpose of use.
+		NoPurposes,
+		/// A scope of categories or records must not be empty.
+		EmptyScope,
+		/// A scope lists more items than `MaxScopeItems`.
+		TooManyScopeItems,
+		/// The same action, purpose, category, record or scope is listed twice.
+		Duplicate,
+		/// The period's end must come after its start.
+		EndBeforeStart,
+		/// The end is already in the past.
+		AlreadyEnded,
+		/// The patient has `MaxConsentsPerPatient` consents: clean up ended ones first.
+		TooManyConsents,
+		/// No consent has this id.
+		UnknownConsent,
+		/// Only the patient, or a delegate with the needed scope, may do this.
+		NotPermitted,
+		/// The consent is revoked already.
+		AlreadyRevoked,
+		/// The consent is still in force (or not yet started): revoke it first.
+		ConsentInForce,
+		/// A patient cannot be their own delegate.
+		DelegateToSelf,
+		/// A delegate must be given at least one scope.
+		NoScopes,
+		/// The account is a delegate of this patient already: remove it first to change it.
+		AlreadyDelegate,
+		/// The account is not a delegate of this patient.
+		UnknownDelegate,
+		/// The patient has `MaxDelegatesPerPatient` delegates.
+		TooManyDelegates,
+		/// Break-glass needs a valid licence endorsed for emergency care.
+		NotEmergencyPractitioner,
+		/// A practitioner cannot break the glass on their own data.
+		EmergencyOnSelf,
+		/// The practitioner has an open break-glass access to this patient already.
+		EmergencyAlreadyOpen,
+		/// `MaxPendingReviews` break-glass accesses to this patient await review.
+		TooManyPendingReviews,
+		/// No emergency access has this id.
+		UnknownEmergencyAccess,
+		/// Only the practitioner who opened it may close it.
+		NotYourEmergencyAccess,
+		/// The emergency access is closed or expired already.
+		EmergencyAccessNotOpen,
+		/// The emergency access was reviewed already.
+		AlreadyReviewed,
+		/// The deposit cannot be held: not enough free balance.
+		InsufficientBalance,
+		/// The access is refused: the accessor is a practitioner without a valid licence.
+		NotLicensed,
+		/// The access is refused: no consent covers it now.
+		NoConsent,
+		/// The access is refused: a deny consent of the patient covers it.
+		ExplicitlyDenied,
+		/// The access is refused: the patient is not registered.
+		UnknownPatient,
+		/// Ids are exhausted.
+		IdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Grants a consent: `grantee` may (or, with `Deny`, may not) perform `actions` on the
+		/// data in `scope` of `patient` for `purposes`, from `start` (now if `None`) until `end`
+		/// (until revoked if `None`).
+		///
+		/// Origin: signed, the patient or a delegate with `ManageConsents`; the signer pays
+		/// [`Config::ConsentDeposit`].
+		///
+		/// # Errors
+		/// - `NotPermitted`; `GrantToSelf`.
+		/// - `NoActions`, `NoPurposes`, `EmptyScope`, `TooManyScopeItems`, `Duplicate`.
+		/// - `EndBeforeStart`, `AlreadyEnded`.
+		/// - `TooManyConsents`; `InsufficientBalance`; `IdsExhausted`.
+		///
+		/// # Events
+		/// `ConsentGranted`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::grant_consent())]
+		pub fn grant_consent(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			grantee: T::AccountId,
+			decision: Decision,
+			actions: Vec<AccessAction>,
+			scope: ScopeRequest,
+			purposes: Vec<PurposeOfUse>,
+			start: Option<Moment>,
+			end: Option<Moment>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_grant(who, patient, grantee, decision, actions, scope, purposes, start, end)
+				.map(|_| ())
+		}
+
+		/// Revokes a consent: it stops counting at once. Free of fees when it succeeds, so a
+		/// patient can always revoke; the deposit comes back on cleanup
+		/// ([`Pallet::remove_consent`]).
+		///
+		/// Origin: signed, the patient or a delegate with `ManageConsents`.
+		///
+		/// # Errors
+		/// - `UnknownConsent`; `NotPermitted`; `AlreadyRevoked`.
+		///
+		/// # Events
+		/// `ConsentRevoked`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::revoke_consent())]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, id: &ConsentId| -> bool {
+			Pallet::<T>::may_revoke(origin, *id)
+		})]
+		pub fn revoke_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_revoke(who, id)
+		}
+
+		/// Removes a consent that ended (revoked, or its period is over) and returns its
+		/// deposit to whoever paid it.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// # Errors
+		/// - `UnknownConsent`; `ConsentInForce`.
+		///
+		/// # Events
+		/// `ConsentRemoved`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::remove_consent())]
+		pub fn remove_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_remove_consent(id)
+		}
+
+		/// Appoints `delegate` to act for the caller within `scopes`, until `until` (until
+		/// removed if `None`).
+		///
+		/// Origin: signed, the patient, who pays [`Config::DelegateDeposit`].
+		///
+		/// # Errors
+		/// - `DelegateToSelf`; `NoScopes`; `Duplicate`; `AlreadyEnded`.
+		/// - `AlreadyDelegate`; `TooManyDelegates`; `InsufficientBalance`.
+		///
+		/// # Events
+		/// `DelegateAdded`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::add_delegate())]
+		pub fn add_delegate(
+			origin: OriginFor<T>,
+			delegate: T::AccountId,
+			scopes: Vec<DelegateScope>,
+			until: Option<Moment>,
+		) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_add_delegate(patient, delegate, scopes, until)
+		}
+
+		/// Ends a delegate's appointment and returns the deposit to the patient.
+		///
+		/// Origin: signed, the patient, or the delegate (resigning).
+		///
+		/// # Errors
+		/// - `UnknownDelegate`; `NotPermitted`.
+		///
+		/// # Events
+		/// `DelegateRemoved`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::remove_delegate())]
+		pub fn remove_delegate(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			delegate: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_remove_delegate(who, patient, delegate)
+		}
+
+		/// Breaks the glass: opens emergency access to `patient`'s data for
+		/// [`Config::EmergencyAccessDuration`], holds [`Config::EmergencyDeposit`] until the
+		/// access is reviewed, and logs the opening as an emergency disclosure.
+		///
+		/// Origin: signed, a practitioner the registry allows emergency access (a valid licence
+		/// endorsed for emergency care).
+		///
+		/// # Errors
+		/// - `NotEmergencyPractitioner`; `EmergencyOnSelf`; `EmergencyAlreadyOpen`.
+		/// - `TooManyPendingReviews`; `InsufficientBalance`; `IdsExhausted`.
+		///
+		/// # Events
+		/// `EmergencyAccessOpened`, `Disclosed`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::open_emergency_access())]
+		pub fn open_emergency_access(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			reason: EmergencyReason,
+			statement: Hash256,
+		) -> DispatchResult {
+			let practitioner = ensure_signed(origin)?;
+			Self::do_open_emergency(practitioner, patient, reason, statement).map(|_| ())
+		}
+
+		/// Closes a break-glass access before it expires. The review is still owed.
+		///
+		/// Origin: signed, the practitioner who opened it.
+		///
+		/// # Errors
+		/// - `UnknownEmergencyAccess`; `NotYourEmergencyAccess`; `EmergencyAccessNotOpen`.
+		///
+		/// # Events
+		/// `EmergencyAccessClosed`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::close_emergency_access())]
+		pub fn close_emergency_access(
+			origin: OriginFor<T>,
+			id: EmergencyAccessId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_close_emergency(who, id)
+		}
+
+		/// Reviews a break-glass access: justified returns the deposit to the practitioner;
+		/// unjustified closes the access if still open and moves the deposit to
+		/// [`Config::SlashBeneficiary`].
+		///
+		/// Origin: [`Config::ReviewOrigin`], or signed by the patient or a delegate with
+		/// `ManageConsents`.
+		///
+		/// # Errors
+		/// - `UnknownEmergencyAccess`; `NotPermitted`; `AlreadyReviewed`.
+		///
+		/// # Events
+		/// `EmergencyAccessReviewed`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::review_emergency_access())]
+		pub fn review_emergency_access(
+			origin: OriginFor<T>,
+			id: EmergencyAccessId,
+			justified: bool,
+		) -> DispatchResult {
+			let reviewer = match T::ReviewOrigin::try_origin(origin) {
+				Ok(_) => None,
+				Err(origin) => Some(ensure_signed(origin)?),
+			};
+			Self::do_review(reviewer, id, justified)
+		}
+
+		/// Checks that the caller may perform `action` on `patient`'s data of `category`
+		/// (`record`, if one) for `purpose` now, and logs the disclosure: one step, so every
+		/// access through the chain is accounted for. Clients call it before fetching data.
+		///
+		/// Origin: signed, the accessor.
+		///
+		/// # Errors
+		/// The reason for a refusal: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`,
+		/// `UnknownPatient`.
+		///
+		/// # Events
+		/// `Disclosed`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerPatient::get()))]
+		pub fn log_access(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			action: AccessAction,
+			category: DataCategory,
+			record: Option<RecordId>,
+			purpose: PurposeOfUse,
+		) -> DispatchResultWithPostInfo {
+			let accessor = ensure_signed(origin)?;
+			let read = Self::do_log_access(accessor, patient, action, category, record, purpose)?;
+			Ok(Some(T::WeightInfo::log_access(read)).into())
+		}
+	}
+}

@@ -1,0 +1,117 @@
+//! Unit tests, by feature. Every call's success path and each of its errors; a failed call
+//! changes nothing (`assert_noop!`); the invariants hold after every test that writes.
+
+mod access;
+mod consents;
+mod delegates;
+mod disclosures;
+mod emergency;
+
+use crate::{mock::*, Error, Event, ScopeRequest};
+use frame_support::{assert_ok, traits::fungible::InspectHold};
+use telemed_primitives::{
+	AccessAction, AccessBasis, AccessDenial, ConsentId, ConsentVerifier, DataCategory,
+	PurposeOfUse, RecordId,
+};
+
+pub(crate) type CError = Error<Test>;
+
+pub(crate) fn assert_invariants() {
+	crate::Pallet::<Test>::do_try_state().expect("invariants hold");
+}
+
+pub(crate) fn last_event() -> Event<Test> {
+	System::events()
+		.into_iter()
+		.rev()
+		.find_map(|r| match r.event {
+			RuntimeEvent::Consent(e) => Some(e),
+			_ => None,
+		})
+		.expect("an event of this pallet")
+}
+
+/// Everything a grant sets, with defaults a test overrides field by field.
+#[derive(Clone)]
+pub(crate) struct Grant {
+	pub by: AccountId,
+	pub patient: AccountId,
+	pub grantee: AccountId,
+	pub decision: crate::Decision,
+	pub actions: Vec<AccessAction>,
+	pub scope: ScopeRequest,
+	pub purposes: Vec<PurposeOfUse>,
+	pub start: Option<u64>,
+	pub end: Option<u64>,
+}
+
+impl Grant {
+	/// The patient permits `grantee` to read all data for treatment, from now, open-ended.
+	pub fn permit(grantee: AccountId) -> Self {
+		Grant {
+			by: PATIENT,
+			patient: PATIENT,
+			grantee,
+			decision: crate::Decision::Permit,
+			actions: vec![AccessAction::Read],
+			scope: ScopeRequest::AllData,
+			purposes: vec![PurposeOfUse::Treatment],
+			start: None,
+			end: None,
+		}
+	}
+
+	pub fn deny(grantee: AccountId) -> Self {
+		Grant { decision: crate::Decision::Deny, ..Self::permit(grantee) }
+	}
+
+	pub fn categories(self, c: Vec<DataCategory>) -> Self {
+		Grant { scope: ScopeRequest::Categories(c), ..self }
+	}
+
+	pub fn records(self, r: Vec<RecordId>) -> Self {
+		Grant { scope: ScopeRequest::Records(r), ..self }
+	}
+
+	pub fn call(&self) -> frame_support::dispatch::DispatchResult {
+		Consent::grant_consent(
+			RuntimeOrigin::signed(self.by),
+			self.patient,
+			self.grantee,
+			self.decision,
+			self.actions.clone(),
+			self.scope.clone(),
+			self.purposes.clone(),
+			self.start,
+			self.end,
+		)
+	}
+
+	/// Grants and returns the new consent's id.
+	pub fn ok(&self) -> ConsentId {
+		let id = crate::NextConsentId::<Test>::get();
+		assert_ok!(self.call());
+		id
+	}
+}
+
+/// `check_access` for reading `PATIENT`'s laboratory data for treatment.
+pub(crate) fn read_lab(accessor: AccountId) -> Result<AccessBasis, AccessDenial> {
+	check(accessor, AccessAction::Read, DataCategory::Laboratory, None, PurposeOfUse::Treatment)
+}
+
+pub(crate) fn check(
+	accessor: AccountId,
+	action: AccessAction,
+	category: DataCategory,
+	record: Option<RecordId>,
+	purpose: PurposeOfUse,
+) -> Result<AccessBasis, AccessDenial> {
+	<crate::Pallet<Test> as ConsentVerifier<AccountId>>::check_access(
+		&accessor, &PATIENT, action, category, record, purpose,
+	)
+}
+
+pub(crate) fn held(reason: crate::HoldReason, who: AccountId) -> Balance {
+	<Balances as InspectHold<AccountId>>::balance_on_hold(&RuntimeHoldReason::Consent(reason), &who)
+}

@@ -1,0 +1,324 @@
+//! Domain types of the consent pallet, after FHIR R5 `Consent`.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::{ConstU32, Get},
+	BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+
+use telemed_primitives::{
+	AccessAction, ConsentId, DataCategory, DelegateScope, Hash256, Moment, PurposeOfUse, RecordId,
+};
+
+/// How many actions there are: a consent lists each at most once.
+pub type MaxActions = ConstU32<3>;
+/// How many purposes of use there are.
+pub type MaxPurposes = ConstU32<5>;
+/// How many delegate scopes there are.
+pub type MaxDelegateScopes = ConstU32<4>;
+
+/// FHIR `Consent.decision`: whether the provision permits or denies.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Decision {
+	/// The grantee may do what the consent describes.
+	Permit,
+	/// The grantee may not, whatever any permit says.
+	Deny,
+}
+
+/// What data a consent covers, as a call gives it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+pub enum ScopeRequest {
+	/// All of the patient's data.
+	AllData,
+	/// The patient's data in these categories.
+	Categories(Vec<DataCategory>),
+	/// These records of the patient (every version of each).
+	Records(Vec<RecordId>),
+}
+
+/// What data a consent covers, as stored: lists sorted and without duplicates.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxItems))]
+pub enum ConsentScope<MaxItems: Get<u32>> {
+	/// All of the patient's data.
+	AllData,
+	/// The patient's data in these categories.
+	Categories(BoundedVec<DataCategory, MaxItems>),
+	/// These records of the patient.
+	Records(BoundedVec<RecordId, MaxItems>),
+}
+
+impl<MaxItems: Get<u32>> ConsentScope<MaxItems> {
+	/// Whether an access to `category` (and `record`, if one record) falls in this scope.
+	/// A record scope covers only accesses that name one of its records.
+	pub fn covers(&self, category: DataCategory, record: Option<RecordId>) -> bool {
+		match self {
+			ConsentScope::AllData => true,
+			ConsentScope::Categories(c) => c.binary_search(&category).is_ok(),
+			ConsentScope::Records(r) => record.is_some_and(|id| r.binary_search(&id).is_ok()),
+		}
+	}
+}
+
+/// Whether the grantee was a registered practitioner when the consent was granted. A consent
+/// to a practitioner counts only while they hold a valid licence; a consent to an
+/// organisation (an insurer, a clinic's account) needs no licence.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum GranteeKind {
+	/// A registered practitioner: must be licensed at the time of each access.
+	Practitioner,
+	/// Any other account.
+	Organisation,
+}
+
+/// Whether the patient withdrew a consent.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ConsentStatus {
+	/// In force within its period.
+	Active,
+	/// Revoked by the patient or a delegate; kept until cleaned up, for the record.
+	Revoked,
+}
+
+/// A patient's consent (FHIR `Consent` with one provision).
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxItems))]
+pub struct Consent<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxItems: Get<u32>,
+> {
+	/// Whose data (FHIR `Consent.subject`).
+	pub patient: AccountId,
+	/// Who it is for (FHIR `provision.actor`).
+	pub grantee: AccountId,
+	/// Practitioner or organisation, as the grantee was when granted.
+	pub grantee_kind: GranteeKind,
+	/// Permit or deny.
+	pub decision: Decision,
+	/// What the grantee may (or may not) do, sorted.
+	pub actions: BoundedVec<AccessAction, MaxActions>,
+	/// Which data.
+	pub scope: ConsentScope<MaxItems>,
+	/// For which purposes of use, sorted.
+	pub purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
+	/// Start of the period, milliseconds since the Unix epoch.
+	pub start: Moment,
+	/// End of the period (exclusive), or `None` until revoked.
+	pub end: Option<Moment>,
+	/// Active or revoked.
+	pub status: ConsentStatus,
+	/// Who paid the deposit (the patient or the delegate who granted it), refunded on cleanup.
+	pub depositor: AccountId,
+	/// The deposit held from `depositor`.
+	pub deposit: Balance,
+	/// When it was granted.
+	pub granted_at: Moment,
+}
+
+impl<
+		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+		MaxItems: Get<u32>,
+	> Consent<AccountId, Balance, MaxItems>
+{
+	/// Whether it counts at `now`, and if not, why.
+	pub fn standing(&self, now: Moment) -> ConsentStanding {
+		match self.status {
+			ConsentStatus::Revoked => ConsentStanding::Revoked,
+			ConsentStatus::Active if now < self.start => ConsentStanding::NotYetStarted,
+			ConsentStatus::Active if self.end.is_some_and(|end| now >= end) => {
+				ConsentStanding::Ended
+			},
+			ConsentStatus::Active => ConsentStanding::InForce,
+		}
+	}
+
+	/// Whether it is about `action` on data of `category` (and `record`) for `purpose`.
+	pub fn covers(
+		&self,
+		action: AccessAction,
+		category: DataCategory,
+		record: Option<RecordId>,
+		purpose: PurposeOfUse,
+	) -> bool {
+		self.actions.binary_search(&action).is_ok()
+			&& self.purposes.binary_search(&purpose).is_ok()
+			&& self.scope.covers(category, record)
+	}
+}
+
+/// Whether a consent counts now. Computed when asked, never stored.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum ConsentStanding {
+	/// Counts now.
+	InForce,
+	/// Its period has not started.
+	NotYetStarted,
+	/// Its period ended; it may be cleaned up.
+	Ended,
+	/// Revoked; it may be cleaned up.
+	Revoked,
+}
+
+/// A delegate's appointment by a patient.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Delegation<Balance> {
+	/// What the delegate may do for the patient, sorted.
+	pub scopes: BoundedVec<DelegateScope, MaxDelegateScopes>,
+	/// When the appointment ends (exclusive), or `None` until removed.
+	pub until: Option<Moment>,
+	/// The deposit held from the patient.
+	pub deposit: Balance,
+	/// When the patient appointed them.
+	pub since: Moment,
+}
+
+impl<Balance> Delegation<Balance> {
+	/// Whether the appointment covers `scope` at `now`.
+	pub fn allows(&self, scope: DelegateScope, now: Moment) -> bool {
+		self.until.map_or(true, |until| now < until) && self.scopes.binary_search(&scope).is_ok()
+	}
+}
+
+/// Why a practitioner broke the glass (a coded reason; the details stay off chain, hashed).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum EmergencyReason {
+	/// The patient is unconscious or cannot communicate.
+	PatientUnresponsive,
+	/// A life-threatening condition needs the history now.
+	LifeThreatening,
+	/// The patient lacks capacity and no delegate can be reached.
+	NoCapacityNoDelegate,
+	/// Another reason, described in the hashed statement.
+	Other,
+}
+
+/// Where the review of an emergency access stands.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum Review {
+	/// Not reviewed yet: the deposit is held.
+	Pending,
+	/// Found justified: the deposit was returned.
+	Justified,
+	/// Found unjustified: the deposit was slashed.
+	Unjustified,
+}
+
+/// A break-glass emergency access.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct EmergencyAccess<AccountId, Balance> {
+	/// Who broke the glass.
+	pub practitioner: AccountId,
+	/// Whose data.
+	pub patient: AccountId,
+	/// The coded reason.
+	pub reason: EmergencyReason,
+	/// Hash of the practitioner's statement, kept off chain.
+	pub statement: Hash256,
+	/// When it opened.
+	pub opened_at: Moment,
+	/// When it stops counting, at the latest.
+	pub expires_at: Moment,
+	/// When it was closed early (by the practitioner or an unjustified review), if it was.
+	pub closed_at: Option<Moment>,
+	/// The deposit held from the practitioner until the review.
+	pub deposit: Balance,
+	/// The review.
+	pub review: Review,
+}
+
+impl<AccountId, Balance> EmergencyAccess<AccountId, Balance> {
+	/// Whether it grants access at `now`.
+	pub fn is_open(&self, now: Moment) -> bool {
+		self.closed_at.is_none() && now < self.expires_at && self.review != Review::Unjustified
+	}
+}
+
+/// A consent with its id and standing now, as the runtime API returns it.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct ConsentView<Consent> {
+	/// The consent id.
+	pub id: ConsentId,
+	/// The consent as stored.
+	pub consent: Consent,
+	/// Whether it counts now.
+	pub standing: ConsentStanding,
+}

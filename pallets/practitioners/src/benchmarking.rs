@@ -1,0 +1,288 @@
+//! Benchmarks of every call, in their worst case: the longest names and lists, and a holder
+//! with as many licences as allowed.
+
+use super::*;
+use crate::Pallet as Practitioners;
+use alloc::{vec, vec::Vec};
+use codec::Decode;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get, Time};
+use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
+use telemed_primitives::{LicenceId, PractitionerRole, MAX_SPECIALTY_LEN};
+
+/// `n` distinct two-letter jurisdiction codes.
+fn jurisdictions(n: u32) -> Vec<Vec<u8>> {
+	(0..n).map(|i| vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8]).collect()
+}
+
+/// `n` distinct specialty codes of the longest allowed length.
+fn specialties(n: u32) -> Vec<Vec<u8>> {
+	(0..n)
+		.map(|i| {
+			let mut code = vec![b'9'; MAX_SPECIALTY_LEN as usize];
+			let digits = alloc::format!("{}", i + 1);
+			let start = code.len() - digits.len();
+			code[start..].copy_from_slice(digits.as_bytes());
+			code
+		})
+		.collect()
+}
+
+/// `n` distinct roles (as many as there are, at most).
+fn roles(n: u32) -> Vec<PractitionerRole> {
+	(0..n as u8).filter_map(|i| PractitionerRole::decode(&mut &[i][..]).ok()).collect()
+}
+
+fn name<T: Config>() -> Vec<u8> {
+	vec![b'n'; T::MaxNameLength::get() as usize]
+}
+
+fn funded<T: Config>(who: &T::AccountId) {
+	T::Currency::set_balance(who, BalanceOf::<T>::max_value() / 2u32.into());
+}
+
+/// An authority accredited for the most jurisdictions, `AA` among them.
+fn authority<T: Config>() -> T::AccountId {
+	let who: T::AccountId = account("authority", 0, 0);
+	Practitioners::<T>::do_add_authority(
+		who.clone(),
+		name::<T>(),
+		jurisdictions(T::MaxJurisdictionsPerAuthority::get()),
+	)
+	.expect("valid authority");
+	who
+}
+
+/// A registered practitioner with the largest profile.
+fn practitioner<T: Config>() -> T::AccountId {
+	let who: T::AccountId = account("practitioner", 0, 0);
+	funded::<T>(&who);
+	Practitioners::<T>::do_register(
+		who.clone(),
+		name::<T>(),
+		roles(T::MaxRoles::get()),
+		specialties(T::MaxSpecialties::get()),
+		[7u8; 32],
+	)
+	.expect("valid practitioner");
+	who
+}
+
+/// Issues `holder` licence number `i` (a distinct specialty each, so none is a duplicate).
+fn licence<T: Config>(authority: &T::AccountId, holder: &T::AccountId, i: u32) -> LicenceId {
+	Practitioners::<T>::do_issue_licence(
+		authority.clone(),
+		holder.clone(),
+		LicenceTerms {
+			jurisdiction: b"AA".to_vec().try_into().expect("short code"),
+			role: PractitionerRole::Physician,
+			specialty: Some(specialties(i + 1).pop().unwrap().try_into().expect("bounded")),
+			number_commitment: [1u8; 32],
+			evidence: [2u8; 32],
+			valid_from: 0,
+			expires_at: u64::MAX,
+			emergency_care: true,
+		},
+	)
+	.expect("valid licence")
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn add_authority() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who: T::AccountId = account("authority", 0, 0);
+		let js = jurisdictions(T::MaxJurisdictionsPerAuthority::get());
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone(), name::<T>(), js);
+
+		assert!(Authorities::<T>::contains_key(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn update_authority() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who = authority::<T>();
+		let mut js = jurisdictions(T::MaxJurisdictionsPerAuthority::get());
+		js.reverse();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone(), name::<T>(), js);
+
+		assert!(Authorities::<T>::contains_key(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn remove_authority() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let who = authority::<T>();
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, who.clone());
+
+		assert!(!Authorities::<T>::contains_key(&who));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn register() {
+		let who: T::AccountId = account("practitioner", 0, 0);
+		funded::<T>(&who);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who.clone()),
+			name::<T>(),
+			roles(T::MaxRoles::get()),
+			specialties(T::MaxSpecialties::get()),
+			[7u8; 32],
+		);
+
+		assert!(Practitioners::<T>::key_agreement_key_of(&who).is_some());
+	}
+
+	#[benchmark]
+	fn update_profile() {
+		let who = practitioner::<T>();
+		let mut specs = specialties(T::MaxSpecialties::get());
+		specs.reverse();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), name::<T>(), roles(T::MaxRoles::get()), specs);
+
+		assert!(Practitioners::<T>::key_agreement_key_of(&who).is_some());
+	}
+
+	#[benchmark]
+	fn rotate_key_agreement_key() {
+		let who = practitioner::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), [8u8; 32]);
+
+		assert_eq!(Practitioners::<T>::key_agreement_key_of(&who), Some([8u8; 32]));
+	}
+
+	/// `l`: how many ended licences go with the profile.
+	#[benchmark]
+	fn deregister(l: Linear<0, { T::MaxLicencesPerPractitioner::get() }>) {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		for i in 0..l {
+			let id = licence::<T>(&board, &who, i);
+			Practitioners::<T>::do_revoke(None, id, [0u8; 32]).expect("revocable");
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert!(Practitioners::<T>::key_agreement_key_of(&who).is_none());
+		assert!(LicencesOf::<T>::get(&who).is_empty());
+	}
+
+	/// `l`: how many licences the holder has already (each is checked for a duplicate).
+	#[benchmark]
+	fn issue_licence(l: Linear<0, { T::MaxLicencesPerPractitioner::get() - 1 }>) {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		for i in 0..l {
+			licence::<T>(&board, &who, i);
+		}
+		let specialty = specialties(l + 1).pop();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(board),
+			who.clone(),
+			b"AA".to_vec(),
+			PractitionerRole::Physician,
+			specialty,
+			[1u8; 32],
+			[2u8; 32],
+			0,
+			u64::MAX,
+			true,
+		);
+
+		assert_eq!(LicencesOf::<T>::get(&who).len() as u32, l + 1);
+	}
+
+	#[benchmark]
+	fn renew_licence() {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let id = licence::<T>(&board, &who, 0);
+		let now = T::Time::now();
+		Licences::<T>::mutate(id, |l| l.as_mut().expect("issued").expires_at = now + 1_000);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(board), id, now + 2_000, Some([3u8; 32]));
+
+		assert_eq!(Licences::<T>::get(id).map(|l| l.expires_at), Some(now + 2_000));
+	}
+
+	#[benchmark]
+	fn suspend_licence() {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let id = licence::<T>(&board, &who, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(board), id, [3u8; 32]);
+
+		assert_eq!(Licences::<T>::get(id).map(|l| l.status), Some(LicenceStatus::Suspended));
+	}
+
+	#[benchmark]
+	fn reinstate_licence() {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let id = licence::<T>(&board, &who, 0);
+		Practitioners::<T>::do_set_status(board.clone(), id, LicenceStatus::Suspended, [0u8; 32])
+			.expect("suspendable");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(board), id);
+
+		assert_eq!(Licences::<T>::get(id).map(|l| l.status), Some(LicenceStatus::Active));
+	}
+
+	#[benchmark]
+	fn revoke_licence() {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let id = licence::<T>(&board, &who, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(board), id, [4u8; 32]);
+
+		assert_eq!(Licences::<T>::get(id).map(|l| l.status), Some(LicenceStatus::Revoked));
+	}
+
+	#[benchmark]
+	fn force_revoke_licence() -> Result<(), BenchmarkError> {
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let id = licence::<T>(&board, &who, 0);
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id, [4u8; 32]);
+
+		assert_eq!(Licences::<T>::get(id).map(|l| l.status), Some(LicenceStatus::Revoked));
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Practitioners, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,81 @@
+//! Configuration of the Telemed domain pallets: practitioners (and, as they land, consent,
+//! records and billing).
+//!
+//! Until the governance issue lands, the governance origin of every domain pallet is root
+//! (sudo on the `development` chain).
+
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, ConstU64},
+	PalletId,
+};
+use frame_system::EnsureRoot;
+use sp_runtime::traits::AccountIdConversion;
+
+use crate::{
+	AccountId, Balance, Balances, Practitioners, Runtime, RuntimeEvent, RuntimeHoldReason,
+	Timestamp, MILLI_UNITS, UNITS,
+};
+
+parameter_types! {
+	/// Held from a practitioner while registered: pays for the profile's storage (at most a few
+	/// hundred bytes) and makes mass registration costly.
+	pub const PractitionerDeposit: Balance = 10 * UNITS;
+}
+
+impl pallet_practitioners::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Time = Timestamp;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type RegistrationDeposit = PractitionerDeposit;
+	/// Long enough for "Dr …" with titles, or a board's full name.
+	type MaxNameLength = ConstU32<64>;
+	/// Every role there is.
+	type MaxRoles = ConstU32<8>;
+	type MaxSpecialties = ConstU32<8>;
+	/// A national board with its regions.
+	type MaxJurisdictionsPerAuthority = ConstU32<16>;
+	/// Licences in several jurisdictions and roles, with room for ended ones until the
+	/// practitioner deregisters.
+	type MaxLicencesPerPractitioner = ConstU32<16>;
+	type WeightInfo = pallet_practitioners::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Held from whoever grants a consent until it is cleaned up (a consent is under 200 bytes).
+	pub const ConsentDeposit: Balance = 100 * MILLI_UNITS;
+	/// Held from a patient for each delegate.
+	pub const DelegateDeposit: Balance = 100 * MILLI_UNITS;
+	/// Held from a practitioner who breaks the glass until the access is reviewed: enough that
+	/// an unjustified access costs something.
+	pub const EmergencyDeposit: Balance = 10 * UNITS;
+	/// The account that receives the deposits of unjustified emergency accesses, until a
+	/// treasury lands with governance.
+	pub SlashedDepositsAccount: AccountId = PalletId(*b"tm/slash").into_account_truncating();
+}
+
+impl pallet_consent::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Time = Timestamp;
+	type Practitioners = Practitioners;
+	type ReviewOrigin = EnsureRoot<AccountId>;
+	type SlashBeneficiary = SlashedDepositsAccount;
+	type ConsentDeposit = ConsentDeposit;
+	type DelegateDeposit = DelegateDeposit;
+	type EmergencyDeposit = EmergencyDeposit;
+	/// Four hours.
+	type EmergencyAccessDuration = ConstU64<{ 4 * 60 * 60 * 1000 }>;
+	type MaxConsentsPerPatient = ConstU32<64>;
+	type MaxScopeItems = ConstU32<16>;
+	type MaxDelegatesPerPatient = ConstU32<8>;
+	type MaxPendingReviews = ConstU32<16>;
+	/// The last 256 accesses stay in state; the events keep every one.
+	type MaxDisclosuresPerPatient = ConstU32<256>;
+	type WeightInfo = pallet_consent::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_skip_feeless_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Benchmarks Telemed pallets and writes their `weights.rs`, with frame-omni-bencher (the
+# polkadot-sdk stable2609 benchmark CLI) against the runtime wasm built with
+# `runtime-benchmarks`.
+#
+#   scripts/benchmark.sh                 # every Telemed pallet
+#   scripts/benchmark.sh practitioners   # one pallet (its folder under pallets/)
+#
+# Environment: STEPS (default 50), REPEAT (default 20), BENCH_TARGET_DIR (the cargo target
+# dir of the benchmark build; separate from the test build, whose features differ).
+# Run on the machine the weights are for, with nothing else running: the weights are measured.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
+ensure_prerequisites
+
+cd "$TELEMED_ROOT"
+steps="${STEPS:-50}"
+repeat="${REPEAT:-20}"
+bench_target="${BENCH_TARGET_DIR:-$HOME/.cache/telemed/bench-target}"
+tools="${TELEMED_TOOLS:-$HOME/.cache/telemed/tools}"
+omni="$tools/bin/frame-omni-bencher"
+
+if [ ! -x "$omni" ]; then
+	log "installing frame-omni-bencher 0.28.0 (stable2609) into $tools"
+	cargo install frame-omni-bencher@0.28.0 --locked --root "$tools" \
+		--target-dir "$HOME/.cache/telemed/tools-target"
+fi
+
+log "building the runtime wasm with runtime-benchmarks"
+CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p telemed-runtime \
+	--features runtime-benchmarks
+wasm="$bench_target/release/wbuild/telemed-runtime/telemed_runtime.compact.compressed.wasm"
+
+if [ "$#" -gt 0 ]; then pallets=("$@"); else
+	pallets=()
+	for dir in pallets/*/; do
+		[ -f "$dir/src/benchmarking.rs" ] && pallets+=("$(basename "$dir")")
+	done
+fi
+
+for name in "${pallets[@]}"; do
+	dir="pallets/$name"
+	[ -f "$dir/src/benchmarking.rs" ] || { echo "no benchmarks in $dir" >&2; exit 1; }
+	log "benchmarking pallet_${name//-/_} (steps $steps, repeat $repeat)"
+	"$omni" v1 benchmark pallet \
+		--runtime "$wasm" \
+		--genesis-builder-preset development \
+		--pallet "pallet_${name//-/_}" --extrinsic '*' \
+		--steps "$steps" --repeat "$repeat" \
+		--heap-pages 4096 \
+		--template scripts/templates/frame-weight-template.hbs \
+		--header scripts/templates/weights-header.txt \
+		--output "$dir/src/weights.rs"
+done
