@@ -360,8 +360,9 @@ pub trait PractitionerRegistry<AccountId> {
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey>;
 
 	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
-	/// endorsed for emergency care if `emergency`, so that other pallets' benchmarks can
-	/// reach their worst case. Funds `who` if registering costs a deposit.
+	/// endorsed for emergency care if `emergency`, in the registry's worst case for lookups
+	/// (as many other, non-counting licences as allowed, before the valid one), so that other
+	/// pallets' benchmarks reach their worst case. Funds `who` if registering costs a deposit.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(who: &AccountId, emergency: bool);
 }

@@ -77,8 +77,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn grant_consent() -> Weight {
 		//  Measured:  `1462`
 		//  Estimated: `4027`
-		// Minimum execution time: 71_817_000 picoseconds.
-		Weight::from_parts(77_085_000, 4027)
+		// Minimum execution time: 72_017_000 picoseconds.
+		Weight::from_parts(78_517_000, 4027)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_consent() -> Weight {
 		//  Measured:  `1107`
 		//  Estimated: `3761`
-		// Minimum execution time: 20_911_000 picoseconds.
-		Weight::from_parts(23_074_000, 3761)
+		// Minimum execution time: 20_300_000 picoseconds.
+		Weight::from_parts(22_895_000, 3761)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -109,8 +109,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_consent() -> Weight {
 		//  Measured:  `1676`
 		//  Estimated: `4027`
-		// Minimum execution time: 55_913_000 picoseconds.
-		Weight::from_parts(61_962_000, 4027)
+		// Minimum execution time: 53_500_000 picoseconds.
+		Weight::from_parts(61_211_000, 4027)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -127,8 +127,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_delegate() -> Weight {
 		//  Measured:  `555`
 		//  Estimated: `3599`
-		// Minimum execution time: 58_808_000 picoseconds.
-		Weight::from_parts(62_133_000, 3599)
+		// Minimum execution time: 55_623_000 picoseconds.
+		Weight::from_parts(59_559_000, 3599)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -143,8 +143,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_delegate() -> Weight {
 		//  Measured:  `463`
 		//  Estimated: `3599`
-		// Minimum execution time: 48_272_000 picoseconds.
-		Weight::from_parts(51_016_000, 3599)
+		// Minimum execution time: 45_918_000 picoseconds.
+		Weight::from_parts(49_384_000, 3599)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -154,7 +154,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:1 w:0)
+	/// Storage: `Practitioners::Licences` (r:16 w:0)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:1 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
@@ -175,11 +175,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
 	fn open_emergency_access() -> Weight {
-		//  Measured:  `2954`
-		//  Estimated: `3797`
-		// Minimum execution time: 105_017_000 picoseconds.
-		Weight::from_parts(111_055_000, 3797)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		//  Measured:  `8833`
+		//  Estimated: `43758`
+		// Minimum execution time: 198_977_000 picoseconds.
+		Weight::from_parts(221_129_000, 43758)
+			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
@@ -191,8 +191,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `659`
 		//  Estimated: `3620`
-		// Minimum execution time: 18_498_000 picoseconds.
-		Weight::from_parts(24_997_000, 3620)
+		// Minimum execution time: 20_731_000 picoseconds.
+		Weight::from_parts(32_068_000, 3620)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -213,8 +213,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `2120`
 		//  Estimated: `6196`
-		// Minimum execution time: 83_294_000 picoseconds.
-		Weight::from_parts(94_771_000, 6196)
+		// Minimum execution time: 83_825_000 picoseconds.
+		Weight::from_parts(97_766_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -230,7 +230,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:1 w:0)
+	/// Storage: `Practitioners::Licences` (r:16 w:0)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:1 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
@@ -240,13 +240,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 64]`.
 	fn log_access(c: u32, ) -> Weight {
-		//  Measured:  `1078 + c * (59 ±0)`
-		//  Estimated: `4027 + c * (2771 ±0)`
-		// Minimum execution time: 40_169_000 picoseconds.
-		Weight::from_parts(36_860_664, 4027)
-			// Standard Error: 3_977
-			.saturating_add(Weight::from_parts(3_559_102, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		//  Measured:  `3979 + c * (59 ±0)`
+		//  Estimated: `43758 + c * (2771 ±0)`
+		// Minimum execution time: 113_269_000 picoseconds.
+		Weight::from_parts(109_664_993, 43758)
+			// Standard Error: 7_538
+			.saturating_add(Weight::from_parts(3_525_246, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(c.into()))
@@ -256,49 +256,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn grant_consent() -> Weight {
-		Weight::from_parts(77_085_000, 4027)
+		Weight::from_parts(78_517_000, 4027)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(23_074_000, 3761)
+		Weight::from_parts(22_895_000, 3761)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(61_962_000, 4027)
+		Weight::from_parts(61_211_000, 4027)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(62_133_000, 3599)
+		Weight::from_parts(59_559_000, 3599)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_delegate() -> Weight {
-		Weight::from_parts(51_016_000, 3599)
+		Weight::from_parts(49_384_000, 3599)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(111_055_000, 3797)
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
+		Weight::from_parts(221_129_000, 43758)
+			.saturating_add(ParityDbWeight::get().reads(26_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(24_997_000, 3620)
+		Weight::from_parts(32_068_000, 3620)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(94_771_000, 6196)
+		Weight::from_parts(97_766_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(36_860_664, 4027)
-			.saturating_add(Weight::from_parts(3_559_102, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(109_664_993, 43758)
+			.saturating_add(Weight::from_parts(3_525_246, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(23_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2771).saturating_mul(c.into()))

@@ -561,19 +561,28 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 				[7u8; 32],
 			);
 		}
-		let _ = Self::do_issue_licence(
-			authority,
-			who.clone(),
-			LicenceTerms {
-				jurisdiction: b"AA".to_vec().try_into().expect("a two-letter code fits; qed"),
-				role: PractitionerRole::Physician,
-				specialty: None,
-				number_commitment: [1u8; 32],
-				evidence: [2u8; 32],
-				valid_from: 0,
-				expires_at: Moment::MAX,
-				emergency_care: emergency,
-			},
-		);
+		let terms = |specialty: Option<SpecialtyCode>| LicenceTerms {
+			jurisdiction: b"AA".to_vec().try_into().expect("a two-letter code fits; qed"),
+			role: PractitionerRole::Physician,
+			specialty,
+			number_commitment: [1u8; 32],
+			evidence: [2u8; 32],
+			valid_from: 0,
+			expires_at: Moment::MAX,
+			emergency_care: emergency,
+		};
+		// Lookups scan a practitioner's licences until a valid one: fill the list with
+		// suspended licences first, so that callers' benchmarks pay for the longest scan.
+		let room = T::MaxLicencesPerPractitioner::get()
+			.saturating_sub(LicencesOf::<T>::get(who).len() as u32);
+		for i in 1..room {
+			let specialty = alloc::format!("{i}").into_bytes().try_into().ok();
+			if let Ok(id) = Self::do_issue_licence(authority.clone(), who.clone(), terms(specialty))
+			{
+				let _ =
+					Self::do_set_status(authority.clone(), id, LicenceStatus::Suspended, [0; 32]);
+			}
+		}
+		let _ = Self::do_issue_licence(authority, who.clone(), terms(None));
 	}
 }
