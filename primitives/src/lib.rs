@@ -28,8 +28,14 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
+extern crate alloc;
+
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{traits::ConstU32, BoundedVec};
+use frame_support::{
+	traits::{ConstU32, Get},
+	BoundedVec,
+};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::DispatchResult;
@@ -60,6 +66,28 @@ pub type Hash256 = [u8; 32];
 
 /// An X25519 key-agreement public key. Data keys are sealed to it; it is never a signing key.
 pub type KeyAgreementKey = [u8; 32];
+
+/// Why a list could not become a set ([`sorted_set`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SetError {
+	/// More items than the bound.
+	TooMany,
+	/// An item is listed twice.
+	Duplicate,
+}
+
+/// A call's list as stored: sorted (so lookups can binary-search), without duplicates, within
+/// the bound `S`. The pallets map the error to their own.
+pub fn sorted_set<V: Ord, S: Get<u32>>(mut items: Vec<V>) -> Result<BoundedVec<V, S>, SetError> {
+	if items.len() > S::get() as usize {
+		return Err(SetError::TooMany);
+	}
+	items.sort();
+	if items.windows(2).any(|w| w[0] == w[1]) {
+		return Err(SetError::Duplicate);
+	}
+	items.try_into().map_err(|_| SetError::TooMany)
+}
 
 /// The longest ISO 3166-2 subdivision code, e.g. `GB-ENG`, `US-CA`, `DE-BY`.
 pub const MAX_JURISDICTION_LEN: u32 = 6;
@@ -523,6 +551,13 @@ mod tests {
 		assert!(q.matches(PractitionerRole::Physician, Some(&cardio), &fr));
 		assert!(!q.matches(PractitionerRole::Physician, None, &fr));
 		assert!(!q.matches(PractitionerRole::Physician, Some(&cardio), &code("US-CA")));
+	}
+
+	#[test]
+	fn sorted_set_sorts_bounds_and_refuses_duplicates() {
+		assert_eq!(sorted_set::<u8, ConstU32<3>>(vec![3, 1, 2]).unwrap().to_vec(), vec![1, 2, 3]);
+		assert_eq!(sorted_set::<u8, ConstU32<2>>(vec![3, 1, 2]), Err(SetError::TooMany));
+		assert_eq!(sorted_set::<u8, ConstU32<3>>(vec![1, 2, 1]), Err(SetError::Duplicate));
 	}
 
 	#[test]

@@ -19,7 +19,7 @@ use frame_system::pallet_prelude::OriginFor;
 use telemed_primitives::{
 	AccessAction, AccessBasis, AccessDenial, ConsentId, ConsentVerifier, DataCategory,
 	DelegateScope, DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId, Hash256,
-	LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId,
+	LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId, SetError,
 };
 
 impl<T: Config> Pallet<T> {
@@ -32,15 +32,15 @@ impl<T: Config> Pallet<T> {
 
 	/// Sorts and bounds a list, refusing an empty one and duplicates.
 	fn sorted_set<V: Ord, S: Get<u32>>(
-		mut items: Vec<V>,
+		items: Vec<V>,
 		empty: Error<T>,
 		too_many: Error<T>,
 	) -> Result<BoundedVec<V, S>, DispatchError> {
 		ensure!(!items.is_empty(), empty);
-		ensure!(items.len() <= S::get() as usize, too_many);
-		items.sort();
-		ensure!(items.windows(2).all(|w| w[0] != w[1]), Error::<T>::Duplicate);
-		items.try_into().map_err(|_| too_many.into())
+		telemed_primitives::sorted_set(items).map_err(|e| match e {
+			SetError::TooMany => too_many.into(),
+			SetError::Duplicate => Error::<T>::Duplicate.into(),
+		})
 	}
 
 	fn parse_scope(scope: ScopeRequest) -> Result<ConsentScope<T::MaxScopeItems>, DispatchError> {

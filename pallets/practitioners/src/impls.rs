@@ -13,7 +13,8 @@ use frame_support::{
 };
 use telemed_primitives::{
 	Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceQuery, Moment,
-	PractitionerRegistry, PractitionerRole, SpecialtyCode, MAX_JURISDICTION_LEN, MAX_SPECIALTY_LEN,
+	PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
+	MAX_SPECIALTY_LEN,
 };
 
 impl<T: Config> Pallet<T> {
@@ -58,13 +59,13 @@ impl<T: Config> Pallet<T> {
 
 	/// Sorts and bounds a list, refusing duplicates.
 	fn sorted_unique<V: Ord, S: Get<u32>>(
-		mut items: Vec<V>,
+		items: Vec<V>,
 		too_many: Error<T>,
 	) -> Result<BoundedVec<V, S>, DispatchError> {
-		ensure!(items.len() <= S::get() as usize, too_many);
-		items.sort();
-		ensure!(items.windows(2).all(|w| w[0] != w[1]), Error::<T>::Duplicate);
-		items.try_into().map_err(|_| too_many.into())
+		telemed_primitives::sorted_set(items).map_err(|e| match e {
+			SetError::TooMany => too_many.into(),
+			SetError::Duplicate => Error::<T>::Duplicate.into(),
+		})
 	}
 
 	fn parse_authority(
