@@ -425,6 +425,19 @@ pub trait ConsentVerifier<AccountId> {
 		record: Option<RecordId>,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial>;
+
+	/// Benchmarks only: makes a consent of `patient` permit `accessor` to perform `action` on
+	/// all data for `purpose`, in the verifier's worst case for lookups (the patient's consent
+	/// list filled with consents to others before the permit, the accessor a licensed
+	/// practitioner), so that other pallets' benchmarks pay for the longest check. Funds
+	/// `patient` for the deposits. Leaves room for one more such permit of the same patient.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_permitted(
+		accessor: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	);
 }
 
 /// No consent verifier: only the patient may access their own data.
@@ -443,6 +456,8 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 			Err(AccessDenial::NoConsent)
 		}
 	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_permitted(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
 }
 
 /// What a patient lets a delegate (guardian, carer, legal proxy) do on their behalf.

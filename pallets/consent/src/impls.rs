@@ -631,6 +631,46 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 	) -> Result<AccessBasis, AccessDenial> {
 		Self::access(accessor, patient, action, category, record, purpose).0
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_permitted(
+		accessor: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::Saturating;
+
+		let max = T::MaxConsentsPerPatient::get();
+		let funds = T::ConsentDeposit::get()
+			.saturating_mul(max.into())
+			.saturating_add(T::Currency::minimum_balance());
+		let _ = T::Currency::mint_into(patient, funds);
+		T::Practitioners::make_licensed(accessor, false);
+		let grant = |grantee: &T::AccountId| {
+			Self::do_grant(
+				patient.clone(),
+				patient.clone(),
+				grantee.clone(),
+				Decision::Permit,
+				alloc::vec![action],
+				ScopeRequest::AllData,
+				alloc::vec![purpose],
+				None,
+				None,
+			)
+		};
+		// An access check reads the patient's consents in order: consents to someone else
+		// first, so the permit is the last one read. Room is left for one more permit.
+		let other: T::AccountId = frame_benchmarking::account("benchmark grantee", 0, 0);
+		while (ConsentsOf::<T>::get(patient).len() as u32).saturating_add(2) < max {
+			if grant(&other).is_err() {
+				break;
+			}
+		}
+		let _ = grant(accessor);
+	}
 }
 
 impl<T: Config> DisclosureLog<T::AccountId> for Pallet<T> {

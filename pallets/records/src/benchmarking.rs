@@ -1,0 +1,291 @@
+//! Benchmarks of every call, in their worst case: a practitioner author or grantee whose
+//! licence and consent checks read the most (through the registry's and verifier's
+//! benchmark helpers), full per-patient lists, the longest inputs, and shredding the longest
+//! version chain with the most envelopes.
+
+use super::*;
+use crate::Pallet as RecordsPallet;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, fungible::MutateHold, Get},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
+use telemed_primitives::{AccessAction, DataCategory, PurposeOfUse, RecordId};
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	// Enough for every deposit, and room for many funded accounts in the total issuance.
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1024u32.into());
+	who
+}
+
+/// A registered, funded patient.
+fn patient<T: Config>() -> T::AccountId {
+	let who = funded::<T>("patient", 0);
+	RecordsPallet::<T>::do_register_patient(who.clone(), [1u8; 32]).expect("a new patient");
+	who
+}
+
+/// The longest valid resource type.
+fn resource_type<T: Config>() -> Vec<u8> {
+	vec![b'R'; T::MaxResourceTypeLen::get() as usize]
+}
+
+/// A version's content with the longest locator.
+fn content<T: Config>(seed: u8) -> Content {
+	Content {
+		commitment: [seed; 32],
+		ciphertext_hash: [seed.wrapping_add(1); 32],
+		ciphertext_size: u64::MAX,
+		locator: vec![b'l'; T::MaxLocatorLen::get() as usize],
+	}
+}
+
+/// Fills `patient`'s list of live versions with ids of other records, leaving `room` places.
+fn fill_records<T: Config>(patient: &T::AccountId, room: u32) {
+	let fill = T::MaxRecordsPerPatient::get().saturating_sub(room) as u64;
+	let ids: Vec<RecordId> = (u64::MAX - fill..u64::MAX).collect();
+	RecordsOf::<T>::insert(patient, BoundedVec::truncate_from(ids));
+}
+
+/// A record of `patient` with `versions` versions, added by the patient; the newest's id.
+fn record_chain<T: Config>(patient: &T::AccountId, versions: u32) -> RecordId {
+	let mut id = RecordsPallet::<T>::do_add_record(
+		patient.clone(),
+		patient.clone(),
+		resource_type::<T>(),
+		DataCategory::Laboratory,
+		content::<T>(0),
+		PurposeOfUse::Treatment,
+	)
+	.expect("a valid record");
+	for v in 1..versions {
+		id = RecordsPallet::<T>::do_amend_record(
+			patient.clone(),
+			id,
+			content::<T>(v as u8),
+			PurposeOfUse::Treatment,
+		)
+		.expect("a valid amendment");
+	}
+	id
+}
+
+/// Puts an envelope for `grantee` on `record` as if added by `patient` (deposit held).
+fn put_envelope<T: Config>(record: RecordId, patient: &T::AccountId, grantee: &T::AccountId) {
+	let deposit = T::EnvelopeDeposit::get();
+	T::Currency::hold(&HoldReason::EnvelopeDeposit.into(), patient, deposit).expect("funded");
+	Envelopes::<T>::insert(
+		record,
+		grantee,
+		KeyEnvelope {
+			sealed: BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]),
+			sealed_to: [2u8; 32],
+			purpose: PurposeOfUse::Treatment,
+			depositor: patient.clone(),
+			deposit,
+			added_at: 0,
+		},
+	);
+	Records::<T>::mutate(record, |r| {
+		if let Some(r) = r {
+			r.envelopes = r.envelopes.saturating_add(1)
+		}
+	});
+}
+
+/// A licensed practitioner whom `patient` permits `action` for treatment, in the worst case
+/// for the licence and consent checks.
+fn permitted<T: Config>(patient: &T::AccountId, action: AccessAction) -> T::AccountId {
+	let practitioner = funded::<T>("practitioner", 0);
+	T::Consent::make_permitted(&practitioner, patient, action, PurposeOfUse::Treatment);
+	practitioner
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_patient() {
+		let who = funded::<T>("patient", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), [1u8; 32]);
+
+		assert!(Patients::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn rotate_patient_key() {
+		let who = patient::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), [2u8; 32]);
+
+		assert_eq!(Patients::<T>::get(&who).map(|p| p.key), Some([2u8; 32]));
+	}
+
+	#[benchmark]
+	fn add_record() {
+		let patient = patient::<T>();
+		let author = permitted::<T>(&patient, AccessAction::Append);
+		fill_records::<T>(&patient, 1);
+		let c = content::<T>(0);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(author),
+			patient.clone(),
+			resource_type::<T>(),
+			DataCategory::Laboratory,
+			c.commitment,
+			c.ciphertext_hash,
+			c.ciphertext_size,
+			c.locator,
+			PurposeOfUse::Treatment,
+		);
+
+		assert_eq!(RecordsOf::<T>::decode_len(&patient), Some(T::MaxRecordsPerPatient::get() as usize));
+	}
+
+	#[benchmark]
+	fn amend_record() {
+		let patient = patient::<T>();
+		let previous = record_chain::<T>(&patient, T::MaxVersions::get().saturating_sub(1));
+		let author = permitted::<T>(&patient, AccessAction::Amend);
+		fill_records::<T>(&patient, 1);
+		let c = content::<T>(7);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(author),
+			previous,
+			c.commitment,
+			c.ciphertext_hash,
+			c.ciphertext_size,
+			c.locator,
+			PurposeOfUse::Treatment,
+		);
+
+		assert!(Records::<T>::get(previous).is_some_and(|r| r.superseded_by().is_some()));
+	}
+
+	#[benchmark]
+	fn add_envelope() {
+		let patient = patient::<T>();
+		let record = record_chain::<T>(&patient, 1);
+		for i in 1..T::MaxEnvelopesPerRecord::get() {
+			put_envelope::<T>(record, &patient, &account("grantee", i, 0));
+		}
+		let grantee = permitted::<T>(&patient, AccessAction::Read);
+		let sealed = vec![9u8; T::MaxEnvelopeLen::get() as usize];
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient), record, grantee.clone(), sealed, PurposeOfUse::Treatment);
+
+		assert!(Envelopes::<T>::contains_key(record, &grantee));
+	}
+
+	#[benchmark]
+	fn remove_envelope() {
+		// A stranger cleans up the envelope of a grantee whose access ended: the longest
+		// check (a delegate lookup, then every consent of the patient).
+		let patient = patient::<T>();
+		let record = record_chain::<T>(&patient, 1);
+		let _ = permitted::<T>(&patient, AccessAction::Read);
+		let grantee: T::AccountId = account("former grantee", 0, 0);
+		put_envelope::<T>(record, &patient, &grantee);
+		let stranger = funded::<T>("stranger", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), record, grantee.clone());
+
+		assert!(!Envelopes::<T>::contains_key(record, &grantee));
+	}
+
+	#[benchmark]
+	fn access_record() {
+		let patient = patient::<T>();
+		let record = record_chain::<T>(&patient, 1);
+		let grantee = permitted::<T>(&patient, AccessAction::Read);
+		put_envelope::<T>(record, &patient, &grantee);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(grantee), record);
+	}
+
+	/// Shreds a record of `v` versions carrying `e` envelopes in all, out of a full list.
+	#[benchmark]
+	fn shred_record(
+		v: Linear<1, { T::MaxVersions::get() }>,
+		e: Linear<0, { T::MaxVersions::get().saturating_mul(T::MaxEnvelopesPerRecord::get()) }>,
+	) {
+		let patient = patient::<T>();
+		fill_records::<T>(&patient, v);
+		let newest = record_chain::<T>(&patient, v);
+		let chain: Vec<RecordId> =
+			RecordsPallet::<T>::version_chain(newest).into_iter().map(|(id, _)| id).collect();
+		let per_version = T::MaxEnvelopesPerRecord::get();
+		for i in 0..e {
+			let version = chain[((i / per_version) as usize).min(chain.len() - 1)];
+			put_envelope::<T>(version, &patient, &account("grantee", i, 0));
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient), newest);
+
+		assert!(Records::<T>::get(newest).is_some_and(|r| r.is_shredded()));
+	}
+
+	#[benchmark]
+	fn register_device() {
+		let patient = patient::<T>();
+		for i in 1..T::MaxDevicesPerPatient::get() {
+			RecordsPallet::<T>::do_register_device(patient.clone(), account("device", i, 0), vec![])
+				.expect("room for devices");
+		}
+		let device: T::AccountId = account("device", 0, 0);
+		let label = vec![b'd'; T::MaxLabelLen::get() as usize];
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient), device.clone(), label);
+
+		assert!(Devices::<T>::contains_key(&device));
+	}
+
+	#[benchmark]
+	fn retire_device() {
+		let patient = patient::<T>();
+		for i in 0..T::MaxDevicesPerPatient::get() {
+			RecordsPallet::<T>::do_register_device(patient.clone(), account("device", i, 0), vec![])
+				.expect("room for devices");
+		}
+		let device: T::AccountId = account("device", 0, 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient), device.clone());
+
+		assert!(Devices::<T>::get(&device).is_some_and(|d| d.status != DeviceStatus::Active));
+	}
+
+	#[benchmark]
+	fn anchor_batch() {
+		let patient = patient::<T>();
+		let device: T::AccountId = account("device", 0, 0);
+		RecordsPallet::<T>::do_register_device(patient, device.clone(), vec![])
+			.expect("a new device");
+		RecordsPallet::<T>::do_anchor_batch(device.clone(), 1, [1u8; 32], 10, 0, 1)
+			.expect("a first batch");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(device.clone()), 2, [2u8; 32], 100, 1, 2);
+
+		assert_eq!(Devices::<T>::get(&device).and_then(|d| d.latest).map(|b| b.seq), Some(2));
+	}
+
+	impl_benchmark_test_suite!(RecordsPallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

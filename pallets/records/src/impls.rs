@@ -1,0 +1,678 @@
+//! The logic behind the calls, the queries of the runtime API, the invariants, and the
+//! `RecordInspector` the other pallets use.
+//!
+//! Every `do_*` function checks everything first and writes last: past the `No fail beyond
+//! this point` marker nothing can fail, so a failed call changes nothing.
+
+use crate::{pallet::*, types::*, weights::WeightInfo, Content};
+use alloc::vec::Vec;
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision, Time},
+};
+use frame_system::pallet_prelude::OriginFor;
+use sp_runtime::traits::Zero;
+use telemed_primitives::{
+	AccessAction, AccessBasis, AccessDenial, ConsentVerifier, DataCategory, DelegateScope,
+	DelegationInspector, Disclosure, DisclosureLog, Hash256, KeyAgreementKey, LicenceQuery,
+	Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector,
+};
+
+impl<T: Config> Pallet<T> {
+	/// The chain's time now, in milliseconds.
+	pub(crate) fn now() -> Moment {
+		T::Time::now()
+	}
+
+	// ---- helpers ----------------------------------------------------------------------------
+
+	/// Whether `agent` is `patient` or, now, a delegate of theirs with `AccessRecords`.
+	fn acts_for(patient: &T::AccountId, agent: &T::AccountId) -> bool {
+		T::Delegation::may_act_for(patient, agent, DelegateScope::AccessRecords)
+	}
+
+	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		T::Currency::hold(&reason.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
+		// Best effort: the amount was held by this pallet under this reason (an invariant that
+		// `try_state` checks), so the whole of it is released.
+		let _ = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort);
+	}
+
+	/// The error that says why an access was refused.
+	fn denial_error(denial: AccessDenial) -> DispatchError {
+		match denial {
+			AccessDenial::UnknownPatient => Error::<T>::UnknownPatient,
+			AccessDenial::NotLicensed => Error::<T>::NotLicensed,
+			AccessDenial::NoConsent => Error::<T>::NoConsent,
+			AccessDenial::ExplicitlyDenied(_) => Error::<T>::ExplicitlyDenied,
+		}
+		.into()
+	}
+
+	/// May `author` write (`action` = append or amend) `patient`'s data of `category`? The
+	/// patient and their delegates may; anyone else must be licensed and allowed by consent.
+	fn check_author(
+		author: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		category: DataCategory,
+		record: Option<RecordId>,
+		purpose: PurposeOfUse,
+	) -> DispatchResult {
+		if Self::acts_for(patient, author) {
+			return Ok(());
+		}
+		ensure!(
+			T::Practitioners::is_licensed(author, &LicenceQuery::any()),
+			Error::<T>::NotLicensed
+		);
+		T::Consent::check_access(author, patient, action, category, record, purpose)
+			.map(|_| ())
+			.map_err(Self::denial_error)
+	}
+
+	/// Whether `grantee` may read `record` (of `patient`, `category`) for `purpose` now.
+	fn read_access(
+		grantee: &T::AccountId,
+		patient: &T::AccountId,
+		category: DataCategory,
+		record: RecordId,
+		purpose: PurposeOfUse,
+	) -> Result<AccessBasis, AccessDenial> {
+		T::Consent::check_access(
+			grantee,
+			patient,
+			AccessAction::Read,
+			category,
+			Some(record),
+			purpose,
+		)
+	}
+
+	/// The key a grantee's envelopes are sealed to: the patient's own key for the patient,
+	/// else the practitioner key, else the grantee's patient key.
+	pub fn grantee_key(grantee: &T::AccountId, patient: &T::AccountId) -> Option<KeyAgreementKey> {
+		let as_patient = || Patients::<T>::get(grantee).map(|p| p.key);
+		if grantee == patient {
+			return as_patient();
+		}
+		T::Practitioners::key_agreement_key(grantee).or_else(as_patient)
+	}
+
+	fn bounded<S: Get<u32>>(
+		bytes: Vec<u8>,
+		too_long: Error<T>,
+	) -> Result<BoundedVec<u8, S>, DispatchError> {
+		bytes.try_into().map_err(|_| too_long.into())
+	}
+
+	/// Checks a version's content: a non-empty ciphertext, a non-empty, bounded locator.
+	fn check_content(
+		content: Content,
+	) -> Result<(Hash256, Hash256, u64, BoundedVec<u8, T::MaxLocatorLen>), DispatchError> {
+		ensure!(content.ciphertext_size > 0, Error::<T>::EmptyCiphertext);
+		ensure!(!content.locator.is_empty(), Error::<T>::EmptyLocator);
+		let locator = Self::bounded(content.locator, Error::<T>::LocatorTooLong)?;
+		Ok((content.commitment, content.ciphertext_hash, content.ciphertext_size, locator))
+	}
+
+	fn next_record_id() -> Result<(RecordId, RecordId), DispatchError> {
+		let id = NextRecordId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		Ok((id, next))
+	}
+
+	/// A live record version, or why not.
+	fn live_record(id: RecordId) -> Result<RecordOf<T>, DispatchError> {
+		let record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
+		ensure!(!record.is_shredded(), Error::<T>::RecordShredded);
+		Ok(record)
+	}
+
+	// ---- patients ---------------------------------------------------------------------------
+
+	pub(crate) fn do_register_patient(patient: T::AccountId, key: KeyAgreementKey) -> DispatchResult {
+		ensure!(!Patients::<T>::contains_key(&patient), Error::<T>::AlreadyRegistered);
+		ensure!(!Devices::<T>::contains_key(&patient), Error::<T>::DeviceIsPatient);
+		let deposit = T::PatientDeposit::get();
+		Self::hold(HoldReason::PatientDeposit, &patient, deposit)?;
+
+		// *** No fail beyond this point ***
+		Patients::<T>::insert(&patient, Patient { key, deposit, registered_at: Self::now() });
+		Self::deposit_event(Event::PatientRegistered { patient, key });
+		Ok(())
+	}
+
+	pub(crate) fn do_rotate_key(patient: T::AccountId, key: KeyAgreementKey) -> DispatchResult {
+		Patients::<T>::try_mutate(&patient, |p| -> DispatchResult {
+			let p = p.as_mut().ok_or(Error::<T>::UnknownPatient)?;
+			p.key = key;
+			Ok(())
+		})?;
+		Self::deposit_event(Event::PatientKeyRotated { patient, key });
+		Ok(())
+	}
+
+	// ---- records ----------------------------------------------------------------------------
+
+	pub(crate) fn do_add_record(
+		author: T::AccountId,
+		patient: T::AccountId,
+		resource_type: Vec<u8>,
+		category: DataCategory,
+		content: Content,
+		purpose: PurposeOfUse,
+	) -> Result<RecordId, DispatchError> {
+		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
+		ensure!(
+			!resource_type.is_empty() && resource_type.iter().all(u8::is_ascii_alphabetic),
+			Error::<T>::BadResourceType
+		);
+		let resource_type = Self::bounded(resource_type, Error::<T>::ResourceTypeTooLong)?;
+		let (commitment, ciphertext_hash, ciphertext_size, locator) =
+			Self::check_content(content)?;
+		Self::check_author(&author, &patient, AccessAction::Append, category, None, purpose)?;
+		let (id, next) = Self::next_record_id()?;
+		let mut ids = RecordsOf::<T>::get(&patient);
+		ids.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
+		let deposit = T::RecordDeposit::get();
+		Self::hold(HoldReason::RecordDeposit, &author, deposit)?;
+
+		// *** No fail beyond this point ***
+		Records::<T>::insert(
+			id,
+			Record {
+				patient: patient.clone(),
+				author: author.clone(),
+				resource_type,
+				category,
+				commitment,
+				ciphertext_hash,
+				ciphertext_size,
+				locator,
+				created_at: Self::now(),
+				version: 1,
+				supersedes: None,
+				status: RecordStatus::Current,
+				envelopes: 0,
+				deposit,
+			},
+		);
+		RecordsOf::<T>::insert(&patient, ids);
+		NextRecordId::<T>::put(next);
+		Self::deposit_event(Event::RecordAdded { id, patient, author, category });
+		Ok(id)
+	}
+
+	pub(crate) fn do_amend_record(
+		author: T::AccountId,
+		previous: RecordId,
+		content: Content,
+		purpose: PurposeOfUse,
+	) -> Result<RecordId, DispatchError> {
+		let mut old = Self::live_record(previous)?;
+		ensure!(old.status == RecordStatus::Current, Error::<T>::NotCurrent);
+		let version = old.version.checked_add(1).ok_or(Error::<T>::TooManyVersions)?;
+		ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
+		let (commitment, ciphertext_hash, ciphertext_size, locator) =
+			Self::check_content(content)?;
+		let patient = old.patient.clone();
+		Self::check_author(
+			&author,
+			&patient,
+			AccessAction::Amend,
+			old.category,
+			Some(previous),
+			purpose,
+		)?;
+		let (id, next) = Self::next_record_id()?;
+		let mut ids = RecordsOf::<T>::get(&patient);
+		ids.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
+		let deposit = T::RecordDeposit::get();
+		Self::hold(HoldReason::RecordDeposit, &author, deposit)?;
+
+		// *** No fail beyond this point ***
+		let now = Self::now();
+		let new = Record {
+			patient: patient.clone(),
+			author: author.clone(),
+			resource_type: old.resource_type.clone(),
+			category: old.category,
+			commitment,
+			ciphertext_hash,
+			ciphertext_size,
+			locator,
+			created_at: now,
+			version,
+			supersedes: Some(previous),
+			status: RecordStatus::Current,
+			envelopes: 0,
+			deposit,
+		};
+		old.status = RecordStatus::Superseded { by: id, at: now };
+		Records::<T>::insert(previous, old);
+		Records::<T>::insert(id, new);
+		RecordsOf::<T>::insert(&patient, ids);
+		NextRecordId::<T>::put(next);
+		Self::deposit_event(Event::RecordAmended { id, previous, author });
+		Ok(id)
+	}
+
+	// ---- envelopes --------------------------------------------------------------------------
+
+	pub(crate) fn do_add_envelope(
+		who: T::AccountId,
+		id: RecordId,
+		grantee: T::AccountId,
+		sealed: Vec<u8>,
+		purpose: PurposeOfUse,
+	) -> DispatchResult {
+		let mut record = Self::live_record(id)?;
+		ensure!(
+			who == record.author || Self::acts_for(&record.patient, &who),
+			Error::<T>::NotPermitted
+		);
+		ensure!(sealed.len() as u64 >= u64::from(MIN_ENVELOPE_LEN), Error::<T>::EnvelopeTooShort);
+		let sealed = Self::bounded(sealed, Error::<T>::EnvelopeTooLong)?;
+		let sealed_to =
+			Self::grantee_key(&grantee, &record.patient).ok_or(Error::<T>::NoKeyAgreementKey)?;
+		Self::read_access(&grantee, &record.patient, record.category, id, purpose)
+			.map_err(Self::denial_error)?;
+		ensure!(!Envelopes::<T>::contains_key(id, &grantee), Error::<T>::EnvelopeExists);
+		let count = record.envelopes.saturating_add(1);
+		ensure!(count <= T::MaxEnvelopesPerRecord::get(), Error::<T>::TooManyEnvelopes);
+		let deposit = T::EnvelopeDeposit::get();
+		Self::hold(HoldReason::EnvelopeDeposit, &who, deposit)?;
+
+		// *** No fail beyond this point ***
+		record.envelopes = count;
+		Records::<T>::insert(id, record);
+		Envelopes::<T>::insert(
+			id,
+			&grantee,
+			KeyEnvelope {
+				sealed,
+				sealed_to,
+				purpose,
+				depositor: who.clone(),
+				deposit,
+				added_at: Self::now(),
+			},
+		);
+		Self::deposit_event(Event::EnvelopeAdded { record: id, grantee, by: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_envelope(
+		who: T::AccountId,
+		id: RecordId,
+		grantee: T::AccountId,
+	) -> DispatchResult {
+		let mut record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
+		let envelope = Envelopes::<T>::get(id, &grantee).ok_or(Error::<T>::NoEnvelope)?;
+		let privileged = who == grantee || Self::acts_for(&record.patient, &who);
+		ensure!(
+			privileged ||
+				Self::read_access(&grantee, &record.patient, record.category, id, envelope.purpose)
+					.is_err(),
+			Error::<T>::StillHasAccess
+		);
+
+		// *** No fail beyond this point ***
+		Self::release(HoldReason::EnvelopeDeposit, &envelope.depositor, envelope.deposit);
+		Envelopes::<T>::remove(id, &grantee);
+		record.envelopes = record.envelopes.saturating_sub(1);
+		Records::<T>::insert(id, record);
+		Self::deposit_event(Event::EnvelopeRemoved { record: id, grantee });
+		Ok(())
+	}
+
+	pub(crate) fn do_access_record(accessor: T::AccountId, id: RecordId) -> DispatchResult {
+		let record = Self::live_record(id)?;
+		let envelope = Envelopes::<T>::get(id, &accessor).ok_or(Error::<T>::NoEnvelope)?;
+		let basis =
+			Self::read_access(&accessor, &record.patient, record.category, id, envelope.purpose)
+				.map_err(Self::denial_error)?;
+		T::Disclosures::note_disclosure(Disclosure {
+			accessor: accessor.clone(),
+			patient: record.patient,
+			record: Some(id),
+			category: Some(record.category),
+			action: AccessAction::Read,
+			purpose: envelope.purpose,
+			basis,
+			at: Self::now(),
+		})?;
+		Self::deposit_event(Event::RecordAccessed {
+			record: id,
+			accessor,
+			basis,
+			envelope: envelope.sealed.into_inner(),
+		});
+		Ok(())
+	}
+
+	// ---- crypto-shredding -------------------------------------------------------------------
+
+	/// Whether `origin` may shred `record` now, and it is not shredded yet: the condition for
+	/// shredding free of fees.
+	pub(crate) fn may_shred(origin: &OriginFor<T>, record: RecordId) -> bool {
+		let Some(who) = origin.clone().into_signer() else { return false };
+		Records::<T>::get(record).is_some_and(|r| !r.is_shredded() && Self::acts_for(&r.patient, &who))
+	}
+
+	/// Whether `origin` may shred `patient`'s records and there is one to shred.
+	pub(crate) fn may_shred_all(
+		origin: &OriginFor<T>,
+		patient: &T::AccountId,
+		max_records: u32,
+	) -> bool {
+		let Some(who) = origin.clone().into_signer() else { return false };
+		max_records > 0 &&
+			Self::acts_for(patient, &who) &&
+			!RecordsOf::<T>::get(patient).is_empty()
+	}
+
+	/// Every version of `id`'s record, oldest first (at most `MaxVersions`).
+	pub fn version_chain(id: RecordId) -> Vec<(RecordId, RecordOf<T>)> {
+		let max = T::MaxVersions::get() as usize;
+		// Walk forward to the newest version, then back to the first.
+		let mut newest = id;
+		for _ in 0..max {
+			match Records::<T>::get(newest).and_then(|r| r.superseded_by()) {
+				Some(by) => newest = by,
+				None => break,
+			}
+		}
+		let mut chain = Vec::new();
+		let mut at = Some(newest);
+		while let Some(current) = at {
+			if chain.len() >= max {
+				break;
+			}
+			let Some(record) = Records::<T>::get(current) else { break };
+			at = record.supersedes;
+			chain.push((current, record));
+		}
+		chain.reverse();
+		chain
+	}
+
+	pub(crate) fn do_shred_record(who: T::AccountId, id: RecordId) -> Result<(u32, u32), DispatchError> {
+		let record = Self::live_record(id)?;
+		ensure!(Self::acts_for(&record.patient, &who), Error::<T>::NotPermitted);
+
+		// *** No fail beyond this point ***
+		let (versions, envelopes) = Self::shred_chain(id, &record.patient);
+		Self::deposit_event(Event::RecordShredded {
+			record: id,
+			patient: record.patient,
+			versions,
+			envelopes,
+		});
+		Ok((versions, envelopes))
+	}
+
+	/// Shreds every version of `id`'s record; returns how many versions and envelopes. Cannot
+	/// fail.
+	fn shred_chain(id: RecordId, patient: &T::AccountId) -> (u32, u32) {
+		let now = Self::now();
+		let chain = Self::version_chain(id);
+		let mut destroyed = 0u32;
+		for (version_id, mut version) in chain.iter().cloned() {
+			for (_, envelope) in Envelopes::<T>::drain_prefix(version_id) {
+				Self::release(HoldReason::EnvelopeDeposit, &envelope.depositor, envelope.deposit);
+				destroyed = destroyed.saturating_add(1);
+			}
+			Self::release(HoldReason::RecordDeposit, &version.author, version.deposit);
+			version.deposit = Zero::zero();
+			version.envelopes = 0;
+			version.locator = BoundedVec::new();
+			version.status = RecordStatus::Shredded { at: now };
+			Records::<T>::insert(version_id, version);
+		}
+		RecordsOf::<T>::mutate(patient, |ids| {
+			ids.retain(|listed| !chain.iter().any(|(shredded, _)| shredded == listed))
+		});
+		(chain.len() as u32, destroyed)
+	}
+
+	pub(crate) fn do_shred_all(
+		who: T::AccountId,
+		patient: T::AccountId,
+		max_records: u32,
+	) -> Result<Weight, DispatchError> {
+		ensure!(Self::acts_for(&patient, &who), Error::<T>::NotPermitted);
+		let first = RecordsOf::<T>::get(&patient).first().copied();
+		ensure!(max_records > 0 && first.is_some(), Error::<T>::NothingToShred);
+
+		// *** No fail beyond this point ***
+		let mut weight = Weight::zero();
+		let mut records = 0u32;
+		while records < max_records {
+			let Some(id) = RecordsOf::<T>::get(&patient).first().copied() else { break };
+			let (versions, envelopes) = Self::shred_chain(id, &patient);
+			weight = weight.saturating_add(T::WeightInfo::shred_record(versions, envelopes));
+			records = records.saturating_add(1);
+			Self::deposit_event(Event::RecordShredded {
+				record: id,
+				patient: patient.clone(),
+				versions,
+				envelopes,
+			});
+		}
+		let remaining = RecordsOf::<T>::decode_len(&patient).unwrap_or(0) as u32;
+		Self::deposit_event(Event::AllShredded { patient, records, remaining });
+		Ok(weight)
+	}
+
+	// ---- wearable devices -------------------------------------------------------------------
+
+	pub(crate) fn do_register_device(
+		patient: T::AccountId,
+		device: T::AccountId,
+		label: Vec<u8>,
+	) -> DispatchResult {
+		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
+		ensure!(
+			device != patient && !Patients::<T>::contains_key(&device),
+			Error::<T>::DeviceIsPatient
+		);
+		ensure!(!Devices::<T>::contains_key(&device), Error::<T>::DeviceExists);
+		let label = Self::bounded(label, Error::<T>::LabelTooLong)?;
+		let mut devices = DevicesOf::<T>::get(&patient);
+		devices.try_push(device.clone()).map_err(|_| Error::<T>::TooManyDevices)?;
+		let deposit = T::DeviceDeposit::get();
+		Self::hold(HoldReason::DeviceDeposit, &patient, deposit)?;
+
+		// *** No fail beyond this point ***
+		Devices::<T>::insert(
+			&device,
+			Device {
+				patient: patient.clone(),
+				label,
+				status: DeviceStatus::Active,
+				registered_at: Self::now(),
+				latest: None,
+				deposit,
+			},
+		);
+		DevicesOf::<T>::insert(&patient, devices);
+		Self::deposit_event(Event::DeviceRegistered { device, patient });
+		Ok(())
+	}
+
+	pub(crate) fn do_retire_device(who: T::AccountId, device: T::AccountId) -> DispatchResult {
+		let mut entry = Devices::<T>::get(&device).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(entry.patient == who, Error::<T>::NotPermitted);
+		ensure!(entry.status == DeviceStatus::Active, Error::<T>::DeviceRetired);
+
+		// *** No fail beyond this point ***
+		entry.status = DeviceStatus::Retired { at: Self::now() };
+		DevicesOf::<T>::mutate(&entry.patient, |devices| devices.retain(|d| d != &device));
+		Devices::<T>::insert(&device, entry);
+		Self::deposit_event(Event::DeviceRetired { device });
+		Ok(())
+	}
+
+	pub(crate) fn do_anchor_batch(
+		device: T::AccountId,
+		seq: u64,
+		root: Hash256,
+		samples: u32,
+		from: Moment,
+		to: Moment,
+	) -> DispatchResult {
+		let mut entry = Devices::<T>::get(&device).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(entry.status == DeviceStatus::Active, Error::<T>::DeviceRetired);
+		ensure!(samples > 0, Error::<T>::EmptyBatch);
+		ensure!(from <= to, Error::<T>::WindowEndsBeforeStart);
+		ensure!(entry.latest.map_or(true, |b| seq > b.seq), Error::<T>::SequenceNotIncreasing);
+
+		// *** No fail beyond this point ***
+		let batch = BatchAnchor { seq, root, samples, from, to, anchored_at: Self::now() };
+		entry.latest = Some(batch);
+		let patient = entry.patient.clone();
+		Devices::<T>::insert(&device, entry);
+		Self::deposit_event(Event::BatchAnchored { device, patient, batch });
+		Ok(())
+	}
+
+	// ---- queries (runtime API) --------------------------------------------------------------
+
+	/// Up to `max` of `patient`'s live record versions that pass `filter`, from position
+	/// `from` of the patient's list on; and the position to ask from next, if any is left.
+	pub fn records_of(
+		patient: &T::AccountId,
+		filter: &RecordFilter,
+		from: u32,
+		max: u32,
+	) -> (Vec<(RecordId, RecordOf<T>)>, Option<u32>) {
+		let ids = RecordsOf::<T>::get(patient);
+		let mut page = Vec::new();
+		for (position, id) in ids.iter().enumerate().skip(from as usize) {
+			if page.len() as u32 >= max {
+				return (page, Some(position as u32));
+			}
+			let Some(record) = Records::<T>::get(id) else { continue };
+			let wanted = filter.category.map_or(true, |c| c == record.category) &&
+				filter.resource_type.as_ref().map_or(true, |t| t[..] == record.resource_type[..]) &&
+				(!filter.current_only || record.status == RecordStatus::Current);
+			if wanted {
+				page.push((*id, record));
+			}
+		}
+		(page, None)
+	}
+
+	/// `grantee`'s envelope for `record`, if and only if `grantee` may read the record now
+	/// for the envelope's purpose.
+	pub fn envelope_for(record: RecordId, grantee: &T::AccountId) -> Option<KeyEnvelopeOf<T>> {
+		let entry = Records::<T>::get(record).filter(|r| !r.is_shredded())?;
+		let envelope = Envelopes::<T>::get(record, grantee)?;
+		Self::read_access(grantee, &entry.patient, entry.category, record, envelope.purpose)
+			.ok()
+			.map(|_| envelope)
+	}
+
+	// ---- invariants -------------------------------------------------------------------------
+
+	/// The pallet's invariants:
+	/// - every live version is listed by its patient exactly once, and every listed id is a
+	///   live version of that patient; every version's patient is registered;
+	/// - version chains: a superseded version's successor exists, points back at it, and is
+	///   not shredded unless it is; a version that supersedes another is that one's successor;
+	///   so every live chain ends in exactly one current version;
+	/// - envelopes only on live versions, and each version's envelope count is right;
+	/// - what each account has on hold under each reason equals its patient, record, envelope
+	///   and device deposits; active devices are listed by their patient.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use frame_support::traits::fungible::InspectHold;
+
+		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
+		let mut add = |who: &T::AccountId, reason: u8, amount: BalanceOf<T>| {
+			let entry = held.entry((who.clone(), reason)).or_insert_with(Zero::zero);
+			*entry += amount;
+		};
+		for (patient, entry) in Patients::<T>::iter() {
+			add(&patient, 0, entry.deposit);
+		}
+		let next = NextRecordId::<T>::get();
+		let mut envelope_counts: BTreeMap<RecordId, u32> = BTreeMap::new();
+		for (id, _, envelope) in Envelopes::<T>::iter() {
+			*envelope_counts.entry(id).or_default() += 1;
+			add(&envelope.depositor, 2, envelope.deposit);
+		}
+		for (id, record) in Records::<T>::iter() {
+			ensure!(id < next, "record id not below NextRecordId");
+			ensure!(Patients::<T>::contains_key(&record.patient), "record of an unknown patient");
+			let listed = RecordsOf::<T>::get(&record.patient).iter().filter(|l| **l == id).count();
+			let envelopes = envelope_counts.get(&id).copied().unwrap_or(0);
+			ensure!(record.envelopes == envelopes, "envelope count");
+			if record.is_shredded() {
+				ensure!(listed == 0, "shredded version listed");
+				ensure!(envelopes == 0, "envelope on a shredded version");
+				ensure!(record.deposit.is_zero() && record.locator.is_empty(), "shredded remains");
+			} else {
+				ensure!(listed == 1, "live version not listed once");
+				add(&record.author, 1, record.deposit);
+			}
+			if let Some(by) = record.superseded_by() {
+				let newer = Records::<T>::get(by).ok_or("successor missing")?;
+				ensure!(newer.supersedes == Some(id), "successor does not point back");
+				ensure!(newer.version == record.version + 1, "version numbers");
+			}
+			if let Some(previous) = record.supersedes {
+				let older = Records::<T>::get(previous).ok_or("superseded version missing")?;
+				let shredded_together = older.is_shredded() && record.is_shredded();
+				ensure!(
+					shredded_together || older.superseded_by() == Some(id),
+					"superseded version does not point forward"
+				);
+				ensure!(older.is_shredded() == record.is_shredded(), "chain half shredded");
+			} else {
+				ensure!(record.version == 1, "first version numbered");
+			}
+		}
+		for (patient, ids) in RecordsOf::<T>::iter() {
+			for id in ids {
+				let record = Records::<T>::get(id).ok_or("listed record missing")?;
+				ensure!(record.patient == patient, "listed record of another patient");
+			}
+		}
+		for (device, entry) in Devices::<T>::iter() {
+			add(&entry.patient, 3, entry.deposit);
+			let listed = DevicesOf::<T>::get(&entry.patient).contains(&device);
+			ensure!(listed == (entry.status == DeviceStatus::Active), "active devices listed");
+		}
+		let reasons = [
+			HoldReason::PatientDeposit,
+			HoldReason::RecordDeposit,
+			HoldReason::EnvelopeDeposit,
+			HoldReason::DeviceDeposit,
+		];
+		let mut accounts: Vec<T::AccountId> = held.keys().map(|(who, _)| who.clone()).collect();
+		accounts.dedup();
+		for who in accounts {
+			for (index, reason) in reasons.iter().enumerate() {
+				let expected = held.get(&(who.clone(), index as u8)).copied().unwrap_or_default();
+				let actual = T::Currency::balance_on_hold(&(*reason).into(), &who);
+				ensure!(actual == expected, "held deposits differ from the pallet's records");
+			}
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
+	fn record_subject(record: RecordId) -> Option<(T::AccountId, DataCategory)> {
+		Records::<T>::get(record).filter(|r| !r.is_shredded()).map(|r| (r.patient, r.category))
+	}
+}

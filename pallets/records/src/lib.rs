@@ -1,0 +1,788 @@
+//! # Records
+//!
+//! The chain holds proof of and access to a patient's medical history, never the history
+//! itself: anyone with a ciphertext and the chain can check it is intact; only those the
+//! patient allows can open it.
+//!
+//! ## Overview
+//!
+//! A client encrypts each record (a FHIR resource) with a fresh random data key, stores the
+//! ciphertext in any blob store, and anchors here a salted commitment to the plaintext, the
+//! ciphertext's hash and size, and a locator. The data key is sealed to each reader's X25519
+//! key-agreement key and stored as a key envelope per (record, grantee) — only for grantees
+//! the consent pallet allows to read now. Amending adds a version that supersedes the old one;
+//! history is append-only. Crypto-shredding (the right to erasure) removes every envelope and
+//! the locator of a record's every version and marks them shredded for good: without a data
+//! key, any copy of the ciphertext left anywhere is noise. Wearable devices anchor batches of
+//! readings as Merkle roots.
+//!
+//! The pallet asks the others through `telemed_primitives`: [`ConsentVerifier`] (may this
+//! accessor read, append or amend now), [`PractitionerRegistry`] (licences, practitioners'
+//! key-agreement keys), [`DelegationInspector`] (may this agent act for the patient) and
+//! [`DisclosureLog`] (account for every read). It answers
+//! [`telemed_primitives::RecordInspector`].
+//!
+//! ## Terminology
+//!
+//! - **Patient**: an account registered with an X25519 key-agreement public key (rotatable)
+//!   and a deposit.
+//! - **Record**: one version of a FHIR resource of a patient: resource type, category, salted
+//!   commitment `blake2_256(salt ‖ plaintext)`, ciphertext hash and size, locator, author,
+//!   time, status (current, superseded, shredded). The author's deposit pays for its storage.
+//! - **Version chain**: the versions of one record, each pointing at the one it supersedes; it
+//!   ends in exactly one current version (or is shredded as a whole).
+//! - **Key envelope**: a record's data key sealed to one grantee's key-agreement key.
+//! - **Crypto-shredding**: destroying access to data by destroying its keys.
+//! - **Device**: a wearable's own account, registered by its patient, that anchors batches of
+//!   readings (a Merkle root, a sequence number, a sample count, a time window).
+//!
+//! ## Rules
+//!
+//! - Who may add a record: the patient; a delegate with `AccessRecords`; a licensed
+//!   practitioner whose access for `Append` to that category and purpose the consent pallet
+//!   allows (break-glass included, purpose `EmergencyTreatment`). Amending needs `Amend`.
+//!   Records are clinical documents: an author who is neither the patient nor a delegate must
+//!   hold a valid licence, whatever the consent.
+//! - Who may add a key envelope: the patient, a delegate with `AccessRecords`, or the version's
+//!   author — and only for a grantee who may read it now for the envelope's purpose. The key it
+//!   is sealed to is the grantee's published one: the patient's own key for the patient, else
+//!   the practitioner key from the registry, else the grantee's patient key.
+//! - Removing an envelope: the patient, a delegate with `AccessRecords` or the grantee at any
+//!   time; anyone once the grantee's access has ended (the deposit goes back to its payer).
+//! - Reading: [`Pallet::access_record`] checks the access and logs the disclosure in one step,
+//!   and emits the caller's envelope; the runtime API returns an envelope only to a grantee
+//!   with access now. Chain state is public: the envelope's seal, not the API, is what keeps
+//!   the key from others.
+//! - Shredding a record shreds every version of it; the patient (or a delegate with
+//!   `AccessRecords`) may shred with no free balance: the call is free of fees when it will
+//!   shred something, which each record allows once, and every record cost a deposit.
+//! - A device's batch sequence numbers strictly increase; a retired device anchors nothing.
+//!   State keeps each device's latest batch; every batch is in its block (the anchor) and in
+//!   its `BatchAnchored` event.
+//!
+//! ## Pallet API
+//!
+//! Patients: [`Pallet::register_patient`], [`Pallet::rotate_patient_key`],
+//! [`Pallet::shred_record`], [`Pallet::shred_all`], [`Pallet::register_device`],
+//! [`Pallet::retire_device`].
+//!
+//! Patients, delegates and practitioners: [`Pallet::add_record`], [`Pallet::amend_record`],
+//! [`Pallet::add_envelope`], [`Pallet::remove_envelope`], [`Pallet::access_record`].
+//!
+//! Devices: [`Pallet::anchor_batch`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+use telemed_primitives::{
+	ConsentVerifier, DelegationInspector, DisclosureLog, PractitionerRegistry,
+};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate, MutateHold},
+			Time,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use telemed_primitives::{
+		AccessBasis, DataCategory, Hash256, KeyAgreementKey, Moment, PurposeOfUse, RecordId,
+	};
+
+	/// The balance type of [`Config::Currency`].
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// A record version as stored.
+	pub type RecordOf<T> = Record<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		<T as Config>::MaxResourceTypeLen,
+		<T as Config>::MaxLocatorLen,
+	>;
+
+	/// A key envelope as stored.
+	pub type KeyEnvelopeOf<T> =
+		KeyEnvelope<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxEnvelopeLen>;
+
+	/// A device as stored.
+	pub type DeviceOf<T> =
+		Device<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxLabelLen>;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the records pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Holds the deposits of patients, records, envelopes and devices.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, of which [`HoldReason`] is part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The chain's clock: milliseconds since the Unix epoch.
+		type Time: Time<Moment = Moment>;
+
+		/// Who is a licensed practitioner, and practitioners' key-agreement keys.
+		type Practitioners: PractitionerRegistry<Self::AccountId>;
+
+		/// Whether an access to a patient's data is allowed now, and on what basis.
+		type Consent: ConsentVerifier<Self::AccountId>;
+
+		/// Who may act for a patient.
+		type Delegation: DelegationInspector<Self::AccountId>;
+
+		/// The patient's accounting of disclosures.
+		type Disclosures: DisclosureLog<Self::AccountId>;
+
+		/// Held from a patient while registered.
+		#[pallet::constant]
+		type PatientDeposit: Get<BalanceOf<Self>>;
+
+		/// Held from a version's author until the record is shredded.
+		#[pallet::constant]
+		type RecordDeposit: Get<BalanceOf<Self>>;
+
+		/// Held from whoever adds a key envelope until it is removed.
+		#[pallet::constant]
+		type EnvelopeDeposit: Get<BalanceOf<Self>>;
+
+		/// Held from a patient for each device registered.
+		#[pallet::constant]
+		type DeviceDeposit: Get<BalanceOf<Self>>;
+
+		/// The longest FHIR resource type name.
+		#[pallet::constant]
+		type MaxResourceTypeLen: Get<u32>;
+
+		/// The longest locator (URI or CID).
+		#[pallet::constant]
+		type MaxLocatorLen: Get<u32>;
+
+		/// The longest sealed data key.
+		#[pallet::constant]
+		type MaxEnvelopeLen: Get<u32>;
+
+		/// The longest device label.
+		#[pallet::constant]
+		type MaxLabelLen: Get<u32>;
+
+		/// How many live (not shredded) record versions a patient may have.
+		#[pallet::constant]
+		type MaxRecordsPerPatient: Get<u32>;
+
+		/// How many versions a record may have.
+		#[pallet::constant]
+		type MaxVersions: Get<u32>;
+
+		/// How many key envelopes a record version may have.
+		#[pallet::constant]
+		type MaxEnvelopesPerRecord: Get<u32>;
+
+		/// How many active devices a patient may have.
+		#[pallet::constant]
+		type MaxDevicesPerPatient: Get<u32>;
+
+		/// Weights of the calls, from the benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a registered patient.
+		#[codec(index = 0)]
+		PatientDeposit,
+		/// The deposit of a record version, held from its author.
+		#[codec(index = 1)]
+		RecordDeposit,
+		/// The deposit of a key envelope.
+		#[codec(index = 2)]
+		EnvelopeDeposit,
+		/// The deposit of a wearable device.
+		#[codec(index = 3)]
+		DeviceDeposit,
+	}
+
+	/// Registered patients.
+	// Hasher: user-chosen key (the account): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Patients<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Patient<BalanceOf<T>>, OptionQuery>;
+
+	/// Every record version, by id. Shredded versions stay, without locator or deposit.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>, OptionQuery>;
+
+	/// The ids of each patient's live (not shredded) record versions, oldest first.
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type RecordsOf<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<RecordId, T::MaxRecordsPerPatient>,
+		ValueQuery,
+	>;
+
+	/// The id the next record version will get.
+	#[pallet::storage]
+	pub type NextRecordId<T> = StorageValue<_, RecordId, ValueQuery>;
+
+	/// Key envelopes, by record version and grantee.
+	// Hasher: the record id is assigned by the pallet (`Twox64Concat`); the grantee is
+	// user-chosen (`Blake2_128Concat`).
+	#[pallet::storage]
+	pub type Envelopes<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RecordId,
+		Blake2_128Concat,
+		T::AccountId,
+		KeyEnvelopeOf<T>,
+		OptionQuery,
+	>;
+
+	/// Wearable devices, by their account; retired ones stay.
+	// Hasher: user-chosen key (the device's account): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Devices<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, DeviceOf<T>, OptionQuery>;
+
+	/// Each patient's active devices.
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type DevicesOf<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<T::AccountId, T::MaxDevicesPerPatient>,
+		ValueQuery,
+	>;
+
+	/// Events of the records pallet.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A patient registered.
+		PatientRegistered {
+			/// The patient.
+			patient: T::AccountId,
+			/// Their key-agreement key.
+			key: KeyAgreementKey,
+		},
+		/// A patient rotated their key-agreement key; envelopes sealed to the old one are
+		/// stale.
+		PatientKeyRotated {
+			/// The patient.
+			patient: T::AccountId,
+			/// The new key.
+			key: KeyAgreementKey,
+		},
+		/// A record was added (its first version).
+		RecordAdded {
+			/// The version's id.
+			id: RecordId,
+			/// Whose record.
+			patient: T::AccountId,
+			/// Who added it.
+			author: T::AccountId,
+			/// Its category.
+			category: DataCategory,
+		},
+		/// A record was amended: a new version supersedes the previous one.
+		RecordAmended {
+			/// The new version's id.
+			id: RecordId,
+			/// The version it supersedes.
+			previous: RecordId,
+			/// Who amended it.
+			author: T::AccountId,
+		},
+		/// A key envelope was added for a grantee.
+		EnvelopeAdded {
+			/// The record version.
+			record: RecordId,
+			/// Who can now open it.
+			grantee: T::AccountId,
+			/// Who added it.
+			by: T::AccountId,
+		},
+		/// A key envelope was removed and its deposit returned.
+		EnvelopeRemoved {
+			/// The record version.
+			record: RecordId,
+			/// Whose envelope.
+			grantee: T::AccountId,
+		},
+		/// A grantee read a record: the access was checked and logged, and this is their
+		/// envelope.
+		RecordAccessed {
+			/// The record version.
+			record: RecordId,
+			/// Who read it.
+			accessor: T::AccountId,
+			/// On what grounds.
+			basis: AccessBasis,
+			/// The accessor's sealed data key.
+			envelope: Vec<u8>,
+		},
+		/// Every version of a record was crypto-shredded.
+		RecordShredded {
+			/// The version named in the request.
+			record: RecordId,
+			/// Whose record.
+			patient: T::AccountId,
+			/// How many versions were shredded.
+			versions: u32,
+			/// How many key envelopes were destroyed.
+			envelopes: u32,
+		},
+		/// A patient's request to shred all their records made progress.
+		AllShredded {
+			/// The patient.
+			patient: T::AccountId,
+			/// How many records (version chains) this call shredded.
+			records: u32,
+			/// How many live versions are left: call again while not zero.
+			remaining: u32,
+		},
+		/// A patient registered a wearable device.
+		DeviceRegistered {
+			/// The device's account.
+			device: T::AccountId,
+			/// The patient.
+			patient: T::AccountId,
+		},
+		/// A patient retired a device: it anchors nothing any more.
+		DeviceRetired {
+			/// The device's account.
+			device: T::AccountId,
+		},
+		/// A device anchored a batch of readings.
+		BatchAnchored {
+			/// The device's account.
+			device: T::AccountId,
+			/// Whose readings.
+			patient: T::AccountId,
+			/// The anchor.
+			batch: BatchAnchor,
+		},
+	}
+
+	/// Errors of the records pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is a registered patient already.
+		AlreadyRegistered,
+		/// The patient is not registered.
+		UnknownPatient,
+		/// Only the patient (or a delegate with `AccessRecords`), or who the rules name, may
+		/// do this.
+		NotPermitted,
+		/// The author or accessor is not the patient or a delegate, and holds no licence
+		/// valid now.
+		NotLicensed,
+		/// No consent of the patient covers this action, data and purpose now.
+		NoConsent,
+		/// A deny consent of the patient covers this.
+		ExplicitlyDenied,
+		/// The FHIR resource type is empty or not ASCII letters.
+		BadResourceType,
+		/// The FHIR resource type is longer than `MaxResourceTypeLen`.
+		ResourceTypeTooLong,
+		/// The locator is empty.
+		EmptyLocator,
+		/// The locator is longer than `MaxLocatorLen`.
+		LocatorTooLong,
+		/// The ciphertext size is zero.
+		EmptyCiphertext,
+		/// The patient has `MaxRecordsPerPatient` live record versions.
+		TooManyRecords,
+		/// No record version has this id.
+		UnknownRecord,
+		/// The record was shredded: it can be neither read, amended nor given envelopes.
+		RecordShredded,
+		/// Only the current version of a record can be amended.
+		NotCurrent,
+		/// The record has `MaxVersions` versions.
+		TooManyVersions,
+		/// A sealed data key is shorter than a key and an AEAD tag (48 bytes).
+		EnvelopeTooShort,
+		/// A sealed data key is longer than `MaxEnvelopeLen`.
+		EnvelopeTooLong,
+		/// The grantee has published no key-agreement key (as a patient or practitioner).
+		NoKeyAgreementKey,
+		/// The grantee has an envelope for this version already: remove it first.
+		EnvelopeExists,
+		/// The version has `MaxEnvelopesPerRecord` envelopes.
+		TooManyEnvelopes,
+		/// The grantee has no envelope for this version.
+		NoEnvelope,
+		/// The grantee may still read the record: only the patient, a delegate or the grantee
+		/// may remove the envelope.
+		StillHasAccess,
+		/// Nothing to shred: the patient has no live record, or the limit is zero.
+		NothingToShred,
+		/// A patient cannot register themselves as a device.
+		DeviceIsPatient,
+		/// The account is a registered device already.
+		DeviceExists,
+		/// The device label is longer than `MaxLabelLen`.
+		LabelTooLong,
+		/// The patient has `MaxDevicesPerPatient` active devices.
+		TooManyDevices,
+		/// The account is not a registered device.
+		UnknownDevice,
+		/// The device was retired.
+		DeviceRetired,
+		/// The batch's sequence number is not above the device's latest.
+		SequenceNotIncreasing,
+		/// A batch must hold at least one sample.
+		EmptyBatch,
+		/// The batch's window ends before it starts.
+		WindowEndsBeforeStart,
+		/// The deposit cannot be held: not enough free balance.
+		InsufficientBalance,
+		/// Ids are exhausted.
+		IdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Registers the caller as a patient with an X25519 key-agreement public key, holding
+		/// [`Config::PatientDeposit`].
+		///
+		/// Origin: signed, the patient.
+		///
+		/// # Errors
+		/// - `AlreadyRegistered`; `DeviceIsPatient` (the account is a device);
+		///   `InsufficientBalance`.
+		///
+		/// # Events
+		/// `PatientRegistered`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_patient())]
+		pub fn register_patient(origin: OriginFor<T>, key: KeyAgreementKey) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_register_patient(patient, key)
+		}
+
+		/// Replaces the caller's key-agreement key. Envelopes sealed to the old key stay (the
+		/// patient re-seals what they need).
+		///
+		/// Origin: signed, a registered patient.
+		///
+		/// # Errors
+		/// - `UnknownPatient`.
+		///
+		/// # Events
+		/// `PatientKeyRotated`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::rotate_patient_key())]
+		pub fn rotate_patient_key(origin: OriginFor<T>, key: KeyAgreementKey) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_rotate_key(patient, key)
+		}
+
+		/// Adds a record of `patient`: the first version of a FHIR resource, anchored by its
+		/// salted `commitment`, `ciphertext_hash` and `ciphertext_size`, found at `locator`.
+		/// The caller pays [`Config::RecordDeposit`].
+		///
+		/// Origin: signed, the patient, a delegate with `AccessRecords`, or a licensed
+		/// practitioner allowed to `Append` to `category` for `purpose`.
+		///
+		/// # Errors
+		/// - `UnknownPatient`; `BadResourceType`, `ResourceTypeTooLong`, `EmptyLocator`,
+		///   `LocatorTooLong`, `EmptyCiphertext`.
+		/// - `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
+		/// - `TooManyRecords`; `InsufficientBalance`; `IdsExhausted`.
+		///
+		/// # Events
+		/// `RecordAdded`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::add_record())]
+		pub fn add_record(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			resource_type: Vec<u8>,
+			category: DataCategory,
+			commitment: Hash256,
+			ciphertext_hash: Hash256,
+			ciphertext_size: u64,
+			locator: Vec<u8>,
+			purpose: PurposeOfUse,
+		) -> DispatchResult {
+			let author = ensure_signed(origin)?;
+			let content = Content { commitment, ciphertext_hash, ciphertext_size, locator };
+			Self::do_add_record(author, patient, resource_type, category, content, purpose)
+				.map(|_| ())
+		}
+
+		/// Amends a record: adds a version that supersedes `previous` (which must be current),
+		/// with the same resource type and category. The old version stays, superseded.
+		///
+		/// Origin: signed, the patient, a delegate with `AccessRecords`, or a licensed
+		/// practitioner allowed to `Amend` the record for `purpose`; pays
+		/// [`Config::RecordDeposit`].
+		///
+		/// # Errors
+		/// - `UnknownRecord`; `RecordShredded`; `NotCurrent`; `TooManyVersions`.
+		/// - `EmptyLocator`, `LocatorTooLong`, `EmptyCiphertext`.
+		/// - `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
+		/// - `TooManyRecords`; `InsufficientBalance`; `IdsExhausted`.
+		///
+		/// # Events
+		/// `RecordAmended`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::amend_record())]
+		pub fn amend_record(
+			origin: OriginFor<T>,
+			previous: RecordId,
+			commitment: Hash256,
+			ciphertext_hash: Hash256,
+			ciphertext_size: u64,
+			locator: Vec<u8>,
+			purpose: PurposeOfUse,
+		) -> DispatchResult {
+			let author = ensure_signed(origin)?;
+			let content = Content { commitment, ciphertext_hash, ciphertext_size, locator };
+			Self::do_amend_record(author, previous, content, purpose).map(|_| ())
+		}
+
+		/// Stores `record`'s data key sealed to `grantee`'s key-agreement key, for a grantee who
+		/// may read the record now for `purpose`. The caller pays [`Config::EnvelopeDeposit`].
+		///
+		/// Origin: signed, the patient, a delegate with `AccessRecords`, or the version's
+		/// author.
+		///
+		/// # Errors
+		/// - `UnknownRecord`; `RecordShredded`; `NotPermitted`.
+		/// - `EnvelopeTooShort`, `EnvelopeTooLong`; `NoKeyAgreementKey`.
+		/// - The grantee's access refused: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
+		/// - `EnvelopeExists`; `TooManyEnvelopes`; `InsufficientBalance`.
+		///
+		/// # Events
+		/// `EnvelopeAdded`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::add_envelope())]
+		pub fn add_envelope(
+			origin: OriginFor<T>,
+			record: RecordId,
+			grantee: T::AccountId,
+			sealed: Vec<u8>,
+			purpose: PurposeOfUse,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_add_envelope(who, record, grantee, sealed, purpose)
+		}
+
+		/// Removes `grantee`'s envelope for `record` and returns its deposit to whoever paid
+		/// it.
+		///
+		/// Origin: signed, the patient, a delegate with `AccessRecords` or the grantee at any
+		/// time; anyone once the grantee may no longer read the record.
+		///
+		/// # Errors
+		/// - `UnknownRecord`; `NoEnvelope`; `StillHasAccess`.
+		///
+		/// # Events
+		/// `EnvelopeRemoved`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::remove_envelope())]
+		pub fn remove_envelope(
+			origin: OriginFor<T>,
+			record: RecordId,
+			grantee: T::AccountId,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_remove_envelope(who, record, grantee)
+		}
+
+		/// Reads a record: checks that the caller may read it now (for the purpose their
+		/// envelope was given for), logs the disclosure, and emits the caller's envelope —
+		/// one step, so every read that uses the chain is accounted for.
+		///
+		/// Origin: signed, a grantee with an envelope.
+		///
+		/// # Errors
+		/// - `UnknownRecord`; `RecordShredded`; `NoEnvelope`.
+		/// - `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
+		///
+		/// # Events
+		/// `RecordAccessed` (and the consent pallet's `Disclosed`).
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::access_record())]
+		pub fn access_record(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
+			let accessor = ensure_signed(origin)?;
+			Self::do_access_record(accessor, record)
+		}
+
+		/// Crypto-shreds a record: every version loses its envelopes and locator and is marked
+		/// shredded for good; deposits go back to their payers. The commitments stay. Free of
+		/// fees when it will shred something, so it works with no free balance.
+		///
+		/// Origin: signed, the patient or a delegate with `AccessRecords`.
+		///
+		/// # Errors
+		/// - `UnknownRecord`; `RecordShredded`; `NotPermitted`.
+		///
+		/// # Events
+		/// `RecordShredded`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::shred_record(
+			T::MaxVersions::get(),
+			T::MaxVersions::get().saturating_mul(T::MaxEnvelopesPerRecord::get()),
+		))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, record: &RecordId| -> bool {
+			Pallet::<T>::may_shred(origin, *record)
+		})]
+		pub fn shred_record(origin: OriginFor<T>, record: RecordId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let (versions, envelopes) = Self::do_shred_record(who, record)?;
+			Ok(Some(T::WeightInfo::shred_record(versions, envelopes)).into())
+		}
+
+		/// Crypto-shreds up to `max_records` of `patient`'s records (every version of each),
+		/// oldest first. Call again while `AllShredded.remaining` is not zero. Free of fees
+		/// when it will shred something.
+		///
+		/// Origin: signed, the patient or a delegate with `AccessRecords`.
+		///
+		/// # Errors
+		/// - `NotPermitted`; `NothingToShred`.
+		///
+		/// # Events
+		/// `RecordShredded` for each record, then `AllShredded`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::shred_record(
+			T::MaxVersions::get(),
+			T::MaxVersions::get().saturating_mul(T::MaxEnvelopesPerRecord::get()),
+		).saturating_mul((*max_records).into()))]
+		#[pallet::feeless_if(|origin: &OriginFor<T>, patient: &T::AccountId, max_records: &u32| -> bool {
+			Pallet::<T>::may_shred_all(origin, patient, *max_records)
+		})]
+		pub fn shred_all(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			max_records: u32,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let weight = Self::do_shred_all(who, patient, max_records)?;
+			Ok(Some(weight).into())
+		}
+
+		/// Registers `device` (the wearable's own account) to anchor batches of the caller's
+		/// readings, holding [`Config::DeviceDeposit`] from the caller. The label is public.
+		///
+		/// Origin: signed, a registered patient.
+		///
+		/// # Errors
+		/// - `UnknownPatient`; `DeviceIsPatient`; `DeviceExists`; `LabelTooLong`;
+		///   `TooManyDevices`; `InsufficientBalance`.
+		///
+		/// # Events
+		/// `DeviceRegistered`.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::register_device())]
+		pub fn register_device(
+			origin: OriginFor<T>,
+			device: T::AccountId,
+			label: Vec<u8>,
+		) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_register_device(patient, device, label)
+		}
+
+		/// Retires a device for good: it anchors nothing any more. Its entry (with its latest
+		/// batch) and its deposit stay; it no longer counts toward `MaxDevicesPerPatient`.
+		///
+		/// Origin: signed, the device's patient.
+		///
+		/// # Errors
+		/// - `UnknownDevice`; `NotPermitted`; `DeviceRetired`.
+		///
+		/// # Events
+		/// `DeviceRetired`.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::retire_device())]
+		pub fn retire_device(origin: OriginFor<T>, device: T::AccountId) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_retire_device(patient, device)
+		}
+
+		/// Anchors a batch of the caller's readings: sequence number `seq` (above the last
+		/// one), the Merkle `root` of the samples, how many `samples`, and the window
+		/// `from`..=`to` in milliseconds.
+		///
+		/// Origin: signed, an active device.
+		///
+		/// # Errors
+		/// - `UnknownDevice`; `DeviceRetired`; `EmptyBatch`; `WindowEndsBeforeStart`;
+		///   `SequenceNotIncreasing`.
+		///
+		/// # Events
+		/// `BatchAnchored`.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::anchor_batch())]
+		pub fn anchor_batch(
+			origin: OriginFor<T>,
+			seq: u64,
+			root: Hash256,
+			samples: u32,
+			from: Moment,
+			to: Moment,
+		) -> DispatchResult {
+			let device = ensure_signed(origin)?;
+			Self::do_anchor_batch(device, seq, root, samples, from, to)
+		}
+	}
+}
+
+/// A version's content as a call gives it (checked by the pallet).
+pub struct Content {
+	/// The salted commitment to the plaintext.
+	pub commitment: telemed_primitives::Hash256,
+	/// The ciphertext's hash.
+	pub ciphertext_hash: telemed_primitives::Hash256,
+	/// The ciphertext's size in bytes.
+	pub ciphertext_size: u64,
+	/// Where the ciphertext is.
+	pub locator: alloc::vec::Vec<u8>,
+}
