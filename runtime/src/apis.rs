@@ -21,7 +21,7 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, Consent, Executive, Grandpa, InherentDataExt, Nonce,
-	Practitioners, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
+	Practitioners, Records, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, VERSION,
 };
 
@@ -252,6 +252,49 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_records_runtime_api::RecordsApi<
+		Block,
+		AccountId,
+		Balance,
+		pallet_records::RecordOf<Runtime>,
+		pallet_records::KeyEnvelopeOf<Runtime>,
+		pallet_records::DeviceOf<Runtime>,
+	> for Runtime {
+		fn patient(who: AccountId) -> Option<pallet_records::Patient<Balance>> {
+			pallet_records::Patients::<Runtime>::get(who)
+		}
+
+		fn records(
+			patient: AccountId,
+			filter: pallet_records::RecordFilter,
+			from: u32,
+			max: u32,
+		) -> (Vec<(telemed_primitives::RecordId, pallet_records::RecordOf<Runtime>)>, Option<u32>) {
+			Records::records_of(&patient, &filter, from, max)
+		}
+
+		fn record_history(
+			id: telemed_primitives::RecordId,
+		) -> Vec<(telemed_primitives::RecordId, pallet_records::RecordOf<Runtime>)> {
+			Records::version_chain(id)
+		}
+
+		fn envelope(
+			record: telemed_primitives::RecordId,
+			grantee: AccountId,
+		) -> Option<pallet_records::KeyEnvelopeOf<Runtime>> {
+			Records::envelope_for(record, &grantee)
+		}
+
+		fn device(device: AccountId) -> Option<pallet_records::DeviceOf<Runtime>> {
+			pallet_records::Devices::<Runtime>::get(device)
+		}
+
+		fn latest_batch(device: AccountId) -> Option<pallet_records::BatchAnchor> {
+			pallet_records::Devices::<Runtime>::get(device).and_then(|d| d.latest)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)
@@ -275,7 +318,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::{Benchmarking, BenchmarkList};
 			use frame_support::traits::StorageInfoTrait;
 			// The pallets the benchmark list names (see `benchmarks.rs`).
-			use crate::{benchmarks::*, Balances, Consent, Practitioners, Sudo, Timestamp};
+			use crate::{benchmarks::*, Balances, Consent, Practitioners, Records, Sudo, Timestamp};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -290,7 +333,7 @@ impl_runtime_apis! {
 			use frame_benchmarking::{Benchmarking, BenchmarkBatch};
 			use frame_support::traits::WhitelistedStorageKeys;
 			use sp_storage::TrackedStorageKey;
-			use crate::{benchmarks::*, Balances, Consent, Practitioners, Sudo, Timestamp};
+			use crate::{benchmarks::*, Balances, Consent, Practitioners, Records, Sudo, Timestamp};
 
 			let whitelist: Vec<TrackedStorageKey> =
 				crate::AllPalletsWithSystem::whitelisted_storage_keys();

@@ -20,4 +20,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_practitioners, Practitioners]
 	[pallet_consent, Consent]
+	[pallet_records, Records]
 );

@@ -242,4 +242,8 @@ mod runtime {
 	/// Lets `feeless_if` calls through without a fee.
 	#[runtime::pallet_index(9)]
 	pub type SkipFeelessPayment = pallet_skip_feeless_payment;
+
+	/// Patients, anchored and versioned encrypted records, key envelopes, wearable batches.
+	#[runtime::pallet_index(10)]
+	pub type Records = pallet_records;
 }

@@ -149,7 +149,10 @@ mod benchmarks {
 			PurposeOfUse::Treatment,
 		);
 
-		assert_eq!(RecordsOf::<T>::decode_len(&patient), Some(T::MaxRecordsPerPatient::get() as usize));
+		assert_eq!(
+			RecordsOf::<T>::decode_len(&patient),
+			Some(T::MaxRecordsPerPatient::get() as usize)
+		);
 	}
 
 	#[benchmark]
@@ -245,8 +248,12 @@ mod benchmarks {
 	fn register_device() {
 		let patient = patient::<T>();
 		for i in 1..T::MaxDevicesPerPatient::get() {
-			RecordsPallet::<T>::do_register_device(patient.clone(), account("device", i, 0), vec![])
-				.expect("room for devices");
+			RecordsPallet::<T>::do_register_device(
+				patient.clone(),
+				account("device", i, 0),
+				vec![],
+			)
+			.expect("room for devices");
 		}
 		let device: T::AccountId = account("device", 0, 0);
 		let label = vec![b'd'; T::MaxLabelLen::get() as usize];
@@ -261,8 +268,12 @@ mod benchmarks {
 	fn retire_device() {
 		let patient = patient::<T>();
 		for i in 0..T::MaxDevicesPerPatient::get() {
-			RecordsPallet::<T>::do_register_device(patient.clone(), account("device", i, 0), vec![])
-				.expect("room for devices");
+			RecordsPallet::<T>::do_register_device(
+				patient.clone(),
+				account("device", i, 0),
+				vec![],
+			)
+			.expect("room for devices");
 		}
 		let device: T::AccountId = account("device", 0, 0);
 

@@ -15,8 +15,8 @@ use frame_system::pallet_prelude::OriginFor;
 use sp_runtime::traits::Zero;
 use telemed_primitives::{
 	AccessAction, AccessBasis, AccessDenial, ConsentVerifier, DataCategory, DelegateScope,
-	DelegationInspector, Disclosure, DisclosureLog, Hash256, KeyAgreementKey, LicenceQuery,
-	Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector,
+	DelegationInspector, Disclosure, DisclosureLog, Hash256, KeyAgreementKey, LicenceQuery, Moment,
+	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector,
 };
 
 impl<T: Config> Pallet<T> {
@@ -136,7 +136,10 @@ impl<T: Config> Pallet<T> {
 
 	// ---- patients ---------------------------------------------------------------------------
 
-	pub(crate) fn do_register_patient(patient: T::AccountId, key: KeyAgreementKey) -> DispatchResult {
+	pub(crate) fn do_register_patient(
+		patient: T::AccountId,
+		key: KeyAgreementKey,
+	) -> DispatchResult {
 		ensure!(!Patients::<T>::contains_key(&patient), Error::<T>::AlreadyRegistered);
 		ensure!(!Devices::<T>::contains_key(&patient), Error::<T>::DeviceIsPatient);
 		let deposit = T::PatientDeposit::get();
@@ -174,8 +177,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::BadResourceType
 		);
 		let resource_type = Self::bounded(resource_type, Error::<T>::ResourceTypeTooLong)?;
-		let (commitment, ciphertext_hash, ciphertext_size, locator) =
-			Self::check_content(content)?;
+		let (commitment, ciphertext_hash, ciphertext_size, locator) = Self::check_content(content)?;
 		Self::check_author(&author, &patient, AccessAction::Append, category, None, purpose)?;
 		let (id, next) = Self::next_record_id()?;
 		let mut ids = RecordsOf::<T>::get(&patient);
@@ -219,8 +221,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(old.status == RecordStatus::Current, Error::<T>::NotCurrent);
 		let version = old.version.checked_add(1).ok_or(Error::<T>::TooManyVersions)?;
 		ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
-		let (commitment, ciphertext_hash, ciphertext_size, locator) =
-			Self::check_content(content)?;
+		let (commitment, ciphertext_hash, ciphertext_size, locator) = Self::check_content(content)?;
 		let patient = old.patient.clone();
 		Self::check_author(
 			&author,
@@ -317,9 +318,15 @@ impl<T: Config> Pallet<T> {
 		let envelope = Envelopes::<T>::get(id, &grantee).ok_or(Error::<T>::NoEnvelope)?;
 		let privileged = who == grantee || Self::acts_for(&record.patient, &who);
 		ensure!(
-			privileged ||
-				Self::read_access(&grantee, &record.patient, record.category, id, envelope.purpose)
-					.is_err(),
+			privileged
+				|| Self::read_access(
+					&grantee,
+					&record.patient,
+					record.category,
+					id,
+					envelope.purpose
+				)
+				.is_err(),
 			Error::<T>::StillHasAccess
 		);
 
@@ -363,7 +370,8 @@ impl<T: Config> Pallet<T> {
 	/// shredding free of fees.
 	pub(crate) fn may_shred(origin: &OriginFor<T>, record: RecordId) -> bool {
 		let Some(who) = origin.clone().into_signer() else { return false };
-		Records::<T>::get(record).is_some_and(|r| !r.is_shredded() && Self::acts_for(&r.patient, &who))
+		Records::<T>::get(record)
+			.is_some_and(|r| !r.is_shredded() && Self::acts_for(&r.patient, &who))
 	}
 
 	/// Whether `origin` may shred `patient`'s records and there is one to shred.
@@ -373,9 +381,7 @@ impl<T: Config> Pallet<T> {
 		max_records: u32,
 	) -> bool {
 		let Some(who) = origin.clone().into_signer() else { return false };
-		max_records > 0 &&
-			Self::acts_for(patient, &who) &&
-			!RecordsOf::<T>::get(patient).is_empty()
+		max_records > 0 && Self::acts_for(patient, &who) && !RecordsOf::<T>::get(patient).is_empty()
 	}
 
 	/// Every version of `id`'s record, oldest first (at most `MaxVersions`).
@@ -403,7 +409,10 @@ impl<T: Config> Pallet<T> {
 		chain
 	}
 
-	pub(crate) fn do_shred_record(who: T::AccountId, id: RecordId) -> Result<(u32, u32), DispatchError> {
+	pub(crate) fn do_shred_record(
+		who: T::AccountId,
+		id: RecordId,
+	) -> Result<(u32, u32), DispatchError> {
 		let record = Self::live_record(id)?;
 		ensure!(Self::acts_for(&record.patient, &who), Error::<T>::NotPermitted);
 
@@ -560,9 +569,12 @@ impl<T: Config> Pallet<T> {
 				return (page, Some(position as u32));
 			}
 			let Some(record) = Records::<T>::get(id) else { continue };
-			let wanted = filter.category.map_or(true, |c| c == record.category) &&
-				filter.resource_type.as_ref().map_or(true, |t| t[..] == record.resource_type[..]) &&
-				(!filter.current_only || record.status == RecordStatus::Current);
+			let wanted = filter.category.map_or(true, |c| c == record.category)
+				&& filter
+					.resource_type
+					.as_ref()
+					.map_or(true, |t| t[..] == record.resource_type[..])
+				&& (!filter.current_only || record.status == RecordStatus::Current);
 			if wanted {
 				page.push((*id, record));
 			}

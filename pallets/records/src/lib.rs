@@ -123,8 +123,11 @@ pub mod pallet {
 	>;
 
 	/// A key envelope as stored.
-	pub type KeyEnvelopeOf<T> =
-		KeyEnvelope<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxEnvelopeLen>;
+	pub type KeyEnvelopeOf<T> = KeyEnvelope<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		<T as Config>::MaxEnvelopeLen,
+	>;
 
 	/// A device as stored.
 	pub type DeviceOf<T> =

@@ -129,11 +129,17 @@ impl MockConsent {
 
 	/// `patient` withdraws every permit of `accessor`.
 	pub fn revoke(accessor: AccountId, patient: AccountId) {
-		PERMITS.with(|p| p.borrow_mut().retain(|(a, p, _, _), _| !(*a == accessor && *p == patient)));
+		PERMITS
+			.with(|p| p.borrow_mut().retain(|(a, p, _, _), _| !(*a == accessor && *p == patient)));
 	}
 
 	/// `patient` denies `accessor` `action` for `purpose`.
-	pub fn deny(accessor: AccountId, patient: AccountId, action: AccessAction, purpose: PurposeOfUse) {
+	pub fn deny(
+		accessor: AccountId,
+		patient: AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) {
 		DENIES.with(|d| d.borrow_mut().insert((accessor, patient, action, purpose)));
 	}
 
@@ -193,13 +199,15 @@ impl ConsentVerifier<AccountId> for MockConsent {
 
 impl DelegationInspector<AccountId> for MockConsent {
 	fn is_delegate(patient: &AccountId, agent: &AccountId, scope: DelegateScope) -> bool {
-		scope == DelegateScope::AccessRecords &&
-			DELEGATES.with(|d| d.borrow().contains(&(*patient, *agent)))
+		scope == DelegateScope::AccessRecords
+			&& DELEGATES.with(|d| d.borrow().contains(&(*patient, *agent)))
 	}
 }
 
 impl DisclosureLog<AccountId> for MockConsent {
-	fn note_disclosure(disclosure: Disclosure<AccountId>) -> frame_support::dispatch::DispatchResult {
+	fn note_disclosure(
+		disclosure: Disclosure<AccountId>,
+	) -> frame_support::dispatch::DispatchResult {
 		DISCLOSURES.with(|d| d.borrow_mut().push(disclosure));
 		Ok(())
 	}
@@ -296,7 +304,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		MockRegistry::set(DOC, DOC_KEY, true);
 		MockRegistry::set(NURSE, NURSE_KEY, true);
 		MockRegistry::set(LAPSED, [0x1a; 32], false);
-		for (who, key) in [(PATIENT, PATIENT_KEY), (OTHER_PATIENT, [0xa2; 32]), (PARENT, [0xa3; 32])]
+		for (who, key) in
+			[(PATIENT, PATIENT_KEY), (OTHER_PATIENT, [0xa2; 32]), (PARENT, [0xa3; 32])]
 		{
 			Records::register_patient(RuntimeOrigin::signed(who), key).unwrap();
 		}

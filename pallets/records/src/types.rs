@@ -7,9 +7,7 @@ use frame_support::{
 };
 use scale_info::TypeInfo;
 
-use telemed_primitives::{
-	DataCategory, Hash256, KeyAgreementKey, Moment, PurposeOfUse, RecordId,
-};
+use telemed_primitives::{DataCategory, Hash256, KeyAgreementKey, Moment, PurposeOfUse, RecordId};
 
 /// The fewest bytes a sealed data key can have: a 32-byte key and a 16-byte AEAD tag.
 pub const MIN_ENVELOPE_LEN: u32 = 48;
@@ -224,9 +222,7 @@ pub struct Device<
 }
 
 /// What a query for a patient's records filters on.
-#[derive(
-	Clone, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug,
-)]
+#[derive(Clone, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct RecordFilter {
 	/// Only records of this category.
 	pub category: Option<DataCategory>,

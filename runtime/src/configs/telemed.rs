@@ -1,5 +1,5 @@
-//! Configuration of the Telemed domain pallets: practitioners (and, as they land, consent,
-//! records and billing).
+//! Configuration of the Telemed domain pallets: practitioners, consent, records (and, as it
+//! lands, billing).
 //!
 //! Until the governance issue lands, the governance origin of every domain pallet is root
 //! (sudo on the `development` chain).
@@ -13,7 +13,7 @@ use frame_system::EnsureRoot;
 use sp_runtime::traits::AccountIdConversion;
 
 use crate::{
-	AccountId, Balance, Balances, Practitioners, Runtime, RuntimeEvent, RuntimeHoldReason,
+	AccountId, Balance, Balances, Consent, Practitioners, Runtime, RuntimeEvent, RuntimeHoldReason,
 	Timestamp, MILLI_UNITS, UNITS,
 };
 
@@ -78,4 +78,45 @@ impl pallet_consent::Config for Runtime {
 
 impl pallet_skip_feeless_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
+}
+
+parameter_types! {
+	/// Held from a patient while registered.
+	pub const PatientDeposit: Balance = 1 * UNITS;
+	/// Held from a record version's author until the record is shredded: a version is at most
+	/// about 450 bytes (a 64-byte resource type and a 256-byte locator).
+	pub const RecordDeposit: Balance = 200 * MILLI_UNITS;
+	/// Held from whoever adds a key envelope (at most about 250 bytes) until it is removed.
+	pub const EnvelopeDeposit: Balance = 100 * MILLI_UNITS;
+	/// Held from a patient for each wearable device.
+	pub const DeviceDeposit: Balance = 200 * MILLI_UNITS;
+}
+
+impl pallet_records::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Time = Timestamp;
+	type Practitioners = Practitioners;
+	type Consent = Consent;
+	type Delegation = Consent;
+	type Disclosures = Consent;
+	type PatientDeposit = PatientDeposit;
+	type RecordDeposit = RecordDeposit;
+	type EnvelopeDeposit = EnvelopeDeposit;
+	type DeviceDeposit = DeviceDeposit;
+	/// The longest FHIR R5 resource type is 36 letters.
+	type MaxResourceTypeLen = ConstU32<64>;
+	/// An IPFS CID with a gateway, or an https URL with a signed query.
+	type MaxLocatorLen = ConstU32<256>;
+	/// An ephemeral X25519 key, a nonce, a 32-byte key and a tag come to about 100 bytes;
+	/// room for HPKE encapsulations.
+	type MaxEnvelopeLen = ConstU32<160>;
+	type MaxLabelLen = ConstU32<32>;
+	/// A lifetime of encounters, results and documents; amendments count.
+	type MaxRecordsPerPatient = ConstU32<1024>;
+	type MaxVersions = ConstU32<16>;
+	/// The patient, their delegates and the clinicians of a care team.
+	type MaxEnvelopesPerRecord = ConstU32<16>;
+	type MaxDevicesPerPatient = ConstU32<8>;
+	type WeightInfo = pallet_records::weights::SubstrateWeight<Runtime>;
 }

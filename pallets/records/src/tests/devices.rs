@@ -11,7 +11,11 @@ fn anchor(device: AccountId, seq: u64, samples: u32, from: u64, to: u64) -> Disp
 #[test]
 fn a_patient_registers_a_device_that_anchors_increasing_batches() {
 	new_test_ext().execute_with(|| {
-		assert_ok!(Records::register_device(RuntimeOrigin::signed(PATIENT), WATCH, b"watch".to_vec()));
+		assert_ok!(Records::register_device(
+			RuntimeOrigin::signed(PATIENT),
+			WATCH,
+			b"watch".to_vec()
+		));
 		assert_eq!(last_event(), Event::DeviceRegistered { device: WATCH, patient: PATIENT });
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + DEVICE_DEPOSIT);
 		assert_eq!(DevicesOf::<Test>::get(PATIENT).to_vec(), vec![WATCH]);

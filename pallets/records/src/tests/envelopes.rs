@@ -26,7 +26,10 @@ fn the_patient_seals_the_key_to_a_grantee_with_read_access() {
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT + ENVELOPE_DEPOSIT);
 		// The patient's own envelope is sealed to the patient's key.
 		assert_ok!(envelope(PATIENT, id, PATIENT));
-		assert_eq!(crate::Envelopes::<Test>::get(id, PATIENT).map(|e| e.sealed_to), Some(PATIENT_KEY));
+		assert_eq!(
+			crate::Envelopes::<Test>::get(id, PATIENT).map(|e| e.sealed_to),
+			Some(PATIENT_KEY)
+		);
 		assert_invariants();
 	});
 }
@@ -86,7 +89,13 @@ fn bad_envelopes_are_refused() {
 	new_test_ext().execute_with(|| {
 		let id = record_shared_with_doc();
 		let add = |sealed: Vec<u8>| {
-			Records::add_envelope(RuntimeOrigin::signed(PATIENT), id, DOC, sealed, PurposeOfUse::Treatment)
+			Records::add_envelope(
+				RuntimeOrigin::signed(PATIENT),
+				id,
+				DOC,
+				sealed,
+				PurposeOfUse::Treatment,
+			)
 		};
 		assert_noop!(add(vec![1u8; 47]), RError::EnvelopeTooShort);
 		assert_noop!(add(vec![1u8; MAX_ENVELOPE as usize + 1]), RError::EnvelopeTooLong);
@@ -100,7 +109,11 @@ fn bad_envelopes_are_refused() {
 		// No deposit, no envelope.
 		let other = NewRecord::by(PATIENT).add();
 		let free = Balances::free_balance(PATIENT);
-		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(PATIENT), STRANGER, free - 1));
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(PATIENT),
+			STRANGER,
+			free - 1
+		));
 		assert_noop!(envelope(PATIENT, other, DOC), RError::InsufficientBalance);
 		assert_invariants();
 	});
@@ -125,9 +138,18 @@ fn reading_checks_logs_and_hands_over_the_envelope() {
 		);
 		let logged = MockConsent::disclosures();
 		assert_eq!(logged.len(), 1);
-		assert_eq!((logged[0].accessor, logged[0].patient, logged[0].record), (DOC, PATIENT, Some(id)));
-		assert_eq!((logged[0].action, logged[0].purpose), (AccessAction::Read, PurposeOfUse::Treatment));
-		assert_eq!((logged[0].category, logged[0].at), (Some(DataCategory::Laboratory), T0 + 5_000));
+		assert_eq!(
+			(logged[0].accessor, logged[0].patient, logged[0].record),
+			(DOC, PATIENT, Some(id))
+		);
+		assert_eq!(
+			(logged[0].action, logged[0].purpose),
+			(AccessAction::Read, PurposeOfUse::Treatment)
+		);
+		assert_eq!(
+			(logged[0].category, logged[0].at),
+			(Some(DataCategory::Laboratory), T0 + 5_000)
+		);
 		assert!(Records::envelope_for(id, &DOC).is_some());
 
 		// The consent ends: the read is refused, the API returns nothing, nothing is logged.

@@ -96,7 +96,13 @@ pub(crate) fn sealed() -> Vec<u8> {
 
 /// Adds an envelope of `record` for `grantee`, signed by `by`, for treatment.
 pub(crate) fn envelope(by: AccountId, record: RecordId, grantee: AccountId) -> DispatchResult {
-	Records::add_envelope(RuntimeOrigin::signed(by), record, grantee, sealed(), PurposeOfUse::Treatment)
+	Records::add_envelope(
+		RuntimeOrigin::signed(by),
+		record,
+		grantee,
+		sealed(),
+		PurposeOfUse::Treatment,
+	)
 }
 
 /// What `who` has on hold in all.

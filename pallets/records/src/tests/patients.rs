@@ -9,7 +9,10 @@ fn a_patient_registers_with_a_key_and_a_deposit() {
 		assert_ok!(Records::register_patient(RuntimeOrigin::signed(STRANGER), [9u8; 32]));
 		assert_eq!(last_event(), Event::PatientRegistered { patient: STRANGER, key: [9u8; 32] });
 		let patient = crate::Patients::<Test>::get(STRANGER).expect("registered");
-		assert_eq!((patient.key, patient.deposit, patient.registered_at), ([9u8; 32], PATIENT_DEPOSIT, T0));
+		assert_eq!(
+			(patient.key, patient.deposit, patient.registered_at),
+			([9u8; 32], PATIENT_DEPOSIT, T0)
+		);
 		assert_eq!(held(STRANGER), PATIENT_DEPOSIT);
 		assert_invariants();
 	});
@@ -22,7 +25,11 @@ fn registering_twice_or_without_funds_or_as_a_device_fails() {
 			Records::register_patient(RuntimeOrigin::signed(PATIENT), [9u8; 32]),
 			RError::AlreadyRegistered
 		);
-		assert_ok!(Records::register_device(RuntimeOrigin::signed(PATIENT), WATCH, b"watch".to_vec()));
+		assert_ok!(Records::register_device(
+			RuntimeOrigin::signed(PATIENT),
+			WATCH,
+			b"watch".to_vec()
+		));
 		assert_noop!(
 			Records::register_patient(RuntimeOrigin::signed(WATCH), [9u8; 32]),
 			RError::DeviceIsPatient

@@ -21,8 +21,14 @@ fn the_patient_adds_a_record_and_pays_its_deposit() {
 		let record = crate::Records::<Test>::get(id).expect("stored");
 		assert_eq!(record.resource_type.to_vec(), b"Observation".to_vec());
 		assert_eq!((record.commitment, record.ciphertext_hash), ([1u8; 32], [2u8; 32]));
-		assert_eq!((record.ciphertext_size, record.locator.to_vec()), (1_234, b"ipfs://bafy1".to_vec()));
-		assert_eq!((record.version, record.supersedes, record.status), (1, None, RecordStatus::Current));
+		assert_eq!(
+			(record.ciphertext_size, record.locator.to_vec()),
+			(1_234, b"ipfs://bafy1".to_vec())
+		);
+		assert_eq!(
+			(record.version, record.supersedes, record.status),
+			(1, None, RecordStatus::Current)
+		);
 		assert_eq!((record.created_at, record.deposit), (T0, RECORD_DEPOSIT));
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT);
 		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![id]);
@@ -95,7 +101,8 @@ fn bad_record_input_is_refused() {
 		assert_noop!(empty.call(), RError::EmptyCiphertext);
 		let no_locator = NewRecord { locator: vec![], ..base.clone() };
 		assert_noop!(no_locator.call(), RError::EmptyLocator);
-		let long_locator = NewRecord { locator: vec![b'x'; MAX_LOCATOR as usize + 1], ..base.clone() };
+		let long_locator =
+			NewRecord { locator: vec![b'x'; MAX_LOCATOR as usize + 1], ..base.clone() };
 		assert_noop!(long_locator.call(), RError::LocatorTooLong);
 		let longest = NewRecord { locator: vec![b'x'; MAX_LOCATOR as usize], ..base };
 		assert_ok!(longest.call());
@@ -111,7 +118,13 @@ fn a_patient_has_at_most_max_records_and_deposits_must_be_affordable() {
 		}
 		assert_noop!(NewRecord::by(PATIENT).call(), RError::TooManyRecords);
 		// An author who cannot pay the deposit.
-		MockConsent::permit(NURSE, OTHER_PATIENT, AccessAction::Append, PurposeOfUse::Treatment, None);
+		MockConsent::permit(
+			NURSE,
+			OTHER_PATIENT,
+			AccessAction::Append,
+			PurposeOfUse::Treatment,
+			None,
+		);
 		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(NURSE), STRANGER, 995));
 		let by_nurse = NewRecord { patient: OTHER_PATIENT, ..NewRecord::by(NURSE) };
 		assert_noop!(by_nurse.call(), RError::InsufficientBalance);
@@ -126,15 +139,22 @@ fn amending_adds_a_version_and_keeps_the_old_one() {
 		set_now(T0 + 1_000);
 		assert_ok!(amend(PATIENT, first));
 		let second = first + 1;
-		assert_eq!(last_event(), Event::RecordAmended { id: second, previous: first, author: PATIENT });
+		assert_eq!(
+			last_event(),
+			Event::RecordAmended { id: second, previous: first, author: PATIENT }
+		);
 		let old = crate::Records::<Test>::get(first).unwrap();
 		assert_eq!(old.status, RecordStatus::Superseded { by: second, at: T0 + 1_000 });
 		assert_eq!(old.locator.to_vec(), b"ipfs://bafy1".to_vec());
 		let new = crate::Records::<Test>::get(second).unwrap();
-		assert_eq!((new.version, new.supersedes, new.status), (2, Some(first), RecordStatus::Current));
+		assert_eq!(
+			(new.version, new.supersedes, new.status),
+			(2, Some(first), RecordStatus::Current)
+		);
 		assert_eq!((new.resource_type.clone(), new.category), (old.resource_type, old.category));
 		assert_eq!(new.ciphertext_size, 2_000);
-		let chain: Vec<RecordId> = Records::version_chain(first).into_iter().map(|(id, _)| id).collect();
+		let chain: Vec<RecordId> =
+			Records::version_chain(first).into_iter().map(|(id, _)| id).collect();
 		assert_eq!(chain, vec![first, second]);
 		assert_eq!(Records::version_chain(second).len(), 2);
 		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![first, second]);

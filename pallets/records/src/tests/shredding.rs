@@ -49,13 +49,19 @@ fn shredding_destroys_every_key_and_locator_of_every_version() {
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT);
 		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![other]);
 		// The physician can no longer get the key, and the record cannot come back.
-		assert_noop!(Records::access_record(RuntimeOrigin::signed(DOC), second), RError::RecordShredded);
+		assert_noop!(
+			Records::access_record(RuntimeOrigin::signed(DOC), second),
+			RError::RecordShredded
+		);
 		assert_noop!(envelope(PATIENT, second, DOC), RError::RecordShredded);
 		assert_noop!(
 			Records::shred_record(RuntimeOrigin::signed(PATIENT), second),
 			RError::RecordShredded
 		);
-		assert_noop!(Records::shred_record(RuntimeOrigin::signed(PATIENT), 42), RError::UnknownRecord);
+		assert_noop!(
+			Records::shred_record(RuntimeOrigin::signed(PATIENT), 42),
+			RError::UnknownRecord
+		);
 		assert_invariants();
 	});
 }
@@ -92,7 +98,11 @@ fn shredding_is_free_for_the_patient_only_while_there_is_something_to_shred() {
 		// With no free balance at all beyond the existential deposit, it still works: holds
 		// are released, nothing is charged.
 		let free = Balances::free_balance(PATIENT);
-		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(PATIENT), STRANGER, free - 1));
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(PATIENT),
+			STRANGER,
+			free - 1
+		));
 		assert_ok!(Records::shred_record(RuntimeOrigin::signed(PATIENT), first));
 		assert!(!feeless(PATIENT, first));
 		assert_invariants();
