@@ -73,8 +73,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		//  Measured:  `205`
 		//  Estimated: `3680`
-		// Minimum execution time: 45_278_000 picoseconds.
-		Weight::from_parts(47_792_000, 3680)
+		// Minimum execution time: 46_089_000 picoseconds.
+		Weight::from_parts(48_893_000, 3680)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `137`
 		//  Estimated: `3569`
-		// Minimum execution time: 8_102_000 picoseconds.
-		Weight::from_parts(8_703_000, 3569)
+		// Minimum execution time: 8_223_000 picoseconds.
+		Weight::from_parts(8_843_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -119,8 +119,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_record() -> Weight {
 		//  Measured:  `16317`
 		//  Estimated: `175563`
-		// Minimum execution time: 401_719_000 picoseconds.
-		Weight::from_parts(432_034_000, 175563)
+		// Minimum execution time: 404_112_000 picoseconds.
+		Weight::from_parts(440_728_000, 175563)
 			.saturating_add(T::DbWeight::get().reads(90_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -153,8 +153,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn amend_record() -> Weight {
 		//  Measured:  `17193`
 		//  Estimated: `175563`
-		// Minimum execution time: 402_851_000 picoseconds.
-		Weight::from_parts(435_089_000, 175563)
+		// Minimum execution time: 408_780_000 picoseconds.
+		Weight::from_parts(446_415_000, 175563)
 			.saturating_add(T::DbWeight::get().reads(90_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -185,8 +185,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope() -> Weight {
 		//  Measured:  `9064`
 		//  Estimated: `175563`
-		// Minimum execution time: 341_139_000 picoseconds.
-		Weight::from_parts(367_308_000, 175563)
+		// Minimum execution time: 332_857_000 picoseconds.
+		Weight::from_parts(371_494_000, 175563)
 			.saturating_add(T::DbWeight::get().reads(89_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -209,8 +209,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_envelope() -> Weight {
 		//  Measured:  `5420`
 		//  Estimated: `175563`
-		// Minimum execution time: 247_640_000 picoseconds.
-		Weight::from_parts(268_561_000, 175563)
+		// Minimum execution time: 251_625_000 picoseconds.
+		Weight::from_parts(282_361_000, 175563)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -241,8 +241,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn access_record() -> Weight {
 		//  Measured:  `8696`
 		//  Estimated: `175563`
-		// Minimum execution time: 299_847_000 picoseconds.
-		Weight::from_parts(332_326_000, 175563)
+		// Minimum execution time: 316_342_000 picoseconds.
+		Weight::from_parts(358_505_000, 175563)
 			.saturating_add(T::DbWeight::get().reads(88_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -263,12 +263,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn shred_record(v: u32, e: u32, ) -> Weight {
 		//  Measured:  `8491 + e * (87 ±0) + v * (563 ±0)`
 		//  Estimated: `11707 + e * (2790 ±0) + v * (3010 ±0)`
-		// Minimum execution time: 554_267_000 picoseconds.
-		Weight::from_parts(560_486_000, 11707)
-			// Standard Error: 798_505
-			.saturating_add(Weight::from_parts(30_834_809, 0).saturating_mul(v.into()))
-			// Standard Error: 49_782
-			.saturating_add(Weight::from_parts(29_608_725, 0).saturating_mul(e.into()))
+		// Minimum execution time: 563_961_000 picoseconds.
+		Weight::from_parts(186_997_110, 11707)
+			// Standard Error: 876_099
+			.saturating_add(Weight::from_parts(36_904_053, 0).saturating_mul(v.into()))
+			// Standard Error: 53_282
+			.saturating_add(Weight::from_parts(32_190_774, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
@@ -293,8 +293,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `818`
 		//  Estimated: `6148`
-		// Minimum execution time: 56_734_000 picoseconds.
-		Weight::from_parts(59_689_000, 6148)
+		// Minimum execution time: 56_604_000 picoseconds.
+		Weight::from_parts(60_941_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -307,8 +307,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `682`
 		//  Estimated: `3770`
-		// Minimum execution time: 15_713_000 picoseconds.
-		Weight::from_parts(16_765_000, 3770)
+		// Minimum execution time: 15_974_000 picoseconds.
+		Weight::from_parts(17_246_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -319,7 +319,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `317`
 		//  Estimated: `3680`
-		// Minimum execution time: 11_217_000 picoseconds.
+		// Minimum execution time: 11_076_000 picoseconds.
 		Weight::from_parts(12_078_000, 3680)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -329,44 +329,44 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(47_792_000, 3680)
+		Weight::from_parts(48_893_000, 3680)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(8_703_000, 3569)
+		Weight::from_parts(8_843_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record() -> Weight {
-		Weight::from_parts(432_034_000, 175563)
+		Weight::from_parts(440_728_000, 175563)
 			.saturating_add(ParityDbWeight::get().reads(90_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn amend_record() -> Weight {
-		Weight::from_parts(435_089_000, 175563)
+		Weight::from_parts(446_415_000, 175563)
 			.saturating_add(ParityDbWeight::get().reads(90_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(367_308_000, 175563)
+		Weight::from_parts(371_494_000, 175563)
 			.saturating_add(ParityDbWeight::get().reads(89_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(268_561_000, 175563)
+		Weight::from_parts(282_361_000, 175563)
 			.saturating_add(ParityDbWeight::get().reads(71_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn access_record() -> Weight {
-		Weight::from_parts(332_326_000, 175563)
+		Weight::from_parts(358_505_000, 175563)
 			.saturating_add(ParityDbWeight::get().reads(88_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(560_486_000, 11707)
-			.saturating_add(Weight::from_parts(30_834_809, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(29_608_725, 0).saturating_mul(e.into()))
+		Weight::from_parts(186_997_110, 11707)
+			.saturating_add(Weight::from_parts(36_904_053, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(32_190_774, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
@@ -377,12 +377,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3010).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(59_689_000, 6148)
+		Weight::from_parts(60_941_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(16_765_000, 3770)
+		Weight::from_parts(17_246_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
