@@ -25,6 +25,14 @@ fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
 	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
 }
 
+/// Applies a valid transaction whose dispatch fails, and returns why.
+fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime::DispatchError {
+	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
+		Ok(Err(error)) => error,
+		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
+	}
+}
+
 fn add_lab_result(patient: &telemed_runtime::AccountId) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::add_record {
 		patient: patient.clone(),
@@ -52,12 +60,10 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		);
 
 		// Without a consent Bob cannot add to Charlie's history.
-		let Ok(Err(refused)) =
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Bob, add_lab_result(&charlie), 0))
-		else {
-			panic!("the extrinsic is valid, its dispatch fails")
-		};
-		assert_eq!(refused, pallet_records::Error::<Runtime>::NoConsent.into());
+		assert_eq!(
+			refused(Sr25519Keyring::Bob, add_lab_result(&charlie), 0),
+			pallet_records::Error::<Runtime>::NoConsent.into()
+		);
 
 		// Charlie consents to Bob reading and adding laboratory results for treatment.
 		ok(
@@ -114,14 +120,14 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		});
 		ok(Sr25519Keyring::Alice, revoke_licence, 0);
 		assert!(Records::envelope_for(record, &bob).is_none());
-		let Ok(Err(refused)) = Executive::apply_extrinsic(signed(
-			Sr25519Keyring::Bob,
-			RuntimeCall::Records(RecordsCall::access_record { record }),
-			4,
-		)) else {
-			panic!("the extrinsic is valid, its dispatch fails")
-		};
-		assert_eq!(refused, pallet_records::Error::<Runtime>::NotLicensed.into());
+		assert_eq!(
+			refused(
+				Sr25519Keyring::Bob,
+				RuntimeCall::Records(RecordsCall::access_record { record }),
+				4
+			),
+			pallet_records::Error::<Runtime>::NotLicensed.into()
+		);
 
 		// Charlie revokes too: the refusal's reason is now the missing consent.
 		ok(
@@ -130,14 +136,14 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 			2,
 		);
 		assert!(Records::envelope_for(record, &bob).is_none());
-		let Ok(Err(refused)) = Executive::apply_extrinsic(signed(
-			Sr25519Keyring::Bob,
-			RuntimeCall::Records(RecordsCall::access_record { record }),
-			5,
-		)) else {
-			panic!("the extrinsic is valid, its dispatch fails")
-		};
-		assert_eq!(refused, pallet_records::Error::<Runtime>::NoConsent.into());
+		assert_eq!(
+			refused(
+				Sr25519Keyring::Bob,
+				RuntimeCall::Records(RecordsCall::access_record { record }),
+				5
+			),
+			pallet_records::Error::<Runtime>::NoConsent.into()
+		);
 		assert_eq!(Consent::disclosures(&charlie, 0, 10).len(), 1);
 	});
 }

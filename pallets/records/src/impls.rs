@@ -112,19 +112,15 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks a version's content: a non-empty ciphertext, a non-empty, bounded locator.
-	fn check_content(
-		content: Content,
-	) -> Result<(Hash256, Hash256, u64, BoundedVec<u8, T::MaxLocatorLen>), DispatchError> {
+	fn check_content(content: Content) -> Result<CheckedContent<T::MaxLocatorLen>, DispatchError> {
 		ensure!(content.ciphertext_size > 0, Error::<T>::EmptyCiphertext);
 		ensure!(!content.locator.is_empty(), Error::<T>::EmptyLocator);
-		let locator = Self::bounded(content.locator, Error::<T>::LocatorTooLong)?;
-		Ok((content.commitment, content.ciphertext_hash, content.ciphertext_size, locator))
-	}
-
-	fn next_record_id() -> Result<(RecordId, RecordId), DispatchError> {
-		let id = NextRecordId::<T>::get();
-		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
-		Ok((id, next))
+		Ok(CheckedContent {
+			commitment: content.commitment,
+			ciphertext_hash: content.ciphertext_hash,
+			ciphertext_size: content.ciphertext_size,
+			locator: Self::bounded(content.locator, Error::<T>::LocatorTooLong)?,
+		})
 	}
 
 	/// A live record version, or why not.
@@ -177,36 +173,17 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::BadResourceType
 		);
 		let resource_type = Self::bounded(resource_type, Error::<T>::ResourceTypeTooLong)?;
-		let (commitment, ciphertext_hash, ciphertext_size, locator) = Self::check_content(content)?;
+		let content = Self::check_content(content)?;
 		Self::check_author(&author, &patient, AccessAction::Append, category, None, purpose)?;
-		let (id, next) = Self::next_record_id()?;
-		let mut ids = RecordsOf::<T>::get(&patient);
-		ids.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
-		let deposit = T::RecordDeposit::get();
-		Self::hold(HoldReason::RecordDeposit, &author, deposit)?;
-
-		// *** No fail beyond this point ***
-		Records::<T>::insert(
-			id,
-			Record {
-				patient: patient.clone(),
-				author: author.clone(),
-				resource_type,
-				category,
-				commitment,
-				ciphertext_hash,
-				ciphertext_size,
-				locator,
-				created_at: Self::now(),
-				version: 1,
-				supersedes: None,
-				status: RecordStatus::Current,
-				envelopes: 0,
-				deposit,
-			},
-		);
-		RecordsOf::<T>::insert(&patient, ids);
-		NextRecordId::<T>::put(next);
+		let id = Self::insert_version(Self::new_version(
+			author.clone(),
+			patient.clone(),
+			resource_type,
+			category,
+			content,
+			1,
+			None,
+		))?;
 		Self::deposit_event(Event::RecordAdded { id, patient, author, category });
 		Ok(id)
 	}
@@ -221,7 +198,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(old.status == RecordStatus::Current, Error::<T>::NotCurrent);
 		let version = old.version.checked_add(1).ok_or(Error::<T>::TooManyVersions)?;
 		ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
-		let (commitment, ciphertext_hash, ciphertext_size, locator) = Self::check_content(content)?;
+		let content = Self::check_content(content)?;
 		let patient = old.patient.clone();
 		Self::check_author(
 			&author,
@@ -231,36 +208,65 @@ impl<T: Config> Pallet<T> {
 			Some(previous),
 			purpose,
 		)?;
-		let (id, next) = Self::next_record_id()?;
-		let mut ids = RecordsOf::<T>::get(&patient);
-		ids.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
-		let deposit = T::RecordDeposit::get();
-		Self::hold(HoldReason::RecordDeposit, &author, deposit)?;
+		let id = Self::insert_version(Self::new_version(
+			author.clone(),
+			patient,
+			old.resource_type.clone(),
+			old.category,
+			content,
+			version,
+			Some(previous),
+		))?;
 
 		// *** No fail beyond this point ***
-		let now = Self::now();
-		let new = Record {
-			patient: patient.clone(),
-			author: author.clone(),
-			resource_type: old.resource_type.clone(),
-			category: old.category,
-			commitment,
-			ciphertext_hash,
-			ciphertext_size,
-			locator,
-			created_at: now,
+		old.status = RecordStatus::Superseded { by: id, at: Self::now() };
+		Records::<T>::insert(previous, old);
+		Self::deposit_event(Event::RecordAmended { id, previous, author });
+		Ok(id)
+	}
+
+	/// A new current version, created now, with the record deposit.
+	#[allow(clippy::too_many_arguments)]
+	fn new_version(
+		author: T::AccountId,
+		patient: T::AccountId,
+		resource_type: BoundedVec<u8, T::MaxResourceTypeLen>,
+		category: DataCategory,
+		content: CheckedContent<T::MaxLocatorLen>,
+		version: u32,
+		supersedes: Option<RecordId>,
+	) -> RecordOf<T> {
+		Record {
+			patient,
+			author,
+			resource_type,
+			category,
+			commitment: content.commitment,
+			ciphertext_hash: content.ciphertext_hash,
+			ciphertext_size: content.ciphertext_size,
+			locator: content.locator,
+			created_at: Self::now(),
 			version,
-			supersedes: Some(previous),
+			supersedes,
 			status: RecordStatus::Current,
 			envelopes: 0,
-			deposit,
-		};
-		old.status = RecordStatus::Superseded { by: id, at: now };
-		Records::<T>::insert(previous, old);
-		Records::<T>::insert(id, new);
-		RecordsOf::<T>::insert(&patient, ids);
+			deposit: T::RecordDeposit::get(),
+		}
+	}
+
+	/// Stores a new version: its id, its place in the patient's list and the author's deposit
+	/// are the last checks; nothing is written unless all pass. Returns its id.
+	fn insert_version(record: RecordOf<T>) -> Result<RecordId, DispatchError> {
+		let id = NextRecordId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
+		let mut ids = RecordsOf::<T>::get(&record.patient);
+		ids.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
+		Self::hold(HoldReason::RecordDeposit, &record.author, record.deposit)?;
+
+		// *** No fail beyond this point ***
+		RecordsOf::<T>::insert(&record.patient, ids);
+		Records::<T>::insert(id, record);
 		NextRecordId::<T>::put(next);
-		Self::deposit_event(Event::RecordAmended { id, previous, author });
 		Ok(id)
 	}
 
@@ -687,4 +693,12 @@ impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 	fn record_subject(record: RecordId) -> Option<(T::AccountId, DataCategory)> {
 		Records::<T>::get(record).filter(|r| !r.is_shredded()).map(|r| (r.patient, r.category))
 	}
+}
+
+/// A version's content, checked.
+struct CheckedContent<MaxLocatorLen: Get<u32>> {
+	commitment: Hash256,
+	ciphertext_hash: Hash256,
+	ciphertext_size: u64,
+	locator: BoundedVec<u8, MaxLocatorLen>,
 }
