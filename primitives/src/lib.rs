@@ -61,6 +61,9 @@ pub type ConsultationId = u64;
 /// Identifies an insurance claim in the billing pallet.
 pub type ClaimId = u64;
 
+/// Identifies an insurance policy in the billing pallet.
+pub type PolicyId = u64;
+
 /// A 32-byte hash (blake2-256 unless said otherwise): commitments, ciphertext hashes, evidence.
 pub type Hash256 = [u8; 32];
 
@@ -534,6 +537,9 @@ impl<AccountId> DisclosureLog<AccountId> for () {
 		Ok(())
 	}
 }
+
+#[cfg(feature = "mocks")]
+pub mod mocks;
 
 #[cfg(test)]
 mod tests {

@@ -1,22 +1,17 @@
-//! A mock runtime for the records pallet's unit tests, with a mock practitioner registry,
-//! consent verifier, delegations and disclosure log that the tests set by hand.
+//! A mock runtime for the records pallet's unit tests, with the mock practitioner registry,
+//! consent verifier, delegations and disclosure log of `telemed_primitives::mocks`.
 
 use crate as pallet_records;
-use core::cell::RefCell;
 use frame_support::{
 	derive_impl,
 	traits::{ConstU128, ConstU32},
 };
 use sp_runtime::BuildStorage;
-use std::collections::{BTreeMap, BTreeSet};
-use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, ConsentVerifier, DataCategory, DelegateScope,
-	DelegationInspector, Disclosure, DisclosureLog, KeyAgreementKey, LicenceQuery,
-	PractitionerRegistry, PurposeOfUse, RecordId,
-};
+pub use telemed_primitives::mocks::{MockConsent, MockRegistry};
+use telemed_primitives::{mocks, KeyAgreementKey};
 
 type Block = frame_system::mocking::MockBlock<Test>;
-pub type AccountId = u64;
+pub type AccountId = mocks::AccountId;
 pub type Balance = u128;
 
 #[frame_support::runtime]
@@ -62,156 +57,6 @@ impl pallet_balances::Config for Test {
 
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
 impl pallet_timestamp::Config for Test {}
-
-/// A consent in the mock: `(accessor, patient, action, purpose)`, optionally for one category.
-type Grant = (AccountId, AccountId, AccessAction, PurposeOfUse);
-
-thread_local! {
-	static PRACTITIONERS: RefCell<BTreeMap<AccountId, KeyAgreementKey>> =
-		RefCell::new(BTreeMap::new());
-	static LICENSED: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
-	static PERMITS: RefCell<BTreeMap<Grant, Option<DataCategory>>> = RefCell::new(BTreeMap::new());
-	static DENIES: RefCell<BTreeSet<Grant>> = RefCell::new(BTreeSet::new());
-	static DELEGATES: RefCell<BTreeSet<(AccountId, AccountId)>> = RefCell::new(BTreeSet::new());
-	static DISCLOSURES: RefCell<Vec<Disclosure<AccountId>>> = RefCell::new(Vec::new());
-}
-
-/// A practitioner registry the tests set by hand.
-pub struct MockRegistry;
-
-impl MockRegistry {
-	/// Registers `who` as a practitioner with `key`, licensed or not.
-	pub fn set(who: AccountId, key: KeyAgreementKey, licensed: bool) {
-		PRACTITIONERS.with(|p| p.borrow_mut().insert(who, key));
-		LICENSED.with(|l| {
-			let mut l = l.borrow_mut();
-			if licensed {
-				l.insert(who)
-			} else {
-				l.remove(&who)
-			}
-		});
-	}
-}
-
-impl PractitionerRegistry<AccountId> for MockRegistry {
-	fn is_licensed(who: &AccountId, _: &LicenceQuery) -> bool {
-		LICENSED.with(|l| l.borrow().contains(who))
-	}
-	fn may_use_emergency_access(who: &AccountId) -> bool {
-		Self::is_licensed(who, &LicenceQuery::any())
-	}
-	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey> {
-		PRACTITIONERS.with(|p| p.borrow().get(who).copied())
-	}
-	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &AccountId, _: bool) {
-		Self::set(*who, [7u8; 32], true);
-	}
-}
-
-/// A consent verifier the tests set by hand. It follows the consent pallet's rule: the
-/// patient, then delegates, then denies, then permits (a practitioner's only while licensed).
-pub struct MockConsent;
-
-impl MockConsent {
-	/// `patient` permits `accessor` to perform `action` for `purpose`, on all data or on one
-	/// category.
-	pub fn permit(
-		accessor: AccountId,
-		patient: AccountId,
-		action: AccessAction,
-		purpose: PurposeOfUse,
-		category: Option<DataCategory>,
-	) {
-		PERMITS.with(|p| p.borrow_mut().insert((accessor, patient, action, purpose), category));
-	}
-
-	/// `patient` withdraws every permit of `accessor`.
-	pub fn revoke(accessor: AccountId, patient: AccountId) {
-		PERMITS
-			.with(|p| p.borrow_mut().retain(|(a, p, _, _), _| !(*a == accessor && *p == patient)));
-	}
-
-	/// `patient` denies `accessor` `action` for `purpose`.
-	pub fn deny(
-		accessor: AccountId,
-		patient: AccountId,
-		action: AccessAction,
-		purpose: PurposeOfUse,
-	) {
-		DENIES.with(|d| d.borrow_mut().insert((accessor, patient, action, purpose)));
-	}
-
-	/// `patient` appoints `agent` with `AccessRecords`.
-	pub fn delegate(patient: AccountId, agent: AccountId) {
-		DELEGATES.with(|d| d.borrow_mut().insert((patient, agent)));
-	}
-
-	/// The disclosures logged so far.
-	pub fn disclosures() -> Vec<Disclosure<AccountId>> {
-		DISCLOSURES.with(|d| d.borrow().clone())
-	}
-}
-
-impl ConsentVerifier<AccountId> for MockConsent {
-	fn check_access(
-		accessor: &AccountId,
-		patient: &AccountId,
-		action: AccessAction,
-		category: DataCategory,
-		_: Option<RecordId>,
-		purpose: PurposeOfUse,
-	) -> Result<AccessBasis, AccessDenial> {
-		if accessor == patient {
-			return Ok(AccessBasis::Patient);
-		}
-		if DELEGATES.with(|d| d.borrow().contains(&(*patient, *accessor))) {
-			return Ok(AccessBasis::Delegate);
-		}
-		let key = (*accessor, *patient, action, purpose);
-		if DENIES.with(|d| d.borrow().contains(&key)) {
-			return Err(AccessDenial::ExplicitlyDenied(0));
-		}
-		let permitted = PERMITS
-			.with(|p| p.borrow().get(&key).is_some_and(|c| c.map_or(true, |c| c == category)));
-		if !permitted {
-			return Err(AccessDenial::NoConsent);
-		}
-		let practitioner = MockRegistry::key_agreement_key(accessor).is_some();
-		if practitioner && !MockRegistry::is_licensed(accessor, &LicenceQuery::any()) {
-			return Err(AccessDenial::NotLicensed);
-		}
-		Ok(AccessBasis::Consent(1))
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn make_permitted(
-		accessor: &AccountId,
-		patient: &AccountId,
-		action: AccessAction,
-		purpose: PurposeOfUse,
-	) {
-		MockRegistry::make_licensed(accessor, false);
-		Self::permit(*accessor, *patient, action, purpose, None);
-	}
-}
-
-impl DelegationInspector<AccountId> for MockConsent {
-	fn is_delegate(patient: &AccountId, agent: &AccountId, scope: DelegateScope) -> bool {
-		scope == DelegateScope::AccessRecords
-			&& DELEGATES.with(|d| d.borrow().contains(&(*patient, *agent)))
-	}
-}
-
-impl DisclosureLog<AccountId> for MockConsent {
-	fn note_disclosure(
-		disclosure: Disclosure<AccountId>,
-	) -> frame_support::dispatch::DispatchResult {
-		DISCLOSURES.with(|d| d.borrow_mut().push(disclosure));
-		Ok(())
-	}
-}
 
 /// The deposits.
 pub const PATIENT_DEPOSIT: Balance = 100;
@@ -292,12 +137,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	// Tests may share a thread: start every one from an empty mock world.
-	PRACTITIONERS.with(|p| p.borrow_mut().clear());
-	LICENSED.with(|l| l.borrow_mut().clear());
-	PERMITS.with(|p| p.borrow_mut().clear());
-	DENIES.with(|d| d.borrow_mut().clear());
-	DELEGATES.with(|d| d.borrow_mut().clear());
-	DISCLOSURES.with(|d| d.borrow_mut().clear());
+	mocks::reset();
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Test>::put(T0);

@@ -3,6 +3,7 @@
 
 use super::*;
 use frame_support::assert_noop;
+use telemed_primitives::DelegateScope;
 use telemed_primitives::{AccessAction, AccessBasis};
 
 /// A record of the patient and a read consent for the physician.
@@ -47,7 +48,7 @@ fn the_author_or_a_delegate_may_add_envelopes_others_may_not() {
 		assert_ok!(envelope(DOC, id, NURSE));
 		assert_eq!(held(DOC), RECORD_DEPOSIT + ENVELOPE_DEPOSIT);
 		// A delegate may (here for the patient).
-		MockConsent::delegate(PATIENT, PARENT);
+		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
 		assert_ok!(envelope(PARENT, id, PATIENT));
 		assert_invariants();
 	});

@@ -3,6 +3,7 @@
 use super::*;
 use crate::{RecordStatus, RecordsOf};
 use frame_support::assert_noop;
+use telemed_primitives::DelegateScope;
 use telemed_primitives::{AccessAction, RecordInspector};
 
 #[test]
@@ -77,7 +78,7 @@ fn a_practitioner_needs_a_licence_and_an_append_consent() {
 fn a_delegate_writes_as_the_patient() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(NewRecord::by(PARENT).call(), RError::NotLicensed);
-		MockConsent::delegate(PATIENT, PARENT);
+		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
 		let id = NewRecord::by(PARENT).add();
 		assert_ok!(amend(PARENT, id));
 		assert_eq!(held(PARENT), PATIENT_DEPOSIT + 2 * RECORD_DEPOSIT);

@@ -6,7 +6,7 @@ use frame_support::{
 	assert_noop,
 	dispatch::{GetDispatchInfo, Pays},
 };
-use telemed_primitives::AccessAction;
+use telemed_primitives::{AccessAction, DelegateScope};
 
 /// A record of the patient with two versions, envelopes for the physician on both, added by
 /// the physician (so deposits of two payers are involved).
@@ -76,7 +76,7 @@ fn only_the_patient_or_a_delegate_may_shred() {
 				RError::NotPermitted
 			);
 		}
-		MockConsent::delegate(PATIENT, PARENT);
+		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
 		assert_ok!(Records::shred_record(RuntimeOrigin::signed(PARENT), first));
 		assert_invariants();
 	});

@@ -1,0 +1,410 @@
+//! Benchmarks of every call, in their worst case: insured visits (a policy, an insurer's pool,
+//! a claim), full open-consultation lists, a practitioner whose licence check and an insurer
+//! whose consent check read the most (through the registry's and verifier's benchmark
+//! helpers), the longest inputs. Time-dependent states (a visit due, a window closed, a
+//! deadline passed) are reached by moving the consultation's or claim's times to now.
+
+use super::*;
+use crate::Pallet as Billing;
+use alloc::{vec, vec::Vec};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, EnsureOrigin, Get, Time},
+	BoundedVec,
+};
+use frame_system::RawOrigin;
+use sp_runtime::{
+	traits::{Bounded, Saturating},
+	Permill,
+};
+use telemed_primitives::{
+	AccessAction, ConsultationId, Moment, PolicyId, PractitionerRegistry, PurposeOfUse,
+};
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1024u32.into());
+	who
+}
+
+fn code<T: Config>(i: u32) -> Vec<u8> {
+	let mut c = vec![b'9'; MAX_SERVICE_CODE_LEN as usize];
+	c[..4].copy_from_slice(&i.to_be_bytes());
+	c
+}
+
+fn price<T: Config>() -> BalanceOf<T> {
+	T::ServiceDeposit::get().max(1_000_000u32.into()).saturating_mul(1_000u32.into())
+}
+
+/// The actors of an insured visit: patient, licensed practitioner with a service, insurer with
+/// a funded pool, a policy covering the service, and the patient's consent to the insurer for
+/// payment in the verifier's worst case.
+struct Actors<T: Config> {
+	patient: T::AccountId,
+	practitioner: T::AccountId,
+	insurer: T::AccountId,
+	policy: PolicyId,
+}
+
+fn actors<T: Config>() -> Actors<T> {
+	T::Currency::set_balance(
+		&T::FeeDestination::get(),
+		BalanceOf::<T>::max_value() / 1024u32.into(),
+	);
+	let patient = funded::<T>("patient", 0);
+	let practitioner = funded::<T>("practitioner", 0);
+	T::Practitioners::make_licensed(&practitioner, false);
+	Billing::<T>::do_set_service(
+		practitioner.clone(),
+		code::<T>(0),
+		vec![b'd'; T::MaxDescriptionLen::get() as usize],
+		price::<T>(),
+		30 * 60 * 1000,
+	)
+	.expect("a licensed practitioner");
+	let insurer = funded::<T>("insurer", 0);
+	Billing::<T>::do_register_insurer(insurer.clone(), vec![b'n'; T::MaxNameLen::get() as usize])
+		.expect("a new insurer");
+	Billing::<T>::do_fund_pool(insurer.clone(), price::<T>().saturating_mul(100u32.into()))
+		.expect("funded");
+	let covered = (0..T::MaxCovered::get()).map(code::<T>).collect();
+	let policy = Billing::<T>::do_issue_policy(
+		insurer.clone(),
+		patient.clone(),
+		covered,
+		Permill::from_percent(80),
+		price::<T>().saturating_mul(50u32.into()),
+		0,
+		Moment::MAX / 2,
+	)
+	.expect("a valid policy");
+	T::Consent::make_permitted(&insurer, &patient, AccessAction::Read, PurposeOfUse::Payment);
+	Actors { patient, practitioner, insurer, policy }
+}
+
+/// Fills both open lists of a visit's parties but for one place.
+fn fill_open<T: Config>(a: &Actors<T>) {
+	let fill = T::MaxOpenConsultations::get().saturating_sub(1) as u64;
+	let ids: Vec<ConsultationId> = (u64::MAX - fill..u64::MAX).collect();
+	OpenOfPatient::<T>::insert(&a.patient, BoundedVec::truncate_from(ids.clone()));
+	OpenOfPractitioner::<T>::insert(&a.practitioner, BoundedVec::truncate_from(ids));
+}
+
+/// An insured visit booked by the patient, with both open lists full.
+fn booked<T: Config>(a: &Actors<T>) -> ConsultationId {
+	fill_open::<T>(a);
+	Billing::<T>::do_book(
+		a.patient.clone(),
+		a.patient.clone(),
+		a.practitioner.clone(),
+		code::<T>(0),
+		T::Time::now().saturating_add(60 * 60 * 1000),
+		Some(a.policy),
+	)
+	.expect("a valid booking")
+}
+
+fn accepted<T: Config>(a: &Actors<T>) -> ConsultationId {
+	let id = booked::<T>(a);
+	Billing::<T>::do_accept(a.practitioner.clone(), id).expect("accepted");
+	id
+}
+
+/// An accepted visit whose time has come.
+fn due<T: Config>(a: &Actors<T>) -> ConsultationId {
+	let id = accepted::<T>(a);
+	Consultations::<T>::mutate(id, |c| {
+		if let Some(c) = c {
+			c.scheduled_at = T::Time::now()
+		}
+	});
+	id
+}
+
+fn delivered<T: Config>(a: &Actors<T>) -> ConsultationId {
+	let id = due::<T>(a);
+	Billing::<T>::do_mark_delivered(a.practitioner.clone(), id, Some([1u8; 32]))
+		.expect("delivered");
+	id
+}
+
+/// A settled insured visit with a pending claim; the claim's id.
+fn pending_claim<T: Config>(a: &Actors<T>) -> telemed_primitives::ClaimId {
+	let id = delivered::<T>(a);
+	Billing::<T>::do_confirm(a.patient.clone(), id).expect("settled");
+	let (claim, c) = Billing::<T>::claim_of(id).expect("a claim");
+	assert!(matches!(c.status, ClaimStatus::Pending { .. }));
+	claim
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn set_service() {
+		let practitioner = funded::<T>("practitioner", 0);
+		T::Practitioners::make_licensed(&practitioner, false);
+		for i in 1..T::MaxServices::get() {
+			Billing::<T>::do_set_service(
+				practitioner.clone(),
+				code::<T>(i),
+				vec![],
+				10u32.into(),
+				1,
+			)
+			.expect("room for services");
+		}
+		let description = vec![b'd'; T::MaxDescriptionLen::get() as usize];
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(practitioner.clone()),
+			code::<T>(0),
+			description,
+			price::<T>(),
+			1_800_000,
+		);
+
+		assert_eq!(ServiceCount::<T>::get(&practitioner), T::MaxServices::get());
+	}
+
+	#[benchmark]
+	fn withdraw_service() {
+		let a = actors::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.practitioner.clone()), code::<T>(0));
+
+		assert_eq!(ServiceCount::<T>::get(&a.practitioner), 0);
+	}
+
+	#[benchmark]
+	fn book() {
+		let a = actors::<T>();
+		fill_open::<T>(&a);
+		let at = T::Time::now().saturating_add(60 * 60 * 1000);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(a.patient.clone()),
+			a.patient.clone(),
+			a.practitioner.clone(),
+			code::<T>(0),
+			at,
+			Some(a.policy),
+		);
+
+		assert_eq!(NextConsultationId::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn accept() {
+		let a = actors::<T>();
+		let id = booked::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.practitioner), id);
+
+		assert_eq!(
+			Consultations::<T>::get(id).map(|c| c.status),
+			Some(ConsultationStatus::Accepted)
+		);
+	}
+
+	#[benchmark]
+	fn decline() {
+		let a = actors::<T>();
+		let id = booked::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.practitioner), id);
+
+		assert_eq!(
+			Consultations::<T>::get(id).map(|c| c.status),
+			Some(ConsultationStatus::Declined)
+		);
+	}
+
+	/// The patient cancels an accepted insured visit before its time: a fee paid out, a
+	/// refund, a reservation released.
+	#[benchmark]
+	fn cancel() {
+		let a = actors::<T>();
+		let id = accepted::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.patient), id);
+
+		assert_eq!(
+			Consultations::<T>::get(id).map(|c| c.status),
+			Some(ConsultationStatus::Cancelled)
+		);
+	}
+
+	#[benchmark]
+	fn mark_delivered() {
+		let a = actors::<T>();
+		let id = due::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.practitioner), id, Some([1u8; 32]));
+
+		assert_eq!(
+			Consultations::<T>::get(id).map(|c| c.status),
+			Some(ConsultationStatus::Delivered)
+		);
+	}
+
+	/// The patient confirms an insured visit: payout, and a claim that passes every check.
+	#[benchmark]
+	fn confirm() {
+		let a = actors::<T>();
+		let id = delivered::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.patient), id);
+
+		assert!(Billing::<T>::claim_of(id).is_some());
+	}
+
+	#[benchmark]
+	fn dispute() {
+		let a = actors::<T>();
+		let id = delivered::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.patient), id);
+
+		assert_eq!(
+			Consultations::<T>::get(id).map(|c| c.status),
+			Some(ConsultationStatus::Disputed)
+		);
+	}
+
+	/// Anyone settles an insured visit after its window: as `confirm`, signed by a stranger.
+	#[benchmark]
+	fn settle() {
+		let a = actors::<T>();
+		let id = delivered::<T>(&a);
+		Consultations::<T>::mutate(id, |c| {
+			if let Some(c) = c {
+				c.dispute_until = Some(T::Time::now())
+			}
+		});
+		let stranger = funded::<T>("stranger", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), id);
+
+		assert!(Billing::<T>::claim_of(id).is_some());
+	}
+
+	/// The arbiter splits a disputed insured visit: refunds, payout and claim.
+	#[benchmark]
+	fn resolve_dispute() -> Result<(), BenchmarkError> {
+		let a = actors::<T>();
+		let id = delivered::<T>(&a);
+		Billing::<T>::do_dispute(a.patient.clone(), id).expect("disputed");
+		let origin =
+			T::ArbiterOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id, Permill::from_percent(30));
+
+		assert!(Billing::<T>::claim_of(id).is_some());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn register_insurer() -> Result<(), BenchmarkError> {
+		let insurer: T::AccountId = account("insurer", 0, 0);
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let name = vec![b'n'; T::MaxNameLen::get() as usize];
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, insurer.clone(), name);
+
+		assert!(Insurers::<T>::contains_key(&insurer));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn fund_pool() {
+		let a = actors::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.insurer.clone()), price::<T>());
+	}
+
+	#[benchmark]
+	fn withdraw_pool() {
+		let a = actors::<T>();
+		let _ = booked::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.insurer.clone()), price::<T>());
+	}
+
+	#[benchmark]
+	fn issue_policy() {
+		let a = actors::<T>();
+		let covered: Vec<Vec<u8>> = (0..T::MaxCovered::get()).rev().map(code::<T>).collect();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(a.insurer),
+			a.patient,
+			covered,
+			Permill::from_percent(70),
+			price::<T>(),
+			0,
+			Moment::MAX / 2,
+		);
+
+		assert_eq!(NextPolicyId::<T>::get(), 2);
+	}
+
+	#[benchmark]
+	fn end_policy() {
+		let a = actors::<T>();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.insurer), a.policy);
+
+		assert!(Policies::<T>::get(a.policy).is_some_and(|p| p.ended_at.is_some()));
+	}
+
+	/// The insurer approves: the heavier answer (a payout with its fee).
+	#[benchmark]
+	fn adjudicate_claim() {
+		let a = actors::<T>();
+		let claim = pending_claim::<T>(&a);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.insurer), claim, true, [0u8; 32]);
+
+		assert_eq!(Claims::<T>::get(claim).map(|c| c.status), Some(ClaimStatus::Approved));
+	}
+
+	#[benchmark]
+	fn finalize_claim() {
+		let a = actors::<T>();
+		let claim = pending_claim::<T>(&a);
+		Claims::<T>::mutate(claim, |c| {
+			if let Some(c) = c {
+				c.status = ClaimStatus::Pending { deadline: T::Time::now() }
+			}
+		});
+		let stranger = funded::<T>("stranger", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), claim);
+
+		assert_eq!(Claims::<T>::get(claim).map(|c| c.status), Some(ClaimStatus::Approved));
+	}
+
+	impl_benchmark_test_suite!(Billing, crate::mock::new_test_ext(), crate::mock::Test);
+}

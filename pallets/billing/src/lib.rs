@@ -1,0 +1,917 @@
+//! # Billing
+//!
+//! A telemedicine visit is booked, paid and claimed without an administrator in the middle:
+//! money sits in escrow, moves when both sides agree or a deadline passes, and claims are
+//! checked against what really happened.
+//!
+//! ## Overview
+//!
+//! Licensed practitioners publish fee schedules. A patient (or a delegate with `BookCare`)
+//! books a service for a time; the price is **held** from the booker (a `fungible` hold, not a
+//! transfer). Under an insurance policy, the patient's copay is held from the booker and the
+//! insurer's share is reserved in the insurer's pool (also held). The practitioner accepts or
+//! declines, delivers, and is paid when the patient confirms or when the dispute window ends
+//! without a dispute. Settling an insured visit creates a claim, checked by the chain for
+//! fraud before the insurer sees it; the insurer approves or denies it before a deadline, and
+//! silence approves. Disputes go to an arbiter origin (the council).
+//!
+//! The pallet asks the others through `telemed_primitives`: [`PractitionerRegistry`]
+//! (licences), [`ConsentVerifier`] (the patient's consent to the insurer for purpose
+//! `Payment`) and [`DelegationInspector`] (delegates with `BookCare`).
+//!
+//! ## Terminology
+//!
+//! - **Service**: an entry of a practitioner's fee schedule: code, description, price,
+//!   duration.
+//! - **Consultation**: a booked visit and its escrow.
+//! - **Patient share / insurer share**: the insurer pays `coverage × price` (rounded down),
+//!   the patient the rest (the copay); self-paid, the patient pays it all.
+//! - **Pool**: what an insurer holds to pay claims; `committed` is the part promised to open
+//!   bookings and pending claims.
+//! - **Network fee**: [`Config::NetworkFee`] of every payout to a practitioner, paid to
+//!   [`Config::FeeDestination`]. The only money billing moves anywhere but between the
+//!   parties of a visit; billing mints and burns nothing.
+//!
+//! ## Rules
+//!
+//! - **Cancellation**: before acceptance, either side cancels with a full refund (the
+//!   practitioner by declining). After acceptance the practitioner may cancel any time
+//!   before delivery, with a full refund. The patient may cancel before the visit's time for a
+//!   fee of [`Config::CancellationFee`] of the price, taken from the patient's share (at most
+//!   all of it) and paid to the practitioner; the insurer's share is released. If the
+//!   practitioner has not delivered [`Config::NoShowGrace`] after the visit's end, the patient
+//!   cancels with a full refund. Between the visit's time and then, the visit is under way
+//!   and cannot be cancelled.
+//! - **Delivery**: the practitioner marks the visit delivered from its time on, optionally
+//!   with the commitment of the encounter record. Whether the practitioner held a valid
+//!   licence then is recorded: **a practitioner without one cannot be paid** — settling such a
+//!   visit refunds the patient in full and claims nothing.
+//! - **Settlement**: the patient confirms (settles at once) or disputes within
+//!   [`Config::DisputeWindow`] of delivery; after the window anyone may settle. The patient's
+//!   share goes to the practitioner (less the network fee); the insurer's share becomes a claim.
+//! - **Claims**: created at settlement and checked: the visit was delivered; the practitioner
+//!   was licensed at delivery; the patient consents to the insurer reading encounter data for
+//!   purpose `Payment`; the policy was in force at delivery and covers the service; the
+//!   annual limit holds; the same visit (patient, practitioner, service, time) was not claimed
+//!   before. A failed check rejects the claim with the reason. The insurer then has
+//!   [`Config::ClaimDeadline`] to approve or deny; no answer approves. **A rejected or denied
+//!   claim returns the insurer's share to its pool and leaves the patient not liable**: the
+//!   practitioner accepted the booking under the policy, and bears the risk of its claim (no
+//!   balance billing).
+//! - **Disputes**: the arbiter refunds a fraction to the patient side (the booker's share and
+//!   the insurer's reservation, in proportion) and settles the rest as above.
+//!
+//! ## Pallet API
+//!
+//! Practitioners: [`Pallet::set_service`], [`Pallet::withdraw_service`], [`Pallet::accept`],
+//! [`Pallet::decline`], [`Pallet::mark_delivered`], [`Pallet::cancel`].
+//!
+//! Patients and delegates: [`Pallet::book`], [`Pallet::cancel`], [`Pallet::confirm`],
+//! [`Pallet::dispute`].
+//!
+//! Anyone: [`Pallet::settle`], [`Pallet::finalize_claim`].
+//!
+//! Insurers: [`Pallet::fund_pool`], [`Pallet::withdraw_pool`], [`Pallet::issue_policy`],
+//! [`Pallet::end_policy`], [`Pallet::adjudicate_claim`].
+//!
+//! Governance: [`Pallet::register_insurer`]; arbiter: [`Pallet::resolve_dispute`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+mod impls;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+mod types;
+pub mod weights;
+
+use telemed_primitives::{ConsentVerifier, DelegationInspector, PractitionerRegistry};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate, MutateHold},
+			Time,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use sp_runtime::Permill;
+	use telemed_primitives::{ClaimId, ConsultationId, Hash256, Moment, PolicyId};
+
+	/// The balance type of [`Config::Currency`].
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// A service as stored.
+	pub type ServiceOf<T> = Service<BalanceOf<T>, <T as Config>::MaxDescriptionLen>;
+
+	/// A consultation as stored.
+	pub type ConsultationOf<T> = Consultation<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	/// An insurer as stored.
+	pub type InsurerOf<T> = Insurer<BalanceOf<T>, <T as Config>::MaxNameLen>;
+
+	/// A policy as stored.
+	pub type PolicyOf<T> =
+		Policy<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxCovered>;
+
+	/// A claim as stored.
+	pub type ClaimOf<T> = Claim<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the billing pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// Holds escrows, insurers' pools and service deposits.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ Mutate<Self::AccountId>;
+
+		/// The runtime's hold reasons, of which [`HoldReason`] is part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The chain's clock: milliseconds since the Unix epoch.
+		type Time: Time<Moment = Moment>;
+
+		/// Who holds a valid licence now.
+		type Practitioners: PractitionerRegistry<Self::AccountId>;
+
+		/// The patient's consents (to the insurer, for purpose `Payment`).
+		type Consent: ConsentVerifier<Self::AccountId>;
+
+		/// Who may book for a patient (`BookCare`).
+		type Delegation: DelegationInspector<Self::AccountId>;
+
+		/// Registers insurers.
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Resolves disputes.
+		type ArbiterOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Receives the network fee.
+		type FeeDestination: Get<Self::AccountId>;
+
+		/// The part of every payout to a practitioner that goes to [`Config::FeeDestination`].
+		#[pallet::constant]
+		type NetworkFee: Get<Permill>;
+
+		/// The part of the price a patient pays for cancelling an accepted visit before its
+		/// time (at most the patient's share).
+		#[pallet::constant]
+		type CancellationFee: Get<Permill>;
+
+		/// Held from a practitioner for each service of their schedule.
+		#[pallet::constant]
+		type ServiceDeposit: Get<BalanceOf<Self>>;
+
+		/// How long after delivery the patient may dispute, in milliseconds.
+		#[pallet::constant]
+		type DisputeWindow: Get<Moment>;
+
+		/// How long an insurer has to answer a claim, in milliseconds.
+		#[pallet::constant]
+		type ClaimDeadline: Get<Moment>;
+
+		/// How long after a visit's end an undelivered visit counts as a no-show, in
+		/// milliseconds.
+		#[pallet::constant]
+		type NoShowGrace: Get<Moment>;
+
+		/// The longest service description.
+		#[pallet::constant]
+		type MaxDescriptionLen: Get<u32>;
+
+		/// The longest insurer name.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+
+		/// How many service codes a policy may cover.
+		#[pallet::constant]
+		type MaxCovered: Get<u32>;
+
+		/// How many services a practitioner may publish.
+		#[pallet::constant]
+		type MaxServices: Get<u32>;
+
+		/// How many open consultations a patient, or a practitioner, may have.
+		#[pallet::constant]
+		type MaxOpenConsultations: Get<u32>;
+
+		/// Weights of the calls, from the benchmarks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The patient's share of an open consultation, held from the booker.
+		#[codec(index = 0)]
+		Escrow,
+		/// An insurer's pool.
+		#[codec(index = 1)]
+		InsurerPool,
+		/// The deposit of a service in a fee schedule.
+		#[codec(index = 2)]
+		ServiceDeposit,
+	}
+
+	/// Fee schedules: each practitioner's services by code.
+	// Hasher: the practitioner and the code are user-chosen: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Services<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		ServiceCode,
+		ServiceOf<T>,
+		OptionQuery,
+	>;
+
+	/// How many services each practitioner publishes, to bound them.
+	// Hasher: user-chosen key (the practitioner): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ServiceCount<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
+
+	/// Every consultation, by id; closed ones stay, for the record and the claims.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type Consultations<T: Config> =
+		StorageMap<_, Twox64Concat, ConsultationId, ConsultationOf<T>, OptionQuery>;
+
+	/// The id the next consultation will get.
+	#[pallet::storage]
+	pub type NextConsultationId<T> = StorageValue<_, ConsultationId, ValueQuery>;
+
+	/// Each patient's open consultations.
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type OpenOfPatient<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ConsultationId, T::MaxOpenConsultations>,
+		ValueQuery,
+	>;
+
+	/// Each practitioner's open consultations: their schedule.
+	// Hasher: user-chosen key (the practitioner): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type OpenOfPractitioner<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ConsultationId, T::MaxOpenConsultations>,
+		ValueQuery,
+	>;
+
+	/// Registered insurers and their pools.
+	// Hasher: user-chosen key (the insurer): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type Insurers<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, InsurerOf<T>, OptionQuery>;
+
+	/// Every policy, by id.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type Policies<T: Config> = StorageMap<_, Twox64Concat, PolicyId, PolicyOf<T>, OptionQuery>;
+
+	/// The id the next policy will get.
+	#[pallet::storage]
+	pub type NextPolicyId<T> = StorageValue<_, PolicyId, ValueQuery>;
+
+	/// Every claim, by id.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type Claims<T: Config> = StorageMap<_, Twox64Concat, ClaimId, ClaimOf<T>, OptionQuery>;
+
+	/// The id the next claim will get.
+	#[pallet::storage]
+	pub type NextClaimId<T> = StorageValue<_, ClaimId, ValueQuery>;
+
+	/// The claim of each insured consultation.
+	// Hasher: ids are assigned by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type ClaimOfConsultation<T: Config> =
+		StorageMap<_, Twox64Concat, ConsultationId, ClaimId, OptionQuery>;
+
+	/// Visits claimed so far, by `blake2_256(patient, practitioner, service, time)`: a second
+	/// claim for the same visit is a duplicate.
+	// Hasher: the key is a hash of user-chosen data: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ClaimedVisits<T: Config> =
+		StorageMap<_, Blake2_128Concat, Hash256, ClaimId, OptionQuery>;
+
+	/// Events of the billing pallet.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A practitioner published or changed a service.
+		ServiceSet {
+			/// The practitioner.
+			practitioner: T::AccountId,
+			/// The service's code.
+			service: ServiceCode,
+			/// Its price now.
+			price: BalanceOf<T>,
+		},
+		/// A practitioner withdrew a service; bookings keep their price.
+		ServiceWithdrawn {
+			/// The practitioner.
+			practitioner: T::AccountId,
+			/// The service's code.
+			service: ServiceCode,
+		},
+		/// A consultation was booked and its escrow held.
+		Booked {
+			/// The consultation.
+			id: ConsultationId,
+			/// The patient.
+			patient: T::AccountId,
+			/// The practitioner.
+			practitioner: T::AccountId,
+			/// What the booker holds.
+			patient_share: BalanceOf<T>,
+			/// What the insurer reserves.
+			insurer_share: BalanceOf<T>,
+		},
+		/// The practitioner accepted a booking.
+		Accepted {
+			/// The consultation.
+			id: ConsultationId,
+		},
+		/// The practitioner declined a booking; refunded in full.
+		Declined {
+			/// The consultation.
+			id: ConsultationId,
+		},
+		/// A consultation was cancelled.
+		Cancelled {
+			/// The consultation.
+			id: ConsultationId,
+			/// Who cancelled.
+			by: T::AccountId,
+			/// The fee paid to the practitioner.
+			fee: BalanceOf<T>,
+			/// What went back to the booker.
+			refund: BalanceOf<T>,
+		},
+		/// The practitioner marked a consultation delivered.
+		Delivered {
+			/// The consultation.
+			id: ConsultationId,
+			/// Whether the practitioner held a valid licence then (if not, no payment).
+			licensed: bool,
+			/// Until when the patient may dispute.
+			dispute_until: Moment,
+		},
+		/// The patient disputes a delivered consultation.
+		Disputed {
+			/// The consultation.
+			id: ConsultationId,
+		},
+		/// A consultation was settled: the practitioner paid the patient's share.
+		Settled {
+			/// The consultation.
+			id: ConsultationId,
+			/// What the practitioner received.
+			paid: BalanceOf<T>,
+			/// The network fee.
+			fee: BalanceOf<T>,
+		},
+		/// A consultation delivered without a valid licence was refunded in full.
+		Refunded {
+			/// The consultation.
+			id: ConsultationId,
+		},
+		/// The arbiter resolved a dispute.
+		DisputeResolved {
+			/// The consultation.
+			id: ConsultationId,
+			/// The fraction refunded to the patient side.
+			refunded: Permill,
+		},
+		/// Governance registered an insurer.
+		InsurerRegistered {
+			/// The insurer.
+			insurer: T::AccountId,
+		},
+		/// An insurer's pool changed.
+		PoolChanged {
+			/// The insurer.
+			insurer: T::AccountId,
+			/// The pool now.
+			pool: BalanceOf<T>,
+		},
+		/// An insurer issued a policy.
+		PolicyIssued {
+			/// The policy.
+			id: PolicyId,
+			/// The insurer.
+			insurer: T::AccountId,
+			/// The insured patient.
+			patient: T::AccountId,
+		},
+		/// An insurer ended a policy.
+		PolicyEnded {
+			/// The policy.
+			id: PolicyId,
+		},
+		/// A claim was created at settlement and awaits the insurer.
+		ClaimCreated {
+			/// The claim.
+			id: ClaimId,
+			/// The consultation.
+			consultation: ConsultationId,
+			/// The amount claimed.
+			amount: BalanceOf<T>,
+			/// The insurer's deadline.
+			deadline: Moment,
+		},
+		/// A claim failed the chain's checks.
+		ClaimRejected {
+			/// The claim.
+			id: ClaimId,
+			/// Which check failed.
+			check: FraudCheck,
+		},
+		/// A claim was approved (by the insurer or by its deadline) and paid.
+		ClaimApproved {
+			/// The claim.
+			id: ClaimId,
+			/// What the practitioner received.
+			paid: BalanceOf<T>,
+			/// The network fee.
+			fee: BalanceOf<T>,
+		},
+		/// The insurer denied a claim.
+		ClaimDenied {
+			/// The claim.
+			id: ClaimId,
+			/// The commitment of the insurer's statement.
+			reason: Hash256,
+		},
+	}
+
+	/// Errors of the billing pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// Only a practitioner with a valid licence may do this.
+		NotLicensed,
+		/// The service code is empty or too long.
+		BadServiceCode,
+		/// The description is longer than `MaxDescriptionLen`.
+		DescriptionTooLong,
+		/// A price and a duration must not be zero.
+		ZeroPriceOrDuration,
+		/// The practitioner publishes `MaxServices` services.
+		TooManyServices,
+		/// The practitioner publishes no such service (unknown or withdrawn).
+		UnknownService,
+		/// Only the patient or a delegate with `BookCare` may do this.
+		NotPermitted,
+		/// A patient cannot book themselves.
+		BookingSelf,
+		/// The visit's time is in the past.
+		InThePast,
+		/// The booker cannot hold the patient's share.
+		InsufficientBalance,
+		/// The patient or the practitioner has `MaxOpenConsultations` open consultations.
+		TooManyOpenConsultations,
+		/// No consultation has this id.
+		UnknownConsultation,
+		/// Only the consultation's practitioner may do this.
+		NotYourConsultation,
+		/// The consultation is not in a state that allows this.
+		WrongStatus,
+		/// The visit's time has not come yet.
+		TooEarly,
+		/// The visit is under way: it cannot be cancelled now.
+		VisitUnderway,
+		/// The dispute window has closed.
+		DisputeWindowClosed,
+		/// The dispute window is still open: only the patient may settle now (by confirming).
+		DisputeWindowOpen,
+		/// The consultation was settled already.
+		AlreadySettled,
+		/// The account is a registered insurer already.
+		AlreadyInsurer,
+		/// The account is not a registered insurer.
+		NotInsurer,
+		/// The name is longer than `MaxNameLen`.
+		NameTooLong,
+		/// The insurer's pool cannot cover this.
+		InsufficientPool,
+		/// No policy has this id.
+		UnknownPolicy,
+		/// The policy belongs to another patient.
+		NotYourPolicy,
+		/// The policy is not in force now.
+		PolicyNotInForce,
+		/// The policy does not cover the service.
+		NotCovered,
+		/// The insurer's share would exceed the policy's annual limit.
+		LimitExceeded,
+		/// A policy needs at least one covered service, within `MaxCovered`, none twice.
+		BadCoveredServices,
+		/// The policy's validity must end after it starts, and not be over.
+		BadValidity,
+		/// The policy was ended already.
+		PolicyEnded,
+		/// No claim has this id.
+		UnknownClaim,
+		/// Only the claim's insurer may adjudicate it.
+		NotYourClaim,
+		/// The claim was answered already.
+		ClaimClosed,
+		/// The insurer's deadline has passed: the claim is approved by `finalize_claim`.
+		ClaimDeadlinePassed,
+		/// The insurer's deadline has not passed yet.
+		ClaimStillPending,
+		/// Ids are exhausted.
+		IdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Publishes a service in the caller's fee schedule, or changes it; holds
+		/// [`Config::ServiceDeposit`] for a new one. Bookings keep the price they were made at.
+		///
+		/// Origin: signed, a practitioner with a valid licence.
+		///
+		/// # Errors
+		/// - `NotLicensed`; `BadServiceCode`; `DescriptionTooLong`; `ZeroPriceOrDuration`.
+		/// - `TooManyServices`; `InsufficientBalance`.
+		///
+		/// # Events
+		/// `ServiceSet`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::set_service())]
+		pub fn set_service(
+			origin: OriginFor<T>,
+			service: Vec<u8>,
+			description: Vec<u8>,
+			price: BalanceOf<T>,
+			duration: Moment,
+		) -> DispatchResult {
+			let practitioner = ensure_signed(origin)?;
+			Self::do_set_service(practitioner, service, description, price, duration)
+		}
+
+		/// Withdraws a service and returns its deposit. Open bookings of it go on.
+		///
+		/// Origin: signed, the practitioner.
+		///
+		/// # Errors
+		/// - `BadServiceCode`; `UnknownService`.
+		///
+		/// # Events
+		/// `ServiceWithdrawn`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::withdraw_service())]
+		pub fn withdraw_service(origin: OriginFor<T>, service: Vec<u8>) -> DispatchResult {
+			let practitioner = ensure_signed(origin)?;
+			Self::do_withdraw_service(practitioner, service)
+		}
+
+		/// Books `practitioner`'s `service` for `patient` at `scheduled_at`, self-paid or under
+		/// `policy`. Holds the patient's share from the caller and reserves the insurer's share
+		/// in its pool.
+		///
+		/// Origin: signed, the patient or a delegate with `BookCare` (who pays).
+		///
+		/// # Errors
+		/// - `NotPermitted`; `BookingSelf`; `BadServiceCode`; `UnknownService`; `NotLicensed`;
+		///   `InThePast`.
+		/// - Under a policy: `UnknownPolicy`, `NotYourPolicy`, `PolicyNotInForce`,
+		///   `NotCovered`, `LimitExceeded`, `InsufficientPool`.
+		/// - `TooManyOpenConsultations`; `InsufficientBalance`; `IdsExhausted`.
+		///
+		/// # Events
+		/// `Booked`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::book())]
+		pub fn book(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			practitioner: T::AccountId,
+			service: Vec<u8>,
+			scheduled_at: Moment,
+			policy: Option<PolicyId>,
+		) -> DispatchResult {
+			let payer = ensure_signed(origin)?;
+			Self::do_book(payer, patient, practitioner, service, scheduled_at, policy).map(|_| ())
+		}
+
+		/// Accepts a booking.
+		///
+		/// Origin: signed, the consultation's practitioner, licensed now.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `NotYourConsultation`; `WrongStatus`; `NotLicensed`.
+		///
+		/// # Events
+		/// `Accepted`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::accept())]
+		pub fn accept(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_accept(who, id)
+		}
+
+		/// Declines a booking: the booker is refunded in full, the insurer's share released.
+		///
+		/// Origin: signed, the consultation's practitioner.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `NotYourConsultation`; `WrongStatus`.
+		///
+		/// # Events
+		/// `Declined`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::decline())]
+		pub fn decline(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_decline(who, id)
+		}
+
+		/// Cancels a consultation under the cancellation rule (see the crate docs).
+		///
+		/// Origin: signed, the patient, the booker, a delegate with `BookCare`, or the
+		/// practitioner.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `NotPermitted`; `WrongStatus`; `VisitUnderway`.
+		///
+		/// # Events
+		/// `Cancelled`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::cancel())]
+		pub fn cancel(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel(who, id)
+		}
+
+		/// Marks a consultation delivered, from its time on, optionally with the commitment
+		/// of the encounter record; records whether the practitioner is licensed now and opens
+		/// the dispute window.
+		///
+		/// Origin: signed, the consultation's practitioner.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `NotYourConsultation`; `WrongStatus`; `TooEarly`.
+		///
+		/// # Events
+		/// `Delivered`.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::mark_delivered())]
+		pub fn mark_delivered(
+			origin: OriginFor<T>,
+			id: ConsultationId,
+			encounter: Option<Hash256>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_mark_delivered(who, id, encounter)
+		}
+
+		/// Confirms a delivered consultation and settles it at once.
+		///
+		/// Origin: signed, the patient, the booker or a delegate with `BookCare`.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `NotPermitted`; `WrongStatus`.
+		///
+		/// # Events
+		/// `Settled` or `Refunded`; `ClaimCreated` or `ClaimRejected` when insured.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::confirm())]
+		pub fn confirm(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_confirm(who, id)
+		}
+
+		/// Disputes a delivered consultation within the dispute window; the arbiter decides.
+		///
+		/// Origin: signed, the patient, the booker or a delegate with `BookCare`.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `NotPermitted`; `WrongStatus`; `DisputeWindowClosed`.
+		///
+		/// # Events
+		/// `Disputed`.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::dispute())]
+		pub fn dispute(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_dispute(who, id)
+		}
+
+		/// Settles a delivered consultation once its dispute window has closed undisputed.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `AlreadySettled`; `WrongStatus`; `DisputeWindowOpen`.
+		///
+		/// # Events
+		/// `Settled` or `Refunded`; `ClaimCreated` or `ClaimRejected` when insured.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::settle())]
+		pub fn settle(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_settle_after_window(id)
+		}
+
+		/// Resolves a dispute: `refund` of the escrow goes back to the patient side (the
+		/// booker's share and the insurer's reservation, in proportion); the rest is settled.
+		///
+		/// Origin: [`Config::ArbiterOrigin`].
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `WrongStatus`.
+		///
+		/// # Events
+		/// `DisputeResolved`, then as settlement for the rest.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::resolve_dispute())]
+		pub fn resolve_dispute(
+			origin: OriginFor<T>,
+			id: ConsultationId,
+			refund: Permill,
+		) -> DispatchResult {
+			T::ArbiterOrigin::ensure_origin(origin)?;
+			Self::do_resolve(id, refund)
+		}
+
+		/// Registers `insurer`.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		///
+		/// # Errors
+		/// - `AlreadyInsurer`; `NameTooLong`.
+		///
+		/// # Events
+		/// `InsurerRegistered`.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::register_insurer())]
+		pub fn register_insurer(
+			origin: OriginFor<T>,
+			insurer: T::AccountId,
+			name: Vec<u8>,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			Self::do_register_insurer(insurer, name)
+		}
+
+		/// Adds `amount` to the caller's pool (held).
+		///
+		/// Origin: signed, a registered insurer.
+		///
+		/// # Errors
+		/// - `NotInsurer`; `InsufficientBalance`.
+		///
+		/// # Events
+		/// `PoolChanged`.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::fund_pool())]
+		pub fn fund_pool(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let insurer = ensure_signed(origin)?;
+			Self::do_fund_pool(insurer, amount)
+		}
+
+		/// Takes `amount` out of the caller's pool: what is not committed to open bookings and
+		/// pending claims.
+		///
+		/// Origin: signed, a registered insurer.
+		///
+		/// # Errors
+		/// - `NotInsurer`; `InsufficientPool`.
+		///
+		/// # Events
+		/// `PoolChanged`.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::withdraw_pool())]
+		pub fn withdraw_pool(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let insurer = ensure_signed(origin)?;
+			Self::do_withdraw_pool(insurer, amount)
+		}
+
+		/// Issues a policy to `patient`: the `covered` service codes, the insurer's `coverage`
+		/// of each price, an annual limit, and validity `valid_from`..`valid_until`.
+		///
+		/// Origin: signed, a registered insurer.
+		///
+		/// # Errors
+		/// - `NotInsurer`; `BadCoveredServices`; `BadServiceCode`; `BadValidity`;
+		///   `IdsExhausted`.
+		///
+		/// # Events
+		/// `PolicyIssued`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::issue_policy())]
+		pub fn issue_policy(
+			origin: OriginFor<T>,
+			patient: T::AccountId,
+			covered: Vec<Vec<u8>>,
+			coverage: Permill,
+			annual_limit: BalanceOf<T>,
+			valid_from: Moment,
+			valid_until: Moment,
+		) -> DispatchResult {
+			let insurer = ensure_signed(origin)?;
+			Self::do_issue_policy(
+				insurer,
+				patient,
+				covered,
+				coverage,
+				annual_limit,
+				valid_from,
+				valid_until,
+			)
+			.map(|_| ())
+		}
+
+		/// Ends a policy now. Bookings made under it keep their reservation; their claims are
+		/// checked against the policy at the time of service.
+		///
+		/// Origin: signed, the policy's insurer.
+		///
+		/// # Errors
+		/// - `UnknownPolicy`; `NotYourPolicy`; `PolicyEnded`.
+		///
+		/// # Events
+		/// `PolicyEnded`.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::end_policy())]
+		pub fn end_policy(origin: OriginFor<T>, id: PolicyId) -> DispatchResult {
+			let insurer = ensure_signed(origin)?;
+			Self::do_end_policy(insurer, id)
+		}
+
+		/// Approves (pays) or denies (with the commitment of a statement) a pending claim,
+		/// before its deadline.
+		///
+		/// Origin: signed, the claim's insurer.
+		///
+		/// # Errors
+		/// - `UnknownClaim`; `NotYourClaim`; `ClaimClosed`; `ClaimDeadlinePassed`.
+		///
+		/// # Events
+		/// `ClaimApproved` or `ClaimDenied`.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::adjudicate_claim())]
+		pub fn adjudicate_claim(
+			origin: OriginFor<T>,
+			id: ClaimId,
+			approve: bool,
+			reason: Hash256,
+		) -> DispatchResult {
+			let insurer = ensure_signed(origin)?;
+			Self::do_adjudicate(insurer, id, approve, reason)
+		}
+
+		/// Approves and pays a claim its insurer did not answer by the deadline.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// # Errors
+		/// - `UnknownClaim`; `ClaimClosed`; `ClaimStillPending`.
+		///
+		/// # Events
+		/// `ClaimApproved`.
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::finalize_claim())]
+		pub fn finalize_claim(origin: OriginFor<T>, id: ClaimId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_finalize_claim(id)
+		}
+	}
+}

@@ -1,0 +1,367 @@
+//! Insurers, pools, policies, insured bookings and claims with their checks.
+
+use super::*;
+use crate::{ClaimStatus, FraudCheck, Quote, QuoteError};
+use frame_support::assert_noop;
+use sp_runtime::DispatchError;
+
+fn pool(insurer: AccountId) -> (Balance, Balance) {
+	crate::Insurers::<Test>::get(insurer).map(|i| (i.pool, i.committed)).expect("an insurer")
+}
+
+#[test]
+fn governance_registers_insurers_who_fund_and_withdraw_their_pools() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Billing::register_insurer(RuntimeOrigin::signed(STRANGER), STRANGER, vec![]),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Billing::register_insurer(RuntimeOrigin::root(), INSURER, vec![]),
+			BError::AlreadyInsurer
+		);
+		assert_noop!(
+			Billing::register_insurer(RuntimeOrigin::root(), STRANGER, vec![b'n'; 17]),
+			BError::NameTooLong
+		);
+		assert_ok!(Billing::register_insurer(RuntimeOrigin::root(), STRANGER, b"Mutual".to_vec()));
+		assert_eq!(last_event(), Event::InsurerRegistered { insurer: STRANGER });
+		assert_noop!(Billing::fund_pool(RuntimeOrigin::signed(PATIENT), 10), BError::NotInsurer);
+		assert_noop!(
+			Billing::fund_pool(RuntimeOrigin::signed(STRANGER), START + 1),
+			BError::InsufficientBalance
+		);
+		assert_ok!(Billing::fund_pool(RuntimeOrigin::signed(STRANGER), 5_000));
+		assert_eq!(last_event(), Event::PoolChanged { insurer: STRANGER, pool: 5_000 });
+		assert_ok!(Billing::withdraw_pool(RuntimeOrigin::signed(STRANGER), 1_000));
+		assert_eq!(pool(STRANGER), (4_000, 0));
+		assert_noop!(
+			Billing::withdraw_pool(RuntimeOrigin::signed(STRANGER), 4_001),
+			BError::InsufficientPool
+		);
+		assert_noop!(Billing::withdraw_pool(RuntimeOrigin::signed(PATIENT), 1), BError::NotInsurer);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn policies_are_checked_and_ended_by_their_insurer() {
+	new_test_ext().execute_with(|| {
+		let issue = |insurer: AccountId, covered: Vec<&[u8]>, from: u64, until: u64| {
+			Billing::issue_policy(
+				RuntimeOrigin::signed(insurer),
+				PATIENT,
+				covered.into_iter().map(|c| c.to_vec()).collect(),
+				Permill::from_percent(80),
+				5_000,
+				from,
+				until,
+			)
+		};
+		assert_noop!(issue(STRANGER, vec![VIDEO], T0, T0 + DAY), BError::NotInsurer);
+		assert_noop!(issue(INSURER, vec![], T0, T0 + DAY), BError::BadCoveredServices);
+		assert_noop!(issue(INSURER, vec![VIDEO, VIDEO], T0, T0 + DAY), BError::BadCoveredServices);
+		assert_noop!(
+			issue(INSURER, vec![b"1", b"2", b"3", b"4"], T0, T0 + DAY),
+			BError::BadCoveredServices
+		);
+		assert_noop!(issue(INSURER, vec![b""], T0, T0 + DAY), BError::BadServiceCode);
+		assert_noop!(issue(INSURER, vec![VIDEO], T0 + DAY, T0 + DAY), BError::BadValidity);
+		assert_noop!(issue(INSURER, vec![VIDEO], T0 - 2 * DAY, T0 - DAY), BError::BadValidity);
+		let id = policy(INSURER, 80, 5_000);
+		assert_eq!(last_event(), Event::PolicyIssued { id, insurer: INSURER, patient: PATIENT });
+		assert_noop!(
+			Billing::end_policy(RuntimeOrigin::signed(OTHER_INSURER), id),
+			BError::NotYourPolicy
+		);
+		assert_noop!(
+			Billing::end_policy(RuntimeOrigin::signed(INSURER), 42),
+			BError::UnknownPolicy
+		);
+		assert_ok!(Billing::end_policy(RuntimeOrigin::signed(INSURER), id));
+		assert_noop!(Billing::end_policy(RuntimeOrigin::signed(INSURER), id), BError::PolicyEnded);
+		// An ended policy takes no bookings.
+		assert_noop!(book(PATIENT, Some(id)), BError::PolicyNotInForce);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn an_insured_visit_from_booking_to_claim_approval() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 5_000);
+		assert_eq!(
+			Billing::quote(
+				&PATIENT,
+				&DOC,
+				&VIDEO.to_vec().try_into().unwrap(),
+				Some(policy_id),
+				T0 + DAY
+			),
+			Ok(Quote { price: VIDEO_PRICE, patient_share: 200, insurer_share: 800 })
+		);
+		let id = booked(Some(policy_id));
+		// The copay is held from the patient, the insurer's share reserved in its pool.
+		assert_eq!(escrow(PATIENT), 200);
+		assert_eq!(pool(INSURER), (POOL, 800));
+		assert_noop!(
+			Billing::withdraw_pool(RuntimeOrigin::signed(INSURER), POOL - 799),
+			BError::InsufficientPool
+		);
+		assert_ok!(Billing::accept(RuntimeOrigin::signed(DOC), id));
+		set_now(T0 + DAY);
+		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
+		let doc_before = Balances::free_balance(DOC);
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		assert!(events().contains(&Event::Settled { id, paid: 196, fee: 4 }));
+		let (claim_id, claim) = claim_of(id);
+		assert_eq!(claim.amount, 800);
+		assert_eq!(claim.status, ClaimStatus::Pending { deadline: T0 + DAY + CLAIM_DEADLINE });
+		assert_eq!(
+			last_event(),
+			Event::ClaimCreated {
+				id: claim_id,
+				consultation: id,
+				amount: 800,
+				deadline: T0 + DAY + CLAIM_DEADLINE
+			}
+		);
+		assert_invariants();
+
+		// Another insurer cannot approve it; its insurer does.
+		assert_noop!(
+			Billing::adjudicate_claim(
+				RuntimeOrigin::signed(OTHER_INSURER),
+				claim_id,
+				true,
+				[0u8; 32]
+			),
+			BError::NotYourClaim
+		);
+		assert_ok!(Billing::adjudicate_claim(
+			RuntimeOrigin::signed(INSURER),
+			claim_id,
+			true,
+			[0u8; 32]
+		));
+		assert_eq!(last_event(), Event::ClaimApproved { id: claim_id, paid: 784, fee: 16 });
+		assert_eq!(Balances::free_balance(DOC), doc_before + 196 + 784);
+		assert_eq!(pool(INSURER), (POOL - 800, 0));
+		assert_eq!(Balances::total_balance(&INSURER), START - 800);
+		assert_eq!(Balances::total_balance(&PATIENT), START - 200);
+		assert_eq!(Balances::free_balance(FEES), 1 + 4 + 16);
+		assert_noop!(
+			Billing::adjudicate_claim(RuntimeOrigin::signed(INSURER), claim_id, true, [0u8; 32]),
+			BError::ClaimClosed
+		);
+		assert_noop!(
+			Billing::finalize_claim(RuntimeOrigin::signed(STRANGER), claim_id),
+			BError::ClaimClosed
+		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn silence_approves_a_claim_at_its_deadline() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 50, 5_000);
+		let id = delivered(Some(policy_id));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		let (claim_id, _) = claim_of(id);
+		assert_noop!(
+			Billing::finalize_claim(RuntimeOrigin::signed(STRANGER), claim_id),
+			BError::ClaimStillPending
+		);
+		set_now(T0 + DAY + CLAIM_DEADLINE);
+		assert_noop!(
+			Billing::adjudicate_claim(RuntimeOrigin::signed(INSURER), claim_id, false, [1u8; 32]),
+			BError::ClaimDeadlinePassed
+		);
+		assert_ok!(Billing::finalize_claim(RuntimeOrigin::signed(STRANGER), claim_id));
+		assert_eq!(claim_of(id).1.status, ClaimStatus::Approved);
+		assert_eq!(pool(INSURER), (POOL - 500, 0));
+		assert_noop!(
+			Billing::finalize_claim(RuntimeOrigin::signed(STRANGER), 42),
+			BError::UnknownClaim
+		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_denied_claim_returns_the_share_and_leaves_the_patient_not_liable() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 5_000);
+		let id = delivered(Some(policy_id));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		let (claim_id, _) = claim_of(id);
+		assert_ok!(Billing::adjudicate_claim(
+			RuntimeOrigin::signed(INSURER),
+			claim_id,
+			false,
+			[5u8; 32]
+		));
+		assert_eq!(last_event(), Event::ClaimDenied { id: claim_id, reason: [5u8; 32] });
+		assert_eq!(pool(INSURER), (POOL, 0));
+		assert_eq!(Balances::total_balance(&PATIENT), START - 200);
+		// A denied claim does not use the limit.
+		assert_eq!(crate::Policies::<Test>::get(policy_id).map(|p| p.used), Some(0));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn claims_failing_the_checks_are_rejected_with_the_reason() {
+	new_test_ext().execute_with(|| {
+		// No consent of the patient to the insurer for payment.
+		let policy_id = policy(INSURER, 80, 5_000);
+		MockConsent::revoke(INSURER, PATIENT);
+		let id = delivered(Some(policy_id));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		let (claim_id, claim) = claim_of(id);
+		assert_eq!(claim.status, ClaimStatus::Rejected { check: FraudCheck::NoPaymentConsent });
+		assert_eq!(
+			last_event(),
+			Event::ClaimRejected { id: claim_id, check: FraudCheck::NoPaymentConsent }
+		);
+		assert_eq!(pool(INSURER), (POOL, 0));
+		assert_noop!(
+			Billing::adjudicate_claim(RuntimeOrigin::signed(INSURER), claim_id, true, [0u8; 32]),
+			BError::ClaimClosed
+		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_policy_ended_before_delivery_does_not_cover_the_visit() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 5_000);
+		let id = accepted(Some(policy_id));
+		assert_ok!(Billing::end_policy(RuntimeOrigin::signed(INSURER), policy_id));
+		set_now(T0 + DAY);
+		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		assert_eq!(claim_of(id).1.status, ClaimStatus::Rejected { check: FraudCheck::NotCovered });
+		assert_invariants();
+	});
+}
+
+#[test]
+fn the_same_visit_claimed_twice_is_a_duplicate() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 5_000);
+		let first = delivered(Some(policy_id));
+		set_now(T0);
+		let second = accepted(Some(policy_id));
+		set_now(T0 + DAY);
+		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), second, None));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), first));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), second));
+		assert!(matches!(claim_of(first).1.status, ClaimStatus::Pending { .. }));
+		assert_eq!(
+			claim_of(second).1.status,
+			ClaimStatus::Rejected { check: FraudCheck::Duplicate }
+		);
+		assert_eq!(pool(INSURER), (POOL, 800));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn the_annual_limit_bounds_bookings_and_claims() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 1_000);
+		let id = delivered(Some(policy_id));
+		// 800 reserved: a second booking would take the year to 1 600.
+		set_now(T0);
+		assert_noop!(book(PATIENT, Some(policy_id)), BError::LimitExceeded);
+		assert_eq!(
+			Billing::quote(
+				&PATIENT,
+				&DOC,
+				&VIDEO.to_vec().try_into().unwrap(),
+				Some(policy_id),
+				T0 + DAY
+			),
+			Err(QuoteError::LimitExceeded)
+		);
+		// If claims used the limit meanwhile, the claim is rejected.
+		crate::Policies::<Test>::mutate(policy_id, |p| p.as_mut().unwrap().used = 900);
+		set_now(T0 + DAY);
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		assert_eq!(
+			claim_of(id).1.status,
+			ClaimStatus::Rejected { check: FraudCheck::LimitExceeded }
+		);
+	});
+}
+
+#[test]
+fn the_checks_refuse_undelivered_visits_and_unlicensed_practitioners() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 5_000);
+		let p = crate::Policies::<Test>::get(policy_id).unwrap();
+		let id = accepted(Some(policy_id));
+		let mut c = crate::Consultations::<Test>::get(id).unwrap();
+		assert_eq!(Billing::check_claim(&c, &p, 800), Err(FraudCheck::NotDelivered));
+		c.status = ConsultationStatus::Delivered;
+		c.delivered_at = Some(T0 + DAY);
+		assert_eq!(Billing::check_claim(&c, &p, 800), Err(FraudCheck::NotLicensed));
+		c.licensed_at_delivery = true;
+		assert_eq!(Billing::check_claim(&c, &p, 800), Ok((0, 800)));
+	});
+}
+
+#[test]
+fn bookings_under_a_policy_are_checked() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 50_000);
+		assert_noop!(book(PATIENT, Some(42)), BError::UnknownPolicy);
+		assert_noop!(
+			Billing::book(
+				RuntimeOrigin::signed(OTHER_PATIENT),
+				OTHER_PATIENT,
+				DOC,
+				VIDEO.to_vec(),
+				T0 + DAY,
+				Some(policy_id)
+			),
+			BError::NotYourPolicy
+		);
+		assert_ok!(Billing::set_service(
+			RuntimeOrigin::signed(DOC),
+			b"X1".to_vec(),
+			vec![],
+			100,
+			HOUR
+		));
+		assert_noop!(
+			Billing::book(
+				RuntimeOrigin::signed(PATIENT),
+				PATIENT,
+				DOC,
+				b"X1".to_vec(),
+				T0 + DAY,
+				Some(policy_id)
+			),
+			BError::NotCovered
+		);
+		assert_noop!(
+			Billing::book(
+				RuntimeOrigin::signed(PATIENT),
+				PATIENT,
+				DOC,
+				VIDEO.to_vec(),
+				T0 + 400 * DAY,
+				Some(policy_id)
+			),
+			BError::PolicyNotInForce
+		);
+		// The insurer's pool cannot cover the share.
+		assert_ok!(Billing::withdraw_pool(RuntimeOrigin::signed(INSURER), POOL - 700));
+		assert_noop!(book(PATIENT, Some(policy_id)), BError::InsufficientPool);
+		assert_invariants();
+	});
+}

@@ -1,0 +1,116 @@
+//! Unit tests, by feature. Every call's success path and each of its errors; a failed call
+//! changes nothing (`assert_noop!`); the invariants (money conserved) hold after every test
+//! that writes, and in many random sequences of calls.
+
+mod conservation;
+mod consultations;
+mod disputes;
+mod insurance;
+mod schedules;
+
+use crate::{mock::*, ConsultationStatus, Error, Event};
+use frame_support::{
+	assert_ok,
+	dispatch::DispatchResult,
+	traits::fungible::{Inspect, InspectHold},
+};
+use sp_runtime::Permill;
+use telemed_primitives::{
+	AccessAction, ClaimId, ConsultationId, DataCategory, PolicyId, PurposeOfUse,
+};
+
+pub(crate) type BError = Error<Test>;
+
+/// The invariants, and that billing minted or burned nothing: every account's total balance
+/// adds up to the issuance.
+pub(crate) fn assert_invariants() {
+	crate::Pallet::<Test>::do_try_state().expect("invariants hold");
+	let total: Balance = ACCOUNTS.iter().map(|who| Balances::total_balance(who)).sum();
+	assert_eq!(total, Balances::total_issuance(), "nothing minted or burned");
+}
+
+pub(crate) fn last_event() -> Event<Test> {
+	System::events()
+		.into_iter()
+		.rev()
+		.find_map(|r| match r.event {
+			RuntimeEvent::Billing(e) => Some(e),
+			_ => None,
+		})
+		.expect("an event of this pallet")
+}
+
+pub(crate) fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Billing(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Books the physician's video consultation for `PATIENT` a day from now, signed by `payer`.
+pub(crate) fn book(payer: AccountId, policy: Option<PolicyId>) -> DispatchResult {
+	Billing::book(RuntimeOrigin::signed(payer), PATIENT, DOC, VIDEO.to_vec(), T0 + DAY, policy)
+}
+
+/// Books as `book` and returns the id.
+pub(crate) fn booked(policy: Option<PolicyId>) -> ConsultationId {
+	let id = crate::NextConsultationId::<Test>::get();
+	assert_ok!(book(PATIENT, policy));
+	id
+}
+
+/// A booked and accepted visit.
+pub(crate) fn accepted(policy: Option<PolicyId>) -> ConsultationId {
+	let id = booked(policy);
+	assert_ok!(Billing::accept(RuntimeOrigin::signed(DOC), id));
+	id
+}
+
+/// An accepted visit that took place and was marked delivered, at its time.
+pub(crate) fn delivered(policy: Option<PolicyId>) -> ConsultationId {
+	let id = accepted(policy);
+	set_now(T0 + DAY);
+	assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, Some([9u8; 32])));
+	id
+}
+
+pub(crate) fn status(id: ConsultationId) -> ConsultationStatus {
+	crate::Consultations::<Test>::get(id).expect("a consultation").status
+}
+
+/// What `who` has on hold as escrow.
+pub(crate) fn escrow(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&crate::HoldReason::Escrow.into(), &who)
+}
+
+/// The insurer issues `PATIENT` a policy for both services, `coverage` percent, `limit` a
+/// year, valid for a year from `T0`; the patient consents to the insurer reading encounter
+/// data for payment.
+pub(crate) fn policy(insurer: AccountId, coverage: u32, limit: Balance) -> PolicyId {
+	let id = crate::NextPolicyId::<Test>::get();
+	assert_ok!(Billing::issue_policy(
+		RuntimeOrigin::signed(insurer),
+		PATIENT,
+		vec![VIDEO.to_vec(), FOLLOW_UP.to_vec()],
+		Permill::from_percent(coverage),
+		limit,
+		T0,
+		T0 + 365 * DAY,
+	));
+	MockConsent::permit(
+		insurer,
+		PATIENT,
+		AccessAction::Read,
+		PurposeOfUse::Payment,
+		Some(DataCategory::Encounter),
+	);
+	id
+}
+
+/// The claim of a consultation.
+pub(crate) fn claim_of(id: ConsultationId) -> (ClaimId, crate::ClaimOf<Test>) {
+	Billing::claim_of(id).expect("a claim")
+}
