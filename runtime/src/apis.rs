@@ -20,7 +20,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, Consent, Executive, Grandpa, InherentDataExt, Nonce,
+	AccountId, Aura, Balance, Billing, Block, Consent, Executive, Grandpa, InherentDataExt, Nonce,
 	Practitioners, Records, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
 	TransactionPayment, VERSION,
 };
@@ -295,6 +295,45 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_billing_runtime_api::BillingApi<
+		Block,
+		AccountId,
+		Balance,
+		pallet_billing::ConsultationOf<Runtime>,
+		pallet_billing::ServiceOf<Runtime>,
+	> for Runtime {
+		fn consultations(
+			patient: AccountId,
+		) -> Vec<(telemed_primitives::ConsultationId, pallet_billing::ConsultationOf<Runtime>)> {
+			Billing::consultations_of(&patient)
+		}
+
+		fn schedule(
+			practitioner: AccountId,
+		) -> (
+			Vec<(pallet_billing::ServiceCode, pallet_billing::ServiceOf<Runtime>)>,
+			Vec<(telemed_primitives::ConsultationId, pallet_billing::ConsultationOf<Runtime>)>,
+		) {
+			Billing::schedule(&practitioner)
+		}
+
+		fn quote(
+			patient: AccountId,
+			practitioner: AccountId,
+			service: pallet_billing::ServiceCode,
+			policy: Option<telemed_primitives::PolicyId>,
+			at: telemed_primitives::Moment,
+		) -> Result<pallet_billing::Quote<Balance>, pallet_billing::QuoteError> {
+			Billing::quote(&patient, &practitioner, &service, policy, at)
+		}
+
+		fn claim(
+			consultation: telemed_primitives::ConsultationId,
+		) -> Option<(telemed_primitives::ClaimId, pallet_billing::Claim<AccountId, Balance>)> {
+			Billing::claim_of(consultation)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)
@@ -318,7 +357,9 @@ impl_runtime_apis! {
 			use frame_benchmarking::{Benchmarking, BenchmarkList};
 			use frame_support::traits::StorageInfoTrait;
 			// The pallets the benchmark list names (see `benchmarks.rs`).
-			use crate::{benchmarks::*, Balances, Consent, Practitioners, Records, Sudo, Timestamp};
+			use crate::{
+				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
+			};
 
 			let mut list = Vec::<BenchmarkList>::new();
 			list_benchmarks!(list, extra);
@@ -333,7 +374,9 @@ impl_runtime_apis! {
 			use frame_benchmarking::{Benchmarking, BenchmarkBatch};
 			use frame_support::traits::WhitelistedStorageKeys;
 			use sp_storage::TrackedStorageKey;
-			use crate::{benchmarks::*, Balances, Consent, Practitioners, Records, Sudo, Timestamp};
+			use crate::{
+				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
+			};
 
 			let whitelist: Vec<TrackedStorageKey> =
 				crate::AllPalletsWithSystem::whitelisted_storage_keys();

@@ -21,4 +21,5 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_practitioners, Practitioners]
 	[pallet_consent, Consent]
 	[pallet_records, Records]
+	[pallet_billing, Billing]
 );

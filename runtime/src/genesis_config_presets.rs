@@ -15,11 +15,11 @@
 //!   development key as well known as `//Bob` itself.
 
 use crate::{
-	AccountId, BalancesConfig, PractitionersConfig, RuntimeGenesisConfig, SudoConfig,
-	EXISTENTIAL_DEPOSIT, UNITS,
+	configs::NetworkFeeAccount, AccountId, BalancesConfig, PractitionersConfig,
+	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
-use frame_support::build_struct_json_patch;
+use frame_support::{build_struct_json_patch, traits::Get};
 use pallet_practitioners::GenesisLicence;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -93,7 +93,12 @@ fn telemed_genesis(
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed.into_iter().map(|who| (who, ENDOWMENT)).collect::<Vec<_>>(),
+			balances: endowed
+				.into_iter()
+				.map(|who| (who, ENDOWMENT))
+				// The network fee account exists from the start, so that small fees reach it.
+				.chain([(NetworkFeeAccount::get(), EXISTENTIAL_DEPOSIT)])
+				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig {
 			authorities: validators.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),

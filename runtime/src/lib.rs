@@ -246,4 +246,8 @@ mod runtime {
 	/// Patients, anchored and versioned encrypted records, key envelopes, wearable batches.
 	#[runtime::pallet_index(10)]
 	pub type Records = pallet_records;
+
+	/// Fee schedules, consultations in escrow, insurers, policies, claims, disputes.
+	#[runtime::pallet_index(11)]
+	pub type Billing = pallet_billing;
 }

@@ -1,5 +1,4 @@
-//! Configuration of the Telemed domain pallets: practitioners, consent, records (and, as it
-//! lands, billing).
+//! Configuration of the Telemed domain pallets: practitioners, consent, records, billing.
 //!
 //! Until the governance issue lands, the governance origin of every domain pallet is root
 //! (sudo on the `development` chain).
@@ -10,7 +9,7 @@ use frame_support::{
 	PalletId,
 };
 use frame_system::EnsureRoot;
-use sp_runtime::traits::AccountIdConversion;
+use sp_runtime::{traits::AccountIdConversion, Permill};
 
 use crate::{
 	AccountId, Balance, Balances, Consent, Practitioners, Runtime, RuntimeEvent, RuntimeHoldReason,
@@ -119,4 +118,43 @@ impl pallet_records::Config for Runtime {
 	type MaxEnvelopesPerRecord = ConstU32<16>;
 	type MaxDevicesPerPatient = ConstU32<8>;
 	type WeightInfo = pallet_records::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Receives the network fee of every payout to a practitioner, until a treasury lands with
+	/// governance. Endowed with the existential deposit at genesis.
+	pub NetworkFeeAccount: AccountId = PalletId(*b"tm/fees_").into_account_truncating();
+	/// 1 % of every payout to a practitioner.
+	pub const NetworkFee: Permill = Permill::from_percent(1);
+	/// Half the price for cancelling an accepted visit before its time.
+	pub const CancellationFee: Permill = Permill::from_percent(50);
+	/// Held for each service of a fee schedule (an entry is under 200 bytes).
+	pub const ServiceDeposit: Balance = 100 * MILLI_UNITS;
+}
+
+impl pallet_billing::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Time = Timestamp;
+	type Practitioners = Practitioners;
+	type Consent = Consent;
+	type Delegation = Consent;
+	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type ArbiterOrigin = EnsureRoot<AccountId>;
+	type FeeDestination = NetworkFeeAccount;
+	type NetworkFee = NetworkFee;
+	type CancellationFee = CancellationFee;
+	type ServiceDeposit = ServiceDeposit;
+	/// Two days to dispute a delivered visit.
+	type DisputeWindow = ConstU64<{ 48 * 60 * 60 * 1000 }>;
+	/// Thirty days for an insurer to answer a claim.
+	type ClaimDeadline = ConstU64<{ 30 * 24 * 60 * 60 * 1000 }>;
+	/// A visit not delivered a day after its end is a no-show.
+	type NoShowGrace = ConstU64<{ 24 * 60 * 60 * 1000 }>;
+	type MaxDescriptionLen = ConstU32<128>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxCovered = ConstU32<32>;
+	type MaxServices = ConstU32<32>;
+	type MaxOpenConsultations = ConstU32<64>;
+	type WeightInfo = pallet_billing::weights::SubstrateWeight<Runtime>;
 }
