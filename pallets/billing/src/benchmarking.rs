@@ -27,7 +27,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-fn code<T: Config>(i: u32) -> Vec<u8> {
+fn code(i: u32) -> Vec<u8> {
 	let mut c = vec![b'9'; MAX_SERVICE_CODE_LEN as usize];
 	c[..4].copy_from_slice(&i.to_be_bytes());
 	c
@@ -57,7 +57,7 @@ fn actors<T: Config>() -> Actors<T> {
 	T::Practitioners::make_licensed(&practitioner, false);
 	Billing::<T>::do_set_service(
 		practitioner.clone(),
-		code::<T>(0),
+		code(0),
 		vec![b'd'; T::MaxDescriptionLen::get() as usize],
 		price::<T>(),
 		30 * 60 * 1000,
@@ -68,7 +68,7 @@ fn actors<T: Config>() -> Actors<T> {
 		.expect("a new insurer");
 	Billing::<T>::do_fund_pool(insurer.clone(), price::<T>().saturating_mul(100u32.into()))
 		.expect("funded");
-	let covered = (0..T::MaxCovered::get()).map(code::<T>).collect();
+	let covered = (0..T::MaxCovered::get()).map(code).collect();
 	let policy = Billing::<T>::do_issue_policy(
 		insurer.clone(),
 		patient.clone(),
@@ -98,7 +98,7 @@ fn booked<T: Config>(a: &Actors<T>) -> ConsultationId {
 		a.patient.clone(),
 		a.patient.clone(),
 		a.practitioner.clone(),
-		code::<T>(0),
+		code(0),
 		T::Time::now().saturating_add(60 * 60 * 1000),
 		Some(a.policy),
 	)
@@ -149,7 +149,7 @@ mod benchmarks {
 		for i in 1..T::MaxServices::get() {
 			Billing::<T>::do_set_service(
 				practitioner.clone(),
-				code::<T>(i),
+				code(i),
 				vec![],
 				10u32.into(),
 				1,
@@ -161,7 +161,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(practitioner.clone()),
-			code::<T>(0),
+			code(0),
 			description,
 			price::<T>(),
 			1_800_000,
@@ -175,7 +175,7 @@ mod benchmarks {
 		let a = actors::<T>();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(a.practitioner.clone()), code::<T>(0));
+		_(RawOrigin::Signed(a.practitioner.clone()), code(0));
 
 		assert_eq!(ServiceCount::<T>::get(&a.practitioner), 0);
 	}
@@ -191,7 +191,7 @@ mod benchmarks {
 			RawOrigin::Signed(a.patient.clone()),
 			a.patient.clone(),
 			a.practitioner.clone(),
-			code::<T>(0),
+			code(0),
 			at,
 			Some(a.policy),
 		);
@@ -351,7 +351,7 @@ mod benchmarks {
 	#[benchmark]
 	fn issue_policy() {
 		let a = actors::<T>();
-		let covered: Vec<Vec<u8>> = (0..T::MaxCovered::get()).rev().map(code::<T>).collect();
+		let covered: Vec<Vec<u8>> = (0..T::MaxCovered::get()).rev().map(code).collect();
 
 		#[extrinsic_call]
 		_(
