@@ -19,7 +19,7 @@ use crate::{
 	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
-use frame_support::{build_struct_json_patch, traits::Get};
+use frame_support::build_struct_json_patch;
 use pallet_practitioners::GenesisLicence;
 use serde_json::Value;
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
