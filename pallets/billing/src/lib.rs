@@ -38,7 +38,8 @@
 //!   practitioner by declining). After acceptance the practitioner may cancel any time
 //!   before delivery, with a full refund. The patient may cancel before the visit's time for a
 //!   fee of [`Config::CancellationFee`] of the price, taken from the patient's share (at most
-//!   all of it) and paid to the practitioner; the insurer's share is released. If the
+//!   all of it) and paid to the practitioner (less the network fee, as every payout); the
+//!   insurer's share is released. If the
 //!   practitioner has not delivered [`Config::NoShowGrace`] after the visit's end, the patient
 //!   cancels with a full refund. Between the visit's time and then, the visit is under way
 //!   and cannot be cancelled.
