@@ -4,7 +4,11 @@
 //!   sudo; the well-known development accounts are endowed.
 //! - [`sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET`] (`local_testnet`): Alice, Bob, Charlie
 //!   and Dave validate. With four GRANDPA voters, one may be down and the other three (more
-//!   than two thirds) still finalise.
+//!   than two thirds) still finalise. **No sudo**: governance only.
+//!
+//! Both: the council is Alice, Bob and Charlie (2 of 3 make two thirds); the technical
+//! committee Alice and Bob. Validators are the session pallet's genesis keys and the validator
+//! set's genesis members; Aura and GRANDPA take their authorities from the session.
 //!
 //! The `development` preset also has demo domain data, so that a fresh dev chain can be tried
 //! at once from Polkadot.js Apps:
@@ -15,8 +19,9 @@
 //!   development key as well known as `//Bob` itself.
 
 use crate::{
-	configs::NetworkFeeAccount, AccountId, BalancesConfig, PractitionersConfig,
-	RuntimeGenesisConfig, SudoConfig, EXISTENTIAL_DEPOSIT, UNITS,
+	configs::NetworkFeeAccount, AccountId, BalancesConfig, CouncilMembershipConfig,
+	PractitionersConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
+	TechnicalMembershipConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -83,12 +88,20 @@ fn demo_practitioners() -> PractitionersConfig {
 	}
 }
 
-/// A genesis with these validators, endowed accounts, (for now) a sudo key and, optionally,
-/// demo practitioners.
+/// The session keys of a validator: Aura to author, GRANDPA to finalise.
+fn session_keys(aura: AuraId, grandpa: GrandpaId) -> SessionKeys {
+	SessionKeys { aura, grandpa }
+}
+
+/// A genesis with these validators (account and session keys), endowed accounts, council and
+/// technical committee, an optional sudo key (the development chain only) and, optionally, demo
+/// practitioners.
 fn telemed_genesis(
-	validators: Vec<(AuraId, GrandpaId)>,
+	validators: Vec<(AccountId, AuraId, GrandpaId)>,
 	endowed: Vec<AccountId>,
-	root: AccountId,
+	root: Option<AccountId>,
+	council: Vec<AccountId>,
+	technical: Vec<AccountId>,
 	practitioners: PractitionersConfig,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
@@ -100,23 +113,31 @@ fn telemed_genesis(
 				.chain([(NetworkFeeAccount::get(), EXISTENTIAL_DEPOSIT)])
 				.collect::<Vec<_>>(),
 		},
-		aura: pallet_aura::GenesisConfig {
-			authorities: validators.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
+		// Aura and GRANDPA take their authorities from the session keys.
+		validator_set: ValidatorSetConfig {
+			validators: validators.iter().map(|(who, _, _)| who.clone()).collect::<Vec<_>>(),
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: validators
+		session: SessionConfig {
+			keys: validators
 				.into_iter()
-				.map(|(_, grandpa)| (grandpa, 1))
+				.map(|(who, aura, grandpa)| (who.clone(), who, session_keys(aura, grandpa)))
 				.collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
+		council_membership: CouncilMembershipConfig {
+			members: council.try_into().expect("a small council; qed"),
+		},
+		technical_membership: TechnicalMembershipConfig {
+			members: technical.try_into().expect("a small committee; qed"),
+		},
+		sudo: SudoConfig { key: root },
 		practitioners,
 	})
 }
 
-/// The session keys of a well-known development validator (Aura sr25519, GRANDPA ed25519).
-fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(sr.public().into(), ed.public().into())
+/// A well-known development validator: its account and session keys (Aura sr25519, GRANDPA
+/// ed25519).
+fn dev_validator(sr: Sr25519Keyring, ed: Ed25519Keyring) -> (AccountId, AuraId, GrandpaId) {
+	(sr.to_account_id(), sr.public().into(), ed.public().into())
 }
 
 /// The well-known development accounts (Alice … Ferdie and their stashes).
@@ -124,18 +145,30 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-/// `development`: Alice alone.
+/// The development council (Alice, Bob, Charlie) and technical committee (Alice, Bob).
+fn dev_governance() -> (Vec<AccountId>, Vec<AccountId>) {
+	let [alice, bob, charlie] =
+		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+			.map(|k| k.to_account_id());
+	(vec![alice.clone(), bob.clone(), charlie], vec![alice, bob])
+}
+
+/// `development`: Alice alone, with sudo.
 pub fn development_config_genesis() -> Value {
+	let (council, technical) = dev_governance();
 	telemed_genesis(
 		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		Some(Sr25519Keyring::Alice.to_account_id()),
+		council,
+		technical,
 		demo_practitioners(),
 	)
 }
 
-/// `local_testnet`: Alice, Bob, Charlie and Dave.
+/// `local_testnet`: Alice, Bob, Charlie and Dave, governed by the council; no sudo.
 pub fn local_config_genesis() -> Value {
+	let (council, technical) = dev_governance();
 	telemed_genesis(
 		vec![
 			dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
@@ -144,7 +177,9 @@ pub fn local_config_genesis() -> Value {
 			dev_validator(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
 		dev_accounts(),
-		Sr25519Keyring::Alice.to_account_id(),
+		None,
+		council,
+		technical,
 		PractitionersConfig::default(),
 	)
 }

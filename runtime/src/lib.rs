@@ -75,12 +75,28 @@ impl_opaque_keys! {
 }
 
 /// The runtime version. `spec_version` must rise with every upgrade that changes behaviour.
+#[cfg(not(feature = "upgrade-test"))]
 #[runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("telemed"),
 	impl_name: alloc::borrow::Cow::Borrowed("telemed-node"),
 	authoring_version: 1,
 	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// The same runtime with the next `spec_version` (feature `upgrade-test`): the end-to-end test
+/// of a runtime upgrade through governance builds it and submits it to a running chain.
+#[cfg(feature = "upgrade-test")]
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("telemed"),
+	impl_name: alloc::borrow::Cow::Borrowed("telemed-node"),
+	authoring_version: 1,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -184,6 +200,12 @@ pub type Executive = frame_executive::Executive<
 	Migrations,
 >;
 
+/// The council's instance of `pallet-collective`.
+pub type CouncilCollective = pallet_collective::Instance1;
+
+/// The technical committee's instance of `pallet-collective`.
+pub type TechnicalCollective = pallet_collective::Instance2;
+
 /// The pallets of the runtime. Indices are part of the encoding of calls and storage: never
 /// reuse or renumber one.
 #[frame_support::runtime]
@@ -250,4 +272,40 @@ mod runtime {
 	/// Fee schedules, consultations in escrow, insurers, policies, claims, disputes.
 	#[runtime::pallet_index(11)]
 	pub type Billing = pallet_billing;
+
+	/// The council: hospitals, regulators, insurers.
+	#[runtime::pallet_index(12)]
+	pub type Council = pallet_collective<Instance1>;
+
+	/// Who sits on the council.
+	#[runtime::pallet_index(13)]
+	pub type CouncilMembership = pallet_membership<Instance1>;
+
+	/// The technical committee: fast-tracks urgent upgrades.
+	#[runtime::pallet_index(14)]
+	pub type TechnicalCommittee = pallet_collective<Instance2>;
+
+	/// Who sits on the technical committee.
+	#[runtime::pallet_index(15)]
+	pub type TechnicalMembership = pallet_membership<Instance2>;
+
+	/// Dispatches calls later: the upgrade timelock.
+	#[runtime::pallet_index(16)]
+	pub type Scheduler = pallet_scheduler;
+
+	/// Keeps large scheduled calls.
+	#[runtime::pallet_index(17)]
+	pub type Preimage = pallet_preimage;
+
+	/// Runtime upgrades through governance.
+	#[runtime::pallet_index(18)]
+	pub type Upgrades = pallet_upgrades;
+
+	/// The validators, changed by governance.
+	#[runtime::pallet_index(19)]
+	pub type ValidatorSet = pallet_validator_set;
+
+	/// Sessions: validators' Aura and GRANDPA keys.
+	#[runtime::pallet_index(20)]
+	pub type Session = pallet_session;
 }

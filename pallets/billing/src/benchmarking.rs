@@ -147,25 +147,13 @@ mod benchmarks {
 		let practitioner = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&practitioner, false);
 		for i in 1..T::MaxServices::get() {
-			Billing::<T>::do_set_service(
-				practitioner.clone(),
-				code(i),
-				vec![],
-				10u32.into(),
-				1,
-			)
-			.expect("room for services");
+			Billing::<T>::do_set_service(practitioner.clone(), code(i), vec![], 10u32.into(), 1)
+				.expect("room for services");
 		}
 		let description = vec![b'd'; T::MaxDescriptionLen::get() as usize];
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(practitioner.clone()),
-			code(0),
-			description,
-			price::<T>(),
-			1_800_000,
-		);
+		_(RawOrigin::Signed(practitioner.clone()), code(0), description, price::<T>(), 1_800_000);
 
 		assert_eq!(ServiceCount::<T>::get(&practitioner), T::MaxServices::get());
 	}

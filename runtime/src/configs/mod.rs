@@ -3,7 +3,9 @@
 //! One file per domain once a domain grows (`governance.rs`, `telemed.rs`); the consensus,
 //! currency and fee pallets stay here.
 
+mod governance;
 mod telemed;
+pub use governance::*;
 pub use telemed::*;
 
 use frame_support::{

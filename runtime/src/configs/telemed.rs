@@ -1,16 +1,17 @@
 //! Configuration of the Telemed domain pallets: practitioners, consent, records, billing.
 //!
-//! Until the governance issue lands, the governance origin of every domain pallet is root
-//! (sudo on the `development` chain).
+//! Their admin calls take the governance origins of `governance.rs`: licensing authorities and
+//! insurers need 2/3 of the council; break-glass reviews and billing disputes a council
+//! majority (root too, on the `development` chain only).
 
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, ConstU64},
 	PalletId,
 };
-use frame_system::EnsureRoot;
 use sp_runtime::{traits::AccountIdConversion, Permill};
 
+use super::{CouncilMajority, CouncilTwoThirds};
 use crate::{
 	AccountId, Balance, Balances, Consent, Practitioners, Runtime, RuntimeEvent, RuntimeHoldReason,
 	Timestamp, MILLI_UNITS, UNITS,
@@ -26,7 +27,7 @@ impl pallet_practitioners::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Time = Timestamp;
-	type GovernanceOrigin = EnsureRoot<AccountId>;
+	type GovernanceOrigin = CouncilTwoThirds;
 	type RegistrationDeposit = PractitionerDeposit;
 	/// Long enough for "Dr …" with titles, or a board's full name.
 	type MaxNameLength = ConstU32<64>;
@@ -59,7 +60,7 @@ impl pallet_consent::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Time = Timestamp;
 	type Practitioners = Practitioners;
-	type ReviewOrigin = EnsureRoot<AccountId>;
+	type ReviewOrigin = CouncilMajority;
 	type SlashBeneficiary = SlashedDepositsAccount;
 	type ConsentDeposit = ConsentDeposit;
 	type DelegateDeposit = DelegateDeposit;
@@ -139,8 +140,8 @@ impl pallet_billing::Config for Runtime {
 	type Practitioners = Practitioners;
 	type Consent = Consent;
 	type Delegation = Consent;
-	type GovernanceOrigin = EnsureRoot<AccountId>;
-	type ArbiterOrigin = EnsureRoot<AccountId>;
+	type GovernanceOrigin = CouncilTwoThirds;
+	type ArbiterOrigin = CouncilMajority;
 	type FeeDestination = NetworkFeeAccount;
 	type NetworkFee = NetworkFee;
 	type CancellationFee = CancellationFee;

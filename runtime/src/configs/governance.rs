@@ -1,0 +1,228 @@
+//! Governance: a council and a technical committee (`pallet-collective` instances whose members
+//! `pallet-membership` keeps), runtime upgrades through a timelock (`pallet-upgrades` on
+//! `pallet-scheduler` and `pallet-preimage`), and the validator set (`pallet-session` with
+//! `pallets/validator-set`).
+//!
+//! ## Thresholds
+//!
+//! | origin | who | used for |
+//! |---|---|---|
+//! | [`CouncilTwoThirds`] | at least 2/3 of the council | licensing authorities, insurers, validators, council and committee membership, scheduling upgrades |
+//! | [`CouncilMajority`] | more than 1/2 of the council | break-glass reviews, billing disputes, cancelling an upgrade |
+//! | [`TechnicalTwoThirds`] | at least 2/3 of the technical committee | fast-tracking an upgrade, cancelling one |
+//!
+//! Root (sudo) keeps every power on the `development` chain only; the `local_testnet` preset
+//! and any real network have no sudo key.
+
+use frame_support::{
+	parameter_types,
+	traits::{
+		fungible::HoldConsideration, ConstU32, EitherOfDiverse, EqualPrivilegeOnly,
+		LinearStoragePrice,
+	},
+	weights::Weight,
+};
+use frame_system::EnsureRoot;
+use sp_runtime::{traits::ConvertInto, Perbill};
+
+use crate::{
+	AccountId, Balance, Balances, BlockNumber, CouncilCollective, OriginCaller, Preimage, Runtime,
+	RuntimeBlockWeights, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler,
+	Session, SessionKeys, TechnicalCollective, ValidatorSet, DAYS, HOURS, MILLI_UNITS, MINUTES,
+	UNITS,
+};
+
+/// At least two thirds of the council (or root on the development chain).
+pub type CouncilTwoThirds = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilCollective, 2, 3>,
+>;
+
+/// More than half of the council (or root on the development chain).
+pub type CouncilMajority = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionMoreThan<AccountId, CouncilCollective, 1, 2>,
+>;
+
+/// At least two thirds of the technical committee (or root on the development chain).
+pub type TechnicalTwoThirds = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, TechnicalCollective, 2, 3>,
+>;
+
+parameter_types! {
+	/// A motion is open for votes this long.
+	pub const MotionDuration: BlockNumber = 3 * DAYS;
+	/// A motion may use at most half a block.
+	pub MaxProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_collective::Config<pallet_collective::Instance1> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type MotionDuration = MotionDuration;
+	type MaxProposals = ConstU32<32>;
+	type MaxMembers = ConstU32<32>;
+	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	type SetMembersOrigin = EnsureRoot<AccountId>;
+	type MaxProposalWeight = MaxProposalWeight;
+	type DisapproveOrigin = EnsureRoot<AccountId>;
+	type KillOrigin = EnsureRoot<AccountId>;
+	type Consideration = ();
+}
+
+impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type AddOrigin = CouncilTwoThirds;
+	type RemoveOrigin = CouncilTwoThirds;
+	type SwapOrigin = CouncilTwoThirds;
+	type ResetOrigin = CouncilTwoThirds;
+	type PrimeOrigin = CouncilTwoThirds;
+	type MembershipInitialized = crate::Council;
+	type MembershipChanged = crate::Council;
+	type MaxMembers = ConstU32<32>;
+	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_collective::Config<pallet_collective::Instance2> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	/// Urgent fixes: a day.
+	type MotionDuration = ConstU32<{ DAYS }>;
+	type MaxProposals = ConstU32<16>;
+	type MaxMembers = ConstU32<16>;
+	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	type SetMembersOrigin = EnsureRoot<AccountId>;
+	type MaxProposalWeight = MaxProposalWeight;
+	type DisapproveOrigin = EnsureRoot<AccountId>;
+	type KillOrigin = EnsureRoot<AccountId>;
+	type Consideration = ();
+}
+
+impl pallet_membership::Config<pallet_membership::Instance2> for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// The council appoints the technical committee.
+	type AddOrigin = CouncilTwoThirds;
+	type RemoveOrigin = CouncilTwoThirds;
+	type SwapOrigin = CouncilTwoThirds;
+	type ResetOrigin = CouncilTwoThirds;
+	type PrimeOrigin = CouncilTwoThirds;
+	type MembershipInitialized = crate::TechnicalCommittee;
+	type MembershipChanged = crate::TechnicalCommittee;
+	type MaxMembers = ConstU32<16>;
+	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// The scheduler may use 80 % of a block.
+	pub MaximumSchedulerWeight: Weight = Perbill::from_percent(80) * RuntimeBlockWeights::get().max_block;
+	pub const PreimageBaseDeposit: Balance = UNITS;
+	pub const PreimageByteDeposit: Balance = MILLI_UNITS;
+	pub const PreimageHoldReason: RuntimeHoldReason =
+		RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
+}
+
+impl pallet_scheduler::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeOrigin = RuntimeOrigin;
+	type PalletsOrigin = OriginCaller;
+	type RuntimeCall = RuntimeCall;
+	type MaximumWeight = MaximumSchedulerWeight;
+	type ScheduleOrigin = CouncilTwoThirds;
+	type OriginPrivilegeCmp = EqualPrivilegeOnly;
+	type MaxScheduledPerBlock = ConstU32<50>;
+	type WeightInfo = pallet_scheduler::weights::SubstrateWeight<Runtime>;
+	type Preimages = Preimage;
+	type BlockNumberProvider = frame_system::Pallet<Runtime>;
+}
+
+impl pallet_preimage::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	type ManagerOrigin = CouncilTwoThirds;
+	type Consideration = HoldConsideration<
+		AccountId,
+		Balances,
+		PreimageHoldReason,
+		LinearStoragePrice<PreimageBaseDeposit, PreimageByteDeposit, Balance>,
+	>;
+}
+
+parameter_types! {
+	/// The timelock between the council's decision and the upgrade's authorisation.
+	pub const UpgradeDelay: BlockNumber = 10 * MINUTES;
+}
+
+impl pallet_upgrades::Config for Runtime {
+	type RuntimeCall = RuntimeCall;
+	type PalletsOrigin = OriginCaller;
+	type Scheduler = Scheduler;
+	type Preimages = Preimage;
+	type ScheduleOrigin = CouncilTwoThirds;
+	type FastTrackOrigin = TechnicalTwoThirds;
+	type CancelOrigin = EitherOfDiverse<CouncilMajority, TechnicalTwoThirds>;
+	type UpgradeDelay = UpgradeDelay;
+	type WeightInfo = pallet_upgrades::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// A session lasts an hour; validator changes are queued at a session change and active
+	/// from the next one.
+	pub const SessionPeriod: BlockNumber = HOURS;
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = ConvertInto;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type SessionManager = ValidatorSet;
+	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = Balances;
+	/// Registering keys costs nothing but the fee; governance decides who validates.
+	type KeyDeposit = frame_support::traits::ConstU128<0>;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+/// Gives an account session keys in benchmarks, as `session.setKeys` would.
+pub struct SessionKeysHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_validator_set::BenchmarkHelper<AccountId> for SessionKeysHelper {
+	fn register_keys(who: &AccountId) {
+		use codec::Encode;
+		let seed = who.encode();
+		let keys = SessionKeys {
+			aura: sp_consensus_aura::sr25519::AuthorityId::from(
+				sp_core::sr25519::Public::from_raw(sp_core::hashing::blake2_256(
+					&[&b"aura"[..], &seed].concat(),
+				)),
+			),
+			grandpa: sp_consensus_grandpa::AuthorityId::from(sp_core::ed25519::Public::from_raw(
+				sp_core::hashing::blake2_256(&[&b"gran"[..], &seed].concat()),
+			)),
+		};
+		pallet_session::NextKeys::<Runtime>::insert(who, keys);
+	}
+}
+
+impl pallet_validator_set::Config for Runtime {
+	type AddRemoveOrigin = CouncilTwoThirds;
+	type ValidatorRegistration = Session;
+	type MaxValidators = ConstU32<32>;
+	/// GRANDPA tolerates ⌊(n − 1) / 3⌋ faults: with fewer than four validators, none.
+	type MinValidators = ConstU32<1>;
+	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = SessionKeysHelper;
+}

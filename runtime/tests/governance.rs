@@ -1,0 +1,261 @@
+//! Governance in the runtime: council motions authorise upgrades after the timelock, a motion
+//! short of the threshold does nothing, wrong or same-version code is refused, and a validator
+//! added by the council enters the authority set at the session after the next change.
+
+mod common;
+
+use codec::Encode;
+use common::{externalities, signed, start_block};
+use frame_support::traits::OnInitialize;
+use sp_core::{proof_of_possession::ProofOfPossessionGenerator, traits::ReadRuntimeVersion, H256};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_runtime::traits::{BlakeTwo256, Hash};
+use telemed_runtime::{
+	Executive, Runtime, RuntimeCall, RuntimeEvent, Scheduler, Session, SessionKeys, System,
+	Upgrades, VERSION, WASM_BINARY,
+};
+
+type CouncilCall = pallet_collective::Call<Runtime, pallet_collective::Instance1>;
+
+fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
+	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
+}
+
+/// Alice proposes `call` to the council with `threshold`; Bob votes aye; Alice closes it.
+/// Returns whether the proposal was executed successfully.
+fn council_motion(call: RuntimeCall, threshold: u32, nonces: (u32, u32, u32)) -> bool {
+	let length = call.encoded_size() as u32;
+	let hash = BlakeTwo256::hash_of(&call);
+	ok(
+		Sr25519Keyring::Alice,
+		RuntimeCall::Council(CouncilCall::propose {
+			threshold,
+			proposal: Box::new(call.clone()),
+			length_bound: length,
+		}),
+		nonces.0,
+	);
+	let index =
+		pallet_collective::ProposalCount::<Runtime, pallet_collective::Instance1>::get() - 1;
+	if threshold > 1 {
+		ok(
+			Sr25519Keyring::Bob,
+			RuntimeCall::Council(CouncilCall::vote { proposal: hash, index, approve: true }),
+			nonces.1,
+		);
+		ok(
+			Sr25519Keyring::Alice,
+			RuntimeCall::Council(CouncilCall::close {
+				proposal_hash: hash,
+				index,
+				proposal_weight_bound: frame_support::weights::Weight::from_parts(
+					10_000_000_000,
+					1_000_000,
+				),
+				length_bound: length,
+			}),
+			nonces.2,
+		);
+	}
+	System::events().iter().any(|r| {
+		matches!(
+			&r.event,
+			RuntimeEvent::Council(pallet_collective::Event::Executed { result: Ok(()), .. })
+		)
+	})
+}
+
+/// Runs the scheduler (and the upgrades pallet's hook) up to block `n`.
+fn run_to(n: u32) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Scheduler::on_initialize(next);
+		<Upgrades as OnInitialize<u32>>::on_initialize(next);
+	}
+}
+
+fn authorized() -> Option<H256> {
+	System::authorized_upgrade().map(|a| *a.code_hash())
+}
+
+/// Reads a runtime version the way the node does, but one `spec_version` higher: so that the
+/// real runtime blob can play the part of the next release in this test.
+struct NextVersion;
+
+impl ReadRuntimeVersion for NextVersion {
+	fn read_runtime_version(
+		&self,
+		_wasm: &[u8],
+		_ext: &mut dyn sp_core::traits::Externalities,
+	) -> Result<Vec<u8>, String> {
+		let mut version = VERSION;
+		version.spec_version += 1;
+		Ok(version.encode())
+	}
+}
+
+/// Reads the blob's own version (the same as the running one).
+struct SameVersion;
+
+impl ReadRuntimeVersion for SameVersion {
+	fn read_runtime_version(
+		&self,
+		_wasm: &[u8],
+		_ext: &mut dyn sp_core::traits::Externalities,
+	) -> Result<Vec<u8>, String> {
+		Ok(VERSION.encode())
+	}
+}
+
+fn code() -> Vec<u8> {
+	WASM_BINARY.expect("the runtime tests need the wasm").to_vec()
+}
+
+#[test]
+fn a_council_motion_authorises_an_upgrade_after_the_timelock_and_it_applies() {
+	let mut ext = externalities("local_testnet");
+	ext.register_extension(sp_core::traits::ReadRuntimeVersionExt::new(NextVersion));
+	ext.execute_with(|| {
+		start_block();
+		let code = code();
+		let hash = BlakeTwo256::hash(&code);
+		let schedule =
+			RuntimeCall::Upgrades(pallet_upgrades::Call::schedule_upgrade { code_hash: hash });
+		assert!(council_motion(schedule, 2, (0, 0, 1)), "2 of 3 is two thirds");
+		let (_, at) = pallet_upgrades::Scheduled::<Runtime>::get().expect("scheduled");
+
+		// Before the timelock ends nothing is authorised: applying is refused.
+		run_to(at - 1);
+		assert_eq!(authorized(), None);
+		let apply = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
+			code: code.clone(),
+		});
+		let Ok(Err(refused)) =
+			Executive::apply_extrinsic(signed(Sr25519Keyring::Eve, apply.clone(), 0))
+		else {
+			panic!("a valid transaction whose dispatch fails")
+		};
+		assert_eq!(refused, frame_system::Error::<Runtime>::NothingAuthorized.into());
+
+		run_to(at);
+		assert_eq!(authorized(), Some(hash));
+		// Wrong code is refused and the authorisation stays.
+		let wrong = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade {
+			code: b"not the code".to_vec(),
+		});
+		let Ok(Err(refused)) = Executive::apply_extrinsic(signed(Sr25519Keyring::Eve, wrong, 1))
+		else {
+			panic!("a valid transaction whose dispatch fails")
+		};
+		assert_eq!(refused, frame_system::Error::<Runtime>::Unauthorized.into());
+		assert_eq!(authorized(), Some(hash));
+
+		// Anyone applies the authorised code: it replaces the runtime code.
+		let _ = Executive::apply_extrinsic(signed(Sr25519Keyring::Eve, apply, 2));
+		assert!(System::events()
+			.iter()
+			.any(|r| matches!(r.event, RuntimeEvent::System(frame_system::Event::CodeUpdated))));
+		assert_eq!(authorized(), None);
+	});
+}
+
+#[test]
+fn the_same_spec_version_is_refused() {
+	let mut ext = externalities("local_testnet");
+	ext.register_extension(sp_core::traits::ReadRuntimeVersionExt::new(SameVersion));
+	ext.execute_with(|| {
+		start_block();
+		let code = code();
+		let hash = BlakeTwo256::hash(&code);
+		// The technical committee's fast track, here through root's stand-in on a test chain.
+		frame_system::Pallet::<Runtime>::do_authorize_upgrade(hash, true);
+		let apply = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade { code });
+		assert_eq!(Executive::apply_extrinsic(signed(Sr25519Keyring::Eve, apply, 0)), Ok(Ok(())));
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::System(frame_system::Event::RejectedInvalidAuthorizedUpgrade { .. })
+		)));
+		assert!(!System::events()
+			.iter()
+			.any(|r| matches!(r.event, RuntimeEvent::System(frame_system::Event::CodeUpdated))));
+	});
+}
+
+#[test]
+fn a_motion_short_of_two_thirds_does_nothing_and_non_members_cannot_propose() {
+	externalities("local_testnet").execute_with(|| {
+		start_block();
+		let schedule = RuntimeCall::Upgrades(pallet_upgrades::Call::schedule_upgrade {
+			code_hash: H256::repeat_byte(1),
+		});
+		// Threshold 1: executed at once with 1 of 3 voices — the call needs two thirds.
+		council_motion(schedule.clone(), 1, (0, 0, 0));
+		assert!(pallet_upgrades::Scheduled::<Runtime>::get().is_none());
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Council(pallet_collective::Event::Executed { result: Err(_), .. })
+		)));
+
+		let Ok(Err(refused)) = Executive::apply_extrinsic(signed(
+			Sr25519Keyring::Eve,
+			RuntimeCall::Council(CouncilCall::propose {
+				threshold: 2,
+				proposal: Box::new(schedule.clone()),
+				length_bound: schedule.encoded_size() as u32,
+			}),
+			0,
+		)) else {
+			panic!("a valid transaction whose dispatch fails")
+		};
+		assert_eq!(
+			refused,
+			pallet_collective::Error::<Runtime, pallet_collective::Instance1>::NotMember.into()
+		);
+	});
+}
+
+#[test]
+fn a_validator_added_by_the_council_enters_the_authority_set_at_the_next_session() {
+	externalities("local_testnet").execute_with(|| {
+		start_block();
+		let eve = Sr25519Keyring::Eve.to_account_id();
+		let keys = SessionKeys {
+			aura: Sr25519Keyring::Eve.public().into(),
+			grandpa: Ed25519Keyring::Eve.public().into(),
+		};
+		// Eve's operator registers session keys (the proof: each key signs Eve's account).
+		let owner = eve.encode();
+		let proof = (
+			Sr25519Keyring::Eve.pair().generate_proof_of_possession(&owner),
+			Ed25519Keyring::Eve.pair().generate_proof_of_possession(&owner),
+		)
+			.encode();
+		ok(
+			Sr25519Keyring::Eve,
+			RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof }),
+			0,
+		);
+
+		let add = RuntimeCall::ValidatorSet(pallet_validator_set::Call::add_validator {
+			validator: eve.clone(),
+		});
+		assert!(council_motion(add, 2, (0, 0, 1)));
+		assert!(pallet_validator_set::Validators::<Runtime>::get().contains(&eve));
+		assert!(!Session::validators().contains(&eve));
+		let authorities = || pallet_aura::Authorities::<Runtime>::get().len();
+		assert_eq!(authorities(), 4);
+
+		// The next session change queues the new set; the one after makes it active.
+		Session::rotate_session();
+		assert!(!Session::validators().contains(&eve));
+		Session::rotate_session();
+		assert!(Session::validators().contains(&eve));
+		assert_eq!(authorities(), 5);
+		assert_eq!(
+			pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(),
+			4,
+			"GRANDPA switches after its delay"
+		);
+	});
+}
