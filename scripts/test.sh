@@ -32,6 +32,16 @@ if [ "${#features[@]}" -gt 0 ]; then
 	log "benchmark tests took $(( $(date +%s) - started )) s"
 fi
 
+# The next runtime release for the upgrade test: the same runtime with spec_version + 1
+# (feature `upgrade-test`), in a target dir of its own so that its wasm never replaces the one
+# the node embeds.
+log "building the next runtime (upgrade-test) for the upgrade end-to-end test"
+started=$(date +%s)
+CARGO_TARGET_DIR="$target/upgrade-runtime" cargo build --release --locked -p telemed-runtime \
+	--features upgrade-test,metadata-hash
+export TELEMED_UPGRADE_WASM="$target/upgrade-runtime/release/wbuild/telemed-runtime/telemed_runtime.compact.compressed.wasm"
+log "next runtime took $(( $(date +%s) - started )) s"
+
 log "end-to-end tests against $target/release/telemed-node"
 started=$(date +%s)
 (cd e2e && npm run --silent typecheck && TELEMED_NODE="$target/release/telemed-node" npm test)

@@ -154,8 +154,10 @@ impl pallet_preimage::Config for Runtime {
 }
 
 parameter_types! {
-	/// The timelock between the council's decision and the upgrade's authorisation.
-	pub const UpgradeDelay: BlockNumber = 10 * MINUTES;
+	/// The timelock between the council's decision and the upgrade's authorisation: ten
+	/// minutes. Kept in storage (`twox_128(":UpgradeDelay:")`) so that a chain may set another
+	/// with `system.set_storage` (the end-to-end test shortens it on the dev chain).
+	pub storage UpgradeDelay: BlockNumber = 10 * MINUTES;
 }
 
 impl pallet_upgrades::Config for Runtime {
