@@ -359,6 +359,7 @@ impl_runtime_apis! {
 			// The pallets the benchmark list names (see `benchmarks.rs`).
 			use crate::{
 				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
+				Upgrades, ValidatorSet,
 			};
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -376,6 +377,7 @@ impl_runtime_apis! {
 			use sp_storage::TrackedStorageKey;
 			use crate::{
 				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
+				Upgrades, ValidatorSet,
 			};
 
 			let whitelist: Vec<TrackedStorageKey> =

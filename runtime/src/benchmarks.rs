@@ -22,4 +22,6 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_consent, Consent]
 	[pallet_records, Records]
 	[pallet_billing, Billing]
+	[pallet_validator_set, ValidatorSet]
+	[pallet_upgrades, Upgrades]
 );

@@ -29,8 +29,8 @@ fn the_runtime_lists_its_presets() {
 
 #[test]
 fn genesis_builds_from_every_preset() {
-	let expected_validators = [("development", 1), ("local_testnet", 4)];
-	for (name, validators) in expected_validators {
+	let expected = [("development", 1, true), ("local_testnet", 4, false)];
+	for (name, validators, has_sudo) in expected {
 		externalities(name).execute_with(|| {
 			assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), validators, "{name}");
 			assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), validators);
@@ -41,9 +41,22 @@ fn genesis_builds_from_every_preset() {
 					"{name}: {who}"
 				);
 			}
+			// Sudo on the development chain only.
 			assert_eq!(
 				pallet_sudo::Key::<Runtime>::get(),
-				Some(Sr25519Keyring::Alice.to_account_id())
+				has_sudo.then(|| Sr25519Keyring::Alice.to_account_id()),
+				"{name}"
+			);
+			// The validators are the session's, and governance is in place.
+			assert_eq!(pallet_session::Validators::<Runtime>::get().len(), validators);
+			assert_eq!(pallet_validator_set::Validators::<Runtime>::get().len(), validators);
+			assert_eq!(
+				pallet_collective::Members::<Runtime, pallet_collective::Instance1>::get().len(),
+				3
+			);
+			assert_eq!(
+				pallet_collective::Members::<Runtime, pallet_collective::Instance2>::get().len(),
+				2
 			);
 		});
 	}
@@ -168,6 +181,15 @@ fn metadata_lists_the_pallets_and_the_transaction_extensions() {
 		"Practitioners",
 		"Consent",
 		"SkipFeelessPayment",
+		"Records",
+		"Billing",
+		"Council",
+		"TechnicalCommittee",
+		"Scheduler",
+		"Preimage",
+		"Upgrades",
+		"ValidatorSet",
+		"Session",
 	] {
 		assert!(pallets.contains(&expected), "{expected} missing from {pallets:?}");
 	}

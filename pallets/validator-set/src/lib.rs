@@ -6,7 +6,8 @@
 //!
 //! `pallet-session` asks this pallet, as its `SessionManager`, for the validators of each new
 //! session; their Aura and GRANDPA keys are the session keys each validator registered with
-//! `session.setKeys` (after `author_rotateKeys` on their node). Governance adds and removes
+//! `session.setKeys` (after `author_rotateKeysWithOwner` on their node, which returns the keys
+//! and the proof that they belong to the account). Governance adds and removes
 //! validators; a change is handed to the session pallet at the next session change, which
 //! queues it, and it is active from the session after (the session pallet always announces a
 //! set one session ahead, so that GRANDPA can hand over).
