@@ -76,6 +76,8 @@ describe('governance', () => {
     const schedule = api.tx.upgrades.scheduleUpgrade(codeHash);
     const proposed = await submitOk(api, api.tx.council.propose(2, schedule, schedule.encodedLength), alice);
     const [, index, proposalHash] = proposed.eventData.find((e) => e.name === 'council.Proposed')!.data as [string, number, string];
+    // Proposing is not voting: Alice and Bob vote aye (2 of 3).
+    await submitOk(api, api.tx.council.vote(proposalHash, index, true), alice);
     await submitOk(api, api.tx.council.vote(proposalHash, index, true), bob);
     const closed = await submitOk(api, api.tx.council.close(proposalHash, index,
       { refTime: 10_000_000_000n, proofSize: 1_000_000n }, schedule.encodedLength), alice);

@@ -25,11 +25,11 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use sp_runtime::{traits::ConvertInto, Perbill};
 
+use super::RuntimeBlockWeights;
 use crate::{
 	AccountId, Balance, Balances, BlockNumber, CouncilCollective, OriginCaller, Preimage, Runtime,
-	RuntimeBlockWeights, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler,
-	Session, SessionKeys, TechnicalCollective, ValidatorSet, DAYS, HOURS, MILLI_UNITS, MINUTES,
-	UNITS,
+	RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler, Session, SessionKeys,
+	TechnicalCollective, ValidatorSet, DAYS, HOURS, MILLI_UNITS, MINUTES, UNITS,
 };
 
 /// At least two thirds of the council (or root on the development chain).
