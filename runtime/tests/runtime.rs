@@ -164,7 +164,11 @@ fn metadata_lists_the_pallets_and_the_transaction_extensions() {
 	let versions = Runtime::metadata_versions();
 	assert!(versions.contains(&14) && versions.contains(&15), "{versions:?}");
 
-	let bytes = Runtime::metadata_at_version(15).expect("v15 metadata");
+	// Inside externalities, as the node asks: a storage-backed constant (the upgrade timelock)
+	// reads its value.
+	let bytes = sp_io::TestExternalities::default()
+		.execute_with(|| Runtime::metadata_at_version(15))
+		.expect("v15 metadata");
 	let prefixed: RuntimeMetadataPrefixed =
 		codec::Decode::decode(&mut &bytes[..]).expect("metadata decodes");
 	let RuntimeMetadata::V15(metadata) = prefixed.1 else { panic!("asked for v15") };
