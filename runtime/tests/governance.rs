@@ -129,8 +129,28 @@ fn a_council_motion_authorises_an_upgrade_after_the_timelock_and_it_applies() {
 		let hash = BlakeTwo256::hash(&code);
 		let schedule =
 			RuntimeCall::Upgrades(pallet_upgrades::Call::schedule_upgrade { code_hash: hash });
-		assert!(council_motion(schedule, 2, (0, 0, 2)), "2 of 3 is two thirds");
+		assert!(council_motion(schedule.clone(), 2, (0, 0, 2)), "2 of 3 is two thirds");
 		let (_, at) = pallet_upgrades::Scheduled::<Runtime>::get().expect("scheduled");
+
+		// A vote after the close is refused: the motion is gone.
+		let index =
+			pallet_collective::ProposalCount::<Runtime, pallet_collective::Instance1>::get() - 1;
+		let Ok(Err(refused)) = Executive::apply_extrinsic(signed(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Council(CouncilCall::vote {
+				proposal: BlakeTwo256::hash_of(&schedule),
+				index,
+				approve: true,
+			}),
+			0,
+		)) else {
+			panic!("a valid transaction whose dispatch fails")
+		};
+		assert_eq!(
+			refused,
+			pallet_collective::Error::<Runtime, pallet_collective::Instance1>::ProposalMissing
+				.into()
+		);
 
 		// Before the timelock ends nothing is authorised: applying is refused.
 		run_to(at - 1);

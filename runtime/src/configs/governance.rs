@@ -203,15 +203,15 @@ pub struct SessionKeysHelper;
 impl pallet_validator_set::BenchmarkHelper<AccountId> for SessionKeysHelper {
 	fn register_keys(who: &AccountId) {
 		use codec::Encode;
+		use sp_runtime::traits::{BlakeTwo256, Hash};
 		let seed = who.encode();
+		let derive = |tag: &[u8]| BlakeTwo256::hash(&[tag, &seed[..]].concat()).0;
 		let keys = SessionKeys {
 			aura: sp_consensus_aura::sr25519::AuthorityId::from(
-				sp_core::sr25519::Public::from_raw(sp_core::hashing::blake2_256(
-					&[&b"aura"[..], &seed].concat(),
-				)),
+				sp_core::sr25519::Public::from_raw(derive(b"aura")),
 			),
 			grandpa: sp_consensus_grandpa::AuthorityId::from(sp_core::ed25519::Public::from_raw(
-				sp_core::hashing::blake2_256(&[&b"gran"[..], &seed].concat()),
+				derive(b"gran"),
 			)),
 		};
 		pallet_session::NextKeys::<Runtime>::insert(who, keys);
