@@ -5,10 +5,7 @@
 mod common;
 
 use common::{externalities, signed, start_block};
-use frame_support::traits::{
-	fungible::{Inspect, InspectHold},
-	Get,
-};
+use frame_support::traits::fungible::{Inspect, InspectHold};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Permill;
 use telemed_primitives::{AccessAction, DataCategory, PurposeOfUse};
