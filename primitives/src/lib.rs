@@ -92,6 +92,31 @@ pub fn sorted_set<V: Ord, S: Get<u32>>(mut items: Vec<V>) -> Result<BoundedVec<V
 	items.try_into().map_err(|_| SetError::TooMany)
 }
 
+/// For `try_state`: what each account has on hold under each of `reasons` equals what the
+/// pallet's records say. `expected` is keyed by account and the reason's index in `reasons`;
+/// a missing entry means nothing held.
+pub fn check_holds<AccountId, C, R>(
+	expected: &alloc::collections::btree_map::BTreeMap<(AccountId, u8), C::Balance>,
+	reasons: &[R],
+) -> Result<(), &'static str>
+where
+	AccountId: Ord + Clone,
+	C: frame_support::traits::fungible::InspectHold<AccountId>,
+	R: Copy + Into<C::Reason>,
+{
+	let mut accounts: Vec<&AccountId> = expected.keys().map(|(who, _)| who).collect();
+	accounts.dedup();
+	for who in accounts {
+		for (index, reason) in reasons.iter().enumerate() {
+			let wanted = expected.get(&(who.clone(), index as u8)).copied().unwrap_or_default();
+			if C::balance_on_hold(&(*reason).into(), who) != wanted {
+				return Err("held deposits differ from the pallet's records");
+			}
+		}
+	}
+	Ok(())
+}
+
 /// The longest ISO 3166-2 subdivision code, e.g. `GB-ENG`, `US-CA`, `DE-BY`.
 pub const MAX_JURISDICTION_LEN: u32 = 6;
 

@@ -612,7 +612,6 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
-		use frame_support::traits::fungible::InspectHold;
 
 		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
 		let mut add = |who: &T::AccountId, reason: u8, amount: BalanceOf<T>| {
@@ -676,15 +675,7 @@ impl<T: Config> Pallet<T> {
 			HoldReason::EnvelopeDeposit,
 			HoldReason::DeviceDeposit,
 		];
-		let mut accounts: Vec<T::AccountId> = held.keys().map(|(who, _)| who.clone()).collect();
-		accounts.dedup();
-		for who in accounts {
-			for (index, reason) in reasons.iter().enumerate() {
-				let expected = held.get(&(who.clone(), index as u8)).copied().unwrap_or_default();
-				let actual = T::Currency::balance_on_hold(&(*reason).into(), &who);
-				ensure!(actual == expected, "held deposits differ from the pallet's records");
-			}
-		}
+		telemed_primitives::check_holds::<_, T::Currency, _>(&held, &reasons)?;
 		Ok(())
 	}
 }
