@@ -16,7 +16,7 @@ use sp_runtime::traits::Zero;
 use telemed_primitives::{
 	AccessAction, AccessBasis, AccessDenial, ConsentVerifier, DataCategory, DelegateScope,
 	DelegationInspector, Disclosure, DisclosureLog, Hash256, KeyAgreementKey, LicenceQuery, Moment,
-	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector,
+	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject,
 };
 
 impl<T: Config> Pallet<T> {
@@ -681,8 +681,16 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
-	fn record_subject(record: RecordId) -> Option<(T::AccountId, DataCategory)> {
-		Records::<T>::get(record).filter(|r| !r.is_shredded()).map(|r| (r.patient, r.category))
+	fn record_subject(version: RecordId) -> Option<RecordSubject<T::AccountId>> {
+		let found = Records::<T>::get(version).filter(|r| !r.is_shredded())?;
+		// The first version's id is the record's identity.
+		let mut record = version;
+		let mut supersedes = found.supersedes;
+		while let Some(older) = supersedes {
+			record = older;
+			supersedes = Records::<T>::get(older).and_then(|r| r.supersedes);
+		}
+		Some(RecordSubject { patient: found.patient, category: found.category, record })
 	}
 }
 

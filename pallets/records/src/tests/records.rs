@@ -4,7 +4,7 @@ use super::*;
 use crate::{RecordStatus, RecordsOf};
 use frame_support::assert_noop;
 use telemed_primitives::DelegateScope;
-use telemed_primitives::{AccessAction, RecordInspector};
+use telemed_primitives::{AccessAction, RecordInspector, RecordSubject};
 
 #[test]
 fn the_patient_adds_a_record_and_pays_its_deposit() {
@@ -33,7 +33,14 @@ fn the_patient_adds_a_record_and_pays_its_deposit() {
 		assert_eq!((record.created_at, record.deposit), (T0, RECORD_DEPOSIT));
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT);
 		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![id]);
-		assert_eq!(Records::record_subject(id), Some((PATIENT, DataCategory::Laboratory)));
+		assert_eq!(
+			Records::record_subject(id),
+			Some(RecordSubject {
+				patient: PATIENT,
+				category: DataCategory::Laboratory,
+				record: id
+			})
+		);
 		assert_invariants();
 	});
 }
