@@ -308,4 +308,12 @@ mod runtime {
 	/// Sessions: validators' Aura and GRANDPA keys.
 	#[runtime::pallet_index(20)]
 	pub type Session = pallet_session;
+
+	/// Who authored the current block: the author's share of transaction fees.
+	#[runtime::pallet_index(21)]
+	pub type Authorship = pallet_authorship;
+
+	/// The network's funds: most of every transaction fee; the council spends them.
+	#[runtime::pallet_index(22)]
+	pub type Treasury = pallet_treasury;
 }

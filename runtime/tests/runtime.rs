@@ -194,6 +194,8 @@ fn metadata_lists_the_pallets_and_the_transaction_extensions() {
 		"Upgrades",
 		"ValidatorSet",
 		"Session",
+		"Authorship",
+		"Treasury",
 	] {
 		assert!(pallets.contains(&expected), "{expected} missing from {pallets:?}");
 	}

@@ -11,9 +11,13 @@
 //! | [`CouncilMajority`] | more than 1/2 of the council | break-glass reviews, billing disputes, cancelling an upgrade |
 //! | [`TechnicalTwoThirds`] | at least 2/3 of the technical committee | fast-tracking an upgrade, cancelling one |
 //!
+//! The **treasury** (`pallet-treasury`) receives most of every transaction fee (see
+//! `DealWithFees`); the council spends it.
+//!
 //! Root (sudo) keeps every power on the `development` chain only; the `local_testnet` preset
 //! and any real network have no sudo key.
 
+use frame_support::traits::tokens::{pay::PayFromAccount, UnityAssetBalanceConversion};
 use frame_support::{
 	parameter_types,
 	traits::{
@@ -22,8 +26,11 @@ use frame_support::{
 	},
 	weights::Weight,
 };
-use frame_system::EnsureRoot;
-use sp_runtime::{traits::ConvertInto, Perbill};
+use frame_system::{EnsureRoot, EnsureWithSuccess};
+use sp_runtime::{
+	traits::{ConvertInto, IdentityLookup},
+	Perbill, Permill,
+};
 
 use super::RuntimeBlockWeights;
 use crate::{
@@ -227,4 +234,46 @@ impl pallet_validator_set::Config for Runtime {
 	type WeightInfo = pallet_validator_set::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = SessionKeysHelper;
+}
+
+parameter_types! {
+	/// The treasury's account: `modlpy/tm/trsry`, holds what fees pay in.
+	pub const TreasuryPalletId: frame_support::PalletId = frame_support::PalletId(*b"tm/trsry");
+	pub TreasuryAccount: AccountId = pallet_treasury::Pallet::<Runtime>::account_id();
+	/// Approved spends are paid out once a week.
+	pub const SpendPeriod: BlockNumber = 7 * DAYS;
+	/// Nothing is burnt at the end of a spend period: the treasury's income is transaction
+	/// fees, whose purpose is to pay for the network (validators' operators, audits, the
+	/// gateway); unspent funds stay for the next period. Governance may change it by upgrade.
+	pub const TreasuryBurn: Permill = Permill::zero();
+	/// A spend must be claimed within thirty days of becoming payable.
+	pub const PayoutPeriod: BlockNumber = 30 * DAYS;
+	/// The council may spend up to everything the treasury holds with a 2/3 motion.
+	pub const MaxTreasurySpend: Balance = Balance::MAX;
+}
+
+impl pallet_treasury::Config for Runtime {
+	type Currency = Balances;
+	/// Rejecting an approved spend: a council majority.
+	type RejectOrigin = CouncilMajority;
+	type RuntimeEvent = RuntimeEvent;
+	type SpendPeriod = SpendPeriod;
+	type Burn = TreasuryBurn;
+	type PalletId = TreasuryPalletId;
+	type BurnDestination = ();
+	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
+	type SpendFunds = ();
+	type MaxApprovals = ConstU32<64>;
+	/// Spending: the council, by a 2/3 motion (root on the development chain).
+	type SpendOrigin = EnsureWithSuccess<CouncilTwoThirds, AccountId, MaxTreasurySpend>;
+	/// Only MED.
+	type AssetKind = ();
+	type Beneficiary = AccountId;
+	type BeneficiaryLookup = IdentityLookup<AccountId>;
+	type Paymaster = PayFromAccount<Balances, TreasuryAccount>;
+	type BalanceConverter = UnityAssetBalanceConversion;
+	type PayoutPeriod = PayoutPeriod;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
+	type BlockNumberProvider = frame_system::Pallet<Runtime>;
 }

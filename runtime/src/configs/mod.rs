@@ -12,22 +12,26 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{
+		fungible::{Balanced, Credit},
+		tokens::imbalance::ResolveTo,
+		ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Imbalance, OnUnbalanced, VariantCountOf,
+	},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		IdentityFee, Weight,
+		ConstantMultiplier, Weight,
 	},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
-use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{traits::One, FixedPointNumber, Perbill, Perquintill};
 use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, SLOT_DURATION, SS58_PREFIX, VERSION,
+	System, EXISTENTIAL_DEPOSIT, MICRO_UNITS, SLOT_DURATION, SS58_PREFIX, VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) transactions may fill.
@@ -117,19 +121,73 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-	/// Fees do not drift with congestion yet: a constant multiplier of one.
-	pub FeeMultiplier: Multiplier = Multiplier::one();
+	/// What a unit of weight costs: ten planck per picosecond of reference compute, so a full
+	/// block of ordinary transactions (1.5 s of compute) costs 15 MED before the multiplier.
+	pub const WeightFee: Balance = 10;
+	/// What a byte of transaction costs: 10 µMED, so the largest ordinary block (3.75 MiB)
+	/// costs about 39 MED in length alone, whether its calls succeed or fail.
+	pub const LengthFee: Balance = 10 * MICRO_UNITS;
+	/// The fee multiplier aims at blocks a quarter full: above that it rises, below it falls.
+	pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+	/// How fast the multiplier moves: with this value a run of full blocks roughly doubles fees
+	/// in about 2 000 blocks (3.5 hours), as on Polkadot.
+	pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(75, 1_000_000);
+	/// Fees never fall below their base price: an idle chain does not make spam cheap.
+	pub MinimumMultiplier: Multiplier = Multiplier::one();
+	/// Congestion may raise fees up to a hundred thousand times their base price.
+	pub MaximumMultiplier: Multiplier = Multiplier::saturating_from_integer(100_000);
+}
+
+/// Where transaction fees go: [`FEES_TO_TREASURY_PERCENT`] % of each fee to the treasury (which
+/// the council spends), the rest of the fee and the whole tip to the block's author. Nothing is
+/// burnt; an author who fills blocks with its own transactions still pays the treasury's part.
+pub struct DealWithFees;
+
+/// The treasury's share of every transaction fee, in percent; tips go to the author in full.
+pub const FEES_TO_TREASURY_PERCENT: u32 = 80;
+
+impl OnUnbalanced<Credit<AccountId, Balances>> for DealWithFees {
+	fn on_unbalanceds(mut fees_then_tips: impl Iterator<Item = Credit<AccountId, Balances>>) {
+		let Some(fees) = fees_then_tips.next() else { return };
+		let (to_treasury, mut to_author) =
+			fees.ration(FEES_TO_TREASURY_PERCENT, 100 - FEES_TO_TREASURY_PERCENT);
+		for tip in fees_then_tips {
+			tip.merge_into(&mut to_author);
+		}
+		ResolveTo::<TreasuryAccount, Balances>::on_unbalanced(to_treasury);
+		// No author (a block built without Aura's digest, as in some tests): the treasury.
+		// A credit that cannot be resolved (an account that does not exist, a credit below the
+		// existential deposit) is dropped, i.e. burnt.
+		match pallet_authorship::Pallet::<Runtime>::author() {
+			Some(author) => {
+				let _ = <Balances as Balanced<AccountId>>::resolve(&author, to_author);
+			},
+			None => ResolveTo::<TreasuryAccount, Balances>::on_unbalanced(to_author),
+		}
+	}
 }
 
 impl pallet_transaction_payment::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	/// Fees are withdrawn from the signer and burnt.
-	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	/// Fees are withdrawn from the signer and shared by the treasury and the block author.
+	type OnChargeTransaction = FungibleAdapter<Balances, DealWithFees>;
 	type OperationalFeeMultiplier = ConstU8<5>;
-	type WeightToFee = IdentityFee<Balance>;
-	type LengthToFee = IdentityFee<Balance>;
-	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type WeightToFee = ConstantMultiplier<Balance, WeightFee>;
+	type LengthToFee = ConstantMultiplier<Balance, LengthFee>;
+	type FeeMultiplierUpdate = TargetedFeeAdjustment<
+		Self,
+		TargetBlockFullness,
+		AdjustmentVariable,
+		MinimumMultiplier,
+		MaximumMultiplier,
+	>;
 	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_authorship::Config for Runtime {
+	/// The author is the session validator whose Aura slot it is.
+	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
+	type EventHandler = ();
 }
 
 impl pallet_sudo::Config for Runtime {
