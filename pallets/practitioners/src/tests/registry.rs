@@ -205,7 +205,8 @@ fn make_licensed_fills_the_list_from_distinct_authorities() {
 	new_test_ext().execute_with(|| {
 		Registry::make_licensed(&NURSE, true);
 		let views = Registry::licences_of(&NURSE);
-		let max = <Test as crate::Config>::MaxLicencesPerPractitioner::get() as usize;
+		let max: u32 = <Test as crate::Config>::MaxLicencesPerPractitioner::get();
+		let max = max as usize;
 		assert_eq!(views.len(), max);
 		let mut authorities: Vec<_> = views.iter().map(|v| v.licence.authority).collect();
 		authorities.sort();
