@@ -348,5 +348,23 @@ mod benchmarks {
 		assert_eq!(LicencesOf::<T>::get(&who).len() as u32, max - p);
 	}
 
+	/// The holder's list is full: removing the licence rewrites the longest list.
+	#[benchmark]
+	fn surrender_licence() {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let max = T::MaxLicencesPerPractitioner::get();
+		for i in 0..max {
+			licence::<T>(&board, &who, i);
+		}
+		let id = LicencesOf::<T>::get(&who)[0];
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id);
+
+		assert!(Licences::<T>::get(id).is_none());
+		assert_eq!(LicencesOf::<T>::get(&who).len() as u32, max - 1);
+	}
+
 	impl_benchmark_test_suite!(Practitioners, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -515,15 +515,31 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let holder = licence.holder;
+		Self::remove_licence(&holder, id);
+		Self::deposit_event(Event::LicencesPruned { holder, ids: alloc::vec![id] });
+		Ok(())
+	}
+
+	/// Removes licence `id` of `holder` from storage and from their list (removing an emptied
+	/// list). Cannot fail.
+	fn remove_licence(holder: &T::AccountId, id: LicenceId) {
 		Licences::<T>::remove(id);
-		let mut ids = LicencesOf::<T>::get(&holder);
+		let mut ids = LicencesOf::<T>::get(holder);
 		ids.retain(|other| *other != id);
 		if ids.is_empty() {
-			LicencesOf::<T>::remove(&holder);
+			LicencesOf::<T>::remove(holder);
 		} else {
-			LicencesOf::<T>::insert(&holder, ids);
+			LicencesOf::<T>::insert(holder, ids);
 		}
-		Self::deposit_event(Event::LicencesPruned { holder, ids: alloc::vec![id] });
+	}
+
+	pub(crate) fn do_surrender(who: T::AccountId, id: LicenceId) -> DispatchResult {
+		let licence = Licences::<T>::get(id).ok_or(Error::<T>::UnknownLicence)?;
+		ensure!(licence.holder == who, Error::<T>::NotHolder);
+
+		// *** No fail beyond this point ***
+		Self::remove_licence(&who, id);
+		Self::deposit_event(Event::LicenceSurrendered { id, holder: who });
 		Ok(())
 	}
 

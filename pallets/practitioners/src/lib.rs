@@ -43,7 +43,7 @@
 //! Anyone (signed): [`Pallet::prune_licences`].
 //!
 //! Practitioners (signed): [`Pallet::register`], [`Pallet::update_profile`],
-//! [`Pallet::rotate_key_agreement_key`], [`Pallet::deregister`].
+//! [`Pallet::rotate_key_agreement_key`], [`Pallet::deregister`], [`Pallet::surrender_licence`].
 //!
 //! Authorities (signed): [`Pallet::issue_licence`], [`Pallet::renew_licence`],
 //! [`Pallet::suspend_licence`], [`Pallet::reinstate_licence`], [`Pallet::revoke_licence`].
@@ -54,7 +54,10 @@
 //! ## Rules
 //!
 //! - Only the issuing authority changes a licence; governance may also revoke any licence.
-//! - An authority never licenses its own account.
+//! - An authority never licenses its own account. A holder may always surrender a licence
+//!   ([`Pallet::surrender_licence`]): giving up a right harms nobody, and an authority cannot
+//!   trap a practitioner with licences they never asked for (filling their slots, or keeping
+//!   them from deregistering).
 //! - An authority acts only in the jurisdictions it is accredited for *now*.
 //! - An ended licence is final: it cannot be renewed, suspended or reinstated (a licence is
 //!   renewed before it expires; after, the authority issues a new one).
@@ -346,6 +349,13 @@ pub mod pallet {
 			/// Whether governance (rather than the issuing authority) revoked it.
 			by_governance: bool,
 		},
+		/// A holder gave up a licence: it was removed at once.
+		LicenceSurrendered {
+			/// The licence.
+			id: LicenceId,
+			/// Its former holder.
+			holder: T::AccountId,
+		},
 		/// Ended licences were removed from a practitioner's list and from storage: by
 		/// `prune_licences`, by `issue_licence` at the bound, or by `force_revoke_licence`.
 		LicencesPruned {
@@ -437,6 +447,8 @@ pub mod pallet {
 		/// An authority cannot license its own account: a licence needs a licensing authority
 		/// other than its holder.
 		SelfLicensing,
+		/// Only a licence's holder may surrender it.
+		NotHolder,
 	}
 
 	/// Genesis: authorities, practitioners and licences of a new chain (development and test
@@ -877,6 +889,24 @@ pub mod pallet {
 			ensure_signed(origin)?;
 			let pruned = Self::do_prune_licences(holder)?;
 			Ok(Some(T::WeightInfo::prune_licences(pruned)).into())
+		}
+
+		/// Gives up one of the caller's licences, whatever its status: it is removed at once
+		/// and its slot freed. The record of it is the events. Giving up a suspended licence
+		/// ends it for good (the holder escapes nothing: the licence no longer counts).
+		///
+		/// Origin: signed, the licence's holder.
+		///
+		/// # Errors
+		/// - `UnknownLicence`; `NotHolder`: the caller does not hold it.
+		///
+		/// # Events
+		/// `LicenceSurrendered`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::surrender_licence())]
+		pub fn surrender_licence(origin: OriginFor<T>, id: LicenceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_surrender(who, id)
 		}
 	}
 }

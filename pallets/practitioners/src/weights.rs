@@ -58,6 +58,7 @@ pub trait WeightInfo {
 	fn revoke_licence() -> Weight;
 	fn force_revoke_licence() -> Weight;
 	fn prune_licences(p: u32, ) -> Weight;
+	fn surrender_licence() -> Weight;
 }
 
 /// Weights for `pallet_practitioners` using the Telemed node and recommended hardware.
@@ -252,6 +253,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(p.into()))
 	}
+	// Not yet generated: copied from register; regenerate with scripts/benchmark.sh.
+	fn surrender_licence() -> Weight {
+		Weight::from_parts(55_583_000, 3797)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -337,5 +344,11 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(p.into()))
+	}
+	// Not yet generated: copied from register; regenerate with scripts/benchmark.sh.
+	fn surrender_licence() -> Weight {
+		Weight::from_parts(55_583_000, 3797)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

@@ -318,3 +318,50 @@ fn genesis_refuses_a_small_order_key() {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 }
+
+#[test]
+fn a_holder_surrenders_an_unwanted_licence_and_is_never_trapped() {
+	new_test_ext().execute_with(|| {
+		// An authority fills the practitioner's slots with licences that never expire.
+		add_board();
+		register(DOC);
+		let forever: Vec<LicenceId> = [&b"FR"[..], b"GB-ENG"]
+			.into_iter()
+			.flat_map(|j| [None, Some(CARDIOLOGY)].map(|s| issue_until(j, s, u64::MAX)))
+			.collect();
+		assert_noop!(try_issue(b"FR", Some(b"419192003"), u64::MAX), PError::TooManyLicences);
+		assert_noop!(
+			Practitioners::deregister(RuntimeOrigin::signed(DOC)),
+			PError::HasLiveLicences
+		);
+
+		// Only the holder may give one up.
+		assert_noop!(
+			Practitioners::surrender_licence(RuntimeOrigin::signed(BOARD), forever[0]),
+			PError::NotHolder
+		);
+		assert_noop!(
+			Practitioners::surrender_licence(RuntimeOrigin::signed(DOC), 99),
+			PError::UnknownLicence
+		);
+		assert_ok!(Practitioners::suspend_licence(
+			RuntimeOrigin::signed(BOARD),
+			forever[1],
+			[3u8; 32]
+		));
+		for id in forever.iter().copied() {
+			assert_ok!(Practitioners::surrender_licence(RuntimeOrigin::signed(DOC), id));
+			assert_eq!(last_event(), Event::LicenceSurrendered { id, holder: DOC });
+			assert!(Licences::<Test>::get(id).is_none());
+		}
+		assert!(!LicencesOf::<Test>::contains_key(DOC));
+		assert!(!Registry::is_licensed(&DOC, &LicenceQuery::any()));
+		assert_noop!(
+			Practitioners::surrender_licence(RuntimeOrigin::signed(DOC), forever[0]),
+			PError::UnknownLicence
+		);
+		assert_invariants();
+		assert_ok!(Practitioners::deregister(RuntimeOrigin::signed(DOC)));
+		assert_eq!(held(DOC), 0);
+	});
+}
