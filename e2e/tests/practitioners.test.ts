@@ -8,7 +8,8 @@ import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate, randomAsU8a } from '@polkadot/util-crypto';
+import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
 import {
   connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode,
 } from '../lib/node.ts';
@@ -45,7 +46,8 @@ describe('practitioners', () => {
   let api: ApiPromise;
   let board: KeyringPair;
   let nurse: KeyringPair;
-  const keyAgreementKey = randomAsU8a(32);
+  // A real X25519 public key: the chain refuses random bytes that are not a canonical point.
+  const keyAgreementKey = x25519.getPublicKey(x25519.utils.randomSecretKey());
 
   before(async () => {
     await cryptoWaitReady();

@@ -80,9 +80,9 @@ fn register_license_and_revoke_with_signed_transactions() {
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 
 		let register = RuntimeCall::Practitioners(PractitionersCall::register {
-			display_name: b"Nurse Demo Charlie".to_vec(),
-			roles: vec![PractitionerRole::Nurse],
-			specialties: vec![],
+			display_name: b"Nurse Demo Charlie".to_vec().try_into().unwrap(),
+			roles: vec![PractitionerRole::Nurse].try_into().unwrap(),
+			specialties: Default::default(),
 			key_agreement_key: [9u8; 32],
 		});
 		assert_eq!(
@@ -93,7 +93,7 @@ fn register_license_and_revoke_with_signed_transactions() {
 
 		let issue = RuntimeCall::Practitioners(PractitionersCall::issue_licence {
 			holder: charlie.clone(),
-			jurisdiction: b"GB-ENG".to_vec(),
+			jurisdiction: b"GB-ENG".to_vec().try_into().unwrap(),
 			role: PractitionerRole::Nurse,
 			specialty: None,
 			number_commitment: [1u8; 32],
@@ -122,7 +122,8 @@ fn register_license_and_revoke_with_signed_transactions() {
 		assert!(status.licensed && !status.emergency_access, "{status:?}");
 		let id = Practitioners::licences_of(&charlie)[0].id;
 
-		// Governance (sudo on the dev chain) revokes it: it stops counting at once.
+		// Governance (sudo on the dev chain) revokes it: it stops counting at once, and the
+		// licence is removed, freeing Charlie's slot.
 		let revoke = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
 			call: Box::new(RuntimeCall::Practitioners(PractitionersCall::force_revoke_licence {
 				id,
@@ -134,9 +135,76 @@ fn register_license_and_revoke_with_signed_transactions() {
 			Ok(Ok(()))
 		);
 		assert!(!Practitioners::status_of(&charlie).licensed);
+		assert!(Practitioners::licences_of(&charlie).is_empty());
+		assert!(pallet_practitioners::Licences::<Runtime>::get(id).is_none());
+	});
+}
+
+#[test]
+fn zero_and_small_order_keys_are_refused_in_dispatch() {
+	externalities("development").execute_with(|| {
+		start_block_at(NOW);
+		// A point of order 8 (libsodium's list): data keys sealed to it are readable by all.
+		let order_8: [u8; 32] = [
+			0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+			0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+			0x5f, 0x49, 0xb8, 0x00,
+		];
+		for (nonce, key) in [[0u8; 32], order_8].into_iter().enumerate() {
+			let register = RuntimeCall::Practitioners(PractitionersCall::register {
+				display_name: b"Nurse Demo Charlie".to_vec().try_into().unwrap(),
+				roles: vec![PractitionerRole::Nurse].try_into().unwrap(),
+				specialties: Default::default(),
+				key_agreement_key: key,
+			});
+			let Ok(Err(DispatchError::Module(ModuleError { message, .. }))) =
+				Executive::apply_extrinsic(signed(Sr25519Keyring::Charlie, register, nonce as u32))
+			else {
+				panic!("an unusable key must fail in dispatch")
+			};
+			assert_eq!(message, Some("InvalidKeyAgreementKey"));
+		}
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let rotate = RuntimeCall::Practitioners(PractitionersCall::rotate_key_agreement_key {
+			new_key: order_8,
+		});
+		let Ok(Err(DispatchError::Module(ModuleError { message, .. }))) =
+			Executive::apply_extrinsic(signed(Sr25519Keyring::Bob, rotate, 0))
+		else {
+			panic!("an unusable key must fail in dispatch")
+		};
+		assert_eq!(message, Some("InvalidKeyAgreementKey"));
+		assert_eq!(Practitioners::status_of(&bob).key_agreement_key, Some(DEMO_PRACTITIONER_KEY));
+	});
+}
+
+#[test]
+fn anyone_prunes_an_ended_licence_with_a_signed_transaction() {
+	externalities("development").execute_with(|| {
+		start_block_at(NOW);
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let id = Practitioners::licences_of(&bob)[0].id;
+
+		// Bob's demo licence is valid: nothing to prune.
+		let prune =
+			RuntimeCall::Practitioners(PractitionersCall::prune_licences { holder: bob.clone() });
+		let Ok(Err(DispatchError::Module(ModuleError { message, .. }))) =
+			Executive::apply_extrinsic(signed(Sr25519Keyring::Dave, prune.clone(), 0))
+		else {
+			panic!("pruning a valid licence must fail in dispatch")
+		};
+		assert_eq!(message, Some("NothingToPrune"));
+
+		// The board revokes it; then a stranger (Dave) prunes it.
+		let revoke =
+			RuntimeCall::Practitioners(PractitionersCall::revoke_licence { id, reason: [3u8; 32] });
 		assert_eq!(
-			Practitioners::licences_of(&charlie)[0].standing,
-			pallet_practitioners::LicenceStanding::Revoked
+			Executive::apply_extrinsic(signed(Sr25519Keyring::Ferdie, revoke, 0)),
+			Ok(Ok(()))
 		);
+		assert_eq!(Executive::apply_extrinsic(signed(Sr25519Keyring::Dave, prune, 1)), Ok(Ok(())));
+		assert!(Practitioners::licences_of(&bob).is_empty());
+		assert!(pallet_practitioners::Licences::<Runtime>::get(id).is_none());
+		assert!(Practitioners::status_of(&bob).registered);
 	});
 }

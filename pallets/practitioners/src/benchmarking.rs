@@ -1,41 +1,58 @@
 //! Benchmarks of every call, in their worst case: the longest names and lists, and a holder
-//! with as many licences as allowed.
+//! with as many licences as allowed, each from a different authority where the call reads
+//! the licences' authorities (one authority read per licence).
 
 use super::*;
 use crate::Pallet as Practitioners;
 use alloc::{vec, vec::Vec};
 use codec::Decode;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, EnsureOrigin, Get, Time};
+use frame_support::{
+	traits::{fungible::Mutate, EnsureOrigin, Get, Time},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
-use telemed_primitives::{LicenceId, PractitionerRole, MAX_SPECIALTY_LEN};
+use telemed_primitives::{
+	JurisdictionCode, LicenceId, PractitionerRole, SpecialtyCode, MAX_SPECIALTY_LEN,
+};
+
+/// Bounds a list the benchmarks built within its bound.
+fn bounded<V, S: Get<u32>>(items: Vec<V>) -> BoundedVec<V, S> {
+	items.try_into().ok().expect("built within the bound")
+}
 
 /// `n` distinct two-letter jurisdiction codes.
-fn jurisdictions(n: u32) -> Vec<Vec<u8>> {
-	(0..n).map(|i| vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8]).collect()
+fn jurisdictions<T: Config>(n: u32) -> JurisdictionsOf<T> {
+	bounded((0..n).map(|i| code(i)).collect())
+}
+
+/// Jurisdiction code number `i`: `AA`, `AB`, …
+fn code(i: u32) -> JurisdictionCode {
+	bounded(vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8])
+}
+
+/// Specialty code number `i` (from 1), of the longest allowed length.
+fn specialty(i: u32) -> SpecialtyCode {
+	let mut code = vec![b'9'; MAX_SPECIALTY_LEN as usize];
+	let digits = alloc::format!("{}", i);
+	let start = code.len() - digits.len();
+	code[start..].copy_from_slice(digits.as_bytes());
+	bounded(code)
 }
 
 /// `n` distinct specialty codes of the longest allowed length.
-fn specialties(n: u32) -> Vec<Vec<u8>> {
-	(0..n)
-		.map(|i| {
-			let mut code = vec![b'9'; MAX_SPECIALTY_LEN as usize];
-			let digits = alloc::format!("{}", i + 1);
-			let start = code.len() - digits.len();
-			code[start..].copy_from_slice(digits.as_bytes());
-			code
-		})
-		.collect()
+fn specialties<T: Config>(n: u32) -> SpecialtiesOf<T> {
+	bounded((1..=n).map(specialty).collect())
 }
 
 /// `n` distinct roles (as many as there are, at most).
-fn roles(n: u32) -> Vec<PractitionerRole> {
-	(0..n as u8).filter_map(|i| PractitionerRole::decode(&mut &[i][..]).ok()).collect()
+fn roles<T: Config>(n: u32) -> RolesOf<T> {
+	bounded((0..n as u8).filter_map(|i| PractitionerRole::decode(&mut &[i][..]).ok()).collect())
 }
 
-fn name<T: Config>() -> Vec<u8> {
-	vec![b'n'; T::MaxNameLength::get() as usize]
+fn name<T: Config>() -> NameOf<T> {
+	bounded(vec![b'n'; T::MaxNameLength::get() as usize])
 }
 
 fn funded<T: Config>(who: &T::AccountId) {
@@ -48,7 +65,7 @@ fn authority<T: Config>() -> T::AccountId {
 	Practitioners::<T>::do_add_authority(
 		who.clone(),
 		name::<T>(),
-		jurisdictions(T::MaxJurisdictionsPerAuthority::get()),
+		jurisdictions::<T>(T::MaxJurisdictionsPerAuthority::get()),
 	)
 	.expect("valid authority");
 	who
@@ -61,8 +78,8 @@ fn practitioner<T: Config>() -> T::AccountId {
 	Practitioners::<T>::do_register(
 		who.clone(),
 		name::<T>(),
-		roles(T::MaxRoles::get()),
-		specialties(T::MaxSpecialties::get()),
+		roles::<T>(T::MaxRoles::get()),
+		specialties::<T>(T::MaxSpecialties::get()),
 		[7u8; 32],
 	)
 	.expect("valid practitioner");
@@ -71,13 +88,23 @@ fn practitioner<T: Config>() -> T::AccountId {
 
 /// Issues `holder` licence number `i` (a distinct specialty each, so none is a duplicate).
 fn licence<T: Config>(authority: &T::AccountId, holder: &T::AccountId, i: u32) -> LicenceId {
+	issue::<T>(authority, code(0), holder, i)
+}
+
+/// Issues `holder` a licence in `jurisdiction` with specialty number `i + 1`.
+fn issue<T: Config>(
+	authority: &T::AccountId,
+	jurisdiction: JurisdictionCode,
+	holder: &T::AccountId,
+	i: u32,
+) -> LicenceId {
 	Practitioners::<T>::do_issue_licence(
 		authority.clone(),
 		holder.clone(),
 		LicenceTerms {
-			jurisdiction: b"AA".to_vec().try_into().expect("short code"),
+			jurisdiction,
 			role: PractitionerRole::Physician,
-			specialty: Some(specialties(i + 1).pop().unwrap().try_into().expect("bounded")),
+			specialty: Some(specialty(i + 1)),
 			number_commitment: [1u8; 32],
 			evidence: [2u8; 32],
 			valid_from: 0,
@@ -86,6 +113,14 @@ fn licence<T: Config>(authority: &T::AccountId, holder: &T::AccountId, i: u32) -
 		},
 	)
 	.expect("valid licence")
+	.id
+}
+
+/// Issues `holder` licence number `i` from authority number `i` (a distinct authority each,
+/// accredited for a jurisdiction of its own) and returns the licence and its authority.
+fn distinct_licence<T: Config>(holder: &T::AccountId, i: u32) -> (LicenceId, T::AccountId) {
+	let (board, jurisdiction) = Practitioners::<T>::benchmark_authority(i);
+	(issue::<T>(&board, jurisdiction, holder, i), board)
 }
 
 #[benchmarks]
@@ -97,7 +132,7 @@ mod benchmarks {
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let who: T::AccountId = account("authority", 0, 0);
-		let js = jurisdictions(T::MaxJurisdictionsPerAuthority::get());
+		let js = jurisdictions::<T>(T::MaxJurisdictionsPerAuthority::get());
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, who.clone(), name::<T>(), js);
@@ -111,8 +146,9 @@ mod benchmarks {
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let who = authority::<T>();
-		let mut js = jurisdictions(T::MaxJurisdictionsPerAuthority::get());
+		let mut js = jurisdictions::<T>(T::MaxJurisdictionsPerAuthority::get()).into_inner();
 		js.reverse();
+		let js: JurisdictionsOf<T> = bounded(js);
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, who.clone(), name::<T>(), js);
@@ -143,8 +179,8 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(who.clone()),
 			name::<T>(),
-			roles(T::MaxRoles::get()),
-			specialties(T::MaxSpecialties::get()),
+			roles::<T>(T::MaxRoles::get()),
+			specialties::<T>(T::MaxSpecialties::get()),
 			[7u8; 32],
 		);
 
@@ -154,11 +190,12 @@ mod benchmarks {
 	#[benchmark]
 	fn update_profile() {
 		let who = practitioner::<T>();
-		let mut specs = specialties(T::MaxSpecialties::get());
+		let mut specs = specialties::<T>(T::MaxSpecialties::get()).into_inner();
 		specs.reverse();
+		let specs: SpecialtiesOf<T> = bounded(specs);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), name::<T>(), roles(T::MaxRoles::get()), specs);
+		_(RawOrigin::Signed(who.clone()), name::<T>(), roles::<T>(T::MaxRoles::get()), specs);
 
 		assert!(Practitioners::<T>::key_agreement_key_of(&who).is_some());
 	}
@@ -173,14 +210,14 @@ mod benchmarks {
 		assert_eq!(Practitioners::<T>::key_agreement_key_of(&who), Some([8u8; 32]));
 	}
 
-	/// `l`: how many ended licences go with the profile.
+	/// `l`: how many ended licences go with the profile, each from a different authority,
+	/// since withdrawn (so that the liveness check reads each one's authority).
 	#[benchmark]
 	fn deregister(l: Linear<0, { T::MaxLicencesPerPractitioner::get() }>) {
-		let board = authority::<T>();
 		let who = practitioner::<T>();
 		for i in 0..l {
-			let id = licence::<T>(&board, &who, i);
-			Practitioners::<T>::do_revoke(None, id, [0u8; 32]).expect("revocable");
+			let (_, board) = distinct_licence::<T>(&who, i);
+			Practitioners::<T>::do_remove_authority(board).expect("accredited");
 		}
 
 		#[extrinsic_call]
@@ -198,13 +235,13 @@ mod benchmarks {
 		for i in 0..l {
 			licence::<T>(&board, &who, i);
 		}
-		let specialty = specialties(l + 1).pop();
+		let specialty = Some(specialty(l + 1));
 
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(board),
 			who.clone(),
-			b"AA".to_vec(),
+			code(0),
 			PractitionerRole::Physician,
 			specialty,
 			[1u8; 32],
@@ -269,19 +306,64 @@ mod benchmarks {
 		assert_eq!(Licences::<T>::get(id).map(|l| l.status), Some(LicenceStatus::Revoked));
 	}
 
+	/// The holder's list is full: removing the licence rewrites the longest list.
 	#[benchmark]
 	fn force_revoke_licence() -> Result<(), BenchmarkError> {
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let board = authority::<T>();
 		let who = practitioner::<T>();
-		let id = licence::<T>(&board, &who, 0);
+		let max = T::MaxLicencesPerPractitioner::get();
+		for i in 0..max {
+			licence::<T>(&board, &who, i);
+		}
+		let id = LicencesOf::<T>::get(&who)[0];
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id, [4u8; 32]);
 
-		assert_eq!(Licences::<T>::get(id).map(|l| l.status), Some(LicenceStatus::Revoked));
+		assert!(Licences::<T>::get(id).is_none());
+		assert_eq!(LicencesOf::<T>::get(&who).len() as u32, max - 1);
 		Ok(())
+	}
+
+	/// `p`: how many of a full list's licences have ended and go. Each licence is from a
+	/// different authority, and every licence's authority is read: the ended ones' authorities
+	/// were withdrawn, the others are live.
+	#[benchmark]
+	fn prune_licences(p: Linear<1, { T::MaxLicencesPerPractitioner::get() }>) {
+		let who = practitioner::<T>();
+		let max = T::MaxLicencesPerPractitioner::get();
+		for i in 0..max {
+			let (_, board) = distinct_licence::<T>(&who, i);
+			if i < p {
+				Practitioners::<T>::do_remove_authority(board).expect("accredited");
+			}
+		}
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), who.clone());
+
+		assert_eq!(LicencesOf::<T>::get(&who).len() as u32, max - p);
+	}
+
+	/// The holder's list is full: removing the licence rewrites the longest list.
+	#[benchmark]
+	fn surrender_licence() {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let max = T::MaxLicencesPerPractitioner::get();
+		for i in 0..max {
+			licence::<T>(&board, &who, i);
+		}
+		let id = LicencesOf::<T>::get(&who)[0];
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id);
+
+		assert!(Licences::<T>::get(id).is_none());
+		assert_eq!(LicencesOf::<T>::get(&who).len() as u32, max - 1);
 	}
 
 	impl_benchmark_test_suite!(Practitioners, crate::mock::new_test_ext(), crate::mock::Test);

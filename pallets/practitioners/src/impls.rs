@@ -4,7 +4,7 @@
 //! Every `do_*` function checks everything first and writes last: past the `No fail beyond
 //! this point` marker nothing can fail, so a failed call changes nothing.
 
-use crate::{pallet::*, types::*, LicenceTerms};
+use crate::{pallet::*, types::*, Issued, LicenceTerms};
 use alloc::vec::Vec;
 use frame_support::{
 	ensure,
@@ -26,7 +26,7 @@ impl<T: Config> Pallet<T> {
 	// ---- validation -------------------------------------------------------------------------
 
 	/// An ISO 3166-1 alpha-2 code (`FR`) or ISO 3166-2 code (`US-CA`, `GB-ENG`, `FR-75C`).
-	pub fn parse_jurisdiction(code: Vec<u8>) -> Result<JurisdictionCode, DispatchError> {
+	pub fn parse_jurisdiction(code: JurisdictionCode) -> Result<JurisdictionCode, DispatchError> {
 		let valid = match code.as_slice() {
 			[a, b] => a.is_ascii_uppercase() && b.is_ascii_uppercase(),
 			[a, b, b'-', rest @ ..] => {
@@ -39,22 +39,22 @@ impl<T: Config> Pallet<T> {
 			_ => false,
 		};
 		ensure!(valid, Error::<T>::InvalidJurisdiction);
-		code.try_into().map_err(|_| Error::<T>::InvalidJurisdiction.into())
+		Ok(code)
 	}
 
 	/// A SNOMED CT concept id: 1 to 18 decimal digits, no leading zero.
-	pub fn parse_specialty(code: Vec<u8>) -> Result<SpecialtyCode, DispatchError> {
+	pub fn parse_specialty(code: SpecialtyCode) -> Result<SpecialtyCode, DispatchError> {
 		let valid = !code.is_empty()
 			&& code.len() <= MAX_SPECIALTY_LEN as usize
 			&& code[0] != b'0'
 			&& code.iter().all(u8::is_ascii_digit);
 		ensure!(valid, Error::<T>::InvalidSpecialty);
-		code.try_into().map_err(|_| Error::<T>::InvalidSpecialty.into())
+		Ok(code)
 	}
 
-	fn parse_name<S: Get<u32>>(name: Vec<u8>) -> Result<BoundedVec<u8, S>, DispatchError> {
+	fn parse_name(name: NameOf<T>) -> Result<NameOf<T>, DispatchError> {
 		ensure!(!name.is_empty(), Error::<T>::EmptyName);
-		name.try_into().map_err(|_| Error::<T>::NameTooLong.into())
+		Ok(name)
 	}
 
 	/// Sorts and bounds a list, refusing duplicates.
@@ -69,15 +69,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn parse_authority(
-		name: Vec<u8>,
-		jurisdictions: Vec<Vec<u8>>,
+		name: NameOf<T>,
+		jurisdictions: JurisdictionsOf<T>,
 	) -> Result<AuthorityOf<T>, DispatchError> {
 		let name = Self::parse_name(name)?;
 		ensure!(!jurisdictions.is_empty(), Error::<T>::NoJurisdictions);
-		ensure!(
-			jurisdictions.len() <= T::MaxJurisdictionsPerAuthority::get() as usize,
-			Error::<T>::TooManyJurisdictions
-		);
 		let codes = jurisdictions
 			.into_iter()
 			.map(Self::parse_jurisdiction)
@@ -87,64 +83,122 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The validated parts of a profile.
-	#[allow(clippy::type_complexity)]
 	fn parse_profile(
-		display_name: Vec<u8>,
-		roles: Vec<PractitionerRole>,
-		specialties: Vec<Vec<u8>>,
-	) -> Result<
-		(
-			BoundedVec<u8, T::MaxNameLength>,
-			BoundedVec<PractitionerRole, T::MaxRoles>,
-			BoundedVec<SpecialtyCode, T::MaxSpecialties>,
-		),
-		DispatchError,
-	> {
+		display_name: NameOf<T>,
+		roles: RolesOf<T>,
+		specialties: SpecialtiesOf<T>,
+	) -> Result<(NameOf<T>, RolesOf<T>, SpecialtiesOf<T>), DispatchError> {
 		let name = Self::parse_name(display_name)?;
 		ensure!(!roles.is_empty(), Error::<T>::NoRoles);
-		let roles = Self::sorted_unique(roles, Error::<T>::TooManyRoles)?;
-		ensure!(
-			specialties.len() <= T::MaxSpecialties::get() as usize,
-			Error::<T>::TooManySpecialties
-		);
+		let roles = Self::sorted_unique(roles.into_inner(), Error::<T>::TooManyRoles)?;
 		let codes =
 			specialties.into_iter().map(Self::parse_specialty).collect::<Result<Vec<_>, _>>()?;
 		let specialties = Self::sorted_unique(codes, Error::<T>::TooManySpecialties)?;
 		Ok((name, roles, specialties))
 	}
 
+	/// Refuses the all-zero key and every other small-order or non-canonical X25519 point.
 	fn check_key(key: &KeyAgreementKey) -> DispatchResult {
-		ensure!(key.iter().any(|b| *b != 0), Error::<T>::InvalidKeyAgreementKey);
+		ensure!(
+			telemed_primitives::is_valid_key_agreement_key(key),
+			Error::<T>::InvalidKeyAgreementKey
+		);
 		Ok(())
 	}
 
-	/// Whether `authority` is accredited for `jurisdiction` now.
-	pub fn accredited_for(authority: &T::AccountId, jurisdiction: &JurisdictionCode) -> bool {
-		Authorities::<T>::get(authority)
-			.is_some_and(|a| a.jurisdictions.binary_search(jurisdiction).is_ok())
+	/// Bounds genesis input as a call's decoding would, with the errors a call would give.
+	fn bounded<V, S: Get<u32>>(
+		items: Vec<V>,
+		too_many: Error<T>,
+	) -> Result<BoundedVec<V, S>, Error<T>> {
+		items.try_into().map_err(|_| too_many)
+	}
+
+	/// Genesis: accredits an authority from unbounded input.
+	pub(crate) fn genesis_authority(
+		authority: T::AccountId,
+		name: &[u8],
+		jurisdictions: &[Vec<u8>],
+	) -> DispatchResult {
+		let name = Self::bounded(name.to_vec(), Error::<T>::NameTooLong)?;
+		let codes = jurisdictions
+			.iter()
+			.map(|j| Self::bounded(j.clone(), Error::<T>::InvalidJurisdiction))
+			.collect::<Result<Vec<_>, _>>()?;
+		let codes = Self::bounded(codes, Error::<T>::TooManyJurisdictions)?;
+		Self::do_add_authority(authority, name, codes)
+	}
+
+	/// Genesis: registers a practitioner from unbounded input.
+	pub(crate) fn genesis_practitioner(
+		who: T::AccountId,
+		name: &[u8],
+		roles: &[PractitionerRole],
+		specialties: &[Vec<u8>],
+		key: KeyAgreementKey,
+	) -> DispatchResult {
+		let name = Self::bounded(name.to_vec(), Error::<T>::NameTooLong)?;
+		let roles = Self::bounded(roles.to_vec(), Error::<T>::TooManyRoles)?;
+		let codes = specialties
+			.iter()
+			.map(|s| Self::bounded(s.clone(), Error::<T>::InvalidSpecialty))
+			.collect::<Result<Vec<_>, _>>()?;
+		let codes = Self::bounded(codes, Error::<T>::TooManySpecialties)?;
+		Self::do_register(who, name, roles, codes, key)
+	}
+
+	/// How `licence` stands with its authority, given the authority's record (`None`: no
+	/// longer accredited at all).
+	pub(crate) fn accreditation_of(
+		licence: &LicenceOf<T>,
+		authority: Option<&AuthorityOf<T>>,
+	) -> Accreditation {
+		match authority {
+			// An accreditation later than the licence is a new one: governance withdrew the
+			// one under which the licence was issued, which ended it for good.
+			Some(info) if info.accredited_at <= licence.issued_at => {
+				if info.jurisdictions.binary_search(&licence.jurisdiction).is_ok() {
+					Accreditation::Current
+				} else {
+					Accreditation::JurisdictionWithdrawn
+				}
+			},
+			_ => Accreditation::Withdrawn,
+		}
+	}
+
+	/// The authority's record and the accreditation under which it may manage `licence`.
+	fn accreditation(licence: &LicenceOf<T>) -> Accreditation {
+		Self::accreditation_of(licence, Authorities::<T>::get(&licence.authority).as_ref())
 	}
 
 	fn ensure_accredited(
 		authority: &T::AccountId,
 		jurisdiction: &JurisdictionCode,
-	) -> DispatchResult {
+	) -> Result<AuthorityOf<T>, DispatchError> {
 		let info = Authorities::<T>::get(authority).ok_or(Error::<T>::UnknownAuthority)?;
 		ensure!(
 			info.jurisdictions.binary_search(jurisdiction).is_ok(),
 			Error::<T>::JurisdictionNotAccredited
 		);
-		Ok(())
+		Ok(info)
 	}
 
-	/// The licence, if `authority` issued it and may still manage it.
+	/// The licence, if `authority` issued it and may still manage it: it has not ended (an
+	/// ended licence is final, and anyone may prune it at any time).
 	fn managed_licence(
 		authority: &T::AccountId,
 		id: LicenceId,
 	) -> Result<LicenceOf<T>, DispatchError> {
 		let licence = Licences::<T>::get(id).ok_or(Error::<T>::UnknownLicence)?;
 		ensure!(&licence.authority == authority, Error::<T>::NotIssuingAuthority);
-		Self::ensure_accredited(authority, &licence.jurisdiction)?;
+		let info = Self::ensure_accredited(authority, &licence.jurisdiction)?;
 		ensure!(licence.status != LicenceStatus::Revoked, Error::<T>::LicenceRevoked);
+		ensure!(
+			Self::accreditation_of(&licence, Some(&info)) == Accreditation::Current,
+			Error::<T>::AccreditationWithdrawn
+		);
+		ensure!(Self::now() < licence.expires_at, Error::<T>::LicenceExpired);
 		Ok(licence)
 	}
 
@@ -152,8 +206,8 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_add_authority(
 		authority: T::AccountId,
-		name: Vec<u8>,
-		jurisdictions: Vec<Vec<u8>>,
+		name: NameOf<T>,
+		jurisdictions: JurisdictionsOf<T>,
 	) -> DispatchResult {
 		ensure!(!Authorities::<T>::contains_key(&authority), Error::<T>::AuthorityAlreadyExists);
 		let info = Self::parse_authority(name, jurisdictions)?;
@@ -167,8 +221,8 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_update_authority(
 		authority: T::AccountId,
-		name: Vec<u8>,
-		jurisdictions: Vec<Vec<u8>>,
+		name: NameOf<T>,
+		jurisdictions: JurisdictionsOf<T>,
 	) -> DispatchResult {
 		let old = Authorities::<T>::get(&authority).ok_or(Error::<T>::UnknownAuthority)?;
 		let mut info = Self::parse_authority(name, jurisdictions)?;
@@ -194,9 +248,9 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_register(
 		who: T::AccountId,
-		display_name: Vec<u8>,
-		roles: Vec<PractitionerRole>,
-		specialties: Vec<Vec<u8>>,
+		display_name: NameOf<T>,
+		roles: RolesOf<T>,
+		specialties: SpecialtiesOf<T>,
 		key_agreement_key: KeyAgreementKey,
 	) -> DispatchResult {
 		ensure!(!Practitioners::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
@@ -226,9 +280,9 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_update_profile(
 		who: T::AccountId,
-		display_name: Vec<u8>,
-		roles: Vec<PractitionerRole>,
-		specialties: Vec<Vec<u8>>,
+		display_name: NameOf<T>,
+		roles: RolesOf<T>,
+		specialties: SpecialtiesOf<T>,
 	) -> DispatchResult {
 		let mut profile = Practitioners::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 		let (display_name, roles, specialties) =
@@ -262,13 +316,7 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		for id in ids.iter() {
 			if let Some(licence) = Licences::<T>::get(id) {
-				let live = matches!(
-					Self::standing(&licence, now),
-					LicenceStanding::Valid
-						| LicenceStanding::NotYetValid
-						| LicenceStanding::Suspended
-				);
-				ensure!(!live, Error::<T>::HasLiveLicences);
+				ensure!(!Self::is_live(&licence, now), Error::<T>::HasLiveLicences);
 			}
 		}
 		T::Currency::release(
@@ -299,29 +347,46 @@ impl<T: Config> Pallet<T> {
 		authority: T::AccountId,
 		holder: T::AccountId,
 		terms: LicenceTerms,
-	) -> Result<LicenceId, DispatchError> {
-		Self::ensure_accredited(&authority, &terms.jurisdiction)?;
+	) -> Result<Issued, DispatchError> {
+		let info = Self::ensure_accredited(&authority, &terms.jurisdiction)?;
+		ensure!(holder != authority, Error::<T>::SelfLicensing);
 		ensure!(Practitioners::<T>::contains_key(&holder), Error::<T>::NotRegistered);
 		ensure!(terms.valid_from < terms.expires_at, Error::<T>::ExpiryBeforeStart);
 		let now = Self::now();
 		ensure!(terms.expires_at > now, Error::<T>::AlreadyExpired);
 
 		let mut ids = LicencesOf::<T>::get(&holder);
+		let scanned = ids.len() as u32;
 		for id in ids.iter() {
 			if let Some(existing) = Licences::<T>::get(id) {
 				let same = existing.authority == authority
 					&& existing.jurisdiction == terms.jurisdiction
 					&& existing.role == terms.role
 					&& existing.specialty == terms.specialty;
-				let live = existing.status != LicenceStatus::Revoked && existing.expires_at > now;
-				ensure!(!(same && live), Error::<T>::DuplicateLicence);
+				// `same` means the same authority, whose record is `info`.
+				ensure!(
+					!(same && !Self::is_ended_with(&existing, Some(&info), now)),
+					Error::<T>::DuplicateLicence
+				);
 			}
 		}
+		// At the bound, ended licences give up their slots (they can never count again).
+		let pruned = if ids.is_full() { Self::ended_ids(&ids, now) } else { Vec::new() };
+		ids.retain(|id| !pruned.contains(id));
 		let id = NextLicenceId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		ids.try_push(id).map_err(|_| Error::<T>::TooManyLicences)?;
 
 		// *** No fail beyond this point ***
+		if !pruned.is_empty() {
+			for ended in pruned.iter() {
+				Licences::<T>::remove(ended);
+			}
+			Self::deposit_event(Event::LicencesPruned {
+				holder: holder.clone(),
+				ids: pruned.clone(),
+			});
+		}
 		let licence = Licence {
 			holder: holder.clone(),
 			authority: authority.clone(),
@@ -349,7 +414,37 @@ impl<T: Config> Pallet<T> {
 		Licences::<T>::insert(id, licence);
 		LicencesOf::<T>::insert(&holder, ids);
 		NextLicenceId::<T>::put(next);
-		Ok(id)
+		Ok(Issued { id, scanned, pruned: pruned.len() as u32 })
+	}
+
+	/// The ids in `ids` of licences that have ended at `now` (and of any missing licence,
+	/// which the invariants rule out).
+	fn ended_ids(ids: &[LicenceId], now: Moment) -> Vec<LicenceId> {
+		ids.iter()
+			.copied()
+			.filter(|id| Licences::<T>::get(id).is_none_or(|l| Self::is_ended(&l, now)))
+			.collect()
+	}
+
+	/// Returns how many licences were pruned.
+	pub(crate) fn do_prune_licences(holder: T::AccountId) -> Result<u32, DispatchError> {
+		let mut ids = LicencesOf::<T>::get(&holder);
+		let pruned = Self::ended_ids(&ids, Self::now());
+		ensure!(!pruned.is_empty(), Error::<T>::NothingToPrune);
+		ids.retain(|id| !pruned.contains(id));
+
+		// *** No fail beyond this point ***
+		for id in pruned.iter() {
+			Licences::<T>::remove(id);
+		}
+		if ids.is_empty() {
+			LicencesOf::<T>::remove(&holder);
+		} else {
+			LicencesOf::<T>::insert(&holder, ids);
+		}
+		let count = pruned.len() as u32;
+		Self::deposit_event(Event::LicencesPruned { holder, ids: pruned });
+		Ok(count)
 	}
 
 	pub(crate) fn do_renew_licence(
@@ -399,7 +494,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Revokes a licence: by its issuing authority (`Some`) or by governance (`None`).
+	/// Revokes a licence: by its issuing authority (`Some`), which leaves it in place until
+	/// pruned, or by governance (`None`), which removes it at once to free the holder's slot.
 	pub(crate) fn do_revoke(
 		by: Option<T::AccountId>,
 		id: LicenceId,
@@ -412,9 +508,38 @@ impl<T: Config> Pallet<T> {
 		ensure!(licence.status != LicenceStatus::Revoked, Error::<T>::LicenceRevoked);
 
 		// *** No fail beyond this point ***
-		licence.status = LicenceStatus::Revoked;
-		Licences::<T>::insert(id, licence);
 		Self::deposit_event(Event::LicenceRevoked { id, reason, by_governance: by.is_none() });
+		if by.is_some() {
+			licence.status = LicenceStatus::Revoked;
+			Licences::<T>::insert(id, licence);
+			return Ok(());
+		}
+		let holder = licence.holder;
+		Self::remove_licence(&holder, id);
+		Self::deposit_event(Event::LicencesPruned { holder, ids: alloc::vec![id] });
+		Ok(())
+	}
+
+	/// Removes licence `id` of `holder` from storage and from their list (removing an emptied
+	/// list). Cannot fail.
+	fn remove_licence(holder: &T::AccountId, id: LicenceId) {
+		Licences::<T>::remove(id);
+		let mut ids = LicencesOf::<T>::get(holder);
+		ids.retain(|other| *other != id);
+		if ids.is_empty() {
+			LicencesOf::<T>::remove(holder);
+		} else {
+			LicencesOf::<T>::insert(holder, ids);
+		}
+	}
+
+	pub(crate) fn do_surrender(who: T::AccountId, id: LicenceId) -> DispatchResult {
+		let licence = Licences::<T>::get(id).ok_or(Error::<T>::UnknownLicence)?;
+		ensure!(licence.holder == who, Error::<T>::NotHolder);
+
+		// *** No fail beyond this point ***
+		Self::remove_licence(&who, id);
+		Self::deposit_event(Event::LicenceSurrendered { id, holder: who });
 		Ok(())
 	}
 
@@ -429,7 +554,7 @@ impl<T: Config> Pallet<T> {
 	pub fn standing(licence: &LicenceOf<T>, now: Moment) -> LicenceStanding {
 		match licence.status {
 			LicenceStatus::Revoked => LicenceStanding::Revoked,
-			_ if !Self::accredited_for(&licence.authority, &licence.jurisdiction) => {
+			_ if Self::accreditation(licence) != Accreditation::Current => {
 				LicenceStanding::AuthorityWithdrawn
 			},
 			LicenceStatus::Suspended => LicenceStanding::Suspended,
@@ -437,6 +562,37 @@ impl<T: Config> Pallet<T> {
 			LicenceStatus::Active if now >= licence.expires_at => LicenceStanding::Expired,
 			LicenceStatus::Active => LicenceStanding::Valid,
 		}
+	}
+
+	/// Whether a licence has ended at `now`: it can never count again, so it may be pruned.
+	/// Revoked, past its expiry (whatever its status), or issued under an accreditation
+	/// governance has since withdrawn.
+	pub fn is_ended(licence: &LicenceOf<T>, now: Moment) -> bool {
+		licence.status == LicenceStatus::Revoked
+			|| now >= licence.expires_at
+			|| Self::accreditation(licence) == Accreditation::Withdrawn
+	}
+
+	/// [`Self::is_ended`] with the authority's record already read.
+	fn is_ended_with(
+		licence: &LicenceOf<T>,
+		authority: Option<&AuthorityOf<T>>,
+		now: Moment,
+	) -> bool {
+		licence.status == LicenceStatus::Revoked
+			|| now >= licence.expires_at
+			|| Self::accreditation_of(licence, authority) == Accreditation::Withdrawn
+	}
+
+	/// Whether a licence keeps its holder from deregistering: valid, not yet valid, or
+	/// suspended within its validity. An ended licence does not, nor does one whose authority
+	/// lost the jurisdiction (the holder may choose to give it up).
+	pub fn is_live(licence: &LicenceOf<T>, now: Moment) -> bool {
+		now < licence.expires_at
+			&& matches!(
+				Self::standing(licence, now),
+				LicenceStanding::Valid | LicenceStanding::NotYetValid | LicenceStanding::Suspended
+			)
 	}
 
 	/// `who`'s licences with their standing now (the runtime API's `licences`).
@@ -489,7 +645,8 @@ impl<T: Config> Pallet<T> {
 	/// The pallet's invariants:
 	/// - every licence's id is below `NextLicenceId`, its start is before its expiry, its holder
 	///   is registered and lists it in `LicencesOf`;
-	/// - every id in `LicencesOf` is a licence of that holder;
+	/// - every id in `LicencesOf` is a licence of that holder, every list is non-empty and
+	///   belongs to a registered practitioner;
 	/// - every practitioner's recorded deposit is held under `PractitionerDeposit`.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -508,6 +665,11 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		for (who, ids) in LicencesOf::<T>::iter() {
+			ensure!(!ids.is_empty(), "an empty licence list is stored");
+			ensure!(
+				Practitioners::<T>::contains_key(&who),
+				"licence list of an unregistered practitioner"
+			);
 			for id in ids {
 				let licence = Licences::<T>::get(id).ok_or("listed licence does not exist")?;
 				ensure!(licence.holder == who, "listed licence belongs to someone else");
@@ -541,14 +703,6 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::Saturating;
 
-		let authority: T::AccountId = frame_benchmarking::account("benchmark authority", 0, 0);
-		if !Authorities::<T>::contains_key(&authority) {
-			let _ = Self::do_add_authority(
-				authority.clone(),
-				b"Benchmark Board".to_vec(),
-				alloc::vec![b"AA".to_vec()],
-			);
-		}
 		if !Practitioners::<T>::contains_key(who) {
 			let funds = T::RegistrationDeposit::get()
 				.saturating_mul(2u32.into())
@@ -556,34 +710,60 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 			let _ = T::Currency::mint_into(who, funds);
 			let _ = Self::do_register(
 				who.clone(),
-				b"Benchmark Practitioner".to_vec(),
-				alloc::vec![PractitionerRole::Physician],
-				Vec::new(),
+				b"Benchmark Practitioner".to_vec().try_into().unwrap_or_default(),
+				alloc::vec![PractitionerRole::Physician].try_into().unwrap_or_default(),
+				Default::default(),
 				[7u8; 32],
 			);
 		}
-		let terms = |specialty: Option<SpecialtyCode>| LicenceTerms {
-			jurisdiction: b"AA".to_vec().try_into().expect("a two-letter code fits; qed"),
-			role: PractitionerRole::Physician,
-			specialty,
-			number_commitment: [1u8; 32],
-			evidence: [2u8; 32],
-			valid_from: 0,
-			expires_at: Moment::MAX,
-			emergency_care: emergency,
-		};
-		// Lookups scan a practitioner's licences until a valid one: fill the list with
-		// suspended licences first, so that callers' benchmarks pay for the longest scan.
-		let room = T::MaxLicencesPerPractitioner::get()
-			.saturating_sub(LicencesOf::<T>::get(who).len() as u32);
-		for i in 1..room {
-			let specialty = alloc::format!("{i}").into_bytes().try_into().ok();
-			if let Ok(id) = Self::do_issue_licence(authority.clone(), who.clone(), terms(specialty))
-			{
-				let _ =
-					Self::do_set_status(authority.clone(), id, LicenceStatus::Suspended, [0; 32]);
+		// Lookups scan a practitioner's licences until a valid one, reading each licence's
+		// authority: fill the list with suspended licences first, each from a different
+		// authority (accredited for a jurisdiction of its own), so that callers' benchmarks
+		// pay for the longest scan with one authority read per licence.
+		let held = LicencesOf::<T>::get(who).len() as u32;
+		let room = T::MaxLicencesPerPractitioner::get().saturating_sub(held);
+		for i in 0..room {
+			let (authority, jurisdiction) = Self::benchmark_authority(held.saturating_add(i));
+			let terms = LicenceTerms {
+				jurisdiction,
+				role: PractitionerRole::Physician,
+				specialty: None,
+				number_commitment: [1u8; 32],
+				evidence: [2u8; 32],
+				valid_from: 0,
+				expires_at: Moment::MAX,
+				emergency_care: emergency,
+			};
+			if let Ok(issued) = Self::do_issue_licence(authority.clone(), who.clone(), terms) {
+				if i.saturating_add(1) < room {
+					let _ = Self::do_set_status(
+						authority,
+						issued.id,
+						LicenceStatus::Suspended,
+						[0; 32],
+					);
+				}
 			}
 		}
-		let _ = Self::do_issue_licence(authority, who.clone(), terms(None));
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Benchmarks only: authority number `i`, accredited (if not yet) for a jurisdiction of
+	/// its own (`AA`, `AB`, …), and that jurisdiction.
+	pub fn benchmark_authority(i: u32) -> (T::AccountId, JurisdictionCode) {
+		let authority: T::AccountId = frame_benchmarking::account("benchmark authority", i, 0);
+		let code = alloc::vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8];
+		let jurisdiction: JurisdictionCode =
+			code.try_into().expect("a two-letter code fits the bound of six; qed");
+		if !Authorities::<T>::contains_key(&authority) {
+			let _ = Self::do_add_authority(
+				authority.clone(),
+				b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
+				alloc::vec![jurisdiction.clone()].try_into().unwrap_or_default(),
+			);
+		}
+		(authority, jurisdiction)
 	}
 }

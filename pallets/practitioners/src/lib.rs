@@ -23,9 +23,15 @@
 //!   It carries a salted commitment to the licence number (never the number) and the hash of
 //!   the authority's evidence. Its status is Active, Suspended or Revoked.
 //! - **Standing**: whether a licence counts *now*: it must be Active, between its start and its
-//!   expiry, and its authority must still be accredited for its jurisdiction. Standing is
-//!   computed when asked, so expiry, suspension, revocation and loss of accreditation take
-//!   effect at once with no storage sweep.
+//!   expiry, and its authority must still be accredited for its jurisdiction, by the
+//!   accreditation under which it issued the licence. Standing is computed when asked, so
+//!   expiry, suspension, revocation and loss of accreditation take effect at once with no
+//!   storage sweep.
+//! - **Ended licence**: one that can never count again: revoked, past its expiry (whatever its
+//!   status), or issued under an accreditation that governance withdrew (the authority was
+//!   removed, and perhaps accredited again since). A suspended licence within its validity,
+//!   or one whose authority merely lost the jurisdiction for now (governance may give it
+//!   back), has not ended.
 //! - **Emergency care endorsement**: a flag an authority sets on a licence. A practitioner may
 //!   open break-glass emergency access only while holding a valid licence so endorsed.
 //!
@@ -34,8 +40,10 @@
 //! Governance ([`Config::GovernanceOrigin`]): [`Pallet::add_authority`],
 //! [`Pallet::update_authority`], [`Pallet::remove_authority`], [`Pallet::force_revoke_licence`].
 //!
+//! Anyone (signed): [`Pallet::prune_licences`].
+//!
 //! Practitioners (signed): [`Pallet::register`], [`Pallet::update_profile`],
-//! [`Pallet::rotate_key_agreement_key`], [`Pallet::deregister`].
+//! [`Pallet::rotate_key_agreement_key`], [`Pallet::deregister`], [`Pallet::surrender_licence`].
 //!
 //! Authorities (signed): [`Pallet::issue_licence`], [`Pallet::renew_licence`],
 //! [`Pallet::suspend_licence`], [`Pallet::reinstate_licence`], [`Pallet::revoke_licence`].
@@ -46,11 +54,30 @@
 //! ## Rules
 //!
 //! - Only the issuing authority changes a licence; governance may also revoke any licence.
+//! - An authority never licenses its own account. A holder may always surrender a licence
+//!   ([`Pallet::surrender_licence`]): giving up a right harms nobody, and an authority cannot
+//!   trap a practitioner with licences they never asked for (filling their slots, or keeping
+//!   them from deregistering).
 //! - An authority acts only in the jurisdictions it is accredited for *now*.
-//! - A revoked licence is final: it cannot be renewed or reinstated.
-//! - A practitioner cannot deregister while holding a licence that is valid or suspended
-//!   (suspension may be lifted); deregistering removes their ended licences and releases the
-//!   deposit.
+//! - An ended licence is final: it cannot be renewed, suspended or reinstated (a licence is
+//!   renewed before it expires; after, the authority issues a new one).
+//! - Withdrawing an authority ends every licence it issued: accrediting the same account again
+//!   later does not bring them back (it must issue new ones). Taking a jurisdiction away from
+//!   an authority only stops its licences there from counting while the jurisdiction is away.
+//! - A practitioner cannot deregister while holding a licence that is valid, not yet valid or
+//!   suspended within its validity (a suspension may be lifted); deregistering removes their
+//!   other licences and releases the deposit.
+//! - A practitioner holds at most [`Config::MaxLicencesPerPractitioner`] licences, ended ones
+//!   included. Ended licences can be pruned by anyone ([`Pallet::prune_licences`]): they can
+//!   never count again, so removing them harms nobody, and no other pallet keeps a licence id
+//!   (licence history lives in the events). Issuing a licence to a practitioner at the bound
+//!   prunes their ended licences first, so a slot held by an ended licence is never lost.
+//!   Governance's revocation ([`Pallet::force_revoke_licence`]) removes the licence at once;
+//!   an issuing authority's revocation leaves it visible (standing `Revoked`) until pruned.
+//! - Every key-agreement key is checked with
+//!   [`telemed_primitives::is_valid_key_agreement_key`]: the all-zero key and the other
+//!   small-order or non-canonical X25519 points are refused, at registration, rotation and
+//!   genesis alike.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -86,7 +113,10 @@ pub mod pallet {
 		},
 	};
 	use frame_system::pallet_prelude::*;
-	use telemed_primitives::{Hash256, KeyAgreementKey, LicenceId, Moment, PractitionerRole};
+	use telemed_primitives::{
+		Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, Moment, PractitionerRole,
+		SpecialtyCode,
+	};
 
 	/// The balance type of [`Config::Currency`].
 	pub type BalanceOf<T> =
@@ -106,6 +136,19 @@ pub mod pallet {
 
 	/// A licence as stored.
 	pub type LicenceOf<T> = Licence<<T as frame_system::Config>::AccountId>;
+
+	/// A name (of a practitioner or an authority) as a call takes it and as stored.
+	pub type NameOf<T> = BoundedVec<u8, <T as Config>::MaxNameLength>;
+
+	/// The jurisdictions of an authority as a call takes them.
+	pub type JurisdictionsOf<T> =
+		BoundedVec<JurisdictionCode, <T as Config>::MaxJurisdictionsPerAuthority>;
+
+	/// The roles of a profile as a call takes them.
+	pub type RolesOf<T> = BoundedVec<PractitionerRole, <T as Config>::MaxRoles>;
+
+	/// The specialties of a profile as a call takes them.
+	pub type SpecialtiesOf<T> = BoundedVec<SpecialtyCode, <T as Config>::MaxSpecialties>;
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -150,7 +193,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxJurisdictionsPerAuthority: Get<u32>;
 
-		/// How many licences (of any status) a practitioner may hold at once.
+		/// How many licences (of any status, ended ones included until pruned) a practitioner
+		/// may hold at once.
 		#[pallet::constant]
 		type MaxLicencesPerPractitioner: Get<u32>;
 
@@ -186,7 +230,7 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, LicenceId, LicenceOf<T>, OptionQuery>;
 
 	/// The ids of each practitioner's licences, so that "is `who` licensed" reads a bounded
-	/// list instead of every licence.
+	/// list instead of every licence. Never stored empty.
 	// Hasher: user-chosen key (the practitioner's account): `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type LicencesOf<T: Config> = StorageMap<
@@ -295,7 +339,8 @@ pub mod pallet {
 			/// The licence.
 			id: LicenceId,
 		},
-		/// A licence was revoked for good.
+		/// A licence was revoked for good. When governance revoked it, a `LicencesPruned`
+		/// follows: the licence is removed at once.
 		LicenceRevoked {
 			/// The licence.
 			id: LicenceId,
@@ -303,6 +348,21 @@ pub mod pallet {
 			reason: Hash256,
 			/// Whether governance (rather than the issuing authority) revoked it.
 			by_governance: bool,
+		},
+		/// A holder gave up a licence: it was removed at once.
+		LicenceSurrendered {
+			/// The licence.
+			id: LicenceId,
+			/// Its former holder.
+			holder: T::AccountId,
+		},
+		/// Ended licences were removed from a practitioner's list and from storage: by
+		/// `prune_licences`, by `issue_licence` at the bound, or by `force_revoke_licence`.
+		LicencesPruned {
+			/// The practitioner who held them.
+			holder: T::AccountId,
+			/// The licences removed.
+			ids: Vec<LicenceId>,
 		},
 	}
 
@@ -320,23 +380,27 @@ pub mod pallet {
 		InvalidJurisdiction,
 		/// An authority must be accredited for at least one jurisdiction.
 		NoJurisdictions,
-		/// More jurisdictions than `MaxJurisdictionsPerAuthority`.
+		/// More jurisdictions than `MaxJurisdictionsPerAuthority` (genesis only: calls take a
+		/// bounded list, so a longer one fails to decode).
 		TooManyJurisdictions,
 		/// The same jurisdiction, role or specialty is listed twice.
 		Duplicate,
 		/// A name must not be empty.
 		EmptyName,
-		/// A name is longer than `MaxNameLength`.
+		/// A name is longer than `MaxNameLength` (genesis only: calls take bounded names, so
+		/// a longer one fails to decode).
 		NameTooLong,
 		/// A profile must list at least one role.
 		NoRoles,
-		/// More roles than `MaxRoles`.
+		/// More roles than `MaxRoles` (genesis only: calls take a bounded list).
 		TooManyRoles,
-		/// More specialties than `MaxSpecialties`.
+		/// More specialties than `MaxSpecialties` (genesis only: calls take a bounded list).
 		TooManySpecialties,
 		/// A specialty must be a SNOMED CT concept id: 1 to 18 decimal digits.
 		InvalidSpecialty,
-		/// The key-agreement key is all zeroes, which no X25519 public key is.
+		/// The key-agreement key is not a usable X25519 public key: all zeroes, another point
+		/// of small order (data keys sealed to it would be readable by anyone), or not in
+		/// canonical form. See [`telemed_primitives::is_valid_key_agreement_key`].
 		InvalidKeyAgreementKey,
 		/// The new key-agreement key is the current one.
 		SameKeyAgreementKey,
@@ -372,6 +436,19 @@ pub mod pallet {
 		RenewalMustExtend,
 		/// Licence ids are exhausted.
 		IdsExhausted,
+		/// None of the practitioner's licences has ended: there is nothing to prune.
+		NothingToPrune,
+		/// The licence was issued under an earlier accreditation of its authority, which
+		/// governance withdrew: it has ended and cannot be changed. Issue a new one.
+		AccreditationWithdrawn,
+		/// The licence has expired: it has ended and cannot be renewed, suspended or
+		/// reinstated (anyone may prune it). Issue a new one.
+		LicenceExpired,
+		/// An authority cannot license its own account: a licence needs a licensing authority
+		/// other than its holder.
+		SelfLicensing,
+		/// Only a licence's holder may surrender it.
+		NotHolder,
 	}
 
 	/// Genesis: authorities, practitioners and licences of a new chain (development and test
@@ -389,39 +466,42 @@ pub mod pallet {
 		pub licences: Vec<GenesisLicence<T::AccountId>>,
 	}
 
+	// An invalid entry stops the build with a message naming it: a chain spec with a bad entry
+	// must not start a chain.
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for (authority, name, jurisdictions) in &self.authorities {
-				Pallet::<T>::do_add_authority(
-					authority.clone(),
-					name.clone(),
-					jurisdictions.clone(),
-				)
-				.expect("genesis authorities are valid");
+				Pallet::<T>::genesis_authority(authority.clone(), name, jurisdictions)
+					.expect("genesis authorities are valid");
 			}
 			for (who, name, roles, specialties, key) in &self.practitioners {
-				Pallet::<T>::do_register(
-					who.clone(),
-					name.clone(),
-					roles.clone(),
-					specialties.clone(),
-					*key,
-				)
-				.expect("genesis practitioners are valid and can pay their deposit");
+				assert!(
+					telemed_primitives::is_valid_key_agreement_key(key),
+					"genesis practitioner {who:?}: the key-agreement key is not a valid X25519 \
+					 public key (all-zero, small-order or non-canonical)",
+				);
+				Pallet::<T>::genesis_practitioner(who.clone(), name, roles, specialties, *key)
+					.expect("genesis practitioners are valid and can pay their deposit");
 			}
 			for l in &self.licences {
 				Pallet::<T>::do_issue_licence(
 					l.authority.clone(),
 					l.holder.clone(),
 					LicenceTerms {
-						jurisdiction: Pallet::<T>::parse_jurisdiction(l.jurisdiction.clone())
-							.expect("genesis jurisdictions are valid"),
+						jurisdiction: Pallet::<T>::parse_jurisdiction(
+							l.jurisdiction.clone().try_into().expect("genesis jurisdictions fit"),
+						)
+						.expect("genesis jurisdictions are valid"),
 						role: l.role,
 						specialty: l
 							.specialty
 							.clone()
-							.map(Pallet::<T>::parse_specialty)
+							.map(|s| {
+								Pallet::<T>::parse_specialty(
+									s.try_into().map_err(|_| Error::<T>::InvalidSpecialty)?,
+								)
+							})
 							.transpose()
 							.expect("genesis specialties are valid"),
 						number_commitment: l.number_commitment,
@@ -450,11 +530,13 @@ pub mod pallet {
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		///
+		/// `name` and `jurisdictions` are bounded (`MaxNameLength`, `MaxJurisdictionsPerAuthority`,
+		/// 6 bytes a code): longer input fails to decode, before any work is done.
+		///
 		/// # Errors
 		/// - `AuthorityAlreadyExists`: `authority` is accredited already.
-		/// - `EmptyName`, `NameTooLong`: the name.
-		/// - `NoJurisdictions`, `TooManyJurisdictions`, `InvalidJurisdiction`, `Duplicate`: the
-		///   jurisdictions.
+		/// - `EmptyName`: the name.
+		/// - `NoJurisdictions`, `InvalidJurisdiction`, `Duplicate`: the jurisdictions.
 		///
 		/// # Events
 		/// `AuthorityAdded`.
@@ -463,8 +545,8 @@ pub mod pallet {
 		pub fn add_authority(
 			origin: OriginFor<T>,
 			authority: T::AccountId,
-			name: Vec<u8>,
-			jurisdictions: Vec<Vec<u8>>,
+			name: NameOf<T>,
+			jurisdictions: JurisdictionsOf<T>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_add_authority(authority, name, jurisdictions)
@@ -486,15 +568,16 @@ pub mod pallet {
 		pub fn update_authority(
 			origin: OriginFor<T>,
 			authority: T::AccountId,
-			name: Vec<u8>,
-			jurisdictions: Vec<Vec<u8>>,
+			name: NameOf<T>,
+			jurisdictions: JurisdictionsOf<T>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_update_authority(authority, name, jurisdictions)
 		}
 
-		/// Withdraws an authority's accreditation. Every licence it issued stops counting at
-		/// once; the licences stay on chain for the record.
+		/// Withdraws an authority's accreditation. Every licence it issued has ended at once
+		/// and for good: accrediting the same account again later does not revive them. They
+		/// stay on chain (standing `AuthorityWithdrawn`) until pruned.
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		///
@@ -516,12 +599,14 @@ pub mod pallet {
 		///
 		/// `roles` and `specialties` are what the practitioner says they practise; what they may
 		/// do is decided by their licences. `key_agreement_key` is their X25519 public key, to
-		/// which patients' data keys will be sealed; it is not their signing key.
+		/// which patients' data keys will be sealed; it is not their signing key. The name and
+		/// lists are bounded (`MaxNameLength`, `MaxRoles`, `MaxSpecialties`, 18 bytes a code):
+		/// longer input fails to decode.
 		///
 		/// # Errors
 		/// - `AlreadyRegistered`.
-		/// - `EmptyName`, `NameTooLong`; `NoRoles`, `TooManyRoles`; `TooManySpecialties`,
-		///   `InvalidSpecialty`; `Duplicate`; `InvalidKeyAgreementKey`.
+		/// - `EmptyName`; `NoRoles`; `InvalidSpecialty`; `Duplicate`.
+		/// - `InvalidKeyAgreementKey`: all-zero, small-order or non-canonical key.
 		/// - `InsufficientBalance`: the deposit cannot be held.
 		///
 		/// # Events
@@ -530,9 +615,9 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::register())]
 		pub fn register(
 			origin: OriginFor<T>,
-			display_name: Vec<u8>,
-			roles: Vec<PractitionerRole>,
-			specialties: Vec<Vec<u8>>,
+			display_name: NameOf<T>,
+			roles: RolesOf<T>,
+			specialties: SpecialtiesOf<T>,
 			key_agreement_key: KeyAgreementKey,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -553,9 +638,9 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::update_profile())]
 		pub fn update_profile(
 			origin: OriginFor<T>,
-			display_name: Vec<u8>,
-			roles: Vec<PractitionerRole>,
-			specialties: Vec<Vec<u8>>,
+			display_name: NameOf<T>,
+			roles: RolesOf<T>,
+			specialties: SpecialtiesOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_update_profile(who, display_name, roles, specialties)
@@ -566,7 +651,8 @@ pub mod pallet {
 		/// Origin: signed, a registered practitioner.
 		///
 		/// # Errors
-		/// - `NotRegistered`; `InvalidKeyAgreementKey`; `SameKeyAgreementKey`.
+		/// - `NotRegistered`; `SameKeyAgreementKey`.
+		/// - `InvalidKeyAgreementKey`: all-zero, small-order or non-canonical key.
 		///
 		/// # Events
 		/// `KeyAgreementKeyRotated`, with the old and new keys, so that patients' wallets know
@@ -581,14 +667,16 @@ pub mod pallet {
 			Self::do_rotate_key(who, new_key)
 		}
 
-		/// Removes the caller's profile and releases the deposit. Licences that have ended
-		/// (expired, revoked, or whose authority was withdrawn) are removed with it.
+		/// Removes the caller's profile and releases the deposit. Their licences, none of which
+		/// may be live, are removed with it.
 		///
 		/// Origin: signed, a registered practitioner.
 		///
 		/// # Errors
 		/// - `NotRegistered`.
-		/// - `HasLiveLicences`: a licence is valid, not yet valid, or suspended.
+		/// - `HasLiveLicences`: a licence is valid, not yet valid, or suspended within its
+		///   validity. (Ended licences, and licences of an authority that lost the
+		///   jurisdiction, do not block.)
 		///
 		/// # Events
 		/// `PractitionerDeregistered`.
@@ -607,35 +695,45 @@ pub mod pallet {
 		/// `number_commitment` is `blake2_256(salt ‖ licence number)`: the number stays with
 		/// the authority, which can prove it later by revealing the salt. `evidence` is the hash
 		/// of what the authority relied on. `emergency_care` endorses the holder for
-		/// break-glass emergency access.
+		/// break-glass emergency access. `jurisdiction` (6 bytes) and `specialty` (18 bytes)
+		/// are bounded: longer input fails to decode.
+		///
+		/// If the holder already holds `MaxLicencesPerPractitioner` licences, their ended
+		/// licences are pruned first (see [`Pallet::prune_licences`]).
 		///
 		/// # Errors
 		/// - `UnknownAuthority`; `JurisdictionNotAccredited`; `InvalidJurisdiction`;
 		///   `InvalidSpecialty`.
 		/// - `NotRegistered`: the holder is not a registered practitioner.
+		/// - `SelfLicensing`: the holder is the authority itself.
 		/// - `ExpiryBeforeStart`; `AlreadyExpired`.
-		/// - `DuplicateLicence`; `TooManyLicences`; `IdsExhausted`.
+		/// - `DuplicateLicence`; `IdsExhausted`.
+		/// - `TooManyLicences`: the holder has `MaxLicencesPerPractitioner` licences and none
+		///   of them has ended.
 		///
 		/// # Events
-		/// `LicenceIssued`.
+		/// `LicencesPruned` if ended licences made room, then `LicenceIssued`.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::issue_licence(T::MaxLicencesPerPractitioner::get()))]
+		#[pallet::weight(
+			T::WeightInfo::issue_licence(T::MaxLicencesPerPractitioner::get().saturating_sub(1))
+				.saturating_add(T::WeightInfo::prune_licences(T::MaxLicencesPerPractitioner::get()))
+		)]
 		pub fn issue_licence(
 			origin: OriginFor<T>,
 			holder: T::AccountId,
-			jurisdiction: Vec<u8>,
+			jurisdiction: JurisdictionCode,
 			role: PractitionerRole,
-			specialty: Option<Vec<u8>>,
+			specialty: Option<SpecialtyCode>,
 			number_commitment: Hash256,
 			evidence: Hash256,
 			valid_from: Moment,
 			expires_at: Moment,
 			emergency_care: bool,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let authority = ensure_signed(origin)?;
 			let jurisdiction = Self::parse_jurisdiction(jurisdiction)?;
 			let specialty = specialty.map(Self::parse_specialty).transpose()?;
-			Self::do_issue_licence(
+			let issued = Self::do_issue_licence(
 				authority,
 				holder,
 				LicenceTerms {
@@ -648,8 +746,13 @@ pub mod pallet {
 					expires_at,
 					emergency_care,
 				},
-			)
-			.map(|_| ())
+			)?;
+			let max_scanned = T::MaxLicencesPerPractitioner::get().saturating_sub(1);
+			let mut weight = T::WeightInfo::issue_licence(issued.scanned.min(max_scanned));
+			if issued.pruned > 0 {
+				weight.saturating_accrue(T::WeightInfo::prune_licences(issued.pruned));
+			}
+			Ok(Some(weight).into())
 		}
 
 		/// Moves a licence's expiry later, optionally with new evidence. A suspended licence
@@ -661,6 +764,8 @@ pub mod pallet {
 		/// - `UnknownLicence`; `NotIssuingAuthority`; `UnknownAuthority`;
 		///   `JurisdictionNotAccredited`.
 		/// - `LicenceRevoked`: a revoked licence cannot be renewed.
+		/// - `LicenceExpired`: an expired licence has ended: issue a new one.
+		/// - `AccreditationWithdrawn`: issued under an accreditation since withdrawn.
 		/// - `RenewalMustExtend`; `AlreadyExpired`.
 		///
 		/// # Events
@@ -683,7 +788,8 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// - `UnknownLicence`; `NotIssuingAuthority`; `UnknownAuthority`;
-		///   `JurisdictionNotAccredited`; `LicenceRevoked`; `NotActive`.
+		///   `JurisdictionNotAccredited`; `LicenceRevoked`; `LicenceExpired`;
+		///   `AccreditationWithdrawn`; `NotActive`.
 		///
 		/// # Events
 		/// `LicenceSuspended`.
@@ -704,7 +810,8 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// - `UnknownLicence`; `NotIssuingAuthority`; `UnknownAuthority`;
-		///   `JurisdictionNotAccredited`; `LicenceRevoked`; `NotSuspended`.
+		///   `JurisdictionNotAccredited`; `LicenceRevoked`; `LicenceExpired`;
+		///   `AccreditationWithdrawn`; `NotSuspended`.
 		///
 		/// # Events
 		/// `LicenceReinstated`.
@@ -736,15 +843,17 @@ pub mod pallet {
 			Self::do_revoke(Some(authority), id, reason)
 		}
 
-		/// Revokes any licence for good.
+		/// Revokes any licence for good and removes it at once, freeing the holder's slot. The
+		/// record of the decision is the event.
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		///
 		/// # Errors
-		/// - `UnknownLicence`; `LicenceRevoked` (already revoked).
+		/// - `UnknownLicence`; `LicenceRevoked` (already revoked by its authority: anyone may
+		///   prune it, [`Pallet::prune_licences`]).
 		///
 		/// # Events
-		/// `LicenceRevoked` with `by_governance: true`.
+		/// `LicenceRevoked` with `by_governance: true`, then `LicencesPruned` with its id.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::force_revoke_licence())]
 		pub fn force_revoke_licence(
@@ -754,6 +863,50 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_revoke(None, id, reason)
+		}
+
+		/// Removes every ended licence of `holder` from their list and from storage, freeing
+		/// their slots. A licence has ended when it can never count again: revoked, past its
+		/// expiry (whatever its status: a suspension of an expired licence changes nothing on
+		/// chain), or issued under an accreditation governance withdrew. A suspended licence
+		/// within its validity has not ended, nor has one whose authority lost the
+		/// jurisdiction for now.
+		///
+		/// Origin: signed, anyone. Removing an ended licence harms nobody: no pallet keeps
+		/// licence ids, and the licence's history is in the events.
+		///
+		/// # Errors
+		/// - `NothingToPrune`: none of `holder`'s licences has ended (or they have none).
+		///
+		/// # Events
+		/// `LicencesPruned`.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::prune_licences(T::MaxLicencesPerPractitioner::get()))]
+		pub fn prune_licences(
+			origin: OriginFor<T>,
+			holder: T::AccountId,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let pruned = Self::do_prune_licences(holder)?;
+			Ok(Some(T::WeightInfo::prune_licences(pruned)).into())
+		}
+
+		/// Gives up one of the caller's licences, whatever its status: it is removed at once
+		/// and its slot freed. The record of it is the events. Giving up a suspended licence
+		/// ends it for good (the holder escapes nothing: the licence no longer counts).
+		///
+		/// Origin: signed, the licence's holder.
+		///
+		/// # Errors
+		/// - `UnknownLicence`; `NotHolder`: the caller does not hold it.
+		///
+		/// # Events
+		/// `LicenceSurrendered`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::surrender_licence())]
+		pub fn surrender_licence(origin: OriginFor<T>, id: LicenceId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_surrender(who, id)
 		}
 	}
 }
@@ -782,6 +935,17 @@ pub struct GenesisLicence<AccountId> {
 	pub expires_at: telemed_primitives::Moment,
 	/// Emergency care endorsement.
 	pub emergency_care: bool,
+}
+
+/// What issuing a licence did, for the call's actual weight.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Issued {
+	/// The new licence's id.
+	pub id: telemed_primitives::LicenceId,
+	/// How many of the holder's licences were checked for a duplicate.
+	pub scanned: u32,
+	/// How many ended licences were pruned to make room.
+	pub pruned: u32,
 }
 
 /// What an authority sets when it issues a licence, validated.

@@ -154,3 +154,17 @@ pub struct PractitionerStatus {
 	/// Its key-agreement key, if registered.
 	pub key_agreement_key: Option<KeyAgreementKey>,
 }
+
+/// How a licence stands with the authority that issued it. Computed, never stored.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Accreditation {
+	/// The authority is accredited for the licence's jurisdiction, by the accreditation under
+	/// which it issued the licence.
+	Current,
+	/// The authority is still accredited, but no longer for the licence's jurisdiction:
+	/// governance may give the jurisdiction back, and the licence counts again.
+	JurisdictionWithdrawn,
+	/// Governance withdrew the accreditation under which the licence was issued (the
+	/// authority is gone, or was accredited again since): the licence has ended for good.
+	Withdrawn,
+}

@@ -57,6 +57,8 @@ pub trait WeightInfo {
 	fn reinstate_licence() -> Weight;
 	fn revoke_licence() -> Weight;
 	fn force_revoke_licence() -> Weight;
+	fn prune_licences(p: u32, ) -> Weight;
+	fn surrender_licence() -> Weight;
 }
 
 /// Weights for `pallet_practitioners` using the Telemed node and recommended hardware.
@@ -241,6 +243,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	// Not yet generated: copied from deregister; regenerate with scripts/benchmark.sh.
+	fn prune_licences(p: u32, ) -> Weight {
+		Weight::from_parts(55_419_714, 3797)
+			.saturating_add(Weight::from_parts(4_558_806, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(p.into()))
+	}
+	// Not yet generated: copied from register; regenerate with scripts/benchmark.sh.
+	fn surrender_licence() -> Weight {
+		Weight::from_parts(55_583_000, 3797)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -316,5 +334,21 @@ impl WeightInfo for () {
 		Weight::from_parts(11_658_000, 3663)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	// Not yet generated: copied from deregister; regenerate with scripts/benchmark.sh.
+	fn prune_licences(p: u32, ) -> Weight {
+		Weight::from_parts(55_419_714, 3797)
+			.saturating_add(Weight::from_parts(4_558_806, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
+			.saturating_add(Weight::from_parts(0, 2673).saturating_mul(p.into()))
+	}
+	// Not yet generated: copied from register; regenerate with scripts/benchmark.sh.
+	fn surrender_licence() -> Weight {
+		Weight::from_parts(55_583_000, 3797)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

@@ -14,13 +14,13 @@ fn issue_with(
 	specialty: Option<&[u8]>,
 	valid_from: u64,
 	expires_at: u64,
-) -> sp_runtime::DispatchResult {
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	Practitioners::issue_licence(
 		RuntimeOrigin::signed(authority),
 		holder,
-		jurisdiction.to_vec(),
+		bv(jurisdiction.to_vec()),
 		PractitionerRole::Physician,
-		specialty.map(|s| s.to_vec()),
+		specialty.map(|s| bv(s.to_vec())),
 		[1u8; 32],
 		[2u8; 32],
 		valid_from,
@@ -96,15 +96,18 @@ fn issuing_rejects_bad_input() {
 		assert_ok!(Practitioners::revoke_licence(RuntimeOrigin::signed(BOARD), 0, [0u8; 32]));
 		assert_ok!(issue_with(BOARD, DOC, b"FR", None, T0, T0 + DAY));
 		assert_eq!(LicencesOf::<Test>::get(DOC).len(), 4);
+		// At the bound, the revoked licence gives up its slot.
+		assert_ok!(issue_with(BOARD, DOC, b"FR", Some(b"419192003"), T0, T0 + DAY));
+		assert_eq!(LicencesOf::<Test>::get(DOC).to_vec(), vec![1, 2, 3, 4]);
 		assert_noop!(
-			issue_with(BOARD, DOC, b"FR", Some(b"419192003"), T0, T0 + DAY),
+			issue_with(BOARD, DOC, b"GB-ENG", Some(b"419192003"), T0, T0 + DAY),
 			PError::TooManyLicences
 		);
 		assert_noop!(
 			Practitioners::issue_licence(
 				RuntimeOrigin::root(),
 				DOC,
-				b"FR".to_vec(),
+				bv(b"FR".to_vec()),
 				PractitionerRole::Physician,
 				None,
 				[0u8; 32],
@@ -141,8 +144,8 @@ fn renewal_extends_and_only_the_issuer_may_renew() {
 		assert_ok!(Practitioners::add_authority(
 			RuntimeOrigin::root(),
 			OTHER_BOARD,
-			b"Other".to_vec(),
-			vec![b"FR".to_vec()]
+			bv(b"Other".to_vec()),
+			codes(&[b"FR"])
 		));
 		assert_noop!(
 			Practitioners::renew_licence(
@@ -167,18 +170,33 @@ fn renewal_extends_and_only_the_issuer_may_renew() {
 		assert_eq!((l.expires_at, l.evidence), (expiry + DAY, [5u8; 32]));
 		assert_eq!(last_event(), Event::LicenceRenewed { id, expires_at: expiry + DAY });
 
-		// An expired licence may be renewed, but not into the past.
-		set_now(expiry + 2 * DAY);
-		assert_noop!(
-			Practitioners::renew_licence(RuntimeOrigin::signed(BOARD), id, expiry + 2 * DAY, None),
-			PError::AlreadyExpired
-		);
+		// Just before the expiry it may still be renewed.
+		set_now(expiry + DAY - 1);
 		assert_ok!(Practitioners::renew_licence(
 			RuntimeOrigin::signed(BOARD),
 			id,
-			expiry + 400 * DAY,
+			expiry + 2 * DAY,
 			None
 		));
+
+		// An expired licence has ended (anyone may prune it): it cannot be renewed, suspended
+		// or reinstated; the authority issues a new one.
+		set_now(expiry + 2 * DAY);
+		assert_noop!(
+			Practitioners::renew_licence(
+				RuntimeOrigin::signed(BOARD),
+				id,
+				expiry + 400 * DAY,
+				None
+			),
+			PError::LicenceExpired
+		);
+		assert_noop!(
+			Practitioners::suspend_licence(RuntimeOrigin::signed(BOARD), id, [3u8; 32]),
+			PError::LicenceExpired
+		);
+		assert_ok!(issue_with(BOARD, DOC, b"FR", None, expiry + 2 * DAY, expiry + 400 * DAY));
+		assert_invariants();
 	});
 }
 
@@ -242,8 +260,8 @@ fn an_authority_acts_only_while_accredited_for_the_jurisdiction() {
 		assert_ok!(Practitioners::update_authority(
 			RuntimeOrigin::root(),
 			BOARD,
-			b"Board".to_vec(),
-			vec![b"GB-ENG".to_vec()]
+			bv(b"Board".to_vec()),
+			codes(&[b"GB-ENG"])
 		));
 		assert_noop!(
 			Practitioners::suspend_licence(RuntimeOrigin::signed(BOARD), id, [3u8; 32]),
@@ -276,11 +294,13 @@ fn only_the_issuer_or_governance_revokes() {
 			PError::UnknownLicence
 		);
 		assert_ok!(Practitioners::force_revoke_licence(RuntimeOrigin::root(), id, [4u8; 32]));
-		assert_eq!(status(id), LicenceStatus::Revoked);
-		assert_eq!(
-			last_event(),
-			Event::LicenceRevoked { id, reason: [4u8; 32], by_governance: true }
+		System::assert_has_event(
+			Event::LicenceRevoked { id, reason: [4u8; 32], by_governance: true }.into(),
 		);
+		// Governance's revocation frees the slot at once.
+		assert_eq!(last_event(), Event::LicencesPruned { holder: DOC, ids: vec![id] });
+		assert!(Licences::<Test>::get(id).is_none());
+		assert!(!LicencesOf::<Test>::contains_key(DOC));
 
 		let second = issue(DOC, false);
 		assert_ok!(Practitioners::revoke_licence(RuntimeOrigin::signed(BOARD), second, [5u8; 32]));
@@ -288,6 +308,24 @@ fn only_the_issuer_or_governance_revokes() {
 			last_event(),
 			Event::LicenceRevoked { id: second, reason: [5u8; 32], by_governance: false }
 		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn an_authority_cannot_license_itself() {
+	new_test_ext().execute_with(|| {
+		add_board();
+		register(BOARD);
+		assert_noop!(issue_with(BOARD, BOARD, b"FR", None, T0, T0 + DAY), PError::SelfLicensing);
+		// Another authority may license the board's account.
+		assert_ok!(Practitioners::add_authority(
+			RuntimeOrigin::root(),
+			OTHER_BOARD,
+			bv(b"Other".to_vec()),
+			codes(&[b"FR"])
+		));
+		assert_ok!(issue_with(OTHER_BOARD, BOARD, b"FR", None, T0, T0 + DAY));
 		assert_invariants();
 	});
 }

@@ -6,14 +6,32 @@ mod licences;
 mod profiles;
 mod registry;
 
+mod pruning;
+
 use crate::{mock::*, Error, Event, LicenceStatus};
-use frame_support::{assert_ok, traits::fungible::InspectHold};
+use frame_support::{assert_ok, traits::fungible::InspectHold, traits::Get, BoundedVec};
 use telemed_primitives::{LicenceId, PractitionerRole};
 
 pub(crate) type PError = Error<Test>;
 
-/// A valid X25519 public key for tests (any non-zero 32 bytes).
+/// A valid X25519 public key for tests (canonical, not of small order).
 pub(crate) const KEY: [u8; 32] = [7u8; 32];
+/// A point of order 8 on Curve25519 (libsodium's list, as in primitives' test): not a usable
+/// key, though not all zeroes.
+pub(crate) const ORDER_8: [u8; 32] = [
+	0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+	0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00,
+];
+
+/// A list or string as a call takes it (bounded); panics if it does not fit.
+pub(crate) fn bv<V, S: Get<u32>>(items: Vec<V>) -> BoundedVec<V, S> {
+	items.try_into().ok().expect("fits the bound")
+}
+
+/// A list of codes (jurisdictions or specialties) as a call takes it.
+pub(crate) fn codes<C: Get<u32>, S: Get<u32>>(list: &[&[u8]]) -> BoundedVec<BoundedVec<u8, C>, S> {
+	bv(list.iter().map(|c| bv(c.to_vec())).collect())
+}
 /// A specialty code: SNOMED CT 394579002, cardiology.
 pub(crate) const CARDIOLOGY: &[u8] = b"394579002";
 
@@ -36,17 +54,17 @@ pub(crate) fn add_board() {
 	assert_ok!(Practitioners::add_authority(
 		RuntimeOrigin::root(),
 		BOARD,
-		b"Demo Medical Board".to_vec(),
-		vec![b"FR".to_vec(), b"GB-ENG".to_vec()],
+		bv(b"Demo Medical Board".to_vec()),
+		codes(&[b"FR", b"GB-ENG"]),
 	));
 }
 
 pub(crate) fn register(who: AccountId) {
 	assert_ok!(Practitioners::register(
 		RuntimeOrigin::signed(who),
-		b"Dr Example".to_vec(),
-		vec![PractitionerRole::Physician],
-		vec![CARDIOLOGY.to_vec()],
+		bv(b"Dr Example".to_vec()),
+		bv(vec![PractitionerRole::Physician]),
+		codes(&[CARDIOLOGY]),
 		KEY,
 	));
 }
@@ -57,7 +75,7 @@ pub(crate) fn issue(who: AccountId, emergency_care: bool) -> LicenceId {
 	assert_ok!(Practitioners::issue_licence(
 		RuntimeOrigin::signed(BOARD),
 		who,
-		b"FR".to_vec(),
+		bv(b"FR".to_vec()),
 		PractitionerRole::Physician,
 		None,
 		[1u8; 32],

@@ -69,27 +69,31 @@ fn suspension_revocation_and_withdrawal_stop_a_licence_at_once() {
 		assert_ok!(Practitioners::update_authority(
 			RuntimeOrigin::root(),
 			BOARD,
-			b"Board".to_vec(),
-			vec![b"GB-ENG".to_vec()]
+			bv(b"Board".to_vec()),
+			codes(&[b"GB-ENG"])
 		));
 		assert_eq!(standing(), LicenceStanding::AuthorityWithdrawn);
 		assert!(!Registry::is_licensed(&DOC, &LicenceQuery::any()));
 		assert_ok!(Practitioners::update_authority(
 			RuntimeOrigin::root(),
 			BOARD,
-			b"Board".to_vec(),
-			vec![b"FR".to_vec()]
+			bv(b"Board".to_vec()),
+			codes(&[b"FR"])
 		));
 		assert!(Registry::is_licensed(&DOC, &LicenceQuery::any()), "accreditation restored");
 
 		assert_ok!(Practitioners::remove_authority(RuntimeOrigin::root(), BOARD));
 		assert!(!Registry::is_licensed(&DOC, &LicenceQuery::any()));
+		set_now(T0 + 1);
 		assert_ok!(Practitioners::add_authority(
 			RuntimeOrigin::root(),
 			BOARD,
-			b"Board".to_vec(),
-			vec![b"FR".to_vec()]
+			bv(b"Board".to_vec()),
+			codes(&[b"FR"])
 		));
+		// A new accreditation does not revive what the withdrawn one issued.
+		assert_eq!(standing(), LicenceStanding::AuthorityWithdrawn);
+		assert!(!Registry::is_licensed(&DOC, &LicenceQuery::any()));
 		assert_ok!(Practitioners::revoke_licence(RuntimeOrigin::signed(BOARD), id, [0u8; 32]));
 		assert_eq!(standing(), LicenceStanding::Revoked);
 		assert!(!Registry::is_licensed(&DOC, &LicenceQuery::any()));
@@ -133,7 +137,7 @@ fn issue_second() {
 	assert_ok!(Practitioners::issue_licence(
 		RuntimeOrigin::signed(BOARD),
 		DOC,
-		b"GB-ENG".to_vec(),
+		bv(b"GB-ENG".to_vec()),
 		PractitionerRole::Physician,
 		None,
 		[1u8; 32],
@@ -188,6 +192,35 @@ fn genesis_builds_authorities_practitioners_and_licences() {
 		assert!(Registry::is_licensed(&DOC, &LicenceQuery::any()));
 		assert!(Registry::may_use_emergency_access(&DOC));
 		assert_eq!(held(DOC), DEPOSIT);
+		assert_invariants();
+	});
+}
+
+/// Other pallets' benchmarks reach the registry's worst case: a full list of licences, each
+/// from a different authority (so a lookup reads one authority per licence), the valid one
+/// last.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn make_licensed_fills_the_list_from_distinct_authorities() {
+	new_test_ext().execute_with(|| {
+		Registry::make_licensed(&NURSE, true);
+		let views = Registry::licences_of(&NURSE);
+		let max: u32 = <Test as crate::Config>::MaxLicencesPerPractitioner::get();
+		let max = max as usize;
+		assert_eq!(views.len(), max);
+		let mut authorities: Vec<_> = views.iter().map(|v| v.licence.authority).collect();
+		authorities.sort();
+		authorities.dedup();
+		assert_eq!(authorities.len(), max, "one authority per licence");
+		assert!(views.iter().all(|v| {
+			crate::Authorities::<Test>::get(v.licence.authority)
+				.is_some_and(|a| a.jurisdictions.to_vec() == vec![v.licence.jurisdiction.clone()])
+		}));
+		let (last, before) = views.split_last().unwrap();
+		assert_eq!(last.standing, LicenceStanding::Valid);
+		assert!(before.iter().all(|v| v.standing == LicenceStanding::Suspended));
+		assert!(Registry::is_licensed(&NURSE, &LicenceQuery::any()));
+		assert!(Registry::may_use_emergency_access(&NURSE));
 		assert_invariants();
 	});
 }
