@@ -40,7 +40,7 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 	};
 	let claim = rng.below(claims + 1);
 	let now = Timestamp::get();
-	let _ = match rng.below(21) {
+	let _ = match rng.below(24) {
 		0 | 1 => {
 			let patient = rng.pick(&patients);
 			let payer = if rng.below(4) == 0 { PARENT } else { patient };
@@ -49,17 +49,17 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 			let at = now + 1 + rng.below(3 * DAY);
 			Billing::book(RuntimeOrigin::signed(payer), patient, DOC, code(service), at, policy)
 		},
-		2 => Billing::accept(RuntimeOrigin::signed(DOC), id),
+		2 | 21 => Billing::accept(RuntimeOrigin::signed(DOC), id),
 		3 => Billing::decline(RuntimeOrigin::signed(DOC), id),
 		4 => Billing::cancel(RuntimeOrigin::signed(rng.pick(&anyone)), id),
 		5 | 6 => Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None),
 		7 => Billing::confirm(RuntimeOrigin::signed(rng.pick(&anyone)), id),
-		8 => Billing::dispute(
+		8 | 22 => Billing::dispute(
 			RuntimeOrigin::signed(rng.pick(&[PATIENT, OTHER_PATIENT, PARENT, DOC])),
 			id,
 		),
 		9 => Billing::settle(RuntimeOrigin::signed(rng.pick(&anyone)), id),
-		10 => Billing::resolve_dispute(
+		10 | 23 => Billing::resolve_dispute(
 			RuntimeOrigin::root(),
 			id,
 			// A third rejected (nothing refunded), the rest upheld in part or whole.
