@@ -16,6 +16,8 @@ import { chainNow, submit, submitOk, type Outcome } from '../lib/tx.ts';
 const UNITS = 10n ** 12n;
 const PRICE = 20n * UNITS;
 const SERVICE = '99213';
+/** The consultation deposit held from the booker until the consultation is reaped. */
+const DEPOSIT = UNITS / 5n;
 
 describe('billing', () => {
   const basePath = tempDir();
@@ -36,7 +38,7 @@ describe('billing', () => {
     return data.free.toBigInt() + data.reserved.toBigInt();
   }
 
-  /** What billing holds from `who` for `reason` (`Escrow`, `InsurerPool`). */
+  /** What billing holds from `who` for `reason` (`Escrow`, `InsurerPool`, `ConsultationDeposit`). */
   async function held(who: string, reason = 'Escrow'): Promise<bigint> {
     const holds = (await api.query.balances.holds(who)).toJSON() as { id: { billing?: string }; amount: number | string }[];
     return holds.filter((h) => h.id.billing === reason).reduce((sum, h) => sum + BigInt(h.amount), 0n);
@@ -65,9 +67,12 @@ describe('billing', () => {
     return found.data as unknown[];
   }
 
-  /** Books the service a few blocks ahead; the consultation id and its time. */
+  /**
+   * Books the service six blocks ahead (the practitioner must accept before the visit's time,
+   * when an unanswered booking lapses); the consultation id and its time.
+   */
   async function bookVisit(policy: number | null): Promise<[number, number]> {
-    const at = (await chainNow(api)) + 12_000;
+    const at = (await chainNow(api)) + 36_000;
     const outcome = await send(api.tx.billing.book(patient.address, doctor.address, SERVICE, at, policy), patient);
     return [Number(eventOf(outcome, 'billing.Booked')[0]), at];
   }
@@ -75,7 +80,7 @@ describe('billing', () => {
   /** The practitioner accepts, waits for the visit's time and marks it delivered. */
   async function deliver(id: number, at: number): Promise<void> {
     await send(api.tx.billing.accept(id), doctor);
-    await waitFor(async () => (await chainNow(api)) >= at, 60_000, 'the visit time');
+    await waitFor(async () => (await chainNow(api)) >= at, 90_000, 'the visit time');
     await send(api.tx.billing.markDelivered(id, null), doctor);
   }
 
@@ -121,6 +126,13 @@ describe('billing', () => {
     assert.equal(await total(patient.address), start.patient - PRICE - (fees(patient) - feesBefore.patient));
     assert.equal(await total(doctor.address), start.doctor + PRICE * 99n / 100n - (fees(doctor) - feesBefore.doctor));
     assert.equal(await total(feeAccount), start.fees + PRICE / 100n);
+
+    // The consultation deposit stays held until anyone reaps the closed consultation.
+    assert.equal(await held(patient.address, 'ConsultationDeposit'), DEPOSIT);
+    await send(api.tx.billing.reap(id), alice);
+    assert.equal(await held(patient.address, 'ConsultationDeposit'), 0n);
+    assert.ok((await api.query.billing.consultations(id)).isNone, 'the consultation is gone');
+    assert.equal(await total(patient.address), start.patient - PRICE - (fees(patient) - feesBefore.patient));
   });
 
   test('an insured visit: copay and insurer share, claim checked and approved', async () => {

@@ -1,16 +1,19 @@
 //! The billing pallet in the runtime, wired to the practitioners and consent pallets: an
 //! insured visit with the demo physician, from booking to claim approval, where the claim's
-//! checks read the real licence and the patient's real consent to the insurer.
+//! checks read the real licence and the patient's real consent to the insurer; an unanswered
+//! booking released by a stranger and reaped; a dispute with its bond closed by the default
+//! after the runtime's deadline.
 
 mod common;
 
 use common::{externalities, signed, start_block};
 use frame_support::traits::fungible::{Inspect, InspectHold};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::Permill;
+use sp_runtime::{DispatchError, Permill};
 use telemed_primitives::{AccessAction, DataCategory, PurposeOfUse};
 use telemed_runtime::{
-	configs::NetworkFeeAccount, Balances, Billing, Executive, Runtime, RuntimeCall, UNITS,
+	configs::{ConsultationDeposit, DisputeBond, NetworkFeeAccount},
+	Balances, Billing, Executive, Runtime, RuntimeCall, UNITS,
 };
 
 type BillingCall = pallet_billing::Call<Runtime>;
@@ -21,6 +24,32 @@ const HOUR: u64 = 3_600_000;
 
 fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
 	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
+}
+
+/// Applies a valid transaction whose dispatch fails, and returns why.
+fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> DispatchError {
+	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
+		Ok(Err(error)) => error,
+		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
+	}
+}
+
+fn code() -> pallet_billing::ServiceCode {
+	b"99213".to_vec().try_into().expect("a short code")
+}
+
+/// Bob, the demo physician, publishes the video consultation (50 MED, 30 min).
+fn publish(nonce: u32) {
+	ok(
+		Sr25519Keyring::Bob,
+		RuntimeCall::Billing(BillingCall::set_service {
+			service: code(),
+			description: b"Video consultation".to_vec().try_into().expect("short"),
+			price: 50 * UNITS,
+			duration: HOUR / 2,
+		}),
+		nonce,
+	);
 }
 
 fn sudo(call: BillingCall, nonce: u32) {
@@ -42,18 +71,12 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 
 		// Bob publishes a service; governance registers Dave as an insurer, who funds a pool
 		// and insures Charlie at 80 % for it.
-		ok(
-			Sr25519Keyring::Bob,
-			RuntimeCall::Billing(BillingCall::set_service {
-				service: b"99213".to_vec(),
-				description: b"Video consultation".to_vec(),
-				price: 50 * UNITS,
-				duration: HOUR / 2,
-			}),
-			0,
-		);
+		publish(0);
 		sudo(
-			BillingCall::register_insurer { insurer: dave.clone(), name: b"Demo Mutual".to_vec() },
+			BillingCall::register_insurer {
+				insurer: dave.clone(),
+				name: b"Demo Mutual".to_vec().try_into().expect("short"),
+			},
 			0,
 		);
 		ok(
@@ -65,7 +88,7 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 			Sr25519Keyring::Dave,
 			RuntimeCall::Billing(BillingCall::issue_policy {
 				patient: charlie.clone(),
-				covered: vec![b"99213".to_vec()],
+				covered: vec![code()].try_into().expect("one code"),
 				coverage: Permill::from_percent(80),
 				annual_limit: 500 * UNITS,
 				valid_from: NOW,
@@ -94,7 +117,7 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 			RuntimeCall::Billing(BillingCall::book {
 				patient: charlie.clone(),
 				practitioner: bob.clone(),
-				service: b"99213".to_vec(),
+				service: code(),
 				scheduled_at: NOW + HOUR,
 				policy: Some(0),
 			}),
@@ -132,5 +155,113 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 		assert_eq!(Balances::balance(&bob), bob_before + 49_500_000_000_000);
 		assert_eq!(Balances::balance(&NetworkFeeAccount::get()), fees_before + UNITS / 2);
 		assert_eq!(Balances::balance_on_hold(&escrow, &charlie), 0);
+	});
+}
+
+/// Issue 12 items 15 and 16: Bob never answers Charlie's booking; before its time nobody can
+/// release it, at its time Dave (a stranger) does and Charlie is refunded; reaping it returns
+/// the consultation deposit.
+#[test]
+fn an_unanswered_booking_is_released_by_a_stranger_and_reaped() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		publish(0);
+		ok(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Billing(BillingCall::book {
+				patient: charlie.clone(),
+				practitioner: Sr25519Keyring::Bob.to_account_id(),
+				service: code(),
+				scheduled_at: NOW + HOUR,
+				policy: None,
+			}),
+			0,
+		);
+		let escrow = pallet_billing::HoldReason::Escrow.into();
+		let deposit = pallet_billing::HoldReason::ConsultationDeposit.into();
+		assert_eq!(Balances::balance_on_hold(&escrow, &charlie), 50 * UNITS);
+		assert_eq!(Balances::balance_on_hold(&deposit, &charlie), ConsultationDeposit::get());
+
+		let release = RuntimeCall::Billing(BillingCall::release_lapsed { id: 0 });
+		assert_eq!(
+			refused(Sr25519Keyring::Dave, release.clone(), 0),
+			pallet_billing::Error::<Runtime>::TooEarly.into()
+		);
+		assert_eq!(
+			refused(Sr25519Keyring::Dave, RuntimeCall::Billing(BillingCall::reap { id: 0 }), 1),
+			pallet_billing::Error::<Runtime>::StillOpen.into()
+		);
+		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
+		assert_eq!(
+			refused(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }), 1),
+			pallet_billing::Error::<Runtime>::BookingLapsed.into()
+		);
+		ok(Sr25519Keyring::Dave, release, 2);
+		assert_eq!(Balances::balance_on_hold(&escrow, &charlie), 0);
+		assert_eq!(Balances::balance_on_hold(&deposit, &charlie), ConsultationDeposit::get());
+		ok(Sr25519Keyring::Dave, RuntimeCall::Billing(BillingCall::reap { id: 0 }), 3);
+		assert_eq!(Balances::balance_on_hold(&deposit, &charlie), 0);
+		assert!(pallet_billing::Consultations::<Runtime>::get(0).is_none());
+	});
+}
+
+/// Issue 12 items 13 and 14: Bob cannot confirm his own visit; Charlie disputes it and holds
+/// the bond; the council does not decide within the runtime's fourteen days, so Dave closes it
+/// by the default: half refunded, half paid to Bob (less 1 %), the bond back to Charlie.
+#[test]
+fn an_undecided_dispute_is_closed_by_the_default_after_fourteen_days() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		publish(0);
+		ok(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Billing(BillingCall::book {
+				patient: charlie.clone(),
+				practitioner: bob.clone(),
+				service: code(),
+				scheduled_at: NOW + HOUR,
+				policy: None,
+			}),
+			0,
+		);
+		ok(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }), 1);
+		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
+		ok(
+			Sr25519Keyring::Bob,
+			RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }),
+			2,
+		);
+		assert_eq!(
+			refused(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::confirm { id: 0 }), 3),
+			pallet_billing::Error::<Runtime>::NotPermitted.into()
+		);
+		ok(Sr25519Keyring::Charlie, RuntimeCall::Billing(BillingCall::dispute { id: 0 }), 1);
+		let bond = pallet_billing::HoldReason::DisputeBond.into();
+		assert_eq!(Balances::balance_on_hold(&bond, &charlie), DisputeBond::get());
+
+		let close = RuntimeCall::Billing(BillingCall::close_dispute { id: 0 });
+		let fourteen_days = 14 * 24 * HOUR;
+		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR + fourteen_days - 1);
+		assert_eq!(
+			refused(Sr25519Keyring::Dave, close.clone(), 0),
+			pallet_billing::Error::<Runtime>::DisputeDeadlineNotReached.into()
+		);
+		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR + fourteen_days);
+		let bob_before = Balances::balance(&bob);
+		let charlie_before = Balances::balance(&charlie);
+		ok(Sr25519Keyring::Dave, close, 1);
+		assert_eq!(Balances::balance_on_hold(&bond, &charlie), 0);
+		// Half of 50 MED back, with the bond; half to Bob less 1 %.
+		assert_eq!(Balances::balance(&charlie), charlie_before + 25 * UNITS + DisputeBond::get());
+		assert_eq!(Balances::balance(&bob), bob_before + 25 * UNITS * 99 / 100);
+		assert_eq!(
+			pallet_billing::Consultations::<Runtime>::get(0).map(|c| c.status),
+			Some(pallet_billing::ConsultationStatus::Resolved)
+		);
 	});
 }

@@ -2,7 +2,8 @@
 //! a claim), full open-consultation lists, a practitioner whose licence check and an insurer
 //! whose consent check read the most (through the registry's and verifier's benchmark
 //! helpers), the longest inputs. Time-dependent states (a visit due, a window closed, a
-//! deadline passed) are reached by moving the consultation's or claim's times to now.
+//! deadline passed) are reached by moving the consultation's, dispute's or claim's times to
+//! now.
 
 use super::*;
 use crate::Pallet as Billing;
@@ -27,10 +28,22 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	who
 }
 
-fn code(i: u32) -> Vec<u8> {
+fn code(i: u32) -> ServiceCode {
 	let mut c = vec![b'9'; MAX_SERVICE_CODE_LEN as usize];
 	c[..4].copy_from_slice(&i.to_be_bytes());
-	c
+	BoundedVec::truncate_from(c)
+}
+
+fn description<T: Config>() -> BoundedVec<u8, T::MaxDescriptionLen> {
+	BoundedVec::truncate_from(vec![b'd'; T::MaxDescriptionLen::get() as usize])
+}
+
+fn name<T: Config>() -> BoundedVec<u8, T::MaxNameLen> {
+	BoundedVec::truncate_from(vec![b'n'; T::MaxNameLen::get() as usize])
+}
+
+fn covered<T: Config>() -> BoundedVec<ServiceCode, T::MaxCovered> {
+	BoundedVec::truncate_from((0..T::MaxCovered::get()).rev().map(code).collect())
 }
 
 fn price<T: Config>() -> BalanceOf<T> {
@@ -58,21 +71,19 @@ fn actors<T: Config>() -> Actors<T> {
 	Billing::<T>::do_set_service(
 		practitioner.clone(),
 		code(0),
-		vec![b'd'; T::MaxDescriptionLen::get() as usize],
+		description::<T>(),
 		price::<T>(),
 		30 * 60 * 1000,
 	)
 	.expect("a licensed practitioner");
 	let insurer = funded::<T>("insurer", 0);
-	Billing::<T>::do_register_insurer(insurer.clone(), vec![b'n'; T::MaxNameLen::get() as usize])
-		.expect("a new insurer");
+	Billing::<T>::do_register_insurer(insurer.clone(), name::<T>()).expect("a new insurer");
 	Billing::<T>::do_fund_pool(insurer.clone(), price::<T>().saturating_mul(100u32.into()))
 		.expect("funded");
-	let covered = (0..T::MaxCovered::get()).map(code).collect();
 	let policy = Billing::<T>::do_issue_policy(
 		insurer.clone(),
 		patient.clone(),
-		covered,
+		covered::<T>(),
 		Permill::from_percent(80),
 		price::<T>().saturating_mul(50u32.into()),
 		0,
@@ -147,13 +158,24 @@ mod benchmarks {
 		let practitioner = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&practitioner, false);
 		for i in 1..T::MaxServices::get() {
-			Billing::<T>::do_set_service(practitioner.clone(), code(i), vec![], 10u32.into(), 1)
-				.expect("room for services");
+			Billing::<T>::do_set_service(
+				practitioner.clone(),
+				code(i),
+				BoundedVec::new(),
+				10u32.into(),
+				1,
+			)
+			.expect("room for services");
 		}
-		let description = vec![b'd'; T::MaxDescriptionLen::get() as usize];
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(practitioner.clone()), code(0), description, price::<T>(), 1_800_000);
+		_(
+			RawOrigin::Signed(practitioner.clone()),
+			code(0),
+			description::<T>(),
+			price::<T>(),
+			1_800_000,
+		);
 
 		assert_eq!(ServiceCount::<T>::get(&practitioner), T::MaxServices::get());
 	}
@@ -310,10 +332,9 @@ mod benchmarks {
 		let insurer: T::AccountId = account("insurer", 0, 0);
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let name = vec![b'n'; T::MaxNameLen::get() as usize];
 
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, insurer.clone(), name);
+		_(origin as T::RuntimeOrigin, insurer.clone(), name::<T>());
 
 		assert!(Insurers::<T>::contains_key(&insurer));
 		Ok(())
@@ -339,13 +360,12 @@ mod benchmarks {
 	#[benchmark]
 	fn issue_policy() {
 		let a = actors::<T>();
-		let covered: Vec<Vec<u8>> = (0..T::MaxCovered::get()).rev().map(code).collect();
 
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(a.insurer),
 			a.patient,
-			covered,
+			covered::<T>(),
 			Permill::from_percent(70),
 			price::<T>(),
 			0,
@@ -392,6 +412,82 @@ mod benchmarks {
 		_(RawOrigin::Signed(stranger), claim);
 
 		assert_eq!(Claims::<T>::get(claim).map(|c| c.status), Some(ClaimStatus::Approved));
+	}
+
+	/// A stranger releases an unanswered insured booking at its time: a refund, a reservation
+	/// released, both open lists full.
+	#[benchmark]
+	fn release_lapsed() {
+		let a = actors::<T>();
+		let id = booked::<T>(&a);
+		Consultations::<T>::mutate(id, |c| {
+			if let Some(c) = c {
+				c.scheduled_at = T::Time::now()
+			}
+		});
+		let stranger = funded::<T>("stranger", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), id);
+
+		assert_eq!(Consultations::<T>::get(id).map(|c| c.status), Some(ConsultationStatus::Lapsed));
+	}
+
+	/// A stranger closes an undecided dispute of an insured visit by the default: the bond
+	/// back, refunds, payout and claim.
+	#[benchmark]
+	fn close_dispute() {
+		let a = actors::<T>();
+		let id = delivered::<T>(&a);
+		Billing::<T>::do_dispute(a.patient.clone(), id).expect("disputed");
+		Disputes::<T>::mutate(id, |d| {
+			if let Some(d) = d {
+				d.deadline = T::Time::now()
+			}
+		});
+		let stranger = funded::<T>("stranger", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), id);
+
+		assert!(Billing::<T>::claim_of(id).is_some());
+		assert!(Disputes::<T>::get(id).is_none());
+	}
+
+	/// A stranger reaps an insured visit with its approved claim and the visit's duplicate key,
+	/// while the patient's open list is full of other visits, each read to look for the same
+	/// visit.
+	#[benchmark]
+	fn reap() {
+		let a = actors::<T>();
+		let claim = pending_claim::<T>(&a);
+		Claims::<T>::mutate(claim, |c| {
+			if let Some(c) = c {
+				c.status = ClaimStatus::Pending { deadline: T::Time::now() }
+			}
+		});
+		Billing::<T>::do_finalize_claim(claim).expect("approved");
+		let id = Claims::<T>::get(claim).expect("the claim").consultation;
+		let visit = Consultations::<T>::get(id).expect("the visit");
+		let others: Vec<ConsultationId> =
+			(0..T::MaxOpenConsultations::get() as u64).map(|i| u64::MAX - i).collect();
+		for (i, other) in others.iter().enumerate() {
+			let mut c = visit.clone();
+			c.scheduled_at = c.scheduled_at.saturating_add(i as u64 + 1);
+			c.status = ConsultationStatus::Accepted;
+			Consultations::<T>::insert(other, c);
+		}
+		OpenOfPatient::<T>::insert(&a.patient, BoundedVec::truncate_from(others));
+		let key = Billing::<T>::visit_key(&visit);
+		assert!(ClaimedVisits::<T>::contains_key(key));
+		let stranger = funded::<T>("stranger", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(stranger), id);
+
+		assert!(Consultations::<T>::get(id).is_none());
+		assert!(Claims::<T>::get(claim).is_none());
+		assert!(!ClaimedVisits::<T>::contains_key(key));
 	}
 
 	impl_benchmark_test_suite!(Billing, crate::mock::new_test_ext(), crate::mock::Test);

@@ -28,6 +28,15 @@ use telemed_primitives::{
 	PurposeOfUse, SetError,
 };
 
+/// Every reason this pallet holds funds for.
+pub const HOLD_REASONS: [HoldReason; 5] = [
+	HoldReason::Escrow,
+	HoldReason::InsurerPool,
+	HoldReason::ServiceDeposit,
+	HoldReason::DisputeBond,
+	HoldReason::ConsultationDeposit,
+];
+
 impl<T: Config> Pallet<T> {
 	/// The chain's time now, in milliseconds.
 	pub(crate) fn now() -> Moment {
@@ -45,9 +54,9 @@ impl<T: Config> Pallet<T> {
 		T::Practitioners::is_licensed(who, &LicenceQuery::any())
 	}
 
-	fn service_code(code: Vec<u8>) -> Result<ServiceCode, DispatchError> {
+	fn service_code(code: ServiceCode) -> Result<ServiceCode, DispatchError> {
 		ensure!(!code.is_empty(), Error::<T>::BadServiceCode);
-		code.try_into().map_err(|_| Error::<T>::BadServiceCode.into())
+		Ok(code)
 	}
 
 	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
@@ -113,19 +122,25 @@ impl<T: Config> Pallet<T> {
 		who == &c.payer || Self::acts_for(&c.patient, who)
 	}
 
+	/// Checks that `who` may confirm or dispute `c` for the patient side: on the patient side,
+	/// and not the practitioner paid for it (whatever other role they hold).
+	fn ensure_patient_side(c: &ConsultationOf<T>, who: &T::AccountId) -> DispatchResult {
+		ensure!(Self::patient_side(c, who), Error::<T>::NotPermitted);
+		ensure!(who != &c.practitioner, Error::<T>::OwnVisit);
+		Ok(())
+	}
+
 	// ---- fee schedules ----------------------------------------------------------------------
 
 	pub(crate) fn do_set_service(
 		practitioner: T::AccountId,
-		service: Vec<u8>,
-		description: Vec<u8>,
+		service: ServiceCode,
+		description: BoundedVec<u8, T::MaxDescriptionLen>,
 		price: BalanceOf<T>,
 		duration: Moment,
 	) -> DispatchResult {
 		ensure!(Self::is_licensed(&practitioner), Error::<T>::NotLicensed);
 		let code = Self::service_code(service)?;
-		let description: BoundedVec<u8, T::MaxDescriptionLen> =
-			description.try_into().map_err(|_| Error::<T>::DescriptionTooLong)?;
 		ensure!(!price.is_zero() && duration > 0, Error::<T>::ZeroPriceOrDuration);
 		let existing = Services::<T>::get(&practitioner, &code);
 		let deposit = match &existing {
@@ -154,7 +169,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_withdraw_service(
 		practitioner: T::AccountId,
-		service: Vec<u8>,
+		service: ServiceCode,
 	) -> DispatchResult {
 		let code = Self::service_code(service)?;
 		let entry = Services::<T>::take(&practitioner, &code).ok_or(Error::<T>::UnknownService)?;
@@ -187,7 +202,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(policy.in_force(at), QuoteError::PolicyNotInForce);
 		ensure!(policy.covers(service), QuoteError::NotCovered);
 		let insurer_share = policy.coverage.mul_floor(price);
-		let used = if policy.year == policy.year_of(at) { policy.used } else { Zero::zero() };
+		let used = PolicyUsage::<T>::get(policy_id, policy.year_of(at));
 		ensure!(
 			used.saturating_add(policy.reserved).saturating_add(insurer_share)
 				<= policy.annual_limit,
@@ -200,7 +215,7 @@ impl<T: Config> Pallet<T> {
 		payer: T::AccountId,
 		patient: T::AccountId,
 		practitioner: T::AccountId,
-		service: Vec<u8>,
+		service: ServiceCode,
 		scheduled_at: Moment,
 		policy: Option<PolicyId>,
 	) -> Result<ConsultationId, DispatchError> {
@@ -238,7 +253,12 @@ impl<T: Config> Pallet<T> {
 		of_patient.try_push(id).map_err(|_| Error::<T>::TooManyOpenConsultations)?;
 		let mut of_practitioner = OpenOfPractitioner::<T>::get(&practitioner);
 		of_practitioner.try_push(id).map_err(|_| Error::<T>::TooManyOpenConsultations)?;
-		Self::hold(HoldReason::Escrow, &payer, quote.patient_share)?;
+		let deposit = T::ConsultationDeposit::get();
+		// Both holds or neither.
+		frame_support::storage::with_storage_layer(|| {
+			Self::hold(HoldReason::Escrow, &payer, quote.patient_share)?;
+			Self::hold(HoldReason::ConsultationDeposit, &payer, deposit)
+		})?;
 
 		// *** No fail beyond this point ***
 		if let (Some(insurer), Some(policy_id)) = (insurer, policy) {
@@ -273,6 +293,7 @@ impl<T: Config> Pallet<T> {
 				licensed_at_delivery: false,
 				encounter: None,
 				dispute_until: None,
+				deposit,
 			},
 		);
 		NextConsultationId::<T>::put(next);
@@ -292,6 +313,7 @@ impl<T: Config> Pallet<T> {
 		let mut c = Self::consultation(id)?;
 		ensure!(c.practitioner == who, Error::<T>::NotYourConsultation);
 		ensure!(c.status == ConsultationStatus::Requested, Error::<T>::WrongStatus);
+		ensure!(Self::now() < c.scheduled_at, Error::<T>::BookingLapsed);
 		ensure!(Self::is_licensed(&who), Error::<T>::NotLicensed);
 
 		// *** No fail beyond this point ***
@@ -336,6 +358,17 @@ impl<T: Config> Pallet<T> {
 		let refund = c.patient_share.saturating_sub(fee);
 		Self::close(id, c, ConsultationStatus::Cancelled, fee);
 		Self::deposit_event(Event::Cancelled { id, by: who, fee, refund });
+		Ok(())
+	}
+
+	pub(crate) fn do_release_lapsed(id: ConsultationId) -> DispatchResult {
+		let c = Self::consultation(id)?;
+		ensure!(c.status == ConsultationStatus::Requested, Error::<T>::WrongStatus);
+		ensure!(Self::now() >= c.scheduled_at, Error::<T>::TooEarly);
+
+		// *** No fail beyond this point ***
+		Self::close(id, c, ConsultationStatus::Lapsed, Zero::zero());
+		Self::deposit_event(Event::Lapsed { id });
 		Ok(())
 	}
 
@@ -405,7 +438,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_confirm(who: T::AccountId, id: ConsultationId) -> DispatchResult {
 		let c = Self::consultation(id)?;
-		ensure!(Self::patient_side(&c, &who), Error::<T>::NotPermitted);
+		Self::ensure_patient_side(&c, &who)?;
 		ensure!(c.status == ConsultationStatus::Delivered, Error::<T>::WrongStatus);
 
 		// *** No fail beyond this point ***
@@ -415,17 +448,19 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_dispute(who: T::AccountId, id: ConsultationId) -> DispatchResult {
 		let mut c = Self::consultation(id)?;
-		ensure!(Self::patient_side(&c, &who), Error::<T>::NotPermitted);
+		Self::ensure_patient_side(&c, &who)?;
 		ensure!(c.status == ConsultationStatus::Delivered, Error::<T>::WrongStatus);
-		ensure!(
-			c.dispute_until.is_some_and(|until| Self::now() < until),
-			Error::<T>::DisputeWindowClosed
-		);
+		let now = Self::now();
+		ensure!(c.dispute_until.is_some_and(|until| now < until), Error::<T>::DisputeWindowClosed);
+		let bond = T::DisputeBond::get();
+		Self::hold(HoldReason::DisputeBond, &who, bond)?;
 
 		// *** No fail beyond this point ***
+		let deadline = now.saturating_add(T::DisputeDeadline::get());
+		Disputes::<T>::insert(id, Dispute { disputer: who.clone(), bond, deadline });
 		c.status = ConsultationStatus::Disputed;
 		Consultations::<T>::insert(id, c);
-		Self::deposit_event(Event::Disputed { id });
+		Self::deposit_event(Event::Disputed { id, by: who, bond });
 		Ok(())
 	}
 
@@ -453,9 +488,40 @@ impl<T: Config> Pallet<T> {
 		ensure!(c.status == ConsultationStatus::Disputed, Error::<T>::WrongStatus);
 
 		// *** No fail beyond this point ***
+		let upheld = !refund.is_zero() || !c.licensed_at_delivery;
+		Self::end_dispute(id, &c, upheld);
 		Self::deposit_event(Event::DisputeResolved { id, refunded: refund });
 		Self::settle_escrow(id, c, refund.left_from_one(), ConsultationStatus::Resolved);
 		Ok(())
+	}
+
+	pub(crate) fn do_close_dispute(id: ConsultationId) -> DispatchResult {
+		let c = Self::consultation(id)?;
+		ensure!(c.status == ConsultationStatus::Disputed, Error::<T>::WrongStatus);
+		// A disputed consultation has its dispute (an invariant); without one the default
+		// applies at once.
+		let deadline = Disputes::<T>::get(id).map_or(0, |d| d.deadline);
+		ensure!(Self::now() >= deadline, Error::<T>::DisputeDeadlineNotReached);
+
+		// *** No fail beyond this point ***
+		let refund = Permill::from_percent(50);
+		Self::end_dispute(id, &c, true);
+		Self::deposit_event(Event::DisputeDefaulted { id, refunded: refund });
+		Self::settle_escrow(id, c, refund.left_from_one(), ConsultationStatus::Resolved);
+		Ok(())
+	}
+
+	/// Ends `c`'s dispute record: the bond goes back to the disputer if `upheld`, else to the
+	/// practitioner (less the network fee). Cannot fail.
+	fn end_dispute(id: ConsultationId, c: &ConsultationOf<T>, upheld: bool) {
+		let Some(d) = Disputes::<T>::take(id) else { return };
+		if upheld {
+			Self::release(HoldReason::DisputeBond, &d.disputer, d.bond);
+			Self::deposit_event(Event::BondReturned { id, to: d.disputer, bond: d.bond });
+		} else {
+			Self::pay_out(HoldReason::DisputeBond, &d.disputer, &c.practitioner, d.bond);
+			Self::deposit_event(Event::BondForfeited { id, from: d.disputer, bond: d.bond });
+		}
 	}
 
 	/// Settles a delivered (or disputed) consultation, paying the practitioner `part` of the
@@ -493,7 +559,7 @@ impl<T: Config> Pallet<T> {
 	// ---- claims -----------------------------------------------------------------------------
 
 	/// The key of a visit for the duplicate check.
-	fn visit_key(c: &ConsultationOf<T>) -> Hash256 {
+	pub(crate) fn visit_key(c: &ConsultationOf<T>) -> Hash256 {
 		use sp_runtime::traits::{BlakeTwo256, Hash};
 		BlakeTwo256::hash(&(&c.patient, &c.practitioner, &c.service, c.scheduled_at).encode()).0
 	}
@@ -527,8 +593,9 @@ impl<T: Config> Pallet<T> {
 		)
 		.map_err(|_| FraudCheck::NoPaymentConsent)?;
 		ensure!(!ClaimedVisits::<T>::contains_key(Self::visit_key(c)), FraudCheck::Duplicate);
+		// Charged to the policy year of the delivery, whatever was claimed in other years.
 		let year = policy.year_of(delivered_at);
-		let used = if policy.year == year { policy.used } else { Zero::zero() };
+		let used = c.policy.map_or_else(Zero::zero, |id| PolicyUsage::<T>::get(id, year));
 		let used = used.saturating_add(amount);
 		ensure!(used <= policy.annual_limit, FraudCheck::LimitExceeded);
 		Ok((year, used))
@@ -547,8 +614,7 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let status = match Self::check_claim(c, &policy, amount) {
 			Ok((year, used)) => {
-				policy.year = year;
-				policy.used = used;
+				PolicyUsage::<T>::insert(policy_id, year, used);
 				ClaimedVisits::<T>::insert(Self::visit_key(c), claim_id);
 				let deadline = now.saturating_add(T::ClaimDeadline::get());
 				Self::deposit_event(Event::ClaimCreated {
@@ -612,11 +678,15 @@ impl<T: Config> Pallet<T> {
 			Self::pay_claim(id, claim);
 		} else {
 			Self::uncommit(&claim.insurer, claim.amount);
-			Policies::<T>::mutate(claim.policy, |p| {
-				if let Some(p) = p {
-					p.used = p.used.saturating_sub(claim.amount)
-				}
-			});
+			// The amount goes back to the year it was charged to: the year of delivery.
+			let year = Policies::<T>::get(claim.policy)
+				.zip(Consultations::<T>::get(claim.consultation).and_then(|c| c.delivered_at));
+			if let Some((policy, delivered_at)) = year {
+				let year = policy.year_of(delivered_at);
+				PolicyUsage::<T>::mutate_exists(claim.policy, year, |used| {
+					*used = used.map(|u| u.saturating_sub(claim.amount)).filter(|u| !u.is_zero());
+				});
+			}
 			claim.status = ClaimStatus::Denied { reason };
 			Claims::<T>::insert(id, claim);
 			Self::deposit_event(Event::ClaimDenied { id, reason });
@@ -652,11 +722,54 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::ClaimApproved { id, paid, fee });
 	}
 
+	// ---- reaping -----------------------------------------------------------------------------
+
+	pub(crate) fn do_reap(id: ConsultationId) -> DispatchResult {
+		let c = Self::consultation(id)?;
+		ensure!(!c.status.is_open(), Error::<T>::StillOpen);
+		let claim = ClaimOfConsultation::<T>::get(id);
+		let pending = claim
+			.and_then(Claims::<T>::get)
+			.is_some_and(|claim| matches!(claim.status, ClaimStatus::Pending { .. }));
+		ensure!(!pending, Error::<T>::ClaimPending);
+
+		// *** No fail beyond this point ***
+		Self::release(HoldReason::ConsultationDeposit, &c.payer, c.deposit);
+		Consultations::<T>::remove(id);
+		if let Some(claim) = claim {
+			ClaimOfConsultation::<T>::remove(id);
+			Claims::<T>::remove(claim);
+		}
+		// The duplicate key goes with the last consultation of the visit: when its claim is
+		// gone (this one, or reaped before) and no consultation for the same visit is still
+		// open. New bookings cannot reach the key again: the visit's time has passed (it was
+		// delivered).
+		let key = Self::visit_key(&c);
+		if let Some(owner) = ClaimedVisits::<T>::get(key) {
+			let owner_gone = claim == Some(owner) || !Claims::<T>::contains_key(owner);
+			if owner_gone && !Self::open_duplicate(&c, key) {
+				ClaimedVisits::<T>::remove(key);
+			}
+		}
+		Self::deposit_event(Event::Reaped { id, claim, deposit: c.deposit });
+		Ok(())
+	}
+
+	/// Whether a consultation of `c`'s patient for the same visit (`key`) is still open.
+	fn open_duplicate(c: &ConsultationOf<T>, key: Hash256) -> bool {
+		OpenOfPatient::<T>::get(&c.patient)
+			.into_iter()
+			.filter_map(Consultations::<T>::get)
+			.any(|other| Self::visit_key(&other) == key)
+	}
+
 	// ---- insurers and policies --------------------------------------------------------------
 
-	pub(crate) fn do_register_insurer(insurer: T::AccountId, name: Vec<u8>) -> DispatchResult {
+	pub(crate) fn do_register_insurer(
+		insurer: T::AccountId,
+		name: BoundedVec<u8, T::MaxNameLen>,
+	) -> DispatchResult {
 		ensure!(!Insurers::<T>::contains_key(&insurer), Error::<T>::AlreadyInsurer);
-		let name = name.try_into().map_err(|_| Error::<T>::NameTooLong)?;
 
 		// *** No fail beyond this point ***
 		Insurers::<T>::insert(
@@ -696,7 +809,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_issue_policy(
 		insurer: T::AccountId,
 		patient: T::AccountId,
-		covered: Vec<Vec<u8>>,
+		covered: BoundedVec<ServiceCode, T::MaxCovered>,
 		coverage: Permill,
 		annual_limit: BalanceOf<T>,
 		valid_from: Moment,
@@ -724,8 +837,6 @@ impl<T: Config> Pallet<T> {
 				valid_from,
 				valid_until,
 				ended_at: None,
-				year: 0,
-				used: Zero::zero(),
 				reserved: Zero::zero(),
 			},
 		);
@@ -778,22 +889,58 @@ impl<T: Config> Pallet<T> {
 
 	// ---- invariants -------------------------------------------------------------------------
 
+	/// What this pallet should hold from each account, by reason (an index into
+	/// [`HOLD_REASONS`]), according to its storage: escrows of open consultations (by booker),
+	/// consultation deposits (by booker, until reaped), dispute bonds (by disputer), pools (by
+	/// insurer), service deposits (by practitioner). An account missing from the map should
+	/// hold nothing.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn expected_holds(
+	) -> alloc::collections::btree_map::BTreeMap<(T::AccountId, usize), BalanceOf<T>> {
+		use alloc::collections::btree_map::BTreeMap;
+		let mut holds: BTreeMap<(T::AccountId, usize), BalanceOf<T>> = BTreeMap::new();
+		let mut add = |who: &T::AccountId, reason: HoldReason, v: BalanceOf<T>| {
+			let index = HOLD_REASONS.iter().position(|r| *r == reason).unwrap_or_default();
+			let e = holds.entry((who.clone(), index)).or_insert_with(Zero::zero);
+			*e = e.saturating_add(v);
+		};
+		for (_, c) in Consultations::<T>::iter() {
+			add(&c.payer, HoldReason::ConsultationDeposit, c.deposit);
+			let escrow = if c.status.is_open() { c.patient_share } else { Zero::zero() };
+			add(&c.payer, HoldReason::Escrow, escrow);
+		}
+		for (_, d) in Disputes::<T>::iter() {
+			add(&d.disputer, HoldReason::DisputeBond, d.bond);
+		}
+		for (who, insurer) in Insurers::<T>::iter() {
+			add(&who, HoldReason::InsurerPool, insurer.pool);
+		}
+		for (practitioner, _, service) in Services::<T>::iter() {
+			add(&practitioner, HoldReason::ServiceDeposit, service.deposit);
+		}
+		holds
+	}
+
 	/// The pallet's invariants — money is conserved:
-	/// - what each account has on hold as escrow equals the patient shares of the open
-	///   consultations it booked; as pool, its insurer's pool; as service deposits, the
-	///   deposits of its services (and the service counts match);
+	/// - what each account has on hold, by reason, is what [`Self::expected_holds`] computes
+	///   from storage: escrows of open consultations, consultation deposits of unreaped
+	///   consultations, bonds of open disputes, pools, service deposits (and the service counts
+	///   match);
 	/// - each insurer's `committed` equals the insurer shares of open consultations under its
 	///   policies plus its pending claims, and never exceeds its pool;
 	/// - each policy's `reserved` equals the insurer shares of open consultations under it;
-	/// - the open lists hold exactly the open consultations.
+	/// - each policy year's usage covers the pending and approved claims charged to it;
+	/// - the open lists hold exactly the open consultations; a consultation is disputed exactly
+	///   when it has a dispute; every claim belongs to an existing consultation and is its
+	///   claim; every duplicate key belongs to an existing claim or consultation of the visit.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use alloc::collections::btree_map::BTreeMap;
+		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 		use frame_support::traits::fungible::InspectHold;
 
-		let mut escrow: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut committed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut reserved: BTreeMap<PolicyId, BalanceOf<T>> = BTreeMap::new();
+		let mut keys: BTreeSet<Hash256> = BTreeSet::new();
 		let add = |map: &mut BTreeMap<T::AccountId, BalanceOf<T>>, who: &T::AccountId, v| {
 			let e = map.entry(who.clone()).or_insert_with(Zero::zero);
 			*e = e.saturating_add(v);
@@ -803,11 +950,14 @@ impl<T: Config> Pallet<T> {
 				&& OpenOfPractitioner::<T>::get(&c.practitioner).contains(&id);
 			ensure!(listed == c.status.is_open(), "open consultations listed");
 			ensure!(c.patient_share.saturating_add(c.insurer_share) == c.price, "shares");
-			escrow.entry(c.payer.clone()).or_insert_with(Zero::zero);
+			ensure!(
+				(c.status == ConsultationStatus::Disputed) == Disputes::<T>::contains_key(id),
+				"a consultation is disputed exactly when it has a dispute"
+			);
+			keys.insert(Self::visit_key(&c));
 			if !c.status.is_open() {
 				continue;
 			}
-			add(&mut escrow, &c.payer, c.patient_share);
 			if let Some(policy_id) = c.policy {
 				let policy = Policies::<T>::get(policy_id).ok_or("policy missing")?;
 				add(&mut committed, &policy.insurer, c.insurer_share);
@@ -815,18 +965,52 @@ impl<T: Config> Pallet<T> {
 				*e = e.saturating_add(c.insurer_share);
 			}
 		}
-		for (_, claim) in Claims::<T>::iter() {
-			if matches!(claim.status, ClaimStatus::Pending { .. }) {
-				add(&mut committed, &claim.insurer, claim.amount);
+		for id in Disputes::<T>::iter_keys() {
+			ensure!(Consultations::<T>::contains_key(id), "dispute of a missing consultation");
+		}
+		let mut charged: BTreeMap<(PolicyId, u32), BalanceOf<T>> = BTreeMap::new();
+		for (claim_id, claim) in Claims::<T>::iter() {
+			let c = Consultations::<T>::get(claim.consultation).ok_or("claim without visit")?;
+			ensure!(
+				ClaimOfConsultation::<T>::get(claim.consultation) == Some(claim_id),
+				"claim index"
+			);
+			let counts = match claim.status {
+				ClaimStatus::Pending { .. } => {
+					add(&mut committed, &claim.insurer, claim.amount);
+					true
+				},
+				ClaimStatus::Approved => true,
+				_ => false,
+			};
+			if let (true, Some(policy), Some(at)) =
+				(counts, Policies::<T>::get(claim.policy), c.delivered_at)
+			{
+				let e =
+					charged.entry((claim.policy, policy.year_of(at))).or_insert_with(Zero::zero);
+				*e = e.saturating_add(claim.amount);
 			}
 		}
-		for (who, amount) in escrow.iter() {
-			let held = T::Currency::balance_on_hold(&HoldReason::Escrow.into(), who);
-			ensure!(held == *amount, "escrow held differs from open consultations");
+		for (id, claim_id) in ClaimOfConsultation::<T>::iter() {
+			ensure!(
+				Claims::<T>::get(claim_id).is_some_and(|c| c.consultation == id),
+				"claim index points at the claim"
+			);
+		}
+		for ((policy, year), amount) in charged {
+			ensure!(PolicyUsage::<T>::get(policy, year) >= amount, "usage below claims");
+		}
+		for (key, claim_id) in ClaimedVisits::<T>::iter() {
+			ensure!(
+				Claims::<T>::contains_key(claim_id) || keys.contains(&key),
+				"a duplicate key outlived its visit"
+			);
+		}
+		for ((who, reason), amount) in Self::expected_holds() {
+			let held = T::Currency::balance_on_hold(&HOLD_REASONS[reason].into(), &who);
+			ensure!(held == amount, "held differs from storage");
 		}
 		for (who, insurer) in Insurers::<T>::iter() {
-			let held = T::Currency::balance_on_hold(&HoldReason::InsurerPool.into(), &who);
-			ensure!(held == insurer.pool, "pool held differs");
 			let expected = committed.get(&who).copied().unwrap_or_else(Zero::zero);
 			ensure!(insurer.committed == expected, "committed differs");
 			ensure!(insurer.committed <= insurer.pool, "committed above pool");
@@ -835,15 +1019,11 @@ impl<T: Config> Pallet<T> {
 			let expected = reserved.get(&id).copied().unwrap_or_else(Zero::zero);
 			ensure!(policy.reserved == expected, "policy reservation differs");
 		}
-		let mut deposits: BTreeMap<T::AccountId, (BalanceOf<T>, u32)> = BTreeMap::new();
-		for (practitioner, _, service) in Services::<T>::iter() {
-			let e = deposits.entry(practitioner).or_insert_with(|| (Zero::zero(), 0));
-			e.0 = e.0.saturating_add(service.deposit);
-			e.1 += 1;
+		let mut counts: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (practitioner, _, _) in Services::<T>::iter() {
+			*counts.entry(practitioner).or_insert(0) += 1;
 		}
-		for (who, (deposit, count)) in deposits.iter() {
-			let held = T::Currency::balance_on_hold(&HoldReason::ServiceDeposit.into(), who);
-			ensure!(held == *deposit, "service deposits held differ");
+		for (who, count) in counts.iter() {
 			ensure!(ServiceCount::<T>::get(who) == *count, "service count");
 		}
 		Ok(())

@@ -59,8 +59,38 @@
 //!   claim returns the insurer's share to its pool and leaves the patient not liable**: the
 //!   practitioner accepted the booking under the policy, and bears the risk of its claim (no
 //!   balance billing).
-//! - **Disputes**: the arbiter refunds a fraction to the patient side (the booker's share and
-//!   the insurer's reservation, in proportion) and settles the rest as above.
+//! - **Annual limit**: what claims use of a policy's annual limit is kept per policy year
+//!   (`PolicyUsage`), and a claim is charged to the policy year of the visit's **delivery**, so
+//!   claims settled late or out of order never reset another year's usage. A denied claim gives
+//!   its amount back to the year it was charged to.
+//! - **Nobody confirms a visit they are paid for**: the practitioner cannot confirm or dispute
+//!   their own visit, even as the patient's `BookCare` delegate or as its booker.
+//! - **Disputes**: the disputer (the patient side) holds [`Config::DisputeBond`]. The arbiter
+//!   refunds a fraction to the patient side (the booker's share and the insurer's reservation,
+//!   in proportion) and settles the rest as above. A dispute is **upheld** when the arbiter
+//!   refunds any part (or the practitioner was not licensed at delivery, and is paid nothing
+//!   anyway): the bond goes back to the disputer. A dispute **rejected** (nothing refunded)
+//!   forfeits the bond to the practitioner, as a payout (less the network fee): the one whose
+//!   pay was held up by it. If the arbiter has not decided [`Config::DisputeDeadline`] after the
+//!   dispute, anyone may close it by the **default: an even split** (half refunded, half
+//!   settled) and the bond goes back. Why half: the chain cannot tell who is right, and an even
+//!   split bounds what either side loses to the arbiter's silence at half the price, while
+//!   neither side gains from stalling — the practitioner cannot get paid in full by waiting,
+//!   the patient cannot get a full refund by disputing. The bond is returned because the
+//!   silence is the arbiter's, not the disputer's fault.
+//! - **Lapsed bookings**: a booking the practitioner has not accepted by the visit's time
+//!   lapses: it can no longer be accepted, and anyone may release it (full refund, the
+//!   insurer's reservation returned, the place in both open lists freed).
+//! - **Deposits and reaping**: the booker holds [`Config::ConsultationDeposit`] from booking
+//!   until the consultation is reaped. Anyone may reap a closed consultation (settled,
+//!   resolved, refunded, cancelled, declined, lapsed) whose claim, if any, is final (approved,
+//!   denied or rejected): the consultation, its claim and their indices are removed and the
+//!   deposit goes back to the booker. The duplicate-claim key of a claimed visit
+//!   (`ClaimedVisits`) is kept as long as it matters: a visit's time is past once it was
+//!   delivered, so no new booking can reach the same key again; only a consultation for the
+//!   same visit booked before may still be open. The key is removed when the last
+//!   consultation of the visit (the claimed one or an open duplicate) is reaped, so a replay
+//!   is refused as a duplicate even after the original was reaped.
 //!
 //! ## Pallet API
 //!
@@ -70,7 +100,8 @@
 //! Patients and delegates: [`Pallet::book`], [`Pallet::cancel`], [`Pallet::confirm`],
 //! [`Pallet::dispute`].
 //!
-//! Anyone: [`Pallet::settle`], [`Pallet::finalize_claim`].
+//! Anyone: [`Pallet::settle`], [`Pallet::finalize_claim`], [`Pallet::release_lapsed`],
+//! [`Pallet::close_dispute`], [`Pallet::reap`].
 //!
 //! Insurers: [`Pallet::fund_pool`], [`Pallet::withdraw_pool`], [`Pallet::issue_policy`],
 //! [`Pallet::end_policy`], [`Pallet::adjudicate_claim`].
@@ -82,6 +113,7 @@
 
 extern crate alloc;
 
+pub use impls::HOLD_REASONS;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -89,6 +121,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -101,7 +134,6 @@ use telemed_primitives::{ConsentVerifier, DelegationInspector, PractitionerRegis
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
@@ -133,8 +165,12 @@ pub mod pallet {
 	/// A claim as stored.
 	pub type ClaimOf<T> = Claim<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// An open dispute as stored.
+	pub type DisputeOf<T> = Dispute<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	/// The in-code storage version: 2 since the consultation deposit, per-year policy usage and
+	/// dispute bonds (see [`crate::migrations::v2`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -197,6 +233,21 @@ pub mod pallet {
 		#[pallet::constant]
 		type NoShowGrace: Get<Moment>;
 
+		/// Held from whoever disputes a visit until the dispute ends: back if upheld, paid to
+		/// the practitioner if rejected.
+		#[pallet::constant]
+		type DisputeBond: Get<BalanceOf<Self>>;
+
+		/// How long the arbiter has to decide a dispute, in milliseconds; after it anyone may
+		/// close the dispute by the default (an even split).
+		#[pallet::constant]
+		type DisputeDeadline: Get<Moment>;
+
+		/// Held from the booker of every consultation until it is reaped, for the storage of
+		/// the consultation and its claim.
+		#[pallet::constant]
+		type ConsultationDeposit: Get<BalanceOf<Self>>;
+
 		/// The longest service description.
 		#[pallet::constant]
 		type MaxDescriptionLen: Get<u32>;
@@ -233,6 +284,12 @@ pub mod pallet {
 		/// The deposit of a service in a fee schedule.
 		#[codec(index = 2)]
 		ServiceDeposit,
+		/// The bond of an open dispute, held from the disputer.
+		#[codec(index = 3)]
+		DisputeBond,
+		/// The deposit of a consultation (and its claim), held from the booker until reaped.
+		#[codec(index = 4)]
+		ConsultationDeposit,
 	}
 
 	/// Fee schedules: each practitioner's services by code.
@@ -254,7 +311,7 @@ pub mod pallet {
 	pub type ServiceCount<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
-	/// Every consultation, by id; closed ones stay, for the record and the claims.
+	/// Every consultation, by id; closed ones stay, for the record and the claims, until reaped.
 	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
 	#[pallet::storage]
 	pub type Consultations<T: Config> =
@@ -317,11 +374,25 @@ pub mod pallet {
 		StorageMap<_, Twox64Concat, ConsultationId, ClaimId, OptionQuery>;
 
 	/// Visits claimed so far, by `blake2_256(patient, practitioner, service, time)`: a second
-	/// claim for the same visit is a duplicate.
+	/// claim for the same visit is a duplicate. Kept until the last consultation of the visit is
+	/// reaped.
 	// Hasher: the key is a hash of user-chosen data: `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type ClaimedVisits<T: Config> =
 		StorageMap<_, Blake2_128Concat, Hash256, ClaimId, OptionQuery>;
+
+	/// What claims (pending or approved) used of a policy's annual limit, by policy and policy
+	/// year (the year of each visit's delivery). A year with nothing used has no entry.
+	// Hasher: ids and years are assigned by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type PolicyUsage<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, PolicyId, Twox64Concat, u32, BalanceOf<T>, ValueQuery>;
+
+	/// The open disputes: who disputed, their bond and the arbiter's deadline.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type Disputes<T: Config> =
+		StorageMap<_, Twox64Concat, ConsultationId, DisputeOf<T>, OptionQuery>;
 
 	/// Events of the billing pallet.
 	#[pallet::event]
@@ -386,10 +457,14 @@ pub mod pallet {
 			/// Until when the patient may dispute.
 			dispute_until: Moment,
 		},
-		/// The patient disputes a delivered consultation.
+		/// The patient side disputes a delivered consultation and holds the bond.
 		Disputed {
 			/// The consultation.
 			id: ConsultationId,
+			/// Who disputed.
+			by: T::AccountId,
+			/// The bond held from them.
+			bond: BalanceOf<T>,
 		},
 		/// A consultation was settled: the practitioner paid the patient's share.
 		Settled {
@@ -411,6 +486,48 @@ pub mod pallet {
 			id: ConsultationId,
 			/// The fraction refunded to the patient side.
 			refunded: Permill,
+		},
+		/// The arbiter did not decide a dispute by its deadline: it was closed by the default,
+		/// an even split.
+		DisputeDefaulted {
+			/// The consultation.
+			id: ConsultationId,
+			/// The fraction refunded to the patient side (one half).
+			refunded: Permill,
+		},
+		/// A dispute was upheld (or defaulted): the bond went back to the disputer.
+		BondReturned {
+			/// The consultation.
+			id: ConsultationId,
+			/// The disputer.
+			to: T::AccountId,
+			/// The bond.
+			bond: BalanceOf<T>,
+		},
+		/// A dispute was rejected: the bond was paid to the practitioner (less the network fee).
+		BondForfeited {
+			/// The consultation.
+			id: ConsultationId,
+			/// The disputer.
+			from: T::AccountId,
+			/// The bond.
+			bond: BalanceOf<T>,
+		},
+		/// A booking the practitioner never answered lapsed at its time and was released;
+		/// refunded in full.
+		Lapsed {
+			/// The consultation.
+			id: ConsultationId,
+		},
+		/// A closed consultation and its final claim were removed; the deposit went back to the
+		/// booker.
+		Reaped {
+			/// The consultation.
+			id: ConsultationId,
+			/// Its claim, removed with it.
+			claim: Option<ClaimId>,
+			/// The deposit returned.
+			deposit: BalanceOf<T>,
 		},
 		/// Governance registered an insurer.
 		InsurerRegistered {
@@ -481,7 +598,8 @@ pub mod pallet {
 		NotLicensed,
 		/// The service code is empty or too long.
 		BadServiceCode,
-		/// The description is longer than `MaxDescriptionLen`.
+		/// The description is longer than `MaxDescriptionLen`. (Kept for its index: calls take
+		/// a bounded description, so oversize input fails at decoding.)
 		DescriptionTooLong,
 		/// A price and a duration must not be zero.
 		ZeroPriceOrDuration,
@@ -519,7 +637,8 @@ pub mod pallet {
 		AlreadyInsurer,
 		/// The account is not a registered insurer.
 		NotInsurer,
-		/// The name is longer than `MaxNameLen`.
+		/// The name is longer than `MaxNameLen`. (Kept for its index: calls take a bounded name,
+		/// so oversize input fails at decoding.)
 		NameTooLong,
 		/// The insurer's pool cannot cover this.
 		InsufficientPool,
@@ -551,6 +670,17 @@ pub mod pallet {
 		ClaimStillPending,
 		/// Ids are exhausted.
 		IdsExhausted,
+		/// The practitioner of a visit cannot act for its patient side on it (confirm or
+		/// dispute), whatever other role they hold: nobody confirms a visit they are paid for.
+		OwnVisit,
+		/// The visit's time has come and the booking was never accepted: it lapsed.
+		BookingLapsed,
+		/// The arbiter's deadline for the dispute has not passed yet.
+		DisputeDeadlineNotReached,
+		/// The consultation is still open: only a closed one can be reaped.
+		StillOpen,
+		/// The consultation's claim is still pending: reap it once the claim is answered.
+		ClaimPending,
 	}
 
 	#[pallet::hooks]
@@ -569,7 +699,7 @@ pub mod pallet {
 		/// Origin: signed, a practitioner with a valid licence.
 		///
 		/// # Errors
-		/// - `NotLicensed`; `BadServiceCode`; `DescriptionTooLong`; `ZeroPriceOrDuration`.
+		/// - `NotLicensed`; `BadServiceCode` (empty); `ZeroPriceOrDuration`.
 		/// - `TooManyServices`; `InsufficientBalance`.
 		///
 		/// # Events
@@ -578,8 +708,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::set_service())]
 		pub fn set_service(
 			origin: OriginFor<T>,
-			service: Vec<u8>,
-			description: Vec<u8>,
+			service: ServiceCode,
+			description: BoundedVec<u8, T::MaxDescriptionLen>,
 			price: BalanceOf<T>,
 			duration: Moment,
 		) -> DispatchResult {
@@ -598,14 +728,14 @@ pub mod pallet {
 		/// `ServiceWithdrawn`.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::withdraw_service())]
-		pub fn withdraw_service(origin: OriginFor<T>, service: Vec<u8>) -> DispatchResult {
+		pub fn withdraw_service(origin: OriginFor<T>, service: ServiceCode) -> DispatchResult {
 			let practitioner = ensure_signed(origin)?;
 			Self::do_withdraw_service(practitioner, service)
 		}
 
 		/// Books `practitioner`'s `service` for `patient` at `scheduled_at`, self-paid or under
-		/// `policy`. Holds the patient's share from the caller and reserves the insurer's share
-		/// in its pool.
+		/// `policy`. Holds the patient's share and [`Config::ConsultationDeposit`] (until the
+		/// consultation is reaped) from the caller and reserves the insurer's share in its pool.
 		///
 		/// Origin: signed, the patient or a delegate with `BookCare` (who pays).
 		///
@@ -624,7 +754,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			practitioner: T::AccountId,
-			service: Vec<u8>,
+			service: ServiceCode,
 			scheduled_at: Moment,
 			policy: Option<PolicyId>,
 		) -> DispatchResult {
@@ -632,12 +762,13 @@ pub mod pallet {
 			Self::do_book(payer, patient, practitioner, service, scheduled_at, policy).map(|_| ())
 		}
 
-		/// Accepts a booking.
+		/// Accepts a booking, before the visit's time (at its time an unanswered booking lapses).
 		///
 		/// Origin: signed, the consultation's practitioner, licensed now.
 		///
 		/// # Errors
-		/// - `UnknownConsultation`; `NotYourConsultation`; `WrongStatus`; `NotLicensed`.
+		/// - `UnknownConsultation`; `NotYourConsultation`; `WrongStatus`; `BookingLapsed`;
+		///   `NotLicensed`.
 		///
 		/// # Events
 		/// `Accepted`.
@@ -705,10 +836,11 @@ pub mod pallet {
 
 		/// Confirms a delivered consultation and settles it at once.
 		///
-		/// Origin: signed, the patient, the booker or a delegate with `BookCare`.
+		/// Origin: signed, the patient, the booker or a delegate with `BookCare`; never the
+		/// practitioner of the visit.
 		///
 		/// # Errors
-		/// - `UnknownConsultation`; `NotPermitted`; `WrongStatus`.
+		/// - `UnknownConsultation`; `NotPermitted`; `OwnVisit`; `WrongStatus`.
 		///
 		/// # Events
 		/// `Settled` or `Refunded`; `ClaimCreated` or `ClaimRejected` when insured.
@@ -719,12 +851,16 @@ pub mod pallet {
 			Self::do_confirm(who, id)
 		}
 
-		/// Disputes a delivered consultation within the dispute window; the arbiter decides.
+		/// Disputes a delivered consultation within the dispute window and holds
+		/// [`Config::DisputeBond`] from the caller; the arbiter decides before
+		/// [`Config::DisputeDeadline`], or anyone closes it by the default after.
 		///
-		/// Origin: signed, the patient, the booker or a delegate with `BookCare`.
+		/// Origin: signed, the patient, the booker or a delegate with `BookCare`; never the
+		/// practitioner of the visit.
 		///
 		/// # Errors
-		/// - `UnknownConsultation`; `NotPermitted`; `WrongStatus`; `DisputeWindowClosed`.
+		/// - `UnknownConsultation`; `NotPermitted`; `OwnVisit`; `WrongStatus`;
+		///   `DisputeWindowClosed`; `InsufficientBalance`.
 		///
 		/// # Events
 		/// `Disputed`.
@@ -753,6 +889,9 @@ pub mod pallet {
 
 		/// Resolves a dispute: `refund` of the escrow goes back to the patient side (the
 		/// booker's share and the insurer's reservation, in proportion); the rest is settled.
+		/// A refund of any part upholds the dispute (the bond goes back); none rejects it (the
+		/// bond is paid to the practitioner), unless the practitioner was not licensed at
+		/// delivery.
 		///
 		/// Origin: [`Config::ArbiterOrigin`].
 		///
@@ -760,7 +899,8 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `WrongStatus`.
 		///
 		/// # Events
-		/// `DisputeResolved`, then as settlement for the rest.
+		/// `BondReturned` or `BondForfeited`, `DisputeResolved`, then as settlement for the
+		/// rest.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::resolve_dispute())]
 		pub fn resolve_dispute(
@@ -777,7 +917,7 @@ pub mod pallet {
 		/// Origin: [`Config::GovernanceOrigin`].
 		///
 		/// # Errors
-		/// - `AlreadyInsurer`; `NameTooLong`.
+		/// - `AlreadyInsurer`.
 		///
 		/// # Events
 		/// `InsurerRegistered`.
@@ -786,7 +926,7 @@ pub mod pallet {
 		pub fn register_insurer(
 			origin: OriginFor<T>,
 			insurer: T::AccountId,
-			name: Vec<u8>,
+			name: BoundedVec<u8, T::MaxNameLen>,
 		) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_register_insurer(insurer, name)
@@ -841,7 +981,7 @@ pub mod pallet {
 		pub fn issue_policy(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
-			covered: Vec<Vec<u8>>,
+			covered: BoundedVec<ServiceCode, T::MaxCovered>,
 			coverage: Permill,
 			annual_limit: BalanceOf<T>,
 			valid_from: Moment,
@@ -913,6 +1053,62 @@ pub mod pallet {
 		pub fn finalize_claim(origin: OriginFor<T>, id: ClaimId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_finalize_claim(id)
+		}
+
+		/// Releases a booking the practitioner did not accept by the visit's time: the booker
+		/// is refunded in full, the insurer's reservation returned, and the places in both open
+		/// lists freed. The consultation deposit stays until the consultation is reaped.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `WrongStatus` (not `Requested`); `TooEarly` (before the
+		///   visit's time).
+		///
+		/// # Events
+		/// `Lapsed`.
+		#[pallet::call_index(18)]
+		#[pallet::weight(T::WeightInfo::release_lapsed())]
+		pub fn release_lapsed(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_release_lapsed(id)
+		}
+
+		/// Closes a dispute the arbiter did not decide by its deadline, by the default: half
+		/// of the escrow is refunded to the patient side, half settled; the bond goes back to
+		/// the disputer.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `WrongStatus` (not disputed);
+		///   `DisputeDeadlineNotReached`.
+		///
+		/// # Events
+		/// `BondReturned`, `DisputeDefaulted`, then as settlement for the rest.
+		#[pallet::call_index(19)]
+		#[pallet::weight(T::WeightInfo::close_dispute())]
+		pub fn close_dispute(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_close_dispute(id)
+		}
+
+		/// Removes a closed consultation and its claim (which must be final: approved, denied
+		/// or rejected), and returns the consultation deposit to the booker. The visit's
+		/// duplicate-claim key goes with the last consultation of the visit.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `StillOpen`; `ClaimPending`.
+		///
+		/// # Events
+		/// `Reaped`.
+		#[pallet::call_index(20)]
+		#[pallet::weight(T::WeightInfo::reap())]
+		pub fn reap(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_reap(id)
 		}
 	}
 }

@@ -67,6 +67,12 @@ pub const DISPUTE_WINDOW: u64 = 2 * DAY;
 pub const CLAIM_DEADLINE: u64 = 30 * DAY;
 /// How long after a visit's end an undelivered visit is a no-show: one day.
 pub const NO_SHOW_GRACE: u64 = DAY;
+/// The bond of a dispute.
+pub const DISPUTE_BOND: Balance = 50;
+/// The arbiter's deadline: fourteen days.
+pub const DISPUTE_DEADLINE: u64 = 14 * DAY;
+/// The deposit of a consultation.
+pub const CONSULTATION_DEPOSIT: Balance = 3;
 /// The account that receives the network fee.
 pub const FEES: AccountId = 1000;
 
@@ -94,6 +100,9 @@ impl pallet_billing::Config for Test {
 	type DisputeWindow = ConstU64<DISPUTE_WINDOW>;
 	type ClaimDeadline = ConstU64<CLAIM_DEADLINE>;
 	type NoShowGrace = ConstU64<NO_SHOW_GRACE>;
+	type DisputeBond = ConstU128<DISPUTE_BOND>;
+	type DisputeDeadline = ConstU64<DISPUTE_DEADLINE>;
+	type ConsultationDeposit = ConstU128<CONSULTATION_DEPOSIT>;
 	type MaxDescriptionLen = ConstU32<32>;
 	type MaxNameLen = ConstU32<16>;
 	type MaxCovered = ConstU32<3>;
@@ -172,21 +181,31 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		let origin = RuntimeOrigin::signed(DOC);
 		Billing::set_service(
 			origin.clone(),
-			VIDEO.to_vec(),
-			b"Video consultation".to_vec(),
+			code(VIDEO),
+			bounded(b"Video consultation"),
 			VIDEO_PRICE,
 			HOUR / 2,
 		)
 		.unwrap();
-		Billing::set_service(origin, FOLLOW_UP.to_vec(), b"Follow-up".to_vec(), 400, HOUR / 4)
+		Billing::set_service(origin, code(FOLLOW_UP), bounded(b"Follow-up"), 400, HOUR / 4)
 			.unwrap();
 		for insurer in [INSURER, OTHER_INSURER] {
-			Billing::register_insurer(RuntimeOrigin::root(), insurer, b"Insurer".to_vec()).unwrap();
+			Billing::register_insurer(RuntimeOrigin::root(), insurer, bounded(b"Insurer")).unwrap();
 			Billing::fund_pool(RuntimeOrigin::signed(insurer), POOL).unwrap();
 		}
 		System::reset_events();
 	});
 	ext
+}
+
+/// A service code (panics if too long: test input).
+pub fn code(c: &[u8]) -> crate::ServiceCode {
+	c.to_vec().try_into().expect("a short code")
+}
+
+/// Bounded bytes (a description, a name; panics if too long: test input).
+pub fn bounded<S: frame_support::traits::Get<u32>>(b: &[u8]) -> frame_support::BoundedVec<u8, S> {
+	b.to_vec().try_into().expect("short input")
 }
 
 /// Moves the chain's clock to `at`.

@@ -66,6 +66,9 @@ pub enum ConsultationStatus {
 	Resolved,
 	/// Delivered by a practitioner without a valid licence at the time: refunded in full.
 	Refunded,
+	/// Never answered by the practitioner before its time: released by anyone, refunded in
+	/// full.
+	Lapsed,
 }
 
 impl ConsultationStatus {
@@ -115,6 +118,21 @@ pub struct Consultation<
 	pub encounter: Option<Hash256>,
 	/// Until when the patient may dispute it.
 	pub dispute_until: Option<Moment>,
+	/// The consultation deposit held from `payer` until the consultation is reaped.
+	pub deposit: Balance,
+}
+
+/// An open dispute: who disputed, the bond they hold, and when the default applies.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Dispute<AccountId, Balance> {
+	/// Who disputed and holds the bond.
+	pub disputer: AccountId,
+	/// The bond held from `disputer`.
+	pub bond: Balance,
+	/// From when anyone may close the dispute by the default (an even split).
+	pub deadline: Moment,
 }
 
 /// A registered insurer and its pool.
@@ -157,11 +175,8 @@ pub struct Policy<
 	pub valid_until: Moment,
 	/// When the insurer ended it early, if it did.
 	pub ended_at: Option<Moment>,
-	/// The policy year `used` counts for.
-	pub year: u32,
-	/// What claims (pending or approved) used of the limit in `year`.
-	pub used: Balance,
-	/// The insurer's shares of open bookings under it.
+	/// The insurer's shares of open bookings under it. What claims used of the limit is kept
+	/// per policy year in `PolicyUsage`.
 	pub reserved: Balance,
 }
 

@@ -62,6 +62,9 @@ pub trait WeightInfo {
 	fn end_policy() -> Weight;
 	fn adjudicate_claim() -> Weight;
 	fn finalize_claim() -> Weight;
+	fn release_lapsed() -> Weight;
+	fn close_dispute() -> Weight;
+	fn reap() -> Weight;
 }
 
 /// Weights for `pallet_billing` using the Telemed node and recommended hardware.
@@ -479,6 +482,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
+	// Not yet generated: copied from decline; regenerate with scripts/benchmark.sh.
+	fn release_lapsed() -> Weight {
+		//  Measured:  `2293`
+		//  Estimated: `4235`
+		// Minimum execution time: 74_511_000 picoseconds.
+		Weight::from_parts(87_721_000, 4235)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	// Not yet generated: copied from resolve_dispute; regenerate with scripts/benchmark.sh.
+	fn close_dispute() -> Weight {
+		//  Measured:  `10864`
+		//  Estimated: `175563`
+		// Minimum execution time: 446_826_000 picoseconds.
+		Weight::from_parts(487_237_000, 175563)
+			.saturating_add(T::DbWeight::get().reads(96_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
+	}
+	// Not yet generated: copied from settle (up to `MaxOpenConsultations` consultations read
+	// for the duplicate key); regenerate with scripts/benchmark.sh.
+	fn reap() -> Weight {
+		//  Measured:  `10726`
+		//  Estimated: `175563`
+		// Minimum execution time: 411_614_000 picoseconds.
+		Weight::from_parts(457_733_000, 175563)
+			.saturating_add(T::DbWeight::get().reads(95_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -572,5 +603,23 @@ impl WeightInfo for () {
 		Weight::from_parts(102_744_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	// Not yet generated: copied from decline; regenerate with scripts/benchmark.sh.
+	fn release_lapsed() -> Weight {
+		Weight::from_parts(87_721_000, 4235)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+	}
+	// Not yet generated: copied from resolve_dispute; regenerate with scripts/benchmark.sh.
+	fn close_dispute() -> Weight {
+		Weight::from_parts(487_237_000, 175563)
+			.saturating_add(ParityDbWeight::get().reads(96_u64))
+			.saturating_add(ParityDbWeight::get().writes(13_u64))
+	}
+	// Not yet generated: copied from settle; regenerate with scripts/benchmark.sh.
+	fn reap() -> Weight {
+		Weight::from_parts(457_733_000, 175563)
+			.saturating_add(ParityDbWeight::get().reads(95_u64))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
 	}
 }

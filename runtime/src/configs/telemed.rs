@@ -131,6 +131,13 @@ parameter_types! {
 	pub const CancellationFee: Permill = Permill::from_percent(50);
 	/// Held for each service of a fee schedule (an entry is under 200 bytes).
 	pub const ServiceDeposit: Balance = 100 * MILLI_UNITS;
+	/// Held from the booker of each consultation until it is reaped: a consultation is under
+	/// 300 bytes, its claim under 160.
+	pub const ConsultationDeposit: Balance = 200 * MILLI_UNITS;
+	/// Held from whoever disputes a visit: back if the dispute is upheld (or the arbiter is
+	/// silent), paid to the practitioner if rejected. Small next to a visit's price, enough
+	/// that disputing is not free.
+	pub const DisputeBond: Balance = UNITS;
 }
 
 impl pallet_billing::Config for Runtime {
@@ -152,6 +159,11 @@ impl pallet_billing::Config for Runtime {
 	type ClaimDeadline = ConstU64<{ 30 * 24 * 60 * 60 * 1000 }>;
 	/// A visit not delivered a day after its end is a no-show.
 	type NoShowGrace = ConstU64<{ 24 * 60 * 60 * 1000 }>;
+	type DisputeBond = DisputeBond;
+	/// Fourteen days for the arbiter (the council) to decide a dispute; then anyone may close
+	/// it by the default, an even split.
+	type DisputeDeadline = ConstU64<{ 14 * 24 * 60 * 60 * 1000 }>;
+	type ConsultationDeposit = ConsultationDeposit;
 	type MaxDescriptionLen = ConstU32<128>;
 	type MaxNameLen = ConstU32<64>;
 	type MaxCovered = ConstU32<32>;

@@ -1,5 +1,6 @@
-//! Money is conserved: many random sequences of bookings, cancellations, deliveries,
-//! settlements, disputes and claims, with the invariants and the issuance checked after every
+//! Money is conserved: many random sequences of bookings, cancellations, lapses, deliveries,
+//! settlements, disputes (with their bonds, decided or closed by the default), claims and
+//! reaping, with the invariants, every account's holds and the issuance checked after every
 //! call, whether it succeeded or not.
 
 use super::*;
@@ -39,26 +40,34 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 	};
 	let claim = rng.below(claims + 1);
 	let now = Timestamp::get();
-	let _ = match rng.below(16) {
+	let _ = match rng.below(24) {
 		0 | 1 => {
 			let patient = rng.pick(&patients);
 			let payer = if rng.below(4) == 0 { PARENT } else { patient };
 			let policy = if rng.below(2) == 0 { Some(rng.pick(policies)) } else { None };
 			let service = if rng.below(2) == 0 { VIDEO } else { FOLLOW_UP };
 			let at = now + 1 + rng.below(3 * DAY);
-			Billing::book(RuntimeOrigin::signed(payer), patient, DOC, service.to_vec(), at, policy)
+			Billing::book(RuntimeOrigin::signed(payer), patient, DOC, code(service), at, policy)
 		},
-		2 => Billing::accept(RuntimeOrigin::signed(DOC), id),
+		2 | 21 => Billing::accept(RuntimeOrigin::signed(DOC), id),
 		3 => Billing::decline(RuntimeOrigin::signed(DOC), id),
 		4 => Billing::cancel(RuntimeOrigin::signed(rng.pick(&anyone)), id),
 		5 | 6 => Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None),
 		7 => Billing::confirm(RuntimeOrigin::signed(rng.pick(&anyone)), id),
-		8 => Billing::dispute(RuntimeOrigin::signed(rng.pick(&patients)), id),
+		8 | 22 => Billing::dispute(
+			RuntimeOrigin::signed(rng.pick(&[PATIENT, OTHER_PATIENT, PARENT, DOC])),
+			id,
+		),
 		9 => Billing::settle(RuntimeOrigin::signed(rng.pick(&anyone)), id),
-		10 => Billing::resolve_dispute(
+		10 | 23 => Billing::resolve_dispute(
 			RuntimeOrigin::root(),
 			id,
-			Permill::from_parts(rng.below(1_000_001) as u32),
+			// A third rejected (nothing refunded), the rest upheld in part or whole.
+			if rng.below(3) == 0 {
+				Permill::from_percent(0)
+			} else {
+				Permill::from_parts(rng.below(1_000_001) as u32)
+			},
 		),
 		11 => Billing::adjudicate_claim(
 			RuntimeOrigin::signed(rng.pick(&[INSURER, OTHER_INSURER])),
@@ -93,6 +102,14 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 			}
 			Ok(())
 		},
+		16 => Billing::release_lapsed(RuntimeOrigin::signed(rng.pick(&anyone)), id),
+		17 => Billing::close_dispute(RuntimeOrigin::signed(rng.pick(&anyone)), id),
+		18 => Billing::reap(RuntimeOrigin::signed(rng.pick(&anyone)), rng.below(consultations + 1)),
+		19 if rng.below(8) == 0 => {
+			// Now and then past a dispute deadline or into the next policy year.
+			set_now(now + rng.below(40 * DAY));
+			Ok(())
+		},
 		_ => {
 			set_now(now + rng.below(2 * DAY));
 			Ok(())
@@ -102,21 +119,25 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 
 #[test]
 fn random_sequences_conserve_money() {
-	let (mut settled, mut claims) = (0, 0);
+	let (mut settled, mut claims, mut lapsed, mut reaped) = (0, 0, 0, 0);
+	let (mut disputed, mut defaulted, mut forfeited) = (0, 0, 0);
 	for seed in 1..=24u64 {
 		new_test_ext().execute_with(|| {
 			MockConsent::delegate(PATIENT, PARENT, DelegateScope::BookCare);
 			MockConsent::delegate(OTHER_PATIENT, PARENT, DelegateScope::BookCare);
+			// The physician is a delegate of one patient: never on the patient side of their
+			// own visits.
+			MockConsent::delegate(OTHER_PATIENT, DOC, DelegateScope::BookCare);
 			let policies = [policy(INSURER, 80, 6_000), policy(OTHER_INSURER, 100, 3_000), {
 				let id = crate::NextPolicyId::<Test>::get();
 				assert_ok!(Billing::issue_policy(
 					RuntimeOrigin::signed(INSURER),
 					OTHER_PATIENT,
-					vec![VIDEO.to_vec()],
+					vec![code(VIDEO)].try_into().unwrap(),
 					Permill::from_percent(60),
 					4_000,
 					T0,
-					T0 + 30 * DAY,
+					T0 + 2 * 365 * DAY,
 				));
 				id
 			}];
@@ -125,12 +146,25 @@ fn random_sequences_conserve_money() {
 				random_step(&mut rng, &policies);
 				assert_invariants();
 			}
-			settled += crate::Consultations::<Test>::iter()
-				.filter(|(_, c)| c.status == ConsultationStatus::Settled)
-				.count();
-			claims += crate::Claims::<Test>::iter().count();
+			for e in events() {
+				match e {
+					Event::Settled { .. } => settled += 1,
+					Event::ClaimCreated { .. } | Event::ClaimRejected { .. } => claims += 1,
+					Event::Lapsed { .. } => lapsed += 1,
+					Event::Reaped { .. } => reaped += 1,
+					Event::Disputed { .. } => disputed += 1,
+					Event::DisputeDefaulted { .. } => defaulted += 1,
+					Event::BondForfeited { .. } => forfeited += 1,
+					_ => {},
+				}
+			}
 		});
 	}
-	// The sequences went the whole way: visits were settled and claims made.
-	assert!(settled > 10 && claims > 5, "settled {settled}, claims {claims}");
+	// The sequences went the whole way: visits were settled, claims made, bookings lapsed,
+	// consultations reaped, disputes bonded, decided and closed by the default.
+	let counts = [settled, claims, lapsed, reaped, disputed, defaulted, forfeited];
+	assert!(
+		settled > 10 && claims > 5 && counts.iter().all(|c| *c > 0),
+		"settled, claims, lapsed, reaped, disputed, defaulted, forfeited: {counts:?}"
+	);
 }

@@ -87,7 +87,7 @@ fn bad_bookings_are_refused_and_hold_nothing() {
 				RuntimeOrigin::signed(payer),
 				patient,
 				practitioner,
-				code.to_vec(),
+				crate::mock::code(code),
 				at,
 				None,
 			)
@@ -136,6 +136,9 @@ fn a_delegate_with_book_care_books_and_pays() {
 		// The practitioner declines: the refund goes to whoever paid.
 		assert_ok!(Billing::decline(RuntimeOrigin::signed(DOC), id));
 		assert_eq!(escrow(PARENT), 0);
+		// The deposit stays with the consultation until it is reaped, then goes back too.
+		assert_eq!(Balances::free_balance(PARENT), START - CONSULTATION_DEPOSIT);
+		assert_ok!(Billing::reap(RuntimeOrigin::signed(STRANGER), id));
 		assert_eq!(Balances::free_balance(PARENT), START);
 		assert_invariants();
 	});
@@ -180,7 +183,7 @@ fn the_cancellation_rule() {
 		let id = booked(None);
 		assert_ok!(Billing::cancel(RuntimeOrigin::signed(PATIENT), id));
 		assert_eq!(last_event(), Event::Cancelled { id, by: PATIENT, fee: 0, refund: VIDEO_PRICE });
-		assert_eq!(Balances::free_balance(PATIENT), START);
+		assert_eq!(Balances::free_balance(PATIENT), START - CONSULTATION_DEPOSIT);
 		assert_noop!(Billing::cancel(RuntimeOrigin::signed(PATIENT), id), BError::WrongStatus);
 
 		// After acceptance, the practitioner cancels: a full refund.
@@ -230,7 +233,156 @@ fn a_practitioner_without_a_valid_licence_at_delivery_is_not_paid() {
 		assert_eq!(last_event(), Event::Refunded { id });
 		assert_eq!(status(id), ConsultationStatus::Refunded);
 		assert_eq!(Balances::free_balance(DOC), doc_before);
+		assert_eq!(Balances::free_balance(PATIENT), START - CONSULTATION_DEPOSIT);
+		assert_invariants();
+	});
+}
+
+/// Issue 12 item 13: the practitioner who is also the patient's `BookCare` delegate cannot
+/// confirm (skipping the dispute window) nor dispute their own visit; the patient still can.
+#[test]
+fn the_practitioner_as_the_patients_delegate_cannot_confirm_or_dispute() {
+	new_test_ext().execute_with(|| {
+		MockConsent::delegate(PATIENT, DOC, DelegateScope::BookCare);
+		let id = delivered(None);
+		assert_noop!(Billing::confirm(RuntimeOrigin::signed(DOC), id), BError::OwnVisit);
+		assert_noop!(Billing::dispute(RuntimeOrigin::signed(DOC), id), BError::OwnVisit);
+		// Nor before the window closes by `settle`.
+		assert_noop!(Billing::settle(RuntimeOrigin::signed(DOC), id), BError::DisputeWindowOpen);
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		assert_invariants();
+	});
+}
+
+/// Issue 12 item 13: the practitioner who booked (and paid for) the visit cannot confirm it,
+/// neither while a delegate nor after the delegation ended.
+#[test]
+fn the_practitioner_as_the_booker_cannot_confirm_or_dispute() {
+	new_test_ext().execute_with(|| {
+		MockConsent::delegate(PATIENT, DOC, DelegateScope::BookCare);
+		let id = crate::NextConsultationId::<Test>::get();
+		assert_ok!(book(DOC, None));
+		assert_eq!(crate::Consultations::<Test>::get(id).unwrap().payer, DOC);
+		assert_ok!(Billing::accept(RuntimeOrigin::signed(DOC), id));
+		set_now(T0 + DAY);
+		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
+		assert_noop!(Billing::confirm(RuntimeOrigin::signed(DOC), id), BError::OwnVisit);
+		// The delegation ends: the practitioner is the booker only.
+		telemed_primitives::mocks::reset();
+		MockRegistry::set(DOC, [1u8; 32], true);
+		assert_noop!(Billing::confirm(RuntimeOrigin::signed(DOC), id), BError::OwnVisit);
+		assert_noop!(Billing::dispute(RuntimeOrigin::signed(DOC), id), BError::OwnVisit);
+		// The patient confirms; the booker's money pays the practitioner, as booked.
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+		assert_invariants();
+	});
+}
+
+/// The practitioner who is the patient's delegate cancels by the practitioner's rule (a full
+/// refund), never by the patient's (which would pay the practitioner a fee).
+#[test]
+fn the_practitioner_as_delegate_cancels_by_the_practitioners_rule() {
+	new_test_ext().execute_with(|| {
+		MockConsent::delegate(PATIENT, DOC, DelegateScope::BookCare);
+		let id = accepted(None);
+		let doc_before = Balances::free_balance(DOC);
+		assert_ok!(Billing::cancel(RuntimeOrigin::signed(DOC), id));
+		assert_eq!(last_event(), Event::Cancelled { id, by: DOC, fee: 0, refund: VIDEO_PRICE });
+		assert_eq!(Balances::free_balance(DOC), doc_before);
+		assert_invariants();
+	});
+}
+
+/// Issue 12 item 15: a booking the practitioner never answered lapses at its time: it cannot
+/// be accepted any more, and anyone releases it — a full refund, the insurer's reservation
+/// back, the places in the open lists freed.
+#[test]
+fn an_unanswered_booking_lapses_at_its_time_and_anyone_releases_it() {
+	new_test_ext().execute_with(|| {
+		let policy_id = policy(INSURER, 80, 5_000);
+		let id = booked(Some(policy_id));
+		assert_eq!(escrow(PATIENT), 200);
+		assert_noop!(
+			Billing::release_lapsed(RuntimeOrigin::signed(STRANGER), id),
+			BError::TooEarly
+		);
+		set_now(T0 + DAY - 1);
+		assert_noop!(
+			Billing::release_lapsed(RuntimeOrigin::signed(STRANGER), id),
+			BError::TooEarly
+		);
+		set_now(T0 + DAY);
+		assert_noop!(Billing::accept(RuntimeOrigin::signed(DOC), id), BError::BookingLapsed);
+		assert_ok!(Billing::release_lapsed(RuntimeOrigin::signed(STRANGER), id));
+		assert_eq!(last_event(), Event::Lapsed { id });
+		assert_eq!(status(id), ConsultationStatus::Lapsed);
+		assert_eq!(escrow(PATIENT), 0);
+		assert_eq!(Balances::free_balance(PATIENT), START - CONSULTATION_DEPOSIT);
+		assert_eq!(crate::Insurers::<Test>::get(INSURER).unwrap().committed, 0);
+		assert_eq!(crate::Policies::<Test>::get(policy_id).unwrap().reserved, 0);
+		assert!(Billing::schedule(&DOC).1.is_empty(), "the slot is free");
+		assert!(Billing::consultations_of(&PATIENT).is_empty());
+		assert!(Billing::claim_of(id).is_none());
+		assert_noop!(
+			Billing::release_lapsed(RuntimeOrigin::signed(STRANGER), id),
+			BError::WrongStatus
+		);
+		assert_noop!(Billing::accept(RuntimeOrigin::signed(DOC), id), BError::WrongStatus);
+		assert_invariants();
+		// Reaped, the deposit goes back too: the patient is whole.
+		assert_ok!(Billing::reap(RuntimeOrigin::signed(STRANGER), id));
 		assert_eq!(Balances::free_balance(PATIENT), START);
+		assert_invariants();
+	});
+}
+
+/// Later than the visit's time, a stranger still releases it; an accepted booking is not
+/// released (the practitioner answered: the no-show rule applies).
+#[test]
+fn only_unanswered_bookings_lapse() {
+	new_test_ext().execute_with(|| {
+		let unanswered = booked(None);
+		let answered = accepted(None);
+		set_now(T0 + 3 * DAY);
+		assert_noop!(
+			Billing::release_lapsed(RuntimeOrigin::signed(STRANGER), answered),
+			BError::WrongStatus
+		);
+		assert_noop!(
+			Billing::release_lapsed(RuntimeOrigin::signed(STRANGER), 42),
+			BError::UnknownConsultation
+		);
+		assert_ok!(Billing::release_lapsed(RuntimeOrigin::signed(DOC), unanswered));
+		assert_eq!(escrow(PATIENT), VIDEO_PRICE);
+		// Before its time the practitioner still accepts a booking.
+		set_now(T0);
+		let id = booked(None);
+		set_now(T0 + DAY - 1);
+		assert_ok!(Billing::accept(RuntimeOrigin::signed(DOC), id));
+		assert_invariants();
+	});
+}
+
+/// Booking holds the escrow and the consultation deposit, both or neither.
+#[test]
+fn booking_holds_the_deposit_with_the_escrow_or_nothing() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Balances::transfer_allow_death(
+			RuntimeOrigin::signed(PATIENT),
+			STRANGER,
+			START - VIDEO_PRICE - CONSULTATION_DEPOSIT + 1
+		));
+		// Enough for the price, not for the deposit too.
+		assert_noop!(book(PATIENT, None), BError::InsufficientBalance);
+		assert_eq!(escrow(PATIENT), 0);
+		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(STRANGER), PATIENT, 10));
+		let id = booked(None);
+		assert_eq!(escrow(PATIENT), VIDEO_PRICE);
+		assert_eq!(
+			Balances::balance_on_hold(&crate::HoldReason::ConsultationDeposit.into(), &PATIENT),
+			CONSULTATION_DEPOSIT
+		);
+		assert_eq!(crate::Consultations::<Test>::get(id).unwrap().deposit, CONSULTATION_DEPOSIT);
 		assert_invariants();
 	});
 }

@@ -13,18 +13,14 @@ fn pool(insurer: AccountId) -> (Balance, Balance) {
 fn governance_registers_insurers_who_fund_and_withdraw_their_pools() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(
-			Billing::register_insurer(RuntimeOrigin::signed(STRANGER), STRANGER, vec![]),
+			Billing::register_insurer(RuntimeOrigin::signed(STRANGER), STRANGER, bounded(b"")),
 			DispatchError::BadOrigin
 		);
 		assert_noop!(
-			Billing::register_insurer(RuntimeOrigin::root(), INSURER, vec![]),
+			Billing::register_insurer(RuntimeOrigin::root(), INSURER, bounded(b"")),
 			BError::AlreadyInsurer
 		);
-		assert_noop!(
-			Billing::register_insurer(RuntimeOrigin::root(), STRANGER, vec![b'n'; 17]),
-			BError::NameTooLong
-		);
-		assert_ok!(Billing::register_insurer(RuntimeOrigin::root(), STRANGER, b"Mutual".to_vec()));
+		assert_ok!(Billing::register_insurer(RuntimeOrigin::root(), STRANGER, bounded(b"Mutual")));
 		assert_eq!(last_event(), Event::InsurerRegistered { insurer: STRANGER });
 		assert_noop!(Billing::fund_pool(RuntimeOrigin::signed(PATIENT), 10), BError::NotInsurer);
 		assert_noop!(
@@ -51,7 +47,7 @@ fn policies_are_checked_and_ended_by_their_insurer() {
 			Billing::issue_policy(
 				RuntimeOrigin::signed(insurer),
 				PATIENT,
-				covered.into_iter().map(|c| c.to_vec()).collect(),
+				covered.into_iter().map(code).collect::<Vec<_>>().try_into().unwrap(),
 				Permill::from_percent(80),
 				5_000,
 				from,
@@ -61,10 +57,6 @@ fn policies_are_checked_and_ended_by_their_insurer() {
 		assert_noop!(issue(STRANGER, vec![VIDEO], T0, T0 + DAY), BError::NotInsurer);
 		assert_noop!(issue(INSURER, vec![], T0, T0 + DAY), BError::BadCoveredServices);
 		assert_noop!(issue(INSURER, vec![VIDEO, VIDEO], T0, T0 + DAY), BError::BadCoveredServices);
-		assert_noop!(
-			issue(INSURER, vec![b"1", b"2", b"3", b"4"], T0, T0 + DAY),
-			BError::BadCoveredServices
-		);
 		assert_noop!(issue(INSURER, vec![b""], T0, T0 + DAY), BError::BadServiceCode);
 		assert_noop!(issue(INSURER, vec![VIDEO], T0 + DAY, T0 + DAY), BError::BadValidity);
 		assert_noop!(issue(INSURER, vec![VIDEO], T0 - 2 * DAY, T0 - DAY), BError::BadValidity);
@@ -91,13 +83,7 @@ fn an_insured_visit_from_booking_to_claim_approval() {
 	new_test_ext().execute_with(|| {
 		let policy_id = policy(INSURER, 80, 5_000);
 		assert_eq!(
-			Billing::quote(
-				&PATIENT,
-				&DOC,
-				&VIDEO.to_vec().try_into().unwrap(),
-				Some(policy_id),
-				T0 + DAY
-			),
+			Billing::quote(&PATIENT, &DOC, &code(VIDEO), Some(policy_id), T0 + DAY),
 			Ok(Quote { price: VIDEO_PRICE, patient_share: 200, insurer_share: 800 })
 		);
 		let id = booked(Some(policy_id));
@@ -206,7 +192,8 @@ fn a_denied_claim_returns_the_share_and_leaves_the_patient_not_liable() {
 		assert_eq!(pool(INSURER), (POOL, 0));
 		assert_eq!(Balances::total_balance(&PATIENT), START - 200);
 		// A denied claim does not use the limit.
-		assert_eq!(crate::Policies::<Test>::get(policy_id).map(|p| p.used), Some(0));
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 0), 0);
+		assert!(!crate::PolicyUsage::<Test>::contains_key(policy_id, 0), "no empty entry");
 		assert_invariants();
 	});
 }
@@ -278,17 +265,11 @@ fn the_annual_limit_bounds_bookings_and_claims() {
 		set_now(T0);
 		assert_noop!(book(PATIENT, Some(policy_id)), BError::LimitExceeded);
 		assert_eq!(
-			Billing::quote(
-				&PATIENT,
-				&DOC,
-				&VIDEO.to_vec().try_into().unwrap(),
-				Some(policy_id),
-				T0 + DAY
-			),
+			Billing::quote(&PATIENT, &DOC, &code(VIDEO), Some(policy_id), T0 + DAY),
 			Err(QuoteError::LimitExceeded)
 		);
 		// If claims used the limit meanwhile, the claim is rejected.
-		crate::Policies::<Test>::mutate(policy_id, |p| p.as_mut().unwrap().used = 900);
+		crate::PolicyUsage::<Test>::insert(policy_id, 0, 900);
 		set_now(T0 + DAY);
 		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
 		assert_eq!(
@@ -324,7 +305,7 @@ fn bookings_under_a_policy_are_checked() {
 				RuntimeOrigin::signed(OTHER_PATIENT),
 				OTHER_PATIENT,
 				DOC,
-				VIDEO.to_vec(),
+				code(VIDEO),
 				T0 + DAY,
 				Some(policy_id)
 			),
@@ -332,8 +313,8 @@ fn bookings_under_a_policy_are_checked() {
 		);
 		assert_ok!(Billing::set_service(
 			RuntimeOrigin::signed(DOC),
-			b"X1".to_vec(),
-			vec![],
+			code(b"X1"),
+			bounded(b""),
 			100,
 			HOUR
 		));
@@ -342,7 +323,7 @@ fn bookings_under_a_policy_are_checked() {
 				RuntimeOrigin::signed(PATIENT),
 				PATIENT,
 				DOC,
-				b"X1".to_vec(),
+				code(b"X1"),
 				T0 + DAY,
 				Some(policy_id)
 			),
@@ -353,7 +334,7 @@ fn bookings_under_a_policy_are_checked() {
 				RuntimeOrigin::signed(PATIENT),
 				PATIENT,
 				DOC,
-				VIDEO.to_vec(),
+				code(VIDEO),
 				T0 + 400 * DAY,
 				Some(policy_id)
 			),
@@ -362,6 +343,154 @@ fn bookings_under_a_policy_are_checked() {
 		// The insurer's pool cannot cover the share.
 		assert_ok!(Billing::withdraw_pool(RuntimeOrigin::signed(INSURER), POOL - 700));
 		assert_noop!(book(PATIENT, Some(policy_id)), BError::InsufficientPool);
+		assert_invariants();
+	});
+}
+
+/// A policy year.
+const YEAR: u64 = 365 * DAY;
+
+/// The insurer issues `PATIENT` a two-year policy for the video service, `coverage` percent,
+/// `limit` a year; the patient consents to the insurer for payment.
+fn two_year_policy(coverage: u32, limit: Balance) -> PolicyId {
+	let id = crate::NextPolicyId::<Test>::get();
+	assert_ok!(Billing::issue_policy(
+		RuntimeOrigin::signed(INSURER),
+		PATIENT,
+		vec![code(VIDEO)].try_into().unwrap(),
+		Permill::from_percent(coverage),
+		limit,
+		T0,
+		T0 + 2 * YEAR,
+	));
+	MockConsent::permit(
+		INSURER,
+		PATIENT,
+		AccessAction::Read,
+		PurposeOfUse::Payment,
+		Some(DataCategory::Encounter),
+	);
+	id
+}
+
+/// Books the video visit for `PATIENT` at `at` under `policy` (now), and the physician
+/// accepts it.
+fn insured_at(policy: PolicyId, at: u64) -> DispatchResult {
+	let id = crate::NextConsultationId::<Test>::get();
+	Billing::book(RuntimeOrigin::signed(PATIENT), PATIENT, DOC, code(VIDEO), at, Some(policy))?;
+	Billing::accept(RuntimeOrigin::signed(DOC), id)
+}
+
+/// Moves to `at` and marks `id` delivered then.
+fn deliver_at(id: ConsultationId, at: u64) {
+	set_now(at);
+	assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
+}
+
+fn confirm(id: ConsultationId) {
+	assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
+	assert!(matches!(claim_of(id).1.status, ClaimStatus::Pending { .. }), "claim {id} accepted");
+}
+
+/// What the claims of `year` (their visit's delivery) add up to, pending or approved.
+fn claimed_in(policy: PolicyId, year: u32) -> Balance {
+	crate::Claims::<Test>::iter()
+		.filter(|(_, c)| {
+			c.policy == policy
+				&& matches!(c.status, ClaimStatus::Pending { .. } | ClaimStatus::Approved)
+		})
+		.filter(|(_, c)| {
+			let at =
+				crate::Consultations::<Test>::get(c.consultation).unwrap().delivered_at.unwrap();
+			crate::Policies::<Test>::get(policy).unwrap().year_of(at) == year
+		})
+		.map(|(_, c)| c.amount)
+		.sum()
+}
+
+/// Issue 12 item 12: with one `(year, used)` pair per policy, settling a visit delivered in
+/// year 0 after year 1 began reset year 1's usage, so year 1 could claim past its limit by
+/// alternating. Usage is now kept per year: the fourth year-1 visit is refused.
+#[test]
+fn claims_alternating_years_cannot_exceed_the_annual_limit() {
+	new_test_ext().execute_with(|| {
+		// 30 % of 1 000: each claim is 300; the limit is 1 000 a year.
+		let policy_id = two_year_policy(30, 1_000);
+		// Two visits of year 0, delivered in year 0, left unsettled.
+		let (v1, v2) = (0, 1);
+		assert_ok!(insured_at(policy_id, T0 + DAY));
+		assert_ok!(insured_at(policy_id, T0 + DAY + HOUR));
+		deliver_at(v1, T0 + DAY);
+		deliver_at(v2, T0 + DAY + HOUR);
+		// Year 1: a visit claimed, then a late year-0 settlement, and again.
+		let mut at = T0 + YEAR + DAY;
+		for late in [Some(v1), Some(v2), None] {
+			let id = crate::NextConsultationId::<Test>::get();
+			set_now(at - HOUR);
+			assert_ok!(insured_at(policy_id, at));
+			deliver_at(id, at);
+			confirm(id);
+			if let Some(late) = late {
+				confirm(late);
+			}
+			at += DAY;
+		}
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 0), 600);
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 1), 900);
+		// A fourth year-1 visit would take year 1 to 1 200.
+		set_now(at - HOUR);
+		assert_noop!(insured_at(policy_id, at), BError::LimitExceeded);
+		assert!(claimed_in(policy_id, 0) <= 1_000 && claimed_in(policy_id, 1) <= 1_000);
+		assert_invariants();
+	});
+}
+
+/// A visit booked in year 0 but delivered in year 1 is charged to year 1 (its delivery), and
+/// the claim check refuses it when year 1 is used up, whatever year 0 has left.
+#[test]
+fn a_claim_is_charged_to_the_year_of_its_delivery() {
+	new_test_ext().execute_with(|| {
+		let policy_id = two_year_policy(30, 1_000);
+		assert_ok!(insured_at(policy_id, T0 + YEAR - HOUR));
+		assert_ok!(insured_at(policy_id, T0 + YEAR - 2 * HOUR));
+		deliver_at(0, T0 + YEAR + HOUR);
+		confirm(0);
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 0), 0);
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 1), 300);
+		// Year 1 used up meanwhile (say by visits at other practices): the second is rejected.
+		crate::PolicyUsage::<Test>::insert(policy_id, 1, 800);
+		deliver_at(1, T0 + YEAR + 2 * HOUR);
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), 1));
+		assert_eq!(
+			claim_of(1).1.status,
+			ClaimStatus::Rejected { check: FraudCheck::LimitExceeded }
+		);
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 1), 800);
+	});
+}
+
+/// A denied claim gives its amount back to the year it was charged to, not to the year of the
+/// last claim.
+#[test]
+fn a_denied_claim_gives_back_to_its_own_year() {
+	new_test_ext().execute_with(|| {
+		let policy_id = two_year_policy(30, 1_000);
+		assert_ok!(insured_at(policy_id, T0 + DAY));
+		deliver_at(0, T0 + DAY);
+		set_now(T0 + YEAR);
+		assert_ok!(insured_at(policy_id, T0 + YEAR + DAY));
+		deliver_at(1, T0 + YEAR + DAY);
+		confirm(1);
+		confirm(0);
+		let (claim0, _) = claim_of(0);
+		assert_ok!(Billing::adjudicate_claim(
+			RuntimeOrigin::signed(INSURER),
+			claim0,
+			false,
+			[1u8; 32]
+		));
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 0), 0);
+		assert_eq!(crate::PolicyUsage::<Test>::get(policy_id, 1), 300);
 		assert_invariants();
 	});
 }

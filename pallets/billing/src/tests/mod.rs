@@ -6,6 +6,7 @@ mod conservation;
 mod consultations;
 mod disputes;
 mod insurance;
+mod reaping;
 mod schedules;
 
 use crate::{mock::*, ConsultationStatus, Error, Event};
@@ -25,6 +26,20 @@ pub(crate) type BError = Error<Test>;
 /// adds up to the issuance.
 pub(crate) fn assert_invariants() {
 	crate::Pallet::<Test>::do_try_state().expect("invariants hold");
+	// Every account's holds, by reason, also of accounts the storage no longer names.
+	let expected = crate::Pallet::<Test>::expected_holds();
+	for who in ACCOUNTS {
+		for (i, reason) in crate::HOLD_REASONS.iter().enumerate() {
+			let held = Balances::balance_on_hold(&(*reason).into(), &who);
+			let want = expected.get(&(who, i)).copied().unwrap_or_default();
+			assert_eq!(held, want, "{reason:?} held by {who}");
+		}
+	}
+	// No policy year is charged past its limit.
+	for (policy, year, used) in crate::PolicyUsage::<Test>::iter() {
+		let limit = crate::Policies::<Test>::get(policy).expect("a policy").annual_limit;
+		assert!(used <= limit, "policy {policy} year {year}: {used} of {limit}");
+	}
 	let total: Balance = ACCOUNTS.iter().map(|who| Balances::total_balance(who)).sum();
 	assert_eq!(total, Balances::total_issuance(), "nothing minted or burned");
 }
@@ -52,7 +67,7 @@ pub(crate) fn events() -> Vec<Event<Test>> {
 
 /// Books the physician's video consultation for `PATIENT` a day from now, signed by `payer`.
 pub(crate) fn book(payer: AccountId, policy: Option<PolicyId>) -> DispatchResult {
-	Billing::book(RuntimeOrigin::signed(payer), PATIENT, DOC, VIDEO.to_vec(), T0 + DAY, policy)
+	Billing::book(RuntimeOrigin::signed(payer), PATIENT, DOC, code(VIDEO), T0 + DAY, policy)
 }
 
 /// Books as `book` and returns the id.
@@ -94,7 +109,7 @@ pub(crate) fn policy(insurer: AccountId, coverage: u32, limit: Balance) -> Polic
 	assert_ok!(Billing::issue_policy(
 		RuntimeOrigin::signed(insurer),
 		PATIENT,
-		vec![VIDEO.to_vec(), FOLLOW_UP.to_vec()],
+		vec![code(VIDEO), code(FOLLOW_UP)].try_into().unwrap(),
 		Permill::from_percent(coverage),
 		limit,
 		T0,
