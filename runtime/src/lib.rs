@@ -187,8 +187,10 @@ pub type UncheckedExtrinsic =
 /// The payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations run at the next runtime upgrade, beyond those of the pallets.
-type Migrations = ();
+/// Storage migrations run at the next runtime upgrade, beyond those of the pallets. Each is
+/// versioned (it runs once, when the pallet's on-chain storage version matches) and checks
+/// itself with `pre_upgrade`/`post_upgrade` under `try-runtime`.
+type Migrations = (pallet_billing::migrations::v2::MigrateV1ToV2<Runtime>,);
 
 /// Dispatches calls to the pallets and runs the block lifecycle.
 pub type Executive = frame_executive::Executive<
