@@ -343,3 +343,22 @@ fn cancel_withdraws_both_a_pending_schedule_and_an_older_authorisation() {
 		assert_eq!(authorized(), None);
 	});
 }
+
+/// The pallet reads and removes `frame_system::AuthorizedUpgrade` through its own alias: it must
+/// decode what `frame_system` writes (a layout change there would break withdrawals silently).
+#[test]
+fn the_alias_of_frame_systems_authorisation_matches_its_layout() {
+	new_test_ext().execute_with(|| {
+		let hash = H256::repeat_byte(7);
+		for check_version in [true, false] {
+			System::do_authorize_upgrade(hash, check_version);
+			assert_eq!(
+				crate::system_storage::AuthorizedUpgrade::<Test>::get(),
+				Some((hash, check_version))
+			);
+			assert_eq!(Upgrades::authorized_in_system(), Some(hash));
+			crate::system_storage::AuthorizedUpgrade::<Test>::kill();
+			assert_eq!(authorized(), None);
+		}
+	});
+}
