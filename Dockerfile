@@ -1,7 +1,11 @@
 # syntax=docker/dockerfile:1
 # Telemed node image: a release build in a builder stage, a slim non-root runtime stage.
 #   docker build -t telemed-node .
-#   docker run -p 9944:9944 -p 30333:30333 -p 9615:9615 -v telemed-data:/data telemed-node --dev --rpc-external
+#   docker run -p 9944:9944 -v telemed-data:/data telemed-node
+# runs a development chain (Alice authors alone, sudo is Alice) with RPC on port 9944. For a
+# real network, name its spec (the node refuses to start without --chain or --dev):
+#   docker run -p 30333:30333 -v telemed-data:/data -v $PWD/spec.json:/spec.json:ro \
+#     telemed-node --chain /spec.json
 
 FROM docker.io/library/debian:bookworm-slim AS builder
 ARG DEBIAN_FRONTEND=noninteractive
@@ -30,4 +34,5 @@ USER telemed
 EXPOSE 30333 9944 9615
 VOLUME ["/data"]
 ENTRYPOINT ["/usr/local/bin/telemed-node", "--base-path", "/data"]
-CMD ["--chain", "local"]
+# A dev chain that produces blocks on its own, its RPC reachable from outside the container.
+CMD ["--dev", "--rpc-external"]

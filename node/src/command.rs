@@ -34,16 +34,25 @@ impl SubstrateCli for Cli {
 		2026
 	}
 
+	/// `dev` (or `--dev`), `local`, or a chain spec file. No chain is an error: the built-in
+	/// chains hand their validators, council and (on `dev`) sudo to the public `//Alice…` keys,
+	/// so a node must never start one of them unless asked by name.
 	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
 		Ok(match id {
+			"" => return Err(NO_CHAIN.into()),
 			"dev" => Box::new(chain_spec::development_chain_spec()?),
-			"" | "local" => Box::new(chain_spec::local_chain_spec()?),
+			"local" => Box::new(chain_spec::local_chain_spec()?),
 			path => {
 				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
 			},
 		})
 	}
 }
+
+/// Why the node refuses to start without `--chain` or `--dev`, and what to pass instead.
+const NO_CHAIN: &str = "no chain given: pass --dev for a development chain, --chain local for \
+	the local test network (both run on the public //Alice... keys), or --chain <spec.json> for a \
+	real network";
 
 /// An operator who names an RPC port expects the node there or nowhere: Substrate's default is
 /// to fall back to a random port when it is taken, which leaves wallets talking to nothing (or

@@ -1,11 +1,12 @@
-//! The `telemed-node` binary's command line: chain specs it exports, and bad input that must
-//! make it exit non-zero with a clear message.
+//! The `telemed-node` binary's command line: chain specs it exports, the chains it starts only
+//! when asked by name, and bad input that must make it exit non-zero with a clear message.
 
 use std::{
-	io::Read,
+	io::{BufRead, BufReader, Read},
 	net::TcpListener,
 	path::PathBuf,
 	process::{Command, Output, Stdio},
+	sync::mpsc,
 	time::{Duration, Instant},
 };
 
@@ -70,6 +71,69 @@ fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
 		stdout: stdout.join().expect("stdout reader"),
 		stderr: stderr.join().expect("stderr reader"),
 	}
+}
+
+/// Starts the node and waits until a line of its log (stderr) contains `wanted`, then stops it.
+/// Panics, with the log, if the node exits first or `limit` passes.
+fn run_until_log(mut cmd: Command, wanted: &str, limit: Duration) {
+	let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("node starts");
+	let (lines, received) = mpsc::channel();
+	let stderr = child.stderr.take().expect("stderr is piped");
+	let reader = std::thread::spawn(move || {
+		for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+			if lines.send(line).is_err() {
+				break;
+			}
+		}
+	});
+	let start = Instant::now();
+	let mut log = Vec::new();
+	let found = loop {
+		match received.recv_timeout(Duration::from_millis(200)) {
+			Ok(line) => {
+				let hit = line.contains(wanted);
+				log.push(line);
+				if hit {
+					break true;
+				}
+			},
+			Err(mpsc::RecvTimeoutError::Timeout) => {},
+			// The node closed its stderr: it exited.
+			Err(mpsc::RecvTimeoutError::Disconnected) => break false,
+		}
+		if start.elapsed() > limit {
+			break false;
+		}
+	};
+	let _ = child.kill();
+	let status = child.wait().expect("wait works");
+	drop(received);
+	let _ = reader.join();
+	assert!(
+		found,
+		"no log line with {wanted:?} within {limit:?} (exit status {status}); log:\n{}",
+		log.join("\n")
+	);
+}
+
+/// Arguments that keep a test node to itself: its own base path, loopback p2p on a free port, a
+/// free RPC port, no Prometheus, telemetry or mDNS, and a log without colour codes (so that its
+/// lines can be matched).
+fn isolated(cmd: &mut Command, dir: &TempDir) {
+	let rpc_port =
+		TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+	cmd.args([
+		"--base-path",
+		dir.0.to_str().unwrap(),
+		"--listen-addr",
+		"/ip4/127.0.0.1/tcp/0",
+		"--rpc-port",
+		&rpc_port.to_string(),
+		"--no-prometheus",
+		"--no-telemetry",
+		"--no-mdns",
+		"--disable-log-color",
+	]);
 }
 
 fn stderr(out: &Output) -> String {
@@ -177,4 +241,42 @@ fn an_rpc_port_in_use_is_an_error() {
 	);
 	assert!(err.contains("--rpc-port"), "says what to do: {err}");
 	drop(taken);
+}
+
+#[test]
+fn without_a_chain_the_node_refuses_and_says_what_to_pass() {
+	let dir = TempDir::new("nochain");
+	let mut cmd = node();
+	isolated(&mut cmd, &dir);
+	let out = run_with_limit(cmd, Duration::from_secs(60));
+	assert!(!out.status.success(), "must not start a chain nobody named");
+	let err = stderr(&out);
+	assert!(err.contains("no chain given"), "says what is wrong: {err}");
+	assert!(err.contains("--dev"), "offers --dev: {err}");
+	assert!(err.contains("--chain local"), "offers the local test network: {err}");
+	assert!(err.contains("--chain <spec.json>"), "offers a spec file: {err}");
+	// Nothing was started: no chain database was created.
+	assert!(!dir.0.join("chains").exists(), "no chain data written");
+}
+
+#[test]
+fn the_local_chain_starts_when_named() {
+	let dir = TempDir::new("local");
+	let mut cmd = node();
+	cmd.args(["--chain", "local"]);
+	isolated(&mut cmd, &dir);
+	// A non-validator with no peers: it runs and reports itself idle.
+	run_until_log(cmd, "Idle (0 peers)", Duration::from_secs(120));
+	assert!(dir.0.join("chains").join("telemed_local").exists(), "the local chain's data");
+}
+
+#[test]
+fn the_dev_chain_starts_and_produces_blocks() {
+	let dir = TempDir::new("dev");
+	let mut cmd = node();
+	cmd.arg("--dev");
+	isolated(&mut cmd, &dir);
+	// Alice authors alone: block 1 is imported within a few slots.
+	run_until_log(cmd, "Imported #1", Duration::from_secs(120));
+	assert!(dir.0.join("chains").join("telemed_dev").exists(), "the dev chain's data");
 }

@@ -1,21 +1,96 @@
 //! Governance in the runtime: council motions authorise upgrades after the timelock, a motion
-//! short of the threshold does nothing, wrong or same-version code is refused, and a validator
-//! added by the council enters the authority set at the session after the next change.
+//! short of the threshold does nothing, wrong or same-version code is refused, the technical
+//! committee fast-tracks only the scheduled hash, the council disapproves or kills a committee
+//! motion, session keys hold a deposit, and a validator added by the council enters the
+//! authority set at the session after the next change.
 
 mod common;
 
 use codec::Encode;
 use common::{externalities, signed, start_block};
-use frame_support::traits::OnInitialize;
+use frame_support::traits::{fungible::InspectHold, OnInitialize};
 use sp_core::{proof_of_possession::ProofOfPossessionGenerator, traits::ReadRuntimeVersion, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use sp_runtime::traits::{BlakeTwo256, Hash};
 use telemed_runtime::{
-	Executive, Runtime, RuntimeCall, RuntimeEvent, Scheduler, Session, SessionKeys, System,
-	Upgrades, VERSION, WASM_BINARY,
+	Balances, Executive, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, Scheduler, Session,
+	SessionKeys, System, Upgrades, UNITS, VERSION, WASM_BINARY,
 };
 
 type CouncilCall = pallet_collective::Call<Runtime, pallet_collective::Instance1>;
+type TechnicalCall = pallet_collective::Call<Runtime, pallet_collective::Instance2>;
+type TechnicalProposals = pallet_collective::ProposalOf<Runtime, pallet_collective::Instance2>;
+
+/// The dispatch error of a valid transaction whose call fails.
+fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime::DispatchError {
+	let Ok(Err(error)) = Executive::apply_extrinsic(signed(signer, call, nonce)) else {
+		panic!("a valid transaction whose dispatch fails")
+	};
+	error
+}
+
+/// Whether the last council motion closed executed its call with an error.
+fn last_motion_failed() -> bool {
+	System::events().iter().any(|r| {
+		matches!(
+			&r.event,
+			RuntimeEvent::Council(pallet_collective::Event::Executed { result: Err(_), .. })
+		)
+	})
+}
+
+/// Alice and Bob (the whole technical committee) pass `call`: Alice proposes with threshold 2
+/// (Alice's nonce `alice`, `alice + 1` for her vote and `alice + 2` for the close; Bob's
+/// `bob`). Returns whether it executed successfully.
+fn technical_motion(call: RuntimeCall, alice: u32, bob: u32) -> bool {
+	let length = call.encoded_size() as u32;
+	let hash = BlakeTwo256::hash_of(&call);
+	ok(
+		Sr25519Keyring::Alice,
+		RuntimeCall::TechnicalCommittee(TechnicalCall::propose {
+			threshold: 2,
+			proposal: Box::new(call.clone()),
+			length_bound: length,
+		}),
+		alice,
+	);
+	let index =
+		pallet_collective::ProposalCount::<Runtime, pallet_collective::Instance2>::get() - 1;
+	for (signer, nonce) in [(Sr25519Keyring::Alice, alice + 1), (Sr25519Keyring::Bob, bob)] {
+		ok(
+			signer,
+			RuntimeCall::TechnicalCommittee(TechnicalCall::vote {
+				proposal: hash,
+				index,
+				approve: true,
+			}),
+			nonce,
+		);
+	}
+	System::reset_events();
+	ok(
+		Sr25519Keyring::Alice,
+		RuntimeCall::TechnicalCommittee(TechnicalCall::close {
+			proposal_hash: hash,
+			index,
+			proposal_weight_bound: frame_support::weights::Weight::from_parts(
+				10_000_000_000,
+				1_000_000,
+			),
+			length_bound: length,
+		}),
+		alice + 2,
+	);
+	System::events().iter().any(|r| {
+		matches!(
+			&r.event,
+			RuntimeEvent::TechnicalCommittee(pallet_collective::Event::Executed {
+				result: Ok(()),
+				..
+			})
+		)
+	})
+}
 
 fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
 	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
@@ -286,5 +361,143 @@ fn a_validator_added_by_the_council_enters_the_authority_set_at_the_next_session
 			4,
 			"GRANDPA switches after its delay"
 		);
+	});
+}
+
+#[test]
+fn the_technical_committee_fast_tracks_only_the_hash_the_council_scheduled() {
+	externalities("local_testnet").execute_with(|| {
+		start_block();
+		let scheduled = H256::repeat_byte(1);
+		let other = H256::repeat_byte(2);
+		let fast_track = |code_hash| {
+			RuntimeCall::Upgrades(pallet_upgrades::Call::fast_track_upgrade { code_hash })
+		};
+		// Nothing scheduled: the committee cannot authorise anything.
+		assert!(!technical_motion(fast_track(other), 0, 0));
+		assert_eq!(authorized(), None);
+
+		let schedule =
+			RuntimeCall::Upgrades(pallet_upgrades::Call::schedule_upgrade { code_hash: scheduled });
+		assert!(council_motion(schedule, 2, (3, 1, 5)));
+		assert!(!technical_motion(fast_track(other), 6, 2), "not another hash");
+		assert_eq!(authorized(), None);
+		assert!(technical_motion(fast_track(scheduled), 9, 3));
+		assert_eq!(authorized(), Some(scheduled));
+		assert!(pallet_upgrades::Scheduled::<Runtime>::get().is_none());
+		let (_, expires_at) = pallet_upgrades::Authorized::<Runtime>::get().expect("recorded");
+		assert_eq!(expires_at, System::block_number() + 3 * telemed_runtime::DAYS);
+
+		// The council majority cancels: the authorisation is withdrawn.
+		let cancel = RuntimeCall::Upgrades(pallet_upgrades::Call::cancel_upgrade {});
+		System::reset_events();
+		assert!(council_motion(cancel, 2, (12, 4, 14)));
+		assert_eq!(authorized(), None);
+	});
+}
+
+#[test]
+fn a_council_motion_disapproves_or_kills_a_technical_committee_motion() {
+	externalities("local_testnet").execute_with(|| {
+		start_block();
+		// Alice proposes to the committee (threshold 2: it stays open).
+		let propose_to_committee = |code_hash, nonce| {
+			let call =
+				RuntimeCall::Upgrades(pallet_upgrades::Call::fast_track_upgrade { code_hash });
+			ok(
+				Sr25519Keyring::Alice,
+				RuntimeCall::TechnicalCommittee(TechnicalCall::propose {
+					threshold: 2,
+					proposal: Box::new(call.clone()),
+					length_bound: call.encoded_size() as u32,
+				}),
+				nonce,
+			);
+			BlakeTwo256::hash_of(&call)
+		};
+		let first = propose_to_committee(H256::repeat_byte(1), 0);
+		let second = propose_to_committee(H256::repeat_byte(2), 1);
+		assert!(TechnicalProposals::get(first).is_some());
+
+		let disapprove = RuntimeCall::TechnicalCommittee(TechnicalCall::disapprove_proposal {
+			proposal_hash: first,
+		});
+		let kill = RuntimeCall::TechnicalCommittee(TechnicalCall::kill { proposal_hash: second });
+
+		// A single council member, or a stranger, cannot.
+		for (signer, nonce) in [(Sr25519Keyring::Alice, 2), (Sr25519Keyring::Eve, 0)] {
+			assert_eq!(
+				refused(signer, disapprove.clone(), nonce),
+				sp_runtime::DispatchError::BadOrigin
+			);
+			assert_eq!(
+				refused(signer, kill.clone(), nonce + 1),
+				sp_runtime::DispatchError::BadOrigin
+			);
+		}
+		// Nor a council motion passed by one voice of three.
+		System::reset_events();
+		council_motion(disapprove.clone(), 1, (4, 0, 4));
+		assert!(last_motion_failed());
+		System::reset_events();
+		council_motion(kill.clone(), 1, (5, 0, 5));
+		assert!(last_motion_failed());
+		assert!(TechnicalProposals::get(first).is_some());
+		assert!(TechnicalProposals::get(second).is_some());
+
+		// Two of three can.
+		System::reset_events();
+		assert!(council_motion(disapprove, 2, (6, 0, 8)));
+		assert!(TechnicalProposals::get(first).is_none());
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::TechnicalCommittee(pallet_collective::Event::Disapproved { .. })
+		)));
+		System::reset_events();
+		assert!(council_motion(kill, 2, (9, 1, 11)));
+		assert!(TechnicalProposals::get(second).is_none());
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::TechnicalCommittee(pallet_collective::Event::Killed { .. })
+		)));
+		assert!(
+			pallet_collective::Proposals::<Runtime, pallet_collective::Instance2>::get().is_empty()
+		);
+	});
+}
+
+#[test]
+fn session_keys_hold_a_deposit_that_purge_keys_releases() {
+	externalities("local_testnet").execute_with(|| {
+		start_block();
+		let eve = Sr25519Keyring::Eve.to_account_id();
+		let held = || {
+			Balances::balance_on_hold(
+				&RuntimeHoldReason::Session(pallet_session::HoldReason::Keys),
+				&eve,
+			)
+		};
+		let set_keys = || {
+			let keys = SessionKeys {
+				aura: Sr25519Keyring::Eve.public().into(),
+				grandpa: Ed25519Keyring::Eve.public().into(),
+			};
+			let owner = eve.encode();
+			let proof = (
+				Sr25519Keyring::Eve.pair().generate_proof_of_possession(&owner),
+				Ed25519Keyring::Eve.pair().generate_proof_of_possession(&owner),
+			)
+				.encode();
+			RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof })
+		};
+		assert_eq!(held(), 0);
+		ok(Sr25519Keyring::Eve, set_keys(), 0);
+		assert_eq!(held(), 10 * UNITS);
+		// Setting keys again (a rotation) holds nothing more.
+		ok(Sr25519Keyring::Eve, set_keys(), 1);
+		assert_eq!(held(), 10 * UNITS);
+		ok(Sr25519Keyring::Eve, RuntimeCall::Session(pallet_session::Call::purge_keys {}), 2);
+		assert_eq!(held(), 0);
+		assert!(pallet_session::NextKeys::<Runtime>::get(&eve).is_none());
 	});
 }

@@ -76,6 +76,8 @@ pub const TECHNICAL: AccountId = 2;
 pub const STRANGER: AccountId = 3;
 /// The timelock.
 pub const DELAY: u64 = 10;
+/// How long an authorisation stays valid unapplied.
+pub const WINDOW: u64 = 5;
 
 ord_parameter_types! {
 	pub const Council: AccountId = COUNCIL;
@@ -92,6 +94,7 @@ impl pallet_upgrades::Config for Test {
 	type CancelOrigin =
 		EitherOfDiverse<EnsureSignedBy<Council, AccountId>, EnsureSignedBy<Technical, AccountId>>;
 	type UpgradeDelay = ConstU64<DELAY>;
+	type AuthorizationWindow = ConstU64<WINDOW>;
 	type WeightInfo = ();
 }
 
@@ -110,5 +113,6 @@ pub fn run_to(n: u64) {
 		System::set_block_number(next);
 		Scheduler::on_initialize(next);
 		Upgrades::on_initialize(next);
+		Upgrades::do_try_state(next).expect("the upgrades pallet's invariants hold");
 	}
 }

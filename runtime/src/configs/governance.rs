@@ -7,7 +7,7 @@
 //!
 //! | origin | who | used for |
 //! |---|---|---|
-//! | [`CouncilTwoThirds`] | at least 2/3 of the council | licensing authorities, insurers, validators, council and committee membership, scheduling upgrades |
+//! | [`CouncilTwoThirds`] | at least 2/3 of the council | licensing authorities, insurers, validators, council and committee membership, scheduling upgrades, disapproving or killing a proposal of either collective |
 //! | [`CouncilMajority`] | more than 1/2 of the council | break-glass reviews, billing disputes, cancelling an upgrade |
 //! | [`TechnicalTwoThirds`] | at least 2/3 of the technical committee | fast-tracking an upgrade, cancelling one |
 //!
@@ -16,6 +16,17 @@
 //!
 //! Root (sudo) keeps every power on the `development` chain only; the `local_testnet` preset
 //! and any real network have no sudo key.
+//!
+//! ## The collectives' own origins
+//!
+//! `DisapproveOrigin` and `KillOrigin` (of both the council and the technical committee) are
+//! [`CouncilTwoThirds`]: the council can withdraw a motion of its own that should not pass and
+//! stop a technical-committee motion (a fast track it disagrees with) before it closes. The
+//! technical committee cannot disapprove council motions. `SetMembersOrigin` is root only, on
+//! purpose: `pallet-membership` (whose origins are [`CouncilTwoThirds`]) owns the member lists
+//! and pushes them to the collectives; a `set_members` on a collective would bypass it, and the
+//! next membership change would overwrite it. Without sudo, members change through
+//! `councilMembership` / `technicalMembership` only.
 
 use frame_support::traits::tokens::{pay::PayFromAccount, UnityAssetBalanceConversion};
 use frame_support::{
@@ -73,10 +84,11 @@ impl pallet_collective::Config<pallet_collective::Instance1> for Runtime {
 	type MaxMembers = ConstU32<32>;
 	type DefaultVote = pallet_collective::PrimeDefaultVote;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	/// Root only: `pallet-membership` keeps the members (see the module docs).
 	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxProposalWeight;
-	type DisapproveOrigin = EnsureRoot<AccountId>;
-	type KillOrigin = EnsureRoot<AccountId>;
+	type DisapproveOrigin = CouncilTwoThirds;
+	type KillOrigin = CouncilTwoThirds;
 	type Consideration = ();
 }
 
@@ -103,10 +115,11 @@ impl pallet_collective::Config<pallet_collective::Instance2> for Runtime {
 	type MaxMembers = ConstU32<16>;
 	type DefaultVote = pallet_collective::PrimeDefaultVote;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	/// Root only: `pallet-membership` keeps the members (see the module docs).
 	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxProposalWeight;
-	type DisapproveOrigin = EnsureRoot<AccountId>;
-	type KillOrigin = EnsureRoot<AccountId>;
+	type DisapproveOrigin = CouncilTwoThirds;
+	type KillOrigin = CouncilTwoThirds;
 	type Consideration = ();
 }
 
@@ -165,6 +178,14 @@ parameter_types! {
 	/// minutes. Kept in storage (`twox_128(":UpgradeDelay:")`) so that a chain may set another
 	/// with `system.set_storage` (the end-to-end test shortens it on the dev chain).
 	pub storage UpgradeDelay: BlockNumber = 10 * MINUTES;
+	/// An authorisation nobody applies is withdrawn after three days. Applying needs one
+	/// person to submit the code, so hours would do; three days leave room for a weekend or
+	/// an operator's absence without a new council motion, and are short enough that a
+	/// forgotten authorisation cannot be acted on long after the council and the committee
+	/// stopped watching it (a stale runtime, applied once newer code is out, would also need
+	/// its storage migrations to still fit the state). Equal to a council motion's duration:
+	/// a new motion can replace the decision within the window.
+	pub const UpgradeAuthorizationWindow: BlockNumber = 3 * DAYS;
 }
 
 impl pallet_upgrades::Config for Runtime {
@@ -176,6 +197,7 @@ impl pallet_upgrades::Config for Runtime {
 	type FastTrackOrigin = TechnicalTwoThirds;
 	type CancelOrigin = EitherOfDiverse<CouncilMajority, TechnicalTwoThirds>;
 	type UpgradeDelay = UpgradeDelay;
+	type AuthorizationWindow = UpgradeAuthorizationWindow;
 	type WeightInfo = pallet_upgrades::weights::SubstrateWeight<Runtime>;
 }
 
@@ -184,6 +206,9 @@ parameter_types! {
 	/// from the next one.
 	pub const SessionPeriod: BlockNumber = HOURS;
 	pub const SessionOffset: BlockNumber = 0;
+	/// Held from an account while it has session keys (`session.setKeys`), released by
+	/// `session.purgeKeys`: the keys' storage is not free. Genesis validators hold none.
+	pub const SessionKeyDeposit: Balance = 10 * UNITS;
 }
 
 impl pallet_session::Config for Runtime {
@@ -198,8 +223,8 @@ impl pallet_session::Config for Runtime {
 	type DisablingStrategy = ();
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
 	type Currency = Balances;
-	/// Registering keys costs nothing but the fee; governance decides who validates.
-	type KeyDeposit = frame_support::traits::ConstU128<0>;
+	/// Governance decides who validates; the deposit pays for the keys' storage.
+	type KeyDeposit = SessionKeyDeposit;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
