@@ -23,6 +23,8 @@ use scale_info::TypeInfo;
 use telemed_primitives::{DataCategory, Hash256, Moment, RecordId};
 
 /// The types as they were at storage version 1.
+// `storage_alias` generates an undocumented prefix type.
+#[allow(missing_docs)]
 pub mod old {
 	use super::*;
 
@@ -251,7 +253,10 @@ mod tests {
 			let before = Records::<Test>::get(4);
 			assert_eq!(
 				MigrateV1ToV2::<Test>::on_runtime_upgrade(),
-				<Test as frame_system::Config>::DbWeight::get().reads(1)
+				<<Test as frame_system::Config>::DbWeight as Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.reads(1)
 			);
 			assert_eq!(Records::<Test>::get(4), before);
 		});
