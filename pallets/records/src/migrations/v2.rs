@@ -226,7 +226,11 @@ mod tests {
 			NextRecordId::<Test>::put(6);
 			StorageVersion::new(1).put::<Pallet<Test>>();
 
+			#[cfg(feature = "try-runtime")]
+			let state = InnerMigrateV1ToV2::<Test>::pre_upgrade().expect("pre_upgrade");
 			MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			#[cfg(feature = "try-runtime")]
+			InnerMigrateV1ToV2::<Test>::post_upgrade(state).expect("post_upgrade");
 
 			assert_eq!(StorageVersion::get::<Pallet<Test>>(), StorageVersion::new(2));
 			let identity = |id| Records::<Test>::get(id).map(|r| r.record);
