@@ -3,7 +3,8 @@
 // ciphertext off chain and anchors its commitment, hash and locator; grants the demo physician
 // a consent and seals the data key to his X25519 key; the physician reads through the chain
 // (checked and logged), opens the envelope and decrypts. After the consent is revoked and the
-// record shredded, the physician can no longer get the key. A wearable anchors batches.
+// record shredded, the physician can no longer get the key. A wearable the patient names
+// confirms its registration itself, then anchors batches until it is retired and removed.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -216,8 +217,15 @@ describe('records', () => {
     assert.equal(await envelopeFromApi(doctor.address), null);
   });
 
-  test('a wearable anchors increasing batches until it is retired', async () => {
-    await submitOk(api, api.tx.records.registerDevice(watch.address, 'watch'), patient);
+  test('a wearable confirms its registration, anchors increasing batches until it is retired', async () => {
+    const { events: named } = await submitOk(api, api.tx.records.registerDevice(watch.address, 'watch'), patient);
+    assert.ok(named.includes('records.DeviceRequested'), named.join(', '));
+    // Named but not confirmed: not a device yet.
+    assert.equal((await submit(api, api.tx.records.anchorBatch(1, new Uint8Array(32), 1, 0, 0), watch)).error,
+      'records.UnknownDevice');
+    // The device consents with a transaction it signs itself.
+    const { events: confirmed } = await submitOk(api, api.tx.records.confirmDevice(patient.address), watch);
+    assert.ok(confirmed.includes('records.DeviceRegistered'), confirmed.join(', '));
     const samples = Array.from({ length: 8 }, (_, i) => blake2AsU8a(stringToU8a(`sample ${i}`), 256));
     let level = samples;
     while (level.length > 1) {
@@ -238,5 +246,11 @@ describe('records', () => {
     await submitOk(api, api.tx.records.retireDevice(watch.address), patient);
     assert.equal((await submit(api, api.tx.records.anchorBatch(2, root, 8, now, now), watch)).error,
       'records.DeviceRetired');
+
+    // Removed, its deposit comes back and the account anchors nothing.
+    const { events: removed } = await submitOk(api, api.tx.records.removeDevice(watch.address), patient);
+    assert.ok(removed.includes('records.DeviceRemoved'), removed.join(', '));
+    assert.equal((await submit(api, api.tx.records.anchorBatch(2, root, 8, now, now), watch)).error,
+      'records.UnknownDevice');
   });
 });

@@ -560,6 +560,9 @@ pub enum DelegateScope {
 	BookCare,
 	/// Read and add to the patient's records, as the patient would.
 	AccessRecords,
+	/// Crypto-shred the patient's records (for good, and free of fees): a scope of its own,
+	/// since `AccessRecords` alone must not be able to erase a history.
+	ShredRecords,
 }
 
 /// Who may act for a patient: the consent pallet keeps the delegates.

@@ -26,6 +26,7 @@ thread_local! {
 	static DELEGATES: RefCell<BTreeSet<(AccountId, AccountId, DelegateScope)>> =
 		RefCell::new(BTreeSet::new());
 	static DISCLOSURES: RefCell<Vec<Disclosure<AccountId>>> = RefCell::new(Vec::new());
+	static LAST_RECORD: RefCell<Option<Option<RecordId>>> = const { RefCell::new(None) };
 }
 
 /// A practitioner registry the tests set by hand.
@@ -104,6 +105,11 @@ impl MockConsent {
 	pub fn disclosures() -> Vec<Disclosure<AccountId>> {
 		DISCLOSURES.with(|d| d.borrow().clone())
 	}
+
+	/// The `record` argument of the latest `check_access`, if any was made since [`reset`].
+	pub fn last_record() -> Option<Option<RecordId>> {
+		LAST_RECORD.with(|r| *r.borrow())
+	}
 }
 
 impl ConsentVerifier<AccountId> for MockConsent {
@@ -112,9 +118,10 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		patient: &AccountId,
 		action: AccessAction,
 		category: DataCategory,
-		_: Option<RecordId>,
+		record: Option<RecordId>,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial> {
+		LAST_RECORD.with(|r| *r.borrow_mut() = Some(record));
 		if accessor == patient {
 			return Ok(AccessBasis::Patient);
 		}
@@ -170,4 +177,5 @@ pub fn reset() {
 	DENIES.with(|d| d.borrow_mut().clear());
 	DELEGATES.with(|d| d.borrow_mut().clear());
 	DISCLOSURES.with(|d| d.borrow_mut().clear());
+	LAST_RECORD.with(|r| *r.borrow_mut() = None);
 }

@@ -1,7 +1,9 @@
 //! The records pallet in the runtime, wired to the consent and practitioners pallets: a
 //! physician writes into a patient's history and reads through a key envelope only while the
 //! consent and his licence hold, every read lands in the patient's disclosure log, and a
-//! patient with no free balance shreds a record free of fees.
+//! patient with no free balance shreds a record free of fees. A consent scoped to a record
+//! covers its amendments; a device is registered only when it confirms, so naming an account
+//! as a device cannot stop it registering as a patient.
 
 mod common;
 
@@ -11,7 +13,7 @@ use frame_support::traits::{
 	tokens::{Fortitude, Precision, Preservation},
 };
 use sp_keyring::Sr25519Keyring;
-use telemed_primitives::{AccessAction, AccessBasis, DataCategory, PurposeOfUse};
+use telemed_primitives::{AccessAction, AccessBasis, DataCategory, DelegateScope, PurposeOfUse};
 use telemed_runtime::{
 	Balances, Consent, Executive, Records, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT,
 };
@@ -33,17 +35,36 @@ fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime:
 	}
 }
 
+/// A valid X25519 key-agreement public key for tests (canonical, not of small order).
+const PATIENT_KEY: [u8; 32] = [0x41; 32];
+
 fn add_lab_result(patient: &telemed_runtime::AccountId) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::add_record {
 		patient: patient.clone(),
-		resource_type: b"Observation".to_vec(),
+		resource_type: b"Observation".to_vec().try_into().unwrap(),
 		category: DataCategory::Laboratory,
 		commitment: [1u8; 32],
 		ciphertext_hash: [2u8; 32],
 		ciphertext_size: 4_096,
-		locator: b"ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi".to_vec(),
+		locator: b"ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
+			.to_vec()
+			.try_into()
+			.unwrap(),
 		purpose: PurposeOfUse::Treatment,
 	})
+}
+
+fn add_envelope(record: u64, grantee: &telemed_runtime::AccountId) -> RuntimeCall {
+	RuntimeCall::Records(RecordsCall::add_envelope {
+		record,
+		grantee: grantee.clone(),
+		sealed: vec![7u8; 104].try_into().unwrap(),
+		purpose: PurposeOfUse::Treatment,
+	})
+}
+
+fn register_patient() -> RuntimeCall {
+	RuntimeCall::Records(RecordsCall::register_patient { key: PATIENT_KEY })
 }
 
 #[test]
@@ -53,11 +74,7 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		pallet_timestamp::Now::<Runtime>::put(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
-		ok(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::Records(RecordsCall::register_patient { key: [0xc1; 32] }),
-			0,
-		);
+		ok(Sr25519Keyring::Charlie, register_patient(), 0);
 
 		// Without a consent Bob cannot add to Charlie's history.
 		assert_eq!(
@@ -89,16 +106,7 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 
 		// Bob, the author, seals the data key to himself: to the key in his practitioner
 		// profile.
-		ok(
-			Sr25519Keyring::Bob,
-			RuntimeCall::Records(RecordsCall::add_envelope {
-				record,
-				grantee: bob.clone(),
-				sealed: vec![7u8; 104],
-				purpose: PurposeOfUse::Treatment,
-			}),
-			2,
-		);
+		ok(Sr25519Keyring::Bob, add_envelope(record, &bob), 2);
 		let bob_key =
 			pallet_practitioners::Practitioners::<Runtime>::get(&bob).map(|p| p.key_agreement_key);
 		assert_eq!(Records::envelope_for(record, &bob).map(|e| e.sealed_to), bob_key);
@@ -154,22 +162,9 @@ fn a_patient_with_no_free_balance_shreds_a_record_for_free() {
 		start_block();
 		pallet_timestamp::Now::<Runtime>::put(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
-		ok(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::Records(RecordsCall::register_patient { key: [0xc1; 32] }),
-			0,
-		);
+		ok(Sr25519Keyring::Charlie, register_patient(), 0);
 		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
-		ok(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::Records(RecordsCall::add_envelope {
-				record: 0,
-				grantee: charlie.clone(),
-				sealed: vec![7u8; 104],
-				purpose: PurposeOfUse::Treatment,
-			}),
-			2,
-		);
+		ok(Sr25519Keyring::Charlie, add_envelope(0, &charlie), 2);
 		let spendable =
 			Balances::reducible_balance(&charlie, Preservation::Preserve, Fortitude::Polite);
 		Balances::burn_from(
@@ -195,5 +190,180 @@ fn a_patient_with_no_free_balance_shreds_a_record_for_free() {
 			+ <Runtime as pallet_records::Config>::EnvelopeDeposit::get();
 		assert_eq!(Balances::total_balance_on_hold(&charlie), held - released);
 		assert_eq!(Balances::balance(&charlie), EXISTENTIAL_DEPOSIT + released);
+	});
+}
+
+/// Charlie's consent to Bob for `actions` on record 0 (every version of it).
+fn record_consent(decision: pallet_consent::Decision, actions: Vec<AccessAction>) -> RuntimeCall {
+	RuntimeCall::Consent(pallet_consent::Call::grant_consent {
+		patient: Sr25519Keyring::Charlie.to_account_id(),
+		grantee: Sr25519Keyring::Bob.to_account_id(),
+		decision,
+		actions,
+		scope: pallet_consent::ScopeRequest::Records(vec![0]),
+		purposes: vec![PurposeOfUse::Treatment],
+		start: None,
+		end: None,
+	})
+}
+
+#[test]
+fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
+		// A permit naming record 0, its first version, to read and amend it.
+		ok(
+			Sr25519Keyring::Charlie,
+			record_consent(
+				pallet_consent::Decision::Permit,
+				vec![AccessAction::Read, AccessAction::Amend],
+			),
+			2,
+		);
+
+		// Bob amends: version 1 of record 0.
+		ok(
+			Sr25519Keyring::Bob,
+			RuntimeCall::Records(RecordsCall::amend_record {
+				previous: 0,
+				commitment: [3u8; 32],
+				ciphertext_hash: [4u8; 32],
+				ciphertext_size: 4_000,
+				locator: b"ipfs://amended".to_vec().try_into().unwrap(),
+				purpose: PurposeOfUse::Treatment,
+			}),
+			0,
+		);
+		let amended = pallet_records::Records::<Runtime>::get(1).expect("the amendment");
+		assert_eq!((amended.supersedes, amended.record), (Some(0), 0));
+
+		// The permit naming the first version lets Bob read the amended one.
+		ok(Sr25519Keyring::Bob, add_envelope(1, &bob), 1);
+		ok(Sr25519Keyring::Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 }), 2);
+		assert!(Records::envelope_for(1, &bob).is_some());
+		let log = Consent::disclosures(&charlie, 0, 10);
+		assert_eq!(log.last().map(|(_, d)| d.record), Some(Some(1)));
+
+		// A deny naming record 0 stops reads of the amended version too.
+		ok(
+			Sr25519Keyring::Charlie,
+			record_consent(pallet_consent::Decision::Deny, vec![AccessAction::Read]),
+			3,
+		);
+		assert!(Records::envelope_for(1, &bob).is_none());
+		assert_eq!(
+			refused(
+				Sr25519Keyring::Bob,
+				RuntimeCall::Records(RecordsCall::access_record { record: 1 }),
+				3
+			),
+			pallet_records::Error::<Runtime>::ExplicitlyDenied.into()
+		);
+	});
+}
+
+#[test]
+fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let ferdie = Sr25519Keyring::Ferdie.to_account_id();
+		let name = |device: &telemed_runtime::AccountId| {
+			RuntimeCall::Records(RecordsCall::register_device {
+				device: device.clone(),
+				label: b"watch".to_vec().try_into().unwrap(),
+			})
+		};
+		let confirm =
+			RuntimeCall::Records(RecordsCall::confirm_device { patient: charlie.clone() });
+		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+
+		// Charlie names Dave's account as a device, without Dave.
+		ok(Sr25519Keyring::Charlie, name(&dave), 1);
+		// Dave registers as a patient all the same, and can then no longer be a device.
+		ok(Sr25519Keyring::Dave, register_patient(), 0);
+		assert_eq!(
+			refused(Sr25519Keyring::Dave, confirm.clone(), 1),
+			pallet_records::Error::<Runtime>::DeviceIsPatient.into()
+		);
+		// Charlie cancels; the deposit comes back.
+		let held = Balances::total_balance_on_hold(&charlie);
+		ok(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Records(RecordsCall::cancel_device { device: dave.clone() }),
+			2,
+		);
+		let deposit = <Runtime as pallet_records::Config>::DeviceDeposit::get();
+		assert_eq!(Balances::total_balance_on_hold(&charlie), held - deposit);
+
+		// Ferdie's watch consents: it confirms, anchors, and is no patient.
+		ok(Sr25519Keyring::Charlie, name(&ferdie), 3);
+		assert_eq!(
+			refused(
+				Sr25519Keyring::Ferdie,
+				RuntimeCall::Records(RecordsCall::anchor_batch {
+					seq: 1,
+					root: [9u8; 32],
+					samples: 10,
+					from: NOW - 1_000,
+					to: NOW,
+				}),
+				0
+			),
+			pallet_records::Error::<Runtime>::UnknownDevice.into()
+		);
+		ok(Sr25519Keyring::Ferdie, confirm, 1);
+		ok(
+			Sr25519Keyring::Ferdie,
+			RuntimeCall::Records(RecordsCall::anchor_batch {
+				seq: 1,
+				root: [9u8; 32],
+				samples: 10,
+				from: NOW - 1_000,
+				to: NOW,
+			}),
+			2,
+		);
+		assert_eq!(
+			refused(Sr25519Keyring::Ferdie, register_patient(), 3),
+			pallet_records::Error::<Runtime>::DeviceIsPatient.into()
+		);
+	});
+}
+
+#[test]
+fn a_delegate_with_access_records_alone_cannot_shred() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
+		ok(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Consent(pallet_consent::Call::add_delegate {
+				delegate: dave.clone(),
+				scopes: vec![DelegateScope::AccessRecords],
+				until: None,
+			}),
+			2,
+		);
+		assert_eq!(
+			refused(
+				Sr25519Keyring::Dave,
+				RuntimeCall::Records(RecordsCall::shred_record { record: 0 }),
+				0
+			),
+			pallet_records::Error::<Runtime>::NotPermitted.into()
+		);
+		assert!(!pallet_records::Records::<Runtime>::get(0).is_some_and(|r| r.is_shredded()));
 	});
 }

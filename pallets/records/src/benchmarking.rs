@@ -30,18 +30,35 @@ fn patient<T: Config>() -> T::AccountId {
 }
 
 /// The longest valid resource type.
-fn resource_type<T: Config>() -> Vec<u8> {
-	vec![b'R'; T::MaxResourceTypeLen::get() as usize]
+fn resource_type<T: Config>() -> BoundedVec<u8, T::MaxResourceTypeLen> {
+	BoundedVec::truncate_from(vec![b'R'; T::MaxResourceTypeLen::get() as usize])
 }
 
 /// A version's content with the longest locator.
-fn content<T: Config>(seed: u8) -> Content {
+fn content<T: Config>(seed: u8) -> Content<T::MaxLocatorLen> {
 	Content {
 		commitment: [seed; 32],
 		ciphertext_hash: [seed.wrapping_add(1); 32],
 		ciphertext_size: u64::MAX,
-		locator: vec![b'l'; T::MaxLocatorLen::get() as usize],
+		locator: BoundedVec::truncate_from(vec![b'l'; T::MaxLocatorLen::get() as usize]),
 	}
+}
+
+/// The longest label.
+fn label<T: Config>() -> BoundedVec<u8, T::MaxLabelLen> {
+	BoundedVec::truncate_from(vec![b'd'; T::MaxLabelLen::get() as usize])
+}
+
+/// Names `device` for `patient` (pending, deposit held).
+fn name_device<T: Config>(patient: &T::AccountId, device: &T::AccountId) {
+	RecordsPallet::<T>::do_register_device(patient.clone(), device.clone(), label::<T>())
+		.expect("room for a device");
+}
+
+/// Names `device` for `patient` and confirms it: an active device.
+fn active_device<T: Config>(patient: &T::AccountId, device: &T::AccountId) {
+	name_device::<T>(patient, device);
+	RecordsPallet::<T>::do_confirm_device(device.clone(), patient.clone()).expect("confirmed");
 }
 
 /// Fills `patient`'s list of live versions with ids of other records, leaving `room` places.
@@ -185,7 +202,8 @@ mod benchmarks {
 			put_envelope::<T>(record, &patient, &account("grantee", i, 0));
 		}
 		let grantee = permitted::<T>(&patient, AccessAction::Read);
-		let sealed = vec![9u8; T::MaxEnvelopeLen::get() as usize];
+		let sealed: BoundedVec<u8, T::MaxEnvelopeLen> =
+			BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), record, grantee.clone(), sealed, PurposeOfUse::Treatment);
@@ -244,36 +262,59 @@ mod benchmarks {
 		assert!(Records::<T>::get(newest).is_some_and(|r| r.is_shredded()));
 	}
 
+	/// The patient names one more device, after every other place is taken by pending ones
+	/// (the longest scan for a duplicate).
 	#[benchmark]
 	fn register_device() {
 		let patient = patient::<T>();
 		for i in 1..T::MaxDevicesPerPatient::get() {
-			RecordsPallet::<T>::do_register_device(
-				patient.clone(),
-				account("device", i, 0),
-				vec![],
-			)
-			.expect("room for devices");
+			name_device::<T>(&patient, &account("device", i, 0));
 		}
 		let device: T::AccountId = account("device", 0, 0);
-		let label = vec![b'd'; T::MaxLabelLen::get() as usize];
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient), device.clone(), label);
+		_(RawOrigin::Signed(patient.clone()), device.clone(), label::<T>());
 
-		assert!(Devices::<T>::contains_key(&device));
+		assert!(PendingDevices::<T>::get(&patient).iter().any(|p| p.device == device));
+	}
+
+	/// The device confirms, last in a full list of pending registrations.
+	#[benchmark]
+	fn confirm_device() {
+		let patient = patient::<T>();
+		for i in 1..T::MaxDevicesPerPatient::get() {
+			name_device::<T>(&patient, &account("device", i, 0));
+		}
+		let device: T::AccountId = account("device", 0, 0);
+		name_device::<T>(&patient, &device);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(device.clone()), patient.clone());
+
+		assert!(Devices::<T>::get(&device).is_some_and(|d| d.status == DeviceStatus::Active));
+	}
+
+	/// The patient cancels the last of a full list of pending registrations.
+	#[benchmark]
+	fn cancel_device() {
+		let patient = patient::<T>();
+		for i in 1..T::MaxDevicesPerPatient::get() {
+			name_device::<T>(&patient, &account("device", i, 0));
+		}
+		let device: T::AccountId = account("device", 0, 0);
+		name_device::<T>(&patient, &device);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()), device.clone());
+
+		assert!(!PendingDevices::<T>::get(&patient).iter().any(|p| p.device == device));
 	}
 
 	#[benchmark]
 	fn retire_device() {
 		let patient = patient::<T>();
 		for i in 0..T::MaxDevicesPerPatient::get() {
-			RecordsPallet::<T>::do_register_device(
-				patient.clone(),
-				account("device", i, 0),
-				vec![],
-			)
-			.expect("room for devices");
+			active_device::<T>(&patient, &account("device", i, 0));
 		}
 		let device: T::AccountId = account("device", 0, 0);
 
@@ -283,19 +324,60 @@ mod benchmarks {
 		assert!(Devices::<T>::get(&device).is_some_and(|d| d.status != DeviceStatus::Active));
 	}
 
+	/// Removes a retired device that anchored, whose account was removed once before (the
+	/// spent sequence number is read and raised).
+	#[benchmark]
+	fn remove_device() {
+		let patient = patient::<T>();
+		let device: T::AccountId = account("device", 0, 0);
+		for seq in [1, 2] {
+			active_device::<T>(&patient, &device);
+			RecordsPallet::<T>::do_anchor_batch(device.clone(), seq, [1u8; 32], 10, 0, 1)
+				.expect("a batch");
+			RecordsPallet::<T>::do_retire_device(patient.clone(), device.clone()).expect("retired");
+			if seq == 1 {
+				RecordsPallet::<T>::do_remove_device(patient.clone(), device.clone())
+					.expect("removed");
+			}
+		}
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient), device.clone());
+
+		assert!(!Devices::<T>::contains_key(&device));
+		assert_eq!(SpentSequence::<T>::get(&device), Some(2));
+	}
+
+	/// A device's first batch after its account was registered again: the spent sequence
+	/// number is read too.
 	#[benchmark]
 	fn anchor_batch() {
 		let patient = patient::<T>();
 		let device: T::AccountId = account("device", 0, 0);
-		RecordsPallet::<T>::do_register_device(patient, device.clone(), vec![])
-			.expect("a new device");
+		active_device::<T>(&patient, &device);
 		RecordsPallet::<T>::do_anchor_batch(device.clone(), 1, [1u8; 32], 10, 0, 1)
 			.expect("a first batch");
+		RecordsPallet::<T>::do_retire_device(patient.clone(), device.clone()).expect("retired");
+		RecordsPallet::<T>::do_remove_device(patient.clone(), device.clone()).expect("removed");
+		active_device::<T>(&patient, &device);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(device.clone()), 2, [2u8; 32], 100, 1, 2);
 
 		assert_eq!(Devices::<T>::get(&device).and_then(|d| d.latest).map(|b| b.seq), Some(2));
+	}
+
+	/// A patient whose records were all shredded (an empty list left) deregisters.
+	#[benchmark]
+	fn deregister_patient() {
+		let patient = patient::<T>();
+		record_chain::<T>(&patient, 1);
+		RecordsPallet::<T>::do_shred_all(patient.clone(), patient.clone(), 1).expect("shredded");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(patient.clone()));
+
+		assert!(!Patients::<T>::contains_key(&patient));
 	}
 
 	impl_benchmark_test_suite!(RecordsPallet, crate::mock::new_test_ext(), crate::mock::Test);

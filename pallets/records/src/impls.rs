@@ -14,9 +14,10 @@ use frame_support::{
 use frame_system::pallet_prelude::OriginFor;
 use sp_runtime::traits::Zero;
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, ConsentVerifier, DataCategory, DelegateScope,
-	DelegationInspector, Disclosure, DisclosureLog, Hash256, KeyAgreementKey, LicenceQuery, Moment,
-	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject,
+	is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, ConsentVerifier,
+	DataCategory, DelegateScope, DelegationInspector, Disclosure, DisclosureLog, Hash256,
+	KeyAgreementKey, LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId,
+	RecordInspector, RecordSubject,
 };
 
 impl<T: Config> Pallet<T> {
@@ -30,6 +31,11 @@ impl<T: Config> Pallet<T> {
 	/// Whether `agent` is `patient` or, now, a delegate of theirs with `AccessRecords`.
 	fn acts_for(patient: &T::AccountId, agent: &T::AccountId) -> bool {
 		T::Delegation::may_act_for(patient, agent, DelegateScope::AccessRecords)
+	}
+
+	/// Whether `agent` is `patient` or, now, a delegate of theirs with `ShredRecords`.
+	fn may_shred_for(patient: &T::AccountId, agent: &T::AccountId) -> bool {
+		T::Delegation::may_act_for(patient, agent, DelegateScope::ShredRecords)
 	}
 
 	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
@@ -76,20 +82,19 @@ impl<T: Config> Pallet<T> {
 			.map_err(Self::denial_error)
 	}
 
-	/// Whether `grantee` may read `record` (of `patient`, `category`) for `purpose` now.
+	/// Whether `grantee` may read `version` for `purpose` now. The check names the record's
+	/// identity (its first version), so a consent scoped to the record covers every version.
 	fn read_access(
 		grantee: &T::AccountId,
-		patient: &T::AccountId,
-		category: DataCategory,
-		record: RecordId,
+		version: &RecordOf<T>,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial> {
 		T::Consent::check_access(
 			grantee,
-			patient,
+			&version.patient,
 			AccessAction::Read,
-			category,
-			Some(record),
+			version.category,
+			Some(version.record),
 			purpose,
 		)
 	}
@@ -104,23 +109,12 @@ impl<T: Config> Pallet<T> {
 		T::Practitioners::key_agreement_key(grantee).or_else(as_patient)
 	}
 
-	fn bounded<S: Get<u32>>(
-		bytes: Vec<u8>,
-		too_long: Error<T>,
-	) -> Result<BoundedVec<u8, S>, DispatchError> {
-		bytes.try_into().map_err(|_| too_long.into())
-	}
-
-	/// Checks a version's content: a non-empty ciphertext, a non-empty, bounded locator.
-	fn check_content(content: Content) -> Result<CheckedContent<T::MaxLocatorLen>, DispatchError> {
+	/// Checks a version's content: a non-empty ciphertext and a non-empty locator (its bound
+	/// is the call's type).
+	fn check_content(content: &Content<T::MaxLocatorLen>) -> DispatchResult {
 		ensure!(content.ciphertext_size > 0, Error::<T>::EmptyCiphertext);
 		ensure!(!content.locator.is_empty(), Error::<T>::EmptyLocator);
-		Ok(CheckedContent {
-			commitment: content.commitment,
-			ciphertext_hash: content.ciphertext_hash,
-			ciphertext_size: content.ciphertext_size,
-			locator: Self::bounded(content.locator, Error::<T>::LocatorTooLong)?,
-		})
+		Ok(())
 	}
 
 	/// A live record version, or why not.
@@ -136,7 +130,10 @@ impl<T: Config> Pallet<T> {
 		patient: T::AccountId,
 		key: KeyAgreementKey,
 	) -> DispatchResult {
+		ensure!(is_valid_key_agreement_key(&key), Error::<T>::InvalidKey);
 		ensure!(!Patients::<T>::contains_key(&patient), Error::<T>::AlreadyRegistered);
+		// An active or retired device (which consented to be one) is never a patient; a
+		// pending registration naming the account blocks nothing.
 		ensure!(!Devices::<T>::contains_key(&patient), Error::<T>::DeviceIsPatient);
 		let deposit = T::PatientDeposit::get();
 		Self::hold(HoldReason::PatientDeposit, &patient, deposit)?;
@@ -148,6 +145,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_rotate_key(patient: T::AccountId, key: KeyAgreementKey) -> DispatchResult {
+		ensure!(is_valid_key_agreement_key(&key), Error::<T>::InvalidKey);
 		Patients::<T>::try_mutate(&patient, |p| -> DispatchResult {
 			let p = p.as_mut().ok_or(Error::<T>::UnknownPatient)?;
 			p.key = key;
@@ -157,14 +155,34 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	pub(crate) fn do_deregister_patient(patient: T::AccountId) -> DispatchResult {
+		let entry = Patients::<T>::get(&patient).ok_or(Error::<T>::UnknownPatient)?;
+		ensure!(RecordsOf::<T>::decode_len(&patient).unwrap_or(0) == 0, Error::<T>::RecordsRemain);
+		ensure!(
+			DevicesOf::<T>::decode_len(&patient).unwrap_or(0) == 0
+				&& PendingDevices::<T>::decode_len(&patient).unwrap_or(0) == 0,
+			Error::<T>::DevicesRemain
+		);
+
+		// *** No fail beyond this point ***
+		Self::release(HoldReason::PatientDeposit, &patient, entry.deposit);
+		Patients::<T>::remove(&patient);
+		// Empty lists left by shredding and retirement.
+		RecordsOf::<T>::remove(&patient);
+		DevicesOf::<T>::remove(&patient);
+		PendingDevices::<T>::remove(&patient);
+		Self::deposit_event(Event::PatientDeregistered { patient });
+		Ok(())
+	}
+
 	// ---- records ----------------------------------------------------------------------------
 
 	pub(crate) fn do_add_record(
 		author: T::AccountId,
 		patient: T::AccountId,
-		resource_type: Vec<u8>,
+		resource_type: BoundedVec<u8, T::MaxResourceTypeLen>,
 		category: DataCategory,
-		content: Content,
+		content: Content<T::MaxLocatorLen>,
 		purpose: PurposeOfUse,
 	) -> Result<RecordId, DispatchError> {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
@@ -172,16 +190,17 @@ impl<T: Config> Pallet<T> {
 			!resource_type.is_empty() && resource_type.iter().all(u8::is_ascii_alphabetic),
 			Error::<T>::BadResourceType
 		);
-		let resource_type = Self::bounded(resource_type, Error::<T>::ResourceTypeTooLong)?;
-		let content = Self::check_content(content)?;
+		Self::check_content(&content)?;
 		Self::check_author(&author, &patient, AccessAction::Append, category, None, purpose)?;
+		// A first version's identity is its own id, the one `insert_version` assigns.
+		let identity = NextRecordId::<T>::get();
 		let id = Self::insert_version(Self::new_version(
 			author.clone(),
 			patient.clone(),
 			resource_type,
 			category,
 			content,
-			1,
+			(identity, 1),
 			None,
 		))?;
 		Self::deposit_event(Event::RecordAdded { id, patient, author, category });
@@ -191,21 +210,22 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_amend_record(
 		author: T::AccountId,
 		previous: RecordId,
-		content: Content,
+		content: Content<T::MaxLocatorLen>,
 		purpose: PurposeOfUse,
 	) -> Result<RecordId, DispatchError> {
 		let mut old = Self::live_record(previous)?;
 		ensure!(old.status == RecordStatus::Current, Error::<T>::NotCurrent);
 		let version = old.version.checked_add(1).ok_or(Error::<T>::TooManyVersions)?;
 		ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
-		let content = Self::check_content(content)?;
+		Self::check_content(&content)?;
 		let patient = old.patient.clone();
+		// The consent check names the record's identity, not the version amended.
 		Self::check_author(
 			&author,
 			&patient,
 			AccessAction::Amend,
 			old.category,
-			Some(previous),
+			Some(old.record),
 			purpose,
 		)?;
 		let id = Self::insert_version(Self::new_version(
@@ -214,7 +234,7 @@ impl<T: Config> Pallet<T> {
 			old.resource_type.clone(),
 			old.category,
 			content,
-			version,
+			(old.record, version),
 			Some(previous),
 		))?;
 
@@ -225,15 +245,15 @@ impl<T: Config> Pallet<T> {
 		Ok(id)
 	}
 
-	/// A new current version, created now, with the record deposit.
-	#[allow(clippy::too_many_arguments)]
+	/// A new current version, created now, with the record deposit; `(record, version)` are
+	/// the record's identity and the version's number.
 	fn new_version(
 		author: T::AccountId,
 		patient: T::AccountId,
 		resource_type: BoundedVec<u8, T::MaxResourceTypeLen>,
 		category: DataCategory,
-		content: CheckedContent<T::MaxLocatorLen>,
-		version: u32,
+		content: Content<T::MaxLocatorLen>,
+		(record, version): (RecordId, u32),
 		supersedes: Option<RecordId>,
 	) -> RecordOf<T> {
 		Record {
@@ -246,6 +266,7 @@ impl<T: Config> Pallet<T> {
 			ciphertext_size: content.ciphertext_size,
 			locator: content.locator,
 			created_at: Self::now(),
+			record,
 			version,
 			supersedes,
 			status: RecordStatus::Current,
@@ -276,7 +297,7 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		id: RecordId,
 		grantee: T::AccountId,
-		sealed: Vec<u8>,
+		sealed: BoundedVec<u8, T::MaxEnvelopeLen>,
 		purpose: PurposeOfUse,
 	) -> DispatchResult {
 		let mut record = Self::live_record(id)?;
@@ -285,11 +306,9 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::NotPermitted
 		);
 		ensure!(sealed.len() as u64 >= u64::from(MIN_ENVELOPE_LEN), Error::<T>::EnvelopeTooShort);
-		let sealed = Self::bounded(sealed, Error::<T>::EnvelopeTooLong)?;
 		let sealed_to =
 			Self::grantee_key(&grantee, &record.patient).ok_or(Error::<T>::NoKeyAgreementKey)?;
-		Self::read_access(&grantee, &record.patient, record.category, id, purpose)
-			.map_err(Self::denial_error)?;
+		Self::read_access(&grantee, &record, purpose).map_err(Self::denial_error)?;
 		ensure!(!Envelopes::<T>::contains_key(id, &grantee), Error::<T>::EnvelopeExists);
 		let count = record.envelopes.saturating_add(1);
 		ensure!(count <= T::MaxEnvelopesPerRecord::get(), Error::<T>::TooManyEnvelopes);
@@ -323,18 +342,17 @@ impl<T: Config> Pallet<T> {
 		let mut record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
 		let envelope = Envelopes::<T>::get(id, &grantee).ok_or(Error::<T>::NoEnvelope)?;
 		let privileged = who == grantee || Self::acts_for(&record.patient, &who);
-		ensure!(
-			privileged
-				|| Self::read_access(
-					&grantee,
-					&record.patient,
-					record.category,
-					id,
-					envelope.purpose
-				)
-				.is_err(),
-			Error::<T>::StillHasAccess
-		);
+		if !privileged {
+			// Anyone may clean up once the access has ended for good: no consent covers it
+			// any more (revoked, expired) or a deny does. A licence that is not valid now may
+			// be again (a suspension lifted), and the registry cannot tell which will not:
+			// the envelope stays for the patient, a delegate or the grantee to remove.
+			match Self::read_access(&grantee, &record, envelope.purpose) {
+				Ok(_) => return Err(Error::<T>::StillHasAccess.into()),
+				Err(AccessDenial::NotLicensed) => return Err(Error::<T>::AccessMayResume.into()),
+				Err(_) => (),
+			}
+		}
 
 		// *** No fail beyond this point ***
 		Self::release(HoldReason::EnvelopeDeposit, &envelope.depositor, envelope.deposit);
@@ -349,8 +367,7 @@ impl<T: Config> Pallet<T> {
 		let record = Self::live_record(id)?;
 		let envelope = Envelopes::<T>::get(id, &accessor).ok_or(Error::<T>::NoEnvelope)?;
 		let basis =
-			Self::read_access(&accessor, &record.patient, record.category, id, envelope.purpose)
-				.map_err(Self::denial_error)?;
+			Self::read_access(&accessor, &record, envelope.purpose).map_err(Self::denial_error)?;
 		T::Disclosures::note_disclosure(Disclosure {
 			accessor: accessor.clone(),
 			patient: record.patient,
@@ -377,7 +394,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn may_shred(origin: &OriginFor<T>, record: RecordId) -> bool {
 		let Some(who) = origin.clone().into_signer() else { return false };
 		Records::<T>::get(record)
-			.is_some_and(|r| !r.is_shredded() && Self::acts_for(&r.patient, &who))
+			.is_some_and(|r| !r.is_shredded() && Self::may_shred_for(&r.patient, &who))
 	}
 
 	/// Whether `origin` may shred `patient`'s records and there is one to shred.
@@ -387,7 +404,9 @@ impl<T: Config> Pallet<T> {
 		max_records: u32,
 	) -> bool {
 		let Some(who) = origin.clone().into_signer() else { return false };
-		max_records > 0 && Self::acts_for(patient, &who) && !RecordsOf::<T>::get(patient).is_empty()
+		max_records > 0
+			&& Self::may_shred_for(patient, &who)
+			&& !RecordsOf::<T>::get(patient).is_empty()
 	}
 
 	/// Every version of `id`'s record, oldest first (at most `MaxVersions`).
@@ -420,7 +439,7 @@ impl<T: Config> Pallet<T> {
 		id: RecordId,
 	) -> Result<(u32, u32), DispatchError> {
 		let record = Self::live_record(id)?;
-		ensure!(Self::acts_for(&record.patient, &who), Error::<T>::NotPermitted);
+		ensure!(Self::may_shred_for(&record.patient, &who), Error::<T>::NotPermitted);
 
 		// *** No fail beyond this point ***
 		let (versions, envelopes) = Self::shred_chain(id, &record.patient);
@@ -462,7 +481,7 @@ impl<T: Config> Pallet<T> {
 		patient: T::AccountId,
 		max_records: u32,
 	) -> Result<Weight, DispatchError> {
-		ensure!(Self::acts_for(&patient, &who), Error::<T>::NotPermitted);
+		ensure!(Self::may_shred_for(&patient, &who), Error::<T>::NotPermitted);
 		let first = RecordsOf::<T>::get(&patient).first().copied();
 		ensure!(max_records > 0 && first.is_some(), Error::<T>::NothingToShred);
 
@@ -491,7 +510,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register_device(
 		patient: T::AccountId,
 		device: T::AccountId,
-		label: Vec<u8>,
+		label: BoundedVec<u8, T::MaxLabelLen>,
 	) -> DispatchResult {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
 		ensure!(
@@ -499,26 +518,87 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::DeviceIsPatient
 		);
 		ensure!(!Devices::<T>::contains_key(&device), Error::<T>::DeviceExists);
-		let label = Self::bounded(label, Error::<T>::LabelTooLong)?;
-		let mut devices = DevicesOf::<T>::get(&patient);
-		devices.try_push(device.clone()).map_err(|_| Error::<T>::TooManyDevices)?;
+		let mut pending = PendingDevices::<T>::get(&patient);
+		ensure!(!pending.iter().any(|p| p.device == device), Error::<T>::DevicePending);
+		let active = DevicesOf::<T>::decode_len(&patient).unwrap_or(0);
+		ensure!(
+			active.saturating_add(pending.len()) < T::MaxDevicesPerPatient::get() as usize,
+			Error::<T>::TooManyDevices
+		);
 		let deposit = T::DeviceDeposit::get();
+		pending
+			.try_push(PendingDevice {
+				device: device.clone(),
+				label,
+				deposit,
+				requested_at: Self::now(),
+			})
+			.map_err(|_| Error::<T>::TooManyDevices)?;
 		Self::hold(HoldReason::DeviceDeposit, &patient, deposit)?;
 
 		// *** No fail beyond this point ***
+		PendingDevices::<T>::insert(&patient, pending);
+		Self::deposit_event(Event::DeviceRequested { device, patient });
+		Ok(())
+	}
+
+	pub(crate) fn do_confirm_device(device: T::AccountId, patient: T::AccountId) -> DispatchResult {
+		let mut pending = PendingDevices::<T>::get(&patient);
+		let position =
+			pending.iter().position(|p| p.device == device).ok_or(Error::<T>::NoPendingDevice)?;
+		ensure!(!Patients::<T>::contains_key(&device), Error::<T>::DeviceIsPatient);
+		ensure!(!Devices::<T>::contains_key(&device), Error::<T>::DeviceExists);
+		let mut devices = DevicesOf::<T>::get(&patient);
+		devices.try_push(device.clone()).map_err(|_| Error::<T>::TooManyDevices)?;
+
+		// *** No fail beyond this point ***
+		let request = pending.remove(position);
 		Devices::<T>::insert(
 			&device,
 			Device {
 				patient: patient.clone(),
-				label,
+				label: request.label,
 				status: DeviceStatus::Active,
 				registered_at: Self::now(),
 				latest: None,
-				deposit,
+				deposit: request.deposit,
 			},
 		);
 		DevicesOf::<T>::insert(&patient, devices);
+		PendingDevices::<T>::insert(&patient, pending);
 		Self::deposit_event(Event::DeviceRegistered { device, patient });
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_device(patient: T::AccountId, device: T::AccountId) -> DispatchResult {
+		let mut pending = PendingDevices::<T>::get(&patient);
+		let position =
+			pending.iter().position(|p| p.device == device).ok_or(Error::<T>::NoPendingDevice)?;
+
+		// *** No fail beyond this point ***
+		let request = pending.remove(position);
+		Self::release(HoldReason::DeviceDeposit, &patient, request.deposit);
+		PendingDevices::<T>::insert(&patient, pending);
+		Self::deposit_event(Event::DeviceRequestCancelled { device, patient });
+		Ok(())
+	}
+
+	pub(crate) fn do_remove_device(who: T::AccountId, device: T::AccountId) -> DispatchResult {
+		let entry = Devices::<T>::get(&device).ok_or(Error::<T>::UnknownDevice)?;
+		ensure!(entry.patient == who, Error::<T>::NotPermitted);
+		ensure!(entry.status != DeviceStatus::Active, Error::<T>::DeviceNotRetired);
+
+		// *** No fail beyond this point ***
+		Self::release(HoldReason::DeviceDeposit, &entry.patient, entry.deposit);
+		// Keep the highest sequence number the account ever used (an earlier removal's
+		// included: this registration started above it).
+		if let Some(latest) = entry.latest {
+			SpentSequence::<T>::mutate(&device, |spent| {
+				*spent = Some(spent.map_or(latest.seq, |s| s.max(latest.seq)))
+			});
+		}
+		Devices::<T>::remove(&device);
+		Self::deposit_event(Event::DeviceRemoved { device });
 		Ok(())
 	}
 
@@ -547,7 +627,13 @@ impl<T: Config> Pallet<T> {
 		ensure!(entry.status == DeviceStatus::Active, Error::<T>::DeviceRetired);
 		ensure!(samples > 0, Error::<T>::EmptyBatch);
 		ensure!(from <= to, Error::<T>::WindowEndsBeforeStart);
-		ensure!(entry.latest.map_or(true, |b| seq > b.seq), Error::<T>::SequenceNotIncreasing);
+		// Above this registration's latest batch or, before its first, above the highest
+		// number the account used in an earlier registration.
+		let floor = match entry.latest {
+			Some(batch) => Some(batch.seq),
+			None => SpentSequence::<T>::get(&device),
+		};
+		ensure!(floor.map_or(true, |f| seq > f), Error::<T>::SequenceNotIncreasing);
 
 		// *** No fail beyond this point ***
 		let batch = BatchAnchor { seq, root, samples, from, to, anchored_at: Self::now() };
@@ -593,22 +679,24 @@ impl<T: Config> Pallet<T> {
 	pub fn envelope_for(record: RecordId, grantee: &T::AccountId) -> Option<KeyEnvelopeOf<T>> {
 		let entry = Records::<T>::get(record).filter(|r| !r.is_shredded())?;
 		let envelope = Envelopes::<T>::get(record, grantee)?;
-		Self::read_access(grantee, &entry.patient, entry.category, record, envelope.purpose)
-			.ok()
-			.map(|_| envelope)
+		Self::read_access(grantee, &entry, envelope.purpose).ok().map(|_| envelope)
 	}
 
 	// ---- invariants -------------------------------------------------------------------------
 
 	/// The pallet's invariants:
 	/// - every live version is listed by its patient exactly once, and every listed id is a
-	///   live version of that patient; every version's patient is registered;
+	///   live version of that patient; every live version's patient is registered (shredded
+	///   tombstones may outlive a deregistration);
 	/// - version chains: a superseded version's successor exists, points back at it, and is
 	///   not shredded unless it is; a version that supersedes another is that one's successor;
-	///   so every live chain ends in exactly one current version;
+	///   so every live chain ends in exactly one current version; a first version's identity
+	///   is its own id, every other version's that of the version it supersedes;
 	/// - envelopes only on live versions, and each version's envelope count is right;
 	/// - what each account has on hold under each reason equals its patient, record, envelope
-	///   and device deposits; active devices are listed by their patient.
+	///   and device deposits (pending registrations included); active devices are listed by
+	///   their patient; pending registrations belong to registered patients, name each device
+	///   once, and with the active devices stay within `MaxDevicesPerPatient`.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -629,7 +717,10 @@ impl<T: Config> Pallet<T> {
 		}
 		for (id, record) in Records::<T>::iter() {
 			ensure!(id < next, "record id not below NextRecordId");
-			ensure!(Patients::<T>::contains_key(&record.patient), "record of an unknown patient");
+			ensure!(
+				record.is_shredded() || Patients::<T>::contains_key(&record.patient),
+				"live record of an unknown patient"
+			);
 			let listed = RecordsOf::<T>::get(&record.patient).iter().filter(|l| **l == id).count();
 			let envelopes = envelope_counts.get(&id).copied().unwrap_or(0);
 			ensure!(record.envelopes == envelopes, "envelope count");
@@ -654,8 +745,10 @@ impl<T: Config> Pallet<T> {
 					"superseded version does not point forward"
 				);
 				ensure!(older.is_shredded() == record.is_shredded(), "chain half shredded");
+				ensure!(older.record == record.record, "record identity differs in a chain");
 			} else {
 				ensure!(record.version == 1, "first version numbered");
+				ensure!(record.record == id, "a first version is not its record's identity");
 			}
 		}
 		for (patient, ids) in RecordsOf::<T>::iter() {
@@ -668,6 +761,24 @@ impl<T: Config> Pallet<T> {
 			add(&entry.patient, 3, entry.deposit);
 			let listed = DevicesOf::<T>::get(&entry.patient).contains(&device);
 			ensure!(listed == (entry.status == DeviceStatus::Active), "active devices listed");
+		}
+		for (patient, pending) in PendingDevices::<T>::iter() {
+			ensure!(
+				pending.is_empty() || Patients::<T>::contains_key(&patient),
+				"pending device of an unknown patient"
+			);
+			let active = DevicesOf::<T>::decode_len(&patient).unwrap_or(0);
+			ensure!(
+				active + pending.len() <= T::MaxDevicesPerPatient::get() as usize,
+				"too many active and pending devices"
+			);
+			for (i, request) in pending.iter().enumerate() {
+				ensure!(
+					!pending.iter().skip(i + 1).any(|other| other.device == request.device),
+					"a device pending twice for one patient"
+				);
+				add(&patient, 3, request.deposit);
+			}
 		}
 		let reasons = [
 			HoldReason::PatientDeposit,
@@ -682,22 +793,12 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 	fn record_subject(version: RecordId) -> Option<RecordSubject<T::AccountId>> {
+		// One read: every version stores its record's identity.
 		let found = Records::<T>::get(version).filter(|r| !r.is_shredded())?;
-		// The first version's id is the record's identity.
-		let mut record = version;
-		let mut supersedes = found.supersedes;
-		while let Some(older) = supersedes {
-			record = older;
-			supersedes = Records::<T>::get(older).and_then(|r| r.supersedes);
-		}
-		Some(RecordSubject { patient: found.patient, category: found.category, record })
+		Some(RecordSubject {
+			patient: found.patient,
+			category: found.category,
+			record: found.record,
+		})
 	}
-}
-
-/// A version's content, checked.
-struct CheckedContent<MaxLocatorLen: Get<u32>> {
-	commitment: Hash256,
-	ciphertext_hash: Hash256,
-	ciphertext_size: u64,
-	locator: BoundedVec<u8, MaxLocatorLen>,
 }

@@ -24,17 +24,20 @@
 //!
 //! ## Terminology
 //!
-//! - **Patient**: an account registered with an X25519 key-agreement public key (rotatable)
-//!   and a deposit.
+//! - **Patient**: an account registered with an X25519 key-agreement public key (rotatable;
+//!   all-zero, small-order and non-canonical points are refused) and a deposit.
 //! - **Record**: one version of a FHIR resource of a patient: resource type, category, salted
 //!   commitment `blake2_256(salt ‖ plaintext)`, ciphertext hash and size, locator, author,
 //!   time, status (current, superseded, shredded). The author's deposit pays for its storage.
 //! - **Version chain**: the versions of one record, each pointing at the one it supersedes; it
 //!   ends in exactly one current version (or is shredded as a whole).
+//! - **Record identity**: the id of a record's first version, stored in every version. Access
+//!   checks name it, so a consent scoped to a record (permit or deny) covers every version.
 //! - **Key envelope**: a record's data key sealed to one grantee's key-agreement key.
 //! - **Crypto-shredding**: destroying access to data by destroying its keys.
-//! - **Device**: a wearable's own account, registered by its patient, that anchors batches of
-//!   readings (a Merkle root, a sequence number, a sample count, a time window).
+//! - **Device**: a wearable's own account, named by its patient and confirmed by the device
+//!   itself, that anchors batches of readings (a Merkle root, a sequence number, a sample
+//!   count, a time window).
 //!
 //! ## Rules
 //!
@@ -48,28 +51,46 @@
 //!   is sealed to is the grantee's published one: the patient's own key for the patient, else
 //!   the practitioner key from the registry, else the grantee's patient key.
 //! - Removing an envelope: the patient, a delegate with `AccessRecords` or the grantee at any
-//!   time; anyone once the grantee's access has ended (the deposit goes back to its payer).
+//!   time; anyone once the grantee's access has ended for good: no consent covers it any more
+//!   (revoked or expired) or a deny does. While the only obstacle is the grantee's licence
+//!   (suspended, expired or revoked: the registry cannot tell which may come back, so none is
+//!   taken as final) strangers may not remove it. The deposit goes back to its payer.
 //! - Reading: [`Pallet::access_record`] checks the access and logs the disclosure in one step,
 //!   and emits the caller's envelope; the runtime API returns an envelope only to a grantee
 //!   with access now. Chain state is public: the envelope's seal, not the API, is what keeps
 //!   the key from others.
-//! - Shredding a record shreds every version of it; the patient (or a delegate with
-//!   `AccessRecords`) may shred with no free balance: the call is free of fees when it will
-//!   shred something, which each record allows once, and every record cost a deposit.
+//! - Shredding a record shreds every version of it; the patient (or a delegate with the
+//!   `ShredRecords` scope — `AccessRecords` is not enough) may shred with no free balance: the
+//!   call is free of fees when it will shred something, which each record allows once, and
+//!   every record cost a deposit.
+//! - A device is registered only with its own consent: the patient names it (a pending
+//!   registration, the deposit held) and the device confirms with a call it signs. A pending
+//!   registration blocks nothing for the device's account (it may still register as a
+//!   patient, which then makes it unable to confirm); the patient may cancel it. A registered
+//!   patient is never a device, and an active or retired device is never a patient.
 //! - A device's batch sequence numbers strictly increase; a retired device anchors nothing.
 //!   State keeps each device's latest batch; every batch is in its block (the anchor) and in
-//!   its `BatchAnchored` event.
+//!   its `BatchAnchored` event. A retired device may be removed (deposit back); if its
+//!   account is registered as a device again, its sequence numbers continue above the highest
+//!   it used, so no earlier batch number comes back.
+//! - A patient may deregister (deposit back) once nothing of theirs is live: no record version
+//!   that is not shredded, no active or pending device. Shredded tombstones stay; retired
+//!   devices stay theirs to remove; deposits they paid for envelopes or records of others are
+//!   not tied to the registration and come back when those go.
 //!
 //! ## Pallet API
 //!
 //! Patients: [`Pallet::register_patient`], [`Pallet::rotate_patient_key`],
-//! [`Pallet::shred_record`], [`Pallet::shred_all`], [`Pallet::register_device`],
-//! [`Pallet::retire_device`].
+//! [`Pallet::deregister_patient`], [`Pallet::shred_record`], [`Pallet::shred_all`],
+//! [`Pallet::register_device`], [`Pallet::cancel_device`], [`Pallet::retire_device`],
+//! [`Pallet::remove_device`].
 //!
 //! Patients, delegates and practitioners: [`Pallet::add_record`], [`Pallet::amend_record`],
 //! [`Pallet::add_envelope`], [`Pallet::remove_envelope`], [`Pallet::access_record`].
 //!
-//! Devices: [`Pallet::anchor_batch`].
+//! Devices: [`Pallet::confirm_device`], [`Pallet::anchor_batch`].
+//!
+//! Migrations: [`migrations::v2::MigrateV1ToV2`] (stores each version's record identity).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -83,6 +104,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -133,8 +155,15 @@ pub mod pallet {
 	pub type DeviceOf<T> =
 		Device<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxLabelLen>;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// A pending device registration as stored.
+	pub type PendingDeviceOf<T> = PendingDevice<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		<T as Config>::MaxLabelLen,
+	>;
+
+	/// The in-code storage version. 2: record versions store their record's identity.
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -177,7 +206,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type EnvelopeDeposit: Get<BalanceOf<Self>>;
 
-		/// Held from a patient for each device registered.
+		/// Held from a patient for each device named (pending) or registered, until removed.
 		#[pallet::constant]
 		type DeviceDeposit: Get<BalanceOf<Self>>;
 
@@ -209,7 +238,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxEnvelopesPerRecord: Get<u32>;
 
-		/// How many active devices a patient may have.
+		/// How many devices a patient may have active and pending together.
 		#[pallet::constant]
 		type MaxDevicesPerPatient: Get<u32>;
 
@@ -290,6 +319,25 @@ pub mod pallet {
 		BoundedVec<T::AccountId, T::MaxDevicesPerPatient>,
 		ValueQuery,
 	>;
+
+	/// Each patient's device registrations that the device has not confirmed yet. Keyed by
+	/// the patient, so naming an account blocks nothing for it nor for other patients.
+	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type PendingDevices<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<PendingDeviceOf<T>, T::MaxDevicesPerPatient>,
+		ValueQuery,
+	>;
+
+	/// For a device account whose entry was removed: the highest batch sequence number it
+	/// used. Registered again, it anchors only above it, so no earlier batch number recurs.
+	// Hasher: user-chosen key (the device's account): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type SpentSequence<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u64, OptionQuery>;
 
 	/// Events of the records pallet.
 	#[pallet::event]
@@ -378,7 +426,26 @@ pub mod pallet {
 			/// How many live versions are left: call again while not zero.
 			remaining: u32,
 		},
-		/// A patient registered a wearable device.
+		/// A patient deregistered; their deposit was returned.
+		PatientDeregistered {
+			/// The former patient.
+			patient: T::AccountId,
+		},
+		/// A patient named a wearable device; it must confirm before it can anchor.
+		DeviceRequested {
+			/// The device's account.
+			device: T::AccountId,
+			/// The patient.
+			patient: T::AccountId,
+		},
+		/// A patient cancelled a pending device registration; its deposit was returned.
+		DeviceRequestCancelled {
+			/// The device's account.
+			device: T::AccountId,
+			/// The patient.
+			patient: T::AccountId,
+		},
+		/// A device confirmed its registration: it is an active device of the patient.
 		DeviceRegistered {
 			/// The device's account.
 			device: T::AccountId,
@@ -387,6 +454,11 @@ pub mod pallet {
 		},
 		/// A patient retired a device: it anchors nothing any more.
 		DeviceRetired {
+			/// The device's account.
+			device: T::AccountId,
+		},
+		/// A retired device's entry was removed and its deposit returned.
+		DeviceRemoved {
 			/// The device's account.
 			device: T::AccountId,
 		},
@@ -420,11 +492,13 @@ pub mod pallet {
 		ExplicitlyDenied,
 		/// The FHIR resource type is empty or not ASCII letters.
 		BadResourceType,
-		/// The FHIR resource type is longer than `MaxResourceTypeLen`.
+		/// The FHIR resource type is longer than `MaxResourceTypeLen`. Not returned since the
+		/// call takes a bounded value (oversize input fails to decode); kept for the indices.
 		ResourceTypeTooLong,
 		/// The locator is empty.
 		EmptyLocator,
-		/// The locator is longer than `MaxLocatorLen`.
+		/// The locator is longer than `MaxLocatorLen`. Not returned since the calls take a
+		/// bounded value (oversize input fails to decode); kept for the indices.
 		LocatorTooLong,
 		/// The ciphertext size is zero.
 		EmptyCiphertext,
@@ -440,7 +514,8 @@ pub mod pallet {
 		TooManyVersions,
 		/// A sealed data key is shorter than a key and an AEAD tag (48 bytes).
 		EnvelopeTooShort,
-		/// A sealed data key is longer than `MaxEnvelopeLen`.
+		/// A sealed data key is longer than `MaxEnvelopeLen`. Not returned since the call takes
+		/// a bounded value (oversize input fails to decode); kept for the indices.
 		EnvelopeTooLong,
 		/// The grantee has published no key-agreement key (as a patient or practitioner).
 		NoKeyAgreementKey,
@@ -459,9 +534,10 @@ pub mod pallet {
 		DeviceIsPatient,
 		/// The account is a registered device already.
 		DeviceExists,
-		/// The device label is longer than `MaxLabelLen`.
+		/// The device label is longer than `MaxLabelLen`. Not returned since the call takes a
+		/// bounded value (oversize input fails to decode); kept for the indices.
 		LabelTooLong,
-		/// The patient has `MaxDevicesPerPatient` active devices.
+		/// The patient has `MaxDevicesPerPatient` active and pending devices.
 		TooManyDevices,
 		/// The account is not a registered device.
 		UnknownDevice,
@@ -477,6 +553,23 @@ pub mod pallet {
 		InsufficientBalance,
 		/// Ids are exhausted.
 		IdsExhausted,
+		/// The key-agreement key is not a usable X25519 public key: all-zero, of small order
+		/// (an observer could guess the shared secret) or not canonically encoded.
+		InvalidKey,
+		/// The grantee's access is only paused (their licence is not valid now and may be
+		/// again): only the patient, a delegate or the grantee may remove the envelope.
+		AccessMayResume,
+		/// The patient has named this device already; it has yet to confirm.
+		DevicePending,
+		/// The patient has not named the caller (or this account) as a device, or the
+		/// registration was cancelled.
+		NoPendingDevice,
+		/// Only a retired device can be removed: retire it first.
+		DeviceNotRetired,
+		/// The patient still has record versions that are not shredded: shred them first.
+		RecordsRemain,
+		/// The patient still has active or pending devices: retire or cancel them first.
+		DevicesRemain,
 	}
 
 	#[pallet::hooks]
@@ -494,9 +587,12 @@ pub mod pallet {
 		///
 		/// Origin: signed, the patient.
 		///
+		/// A pending device registration naming the caller does not stop this (the caller just
+		/// can no longer confirm it).
+		///
 		/// # Errors
-		/// - `AlreadyRegistered`; `DeviceIsPatient` (the account is a device);
-		///   `InsufficientBalance`.
+		/// - `InvalidKey`; `AlreadyRegistered`; `DeviceIsPatient` (the account is an active or
+		///   retired device); `InsufficientBalance`.
 		///
 		/// # Events
 		/// `PatientRegistered`.
@@ -513,7 +609,7 @@ pub mod pallet {
 		/// Origin: signed, a registered patient.
 		///
 		/// # Errors
-		/// - `UnknownPatient`.
+		/// - `InvalidKey`; `UnknownPatient`.
 		///
 		/// # Events
 		/// `PatientKeyRotated`.
@@ -532,8 +628,8 @@ pub mod pallet {
 		/// practitioner allowed to `Append` to `category` for `purpose`.
 		///
 		/// # Errors
-		/// - `UnknownPatient`; `BadResourceType`, `ResourceTypeTooLong`, `EmptyLocator`,
-		///   `LocatorTooLong`, `EmptyCiphertext`.
+		/// - `UnknownPatient`; `BadResourceType`, `EmptyLocator`, `EmptyCiphertext` (an
+		///   oversize resource type or locator fails to decode).
 		/// - `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		/// - `TooManyRecords`; `InsufficientBalance`; `IdsExhausted`.
 		///
@@ -544,12 +640,12 @@ pub mod pallet {
 		pub fn add_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
-			resource_type: Vec<u8>,
+			resource_type: BoundedVec<u8, T::MaxResourceTypeLen>,
 			category: DataCategory,
 			commitment: Hash256,
 			ciphertext_hash: Hash256,
 			ciphertext_size: u64,
-			locator: Vec<u8>,
+			locator: BoundedVec<u8, T::MaxLocatorLen>,
 			purpose: PurposeOfUse,
 		) -> DispatchResult {
 			let author = ensure_signed(origin)?;
@@ -559,7 +655,8 @@ pub mod pallet {
 		}
 
 		/// Amends a record: adds a version that supersedes `previous` (which must be current),
-		/// with the same resource type and category. The old version stays, superseded.
+		/// with the same resource type, category and record identity. The old version stays,
+		/// superseded. The consent check names the record's identity (its first version).
 		///
 		/// Origin: signed, the patient, a delegate with `AccessRecords`, or a licensed
 		/// practitioner allowed to `Amend` the record for `purpose`; pays
@@ -567,7 +664,7 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// - `UnknownRecord`; `RecordShredded`; `NotCurrent`; `TooManyVersions`.
-		/// - `EmptyLocator`, `LocatorTooLong`, `EmptyCiphertext`.
+		/// - `EmptyLocator`, `EmptyCiphertext`.
 		/// - `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		/// - `TooManyRecords`; `InsufficientBalance`; `IdsExhausted`.
 		///
@@ -581,7 +678,7 @@ pub mod pallet {
 			commitment: Hash256,
 			ciphertext_hash: Hash256,
 			ciphertext_size: u64,
-			locator: Vec<u8>,
+			locator: BoundedVec<u8, T::MaxLocatorLen>,
 			purpose: PurposeOfUse,
 		) -> DispatchResult {
 			let author = ensure_signed(origin)?;
@@ -597,7 +694,7 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// - `UnknownRecord`; `RecordShredded`; `NotPermitted`.
-		/// - `EnvelopeTooShort`, `EnvelopeTooLong`; `NoKeyAgreementKey`.
+		/// - `EnvelopeTooShort` (an oversize one fails to decode); `NoKeyAgreementKey`.
 		/// - The grantee's access refused: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		/// - `EnvelopeExists`; `TooManyEnvelopes`; `InsufficientBalance`.
 		///
@@ -609,7 +706,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			record: RecordId,
 			grantee: T::AccountId,
-			sealed: Vec<u8>,
+			sealed: BoundedVec<u8, T::MaxEnvelopeLen>,
 			purpose: PurposeOfUse,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -620,10 +717,11 @@ pub mod pallet {
 		/// it.
 		///
 		/// Origin: signed, the patient, a delegate with `AccessRecords` or the grantee at any
-		/// time; anyone once the grantee may no longer read the record.
+		/// time; anyone once the grantee's access has ended for good (no consent covers it any
+		/// more, or a deny does) — not while only their licence is invalid, which may change.
 		///
 		/// # Errors
-		/// - `UnknownRecord`; `NoEnvelope`; `StillHasAccess`.
+		/// - `UnknownRecord`; `NoEnvelope`; `StillHasAccess`; `AccessMayResume`.
 		///
 		/// # Events
 		/// `EnvelopeRemoved`.
@@ -661,7 +759,7 @@ pub mod pallet {
 		/// shredded for good; deposits go back to their payers. The commitments stay. Free of
 		/// fees when it will shred something, so it works with no free balance.
 		///
-		/// Origin: signed, the patient or a delegate with `AccessRecords`.
+		/// Origin: signed, the patient or a delegate with `ShredRecords`.
 		///
 		/// # Errors
 		/// - `UnknownRecord`; `RecordShredded`; `NotPermitted`.
@@ -686,7 +784,7 @@ pub mod pallet {
 		/// oldest first. Call again while `AllShredded.remaining` is not zero. Free of fees
 		/// when it will shred something.
 		///
-		/// Origin: signed, the patient or a delegate with `AccessRecords`.
+		/// Origin: signed, the patient or a delegate with `ShredRecords`.
 		///
 		/// # Errors
 		/// - `NotPermitted`; `NothingToShred`.
@@ -711,30 +809,34 @@ pub mod pallet {
 			Ok(Some(weight).into())
 		}
 
-		/// Registers `device` (the wearable's own account) to anchor batches of the caller's
-		/// readings, holding [`Config::DeviceDeposit`] from the caller. The label is public.
+		/// Names `device` (the wearable's own account) to anchor batches of the caller's
+		/// readings, holding [`Config::DeviceDeposit`] from the caller. The registration is
+		/// pending until the device confirms it ([`Pallet::confirm_device`]); until then it
+		/// anchors nothing and blocks nothing for its account. The label is public.
 		///
 		/// Origin: signed, a registered patient.
 		///
 		/// # Errors
-		/// - `UnknownPatient`; `DeviceIsPatient`; `DeviceExists`; `LabelTooLong`;
-		///   `TooManyDevices`; `InsufficientBalance`.
+		/// - `UnknownPatient`; `DeviceIsPatient` (the caller, or a registered patient);
+		///   `DeviceExists` (an active or retired device); `DevicePending`; `TooManyDevices`
+		///   (active and pending); `InsufficientBalance`.
 		///
 		/// # Events
-		/// `DeviceRegistered`.
+		/// `DeviceRequested`.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::register_device())]
 		pub fn register_device(
 			origin: OriginFor<T>,
 			device: T::AccountId,
-			label: Vec<u8>,
+			label: BoundedVec<u8, T::MaxLabelLen>,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
 			Self::do_register_device(patient, device, label)
 		}
 
 		/// Retires a device for good: it anchors nothing any more. Its entry (with its latest
-		/// batch) and its deposit stay; it no longer counts toward `MaxDevicesPerPatient`.
+		/// batch) and its deposit stay until [`Pallet::remove_device`]; it no longer counts
+		/// toward `MaxDevicesPerPatient`.
 		///
 		/// Origin: signed, the device's patient.
 		///
@@ -775,11 +877,84 @@ pub mod pallet {
 			let device = ensure_signed(origin)?;
 			Self::do_anchor_batch(device, seq, root, samples, from, to)
 		}
+
+		/// Confirms the caller's registration as a device of `patient`, who named it with
+		/// [`Pallet::register_device`]: the device's own consent. It becomes an active device;
+		/// the patient's deposit stays held.
+		///
+		/// Origin: signed, the device's account.
+		///
+		/// # Errors
+		/// - `NoPendingDevice`; `DeviceIsPatient` (the caller registered as a patient since);
+		///   `DeviceExists` (the caller is a device of someone already); `TooManyDevices`.
+		///
+		/// # Events
+		/// `DeviceRegistered`.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::confirm_device())]
+		pub fn confirm_device(origin: OriginFor<T>, patient: T::AccountId) -> DispatchResult {
+			let device = ensure_signed(origin)?;
+			Self::do_confirm_device(device, patient)
+		}
+
+		/// Cancels the caller's pending registration of `device` and returns its deposit.
+		///
+		/// Origin: signed, the patient who named the device.
+		///
+		/// # Errors
+		/// - `NoPendingDevice`.
+		///
+		/// # Events
+		/// `DeviceRequestCancelled`.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::cancel_device())]
+		pub fn cancel_device(origin: OriginFor<T>, device: T::AccountId) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_cancel_device(patient, device)
+		}
+
+		/// Removes a retired device's entry and returns its deposit. The highest sequence
+		/// number it used is kept, so if its account is registered as a device again no
+		/// earlier batch number comes back. Once removed the account anchors nothing, and may
+		/// register as a patient.
+		///
+		/// Origin: signed, the device's patient.
+		///
+		/// # Errors
+		/// - `UnknownDevice`; `NotPermitted`; `DeviceNotRetired`.
+		///
+		/// # Events
+		/// `DeviceRemoved`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::remove_device())]
+		pub fn remove_device(origin: OriginFor<T>, device: T::AccountId) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_remove_device(patient, device)
+		}
+
+		/// Deregisters the caller as a patient and returns the patient deposit. Only once
+		/// nothing of theirs is live: every record version shredded, no active or pending
+		/// device. Shredded tombstones and retired devices stay; the account may register
+		/// again.
+		///
+		/// Origin: signed, a registered patient.
+		///
+		/// # Errors
+		/// - `UnknownPatient`; `RecordsRemain`; `DevicesRemain`.
+		///
+		/// # Events
+		/// `PatientDeregistered`.
+		#[pallet::call_index(15)]
+		#[pallet::weight(T::WeightInfo::deregister_patient())]
+		pub fn deregister_patient(origin: OriginFor<T>) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_deregister_patient(patient)
+		}
 	}
 }
 
 /// A version's content as a call gives it (checked by the pallet).
-pub struct Content {
+pub struct Content<MaxLocatorLen: frame_support::traits::Get<u32>> {
 	/// The salted commitment to the plaintext.
 	pub commitment: telemed_primitives::Hash256,
 	/// The ciphertext's hash.
@@ -787,5 +962,5 @@ pub struct Content {
 	/// The ciphertext's size in bytes.
 	pub ciphertext_size: u64,
 	/// Where the ciphertext is.
-	pub locator: alloc::vec::Vec<u8>,
+	pub locator: frame_support::BoundedVec<u8, MaxLocatorLen>,
 }

@@ -118,7 +118,7 @@ pub const PAUPER: AccountId = 99;
 pub const DOC_KEY: KeyAgreementKey = [0xd0; 32];
 pub const NURSE_KEY: KeyAgreementKey = [0x5e; 32];
 /// The patient's key-agreement key.
-pub const PATIENT_KEY: KeyAgreementKey = [0xa1; 32];
+pub const PATIENT_KEY: KeyAgreementKey = [0x21; 32];
 
 /// Chain time at the start of every test: 2026-01-01T00:00:00Z.
 pub const T0: u64 = 1_767_225_600_000;
@@ -145,7 +145,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		MockRegistry::set(NURSE, NURSE_KEY, true);
 		MockRegistry::set(LAPSED, [0x1a; 32], false);
 		for (who, key) in
-			[(PATIENT, PATIENT_KEY), (OTHER_PATIENT, [0xa2; 32]), (PARENT, [0xa3; 32])]
+			[(PATIENT, PATIENT_KEY), (OTHER_PATIENT, [0x22; 32]), (PARENT, [0x23; 32])]
 		{
 			Records::register_patient(RuntimeOrigin::signed(who), key).unwrap();
 		}

@@ -87,6 +87,9 @@ pub struct Record<
 	pub locator: BoundedVec<u8, MaxLocatorLen>,
 	/// When this version was added.
 	pub created_at: Moment,
+	/// The record's stable identity: the id of its first version, the same for every
+	/// version. Consents scoped to a record name it, so they cover every amendment.
+	pub record: RecordId,
 	/// 1 for the first version, then one more for each amendment.
 	pub version: u32,
 	/// The version this one replaced, if it is an amendment.
@@ -219,6 +222,27 @@ pub struct Device<
 	pub latest: Option<BatchAnchor>,
 	/// The deposit held from the patient: pays for the entry, which stays after retirement.
 	pub deposit: Balance,
+}
+
+/// A device a patient named that has not confirmed yet: it anchors nothing and blocks nothing
+/// for its account until it confirms with a call of its own.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxLabelLen))]
+pub struct PendingDevice<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxLabelLen: Get<u32>,
+> {
+	/// The device's account, which must confirm.
+	pub device: AccountId,
+	/// The patient's label for it (public).
+	pub label: BoundedVec<u8, MaxLabelLen>,
+	/// The deposit held from the patient; it stays held when the device confirms.
+	pub deposit: Balance,
+	/// When the patient named it.
+	pub requested_at: Moment,
 }
 
 /// What a query for a patient's records filters on.

@@ -55,6 +55,10 @@ pub trait WeightInfo {
 	fn register_device() -> Weight;
 	fn retire_device() -> Weight;
 	fn anchor_batch() -> Weight;
+	fn confirm_device() -> Weight;
+	fn cancel_device() -> Weight;
+	fn remove_device() -> Weight;
+	fn deregister_patient() -> Weight;
 }
 
 /// Weights for `pallet_records` using the Telemed node and recommended hardware.
@@ -324,6 +328,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	// Not yet generated: copied from register_device; regenerate with scripts/benchmark.sh.
+	fn confirm_device() -> Weight {
+		//  Measured:  `818`
+		//  Estimated: `6148`
+		// Minimum execution time: 56_604_000 picoseconds.
+		Weight::from_parts(60_941_000, 6148)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	// Not yet generated: copied from register_device; regenerate with scripts/benchmark.sh.
+	fn cancel_device() -> Weight {
+		//  Measured:  `818`
+		//  Estimated: `6148`
+		// Minimum execution time: 56_604_000 picoseconds.
+		Weight::from_parts(60_941_000, 6148)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	// Not yet generated: copied from register_device; regenerate with scripts/benchmark.sh.
+	fn remove_device() -> Weight {
+		//  Measured:  `818`
+		//  Estimated: `6148`
+		// Minimum execution time: 56_604_000 picoseconds.
+		Weight::from_parts(60_941_000, 6148)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	// Not yet generated: copied from register_patient; regenerate with scripts/benchmark.sh.
+	fn deregister_patient() -> Weight {
+		//  Measured:  `205`
+		//  Estimated: `3680`
+		// Minimum execution time: 46_089_000 picoseconds.
+		Weight::from_parts(48_893_000, 3680)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -390,5 +430,29 @@ impl WeightInfo for () {
 		Weight::from_parts(12_078_000, 3680)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	// Not yet generated: copied from register_device; regenerate with scripts/benchmark.sh.
+	fn confirm_device() -> Weight {
+		Weight::from_parts(60_941_000, 6148)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	// Not yet generated: copied from register_device; regenerate with scripts/benchmark.sh.
+	fn cancel_device() -> Weight {
+		Weight::from_parts(60_941_000, 6148)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	// Not yet generated: copied from register_device; regenerate with scripts/benchmark.sh.
+	fn remove_device() -> Weight {
+		Weight::from_parts(60_941_000, 6148)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	// Not yet generated: copied from register_patient; regenerate with scripts/benchmark.sh.
+	fn deregister_patient() -> Weight {
+		Weight::from_parts(48_893_000, 3680)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

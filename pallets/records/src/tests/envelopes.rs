@@ -94,12 +94,14 @@ fn bad_envelopes_are_refused() {
 				RuntimeOrigin::signed(PATIENT),
 				id,
 				DOC,
-				sealed,
+				bounded(&sealed),
 				PurposeOfUse::Treatment,
 			)
 		};
 		assert_noop!(add(vec![1u8; 47]), RError::EnvelopeTooShort);
-		assert_noop!(add(vec![1u8; MAX_ENVELOPE as usize + 1]), RError::EnvelopeTooLong);
+		// The longest passes (a longer one fails to decode: see `bounds`).
+		assert_ok!(add(vec![1u8; MAX_ENVELOPE as usize]));
+		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(PATIENT), id, DOC));
 		assert_noop!(envelope(PATIENT, 42, DOC), RError::UnknownRecord);
 		assert_ok!(add(vec![1u8; 48]));
 		assert_noop!(envelope(PATIENT, id, DOC), RError::EnvelopeExists);
@@ -216,6 +218,81 @@ fn superseded_versions_stay_readable() {
 		assert_ok!(amend(PATIENT, id));
 		assert_ok!(envelope(PATIENT, id, DOC));
 		assert_ok!(Records::access_record(RuntimeOrigin::signed(DOC), id));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_suspended_licence_does_not_let_strangers_remove_envelopes() {
+	new_test_ext().execute_with(|| {
+		let id = record_shared_with_doc();
+		assert_ok!(envelope(PATIENT, id, DOC));
+		// The licence is suspended (not valid now, may be again): the consent still holds.
+		MockRegistry::set(DOC, DOC_KEY, false);
+		assert_noop!(
+			Records::remove_envelope(RuntimeOrigin::signed(STRANGER), id, DOC),
+			RError::AccessMayResume
+		);
+		// Reinstated, the physician reads again with the same envelope.
+		MockRegistry::set(DOC, DOC_KEY, true);
+		assert_ok!(Records::access_record(RuntimeOrigin::signed(DOC), id));
+		// The patient, a delegate or the grantee may still remove it while suspended.
+		MockRegistry::set(DOC, DOC_KEY, false);
+		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
+		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(PARENT), id, DOC));
+		assert_ok!(envelope(PATIENT, id, PATIENT));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn strangers_remove_envelopes_once_access_ended_for_good() {
+	new_test_ext().execute_with(|| {
+		let id = record_shared_with_doc();
+		MockConsent::permit(NURSE, PATIENT, AccessAction::Read, PurposeOfUse::Treatment, None);
+		assert_ok!(envelope(PATIENT, id, DOC));
+		assert_ok!(envelope(PATIENT, id, NURSE));
+		// Suspended and then the consent revoked as well: the consent's end is final.
+		MockRegistry::set(DOC, DOC_KEY, false);
+		MockConsent::revoke(DOC, PATIENT);
+		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(STRANGER), id, DOC));
+		// A deny is the patient's word too.
+		MockConsent::deny(NURSE, PATIENT, AccessAction::Read, PurposeOfUse::Treatment);
+		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(STRANGER), id, NURSE));
+		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn access_checks_name_the_records_identity_not_the_version() {
+	new_test_ext().execute_with(|| {
+		let first = record_shared_with_doc();
+		MockConsent::permit(DOC, PATIENT, AccessAction::Amend, PurposeOfUse::Treatment, None);
+		let other = NewRecord::by(PATIENT).add();
+		assert_ok!(amend(PATIENT, first));
+		let second = crate::NextRecordId::<Test>::get() - 1;
+		assert_eq!(MockConsent::last_record(), None, "the patient writes without a check");
+		// The physician amends the second version: the check names the first.
+		assert_ok!(amend(DOC, second));
+		assert_eq!(MockConsent::last_record(), Some(Some(first)));
+		let third = second + 1;
+		assert_eq!(crate::Records::<Test>::get(third).map(|r| r.record), Some(first));
+		// Envelopes, reads, the API and removals of any version name the first too.
+		assert_ok!(envelope(PATIENT, third, DOC));
+		assert_eq!(MockConsent::last_record(), Some(Some(first)));
+		assert_ok!(envelope(PATIENT, other, DOC));
+		assert_eq!(MockConsent::last_record(), Some(Some(other)));
+		assert_ok!(Records::access_record(RuntimeOrigin::signed(DOC), third));
+		assert_eq!(MockConsent::last_record(), Some(Some(first)));
+		// The disclosure names the version read.
+		assert_eq!(MockConsent::disclosures().last().and_then(|d| d.record), Some(third));
+		assert!(Records::envelope_for(second, &DOC).is_none());
+		assert!(Records::envelope_for(third, &DOC).is_some());
+		assert_eq!(MockConsent::last_record(), Some(Some(first)));
+		MockConsent::revoke(DOC, PATIENT);
+		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(STRANGER), third, DOC));
+		assert_eq!(MockConsent::last_record(), Some(Some(first)));
 		assert_invariants();
 	});
 }

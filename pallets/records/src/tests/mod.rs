@@ -1,6 +1,7 @@
 //! Unit tests, by feature. Every call's success path and each of its errors; a failed call
 //! changes nothing (`assert_noop!`); the invariants hold after every test that writes.
 
+mod bounds;
 mod devices;
 mod envelopes;
 mod patients;
@@ -8,13 +9,18 @@ mod records;
 mod shredding;
 
 use crate::{mock::*, Error, Event};
-use frame_support::{assert_ok, dispatch::DispatchResult};
+use frame_support::{assert_ok, dispatch::DispatchResult, traits::Get, BoundedVec};
 use telemed_primitives::{DataCategory, PurposeOfUse, RecordId};
 
 pub(crate) type RError = Error<Test>;
 
 pub(crate) fn assert_invariants() {
 	crate::Pallet::<Test>::do_try_state().expect("invariants hold");
+}
+
+/// `bytes` as a call's bounded argument; a test that passes too many is wrong.
+pub(crate) fn bounded<S: Get<u32>>(bytes: &[u8]) -> BoundedVec<u8, S> {
+	bytes.to_vec().try_into().expect("within the bound: oversize input cannot be decoded")
 }
 
 pub(crate) fn last_event() -> Event<Test> {
@@ -58,12 +64,12 @@ impl NewRecord {
 		Records::add_record(
 			RuntimeOrigin::signed(self.by),
 			self.patient,
-			self.resource_type.clone(),
+			bounded(&self.resource_type),
 			self.category,
 			[1u8; 32],
 			[2u8; 32],
 			self.size,
-			self.locator.clone(),
+			bounded(&self.locator),
 			self.purpose,
 		)
 	}
@@ -84,7 +90,7 @@ pub(crate) fn amend(by: AccountId, previous: RecordId) -> DispatchResult {
 		[3u8; 32],
 		[4u8; 32],
 		2_000,
-		b"ipfs://bafy2".to_vec(),
+		bounded(b"ipfs://bafy2"),
 		PurposeOfUse::Treatment,
 	)
 }
@@ -100,9 +106,25 @@ pub(crate) fn envelope(by: AccountId, record: RecordId, grantee: AccountId) -> D
 		RuntimeOrigin::signed(by),
 		record,
 		grantee,
-		sealed(),
+		bounded(&sealed()),
 		PurposeOfUse::Treatment,
 	)
+}
+
+/// `patient` names `device` with `label`.
+pub(crate) fn name_device(patient: AccountId, device: AccountId, label: &[u8]) -> DispatchResult {
+	Records::register_device(RuntimeOrigin::signed(patient), device, bounded(label))
+}
+
+/// `device` confirms it is `patient`'s.
+pub(crate) fn confirm(device: AccountId, patient: AccountId) -> DispatchResult {
+	Records::confirm_device(RuntimeOrigin::signed(device), patient)
+}
+
+/// `patient` names `device`, which confirms: an active device.
+pub(crate) fn add_device(patient: AccountId, device: AccountId) {
+	assert_ok!(name_device(patient, device, b""));
+	assert_ok!(confirm(device, patient));
 }
 
 /// What `who` has on hold in all.

@@ -76,7 +76,7 @@ fn only_the_patient_or_a_delegate_may_shred() {
 				RError::NotPermitted
 			);
 		}
-		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
+		MockConsent::delegate(PATIENT, PARENT, DelegateScope::ShredRecords);
 		assert_ok!(Records::shred_record(RuntimeOrigin::signed(PARENT), first));
 		assert_invariants();
 	});
@@ -155,5 +155,47 @@ fn shred_all_is_free_only_for_the_patient_with_records() {
 		assert!(call(1).is_feeless(&RuntimeOrigin::signed(PATIENT)));
 		assert!(!call(0).is_feeless(&RuntimeOrigin::signed(PATIENT)));
 		assert!(!call(1).is_feeless(&RuntimeOrigin::signed(STRANGER)));
+	});
+}
+
+#[test]
+fn a_delegate_needs_the_shred_scope_access_records_is_not_enough() {
+	new_test_ext().execute_with(|| {
+		use frame_support::dispatch::CheckIfFeeless;
+		let (first, _) = shared_record();
+		let other = NewRecord::by(PATIENT).add();
+		let shred = |record| RuntimeCall::Records(crate::Call::shred_record { record });
+		let shred_all =
+			RuntimeCall::Records(crate::Call::shred_all { patient: PATIENT, max_records: 5 });
+		let parent = RuntimeOrigin::signed(PARENT);
+
+		// A delegate who may read and write the records, not shred them.
+		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
+		assert_noop!(
+			Records::shred_record(RuntimeOrigin::signed(PARENT), first),
+			RError::NotPermitted
+		);
+		assert_noop!(
+			Records::shred_all(RuntimeOrigin::signed(PARENT), PATIENT, 5),
+			RError::NotPermitted
+		);
+		// Nor free of fees.
+		assert!(!shred(first).is_feeless(&parent));
+		assert!(!shred_all.is_feeless(&parent));
+
+		// With the shred scope: allowed, and free.
+		MockConsent::delegate(PATIENT, PARENT, DelegateScope::ShredRecords);
+		assert!(shred(first).is_feeless(&parent));
+		assert!(shred_all.is_feeless(&parent));
+		assert_ok!(Records::shred_record(RuntimeOrigin::signed(PARENT), first));
+		assert!(!shred(first).is_feeless(&parent));
+		assert_ok!(Records::shred_all(RuntimeOrigin::signed(PARENT), PATIENT, 5));
+		assert!(crate::Records::<Test>::get(other).is_some_and(|r| r.is_shredded()));
+		// The shred scope alone gives no access to the records.
+		let theirs = NewRecord { patient: OTHER_PATIENT, ..NewRecord::by(OTHER_PATIENT) }.add();
+		MockConsent::delegate(OTHER_PATIENT, STRANGER, DelegateScope::ShredRecords);
+		assert_noop!(envelope(STRANGER, theirs, OTHER_PATIENT), RError::NotPermitted);
+		assert_ok!(Records::shred_record(RuntimeOrigin::signed(STRANGER), theirs));
+		assert_invariants();
 	});
 }

@@ -1,0 +1,3 @@
+//! Storage migrations of the records pallet, one module per storage version reached.
+
+pub mod v2;
