@@ -22,9 +22,12 @@ use frame_support::{
 	traits::{Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
 };
+use sp_runtime::Saturating;
 use telemed_primitives::{AccessAction, EmergencyAccessId, Moment, PurposeOfUse, RecordInspector};
 
 /// The version 1 types and storage.
+// `storage_alias` generates an undocumented prefix struct.
+#[allow(missing_docs)]
 pub mod v1 {
 	use super::*;
 
