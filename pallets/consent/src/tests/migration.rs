@@ -54,6 +54,9 @@ fn version_1_state_is_translated() {
 		v1::PendingReviews::<Test>::insert(PATIENT, bounded::<_, ConstU32Max>(vec![0, 1]));
 		StorageVersion::new(1).put::<Consent>();
 
+		#[cfg(feature = "try-runtime")]
+		MigrateV1ToV2::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
+		#[cfg(not(feature = "try-runtime"))]
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 
 		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(2));
