@@ -9,6 +9,7 @@ import type { ApiPromise } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
 import { connect, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../lib/node.ts';
 import { submit, submitOk } from '../lib/tx.ts';
 
@@ -39,8 +40,11 @@ describe('consent', () => {
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     doctor = keyring.addFromUri('//Bob'); // the dev chain's licensed demo physician
     patient = keyring.addFromMnemonic(mnemonicGenerate());
-    await submitOk(api, api.tx.balances.transferKeepAlive(patient.address, 2n * UNITS),
+    await submitOk(api, api.tx.balances.transferKeepAlive(patient.address, 3n * UNITS),
       keyring.addFromUri('//Alice'));
+    // `logAccess` is only for registered patients.
+    await submitOk(api, api.tx.records.registerPatient(
+      x25519.getPublicKey(x25519.utils.randomSecretKey())), patient);
   });
 
   after(async () => {

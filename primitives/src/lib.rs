@@ -491,6 +491,10 @@ impl<AccountId> PractitionerRegistry<AccountId> for () {
 pub trait ConsentVerifier<AccountId> {
 	/// May `accessor` perform `action` on `patient`'s data of `category` (and, when the access
 	/// is to one record, that `record`) for `purpose` now?
+	///
+	/// `record` is the record's STABLE identity ([`RecordSubject::record`], the id of its first
+	/// version), never a later version's id: a consent scoped to a record covers all its
+	/// versions, and callers resolve a version through [`RecordInspector::record_subject`].
 	fn check_access(
 		accessor: &AccountId,
 		patient: &AccountId,
@@ -603,12 +607,28 @@ pub trait RecordInspector<AccountId> {
 	/// For any version id of a record: its patient, category and stable identity, if the
 	/// version exists.
 	fn record_subject(version: RecordId) -> Option<RecordSubject<AccountId>>;
+
+	/// Whether `who` is a registered patient.
+	fn is_patient(who: &AccountId) -> bool;
+
+	/// Benchmarks only: registers `patient` if needed (funding the deposit) and adds a record
+	/// of `category` for them in the inspector's worst case for lookups; returns a version id
+	/// of it (the newest, when [`Self::record_subject`] costs more for later versions).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_record(patient: &AccountId, category: DataCategory) -> RecordId;
 }
 
-/// No records: no record exists.
+/// No records: no record and no patient exists.
 impl<AccountId> RecordInspector<AccountId> for () {
 	fn record_subject(_: RecordId) -> Option<RecordSubject<AccountId>> {
 		None
+	}
+	fn is_patient(_: &AccountId) -> bool {
+		false
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_record(_: &AccountId, _: DataCategory) -> RecordId {
+		0
 	}
 }
 
@@ -740,6 +760,7 @@ mod tests {
 			Err(AccessDenial::NoConsent)
 		);
 		assert!(<() as RecordInspector<u64>>::record_subject(7).is_none());
+		assert!(!<() as RecordInspector<u64>>::is_patient(&1));
 	}
 
 	#[test]

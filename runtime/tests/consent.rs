@@ -1,5 +1,6 @@
-//! The consent pallet in the runtime, wired to the practitioners pallet: a licence that is
-//! revoked stops consented access at once, and a patient revokes a consent free of fees.
+//! The consent pallet in the runtime, wired to the practitioners and records pallets: a
+//! licence that is revoked stops consented access at once, a patient revokes a consent free of
+//! fees, and a deny on a record keeps refusing after the record is amended.
 
 mod common;
 
@@ -25,9 +26,11 @@ fn grant(grantee: &telemed_runtime::AccountId) -> RuntimeCall {
 		patient: Sr25519Keyring::Charlie.to_account_id(),
 		grantee: grantee.clone(),
 		decision: pallet_consent::Decision::Permit,
-		actions: vec![AccessAction::Read],
-		scope: pallet_consent::ScopeRequest::Categories(vec![DataCategory::Laboratory]),
-		purposes: vec![PurposeOfUse::Treatment],
+		actions: vec![AccessAction::Read].try_into().unwrap(),
+		scope: pallet_consent::ScopeRequest::Categories(
+			vec![DataCategory::Laboratory].try_into().unwrap(),
+		),
+		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
 		start: None,
 		end: None,
 	})
@@ -123,5 +126,129 @@ fn a_patient_who_cannot_pay_fees_still_revokes_and_others_cannot_for_free() {
 			Executive::apply_extrinsic(signed(Sr25519Keyring::Charlie, revoke, 2)),
 			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
 		);
+	});
+}
+
+type RecordsCall = pallet_records::Call<Runtime>;
+
+fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
+	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
+}
+
+/// Applies a valid transaction whose dispatch fails, and returns why.
+fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime::DispatchError {
+	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
+		Ok(Err(error)) => error,
+		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
+	}
+}
+
+/// Charlie's consent to Bob: `decision` on reading `scope` for treatment.
+fn consent_to_bob(
+	decision: pallet_consent::Decision,
+	scope: pallet_consent::ScopeRequestOf<Runtime>,
+) -> RuntimeCall {
+	RuntimeCall::Consent(ConsentCall::grant_consent {
+		patient: Sr25519Keyring::Charlie.to_account_id(),
+		grantee: Sr25519Keyring::Bob.to_account_id(),
+		decision,
+		actions: vec![AccessAction::Read].try_into().unwrap(),
+		scope,
+		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
+		start: None,
+		end: None,
+	})
+}
+
+fn envelope_for_bob(record: u64) -> RuntimeCall {
+	RuntimeCall::Records(RecordsCall::add_envelope {
+		record,
+		grantee: Sr25519Keyring::Bob.to_account_id(),
+		sealed: vec![7u8; 104],
+		purpose: PurposeOfUse::Treatment,
+	})
+}
+
+#[test]
+fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amended() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let mut nonce = 0..;
+		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
+
+		charlie_does(RuntimeCall::Records(RecordsCall::register_patient { key: [0xc1; 32] }));
+		charlie_does(RuntimeCall::Records(RecordsCall::add_record {
+			patient: charlie.clone(),
+			resource_type: b"Observation".to_vec(),
+			category: DataCategory::Laboratory,
+			commitment: [1u8; 32],
+			ciphertext_hash: [2u8; 32],
+			ciphertext_size: 4_096,
+			locator: b"ipfs://first".to_vec(),
+			purpose: PurposeOfUse::Treatment,
+		}));
+		let first = 0;
+		// Charlie lets Bob read all his data, but not this record.
+		charlie_does(consent_to_bob(
+			pallet_consent::Decision::Permit,
+			pallet_consent::ScopeRequest::AllData,
+		));
+		let deny = 1;
+		charlie_does(consent_to_bob(
+			pallet_consent::Decision::Deny,
+			pallet_consent::ScopeRequest::Records(vec![first].try_into().unwrap()),
+		));
+
+		// Charlie amends the record: a new version, a new id, the same record.
+		charlie_does(RuntimeCall::Records(RecordsCall::amend_record {
+			previous: first,
+			commitment: [3u8; 32],
+			ciphertext_hash: [4u8; 32],
+			ciphertext_size: 4_096,
+			locator: b"ipfs://second".to_vec(),
+			purpose: PurposeOfUse::Treatment,
+		}));
+		let second = 1;
+		assert_eq!(pallet_records::Records::<Runtime>::get(second).map(|r| r.version), Some(2));
+
+		// The deny still covers the new version: it cannot be sealed to Bob, and logging an
+		// access to it is refused.
+		assert_eq!(
+			refused(Sr25519Keyring::Charlie, envelope_for_bob(second), 5),
+			pallet_records::Error::<Runtime>::ExplicitlyDenied.into()
+		);
+		let log_access = RuntimeCall::Consent(ConsentCall::log_access {
+			patient: charlie.clone(),
+			action: AccessAction::Read,
+			category: DataCategory::Laboratory,
+			record: Some(second),
+			purpose: PurposeOfUse::Treatment,
+		});
+		assert_eq!(
+			refused(Sr25519Keyring::Bob, log_access, 0),
+			pallet_consent::Error::<Runtime>::ExplicitlyDenied.into()
+		);
+
+		// Even with an envelope sealed while the deny was lifted, a deny naming the first
+		// version refuses Bob's read of the second.
+		let mut nonce = 6..;
+		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
+		charlie_does(RuntimeCall::Consent(ConsentCall::revoke_consent { id: deny }));
+		charlie_does(envelope_for_bob(second));
+		charlie_does(consent_to_bob(
+			pallet_consent::Decision::Deny,
+			pallet_consent::ScopeRequest::Records(vec![first].try_into().unwrap()),
+		));
+		assert_eq!(
+			refused(
+				Sr25519Keyring::Bob,
+				RuntimeCall::Records(RecordsCall::access_record { record: second }),
+				1
+			),
+			pallet_records::Error::<Runtime>::ExplicitlyDenied.into()
+		);
+		assert!(Consent::disclosures(&charlie, 0, 10).is_empty(), "nothing was disclosed");
 	});
 }

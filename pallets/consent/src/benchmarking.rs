@@ -1,17 +1,22 @@
 //! Benchmarks of every call, in their worst case: the longest lists, a delegate signing (one
-//! more read than the patient), full per-patient bounds, and an access check that reads every
-//! consent of the patient.
+//! more read than the patient), full per-patient and per-practitioner bounds, record scopes
+//! of `MaxScopeItems` records each resolved through [`Config::Records`] (in its worst case for
+//! lookups), and an access check that reads every consent of the patient and, for each, the
+//! delegation of the delegate who granted it.
 
 use super::*;
 use crate::Pallet as ConsentPallet;
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get};
+use frame_support::{
+	traits::{fungible::Mutate, Get},
+	BoundedVec,
+};
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
 use telemed_primitives::{
 	AccessAction, ConsentId, DataCategory, DelegateScope, EmergencyAccessId, PractitionerRegistry,
-	PurposeOfUse,
+	PurposeOfUse, RecordId, RecordInspector,
 };
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
@@ -35,9 +40,17 @@ fn all_purposes() -> Vec<PurposeOfUse> {
 	]
 }
 
-/// The largest scope: `MaxScopeItems` named records.
-fn largest_scope<T: Config>() -> ScopeRequest {
-	ScopeRequest::Records((0..T::MaxScopeItems::get() as u64).collect())
+/// `MaxScopeItems` records of `patient` (registered as a patient by the inspector's helper),
+/// each named by the version the inspector resolves at the highest cost.
+fn records<T: Config>(patient: &T::AccountId) -> Vec<RecordId> {
+	(0..T::MaxScopeItems::get())
+		.map(|_| T::Records::make_record(patient, DataCategory::Laboratory))
+		.collect()
+}
+
+/// The largest scope: the given records, `MaxScopeItems` of them.
+fn largest_scope<T: Config>(records: &[RecordId]) -> ScopeRequestOf<T> {
+	ScopeRequest::Records(BoundedVec::truncate_from(records.to_vec()))
 }
 
 /// A delegate of `patient` with every scope.
@@ -58,17 +71,24 @@ fn delegate<T: Config>(patient: &T::AccountId) -> T::AccountId {
 	agent
 }
 
-/// `n` consents of `patient` to `grantee`, permitting everything on every record in scope.
-fn consents<T: Config>(patient: &T::AccountId, grantee: &T::AccountId, n: u32) -> Vec<ConsentId> {
+/// `n` consents of `patient` to `grantee` signed by `by` (the patient or a delegate),
+/// permitting everything on `records`.
+fn consents<T: Config>(
+	by: &T::AccountId,
+	patient: &T::AccountId,
+	grantee: &T::AccountId,
+	records: &[RecordId],
+	n: u32,
+) -> Vec<ConsentId> {
 	(0..n)
 		.map(|_| {
 			ConsentPallet::<T>::do_grant(
-				patient.clone(),
+				by.clone(),
 				patient.clone(),
 				grantee.clone(),
 				Decision::Permit,
 				all_actions(),
-				largest_scope::<T>(),
+				largest_scope::<T>(records),
 				all_purposes(),
 				None,
 				None,
@@ -78,26 +98,27 @@ fn consents<T: Config>(patient: &T::AccountId, grantee: &T::AccountId, n: u32) -
 		.collect()
 }
 
-/// `n` pending emergency accesses to `patient`, by other practitioners.
-fn pending_emergencies<T: Config>(patient: &T::AccountId, n: u32) {
-	for i in 0..n {
-		let other = funded::<T>("other practitioner", i);
-		T::Practitioners::make_licensed(&other, true);
-		ConsentPallet::<T>::do_open_emergency(
-			other,
+/// `n` emergency accesses of `practitioner` to `patient`, closed and awaiting review: the
+/// practitioner's pending list for the patient, the one a new access is added to.
+fn pending_emergencies<T: Config>(patient: &T::AccountId, practitioner: &T::AccountId, n: u32) {
+	for _ in 0..n {
+		let id = ConsentPallet::<T>::do_open_emergency(
+			practitioner.clone(),
 			patient.clone(),
 			EmergencyReason::Other,
 			[0u8; 32],
 		)
 		.expect("valid emergency access");
+		ConsentPallet::<T>::do_close_emergency(practitioner.clone(), id).expect("open");
 	}
 }
 
-/// An emergency practitioner with an open access to `patient`, and the access id.
+/// An emergency practitioner with an open access to `patient`, and the access id; the
+/// practitioner's pending list for the patient is full.
 fn open_emergency<T: Config>(patient: &T::AccountId) -> (T::AccountId, EmergencyAccessId) {
-	pending_emergencies::<T>(patient, T::MaxPendingReviews::get().saturating_sub(1));
 	let practitioner = funded::<T>("practitioner", 0);
 	T::Practitioners::make_licensed(&practitioner, true);
+	pending_emergencies::<T>(patient, &practitioner, T::MaxPendingReviews::get().saturating_sub(1));
 	let id = ConsentPallet::<T>::do_open_emergency(
 		practitioner.clone(),
 		patient.clone(),
@@ -112,13 +133,15 @@ fn open_emergency<T: Config>(patient: &T::AccountId) -> (T::AccountId, Emergency
 mod benchmarks {
 	use super::*;
 
+	/// By a delegate, naming `MaxScopeItems` records (each resolved through the inspector).
 	#[benchmark]
 	fn grant_consent() {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let grantee = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&grantee, false);
-		consents::<T>(&patient, &grantee, T::MaxConsentsPerPatient::get() - 1);
+		let records = records::<T>(&patient);
+		consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get() - 1);
 
 		#[extrinsic_call]
 		_(
@@ -126,9 +149,9 @@ mod benchmarks {
 			patient.clone(),
 			grantee,
 			Decision::Permit,
-			all_actions(),
-			largest_scope::<T>(),
-			all_purposes(),
+			BoundedVec::truncate_from(all_actions()),
+			largest_scope::<T>(&records),
+			BoundedVec::truncate_from(all_purposes()),
 			None,
 			Some(u64::MAX),
 		);
@@ -141,7 +164,9 @@ mod benchmarks {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let grantee = funded::<T>("grantee", 0);
-		let ids = consents::<T>(&patient, &grantee, T::MaxConsentsPerPatient::get());
+		let records = records::<T>(&patient);
+		let ids =
+			consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get());
 		let id = *ids.last().expect("at least one consent");
 
 		#[extrinsic_call]
@@ -154,7 +179,9 @@ mod benchmarks {
 	fn remove_consent() {
 		let patient = funded::<T>("patient", 0);
 		let grantee = funded::<T>("grantee", 0);
-		let ids = consents::<T>(&patient, &grantee, T::MaxConsentsPerPatient::get());
+		let records = records::<T>(&patient);
+		let ids =
+			consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get());
 		let id = *ids.last().expect("at least one consent");
 		ConsentPallet::<T>::do_revoke(patient.clone(), id).expect("revocable");
 		let caller = funded::<T>("caller", 0);
@@ -179,12 +206,12 @@ mod benchmarks {
 			.expect("valid delegate");
 		}
 		let agent: T::AccountId = account("delegate", 0, 0);
-		let scopes = vec![
+		let scopes = BoundedVec::truncate_from(vec![
 			DelegateScope::ManageConsents,
 			DelegateScope::ViewDisclosureLog,
 			DelegateScope::BookCare,
 			DelegateScope::AccessRecords,
-		];
+		]);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), agent.clone(), scopes, Some(u64::MAX));
@@ -203,12 +230,17 @@ mod benchmarks {
 		assert!(!Delegates::<T>::contains_key(&patient, &agent));
 	}
 
+	/// The practitioner's pending list for the patient one short of full.
 	#[benchmark]
 	fn open_emergency_access() {
 		let patient = funded::<T>("patient", 0);
-		pending_emergencies::<T>(&patient, T::MaxPendingReviews::get().saturating_sub(1));
 		let practitioner = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&practitioner, true);
+		pending_emergencies::<T>(
+			&patient,
+			&practitioner,
+			T::MaxPendingReviews::get().saturating_sub(1),
+		);
 
 		#[extrinsic_call]
 		_(
@@ -246,13 +278,18 @@ mod benchmarks {
 		assert_eq!(EmergencyAccesses::<T>::get(id).map(|a| a.review), Some(Review::Unjustified));
 	}
 
-	/// `c`: how many consents of the patient the access check reads.
+	/// `c`: how many consents of the patient the access check reads. Each covers the access
+	/// and was granted by a delegate (its delegation is read too); the record named is
+	/// resolved through the inspector; the accessor is a licensed practitioner.
 	#[benchmark]
 	fn log_access(c: Linear<1, { T::MaxConsentsPerPatient::get() }>) {
 		let patient = funded::<T>("patient", 0);
+		let agent = delegate::<T>(&patient);
 		let accessor = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&accessor, false);
-		consents::<T>(&patient, &accessor, c);
+		let records = records::<T>(&patient);
+		consents::<T>(&agent, &patient, &accessor, &records, c);
+		let record = *records.last().expect("MaxScopeItems records");
 
 		#[extrinsic_call]
 		_(
@@ -260,7 +297,7 @@ mod benchmarks {
 			patient.clone(),
 			AccessAction::Read,
 			DataCategory::Laboratory,
-			Some(0),
+			Some(record),
 			PurposeOfUse::Treatment,
 		);
 

@@ -19,7 +19,7 @@ use frame_system::pallet_prelude::OriginFor;
 use telemed_primitives::{
 	AccessAction, AccessBasis, AccessDenial, ConsentId, ConsentVerifier, DataCategory,
 	DelegateScope, DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId, Hash256,
-	LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId, SetError,
+	LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, SetError,
 };
 
 impl<T: Config> Pallet<T> {
@@ -43,19 +43,36 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	fn parse_scope(scope: ScopeRequest) -> Result<ConsentScope<T::MaxScopeItems>, DispatchError> {
+	/// Checks a requested scope. Each named record must exist and be `patient`'s; it is stored
+	/// by its stable identity (naming two versions of one record names it once).
+	fn parse_scope(
+		patient: &T::AccountId,
+		scope: ScopeRequestOf<T>,
+	) -> Result<ConsentScope<T::MaxScopeItems>, DispatchError> {
 		Ok(match scope {
 			ScopeRequest::AllData => ConsentScope::AllData,
 			ScopeRequest::Categories(c) => ConsentScope::Categories(Self::sorted_set(
-				c,
+				c.into_inner(),
 				Error::<T>::EmptyScope,
 				Error::<T>::TooManyScopeItems,
 			)?),
-			ScopeRequest::Records(r) => ConsentScope::Records(Self::sorted_set(
-				r,
-				Error::<T>::EmptyScope,
-				Error::<T>::TooManyScopeItems,
-			)?),
+			ScopeRequest::Records(versions) => {
+				ensure!(!versions.is_empty(), Error::<T>::EmptyScope);
+				let mut records = Vec::with_capacity(versions.len());
+				for version in versions {
+					let subject =
+						T::Records::record_subject(version).ok_or(Error::<T>::UnknownRecord)?;
+					ensure!(&subject.patient == patient, Error::<T>::NotPatientsRecord);
+					records.push(subject.record);
+				}
+				records.sort();
+				records.dedup();
+				ConsentScope::Records(Self::sorted_set(
+					records,
+					Error::<T>::EmptyScope,
+					Error::<T>::TooManyScopeItems,
+				)?)
+			},
 		})
 	}
 
@@ -93,21 +110,35 @@ impl<T: Config> Pallet<T> {
 		grantee: T::AccountId,
 		decision: Decision,
 		actions: Vec<AccessAction>,
-		scope: ScopeRequest,
+		scope: ScopeRequestOf<T>,
 		purposes: Vec<PurposeOfUse>,
 		start: Option<Moment>,
 		end: Option<Moment>,
 	) -> Result<ConsentId, DispatchError> {
-		ensure!(
-			Self::acts_for(&patient, &who, DelegateScope::ManageConsents),
-			Error::<T>::NotPermitted
-		);
+		let now = Self::now();
+		// The appointment's end, when a delegate signs: the consent may not outlive it.
+		let delegation_end = if who == patient {
+			None
+		} else {
+			let delegation = Delegates::<T>::get(&patient, &who)
+				.filter(|d| d.allows(DelegateScope::ManageConsents, now))
+				.ok_or(Error::<T>::NotPermitted)?;
+			ensure!(grantee != who, Error::<T>::DelegateCannotGrantItself);
+			delegation.until
+		};
 		ensure!(grantee != patient, Error::<T>::GrantToSelf);
 		let actions = Self::sorted_set(actions, Error::<T>::NoActions, Error::<T>::Duplicate)?;
 		let purposes = Self::sorted_set(purposes, Error::<T>::NoPurposes, Error::<T>::Duplicate)?;
-		let scope = Self::parse_scope(scope)?;
-		let now = Self::now();
+		let scope = Self::parse_scope(&patient, scope)?;
 		let start = start.unwrap_or(now);
+		let end = match (end, delegation_end) {
+			(Some(end), Some(until)) => {
+				ensure!(end <= until, Error::<T>::EndsAfterDelegation);
+				Some(end)
+			},
+			(None, until) => until,
+			(end, None) => end,
+		};
 		if let Some(end) = end {
 			ensure!(end > start, Error::<T>::EndBeforeStart);
 			ensure!(end > now, Error::<T>::AlreadyEnded);
@@ -138,6 +169,7 @@ impl<T: Config> Pallet<T> {
 				start,
 				end,
 				status: ConsentStatus::Active,
+				granted_by: who.clone(),
 				depositor: who.clone(),
 				deposit,
 				granted_at: now,
@@ -147,6 +179,29 @@ impl<T: Config> Pallet<T> {
 		NextConsentId::<T>::put(next);
 		Self::deposit_event(Event::ConsentGranted { id, patient, grantee, decision, by: who });
 		Ok(id)
+	}
+
+	/// Whether `consent` counts at `now`, and if not, why: its own standing, and, for a consent
+	/// a delegate granted, `Ended` once that appointment no longer allows `ManageConsents`.
+	/// The appointment must be the one in force at the grant (appointed no later): a delegate
+	/// removed and appointed again does not revive the consents of the first appointment. An
+	/// ended appointment never allows again, so `Ended` is for good.
+	pub fn standing(consent: &ConsentOf<T>, now: Moment) -> ConsentStanding {
+		let standing = consent.standing(now);
+		if consent.granted_by == consent.patient
+			|| !matches!(standing, ConsentStanding::InForce | ConsentStanding::NotYetStarted)
+		{
+			return standing;
+		}
+		let delegated =
+			Delegates::<T>::get(&consent.patient, &consent.granted_by).is_some_and(|d| {
+				d.since <= consent.granted_at && d.allows(DelegateScope::ManageConsents, now)
+			});
+		if delegated {
+			standing
+		} else {
+			ConsentStanding::Ended
+		}
 	}
 
 	/// Whether `origin` may revoke consent `id` now: what makes the revocation free of fees.
@@ -177,7 +232,7 @@ impl<T: Config> Pallet<T> {
 		let consent = Consents::<T>::get(id).ok_or(Error::<T>::UnknownConsent)?;
 		ensure!(
 			matches!(
-				consent.standing(Self::now()),
+				Self::standing(&consent, Self::now()),
 				ConsentStanding::Ended | ConsentStanding::Revoked
 			),
 			Error::<T>::ConsentInForce
@@ -264,7 +319,7 @@ impl<T: Config> Pallet<T> {
 		{
 			ensure!(!open.is_open(now), Error::<T>::EmergencyAlreadyOpen);
 		}
-		let mut pending = PendingReviews::<T>::get(&patient);
+		let mut pending = PendingReviews::<T>::get(&patient, &practitioner);
 		let id = NextEmergencyAccessId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		pending.try_push(id).map_err(|_| Error::<T>::TooManyPendingReviews)?;
@@ -288,7 +343,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		OpenEmergency::<T>::insert(&patient, &practitioner, id);
-		PendingReviews::<T>::insert(&patient, pending);
+		PendingReviews::<T>::insert(&patient, &practitioner, pending);
 		NextEmergencyAccessId::<T>::put(next);
 		Self::deposit_event(Event::EmergencyAccessOpened {
 			id,
@@ -370,7 +425,14 @@ impl<T: Config> Pallet<T> {
 		{
 			OpenEmergency::<T>::remove(&access.patient, &access.practitioner);
 		}
-		PendingReviews::<T>::mutate(&access.patient, |p| p.retain(|i| *i != id));
+		PendingReviews::<T>::mutate_exists(&access.patient, &access.practitioner, |p| {
+			if let Some(ids) = p {
+				ids.retain(|i| *i != id);
+				if ids.is_empty() {
+					*p = None;
+				}
+			}
+		});
 		EmergencyAccesses::<T>::insert(id, access);
 		Self::deposit_event(Event::EmergencyAccessReviewed {
 			id,
@@ -407,12 +469,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let ids = ConsentsOf::<T>::get(patient);
-		let mut permit: Option<(ConsentId, GranteeKind)> = None;
+		// The grantee's kind is decided now: a registered practitioner needs a licence for
+		// every permit, anyone else for the permits granted to them as a practitioner.
+		let practitioner_now = T::Practitioners::key_agreement_key(accessor).is_some();
+		// The first covering permit that needs no licence, else the first that needs one.
+		let mut free_permit: Option<ConsentId> = None;
+		let mut licensed_permit: Option<ConsentId> = None;
 		for id in ids.iter() {
 			let Some(consent) = Consents::<T>::get(id) else { continue };
 			if &consent.grantee != accessor
-				|| consent.standing(now) != ConsentStanding::InForce
 				|| !consent.covers(action, category, record, purpose)
+				|| Self::standing(&consent, now) != ConsentStanding::InForce
 			{
 				continue;
 			}
@@ -421,26 +488,30 @@ impl<T: Config> Pallet<T> {
 					return (Err(AccessDenial::ExplicitlyDenied(*id)), ids.len() as u32)
 				},
 				Decision::Permit => {
-					if permit.is_none() {
-						permit = Some((*id, consent.grantee_kind));
+					let needs_licence =
+						practitioner_now || consent.grantee_kind == GranteeKind::Practitioner;
+					let slot = if needs_licence { &mut licensed_permit } else { &mut free_permit };
+					if slot.is_none() {
+						*slot = Some(*id);
 					}
 				},
 			}
 		}
 		let read = ids.len() as u32;
-		let outcome = match permit {
-			Some((_, GranteeKind::Practitioner))
-				if !T::Practitioners::is_licensed(accessor, &LicenceQuery::any()) =>
-			{
-				Err(AccessDenial::NotLicensed)
+		let outcome = match (free_permit, licensed_permit) {
+			(Some(id), _) => Ok(AccessBasis::Consent(id)),
+			(None, Some(id)) if T::Practitioners::is_licensed(accessor, &LicenceQuery::any()) => {
+				Ok(AccessBasis::Consent(id))
 			},
-			Some((id, _)) => Ok(AccessBasis::Consent(id)),
-			None => Err(AccessDenial::NoConsent),
+			(None, Some(_)) => Err(AccessDenial::NotLicensed),
+			(None, None) => Err(AccessDenial::NoConsent),
 		};
 		(outcome, read)
 	}
 
-	/// Checks an access and logs it; returns how many consents the check read.
+	/// Checks what the caller says (the patient exists; a named record is theirs and of
+	/// `category`), then the access, on the record's stable identity, and logs it with the
+	/// version named; returns how many consents the check read.
 	pub(crate) fn do_log_access(
 		accessor: T::AccountId,
 		patient: T::AccountId,
@@ -449,7 +520,18 @@ impl<T: Config> Pallet<T> {
 		record: Option<RecordId>,
 		purpose: PurposeOfUse,
 	) -> Result<u32, DispatchError> {
-		let (outcome, read) = Self::access(&accessor, &patient, action, category, record, purpose);
+		ensure!(T::Records::is_patient(&patient), Error::<T>::UnknownPatient);
+		let stable = match record {
+			Some(version) => {
+				let subject =
+					T::Records::record_subject(version).ok_or(Error::<T>::UnknownRecord)?;
+				ensure!(subject.patient == patient, Error::<T>::NotPatientsRecord);
+				ensure!(subject.category == category, Error::<T>::WrongCategory);
+				Some(subject.record)
+			},
+			None => None,
+		};
+		let (outcome, read) = Self::access(&accessor, &patient, action, category, stable, purpose);
 		let basis = outcome.map_err(Self::denial_error)?;
 
 		// *** No fail beyond this point ***
@@ -502,7 +584,7 @@ impl<T: Config> Pallet<T> {
 			.filter_map(|id| {
 				Consents::<T>::get(id).map(|consent| ConsentView {
 					id,
-					standing: consent.standing(now),
+					standing: Self::standing(&consent, now),
 					consent,
 				})
 			})
@@ -523,24 +605,26 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	/// A patient's break-glass accesses awaiting review.
+	/// A patient's break-glass accesses awaiting review, of every practitioner, oldest first.
 	pub fn pending_reviews(
 		patient: &T::AccountId,
 	) -> Vec<(EmergencyAccessId, EmergencyAccessOf<T>)> {
-		PendingReviews::<T>::get(patient)
-			.into_iter()
-			.filter_map(|id| EmergencyAccesses::<T>::get(id).map(|a| (id, a)))
-			.collect()
+		let mut ids: Vec<EmergencyAccessId> =
+			PendingReviews::<T>::iter_prefix_values(patient).flatten().collect();
+		ids.sort();
+		ids.into_iter().filter_map(|id| EmergencyAccesses::<T>::get(id).map(|a| (id, a))).collect()
 	}
 
 	// ---- invariants -------------------------------------------------------------------------
 
 	/// The pallet's invariants:
 	/// - every consent is listed by its patient, below `NextConsentId`, and every listed id is
-	///   a consent of that patient;
+	///   a consent of that patient; a consent's deposit was paid by whoever granted it;
 	/// - what each account has on hold under each reason equals the deposits of its consents,
 	///   delegations and pending emergency accesses;
 	/// - delegate counts match; open and pending emergency accesses exist and point back;
+	///   every pending access is listed under its (patient, practitioner), lists are not
+	///   empty;
 	/// - each patient's disclosure ring holds exactly `min(count, MaxDisclosuresPerPatient)`
 	///   entries, all about that patient.
 	#[cfg(any(feature = "try-runtime", test))]
@@ -558,6 +642,7 @@ impl<T: Config> Pallet<T> {
 		for (id, consent) in Consents::<T>::iter() {
 			ensure!(id < next, "consent id not below NextConsentId");
 			ensure!(ConsentsOf::<T>::get(&consent.patient).contains(&id), "consent not listed");
+			ensure!(consent.depositor == consent.granted_by, "deposit not paid by the grantor");
 			add(&consent.depositor, 0, consent.deposit);
 		}
 		for (patient, ids) in ConsentsOf::<T>::iter() {
@@ -579,7 +664,7 @@ impl<T: Config> Pallet<T> {
 			if access.review == Review::Pending {
 				add(&access.practitioner, 2, access.deposit);
 				ensure!(
-					PendingReviews::<T>::get(&access.patient).contains(&id),
+					PendingReviews::<T>::get(&access.patient, &access.practitioner).contains(&id),
 					"pending access not listed"
 				);
 			}
@@ -591,10 +676,12 @@ impl<T: Config> Pallet<T> {
 				"open access of someone else"
 			);
 		}
-		for (patient, ids) in PendingReviews::<T>::iter() {
+		for (patient, practitioner, ids) in PendingReviews::<T>::iter() {
+			ensure!(!ids.is_empty(), "empty pending list kept");
 			for id in ids {
 				let access = EmergencyAccesses::<T>::get(id).ok_or("pending access missing")?;
 				ensure!(access.patient == patient, "pending access of another patient");
+				ensure!(access.practitioner == practitioner, "pending access of another");
 				ensure!(access.review == Review::Pending, "listed access is reviewed");
 			}
 		}

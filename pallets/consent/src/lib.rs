@@ -21,12 +21,22 @@
 //! - **Consent**: a patient's permit or deny for one grantee, a set of actions (read, append,
 //!   amend), a scope (all data, categories, or named records), purposes of use (HL7
 //!   `PurposeOfUse`) and a period (start, optional end). It holds a deposit until cleaned up.
-//! - **Grantee kind**: a consent to a registered practitioner counts only while the
-//!   practitioner holds a valid licence; a consent to any other account (an organisation such
-//!   as an insurer) needs none.
+//! - **Scope**: all data, categories, or named records. A record is named by the id of any of
+//!   its versions and stored by its stable identity (the id of its first version, resolved
+//!   through [`Config::Records`]), so a record scope, permit or deny, covers every version,
+//!   amendments included. Only the patient's own existing records can be named.
+//! - **Grantee kind**: decided at each access. A permit needs the grantee to hold a valid
+//!   licence if the grantee is a registered practitioner now, or was one when the consent was
+//!   granted (deregistering does not escape a revocation); a permit to any other account (an
+//!   organisation such as an insurer) needs none.
 //! - **Delegate**: an account a patient appoints with scopes ([`DelegateScope`]) and an
 //!   optional end. `ManageConsents` lets it grant, revoke and review for the patient;
-//!   `AccessRecords` gives it the patient's own access to their data.
+//!   `AccessRecords` gives it the patient's own access to their data. A delegate cannot grant
+//!   a consent to itself, and a consent it grants ends no later than its appointment: its end
+//!   is capped to the appointment's end, and it stops counting for good once the appointment
+//!   expires or is removed (checked at each access, see below). Nothing on chain can tell
+//!   that a second account is controlled by the same person as the delegate: a delegate can
+//!   still grant to such an account, but that consent too ends with the delegation.
 //! - **Break-glass**: emergency access opened by a practitioner whom the
 //!   [`telemed_primitives::PractitionerRegistry`] allows (a valid licence endorsed for
 //!   emergency care). It covers any action for the purpose `EmergencyTreatment`, overrides the
@@ -43,12 +53,26 @@
 //!    `EmergencyTreatment`, accessor still endorsed: allowed (`Emergency`);
 //! 4. a deny consent of the patient for the accessor covering the request and in force:
 //!    refused (`ExplicitlyDenied`) — a deny overrides every permit;
-//! 5. a permit in force covering the request: allowed (`Consent`), unless it was granted to a
-//!    practitioner whose licence is not valid now (`NotLicensed`);
+//! 5. a permit in force covering the request: allowed (`Consent`) if it needs no licence, or
+//!    the accessor holds a valid licence now. A permit needs a licence when the accessor is a
+//!    registered practitioner now, or the permit was granted to them as a practitioner. If
+//!    every covering permit needs a licence the accessor lacks: refused (`NotLicensed`);
 //! 6. otherwise refused (`NoConsent`).
 //!
-//! Expiry needs no sweep: periods and licences are evaluated against the current time when
-//! asked.
+//! "In force" means: active (not revoked), within its period, and, for a consent a delegate
+//! granted, that delegate's appointment (the one under which it was granted) still allows
+//! `ManageConsents`. A record scope matches `record`, the record's stable identity: callers
+//! of [`telemed_primitives::ConsentVerifier::check_access`] pass it (the records pallet
+//! resolves the version read), and [`Pallet::log_access`] resolves the version it is given.
+//!
+//! Expiry needs no sweep: periods, delegations and licences are evaluated against the current
+//! time when asked.
+//!
+//! ## Break-glass reviews
+//!
+//! Each practitioner may have at most [`Config::MaxPendingReviews`] unreviewed break-glass
+//! accesses to one patient: the bound is per (patient, practitioner), so one practitioner's
+//! unreviewed accesses never stop another from breaking the glass.
 //!
 //! ## Disclosure log storage
 //!
@@ -67,7 +91,8 @@
 //! whoever paid it).
 //!
 //! Practitioners and other accessors: [`Pallet::open_emergency_access`],
-//! [`Pallet::close_emergency_access`], [`Pallet::log_access`].
+//! [`Pallet::close_emergency_access`], [`Pallet::log_access`] (the patient must be registered,
+//! and a named record must be that patient's and of the category given).
 //!
 //! Review origin ([`Config::ReviewOrigin`]): [`Pallet::review_emergency_access`].
 
@@ -83,6 +108,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -104,7 +130,7 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use telemed_primitives::{
 		AccessAction, ConsentId, DataCategory, DelegateScope, Disclosure, EmergencyAccessId,
-		Hash256, Moment, PractitionerRegistry, PurposeOfUse, RecordId,
+		Hash256, Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector,
 	};
 
 	/// The balance type of [`Config::Currency`].
@@ -122,8 +148,13 @@ pub mod pallet {
 	/// A disclosure as logged.
 	pub type DisclosureOf<T> = Disclosure<<T as frame_system::Config>::AccountId>;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// A consent scope as a call gives it.
+	pub type ScopeRequestOf<T> = ScopeRequest<<T as Config>::MaxScopeItems>;
+
+	/// The in-code storage version. 2: consents record who granted them (`granted_by`), record
+	/// scopes hold stable record identities, pending reviews are kept per (patient,
+	/// practitioner); see [`crate::migrations::v2`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -144,6 +175,11 @@ pub mod pallet {
 
 		/// Who is a licensed practitioner, and who may break the glass.
 		type Practitioners: PractitionerRegistry<Self::AccountId>;
+
+		/// Who is a patient, and whose (and of which category) a record is: resolves the
+		/// records a scope names to their stable identities, and checks what `log_access` is
+		/// told.
+		type Records: RecordInspector<Self::AccountId>;
 
 		/// May review any emergency access (besides the patient and their delegates).
 		type ReviewOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -179,7 +215,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDelegatesPerPatient: Get<u32>;
 
-		/// How many emergency accesses to a patient may await review at once.
+		/// How many emergency accesses of one practitioner to one patient may await review at
+		/// once. Per (patient, practitioner): one practitioner cannot block another.
 		#[pallet::constant]
 		type MaxPendingReviews: Get<u32>;
 
@@ -265,11 +302,14 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// Each patient's break-glass accesses that await review.
-	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
+	/// The break-glass accesses that await review, by patient and practitioner: bounded per
+	/// practitioner, so that one practitioner's unreviewed accesses never stop another's.
+	// Hasher: both keys are user-chosen accounts: `Blake2_128Concat`.
 	#[pallet::storage]
-	pub type PendingReviews<T: Config> = StorageMap<
+	pub type PendingReviews<T: Config> = StorageDoubleMap<
 		_,
+		Blake2_128Concat,
+		T::AccountId,
 		Blake2_128Concat,
 		T::AccountId,
 		BoundedVec<EmergencyAccessId, T::MaxPendingReviews>,
@@ -433,7 +473,8 @@ pub mod pallet {
 		EmergencyOnSelf,
 		/// The practitioner has an open break-glass access to this patient already.
 		EmergencyAlreadyOpen,
-		/// `MaxPendingReviews` break-glass accesses to this patient await review.
+		/// `MaxPendingReviews` break-glass accesses of this practitioner to this patient await
+		/// review: they must be reviewed first.
 		TooManyPendingReviews,
 		/// No emergency access has this id.
 		UnknownEmergencyAccess,
@@ -455,6 +496,16 @@ pub mod pallet {
 		UnknownPatient,
 		/// Ids are exhausted.
 		IdsExhausted,
+		/// No record has this version id (or it was shredded).
+		UnknownRecord,
+		/// The record is another patient's.
+		NotPatientsRecord,
+		/// The record is of another category than the one given.
+		WrongCategory,
+		/// A delegate cannot grant a consent to itself.
+		DelegateCannotGrantItself,
+		/// A delegate cannot grant a consent that ends after its own appointment.
+		EndsAfterDelegation,
 	}
 
 	#[pallet::hooks]
@@ -471,13 +522,20 @@ pub mod pallet {
 		/// data in `scope` of `patient` for `purposes`, from `start` (now if `None`) until `end`
 		/// (until revoked if `None`).
 		///
+		/// Records in `scope` are named by the id of any of their versions; each is stored by
+		/// its stable identity, so the consent covers every version (duplicates are merged).
+		///
 		/// Origin: signed, the patient or a delegate with `ManageConsents`; the signer pays
-		/// [`Config::ConsentDeposit`].
+		/// [`Config::ConsentDeposit`]. A delegate cannot be the grantee; a consent it grants
+		/// ends no later than its appointment (an open `end` is capped to the appointment's
+		/// end) and stops counting once the appointment ends or is removed.
 		///
 		/// # Errors
-		/// - `NotPermitted`; `GrantToSelf`.
+		/// - `NotPermitted`; `GrantToSelf`; `DelegateCannotGrantItself`.
 		/// - `NoActions`, `NoPurposes`, `EmptyScope`, `TooManyScopeItems`, `Duplicate`.
-		/// - `EndBeforeStart`, `AlreadyEnded`.
+		/// - `UnknownRecord`, `NotPatientsRecord`: a named record does not exist, or is
+		///   another patient's.
+		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
 		/// - `TooManyConsents`; `InsufficientBalance`; `IdsExhausted`.
 		///
 		/// # Events
@@ -489,15 +547,25 @@ pub mod pallet {
 			patient: T::AccountId,
 			grantee: T::AccountId,
 			decision: Decision,
-			actions: Vec<AccessAction>,
-			scope: ScopeRequest,
-			purposes: Vec<PurposeOfUse>,
+			actions: BoundedVec<AccessAction, MaxActions>,
+			scope: ScopeRequestOf<T>,
+			purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
 			start: Option<Moment>,
 			end: Option<Moment>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_grant(who, patient, grantee, decision, actions, scope, purposes, start, end)
-				.map(|_| ())
+			Self::do_grant(
+				who,
+				patient,
+				grantee,
+				decision,
+				actions.into_inner(),
+				scope,
+				purposes.into_inner(),
+				start,
+				end,
+			)
+			.map(|_| ())
 		}
 
 		/// Revokes a consent: it stops counting at once. Free of fees when it succeeds, so a
@@ -554,14 +622,15 @@ pub mod pallet {
 		pub fn add_delegate(
 			origin: OriginFor<T>,
 			delegate: T::AccountId,
-			scopes: Vec<DelegateScope>,
+			scopes: BoundedVec<DelegateScope, MaxDelegateScopes>,
 			until: Option<Moment>,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
-			Self::do_add_delegate(patient, delegate, scopes, until)
+			Self::do_add_delegate(patient, delegate, scopes.into_inner(), until)
 		}
 
-		/// Ends a delegate's appointment and returns the deposit to the patient.
+		/// Ends a delegate's appointment and returns the deposit to the patient. The consents
+		/// the delegate granted stop counting at once (they may then be cleaned up).
 		///
 		/// Origin: signed, the patient, or the delegate (resigning).
 		///
@@ -590,7 +659,9 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// - `NotEmergencyPractitioner`; `EmergencyOnSelf`; `EmergencyAlreadyOpen`.
-		/// - `TooManyPendingReviews`; `InsufficientBalance`; `IdsExhausted`.
+		/// - `TooManyPendingReviews`: this practitioner has `MaxPendingReviews` accesses to this
+		///   patient awaiting review (other practitioners are not affected).
+		/// - `InsufficientBalance`; `IdsExhausted`.
 		///
 		/// # Events
 		/// `EmergencyAccessOpened`, `Disclosed`.
@@ -652,14 +723,17 @@ pub mod pallet {
 		}
 
 		/// Checks that the caller may perform `action` on `patient`'s data of `category`
-		/// (`record`, if one) for `purpose` now, and logs the disclosure: one step, so every
-		/// access through the chain is accounted for. Clients call it before fetching data.
+		/// (`record`, if one: the id of any of its versions) for `purpose` now, and logs the
+		/// disclosure: one step, so every access through the chain is accounted for. Clients
+		/// call it before fetching data. The patient must be registered, and a named record
+		/// must exist, be that patient's and be of `category`; the check matches the record's
+		/// stable identity, the log keeps the version named.
 		///
 		/// Origin: signed, the accessor.
 		///
 		/// # Errors
-		/// The reason for a refusal: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`,
-		/// `UnknownPatient`.
+		/// - `UnknownPatient`; `UnknownRecord`, `NotPatientsRecord`, `WrongCategory`.
+		/// - The reason for a refusal: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		///
 		/// # Events
 		/// `Disclosed`.

@@ -8,8 +8,11 @@ use frame_support::{
 };
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
-use std::collections::BTreeSet;
-use telemed_primitives::{KeyAgreementKey, LicenceQuery, PractitionerRegistry};
+use std::collections::{BTreeMap, BTreeSet};
+use telemed_primitives::{
+	DataCategory, KeyAgreementKey, LicenceQuery, PractitionerRegistry, RecordId, RecordInspector,
+	RecordSubject,
+};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -63,6 +66,9 @@ thread_local! {
 	static REGISTERED: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
 	static LICENSED: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
 	static EMERGENCY: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
+	static PATIENTS: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
+	static RECORDS: RefCell<BTreeMap<RecordId, RecordSubject<AccountId>>> =
+		RefCell::new(BTreeMap::new());
 }
 
 /// A practitioner registry the tests set by hand.
@@ -91,6 +97,15 @@ impl MockRegistry {
 	}
 }
 
+impl MockRegistry {
+	/// `who` deregisters as a practitioner: no key, no licence, no endorsement.
+	pub fn deregister(who: AccountId) {
+		REGISTERED.with(|r| r.borrow_mut().remove(&who));
+		LICENSED.with(|l| l.borrow_mut().remove(&who));
+		EMERGENCY.with(|e| e.borrow_mut().remove(&who));
+	}
+}
+
 impl PractitionerRegistry<AccountId> for MockRegistry {
 	fn is_licensed(who: &AccountId, _: &LicenceQuery) -> bool {
 		LICENSED.with(|l| l.borrow().contains(who))
@@ -104,6 +119,54 @@ impl PractitionerRegistry<AccountId> for MockRegistry {
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(who: &AccountId, emergency: bool) {
 		Self::set(*who, true, emergency);
+	}
+}
+
+/// A records pallet the tests set by hand: patients, and record versions with their subject.
+pub struct MockRecords;
+
+impl MockRecords {
+	/// Registers `who` as a patient.
+	pub fn add_patient(who: AccountId) {
+		PATIENTS.with(|p| p.borrow_mut().insert(who));
+	}
+
+	/// Adds version `version` of record `record` (its first version's id) of `patient`.
+	pub fn add_version(
+		version: RecordId,
+		record: RecordId,
+		patient: AccountId,
+		category: DataCategory,
+	) {
+		RECORDS
+			.with(|r| r.borrow_mut().insert(version, RecordSubject { patient, category, record }));
+	}
+
+	/// Adds a new record `id` (its first version) of `patient`.
+	pub fn add(id: RecordId, patient: AccountId, category: DataCategory) {
+		Self::add_version(id, id, patient, category);
+	}
+
+	/// Amends the record of which `previous` is a version: version `next`, same identity.
+	pub fn amend(previous: RecordId, next: RecordId) {
+		let subject = Self::record_subject(previous).expect("amend an existing version");
+		Self::add_version(next, subject.record, subject.patient, subject.category);
+	}
+}
+
+impl RecordInspector<AccountId> for MockRecords {
+	fn record_subject(version: RecordId) -> Option<RecordSubject<AccountId>> {
+		RECORDS.with(|r| r.borrow().get(&version).cloned())
+	}
+	fn is_patient(who: &AccountId) -> bool {
+		PATIENTS.with(|p| p.borrow().contains(who))
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_record(patient: &AccountId, category: DataCategory) -> RecordId {
+		Self::add_patient(*patient);
+		let id = RECORDS.with(|r| r.borrow().keys().next_back().map_or(0, |last| last + 1));
+		Self::add(id, *patient, category);
+		id
 	}
 }
 
@@ -125,6 +188,7 @@ impl pallet_consent::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Time = Timestamp;
 	type Practitioners = MockRegistry;
+	type Records = MockRecords;
 	type ReviewOrigin = EnsureRoot<AccountId>;
 	type SlashBeneficiary = SlashBeneficiary;
 	type ConsentDeposit = ConstU128<CONSENT_DEPOSIT>;
@@ -153,6 +217,14 @@ pub const INSURER: AccountId = 20;
 pub const PARENT: AccountId = 30;
 /// An account with no funds.
 pub const PAUPER: AccountId = 99;
+/// Another patient.
+pub const OTHER_PATIENT: AccountId = 2;
+/// A laboratory record of `PATIENT` (version 1, its identity).
+pub const LAB_RECORD: RecordId = 100;
+/// An imaging record of `PATIENT`.
+pub const IMAGING_RECORD: RecordId = 101;
+/// A laboratory record of `OTHER_PATIENT`.
+pub const OTHERS_RECORD: RecordId = 200;
 
 /// Chain time at the start of every test: 2026-01-01T00:00:00Z.
 pub const T0: u64 = 1_767_225_600_000;
@@ -182,6 +254,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		MockRegistry::set(DOC, true, true);
 		MockRegistry::set(NURSE, true, false);
 		MockRegistry::set(LAPSED, false, false);
+		MockRecords::add_patient(PATIENT);
+		MockRecords::add_patient(OTHER_PATIENT);
+		MockRecords::add(LAB_RECORD, PATIENT, DataCategory::Laboratory);
+		MockRecords::add(IMAGING_RECORD, PATIENT, DataCategory::Imaging);
+		MockRecords::add(OTHERS_RECORD, OTHER_PATIENT, DataCategory::Laboratory);
 	});
 	ext
 }

@@ -1,6 +1,5 @@
 //! Domain types of the consent pallet, after FHIR R5 `Consent`.
 
-use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	traits::{ConstU32, Get},
@@ -39,15 +38,27 @@ pub enum Decision {
 	Deny,
 }
 
-/// What data a consent covers, as a call gives it.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
-pub enum ScopeRequest {
+/// What data a consent covers, as a call gives it. Lists are bounded by `MaxItems` (the
+/// pallet's `MaxScopeItems`), so an oversize list fails when the call is decoded.
+#[derive(
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxItems))]
+pub enum ScopeRequest<MaxItems: Get<u32>> {
 	/// All of the patient's data.
 	AllData,
 	/// The patient's data in these categories.
-	Categories(Vec<DataCategory>),
-	/// These records of the patient (every version of each).
-	Records(Vec<RecordId>),
+	Categories(BoundedVec<DataCategory, MaxItems>),
+	/// These records of the patient (every version of each), each named by the id of any of
+	/// its versions.
+	Records(BoundedVec<RecordId, MaxItems>),
 }
 
 /// What data a consent covers, as stored: lists sorted and without duplicates.
@@ -60,13 +71,15 @@ pub enum ConsentScope<MaxItems: Get<u32>> {
 	AllData,
 	/// The patient's data in these categories.
 	Categories(BoundedVec<DataCategory, MaxItems>),
-	/// These records of the patient.
+	/// These records of the patient, by stable identity (the id of each record's first
+	/// version, `RecordSubject::record`): the scope covers every version of each.
 	Records(BoundedVec<RecordId, MaxItems>),
 }
 
 impl<MaxItems: Get<u32>> ConsentScope<MaxItems> {
 	/// Whether an access to `category` (and `record`, if one record) falls in this scope.
-	/// A record scope covers only accesses that name one of its records.
+	/// A record scope covers only accesses that name one of its records; `record` is the
+	/// record's stable identity (the `ConsentVerifier::check_access` contract).
 	pub fn covers(&self, category: DataCategory, record: Option<RecordId>) -> bool {
 		match self {
 			ConsentScope::AllData => true,
@@ -76,9 +89,12 @@ impl<MaxItems: Get<u32>> ConsentScope<MaxItems> {
 	}
 }
 
-/// Whether the grantee was a registered practitioner when the consent was granted. A consent
-/// to a practitioner counts only while they hold a valid licence; a consent to an
-/// organisation (an insurer, a clinic's account) needs no licence.
+/// Whether the grantee was a registered practitioner when the consent was granted. A permit
+/// granted to a practitioner counts only while they hold a valid licence, even if they
+/// deregister later (so deregistering does not escape a revocation). A permit granted to any
+/// other account needs a licence too once that account is a registered practitioner at the
+/// time of the access: the kind is decided at each access, this field only remembers the
+/// grant.
 #[derive(
 	Clone,
 	Copy,
@@ -148,6 +164,10 @@ pub struct Consent<
 	pub end: Option<Moment>,
 	/// Active or revoked.
 	pub status: ConsentStatus,
+	/// Who signed it: the patient, or a delegate with `ManageConsents`. A consent a delegate
+	/// signed counts only while that appointment (the one in force when it was granted) still
+	/// allows `ManageConsents`: it ends, for good, when the delegation expires or is removed.
+	pub granted_by: AccountId,
 	/// Who paid the deposit (the patient or the delegate who granted it), refunded on cleanup.
 	pub depositor: AccountId,
 	/// The deposit held from `depositor`.

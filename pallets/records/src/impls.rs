@@ -801,4 +801,44 @@ impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 			record: found.record,
 		})
 	}
+
+	fn is_patient(who: &T::AccountId) -> bool {
+		Patients::<T>::contains_key(who)
+	}
+
+	/// A record of `MaxVersions` versions, added and amended by the patient: its newest
+	/// version's id, whose `record_subject` walks the longest chain.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_record(patient: &T::AccountId, category: DataCategory) -> RecordId {
+		use frame_support::traits::fungible::Mutate;
+		use sp_runtime::traits::Bounded;
+		if !Patients::<T>::contains_key(patient) {
+			T::Currency::set_balance(patient, BalanceOf::<T>::max_value() / 1024u32.into());
+			let _ = Self::do_register_patient(patient.clone(), [1u8; 32]);
+		}
+		let content = |seed: u8| Content {
+			commitment: [seed; 32],
+			ciphertext_hash: [seed; 32],
+			ciphertext_size: 1,
+			locator: b"bench".to_vec().try_into().unwrap_or_default(),
+		};
+		let resource_type = b"Observation".to_vec().try_into().unwrap_or_default();
+		let purpose = PurposeOfUse::Treatment;
+		let added = Self::do_add_record(
+			patient.clone(),
+			patient.clone(),
+			resource_type,
+			category,
+			content(0),
+			purpose,
+		);
+		let Ok(mut id) = added else { return RecordId::MAX };
+		for v in 1..T::MaxVersions::get() {
+			match Self::do_amend_record(patient.clone(), id, content(v as u8), purpose) {
+				Ok(newer) => id = newer,
+				Err(_) => break,
+			}
+		}
+		id
+	}
 }

@@ -13,8 +13,8 @@ use sp_runtime::{traits::AccountIdConversion, Permill};
 
 use super::{CouncilMajority, CouncilTwoThirds};
 use crate::{
-	AccountId, Balance, Balances, Consent, Practitioners, Runtime, RuntimeEvent, RuntimeHoldReason,
-	Timestamp, MILLI_UNITS, UNITS,
+	AccountId, Balance, Balances, Consent, Practitioners, Records, Runtime, RuntimeEvent,
+	RuntimeHoldReason, Timestamp, MILLI_UNITS, UNITS,
 };
 
 parameter_types! {
@@ -60,6 +60,7 @@ impl pallet_consent::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Time = Timestamp;
 	type Practitioners = Practitioners;
+	type Records = Records;
 	type ReviewOrigin = CouncilMajority;
 	type SlashBeneficiary = SlashedDepositsAccount;
 	type ConsentDeposit = ConsentDeposit;
@@ -70,6 +71,7 @@ impl pallet_consent::Config for Runtime {
 	type MaxConsentsPerPatient = ConstU32<64>;
 	type MaxScopeItems = ConstU32<16>;
 	type MaxDelegatesPerPatient = ConstU32<8>;
+	/// Per (patient, practitioner): one practitioner's unreviewed accesses never block another.
 	type MaxPendingReviews = ConstU32<16>;
 	/// The last 256 accesses stay in state; the events keep every one.
 	type MaxDisclosuresPerPatient = ConstU32<256>;

@@ -51,12 +51,14 @@ fn a_permit_covers_only_its_actions_purposes_and_scope() {
 #[test]
 fn a_record_scope_covers_only_the_named_records() {
 	new_test_ext().execute_with(|| {
-		let id = Grant::permit(DOC).records(vec![7, 3]).ok();
+		MockRecords::add(3, PATIENT, DataCategory::Imaging);
+		MockRecords::add(4, PATIENT, DataCategory::Imaging);
+		let id = Grant::permit(DOC).records(vec![IMAGING_RECORD, 3]).ok();
 		let read = |record| {
 			check(DOC, AccessAction::Read, DataCategory::Imaging, record, PurposeOfUse::Treatment)
 		};
 		assert_eq!(read(Some(3)), Ok(AccessBasis::Consent(id)));
-		assert_eq!(read(Some(7)), Ok(AccessBasis::Consent(id)));
+		assert_eq!(read(Some(IMAGING_RECORD)), Ok(AccessBasis::Consent(id)));
 		assert_eq!(read(Some(4)), Err(AccessDenial::NoConsent));
 		assert_eq!(read(None), Err(AccessDenial::NoConsent), "not the whole category");
 	});
@@ -132,7 +134,7 @@ fn a_delegate_with_record_access_acts_as_the_patient() {
 		assert_ok!(Consent::add_delegate(
 			RuntimeOrigin::signed(PATIENT),
 			PARENT,
-			vec![DelegateScope::AccessRecords],
+			bounded(vec![DelegateScope::AccessRecords]),
 			Some(T0 + HOUR)
 		));
 		assert_eq!(read_lab(PARENT), Ok(AccessBasis::Delegate));
@@ -150,7 +152,7 @@ fn logging_an_access_checks_it_and_says_why_not() {
 				PATIENT,
 				AccessAction::Read,
 				DataCategory::Laboratory,
-				Some(5),
+				Some(LAB_RECORD),
 				PurposeOfUse::Treatment,
 			)
 		};
@@ -165,7 +167,7 @@ fn logging_an_access_checks_it_and_says_why_not() {
 		let Event::Disclosed { seq, disclosure } = last_event() else { panic!("a disclosure") };
 		assert_eq!(seq, 0);
 		assert_eq!(disclosure.accessor, DOC);
-		assert_eq!(disclosure.record, Some(5));
+		assert_eq!(disclosure.record, Some(LAB_RECORD));
 		assert_eq!(disclosure.category, Some(DataCategory::Laboratory));
 		assert_eq!(disclosure.basis, AccessBasis::Consent(id));
 		assert_eq!(disclosure.at, T0);

@@ -59,8 +59,13 @@ fn granting_rejects_bad_input() {
 			(Grant { purposes: vec![], ..Grant::permit(DOC) }, CError::NoPurposes),
 			(Grant::permit(DOC).categories(vec![]), CError::EmptyScope),
 			(Grant::permit(DOC).records(vec![]), CError::EmptyScope),
-			(Grant::permit(DOC).records(vec![1, 2, 3, 4]), CError::TooManyScopeItems),
-			(Grant::permit(DOC).records(vec![5, 5]), CError::Duplicate),
+			(Grant::permit(DOC).records(vec![5]), CError::UnknownRecord),
+			(Grant::permit(DOC).records(vec![LAB_RECORD, 5]), CError::UnknownRecord),
+			(Grant::permit(DOC).records(vec![OTHERS_RECORD]), CError::NotPatientsRecord),
+			(
+				Grant::permit(DOC).records(vec![LAB_RECORD, OTHERS_RECORD]),
+				CError::NotPatientsRecord,
+			),
 			(
 				Grant { start: Some(T0 + HOUR), end: Some(T0 + HOUR), ..Grant::permit(DOC) },
 				CError::EndBeforeStart,

@@ -6,7 +6,7 @@ use frame_support::{assert_noop, assert_ok};
 use telemed_primitives::{DelegateScope, DelegationInspector};
 
 fn appoint(scopes: Vec<DelegateScope>) -> frame_support::dispatch::DispatchResult {
-	Consent::add_delegate(RuntimeOrigin::signed(PATIENT), PARENT, scopes, None)
+	add_delegate(PARENT, scopes, None)
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn appointing_rejects_bad_input() {
 			Consent::add_delegate(
 				RuntimeOrigin::signed(PATIENT),
 				PATIENT,
-				vec![DelegateScope::BookCare],
+				bounded(vec![DelegateScope::BookCare]),
 				None
 			),
 			CError::DelegateToSelf
@@ -69,7 +69,7 @@ fn appointing_rejects_bad_input() {
 			Consent::add_delegate(
 				RuntimeOrigin::signed(PATIENT),
 				PARENT,
-				vec![DelegateScope::BookCare],
+				bounded(vec![DelegateScope::BookCare]),
 				Some(T0)
 			),
 			CError::AlreadyEnded
@@ -78,7 +78,7 @@ fn appointing_rejects_bad_input() {
 			Consent::add_delegate(
 				RuntimeOrigin::signed(PAUPER),
 				PARENT,
-				vec![DelegateScope::BookCare],
+				bounded(vec![DelegateScope::BookCare]),
 				None
 			),
 			CError::InsufficientBalance
@@ -88,14 +88,14 @@ fn appointing_rejects_bad_input() {
 		assert_ok!(Consent::add_delegate(
 			RuntimeOrigin::signed(PATIENT),
 			DOC,
-			vec![DelegateScope::BookCare],
+			bounded(vec![DelegateScope::BookCare]),
 			None
 		));
 		assert_noop!(
 			Consent::add_delegate(
 				RuntimeOrigin::signed(PATIENT),
 				NURSE,
-				vec![DelegateScope::BookCare],
+				bounded(vec![DelegateScope::BookCare]),
 				None
 			),
 			CError::TooManyDelegates
@@ -127,7 +127,7 @@ fn a_delegate_acts_only_within_their_scope_and_period() {
 		assert_ok!(Consent::add_delegate(
 			RuntimeOrigin::signed(PATIENT),
 			PARENT,
-			vec![DelegateScope::BookCare],
+			bounded(vec![DelegateScope::BookCare]),
 			Some(T0 + HOUR)
 		));
 		assert_noop!(Grant { by: PARENT, ..Grant::permit(DOC) }.call(), CError::NotPermitted);

@@ -6,13 +6,31 @@ mod consents;
 mod delegates;
 mod disclosures;
 mod emergency;
+mod hardening;
+mod migration;
 
-use crate::{mock::*, Error, Event, ScopeRequest};
-use frame_support::{assert_ok, traits::fungible::InspectHold};
+use crate::{mock::*, Error, Event, ScopeRequest, ScopeRequestOf};
+use frame_support::{assert_ok, traits::fungible::InspectHold, BoundedVec};
 use telemed_primitives::{
 	AccessAction, AccessBasis, AccessDenial, ConsentId, ConsentVerifier, DataCategory,
-	PurposeOfUse, RecordId,
+	DelegateScope, PurposeOfUse, RecordId,
 };
+
+/// A list as a call takes it, bounded (the tests stay within the mock's bounds).
+pub(crate) fn bounded<V: core::fmt::Debug, S: frame_support::traits::Get<u32>>(
+	items: Vec<V>,
+) -> BoundedVec<V, S> {
+	items.try_into().expect("within the bound")
+}
+
+/// Appoints `delegate` for `PATIENT` with `scopes` until `until`.
+pub(crate) fn add_delegate(
+	delegate: AccountId,
+	scopes: Vec<DelegateScope>,
+	until: Option<u64>,
+) -> frame_support::dispatch::DispatchResult {
+	Consent::add_delegate(RuntimeOrigin::signed(PATIENT), delegate, bounded(scopes), until)
+}
 
 pub(crate) type CError = Error<Test>;
 
@@ -39,7 +57,7 @@ pub(crate) struct Grant {
 	pub grantee: AccountId,
 	pub decision: crate::Decision,
 	pub actions: Vec<AccessAction>,
-	pub scope: ScopeRequest,
+	pub scope: ScopeRequestOf<Test>,
 	pub purposes: Vec<PurposeOfUse>,
 	pub start: Option<u64>,
 	pub end: Option<u64>,
@@ -66,11 +84,11 @@ impl Grant {
 	}
 
 	pub fn categories(self, c: Vec<DataCategory>) -> Self {
-		Grant { scope: ScopeRequest::Categories(c), ..self }
+		Grant { scope: ScopeRequest::Categories(bounded(c)), ..self }
 	}
 
 	pub fn records(self, r: Vec<RecordId>) -> Self {
-		Grant { scope: ScopeRequest::Records(r), ..self }
+		Grant { scope: ScopeRequest::Records(bounded(r)), ..self }
 	}
 
 	pub fn call(&self) -> frame_support::dispatch::DispatchResult {
@@ -79,9 +97,9 @@ impl Grant {
 			self.patient,
 			self.grantee,
 			self.decision,
-			self.actions.clone(),
+			bounded(self.actions.clone()),
 			self.scope.clone(),
-			self.purposes.clone(),
+			bounded(self.purposes.clone()),
 			self.start,
 			self.end,
 		)
