@@ -190,7 +190,13 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Storage migrations run at the next runtime upgrade, beyond those of the pallets. Each is
 /// versioned (it runs once, when the pallet's on-chain storage version matches) and checks
 /// itself with `pre_upgrade`/`post_upgrade` under `try-runtime`.
-type Migrations = (pallet_billing::migrations::v2::MigrateV1ToV2<Runtime>,);
+type Migrations = (
+	pallet_billing::migrations::v2::MigrateV1ToV2<Runtime>,
+	// Records before consent: consent's migration resolves record scopes to the stable record
+	// identity that records' migration stores.
+	pallet_records::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_consent::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Dispatches calls to the pallets and runs the block lifecycle.
 pub type Executive = frame_executive::Executive<

@@ -64,6 +64,7 @@ fn delegate<T: Config>(patient: &T::AccountId) -> T::AccountId {
 			DelegateScope::ViewDisclosureLog,
 			DelegateScope::BookCare,
 			DelegateScope::AccessRecords,
+			DelegateScope::ShredRecords,
 		],
 		None,
 	)
@@ -211,6 +212,7 @@ mod benchmarks {
 			DelegateScope::ViewDisclosureLog,
 			DelegateScope::BookCare,
 			DelegateScope::AccessRecords,
+			DelegateScope::ShredRecords,
 		]);
 
 		#[extrinsic_call]

@@ -16,7 +16,7 @@ pub type MaxActions = ConstU32<3>;
 /// How many purposes of use there are.
 pub type MaxPurposes = ConstU32<5>;
 /// How many delegate scopes there are.
-pub type MaxDelegateScopes = ConstU32<4>;
+pub type MaxDelegateScopes = ConstU32<5>;
 
 /// FHIR `Consent.decision`: whether the provision permits or denies.
 #[derive(
