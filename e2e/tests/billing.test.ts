@@ -131,7 +131,7 @@ describe('billing', () => {
     assert.equal(await held(patient.address, 'ConsultationDeposit'), DEPOSIT);
     await send(api.tx.billing.reap(id), alice);
     assert.equal(await held(patient.address, 'ConsultationDeposit'), 0n);
-    assert.ok((await api.query.billing.consultations(id)).isNone, 'the consultation is gone');
+    assert.ok((await api.query.billing.consultations(id)).isEmpty, 'the consultation is gone');
     assert.equal(await total(patient.address), start.patient - PRICE - (fees(patient) - feesBefore.patient));
   });
 

@@ -164,7 +164,7 @@ fn envelope_for_bob(record: u64) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::add_envelope {
 		record,
 		grantee: Sr25519Keyring::Bob.to_account_id(),
-		sealed: vec![7u8; 104],
+		sealed: vec![7u8; 104].try_into().unwrap(),
 		purpose: PurposeOfUse::Treatment,
 	})
 }
@@ -178,15 +178,15 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 		let mut nonce = 0..;
 		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
 
-		charlie_does(RuntimeCall::Records(RecordsCall::register_patient { key: [0xc1; 32] }));
+		charlie_does(RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
 		charlie_does(RuntimeCall::Records(RecordsCall::add_record {
 			patient: charlie.clone(),
-			resource_type: b"Observation".to_vec(),
+			resource_type: b"Observation".to_vec().try_into().unwrap(),
 			category: DataCategory::Laboratory,
 			commitment: [1u8; 32],
 			ciphertext_hash: [2u8; 32],
 			ciphertext_size: 4_096,
-			locator: b"ipfs://first".to_vec(),
+			locator: b"ipfs://first".to_vec().try_into().unwrap(),
 			purpose: PurposeOfUse::Treatment,
 		}));
 		let first = 0;
@@ -207,7 +207,7 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 			commitment: [3u8; 32],
 			ciphertext_hash: [4u8; 32],
 			ciphertext_size: 4_096,
-			locator: b"ipfs://second".to_vec(),
+			locator: b"ipfs://second".to_vec().try_into().unwrap(),
 			purpose: PurposeOfUse::Treatment,
 		}));
 		let second = 1;

@@ -201,9 +201,9 @@ fn record_consent(decision: pallet_consent::Decision, actions: Vec<AccessAction>
 		patient: Sr25519Keyring::Charlie.to_account_id(),
 		grantee: Sr25519Keyring::Bob.to_account_id(),
 		decision,
-		actions,
-		scope: pallet_consent::ScopeRequest::Records(vec![0]),
-		purposes: vec![PurposeOfUse::Treatment],
+		actions: actions.try_into().unwrap(),
+		scope: pallet_consent::ScopeRequest::Records(vec![0].try_into().unwrap()),
+		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
 		start: None,
 		end: None,
 	})
@@ -353,7 +353,7 @@ fn a_delegate_with_access_records_alone_cannot_shred() {
 			Sr25519Keyring::Charlie,
 			RuntimeCall::Consent(pallet_consent::Call::add_delegate {
 				delegate: dave.clone(),
-				scopes: vec![DelegateScope::AccessRecords],
+				scopes: vec![DelegateScope::AccessRecords].try_into().unwrap(),
 				until: None,
 			}),
 			2,
