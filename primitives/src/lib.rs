@@ -22,8 +22,8 @@
 //! - Time is `pallet_timestamp` time in milliseconds ([`Moment`]); block numbers are never used
 //!   for human periods.
 //! - Every type here has a bounded encoding (`MaxEncodedLen`), so pallets may store it.
-//! - Nothing here carries health data: categories and purposes are codes, record contents are
-//!   commitments and hashes held by the records pallet.
+//! - Nothing here carries health data: data is named by blinded tags ([`Tag`]) and ids,
+//!   purposes are codes, record contents are commitments and hashes held by the records pallet.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -39,6 +39,7 @@ use frame_support::{
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::DispatchResult;
+use frame_support::weights::Weight;
 
 /// Milliseconds since the Unix epoch, as `pallet_timestamp` keeps them.
 pub type Moment = u64;
@@ -211,59 +212,73 @@ pub enum PractitionerRole {
 	Paramedic,
 }
 
-/// A category of health data, after the FHIR resource categories a clinic system uses.
-///
-/// Consents are scoped by category, so sensitive categories (mental and sexual health,
-/// genomics) can be shared or withheld separately from the rest.
+/// A blinded tag: `HMAC-SHA-256(tag key, label)` computed off chain, where the tag key is a
+/// secret of the patient (shared sealed with whoever writes for them) and the label is a data
+/// category or FHIR resource type. The chain compares tags for equality only: it matches a
+/// consent scoped to tags against a record's tag without learning what either means, and two
+/// patients' tags for the same category are unrelated. The labels and the derivation are the
+/// SDK's (`docs/PRIVACY.md`).
+pub type Tag = [u8; 32];
+
+/// What data an access is to, as the chain sees it: identifiers only.
 #[derive(
 	Clone,
 	Copy,
 	PartialEq,
 	Eq,
-	PartialOrd,
-	Ord,
 	Encode,
 	Decode,
 	DecodeWithMemTracking,
 	MaxEncodedLen,
 	TypeInfo,
 	Debug,
-	Serialize,
-	Deserialize,
 )]
-pub enum DataCategory {
-	/// Patient demographics and administrative data.
-	Demographics,
-	/// Encounters: visits, consultations, admissions.
-	Encounter,
-	/// Conditions, problems and diagnoses.
-	Condition,
-	/// Observations other than vital signs and laboratory results.
-	Observation,
-	/// Vital signs (also what wearables measure).
-	VitalSigns,
-	/// Laboratory results.
-	Laboratory,
-	/// Imaging studies and reports.
-	Imaging,
-	/// Medications: prescriptions, dispenses, statements.
-	Medication,
-	/// Immunizations.
-	Immunization,
-	/// Allergies and intolerances.
-	Allergy,
-	/// Procedures.
-	Procedure,
-	/// Care plans and goals.
-	CarePlan,
-	/// Clinical documents and notes.
-	Document,
-	/// Mental health data (sensitive).
-	MentalHealth,
-	/// Sexual and reproductive health data (sensitive).
-	SexualHealth,
-	/// Genomic data (sensitive).
-	Genomic,
+pub enum AccessTarget {
+	/// One record: its blinded tag and its STABLE identity ([`RecordSubject::record`], the id
+	/// of its first version). Covered by a scope of all data, of a list of tags holding the
+	/// tag, or of a list of records holding the record.
+	Record {
+		/// The record's blinded tag.
+		tag: Tag,
+		/// The record's stable identity.
+		record: RecordId,
+	},
+	/// New data under a tag (adding a record). Covered by a scope of all data or of a list of
+	/// tags holding the tag.
+	Tag(Tag),
+	/// All of the patient's data (a break-glass emergency access). Covered by a scope of all
+	/// data only.
+	AllData,
+	/// No data: the standing relationship itself for the action and purpose (an insurer's
+	/// payment consent, checked when a claim is made). Permitted by a consent of ANY scope for
+	/// the action and purpose; denied only by a deny of all data.
+	Relationship,
+}
+
+/// What one access disclosed, as the patient's log keeps it. A record is named by its id
+/// alone, never with its tag, so shredding the record leaves nothing in the log that links
+/// the record to a tag.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum DisclosedData {
+	/// One record (the version read).
+	Record(RecordId),
+	/// Data under a tag (a record added).
+	Tag(Tag),
+	/// All of the patient's data (break-glass).
+	AllData,
+	/// No data (a relationship check).
+	Relationship,
 }
 
 /// What an accessor wants to do with a patient's data (FHIR Consent `provision.action`).
@@ -432,11 +447,8 @@ pub struct Disclosure<AccountId> {
 	pub accessor: AccountId,
 	/// Whose data it was.
 	pub patient: AccountId,
-	/// The record accessed, or `None` for an access to a category as a whole.
-	pub record: Option<RecordId>,
-	/// The category of the data accessed, or `None` for all of the patient's data (as when
-	/// break-glass emergency access opens).
-	pub category: Option<DataCategory>,
+	/// What was disclosed.
+	pub data: DisclosedData,
 	/// What was done.
 	pub action: AccessAction,
 	/// Why.
@@ -489,18 +501,17 @@ impl<AccountId> PractitionerRegistry<AccountId> for () {
 /// An implementation consults the [`PractitionerRegistry`]: a grantee whose licence lapsed or
 /// was revoked is denied even with a valid consent.
 pub trait ConsentVerifier<AccountId> {
-	/// May `accessor` perform `action` on `patient`'s data of `category` (and, when the access
-	/// is to one record, that `record`) for `purpose` now?
+	/// May `accessor` perform `action` on `target` of `patient`'s data for `purpose` now?
 	///
-	/// `record` is the record's STABLE identity ([`RecordSubject::record`], the id of its first
-	/// version), never a later version's id: a consent scoped to a record covers all its
-	/// versions, and callers resolve a version through [`RecordInspector::record_subject`].
+	/// A record target names the record's STABLE identity ([`RecordSubject::record`], the id
+	/// of its first version), never a later version's id: a consent scoped to a record covers
+	/// all its versions, and callers resolve a version through
+	/// [`RecordInspector::record_subject`].
 	fn check_access(
 		accessor: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
-		category: DataCategory,
-		record: Option<RecordId>,
+		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial>;
 
@@ -524,8 +535,7 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 		accessor: &AccountId,
 		patient: &AccountId,
 		_: AccessAction,
-		_: DataCategory,
-		_: Option<RecordId>,
+		_: AccessTarget,
 		_: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial> {
 		if accessor == patient {
@@ -595,8 +605,8 @@ impl<AccountId> DelegationInspector<AccountId> for () {
 pub struct RecordSubject<AccountId> {
 	/// Whose record it is.
 	pub patient: AccountId,
-	/// Its category (every version of a record has the same).
-	pub category: DataCategory,
+	/// Its blinded tag (every version of a record has the same).
+	pub tag: Tag,
 	/// The record's stable identity: the id of its first version. Every version of a record
 	/// has the same, so a consent scoped to a record covers all its versions.
 	pub record: RecordId,
@@ -604,18 +614,18 @@ pub struct RecordSubject<AccountId> {
 
 /// What the records pallet tells the others about a record.
 pub trait RecordInspector<AccountId> {
-	/// For any version id of a record: its patient, category and stable identity, if the
-	/// version exists.
+	/// For any version id of a record: its patient, tag and stable identity, if the version
+	/// exists and is not shredded (a shredded record keeps no tag).
 	fn record_subject(version: RecordId) -> Option<RecordSubject<AccountId>>;
 
 	/// Whether `who` is a registered patient.
 	fn is_patient(who: &AccountId) -> bool;
 
 	/// Benchmarks only: registers `patient` if needed (funding the deposit) and adds a record
-	/// of `category` for them in the inspector's worst case for lookups; returns a version id
+	/// with `tag` for them in the inspector's worst case for lookups; returns a version id
 	/// of it (the newest, when [`Self::record_subject`] costs more for later versions).
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_record(patient: &AccountId, category: DataCategory) -> RecordId;
+	fn make_record(patient: &AccountId, tag: Tag) -> RecordId;
 }
 
 /// No records: no record and no patient exists.
@@ -627,7 +637,7 @@ impl<AccountId> RecordInspector<AccountId> for () {
 		false
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_record(_: &AccountId, _: DataCategory) -> RecordId {
+	fn make_record(_: &AccountId, _: Tag) -> RecordId {
 		0
 	}
 }
@@ -643,6 +653,38 @@ impl<AccountId> DisclosureLog<AccountId> for () {
 	fn note_disclosure(_: Disclosure<AccountId>) -> DispatchResult {
 		Ok(())
 	}
+}
+
+/// Who keeps the key envelopes (the records pallet): when a consent ends, the consent pallet
+/// asks it to remove the envelopes the grantee may no longer use, in the same call, so a
+/// revoked grantee cannot read its sealed data keys from state.
+pub trait EnvelopeKeeper<AccountId> {
+	/// Removes every envelope `grantee` holds for `patient`'s records that the grantee may no
+	/// longer read now (the [`ConsentVerifier`] is asked for each, with the envelope's
+	/// purpose), returning the deposits. Returns the weight used, at most
+	/// [`Self::max_prune_weight`].
+	fn prune_envelopes(patient: &AccountId, grantee: &AccountId) -> Weight;
+
+	/// The most [`Self::prune_envelopes`] can weigh (a grantee holding as many envelopes of
+	/// one patient as allowed, all removed): callers charge it up front.
+	fn max_prune_weight() -> Weight;
+
+	/// Benchmarks only: gives `grantee` as many envelopes of `patient`'s records as allowed,
+	/// registering the patient and funding deposits as needed.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_envelopes(patient: &AccountId, grantee: &AccountId);
+}
+
+/// No envelopes kept: nothing to prune. For runtimes and mocks without a records pallet.
+impl<AccountId> EnvelopeKeeper<AccountId> for () {
+	fn prune_envelopes(_: &AccountId, _: &AccountId) -> Weight {
+		Weight::zero()
+	}
+	fn max_prune_weight() -> Weight {
+		Weight::zero()
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_envelopes(_: &AccountId, _: &AccountId) {}
 }
 
 #[cfg(feature = "mocks")]
@@ -742,8 +784,7 @@ mod tests {
 				&1,
 				&1,
 				AccessAction::Read,
-				DataCategory::Laboratory,
-				None,
+				AccessTarget::Tag([3; 32]),
 				PurposeOfUse::Treatment
 			),
 			Ok(AccessBasis::Patient)
@@ -753,8 +794,7 @@ mod tests {
 				&2,
 				&1,
 				AccessAction::Read,
-				DataCategory::Laboratory,
-				None,
+				AccessTarget::Tag([3; 32]),
 				PurposeOfUse::Treatment
 			),
 			Err(AccessDenial::NoConsent)
@@ -768,8 +808,7 @@ mod tests {
 		let d = Disclosure::<u64> {
 			accessor: 2,
 			patient: 1,
-			record: Some(9),
-			category: Some(DataCategory::Imaging),
+			data: DisclosedData::Record(9),
 			action: AccessAction::Read,
 			purpose: PurposeOfUse::EmergencyTreatment,
 			basis: AccessBasis::Emergency(3),

@@ -4,9 +4,9 @@
 //! is per thread: call [`reset`] at the start of every test.
 
 use crate::{
-	AccessAction, AccessBasis, AccessDenial, ConsentVerifier, DataCategory, DelegateScope,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, DelegateScope,
 	DelegationInspector, Disclosure, DisclosureLog, KeyAgreementKey, LicenceQuery,
-	PractitionerRegistry, PurposeOfUse, RecordId,
+	PractitionerRegistry, PurposeOfUse, RecordId, Tag,
 };
 use core::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,19 +14,19 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The mocks' account type.
 pub type AccountId = u64;
 
-/// A consent in the mock: `(accessor, patient, action, purpose)`, optionally for one category.
+/// A consent in the mock: `(accessor, patient, action, purpose)`, optionally for one tag.
 type Grant = (AccountId, AccountId, AccessAction, PurposeOfUse);
 
 thread_local! {
 	static PRACTITIONERS: RefCell<BTreeMap<AccountId, KeyAgreementKey>> =
 		RefCell::new(BTreeMap::new());
 	static LICENSED: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
-	static PERMITS: RefCell<BTreeMap<Grant, Option<DataCategory>>> = RefCell::new(BTreeMap::new());
+	static PERMITS: RefCell<BTreeMap<Grant, Option<Tag>>> = RefCell::new(BTreeMap::new());
 	static DENIES: RefCell<BTreeSet<Grant>> = RefCell::new(BTreeSet::new());
 	static DELEGATES: RefCell<BTreeSet<(AccountId, AccountId, DelegateScope)>> =
 		RefCell::new(BTreeSet::new());
 	static DISCLOSURES: RefCell<Vec<Disclosure<AccountId>>> = RefCell::new(Vec::new());
-	static LAST_RECORD: RefCell<Option<Option<RecordId>>> = const { RefCell::new(None) };
+	static LAST_TARGET: RefCell<Option<AccessTarget>> = const { RefCell::new(None) };
 }
 
 /// A practitioner registry the tests set by hand.
@@ -69,15 +69,15 @@ pub struct MockConsent;
 
 impl MockConsent {
 	/// `patient` permits `accessor` to perform `action` for `purpose`, on all data or on one
-	/// category.
+	/// tag (a tag permit covers record and tag targets with that tag, and relationships).
 	pub fn permit(
 		accessor: AccountId,
 		patient: AccountId,
 		action: AccessAction,
 		purpose: PurposeOfUse,
-		category: Option<DataCategory>,
+		tag: Option<Tag>,
 	) {
-		PERMITS.with(|p| p.borrow_mut().insert((accessor, patient, action, purpose), category));
+		PERMITS.with(|p| p.borrow_mut().insert((accessor, patient, action, purpose), tag));
 	}
 
 	/// `patient` withdraws every permit of `accessor`.
@@ -106,9 +106,18 @@ impl MockConsent {
 		DISCLOSURES.with(|d| d.borrow().clone())
 	}
 
-	/// The `record` argument of the latest `check_access`, if any was made since [`reset`].
+	/// The `target` argument of the latest `check_access`, if any was made since [`reset`].
+	pub fn last_target() -> Option<AccessTarget> {
+		LAST_TARGET.with(|r| *r.borrow())
+	}
+
+	/// The stable record named by the latest `check_access`, if one was made since [`reset`]
+	/// (`Some(None)` when its target was not one record).
 	pub fn last_record() -> Option<Option<RecordId>> {
-		LAST_RECORD.with(|r| *r.borrow())
+		Self::last_target().map(|t| match t {
+			AccessTarget::Record { record, .. } => Some(record),
+			_ => None,
+		})
 	}
 }
 
@@ -117,11 +126,10 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		accessor: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
-		category: DataCategory,
-		record: Option<RecordId>,
+		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial> {
-		LAST_RECORD.with(|r| *r.borrow_mut() = Some(record));
+		LAST_TARGET.with(|r| *r.borrow_mut() = Some(target));
 		if accessor == patient {
 			return Ok(AccessBasis::Patient);
 		}
@@ -132,8 +140,13 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		if DENIES.with(|d| d.borrow().contains(&key)) {
 			return Err(AccessDenial::ExplicitlyDenied(0));
 		}
-		let permitted = PERMITS
-			.with(|p| p.borrow().get(&key).is_some_and(|c| c.map_or(true, |c| c == category)));
+		let covers = |scope: &Option<Tag>| match (scope, target) {
+			(None, _) => true,
+			(Some(_), AccessTarget::Relationship) => true,
+			(Some(t), AccessTarget::Record { tag, .. } | AccessTarget::Tag(tag)) => *t == tag,
+			(Some(_), AccessTarget::AllData) => false,
+		};
+		let permitted = PERMITS.with(|p| p.borrow().get(&key).is_some_and(covers));
 		if !permitted {
 			return Err(AccessDenial::NoConsent);
 		}
@@ -177,5 +190,5 @@ pub fn reset() {
 	DENIES.with(|d| d.borrow_mut().clear());
 	DELEGATES.with(|d| d.borrow_mut().clear());
 	DISCLOSURES.with(|d| d.borrow_mut().clear());
-	LAST_RECORD.with(|r| *r.borrow_mut() = None);
+	LAST_TARGET.with(|r| *r.borrow_mut() = None);
 }
