@@ -621,6 +621,11 @@ pub trait RecordInspector<AccountId> {
 	/// Whether `who` is a registered patient.
 	fn is_patient(who: &AccountId) -> bool;
 
+	/// The patient whose live records carry `tag`, if any does. Tags are keyed by a secret of
+	/// each patient, so a tag in use belongs to one patient only: a consent scope or a record
+	/// naming another patient's tag is refused.
+	fn tag_patient(tag: &Tag) -> Option<AccountId>;
+
 	/// Benchmarks only: registers `patient` if needed (funding the deposit) and adds a record
 	/// with `tag` for them in the inspector's worst case for lookups; returns a version id
 	/// of it (the newest, when [`Self::record_subject`] costs more for later versions).
@@ -635,6 +640,9 @@ impl<AccountId> RecordInspector<AccountId> for () {
 	}
 	fn is_patient(_: &AccountId) -> bool {
 		false
+	}
+	fn tag_patient(_: &Tag) -> Option<AccountId> {
+		None
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_record(_: &AccountId, _: Tag) -> RecordId {
