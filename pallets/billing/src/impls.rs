@@ -23,7 +23,7 @@ use sp_runtime::{
 	PerThing, Permill,
 };
 use telemed_primitives::{
-	AccessAction, ClaimId, ConsentVerifier, ConsultationId, DataCategory, DelegateScope,
+	AccessAction, AccessTarget, ClaimId, ConsentVerifier, ConsultationId, DelegateScope,
 	DelegationInspector, Hash256, LicenceQuery, Moment, PolicyId, PractitionerRegistry,
 	PurposeOfUse, SetError,
 };
@@ -135,7 +135,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_set_service(
 		practitioner: T::AccountId,
 		service: ServiceCode,
-		description: BoundedVec<u8, T::MaxDescriptionLen>,
+		description: Hash256,
 		price: BalanceOf<T>,
 		duration: Moment,
 	) -> DispatchResult {
@@ -583,12 +583,13 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(c.licensed_at_delivery, FraudCheck::NotLicensed);
 		ensure!(policy.in_force(delivered_at) && policy.covers(&c.service), FraudCheck::NotCovered);
+		// The relationship, not a kind of data: a payment permit of any scope passes, a deny of
+		// all data blocks (see the crate docs, *Payment consent*).
 		T::Consent::check_access(
 			&policy.insurer,
 			&c.patient,
 			AccessAction::Read,
-			DataCategory::Encounter,
-			None,
+			AccessTarget::Relationship,
 			PurposeOfUse::Payment,
 		)
 		.map_err(|_| FraudCheck::NoPaymentConsent)?;

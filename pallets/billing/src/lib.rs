@@ -21,8 +21,8 @@
 //!
 //! ## Terminology
 //!
-//! - **Service**: an entry of a practitioner's fee schedule: code, description, price,
-//!   duration.
+//! - **Service**: an entry of a practitioner's fee schedule: code, the hash of its
+//!   description (the text is kept off chain), price, duration.
 //! - **Consultation**: a booked visit and its escrow.
 //! - **Patient share / insurer share**: the insurer pays `coverage × price` (rounded down),
 //!   the patient the rest (the copay); self-paid, the patient pays it all.
@@ -51,8 +51,8 @@
 //!   [`Config::DisputeWindow`] of delivery; after the window anyone may settle. The patient's
 //!   share goes to the practitioner (less the network fee); the insurer's share becomes a claim.
 //! - **Claims**: created at settlement and checked: the visit was delivered; the practitioner
-//!   was licensed at delivery; the patient consents to the insurer reading encounter data for
-//!   purpose `Payment`; the policy was in force at delivery and covers the service; the
+//!   was licensed at delivery; the patient consents to the insurer for purpose `Payment` (see
+//!   *Payment consent* below); the policy was in force at delivery and covers the service; the
 //!   annual limit holds; the same visit (patient, practitioner, service, time) was not claimed
 //!   before. A failed check rejects the claim with the reason. The insurer then has
 //!   [`Config::ClaimDeadline`] to approve or deny; no answer approves. **A rejected or denied
@@ -92,6 +92,24 @@
 //!   consultation of the visit (the claimed one or an open duplicate) is reaped, so a replay
 //!   is refused as a duplicate even after the original was reaped.
 //!
+//! - **Payment consent**: the chain knows no data categories (records carry blinded tags it
+//!   cannot read), so the claim check does not ask for consent to a kind of data. It asks
+//!   [`ConsentVerifier::check_access`] whether the insurer may `Read` the patient's
+//!   [`AccessTarget::Relationship`] for purpose `Payment`: the standing relationship itself,
+//!   no data. A permit of **any** scope (all data, some tags, some records) for `Read` and
+//!   `Payment` passes it: a patient who lets an insurer read anything for payment consents to
+//!   being its claimant. Only a deny of all data for `Read` and `Payment` blocks it; with no
+//!   consent at all the claim is rejected (`NoPaymentConsent`). What the insurer may then read
+//!   of the records is decided per record by the consent pallet, not here.
+//!
+//! ## Privacy
+//!
+//! Events name ids, accounts and amounts only: nothing in an event about a patient's booking
+//! says which service was booked. The service code stays in the consultation's state, where
+//! the coverage and duplicate checks need it; fee schedules (code, price, duration and the
+//! hash of a description) are public by design. A service's description is stored as the hash
+//! of a text kept off chain; insurers' names are organisation names, public.
+//!
 //! ## Pallet API
 //!
 //! Practitioners: [`Pallet::set_service`], [`Pallet::withdraw_service`], [`Pallet::accept`],
@@ -129,6 +147,8 @@ mod tests;
 mod types;
 pub mod weights;
 
+#[cfg(doc)]
+use telemed_primitives::AccessTarget;
 use telemed_primitives::{ConsentVerifier, DelegationInspector, PractitionerRegistry};
 
 #[frame_support::pallet]
@@ -150,7 +170,7 @@ pub mod pallet {
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
 	/// A service as stored.
-	pub type ServiceOf<T> = Service<BalanceOf<T>, <T as Config>::MaxDescriptionLen>;
+	pub type ServiceOf<T> = Service<BalanceOf<T>>;
 
 	/// A consultation as stored.
 	pub type ConsultationOf<T> = Consultation<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
@@ -168,9 +188,10 @@ pub mod pallet {
 	/// An open dispute as stored.
 	pub type DisputeOf<T> = Dispute<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
-	/// The in-code storage version: 2 since the consultation deposit, per-year policy usage and
+	/// The in-code storage version: 3 since services keep the hash of their description (see
+	/// [`crate::migrations::v3`]); 2 since the consultation deposit, per-year policy usage and
 	/// dispute bonds (see [`crate::migrations::v2`]).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -192,7 +213,8 @@ pub mod pallet {
 		/// Who holds a valid licence now.
 		type Practitioners: PractitionerRegistry<Self::AccountId>;
 
-		/// The patient's consents (to the insurer, for purpose `Payment`).
+		/// The patient's consents (to the insurer, for purpose `Payment`, asked about the
+		/// relationship itself: [`AccessTarget::Relationship`]).
 		type Consent: ConsentVerifier<Self::AccountId>;
 
 		/// Who may book for a patient (`BookCare`).
@@ -247,10 +269,6 @@ pub mod pallet {
 		/// the consultation and its claim.
 		#[pallet::constant]
 		type ConsultationDeposit: Get<BalanceOf<Self>>;
-
-		/// The longest service description.
-		#[pallet::constant]
-		type MaxDescriptionLen: Get<u32>;
 
 		/// The longest insurer name.
 		#[pallet::constant]
@@ -598,8 +616,8 @@ pub mod pallet {
 		NotLicensed,
 		/// The service code is empty or too long.
 		BadServiceCode,
-		/// The description is longer than `MaxDescriptionLen`. (Kept for its index: calls take
-		/// a bounded description, so oversize input fails at decoding.)
+		/// Unused since storage version 3 (a description is a fixed-size hash). Kept for the
+		/// indices of the errors after it.
 		DescriptionTooLong,
 		/// A price and a duration must not be zero.
 		ZeroPriceOrDuration,
@@ -695,6 +713,8 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Publishes a service in the caller's fee schedule, or changes it; holds
 		/// [`Config::ServiceDeposit`] for a new one. Bookings keep the price they were made at.
+		/// `description` is the hash of the service's description, whose text the practitioner
+		/// publishes off chain: no free text reaches the chain.
 		///
 		/// Origin: signed, a practitioner with a valid licence.
 		///
@@ -709,7 +729,7 @@ pub mod pallet {
 		pub fn set_service(
 			origin: OriginFor<T>,
 			service: ServiceCode,
-			description: BoundedVec<u8, T::MaxDescriptionLen>,
+			description: Hash256,
 			price: BalanceOf<T>,
 			duration: Moment,
 		) -> DispatchResult {

@@ -103,7 +103,6 @@ impl pallet_billing::Config for Test {
 	type DisputeBond = ConstU128<DISPUTE_BOND>;
 	type DisputeDeadline = ConstU64<DISPUTE_DEADLINE>;
 	type ConsultationDeposit = ConstU128<CONSULTATION_DEPOSIT>;
-	type MaxDescriptionLen = ConstU32<32>;
 	type MaxNameLen = ConstU32<16>;
 	type MaxCovered = ConstU32<3>;
 	type MaxServices = ConstU32<3>;
@@ -182,12 +181,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		Billing::set_service(
 			origin.clone(),
 			code(VIDEO),
-			bounded(b"Video consultation"),
+			description(b"Video consultation"),
 			VIDEO_PRICE,
 			HOUR / 2,
 		)
 		.unwrap();
-		Billing::set_service(origin, code(FOLLOW_UP), bounded(b"Follow-up"), 400, HOUR / 4)
+		Billing::set_service(origin, code(FOLLOW_UP), description(b"Follow-up"), 400, HOUR / 4)
 			.unwrap();
 		for insurer in [INSURER, OTHER_INSURER] {
 			Billing::register_insurer(RuntimeOrigin::root(), insurer, bounded(b"Insurer")).unwrap();
@@ -203,7 +202,12 @@ pub fn code(c: &[u8]) -> crate::ServiceCode {
 	c.to_vec().try_into().expect("a short code")
 }
 
-/// Bounded bytes (a description, a name; panics if too long: test input).
+/// The hash of a service's description, as a client computes it (the text stays off chain).
+pub fn description(text: &[u8]) -> telemed_primitives::Hash256 {
+	sp_io::hashing::blake2_256(text)
+}
+
+/// Bounded bytes (a name; panics if too long: test input).
 pub fn bounded<S: frame_support::traits::Get<u32>>(b: &[u8]) -> frame_support::BoundedVec<u8, S> {
 	b.to_vec().try_into().expect("short input")
 }

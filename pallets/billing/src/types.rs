@@ -16,15 +16,17 @@ pub const MAX_SERVICE_CODE_LEN: u32 = 18;
 /// A billable service's code, e.g. CPT `99213` or SNOMED CT `185389009`.
 pub type ServiceCode = BoundedVec<u8, ConstU32<MAX_SERVICE_CODE_LEN>>;
 
-/// One service of a practitioner's fee schedule.
+/// One service of a practitioner's fee schedule. Fee schedules are public by design (a
+/// patient must see what a service costs before booking it); the text describing a service is
+/// kept off chain and only its hash is stored, so a practitioner's free text never reaches the
+/// chain in clear.
 #[derive(
-	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
 )]
-#[scale_info(skip_type_params(MaxDescriptionLen))]
-pub struct Service<Balance: Clone + PartialEq + Eq + core::fmt::Debug, MaxDescriptionLen: Get<u32>>
-{
-	/// What the service is, for patients (public; no health data).
-	pub description: BoundedVec<u8, MaxDescriptionLen>,
+pub struct Service<Balance> {
+	/// The hash of what the service is, for patients: the text is kept off chain and checked
+	/// against this hash by the client.
+	pub description: Hash256,
 	/// Its price; a booking keeps the price it was made at.
 	pub price: Balance,
 	/// How long a visit lasts, in milliseconds.
@@ -93,7 +95,9 @@ pub struct Consultation<
 	/// Who booked it and whose funds hold the patient's share (the patient or a delegate);
 	/// refunds go back to them.
 	pub payer: AccountId,
-	/// The service booked.
+	/// The code of the service booked: a public fee-schedule code, no free text. Kept because
+	/// the claim checks need it (the policy's coverage) and the price comes from it; public by
+	/// design, as docs/PRIVACY.md explains. Never put in an event.
 	pub service: ServiceCode,
 	/// The price at booking.
 	pub price: Balance,
@@ -221,7 +225,8 @@ pub enum FraudCheck {
 	NotDelivered,
 	/// The practitioner held no valid licence at the time of service.
 	NotLicensed,
-	/// The patient gave the insurer no consent for purpose `Payment`.
+	/// The patient gave the insurer no consent for purpose `Payment` (of any scope), or denies
+	/// it reading all data for `Payment`.
 	NoPaymentConsent,
 	/// The policy does not cover the service, or was not in force at the time of service.
 	NotCovered,

@@ -314,7 +314,7 @@ fn bookings_under_a_policy_are_checked() {
 		assert_ok!(Billing::set_service(
 			RuntimeOrigin::signed(DOC),
 			code(b"X1"),
-			bounded(b""),
+			description(b""),
 			100,
 			HOUR
 		));
@@ -368,7 +368,7 @@ fn two_year_policy(coverage: u32, limit: Balance) -> PolicyId {
 		PATIENT,
 		AccessAction::Read,
 		PurposeOfUse::Payment,
-		Some(DataCategory::Encounter),
+		Some(PAYMENT_TAG),
 	);
 	id
 }

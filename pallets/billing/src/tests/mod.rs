@@ -6,6 +6,7 @@ mod conservation;
 mod consultations;
 mod disputes;
 mod insurance;
+mod privacy;
 mod reaping;
 mod schedules;
 
@@ -16,9 +17,7 @@ use frame_support::{
 	traits::fungible::{Inspect, InspectHold},
 };
 use sp_runtime::Permill;
-use telemed_primitives::{
-	AccessAction, ClaimId, ConsultationId, DataCategory, PolicyId, PurposeOfUse,
-};
+use telemed_primitives::{AccessAction, ClaimId, ConsultationId, PolicyId, PurposeOfUse, Tag};
 
 pub(crate) type BError = Error<Test>;
 
@@ -102,8 +101,8 @@ pub(crate) fn escrow(who: AccountId) -> Balance {
 }
 
 /// The insurer issues `PATIENT` a policy for both services, `coverage` percent, `limit` a
-/// year, valid for a year from `T0`; the patient consents to the insurer reading encounter
-/// data for payment.
+/// year, valid for a year from `T0`; the patient consents to the insurer reading the records of
+/// one tag for payment (a narrow scope: any scope is a payment consent).
 pub(crate) fn policy(insurer: AccountId, coverage: u32, limit: Balance) -> PolicyId {
 	let id = crate::NextPolicyId::<Test>::get();
 	assert_ok!(Billing::issue_policy(
@@ -120,10 +119,13 @@ pub(crate) fn policy(insurer: AccountId, coverage: u32, limit: Balance) -> Polic
 		PATIENT,
 		AccessAction::Read,
 		PurposeOfUse::Payment,
-		Some(DataCategory::Encounter),
+		Some(PAYMENT_TAG),
 	);
 	id
 }
+
+/// The blinded tag the patient's payment consent to an insurer names in most tests.
+pub(crate) const PAYMENT_TAG: Tag = [0xbb; 32];
 
 /// The claim of a consultation.
 pub(crate) fn claim_of(id: ConsultationId) -> (ClaimId, crate::ClaimOf<Test>) {
