@@ -2,7 +2,9 @@
 //! insured visit with the demo physician, from booking to claim approval, where the claim's
 //! checks read the real licence and the patient's real consent to the insurer; an unanswered
 //! booking released by a stranger and reaped; a dispute with its bond closed by the default
-//! after the runtime's deadline.
+//! after the runtime's deadline. Issue 13: a service keeps only the hash of its description;
+//! the claim check asks the consent pallet about the relationship (a payment consent of any
+//! scope, here one blinded tag, passes; a deny of all data for payment rejects the claim).
 
 mod common;
 
@@ -10,7 +12,7 @@ use common::{externalities, signed, start_block};
 use frame_support::traits::fungible::{Inspect, InspectHold};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{DispatchError, Permill};
-use telemed_primitives::{AccessAction, DataCategory, PurposeOfUse};
+use telemed_primitives::{AccessAction, PurposeOfUse, Tag};
 use telemed_runtime::{
 	configs::{ConsultationDeposit, DisputeBond, NetworkFeeAccount},
 	Balances, Billing, Executive, Runtime, RuntimeCall, UNITS,
@@ -38,13 +40,23 @@ fn code() -> pallet_billing::ServiceCode {
 	b"99213".to_vec().try_into().expect("a short code")
 }
 
+/// A blinded tag of Charlie's (computed off chain from Charlie's tag key): the scope of the
+/// payment consent to the insurer. No record carries it: any scope is a payment consent.
+const PAYMENT_TAG: Tag = [0x42; 32];
+
+/// The hash of the video consultation's description, as a client computes it; the text stays
+/// off chain.
+fn description() -> [u8; 32] {
+	sp_io::hashing::blake2_256(b"Video consultation")
+}
+
 /// Bob, the demo physician, publishes the video consultation (50 MED, 30 min).
 fn publish(nonce: u32) {
 	ok(
 		Sr25519Keyring::Bob,
 		RuntimeCall::Billing(BillingCall::set_service {
 			service: code(),
-			description: b"Video consultation".to_vec().try_into().expect("short"),
+			description: description(),
 			price: 50 * UNITS,
 			duration: HOUR / 2,
 		}),
@@ -72,6 +84,10 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 		// Bob publishes a service; governance registers Dave as an insurer, who funds a pool
 		// and insures Charlie at 80 % for it.
 		publish(0);
+		assert_eq!(
+			pallet_billing::Services::<Runtime>::get(&bob, code()).map(|s| s.description),
+			Some(description())
+		);
 		sudo(
 			BillingCall::register_insurer {
 				insurer: dave.clone(),
@@ -96,7 +112,8 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 			}),
 			1,
 		);
-		// Charlie lets the insurer read encounter data for payment.
+		// Charlie lets the insurer read the records of one of Charlie's tags for payment: a
+		// payment consent, whatever its scope.
 		ok(
 			Sr25519Keyring::Charlie,
 			RuntimeCall::Consent(pallet_consent::Call::grant_consent {
@@ -104,9 +121,7 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 				grantee: dave.clone(),
 				decision: pallet_consent::Decision::Permit,
 				actions: vec![AccessAction::Read].try_into().unwrap(),
-				scope: pallet_consent::ScopeRequest::Categories(
-					vec![DataCategory::Encounter].try_into().unwrap(),
-				),
+				scope: pallet_consent::ScopeRequest::Tags(vec![PAYMENT_TAG].try_into().unwrap()),
 				purposes: vec![PurposeOfUse::Payment].try_into().unwrap(),
 				start: None,
 				end: None,
@@ -265,5 +280,99 @@ fn an_undecided_dispute_is_closed_by_the_default_after_fourteen_days() {
 			pallet_billing::Consultations::<Runtime>::get(0).map(|c| c.status),
 			Some(pallet_billing::ConsultationStatus::Resolved)
 		);
+	});
+}
+
+/// Issue 13: the claim check asks the consent pallet whether the insurer may read Charlie's
+/// relationship for payment. A permit of one tag passes it (the first test); a deny of all data
+/// for payment overrides the permit, and the claim is rejected before the insurer sees it:
+/// the insurer's share goes back to its pool, Charlie pays only the copay.
+#[test]
+fn a_deny_of_all_data_for_payment_rejects_the_claim() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		publish(0);
+		sudo(
+			BillingCall::register_insurer {
+				insurer: dave.clone(),
+				name: b"Demo Mutual".to_vec().try_into().expect("short"),
+			},
+			0,
+		);
+		ok(
+			Sr25519Keyring::Dave,
+			RuntimeCall::Billing(BillingCall::fund_pool { amount: 1_000 * UNITS }),
+			0,
+		);
+		ok(
+			Sr25519Keyring::Dave,
+			RuntimeCall::Billing(BillingCall::issue_policy {
+				patient: charlie.clone(),
+				covered: vec![code()].try_into().expect("one code"),
+				coverage: Permill::from_percent(80),
+				annual_limit: 500 * UNITS,
+				valid_from: NOW,
+				valid_until: NOW + 365 * 24 * HOUR,
+			}),
+			1,
+		);
+		let consent = |decision: pallet_consent::Decision, scope| {
+			RuntimeCall::Consent(pallet_consent::Call::grant_consent {
+				patient: charlie.clone(),
+				grantee: dave.clone(),
+				decision,
+				actions: vec![AccessAction::Read].try_into().unwrap(),
+				scope,
+				purposes: vec![PurposeOfUse::Payment].try_into().unwrap(),
+				start: None,
+				end: None,
+			})
+		};
+		ok(
+			Sr25519Keyring::Charlie,
+			consent(
+				pallet_consent::Decision::Permit,
+				pallet_consent::ScopeRequest::Tags(vec![PAYMENT_TAG].try_into().unwrap()),
+			),
+			0,
+		);
+		ok(
+			Sr25519Keyring::Charlie,
+			consent(pallet_consent::Decision::Deny, pallet_consent::ScopeRequest::AllData),
+			1,
+		);
+		ok(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Billing(BillingCall::book {
+				patient: charlie.clone(),
+				practitioner: bob.clone(),
+				service: code(),
+				scheduled_at: NOW + HOUR,
+				policy: Some(0),
+			}),
+			2,
+		);
+		ok(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }), 1);
+		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
+		ok(
+			Sr25519Keyring::Bob,
+			RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }),
+			2,
+		);
+		ok(Sr25519Keyring::Charlie, RuntimeCall::Billing(BillingCall::confirm { id: 0 }), 3);
+		assert_eq!(
+			Billing::claim_of(0).map(|(_, c)| c.status),
+			Some(pallet_billing::ClaimStatus::Rejected {
+				check: pallet_billing::FraudCheck::NoPaymentConsent
+			})
+		);
+		let pool = pallet_billing::Insurers::<Runtime>::get(&dave).expect("an insurer");
+		assert_eq!((pool.pool, pool.committed), (1_000 * UNITS, 0));
+		let escrow = pallet_billing::HoldReason::Escrow.into();
+		assert_eq!(Balances::balance_on_hold(&escrow, &charlie), 0);
 	});
 }

@@ -162,7 +162,7 @@ mod benchmarks {
 			Billing::<T>::do_set_service(
 				practitioner.clone(),
 				code(i),
-				BoundedVec::new(),
+				description::<T>(),
 				10u32.into(),
 				1,
 			)

@@ -166,7 +166,6 @@ impl pallet_billing::Config for Runtime {
 	/// it by the default, an even split.
 	type DisputeDeadline = ConstU64<{ 14 * 24 * 60 * 60 * 1000 }>;
 	type ConsultationDeposit = ConsultationDeposit;
-	type MaxDescriptionLen = ConstU32<128>;
 	type MaxNameLen = ConstU32<64>;
 	type MaxCovered = ConstU32<32>;
 	type MaxServices = ConstU32<32>;
