@@ -9,13 +9,20 @@ import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { blake2AsHex, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode } from '../lib/node.ts';
 import { chainNow, submit, submitOk, type Outcome } from '../lib/tx.ts';
 
 const UNITS = 10n ** 12n;
 const PRICE = 20n * UNITS;
 const SERVICE = '99213';
+/** The service's description goes on chain only as its hash; the text stays off chain. */
+const DESCRIPTION_HASH = blake2AsHex('Video consultation', 256);
+/**
+ * A blinded tag of the patient's (normally HMAC-SHA-256 of a label under the patient's tag
+ * key): the scope of the payment consent to the insurer. Any scope is a payment consent.
+ */
+const PAYMENT_TAG = `0x${'42'.repeat(32)}`;
 /** The consultation deposit held from the booker until the consultation is reaped. */
 const DEPOSIT = UNITS / 5n;
 
@@ -98,7 +105,9 @@ describe('billing', () => {
     // The network fee account: the pallet account `tm/fees_`.
     feeAccount = api.registry.createType('AccountId', new Uint8Array([
       ...new TextEncoder().encode('modltm/fees_'), ...new Uint8Array(20)])).toString();
-    await send(api.tx.billing.setService(SERVICE, 'Video consultation', PRICE, 30 * 60 * 1000), doctor);
+    await send(api.tx.billing.setService(SERVICE, DESCRIPTION_HASH, PRICE, 30 * 60 * 1000), doctor);
+    const stored = (await api.query.billing.services(doctor.address, SERVICE)).toJSON() as { description: string } | null;
+    assert.equal(stored?.description, DESCRIPTION_HASH, 'only the hash of the description is stored');
   });
 
   after(async () => {
@@ -137,7 +146,8 @@ describe('billing', () => {
 
   test('an insured visit: copay and insurer share, claim checked and approved', async () => {
     // Governance (sudo on the dev chain) registers the insurer, who funds a pool and insures
-    // the patient at 80 %; the patient consents to the insurer reading encounters for payment.
+    // the patient at 80 %; the patient consents to the insurer reading one of its tags for
+    // payment (the claim check asks about the relationship: a payment consent of any scope).
     await send(api.tx.sudo.sudo(api.tx.billing.registerInsurer(insurer.address, 'Demo Mutual')), alice);
     await send(api.tx.billing.fundPool(500n * UNITS), insurer);
     const now = await chainNow(api);
@@ -145,7 +155,7 @@ describe('billing', () => {
       patient.address, [SERVICE], 800_000, 200n * UNITS, now, now + 365 * 24 * 3600 * 1000), insurer);
     policyId = Number(eventOf(issued, 'billing.PolicyIssued')[0]);
     await send(api.tx.consent.grantConsent(patient.address, insurer.address, 'Permit', ['Read'],
-      { Categories: ['Encounter'] }, ['Payment'], null, null), patient);
+      { Tags: [PAYMENT_TAG] }, ['Payment'], null, null), patient);
 
     const quote = (await api.call.billingApi.quote(patient.address, doctor.address, SERVICE, policyId, now + 60_000)).toJSON() as
       { ok: { price: number | string; patientShare: number | string; insurerShare: number | string } };

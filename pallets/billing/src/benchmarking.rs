@@ -35,7 +35,7 @@ fn code(i: u32) -> ServiceCode {
 }
 
 /// The hash of a service's description (the text stays off chain).
-fn description<T: Config>() -> Hash256 {
+fn description() -> Hash256 {
 	[b'd'; 32]
 }
 
@@ -72,7 +72,7 @@ fn actors<T: Config>() -> Actors<T> {
 	Billing::<T>::do_set_service(
 		practitioner.clone(),
 		code(0),
-		description::<T>(),
+		description(),
 		price::<T>(),
 		30 * 60 * 1000,
 	)
@@ -162,7 +162,7 @@ mod benchmarks {
 			Billing::<T>::do_set_service(
 				practitioner.clone(),
 				code(i),
-				description::<T>(),
+				description(),
 				10u32.into(),
 				1,
 			)
@@ -170,13 +170,7 @@ mod benchmarks {
 		}
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(practitioner.clone()),
-			code(0),
-			description::<T>(),
-			price::<T>(),
-			1_800_000,
-		);
+		_(RawOrigin::Signed(practitioner.clone()), code(0), description(), price::<T>(), 1_800_000);
 
 		assert_eq!(ServiceCount::<T>::get(&practitioner), T::MaxServices::get());
 	}
