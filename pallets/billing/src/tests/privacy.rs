@@ -260,3 +260,97 @@ fn events_about_a_booking_never_name_the_service() {
 		assert_invariants();
 	});
 }
+
+/// The shapes of the pallet's events and stored values, read from their type information: only
+/// the fields named here may hold bytes of a length the user chooses (`Vec<u8>` or a bounded
+/// one), the only place free text could go. A field added later that could carry text fails
+/// this test until it is hashed or argued public here.
+mod shapes {
+	use super::*;
+	use scale_info::{
+		form::PortableForm, meta_type, Field, PortableRegistry, Registry, TypeDef,
+		TypeDefPrimitive, TypeInfo,
+	};
+
+	fn registry_of<X: TypeInfo + 'static>() -> (PortableRegistry, u32) {
+		let mut registry = Registry::new();
+		let id = registry.register_type(&meta_type::<X>()).id;
+		(registry.into(), id)
+	}
+
+	/// Whether the type `id` holds a byte sequence of any length anywhere in it (fixed-size
+	/// arrays, hashes, do not count).
+	fn holds_free_bytes(registry: &PortableRegistry, id: u32, seen: &mut Vec<u32>) -> bool {
+		if seen.contains(&id) {
+			return false;
+		}
+		seen.push(id);
+		let any = |fields: &[Field<PortableForm>], seen: &mut Vec<u32>| {
+			fields.iter().any(|f| holds_free_bytes(registry, f.ty.id, seen))
+		};
+		match &registry.resolve(id).expect("a registered type").type_def {
+			TypeDef::Sequence(s) => {
+				let element = &registry.resolve(s.type_param.id).expect("registered").type_def;
+				matches!(element, TypeDef::Primitive(TypeDefPrimitive::U8))
+					|| holds_free_bytes(registry, s.type_param.id, seen)
+			},
+			TypeDef::Composite(c) => any(&c.fields, seen),
+			TypeDef::Variant(v) => v.variants.iter().any(|v| any(&v.fields, seen)),
+			TypeDef::Array(a) => holds_free_bytes(registry, a.type_param.id, seen),
+			TypeDef::Tuple(t) => t.fields.iter().any(|f| holds_free_bytes(registry, f.id, seen)),
+			TypeDef::Compact(c) => holds_free_bytes(registry, c.type_param.id, seen),
+			_ => false,
+		}
+	}
+
+	/// The names of the fields of struct `X` that hold free bytes.
+	fn byte_fields_of<X: TypeInfo + 'static>() -> Vec<String> {
+		let (registry, id) = registry_of::<X>();
+		let TypeDef::Composite(c) = &registry.resolve(id).expect("registered").type_def else {
+			panic!("a struct");
+		};
+		c.fields
+			.iter()
+			.filter(|f| holds_free_bytes(&registry, f.ty.id, &mut Vec::new()))
+			.map(|f| f.name.clone().expect("named fields"))
+			.collect()
+	}
+
+	#[test]
+	fn only_fee_schedule_events_carry_a_service_and_no_event_carries_text() {
+		let (registry, id) = registry_of::<Event<Test>>();
+		let TypeDef::Variant(events) = &registry.resolve(id).expect("registered").type_def else {
+			panic!("an enum");
+		};
+		assert!(events.variants.len() > 20, "every event is walked");
+		for event in &events.variants {
+			let schedule = matches!(event.name.as_str(), "ServiceSet" | "ServiceWithdrawn");
+			for field in &event.fields {
+				let name = field.name.clone().expect("named fields");
+				let bytes = holds_free_bytes(&registry, field.ty.id, &mut Vec::new());
+				if schedule && name == "service" {
+					continue;
+				}
+				assert!(!bytes, "{}.{name} may carry free bytes", event.name);
+				assert!(
+					!["service", "description", "name", "text"].contains(&name.as_str()),
+					"{}.{name}",
+					event.name
+				);
+			}
+		}
+	}
+
+	#[test]
+	fn stored_values_hold_text_only_where_public_by_design() {
+		// A service: code (the key), hash of the description, price, duration, deposit.
+		assert!(byte_fields_of::<crate::ServiceOf<Test>>().is_empty());
+		// A consultation keeps its public service code (coverage and price need it).
+		assert_eq!(byte_fields_of::<crate::ConsultationOf<Test>>(), vec!["service"]);
+		// A policy lists the service codes it covers; an insurer has its organisation's name.
+		assert_eq!(byte_fields_of::<crate::PolicyOf<Test>>(), vec!["covered"]);
+		assert_eq!(byte_fields_of::<crate::InsurerOf<Test>>(), vec!["name"]);
+		assert!(byte_fields_of::<crate::ClaimOf<Test>>().is_empty());
+		assert!(byte_fields_of::<crate::DisputeOf<Test>>().is_empty());
+	}
+}
