@@ -146,7 +146,6 @@ pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
 	use frame_support::{
-		dispatch::WithPostDispatchInfo,
 		pallet_prelude::*,
 		traits::{
 			fungible::{Inspect, Mutate, MutateHold},
@@ -607,8 +606,7 @@ pub mod pallet {
 				purposes.into_inner(),
 				start,
 				end,
-			)
-			.map_err(|e| e.with_weight(base))?;
+			)?;
 			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
@@ -636,7 +634,7 @@ pub mod pallet {
 		pub fn revoke_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let base = T::WeightInfo::revoke_consent();
-			let pruned = Self::do_revoke(who, id).map_err(|e| e.with_weight(base))?;
+			let pruned = Self::do_revoke(who, id)?;
 			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
@@ -660,7 +658,7 @@ pub mod pallet {
 		pub fn remove_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
 			let base = T::WeightInfo::remove_consent();
-			let pruned = Self::do_remove_consent(id).map_err(|e| e.with_weight(base))?;
+			let pruned = Self::do_remove_consent(id)?;
 			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
@@ -759,7 +757,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let base = T::WeightInfo::close_emergency_access();
-			let pruned = Self::do_close_emergency(who, id).map_err(|e| e.with_weight(base))?;
+			let pruned = Self::do_close_emergency(who, id)?;
 			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
@@ -791,10 +789,9 @@ pub mod pallet {
 			let base = T::WeightInfo::review_emergency_access();
 			let reviewer = match T::ReviewOrigin::try_origin(origin) {
 				Ok(_) => None,
-				Err(origin) => Some(ensure_signed(origin).map_err(|e| e.with_weight(base))?),
+				Err(origin) => Some(ensure_signed(origin)?),
 			};
-			let pruned =
-				Self::do_review(reviewer, id, justified).map_err(|e| e.with_weight(base))?;
+			let pruned = Self::do_review(reviewer, id, justified)?;
 			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
