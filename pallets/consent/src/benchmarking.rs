@@ -237,10 +237,12 @@ mod benchmarks {
 		assert!(Delegates::<T>::contains_key(&patient, &agent));
 	}
 
+	/// The delegate holds as many envelopes of the patient as allowed, all removed.
 	#[benchmark]
 	fn remove_delegate() {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
+		T::Envelopes::make_envelopes(&patient, &agent);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent.clone()), patient.clone(), agent.clone());

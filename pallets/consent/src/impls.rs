@@ -328,11 +328,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Ends `delegate`'s appointment, then prunes the delegate's envelopes it may no longer
+	/// read. Returns the weight of the pruning.
 	pub(crate) fn do_remove_delegate(
 		who: T::AccountId,
 		patient: T::AccountId,
 		delegate: T::AccountId,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		let delegation =
 			Delegates::<T>::get(&patient, &delegate).ok_or(Error::<T>::UnknownDelegate)?;
 		ensure!(who == patient || who == delegate, Error::<T>::NotPermitted);
@@ -344,8 +346,9 @@ impl<T: Config> Pallet<T> {
 			remaining => DelegateCount::<T>::insert(&patient, remaining),
 		}
 		Self::release(HoldReason::DelegateDeposit, &patient, delegation.deposit);
+		let pruned = Self::prune(&patient, &delegate);
 		Self::deposit_event(Event::DelegateRemoved { patient, delegate });
-		Ok(())
+		Ok(pruned)
 	}
 
 	// ---- break-glass ------------------------------------------------------------------------

@@ -55,9 +55,11 @@
 //! - **Envelope pruning**: the records pallet keeps each grantee's sealed data keys
 //!   ([`Config::Envelopes`]). Whenever a call here ends or narrows what a grantee may read
 //!   (a permit revoked or cleaned up, a deny granted, a break-glass access closed or
-//!   reviewed), it asks the keeper, in the same call, to remove the grantee's envelopes of
-//!   that patient that the grantee may no longer read; the call charges
-//!   [`EnvelopeKeeper::max_prune_weight`] up front and refunds what was not used.
+//!   reviewed, a delegate removed), it asks the keeper, in the same call, to remove the
+//!   grantee's envelopes of that patient that the grantee may no longer read; the call
+//!   charges [`EnvelopeKeeper::max_prune_weight`] up front and refunds what was not used.
+//!   Each call prunes for one grantee (bounded): the grantees of the consents a removed
+//!   delegate granted lose theirs when those consents are cleaned up.
 //!
 //! ## Access rule
 //!
@@ -686,7 +688,11 @@ pub mod pallet {
 		}
 
 		/// Ends a delegate's appointment and returns the deposit to the patient. The consents
-		/// the delegate granted stop counting at once (they may then be cleaned up).
+		/// the delegate granted stop counting at once; their grantees' envelopes go when they
+		/// are cleaned up ([`Pallet::remove_consent`], open to anyone). The delegate's own
+		/// envelopes of the patient's records that it may no longer read (those it held as the
+		/// patient's delegate) go in the same call ([`Config::Envelopes`]; charged at the most,
+		/// refunded to what was removed).
 		///
 		/// Origin: signed, the patient, or the delegate (resigning).
 		///
@@ -696,14 +702,18 @@ pub mod pallet {
 		/// # Events
 		/// `DelegateRemoved`.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::remove_delegate())]
+		#[pallet::weight(
+			T::WeightInfo::remove_delegate().saturating_add(T::Envelopes::max_prune_weight())
+		)]
 		pub fn remove_delegate(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			delegate: T::AccountId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_remove_delegate(who, patient, delegate)
+			let base = T::WeightInfo::remove_delegate();
+			let pruned = Self::do_remove_delegate(who, patient, delegate)?;
+			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
 		/// Breaks the glass: opens emergency access to `patient`'s data for

@@ -17,6 +17,10 @@ use telemed_primitives::{
 
 sp_api::decl_runtime_apis! {
 	/// Access checks, consents, the disclosure log and pending break-glass reviews.
+	///
+	/// Version 2: `check_access` takes an `AccessTarget` (a record by tag and stable identity,
+	/// a tag, all data, or the relationship) instead of a data category and an optional record.
+	#[api_version(2)]
 	pub trait ConsentApi<AccountId: Codec, Consent: Codec, Balance: Codec> {
 		/// May `accessor` perform `action` on `target` of `patient`'s data for `purpose` now?
 		/// The basis, or why not. A record target names the record's tag and STABLE identity

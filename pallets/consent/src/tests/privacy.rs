@@ -444,6 +444,37 @@ fn the_envelopes_of_a_delegates_grantee_go_when_its_consent_is_cleaned_up() {
 }
 
 #[test]
+fn removing_a_delegate_prunes_what_it_held_as_the_patients_delegate() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::AccessRecords], None));
+		assert_ok!(add_delegate(DOC, vec![DelegateScope::AccessRecords], None));
+		// DOC also holds a consent of his own for imaging.
+		Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
+		MockEnvelopes::give(PATIENT, PARENT, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::give(PATIENT, DOC, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::give(PATIENT, DOC, IMAGING_RECORD, PurposeOfUse::Treatment);
+		assert_noop!(
+			Consent::remove_delegate(RuntimeOrigin::signed(NURSE), PATIENT, PARENT),
+			CError::NotPermitted
+		);
+		assert!(MockEnvelopes::prunes().is_empty());
+
+		// Resigning: everything the delegate held goes.
+		let post =
+			Consent::remove_delegate(RuntimeOrigin::signed(PARENT), PATIENT, PARENT).unwrap();
+		assert!(MockEnvelopes::held(PATIENT, PARENT).is_empty());
+		assert_eq!(actual(post), Weights::remove_delegate() + prune_of(1));
+		let call = crate::Call::<Test>::remove_delegate { patient: PATIENT, delegate: PARENT };
+		assert_eq!(call.get_dispatch_info().call_weight, Weights::remove_delegate() + max_prune());
+		// Removed by the patient: what a consent still covers stays.
+		assert_ok!(Consent::remove_delegate(RuntimeOrigin::signed(PATIENT), PATIENT, DOC));
+		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![IMAGING_RECORD]);
+		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, PARENT), (PATIENT, DOC)]);
+		assert_invariants();
+	});
+}
+
+#[test]
 fn a_deny_in_force_prunes_what_it_covers_at_once() {
 	new_test_ext().execute_with(|| {
 		Grant::permit(DOC).ok();
