@@ -14,9 +14,12 @@
 //!   longer says which category was disclosed; the events of the past still do (events cannot
 //!   be rewritten).
 //!
-//! The envelopes a removed permit's grantee holds are not pruned here (the records pallet's
-//! storage may not be migrated yet when this runs): the records pallet's own migration, or a
-//! later consent call, removes them.
+//! Last, the grantee of each permit that ended, and of each deny widened to all data, has
+//! its envelopes of the patient pruned
+//! ([`Config::Envelopes`], as `revoke_consent` does), once every consent item is in the
+//! version 3 layout. Register the records pallet's migration to version 3 BEFORE this one: the
+//! records pallet finds envelopes by (patient, grantee) only once its own migration has built
+//! that index, so run in the other order the pruning finds nothing (and harms nothing).
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
@@ -28,8 +31,8 @@ use frame_support::{
 };
 use sp_runtime::Saturating;
 use telemed_primitives::{
-	AccessAction, AccessBasis, DisclosedData, Disclosure, EmergencyAccessId, Hash256, Moment,
-	PurposeOfUse, RecordId,
+	AccessAction, AccessBasis, DisclosedData, Disclosure, EmergencyAccessId, EnvelopeKeeper,
+	Hash256, Moment, PurposeOfUse, RecordId,
 };
 
 /// The version 2 types and storage (version 1's too, where they are the same).
@@ -187,15 +190,21 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 			telemed_primitives::ConsentId,
 			T::AccountId,
 			T::AccountId,
+			T::AccountId,
 			BalanceOf<T>,
 		)> = Vec::new();
+		// The grantees whose access narrowed: of the permits that end, of the denies widened.
+		let mut to_prune: Vec<(T::AccountId, T::AccountId)> = Vec::new();
 		Consents::<T>::translate::<v2::ConsentOf<T>, _>(|id, old| {
 			reads.saturating_inc();
 			writes.saturating_inc();
 			let categories = matches!(old.scope, v2::ConsentScope::Categories(_));
 			if categories && old.decision == Decision::Permit {
-				ended.push((id, old.patient, old.depositor, old.deposit));
+				ended.push((id, old.patient, old.grantee, old.depositor, old.deposit));
 				return None;
+			}
+			if categories {
+				to_prune.push((old.patient.clone(), old.grantee.clone()));
 			}
 			// A deny of categories becomes a deny of all data.
 			let scope = Self::scope(old.scope).unwrap_or(ConsentScope::AllData);
@@ -216,7 +225,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 				granted_at: old.granted_at,
 			})
 		});
-		for (id, patient, depositor, deposit) in ended {
+		for (id, patient, grantee, depositor, deposit) in ended {
 			reads = reads.saturating_add(2);
 			writes = writes.saturating_add(3);
 			ConsentsOf::<T>::mutate_exists(&patient, |ids| {
@@ -234,6 +243,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 				deposit,
 				Precision::BestEffort,
 			);
+			to_prune.push((patient, grantee));
 		}
 
 		EmergencyAccesses::<T>::translate::<v2::EmergencyAccessOf<T>, _>(|_, old| {
@@ -269,7 +279,16 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 			})
 		});
 
-		T::DbWeight::get().reads_writes(reads, writes)
+		// The grantees of the permits that ended lose the envelopes they may no longer read,
+		// now that the consent pallet's state is all version 3.
+		to_prune.sort();
+		to_prune.dedup();
+		let mut pruned = Weight::zero();
+		for (patient, grantee) in to_prune {
+			pruned = pruned.saturating_add(T::Envelopes::prune_envelopes(&patient, &grantee));
+		}
+
+		T::DbWeight::get().reads_writes(reads, writes).saturating_add(pruned)
 	}
 
 	#[cfg(feature = "try-runtime")]

@@ -213,6 +213,10 @@ fn version_2_categories_end_permits_and_widen_denies() {
 		put_v2_consent(deny, Some(vec![13]));
 		assert_ok!(Consent::open_emergency_access(RuntimeOrigin::signed(DOC), PATIENT, [7; 32]));
 		put_v2_accesses(0);
+		MockEnvelopes::give(PATIENT, INSURER, LAB_RECORD, PurposeOfUse::Payment);
+		MockEnvelopes::give(PATIENT, NURSE, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::give(PATIENT, DOC, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::give(PATIENT, DOC, IMAGING_RECORD, PurposeOfUse::EmergencyTreatment);
 		// The log: a record, a category alone, break-glass (nothing named).
 		let _ = DisclosureRing::<Test>::clear(u32::MAX, None);
 		v2::DisclosureRing::<Test>::insert(
@@ -223,6 +227,8 @@ fn version_2_categories_end_permits_and_widen_denies() {
 		v2::DisclosureRing::<Test>::insert(PATIENT, 1, old_disclosure(None, Some(13), 2));
 		v2::DisclosureRing::<Test>::insert(PATIENT, 2, old_disclosure(None, None, 3));
 		DisclosureCount::<Test>::insert(PATIENT, 3);
+		// The deny's grant pruned once already.
+		MockEnvelopes::forget_prunes();
 
 		upgrade_from(2);
 
@@ -241,6 +247,15 @@ fn version_2_categories_end_permits_and_widen_denies() {
 		let migrated = Consents::<Test>::get(deny).unwrap();
 		assert_eq!((migrated.decision, migrated.scope), (Decision::Deny, ConsentScope::AllData));
 		assert_eq!(read_lab(DOC), Err(AccessDenial::ExplicitlyDenied(deny)));
+		// Their grantees' envelopes went, once each, after the whole translation: the
+		// doctor keeps only what his open break-glass access covers.
+		assert_eq!(
+			MockEnvelopes::prunes(),
+			vec![(PATIENT, DOC), (PATIENT, NURSE), (PATIENT, INSURER)]
+		);
+		assert!(MockEnvelopes::held(PATIENT, INSURER).is_empty());
+		assert!(MockEnvelopes::held(PATIENT, NURSE).is_empty());
+		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![IMAGING_RECORD]);
 		// Other consents are untouched.
 		assert_eq!(Consents::<Test>::get(kept).unwrap().scope, ConsentScope::AllData);
 		// The emergency access keeps everything but the reason.
@@ -265,5 +280,6 @@ fn version_2_categories_end_permits_and_widen_denies() {
 		let before: Vec<_> = Consents::<Test>::iter().collect();
 		MigrateV2ToV3::<Test>::on_runtime_upgrade();
 		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), before);
+		assert_eq!(MockEnvelopes::prunes().len(), 3);
 	});
 }
