@@ -114,7 +114,7 @@
 //! [`Pallet::add_delegate`], [`Pallet::remove_delegate`], [`Pallet::review_emergency_access`].
 //!
 //! Anyone: [`Pallet::remove_consent`] (cleanup of an ended consent; the deposit goes back to
-//! whoever paid it).
+//! whoever paid it, and a permit's grantee loses the envelopes it may no longer read).
 //!
 //! Practitioners and other accessors: [`Pallet::open_emergency_access`],
 //! [`Pallet::close_emergency_access`], [`Pallet::log_access`] (the patient must be registered,
