@@ -203,7 +203,7 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 			purpose: PurposeOfUse::Treatment,
 		}));
 		let second = 1;
-		assert_eq!(pallet_records::Records::<Runtime>::get(second).map(|r| r.version), Some(2));
+		assert_eq!(pallet_records::Pallet::<Runtime>::record(second).map(|r| r.version), Some(2));
 
 		// The deny still covers the new version: it cannot be sealed to Bob, and logging an
 		// access to it is refused.
