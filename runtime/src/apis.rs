@@ -221,11 +221,10 @@ impl_runtime_apis! {
 			accessor: AccountId,
 			patient: AccountId,
 			action: telemed_primitives::AccessAction,
-			category: telemed_primitives::DataCategory,
-			record: Option<telemed_primitives::RecordId>,
+			target: telemed_primitives::AccessTarget,
 			purpose: telemed_primitives::PurposeOfUse,
 		) -> Result<telemed_primitives::AccessBasis, telemed_primitives::AccessDenial> {
-			Consent::access(&accessor, &patient, action, category, record, purpose).0
+			Consent::access(&accessor, &patient, action, target, purpose).0
 		}
 
 		fn consents(

@@ -1,6 +1,7 @@
 //! The consent pallet in the runtime, wired to the practitioners and records pallets: a
 //! licence that is revoked stops consented access at once, a patient revokes a consent free of
-//! fees, and a deny on a record keeps refusing after the record is amended.
+//! fees, a deny on a record keeps refusing after the record is amended, and revoking a consent
+//! or granting a deny removes the grantee's envelopes in the same call.
 
 mod common;
 
@@ -12,7 +13,7 @@ use frame_support::traits::{
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, ConsentVerifier, DataCategory, PurposeOfUse,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, PurposeOfUse, Tag,
 };
 use telemed_runtime::{Balances, Consent, Executive, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT};
 
@@ -21,15 +22,16 @@ type ConsentCall = pallet_consent::Call<Runtime>;
 /// 2026-11-23T00:00:00Z: inside the demo licence's validity.
 const NOW: u64 = 1_795_392_000_000;
 
+/// Charlie's blinded tag for laboratory data (an HMAC under his tag key, off chain).
+const LAB_TAG: Tag = [0x1a; 32];
+
 fn grant(grantee: &telemed_runtime::AccountId) -> RuntimeCall {
 	RuntimeCall::Consent(ConsentCall::grant_consent {
 		patient: Sr25519Keyring::Charlie.to_account_id(),
 		grantee: grantee.clone(),
 		decision: pallet_consent::Decision::Permit,
 		actions: vec![AccessAction::Read].try_into().unwrap(),
-		scope: pallet_consent::ScopeRequest::Categories(
-			vec![DataCategory::Laboratory].try_into().unwrap(),
-		),
+		scope: pallet_consent::ScopeRequest::Tags(vec![LAB_TAG].try_into().unwrap()),
 		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
 		start: None,
 		end: None,
@@ -41,8 +43,7 @@ fn bob_reads_charlies_labs() -> Result<AccessBasis, AccessDenial> {
 		&Sr25519Keyring::Bob.to_account_id(),
 		&Sr25519Keyring::Charlie.to_account_id(),
 		AccessAction::Read,
-		DataCategory::Laboratory,
-		None,
+		AccessTarget::Tag(LAB_TAG),
 		PurposeOfUse::Treatment,
 	)
 }
@@ -179,16 +180,7 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
 
 		charlie_does(RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
-		charlie_does(RuntimeCall::Records(RecordsCall::add_record {
-			patient: charlie.clone(),
-			resource_type: b"Observation".to_vec().try_into().unwrap(),
-			category: DataCategory::Laboratory,
-			commitment: [1u8; 32],
-			ciphertext_hash: [2u8; 32],
-			ciphertext_size: 4_096,
-			locator: b"ipfs://first".to_vec().try_into().unwrap(),
-			purpose: PurposeOfUse::Treatment,
-		}));
+		charlie_does(add_lab_record(&charlie));
 		let first = 0;
 		// Charlie lets Bob read all his data, but not this record.
 		charlie_does(consent_to_bob(
@@ -206,12 +198,12 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 			previous: first,
 			commitment: [3u8; 32],
 			ciphertext_hash: [4u8; 32],
-			ciphertext_size: 4_096,
-			locator: b"ipfs://second".to_vec().try_into().unwrap(),
+			size_class: 12,
+			locator: b"sealed locator 2".to_vec().try_into().unwrap(),
 			purpose: PurposeOfUse::Treatment,
 		}));
 		let second = 1;
-		assert_eq!(pallet_records::Records::<Runtime>::get(second).map(|r| r.version), Some(2));
+		assert_eq!(pallet_records::Pallet::<Runtime>::record(second).map(|r| r.version), Some(2));
 
 		// The deny still covers the new version: it cannot be sealed to Bob, and logging an
 		// access to it is refused.
@@ -222,8 +214,7 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 		let log_access = RuntimeCall::Consent(ConsentCall::log_access {
 			patient: charlie.clone(),
 			action: AccessAction::Read,
-			category: DataCategory::Laboratory,
-			record: Some(second),
+			target: AccessTarget::Record { tag: LAB_TAG, record: second },
 			purpose: PurposeOfUse::Treatment,
 		});
 		assert_eq!(
@@ -231,24 +222,68 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 			pallet_consent::Error::<Runtime>::ExplicitlyDenied.into()
 		);
 
-		// Even with an envelope sealed while the deny was lifted, a deny naming the first
-		// version refuses Bob's read of the second.
+		// An envelope sealed while the deny was lifted goes when the deny naming the first
+		// version is granted again, in the same call; Bob's read of the second is refused.
+		let bob = Sr25519Keyring::Bob.to_account_id();
 		let mut nonce = 6..;
 		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
 		charlie_does(RuntimeCall::Consent(ConsentCall::revoke_consent { id: deny }));
 		charlie_does(envelope_for_bob(second));
+		assert!(pallet_records::Envelopes::<Runtime>::get(second, &bob).is_some());
 		charlie_does(consent_to_bob(
 			pallet_consent::Decision::Deny,
 			pallet_consent::ScopeRequest::Records(vec![first].try_into().unwrap()),
 		));
-		assert_eq!(
-			refused(
-				Sr25519Keyring::Bob,
-				RuntimeCall::Records(RecordsCall::access_record { record: second }),
-				1
-			),
-			pallet_records::Error::<Runtime>::ExplicitlyDenied.into()
+		assert!(pallet_records::Envelopes::<Runtime>::get(second, &bob).is_none());
+		assert!(no_envelopes_of_charlie_for(&bob));
+		let _ = refused(
+			Sr25519Keyring::Bob,
+			RuntimeCall::Records(RecordsCall::access_record { record: second }),
+			1,
 		);
 		assert!(Consent::disclosures(&charlie, 0, 10).is_empty(), "nothing was disclosed");
+	});
+}
+
+/// Whether the index of envelopes by (patient, grantee) lists none of Charlie's for `grantee`.
+fn no_envelopes_of_charlie_for(grantee: &telemed_runtime::AccountId) -> bool {
+	pallet_records::EnvelopesOf::<Runtime>::iter_prefix(Sr25519Keyring::Charlie.to_account_id())
+		.all(|(g, list)| &g != grantee || list.is_empty())
+}
+
+/// Charlie's first record: a laboratory result, padded to 2^12 bytes.
+fn add_lab_record(charlie: &telemed_runtime::AccountId) -> RuntimeCall {
+	RuntimeCall::Records(RecordsCall::add_record {
+		patient: charlie.clone(),
+		tag: LAB_TAG,
+		commitment: [1u8; 32],
+		ciphertext_hash: [2u8; 32],
+		size_class: 12,
+		locator: b"sealed locator 1".to_vec().try_into().unwrap(),
+		purpose: PurposeOfUse::Treatment,
+	})
+}
+
+#[test]
+fn revoking_a_consent_removes_the_grantees_envelopes_in_the_same_call() {
+	externalities("development").execute_with(|| {
+		start_block();
+		pallet_timestamp::Now::<Runtime>::put(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let mut nonce = 0..;
+		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
+
+		charlie_does(RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
+		charlie_does(add_lab_record(&charlie));
+		charlie_does(grant(&bob));
+		charlie_does(envelope_for_bob(0));
+		assert!(pallet_records::Envelopes::<Runtime>::get(0, &bob).is_some());
+
+		charlie_does(RuntimeCall::Consent(ConsentCall::revoke_consent { id: 0 }));
+		// Bob can no longer read his sealed key from state.
+		assert!(pallet_records::Envelopes::<Runtime>::get(0, &bob).is_none());
+		assert!(no_envelopes_of_charlie_for(&bob));
+		assert_eq!(bob_reads_charlies_labs(), Err(AccessDenial::NoConsent));
 	});
 }

@@ -3,6 +3,12 @@
 //! of `MaxScopeItems` records each resolved through [`Config::Records`] (in its worst case for
 //! lookups), and an access check that reads every consent of the patient and, for each, the
 //! delegation of the delegate who granted it.
+//!
+//! The calls that prune envelopes ([`Config::Envelopes`]) run with the grantee holding as
+//! many envelopes of the patient as the keeper allows ([`EnvelopeKeeper::make_envelopes`]),
+//! all of which go. The measured weight thus includes one worst-case pruning, which the calls
+//! also charge on top ([`EnvelopeKeeper::max_prune_weight`], refunded to the actual): an
+//! over-estimate by design, never an under-estimate.
 
 use super::*;
 use crate::Pallet as ConsentPallet;
@@ -15,9 +21,12 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
 use telemed_primitives::{
-	AccessAction, ConsentId, DataCategory, DelegateScope, EmergencyAccessId, PractitionerRegistry,
-	PurposeOfUse, RecordId, RecordInspector,
+	AccessAction, AccessTarget, ConsentId, DelegateScope, EmergencyAccessId, EnvelopeKeeper,
+	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
 };
+
+/// The tag of the benchmark's records.
+const TAG: Tag = [0x42; 32];
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -43,9 +52,7 @@ fn all_purposes() -> Vec<PurposeOfUse> {
 /// `MaxScopeItems` records of `patient` (registered as a patient by the inspector's helper),
 /// each named by the version the inspector resolves at the highest cost.
 fn records<T: Config>(patient: &T::AccountId) -> Vec<RecordId> {
-	(0..T::MaxScopeItems::get())
-		.map(|_| T::Records::make_record(patient, DataCategory::Laboratory))
-		.collect()
+	(0..T::MaxScopeItems::get()).map(|_| T::Records::make_record(patient, TAG)).collect()
 }
 
 /// The largest scope: the given records, `MaxScopeItems` of them.
@@ -95,6 +102,7 @@ fn consents<T: Config>(
 				None,
 			)
 			.expect("valid consent")
+			.0
 		})
 		.collect()
 }
@@ -103,13 +111,9 @@ fn consents<T: Config>(
 /// practitioner's pending list for the patient, the one a new access is added to.
 fn pending_emergencies<T: Config>(patient: &T::AccountId, practitioner: &T::AccountId, n: u32) {
 	for _ in 0..n {
-		let id = ConsentPallet::<T>::do_open_emergency(
-			practitioner.clone(),
-			patient.clone(),
-			EmergencyReason::Other,
-			[0u8; 32],
-		)
-		.expect("valid emergency access");
+		let id =
+			ConsentPallet::<T>::do_open_emergency(practitioner.clone(), patient.clone(), [0u8; 32])
+				.expect("valid emergency access");
 		ConsentPallet::<T>::do_close_emergency(practitioner.clone(), id).expect("open");
 	}
 }
@@ -120,13 +124,9 @@ fn open_emergency<T: Config>(patient: &T::AccountId) -> (T::AccountId, Emergency
 	let practitioner = funded::<T>("practitioner", 0);
 	T::Practitioners::make_licensed(&practitioner, true);
 	pending_emergencies::<T>(patient, &practitioner, T::MaxPendingReviews::get().saturating_sub(1));
-	let id = ConsentPallet::<T>::do_open_emergency(
-		practitioner.clone(),
-		patient.clone(),
-		EmergencyReason::LifeThreatening,
-		[1u8; 32],
-	)
-	.expect("valid emergency access");
+	let id =
+		ConsentPallet::<T>::do_open_emergency(practitioner.clone(), patient.clone(), [1u8; 32])
+			.expect("valid emergency access");
 	(practitioner, id)
 }
 
@@ -134,7 +134,9 @@ fn open_emergency<T: Config>(patient: &T::AccountId) -> (T::AccountId, Emergency
 mod benchmarks {
 	use super::*;
 
-	/// By a delegate, naming `MaxScopeItems` records (each resolved through the inspector).
+	/// By a delegate, naming `MaxScopeItems` records (each resolved through the inspector); a
+	/// deny in force at once, so the grantee's envelopes of the patient (as many as allowed)
+	/// are all checked for pruning.
 	#[benchmark]
 	fn grant_consent() {
 		let patient = funded::<T>("patient", 0);
@@ -143,13 +145,14 @@ mod benchmarks {
 		T::Practitioners::make_licensed(&grantee, false);
 		let records = records::<T>(&patient);
 		consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get() - 1);
+		T::Envelopes::make_envelopes(&patient, &grantee);
 
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(agent),
 			patient.clone(),
 			grantee,
-			Decision::Permit,
+			Decision::Deny,
 			BoundedVec::truncate_from(all_actions()),
 			largest_scope::<T>(&records),
 			BoundedVec::truncate_from(all_purposes()),
@@ -160,15 +163,19 @@ mod benchmarks {
 		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, T::MaxConsentsPerPatient::get());
 	}
 
+	/// By a delegate; the permit revoked is the grantee's only one, and the grantee holds as
+	/// many envelopes of the patient as allowed: every one is checked and removed.
 	#[benchmark]
 	fn revoke_consent() {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let grantee = funded::<T>("grantee", 0);
+		let other = funded::<T>("other grantee", 0);
 		let records = records::<T>(&patient);
-		let ids =
-			consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get());
-		let id = *ids.last().expect("at least one consent");
+		let max = T::MaxConsentsPerPatient::get();
+		consents::<T>(&patient, &patient, &other, &records, max.saturating_sub(1));
+		let id = consents::<T>(&patient, &patient, &grantee, &records, 1)[0];
+		T::Envelopes::make_envelopes(&patient, &grantee);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent), id);
@@ -176,15 +183,24 @@ mod benchmarks {
 		assert_eq!(Consents::<T>::get(id).map(|c| c.status), Some(ConsentStatus::Revoked));
 	}
 
+	/// An expired permit (the clean-up of expired consents): the grantee's only one, and the
+	/// grantee holds as many envelopes of the patient as allowed, all removed.
 	#[benchmark]
 	fn remove_consent() {
 		let patient = funded::<T>("patient", 0);
 		let grantee = funded::<T>("grantee", 0);
+		let other = funded::<T>("other grantee", 0);
 		let records = records::<T>(&patient);
-		let ids =
-			consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get());
-		let id = *ids.last().expect("at least one consent");
-		ConsentPallet::<T>::do_revoke(patient.clone(), id).expect("revocable");
+		let max = T::MaxConsentsPerPatient::get();
+		consents::<T>(&patient, &patient, &other, &records, max.saturating_sub(1));
+		let id = consents::<T>(&patient, &patient, &grantee, &records, 1)[0];
+		T::Envelopes::make_envelopes(&patient, &grantee);
+		// Ended without a call that would prune (as when its period is over).
+		Consents::<T>::mutate(id, |c| {
+			if let Some(c) = c {
+				c.status = ConsentStatus::Revoked;
+			}
+		});
 		let caller = funded::<T>("caller", 0);
 
 		#[extrinsic_call]
@@ -221,10 +237,12 @@ mod benchmarks {
 		assert!(Delegates::<T>::contains_key(&patient, &agent));
 	}
 
+	/// The delegate holds as many envelopes of the patient as allowed, all removed.
 	#[benchmark]
 	fn remove_delegate() {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
+		T::Envelopes::make_envelopes(&patient, &agent);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent.clone()), patient.clone(), agent.clone());
@@ -245,20 +263,17 @@ mod benchmarks {
 		);
 
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(practitioner.clone()),
-			patient.clone(),
-			EmergencyReason::PatientUnresponsive,
-			[1u8; 32],
-		);
+		_(RawOrigin::Signed(practitioner.clone()), patient.clone(), [1u8; 32]);
 
 		assert!(OpenEmergency::<T>::contains_key(&patient, &practitioner));
 	}
 
+	/// The practitioner holds as many envelopes of the patient as allowed, all removed.
 	#[benchmark]
 	fn close_emergency_access() {
 		let patient = funded::<T>("patient", 0);
 		let (practitioner, id) = open_emergency::<T>(&patient);
+		T::Envelopes::make_envelopes(&patient, &practitioner);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(practitioner.clone()), id);
@@ -267,12 +282,14 @@ mod benchmarks {
 	}
 
 	/// The heaviest review: by a delegate (one more lookup than the patient or the review
-	/// origin), unjustified (the deposit moves to the slash beneficiary, the access closes).
+	/// origin), unjustified (the deposit moves to the slash beneficiary, the access closes,
+	/// the practitioner's envelopes of the patient, as many as allowed, all go).
 	#[benchmark]
 	fn review_emergency_access() {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
-		let (_, id) = open_emergency::<T>(&patient);
+		let (practitioner, id) = open_emergency::<T>(&patient);
+		T::Envelopes::make_envelopes(&patient, &practitioner);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent), id, false);
@@ -292,14 +309,14 @@ mod benchmarks {
 		let records = records::<T>(&patient);
 		consents::<T>(&agent, &patient, &accessor, &records, c);
 		let record = *records.last().expect("MaxScopeItems records");
+		let tag = T::Records::record_subject(record).map_or(TAG, |s: RecordSubject<_>| s.tag);
 
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(accessor),
 			patient.clone(),
 			AccessAction::Read,
-			DataCategory::Laboratory,
-			Some(record),
+			AccessTarget::Record { tag, record },
 			PurposeOfUse::Treatment,
 		);
 

@@ -17,9 +17,10 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::OriginFor;
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, ConsentId, ConsentVerifier, DataCategory,
-	DelegateScope, DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId, Hash256,
-	LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, SetError,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentId, ConsentVerifier,
+	DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
+	EmergencyAccessId, EnvelopeKeeper, Hash256, LicenceQuery, Moment, PractitionerRegistry,
+	PurposeOfUse, RecordInspector, SetError, Tag,
 };
 
 impl<T: Config> Pallet<T> {
@@ -43,19 +44,35 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// Refuses a tag that another patient's records carry. A tag no record carries yet is
+	/// allowed: a scope may name the tag of the patient's future records.
+	fn ensure_own_tag(patient: &T::AccountId, tag: &Tag) -> DispatchResult {
+		match T::Records::tag_patient(tag) {
+			Some(owner) if &owner != patient => Err(Error::<T>::TagOfAnotherPatient.into()),
+			_ => Ok(()),
+		}
+	}
+
 	/// Checks a requested scope. Each named record must exist and be `patient`'s; it is stored
-	/// by its stable identity (naming two versions of one record names it once).
+	/// by its stable identity (naming two versions of one record names it once). Each named
+	/// tag must not be another patient's.
 	fn parse_scope(
 		patient: &T::AccountId,
 		scope: ScopeRequestOf<T>,
 	) -> Result<ConsentScope<T::MaxScopeItems>, DispatchError> {
 		Ok(match scope {
 			ScopeRequest::AllData => ConsentScope::AllData,
-			ScopeRequest::Categories(c) => ConsentScope::Categories(Self::sorted_set(
-				c.into_inner(),
-				Error::<T>::EmptyScope,
-				Error::<T>::TooManyScopeItems,
-			)?),
+			ScopeRequest::Tags(tags) => {
+				let tags = Self::sorted_set(
+					tags.into_inner(),
+					Error::<T>::EmptyScope,
+					Error::<T>::TooManyScopeItems,
+				)?;
+				for tag in tags.iter() {
+					Self::ensure_own_tag(patient, tag)?;
+				}
+				ConsentScope::Tags(tags)
+			},
 			ScopeRequest::Records(versions) => {
 				ensure!(!versions.is_empty(), Error::<T>::EmptyScope);
 				let mut records = Vec::with_capacity(versions.len());
@@ -101,6 +118,14 @@ impl<T: Config> Pallet<T> {
 		let _ = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort);
 	}
 
+	/// Asks the envelope keeper to remove `grantee`'s envelopes of `patient`'s records that
+	/// `grantee` may no longer read, now that a call here ended or narrowed its access (called
+	/// after the state says so). Returns the weight used, at most
+	/// [`EnvelopeKeeper::max_prune_weight`], which the calls charge up front.
+	fn prune(patient: &T::AccountId, grantee: &T::AccountId) -> Weight {
+		T::Envelopes::prune_envelopes(patient, grantee).min(T::Envelopes::max_prune_weight())
+	}
+
 	// ---- consents ---------------------------------------------------------------------------
 
 	#[allow(clippy::too_many_arguments)]
@@ -114,7 +139,7 @@ impl<T: Config> Pallet<T> {
 		purposes: Vec<PurposeOfUse>,
 		start: Option<Moment>,
 		end: Option<Moment>,
-	) -> Result<ConsentId, DispatchError> {
+	) -> Result<(ConsentId, Weight), DispatchError> {
 		let now = Self::now();
 		// The appointment's end, when a delegate signs: the consent may not outlive it.
 		let delegation_end = if who == patient {
@@ -177,8 +202,15 @@ impl<T: Config> Pallet<T> {
 		);
 		ConsentsOf::<T>::insert(&patient, ids);
 		NextConsentId::<T>::put(next);
+		// A deny that counts now narrows what the grantee may read: its envelopes go. (A deny
+		// that starts later is not in force yet; the grantee may still read until then.)
+		let pruned = if decision == Decision::Deny && start <= now {
+			Self::prune(&patient, &grantee)
+		} else {
+			Weight::zero()
+		};
 		Self::deposit_event(Event::ConsentGranted { id, patient, grantee, decision, by: who });
-		Ok(id)
+		Ok((id, pruned))
 	}
 
 	/// Whether `consent` counts at `now`, and if not, why: its own standing, and, for a consent
@@ -213,7 +245,9 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	pub(crate) fn do_revoke(who: T::AccountId, id: ConsentId) -> DispatchResult {
+	/// Revokes consent `id`; for a permit, prunes the grantee's envelopes after the state says
+	/// so. Returns the weight of the pruning.
+	pub(crate) fn do_revoke(who: T::AccountId, id: ConsentId) -> Result<Weight, DispatchError> {
 		let mut consent = Consents::<T>::get(id).ok_or(Error::<T>::UnknownConsent)?;
 		ensure!(
 			Self::acts_for(&consent.patient, &who, DelegateScope::ManageConsents),
@@ -223,12 +257,22 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		consent.status = ConsentStatus::Revoked;
+		let (patient, grantee, decision) =
+			(consent.patient.clone(), consent.grantee.clone(), consent.decision);
 		Consents::<T>::insert(id, consent);
+		// Revoking a deny widens access: nothing to prune.
+		let pruned = match decision {
+			Decision::Permit => Self::prune(&patient, &grantee),
+			Decision::Deny => Weight::zero(),
+		};
 		Self::deposit_event(Event::ConsentRevoked { id, by: who });
-		Ok(())
+		Ok(pruned)
 	}
 
-	pub(crate) fn do_remove_consent(id: ConsentId) -> DispatchResult {
+	/// Removes ended consent `id`; for a permit, prunes the grantee's envelopes after it is
+	/// gone (an expired permit, or one whose delegate's appointment ended, is cleaned up
+	/// here). Returns the weight of the pruning.
+	pub(crate) fn do_remove_consent(id: ConsentId) -> Result<Weight, DispatchError> {
 		let consent = Consents::<T>::get(id).ok_or(Error::<T>::UnknownConsent)?;
 		ensure!(
 			matches!(
@@ -242,12 +286,16 @@ impl<T: Config> Pallet<T> {
 		ConsentsOf::<T>::mutate(&consent.patient, |ids| ids.retain(|i| *i != id));
 		Consents::<T>::remove(id);
 		Self::release(HoldReason::ConsentDeposit, &consent.depositor, consent.deposit);
+		let pruned = match consent.decision {
+			Decision::Permit => Self::prune(&consent.patient, &consent.grantee),
+			Decision::Deny => Weight::zero(),
+		};
 		Self::deposit_event(Event::ConsentRemoved {
 			id,
 			depositor: consent.depositor,
 			deposit: consent.deposit,
 		});
-		Ok(())
+		Ok(pruned)
 	}
 
 	// ---- delegates --------------------------------------------------------------------------
@@ -280,11 +328,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Ends `delegate`'s appointment, then prunes the delegate's envelopes it may no longer
+	/// read. Returns the weight of the pruning.
 	pub(crate) fn do_remove_delegate(
 		who: T::AccountId,
 		patient: T::AccountId,
 		delegate: T::AccountId,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		let delegation =
 			Delegates::<T>::get(&patient, &delegate).ok_or(Error::<T>::UnknownDelegate)?;
 		ensure!(who == patient || who == delegate, Error::<T>::NotPermitted);
@@ -296,8 +346,9 @@ impl<T: Config> Pallet<T> {
 			remaining => DelegateCount::<T>::insert(&patient, remaining),
 		}
 		Self::release(HoldReason::DelegateDeposit, &patient, delegation.deposit);
+		let pruned = Self::prune(&patient, &delegate);
 		Self::deposit_event(Event::DelegateRemoved { patient, delegate });
-		Ok(())
+		Ok(pruned)
 	}
 
 	// ---- break-glass ------------------------------------------------------------------------
@@ -305,7 +356,6 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_open_emergency(
 		practitioner: T::AccountId,
 		patient: T::AccountId,
-		reason: EmergencyReason,
 		statement: Hash256,
 	) -> Result<EmergencyAccessId, DispatchError> {
 		ensure!(
@@ -333,7 +383,6 @@ impl<T: Config> Pallet<T> {
 			EmergencyAccess {
 				practitioner: practitioner.clone(),
 				patient: patient.clone(),
-				reason,
 				statement,
 				opened_at: now,
 				expires_at,
@@ -349,14 +398,12 @@ impl<T: Config> Pallet<T> {
 			id,
 			patient: patient.clone(),
 			practitioner: practitioner.clone(),
-			reason,
 			expires_at,
 		});
 		Self::append_disclosure(Disclosure {
 			accessor: practitioner,
 			patient,
-			record: None,
-			category: None,
+			data: DisclosedData::AllData,
 			action: AccessAction::Read,
 			purpose: PurposeOfUse::EmergencyTreatment,
 			basis: AccessBasis::Emergency(id),
@@ -365,7 +412,12 @@ impl<T: Config> Pallet<T> {
 		Ok(id)
 	}
 
-	pub(crate) fn do_close_emergency(who: T::AccountId, id: EmergencyAccessId) -> DispatchResult {
+	/// Closes break-glass access `id`, then prunes the practitioner's envelopes it may no
+	/// longer read. Returns the weight of the pruning.
+	pub(crate) fn do_close_emergency(
+		who: T::AccountId,
+		id: EmergencyAccessId,
+	) -> Result<Weight, DispatchError> {
 		let mut access =
 			EmergencyAccesses::<T>::get(id).ok_or(Error::<T>::UnknownEmergencyAccess)?;
 		ensure!(access.practitioner == who, Error::<T>::NotYourEmergencyAccess);
@@ -375,17 +427,21 @@ impl<T: Config> Pallet<T> {
 		// *** No fail beyond this point ***
 		access.closed_at = Some(now);
 		OpenEmergency::<T>::remove(&access.patient, &access.practitioner);
+		let (patient, practitioner) = (access.patient.clone(), access.practitioner.clone());
 		EmergencyAccesses::<T>::insert(id, access);
+		let pruned = Self::prune(&patient, &practitioner);
 		Self::deposit_event(Event::EmergencyAccessClosed { id });
-		Ok(())
+		Ok(pruned)
 	}
 
-	/// Reviews an access: by the review origin (`None`) or a signed patient or delegate.
+	/// Reviews an access: by the review origin (`None`) or a signed patient or delegate. Once
+	/// the access no longer counts, prunes the practitioner's envelopes it may no longer read.
+	/// Returns the weight of the pruning.
 	pub(crate) fn do_review(
 		reviewer: Option<T::AccountId>,
 		id: EmergencyAccessId,
 		justified: bool,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		let mut access =
 			EmergencyAccesses::<T>::get(id).ok_or(Error::<T>::UnknownEmergencyAccess)?;
 		if let Some(who) = &reviewer {
@@ -433,13 +489,16 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
+		let still_open = access.is_open(now);
+		let (patient, practitioner) = (access.patient.clone(), access.practitioner.clone());
 		EmergencyAccesses::<T>::insert(id, access);
+		let pruned = if still_open { Weight::zero() } else { Self::prune(&patient, &practitioner) };
 		Self::deposit_event(Event::EmergencyAccessReviewed {
 			id,
 			justified,
 			by_review_origin: reviewer.is_none(),
 		});
-		Ok(())
+		Ok(pruned)
 	}
 
 	// ---- access and disclosures -------------------------------------------------------------
@@ -449,8 +508,7 @@ impl<T: Config> Pallet<T> {
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
 		action: AccessAction,
-		category: DataCategory,
-		record: Option<RecordId>,
+		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> (Result<AccessBasis, AccessDenial>, u32) {
 		if accessor == patient {
@@ -478,7 +536,7 @@ impl<T: Config> Pallet<T> {
 		for id in ids.iter() {
 			let Some(consent) = Consents::<T>::get(id) else { continue };
 			if &consent.grantee != accessor
-				|| !consent.covers(action, category, record, purpose)
+				|| !consent.covers(action, target, purpose)
 				|| Self::standing(&consent, now) != ConsentStanding::InForce
 			{
 				continue;
@@ -509,37 +567,44 @@ impl<T: Config> Pallet<T> {
 		(outcome, read)
 	}
 
-	/// Checks what the caller says (the patient exists; a named record is theirs and of
-	/// `category`), then the access, on the record's stable identity, and logs it with the
-	/// version named; returns how many consents the check read.
+	/// Checks what the caller says (the patient exists; a named record is theirs and carries
+	/// the tag given; a named tag is not another patient's), then the access, on the record's
+	/// stable identity, and logs it with the version named (its id only); returns how many
+	/// consents the check read.
 	pub(crate) fn do_log_access(
 		accessor: T::AccountId,
 		patient: T::AccountId,
 		action: AccessAction,
-		category: DataCategory,
-		record: Option<RecordId>,
+		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> Result<u32, DispatchError> {
 		ensure!(T::Records::is_patient(&patient), Error::<T>::UnknownPatient);
-		let stable = match record {
-			Some(version) => {
+		let (checked, data) = match target {
+			AccessTarget::Record { tag, record: version } => {
 				let subject =
 					T::Records::record_subject(version).ok_or(Error::<T>::UnknownRecord)?;
 				ensure!(subject.patient == patient, Error::<T>::NotPatientsRecord);
-				ensure!(subject.category == category, Error::<T>::WrongCategory);
-				Some(subject.record)
+				ensure!(subject.tag == tag, Error::<T>::WrongTag);
+				(
+					AccessTarget::Record { tag, record: subject.record },
+					DisclosedData::Record(version),
+				)
 			},
-			None => None,
+			AccessTarget::Tag(tag) => {
+				Self::ensure_own_tag(&patient, &tag)?;
+				(target, DisclosedData::Tag(tag))
+			},
+			AccessTarget::AllData => (target, DisclosedData::AllData),
+			AccessTarget::Relationship => (target, DisclosedData::Relationship),
 		};
-		let (outcome, read) = Self::access(&accessor, &patient, action, category, stable, purpose);
+		let (outcome, read) = Self::access(&accessor, &patient, action, checked, purpose);
 		let basis = outcome.map_err(Self::denial_error)?;
 
 		// *** No fail beyond this point ***
 		Self::append_disclosure(Disclosure {
 			accessor,
 			patient,
-			record,
-			category: Some(category),
+			data,
 			action,
 			purpose,
 			basis,
@@ -619,7 +684,9 @@ impl<T: Config> Pallet<T> {
 
 	/// The pallet's invariants:
 	/// - every consent is listed by its patient, below `NextConsentId`, and every listed id is
-	///   a consent of that patient; a consent's deposit was paid by whoever granted it;
+	///   a consent of that patient; a consent's deposit was paid by whoever granted it; a scope
+	///   of tags or records is not empty, sorted and without duplicates (what the access
+	///   check's binary search needs);
 	/// - what each account has on hold under each reason equals the deposits of its consents,
 	///   delegations and pending emergency accesses;
 	/// - delegate counts match; open and pending emergency accesses exist and point back;
@@ -643,6 +710,16 @@ impl<T: Config> Pallet<T> {
 			ensure!(id < next, "consent id not below NextConsentId");
 			ensure!(ConsentsOf::<T>::get(&consent.patient).contains(&id), "consent not listed");
 			ensure!(consent.depositor == consent.granted_by, "deposit not paid by the grantor");
+			let strictly_sorted = match &consent.scope {
+				ConsentScope::AllData => true,
+				ConsentScope::Tags(tags) => {
+					!tags.is_empty() && tags.windows(2).all(|w| w[0] < w[1])
+				},
+				ConsentScope::Records(records) => {
+					!records.is_empty() && records.windows(2).all(|w| w[0] < w[1])
+				},
+			};
+			ensure!(strictly_sorted, "scope list empty, unsorted or with duplicates");
 			add(&consent.depositor, 0, consent.deposit);
 		}
 		for (patient, ids) in ConsentsOf::<T>::iter() {
@@ -703,11 +780,10 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
 		action: AccessAction,
-		category: DataCategory,
-		record: Option<RecordId>,
+		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial> {
-		Self::access(accessor, patient, action, category, record, purpose).0
+		Self::access(accessor, patient, action, target, purpose).0
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

@@ -6,7 +6,9 @@
 //! ## Overview
 //!
 //! Consents are shaped after FHIR R5 `Consent` (subject, actor, decision, one provision with
-//! period, action, purpose and data class), so that they map onto hospital systems. Patients
+//! period, action, purpose and data), so that they map onto hospital systems. The chain never
+//! learns what the data is: a scope names blinded tags ([`telemed_primitives::Tag`], keyed
+//! hashes computed off chain from the patient's tag key) or record ids, never a category. Patients
 //! appoint delegates (guardians, carers, legal proxies) who act for them within a scope.
 //! Licensed practitioners endorsed for emergency care may break the glass for a limited time;
 //! every break-glass access is reviewed afterwards. Every access that goes through the chain is
@@ -19,12 +21,18 @@
 //! ## Terminology
 //!
 //! - **Consent**: a patient's permit or deny for one grantee, a set of actions (read, append,
-//!   amend), a scope (all data, categories, or named records), purposes of use (HL7
+//!   amend), a scope (all data, blinded tags, or named records), purposes of use (HL7
 //!   `PurposeOfUse`) and a period (start, optional end). It holds a deposit until cleaned up.
-//! - **Scope**: all data, categories, or named records. A record is named by the id of any of
-//!   its versions and stored by its stable identity (the id of its first version, resolved
+//! - **Scope**: all data, blinded tags, or named records. A record is named by the id of any
+//!   of its versions and stored by its stable identity (the id of its first version, resolved
 //!   through [`Config::Records`]), so a record scope, permit or deny, covers every version,
-//!   amendments included. Only the patient's own existing records can be named.
+//!   amendments included. Only the patient's own existing records can be named. A tag is
+//!   refused if another patient's records carry it ([`RecordInspector::tag_patient`]); a tag
+//!   no record carries yet is allowed (it covers the patient's future records).
+//! - **Access target**: what an access is to ([`telemed_primitives::AccessTarget`]): one
+//!   record (its tag and stable identity), data under a tag (adding a record), all data
+//!   (break-glass), or the relationship alone (no data: an insurer's payment consent, checked
+//!   when a claim is made).
 //! - **Grantee kind**: decided at each access. A permit needs the grantee to hold a valid
 //!   licence if the grantee is a registered practitioner now, or was one when the consent was
 //!   granted (deregistering does not escape a revocation); a permit to any other account (an
@@ -42,11 +50,20 @@
 //!   emergency care). It covers any action for the purpose `EmergencyTreatment`, overrides the
 //!   patient's consents (denies included), lasts [`Config::EmergencyAccessDuration`] at most and
 //!   holds [`Config::EmergencyDeposit`] until reviewed.
-//! - **Disclosure log**: the patient's accounting of disclosures (HIPAA style).
+//! - **Disclosure log**: the patient's accounting of disclosures (HIPAA style). An entry names
+//!   a record by its id only, never with its tag ([`telemed_primitives::DisclosedData`]).
+//! - **Envelope pruning**: the records pallet keeps each grantee's sealed data keys
+//!   ([`Config::Envelopes`]). Whenever a call here ends or narrows what a grantee may read
+//!   (a permit revoked or cleaned up, a deny granted, a break-glass access closed or
+//!   reviewed, a delegate removed), it asks the keeper, in the same call, to remove the
+//!   grantee's envelopes of that patient that the grantee may no longer read; the call
+//!   charges [`EnvelopeKeeper::max_prune_weight`] up front and refunds what was not used.
+//!   Each call prunes for one grantee (bounded): the grantees of the consents a removed
+//!   delegate granted lose theirs when those consents are cleaned up.
 //!
 //! ## Access rule
 //!
-//! `check_access(accessor, patient, action, category, record, purpose)` decides, in order:
+//! `check_access(accessor, patient, action, target, purpose)` decides, in order:
 //! 1. the patient themselves: allowed (`Patient`);
 //! 2. a delegate with `AccessRecords` now: allowed (`Delegate`);
 //! 3. an open break-glass access of the accessor for the patient, purpose
@@ -59,14 +76,23 @@
 //!    every covering permit needs a licence the accessor lacks: refused (`NotLicensed`);
 //! 6. otherwise refused (`NoConsent`).
 //!
+//! "Covering" ([`Consent::covers`]): the consent lists the action and the purpose, and its
+//! scope covers the target: all data covers every target; tags cover a record or tag target
+//! with a listed tag; records cover a record target whose stable identity is listed. A
+//! relationship target is covered by a permit of any scope but only by a deny of all data; an
+//! all-data target is covered by a permit of all data only, and by a deny of any scope (all
+//! data includes what the deny withholds).
+//!
 //! "In force" means: active (not revoked), within its period, and, for a consent a delegate
 //! granted, that delegate's appointment (the one under which it was granted) still allows
-//! `ManageConsents`. A record scope matches `record`, the record's stable identity: callers
-//! of [`telemed_primitives::ConsentVerifier::check_access`] pass it (the records pallet
-//! resolves the version read), and [`Pallet::log_access`] resolves the version it is given.
+//! `ManageConsents`. A record scope matches the record target's stable identity: callers of
+//! [`telemed_primitives::ConsentVerifier::check_access`] pass it (the records pallet resolves
+//! the version read), and [`Pallet::log_access`] resolves the version it is given.
 //!
 //! Expiry needs no sweep: periods, delegations and licences are evaluated against the current
-//! time when asked.
+//! time when asked. The envelopes of a grantee whose consent expired (or whose delegate-granted
+//! consent ended with the delegation) go when the consent is cleaned up
+//! ([`Pallet::remove_consent`], open to anyone, the patient included).
 //!
 //! ## Break-glass reviews
 //!
@@ -88,11 +114,12 @@
 //! [`Pallet::add_delegate`], [`Pallet::remove_delegate`], [`Pallet::review_emergency_access`].
 //!
 //! Anyone: [`Pallet::remove_consent`] (cleanup of an ended consent; the deposit goes back to
-//! whoever paid it).
+//! whoever paid it, and a permit's grantee loses the envelopes it may no longer read).
 //!
 //! Practitioners and other accessors: [`Pallet::open_emergency_access`],
 //! [`Pallet::close_emergency_access`], [`Pallet::log_access`] (the patient must be registered,
-//! and a named record must be that patient's and of the category given).
+//! a named record must be that patient's and carry the tag given, a named tag must not be
+//! another patient's).
 //!
 //! Review origin ([`Config::ReviewOrigin`]): [`Pallet::review_emergency_access`].
 
@@ -129,8 +156,8 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use telemed_primitives::{
-		AccessAction, ConsentId, DataCategory, DelegateScope, Disclosure, EmergencyAccessId,
-		Hash256, Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector,
+		AccessAction, AccessTarget, ConsentId, DelegateScope, Disclosure, EmergencyAccessId,
+		EnvelopeKeeper, Hash256, Moment, PractitionerRegistry, PurposeOfUse, RecordInspector,
 	};
 
 	/// The balance type of [`Config::Currency`].
@@ -153,8 +180,10 @@ pub mod pallet {
 
 	/// The in-code storage version. 2: consents record who granted them (`granted_by`), record
 	/// scopes hold stable record identities, pending reviews are kept per (patient,
-	/// practitioner); see [`crate::migrations::v2`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// practitioner); see [`crate::migrations::v2`]. 3: scopes name blinded tags instead of
+	/// categories, emergency accesses keep no coded reason, disclosures name
+	/// [`telemed_primitives::DisclosedData`]; see [`crate::migrations::v3`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -176,10 +205,14 @@ pub mod pallet {
 		/// Who is a licensed practitioner, and who may break the glass.
 		type Practitioners: PractitionerRegistry<Self::AccountId>;
 
-		/// Who is a patient, and whose (and of which category) a record is: resolves the
-		/// records a scope names to their stable identities, and checks what `log_access` is
-		/// told.
+		/// Who is a patient, whose (and with which tag) a record is, and whose a tag is:
+		/// resolves the records a scope names to their stable identities, refuses scopes
+		/// naming another patient's tags, and checks what `log_access` is told.
 		type Records: RecordInspector<Self::AccountId>;
+
+		/// Keeps the grantees' key envelopes (the records pallet): asked to remove the
+		/// envelopes a grantee may no longer read whenever a call here ends or narrows access.
+		type Envelopes: EnvelopeKeeper<Self::AccountId>;
 
 		/// May review any emergency access (besides the patient and their delegates).
 		type ReviewOrigin: EnsureOrigin<Self::RuntimeOrigin>;
@@ -207,7 +240,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxConsentsPerPatient: Get<u32>;
 
-		/// How many categories or records a consent's scope may list.
+		/// How many tags or records a consent's scope may list.
 		#[pallet::constant]
 		type MaxScopeItems: Get<u32>;
 
@@ -400,8 +433,6 @@ pub mod pallet {
 			patient: T::AccountId,
 			/// Who broke the glass.
 			practitioner: T::AccountId,
-			/// The coded reason.
-			reason: EmergencyReason,
 			/// When it stops counting.
 			expires_at: Moment,
 		},
@@ -437,11 +468,11 @@ pub mod pallet {
 		NoActions,
 		/// A consent must list at least one purpose of use.
 		NoPurposes,
-		/// A scope of categories or records must not be empty.
+		/// A scope of tags or records must not be empty.
 		EmptyScope,
 		/// A scope lists more items than `MaxScopeItems`.
 		TooManyScopeItems,
-		/// The same action, purpose, category, record or scope is listed twice.
+		/// The same action, purpose, tag, record or scope is listed twice.
 		Duplicate,
 		/// The period's end must come after its start.
 		EndBeforeStart,
@@ -500,12 +531,15 @@ pub mod pallet {
 		UnknownRecord,
 		/// The record is another patient's.
 		NotPatientsRecord,
-		/// The record is of another category than the one given.
-		WrongCategory,
+		/// The record carries another tag than the one given.
+		WrongTag,
 		/// A delegate cannot grant a consent to itself.
 		DelegateCannotGrantItself,
 		/// A delegate cannot grant a consent that ends after its own appointment.
 		EndsAfterDelegation,
+		/// The tag is carried by another patient's records: a scope or an access may name only
+		/// the patient's own tags (or tags no record carries yet).
+		TagOfAnotherPatient,
 	}
 
 	#[pallet::hooks]
@@ -524,6 +558,12 @@ pub mod pallet {
 		///
 		/// Records in `scope` are named by the id of any of their versions; each is stored by
 		/// its stable identity, so the consent covers every version (duplicates are merged).
+		/// Tags in `scope` are blinded tags; a tag another patient's records carry is refused,
+		/// a tag no record carries yet is allowed.
+		///
+		/// A deny that counts at once narrows what the grantee may read: the grantee's
+		/// envelopes of the patient's records it now covers are removed in the same call
+		/// ([`Config::Envelopes`]; charged at the most, refunded to what was removed).
 		///
 		/// Origin: signed, the patient or a delegate with `ManageConsents`; the signer pays
 		/// [`Config::ConsentDeposit`]. A delegate cannot be the grantee; a consent it grants
@@ -535,13 +575,16 @@ pub mod pallet {
 		/// - `NoActions`, `NoPurposes`, `EmptyScope`, `TooManyScopeItems`, `Duplicate`.
 		/// - `UnknownRecord`, `NotPatientsRecord`: a named record does not exist, or is
 		///   another patient's.
+		/// - `TagOfAnotherPatient`: a named tag is carried by another patient's records.
 		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
 		/// - `TooManyConsents`; `InsufficientBalance`; `IdsExhausted`.
 		///
 		/// # Events
 		/// `ConsentGranted`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::grant_consent())]
+		#[pallet::weight(
+			T::WeightInfo::grant_consent().saturating_add(T::Envelopes::max_prune_weight())
+		)]
 		pub fn grant_consent(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -552,9 +595,10 @@ pub mod pallet {
 			purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
 			start: Option<Moment>,
 			end: Option<Moment>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_grant(
+			let base = T::WeightInfo::grant_consent();
+			let (_, pruned) = Self::do_grant(
 				who,
 				patient,
 				grantee,
@@ -564,13 +608,16 @@ pub mod pallet {
 				purposes.into_inner(),
 				start,
 				end,
-			)
-			.map(|_| ())
+			)?;
+			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
 		/// Revokes a consent: it stops counting at once. Free of fees when it succeeds, so a
 		/// patient can always revoke; the deposit comes back on cleanup
-		/// ([`Pallet::remove_consent`]).
+		/// ([`Pallet::remove_consent`]). Revoking a permit removes, in the same call, the
+		/// grantee's envelopes of the patient's records that the grantee may no longer read
+		/// ([`Config::Envelopes`]; charged at the most, refunded to what was removed), so a
+		/// revoked grantee cannot read its sealed data keys from state.
 		///
 		/// Origin: signed, the patient or a delegate with `ManageConsents`.
 		///
@@ -580,17 +627,24 @@ pub mod pallet {
 		/// # Events
 		/// `ConsentRevoked`.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::revoke_consent())]
+		#[pallet::weight(
+			T::WeightInfo::revoke_consent().saturating_add(T::Envelopes::max_prune_weight())
+		)]
 		#[pallet::feeless_if(|origin: &OriginFor<T>, id: &ConsentId| -> bool {
 			Pallet::<T>::may_revoke(origin, *id)
 		})]
-		pub fn revoke_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResult {
+		pub fn revoke_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_revoke(who, id)
+			let base = T::WeightInfo::revoke_consent();
+			let pruned = Self::do_revoke(who, id)?;
+			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
-		/// Removes a consent that ended (revoked, or its period is over) and returns its
-		/// deposit to whoever paid it.
+		/// Removes a consent that ended (revoked, its period is over, or the delegate who
+		/// granted it is no longer appointed) and returns its deposit to whoever paid it. For a
+		/// permit, the grantee's envelopes of the patient's records that the grantee may no
+		/// longer read go in the same call ([`Config::Envelopes`]; charged at the most,
+		/// refunded to what was removed): this is the clean-up of expired consents.
 		///
 		/// Origin: signed, anyone.
 		///
@@ -600,10 +654,14 @@ pub mod pallet {
 		/// # Events
 		/// `ConsentRemoved`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::remove_consent())]
-		pub fn remove_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResult {
+		#[pallet::weight(
+			T::WeightInfo::remove_consent().saturating_add(T::Envelopes::max_prune_weight())
+		)]
+		pub fn remove_consent(origin: OriginFor<T>, id: ConsentId) -> DispatchResultWithPostInfo {
 			ensure_signed(origin)?;
-			Self::do_remove_consent(id)
+			let base = T::WeightInfo::remove_consent();
+			let pruned = Self::do_remove_consent(id)?;
+			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
 		/// Appoints `delegate` to act for the caller within `scopes`, until `until` (until
@@ -630,7 +688,11 @@ pub mod pallet {
 		}
 
 		/// Ends a delegate's appointment and returns the deposit to the patient. The consents
-		/// the delegate granted stop counting at once (they may then be cleaned up).
+		/// the delegate granted stop counting at once; their grantees' envelopes go when they
+		/// are cleaned up ([`Pallet::remove_consent`], open to anyone). The delegate's own
+		/// envelopes of the patient's records that it may no longer read (those it held as the
+		/// patient's delegate) go in the same call ([`Config::Envelopes`]; charged at the most,
+		/// refunded to what was removed).
 		///
 		/// Origin: signed, the patient, or the delegate (resigning).
 		///
@@ -640,19 +702,25 @@ pub mod pallet {
 		/// # Events
 		/// `DelegateRemoved`.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::remove_delegate())]
+		#[pallet::weight(
+			T::WeightInfo::remove_delegate().saturating_add(T::Envelopes::max_prune_weight())
+		)]
 		pub fn remove_delegate(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			delegate: T::AccountId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_remove_delegate(who, patient, delegate)
+			let base = T::WeightInfo::remove_delegate();
+			let pruned = Self::do_remove_delegate(who, patient, delegate)?;
+			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
 		/// Breaks the glass: opens emergency access to `patient`'s data for
 		/// [`Config::EmergencyAccessDuration`], holds [`Config::EmergencyDeposit`] until the
-		/// access is reviewed, and logs the opening as an emergency disclosure.
+		/// access is reviewed, and logs the opening as an emergency disclosure of all data.
+		/// `statement` is the hash of the practitioner's statement of why, kept off chain; no
+		/// reason goes on chain in clear, not even as a code.
 		///
 		/// Origin: signed, a practitioner the registry allows emergency access (a valid licence
 		/// endorsed for emergency care).
@@ -670,14 +738,16 @@ pub mod pallet {
 		pub fn open_emergency_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
-			reason: EmergencyReason,
 			statement: Hash256,
 		) -> DispatchResult {
 			let practitioner = ensure_signed(origin)?;
-			Self::do_open_emergency(practitioner, patient, reason, statement).map(|_| ())
+			Self::do_open_emergency(practitioner, patient, statement).map(|_| ())
 		}
 
-		/// Closes a break-glass access before it expires. The review is still owed.
+		/// Closes a break-glass access before it expires. The review is still owed. The
+		/// practitioner's envelopes of the patient's records that it may no longer read (those
+		/// it held on the break-glass basis only) go in the same call ([`Config::Envelopes`];
+		/// charged at the most, refunded to what was removed).
 		///
 		/// Origin: signed, the practitioner who opened it.
 		///
@@ -687,18 +757,26 @@ pub mod pallet {
 		/// # Events
 		/// `EmergencyAccessClosed`.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::close_emergency_access())]
+		#[pallet::weight(
+			T::WeightInfo::close_emergency_access()
+				.saturating_add(T::Envelopes::max_prune_weight())
+		)]
 		pub fn close_emergency_access(
 			origin: OriginFor<T>,
 			id: EmergencyAccessId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_close_emergency(who, id)
+			let base = T::WeightInfo::close_emergency_access();
+			let pruned = Self::do_close_emergency(who, id)?;
+			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
 		/// Reviews a break-glass access: justified returns the deposit to the practitioner;
 		/// unjustified closes the access if still open and moves the deposit to
-		/// [`Config::SlashBeneficiary`].
+		/// [`Config::SlashBeneficiary`]. Once the access no longer counts (expired, closed, or
+		/// found unjustified), the practitioner's envelopes of the patient's records that it
+		/// may no longer read go in the same call ([`Config::Envelopes`]; charged at the most,
+		/// refunded to what was removed): the review is the clean-up of an expired access.
 		///
 		/// Origin: [`Config::ReviewOrigin`], or signed by the patient or a delegate with
 		/// `ManageConsents`.
@@ -709,30 +787,40 @@ pub mod pallet {
 		/// # Events
 		/// `EmergencyAccessReviewed`.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::review_emergency_access())]
+		#[pallet::weight(
+			T::WeightInfo::review_emergency_access()
+				.saturating_add(T::Envelopes::max_prune_weight())
+		)]
 		pub fn review_emergency_access(
 			origin: OriginFor<T>,
 			id: EmergencyAccessId,
 			justified: bool,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
+			let base = T::WeightInfo::review_emergency_access();
 			let reviewer = match T::ReviewOrigin::try_origin(origin) {
 				Ok(_) => None,
 				Err(origin) => Some(ensure_signed(origin)?),
 			};
-			Self::do_review(reviewer, id, justified)
+			let pruned = Self::do_review(reviewer, id, justified)?;
+			Ok(Some(base.saturating_add(pruned)).into())
 		}
 
-		/// Checks that the caller may perform `action` on `patient`'s data of `category`
-		/// (`record`, if one: the id of any of its versions) for `purpose` now, and logs the
-		/// disclosure: one step, so every access through the chain is accounted for. Clients
-		/// call it before fetching data. The patient must be registered, and a named record
-		/// must exist, be that patient's and be of `category`; the check matches the record's
-		/// stable identity, the log keeps the version named.
+		/// Checks that the caller may perform `action` on `target` of `patient`'s data for
+		/// `purpose` now, and logs the disclosure: one step, so every access through the chain
+		/// is accounted for. Clients call it before fetching data.
+		///
+		/// `target` names identifiers only: a record (`Record { tag, record }`, `record` the id
+		/// of any of its versions, `tag` its blinded tag), data under a tag, all data, or the
+		/// relationship alone. The patient must be registered; a named record must exist, be
+		/// that patient's and carry `tag`; a named tag must not be another patient's. The check
+		/// matches the record's stable identity; the log keeps the version named (by its id
+		/// only, never its tag).
 		///
 		/// Origin: signed, the accessor.
 		///
 		/// # Errors
-		/// - `UnknownPatient`; `UnknownRecord`, `NotPatientsRecord`, `WrongCategory`.
+		/// - `UnknownPatient`; `UnknownRecord`, `NotPatientsRecord`, `WrongTag`;
+		///   `TagOfAnotherPatient`.
 		/// - The reason for a refusal: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		///
 		/// # Events
@@ -743,12 +831,11 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			action: AccessAction,
-			category: DataCategory,
-			record: Option<RecordId>,
+			target: AccessTarget,
 			purpose: PurposeOfUse,
 		) -> DispatchResultWithPostInfo {
 			let accessor = ensure_signed(origin)?;
-			let read = Self::do_log_access(accessor, patient, action, category, record, purpose)?;
+			let read = Self::do_log_access(accessor, patient, action, target, purpose)?;
 			Ok(Some(T::WeightInfo::log_access(read)).into())
 		}
 	}

@@ -8,7 +8,8 @@ use frame_support::{
 use scale_info::TypeInfo;
 
 use telemed_primitives::{
-	AccessAction, ConsentId, DataCategory, DelegateScope, Hash256, Moment, PurposeOfUse, RecordId,
+	AccessAction, AccessTarget, ConsentId, DelegateScope, Hash256, Moment, PurposeOfUse, RecordId,
+	Tag,
 };
 
 /// How many actions there are: a consent lists each at most once.
@@ -54,8 +55,10 @@ pub enum Decision {
 pub enum ScopeRequest<MaxItems: Get<u32>> {
 	/// All of the patient's data.
 	AllData,
-	/// The patient's data in these categories.
-	Categories(BoundedVec<DataCategory, MaxItems>),
+	/// The patient's data under these blinded tags (`telemed_primitives::Tag`, computed off
+	/// chain from the patient's tag key). A tag no record carries yet is allowed (it covers
+	/// future records); a tag in use by another patient's records is refused.
+	Tags(BoundedVec<Tag, MaxItems>),
 	/// These records of the patient (every version of each), each named by the id of any of
 	/// its versions.
 	Records(BoundedVec<RecordId, MaxItems>),
@@ -69,23 +72,39 @@ pub enum ScopeRequest<MaxItems: Get<u32>> {
 pub enum ConsentScope<MaxItems: Get<u32>> {
 	/// All of the patient's data.
 	AllData,
-	/// The patient's data in these categories.
-	Categories(BoundedVec<DataCategory, MaxItems>),
+	/// The patient's data under these blinded tags, sorted.
+	Tags(BoundedVec<Tag, MaxItems>),
 	/// These records of the patient, by stable identity (the id of each record's first
 	/// version, `RecordSubject::record`): the scope covers every version of each.
 	Records(BoundedVec<RecordId, MaxItems>),
 }
 
 impl<MaxItems: Get<u32>> ConsentScope<MaxItems> {
-	/// Whether an access to `category` (and `record`, if one record) falls in this scope.
-	/// A record scope covers only accesses that name one of its records; `record` is the
-	/// record's stable identity (the `ConsentVerifier::check_access` contract).
-	pub fn covers(&self, category: DataCategory, record: Option<RecordId>) -> bool {
-		match self {
-			ConsentScope::AllData => true,
-			ConsentScope::Categories(c) => c.binary_search(&category).is_ok(),
-			ConsentScope::Records(r) => record.is_some_and(|id| r.binary_search(&id).is_ok()),
+	/// Whether an access to the data of `target` falls in this scope:
+	/// - all data covers every target;
+	/// - a list of tags covers a record or a tag target whose tag it lists;
+	/// - a list of records covers a record target whose stable identity it lists (the
+	///   `ConsentVerifier::check_access` contract);
+	/// - only all data covers an all-data target (break-glass);
+	/// - a relationship target names no data: no scope covers it as data (see
+	///   [`Consent::covers`] for how permits and denies treat it).
+	pub fn covers(&self, target: AccessTarget) -> bool {
+		match (self, target) {
+			(ConsentScope::AllData, _) => true,
+			(
+				ConsentScope::Tags(tags),
+				AccessTarget::Record { tag, .. } | AccessTarget::Tag(tag),
+			) => tags.binary_search(&tag).is_ok(),
+			(ConsentScope::Records(records), AccessTarget::Record { record, .. }) => {
+				records.binary_search(&record).is_ok()
+			},
+			_ => false,
 		}
+	}
+
+	/// Whether this is the scope of all data.
+	pub fn is_all_data(&self) -> bool {
+		matches!(self, ConsentScope::AllData)
 	}
 }
 
@@ -194,17 +213,27 @@ impl<
 		}
 	}
 
-	/// Whether it is about `action` on data of `category` (and `record`) for `purpose`.
+	/// Whether it is about `action` on `target` for `purpose`. The data part:
+	/// - a relationship target (no data, e.g. an insurer's standing consent checked at claim
+	///   time) is covered by a PERMIT of any scope, and by a DENY of all data only;
+	/// - an all-data target (break-glass) is covered by a PERMIT of all data only, and by a
+	///   DENY of any scope: all data includes whatever a deny withholds, so a deny of some
+	///   tags or records refuses an access to everything (a deny is never weakened);
+	/// - a record or tag target as [`ConsentScope::covers`] says, for both decisions.
 	pub fn covers(
 		&self,
 		action: AccessAction,
-		category: DataCategory,
-		record: Option<RecordId>,
+		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> bool {
-		self.actions.binary_search(&action).is_ok()
+		let data = match (target, self.decision) {
+			(AccessTarget::Relationship, Decision::Permit) => true,
+			(AccessTarget::Relationship, Decision::Deny) => self.scope.is_all_data(),
+			(AccessTarget::AllData, Decision::Deny) => true,
+			(target, _) => self.scope.covers(target),
+		};
+		data && self.actions.binary_search(&action).is_ok()
 			&& self.purposes.binary_search(&purpose).is_ok()
-			&& self.scope.covers(category, record)
 	}
 }
 
@@ -254,30 +283,6 @@ impl<Balance> Delegation<Balance> {
 	}
 }
 
-/// Why a practitioner broke the glass (a coded reason; the details stay off chain, hashed).
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Debug,
-)]
-pub enum EmergencyReason {
-	/// The patient is unconscious or cannot communicate.
-	PatientUnresponsive,
-	/// A life-threatening condition needs the history now.
-	LifeThreatening,
-	/// The patient lacks capacity and no delegate can be reached.
-	NoCapacityNoDelegate,
-	/// Another reason, described in the hashed statement.
-	Other,
-}
-
 /// Where the review of an emergency access stands.
 #[derive(
 	Clone,
@@ -309,9 +314,8 @@ pub struct EmergencyAccess<AccountId, Balance> {
 	pub practitioner: AccountId,
 	/// Whose data.
 	pub patient: AccountId,
-	/// The coded reason.
-	pub reason: EmergencyReason,
-	/// Hash of the practitioner's statement, kept off chain.
+	/// Hash of the practitioner's statement (which says why, in words), kept off chain: no
+	/// reason is stored in clear, not even as a code.
 	pub statement: Hash256,
 	/// When it opened.
 	pub opened_at: Moment,

@@ -61,6 +61,8 @@ impl pallet_consent::Config for Runtime {
 	type Time = Timestamp;
 	type Practitioners = Practitioners;
 	type Records = Records;
+	/// Revoking or cleaning up a consent removes the grantee's envelopes in the same call.
+	type Envelopes = Records;
 	type ReviewOrigin = CouncilMajority;
 	type SlashBeneficiary = SlashedDepositsAccount;
 	type ConsentDeposit = ConsentDeposit;

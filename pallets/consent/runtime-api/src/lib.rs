@@ -11,21 +11,25 @@ use alloc::vec::Vec;
 use codec::Codec;
 pub use pallet_consent::{ConsentStanding, ConsentView, EmergencyAccess};
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, DataCategory, Disclosure, EmergencyAccessId,
-	PurposeOfUse, RecordId,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, Disclosure, EmergencyAccessId,
+	PurposeOfUse,
 };
 
 sp_api::decl_runtime_apis! {
 	/// Access checks, consents, the disclosure log and pending break-glass reviews.
+	///
+	/// Version 2: `check_access` takes an `AccessTarget` (a record by tag and stable identity,
+	/// a tag, all data, or the relationship) instead of a data category and an optional record.
+	#[api_version(2)]
 	pub trait ConsentApi<AccountId: Codec, Consent: Codec, Balance: Codec> {
-		/// May `accessor` perform `action` on `patient`'s data of `category` (and `record`)
-		/// for `purpose` now? The basis, or why not.
+		/// May `accessor` perform `action` on `target` of `patient`'s data for `purpose` now?
+		/// The basis, or why not. A record target names the record's tag and STABLE identity
+		/// (the id of its first version), as `ConsentVerifier::check_access` takes it.
 		fn check_access(
 			accessor: AccountId,
 			patient: AccountId,
 			action: AccessAction,
-			category: DataCategory,
-			record: Option<RecordId>,
+			target: AccessTarget,
 			purpose: PurposeOfUse,
 		) -> Result<AccessBasis, AccessDenial>;
 		/// `patient`'s consents, each with its standing now.

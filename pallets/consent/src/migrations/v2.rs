@@ -13,8 +13,16 @@
 //! - `PendingReviews`: re-keyed from the patient to (patient, practitioner), each pending
 //!   access filed under the practitioner who opened it; ids of accesses that no longer exist
 //!   are dropped.
+//!
+//! It reads and writes the version 2 layout ([`crate::migrations::v3::v2`]: category scopes,
+//! coded emergency reasons), so that a chain at version 1 runs it and then
+//! [`crate::migrations::v3::MigrateV2ToV3`] in the same upgrade.
 
-use crate::{pallet::*, types::*};
+use crate::{
+	migrations::v3::v2::{self as v2, ConsentScope},
+	pallet::*,
+	types::*,
+};
 use alloc::vec::Vec;
 use frame_support::{
 	migrations::VersionedMigration,
@@ -115,12 +123,12 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 		// `MaxVersions` (the chain's bound is the records pallet's, unknown here).
 		const READS_PER_LOOKUP: u64 = 16;
 
-		Consents::<T>::translate::<v1::ConsentOf<T>, _>(|_, old| {
+		v2::Consents::<T>::translate::<v1::ConsentOf<T>, _>(|_, old| {
 			reads.saturating_inc();
 			writes.saturating_inc();
 			let (scope, lookups) = Self::stable_scope(old.scope);
 			reads = reads.saturating_add(lookups.saturating_mul(READS_PER_LOOKUP));
-			Some(Consent {
+			Some(v2::Consent {
 				patient: old.patient,
 				grantee: old.grantee,
 				grantee_kind: old.grantee_kind,
@@ -145,7 +153,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 			writes.saturating_inc();
 			for id in ids {
 				reads.saturating_inc();
-				let Some(access) = EmergencyAccesses::<T>::get(id) else { continue };
+				let Some(access) = v2::EmergencyAccesses::<T>::get(id) else { continue };
 				writes.saturating_inc();
 				// At most `MaxPendingReviews` per patient before, so at most that per
 				// (patient, practitioner) now: the push cannot fail.
@@ -160,7 +168,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 
 	#[cfg(feature = "try-runtime")]
 	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
-		let consents = Consents::<T>::iter_keys().count() as u64;
+		let consents = v2::Consents::<T>::iter_keys().count() as u64;
 		let pending: u64 = v1::PendingReviews::<T>::iter_values().map(|ids| ids.len() as u64).sum();
 		Ok((consents, pending).encode())
 	}
@@ -170,7 +178,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 		let (consents, pending): (u64, u64) =
 			Decode::decode(&mut &state[..]).map_err(|_| "pre_upgrade state undecodable")?;
 		let mut count = 0u64;
-		for (_, consent) in Consents::<T>::iter() {
+		for (_, consent) in v2::Consents::<T>::iter() {
 			count += 1;
 			ensure!(consent.granted_by == consent.depositor, "granted_by is not the signer");
 		}
@@ -179,7 +187,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 		ensure!(now <= pending, "pending reviews appeared");
 		for (patient, practitioner, ids) in PendingReviews::<T>::iter() {
 			for id in ids {
-				let access = EmergencyAccesses::<T>::get(id).ok_or("pending access missing")?;
+				let access = v2::EmergencyAccesses::<T>::get(id).ok_or("pending access missing")?;
 				ensure!(
 					access.patient == patient && access.practitioner == practitioner,
 					"pending access filed under someone else"

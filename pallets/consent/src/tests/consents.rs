@@ -9,17 +9,15 @@ use frame_support::{assert_noop, assert_ok, dispatch::CheckIfFeeless};
 #[test]
 fn a_patient_grants_a_consent_and_pays_the_deposit() {
 	new_test_ext().execute_with(|| {
-		let id = Grant::permit(DOC)
-			.categories(vec![DataCategory::Laboratory, DataCategory::Allergy])
-			.ok();
+		let id = Grant::permit(DOC).tags(vec![MENTAL_TAG, LAB_TAG]).ok();
 		let consent = Consents::<Test>::get(id).unwrap();
 		assert_eq!(consent.patient, PATIENT);
 		assert_eq!(consent.grantee_kind, GranteeKind::Practitioner);
 		assert_eq!(consent.start, T0, "starts now when no start is given");
 		assert_eq!(consent.status, ConsentStatus::Active);
 		// Lists are stored sorted.
-		assert!(matches!(&consent.scope, crate::ConsentScope::Categories(c)
-			if c.to_vec() == vec![DataCategory::Laboratory, DataCategory::Allergy]));
+		assert!(matches!(&consent.scope, crate::ConsentScope::Tags(t)
+			if t.to_vec() == vec![LAB_TAG, MENTAL_TAG]));
 		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![id]);
 		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), CONSENT_DEPOSIT);
 		assert_eq!(
@@ -57,7 +55,9 @@ fn granting_rejects_bad_input() {
 				CError::Duplicate,
 			),
 			(Grant { purposes: vec![], ..Grant::permit(DOC) }, CError::NoPurposes),
-			(Grant::permit(DOC).categories(vec![]), CError::EmptyScope),
+			(Grant::permit(DOC).tags(vec![]), CError::EmptyScope),
+			(Grant::permit(DOC).tags(vec![LAB_TAG, LAB_TAG]), CError::Duplicate),
+			(Grant::permit(DOC).tags(vec![OTHERS_LAB_TAG]), CError::TagOfAnotherPatient),
 			(Grant::permit(DOC).records(vec![]), CError::EmptyScope),
 			(Grant::permit(DOC).records(vec![5]), CError::UnknownRecord),
 			(Grant::permit(DOC).records(vec![LAB_RECORD, 5]), CError::UnknownRecord),

@@ -136,8 +136,7 @@ fn a_delegate_acts_only_within_their_scope_and_period() {
 				RuntimeOrigin::signed(PARENT),
 				PATIENT,
 				AccessAction::Read,
-				DataCategory::Laboratory,
-				None,
+				record(LAB_TAG, LAB_RECORD),
 				PurposeOfUse::Treatment
 			),
 			CError::NoConsent

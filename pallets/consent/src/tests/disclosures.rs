@@ -8,8 +8,7 @@ fn disclosure(at: u64) -> Disclosure<AccountId> {
 	Disclosure {
 		accessor: DOC,
 		patient: PATIENT,
-		record: Some(1),
-		category: Some(DataCategory::VitalSigns),
+		data: telemed_primitives::DisclosedData::Record(1),
 		action: AccessAction::Read,
 		purpose: PurposeOfUse::Treatment,
 		basis: AccessBasis::Consent(0),

@@ -1,25 +1,18 @@
 //! Break-glass emergency access: who may open it, how long it lasts, and its review.
 
 use super::*;
-use crate::{
-	EmergencyAccesses, EmergencyReason, HoldReason, OpenEmergency, PendingReviews, Review,
-};
+use crate::{EmergencyAccesses, HoldReason, OpenEmergency, PendingReviews, Review};
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use telemed_primitives::DelegateScope;
 
 const STATEMENT: [u8; 32] = [4u8; 32];
 
 fn open(who: AccountId) -> frame_support::dispatch::DispatchResult {
-	Consent::open_emergency_access(
-		RuntimeOrigin::signed(who),
-		PATIENT,
-		EmergencyReason::PatientUnresponsive,
-		STATEMENT,
-	)
+	Consent::open_emergency_access(RuntimeOrigin::signed(who), PATIENT, STATEMENT)
 }
 
 fn emergency_read(who: AccountId) -> Result<AccessBasis, AccessDenial> {
-	check(who, AccessAction::Read, DataCategory::Allergy, None, PurposeOfUse::EmergencyTreatment)
+	check(who, AccessAction::Read, AccessTarget::AllData, PurposeOfUse::EmergencyTreatment)
 }
 
 #[test]
@@ -47,7 +40,7 @@ fn an_endorsed_practitioner_breaks_the_glass_for_a_limited_time() {
 		let Event::Disclosed { disclosure, .. } = last_event() else { panic!("a disclosure") };
 		assert_eq!(disclosure.basis, AccessBasis::Emergency(id));
 		assert!(disclosure.basis.is_emergency());
-		assert_eq!(disclosure.category, None);
+		assert_eq!(disclosure.data, telemed_primitives::DisclosedData::AllData);
 		assert_eq!(held(HoldReason::EmergencyDeposit, DOC), EMERGENCY_DEPOSIT);
 		assert_eq!(PendingReviews::<Test>::get(PATIENT, DOC).to_vec(), vec![id]);
 
@@ -75,12 +68,7 @@ fn only_an_endorsed_licensed_practitioner_breaks_the_glass() {
 		assert_noop!(open(LAPSED), CError::NotEmergencyPractitioner);
 		assert_noop!(open(INSURER), CError::NotEmergencyPractitioner);
 		assert_noop!(
-			Consent::open_emergency_access(
-				RuntimeOrigin::signed(DOC),
-				DOC,
-				EmergencyReason::Other,
-				STATEMENT
-			),
+			Consent::open_emergency_access(RuntimeOrigin::signed(DOC), DOC, STATEMENT),
 			CError::EmergencyOnSelf
 		);
 		assert_ok!(open(DOC));

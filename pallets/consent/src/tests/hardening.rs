@@ -3,10 +3,7 @@
 //! for another, and `log_access` checks what it is told.
 
 use super::*;
-use crate::{
-	ConsentScope, ConsentStanding, Consents, EmergencyReason, GranteeKind, HoldReason,
-	PendingReviews,
-};
+use crate::{ConsentScope, ConsentStanding, Consents, GranteeKind, HoldReason, PendingReviews};
 use codec::{Decode, Encode};
 use frame_support::{assert_noop, assert_ok, traits::ConstU32};
 
@@ -17,23 +14,15 @@ const LAB_RECORD_V3: RecordId = 103;
 /// An account that is not a practitioner when a consent is granted to it.
 const NEWCOMER: AccountId = 40;
 
-fn log(who: AccountId, category: DataCategory, record: Option<RecordId>) -> DispatchResultOf {
-	Consent::log_access(
-		RuntimeOrigin::signed(who),
-		PATIENT,
-		AccessAction::Read,
-		category,
-		record,
-		PurposeOfUse::Treatment,
-	)
-	.map(|_| ())
-	.map_err(|e| e.error)
+/// `log_access` of a read for treatment of `PATIENT`'s record version `version` with `tag`.
+fn log_read(who: AccountId, tag: Tag, version: RecordId) -> DispatchResultOf {
+	log(who, record(tag, version), PurposeOfUse::Treatment)
 }
 
 type DispatchResultOf = Result<(), sp_runtime::DispatchError>;
 
-fn read_record(who: AccountId, record: RecordId) -> Result<AccessBasis, AccessDenial> {
-	check(who, AccessAction::Read, DataCategory::Laboratory, Some(record), PurposeOfUse::Treatment)
+fn read_record(who: AccountId, id: RecordId) -> Result<AccessBasis, AccessDenial> {
+	check(who, AccessAction::Read, record(LAB_TAG, id), PurposeOfUse::Treatment)
 }
 
 // ---- item 4: a record scope covers every version --------------------------------------------
@@ -43,23 +32,17 @@ fn a_deny_on_a_record_still_refuses_after_the_record_is_amended() {
 	new_test_ext().execute_with(|| {
 		Grant::permit(DOC).ok();
 		let deny = Grant::deny(DOC).records(vec![LAB_RECORD]).ok();
-		assert_noop!(
-			log(DOC, DataCategory::Laboratory, Some(LAB_RECORD)),
-			CError::ExplicitlyDenied
-		);
+		assert_noop!(log_read(DOC, LAB_TAG, LAB_RECORD), CError::ExplicitlyDenied);
 
 		MockRecords::amend(LAB_RECORD, LAB_RECORD_V2);
 		MockRecords::amend(LAB_RECORD_V2, LAB_RECORD_V3);
 		// The records pallet passes the stable identity; `log_access` resolves any version.
 		assert_eq!(read_record(DOC, LAB_RECORD), Err(AccessDenial::ExplicitlyDenied(deny)));
 		for version in [LAB_RECORD_V2, LAB_RECORD_V3] {
-			assert_noop!(
-				log(DOC, DataCategory::Laboratory, Some(version)),
-				CError::ExplicitlyDenied
-			);
+			assert_noop!(log_read(DOC, LAB_TAG, version), CError::ExplicitlyDenied);
 		}
 		// Other records stay under the permit.
-		assert_ok!(log(DOC, DataCategory::Imaging, Some(IMAGING_RECORD)));
+		assert_ok!(log_read(DOC, IMAGING_TAG, IMAGING_RECORD));
 		assert_invariants();
 	});
 }
@@ -69,11 +52,15 @@ fn a_permit_on_a_record_covers_its_later_versions() {
 	new_test_ext().execute_with(|| {
 		let id = Grant::permit(DOC).records(vec![LAB_RECORD]).ok();
 		MockRecords::amend(LAB_RECORD, LAB_RECORD_V2);
-		assert_ok!(log(DOC, DataCategory::Laboratory, Some(LAB_RECORD_V2)));
+		assert_ok!(log_read(DOC, LAB_TAG, LAB_RECORD_V2));
 		let Event::Disclosed { disclosure, .. } = last_event() else { panic!("a disclosure") };
-		assert_eq!(disclosure.record, Some(LAB_RECORD_V2), "the log keeps the version read");
+		assert_eq!(
+			disclosure.data,
+			telemed_primitives::DisclosedData::Record(LAB_RECORD_V2),
+			"the log keeps the version read"
+		);
 		assert_eq!(disclosure.basis, AccessBasis::Consent(id));
-		assert_noop!(log(DOC, DataCategory::Imaging, Some(IMAGING_RECORD)), CError::NoConsent);
+		assert_noop!(log_read(DOC, IMAGING_TAG, IMAGING_RECORD), CError::NoConsent);
 	});
 }
 
@@ -89,8 +76,8 @@ fn naming_a_later_version_scopes_the_whole_record_once() {
 			"stable identities, de-duplicated"
 		);
 		assert_eq!(read_record(DOC, LAB_RECORD), Ok(AccessBasis::Consent(id)));
-		assert_ok!(log(DOC, DataCategory::Laboratory, Some(LAB_RECORD)));
-		assert_ok!(log(DOC, DataCategory::Laboratory, Some(LAB_RECORD_V2)));
+		assert_ok!(log_read(DOC, LAB_TAG, LAB_RECORD));
+		assert_ok!(log_read(DOC, LAB_TAG, LAB_RECORD_V2));
 	});
 }
 
@@ -131,7 +118,10 @@ fn a_grantee_who_registers_as_a_practitioner_later_needs_a_licence() {
 
 		MockRegistry::set(NEWCOMER, false, false);
 		assert_eq!(read_lab(NEWCOMER), Err(AccessDenial::NotLicensed));
-		assert_noop!(log(NEWCOMER, DataCategory::Laboratory, None), CError::NotLicensed);
+		assert_noop!(
+			log(NEWCOMER, AccessTarget::Tag(LAB_TAG), PurposeOfUse::Treatment),
+			CError::NotLicensed
+		);
 
 		MockRegistry::set(NEWCOMER, true, false);
 		assert_eq!(read_lab(NEWCOMER), Ok(AccessBasis::Consent(id)));
@@ -146,7 +136,10 @@ fn a_practitioner_who_deregisters_after_a_revocation_is_still_refused() {
 		MockRegistry::set(DOC, false, false);
 		MockRegistry::deregister(DOC);
 		assert_eq!(read_lab(DOC), Err(AccessDenial::NotLicensed));
-		assert_noop!(log(DOC, DataCategory::Laboratory, None), CError::NotLicensed);
+		assert_noop!(
+			log(DOC, AccessTarget::Tag(LAB_TAG), PurposeOfUse::Treatment),
+			CError::NotLicensed
+		);
 		// A permit granted to them as an organisation before ever registering still counts.
 		MockRegistry::deregister(NURSE);
 		let org = Grant::permit(NURSE).ok();
@@ -212,7 +205,7 @@ fn removing_a_delegate_ends_the_consents_it_granted_for_good() {
 		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
 		let by_delegate = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
 		let by_delegate_deny =
-			Grant { by: PARENT, ..Grant::deny(NURSE) }.categories(vec![DataCategory::Genomic]).ok();
+			Grant { by: PARENT, ..Grant::deny(NURSE) }.tags(vec![MENTAL_TAG]).ok();
 		let by_patient = Grant::permit(INSURER).ok();
 		assert_eq!(Consents::<Test>::get(by_delegate).unwrap().granted_by, PARENT);
 		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(by_delegate)));
@@ -255,12 +248,7 @@ fn a_delegate_that_loses_the_manage_scope_stops_its_consents() {
 // ---- item 7: one practitioner cannot block break-glass for another --------------------------
 
 fn open(who: AccountId) -> DispatchResultOf {
-	Consent::open_emergency_access(
-		RuntimeOrigin::signed(who),
-		PATIENT,
-		EmergencyReason::LifeThreatening,
-		[9u8; 32],
-	)
+	Consent::open_emergency_access(RuntimeOrigin::signed(who), PATIENT, [9u8; 32])
 }
 
 #[test]
@@ -299,28 +287,18 @@ fn logging_refuses_an_unknown_patient_and_records_that_do_not_match() {
 				RuntimeOrigin::signed(who),
 				77,
 				AccessAction::Read,
-				DataCategory::Laboratory,
-				None,
+				AccessTarget::Tag(LAB_TAG),
 				PurposeOfUse::Treatment,
 			)
 		};
 		assert_noop!(unknown(DOC), CError::UnknownPatient);
 		assert_noop!(unknown(77), CError::UnknownPatient);
-		assert_noop!(log(DOC, DataCategory::Laboratory, Some(999)), CError::UnknownRecord);
-		assert_noop!(
-			log(DOC, DataCategory::Laboratory, Some(OTHERS_RECORD)),
-			CError::NotPatientsRecord
-		);
-		assert_noop!(
-			log(PATIENT, DataCategory::Laboratory, Some(OTHERS_RECORD)),
-			CError::NotPatientsRecord
-		);
-		assert_noop!(
-			log(DOC, DataCategory::Laboratory, Some(IMAGING_RECORD)),
-			CError::WrongCategory
-		);
-		assert_noop!(log(DOC, DataCategory::Genomic, Some(LAB_RECORD)), CError::WrongCategory);
-		assert_ok!(log(DOC, DataCategory::Laboratory, Some(LAB_RECORD)));
-		assert_ok!(log(DOC, DataCategory::Imaging, Some(IMAGING_RECORD)));
+		assert_noop!(log_read(DOC, LAB_TAG, 999), CError::UnknownRecord);
+		assert_noop!(log_read(DOC, LAB_TAG, OTHERS_RECORD), CError::NotPatientsRecord);
+		assert_noop!(log_read(PATIENT, LAB_TAG, OTHERS_RECORD), CError::NotPatientsRecord);
+		assert_noop!(log_read(DOC, LAB_TAG, IMAGING_RECORD), CError::WrongTag);
+		assert_noop!(log_read(DOC, MENTAL_TAG, LAB_RECORD), CError::WrongTag);
+		assert_ok!(log_read(DOC, LAB_TAG, LAB_RECORD));
+		assert_ok!(log_read(DOC, IMAGING_TAG, IMAGING_RECORD));
 	});
 }

@@ -1,15 +1,33 @@
-//! The storage migration from version 1 to 2.
+//! The storage migrations: version 1 to 2, and 2 to 3 (no categories, no emergency reasons,
+//! disclosures naming `DisclosedData`). State is made by the calls, then rewritten in the old
+//! layouts (`migrations::v3::v2`, `migrations::v2::v1`).
 
 use super::*;
 use crate::{
-	migrations::v2::{v1, MigrateV1ToV2},
-	ConsentScope, Consents, EmergencyReason, PendingReviews,
+	migrations::{
+		v2::{v1, MigrateV1ToV2},
+		v3::{v2, MigrateV2ToV3},
+	},
+	ConsentScope, Consents, ConsentsOf, Decision, DisclosureCount, DisclosureRing,
+	EmergencyAccesses, HoldReason, PendingReviews, Review,
 };
 use codec::Encode;
 use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+use telemed_primitives::{DisclosedData, Disclosure};
 
-/// Rewrites consent `id` as version 1 stored it.
-fn put_v1_consent(id: ConsentId, scope: Option<Vec<RecordId>>) {
+/// A version 3 scope in the version 2 layout (no tags existed then).
+fn old_scope(scope: ConsentScope<MaxItems>) -> v2::ConsentScope<MaxItems> {
+	match scope {
+		ConsentScope::AllData => v2::ConsentScope::AllData,
+		ConsentScope::Records(r) => v2::ConsentScope::Records(r),
+		ConsentScope::Tags(_) => unreachable!("the tests write no tag scope in an old layout"),
+	}
+}
+
+type MaxItems = <Test as crate::Config>::MaxScopeItems;
+
+/// Rewrites consent `id` as version 1 stored it, with `records` as its scope if given.
+fn put_v1_consent(id: ConsentId, records: Option<Vec<RecordId>>) {
 	let c = Consents::<Test>::get(id).expect("granted");
 	let old: v1::ConsentOf<Test> = v1::Consent {
 		patient: c.patient,
@@ -17,7 +35,7 @@ fn put_v1_consent(id: ConsentId, scope: Option<Vec<RecordId>>) {
 		grantee_kind: c.grantee_kind,
 		decision: c.decision,
 		actions: c.actions,
-		scope: scope.map_or(c.scope, |r| ConsentScope::Records(bounded(r))),
+		scope: records.map_or(old_scope(c.scope), |r| v2::ConsentScope::Records(bounded(r))),
 		purposes: c.purposes,
 		start: c.start,
 		end: c.end,
@@ -29,10 +47,110 @@ fn put_v1_consent(id: ConsentId, scope: Option<Vec<RecordId>>) {
 	frame_support::storage::unhashed::put_raw(&Consents::<Test>::hashed_key_for(id), &old.encode());
 }
 
+/// Rewrites consent `id` as version 2 stored it, with the categories `categories` (by index)
+/// as its scope if given.
+fn put_v2_consent(id: ConsentId, categories: Option<Vec<u8>>) {
+	let c = Consents::<Test>::get(id).expect("granted");
+	let scope = categories.map_or(old_scope(c.scope), |c| v2::ConsentScope::Categories(bounded(c)));
+	v2::Consents::<Test>::insert(
+		id,
+		v2::Consent {
+			patient: c.patient,
+			grantee: c.grantee,
+			grantee_kind: c.grantee_kind,
+			decision: c.decision,
+			actions: c.actions,
+			scope,
+			purposes: c.purposes,
+			start: c.start,
+			end: c.end,
+			status: c.status,
+			granted_by: c.granted_by,
+			depositor: c.depositor,
+			deposit: c.deposit,
+			granted_at: c.granted_at,
+		},
+	);
+}
+
+/// Rewrites every emergency access as version 2 stored it, with the coded reason `reason`.
+fn put_v2_accesses(reason: u8) {
+	let all: Vec<_> = EmergencyAccesses::<Test>::iter().collect();
+	for (id, a) in all {
+		v2::EmergencyAccesses::<Test>::insert(
+			id,
+			v2::EmergencyAccess {
+				practitioner: a.practitioner,
+				patient: a.patient,
+				reason,
+				statement: a.statement,
+				opened_at: a.opened_at,
+				expires_at: a.expires_at,
+				closed_at: a.closed_at,
+				deposit: a.deposit,
+				review: a.review,
+			},
+		);
+	}
+}
+
+/// A disclosure as version 2 logged it.
+fn old_disclosure(record: Option<RecordId>, category: Option<u8>, at: u64) -> v2::Disclosure<u64> {
+	v2::Disclosure {
+		accessor: DOC,
+		patient: PATIENT,
+		record,
+		category,
+		action: AccessAction::Read,
+		purpose: PurposeOfUse::Treatment,
+		basis: AccessBasis::Consent(0),
+		at,
+	}
+}
+
+/// Rewrites every disclosure as version 2 logged it (a record with category 5, laboratory).
+fn put_v2_ring() {
+	let all: Vec<_> = DisclosureRing::<Test>::iter().collect();
+	for (patient, slot, d) in all {
+		let record = match d.data {
+			DisclosedData::Record(id) => Some(id),
+			_ => None,
+		};
+		v2::DisclosureRing::<Test>::insert(
+			patient,
+			slot,
+			v2::Disclosure {
+				accessor: d.accessor,
+				patient: d.patient,
+				record,
+				category: record.map(|_| 5),
+				action: d.action,
+				purpose: d.purpose,
+				basis: d.basis,
+				at: d.at,
+			},
+		);
+	}
+}
+
+fn upgrade_from(version: u16) {
+	StorageVersion::new(version).put::<Consent>();
+	#[cfg(feature = "try-runtime")]
+	{
+		MigrateV1ToV2::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
+		MigrateV2ToV3::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
+	}
+	#[cfg(not(feature = "try-runtime"))]
+	{
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+	}
+	assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(3));
+}
+
 #[test]
-fn version_1_state_is_translated() {
+fn version_1_state_is_translated_through_version_2() {
 	new_test_ext().execute_with(|| {
-		// State made by the calls, then rewritten in the version 1 format.
 		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
 		MockRecords::amend(LAB_RECORD, 102);
 		let by_patient = Grant::deny(DOC).records(vec![LAB_RECORD]).ok();
@@ -46,43 +164,122 @@ fn version_1_state_is_translated() {
 			assert_ok!(Consent::open_emergency_access(
 				RuntimeOrigin::signed(who),
 				PATIENT,
-				EmergencyReason::Other,
-				[0u8; 32],
+				[0u8; 32]
 			));
 		}
+		put_v2_accesses(3);
+		put_v2_ring();
 		let _ = PendingReviews::<Test>::clear(u32::MAX, None);
-		v1::PendingReviews::<Test>::insert(PATIENT, bounded::<_, ConstU32Max>(vec![0, 1]));
-		StorageVersion::new(1).put::<Consent>();
+		v1::PendingReviews::<Test>::insert(PATIENT, bounded::<_, MaxPending>(vec![0, 1]));
 
-		#[cfg(feature = "try-runtime")]
-		MigrateV1ToV2::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
-		#[cfg(not(feature = "try-runtime"))]
-		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		upgrade_from(1);
 
-		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(2));
-		let migrated = Consents::<Test>::get(by_patient).expect("decodes as version 2");
+		let migrated = Consents::<Test>::get(by_patient).expect("decodes as version 3");
 		assert_eq!(migrated.granted_by, PATIENT);
 		assert_eq!(migrated.scope, ConsentScope::Records(bounded(vec![LAB_RECORD, 555])));
 		assert_eq!(Consents::<Test>::get(by_delegate).unwrap().granted_by, PARENT);
 		assert_eq!(PendingReviews::<Test>::get(PATIENT, DOC).to_vec(), vec![0]);
 		assert_eq!(PendingReviews::<Test>::get(PATIENT, NURSE).to_vec(), vec![1]);
-		assert_eq!(
-			check(
-				NURSE,
-				AccessAction::Read,
-				DataCategory::Laboratory,
-				None,
-				PurposeOfUse::Treatment
-			),
-			Ok(AccessBasis::Consent(by_delegate))
-		);
+		assert_eq!(EmergencyAccesses::<Test>::get(1).unwrap().practitioner, NURSE);
+		assert_eq!(read_lab(NURSE), Ok(AccessBasis::Consent(by_delegate)));
 		assert_invariants();
 
 		// Once only: a second run changes nothing.
 		let before = Consents::<Test>::get(by_patient);
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
 		assert_eq!(Consents::<Test>::get(by_patient), before);
 	});
 }
 
-type ConstU32Max = <Test as crate::Config>::MaxPendingReviews;
+type MaxPending = <Test as crate::Config>::MaxPendingReviews;
+
+#[test]
+fn version_2_categories_end_permits_and_widen_denies() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let kept = Grant::permit(DOC).ok();
+		let permit_by_patient =
+			Grant { purposes: vec![PurposeOfUse::Payment], ..Grant::permit(INSURER) }.ok();
+		let permit_by_delegate = Grant { by: PARENT, ..Grant::permit(NURSE) }.ok();
+		let deny = Grant::deny(DOC).records(vec![IMAGING_RECORD]).ok();
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), 3 * CONSENT_DEPOSIT);
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), CONSENT_DEPOSIT);
+		put_v2_consent(kept, None);
+		// Laboratory (5) for the insurer, all but mental health for the nurse, mental health
+		// (13) denied to the doctor.
+		put_v2_consent(permit_by_patient, Some(vec![5]));
+		put_v2_consent(permit_by_delegate, Some(vec![0, 1, 2]));
+		put_v2_consent(deny, Some(vec![13]));
+		assert_ok!(Consent::open_emergency_access(RuntimeOrigin::signed(DOC), PATIENT, [7; 32]));
+		put_v2_accesses(0);
+		MockEnvelopes::give(PATIENT, INSURER, LAB_RECORD, PurposeOfUse::Payment);
+		MockEnvelopes::give(PATIENT, NURSE, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::give(PATIENT, DOC, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::give(PATIENT, DOC, IMAGING_RECORD, PurposeOfUse::EmergencyTreatment);
+		// The log: a record, a category alone, break-glass (nothing named).
+		let _ = DisclosureRing::<Test>::clear(u32::MAX, None);
+		v2::DisclosureRing::<Test>::insert(
+			PATIENT,
+			0,
+			old_disclosure(Some(LAB_RECORD), Some(5), 1),
+		);
+		v2::DisclosureRing::<Test>::insert(PATIENT, 1, old_disclosure(None, Some(13), 2));
+		v2::DisclosureRing::<Test>::insert(PATIENT, 2, old_disclosure(None, None, 3));
+		DisclosureCount::<Test>::insert(PATIENT, 3);
+		// The deny's grant pruned once already.
+		MockEnvelopes::forget_prunes();
+
+		upgrade_from(2);
+
+		// The permits with categories ended: gone, off the list, deposits back to the payer.
+		assert!(Consents::<Test>::get(permit_by_patient).is_none());
+		assert!(Consents::<Test>::get(permit_by_delegate).is_none());
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![kept, deny]);
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), 2 * CONSENT_DEPOSIT);
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), 0);
+		assert_eq!(
+			check(INSURER, AccessAction::Read, AccessTarget::Relationship, PurposeOfUse::Payment),
+			Err(AccessDenial::NoConsent)
+		);
+		assert_eq!(read_lab(NURSE), Err(AccessDenial::NoConsent));
+		// The deny of a category became a deny of all data: never weaker than before.
+		let migrated = Consents::<Test>::get(deny).unwrap();
+		assert_eq!((migrated.decision, migrated.scope), (Decision::Deny, ConsentScope::AllData));
+		assert_eq!(read_lab(DOC), Err(AccessDenial::ExplicitlyDenied(deny)));
+		// Their grantees' envelopes went, once each, after the whole translation: the
+		// doctor keeps only what his open break-glass access covers.
+		assert_eq!(
+			MockEnvelopes::prunes(),
+			vec![(PATIENT, DOC), (PATIENT, NURSE), (PATIENT, INSURER)]
+		);
+		assert!(MockEnvelopes::held(PATIENT, INSURER).is_empty());
+		assert!(MockEnvelopes::held(PATIENT, NURSE).is_empty());
+		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![IMAGING_RECORD]);
+		// Other consents are untouched.
+		assert_eq!(Consents::<Test>::get(kept).unwrap().scope, ConsentScope::AllData);
+		// The emergency access keeps everything but the reason.
+		let access = EmergencyAccesses::<Test>::get(0).expect("decodes as version 3");
+		assert_eq!((access.statement, access.review), ([7; 32], Review::Pending));
+		// The log names records by id, and nothing else but "all data".
+		let data: Vec<_> = Consent::disclosures(&PATIENT, 0, 10)
+			.into_iter()
+			.map(|(seq, d): (u64, Disclosure<u64>)| (seq, d.data, d.at))
+			.collect();
+		assert_eq!(
+			data,
+			vec![
+				(0, DisclosedData::Record(LAB_RECORD), 1),
+				(1, DisclosedData::AllData, 2),
+				(2, DisclosedData::AllData, 3)
+			]
+		);
+		assert_invariants();
+
+		// Once only.
+		let before: Vec<_> = Consents::<Test>::iter().collect();
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), before);
+		assert_eq!(MockEnvelopes::prunes().len(), 3);
+	});
+}

@@ -8,12 +8,13 @@ mod disclosures;
 mod emergency;
 mod hardening;
 mod migration;
+mod privacy;
 
 use crate::{mock::*, Error, Event, ScopeRequest, ScopeRequestOf};
 use frame_support::{assert_ok, traits::fungible::InspectHold, BoundedVec};
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, ConsentId, ConsentVerifier, DataCategory,
-	DelegateScope, PurposeOfUse, RecordId,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentId, ConsentVerifier,
+	DelegateScope, PurposeOfUse, RecordId, Tag,
 };
 
 /// A list as a call takes it, bounded (the tests stay within the mock's bounds).
@@ -83,15 +84,15 @@ impl Grant {
 		Grant { decision: crate::Decision::Deny, ..Self::permit(grantee) }
 	}
 
-	pub fn categories(self, c: Vec<DataCategory>) -> Self {
-		Grant { scope: ScopeRequest::Categories(bounded(c)), ..self }
+	pub fn tags(self, t: Vec<Tag>) -> Self {
+		Grant { scope: ScopeRequest::Tags(bounded(t)), ..self }
 	}
 
 	pub fn records(self, r: Vec<RecordId>) -> Self {
 		Grant { scope: ScopeRequest::Records(bounded(r)), ..self }
 	}
 
-	pub fn call(&self) -> frame_support::dispatch::DispatchResult {
+	pub fn call(&self) -> frame_support::dispatch::DispatchResultWithPostInfo {
 		Consent::grant_consent(
 			RuntimeOrigin::signed(self.by),
 			self.patient,
@@ -113,21 +114,36 @@ impl Grant {
 	}
 }
 
-/// `check_access` for reading `PATIENT`'s laboratory data for treatment.
+/// The target of reading record `record` (its stable identity) with tag `tag`.
+pub(crate) fn record(tag: Tag, record: RecordId) -> AccessTarget {
+	AccessTarget::Record { tag, record }
+}
+
+/// `check_access` for reading `PATIENT`'s laboratory record for treatment.
 pub(crate) fn read_lab(accessor: AccountId) -> Result<AccessBasis, AccessDenial> {
-	check(accessor, AccessAction::Read, DataCategory::Laboratory, None, PurposeOfUse::Treatment)
+	check(accessor, AccessAction::Read, record(LAB_TAG, LAB_RECORD), PurposeOfUse::Treatment)
 }
 
 pub(crate) fn check(
 	accessor: AccountId,
 	action: AccessAction,
-	category: DataCategory,
-	record: Option<RecordId>,
+	target: AccessTarget,
 	purpose: PurposeOfUse,
 ) -> Result<AccessBasis, AccessDenial> {
 	<crate::Pallet<Test> as ConsentVerifier<AccountId>>::check_access(
-		&accessor, &PATIENT, action, category, record, purpose,
+		&accessor, &PATIENT, action, target, purpose,
 	)
+}
+
+/// `log_access` by `who` on `PATIENT`'s data: the dispatch error only.
+pub(crate) fn log(
+	who: AccountId,
+	target: AccessTarget,
+	purpose: PurposeOfUse,
+) -> Result<(), sp_runtime::DispatchError> {
+	Consent::log_access(RuntimeOrigin::signed(who), PATIENT, AccessAction::Read, target, purpose)
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 pub(crate) fn held(reason: crate::HoldReason, who: AccountId) -> Balance {

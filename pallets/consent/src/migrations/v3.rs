@@ -1,0 +1,338 @@
+//! Storage version 2 to 3: no health words in state (issue 13).
+//!
+//! - `Consents`: a scope of data categories becomes impossible (scopes name blinded tags,
+//!   which only the patient's tag key can compute, so the chain cannot turn a category into
+//!   the patient's tag). A PERMIT with a category scope therefore ends: it is removed as if
+//!   revoked and cleaned up at the upgrade (taken off its patient's list, its deposit back to
+//!   whoever paid it); the patient grants a tag-scoped permit again if they wish. A DENY with a
+//!   category scope becomes a deny of ALL data: a patient's deny is never weakened. Other
+//!   scopes (all data, records) are kept as they are.
+//! - `EmergencyAccesses`: the coded reason is dropped (the hashed statement keeps it off
+//!   chain).
+//! - `DisclosureRing`: an entry naming a record becomes `DisclosedData::Record(id)`; one naming
+//!   only a category, or nothing (break-glass), becomes `DisclosedData::AllData`. The log no
+//!   longer says which category was disclosed; the events of the past still do (events cannot
+//!   be rewritten).
+//!
+//! Last, the grantee of each permit that ended, and of each deny widened to all data, has
+//! its envelopes of the patient pruned
+//! ([`Config::Envelopes`], as `revoke_consent` does), once every consent item is in the
+//! version 3 layout. Register the records pallet's migration to version 3 BEFORE this one: the
+//! records pallet finds envelopes by (patient, grantee) only once its own migration has built
+//! that index, so run in the other order the pruning finds nothing (and harms nothing).
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use frame_support::{
+	migrations::VersionedMigration,
+	pallet_prelude::*,
+	traits::{fungible::MutateHold, tokens::Precision, Get, UncheckedOnRuntimeUpgrade},
+	weights::Weight,
+};
+use sp_runtime::Saturating;
+use telemed_primitives::{
+	AccessAction, AccessBasis, DisclosedData, Disclosure, EmergencyAccessId, EnvelopeKeeper,
+	Hash256, Moment, PurposeOfUse, RecordId,
+};
+
+/// The version 2 types and storage (version 1's too, where they are the same).
+// `storage_alias` generates an undocumented prefix struct.
+#[allow(missing_docs)]
+pub mod v2 {
+	use super::*;
+
+	/// A scope as versions 1 and 2 stored it. A data category was a fieldless enum of 16
+	/// values, encoded as one byte: it is kept here as that byte.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	#[scale_info(skip_type_params(MaxItems))]
+	pub enum ConsentScope<MaxItems: Get<u32>> {
+		/// All of the patient's data.
+		AllData,
+		/// Data categories, by their index.
+		Categories(BoundedVec<u8, MaxItems>),
+		/// Records: version ids in version 1, stable identities in version 2.
+		Records(BoundedVec<RecordId, MaxItems>),
+	}
+
+	/// A consent as version 2 stored it: the version 3 layout with the old scope.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	#[scale_info(skip_type_params(MaxItems))]
+	pub struct Consent<AccountId, Balance, MaxItems: Get<u32>> {
+		/// Whose data.
+		pub patient: AccountId,
+		/// Who it is for.
+		pub grantee: AccountId,
+		/// Practitioner or organisation, as the grantee was when granted.
+		pub grantee_kind: GranteeKind,
+		/// Permit or deny.
+		pub decision: Decision,
+		/// The actions, sorted.
+		pub actions: BoundedVec<AccessAction, MaxActions>,
+		/// Which data.
+		pub scope: ConsentScope<MaxItems>,
+		/// The purposes, sorted.
+		pub purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
+		/// Start of the period.
+		pub start: Moment,
+		/// End of the period.
+		pub end: Option<Moment>,
+		/// Active or revoked.
+		pub status: ConsentStatus,
+		/// Who signed it.
+		pub granted_by: AccountId,
+		/// Who paid the deposit.
+		pub depositor: AccountId,
+		/// The deposit.
+		pub deposit: Balance,
+		/// When it was granted.
+		pub granted_at: Moment,
+	}
+
+	/// A version 2 consent of a runtime.
+	pub type ConsentOf<T> = Consent<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		<T as crate::Config>::MaxScopeItems,
+	>;
+
+	/// An emergency access as versions 1 and 2 stored it: with a coded reason (an enum of 4
+	/// values, one byte).
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct EmergencyAccess<AccountId, Balance> {
+		/// Who broke the glass.
+		pub practitioner: AccountId,
+		/// Whose data.
+		pub patient: AccountId,
+		/// The coded reason, by its index.
+		pub reason: u8,
+		/// Hash of the statement.
+		pub statement: Hash256,
+		/// When it opened.
+		pub opened_at: Moment,
+		/// When it stops counting.
+		pub expires_at: Moment,
+		/// When it was closed early.
+		pub closed_at: Option<Moment>,
+		/// The deposit.
+		pub deposit: Balance,
+		/// The review.
+		pub review: Review,
+	}
+
+	/// A version 2 emergency access of a runtime.
+	pub type EmergencyAccessOf<T> =
+		EmergencyAccess<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	/// A disclosure as versions 1 and 2 logged it: a record and a category (by its index).
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct Disclosure<AccountId> {
+		/// Who accessed the data.
+		pub accessor: AccountId,
+		/// Whose data.
+		pub patient: AccountId,
+		/// The record (version) accessed, if one.
+		pub record: Option<RecordId>,
+		/// The category, if one.
+		pub category: Option<u8>,
+		/// What was done.
+		pub action: AccessAction,
+		/// Why.
+		pub purpose: PurposeOfUse,
+		/// On what grounds.
+		pub basis: AccessBasis,
+		/// When.
+		pub at: Moment,
+	}
+
+	/// Version 2's consents.
+	#[frame_support::storage_alias]
+	pub type Consents<T: crate::Config> =
+		StorageMap<crate::Pallet<T>, Twox64Concat, telemed_primitives::ConsentId, ConsentOf<T>>;
+
+	/// Version 2's emergency accesses.
+	#[frame_support::storage_alias]
+	pub type EmergencyAccesses<T: crate::Config> =
+		StorageMap<crate::Pallet<T>, Twox64Concat, EmergencyAccessId, EmergencyAccessOf<T>>;
+
+	/// Version 2's disclosure rings.
+	#[frame_support::storage_alias]
+	pub type DisclosureRing<T: crate::Config> = StorageDoubleMap<
+		crate::Pallet<T>,
+		Blake2_128Concat,
+		<T as frame_system::Config>::AccountId,
+		Twox64Concat,
+		u32,
+		Disclosure<<T as frame_system::Config>::AccountId>,
+	>;
+}
+
+/// The translation itself, without the version check: use [`MigrateV2ToV3`].
+pub struct InnerMigrateV2ToV3<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> InnerMigrateV2ToV3<T> {
+	/// A version 2 scope as version 3 stores it, or `None` for a scope of categories.
+	fn scope(scope: v2::ConsentScope<T::MaxScopeItems>) -> Option<ConsentScope<T::MaxScopeItems>> {
+		match scope {
+			v2::ConsentScope::AllData => Some(ConsentScope::AllData),
+			v2::ConsentScope::Records(records) => Some(ConsentScope::Records(records)),
+			v2::ConsentScope::Categories(_) => None,
+		}
+	}
+}
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
+	fn on_runtime_upgrade() -> Weight {
+		let mut reads = 0u64;
+		let mut writes = 0u64;
+
+		// Consents. The permits that end are collected and cleaned up after the translation.
+		let mut ended: Vec<(
+			telemed_primitives::ConsentId,
+			T::AccountId,
+			T::AccountId,
+			T::AccountId,
+			BalanceOf<T>,
+		)> = Vec::new();
+		// The grantees whose access narrowed: of the permits that end, of the denies widened.
+		let mut to_prune: Vec<(T::AccountId, T::AccountId)> = Vec::new();
+		Consents::<T>::translate::<v2::ConsentOf<T>, _>(|id, old| {
+			reads.saturating_inc();
+			writes.saturating_inc();
+			let categories = matches!(old.scope, v2::ConsentScope::Categories(_));
+			if categories && old.decision == Decision::Permit {
+				ended.push((id, old.patient, old.grantee, old.depositor, old.deposit));
+				return None;
+			}
+			if categories {
+				to_prune.push((old.patient.clone(), old.grantee.clone()));
+			}
+			// A deny of categories becomes a deny of all data.
+			let scope = Self::scope(old.scope).unwrap_or(ConsentScope::AllData);
+			Some(Consent {
+				patient: old.patient,
+				grantee: old.grantee,
+				grantee_kind: old.grantee_kind,
+				decision: old.decision,
+				actions: old.actions,
+				scope,
+				purposes: old.purposes,
+				start: old.start,
+				end: old.end,
+				status: old.status,
+				granted_by: old.granted_by,
+				depositor: old.depositor,
+				deposit: old.deposit,
+				granted_at: old.granted_at,
+			})
+		});
+		for (id, patient, grantee, depositor, deposit) in ended {
+			reads = reads.saturating_add(2);
+			writes = writes.saturating_add(3);
+			ConsentsOf::<T>::mutate_exists(&patient, |ids| {
+				if let Some(list) = ids {
+					list.retain(|i| *i != id);
+					if list.is_empty() {
+						*ids = None;
+					}
+				}
+			});
+			// The deposit was held under this reason by this pallet: all of it comes back.
+			let _ = T::Currency::release(
+				&HoldReason::ConsentDeposit.into(),
+				&depositor,
+				deposit,
+				Precision::BestEffort,
+			);
+			to_prune.push((patient, grantee));
+		}
+
+		EmergencyAccesses::<T>::translate::<v2::EmergencyAccessOf<T>, _>(|_, old| {
+			reads.saturating_inc();
+			writes.saturating_inc();
+			Some(EmergencyAccess {
+				practitioner: old.practitioner,
+				patient: old.patient,
+				statement: old.statement,
+				opened_at: old.opened_at,
+				expires_at: old.expires_at,
+				closed_at: old.closed_at,
+				deposit: old.deposit,
+				review: old.review,
+			})
+		});
+
+		DisclosureRing::<T>::translate::<v2::Disclosure<T::AccountId>, _>(|_, _, old| {
+			reads.saturating_inc();
+			writes.saturating_inc();
+			let data = match old.record {
+				Some(version) => DisclosedData::Record(version),
+				None => DisclosedData::AllData,
+			};
+			Some(Disclosure {
+				accessor: old.accessor,
+				patient: old.patient,
+				data,
+				action: old.action,
+				purpose: old.purpose,
+				basis: old.basis,
+				at: old.at,
+			})
+		});
+
+		// The grantees of the permits that ended lose the envelopes they may no longer read,
+		// now that the consent pallet's state is all version 3.
+		to_prune.sort();
+		to_prune.dedup();
+		let mut pruned = Weight::zero();
+		for (patient, grantee) in to_prune {
+			pruned = pruned.saturating_add(T::Envelopes::prune_envelopes(&patient, &grantee));
+		}
+
+		T::DbWeight::get().reads_writes(reads, writes).saturating_add(pruned)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+		let mut consents = 0u64;
+		let mut ending = 0u64;
+		for (_, consent) in v2::Consents::<T>::iter() {
+			consents += 1;
+			if consent.decision == Decision::Permit
+				&& matches!(consent.scope, v2::ConsentScope::Categories(_))
+			{
+				ending += 1;
+			}
+		}
+		let accesses = v2::EmergencyAccesses::<T>::iter_keys().count() as u64;
+		let disclosures = v2::DisclosureRing::<T>::iter_keys().count() as u64;
+		Ok((consents, ending, accesses, disclosures).encode())
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		let (consents, ending, accesses, disclosures): (u64, u64, u64, u64) =
+			Decode::decode(&mut &state[..]).map_err(|_| "pre_upgrade state undecodable")?;
+		ensure!(
+			Consents::<T>::iter_values().count() as u64 == consents.saturating_sub(ending),
+			"consents lost or kept"
+		);
+		ensure!(
+			EmergencyAccesses::<T>::iter_values().count() as u64 == accesses,
+			"emergency accesses lost"
+		);
+		ensure!(
+			DisclosureRing::<T>::iter_values().count() as u64 == disclosures,
+			"disclosures lost"
+		);
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// Migrates the consent pallet's storage from version 2 to 3 (see the module docs), once.
+pub type MigrateV2ToV3<T> = VersionedMigration<
+	2,
+	3,
+	InnerMigrateV2ToV3<T>,
+	crate::Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
