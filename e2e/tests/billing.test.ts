@@ -9,10 +9,8 @@ import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode } from '../lib/node.ts';
-import { newTagKey, tagOf } from '../lib/privacy.ts';
 import { chainNow, submit, submitOk, type Outcome } from '../lib/tx.ts';
 
 const UNITS = 10n ** 12n;
@@ -100,9 +98,7 @@ describe('billing', () => {
     // The network fee account: the pallet account `tm/fees_`.
     feeAccount = api.registry.createType('AccountId', new Uint8Array([
       ...new TextEncoder().encode('modltm/fees_'), ...new Uint8Array(20)])).toString();
-    // The description is kept off chain; the chain keeps its hash (the code is public).
-    const description = blake2AsU8a(new TextEncoder().encode('Video consultation'), 256);
-    await send(api.tx.billing.setService(SERVICE, description, PRICE, 30 * 60 * 1000), doctor);
+    await send(api.tx.billing.setService(SERVICE, 'Video consultation', PRICE, 30 * 60 * 1000), doctor);
   });
 
   after(async () => {
@@ -141,9 +137,7 @@ describe('billing', () => {
 
   test('an insured visit: copay and insurer share, claim checked and approved', async () => {
     // Governance (sudo on the dev chain) registers the insurer, who funds a pool and insures
-    // the patient at 80 %; the patient gives the insurer a payment consent. Its scope here is
-    // a tag no record carries: the claim check names no data, only the relationship, so a
-    // payment consent of any scope lets the claim through without opening any record.
+    // the patient at 80 %; the patient consents to the insurer reading encounters for payment.
     await send(api.tx.sudo.sudo(api.tx.billing.registerInsurer(insurer.address, 'Demo Mutual')), alice);
     await send(api.tx.billing.fundPool(500n * UNITS), insurer);
     const now = await chainNow(api);
@@ -151,7 +145,7 @@ describe('billing', () => {
       patient.address, [SERVICE], 800_000, 200n * UNITS, now, now + 365 * 24 * 3600 * 1000), insurer);
     policyId = Number(eventOf(issued, 'billing.PolicyIssued')[0]);
     await send(api.tx.consent.grantConsent(patient.address, insurer.address, 'Permit', ['Read'],
-      { Tags: [u8aToHex(tagOf(newTagKey(), 'category/encounter'))] }, ['Payment'], null, null), patient);
+      { Categories: ['Encounter'] }, ['Payment'], null, null), patient);
 
     const quote = (await api.call.billingApi.quote(patient.address, doctor.address, SERVICE, policyId, now + 60_000)).toJSON() as
       { ok: { price: number | string; patientShare: number | string; insurerShare: number | string } };
