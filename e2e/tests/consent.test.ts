@@ -1,6 +1,7 @@
-// Consent end to end: a patient grants the demo physician a consent, a clinic's system checks
-// the access through the runtime API, the physician's access is logged, and the patient —
-// left with no free balance — revokes it free of fees, after which the check fails.
+// Consent end to end: a patient grants the demo physician a consent scoped to a blinded tag
+// (a category keyed by the patient's tag key: the chain never learns which), a clinic's system
+// checks the access through the runtime API, the physician's access is logged, and the patient
+// — left with no free balance — revokes it free of fees, after which the check fails.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +11,9 @@ import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
+import { u8aToHex } from '@polkadot/util';
 import { connect, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../lib/node.ts';
+import { newTagKey, tagOf } from '../lib/privacy.ts';
 import { submit, submitOk } from '../lib/tx.ts';
 
 const UNITS = 10n ** 12n;
@@ -22,10 +25,14 @@ describe('consent', () => {
   let patient: KeyringPair;
   let doctor: KeyringPair;
   let consentId = -1;
+  // The patient's tag key and two of their tags: what the chain sees of two categories.
+  const tagKey = newTagKey();
+  const laboratory = u8aToHex(tagOf(tagKey, 'category/laboratory'));
+  const mentalHealth = u8aToHex(tagOf(tagKey, 'category/mental-health'));
 
   async function checkAccess(accessor: string): Promise<Record<string, unknown>> {
     const result = await api.call.consentApi.checkAccess(
-      accessor, patient.address, 'Read', 'Laboratory', null, 'Treatment');
+      accessor, patient.address, 'Read', { Tag: laboratory }, 'Treatment');
     return result.toJSON() as Record<string, unknown>;
   }
 
@@ -59,7 +66,7 @@ describe('consent', () => {
 
   test('the patient grants a consent and the runtime API confirms the access', async () => {
     const { events, eventData } = await submitOk(api, api.tx.consent.grantConsent(
-      patient.address, doctor.address, 'Permit', ['Read'], { Categories: ['Laboratory'] },
+      patient.address, doctor.address, 'Permit', ['Read'], { Tags: [laboratory] },
       ['Treatment'], null, null), patient);
     assert.ok(events.includes('consent.ConsentGranted'), events.join(', '));
     consentId = (eventData.find((e) => e.name === 'consent.ConsentGranted')!.data as [number])[0];
@@ -71,17 +78,19 @@ describe('consent', () => {
 
   test('the physician logs the access and the patient sees it in the disclosure log', async () => {
     const { events } = await submitOk(api, api.tx.consent.logAccess(
-      patient.address, 'Read', 'Laboratory', null, 'Treatment'), doctor);
+      patient.address, 'Read', { Tag: laboratory }, 'Treatment'), doctor);
     assert.ok(events.includes('consent.Disclosed'), events.join(', '));
-    const log = (await api.call.consentApi.disclosures(patient.address, 0, 10)).toJSON() as [number, { accessor: string; basis: unknown }][];
+    const log = (await api.call.consentApi.disclosures(patient.address, 0, 10)).toJSON() as
+      [number, { accessor: string; data: unknown; basis: unknown }][];
     assert.equal(log.length, 1);
     assert.equal(log[0][0], 0);
     assert.equal(log[0][1].accessor, doctor.address);
+    assert.deepEqual(log[0][1].data, { tag: laboratory });
     assert.deepEqual(log[0][1].basis, { consent: consentId });
 
     // Anything outside the consent is refused with the reason.
     const { error } = await submit(api, api.tx.consent.logAccess(
-      patient.address, 'Read', 'MentalHealth', null, 'Treatment'), doctor);
+      patient.address, 'Read', { Tag: mentalHealth }, 'Treatment'), doctor);
     assert.equal(error, 'consent.NoConsent');
   });
 

@@ -1,9 +1,10 @@
 //! The records pallet in the runtime, wired to the consent and practitioners pallets: a
 //! physician writes into a patient's history and reads through a key envelope only while the
 //! consent and his licence hold, every read lands in the patient's disclosure log, and a
-//! patient with no free balance shreds a record free of fees. A consent scoped to a record
-//! covers its amendments; a device is registered only when it confirms, so naming an account
-//! as a device cannot stop it registering as a patient.
+//! patient with no free balance shreds a record free of fees (every version keeps only its
+//! commitment and the time). A consent scoped to a record covers its amendments; a revocation
+//! or a deny removes the grantee's envelopes in the same call; a device is registered only when
+//! it confirms, so naming an account as a device cannot stop it registering as a patient.
 
 mod common;
 
@@ -13,7 +14,9 @@ use frame_support::traits::{
 	tokens::{Fortitude, Precision, Preservation},
 };
 use sp_keyring::Sr25519Keyring;
-use telemed_primitives::{AccessAction, AccessBasis, DataCategory, DelegateScope, PurposeOfUse};
+use telemed_primitives::{
+	AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse, Tag,
+};
 use telemed_runtime::{
 	Balances, Consent, Executive, Records, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT,
 };
@@ -38,20 +41,24 @@ fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime:
 /// A valid X25519 key-agreement public key for tests (canonical, not of small order).
 const PATIENT_KEY: [u8; 32] = [0x41; 32];
 
+/// Charlie's blinded tag for laboratory results (an HMAC under his tag key, off chain).
+const LAB_TAG: Tag = [0x1a; 32];
+
 fn add_lab_result(patient: &telemed_runtime::AccountId) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::add_record {
 		patient: patient.clone(),
-		resource_type: b"Observation".to_vec().try_into().unwrap(),
-		category: DataCategory::Laboratory,
+		tag: LAB_TAG,
 		commitment: [1u8; 32],
 		ciphertext_hash: [2u8; 32],
-		ciphertext_size: 4_096,
-		locator: b"ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
-			.to_vec()
-			.try_into()
-			.unwrap(),
+		size_class: 12,
+		locator: b"\x01 a locator sealed under the data key".to_vec().try_into().unwrap(),
 		purpose: PurposeOfUse::Treatment,
 	})
+}
+
+/// A live record version.
+fn live(id: u64) -> Option<pallet_records::RecordOf<Runtime>> {
+	pallet_records::Records::<Runtime>::get(id).and_then(pallet_records::RecordEntry::live)
 }
 
 fn add_envelope(record: u64, grantee: &telemed_runtime::AccountId) -> RuntimeCall {
@@ -82,7 +89,8 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 			pallet_records::Error::<Runtime>::NoConsent.into()
 		);
 
-		// Charlie consents to Bob reading and adding laboratory results for treatment.
+		// Charlie consents to Bob reading and adding laboratory results (their tag) for
+		// treatment.
 		ok(
 			Sr25519Keyring::Charlie,
 			RuntimeCall::Consent(pallet_consent::Call::grant_consent {
@@ -90,9 +98,7 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 				grantee: bob.clone(),
 				decision: pallet_consent::Decision::Permit,
 				actions: vec![AccessAction::Read, AccessAction::Append].try_into().unwrap(),
-				scope: pallet_consent::ScopeRequest::Categories(
-					vec![DataCategory::Laboratory].try_into().unwrap(),
-				),
+				scope: pallet_consent::ScopeRequest::Tags(vec![LAB_TAG].try_into().unwrap()),
 				purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
 				start: None,
 				end: None,
@@ -101,10 +107,7 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		);
 		ok(Sr25519Keyring::Bob, add_lab_result(&charlie), 1);
 		let record = 0;
-		assert_eq!(
-			pallet_records::Records::<Runtime>::get(record).map(|r| r.author),
-			Some(bob.clone())
-		);
+		assert_eq!(live(record).map(|r| r.author), Some(bob.clone()));
 
 		// Bob, the author, seals the data key to himself: to the key in his practitioner
 		// profile.
@@ -118,10 +121,11 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		let log = Consent::disclosures(&charlie, 0, 10);
 		assert_eq!(log.len(), 1);
 		assert_eq!(log[0].1.accessor, bob);
-		assert_eq!(log[0].1.record, Some(record));
+		assert_eq!(log[0].1.data, DisclosedData::Record(record));
 		assert_eq!(log[0].1.basis, AccessBasis::Consent(0));
 
-		// Governance revokes Bob's licence: at once, no envelope from the API, no read.
+		// Governance revokes Bob's licence: at once, no envelope from the API, no read. The
+		// envelope stays in state (the practitioners pallet does not know whose data he holds).
 		let licence = pallet_practitioners::Pallet::<Runtime>::licences_of(&bob)[0].id;
 		let revoke_licence = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
 			call: Box::new(RuntimeCall::Practitioners(
@@ -130,6 +134,7 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		});
 		ok(Sr25519Keyring::Alice, revoke_licence, 0);
 		assert!(Records::envelope_for(record, &bob).is_none());
+		assert!(pallet_records::Envelopes::<Runtime>::get(record, &bob).is_some());
 		assert_eq!(
 			refused(
 				Sr25519Keyring::Bob,
@@ -139,20 +144,22 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 			pallet_records::Error::<Runtime>::NotLicensed.into()
 		);
 
-		// Charlie revokes too: the refusal's reason is now the missing consent.
+		// Charlie revokes too: Bob's envelope goes from state in the same call, so there is
+		// nothing left to read.
 		ok(
 			Sr25519Keyring::Charlie,
 			RuntimeCall::Consent(pallet_consent::Call::revoke_consent { id: 0 }),
 			2,
 		);
-		assert!(Records::envelope_for(record, &bob).is_none());
+		assert!(pallet_records::Envelopes::<Runtime>::get(record, &bob).is_none());
+		assert!(pallet_records::EnvelopesOf::<Runtime>::get(&charlie, &bob).is_empty());
 		assert_eq!(
 			refused(
 				Sr25519Keyring::Bob,
 				RuntimeCall::Records(RecordsCall::access_record { record }),
 				5
 			),
-			pallet_records::Error::<Runtime>::NoConsent.into()
+			pallet_records::Error::<Runtime>::NoEnvelope.into()
 		);
 		assert_eq!(Consent::disclosures(&charlie, 0, 10).len(), 1);
 	});
@@ -184,8 +191,12 @@ fn a_patient_with_no_free_balance_shreds_a_record_for_free() {
 			RuntimeCall::Records(RecordsCall::shred_record { record: 0 }),
 			3,
 		);
-		let record = pallet_records::Records::<Runtime>::get(0).expect("the tombstone stays");
-		assert!(record.is_shredded() && record.locator.is_empty());
+		// The tombstone keeps the commitment and the time, nothing else.
+		assert_eq!(
+			pallet_records::Records::<Runtime>::get(0),
+			Some(pallet_records::RecordEntry::Shredded { commitment: [1u8; 32], at: NOW })
+		);
+		assert!(pallet_records::TagPatients::<Runtime>::get(LAB_TAG).is_none());
 		assert!(Records::envelope_for(0, &charlie).is_none());
 		// The record's and the envelope's deposits came back; no fee was taken.
 		let released = <Runtime as pallet_records::Config>::RecordDeposit::get()
@@ -235,35 +246,43 @@ fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 				previous: 0,
 				commitment: [3u8; 32],
 				ciphertext_hash: [4u8; 32],
-				ciphertext_size: 4_000,
-				locator: b"ipfs://amended".to_vec().try_into().unwrap(),
+				size_class: 12,
+				locator: b"\x01 the amended version's sealed locator".to_vec().try_into().unwrap(),
 				purpose: PurposeOfUse::Treatment,
 			}),
 			0,
 		);
-		let amended = pallet_records::Records::<Runtime>::get(1).expect("the amendment");
-		assert_eq!((amended.supersedes, amended.record), (Some(0), 0));
+		let amended = live(1).expect("the amendment");
+		assert_eq!((amended.supersedes, amended.record, amended.tag), (Some(0), 0, LAB_TAG));
+		assert_eq!(amended.kind, pallet_records::VersionKind::Amendment);
 
 		// The permit naming the first version lets Bob read the amended one.
 		ok(Sr25519Keyring::Bob, add_envelope(1, &bob), 1);
 		ok(Sr25519Keyring::Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 }), 2);
 		assert!(Records::envelope_for(1, &bob).is_some());
 		let log = Consent::disclosures(&charlie, 0, 10);
-		assert_eq!(log.last().map(|(_, d)| d.record), Some(Some(1)));
+		assert_eq!(log.last().map(|(_, d)| d.data), Some(DisclosedData::Record(1)));
 
-		// A deny naming record 0 stops reads of the amended version too.
+		// A deny naming record 0 stops reads of the amended version too: granting it removes
+		// Bob's envelope of version 1 in the same call.
 		ok(
 			Sr25519Keyring::Charlie,
 			record_consent(pallet_consent::Decision::Deny, vec![AccessAction::Read]),
 			3,
 		);
 		assert!(Records::envelope_for(1, &bob).is_none());
+		assert!(pallet_records::Envelopes::<Runtime>::get(1, &bob).is_none());
 		assert_eq!(
 			refused(
 				Sr25519Keyring::Bob,
 				RuntimeCall::Records(RecordsCall::access_record { record: 1 }),
 				3
 			),
+			pallet_records::Error::<Runtime>::NoEnvelope.into()
+		);
+		// Nor can an envelope be sealed to him again while the deny stands.
+		assert_eq!(
+			refused(Sr25519Keyring::Charlie, add_envelope(1, &bob), 4),
 			pallet_records::Error::<Runtime>::ExplicitlyDenied.into()
 		);
 	});
@@ -280,7 +299,8 @@ fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
 		let name = |device: &telemed_runtime::AccountId| {
 			RuntimeCall::Records(RecordsCall::register_device {
 				device: device.clone(),
-				label: b"watch".to_vec().try_into().unwrap(),
+				// A hash of the label; the label stays off chain.
+				label: sp_core::hashing::blake2_256(b"watch"),
 			})
 		};
 		let confirm =
