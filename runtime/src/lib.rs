@@ -192,10 +192,14 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// itself with `pre_upgrade`/`post_upgrade` under `try-runtime`.
 type Migrations = (
 	pallet_billing::migrations::v2::MigrateV1ToV2<Runtime>,
-	// Records before consent: consent's migration resolves record scopes to the stable record
-	// identity that records' migration stores.
+	pallet_billing::migrations::v3::MigrateV2ToV3<Runtime>,
+	// Records before consent: consent's migrations resolve record scopes through the records
+	// pallet as the current code reads it (the stable identity of v2, the layout of v3), and
+	// consent's v3 prunes envelopes through records' new envelope index.
 	pallet_records::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_records::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_consent::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_consent::migrations::v3::MigrateV2ToV3<Runtime>,
 );
 
 /// Dispatches calls to the pallets and runs the block lifecycle.
