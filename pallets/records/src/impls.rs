@@ -1036,11 +1036,16 @@ impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 			let _ = Self::do_register_patient(patient.clone(), [1u8; 32]);
 		}
 		let purpose = PurposeOfUse::Treatment;
-		let added =
-			Self::do_add_record(patient.clone(), patient.clone(), tag, bench_content(0), purpose);
+		let added = Self::do_add_record(
+			patient.clone(),
+			patient.clone(),
+			tag,
+			bench_content::<T>(0),
+			purpose,
+		);
 		let Ok(mut id) = added else { return RecordId::MAX };
 		for v in 1..T::MaxVersions::get() {
-			match Self::do_amend_record(patient.clone(), id, bench_content(v as u8), purpose) {
+			match Self::do_amend_record(patient.clone(), id, bench_content::<T>(v as u8), purpose) {
 				Ok(newer) => id = newer,
 				Err(_) => break,
 			}
