@@ -278,3 +278,208 @@ pub type MigrateV2ToV3<T> = VersionedMigration<
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::mock::{
+		new_test_ext, AccountId, Balance, Balances, RuntimeHoldReason, Test, DOC, DOC_KEY,
+		ENVELOPE_DEPOSIT, MAX_GRANTEE_ENVELOPES, OTHER_PATIENT, PATIENT, PATIENT_DEPOSIT, RING, T0,
+		WATCH,
+	};
+	use crate::Records;
+	use frame_support::traits::{fungible::MutateHold, OnRuntimeUpgrade, StorageVersion};
+
+	fn v2_version(
+		patient: AccountId,
+		(record, version, supersedes): (RecordId, u32, Option<RecordId>),
+		size: u64,
+		status: V2Status,
+		envelopes: u32,
+	) -> v2::RecordOf<Test> {
+		v2::Record {
+			patient,
+			author: patient,
+			resource_type: BoundedVec::truncate_from(b"Observation".to_vec()),
+			category: 13,
+			commitment: [record as u8 + version as u8; 32],
+			ciphertext_hash: [2u8; 32],
+			ciphertext_size: size,
+			locator: BoundedVec::truncate_from(b"ipfs://x".to_vec()),
+			created_at: T0,
+			record,
+			version,
+			supersedes,
+			status,
+			envelopes,
+			deposit: 0,
+		}
+	}
+
+	fn envelope(deposit: Balance) -> KeyEnvelopeOf<Test> {
+		KeyEnvelope {
+			sealed: BoundedVec::truncate_from(vec![9u8; 48]),
+			sealed_to: DOC_KEY,
+			purpose: telemed_primitives::PurposeOfUse::Treatment,
+			depositor: PATIENT,
+			deposit,
+			added_at: T0,
+		}
+	}
+
+	fn migrate() {
+		StorageVersion::new(2).put::<Pallet<Test>>();
+		#[cfg(feature = "try-runtime")]
+		let state = InnerMigrateV2ToV3::<Test>::pre_upgrade().expect("pre_upgrade");
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		#[cfg(feature = "try-runtime")]
+		InnerMigrateV2ToV3::<Test>::post_upgrade(state).expect("post_upgrade");
+		assert_eq!(StorageVersion::get::<Pallet<Test>>(), StorageVersion::new(3));
+	}
+
+	#[test]
+	fn records_lose_type_category_and_size_and_shredded_ones_everything_but_the_commitment() {
+		new_test_ext().execute_with(|| {
+			use V2Status::*;
+			// A record of two versions, a shredded one, and another patient's, of a size above
+			// the largest class. Deposits are zero so that the holds invariant holds.
+			let versions = [
+				(0, v2_version(PATIENT, (0, 1, None), 1_000, Superseded { by: 1, at: T0 }, 1)),
+				(1, v2_version(PATIENT, (0, 2, Some(0)), 5_000, Current, 1)),
+				(2, v2_version(PATIENT, (2, 1, None), 10, Shredded { at: T0 + 5 }, 0)),
+				(3, v2_version(OTHER_PATIENT, (3, 1, None), 1 << 41, Current, 0)),
+			];
+			for (id, version) in versions.iter().cloned() {
+				v2::Records::<Test>::insert(id, version);
+			}
+			RecordsOf::<Test>::insert(PATIENT, BoundedVec::truncate_from(vec![0, 1]));
+			RecordsOf::<Test>::insert(OTHER_PATIENT, BoundedVec::truncate_from(vec![3]));
+			NextRecordId::<Test>::put(4);
+			Envelopes::<Test>::insert(0, DOC, envelope(0));
+			Envelopes::<Test>::insert(1, DOC, envelope(0));
+			old::Devices::<Test>::insert(
+				WATCH,
+				old::Device {
+					patient: PATIENT,
+					label: BoundedVec::truncate_from(b"insulin pump".to_vec()),
+					status: DeviceStatus::Active,
+					registered_at: T0,
+					latest: None,
+					deposit: 0,
+				},
+			);
+			DevicesOf::<Test>::insert(PATIENT, BoundedVec::truncate_from(vec![WATCH]));
+			old::PendingDevices::<Test>::insert(
+				PATIENT,
+				BoundedVec::truncate_from(vec![old::PendingDevice {
+					device: RING,
+					label: BoundedVec::truncate_from(b"cgm".to_vec()),
+					deposit: 0,
+					requested_at: T0,
+				}]),
+			);
+
+			migrate();
+
+			let live = |id| Pallet::<Test>::record(id).expect("live");
+			let (first, second, theirs) = (live(0), live(1), live(3));
+			// Tags unique per record, the same along a chain, linked to no category.
+			assert_eq!(
+				(first.tag, second.tag, theirs.tag),
+				(legacy_tag(0), legacy_tag(0), legacy_tag(3))
+			);
+			assert_ne!(legacy_tag(0), legacy_tag(3));
+			assert_eq!(
+				legacy_tag(0),
+				sp_io::hashing::blake2_256(&("telemed/legacy-record", 0u64).encode())
+			);
+			// Sizes rounded up to a class: 1 000 → 2^10, 5 000 → 2^13, above the largest →
+			// the largest.
+			assert_eq!(
+				(first.size_class, second.size_class, theirs.size_class),
+				(10, 13, MAX_SIZE_CLASS)
+			);
+			assert_eq!((first.kind, second.kind), (VersionKind::Original, VersionKind::Amendment));
+			assert_eq!(first.status, RecordStatus::Superseded { by: 1, at: T0 });
+			assert_eq!(
+				(second.status, second.record, second.version),
+				(RecordStatus::Current, 0, 2)
+			);
+			assert_eq!(second.locator.to_vec(), b"ipfs://x".to_vec());
+			// The shredded one: the commitment and the time, nothing else.
+			assert_eq!(
+				Records::<Test>::get(2),
+				Some(RecordEntry::Shredded { commitment: [3u8; 32], at: T0 + 5 })
+			);
+			// The indices.
+			assert_eq!(TagPatients::<Test>::get(legacy_tag(0)), Some((PATIENT, 1)));
+			assert_eq!(TagPatients::<Test>::get(legacy_tag(3)), Some((OTHER_PATIENT, 1)));
+			assert_eq!(TagPatients::<Test>::get(legacy_tag(2)), None);
+			let mut indexed = EnvelopesOf::<Test>::get(PATIENT, DOC).to_vec();
+			indexed.sort();
+			assert_eq!(indexed, vec![0, 1]);
+			// Labels hashed.
+			assert_eq!(
+				Devices::<Test>::get(WATCH).map(|d| d.label),
+				Some(sp_io::hashing::blake2_256(b"insulin pump"))
+			);
+			assert_eq!(
+				PendingDevices::<Test>::get(PATIENT).iter().map(|p| p.label).collect::<Vec<_>>(),
+				vec![sp_io::hashing::blake2_256(b"cgm")]
+			);
+			Pallet::<Test>::do_try_state().expect("invariants hold");
+
+			// A second run does nothing: the version is 3 already.
+			let before = Records::<Test>::get(1);
+			assert_eq!(
+				MigrateV2ToV3::<Test>::on_runtime_upgrade(),
+				<<Test as frame_system::Config>::DbWeight as Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.reads(1)
+			);
+			assert_eq!(Records::<Test>::get(1), before);
+		});
+	}
+
+	#[test]
+	fn envelopes_over_the_new_bound_are_dropped_with_their_deposits() {
+		new_test_ext().execute_with(|| {
+			// One more live record with an envelope for the physician than a grantee may hold.
+			let records = MAX_GRANTEE_ENVELOPES as u64 + 1;
+			for id in 0..records {
+				v2::Records::<Test>::insert(
+					id,
+					v2_version(PATIENT, (id, 1, None), 100, V2Status::Current, 1),
+				);
+				Balances::hold(
+					&RuntimeHoldReason::Records(HoldReason::EnvelopeDeposit),
+					&PATIENT,
+					ENVELOPE_DEPOSIT,
+				)
+				.expect("funded");
+				Envelopes::<Test>::insert(id, DOC, envelope(ENVELOPE_DEPOSIT));
+			}
+			RecordsOf::<Test>::insert(
+				PATIENT,
+				BoundedVec::truncate_from((0..records).collect::<Vec<_>>()),
+			);
+			NextRecordId::<Test>::put(records);
+
+			migrate();
+
+			assert_eq!(EnvelopesOf::<Test>::get(PATIENT, DOC).len() as u32, MAX_GRANTEE_ENVELOPES);
+			assert_eq!(Envelopes::<Test>::iter().count() as u32, MAX_GRANTEE_ENVELOPES);
+			use frame_support::traits::fungible::InspectHold;
+			assert_eq!(
+				Balances::total_balance_on_hold(&PATIENT),
+				PATIENT_DEPOSIT + MAX_GRANTEE_ENVELOPES as Balance * ENVELOPE_DEPOSIT
+			);
+			let dropped: Vec<RecordId> =
+				(0..records).filter(|id| !Envelopes::<Test>::contains_key(id, DOC)).collect();
+			assert_eq!(dropped.len(), 1);
+			assert_eq!(Pallet::<Test>::record(dropped[0]).map(|r| r.envelopes), Some(0));
+			Pallet::<Test>::do_try_state().expect("invariants hold");
+		});
+	}
+}
