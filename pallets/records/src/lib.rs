@@ -568,7 +568,8 @@ pub mod pallet {
 		EnvelopeTooLong,
 		/// The grantee has published no key-agreement key (as a patient or practitioner).
 		NoKeyAgreementKey,
-		/// The grantee has an envelope for this version already: remove it first.
+		/// The grantee has an envelope for this version already (remove it first), or a
+		/// re-key names a grantee twice.
 		EnvelopeExists,
 		/// The version has `MaxEnvelopesPerRecord` envelopes.
 		TooManyEnvelopes,

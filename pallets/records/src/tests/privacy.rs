@@ -236,3 +236,23 @@ fn pruning_checks_each_envelope_for_its_own_purpose() {
 		assert_invariants();
 	});
 }
+
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn the_benchmark_helper_fills_a_grantees_list_and_pruning_empties_it() {
+	new_test_ext().execute_with(|| {
+		// A patient the helper registers, and one registered already.
+		for patient in [STRANGER, PATIENT] {
+			Keeper::make_envelopes(&patient, &NURSE);
+			assert_eq!(
+				EnvelopesOf::<Test>::get(patient, NURSE).len() as u32,
+				MAX_GRANTEE_ENVELOPES
+			);
+			assert_invariants();
+			// No consent covers the nurse: everything goes, at the most it can weigh.
+			assert_eq!(Keeper::prune_envelopes(&patient, &NURSE), Keeper::max_prune_weight());
+			assert!(!EnvelopesOf::<Test>::contains_key(patient, NURSE));
+		}
+		assert_invariants();
+	});
+}
