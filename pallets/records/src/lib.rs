@@ -9,16 +9,16 @@
 //! A client encrypts each record (a FHIR resource) with a fresh random data key, pads the
 //! ciphertext to a power of two, stores it in any blob store, and anchors here a blinded tag,
 //! a salted commitment to the plaintext, the ciphertext's hash and size class, and a sealed
-//! locator. Nothing on chain says what a record is about. The data key is sealed to each reader's X25519
-//! key-agreement key and stored as a key envelope per (record, grantee) — only for grantees
-//! the consent pallet allows to read now. Amending adds a version that supersedes the old one;
-//! history is append-only. Re-keying adds a version with the same content under a fresh data
-//! key, so a revoked grantee's old key opens nothing current. When a consent ends, the consent
-//! pallet has the grantee's envelopes removed ([`telemed_primitives::EnvelopeKeeper`]).
-//! Crypto-shredding (the right to erasure) wipes every version's metadata but its salted
-//! commitment and removes every envelope: without a data key, any copy of the ciphertext left
-//! anywhere is noise. Wearable devices anchor batches of
-//! readings as Merkle roots.
+//! locator. Nothing on chain says what a record is about. The data key is sealed to each
+//! reader's X25519 key-agreement key and stored as a key envelope per (record, grantee) — only
+//! for grantees the consent pallet allows to read now. Amending adds a version that supersedes
+//! the old one; history is append-only. Re-keying adds a version with the same content under a
+//! fresh data key, so a revoked grantee's old key opens nothing current. When a consent ends,
+//! the consent pallet has the grantee's envelopes removed
+//! ([`telemed_primitives::EnvelopeKeeper`]). Crypto-shredding (the right to erasure) wipes
+//! every version's metadata but its salted commitment and removes every envelope: without a
+//! data key, any copy of the ciphertext left anywhere is noise. Wearable devices anchor batches
+//! of readings as Merkle roots.
 //!
 //! The pallet asks the others through `telemed_primitives`: [`ConsentVerifier`] (may this
 //! accessor read, append or amend now), [`PractitionerRegistry`] (licences, practitioners'
@@ -82,10 +82,10 @@
 //!   is a version of the chain: it counts toward `MaxVersions`, the bound that keeps a
 //!   record's shredding bounded.
 //! - Shredding a record shreds every version of it (each keeps only its commitment and the
-//!   time; deposits go back); the patient (or a delegate with the
-//!   `ShredRecords` scope — `AccessRecords` is not enough) may shred with no free balance: the
-//!   call is free of fees when it will shred something, which each record allows once, and
-//!   every record cost a deposit.
+//!   time; envelopes go, deposits go back); the patient (or a delegate with the `ShredRecords`
+//!   scope — `AccessRecords` is not enough) may shred with no free balance: the call is free
+//!   of fees when it will shred something, which each record allows once, and every record
+//!   cost a deposit.
 //! - A device is registered only with its own consent: the patient names it (a pending
 //!   registration, the deposit held) and the device confirms with a call it signs. A pending
 //!   registration blocks nothing for the device's account (it may still register as a
