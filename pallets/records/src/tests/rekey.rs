@@ -222,3 +222,52 @@ fn a_rekeyed_record_amends_and_shreds_as_one() {
 		assert_invariants();
 	});
 }
+
+#[test]
+fn a_rekey_keeps_each_grantees_purpose_and_cannot_switch_it() {
+	new_test_ext().execute_with(|| {
+		let id = NewRecord::by(PATIENT).add();
+		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Research, None);
+		assert_ok!(Records::add_envelope(
+			RuntimeOrigin::signed(PATIENT),
+			id,
+			DOC,
+			bounded(&sealed()),
+			PurposeOfUse::Research,
+		));
+		// The research consent ends; a treatment one does not let the re-key carry the
+		// research envelope over.
+		MockConsent::revoke(DOC, PATIENT);
+		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Treatment, None);
+		assert_noop!(rekey(PATIENT, id, COMMITMENT, &[DOC]), RError::NoConsent);
+		// With the research consent back, the new envelope is for research again.
+		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Research, None);
+		assert_ok!(rekey(PATIENT, id, COMMITMENT, &[DOC]));
+		assert_eq!(
+			crate::Envelopes::<Test>::get(id + 1, DOC).map(|e| e.purpose),
+			Some(PurposeOfUse::Research)
+		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn the_envelope_index_follows_a_rekey_and_pruning_finds_the_new_envelope() {
+	new_test_ext().execute_with(|| {
+		use telemed_primitives::EnvelopeKeeper;
+		let old = shared();
+		let other = NewRecord::by(PATIENT).add();
+		assert_ok!(envelope(PATIENT, other, DOC));
+		assert_ok!(rekey(PATIENT, old, COMMITMENT, &[DOC]));
+		let new = other + 1;
+		let mut indexed = EnvelopesOf::<Test>::get(PATIENT, DOC).to_vec();
+		indexed.sort();
+		assert_eq!(indexed, vec![other, new]);
+		MockConsent::revoke(DOC, PATIENT);
+		crate::Pallet::<Test>::prune_envelopes(&PATIENT, &DOC);
+		assert!(!EnvelopesOf::<Test>::contains_key(PATIENT, DOC));
+		assert!(crate::Envelopes::<Test>::get(new, DOC).is_none());
+		assert!(crate::Envelopes::<Test>::get(other, DOC).is_none());
+		assert_invariants();
+	});
+}
