@@ -529,8 +529,14 @@ impl<T: Config> Pallet<T> {
 		let ids = EnvelopesOf::<T>::get(patient, grantee);
 		let mut removed = 0u32;
 		for id in ids.iter().copied() {
-			let Some(mut record) = Self::record(id) else { continue };
-			let Some(envelope) = Envelopes::<T>::get(id, grantee) else { continue };
+			let (Some(mut record), Some(envelope)) =
+				(Self::record(id), Envelopes::<T>::get(id, grantee))
+			else {
+				// Never the case (`try_state` checks it): an index entry without an envelope
+				// is dropped.
+				Self::unindex_envelope(patient, grantee, id);
+				continue;
+			};
 			if Self::read_access(grantee, &record, envelope.purpose).is_ok() {
 				continue;
 			}
