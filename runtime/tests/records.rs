@@ -13,9 +13,7 @@ use frame_support::traits::{
 	tokens::{Fortitude, Precision, Preservation},
 };
 use sp_keyring::Sr25519Keyring;
-use telemed_primitives::{
-	AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse, Tag,
-};
+use telemed_primitives::{AccessAction, AccessBasis, DataCategory, DelegateScope, PurposeOfUse};
 use telemed_runtime::{
 	Balances, Consent, Executive, Records, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT,
 };
@@ -37,20 +35,17 @@ fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime:
 	}
 }
 
-/// Charlie's blinded tag for laboratory results (HMAC-SHA-256 of the label under his tag
-/// key, computed off chain: any 32 bytes here).
-const LAB: Tag = [0x1a; 32];
-
 /// A valid X25519 key-agreement public key for tests (canonical, not of small order).
 const PATIENT_KEY: [u8; 32] = [0x41; 32];
 
 fn add_lab_result(patient: &telemed_runtime::AccountId) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::add_record {
 		patient: patient.clone(),
-		tag: LAB,
+		resource_type: b"Observation".to_vec().try_into().unwrap(),
+		category: DataCategory::Laboratory,
 		commitment: [1u8; 32],
 		ciphertext_hash: [2u8; 32],
-		size_class: 12,
+		ciphertext_size: 4_096,
 		locator: b"ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 			.to_vec()
 			.try_into()
@@ -95,7 +90,9 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 				grantee: bob.clone(),
 				decision: pallet_consent::Decision::Permit,
 				actions: vec![AccessAction::Read, AccessAction::Append].try_into().unwrap(),
-				scope: pallet_consent::ScopeRequest::Tags(vec![LAB].try_into().unwrap()),
+				scope: pallet_consent::ScopeRequest::Categories(
+					vec![DataCategory::Laboratory].try_into().unwrap(),
+				),
 				purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
 				start: None,
 				end: None,
@@ -104,7 +101,10 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		);
 		ok(Sr25519Keyring::Bob, add_lab_result(&charlie), 1);
 		let record = 0;
-		assert_eq!(Records::record(record).map(|r| r.author), Some(bob.clone()));
+		assert_eq!(
+			pallet_records::Records::<Runtime>::get(record).map(|r| r.author),
+			Some(bob.clone())
+		);
 
 		// Bob, the author, seals the data key to himself: to the key in his practitioner
 		// profile.
@@ -118,7 +118,7 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		let log = Consent::disclosures(&charlie, 0, 10);
 		assert_eq!(log.len(), 1);
 		assert_eq!(log[0].1.accessor, bob);
-		assert_eq!(log[0].1.data, DisclosedData::Record(record));
+		assert_eq!(log[0].1.record, Some(record));
 		assert_eq!(log[0].1.basis, AccessBasis::Consent(0));
 
 		// Governance revokes Bob's licence: at once, no envelope from the API, no read.
@@ -184,11 +184,8 @@ fn a_patient_with_no_free_balance_shreds_a_record_for_free() {
 			RuntimeCall::Records(RecordsCall::shred_record { record: 0 }),
 			3,
 		);
-		// Only the commitment and the time stay.
-		assert!(matches!(
-			pallet_records::Records::<Runtime>::get(0),
-			Some(pallet_records::RecordEntry::Shredded { commitment: [1u8; 32], .. })
-		));
+		let record = pallet_records::Records::<Runtime>::get(0).expect("the tombstone stays");
+		assert!(record.is_shredded() && record.locator.is_empty());
 		assert!(Records::envelope_for(0, &charlie).is_none());
 		// The record's and the envelope's deposits came back; no fee was taken.
 		let released = <Runtime as pallet_records::Config>::RecordDeposit::get()
@@ -238,13 +235,13 @@ fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 				previous: 0,
 				commitment: [3u8; 32],
 				ciphertext_hash: [4u8; 32],
-				size_class: 12,
+				ciphertext_size: 4_000,
 				locator: b"ipfs://amended".to_vec().try_into().unwrap(),
 				purpose: PurposeOfUse::Treatment,
 			}),
 			0,
 		);
-		let amended = Records::record(1).expect("the amendment");
+		let amended = pallet_records::Records::<Runtime>::get(1).expect("the amendment");
 		assert_eq!((amended.supersedes, amended.record), (Some(0), 0));
 
 		// The permit naming the first version lets Bob read the amended one.
@@ -252,7 +249,7 @@ fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 		ok(Sr25519Keyring::Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 }), 2);
 		assert!(Records::envelope_for(1, &bob).is_some());
 		let log = Consent::disclosures(&charlie, 0, 10);
-		assert_eq!(log.last().map(|(_, d)| d.data), Some(DisclosedData::Record(1)));
+		assert_eq!(log.last().map(|(_, d)| d.record), Some(Some(1)));
 
 		// A deny naming record 0 stops reads of the amended version too.
 		ok(
@@ -283,7 +280,7 @@ fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
 		let name = |device: &telemed_runtime::AccountId| {
 			RuntimeCall::Records(RecordsCall::register_device {
 				device: device.clone(),
-				label: sp_core::hashing::blake2_256(b"watch"),
+				label: b"watch".to_vec().try_into().unwrap(),
 			})
 		};
 		let confirm =
