@@ -1,19 +1,25 @@
 //! Benchmarks of every call, in their worst case: a practitioner author or grantee whose
 //! licence and consent checks read the most (through the registry's and verifier's
 //! benchmark helpers), full per-patient lists, the longest inputs, and shredding the longest
-//! version chain with the most envelopes.
+//! version chain with the most envelopes, re-keying a version with the most envelopes, and
+//! pruning the most envelopes of a grantee whose access ended.
 
 use super::*;
-use crate::Pallet as RecordsPallet;
+use crate::{impls::bench_content, Pallet as RecordsPallet};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{fungible::Mutate, fungible::MutateHold, Get},
+	traits::{fungible::Mutate, Get},
 	BoundedVec,
 };
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
-use telemed_primitives::{AccessAction, DataCategory, PurposeOfUse, RecordId};
+use telemed_primitives::{
+	AccessAction, AccessTarget, ConsentVerifier, EnvelopeKeeper, PurposeOfUse, RecordId, Tag,
+};
+
+/// The tag of the benchmarks' records.
+const TAG: Tag = [0x7a; 32];
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -29,24 +35,14 @@ fn patient<T: Config>() -> T::AccountId {
 	who
 }
 
-/// The longest valid resource type.
-fn resource_type<T: Config>() -> BoundedVec<u8, T::MaxResourceTypeLen> {
-	BoundedVec::truncate_from(vec![b'R'; T::MaxResourceTypeLen::get() as usize])
-}
-
 /// A version's content with the longest locator.
 fn content<T: Config>(seed: u8) -> Content<T::MaxLocatorLen> {
-	Content {
-		commitment: [seed; 32],
-		ciphertext_hash: [seed.wrapping_add(1); 32],
-		ciphertext_size: u64::MAX,
-		locator: BoundedVec::truncate_from(vec![b'l'; T::MaxLocatorLen::get() as usize]),
-	}
+	bench_content::<T>(seed)
 }
 
-/// The longest label.
-fn label<T: Config>() -> BoundedVec<u8, T::MaxLabelLen> {
-	BoundedVec::truncate_from(vec![b'd'; T::MaxLabelLen::get() as usize])
+/// A device label's hash.
+fn label<T: Config>() -> telemed_primitives::Hash256 {
+	[0xdd; 32]
 }
 
 /// Names `device` for `patient` (pending, deposit held).
@@ -73,8 +69,7 @@ fn record_chain<T: Config>(patient: &T::AccountId, versions: u32) -> RecordId {
 	let mut id = RecordsPallet::<T>::do_add_record(
 		patient.clone(),
 		patient.clone(),
-		resource_type::<T>(),
-		DataCategory::Laboratory,
+		TAG,
 		content::<T>(0),
 		PurposeOfUse::Treatment,
 	)
@@ -93,25 +88,7 @@ fn record_chain<T: Config>(patient: &T::AccountId, versions: u32) -> RecordId {
 
 /// Puts an envelope for `grantee` on `record` as if added by `patient` (deposit held).
 fn put_envelope<T: Config>(record: RecordId, patient: &T::AccountId, grantee: &T::AccountId) {
-	let deposit = T::EnvelopeDeposit::get();
-	T::Currency::hold(&HoldReason::EnvelopeDeposit.into(), patient, deposit).expect("funded");
-	Envelopes::<T>::insert(
-		record,
-		grantee,
-		KeyEnvelope {
-			sealed: BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]),
-			sealed_to: [2u8; 32],
-			purpose: PurposeOfUse::Treatment,
-			depositor: patient.clone(),
-			deposit,
-			added_at: 0,
-		},
-	);
-	Records::<T>::mutate(record, |r| {
-		if let Some(r) = r {
-			r.envelopes = r.envelopes.saturating_add(1)
-		}
-	});
+	RecordsPallet::<T>::bench_envelope(record, patient, grantee).expect("room and funds");
 }
 
 /// A licensed practitioner whom `patient` permits `action` for treatment, in the worst case
@@ -157,11 +134,10 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(author),
 			patient.clone(),
-			resource_type::<T>(),
-			DataCategory::Laboratory,
+			TAG,
 			c.commitment,
 			c.ciphertext_hash,
-			c.ciphertext_size,
+			c.size_class,
 			c.locator,
 			PurposeOfUse::Treatment,
 		);
@@ -186,12 +162,12 @@ mod benchmarks {
 			previous,
 			c.commitment,
 			c.ciphertext_hash,
-			c.ciphertext_size,
+			c.size_class,
 			c.locator,
 			PurposeOfUse::Treatment,
 		);
 
-		assert!(Records::<T>::get(previous).is_some_and(|r| r.superseded_by().is_some()));
+		assert!(RecordsPallet::<T>::record(previous).is_some_and(|r| r.superseded_by().is_some()));
 	}
 
 	#[benchmark]
@@ -378,6 +354,83 @@ mod benchmarks {
 		_(RawOrigin::Signed(patient.clone()));
 
 		assert!(!Patients::<T>::contains_key(&patient));
+	}
+
+	/// The patient re-keys the current version of a record one version short of the longest,
+	/// which carries the most envelopes (all dropped); `e` of its grantees get a new one, each
+	/// a licensed practitioner with a read consent (as many as the verifier lets a patient
+	/// permit: a grantee it did not permit is left out).
+	#[benchmark]
+	fn rekey_record(e: Linear<0, { T::MaxEnvelopesPerRecord::get() }>) {
+		let patient = patient::<T>();
+		let previous = record_chain::<T>(&patient, T::MaxVersions::get().saturating_sub(1));
+		fill_records::<T>(&patient, 1);
+		let target = RecordsPallet::<T>::record(previous)
+			.map(|r| AccessTarget::Record { tag: r.tag, record: r.record })
+			.expect("a live version");
+		let sealed: BoundedVec<u8, T::MaxEnvelopeLen> =
+			BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]);
+		let mut envelopes = Vec::new();
+		for i in 0..T::MaxEnvelopesPerRecord::get() {
+			let grantee: T::AccountId = account("grantee", i, 0);
+			put_envelope::<T>(previous, &patient, &grantee);
+			if i < e {
+				T::Consent::make_permitted(
+					&grantee,
+					&patient,
+					AccessAction::Read,
+					PurposeOfUse::Treatment,
+				);
+				let allowed = T::Consent::check_access(
+					&grantee,
+					&patient,
+					AccessAction::Read,
+					target,
+					PurposeOfUse::Treatment,
+				)
+				.is_ok();
+				if allowed {
+					envelopes.push((grantee, sealed.clone()));
+				}
+			}
+		}
+		let envelopes = BoundedVec::truncate_from(envelopes);
+		let c = content::<T>(9);
+		let commitment =
+			RecordsPallet::<T>::record(previous).map(|r| r.commitment).unwrap_or_default();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(patient),
+			previous,
+			commitment,
+			c.ciphertext_hash,
+			c.size_class,
+			c.locator,
+			envelopes,
+		);
+
+		assert!(RecordsPallet::<T>::record(previous).is_some_and(|r| r.superseded_by().is_some()));
+	}
+
+	/// A consent ends: `n` envelopes of the grantee for the patient's records are all removed,
+	/// each after the longest access check (the patient's consent list full).
+	#[benchmark]
+	fn prune_envelopes(n: Linear<0, { T::MaxEnvelopesPerGrantee::get() }>) {
+		let patient = patient::<T>();
+		let _ = permitted::<T>(&patient, AccessAction::Read);
+		let grantee: T::AccountId = account("former grantee", 0, 0);
+		for _ in 0..n {
+			let record = record_chain::<T>(&patient, 1);
+			put_envelope::<T>(record, &patient, &grantee);
+		}
+
+		#[block]
+		{
+			RecordsPallet::<T>::prune_envelopes(&patient, &grantee);
+		}
+
+		assert!(!EnvelopesOf::<T>::contains_key(&patient, &grantee));
 	}
 
 	impl_benchmark_test_suite!(RecordsPallet, crate::mock::new_test_ext(), crate::mock::Test);

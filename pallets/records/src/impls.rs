@@ -1,5 +1,5 @@
 //! The logic behind the calls, the queries of the runtime API, the invariants, and the
-//! `RecordInspector` the other pallets use.
+//! `RecordInspector` and `EnvelopeKeeper` the other pallets use.
 //!
 //! Every `do_*` function checks everything first and writes last: past the `No fail beyond
 //! this point` marker nothing can fail, so a failed call changes nothing.
@@ -12,12 +12,12 @@ use frame_support::{
 	traits::{fungible::MutateHold, tokens::Precision, Time},
 };
 use frame_system::pallet_prelude::OriginFor;
-use sp_runtime::traits::Zero;
+use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
-	is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, ConsentVerifier,
-	DataCategory, DelegateScope, DelegationInspector, Disclosure, DisclosureLog, Hash256,
-	KeyAgreementKey, LicenceQuery, Moment, PractitionerRegistry, PurposeOfUse, RecordId,
-	RecordInspector, RecordSubject,
+	is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, AccessTarget,
+	ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
+	EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery, Moment, PractitionerRegistry,
+	PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
 };
 
 impl<T: Config> Pallet<T> {
@@ -60,14 +60,13 @@ impl<T: Config> Pallet<T> {
 		.into()
 	}
 
-	/// May `author` write (`action` = append or amend) `patient`'s data of `category`? The
+	/// May `author` write (`action` = append or amend) `target` of `patient`'s data? The
 	/// patient and their delegates may; anyone else must be licensed and allowed by consent.
 	fn check_author(
 		author: &T::AccountId,
 		patient: &T::AccountId,
 		action: AccessAction,
-		category: DataCategory,
-		record: Option<RecordId>,
+		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> DispatchResult {
 		if Self::acts_for(patient, author) {
@@ -77,13 +76,18 @@ impl<T: Config> Pallet<T> {
 			T::Practitioners::is_licensed(author, &LicenceQuery::any()),
 			Error::<T>::NotLicensed
 		);
-		T::Consent::check_access(author, patient, action, category, record, purpose)
+		T::Consent::check_access(author, patient, action, target, purpose)
 			.map(|_| ())
 			.map_err(Self::denial_error)
 	}
 
-	/// Whether `grantee` may read `version` for `purpose` now. The check names the record's
-	/// identity (its first version), so a consent scoped to the record covers every version.
+	/// The access target of a version: its tag and its record's identity (its first version),
+	/// so a consent scoped to the record covers every version.
+	fn target_of(version: &RecordOf<T>) -> AccessTarget {
+		AccessTarget::Record { tag: version.tag, record: version.record }
+	}
+
+	/// Whether `grantee` may read `version` for `purpose` now.
 	fn read_access(
 		grantee: &T::AccountId,
 		version: &RecordOf<T>,
@@ -93,8 +97,7 @@ impl<T: Config> Pallet<T> {
 			grantee,
 			&version.patient,
 			AccessAction::Read,
-			version.category,
-			Some(version.record),
+			Self::target_of(version),
 			purpose,
 		)
 	}
@@ -109,19 +112,56 @@ impl<T: Config> Pallet<T> {
 		T::Practitioners::key_agreement_key(grantee).or_else(as_patient)
 	}
 
-	/// Checks a version's content: a non-empty ciphertext and a non-empty locator (its bound
+	/// Checks a version's content: a size class in range and a non-empty locator (its bound
 	/// is the call's type).
 	fn check_content(content: &Content<T::MaxLocatorLen>) -> DispatchResult {
-		ensure!(content.ciphertext_size > 0, Error::<T>::EmptyCiphertext);
+		ensure!(
+			(MIN_SIZE_CLASS..=MAX_SIZE_CLASS).contains(&content.size_class),
+			Error::<T>::BadSizeClass
+		);
 		ensure!(!content.locator.is_empty(), Error::<T>::EmptyLocator);
 		Ok(())
 	}
 
+	/// A version, if it exists and is not shredded.
+	pub fn record(id: RecordId) -> Option<RecordOf<T>> {
+		Records::<T>::get(id).and_then(RecordEntry::live)
+	}
+
 	/// A live record version, or why not.
 	fn live_record(id: RecordId) -> Result<RecordOf<T>, DispatchError> {
-		let record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
-		ensure!(!record.is_shredded(), Error::<T>::RecordShredded);
-		Ok(record)
+		Records::<T>::get(id)
+			.ok_or(Error::<T>::UnknownRecord)?
+			.live()
+			.ok_or_else(|| Error::<T>::RecordShredded.into())
+	}
+
+	/// Stores a live version.
+	fn put_record(id: RecordId, record: RecordOf<T>) {
+		Records::<T>::insert(id, RecordEntry::Live(record));
+	}
+
+	/// Adds `id` to the index of `grantee`'s envelopes for `patient`, or says it is full.
+	fn index_envelope(
+		patient: &T::AccountId,
+		grantee: &T::AccountId,
+		id: RecordId,
+	) -> Result<BoundedVec<RecordId, T::MaxEnvelopesPerGrantee>, DispatchError> {
+		let mut ids = EnvelopesOf::<T>::get(patient, grantee);
+		ids.try_push(id).map_err(|_| Error::<T>::TooManyGranteeEnvelopes)?;
+		Ok(ids)
+	}
+
+	/// Removes `id` from the index of `grantee`'s envelopes for `patient`.
+	fn unindex_envelope(patient: &T::AccountId, grantee: &T::AccountId, id: RecordId) {
+		EnvelopesOf::<T>::mutate_exists(patient, grantee, |ids| {
+			if let Some(list) = ids {
+				list.retain(|listed| *listed != id);
+				if list.is_empty() {
+					*ids = None;
+				}
+			}
+		});
 	}
 
 	// ---- patients ---------------------------------------------------------------------------
@@ -180,30 +220,42 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_add_record(
 		author: T::AccountId,
 		patient: T::AccountId,
-		resource_type: BoundedVec<u8, T::MaxResourceTypeLen>,
-		category: DataCategory,
+		tag: Tag,
 		content: Content<T::MaxLocatorLen>,
 		purpose: PurposeOfUse,
 	) -> Result<RecordId, DispatchError> {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
-		ensure!(
-			!resource_type.is_empty() && resource_type.iter().all(u8::is_ascii_alphabetic),
-			Error::<T>::BadResourceType
-		);
 		Self::check_content(&content)?;
-		Self::check_author(&author, &patient, AccessAction::Append, category, None, purpose)?;
+		let in_use = TagPatients::<T>::get(tag);
+		let records_with_tag = match in_use {
+			Some((owner, count)) => {
+				ensure!(owner == patient, Error::<T>::TagOfAnotherPatient);
+				count
+			},
+			None => 0,
+		};
+		Self::check_author(
+			&author,
+			&patient,
+			AccessAction::Append,
+			AccessTarget::Tag(tag),
+			purpose,
+		)?;
 		// A first version's identity is its own id, the one `insert_version` assigns.
 		let identity = NextRecordId::<T>::get();
 		let id = Self::insert_version(Self::new_version(
 			author.clone(),
 			patient.clone(),
-			resource_type,
-			category,
+			tag,
 			content,
-			(identity, 1),
+			(identity, 1, VersionKind::Original),
 			None,
 		))?;
-		Self::deposit_event(Event::RecordAdded { id, patient, author, category });
+
+		// *** No fail beyond this point ***
+		// At most `MaxRecordsPerPatient` records carry it: no overflow.
+		TagPatients::<T>::insert(tag, (patient.clone(), records_with_tag.saturating_add(1)));
+		Self::deposit_event(Event::RecordAdded { id, patient, author });
 		Ok(id)
 	}
 
@@ -220,55 +272,46 @@ impl<T: Config> Pallet<T> {
 		Self::check_content(&content)?;
 		let patient = old.patient.clone();
 		// The consent check names the record's identity, not the version amended.
-		Self::check_author(
-			&author,
-			&patient,
-			AccessAction::Amend,
-			old.category,
-			Some(old.record),
-			purpose,
-		)?;
+		Self::check_author(&author, &patient, AccessAction::Amend, Self::target_of(&old), purpose)?;
 		let id = Self::insert_version(Self::new_version(
 			author.clone(),
 			patient,
-			old.resource_type.clone(),
-			old.category,
+			old.tag,
 			content,
-			(old.record, version),
+			(old.record, version, VersionKind::Amendment),
 			Some(previous),
 		))?;
 
 		// *** No fail beyond this point ***
 		old.status = RecordStatus::Superseded { by: id, at: Self::now() };
-		Records::<T>::insert(previous, old);
+		Self::put_record(previous, old);
 		Self::deposit_event(Event::RecordAmended { id, previous, author });
 		Ok(id)
 	}
 
-	/// A new current version, created now, with the record deposit; `(record, version)` are
-	/// the record's identity and the version's number.
+	/// A new current version, created now, with the record deposit; `(record, version, kind)`
+	/// are the record's identity, the version's number and how it came to be.
 	fn new_version(
 		author: T::AccountId,
 		patient: T::AccountId,
-		resource_type: BoundedVec<u8, T::MaxResourceTypeLen>,
-		category: DataCategory,
+		tag: Tag,
 		content: Content<T::MaxLocatorLen>,
-		(record, version): (RecordId, u32),
+		(record, version, kind): (RecordId, u32, VersionKind),
 		supersedes: Option<RecordId>,
 	) -> RecordOf<T> {
 		Record {
 			patient,
 			author,
-			resource_type,
-			category,
+			tag,
 			commitment: content.commitment,
 			ciphertext_hash: content.ciphertext_hash,
-			ciphertext_size: content.ciphertext_size,
+			size_class: content.size_class,
 			locator: content.locator,
 			created_at: Self::now(),
 			record,
 			version,
 			supersedes,
+			kind,
 			status: RecordStatus::Current,
 			envelopes: 0,
 			deposit: T::RecordDeposit::get(),
@@ -286,9 +329,111 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		RecordsOf::<T>::insert(&record.patient, ids);
-		Records::<T>::insert(id, record);
+		Self::put_record(id, record);
 		NextRecordId::<T>::put(next);
 		Ok(id)
+	}
+
+	pub(crate) fn do_rekey_record(
+		who: T::AccountId,
+		previous: RecordId,
+		content: Content<T::MaxLocatorLen>,
+		envelopes: BoundedVec<
+			(T::AccountId, BoundedVec<u8, T::MaxEnvelopeLen>),
+			T::MaxEnvelopesPerRecord,
+		>,
+	) -> Result<u32, DispatchError> {
+		let mut old = Self::live_record(previous)?;
+		ensure!(old.status == RecordStatus::Current, Error::<T>::NotCurrent);
+		let patient = old.patient.clone();
+		ensure!(Self::acts_for(&patient, &who), Error::<T>::NotPermitted);
+		ensure!(content.commitment == old.commitment, Error::<T>::CommitmentMismatch);
+		let version = old.version.checked_add(1).ok_or(Error::<T>::TooManyVersions)?;
+		ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
+		Self::check_content(&content)?;
+		let now = Self::now();
+		let deposit = T::EnvelopeDeposit::get();
+		let mut sealed_envelopes = Vec::with_capacity(envelopes.len());
+		for (i, (grantee, sealed)) in envelopes.iter().enumerate() {
+			ensure!(
+				!envelopes.iter().take(i).any(|(other, _)| other == grantee),
+				Error::<T>::EnvelopeExists
+			);
+			ensure!(
+				sealed.len() as u64 >= u64::from(MIN_ENVELOPE_LEN),
+				Error::<T>::EnvelopeTooShort
+			);
+			// Only a grantee of the replaced version, for the same purpose: a re-key never
+			// widens access.
+			let former = Envelopes::<T>::get(previous, grantee).ok_or(Error::<T>::NoEnvelope)?;
+			let sealed_to =
+				Self::grantee_key(grantee, &patient).ok_or(Error::<T>::NoKeyAgreementKey)?;
+			Self::read_access(grantee, &old, former.purpose).map_err(Self::denial_error)?;
+			sealed_envelopes.push((
+				grantee.clone(),
+				KeyEnvelope {
+					sealed: sealed.clone(),
+					sealed_to,
+					purpose: former.purpose,
+					depositor: who.clone(),
+					deposit,
+					added_at: now,
+				},
+			));
+		}
+		let count = sealed_envelopes.len() as u32;
+		let total = deposit.saturating_mul(count.into());
+		if !total.is_zero() {
+			Self::hold(HoldReason::EnvelopeDeposit, &who, total)?;
+		}
+		let new = Self::new_version(
+			who.clone(),
+			patient.clone(),
+			old.tag,
+			content,
+			(old.record, version, VersionKind::ReKey),
+			Some(previous),
+		);
+		let id = match Self::insert_version(new) {
+			Ok(id) => id,
+			Err(e) => {
+				Self::release(HoldReason::EnvelopeDeposit, &who, total);
+				return Err(e);
+			},
+		};
+
+		// *** No fail beyond this point ***
+		let mut dropped = 0u32;
+		for (grantee, envelope) in Envelopes::<T>::drain_prefix(previous) {
+			Self::release(HoldReason::EnvelopeDeposit, &envelope.depositor, envelope.deposit);
+			dropped = dropped.saturating_add(1);
+			let renewed = sealed_envelopes.iter().any(|(g, _)| *g == grantee);
+			EnvelopesOf::<T>::mutate_exists(&patient, &grantee, |ids| {
+				let Some(list) = ids else { return };
+				if renewed {
+					// The same place: the index keeps its length, so no bound is crossed.
+					list.iter_mut().filter(|listed| **listed == previous).for_each(|l| *l = id);
+				} else {
+					list.retain(|listed| *listed != previous);
+				}
+				if list.is_empty() {
+					*ids = None;
+				}
+			});
+		}
+		for (grantee, envelope) in sealed_envelopes {
+			Envelopes::<T>::insert(id, grantee, envelope);
+		}
+		if let Some(mut new) = Self::record(id) {
+			new.envelopes = count;
+			Self::put_record(id, new);
+		}
+		old.status = RecordStatus::Superseded { by: id, at: now };
+		old.envelopes = 0;
+		old.locator = BoundedVec::new();
+		Self::put_record(previous, old);
+		Self::deposit_event(Event::RecordReKeyed { id, previous });
+		Ok(dropped.max(count))
 	}
 
 	// ---- envelopes --------------------------------------------------------------------------
@@ -312,12 +457,14 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Envelopes::<T>::contains_key(id, &grantee), Error::<T>::EnvelopeExists);
 		let count = record.envelopes.saturating_add(1);
 		ensure!(count <= T::MaxEnvelopesPerRecord::get(), Error::<T>::TooManyEnvelopes);
+		let index = Self::index_envelope(&record.patient, &grantee, id)?;
 		let deposit = T::EnvelopeDeposit::get();
 		Self::hold(HoldReason::EnvelopeDeposit, &who, deposit)?;
 
 		// *** No fail beyond this point ***
+		EnvelopesOf::<T>::insert(&record.patient, &grantee, index);
 		record.envelopes = count;
-		Records::<T>::insert(id, record);
+		Self::put_record(id, record);
 		Envelopes::<T>::insert(
 			id,
 			&grantee,
@@ -339,7 +486,8 @@ impl<T: Config> Pallet<T> {
 		id: RecordId,
 		grantee: T::AccountId,
 	) -> DispatchResult {
-		let mut record = Records::<T>::get(id).ok_or(Error::<T>::UnknownRecord)?;
+		// A shredded version has no envelopes.
+		let mut record = Self::record(id).ok_or(Error::<T>::UnknownRecord)?;
 		let envelope = Envelopes::<T>::get(id, &grantee).ok_or(Error::<T>::NoEnvelope)?;
 		let privileged = who == grantee || Self::acts_for(&record.patient, &who);
 		if !privileged {
@@ -355,12 +503,49 @@ impl<T: Config> Pallet<T> {
 		}
 
 		// *** No fail beyond this point ***
-		Self::release(HoldReason::EnvelopeDeposit, &envelope.depositor, envelope.deposit);
-		Envelopes::<T>::remove(id, &grantee);
-		record.envelopes = record.envelopes.saturating_sub(1);
-		Records::<T>::insert(id, record);
+		Self::drop_envelope(id, &mut record, &grantee, &envelope);
+		Self::put_record(id, record);
 		Self::deposit_event(Event::EnvelopeRemoved { record: id, grantee });
 		Ok(())
+	}
+
+	/// Removes `grantee`'s `envelope` of version `id` (`record`, whose count it lowers; the
+	/// caller stores it) from both indices and returns its deposit. Cannot fail.
+	fn drop_envelope(
+		id: RecordId,
+		record: &mut RecordOf<T>,
+		grantee: &T::AccountId,
+		envelope: &KeyEnvelopeOf<T>,
+	) {
+		Self::release(HoldReason::EnvelopeDeposit, &envelope.depositor, envelope.deposit);
+		Envelopes::<T>::remove(id, grantee);
+		Self::unindex_envelope(&record.patient, grantee, id);
+		record.envelopes = record.envelopes.saturating_sub(1);
+	}
+
+	/// Removes every envelope `grantee` holds for `patient`'s records that the grantee may
+	/// not read now, whatever the reason; returns how many were examined and removed.
+	pub(crate) fn do_prune_envelopes(patient: &T::AccountId, grantee: &T::AccountId) -> (u32, u32) {
+		let ids = EnvelopesOf::<T>::get(patient, grantee);
+		let mut removed = 0u32;
+		for id in ids.iter().copied() {
+			let (Some(mut record), Some(envelope)) =
+				(Self::record(id), Envelopes::<T>::get(id, grantee))
+			else {
+				// Never the case (`try_state` checks it): an index entry without an envelope
+				// is dropped.
+				Self::unindex_envelope(patient, grantee, id);
+				continue;
+			};
+			if Self::read_access(grantee, &record, envelope.purpose).is_ok() {
+				continue;
+			}
+			Self::drop_envelope(id, &mut record, grantee, &envelope);
+			Self::put_record(id, record);
+			removed = removed.saturating_add(1);
+			Self::deposit_event(Event::EnvelopeRemoved { record: id, grantee: grantee.clone() });
+		}
+		(ids.len() as u32, removed)
 	}
 
 	pub(crate) fn do_access_record(accessor: T::AccountId, id: RecordId) -> DispatchResult {
@@ -371,19 +556,13 @@ impl<T: Config> Pallet<T> {
 		T::Disclosures::note_disclosure(Disclosure {
 			accessor: accessor.clone(),
 			patient: record.patient,
-			record: Some(id),
-			category: Some(record.category),
+			data: DisclosedData::Record(id),
 			action: AccessAction::Read,
 			purpose: envelope.purpose,
 			basis,
 			at: Self::now(),
 		})?;
-		Self::deposit_event(Event::RecordAccessed {
-			record: id,
-			accessor,
-			basis,
-			envelope: envelope.sealed.into_inner(),
-		});
+		Self::deposit_event(Event::RecordAccessed { record: id, accessor, basis });
 		Ok(())
 	}
 
@@ -393,8 +572,7 @@ impl<T: Config> Pallet<T> {
 	/// shredding free of fees.
 	pub(crate) fn may_shred(origin: &OriginFor<T>, record: RecordId) -> bool {
 		let Some(who) = origin.clone().into_signer() else { return false };
-		Records::<T>::get(record)
-			.is_some_and(|r| !r.is_shredded() && Self::may_shred_for(&r.patient, &who))
+		Self::record(record).is_some_and(|r| Self::may_shred_for(&r.patient, &who))
 	}
 
 	/// Whether `origin` may shred `patient`'s records and there is one to shred.
@@ -415,7 +593,7 @@ impl<T: Config> Pallet<T> {
 		// Walk forward to the newest version, then back to the first.
 		let mut newest = id;
 		for _ in 0..max {
-			match Records::<T>::get(newest).and_then(|r| r.superseded_by()) {
+			match Self::record(newest).and_then(|r| r.superseded_by()) {
 				Some(by) => newest = by,
 				None => break,
 			}
@@ -426,7 +604,7 @@ impl<T: Config> Pallet<T> {
 			if chain.len() >= max {
 				break;
 			}
-			let Some(record) = Records::<T>::get(current) else { break };
+			let Some(record) = Self::record(current) else { break };
 			at = record.supersedes;
 			chain.push((current, record));
 		}
@@ -452,23 +630,35 @@ impl<T: Config> Pallet<T> {
 		Ok((versions, envelopes))
 	}
 
-	/// Shreds every version of `id`'s record; returns how many versions and envelopes. Cannot
+	/// Shreds every version of `id`'s record: each keeps only its commitment and the time;
+	/// envelopes go from both indices, deposits back, and the tag's count goes down (its entry
+	/// with the last live record carrying it). Returns how many versions and envelopes. Cannot
 	/// fail.
 	fn shred_chain(id: RecordId, patient: &T::AccountId) -> (u32, u32) {
 		let now = Self::now();
 		let chain = Self::version_chain(id);
 		let mut destroyed = 0u32;
-		for (version_id, mut version) in chain.iter().cloned() {
-			for (_, envelope) in Envelopes::<T>::drain_prefix(version_id) {
+		for (version_id, version) in chain.iter() {
+			for (grantee, envelope) in Envelopes::<T>::drain_prefix(version_id) {
 				Self::release(HoldReason::EnvelopeDeposit, &envelope.depositor, envelope.deposit);
+				Self::unindex_envelope(patient, &grantee, *version_id);
 				destroyed = destroyed.saturating_add(1);
 			}
 			Self::release(HoldReason::RecordDeposit, &version.author, version.deposit);
-			version.deposit = Zero::zero();
-			version.envelopes = 0;
-			version.locator = BoundedVec::new();
-			version.status = RecordStatus::Shredded { at: now };
-			Records::<T>::insert(version_id, version);
+			Records::<T>::insert(
+				version_id,
+				RecordEntry::Shredded { commitment: version.commitment, at: now },
+			);
+		}
+		if let Some((_, first)) = chain.first() {
+			TagPatients::<T>::mutate_exists(first.tag, |entry| {
+				if let Some((_, count)) = entry {
+					*count = count.saturating_sub(1);
+					if *count == 0 {
+						*entry = None;
+					}
+				}
+			});
 		}
 		RecordsOf::<T>::mutate(patient, |ids| {
 			ids.retain(|listed| !chain.iter().any(|(shredded, _)| shredded == listed))
@@ -510,7 +700,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_register_device(
 		patient: T::AccountId,
 		device: T::AccountId,
-		label: BoundedVec<u8, T::MaxLabelLen>,
+		label: Hash256,
 	) -> DispatchResult {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
 		ensure!(
@@ -660,12 +850,8 @@ impl<T: Config> Pallet<T> {
 			if page.len() as u32 >= max {
 				return (page, Some(position as u32));
 			}
-			let Some(record) = Records::<T>::get(id) else { continue };
-			let wanted = filter.category.map_or(true, |c| c == record.category)
-				&& filter
-					.resource_type
-					.as_ref()
-					.map_or(true, |t| t[..] == record.resource_type[..])
+			let Some(record) = Self::record(*id) else { continue };
+			let wanted = filter.tag.map_or(true, |t| t == record.tag)
 				&& (!filter.current_only || record.status == RecordStatus::Current);
 			if wanted {
 				page.push((*id, record));
@@ -677,7 +863,7 @@ impl<T: Config> Pallet<T> {
 	/// `grantee`'s envelope for `record`, if and only if `grantee` may read the record now
 	/// for the envelope's purpose.
 	pub fn envelope_for(record: RecordId, grantee: &T::AccountId) -> Option<KeyEnvelopeOf<T>> {
-		let entry = Records::<T>::get(record).filter(|r| !r.is_shredded())?;
+		let entry = Self::record(record)?;
 		let envelope = Envelopes::<T>::get(record, grantee)?;
 		Self::read_access(grantee, &entry, envelope.purpose).ok().map(|_| envelope)
 	}
@@ -686,13 +872,18 @@ impl<T: Config> Pallet<T> {
 
 	/// The pallet's invariants:
 	/// - every live version is listed by its patient exactly once, and every listed id is a
-	///   live version of that patient; every live version's patient is registered (shredded
-	///   tombstones may outlive a deregistration);
-	/// - version chains: a superseded version's successor exists, points back at it, and is
-	///   not shredded unless it is; a version that supersedes another is that one's successor;
-	///   so every live chain ends in exactly one current version; a first version's identity
-	///   is its own id, every other version's that of the version it supersedes;
-	/// - envelopes only on live versions, and each version's envelope count is right;
+	///   live version of that patient; every live version's patient is registered;
+	/// - version chains: a superseded version's successor is live and points back at it; a
+	///   version that supersedes another is that one's successor and has the same record
+	///   identity and tag; so every live chain ends in exactly one current version; a first
+	///   version (kind `Original`) is its record's identity, every other is not; size classes
+	///   are in range;
+	/// - a shredded version keeps nothing but its commitment and time: no envelope, not
+	///   listed, not in a chain;
+	/// - envelopes only on live versions, each version's envelope count is right, and
+	///   `EnvelopesOf` lists exactly the envelopes, each once, under the record's patient;
+	/// - `TagPatients` holds, for each tag of a live record, its patient and its number of
+	///   live records, and nothing else;
 	/// - what each account has on hold under each reason equals its patient, record, envelope
 	///   and device deposits (pending registrations included); active devices are listed by
 	///   their patient; pending registrations belong to registered patients, name each device
@@ -711,49 +902,83 @@ impl<T: Config> Pallet<T> {
 		}
 		let next = NextRecordId::<T>::get();
 		let mut envelope_counts: BTreeMap<RecordId, u32> = BTreeMap::new();
-		for (id, _, envelope) in Envelopes::<T>::iter() {
+		for (id, grantee, envelope) in Envelopes::<T>::iter() {
 			*envelope_counts.entry(id).or_default() += 1;
 			add(&envelope.depositor, 2, envelope.deposit);
+			let record = Self::record(id).ok_or("envelope on a missing or shredded version")?;
+			let listed = EnvelopesOf::<T>::get(&record.patient, &grantee)
+				.iter()
+				.filter(|l| **l == id)
+				.count();
+			ensure!(listed == 1, "envelope not indexed once by patient and grantee");
 		}
-		for (id, record) in Records::<T>::iter() {
+		for (patient, grantee, ids) in EnvelopesOf::<T>::iter() {
+			ensure!(!ids.is_empty(), "empty envelope index kept");
+			for id in ids {
+				ensure!(Envelopes::<T>::contains_key(id, &grantee), "indexed envelope missing");
+				let record = Self::record(id).ok_or("indexed envelope of no live version")?;
+				ensure!(record.patient == patient, "envelope indexed under another patient");
+			}
+		}
+		let mut tags: BTreeMap<Tag, (T::AccountId, u32)> = BTreeMap::new();
+		for (id, entry) in Records::<T>::iter() {
 			ensure!(id < next, "record id not below NextRecordId");
+			let envelopes = envelope_counts.get(&id).copied().unwrap_or(0);
+			let RecordEntry::Live(record) = entry else {
+				ensure!(envelopes == 0, "envelope on a shredded version");
+				continue;
+			};
 			ensure!(
-				record.is_shredded() || Patients::<T>::contains_key(&record.patient),
+				Patients::<T>::contains_key(&record.patient),
 				"live record of an unknown patient"
 			);
 			let listed = RecordsOf::<T>::get(&record.patient).iter().filter(|l| **l == id).count();
-			let envelopes = envelope_counts.get(&id).copied().unwrap_or(0);
+			ensure!(listed == 1, "live version not listed once");
 			ensure!(record.envelopes == envelopes, "envelope count");
-			if record.is_shredded() {
-				ensure!(listed == 0, "shredded version listed");
-				ensure!(envelopes == 0, "envelope on a shredded version");
-				ensure!(record.deposit.is_zero() && record.locator.is_empty(), "shredded remains");
-			} else {
-				ensure!(listed == 1, "live version not listed once");
-				add(&record.author, 1, record.deposit);
-			}
+			ensure!(
+				(MIN_SIZE_CLASS..=MAX_SIZE_CLASS).contains(&record.size_class),
+				"size class out of range"
+			);
+			add(&record.author, 1, record.deposit);
 			if let Some(by) = record.superseded_by() {
-				let newer = Records::<T>::get(by).ok_or("successor missing")?;
+				let newer = Self::record(by).ok_or("successor missing or shredded")?;
 				ensure!(newer.supersedes == Some(id), "successor does not point back");
 				ensure!(newer.version == record.version + 1, "version numbers");
 			}
-			if let Some(previous) = record.supersedes {
-				let older = Records::<T>::get(previous).ok_or("superseded version missing")?;
-				let shredded_together = older.is_shredded() && record.is_shredded();
-				ensure!(
-					shredded_together || older.superseded_by() == Some(id),
-					"superseded version does not point forward"
-				);
-				ensure!(older.is_shredded() == record.is_shredded(), "chain half shredded");
-				ensure!(older.record == record.record, "record identity differs in a chain");
-			} else {
-				ensure!(record.version == 1, "first version numbered");
-				ensure!(record.record == id, "a first version is not its record's identity");
+			match record.supersedes {
+				Some(previous) => {
+					let older = Self::record(previous).ok_or("superseded version missing")?;
+					ensure!(
+						older.superseded_by() == Some(id),
+						"superseded version does not point forward"
+					);
+					ensure!(older.record == record.record, "record identity differs in a chain");
+					ensure!(older.tag == record.tag, "tag differs in a chain");
+					ensure!(record.kind != VersionKind::Original, "a later version is original");
+				},
+				None => {
+					ensure!(record.version == 1, "first version numbered");
+					ensure!(record.record == id, "a first version is not its record's identity");
+					ensure!(
+						record.kind == VersionKind::Original,
+						"a first version is not original"
+					);
+					let entry = tags.entry(record.tag).or_insert((record.patient.clone(), 0));
+					ensure!(entry.0 == record.patient, "a tag of two patients");
+					entry.1 += 1;
+				},
 			}
+		}
+		ensure!(
+			TagPatients::<T>::iter().count() == tags.len(),
+			"a tag indexed without a live record"
+		);
+		for (tag, expected) in tags {
+			ensure!(TagPatients::<T>::get(tag) == Some(expected), "tag index");
 		}
 		for (patient, ids) in RecordsOf::<T>::iter() {
 			for id in ids {
-				let record = Records::<T>::get(id).ok_or("listed record missing")?;
+				let record = Self::record(id).ok_or("listed record missing or shredded")?;
 				ensure!(record.patient == patient, "listed record of another patient");
 			}
 		}
@@ -794,51 +1019,132 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 	fn record_subject(version: RecordId) -> Option<RecordSubject<T::AccountId>> {
 		// One read: every version stores its record's identity.
-		let found = Records::<T>::get(version).filter(|r| !r.is_shredded())?;
-		Some(RecordSubject {
-			patient: found.patient,
-			category: found.category,
-			record: found.record,
-		})
+		let found = Self::record(version)?;
+		Some(RecordSubject { patient: found.patient, tag: found.tag, record: found.record })
 	}
 
 	fn is_patient(who: &T::AccountId) -> bool {
 		Patients::<T>::contains_key(who)
 	}
 
+	fn tag_patient(tag: &Tag) -> Option<T::AccountId> {
+		TagPatients::<T>::get(tag).map(|(patient, _)| patient)
+	}
+
 	/// A record of `MaxVersions` versions, added and amended by the patient: its newest
 	/// version's id, whose `record_subject` walks the longest chain.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_record(patient: &T::AccountId, category: DataCategory) -> RecordId {
+	fn make_record(patient: &T::AccountId, tag: Tag) -> RecordId {
 		use frame_support::traits::fungible::Mutate;
 		use sp_runtime::traits::Bounded;
 		if !Patients::<T>::contains_key(patient) {
 			T::Currency::set_balance(patient, BalanceOf::<T>::max_value() / 1024u32.into());
 			let _ = Self::do_register_patient(patient.clone(), [1u8; 32]);
 		}
-		let content = |seed: u8| Content {
-			commitment: [seed; 32],
-			ciphertext_hash: [seed; 32],
-			ciphertext_size: 1,
-			locator: b"bench".to_vec().try_into().unwrap_or_default(),
-		};
-		let resource_type = b"Observation".to_vec().try_into().unwrap_or_default();
 		let purpose = PurposeOfUse::Treatment;
 		let added = Self::do_add_record(
 			patient.clone(),
 			patient.clone(),
-			resource_type,
-			category,
-			content(0),
+			tag,
+			bench_content::<T>(0),
 			purpose,
 		);
 		let Ok(mut id) = added else { return RecordId::MAX };
 		for v in 1..T::MaxVersions::get() {
-			match Self::do_amend_record(patient.clone(), id, content(v as u8), purpose) {
+			match Self::do_amend_record(patient.clone(), id, bench_content::<T>(v as u8), purpose) {
 				Ok(newer) => id = newer,
 				Err(_) => break,
 			}
 		}
 		id
+	}
+}
+
+/// Benchmarks only: a version's content with the longest locator.
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) fn bench_content<T: Config>(seed: u8) -> Content<T::MaxLocatorLen> {
+	Content {
+		commitment: [seed; 32],
+		ciphertext_hash: [seed.wrapping_add(1); 32],
+		size_class: MAX_SIZE_CLASS,
+		locator: BoundedVec::truncate_from(alloc::vec![b'l'; T::MaxLocatorLen::get() as usize]),
+	}
+}
+
+impl<T: Config> EnvelopeKeeper<T::AccountId> for Pallet<T> {
+	fn prune_envelopes(patient: &T::AccountId, grantee: &T::AccountId) -> Weight {
+		let (examined, _) = Self::do_prune_envelopes(patient, grantee);
+		T::WeightInfo::prune_envelopes(examined)
+	}
+
+	fn max_prune_weight() -> Weight {
+		T::WeightInfo::prune_envelopes(T::MaxEnvelopesPerGrantee::get())
+	}
+
+	/// Adds records of `patient` (registering and funding them if needed) and gives `grantee`
+	/// an envelope on each, up to `MaxEnvelopesPerGrantee` envelopes in all (or as many as
+	/// the patient's list has room for), deposits held from the patient.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_envelopes(patient: &T::AccountId, grantee: &T::AccountId) {
+		use frame_support::traits::fungible::Mutate;
+		use sp_runtime::traits::Bounded;
+		if !Patients::<T>::contains_key(patient) {
+			T::Currency::set_balance(patient, BalanceOf::<T>::max_value() / 1024u32.into());
+			let _ = Self::do_register_patient(patient.clone(), [1u8; 32]);
+		}
+		while (EnvelopesOf::<T>::decode_len(patient, grantee).unwrap_or(0) as u32)
+			< T::MaxEnvelopesPerGrantee::get()
+		{
+			use frame_support::{Blake2_256, StorageHasher};
+			let next = NextRecordId::<T>::get();
+			let seed = next as u8;
+			let tag = Blake2_256::hash(&(b"telemed/bench-tag", next).encode());
+			let added = Self::do_add_record(
+				patient.clone(),
+				patient.clone(),
+				tag,
+				bench_content::<T>(seed),
+				PurposeOfUse::Treatment,
+			);
+			let Ok(id) = added else { return };
+			if Self::bench_envelope(id, patient, grantee).is_err() {
+				return;
+			}
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Benchmarks only: puts an envelope for `grantee` on version `id` as if added by the
+	/// patient (deposit held), without the access check.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub(crate) fn bench_envelope(
+		id: RecordId,
+		payer: &T::AccountId,
+		grantee: &T::AccountId,
+	) -> DispatchResult {
+		let mut record = Self::record(id).ok_or(Error::<T>::UnknownRecord)?;
+		let index = Self::index_envelope(&record.patient, grantee, id)?;
+		let deposit = T::EnvelopeDeposit::get();
+		Self::hold(HoldReason::EnvelopeDeposit, payer, deposit)?;
+		EnvelopesOf::<T>::insert(&record.patient, grantee, index);
+		Envelopes::<T>::insert(
+			id,
+			grantee,
+			KeyEnvelope {
+				sealed: BoundedVec::truncate_from(alloc::vec![
+					9u8;
+					T::MaxEnvelopeLen::get() as usize
+				]),
+				sealed_to: [2u8; 32],
+				purpose: PurposeOfUse::Treatment,
+				depositor: payer.clone(),
+				deposit,
+				added_at: 0,
+			},
+		);
+		record.envelopes = record.envelopes.saturating_add(1);
+		Self::put_record(id, record);
+		Ok(())
 	}
 }

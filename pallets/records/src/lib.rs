@@ -6,29 +6,38 @@
 //!
 //! ## Overview
 //!
-//! A client encrypts each record (a FHIR resource) with a fresh random data key, stores the
-//! ciphertext in any blob store, and anchors here a salted commitment to the plaintext, the
-//! ciphertext's hash and size, and a locator. The data key is sealed to each reader's X25519
-//! key-agreement key and stored as a key envelope per (record, grantee) — only for grantees
-//! the consent pallet allows to read now. Amending adds a version that supersedes the old one;
-//! history is append-only. Crypto-shredding (the right to erasure) removes every envelope and
-//! the locator of a record's every version and marks them shredded for good: without a data
-//! key, any copy of the ciphertext left anywhere is noise. Wearable devices anchor batches of
-//! readings as Merkle roots.
+//! A client encrypts each record (a FHIR resource) with a fresh random data key, pads the
+//! ciphertext to a power of two, stores it in any blob store, and anchors here a blinded tag,
+//! a salted commitment to the plaintext, the ciphertext's hash and size class, and a sealed
+//! locator. Nothing on chain says what a record is about. The data key is sealed to each
+//! reader's X25519 key-agreement key and stored as a key envelope per (record, grantee) — only
+//! for grantees the consent pallet allows to read now. Amending adds a version that supersedes
+//! the old one; history is append-only. Re-keying adds a version with the same content under a
+//! fresh data key, so a revoked grantee's old key opens nothing current. When a consent ends,
+//! the consent pallet has the grantee's envelopes removed
+//! ([`telemed_primitives::EnvelopeKeeper`]). Crypto-shredding (the right to erasure) wipes
+//! every version's metadata but its salted commitment and removes every envelope: without a
+//! data key, any copy of the ciphertext left anywhere is noise. Wearable devices anchor batches
+//! of readings as Merkle roots.
 //!
 //! The pallet asks the others through `telemed_primitives`: [`ConsentVerifier`] (may this
 //! accessor read, append or amend now), [`PractitionerRegistry`] (licences, practitioners'
 //! key-agreement keys), [`DelegationInspector`] (may this agent act for the patient) and
 //! [`DisclosureLog`] (account for every read). It answers
-//! [`telemed_primitives::RecordInspector`].
+//! [`telemed_primitives::RecordInspector`] and [`telemed_primitives::EnvelopeKeeper`].
 //!
 //! ## Terminology
 //!
 //! - **Patient**: an account registered with an X25519 key-agreement public key (rotatable;
 //!   all-zero, small-order and non-canonical points are refused) and a deposit.
-//! - **Record**: one version of a FHIR resource of a patient: resource type, category, salted
-//!   commitment `blake2_256(salt ‖ plaintext)`, ciphertext hash and size, locator, author,
-//!   time, status (current, superseded, shredded). The author's deposit pays for its storage.
+//! - **Record**: one version of a FHIR resource of a patient: blinded tag, salted commitment
+//!   `blake2_256(salt ‖ plaintext)`, ciphertext hash, size class, sealed locator, author,
+//!   time, kind (original, amendment, re-key), status (current, superseded; a shredded
+//!   version keeps only its commitment and the time). The author's deposit pays for it.
+//! - **Tag**: `HMAC-SHA-256(patient's tag key, category or type)`, computed off chain. The
+//!   chain only compares tags; a tag in use belongs to one patient.
+//! - **Size class**: the ciphertext is padded to exactly `2^size_class` bytes,
+//!   [`MIN_SIZE_CLASS`]`..=`[`MAX_SIZE_CLASS`].
 //! - **Version chain**: the versions of one record, each pointing at the one it supersedes; it
 //!   ends in exactly one current version (or is shredded as a whole).
 //! - **Record identity**: the id of a record's first version, stored in every version. Access
@@ -42,7 +51,7 @@
 //! ## Rules
 //!
 //! - Who may add a record: the patient; a delegate with `AccessRecords`; a licensed
-//!   practitioner whose access for `Append` to that category and purpose the consent pallet
+//!   practitioner whose access for `Append` to that tag and purpose the consent pallet
 //!   allows (break-glass included, purpose `EmergencyTreatment`). Amending needs `Amend`.
 //!   Records are clinical documents: an author who is neither the patient nor a delegate must
 //!   hold a valid licence, whatever the consent.
@@ -55,14 +64,28 @@
 //!   (revoked or expired) or a deny does. While the only obstacle is the grantee's licence
 //!   (suspended, expired or revoked: the registry cannot tell which may come back, so none is
 //!   taken as final) strangers may not remove it. The deposit goes back to its payer.
-//! - Reading: [`Pallet::access_record`] checks the access and logs the disclosure in one step,
-//!   and emits the caller's envelope; the runtime API returns an envelope only to a grantee
-//!   with access now. Chain state is public: the envelope's seal, not the API, is what keeps
-//!   the key from others.
-//! - Shredding a record shreds every version of it; the patient (or a delegate with the
-//!   `ShredRecords` scope — `AccessRecords` is not enough) may shred with no free balance: the
-//!   call is free of fees when it will shred something, which each record allows once, and
-//!   every record cost a deposit.
+//! - A tag belongs to one patient ([`TagPatients`]): a record of another patient with it is
+//!   refused. The entry goes with the last live record carrying the tag.
+//! - Reading: [`Pallet::access_record`] checks the access and logs the disclosure in one step;
+//!   the accessor then reads its envelope from state (the event names no envelope). The
+//!   runtime API returns an envelope only to a grantee with access now. Chain state is
+//!   public: the envelope's seal, not the API, is what keeps the key from others.
+//! - When a consent ends, the consent pallet calls
+//!   [`telemed_primitives::EnvelopeKeeper::prune_envelopes`]: every envelope of the grantee for
+//!   the patient's records that the grantee may not read now goes (deposits back), whatever
+//!   the reason (a licence not valid now included: the patient re-adds what they want).
+//! - Re-keying ([`Pallet::rekey_record`]): the patient or a delegate with `AccessRecords`
+//!   adds a version of kind `ReKey` with the same commitment, a new ciphertext, size class and
+//!   locator, and new envelopes, only for grantees who had one on the replaced version and may
+//!   read now (for the same purpose). The replaced version loses its locator and every
+//!   envelope. A re-key is not a clinical amendment (no `Amend` consent, same content) but it
+//!   is a version of the chain: it counts toward `MaxVersions`, the bound that keeps a
+//!   record's shredding bounded.
+//! - Shredding a record shreds every version of it (each keeps only its commitment and the
+//!   time; envelopes go, deposits go back); the patient (or a delegate with the `ShredRecords`
+//!   scope — `AccessRecords` is not enough) may shred with no free balance: the call is free
+//!   of fees when it will shred something, which each record allows once, and every record
+//!   cost a deposit.
 //! - A device is registered only with its own consent: the patient names it (a pending
 //!   registration, the deposit held) and the device confirms with a call it signs. A pending
 //!   registration blocks nothing for the device's account (it may still register as a
@@ -86,11 +109,14 @@
 //! [`Pallet::remove_device`].
 //!
 //! Patients, delegates and practitioners: [`Pallet::add_record`], [`Pallet::amend_record`],
-//! [`Pallet::add_envelope`], [`Pallet::remove_envelope`], [`Pallet::access_record`].
+//! [`Pallet::add_envelope`], [`Pallet::remove_envelope`], [`Pallet::access_record`];
+//! patients and delegates: [`Pallet::rekey_record`].
 //!
 //! Devices: [`Pallet::confirm_device`], [`Pallet::anchor_batch`].
 //!
-//! Migrations: [`migrations::v2::MigrateV1ToV2`] (stores each version's record identity).
+//! Migrations: [`migrations::v2::MigrateV1ToV2`] (stores each version's record identity),
+//! [`migrations::v3::MigrateV2ToV3`] (tags, size classes, shredded versions wiped, envelopes
+//! indexed by patient and grantee, hashed device labels).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -119,7 +145,6 @@ use telemed_primitives::{
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
@@ -129,18 +154,21 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use telemed_primitives::{
-		AccessBasis, DataCategory, Hash256, KeyAgreementKey, Moment, PurposeOfUse, RecordId,
+		AccessBasis, Hash256, KeyAgreementKey, Moment, PurposeOfUse, RecordId, Tag,
 	};
 
 	/// The balance type of [`Config::Currency`].
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
-	/// A record version as stored.
-	pub type RecordOf<T> = Record<
+	/// A record version that is not shredded.
+	pub type RecordOf<T> =
+		Record<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxLocatorLen>;
+
+	/// A record version as stored: live, or shredded.
+	pub type RecordEntryOf<T> = RecordEntry<
 		<T as frame_system::Config>::AccountId,
 		BalanceOf<T>,
-		<T as Config>::MaxResourceTypeLen,
 		<T as Config>::MaxLocatorLen,
 	>;
 
@@ -152,18 +180,16 @@ pub mod pallet {
 	>;
 
 	/// A device as stored.
-	pub type DeviceOf<T> =
-		Device<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxLabelLen>;
+	pub type DeviceOf<T> = Device<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
 	/// A pending device registration as stored.
-	pub type PendingDeviceOf<T> = PendingDevice<
-		<T as frame_system::Config>::AccountId,
-		BalanceOf<T>,
-		<T as Config>::MaxLabelLen,
-	>;
+	pub type PendingDeviceOf<T> =
+		PendingDevice<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
-	/// The in-code storage version. 2: record versions store their record's identity.
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// The in-code storage version. 2: record versions store their record's identity. 3:
+	/// tags, size classes and version kinds; shredded versions keep only their commitment;
+	/// envelopes indexed by patient and grantee; tags indexed; device labels hashed.
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -210,21 +236,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type DeviceDeposit: Get<BalanceOf<Self>>;
 
-		/// The longest FHIR resource type name.
-		#[pallet::constant]
-		type MaxResourceTypeLen: Get<u32>;
-
-		/// The longest locator (URI or CID).
+		/// The longest sealed locator.
 		#[pallet::constant]
 		type MaxLocatorLen: Get<u32>;
 
 		/// The longest sealed data key.
 		#[pallet::constant]
 		type MaxEnvelopeLen: Get<u32>;
-
-		/// The longest device label.
-		#[pallet::constant]
-		type MaxLabelLen: Get<u32>;
 
 		/// How many live (not shredded) record versions a patient may have.
 		#[pallet::constant]
@@ -237,6 +255,12 @@ pub mod pallet {
 		/// How many key envelopes a record version may have.
 		#[pallet::constant]
 		type MaxEnvelopesPerRecord: Get<u32>;
+
+		/// How many key envelopes one grantee may hold for one patient's record versions: bounds
+		/// what [`telemed_primitives::EnvelopeKeeper::prune_envelopes`] removes when a consent
+		/// ends.
+		#[pallet::constant]
+		type MaxEnvelopesPerGrantee: Get<u32>;
 
 		/// How many devices a patient may have active and pending together.
 		#[pallet::constant]
@@ -269,10 +293,18 @@ pub mod pallet {
 	pub type Patients<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Patient<BalanceOf<T>>, OptionQuery>;
 
-	/// Every record version, by id. Shredded versions stay, without locator or deposit.
+	/// Every record version, by id. Shredded versions stay, as their commitment and the time.
 	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
 	#[pallet::storage]
-	pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>, OptionQuery>;
+	pub type Records<T: Config> =
+		StorageMap<_, Twox64Concat, RecordId, RecordEntryOf<T>, OptionQuery>;
+
+	/// Whose each tag in use is, and how many live records (version chains) carry it: a tag
+	/// belongs to one patient. The entry goes with the last live record carrying the tag.
+	// Hasher: user-chosen key (the tag): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type TagPatients<T: Config> =
+		StorageMap<_, Blake2_128Concat, Tag, (T::AccountId, u32), OptionQuery>;
 
 	/// The ids of each patient's live (not shredded) record versions, oldest first.
 	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
@@ -301,6 +333,20 @@ pub mod pallet {
 		T::AccountId,
 		KeyEnvelopeOf<T>,
 		OptionQuery,
+	>;
+
+	/// The record versions for which a grantee holds an envelope, by patient and grantee: the
+	/// same envelopes as [`Envelopes`], found without a scan when a consent ends.
+	// Hasher: user-chosen keys (the accounts): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type EnvelopesOf<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<RecordId, T::MaxEnvelopesPerGrantee>,
+		ValueQuery,
 	>;
 
 	/// Wearable devices, by their account; retired ones stay.
@@ -366,8 +412,6 @@ pub mod pallet {
 			patient: T::AccountId,
 			/// Who added it.
 			author: T::AccountId,
-			/// Its category.
-			category: DataCategory,
 		},
 		/// A record was amended: a new version supersedes the previous one.
 		RecordAmended {
@@ -377,6 +421,14 @@ pub mod pallet {
 			previous: RecordId,
 			/// Who amended it.
 			author: T::AccountId,
+		},
+		/// A record was re-keyed: a new version with the same content under a fresh data key
+		/// supersedes the previous one, which lost its locator and envelopes.
+		RecordReKeyed {
+			/// The new version's id.
+			id: RecordId,
+			/// The version it supersedes.
+			previous: RecordId,
 		},
 		/// A key envelope was added for a grantee.
 		EnvelopeAdded {
@@ -394,8 +446,8 @@ pub mod pallet {
 			/// Whose envelope.
 			grantee: T::AccountId,
 		},
-		/// A grantee read a record: the access was checked and logged, and this is their
-		/// envelope.
+		/// A grantee read a record: the access was checked and logged. The accessor's envelope
+		/// is in [`Envelopes`].
 		RecordAccessed {
 			/// The record version.
 			record: RecordId,
@@ -403,8 +455,6 @@ pub mod pallet {
 			accessor: T::AccountId,
 			/// On what grounds.
 			basis: AccessBasis,
-			/// The accessor's sealed data key.
-			envelope: Vec<u8>,
 		},
 		/// Every version of a record was crypto-shredded.
 		RecordShredded {
@@ -490,18 +540,17 @@ pub mod pallet {
 		NoConsent,
 		/// A deny consent of the patient covers this.
 		ExplicitlyDenied,
-		/// The FHIR resource type is empty or not ASCII letters.
-		BadResourceType,
-		/// The FHIR resource type is longer than `MaxResourceTypeLen`. Not returned since the
-		/// call takes a bounded value (oversize input fails to decode); kept for the indices.
-		ResourceTypeTooLong,
+		/// The size class is outside `MIN_SIZE_CLASS..=MAX_SIZE_CLASS`.
+		BadSizeClass,
+		/// The tag is in use by another patient's records.
+		TagOfAnotherPatient,
 		/// The locator is empty.
 		EmptyLocator,
 		/// The locator is longer than `MaxLocatorLen`. Not returned since the calls take a
 		/// bounded value (oversize input fails to decode); kept for the indices.
 		LocatorTooLong,
-		/// The ciphertext size is zero.
-		EmptyCiphertext,
+		/// A re-key must keep the content: its commitment must equal the replaced version's.
+		CommitmentMismatch,
 		/// The patient has `MaxRecordsPerPatient` live record versions.
 		TooManyRecords,
 		/// No record version has this id.
@@ -519,7 +568,8 @@ pub mod pallet {
 		EnvelopeTooLong,
 		/// The grantee has published no key-agreement key (as a patient or practitioner).
 		NoKeyAgreementKey,
-		/// The grantee has an envelope for this version already: remove it first.
+		/// The grantee has an envelope for this version already (remove it first), or a
+		/// re-key names a grantee twice.
 		EnvelopeExists,
 		/// The version has `MaxEnvelopesPerRecord` envelopes.
 		TooManyEnvelopes,
@@ -534,8 +584,7 @@ pub mod pallet {
 		DeviceIsPatient,
 		/// The account is a registered device already.
 		DeviceExists,
-		/// The device label is longer than `MaxLabelLen`. Not returned since the call takes a
-		/// bounded value (oversize input fails to decode); kept for the indices.
+		/// Not returned since device labels are hashes; kept for the indices.
 		LabelTooLong,
 		/// The patient has `MaxDevicesPerPatient` active and pending devices.
 		TooManyDevices,
@@ -570,6 +619,8 @@ pub mod pallet {
 		RecordsRemain,
 		/// The patient still has active or pending devices: retire or cancel them first.
 		DevicesRemain,
+		/// The grantee holds `MaxEnvelopesPerGrantee` envelopes for this patient's records.
+		TooManyGranteeEnvelopes,
 	}
 
 	#[pallet::hooks]
@@ -620,16 +671,17 @@ pub mod pallet {
 			Self::do_rotate_key(patient, key)
 		}
 
-		/// Adds a record of `patient`: the first version of a FHIR resource, anchored by its
-		/// salted `commitment`, `ciphertext_hash` and `ciphertext_size`, found at `locator`.
-		/// The caller pays [`Config::RecordDeposit`].
+		/// Adds a record of `patient`: the first version of a FHIR resource, with its blinded
+		/// `tag`, anchored by its salted `commitment` and `ciphertext_hash`, the ciphertext
+		/// padded to `2^size_class` bytes and found at the sealed `locator`. The caller pays
+		/// [`Config::RecordDeposit`].
 		///
 		/// Origin: signed, the patient, a delegate with `AccessRecords`, or a licensed
-		/// practitioner allowed to `Append` to `category` for `purpose`.
+		/// practitioner allowed to `Append` under `tag` for `purpose`.
 		///
 		/// # Errors
-		/// - `UnknownPatient`; `BadResourceType`, `EmptyLocator`, `EmptyCiphertext` (an
-		///   oversize resource type or locator fails to decode).
+		/// - `UnknownPatient`; `BadSizeClass`; `EmptyLocator` (an oversize locator fails to
+		///   decode); `TagOfAnotherPatient`.
 		/// - `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		/// - `TooManyRecords`; `InsufficientBalance`; `IdsExhausted`.
 		///
@@ -640,23 +692,21 @@ pub mod pallet {
 		pub fn add_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
-			resource_type: BoundedVec<u8, T::MaxResourceTypeLen>,
-			category: DataCategory,
+			tag: Tag,
 			commitment: Hash256,
 			ciphertext_hash: Hash256,
-			ciphertext_size: u64,
+			size_class: u8,
 			locator: BoundedVec<u8, T::MaxLocatorLen>,
 			purpose: PurposeOfUse,
 		) -> DispatchResult {
 			let author = ensure_signed(origin)?;
-			let content = Content { commitment, ciphertext_hash, ciphertext_size, locator };
-			Self::do_add_record(author, patient, resource_type, category, content, purpose)
-				.map(|_| ())
+			let content = Content { commitment, ciphertext_hash, size_class, locator };
+			Self::do_add_record(author, patient, tag, content, purpose).map(|_| ())
 		}
 
 		/// Amends a record: adds a version that supersedes `previous` (which must be current),
-		/// with the same resource type, category and record identity. The old version stays,
-		/// superseded. The consent check names the record's identity (its first version).
+		/// with the same tag and record identity. The old version stays, superseded. The
+		/// consent check names the record's tag and identity (its first version).
 		///
 		/// Origin: signed, the patient, a delegate with `AccessRecords`, or a licensed
 		/// practitioner allowed to `Amend` the record for `purpose`; pays
@@ -664,7 +714,7 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// - `UnknownRecord`; `RecordShredded`; `NotCurrent`; `TooManyVersions`.
-		/// - `EmptyLocator`, `EmptyCiphertext`.
+		/// - `BadSizeClass`, `EmptyLocator`.
 		/// - `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		/// - `TooManyRecords`; `InsufficientBalance`; `IdsExhausted`.
 		///
@@ -677,12 +727,12 @@ pub mod pallet {
 			previous: RecordId,
 			commitment: Hash256,
 			ciphertext_hash: Hash256,
-			ciphertext_size: u64,
+			size_class: u8,
 			locator: BoundedVec<u8, T::MaxLocatorLen>,
 			purpose: PurposeOfUse,
 		) -> DispatchResult {
 			let author = ensure_signed(origin)?;
-			let content = Content { commitment, ciphertext_hash, ciphertext_size, locator };
+			let content = Content { commitment, ciphertext_hash, size_class, locator };
 			Self::do_amend_record(author, previous, content, purpose).map(|_| ())
 		}
 
@@ -696,7 +746,8 @@ pub mod pallet {
 		/// - `UnknownRecord`; `RecordShredded`; `NotPermitted`.
 		/// - `EnvelopeTooShort` (an oversize one fails to decode); `NoKeyAgreementKey`.
 		/// - The grantee's access refused: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
-		/// - `EnvelopeExists`; `TooManyEnvelopes`; `InsufficientBalance`.
+		/// - `EnvelopeExists`; `TooManyEnvelopes`; `TooManyGranteeEnvelopes`;
+		///   `InsufficientBalance`.
 		///
 		/// # Events
 		/// `EnvelopeAdded`.
@@ -737,8 +788,8 @@ pub mod pallet {
 		}
 
 		/// Reads a record: checks that the caller may read it now (for the purpose their
-		/// envelope was given for), logs the disclosure, and emits the caller's envelope —
-		/// one step, so every read that uses the chain is accounted for.
+		/// envelope was given for) and logs the disclosure — one step, so every read that uses
+		/// the chain is accounted for. The caller then reads its envelope from [`Envelopes`].
 		///
 		/// Origin: signed, a grantee with an envelope.
 		///
@@ -755,8 +806,9 @@ pub mod pallet {
 			Self::do_access_record(accessor, record)
 		}
 
-		/// Crypto-shreds a record: every version loses its envelopes and locator and is marked
-		/// shredded for good; deposits go back to their payers. The commitments stay. Free of
+		/// Crypto-shreds a record: every version loses its envelopes and all its metadata but
+		/// the salted commitment, and is marked shredded for good with the time; deposits go
+		/// back to their payers. Free of
 		/// fees when it will shred something, so it works with no free balance.
 		///
 		/// Origin: signed, the patient or a delegate with `ShredRecords`.
@@ -812,7 +864,8 @@ pub mod pallet {
 		/// Names `device` (the wearable's own account) to anchor batches of the caller's
 		/// readings, holding [`Config::DeviceDeposit`] from the caller. The registration is
 		/// pending until the device confirms it ([`Pallet::confirm_device`]); until then it
-		/// anchors nothing and blocks nothing for its account. The label is public.
+		/// anchors nothing and blocks nothing for its account. `label` is a hash of the
+		/// patient's label for it; the label itself stays off chain.
 		///
 		/// Origin: signed, a registered patient.
 		///
@@ -828,7 +881,7 @@ pub mod pallet {
 		pub fn register_device(
 			origin: OriginFor<T>,
 			device: T::AccountId,
-			label: BoundedVec<u8, T::MaxLabelLen>,
+			label: Hash256,
 		) -> DispatchResult {
 			let patient = ensure_signed(origin)?;
 			Self::do_register_device(patient, device, label)
@@ -950,6 +1003,48 @@ pub mod pallet {
 			let patient = ensure_signed(origin)?;
 			Self::do_deregister_patient(patient)
 		}
+
+		/// Re-keys a record: adds a version of kind `ReKey` that supersedes `record` (the
+		/// current version) with the same `commitment`, pointing at a new ciphertext (under a
+		/// fresh data key, padded to `2^size_class` bytes) at a new sealed `locator`, with new
+		/// `envelopes` (grantee, sealed data key). Each grantee must have had an envelope on
+		/// the replaced version (its purpose carries over) and may read now. The replaced
+		/// version loses its locator and every envelope (deposits back to their payers), so an
+		/// old data key opens nothing current. Not a clinical amendment: no `Amend` consent is
+		/// asked; it counts toward `MaxVersions`. The caller pays [`Config::RecordDeposit`] and
+		/// [`Config::EnvelopeDeposit`] for each new envelope.
+		///
+		/// Origin: signed, the patient or a delegate with `AccessRecords`.
+		///
+		/// # Errors
+		/// - `UnknownRecord`; `RecordShredded`; `NotCurrent`; `NotPermitted`;
+		///   `CommitmentMismatch`; `TooManyVersions`; `BadSizeClass`, `EmptyLocator`.
+		/// - For an envelope: `EnvelopeExists` (a grantee twice); `EnvelopeTooShort`;
+		///   `NoEnvelope` (none on the replaced version); `NoKeyAgreementKey`; the grantee's
+		///   access refused: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
+		/// - `TooManyRecords`; `InsufficientBalance`; `IdsExhausted`.
+		///
+		/// # Events
+		/// `RecordReKeyed`.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::rekey_record(T::MaxEnvelopesPerRecord::get()))]
+		pub fn rekey_record(
+			origin: OriginFor<T>,
+			record: RecordId,
+			commitment: Hash256,
+			ciphertext_hash: Hash256,
+			size_class: u8,
+			locator: BoundedVec<u8, T::MaxLocatorLen>,
+			envelopes: BoundedVec<
+				(T::AccountId, BoundedVec<u8, T::MaxEnvelopeLen>),
+				T::MaxEnvelopesPerRecord,
+			>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let content = Content { commitment, ciphertext_hash, size_class, locator };
+			let dropped = Self::do_rekey_record(who, record, content, envelopes)?;
+			Ok(Some(T::WeightInfo::rekey_record(dropped)).into())
+		}
 	}
 }
 
@@ -959,8 +1054,8 @@ pub struct Content<MaxLocatorLen: frame_support::traits::Get<u32>> {
 	pub commitment: telemed_primitives::Hash256,
 	/// The ciphertext's hash.
 	pub ciphertext_hash: telemed_primitives::Hash256,
-	/// The ciphertext's size in bytes.
-	pub ciphertext_size: u64,
-	/// Where the ciphertext is.
+	/// The ciphertext is padded to `2^size_class` bytes.
+	pub size_class: u8,
+	/// Where the ciphertext is, sealed.
 	pub locator: frame_support::BoundedVec<u8, MaxLocatorLen>,
 }

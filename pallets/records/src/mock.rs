@@ -69,6 +69,7 @@ pub const MAX_ENVELOPE: u32 = 80;
 pub const MAX_RECORDS: u32 = 6;
 pub const MAX_VERSIONS: u32 = 3;
 pub const MAX_ENVELOPES: u32 = 2;
+pub const MAX_GRANTEE_ENVELOPES: u32 = 4;
 
 impl pallet_records::Config for Test {
 	type Currency = Balances;
@@ -82,13 +83,12 @@ impl pallet_records::Config for Test {
 	type RecordDeposit = ConstU128<RECORD_DEPOSIT>;
 	type EnvelopeDeposit = ConstU128<ENVELOPE_DEPOSIT>;
 	type DeviceDeposit = ConstU128<DEVICE_DEPOSIT>;
-	type MaxResourceTypeLen = ConstU32<20>;
 	type MaxLocatorLen = ConstU32<MAX_LOCATOR>;
 	type MaxEnvelopeLen = ConstU32<MAX_ENVELOPE>;
-	type MaxLabelLen = ConstU32<8>;
 	type MaxRecordsPerPatient = ConstU32<MAX_RECORDS>;
 	type MaxVersions = ConstU32<MAX_VERSIONS>;
 	type MaxEnvelopesPerRecord = ConstU32<MAX_ENVELOPES>;
+	type MaxEnvelopesPerGrantee = ConstU32<MAX_GRANTEE_ENVELOPES>;
 	type MaxDevicesPerPatient = ConstU32<2>;
 	type WeightInfo = ();
 }

@@ -1,5 +1,5 @@
-//! Domain types of the records pallet. None of them holds health data: a record is a
-//! commitment, a ciphertext's hash and size, and an opaque locator of the ciphertext.
+//! Domain types of the records pallet. None of them holds health data: a record is a blinded
+//! tag, a commitment, a ciphertext's hash and padded size class, and an opaque sealed locator.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
@@ -7,10 +7,26 @@ use frame_support::{
 };
 use scale_info::TypeInfo;
 
-use telemed_primitives::{DataCategory, Hash256, KeyAgreementKey, Moment, PurposeOfUse, RecordId};
+use telemed_primitives::{Hash256, KeyAgreementKey, Moment, PurposeOfUse, RecordId, Tag};
 
 /// The fewest bytes a sealed data key can have: a 32-byte key and a 16-byte AEAD tag.
 pub const MIN_ENVELOPE_LEN: u32 = 48;
+
+/// The smallest size class: a ciphertext is padded to at least 2^10 bytes (1 KiB).
+pub const MIN_SIZE_CLASS: u8 = 10;
+
+/// The largest size class: 2^40 bytes (1 TiB), more than any clinical document or study.
+pub const MAX_SIZE_CLASS: u8 = 40;
+
+/// The smallest size class that holds `size` bytes, within
+/// [`MIN_SIZE_CLASS`]`..=`[`MAX_SIZE_CLASS`] (a larger size gets the largest class).
+pub fn size_class_of(size: u64) -> u8 {
+	let mut class = MIN_SIZE_CLASS;
+	while class < MAX_SIZE_CLASS && (1u64 << class) < size {
+		class += 1;
+	}
+	class
+}
 
 /// A registered patient.
 #[derive(
@@ -41,84 +57,141 @@ pub struct Patient<Balance> {
 pub enum RecordStatus {
 	/// The newest version of the record.
 	Current,
-	/// Amended: `by` is the version that replaced it. It stays, for the history.
+	/// Amended or re-keyed: `by` is the version that replaced it. It stays, for the history.
 	Superseded {
 		/// The version that replaced this one.
 		by: RecordId,
 		/// When it was replaced.
 		at: Moment,
 	},
-	/// Crypto-shredded for good: no locator, no envelopes; the commitment stays.
-	Shredded {
-		/// When it was shredded.
-		at: Moment,
-	},
 }
 
-/// One version of a patient's record: proof that a ciphertext exists and has not changed, and
-/// where to find it. The plaintext and the data key never reach the chain.
+/// How a version came to be.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum VersionKind {
+	/// The record's first version.
+	Original,
+	/// A clinical amendment: new content.
+	Amendment,
+	/// A re-key: the same content (the same commitment) under a fresh data key, at a new
+	/// ciphertext and locator, with new envelopes. Not a clinical amendment.
+	ReKey,
+}
+
+/// One version of a patient's record, not shredded: proof that a ciphertext exists and has not
+/// changed, and where to find it (sealed). The plaintext, the data key and what the record is
+/// about never reach the chain.
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
-#[scale_info(skip_type_params(MaxTypeLen, MaxLocatorLen))]
+#[scale_info(skip_type_params(MaxLocatorLen))]
 pub struct Record<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-	MaxTypeLen: Get<u32>,
 	MaxLocatorLen: Get<u32>,
 > {
 	/// Whose record it is.
 	pub patient: AccountId,
 	/// Who added this version (the patient, a delegate or a practitioner); paid its deposit.
 	pub author: AccountId,
-	/// The FHIR resource type, e.g. `Observation`, `DiagnosticReport` (ASCII letters).
-	pub resource_type: BoundedVec<u8, MaxTypeLen>,
-	/// The category consents are scoped by. Every version of a record has the same.
-	pub category: DataCategory,
+	/// The blinded tag consents are scoped by: a keyed hash of a category or type under the
+	/// patient's tag key. Every version of a record has the same.
+	pub tag: Tag,
 	/// `blake2_256(salt ‖ plaintext)`: proves the plaintext without revealing it (the salt
 	/// travels inside the ciphertext).
 	pub commitment: Hash256,
 	/// `blake2_256` of the ciphertext: anyone holding the ciphertext can check it is intact.
 	pub ciphertext_hash: Hash256,
-	/// The ciphertext's size in bytes.
-	pub ciphertext_size: u64,
-	/// Where the ciphertext is kept: a URI or CID, opaque to the chain (a client may encrypt
-	/// it too). Empty once shredded.
+	/// The ciphertext is padded by the client to exactly `2^size_class` bytes, so the chain
+	/// shows a size class, not a size.
+	pub size_class: u8,
+	/// Where the ciphertext is kept, sealed by the client: opaque bytes to the chain. Empty
+	/// once a re-key replaced this version.
 	pub locator: BoundedVec<u8, MaxLocatorLen>,
 	/// When this version was added.
 	pub created_at: Moment,
 	/// The record's stable identity: the id of its first version, the same for every
 	/// version. Consents scoped to a record name it, so they cover every amendment.
 	pub record: RecordId,
-	/// 1 for the first version, then one more for each amendment.
+	/// 1 for the first version, then one more for each amendment or re-key.
 	pub version: u32,
-	/// The version this one replaced, if it is an amendment.
+	/// The version this one replaced, if it is not the first.
 	pub supersedes: Option<RecordId>,
-	/// Current, superseded or shredded.
+	/// Original, amendment or re-key.
+	pub kind: VersionKind,
+	/// Current or superseded.
 	pub status: RecordStatus,
 	/// How many key envelopes this version has.
 	pub envelopes: u32,
-	/// The deposit held from the author; zero once shredded (it was released).
+	/// The deposit held from the author until the record is shredded.
 	pub deposit: Balance,
 }
 
 impl<
 		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-		MaxTypeLen: Get<u32>,
 		MaxLocatorLen: Get<u32>,
-	> Record<AccountId, Balance, MaxTypeLen, MaxLocatorLen>
+	> Record<AccountId, Balance, MaxLocatorLen>
 {
-	/// Whether the record was shredded.
-	pub fn is_shredded(&self) -> bool {
-		matches!(self.status, RecordStatus::Shredded { .. })
-	}
-
 	/// The newer version, if this one was superseded.
 	pub fn superseded_by(&self) -> Option<RecordId> {
 		match self.status {
 			RecordStatus::Superseded { by, .. } => Some(by),
 			_ => None,
+		}
+	}
+}
+
+/// A record version as stored: its metadata while live; after a crypto-shred only the salted
+/// commitment and the time of the shred, so nothing links it to a patient, author, tag, size,
+/// locator or the record's other versions any more.
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxLocatorLen))]
+pub enum RecordEntry<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxLocatorLen: Get<u32>,
+> {
+	/// A version that is not shredded (current or superseded).
+	Live(Record<AccountId, Balance, MaxLocatorLen>),
+	/// Crypto-shredded for good: no metadata, no envelopes; the commitment stays.
+	Shredded {
+		/// The salted commitment to the plaintext it was.
+		commitment: Hash256,
+		/// When it was shredded.
+		at: Moment,
+	},
+}
+
+impl<
+		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+		MaxLocatorLen: Get<u32>,
+	> RecordEntry<AccountId, Balance, MaxLocatorLen>
+{
+	/// Whether the version was shredded.
+	pub fn is_shredded(&self) -> bool {
+		matches!(self, RecordEntry::Shredded { .. })
+	}
+
+	/// The version, if it is not shredded.
+	pub fn live(self) -> Option<Record<AccountId, Balance, MaxLocatorLen>> {
+		match self {
+			RecordEntry::Live(record) => Some(record),
+			RecordEntry::Shredded { .. } => None,
 		}
 	}
 }
@@ -204,16 +277,14 @@ pub struct BatchAnchor {
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
-#[scale_info(skip_type_params(MaxLabelLen))]
 pub struct Device<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-	MaxLabelLen: Get<u32>,
 > {
 	/// Whose readings it anchors.
 	pub patient: AccountId,
-	/// The patient's label for it (opaque bytes, public: "watch", not a diagnosis).
-	pub label: BoundedVec<u8, MaxLabelLen>,
+	/// A hash of the patient's label for it (the label itself stays off chain).
+	pub label: Hash256,
 	/// Active or retired.
 	pub status: DeviceStatus,
 	/// When it was registered.
@@ -229,16 +300,14 @@ pub struct Device<
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
-#[scale_info(skip_type_params(MaxLabelLen))]
 pub struct PendingDevice<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-	MaxLabelLen: Get<u32>,
 > {
 	/// The device's account, which must confirm.
 	pub device: AccountId,
-	/// The patient's label for it (public).
-	pub label: BoundedVec<u8, MaxLabelLen>,
+	/// A hash of the patient's label for it.
+	pub label: Hash256,
 	/// The deposit held from the patient; it stays held when the device confirms.
 	pub deposit: Balance,
 	/// When the patient named it.
@@ -248,10 +317,8 @@ pub struct PendingDevice<
 /// What a query for a patient's records filters on.
 #[derive(Clone, PartialEq, Eq, Default, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
 pub struct RecordFilter {
-	/// Only records of this category.
-	pub category: Option<DataCategory>,
-	/// Only records of this FHIR resource type.
-	pub resource_type: Option<alloc::vec::Vec<u8>>,
+	/// Only records with this blinded tag.
+	pub tag: Option<Tag>,
 	/// Only the current version of each record (no superseded ones).
 	pub current_only: bool,
 }

@@ -59,6 +59,8 @@ pub trait WeightInfo {
 	fn cancel_device() -> Weight;
 	fn remove_device() -> Weight;
 	fn deregister_patient() -> Weight;
+	fn rekey_record(e: u32, ) -> Weight;
+	fn prune_envelopes(n: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_records` using the Telemed node and recommended hardware.
@@ -364,6 +366,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	// Not yet generated: copied from amend_record, plus add_envelope per envelope; regenerate with scripts/benchmark.sh.
+	fn rekey_record(e: u32, ) -> Weight {
+		Weight::from_parts(446_415_000, 175563)
+			.saturating_add(T::DbWeight::get().reads(90_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(371_494_000, 175563).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads((89_u64).saturating_mul(e.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(e.into())))
+	}
+	// Not yet generated: copied from remove_envelope, per envelope; regenerate with scripts/benchmark.sh.
+	fn prune_envelopes(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 3037)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(282_361_000, 175563).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((71_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -454,5 +474,23 @@ impl WeightInfo for () {
 		Weight::from_parts(48_893_000, 3680)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	// Not yet generated: copied from amend_record, plus add_envelope per envelope; regenerate with scripts/benchmark.sh.
+	fn rekey_record(e: u32, ) -> Weight {
+		Weight::from_parts(446_415_000, 175563)
+			.saturating_add(ParityDbWeight::get().reads(90_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(371_494_000, 175563).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads((89_u64).saturating_mul(e.into())))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(e.into())))
+	}
+	// Not yet generated: copied from remove_envelope, per envelope; regenerate with scripts/benchmark.sh.
+	fn prune_envelopes(n: u32, ) -> Weight {
+		Weight::from_parts(10_000_000, 3037)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(282_361_000, 175563).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((71_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 	}
 }

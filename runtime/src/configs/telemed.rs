@@ -108,19 +108,21 @@ impl pallet_records::Config for Runtime {
 	type RecordDeposit = RecordDeposit;
 	type EnvelopeDeposit = EnvelopeDeposit;
 	type DeviceDeposit = DeviceDeposit;
-	/// The longest FHIR R5 resource type is 36 letters.
-	type MaxResourceTypeLen = ConstU32<64>;
-	/// An IPFS CID with a gateway, or an https URL with a signed query.
+	/// An IPFS CID with a gateway, or an https URL with a signed query, sealed by the client
+	/// (an AEAD adds its nonce and tag).
 	type MaxLocatorLen = ConstU32<256>;
 	/// An ephemeral X25519 key, a nonce, a 32-byte key and a tag come to about 100 bytes;
 	/// room for HPKE encapsulations.
 	type MaxEnvelopeLen = ConstU32<160>;
-	type MaxLabelLen = ConstU32<32>;
 	/// A lifetime of encounters, results and documents; amendments count.
 	type MaxRecordsPerPatient = ConstU32<1024>;
 	type MaxVersions = ConstU32<16>;
 	/// The patient, their delegates and the clinicians of a care team.
 	type MaxEnvelopesPerRecord = ConstU32<16>;
+	/// What one grantee may hold of one patient's record versions: a care team's working set.
+	/// Bounds the envelopes removed in the call that ends a consent; at most
+	/// `MaxRecordsPerPatient` (the benchmarks give a grantee this many versions' envelopes).
+	type MaxEnvelopesPerGrantee = ConstU32<256>;
 	type MaxDevicesPerPatient = ConstU32<8>;
 	type WeightInfo = pallet_records::weights::SubstrateWeight<Runtime>;
 }

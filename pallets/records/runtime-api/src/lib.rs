@@ -17,10 +17,12 @@ sp_api::decl_runtime_apis! {
 	pub trait RecordsApi<AccountId: Codec, Balance: Codec, Record: Codec, Envelope: Codec, Device: Codec> {
 		/// `who` as a registered patient.
 		fn patient(who: AccountId) -> Option<Patient<Balance>>;
-		/// Up to `max` of `patient`'s live record versions that pass `filter`, from position
+		/// Up to `max` of `patient`'s live record versions that pass `filter` (by blinded tag,
+		/// current versions only), from position
 		/// `from` of their list on, with the position to ask from next if any is left.
 		fn records(patient: AccountId, filter: RecordFilter, from: u32, max: u32) -> (Vec<(RecordId, Record)>, Option<u32>);
-		/// Every version of the record `id` belongs to, oldest first (empty if unknown).
+		/// Every version of the record `id` belongs to, oldest first (empty if unknown or
+		/// shredded: a shredded version keeps nothing that links it to the others).
 		fn record_history(id: RecordId) -> Vec<(RecordId, Record)>;
 		/// `grantee`'s envelope for `record`, if and only if `grantee` may read it now.
 		fn envelope(record: RecordId, grantee: AccountId) -> Option<Envelope>;

@@ -1,3 +1,4 @@
 //! Storage migrations of the records pallet, one module per storage version reached.
 
 pub mod v2;
+pub mod v3;

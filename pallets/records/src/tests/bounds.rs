@@ -12,35 +12,46 @@ fn decodes(bytes: Vec<u8>) -> bool {
 	RuntimeCall::decode(&mut &bytes[..]).is_ok()
 }
 
-fn add_record(resource_type: usize, locator: usize) -> Vec<u8> {
+fn add_record(locator: usize) -> Vec<u8> {
 	(
 		PALLET,
 		2u8,
 		PATIENT,
-		vec![b'A'; resource_type],
-		DataCategory::Laboratory,
+		LAB,
 		[1u8; 32],
 		[2u8; 32],
-		10u64,
+		12u8,
 		vec![b'l'; locator],
 		PurposeOfUse::Treatment,
 	)
 		.encode()
 }
 
+fn rekey(locator: usize, envelopes: Vec<(AccountId, Vec<u8>)>) -> Vec<u8> {
+	(PALLET, 16u8, 0u64, [1u8; 32], [5u8; 32], 12u8, vec![b'l'; locator], envelopes).encode()
+}
+
 #[test]
-fn oversize_record_fields_fail_to_decode() {
-	// MaxResourceTypeLen = 20, MaxLocatorLen = MAX_LOCATOR.
+fn oversize_sealed_record_fields_fail_to_decode() {
+	// MaxLocatorLen = MAX_LOCATOR: the sealed locator.
 	let locator = MAX_LOCATOR as usize;
-	assert!(decodes(add_record(20, locator)));
-	assert!(!decodes(add_record(21, locator)));
-	assert!(!decodes(add_record(20, locator + 1)));
+	assert!(decodes(add_record(locator)));
+	assert!(!decodes(add_record(locator + 1)));
 	let amend = |len: usize| {
-		(PALLET, 3u8, 0u64, [3u8; 32], [4u8; 32], 10u64, vec![b'l'; len], PurposeOfUse::Treatment)
+		(PALLET, 3u8, 0u64, [3u8; 32], [4u8; 32], 12u8, vec![b'l'; len], PurposeOfUse::Treatment)
 			.encode()
 	};
 	assert!(decodes(amend(locator)));
 	assert!(!decodes(amend(locator + 1)));
+	// A re-key: the locator, each sealed key, and how many envelopes are all bounded.
+	let key = |len: usize| vec![7u8; len];
+	let full: Vec<_> = (0..MAX_ENVELOPES as u64).map(|g| (g, key(MAX_ENVELOPE as usize))).collect();
+	assert!(decodes(rekey(locator, full.clone())));
+	assert!(!decodes(rekey(locator + 1, full.clone())));
+	let mut too_many = full.clone();
+	too_many.push((99, key(48)));
+	assert!(!decodes(rekey(locator, too_many)));
+	assert!(!decodes(rekey(locator, vec![(DOC, key(MAX_ENVELOPE as usize + 1))])));
 }
 
 #[test]
@@ -49,8 +60,7 @@ fn oversize_envelopes_and_labels_fail_to_decode() {
 		|len: usize| (PALLET, 4u8, 0u64, DOC, vec![7u8; len], PurposeOfUse::Treatment).encode();
 	assert!(decodes(envelope(MAX_ENVELOPE as usize)));
 	assert!(!decodes(envelope(MAX_ENVELOPE as usize + 1)));
-	// MaxLabelLen = 8.
-	let device = |len: usize| (PALLET, 9u8, WATCH, vec![b'w'; len]).encode();
-	assert!(decodes(device(8)));
-	assert!(!decodes(device(9)));
+	// A device label is a 32-byte hash, not text.
+	assert!(decodes((PALLET, 9u8, WATCH, [0u8; 32]).encode()));
+	assert!(!decodes((PALLET, 9u8, WATCH, [0u8; 31]).encode()));
 }

@@ -32,8 +32,8 @@ fn a_device_the_patient_names_confirms_and_anchors_increasing_batches() {
 		assert!(pending_of(PATIENT).is_empty());
 		let entry = crate::Devices::<Test>::get(WATCH).expect("registered");
 		assert_eq!(
-			(entry.label.to_vec(), entry.registered_at, entry.deposit),
-			(b"watch".to_vec(), T0 + 1_000, DEVICE_DEPOSIT)
+			(entry.label, entry.registered_at, entry.deposit),
+			(sp_io::hashing::blake2_256(b"watch"), T0 + 1_000, DEVICE_DEPOSIT)
 		);
 		// The deposit stays held from the patient; the device pays nothing.
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + DEVICE_DEPOSIT);

@@ -4,7 +4,7 @@
 use super::*;
 use frame_support::assert_noop;
 use telemed_primitives::DelegateScope;
-use telemed_primitives::{AccessAction, AccessBasis};
+use telemed_primitives::{AccessAction, AccessBasis, DisclosedData};
 
 /// A record of the patient and a read consent for the physician.
 fn record_shared_with_doc() -> RecordId {
@@ -23,7 +23,8 @@ fn the_patient_seals_the_key_to_a_grantee_with_read_access() {
 		assert_eq!(stored.sealed.to_vec(), sealed());
 		assert_eq!((stored.sealed_to, stored.purpose), (DOC_KEY, PurposeOfUse::Treatment));
 		assert_eq!((stored.depositor, stored.deposit), (PATIENT, ENVELOPE_DEPOSIT));
-		assert_eq!(crate::Records::<Test>::get(id).map(|r| r.envelopes), Some(1));
+		assert_eq!(rec(id).envelopes, 1);
+		assert_eq!(crate::EnvelopesOf::<Test>::get(PATIENT, DOC).to_vec(), vec![id]);
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT + ENVELOPE_DEPOSIT);
 		// The patient's own envelope is sealed to the patient's key.
 		assert_ok!(envelope(PATIENT, id, PATIENT));
@@ -63,13 +64,13 @@ fn an_envelope_needs_a_grantee_with_read_access_and_a_key() {
 		// A consent for another purpose does not count.
 		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Research, None);
 		assert_noop!(envelope(PATIENT, id, DOC), RError::NoConsent);
-		// A consent for another category does not count.
+		// A consent for another tag does not count.
 		MockConsent::permit(
 			DOC,
 			PATIENT,
 			AccessAction::Read,
 			PurposeOfUse::Treatment,
-			Some(DataCategory::Imaging),
+			Some(IMAGING),
 		);
 		assert_noop!(envelope(PATIENT, id, DOC), RError::NoConsent);
 		// A lapsed licence.
@@ -132,26 +133,23 @@ fn reading_checks_logs_and_hands_over_the_envelope() {
 		assert_ok!(Records::access_record(RuntimeOrigin::signed(DOC), id));
 		assert_eq!(
 			last_event(),
-			Event::RecordAccessed {
-				record: id,
-				accessor: DOC,
-				basis: AccessBasis::Consent(1),
-				envelope: sealed()
-			}
+			Event::RecordAccessed { record: id, accessor: DOC, basis: AccessBasis::Consent(1) }
 		);
 		let logged = MockConsent::disclosures();
 		assert_eq!(logged.len(), 1);
 		assert_eq!(
-			(logged[0].accessor, logged[0].patient, logged[0].record),
-			(DOC, PATIENT, Some(id))
+			(logged[0].accessor, logged[0].patient, logged[0].data),
+			(DOC, PATIENT, DisclosedData::Record(id))
 		);
 		assert_eq!(
 			(logged[0].action, logged[0].purpose),
 			(AccessAction::Read, PurposeOfUse::Treatment)
 		);
+		assert_eq!(logged[0].at, T0 + 5_000);
+		// The accessor reads its envelope from state.
 		assert_eq!(
-			(logged[0].category, logged[0].at),
-			(Some(DataCategory::Laboratory), T0 + 5_000)
+			crate::Envelopes::<Test>::get(id, DOC).map(|e| e.sealed.to_vec()),
+			Some(sealed())
 		);
 		assert!(Records::envelope_for(id, &DOC).is_some());
 
@@ -197,7 +195,7 @@ fn envelopes_are_removed_by_the_patient_the_grantee_or_anyone_once_access_ended(
 		);
 		// The patient removes their own at any time.
 		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(PATIENT), id, PATIENT));
-		assert_eq!(crate::Records::<Test>::get(id).map(|r| r.envelopes), Some(0));
+		assert_eq!(rec(id).envelopes, 0);
 		// The grantee may decline theirs while still allowed.
 		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Treatment, None);
 		assert_ok!(envelope(PATIENT, id, DOC));
@@ -277,7 +275,7 @@ fn access_checks_name_the_records_identity_not_the_version() {
 		assert_ok!(amend(DOC, second));
 		assert_eq!(MockConsent::last_record(), Some(Some(first)));
 		let third = second + 1;
-		assert_eq!(crate::Records::<Test>::get(third).map(|r| r.record), Some(first));
+		assert_eq!(rec(third).record, first);
 		// Envelopes, reads, the API and removals of any version name the first too.
 		assert_ok!(envelope(PATIENT, third, DOC));
 		assert_eq!(MockConsent::last_record(), Some(Some(first)));
@@ -286,7 +284,10 @@ fn access_checks_name_the_records_identity_not_the_version() {
 		assert_ok!(Records::access_record(RuntimeOrigin::signed(DOC), third));
 		assert_eq!(MockConsent::last_record(), Some(Some(first)));
 		// The disclosure names the version read.
-		assert_eq!(MockConsent::disclosures().last().and_then(|d| d.record), Some(third));
+		assert_eq!(
+			MockConsent::disclosures().last().map(|d| d.data),
+			Some(DisclosedData::Record(third))
+		);
 		assert!(Records::envelope_for(second, &DOC).is_none());
 		assert!(Records::envelope_for(third, &DOC).is_some());
 		assert_eq!(MockConsent::last_record(), Some(Some(first)));

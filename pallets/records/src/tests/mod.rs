@@ -5,12 +5,14 @@ mod bounds;
 mod devices;
 mod envelopes;
 mod patients;
+mod privacy;
 mod records;
+mod rekey;
 mod shredding;
 
 use crate::{mock::*, Error, Event};
 use frame_support::{assert_ok, dispatch::DispatchResult, traits::Get, BoundedVec};
-use telemed_primitives::{DataCategory, PurposeOfUse, RecordId};
+use telemed_primitives::{PurposeOfUse, RecordId, Tag};
 
 pub(crate) type RError = Error<Test>;
 
@@ -21,6 +23,18 @@ pub(crate) fn assert_invariants() {
 /// `bytes` as a call's bounded argument; a test that passes too many is wrong.
 pub(crate) fn bounded<S: Get<u32>>(bytes: &[u8]) -> BoundedVec<u8, S> {
 	bytes.to_vec().try_into().expect("within the bound: oversize input cannot be decoded")
+}
+
+/// The patient's blinded tag for laboratory results (a test value: any 32 bytes).
+pub(crate) const LAB: Tag = [0x1a; 32];
+/// The patient's blinded tag for imaging.
+pub(crate) const IMAGING: Tag = [0x1b; 32];
+/// The other patient's tag for laboratory results: unrelated to the patient's.
+pub(crate) const THEIR_LAB: Tag = [0x2a; 32];
+
+/// The live version `id`; a test that asks for a missing or shredded one is wrong.
+pub(crate) fn rec(id: RecordId) -> crate::RecordOf<Test> {
+	crate::Pallet::<Test>::record(id).expect("a live version")
 }
 
 pub(crate) fn last_event() -> Event<Test> {
@@ -39,22 +53,20 @@ pub(crate) fn last_event() -> Event<Test> {
 pub(crate) struct NewRecord {
 	pub by: AccountId,
 	pub patient: AccountId,
-	pub resource_type: Vec<u8>,
-	pub category: DataCategory,
-	pub size: u64,
+	pub tag: Tag,
+	pub size_class: u8,
 	pub locator: Vec<u8>,
 	pub purpose: PurposeOfUse,
 }
 
 impl NewRecord {
-	/// The patient adds a laboratory `Observation` of their own.
+	/// The patient adds a laboratory result of their own.
 	pub fn by(by: AccountId) -> Self {
 		NewRecord {
 			by,
 			patient: PATIENT,
-			resource_type: b"Observation".to_vec(),
-			category: DataCategory::Laboratory,
-			size: 1_234,
+			tag: LAB,
+			size_class: 12,
 			locator: b"ipfs://bafy1".to_vec(),
 			purpose: PurposeOfUse::Treatment,
 		}
@@ -64,11 +76,10 @@ impl NewRecord {
 		Records::add_record(
 			RuntimeOrigin::signed(self.by),
 			self.patient,
-			bounded(&self.resource_type),
-			self.category,
+			self.tag,
 			[1u8; 32],
 			[2u8; 32],
-			self.size,
+			self.size_class,
 			bounded(&self.locator),
 			self.purpose,
 		)
@@ -89,7 +100,7 @@ pub(crate) fn amend(by: AccountId, previous: RecordId) -> DispatchResult {
 		previous,
 		[3u8; 32],
 		[4u8; 32],
-		2_000,
+		13,
 		bounded(b"ipfs://bafy2"),
 		PurposeOfUse::Treatment,
 	)
@@ -111,9 +122,36 @@ pub(crate) fn envelope(by: AccountId, record: RecordId, grantee: AccountId) -> D
 	)
 }
 
-/// `patient` names `device` with `label`.
+/// `patient` names `device` with (the hash of) `label`.
 pub(crate) fn name_device(patient: AccountId, device: AccountId, label: &[u8]) -> DispatchResult {
-	Records::register_device(RuntimeOrigin::signed(patient), device, bounded(label))
+	Records::register_device(
+		RuntimeOrigin::signed(patient),
+		device,
+		sp_io::hashing::blake2_256(label),
+	)
+}
+
+/// Re-keys `record` as `by`, keeping `commitment`, with a new ciphertext and locator and a
+/// new envelope for each of `grantees`.
+pub(crate) fn rekey(
+	by: AccountId,
+	record: RecordId,
+	commitment: [u8; 32],
+	grantees: &[AccountId],
+) -> DispatchResult {
+	let envelopes: Vec<(AccountId, BoundedVec<u8, _>)> =
+		grantees.iter().map(|g| (*g, bounded(&[0x6b; 64]))).collect();
+	Records::rekey_record(
+		RuntimeOrigin::signed(by),
+		record,
+		commitment,
+		[5u8; 32],
+		14,
+		bounded(b"sealed:new"),
+		envelopes.try_into().expect("within MaxEnvelopesPerRecord"),
+	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 /// `device` confirms it is `patient`'s.

@@ -1,46 +1,35 @@
 //! Adding and amending records: who may write, what is checked, version chains.
 
 use super::*;
-use crate::{RecordStatus, RecordsOf};
+use crate::{RecordStatus, RecordsOf, TagPatients, VersionKind};
+use crate::{MAX_SIZE_CLASS, MIN_SIZE_CLASS};
 use frame_support::assert_noop;
 use telemed_primitives::DelegateScope;
-use telemed_primitives::{AccessAction, RecordInspector, RecordSubject};
+use telemed_primitives::{AccessAction, AccessTarget, RecordInspector, RecordSubject};
 
 #[test]
 fn the_patient_adds_a_record_and_pays_its_deposit() {
 	new_test_ext().execute_with(|| {
 		let id = NewRecord::by(PATIENT).add();
-		assert_eq!(
-			last_event(),
-			Event::RecordAdded {
-				id,
-				patient: PATIENT,
-				author: PATIENT,
-				category: DataCategory::Laboratory
-			}
-		);
-		let record = crate::Records::<Test>::get(id).expect("stored");
+		assert_eq!(last_event(), Event::RecordAdded { id, patient: PATIENT, author: PATIENT });
+		let record = rec(id);
 		assert_eq!(record.record, id, "a first version is its record's identity");
-		assert_eq!(record.resource_type.to_vec(), b"Observation".to_vec());
+		assert_eq!(record.tag, LAB);
 		assert_eq!((record.commitment, record.ciphertext_hash), ([1u8; 32], [2u8; 32]));
+		assert_eq!((record.size_class, record.locator.to_vec()), (12, b"ipfs://bafy1".to_vec()));
 		assert_eq!(
-			(record.ciphertext_size, record.locator.to_vec()),
-			(1_234, b"ipfs://bafy1".to_vec())
+			(record.version, record.supersedes, record.kind, record.status),
+			(1, None, VersionKind::Original, RecordStatus::Current)
 		);
-		assert_eq!(
-			(record.version, record.supersedes, record.status),
-			(1, None, RecordStatus::Current)
-		);
+		assert_eq!(TagPatients::<Test>::get(LAB), Some((PATIENT, 1)));
+		assert_eq!(Records::tag_patient(&LAB), Some(PATIENT));
+		assert_eq!(Records::tag_patient(&IMAGING), None);
 		assert_eq!((record.created_at, record.deposit), (T0, RECORD_DEPOSIT));
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT);
 		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![id]);
 		assert_eq!(
 			Records::record_subject(id),
-			Some(RecordSubject {
-				patient: PATIENT,
-				category: DataCategory::Laboratory,
-				record: id
-			})
+			Some(RecordSubject { patient: PATIENT, tag: LAB, record: id })
 		);
 		assert_invariants();
 	});
@@ -54,15 +43,20 @@ fn a_practitioner_needs_a_licence_and_an_append_consent() {
 		// A consent to read is not one to append.
 		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Treatment, None);
 		assert_noop!(NewRecord::by(DOC).call(), RError::NoConsent);
-		// An append consent for another category does not cover this one.
+		// An append consent for another tag does not cover this one.
 		MockConsent::permit(
 			DOC,
 			PATIENT,
 			AccessAction::Append,
 			PurposeOfUse::Treatment,
-			Some(DataCategory::Imaging),
+			Some(IMAGING),
 		);
 		assert_noop!(NewRecord::by(DOC).call(), RError::NoConsent);
+		// The check names the tag, and nothing else.
+		assert_eq!(MockConsent::last_target(), Some(AccessTarget::Tag(LAB)));
+		// The same consent covers a record under that tag.
+		assert_ok!(NewRecord { tag: IMAGING, ..NewRecord::by(DOC) }.call());
+		assert_eq!(held(DOC), RECORD_DEPOSIT);
 		// A deny overrides.
 		MockConsent::deny(NURSE, PATIENT, AccessAction::Append, PurposeOfUse::Treatment);
 		MockConsent::permit(NURSE, PATIENT, AccessAction::Append, PurposeOfUse::Treatment, None);
@@ -76,8 +70,8 @@ fn a_practitioner_needs_a_licence_and_an_append_consent() {
 		// With the consent, the licensed physician adds it and pays the deposit.
 		MockConsent::permit(DOC, PATIENT, AccessAction::Append, PurposeOfUse::Treatment, None);
 		let id = NewRecord::by(DOC).add();
-		assert_eq!(crate::Records::<Test>::get(id).map(|r| r.author), Some(DOC));
-		assert_eq!(held(DOC), RECORD_DEPOSIT);
+		assert_eq!(rec(id).author, DOC);
+		assert_eq!(held(DOC), 2 * RECORD_DEPOSIT);
 		assert_invariants();
 	});
 }
@@ -100,18 +94,19 @@ fn bad_record_input_is_refused() {
 		let base = NewRecord::by(PATIENT);
 		let unknown = NewRecord { patient: STRANGER, ..base.clone() };
 		assert_noop!(unknown.call(), RError::UnknownPatient);
-		let empty_type = NewRecord { resource_type: vec![], ..base.clone() };
-		assert_noop!(empty_type.call(), RError::BadResourceType);
-		let odd_type = NewRecord { resource_type: b"Observation/1".to_vec(), ..base.clone() };
-		assert_noop!(odd_type.call(), RError::BadResourceType);
-		let empty = NewRecord { size: 0, ..base.clone() };
-		assert_noop!(empty.call(), RError::EmptyCiphertext);
+		// Size classes: below, at and past both ends of the range.
+		for class in [0, MIN_SIZE_CLASS - 1, MAX_SIZE_CLASS + 1, u8::MAX] {
+			let bad = NewRecord { size_class: class, ..base.clone() };
+			assert_noop!(bad.call(), RError::BadSizeClass);
+		}
 		let no_locator = NewRecord { locator: vec![], ..base.clone() };
 		assert_noop!(no_locator.call(), RError::EmptyLocator);
-		// The longest pass (longer ones fail to decode: see `bounds`).
+		// The smallest and largest classes and the longest locator pass (longer locators
+		// fail to decode: see `bounds`).
+		assert_ok!(NewRecord { size_class: MIN_SIZE_CLASS, ..base.clone() }.call());
 		let longest = NewRecord {
 			locator: vec![b'x'; MAX_LOCATOR as usize],
-			resource_type: vec![b'A'; 20],
+			size_class: MAX_SIZE_CLASS,
 			..base
 		};
 		assert_ok!(longest.call());
@@ -135,7 +130,7 @@ fn a_patient_has_at_most_max_records_and_deposits_must_be_affordable() {
 			None,
 		);
 		assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(NURSE), STRANGER, 995));
-		let by_nurse = NewRecord { patient: OTHER_PATIENT, ..NewRecord::by(NURSE) };
+		let by_nurse = NewRecord { patient: OTHER_PATIENT, tag: THEIR_LAB, ..NewRecord::by(NURSE) };
 		assert_noop!(by_nurse.call(), RError::InsufficientBalance);
 		assert_invariants();
 	});
@@ -152,19 +147,21 @@ fn amending_adds_a_version_and_keeps_the_old_one() {
 			last_event(),
 			Event::RecordAmended { id: second, previous: first, author: PATIENT }
 		);
-		let old = crate::Records::<Test>::get(first).unwrap();
+		let old = rec(first);
 		assert_eq!(old.status, RecordStatus::Superseded { by: second, at: T0 + 1_000 });
 		assert_eq!(old.locator.to_vec(), b"ipfs://bafy1".to_vec());
-		let new = crate::Records::<Test>::get(second).unwrap();
+		let new = rec(second);
 		assert_eq!(
-			(new.version, new.supersedes, new.status),
-			(2, Some(first), RecordStatus::Current)
+			(new.version, new.supersedes, new.kind, new.status),
+			(2, Some(first), VersionKind::Amendment, RecordStatus::Current)
 		);
 		// Every version carries the record's identity, the first version's id.
 		assert_eq!((old.record, new.record), (first, first));
 		assert_eq!(Records::record_subject(second).map(|s| s.record), Some(first));
-		assert_eq!((new.resource_type.clone(), new.category), (old.resource_type, old.category));
-		assert_eq!(new.ciphertext_size, 2_000);
+		// The tag is inherited; the record still counts once for it.
+		assert_eq!(new.tag, old.tag);
+		assert_eq!(TagPatients::<Test>::get(LAB), Some((PATIENT, 1)));
+		assert_eq!(new.size_class, 13);
 		let chain: Vec<RecordId> =
 			Records::version_chain(first).into_iter().map(|(id, _)| id).collect();
 		assert_eq!(chain, vec![first, second]);
@@ -191,11 +188,11 @@ fn only_the_current_live_version_can_be_amended_within_the_bounds() {
 			NewRecord::by(PATIENT).add(),
 			[3u8; 32],
 			[4u8; 32],
-			0,
+			MAX_SIZE_CLASS + 1,
 			bounded(b"ipfs://x"),
 			PurposeOfUse::Treatment,
 		);
-		assert_eq!(bad, Err(RError::EmptyCiphertext.into()));
+		assert_eq!(bad, Err(RError::BadSizeClass.into()));
 		assert_invariants();
 	});
 }
@@ -211,7 +208,7 @@ fn a_practitioner_needs_an_amend_consent_to_amend() {
 		assert_noop!(amend(DOC, first), RError::NotLicensed);
 		MockRegistry::set(DOC, DOC_KEY, true);
 		assert_ok!(amend(DOC, first));
-		assert_eq!(crate::Records::<Test>::get(first + 1).map(|r| r.author), Some(DOC));
+		assert_eq!(rec(first + 1).author, DOC);
 		assert_invariants();
 	});
 }
@@ -220,12 +217,7 @@ fn a_practitioner_needs_an_amend_consent_to_amend() {
 fn records_are_listed_paged_and_filtered() {
 	new_test_ext().execute_with(|| {
 		let lab = NewRecord::by(PATIENT).add();
-		let imaging = NewRecord {
-			category: DataCategory::Imaging,
-			resource_type: b"ImagingStudy".to_vec(),
-			..NewRecord::by(PATIENT)
-		}
-		.add();
+		let imaging = NewRecord { tag: IMAGING, ..NewRecord::by(PATIENT) }.add();
 		assert_ok!(amend(PATIENT, lab));
 		let lab2 = lab + 2;
 		let all = crate::RecordFilter::default();
@@ -238,14 +230,12 @@ fn records_are_listed_paged_and_filtered() {
 		assert_eq!((ids(page), next), (vec![lab2], None));
 		let current = crate::RecordFilter { current_only: true, ..Default::default() };
 		assert_eq!(ids(Records::records_of(&PATIENT, &current, 0, 10).0), vec![imaging, lab2]);
-		let by_category =
-			crate::RecordFilter { category: Some(DataCategory::Imaging), ..Default::default() };
-		assert_eq!(ids(Records::records_of(&PATIENT, &by_category, 0, 10).0), vec![imaging]);
-		let by_type = crate::RecordFilter {
-			resource_type: Some(b"Observation".to_vec()),
-			..Default::default()
-		};
-		assert_eq!(ids(Records::records_of(&PATIENT, &by_type, 0, 10).0), vec![lab, lab2]);
+		let by_tag = crate::RecordFilter { tag: Some(IMAGING), ..Default::default() };
+		assert_eq!(ids(Records::records_of(&PATIENT, &by_tag, 0, 10).0), vec![imaging]);
+		let lab_only = crate::RecordFilter { tag: Some(LAB), ..Default::default() };
+		assert_eq!(ids(Records::records_of(&PATIENT, &lab_only, 0, 10).0), vec![lab, lab2]);
+		let theirs = crate::RecordFilter { tag: Some(THEIR_LAB), ..Default::default() };
+		assert!(Records::records_of(&PATIENT, &theirs, 0, 10).0.is_empty());
 		assert!(Records::records_of(&OTHER_PATIENT, &all, 0, 10).0.is_empty());
 	});
 }
@@ -256,11 +246,17 @@ fn an_amending_practitioner_is_checked_against_the_records_identity() {
 		let first = NewRecord::by(PATIENT).add();
 		MockConsent::permit(DOC, PATIENT, AccessAction::Amend, PurposeOfUse::Treatment, None);
 		assert_ok!(amend(DOC, first));
-		assert_eq!(MockConsent::last_record(), Some(Some(first)));
+		assert_eq!(
+			MockConsent::last_target(),
+			Some(AccessTarget::Record { tag: LAB, record: first })
+		);
 		assert_ok!(amend(DOC, first + 1));
 		// Not `first + 1`, the version amended: the record's identity.
-		assert_eq!(MockConsent::last_record(), Some(Some(first)));
-		assert_eq!(crate::Records::<Test>::get(first + 2).map(|r| r.record), Some(first));
+		assert_eq!(
+			MockConsent::last_target(),
+			Some(AccessTarget::Record { tag: LAB, record: first })
+		);
+		assert_eq!(rec(first + 2).record, first);
 		// Adding a record names none.
 		MockConsent::permit(DOC, PATIENT, AccessAction::Append, PurposeOfUse::Treatment, None);
 		NewRecord::by(DOC).add();

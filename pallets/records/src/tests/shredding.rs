@@ -1,7 +1,7 @@
 //! Crypto-shredding: one record, all of them, fee-free, and what stays.
 
 use super::*;
-use crate::{RecordStatus, RecordsOf};
+use crate::{EnvelopesOf, RecordEntry, RecordsOf, TagPatients};
 use frame_support::{
 	assert_noop,
 	dispatch::{GetDispatchInfo, Pays},
@@ -34,20 +34,27 @@ fn shredding_destroys_every_key_and_locator_of_every_version() {
 			last_event(),
 			Event::RecordShredded { record: first, patient: PATIENT, versions: 2, envelopes: 3 }
 		);
-		for id in [first, second] {
-			let record = crate::Records::<Test>::get(id).expect("the tombstone stays");
-			assert_eq!(record.status, RecordStatus::Shredded { at: T0 + 9_000 });
-			assert!(record.locator.is_empty());
-			assert_eq!((record.envelopes, record.deposit), (0, 0));
-			// The commitment stays: it reveals nothing.
-			assert_ne!(record.commitment, [0u8; 32]);
+		for (id, commitment) in [(first, [1u8; 32]), (second, [3u8; 32])] {
+			// Only the salted commitment and the time stay: no patient, author, tag, size
+			// class, locator, chain link or deposit.
+			assert_eq!(
+				crate::Records::<Test>::get(id),
+				Some(RecordEntry::Shredded { commitment, at: T0 + 9_000 })
+			);
 			assert_eq!(crate::Envelopes::<Test>::iter_prefix(id).count(), 0);
 			assert!(Records::envelope_for(id, &DOC).is_none());
+			assert!(Records::version_chain(id).is_empty());
 		}
+		// Nor do the indices: no envelope of the physician or the patient, and the tag is
+		// gone with its last live record.
+		assert_eq!(EnvelopesOf::<Test>::iter().count(), 0);
+		assert_eq!(TagPatients::<Test>::get(LAB), Some((PATIENT, 1)), "`other` still has it");
+		assert_ok!(Records::shred_record(RuntimeOrigin::signed(PATIENT), other));
+		assert_eq!(TagPatients::<Test>::get(LAB), None);
 		// Deposits went back to both payers.
 		assert_eq!(held(DOC), 0);
-		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT);
-		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![other]);
+		assert_eq!(held(PATIENT), PATIENT_DEPOSIT);
+		assert!(RecordsOf::<Test>::get(PATIENT).is_empty());
 		// The physician can no longer get the key, and the record cannot come back.
 		assert_noop!(
 			Records::access_record(RuntimeOrigin::signed(DOC), second),
@@ -115,7 +122,9 @@ fn shred_all_works_in_steps_until_nothing_is_left() {
 		let (first, second) = shared_record();
 		let b = NewRecord::by(PATIENT).add();
 		let c = NewRecord::by(PATIENT).add();
-		let theirs = NewRecord { patient: OTHER_PATIENT, ..NewRecord::by(OTHER_PATIENT) }.add();
+		let theirs =
+			NewRecord { patient: OTHER_PATIENT, tag: THEIR_LAB, ..NewRecord::by(OTHER_PATIENT) }
+				.add();
 		assert_noop!(
 			Records::shred_all(RuntimeOrigin::signed(PATIENT), PATIENT, 0),
 			RError::NothingToShred
@@ -130,6 +139,7 @@ fn shred_all_works_in_steps_until_nothing_is_left() {
 			assert!(crate::Records::<Test>::get(id).unwrap().is_shredded());
 		}
 		assert!(!crate::Records::<Test>::get(c).unwrap().is_shredded());
+		assert_eq!(TagPatients::<Test>::get(LAB), Some((PATIENT, 1)));
 		assert_ok!(Records::shred_all(RuntimeOrigin::signed(PATIENT), PATIENT, 10));
 		assert_eq!(last_event(), Event::AllShredded { patient: PATIENT, records: 1, remaining: 0 });
 		assert_noop!(
@@ -138,6 +148,8 @@ fn shred_all_works_in_steps_until_nothing_is_left() {
 		);
 		// Another patient's records are untouched.
 		assert!(!crate::Records::<Test>::get(theirs).unwrap().is_shredded());
+		assert_eq!(TagPatients::<Test>::get(LAB), None);
+		assert_eq!(TagPatients::<Test>::get(THEIR_LAB), Some((OTHER_PATIENT, 1)));
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT);
 		assert_invariants();
 	});
@@ -192,7 +204,9 @@ fn a_delegate_needs_the_shred_scope_access_records_is_not_enough() {
 		assert_ok!(Records::shred_all(RuntimeOrigin::signed(PARENT), PATIENT, 5));
 		assert!(crate::Records::<Test>::get(other).is_some_and(|r| r.is_shredded()));
 		// The shred scope alone gives no access to the records.
-		let theirs = NewRecord { patient: OTHER_PATIENT, ..NewRecord::by(OTHER_PATIENT) }.add();
+		let theirs =
+			NewRecord { patient: OTHER_PATIENT, tag: THEIR_LAB, ..NewRecord::by(OTHER_PATIENT) }
+				.add();
 		MockConsent::delegate(OTHER_PATIENT, STRANGER, DelegateScope::ShredRecords);
 		assert_noop!(envelope(STRANGER, theirs, OTHER_PATIENT), RError::NotPermitted);
 		assert_ok!(Records::shred_record(RuntimeOrigin::signed(STRANGER), theirs));
