@@ -397,11 +397,11 @@ fn records_error(error: pallet_records::Error<Runtime>) -> DispatchError {
 
 /// Distinctive bytes for `label`: pseudo-random, so that finding them in state is no accident.
 fn bytes_of(label: &str, len: usize) -> Vec<u8> {
-	(0u32..).flat_map(|i| sp_core::hashing::blake2_256(&(label, i).encode())).take(len).collect()
+	(0u32..).flat_map(|i| sp_io::hashing::blake2_256(&(label, i).encode())).take(len).collect()
 }
 
 fn hash_of(label: &str) -> Hash256 {
-	sp_core::hashing::blake2_256(label.as_bytes())
+	sp_io::hashing::blake2_256(label.as_bytes())
 }
 
 /// A locator as the SDK seals it: version byte, nonce, ciphertext (opaque to the chain).
@@ -456,7 +456,7 @@ fn rekey(commitment: Hash256, envelopes: Vec<(AccountId, Vec<u8>)>) -> RuntimeCa
 
 /// Every key and value stored by `pallet` (under its prefix).
 fn pallet_state(pallet: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
-	let prefix = sp_core::hashing::twox_128(pallet.as_bytes()).to_vec();
+	let prefix = sp_io::hashing::twox_128(pallet.as_bytes()).to_vec();
 	let mut entries = Vec::new();
 	let mut key = prefix.clone();
 	while let Some(next) = sp_io::storage::next_key(&key) {

@@ -300,7 +300,7 @@ fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
 			RuntimeCall::Records(RecordsCall::register_device {
 				device: device.clone(),
 				// A hash of the label; the label stays off chain.
-				label: sp_core::hashing::blake2_256(b"watch"),
+				label: sp_io::hashing::blake2_256(b"watch"),
 			})
 		};
 		let confirm =
