@@ -582,9 +582,14 @@ pub mod pallet {
 		/// # Events
 		/// `ConsentGranted`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(
-			T::WeightInfo::grant_consent().saturating_add(T::Envelopes::max_prune_weight())
-		)]
+		#[pallet::weight(T::WeightInfo::grant_consent().saturating_add(
+			// Only a deny prunes envelopes; a permit is not charged for it.
+			if *decision == Decision::Deny {
+				T::Envelopes::max_prune_weight()
+			} else {
+				Weight::zero()
+			}
+		))]
 		pub fn grant_consent(
 			origin: OriginFor<T>,
 			patient: T::AccountId,

@@ -11,6 +11,7 @@ use frame_support::{
 	dispatch::{GetDispatchInfo, PostDispatchInfo},
 	weights::Weight,
 };
+use sp_runtime::traits::Dispatchable;
 use telemed_primitives::{DisclosedData, EnvelopeKeeper};
 
 type Weights = <Test as crate::Config>::WeightInfo;
@@ -567,5 +568,31 @@ fn the_refund_never_exceeds_the_charge() {
 		// At the keeper's bound: the actual weight is the most that was charged.
 		let post = Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), id).unwrap();
 		assert_eq!(actual(post), Weights::revoke_consent() + max_prune());
+	});
+}
+
+#[test]
+fn only_a_deny_is_charged_for_pruning_up_front() {
+	new_test_ext().execute_with(|| {
+		let call_of = |g: &Grant| {
+			RuntimeCall::Consent(crate::Call::grant_consent {
+				patient: g.patient,
+				grantee: g.grantee,
+				decision: g.decision,
+				actions: bounded(g.actions.clone()),
+				scope: g.scope.clone(),
+				purposes: bounded(g.purposes.clone()),
+				start: g.start,
+				end: g.end,
+			})
+		};
+		// A permit prunes nothing, so its fee does not pay for the most a prune can cost.
+		let permit = call_of(&Grant::permit(DOC));
+		assert_eq!(permit.get_dispatch_info().call_weight, Weights::grant_consent());
+		// A deny may prune at once: charged at the most, refunded to what was used.
+		let deny = call_of(&Grant::deny(DOC));
+		assert_eq!(deny.get_dispatch_info().call_weight, Weights::grant_consent() + max_prune());
+		let post = deny.dispatch(RuntimeOrigin::signed(PATIENT)).expect("the deny is granted");
+		assert!(actual(post).all_lte(Weights::grant_consent() + max_prune()));
 	});
 }
