@@ -4,11 +4,10 @@
 //! lookups), and an access check that reads every consent of the patient and, for each, the
 //! delegation of the delegate who granted it.
 //!
-//! The calls that prune envelopes ([`Config::Envelopes`]) run with the grantee holding as
-//! many envelopes of the patient as the keeper allows ([`EnvelopeKeeper::make_envelopes`]),
-//! all of which go. The measured weight thus includes one worst-case pruning, which the calls
-//! also charge on top ([`EnvelopeKeeper::max_prune_weight`], refunded to the actual): an
-//! over-estimate by design, never an under-estimate.
+//! The calls that prune envelopes ([`Config::Envelopes`]) run with the grantee holding no
+//! envelope: their weight is the consent pallet's own work. The pruning is the envelope
+//! keeper's, benchmarked there (`prune_envelopes(n)`), and the calls charge its most on top
+//! (`EnvelopeKeeper::max_prune_weight`, refunded to what was removed): counted once.
 
 use super::*;
 use crate::Pallet as ConsentPallet;
@@ -21,8 +20,8 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
 use telemed_primitives::{
-	AccessAction, AccessTarget, ConsentId, DelegateScope, EmergencyAccessId, EnvelopeKeeper,
-	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
+	AccessAction, AccessTarget, ConsentId, DelegateScope, EmergencyAccessId, PractitionerRegistry,
+	PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
 };
 
 /// The tag of the benchmark's records.
@@ -145,7 +144,6 @@ mod benchmarks {
 		T::Practitioners::make_licensed(&grantee, false);
 		let records = records::<T>(&patient);
 		consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get() - 1);
-		T::Envelopes::make_envelopes(&patient, &grantee);
 
 		#[extrinsic_call]
 		_(
@@ -175,7 +173,6 @@ mod benchmarks {
 		let max = T::MaxConsentsPerPatient::get();
 		consents::<T>(&patient, &patient, &other, &records, max.saturating_sub(1));
 		let id = consents::<T>(&patient, &patient, &grantee, &records, 1)[0];
-		T::Envelopes::make_envelopes(&patient, &grantee);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent), id);
@@ -194,7 +191,6 @@ mod benchmarks {
 		let max = T::MaxConsentsPerPatient::get();
 		consents::<T>(&patient, &patient, &other, &records, max.saturating_sub(1));
 		let id = consents::<T>(&patient, &patient, &grantee, &records, 1)[0];
-		T::Envelopes::make_envelopes(&patient, &grantee);
 		// Ended without a call that would prune (as when its period is over).
 		Consents::<T>::mutate(id, |c| {
 			if let Some(c) = c {
@@ -242,7 +238,6 @@ mod benchmarks {
 	fn remove_delegate() {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
-		T::Envelopes::make_envelopes(&patient, &agent);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent.clone()), patient.clone(), agent.clone());
@@ -273,7 +268,6 @@ mod benchmarks {
 	fn close_emergency_access() {
 		let patient = funded::<T>("patient", 0);
 		let (practitioner, id) = open_emergency::<T>(&patient);
-		T::Envelopes::make_envelopes(&patient, &practitioner);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(practitioner.clone()), id);
@@ -289,7 +283,6 @@ mod benchmarks {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let (practitioner, id) = open_emergency::<T>(&patient);
-		T::Envelopes::make_envelopes(&patient, &practitioner);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent), id, false);
