@@ -695,6 +695,8 @@ impl<AccountId> EnvelopeKeeper<AccountId> for () {
 	fn make_envelopes(_: &AccountId, _: &AccountId) {}
 }
 
+pub mod deposits;
+
 #[cfg(feature = "mocks")]
 pub mod mocks;
 
