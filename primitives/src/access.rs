@@ -1,0 +1,377 @@
+//! The access vocabulary: what is accessed, how, why, on what grounds, why refused, and what
+//! the patient's accounting of disclosures keeps; the roles and scopes it is decided on.
+
+use crate::{ConsentId, EmergencyAccessId, JurisdictionCode, Moment, RecordId, SpecialtyCode, Tag};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
+
+/// The role a licence lets its holder practise.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum PractitionerRole {
+	/// A medical doctor.
+	Physician,
+	/// A registered nurse or nurse practitioner.
+	Nurse,
+	/// A midwife.
+	Midwife,
+	/// A pharmacist.
+	Pharmacist,
+	/// A clinical laboratory professional.
+	Laboratory,
+	/// A physiotherapist, occupational or speech therapist.
+	Therapist,
+	/// A clinical psychologist.
+	Psychologist,
+	/// A paramedic or emergency medical technician.
+	Paramedic,
+}
+
+/// What data an access is to, as the chain sees it: identifiers only.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AccessTarget {
+	/// One record: its blinded tag and its STABLE identity ([`RecordSubject::record`], the id
+	/// of its first version). Covered by a scope of all data, of a list of tags holding the
+	/// tag, or of a list of records holding the record.
+	Record {
+		/// The record's blinded tag.
+		tag: Tag,
+		/// The record's stable identity.
+		record: RecordId,
+	},
+	/// New data under a tag (adding a record). Covered by a scope of all data or of a list of
+	/// tags holding the tag.
+	Tag(Tag),
+	/// All of the patient's data (a break-glass emergency access). Covered by a scope of all
+	/// data only.
+	AllData,
+	/// No data: the standing relationship itself for the action and purpose (an insurer's
+	/// payment consent, checked when a claim is made). Permitted by a consent of ANY scope for
+	/// the action and purpose; denied only by a deny of all data.
+	Relationship,
+}
+
+/// What one access disclosed, as the patient's log keeps it. A record is named by its id
+/// alone, never with its tag, so shredding the record leaves nothing in the log that links
+/// the record to a tag.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum DisclosedData {
+	/// One record (the version read).
+	Record(RecordId),
+	/// Data under a tag (a record added).
+	Tag(Tag),
+	/// All of the patient's data (break-glass).
+	AllData,
+	/// No data (a relationship check).
+	Relationship,
+}
+
+/// What an accessor wants to do with a patient's data (FHIR Consent `provision.action`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum AccessAction {
+	/// Read existing records (receive a data key envelope).
+	Read,
+	/// Add new records.
+	Append,
+	/// Add a new version of an existing record.
+	Amend,
+}
+
+/// Why data is accessed: HL7 v3 `PurposeOfUse` codes.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum PurposeOfUse {
+	/// `TREAT`: treatment.
+	Treatment,
+	/// `HPAYMT`: payment (insurers, billing).
+	Payment,
+	/// `HOPERAT`: healthcare operations.
+	Operations,
+	/// `HRESCH`: research.
+	Research,
+	/// `ETREAT`: emergency treatment (break-glass).
+	EmergencyTreatment,
+}
+
+/// On what grounds an access was allowed.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AccessBasis {
+	/// The accessor is the patient.
+	Patient,
+	/// The accessor is a delegate (guardian, carer, proxy) of the patient within their scope.
+	Delegate,
+	/// A consent of the patient permits it.
+	Consent(ConsentId),
+	/// A break-glass emergency access that is open now.
+	Emergency(EmergencyAccessId),
+}
+
+impl AccessBasis {
+	/// Whether the access rests on break-glass, so it must be flagged and reviewed.
+	pub fn is_emergency(&self) -> bool {
+		matches!(self, AccessBasis::Emergency(_))
+	}
+}
+
+/// Why an access was refused. Each reason says what would have to change.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub enum AccessDenial {
+	/// The patient is not registered.
+	UnknownPatient,
+	/// The accessor holds no licence valid now (none, expired, suspended or revoked).
+	NotLicensed,
+	/// No consent of the patient covers this action, data and purpose now.
+	NoConsent,
+	/// A deny consent of the patient covers this request; a deny overrides any permit.
+	ExplicitlyDenied(ConsentId),
+}
+
+/// A filter on licences: each `Some` must match one and the same licence.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct LicenceQuery {
+	/// The role the licence must grant.
+	pub role: Option<PractitionerRole>,
+	/// The specialty the licence must name.
+	pub specialty: Option<SpecialtyCode>,
+	/// The jurisdiction the licence must be issued for.
+	pub jurisdiction: Option<JurisdictionCode>,
+}
+
+impl LicenceQuery {
+	/// Any valid licence will do.
+	pub fn any() -> Self {
+		Self::default()
+	}
+
+	/// A valid licence for `role`, in any specialty and jurisdiction.
+	pub fn role(role: PractitionerRole) -> Self {
+		Self { role: Some(role), ..Self::default() }
+	}
+
+	/// Whether a licence with these attributes satisfies the query.
+	pub fn matches(
+		&self,
+		role: PractitionerRole,
+		specialty: Option<&SpecialtyCode>,
+		jurisdiction: &JurisdictionCode,
+	) -> bool {
+		self.role.map_or(true, |r| r == role)
+			&& self.specialty.as_ref().map_or(true, |s| specialty == Some(s))
+			&& self.jurisdiction.as_ref().map_or(true, |j| j == jurisdiction)
+	}
+}
+
+/// One entry of a patient's accounting of disclosures.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct Disclosure<AccountId> {
+	/// Who accessed the data.
+	pub accessor: AccountId,
+	/// Whose data it was.
+	pub patient: AccountId,
+	/// What was disclosed.
+	pub data: DisclosedData,
+	/// What was done.
+	pub action: AccessAction,
+	/// Why.
+	pub purpose: PurposeOfUse,
+	/// On what grounds it was allowed.
+	pub basis: AccessBasis,
+	/// When, in milliseconds since the Unix epoch.
+	pub at: Moment,
+}
+
+/// What a patient lets a delegate (guardian, carer, legal proxy) do on their behalf.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	Serialize,
+	Deserialize,
+)]
+pub enum DelegateScope {
+	/// Grant, revoke and clean up the patient's consents; review break-glass accesses.
+	ManageConsents,
+	/// Read the patient's accounting of disclosures.
+	ViewDisclosureLog,
+	/// Book, confirm and cancel consultations for the patient.
+	BookCare,
+	/// Read and add to the patient's records, as the patient would.
+	AccessRecords,
+	/// Crypto-shred the patient's records (for good, and free of fees): a scope of its own,
+	/// since `AccessRecords` alone must not be able to erase a history.
+	ShredRecords,
+}
+
+/// What the records pallet tells the others about one version of a record.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RecordSubject<AccountId> {
+	/// Whose record it is.
+	pub patient: AccountId,
+	/// Its blinded tag (every version of a record has the same).
+	pub tag: Tag,
+	/// The record's stable identity: the id of its first version. Every version of a record
+	/// has the same, so a consent scoped to a record covers all its versions.
+	pub record: RecordId,
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use codec::{Decode, Encode, MaxEncodedLen};
+
+	fn code(s: &str) -> JurisdictionCode {
+		s.as_bytes().to_vec().try_into().expect("test codes are short")
+	}
+
+	#[test]
+	fn licence_query_matches_each_field() {
+		let fr = code("FR");
+		let cardio: SpecialtyCode = b"394579002".to_vec().try_into().unwrap();
+		assert!(LicenceQuery::any().matches(PractitionerRole::Nurse, None, &fr));
+		assert!(LicenceQuery::role(PractitionerRole::Nurse).matches(
+			PractitionerRole::Nurse,
+			None,
+			&fr
+		));
+		assert!(!LicenceQuery::role(PractitionerRole::Physician).matches(
+			PractitionerRole::Nurse,
+			None,
+			&fr
+		));
+		let q = LicenceQuery {
+			role: Some(PractitionerRole::Physician),
+			specialty: Some(cardio.clone()),
+			jurisdiction: Some(fr.clone()),
+		};
+		assert!(q.matches(PractitionerRole::Physician, Some(&cardio), &fr));
+		assert!(!q.matches(PractitionerRole::Physician, None, &fr));
+		assert!(!q.matches(PractitionerRole::Physician, Some(&cardio), &code("US-CA")));
+	}
+
+	#[test]
+	fn disclosures_round_trip_and_have_a_bounded_size() {
+		let d = Disclosure::<u64> {
+			accessor: 2,
+			patient: 1,
+			data: DisclosedData::Record(9),
+			action: AccessAction::Read,
+			purpose: PurposeOfUse::EmergencyTreatment,
+			basis: AccessBasis::Emergency(3),
+			at: 1_700_000_000_000,
+		};
+		let bytes = d.encode();
+		assert!(bytes.len() <= Disclosure::<u64>::max_encoded_len());
+		assert_eq!(Disclosure::<u64>::decode(&mut &bytes[..]).unwrap(), d);
+		assert!(d.basis.is_emergency());
+	}
+}

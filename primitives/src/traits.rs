@@ -1,0 +1,235 @@
+//! The traits through which the pallets talk, each with a `()` implementation for runtimes
+//! and mocks without the pallet behind it.
+
+use crate::{
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, DelegateScope, Disclosure,
+	KeyAgreementKey, LicenceQuery, PurposeOfUse, RecordId, RecordSubject, Tag,
+};
+use frame_support::weights::Weight;
+use sp_runtime::DispatchResult;
+
+/// What the practitioners pallet tells the others about a clinician.
+///
+/// Validity is evaluated against the current time when asked: a licence that expired, or was
+/// suspended or revoked, stops counting at once, with no storage sweep.
+pub trait PractitionerRegistry<AccountId> {
+	/// Whether `who` holds, now, an active licence that satisfies `query`.
+	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool;
+
+	/// Whether `who` may open break-glass emergency access now.
+	fn may_use_emergency_access(who: &AccountId) -> bool;
+
+	/// `who`'s X25519 key-agreement key, if `who` is a registered practitioner.
+	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey>;
+
+	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
+	/// endorsed for emergency care if `emergency`, in the registry's worst case for lookups
+	/// (as many other, non-counting licences as allowed, before the valid one), so that other
+	/// pallets' benchmarks reach their worst case. Funds `who` if registering costs a deposit.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_licensed(who: &AccountId, emergency: bool);
+}
+
+/// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
+impl<AccountId> PractitionerRegistry<AccountId> for () {
+	fn is_licensed(_: &AccountId, _: &LicenceQuery) -> bool {
+		false
+	}
+	fn may_use_emergency_access(_: &AccountId) -> bool {
+		false
+	}
+	fn key_agreement_key(_: &AccountId) -> Option<KeyAgreementKey> {
+		None
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_licensed(_: &AccountId, _: bool) {}
+}
+
+/// Decides whether an access to a patient's data is allowed now, and on what basis.
+///
+/// An implementation consults the [`PractitionerRegistry`]: a grantee whose licence lapsed or
+/// was revoked is denied even with a valid consent.
+pub trait ConsentVerifier<AccountId> {
+	/// May `accessor` perform `action` on `target` of `patient`'s data for `purpose` now?
+	///
+	/// A record target names the record's STABLE identity ([`RecordSubject::record`], the id
+	/// of its first version), never a later version's id: a consent scoped to a record covers
+	/// all its versions, and callers resolve a version through
+	/// [`RecordInspector::record_subject`].
+	fn check_access(
+		accessor: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		target: AccessTarget,
+		purpose: PurposeOfUse,
+	) -> Result<AccessBasis, AccessDenial>;
+
+	/// Benchmarks only: makes a consent of `patient` permit `accessor` to perform `action` on
+	/// all data for `purpose`, in the verifier's worst case for lookups (the patient's consent
+	/// list filled with consents to others before the permit, the accessor a licensed
+	/// practitioner), so that other pallets' benchmarks pay for the longest check. Funds
+	/// `patient` for the deposits. Leaves room for one more such permit of the same patient.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_permitted(
+		accessor: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	);
+}
+
+/// No consent verifier: only the patient may access their own data.
+impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
+	fn check_access(
+		accessor: &AccountId,
+		patient: &AccountId,
+		_: AccessAction,
+		_: AccessTarget,
+		_: PurposeOfUse,
+	) -> Result<AccessBasis, AccessDenial> {
+		if accessor == patient {
+			Ok(AccessBasis::Patient)
+		} else {
+			Err(AccessDenial::NoConsent)
+		}
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_permitted(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
+}
+
+/// Who may act for a patient: the consent pallet keeps the delegates.
+pub trait DelegationInspector<AccountId> {
+	/// Whether `agent` is, now, a delegate of `patient` with `scope`.
+	fn is_delegate(patient: &AccountId, agent: &AccountId, scope: DelegateScope) -> bool;
+
+	/// Whether `agent` is `patient` or, now, a delegate of `patient` with `scope`.
+	fn may_act_for(patient: &AccountId, agent: &AccountId, scope: DelegateScope) -> bool
+	where
+		AccountId: PartialEq,
+	{
+		patient == agent || Self::is_delegate(patient, agent, scope)
+	}
+}
+
+/// No delegates: only patients act for themselves.
+impl<AccountId> DelegationInspector<AccountId> for () {
+	fn is_delegate(_: &AccountId, _: &AccountId, _: DelegateScope) -> bool {
+		false
+	}
+}
+
+/// What the records pallet tells the others about a record.
+pub trait RecordInspector<AccountId> {
+	/// For any version id of a record: its patient, tag and stable identity, if the version
+	/// exists and is not shredded (a shredded record keeps no tag).
+	fn record_subject(version: RecordId) -> Option<RecordSubject<AccountId>>;
+
+	/// Whether `who` is a registered patient.
+	fn is_patient(who: &AccountId) -> bool;
+
+	/// The patient whose live records carry `tag`, if any does. Tags are keyed by a secret of
+	/// each patient, so a tag in use belongs to one patient only: a consent scope or a record
+	/// naming another patient's tag is refused.
+	fn tag_patient(tag: &Tag) -> Option<AccountId>;
+
+	/// Benchmarks only: registers `patient` if needed (funding the deposit) and adds a record
+	/// with `tag` for them in the inspector's worst case for lookups; returns a version id
+	/// of it (the newest, when [`Self::record_subject`] costs more for later versions).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_record(patient: &AccountId, tag: Tag) -> RecordId;
+}
+
+/// No records: no record and no patient exists.
+impl<AccountId> RecordInspector<AccountId> for () {
+	fn record_subject(_: RecordId) -> Option<RecordSubject<AccountId>> {
+		None
+	}
+	fn is_patient(_: &AccountId) -> bool {
+		false
+	}
+	fn tag_patient(_: &Tag) -> Option<AccountId> {
+		None
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_record(_: &AccountId, _: Tag) -> RecordId {
+		0
+	}
+}
+
+/// The patient's accounting of disclosures.
+pub trait DisclosureLog<AccountId> {
+	/// Appends a disclosure to the patient's log. Fails only if it cannot be kept.
+	fn note_disclosure(disclosure: Disclosure<AccountId>) -> DispatchResult;
+}
+
+/// No disclosure log: disclosures are accepted and dropped. For mocks only.
+impl<AccountId> DisclosureLog<AccountId> for () {
+	fn note_disclosure(_: Disclosure<AccountId>) -> DispatchResult {
+		Ok(())
+	}
+}
+
+/// Who keeps the key envelopes (the records pallet): when a consent ends, the consent pallet
+/// asks it to remove the envelopes the grantee may no longer use, in the same call, so a
+/// revoked grantee cannot read its sealed data keys from state.
+pub trait EnvelopeKeeper<AccountId> {
+	/// Removes every envelope `grantee` holds for `patient`'s records that the grantee may no
+	/// longer read now (the [`ConsentVerifier`] is asked for each, with the envelope's
+	/// purpose), returning the deposits. Returns the weight used, at most
+	/// [`Self::max_prune_weight`].
+	fn prune_envelopes(patient: &AccountId, grantee: &AccountId) -> Weight;
+
+	/// The most [`Self::prune_envelopes`] can weigh (a grantee holding as many envelopes of
+	/// one patient as allowed, all removed): callers charge it up front.
+	fn max_prune_weight() -> Weight;
+
+	/// Benchmarks only: gives `grantee` as many envelopes of `patient`'s records as allowed,
+	/// registering the patient and funding deposits as needed.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_envelopes(patient: &AccountId, grantee: &AccountId);
+}
+
+/// No envelopes kept: nothing to prune. For runtimes and mocks without a records pallet.
+impl<AccountId> EnvelopeKeeper<AccountId> for () {
+	fn prune_envelopes(_: &AccountId, _: &AccountId) -> Weight {
+		Weight::zero()
+	}
+	fn max_prune_weight() -> Weight {
+		Weight::zero()
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_envelopes(_: &AccountId, _: &AccountId) {}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn unit_implementations_deny_everything_but_the_patient() {
+		assert!(!<() as PractitionerRegistry<u64>>::is_licensed(&1, &LicenceQuery::any()));
+		assert!(!<() as PractitionerRegistry<u64>>::may_use_emergency_access(&1));
+		assert_eq!(
+			<() as ConsentVerifier<u64>>::check_access(
+				&1,
+				&1,
+				AccessAction::Read,
+				AccessTarget::Tag([3; 32]),
+				PurposeOfUse::Treatment
+			),
+			Ok(AccessBasis::Patient)
+		);
+		assert_eq!(
+			<() as ConsentVerifier<u64>>::check_access(
+				&2,
+				&1,
+				AccessAction::Read,
+				AccessTarget::Tag([3; 32]),
+				PurposeOfUse::Treatment
+			),
+			Err(AccessDenial::NoConsent)
+		);
+		assert!(<() as RecordInspector<u64>>::record_subject(7).is_none());
+		assert!(!<() as RecordInspector<u64>>::is_patient(&1));
+	}
+}
