@@ -17,7 +17,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::OriginFor;
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentId, ConsentVerifier,
+	deposits, AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentId, ConsentVerifier,
 	DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
 	EmergencyAccessId, EnvelopeKeeper, Hash256, LicenceQuery, Moment, PractitionerRegistry,
 	PurposeOfUse, RecordInspector, SetError, Tag,
@@ -107,15 +107,15 @@ impl<T: Config> Pallet<T> {
 		Delegates::<T>::get(patient, agent).is_some_and(|d| d.allows(scope, now))
 	}
 
+	/// Holds a deposit ([`deposits::hold`]); too little free balance is `InsufficientBalance`.
 	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		T::Currency::hold(&reason.into(), who, amount)
+		deposits::hold::<_, T::Currency>(&reason.into(), who, amount)
 			.map_err(|_| Error::<T>::InsufficientBalance.into())
 	}
 
+	/// Releases a deposit ([`deposits::release`]).
 	fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
-		// Best effort: the amount was held by this pallet under this reason (an invariant that
-		// `try_state` checks), so the whole of it is released.
-		let _ = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort);
+		deposits::release::<_, T::Currency>(&reason.into(), who, amount);
 	}
 
 	/// Asks the envelope keeper to remove `grantee`'s envelopes of `patient`'s records that

@@ -6,13 +6,9 @@
 
 use crate::{pallet::*, types::*, Issued, LicenceTerms};
 use alloc::vec::Vec;
-use frame_support::{
-	ensure,
-	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision, Time},
-};
+use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use telemed_primitives::{
-	Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceQuery, Moment,
+	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceQuery, Moment,
 	PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
 	MAX_SPECIALTY_LEN,
 };
@@ -259,7 +255,7 @@ impl<T: Config> Pallet<T> {
 		Self::check_key(&key_agreement_key)?;
 		let deposit = T::RegistrationDeposit::get();
 		// Holding is the last fallible step: it either moves the deposit or changes nothing.
-		T::Currency::hold(&HoldReason::PractitionerDeposit.into(), &who, deposit)
+		deposits::hold::<_, T::Currency>(&HoldReason::PractitionerDeposit.into(), &who, deposit)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		// *** No fail beyond this point ***
@@ -319,14 +315,13 @@ impl<T: Config> Pallet<T> {
 				ensure!(!Self::is_live(&licence, now), Error::<T>::HasLiveLicences);
 			}
 		}
-		T::Currency::release(
+
+		// *** No fail beyond this point ***
+		deposits::release::<_, T::Currency>(
 			&HoldReason::PractitionerDeposit.into(),
 			&who,
 			profile.deposit,
-			Precision::BestEffort,
-		)?;
-
-		// *** No fail beyond this point ***
+		);
 		for id in ids.iter() {
 			Licences::<T>::remove(id);
 		}
@@ -650,7 +645,7 @@ impl<T: Config> Pallet<T> {
 	/// - every practitioner's recorded deposit is held under `PractitionerDeposit`.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use frame_support::traits::fungible::InspectHold;
+		use alloc::collections::btree_map::BTreeMap;
 		let next = NextLicenceId::<T>::get();
 		for (id, licence) in Licences::<T>::iter() {
 			ensure!(id < next, "licence id not below NextLicenceId");
@@ -675,10 +670,12 @@ impl<T: Config> Pallet<T> {
 				ensure!(licence.holder == who, "listed licence belongs to someone else");
 			}
 		}
-		for (who, profile) in Practitioners::<T>::iter() {
-			let held = T::Currency::balance_on_hold(&HoldReason::PractitionerDeposit.into(), &who);
-			ensure!(held == profile.deposit, "practitioner deposit not held");
-		}
+		let held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> =
+			Practitioners::<T>::iter().map(|(who, profile)| ((who, 0), profile.deposit)).collect();
+		telemed_primitives::check_holds::<_, T::Currency, _>(
+			&held,
+			&[HoldReason::PractitionerDeposit],
+		)?;
 		Ok(())
 	}
 }

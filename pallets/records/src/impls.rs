@@ -6,15 +6,11 @@
 
 use crate::{pallet::*, types::*, weights::WeightInfo, Content};
 use alloc::vec::Vec;
-use frame_support::{
-	ensure,
-	pallet_prelude::*,
-	traits::{fungible::MutateHold, tokens::Precision, Time},
-};
+use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use frame_system::pallet_prelude::OriginFor;
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
-	is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, AccessTarget,
+	deposits, is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, AccessTarget,
 	ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
 	EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery, Moment, PractitionerRegistry,
 	PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
@@ -38,15 +34,15 @@ impl<T: Config> Pallet<T> {
 		T::Delegation::may_act_for(patient, agent, DelegateScope::ShredRecords)
 	}
 
+	/// Holds a deposit ([`deposits::hold`]); too little free balance is `InsufficientBalance`.
 	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		T::Currency::hold(&reason.into(), who, amount)
+		deposits::hold::<_, T::Currency>(&reason.into(), who, amount)
 			.map_err(|_| Error::<T>::InsufficientBalance.into())
 	}
 
+	/// Releases a deposit ([`deposits::release`]).
 	fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
-		// Best effort: the amount was held by this pallet under this reason (an invariant that
-		// `try_state` checks), so the whole of it is released.
-		let _ = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort);
+		deposits::release::<_, T::Currency>(&reason.into(), who, amount);
 	}
 
 	/// The error that says why an access was refused.
