@@ -24,11 +24,6 @@ use telemed_primitives::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// The chain's time now, in milliseconds.
-	pub(crate) fn now() -> Moment {
-		T::Time::now()
-	}
-
 	// ---- validation -------------------------------------------------------------------------
 
 	/// Sorts and bounds a list, refusing an empty one and duplicates.
@@ -95,7 +90,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `agent` is `patient` or, now, a delegate of theirs with `scope`.
 	fn acts_for(patient: &T::AccountId, agent: &T::AccountId, scope: DelegateScope) -> bool {
-		patient == agent || Self::delegate_allows(patient, agent, scope, Self::now())
+		patient == agent || Self::delegate_allows(patient, agent, scope, T::Time::now())
 	}
 
 	fn delegate_allows(
@@ -140,7 +135,7 @@ impl<T: Config> Pallet<T> {
 		start: Option<Moment>,
 		end: Option<Moment>,
 	) -> Result<(ConsentId, Weight), DispatchError> {
-		let now = Self::now();
+		let now = T::Time::now();
 		// The appointment's end, when a delegate signs: the consent may not outlive it.
 		let delegation_end = if who == patient {
 			None
@@ -276,7 +271,7 @@ impl<T: Config> Pallet<T> {
 		let consent = Consents::<T>::get(id).ok_or(Error::<T>::UnknownConsent)?;
 		ensure!(
 			matches!(
-				Self::standing(&consent, Self::now()),
+				Self::standing(&consent, T::Time::now()),
 				ConsentStanding::Ended | ConsentStanding::Revoked
 			),
 			Error::<T>::ConsentInForce
@@ -308,7 +303,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(patient != delegate, Error::<T>::DelegateToSelf);
 		let scopes = Self::sorted_set(scopes, Error::<T>::NoScopes, Error::<T>::Duplicate)?;
-		let now = Self::now();
+		let now = T::Time::now();
 		ensure!(until.map_or(true, |u| u > now), Error::<T>::AlreadyEnded);
 		ensure!(!Delegates::<T>::contains_key(&patient, &delegate), Error::<T>::AlreadyDelegate);
 		let count = DelegateCount::<T>::get(&patient);
@@ -363,7 +358,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::NotEmergencyPractitioner
 		);
 		ensure!(practitioner != patient, Error::<T>::EmergencyOnSelf);
-		let now = Self::now();
+		let now = T::Time::now();
 		if let Some(open) =
 			OpenEmergency::<T>::get(&patient, &practitioner).and_then(EmergencyAccesses::<T>::get)
 		{
@@ -421,7 +416,7 @@ impl<T: Config> Pallet<T> {
 		let mut access =
 			EmergencyAccesses::<T>::get(id).ok_or(Error::<T>::UnknownEmergencyAccess)?;
 		ensure!(access.practitioner == who, Error::<T>::NotYourEmergencyAccess);
-		let now = Self::now();
+		let now = T::Time::now();
 		ensure!(access.is_open(now), Error::<T>::EmergencyAccessNotOpen);
 
 		// *** No fail beyond this point ***
@@ -466,7 +461,7 @@ impl<T: Config> Pallet<T> {
 		}
 
 		// *** No fail beyond this point ***
-		let now = Self::now();
+		let now = T::Time::now();
 		if justified {
 			Self::release(HoldReason::EmergencyDeposit, &access.practitioner, access.deposit);
 			access.review = Review::Justified;
@@ -514,7 +509,7 @@ impl<T: Config> Pallet<T> {
 		if accessor == patient {
 			return (Ok(AccessBasis::Patient), 0);
 		}
-		let now = Self::now();
+		let now = T::Time::now();
 		if Self::delegate_allows(patient, accessor, DelegateScope::AccessRecords, now) {
 			return (Ok(AccessBasis::Delegate), 0);
 		}
@@ -608,7 +603,7 @@ impl<T: Config> Pallet<T> {
 			action,
 			purpose,
 			basis,
-			at: Self::now(),
+			at: T::Time::now(),
 		});
 		Ok(read)
 	}
@@ -643,7 +638,7 @@ impl<T: Config> Pallet<T> {
 
 	/// A patient's consents with their standing now.
 	pub fn consents_of(patient: &T::AccountId) -> Vec<ConsentView<ConsentOf<T>>> {
-		let now = Self::now();
+		let now = T::Time::now();
 		ConsentsOf::<T>::get(patient)
 			.into_iter()
 			.filter_map(|id| {
@@ -836,6 +831,6 @@ impl<T: Config> DisclosureLog<T::AccountId> for Pallet<T> {
 
 impl<T: Config> DelegationInspector<T::AccountId> for Pallet<T> {
 	fn is_delegate(patient: &T::AccountId, agent: &T::AccountId, scope: DelegateScope) -> bool {
-		Self::delegate_allows(patient, agent, scope, Self::now())
+		Self::delegate_allows(patient, agent, scope, T::Time::now())
 	}
 }

@@ -14,11 +14,6 @@ use telemed_primitives::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// The chain's time now, in milliseconds.
-	pub(crate) fn now() -> Moment {
-		T::Time::now()
-	}
-
 	// ---- validation -------------------------------------------------------------------------
 
 	/// An ISO 3166-1 alpha-2 code (`FR`) or ISO 3166-2 code (`US-CA`, `GB-ENG`, `FR-75C`).
@@ -75,7 +70,7 @@ impl<T: Config> Pallet<T> {
 			.map(Self::parse_jurisdiction)
 			.collect::<Result<Vec<_>, _>>()?;
 		let jurisdictions = Self::sorted_unique(codes, Error::<T>::TooManyJurisdictions)?;
-		Ok(Authority { name, jurisdictions, accredited_at: Self::now() })
+		Ok(Authority { name, jurisdictions, accredited_at: T::Time::now() })
 	}
 
 	/// The validated parts of a profile.
@@ -194,7 +189,7 @@ impl<T: Config> Pallet<T> {
 			Self::accreditation_of(&licence, Some(&info)) == Accreditation::Current,
 			Error::<T>::AccreditationWithdrawn
 		);
-		ensure!(Self::now() < licence.expires_at, Error::<T>::LicenceExpired);
+		ensure!(T::Time::now() < licence.expires_at, Error::<T>::LicenceExpired);
 		Ok(licence)
 	}
 
@@ -267,7 +262,7 @@ impl<T: Config> Pallet<T> {
 				specialties,
 				key_agreement_key,
 				deposit,
-				registered_at: Self::now(),
+				registered_at: T::Time::now(),
 			},
 		);
 		Self::deposit_event(Event::PractitionerRegistered { who, key_agreement_key, deposit });
@@ -309,7 +304,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_deregister(who: T::AccountId) -> Result<u32, DispatchError> {
 		let profile = Practitioners::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 		let ids = LicencesOf::<T>::get(&who);
-		let now = Self::now();
+		let now = T::Time::now();
 		for id in ids.iter() {
 			if let Some(licence) = Licences::<T>::get(id) {
 				ensure!(!Self::is_live(&licence, now), Error::<T>::HasLiveLicences);
@@ -347,7 +342,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(holder != authority, Error::<T>::SelfLicensing);
 		ensure!(Practitioners::<T>::contains_key(&holder), Error::<T>::NotRegistered);
 		ensure!(terms.valid_from < terms.expires_at, Error::<T>::ExpiryBeforeStart);
-		let now = Self::now();
+		let now = T::Time::now();
 		ensure!(terms.expires_at > now, Error::<T>::AlreadyExpired);
 
 		let mut ids = LicencesOf::<T>::get(&holder);
@@ -424,7 +419,7 @@ impl<T: Config> Pallet<T> {
 	/// Returns how many licences were pruned.
 	pub(crate) fn do_prune_licences(holder: T::AccountId) -> Result<u32, DispatchError> {
 		let mut ids = LicencesOf::<T>::get(&holder);
-		let pruned = Self::ended_ids(&ids, Self::now());
+		let pruned = Self::ended_ids(&ids, T::Time::now());
 		ensure!(!pruned.is_empty(), Error::<T>::NothingToPrune);
 		ids.retain(|id| !pruned.contains(id));
 
@@ -450,7 +445,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let mut licence = Self::managed_licence(&authority, id)?;
 		ensure!(expires_at > licence.expires_at, Error::<T>::RenewalMustExtend);
-		ensure!(expires_at > Self::now(), Error::<T>::AlreadyExpired);
+		ensure!(expires_at > T::Time::now(), Error::<T>::AlreadyExpired);
 
 		// *** No fail beyond this point ***
 		licence.expires_at = expires_at;
@@ -592,7 +587,7 @@ impl<T: Config> Pallet<T> {
 
 	/// `who`'s licences with their standing now (the runtime API's `licences`).
 	pub fn licences_of(who: &T::AccountId) -> Vec<LicenceView<T::AccountId>> {
-		let now = Self::now();
+		let now = T::Time::now();
 		LicencesOf::<T>::get(who)
 			.into_iter()
 			.filter_map(|id| {
@@ -628,7 +623,7 @@ impl<T: Config> Pallet<T> {
 		if !Practitioners::<T>::contains_key(who) {
 			return false;
 		}
-		let now = Self::now();
+		let now = T::Time::now();
 		LicencesOf::<T>::get(who).into_iter().any(|id| {
 			Licences::<T>::get(id)
 				.is_some_and(|l| Self::standing(&l, now) == LicenceStanding::Valid && pred(&l))

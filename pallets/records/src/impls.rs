@@ -17,11 +17,6 @@ use telemed_primitives::{
 };
 
 impl<T: Config> Pallet<T> {
-	/// The chain's time now, in milliseconds.
-	pub(crate) fn now() -> Moment {
-		T::Time::now()
-	}
-
 	// ---- helpers ----------------------------------------------------------------------------
 
 	/// Whether `agent` is `patient` or, now, a delegate of theirs with `AccessRecords`.
@@ -175,7 +170,7 @@ impl<T: Config> Pallet<T> {
 		Self::hold(HoldReason::PatientDeposit, &patient, deposit)?;
 
 		// *** No fail beyond this point ***
-		Patients::<T>::insert(&patient, Patient { key, deposit, registered_at: Self::now() });
+		Patients::<T>::insert(&patient, Patient { key, deposit, registered_at: T::Time::now() });
 		Self::deposit_event(Event::PatientRegistered { patient, key });
 		Ok(())
 	}
@@ -279,7 +274,7 @@ impl<T: Config> Pallet<T> {
 		))?;
 
 		// *** No fail beyond this point ***
-		old.status = RecordStatus::Superseded { by: id, at: Self::now() };
+		old.status = RecordStatus::Superseded { by: id, at: T::Time::now() };
 		Self::put_record(previous, old);
 		Self::deposit_event(Event::RecordAmended { id, previous, author });
 		Ok(id)
@@ -303,7 +298,7 @@ impl<T: Config> Pallet<T> {
 			ciphertext_hash: content.ciphertext_hash,
 			size_class: content.size_class,
 			locator: content.locator,
-			created_at: Self::now(),
+			created_at: T::Time::now(),
 			record,
 			version,
 			supersedes,
@@ -347,7 +342,7 @@ impl<T: Config> Pallet<T> {
 		let version = old.version.checked_add(1).ok_or(Error::<T>::TooManyVersions)?;
 		ensure!(version <= T::MaxVersions::get(), Error::<T>::TooManyVersions);
 		Self::check_content(&content)?;
-		let now = Self::now();
+		let now = T::Time::now();
 		let deposit = T::EnvelopeDeposit::get();
 		let mut sealed_envelopes = Vec::with_capacity(envelopes.len());
 		for (i, (grantee, sealed)) in envelopes.iter().enumerate() {
@@ -470,7 +465,7 @@ impl<T: Config> Pallet<T> {
 				purpose,
 				depositor: who.clone(),
 				deposit,
-				added_at: Self::now(),
+				added_at: T::Time::now(),
 			},
 		);
 		Self::deposit_event(Event::EnvelopeAdded { record: id, grantee, by: who });
@@ -556,7 +551,7 @@ impl<T: Config> Pallet<T> {
 			action: AccessAction::Read,
 			purpose: envelope.purpose,
 			basis,
-			at: Self::now(),
+			at: T::Time::now(),
 		})?;
 		Self::deposit_event(Event::RecordAccessed { record: id, accessor, basis });
 		Ok(())
@@ -631,7 +626,7 @@ impl<T: Config> Pallet<T> {
 	/// with the last live record carrying it). Returns how many versions and envelopes. Cannot
 	/// fail.
 	fn shred_chain(id: RecordId, patient: &T::AccountId) -> (u32, u32) {
-		let now = Self::now();
+		let now = T::Time::now();
 		let chain = Self::version_chain(id);
 		let mut destroyed = 0u32;
 		for (version_id, version) in chain.iter() {
@@ -717,7 +712,7 @@ impl<T: Config> Pallet<T> {
 				device: device.clone(),
 				label,
 				deposit,
-				requested_at: Self::now(),
+				requested_at: T::Time::now(),
 			})
 			.map_err(|_| Error::<T>::TooManyDevices)?;
 		Self::hold(HoldReason::DeviceDeposit, &patient, deposit)?;
@@ -745,7 +740,7 @@ impl<T: Config> Pallet<T> {
 				patient: patient.clone(),
 				label: request.label,
 				status: DeviceStatus::Active,
-				registered_at: Self::now(),
+				registered_at: T::Time::now(),
 				latest: None,
 				deposit: request.deposit,
 			},
@@ -794,7 +789,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(entry.status == DeviceStatus::Active, Error::<T>::DeviceRetired);
 
 		// *** No fail beyond this point ***
-		entry.status = DeviceStatus::Retired { at: Self::now() };
+		entry.status = DeviceStatus::Retired { at: T::Time::now() };
 		DevicesOf::<T>::mutate(&entry.patient, |devices| devices.retain(|d| d != &device));
 		Devices::<T>::insert(&device, entry);
 		Self::deposit_event(Event::DeviceRetired { device });
@@ -822,7 +817,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(floor.map_or(true, |f| seq > f), Error::<T>::SequenceNotIncreasing);
 
 		// *** No fail beyond this point ***
-		let batch = BatchAnchor { seq, root, samples, from, to, anchored_at: Self::now() };
+		let batch = BatchAnchor { seq, root, samples, from, to, anchored_at: T::Time::now() };
 		entry.latest = Some(batch);
 		let patient = entry.patient.clone();
 		Devices::<T>::insert(&device, entry);
