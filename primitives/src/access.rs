@@ -214,6 +214,26 @@ pub enum AccessDenial {
 	ExplicitlyDenied(ConsentId),
 }
 
+impl AccessDenial {
+	/// The pallet error that says why the access was refused, out of the four a pallet names
+	/// for the four reasons (in the order of the variants). The one mapping of a denial to an
+	/// error: the consent and records pallets both report denials through it.
+	pub fn to_error<E>(
+		self,
+		unknown_patient: E,
+		not_licensed: E,
+		no_consent: E,
+		explicitly_denied: E,
+	) -> E {
+		match self {
+			AccessDenial::UnknownPatient => unknown_patient,
+			AccessDenial::NotLicensed => not_licensed,
+			AccessDenial::NoConsent => no_consent,
+			AccessDenial::ExplicitlyDenied(_) => explicitly_denied,
+		}
+	}
+}
+
 /// A filter on licences: each `Some` must match one and the same licence.
 #[derive(
 	Clone,
@@ -356,6 +376,15 @@ mod tests {
 		assert!(q.matches(PractitionerRole::Physician, Some(&cardio), &fr));
 		assert!(!q.matches(PractitionerRole::Physician, None, &fr));
 		assert!(!q.matches(PractitionerRole::Physician, Some(&cardio), &code("US-CA")));
+	}
+
+	#[test]
+	fn each_denial_maps_to_its_own_error() {
+		let pick = |d: AccessDenial| d.to_error("unknown", "unlicensed", "none", "denied");
+		assert_eq!(pick(AccessDenial::UnknownPatient), "unknown");
+		assert_eq!(pick(AccessDenial::NotLicensed), "unlicensed");
+		assert_eq!(pick(AccessDenial::NoConsent), "none");
+		assert_eq!(pick(AccessDenial::ExplicitlyDenied(7)), "denied");
 	}
 
 	#[test]

@@ -608,15 +608,16 @@ impl<T: Config> Pallet<T> {
 		Ok(read)
 	}
 
-	/// The error that says why an access was refused.
+	/// The error that says why an access was refused ([`AccessDenial::to_error`]).
 	pub fn denial_error(denial: AccessDenial) -> DispatchError {
-		match denial {
-			AccessDenial::UnknownPatient => Error::<T>::UnknownPatient,
-			AccessDenial::NotLicensed => Error::<T>::NotLicensed,
-			AccessDenial::NoConsent => Error::<T>::NoConsent,
-			AccessDenial::ExplicitlyDenied(_) => Error::<T>::ExplicitlyDenied,
-		}
-		.into()
+		denial
+			.to_error(
+				Error::<T>::UnknownPatient,
+				Error::<T>::NotLicensed,
+				Error::<T>::NoConsent,
+				Error::<T>::ExplicitlyDenied,
+			)
+			.into()
 	}
 
 	/// Appends to the patient's ring and emits the full record. Cannot fail.

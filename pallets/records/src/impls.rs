@@ -40,15 +40,16 @@ impl<T: Config> Pallet<T> {
 		deposits::release::<_, T::Currency>(&reason.into(), who, amount);
 	}
 
-	/// The error that says why an access was refused.
+	/// The error that says why an access was refused ([`AccessDenial::to_error`]).
 	fn denial_error(denial: AccessDenial) -> DispatchError {
-		match denial {
-			AccessDenial::UnknownPatient => Error::<T>::UnknownPatient,
-			AccessDenial::NotLicensed => Error::<T>::NotLicensed,
-			AccessDenial::NoConsent => Error::<T>::NoConsent,
-			AccessDenial::ExplicitlyDenied(_) => Error::<T>::ExplicitlyDenied,
-		}
-		.into()
+		denial
+			.to_error(
+				Error::<T>::UnknownPatient,
+				Error::<T>::NotLicensed,
+				Error::<T>::NoConsent,
+				Error::<T>::ExplicitlyDenied,
+			)
+			.into()
 	}
 
 	/// May `author` write (`action` = append or amend) `target` of `patient`'s data? The
