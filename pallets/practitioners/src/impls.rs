@@ -629,50 +629,6 @@ impl<T: Config> Pallet<T> {
 				.is_some_and(|l| Self::standing(&l, now) == LicenceStanding::Valid && pred(&l))
 		})
 	}
-
-	// ---- invariants -------------------------------------------------------------------------
-
-	/// The pallet's invariants:
-	/// - every licence's id is below `NextLicenceId`, its start is before its expiry, its holder
-	///   is registered and lists it in `LicencesOf`;
-	/// - every id in `LicencesOf` is a licence of that holder, every list is non-empty and
-	///   belongs to a registered practitioner;
-	/// - every practitioner's recorded deposit is held under `PractitionerDeposit`.
-	#[cfg(any(feature = "try-runtime", test))]
-	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		use alloc::collections::btree_map::BTreeMap;
-		let next = NextLicenceId::<T>::get();
-		for (id, licence) in Licences::<T>::iter() {
-			ensure!(id < next, "licence id not below NextLicenceId");
-			ensure!(licence.valid_from < licence.expires_at, "licence starts after it expires");
-			ensure!(
-				Practitioners::<T>::contains_key(&licence.holder),
-				"licence of an unregistered practitioner"
-			);
-			ensure!(
-				LicencesOf::<T>::get(&licence.holder).contains(&id),
-				"licence missing from its holder's list"
-			);
-		}
-		for (who, ids) in LicencesOf::<T>::iter() {
-			ensure!(!ids.is_empty(), "an empty licence list is stored");
-			ensure!(
-				Practitioners::<T>::contains_key(&who),
-				"licence list of an unregistered practitioner"
-			);
-			for id in ids {
-				let licence = Licences::<T>::get(id).ok_or("listed licence does not exist")?;
-				ensure!(licence.holder == who, "listed licence belongs to someone else");
-			}
-		}
-		let held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> =
-			Practitioners::<T>::iter().map(|(who, profile)| ((who, 0), profile.deposit)).collect();
-		telemed_primitives::check_holds::<_, T::Currency, _>(
-			&held,
-			&[HoldReason::PractitionerDeposit],
-		)?;
-		Ok(())
-	}
 }
 
 impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {

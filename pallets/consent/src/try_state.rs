@@ -1,0 +1,97 @@
+//! The pallet's invariants, checked by `try_state` (and after every unit test).
+
+use crate::{pallet::*, types::*};
+use frame_support::{ensure, pallet_prelude::*};
+
+impl<T: Config> Pallet<T> {
+	/// The pallet's invariants:
+	/// - every consent is listed by its patient, below `NextConsentId`, and every listed id is
+	///   a consent of that patient; a consent's deposit was paid by whoever granted it; a scope
+	///   of tags or records is not empty, sorted and without duplicates (what the access
+	///   check's binary search needs);
+	/// - what each account has on hold under each reason equals the deposits of its consents,
+	///   delegations and pending emergency accesses;
+	/// - delegate counts match; open and pending emergency accesses exist and point back;
+	///   every pending access is listed under its (patient, practitioner), lists are not
+	///   empty;
+	/// - each patient's disclosure ring holds exactly `min(count, MaxDisclosuresPerPatient)`
+	///   entries, all about that patient.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use sp_runtime::traits::Zero;
+
+		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
+		let mut add = |who: &T::AccountId, reason: u8, amount: BalanceOf<T>| {
+			let entry = held.entry((who.clone(), reason)).or_insert_with(Zero::zero);
+			*entry += amount;
+		};
+
+		let next = NextConsentId::<T>::get();
+		for (id, consent) in Consents::<T>::iter() {
+			ensure!(id < next, "consent id not below NextConsentId");
+			ensure!(ConsentsOf::<T>::get(&consent.patient).contains(&id), "consent not listed");
+			ensure!(consent.depositor == consent.granted_by, "deposit not paid by the grantor");
+			let strictly_sorted = match &consent.scope {
+				ConsentScope::AllData => true,
+				ConsentScope::Tags(tags) => {
+					!tags.is_empty() && tags.windows(2).all(|w| w[0] < w[1])
+				},
+				ConsentScope::Records(records) => {
+					!records.is_empty() && records.windows(2).all(|w| w[0] < w[1])
+				},
+			};
+			ensure!(strictly_sorted, "scope list empty, unsorted or with duplicates");
+			add(&consent.depositor, 0, consent.deposit);
+		}
+		for (patient, ids) in ConsentsOf::<T>::iter() {
+			for id in ids {
+				let consent = Consents::<T>::get(id).ok_or("listed consent missing")?;
+				ensure!(consent.patient == patient, "listed consent of another patient");
+			}
+		}
+		let mut counts: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (patient, _, delegation) in Delegates::<T>::iter() {
+			*counts.entry(patient.clone()).or_default() += 1;
+			add(&patient, 1, delegation.deposit);
+		}
+		for (patient, count) in DelegateCount::<T>::iter() {
+			ensure!(counts.get(&patient).copied().unwrap_or(0) == count, "delegate count");
+		}
+		ensure!(counts.len() == DelegateCount::<T>::iter().count(), "delegates without a count");
+		for (id, access) in EmergencyAccesses::<T>::iter() {
+			if access.review == Review::Pending {
+				add(&access.practitioner, 2, access.deposit);
+				ensure!(
+					PendingReviews::<T>::get(&access.patient, &access.practitioner).contains(&id),
+					"pending access not listed"
+				);
+			}
+		}
+		for (patient, practitioner, id) in OpenEmergency::<T>::iter() {
+			let access = EmergencyAccesses::<T>::get(id).ok_or("open access missing")?;
+			ensure!(
+				access.patient == patient && access.practitioner == practitioner,
+				"open access of someone else"
+			);
+		}
+		for (patient, practitioner, ids) in PendingReviews::<T>::iter() {
+			ensure!(!ids.is_empty(), "empty pending list kept");
+			for id in ids {
+				let access = EmergencyAccesses::<T>::get(id).ok_or("pending access missing")?;
+				ensure!(access.patient == patient, "pending access of another patient");
+				ensure!(access.practitioner == practitioner, "pending access of another");
+				ensure!(access.review == Review::Pending, "listed access is reviewed");
+			}
+		}
+		let reasons =
+			[HoldReason::ConsentDeposit, HoldReason::DelegateDeposit, HoldReason::EmergencyDeposit];
+		telemed_primitives::check_holds::<_, T::Currency, _>(&held, &reasons)?;
+		let kept = u64::from(T::MaxDisclosuresPerPatient::get());
+		for (patient, count) in DisclosureCount::<T>::iter() {
+			let entries: Vec<_> = DisclosureRing::<T>::iter_prefix(&patient).collect();
+			ensure!(entries.len() as u64 == count.min(kept), "disclosure ring size");
+			ensure!(entries.iter().all(|(_, d)| d.patient == patient), "disclosure of another");
+		}
+		Ok(())
+	}
+}

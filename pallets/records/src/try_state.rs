@@ -1,0 +1,151 @@
+//! The pallet's invariants, checked by `try_state` (and after every unit test).
+
+use crate::{pallet::*, types::*};
+use frame_support::{ensure, pallet_prelude::*};
+use telemed_primitives::{RecordId, Tag};
+
+impl<T: Config> Pallet<T> {
+	/// The pallet's invariants:
+	/// - every live version is listed by its patient exactly once, and every listed id is a
+	///   live version of that patient; every live version's patient is registered;
+	/// - version chains: a superseded version's successor is live and points back at it; a
+	///   version that supersedes another is that one's successor and has the same record
+	///   identity and tag; so every live chain ends in exactly one current version; a first
+	///   version (kind `Original`) is its record's identity, every other is not; size classes
+	///   are in range;
+	/// - a shredded version keeps nothing but its commitment and time: no envelope, not
+	///   listed, not in a chain;
+	/// - envelopes only on live versions, each version's envelope count is right, and
+	///   `EnvelopesOf` lists exactly the envelopes, each once, under the record's patient;
+	/// - `TagPatients` holds, for each tag of a live record, its patient and its number of
+	///   live records, and nothing else;
+	/// - what each account has on hold under each reason equals its patient, record, envelope
+	///   and device deposits (pending registrations included); active devices are listed by
+	///   their patient; pending registrations belong to registered patients, name each device
+	///   once, and with the active devices stay within `MaxDevicesPerPatient`.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+
+		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
+		let mut add = |who: &T::AccountId, reason: u8, amount: BalanceOf<T>| {
+			let entry = held.entry((who.clone(), reason)).or_insert_with(Zero::zero);
+			*entry += amount;
+		};
+		for (patient, entry) in Patients::<T>::iter() {
+			add(&patient, 0, entry.deposit);
+		}
+		let next = NextRecordId::<T>::get();
+		let mut envelope_counts: BTreeMap<RecordId, u32> = BTreeMap::new();
+		for (id, grantee, envelope) in Envelopes::<T>::iter() {
+			*envelope_counts.entry(id).or_default() += 1;
+			add(&envelope.depositor, 2, envelope.deposit);
+			let record = Self::record(id).ok_or("envelope on a missing or shredded version")?;
+			let listed = EnvelopesOf::<T>::get(&record.patient, &grantee)
+				.iter()
+				.filter(|l| **l == id)
+				.count();
+			ensure!(listed == 1, "envelope not indexed once by patient and grantee");
+		}
+		for (patient, grantee, ids) in EnvelopesOf::<T>::iter() {
+			ensure!(!ids.is_empty(), "empty envelope index kept");
+			for id in ids {
+				ensure!(Envelopes::<T>::contains_key(id, &grantee), "indexed envelope missing");
+				let record = Self::record(id).ok_or("indexed envelope of no live version")?;
+				ensure!(record.patient == patient, "envelope indexed under another patient");
+			}
+		}
+		let mut tags: BTreeMap<Tag, (T::AccountId, u32)> = BTreeMap::new();
+		for (id, entry) in Records::<T>::iter() {
+			ensure!(id < next, "record id not below NextRecordId");
+			let envelopes = envelope_counts.get(&id).copied().unwrap_or(0);
+			let RecordEntry::Live(record) = entry else {
+				ensure!(envelopes == 0, "envelope on a shredded version");
+				continue;
+			};
+			ensure!(
+				Patients::<T>::contains_key(&record.patient),
+				"live record of an unknown patient"
+			);
+			let listed = RecordsOf::<T>::get(&record.patient).iter().filter(|l| **l == id).count();
+			ensure!(listed == 1, "live version not listed once");
+			ensure!(record.envelopes == envelopes, "envelope count");
+			ensure!(
+				(MIN_SIZE_CLASS..=MAX_SIZE_CLASS).contains(&record.size_class),
+				"size class out of range"
+			);
+			add(&record.author, 1, record.deposit);
+			if let Some(by) = record.superseded_by() {
+				let newer = Self::record(by).ok_or("successor missing or shredded")?;
+				ensure!(newer.supersedes == Some(id), "successor does not point back");
+				ensure!(newer.version == record.version + 1, "version numbers");
+			}
+			match record.supersedes {
+				Some(previous) => {
+					let older = Self::record(previous).ok_or("superseded version missing")?;
+					ensure!(
+						older.superseded_by() == Some(id),
+						"superseded version does not point forward"
+					);
+					ensure!(older.record == record.record, "record identity differs in a chain");
+					ensure!(older.tag == record.tag, "tag differs in a chain");
+					ensure!(record.kind != VersionKind::Original, "a later version is original");
+				},
+				None => {
+					ensure!(record.version == 1, "first version numbered");
+					ensure!(record.record == id, "a first version is not its record's identity");
+					ensure!(
+						record.kind == VersionKind::Original,
+						"a first version is not original"
+					);
+					let entry = tags.entry(record.tag).or_insert((record.patient.clone(), 0));
+					ensure!(entry.0 == record.patient, "a tag of two patients");
+					entry.1 += 1;
+				},
+			}
+		}
+		ensure!(
+			TagPatients::<T>::iter().count() == tags.len(),
+			"a tag indexed without a live record"
+		);
+		for (tag, expected) in tags {
+			ensure!(TagPatients::<T>::get(tag) == Some(expected), "tag index");
+		}
+		for (patient, ids) in RecordsOf::<T>::iter() {
+			for id in ids {
+				let record = Self::record(id).ok_or("listed record missing or shredded")?;
+				ensure!(record.patient == patient, "listed record of another patient");
+			}
+		}
+		for (device, entry) in Devices::<T>::iter() {
+			add(&entry.patient, 3, entry.deposit);
+			let listed = DevicesOf::<T>::get(&entry.patient).contains(&device);
+			ensure!(listed == (entry.status == DeviceStatus::Active), "active devices listed");
+		}
+		for (patient, pending) in PendingDevices::<T>::iter() {
+			ensure!(
+				pending.is_empty() || Patients::<T>::contains_key(&patient),
+				"pending device of an unknown patient"
+			);
+			let active = DevicesOf::<T>::decode_len(&patient).unwrap_or(0);
+			ensure!(
+				active + pending.len() <= T::MaxDevicesPerPatient::get() as usize,
+				"too many active and pending devices"
+			);
+			for (i, request) in pending.iter().enumerate() {
+				ensure!(
+					!pending.iter().skip(i + 1).any(|other| other.device == request.device),
+					"a device pending twice for one patient"
+				);
+				add(&patient, 3, request.deposit);
+			}
+		}
+		let reasons = [
+			HoldReason::PatientDeposit,
+			HoldReason::RecordDeposit,
+			HoldReason::EnvelopeDeposit,
+			HoldReason::DeviceDeposit,
+		];
+		telemed_primitives::check_holds::<_, T::Currency, _>(&held, &reasons)?;
+		Ok(())
+	}
+}
