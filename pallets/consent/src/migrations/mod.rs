@@ -2,5 +2,6 @@
 //! `Migrations` tuple: `pallet_consent::migrations::v2::MigrateV1ToV2<Runtime>`, then
 //! `pallet_consent::migrations::v3::MigrateV2ToV3<Runtime>` (each runs once, by version).
 
+pub mod old;
 pub mod v2;
 pub mod v3;

@@ -19,9 +19,8 @@
 //! [`crate::migrations::v3::MigrateV2ToV3`] in the same upgrade.
 
 use crate::{
-	migrations::v3::v2::{self as v2, ConsentScope},
+	migrations::old::v2::{self as v2, ConsentScope},
 	pallet::*,
-	types::*,
 };
 use alloc::vec::Vec;
 use frame_support::{
@@ -31,63 +30,10 @@ use frame_support::{
 	weights::Weight,
 };
 use sp_runtime::Saturating;
-use telemed_primitives::{AccessAction, EmergencyAccessId, Moment, PurposeOfUse, RecordInspector};
+use telemed_primitives::RecordInspector;
 
-/// The version 1 types and storage.
-// `storage_alias` generates an undocumented prefix struct.
-#[allow(missing_docs)]
-pub mod v1 {
-	use super::*;
-
-	/// A consent as version 1 stored it: without `granted_by`.
-	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
-	#[scale_info(skip_type_params(MaxItems))]
-	pub struct Consent<AccountId, Balance, MaxItems: Get<u32>> {
-		/// Whose data.
-		pub patient: AccountId,
-		/// Who it is for.
-		pub grantee: AccountId,
-		/// Practitioner or organisation, as the grantee was when granted.
-		pub grantee_kind: GranteeKind,
-		/// Permit or deny.
-		pub decision: Decision,
-		/// The actions, sorted.
-		pub actions: BoundedVec<AccessAction, MaxActions>,
-		/// Which data; record scopes held version ids.
-		pub scope: ConsentScope<MaxItems>,
-		/// The purposes, sorted.
-		pub purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
-		/// Start of the period.
-		pub start: Moment,
-		/// End of the period.
-		pub end: Option<Moment>,
-		/// Active or revoked.
-		pub status: ConsentStatus,
-		/// Who paid the deposit: in version 1 always the signer.
-		pub depositor: AccountId,
-		/// The deposit.
-		pub deposit: Balance,
-		/// When it was granted.
-		pub granted_at: Moment,
-	}
-
-	/// A version 1 consent of a runtime.
-	pub type ConsentOf<T> = Consent<
-		<T as frame_system::Config>::AccountId,
-		BalanceOf<T>,
-		<T as crate::Config>::MaxScopeItems,
-	>;
-
-	/// Version 1's pending reviews: one list per patient.
-	#[frame_support::storage_alias]
-	pub type PendingReviews<T: crate::Config> = StorageMap<
-		crate::Pallet<T>,
-		Blake2_128Concat,
-		<T as frame_system::Config>::AccountId,
-		BoundedVec<EmergencyAccessId, <T as crate::Config>::MaxPendingReviews>,
-		ValueQuery,
-	>;
-}
+/// The version 1 types and storage, defined once in [`super::old`].
+pub use super::old::v1;
 
 /// The translation itself, without the version check: use [`MigrateV1ToV2`].
 pub struct InnerMigrateV1ToV2<T>(core::marker::PhantomData<T>);

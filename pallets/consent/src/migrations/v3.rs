@@ -25,146 +25,18 @@ use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::{
 	migrations::VersionedMigration,
-	pallet_prelude::*,
 	traits::{fungible::MutateHold, tokens::Precision, Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
 };
 use sp_runtime::Saturating;
-use telemed_primitives::{
-	AccessAction, AccessBasis, DisclosedData, Disclosure, EmergencyAccessId, EnvelopeKeeper,
-	Hash256, Moment, PurposeOfUse, RecordId,
-};
+use telemed_primitives::{DisclosedData, Disclosure, EnvelopeKeeper};
+// The try-runtime checks (`ensure!`, `Decode`).
+#[cfg(feature = "try-runtime")]
+use frame_support::pallet_prelude::*;
 
-/// The version 2 types and storage (version 1's too, where they are the same).
-// `storage_alias` generates an undocumented prefix struct.
-#[allow(missing_docs)]
-pub mod v2 {
-	use super::*;
-
-	/// A scope as versions 1 and 2 stored it. A data category was a fieldless enum of 16
-	/// values, encoded as one byte: it is kept here as that byte.
-	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
-	#[scale_info(skip_type_params(MaxItems))]
-	pub enum ConsentScope<MaxItems: Get<u32>> {
-		/// All of the patient's data.
-		AllData,
-		/// Data categories, by their index.
-		Categories(BoundedVec<u8, MaxItems>),
-		/// Records: version ids in version 1, stable identities in version 2.
-		Records(BoundedVec<RecordId, MaxItems>),
-	}
-
-	/// A consent as version 2 stored it: the version 3 layout with the old scope.
-	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
-	#[scale_info(skip_type_params(MaxItems))]
-	pub struct Consent<AccountId, Balance, MaxItems: Get<u32>> {
-		/// Whose data.
-		pub patient: AccountId,
-		/// Who it is for.
-		pub grantee: AccountId,
-		/// Practitioner or organisation, as the grantee was when granted.
-		pub grantee_kind: GranteeKind,
-		/// Permit or deny.
-		pub decision: Decision,
-		/// The actions, sorted.
-		pub actions: BoundedVec<AccessAction, MaxActions>,
-		/// Which data.
-		pub scope: ConsentScope<MaxItems>,
-		/// The purposes, sorted.
-		pub purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
-		/// Start of the period.
-		pub start: Moment,
-		/// End of the period.
-		pub end: Option<Moment>,
-		/// Active or revoked.
-		pub status: ConsentStatus,
-		/// Who signed it.
-		pub granted_by: AccountId,
-		/// Who paid the deposit.
-		pub depositor: AccountId,
-		/// The deposit.
-		pub deposit: Balance,
-		/// When it was granted.
-		pub granted_at: Moment,
-	}
-
-	/// A version 2 consent of a runtime.
-	pub type ConsentOf<T> = Consent<
-		<T as frame_system::Config>::AccountId,
-		BalanceOf<T>,
-		<T as crate::Config>::MaxScopeItems,
-	>;
-
-	/// An emergency access as versions 1 and 2 stored it: with a coded reason (an enum of 4
-	/// values, one byte).
-	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
-	pub struct EmergencyAccess<AccountId, Balance> {
-		/// Who broke the glass.
-		pub practitioner: AccountId,
-		/// Whose data.
-		pub patient: AccountId,
-		/// The coded reason, by its index.
-		pub reason: u8,
-		/// Hash of the statement.
-		pub statement: Hash256,
-		/// When it opened.
-		pub opened_at: Moment,
-		/// When it stops counting.
-		pub expires_at: Moment,
-		/// When it was closed early.
-		pub closed_at: Option<Moment>,
-		/// The deposit.
-		pub deposit: Balance,
-		/// The review.
-		pub review: Review,
-	}
-
-	/// A version 2 emergency access of a runtime.
-	pub type EmergencyAccessOf<T> =
-		EmergencyAccess<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
-
-	/// A disclosure as versions 1 and 2 logged it: a record and a category (by its index).
-	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
-	pub struct Disclosure<AccountId> {
-		/// Who accessed the data.
-		pub accessor: AccountId,
-		/// Whose data.
-		pub patient: AccountId,
-		/// The record (version) accessed, if one.
-		pub record: Option<RecordId>,
-		/// The category, if one.
-		pub category: Option<u8>,
-		/// What was done.
-		pub action: AccessAction,
-		/// Why.
-		pub purpose: PurposeOfUse,
-		/// On what grounds.
-		pub basis: AccessBasis,
-		/// When.
-		pub at: Moment,
-	}
-
-	/// Version 2's consents.
-	#[frame_support::storage_alias]
-	pub type Consents<T: crate::Config> =
-		StorageMap<crate::Pallet<T>, Twox64Concat, telemed_primitives::ConsentId, ConsentOf<T>>;
-
-	/// Version 2's emergency accesses.
-	#[frame_support::storage_alias]
-	pub type EmergencyAccesses<T: crate::Config> =
-		StorageMap<crate::Pallet<T>, Twox64Concat, EmergencyAccessId, EmergencyAccessOf<T>>;
-
-	/// Version 2's disclosure rings.
-	#[frame_support::storage_alias]
-	pub type DisclosureRing<T: crate::Config> = StorageDoubleMap<
-		crate::Pallet<T>,
-		Blake2_128Concat,
-		<T as frame_system::Config>::AccountId,
-		Twox64Concat,
-		u32,
-		Disclosure<<T as frame_system::Config>::AccountId>,
-	>;
-}
+/// The version 2 types and storage (version 1's too, where they are the same), defined once
+/// in [`super::old`].
+pub use super::old::v2;
 
 /// The translation itself, without the version check: use [`MigrateV2ToV3`].
 pub struct InnerMigrateV2ToV3<T>(core::marker::PhantomData<T>);

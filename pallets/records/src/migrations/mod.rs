@@ -1,4 +1,5 @@
 //! Storage migrations of the records pallet, one module per storage version reached.
 
+pub mod old;
 pub mod v2;
 pub mod v3;

@@ -10,172 +10,23 @@
 //! One pass over `0..NextRecordId` in one block: the records of a young chain. A chain with
 //! millions of versions would need a multi-block migration instead.
 //!
-//! Self-contained since storage version 3 changed the types: the layouts of versions 1 and 2
-//! are defined here ([`old`], [`new`]); [`super::v3`] starts from [`new`].
+//! Self-contained since storage version 3 changed the types: the frozen layouts of versions 1
+//! and 2 live in [`super::old`] (here [`old`] and [`new`]); [`super::v3`] starts from [`new`].
 
-use crate::pallet::{BalanceOf, Config, NextRecordId, Pallet};
-use codec::{Decode, Encode, MaxEncodedLen};
+use crate::pallet::{Config, NextRecordId, Pallet};
 use frame_support::{
 	migrations::VersionedMigration,
-	pallet_prelude::*,
 	traits::{Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
-	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
-use scale_info::TypeInfo;
-use telemed_primitives::{Hash256, Moment, RecordId};
+use telemed_primitives::RecordId;
+// The try-runtime checks and the tests (`ensure!`, `Decode`, `BoundedVec`).
+#[cfg(any(feature = "try-runtime", test))]
+use frame_support::pallet_prelude::*;
 
-/// A bound that holds every resource type, locator and label stored before version 3 (the
-/// runtime's bounds were 64, 256 and 32): decoding needs a bound at least as large.
-pub type LegacyBound = frame_support::traits::ConstU32<1024>;
-
-/// A record's status before version 3, when a shredded version kept its metadata.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
-pub enum RecordStatus {
-	/// The newest version.
-	Current,
-	/// Replaced by `by` at `at`.
-	Superseded {
-		/// The newer version.
-		by: RecordId,
-		/// When.
-		at: Moment,
-	},
-	/// Shredded at `at`.
-	Shredded {
-		/// When.
-		at: Moment,
-	},
-}
-
-/// The types as they were at storage version 1.
-// `storage_alias` generates an undocumented prefix type.
-#[allow(missing_docs)]
-pub mod old {
-	use super::*;
-
-	/// A record version before it stored its record's identity.
-	#[derive(
-		CloneNoBound,
-		PartialEqNoBound,
-		EqNoBound,
-		Encode,
-		Decode,
-		MaxEncodedLen,
-		TypeInfo,
-		DebugNoBound,
-	)]
-	#[scale_info(skip_type_params(MaxTypeLen, MaxLocatorLen))]
-	pub struct Record<
-		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
-		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-		MaxTypeLen: Get<u32>,
-		MaxLocatorLen: Get<u32>,
-	> {
-		/// Whose record it is.
-		pub patient: AccountId,
-		/// Who added this version.
-		pub author: AccountId,
-		/// The FHIR resource type.
-		pub resource_type: BoundedVec<u8, MaxTypeLen>,
-		/// The category (an enum index of the former `DataCategory`).
-		pub category: u8,
-		/// The salted commitment.
-		pub commitment: Hash256,
-		/// The ciphertext's hash.
-		pub ciphertext_hash: Hash256,
-		/// The ciphertext's size.
-		pub ciphertext_size: u64,
-		/// The locator.
-		pub locator: BoundedVec<u8, MaxLocatorLen>,
-		/// When this version was added.
-		pub created_at: Moment,
-		/// The version's number.
-		pub version: u32,
-		/// The version this one replaced.
-		pub supersedes: Option<RecordId>,
-		/// Current, superseded or shredded.
-		pub status: RecordStatus,
-		/// How many key envelopes this version has.
-		pub envelopes: u32,
-		/// The deposit held from the author.
-		pub deposit: Balance,
-	}
-
-	/// A record version as stored at version 1.
-	pub type RecordOf<T> =
-		Record<<T as frame_system::Config>::AccountId, BalanceOf<T>, LegacyBound, LegacyBound>;
-
-	/// `Records` as it was at version 1.
-	#[frame_support::storage_alias]
-	pub type Records<T: Config> =
-		StorageMap<Pallet<T>, Twox64Concat, RecordId, RecordOf<T>, OptionQuery>;
-}
-
-/// The types as they were at storage version 2 (what this migration writes).
-#[allow(missing_docs)]
-pub mod new {
-	use super::*;
-
-	/// A record version at version 2: version 1's, with its record's identity.
-	#[derive(
-		CloneNoBound,
-		PartialEqNoBound,
-		EqNoBound,
-		Encode,
-		Decode,
-		MaxEncodedLen,
-		TypeInfo,
-		DebugNoBound,
-	)]
-	#[scale_info(skip_type_params(MaxTypeLen, MaxLocatorLen))]
-	pub struct Record<
-		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
-		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-		MaxTypeLen: Get<u32>,
-		MaxLocatorLen: Get<u32>,
-	> {
-		/// Whose record it is.
-		pub patient: AccountId,
-		/// Who added this version.
-		pub author: AccountId,
-		/// The FHIR resource type.
-		pub resource_type: BoundedVec<u8, MaxTypeLen>,
-		/// The category (an enum index of the former `DataCategory`).
-		pub category: u8,
-		/// The salted commitment.
-		pub commitment: Hash256,
-		/// The ciphertext's hash.
-		pub ciphertext_hash: Hash256,
-		/// The ciphertext's size.
-		pub ciphertext_size: u64,
-		/// The locator.
-		pub locator: BoundedVec<u8, MaxLocatorLen>,
-		/// When this version was added.
-		pub created_at: Moment,
-		/// The record's identity: its first version's id.
-		pub record: RecordId,
-		/// The version's number.
-		pub version: u32,
-		/// The version this one replaced.
-		pub supersedes: Option<RecordId>,
-		/// Current, superseded or shredded.
-		pub status: RecordStatus,
-		/// How many key envelopes this version has.
-		pub envelopes: u32,
-		/// The deposit held from the author.
-		pub deposit: Balance,
-	}
-
-	/// A record version as stored at version 2.
-	pub type RecordOf<T> =
-		Record<<T as frame_system::Config>::AccountId, BalanceOf<T>, LegacyBound, LegacyBound>;
-
-	/// `Records` as it was at version 2.
-	#[frame_support::storage_alias]
-	pub type Records<T: Config> =
-		StorageMap<Pallet<T>, Twox64Concat, RecordId, RecordOf<T>, OptionQuery>;
-}
+/// The layouts this migration reads ([`old`], version 1) and writes ([`new`], version 2), and
+/// what they share; defined once in [`super::old`].
+pub use super::old::{v1 as old, v2 as new, LegacyBound, RecordStatus};
 
 /// Translates one version, given its record's identity.
 fn translate<T: Config>(old: old::RecordOf<T>, record: RecordId) -> new::RecordOf<T> {

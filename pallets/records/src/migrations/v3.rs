@@ -17,112 +17,22 @@
 //! One pass in one block: the records of a young chain. A chain with millions of versions
 //! would need a multi-block migration instead.
 
-use super::v2::{new as v2, LegacyBound, RecordStatus as V2Status};
+use super::old::{v2, RecordStatus as V2Status};
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::Encode;
 use frame_support::{
 	migrations::VersionedMigration,
 	pallet_prelude::*,
 	traits::{fungible::MutateHold, tokens::Precision, Get, UncheckedOnRuntimeUpgrade},
 	weights::Weight,
-	Blake2_256, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound, StorageHasher,
+	Blake2_256, StorageHasher,
 };
-use scale_info::TypeInfo;
-use telemed_primitives::{Moment, RecordId, Tag};
+use telemed_primitives::{RecordId, Tag};
 
-/// The device types as they were at storage version 2, with labels in clear.
-// `storage_alias` generates an undocumented prefix type.
-#[allow(missing_docs)]
-pub mod old {
-	use super::*;
-
-	/// A device at version 2.
-	#[derive(
-		CloneNoBound,
-		PartialEqNoBound,
-		EqNoBound,
-		Encode,
-		Decode,
-		MaxEncodedLen,
-		TypeInfo,
-		DebugNoBound,
-	)]
-	#[scale_info(skip_type_params(MaxLabelLen))]
-	pub struct Device<
-		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
-		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-		MaxLabelLen: Get<u32>,
-	> {
-		/// Whose readings it anchors.
-		pub patient: AccountId,
-		/// The label, in clear.
-		pub label: BoundedVec<u8, MaxLabelLen>,
-		/// Active or retired.
-		pub status: DeviceStatus,
-		/// When it was registered.
-		pub registered_at: Moment,
-		/// The latest batch.
-		pub latest: Option<BatchAnchor>,
-		/// The deposit.
-		pub deposit: Balance,
-	}
-
-	/// A pending device registration at version 2.
-	#[derive(
-		CloneNoBound,
-		PartialEqNoBound,
-		EqNoBound,
-		Encode,
-		Decode,
-		MaxEncodedLen,
-		TypeInfo,
-		DebugNoBound,
-	)]
-	#[scale_info(skip_type_params(MaxLabelLen))]
-	pub struct PendingDevice<
-		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
-		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
-		MaxLabelLen: Get<u32>,
-	> {
-		/// The device's account.
-		pub device: AccountId,
-		/// The label, in clear.
-		pub label: BoundedVec<u8, MaxLabelLen>,
-		/// The deposit.
-		pub deposit: Balance,
-		/// When the patient named it.
-		pub requested_at: Moment,
-	}
-
-	/// A device as stored at version 2.
-	pub type DeviceOf<T> =
-		Device<<T as frame_system::Config>::AccountId, BalanceOf<T>, LegacyBound>;
-
-	/// A pending registration as stored at version 2.
-	pub type PendingDeviceOf<T> =
-		PendingDevice<<T as frame_system::Config>::AccountId, BalanceOf<T>, LegacyBound>;
-
-	/// `Devices` as it was at version 2.
-	#[frame_support::storage_alias]
-	pub type Devices<T: Config> = StorageMap<
-		Pallet<T>,
-		Blake2_128Concat,
-		<T as frame_system::Config>::AccountId,
-		DeviceOf<T>,
-		OptionQuery,
-	>;
-
-	/// `PendingDevices` as it was at version 2.
-	#[frame_support::storage_alias]
-	pub type PendingDevices<T: Config> = StorageMap<
-		Pallet<T>,
-		Blake2_128Concat,
-		<T as frame_system::Config>::AccountId,
-		BoundedVec<PendingDeviceOf<T>, <T as Config>::MaxDevicesPerPatient>,
-		ValueQuery,
-	>;
-}
+/// The device types as they were at storage version 2, with labels in clear: version 2's
+/// layout ([`super::old::v2`]), under the name this migration's tests use.
+pub use super::old::v2 as old;
 
 /// The tag a record anchored before tags existed gets: unique to the record, linked to no
 /// category.
