@@ -55,8 +55,12 @@ fn name<T: Config>() -> NameOf<T> {
 	bounded(vec![b'n'; T::MaxNameLength::get() as usize])
 }
 
-fn funded<T: Config>(who: &T::AccountId) {
-	T::Currency::set_balance(who, BalanceOf::<T>::max_value() / 2u32.into());
+/// Account `index` of `name`, funded.
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	// Enough for every deposit, and room for many funded accounts in the total issuance.
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1024u32.into());
+	who
 }
 
 /// An authority accredited for the most jurisdictions, `AA` among them.
@@ -73,8 +77,7 @@ fn authority<T: Config>() -> T::AccountId {
 
 /// A registered practitioner with the largest profile.
 fn practitioner<T: Config>() -> T::AccountId {
-	let who: T::AccountId = account("practitioner", 0, 0);
-	funded::<T>(&who);
+	let who = funded::<T>("practitioner", 0);
 	Practitioners::<T>::do_register(
 		who.clone(),
 		name::<T>(),
@@ -172,8 +175,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn register() {
-		let who: T::AccountId = account("practitioner", 0, 0);
-		funded::<T>(&who);
+		let who = funded::<T>("practitioner", 0);
 
 		#[extrinsic_call]
 		_(
