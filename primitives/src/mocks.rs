@@ -1,7 +1,11 @@
 //! Mock implementations of the cross-pallet traits, for the pallets' unit tests (feature
-//! `mocks`): a practitioner registry, a consent verifier that follows the consent pallet's
-//! access rule, delegations and a disclosure log, all set by hand. Accounts are `u64`. State
-//! is per thread: call [`reset`] at the start of every test.
+//! `mocks`): a practitioner registry (the one every pallet's mock uses), a consent verifier
+//! that follows the consent pallet's access rule, delegations and a disclosure log, all set by
+//! hand. Accounts are `u64`. State is per thread: call [`reset`] at the start of every test.
+//!
+//! [`access_cases`] is the access rule as a table: the consent pallet's tests run it against
+//! the pallet and this crate's tests against [`MockConsent`], so the mock cannot drift from
+//! the rule it stands in for.
 
 use crate::{
 	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, DelegateScope,
@@ -21,6 +25,7 @@ thread_local! {
 	static PRACTITIONERS: RefCell<BTreeMap<AccountId, KeyAgreementKey>> =
 		RefCell::new(BTreeMap::new());
 	static LICENSED: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
+	static EMERGENCY: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
 	static PERMITS: RefCell<BTreeMap<Grant, Option<Tag>>> = RefCell::new(BTreeMap::new());
 	static DENIES: RefCell<BTreeSet<Grant>> = RefCell::new(BTreeSet::new());
 	static DELEGATES: RefCell<BTreeSet<(AccountId, AccountId, DelegateScope)>> =
@@ -29,11 +34,14 @@ thread_local! {
 	static LAST_TARGET: RefCell<Option<AccessTarget>> = const { RefCell::new(None) };
 }
 
-/// A practitioner registry the tests set by hand.
+/// A practitioner registry the tests set by hand. A registered practitioner has a key; being
+/// licensed and being endorsed for emergency care are separate flags, and break-glass needs
+/// both, as in the practitioners pallet (a valid licence endorsed for emergency care).
 pub struct MockRegistry;
 
 impl MockRegistry {
-	/// Registers `who` as a practitioner with `key`, licensed or not.
+	/// Registers `who` as a practitioner with `key`, licensed or not. Its emergency
+	/// endorsement is left as it was (none for a newcomer): see [`Self::set_emergency`].
 	pub fn set(who: AccountId, key: KeyAgreementKey, licensed: bool) {
 		PRACTITIONERS.with(|p| p.borrow_mut().insert(who, key));
 		LICENSED.with(|l| {
@@ -45,6 +53,26 @@ impl MockRegistry {
 			}
 		});
 	}
+
+	/// Endorses `who` for emergency care, or withdraws the endorsement. It counts only while
+	/// `who` is licensed.
+	pub fn set_emergency(who: AccountId, endorsed: bool) {
+		EMERGENCY.with(|e| {
+			let mut e = e.borrow_mut();
+			if endorsed {
+				e.insert(who)
+			} else {
+				e.remove(&who)
+			}
+		});
+	}
+
+	/// `who` deregisters as a practitioner: no key, no licence, no endorsement.
+	pub fn deregister(who: AccountId) {
+		PRACTITIONERS.with(|p| p.borrow_mut().remove(&who));
+		LICENSED.with(|l| l.borrow_mut().remove(&who));
+		EMERGENCY.with(|e| e.borrow_mut().remove(&who));
+	}
 }
 
 impl PractitionerRegistry<AccountId> for MockRegistry {
@@ -52,14 +80,15 @@ impl PractitionerRegistry<AccountId> for MockRegistry {
 		LICENSED.with(|l| l.borrow().contains(who))
 	}
 	fn may_use_emergency_access(who: &AccountId) -> bool {
-		Self::is_licensed(who, &LicenceQuery::any())
+		Self::is_licensed(who, &LicenceQuery::any()) && EMERGENCY.with(|e| e.borrow().contains(who))
 	}
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey> {
 		PRACTITIONERS.with(|p| p.borrow().get(who).copied())
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &AccountId, _: bool) {
+	fn make_licensed(who: &AccountId, emergency: bool) {
 		Self::set(*who, [7u8; 32], true);
+		Self::set_emergency(*who, emergency);
 	}
 }
 
@@ -186,9 +215,386 @@ impl DisclosureLog<AccountId> for MockConsent {
 pub fn reset() {
 	PRACTITIONERS.with(|p| p.borrow_mut().clear());
 	LICENSED.with(|l| l.borrow_mut().clear());
+	EMERGENCY.with(|e| e.borrow_mut().clear());
 	PERMITS.with(|p| p.borrow_mut().clear());
 	DENIES.with(|d| d.borrow_mut().clear());
 	DELEGATES.with(|d| d.borrow_mut().clear());
 	DISCLOSURES.with(|d| d.borrow_mut().clear());
 	LAST_TARGET.with(|r| *r.borrow_mut() = None);
+}
+
+// ---- the access rule as a table ---------------------------------------------------------------
+
+/// The patient of every access case.
+pub const CASE_PATIENT: AccountId = 1;
+/// Who asks in an access case, unless the patient does.
+pub const CASE_ASKER: AccountId = 40;
+/// The asker's key when it is a registered practitioner.
+pub const CASE_KEY: KeyAgreementKey = [0x40; 32];
+/// A tag of the patient's that the cases' scopes name (no record of another patient has it).
+pub const CASE_TAG: Tag = [0xa1; 32];
+/// Another tag of the patient's.
+pub const CASE_OTHER_TAG: Tag = [0xa2; 32];
+
+/// Who asks, in an access case.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Asker {
+	/// The patient themself.
+	Patient,
+	/// A delegate of the patient, with this one scope.
+	Delegate(DelegateScope),
+	/// A registered practitioner, licensed or not.
+	Practitioner {
+		/// Whether the practitioner holds a licence valid now.
+		licensed: bool,
+	},
+	/// An account that is no practitioner (an insurer, an organisation).
+	Organisation,
+}
+
+/// A permit of the patient for the asker, in an access case.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct CasePermit {
+	/// The one action permitted.
+	pub action: AccessAction,
+	/// The one purpose permitted.
+	pub purpose: PurposeOfUse,
+	/// The scope: all data (`None`) or one tag.
+	pub tag: Option<Tag>,
+}
+
+/// What an access check answers, without the ids (they differ between the mock and the
+/// pallet).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outcome {
+	/// Allowed: the asker is the patient.
+	Patient,
+	/// Allowed: the asker is a delegate with `AccessRecords`.
+	Delegate,
+	/// Allowed: a permit covers it.
+	Consent,
+	/// Allowed: an open break-glass access.
+	Emergency,
+	/// Refused: the patient is not registered.
+	UnknownPatient,
+	/// Refused: a practitioner without a valid licence.
+	NotLicensed,
+	/// Refused: no permit covers it.
+	NoConsent,
+	/// Refused: a deny covers it.
+	ExplicitlyDenied,
+}
+
+impl Outcome {
+	/// The outcome of an access check's answer.
+	pub fn of(answer: Result<AccessBasis, AccessDenial>) -> Self {
+		match answer {
+			Ok(AccessBasis::Patient) => Outcome::Patient,
+			Ok(AccessBasis::Delegate) => Outcome::Delegate,
+			Ok(AccessBasis::Consent(_)) => Outcome::Consent,
+			Ok(AccessBasis::Emergency(_)) => Outcome::Emergency,
+			Err(AccessDenial::UnknownPatient) => Outcome::UnknownPatient,
+			Err(AccessDenial::NotLicensed) => Outcome::NotLicensed,
+			Err(AccessDenial::NoConsent) => Outcome::NoConsent,
+			Err(AccessDenial::ExplicitlyDenied(_)) => Outcome::ExplicitlyDenied,
+		}
+	}
+}
+
+/// One access case: the state (who asks, what the patient permitted and denied them), the
+/// request, and the answer the access rule gives.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct AccessCase {
+	/// What the case shows.
+	pub name: &'static str,
+	/// Who asks.
+	pub asker: Asker,
+	/// A permit of the patient for the asker, if any.
+	pub permit: Option<CasePermit>,
+	/// A deny of all data by the patient for the asker, for an action and a purpose, if any.
+	pub deny: Option<(AccessAction, PurposeOfUse)>,
+	/// The action asked for.
+	pub action: AccessAction,
+	/// The data asked for.
+	pub target: AccessTarget,
+	/// The purpose asked for.
+	pub purpose: PurposeOfUse,
+	/// The access rule's answer.
+	pub expected: Outcome,
+}
+
+impl AccessCase {
+	/// The asker's account.
+	pub fn accessor(&self) -> AccountId {
+		match self.asker {
+			Asker::Patient => CASE_PATIENT,
+			_ => CASE_ASKER,
+		}
+	}
+
+	/// Puts the asker in the [`MockRegistry`], if a practitioner (the registry every pallet's
+	/// mock uses, the consent pallet's too).
+	pub fn set_up_registry(&self) {
+		if let Asker::Practitioner { licensed } = self.asker {
+			MockRegistry::set(CASE_ASKER, CASE_KEY, licensed);
+		}
+	}
+
+	/// Forgets the mocks' state, then sets the case's state in them.
+	pub fn set_up_mocks(&self) {
+		reset();
+		self.set_up_registry();
+		if let Asker::Delegate(scope) = self.asker {
+			MockConsent::delegate(CASE_PATIENT, CASE_ASKER, scope);
+		}
+		if let Some(p) = self.permit {
+			MockConsent::permit(CASE_ASKER, CASE_PATIENT, p.action, p.purpose, p.tag);
+		}
+		if let Some((action, purpose)) = self.deny {
+			MockConsent::deny(CASE_ASKER, CASE_PATIENT, action, purpose);
+		}
+	}
+
+	/// The request, put to `V`.
+	pub fn check<V: ConsentVerifier<AccountId>>(&self) -> Outcome {
+		Outcome::of(V::check_access(
+			&self.accessor(),
+			&CASE_PATIENT,
+			self.action,
+			self.target,
+			self.purpose,
+		))
+	}
+}
+
+/// The access rule as a table of cases (see the module docs): the patient, delegates, permits
+/// by scope, action and purpose, licences, and denies overriding permits but not the patient's
+/// delegates.
+pub fn access_cases() -> Vec<AccessCase> {
+	use AccessAction::{Append, Read};
+	use Outcome::*;
+	use PurposeOfUse::{Payment, Research, Treatment};
+
+	let record = AccessTarget::Record { tag: CASE_TAG, record: 7 };
+	let other_record = AccessTarget::Record { tag: CASE_OTHER_TAG, record: 8 };
+	let licensed = Asker::Practitioner { licensed: true };
+	let lapsed = Asker::Practitioner { licensed: false };
+	let all = |action, purpose| Some(CasePermit { action, purpose, tag: None });
+	let tag = |action, purpose| Some(CasePermit { action, purpose, tag: Some(CASE_TAG) });
+	let case = |name, asker, permit, deny, action, target, purpose, expected| AccessCase {
+		name,
+		asker,
+		permit,
+		deny,
+		action,
+		target,
+		purpose,
+		expected,
+	};
+	vec![
+		case("the patient", Asker::Patient, None, None, Read, record, Treatment, Patient),
+		case(
+			"a delegate for records",
+			Asker::Delegate(DelegateScope::AccessRecords),
+			None,
+			None,
+			Read,
+			record,
+			Treatment,
+			Delegate,
+		),
+		case(
+			"a delegate for the log only",
+			Asker::Delegate(DelegateScope::ViewDisclosureLog),
+			None,
+			None,
+			Read,
+			record,
+			Treatment,
+			NoConsent,
+		),
+		case("no consent", licensed, None, None, Read, record, Treatment, NoConsent),
+		case("a permit", licensed, all(Read, Treatment), None, Read, record, Treatment, Consent),
+		case(
+			"a permit of all data covers all data",
+			licensed,
+			all(Read, Treatment),
+			None,
+			Read,
+			AccessTarget::AllData,
+			Treatment,
+			Consent,
+		),
+		case(
+			"a permit, no licence",
+			lapsed,
+			all(Read, Treatment),
+			None,
+			Read,
+			record,
+			Treatment,
+			NotLicensed,
+		),
+		case(
+			"a permit to an organisation",
+			Asker::Organisation,
+			all(Read, Payment),
+			None,
+			Read,
+			AccessTarget::Relationship,
+			Payment,
+			Consent,
+		),
+		case(
+			"a permit for another purpose",
+			licensed,
+			all(Read, Research),
+			None,
+			Read,
+			record,
+			Treatment,
+			NoConsent,
+		),
+		case(
+			"a permit for another action",
+			licensed,
+			all(Append, Treatment),
+			None,
+			Read,
+			record,
+			Treatment,
+			NoConsent,
+		),
+		case(
+			"a tag permit covers a record with the tag",
+			licensed,
+			tag(Read, Treatment),
+			None,
+			Read,
+			record,
+			Treatment,
+			Consent,
+		),
+		case(
+			"a tag permit covers new data under the tag",
+			licensed,
+			tag(Append, Treatment),
+			None,
+			Append,
+			AccessTarget::Tag(CASE_TAG),
+			Treatment,
+			Consent,
+		),
+		case(
+			"a tag permit, a record with another tag",
+			licensed,
+			tag(Read, Treatment),
+			None,
+			Read,
+			other_record,
+			Treatment,
+			NoConsent,
+		),
+		case(
+			"a tag permit covers the relationship",
+			licensed,
+			tag(Read, Treatment),
+			None,
+			Read,
+			AccessTarget::Relationship,
+			Treatment,
+			Consent,
+		),
+		case(
+			"a tag permit does not cover all data",
+			licensed,
+			tag(Read, Treatment),
+			None,
+			Read,
+			AccessTarget::AllData,
+			Treatment,
+			NoConsent,
+		),
+		case(
+			"a deny overrides a permit",
+			licensed,
+			all(Read, Treatment),
+			Some((Read, Treatment)),
+			Read,
+			record,
+			Treatment,
+			ExplicitlyDenied,
+		),
+		case(
+			"a deny comes before the licence",
+			lapsed,
+			all(Read, Treatment),
+			Some((Read, Treatment)),
+			Read,
+			record,
+			Treatment,
+			ExplicitlyDenied,
+		),
+		case(
+			"a deny for another purpose leaves the permit",
+			licensed,
+			all(Read, Treatment),
+			Some((Read, Research)),
+			Read,
+			record,
+			Treatment,
+			Consent,
+		),
+		case(
+			"a deny of all data covers the relationship",
+			Asker::Organisation,
+			all(Read, Payment),
+			Some((Read, Payment)),
+			Read,
+			AccessTarget::Relationship,
+			Payment,
+			ExplicitlyDenied,
+		),
+		case(
+			"a delegate for records despite a deny",
+			Asker::Delegate(DelegateScope::AccessRecords),
+			None,
+			Some((Read, Treatment)),
+			Read,
+			record,
+			Treatment,
+			Delegate,
+		),
+	]
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_mock_consent_verifier_answers_every_access_case() {
+		for case in access_cases() {
+			case.set_up_mocks();
+			assert_eq!(case.check::<MockConsent>(), case.expected, "case: {}", case.name);
+		}
+		reset();
+	}
+
+	#[test]
+	fn emergency_access_needs_a_licence_and_an_endorsement() {
+		reset();
+		MockRegistry::set(CASE_ASKER, CASE_KEY, true);
+		assert!(!MockRegistry::may_use_emergency_access(&CASE_ASKER));
+		MockRegistry::set_emergency(CASE_ASKER, true);
+		assert!(MockRegistry::may_use_emergency_access(&CASE_ASKER));
+		MockRegistry::set(CASE_ASKER, CASE_KEY, false);
+		assert!(!MockRegistry::may_use_emergency_access(&CASE_ASKER));
+		MockRegistry::set(CASE_ASKER, CASE_KEY, true);
+		assert!(MockRegistry::may_use_emergency_access(&CASE_ASKER));
+		MockRegistry::deregister(CASE_ASKER);
+		assert!(!MockRegistry::may_use_emergency_access(&CASE_ASKER));
+		assert_eq!(MockRegistry::key_agreement_key(&CASE_ASKER), None);
+		reset();
+	}
 }

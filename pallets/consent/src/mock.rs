@@ -1,6 +1,7 @@
-//! A mock runtime for the consent pallet's unit tests, with a mock practitioner registry, a
-//! mock records pallet (record subjects and tag owners) and a mock envelope keeper that
-//! prunes by asking the pallet, as the records pallet does, and remembers every call.
+//! A mock runtime for the consent pallet's unit tests, with the practitioner registry every
+//! pallet's mock uses (`telemed_primitives::mocks::MockRegistry`), a mock records pallet
+//! (record subjects and tag owners) and a mock envelope keeper that prunes by asking the
+//! pallet, as the records pallet does, and remembers every call.
 
 use crate as pallet_consent;
 use core::cell::RefCell;
@@ -13,8 +14,8 @@ use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
 use std::collections::{BTreeMap, BTreeSet};
 use telemed_primitives::{
-	AccessAction, AccessTarget, ConsentVerifier, EnvelopeKeeper, KeyAgreementKey, LicenceQuery,
-	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
+	AccessAction, AccessTarget, ConsentVerifier, EnvelopeKeeper, KeyAgreementKey, PurposeOfUse,
+	RecordId, RecordInspector, RecordSubject, Tag,
 };
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -66,9 +67,6 @@ impl pallet_balances::Config for Test {
 impl pallet_timestamp::Config for Test {}
 
 thread_local! {
-	static REGISTERED: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
-	static LICENSED: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
-	static EMERGENCY: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
 	static PATIENTS: RefCell<BTreeSet<AccountId>> = RefCell::new(BTreeSet::new());
 	static RECORDS: RefCell<BTreeMap<RecordId, RecordSubject<AccountId>>> =
 		RefCell::new(BTreeMap::new());
@@ -77,55 +75,15 @@ thread_local! {
 	static PRUNES: RefCell<Vec<(AccountId, AccountId)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A practitioner registry the tests set by hand.
-pub struct MockRegistry;
+pub use telemed_primitives::mocks::MockRegistry;
 
-impl MockRegistry {
-	/// Registers `who` as a practitioner, licensed or not, endorsed for emergencies or not.
-	pub fn set(who: AccountId, licensed: bool, emergency: bool) {
-		REGISTERED.with(|r| r.borrow_mut().insert(who));
-		LICENSED.with(|l| {
-			let mut l = l.borrow_mut();
-			if licensed {
-				l.insert(who)
-			} else {
-				l.remove(&who)
-			}
-		});
-		EMERGENCY.with(|e| {
-			let mut e = e.borrow_mut();
-			if emergency {
-				e.insert(who)
-			} else {
-				e.remove(&who)
-			}
-		});
-	}
-}
+/// The key every practitioner of these tests registers with.
+pub const PRACTITIONER_KEY: KeyAgreementKey = [1u8; 32];
 
-impl MockRegistry {
-	/// `who` deregisters as a practitioner: no key, no licence, no endorsement.
-	pub fn deregister(who: AccountId) {
-		REGISTERED.with(|r| r.borrow_mut().remove(&who));
-		LICENSED.with(|l| l.borrow_mut().remove(&who));
-		EMERGENCY.with(|e| e.borrow_mut().remove(&who));
-	}
-}
-
-impl PractitionerRegistry<AccountId> for MockRegistry {
-	fn is_licensed(who: &AccountId, _: &LicenceQuery) -> bool {
-		LICENSED.with(|l| l.borrow().contains(who))
-	}
-	fn may_use_emergency_access(who: &AccountId) -> bool {
-		Self::is_licensed(who, &LicenceQuery::any()) && EMERGENCY.with(|e| e.borrow().contains(who))
-	}
-	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey> {
-		REGISTERED.with(|r| r.borrow().contains(who)).then_some([1u8; 32])
-	}
-	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &AccountId, emergency: bool) {
-		Self::set(*who, true, emergency);
-	}
+/// Registers `who` as a practitioner, licensed or not, endorsed for emergencies or not.
+pub fn set_practitioner(who: AccountId, licensed: bool, emergency: bool) {
+	MockRegistry::set(who, PRACTITIONER_KEY, licensed);
+	MockRegistry::set_emergency(who, emergency);
 }
 
 /// A records pallet the tests set by hand: patients, and record versions with their subject.
@@ -344,13 +302,14 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
+	telemed_primitives::mocks::reset();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Test>::put(T0);
-		MockRegistry::set(DOC, true, true);
-		MockRegistry::set(NURSE, true, false);
-		MockRegistry::set(LAPSED, false, false);
+		set_practitioner(DOC, true, true);
+		set_practitioner(NURSE, true, false);
+		set_practitioner(LAPSED, false, false);
 		MockRecords::add_patient(PATIENT);
 		MockRecords::add_patient(OTHER_PATIENT);
 		MockRecords::add(LAB_RECORD, PATIENT, LAB_TAG);

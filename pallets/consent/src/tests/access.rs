@@ -88,9 +88,9 @@ fn a_practitioner_whose_licence_lapsed_is_denied_despite_a_consent() {
 	new_test_ext().execute_with(|| {
 		let id = Grant::permit(DOC).ok();
 		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(id)));
-		MockRegistry::set(DOC, false, false);
+		set_practitioner(DOC, false, false);
 		assert_eq!(read_lab(DOC), Err(AccessDenial::NotLicensed));
-		MockRegistry::set(DOC, true, true);
+		set_practitioner(DOC, true, true);
 		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(id)), "back when relicensed");
 
 		// A consent to a practitioner who was never licensed never counts.

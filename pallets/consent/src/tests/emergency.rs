@@ -75,7 +75,7 @@ fn only_an_endorsed_licensed_practitioner_breaks_the_glass() {
 		assert_noop!(open(DOC), CError::EmergencyAlreadyOpen);
 
 		// A licence that lapses ends the access at once.
-		MockRegistry::set(DOC, false, true);
+		set_practitioner(DOC, false, true);
 		assert_eq!(emergency_read(DOC), Err(AccessDenial::NoConsent));
 	});
 }
@@ -83,10 +83,10 @@ fn only_an_endorsed_licensed_practitioner_breaks_the_glass() {
 #[test]
 fn break_glass_needs_the_deposit_and_pending_reviews_are_bounded() {
 	new_test_ext().execute_with(|| {
-		MockRegistry::set(PAUPER, true, true);
+		set_practitioner(PAUPER, true, true);
 		assert_noop!(open(PAUPER), CError::InsufficientBalance);
-		MockRegistry::set(NURSE, true, true);
-		MockRegistry::set(LAPSED, true, true);
+		set_practitioner(NURSE, true, true);
+		set_practitioner(LAPSED, true, true);
 		// The mock bounds pending reviews at 2 per (patient, practitioner).
 		assert_ok!(open(DOC));
 		assert_ok!(open(NURSE));

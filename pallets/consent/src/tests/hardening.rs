@@ -116,14 +116,14 @@ fn a_grantee_who_registers_as_a_practitioner_later_needs_a_licence() {
 		assert_eq!(Consents::<Test>::get(id).unwrap().grantee_kind, GranteeKind::Organisation);
 		assert_eq!(read_lab(NEWCOMER), Ok(AccessBasis::Consent(id)));
 
-		MockRegistry::set(NEWCOMER, false, false);
+		set_practitioner(NEWCOMER, false, false);
 		assert_eq!(read_lab(NEWCOMER), Err(AccessDenial::NotLicensed));
 		assert_noop!(
 			log(NEWCOMER, AccessTarget::Tag(LAB_TAG), PurposeOfUse::Treatment),
 			CError::NotLicensed
 		);
 
-		MockRegistry::set(NEWCOMER, true, false);
+		set_practitioner(NEWCOMER, true, false);
 		assert_eq!(read_lab(NEWCOMER), Ok(AccessBasis::Consent(id)));
 	});
 }
@@ -133,7 +133,7 @@ fn a_practitioner_who_deregisters_after_a_revocation_is_still_refused() {
 	new_test_ext().execute_with(|| {
 		let id = Grant::permit(DOC).ok();
 		assert_eq!(Consents::<Test>::get(id).unwrap().grantee_kind, GranteeKind::Practitioner);
-		MockRegistry::set(DOC, false, false);
+		set_practitioner(DOC, false, false);
 		MockRegistry::deregister(DOC);
 		assert_eq!(read_lab(DOC), Err(AccessDenial::NotLicensed));
 		assert_noop!(
@@ -254,7 +254,7 @@ fn open(who: AccountId) -> DispatchResultOf {
 #[test]
 fn one_practitioners_unreviewed_accesses_never_stop_another() {
 	new_test_ext().execute_with(|| {
-		MockRegistry::set(NURSE, true, true);
+		set_practitioner(NURSE, true, true);
 		// The mock allows 2 pending reviews per (patient, practitioner).
 		assert_ok!(open(DOC));
 		assert_ok!(Consent::close_emergency_access(RuntimeOrigin::signed(DOC), 0));

@@ -159,7 +159,7 @@ fn version_1_state_is_translated_through_version_2() {
 		// more (kept as it is).
 		put_v1_consent(by_patient, Some(vec![102, 555]));
 		put_v1_consent(by_delegate, None);
-		MockRegistry::set(NURSE, true, true);
+		set_practitioner(NURSE, true, true);
 		for who in [DOC, NURSE] {
 			assert_ok!(Consent::open_emergency_access(
 				RuntimeOrigin::signed(who),

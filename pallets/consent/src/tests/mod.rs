@@ -2,6 +2,7 @@
 //! changes nothing (`assert_noop!`); the invariants hold after every test that writes.
 
 mod access;
+mod cases;
 mod consents;
 mod delegates;
 mod disclosures;
