@@ -8,18 +8,19 @@ use telemed_primitives::{Hash256, PolicyId};
 impl<T: Config> Pallet<T> {
 	// ---- invariants -------------------------------------------------------------------------
 
-	/// What this pallet should hold from each account, by reason (an index into
-	/// [`HOLD_REASONS`]), according to its storage: escrows of open consultations (by booker),
+	/// What this pallet should hold from each account, by reason (its index into
+	/// [`HOLD_REASONS`], as [`telemed_primitives::check_holds`] takes it), according to its storage: escrows of open consultations (by booker),
 	/// consultation deposits (by booker, until reaped), dispute bonds (by disputer), pools (by
 	/// insurer), service deposits (by practitioner). An account missing from the map should
 	/// hold nothing.
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn expected_holds(
-	) -> alloc::collections::btree_map::BTreeMap<(T::AccountId, usize), BalanceOf<T>> {
+	) -> alloc::collections::btree_map::BTreeMap<(T::AccountId, u8), BalanceOf<T>> {
 		use alloc::collections::btree_map::BTreeMap;
-		let mut holds: BTreeMap<(T::AccountId, usize), BalanceOf<T>> = BTreeMap::new();
+		let mut holds: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
 		let mut add = |who: &T::AccountId, reason: HoldReason, v: BalanceOf<T>| {
-			let index = HOLD_REASONS.iter().position(|r| *r == reason).unwrap_or_default();
+			// Five reasons: the index fits a `u8`.
+			let index = HOLD_REASONS.iter().position(|r| *r == reason).unwrap_or_default() as u8;
 			let e = holds.entry((who.clone(), index)).or_insert_with(Zero::zero);
 			*e = e.saturating_add(v);
 		};
@@ -55,7 +56,6 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
-		use frame_support::traits::fungible::InspectHold;
 
 		let mut committed: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut reserved: BTreeMap<PolicyId, BalanceOf<T>> = BTreeMap::new();
@@ -125,10 +125,10 @@ impl<T: Config> Pallet<T> {
 				"a duplicate key outlived its visit"
 			);
 		}
-		for ((who, reason), amount) in Self::expected_holds() {
-			let held = T::Currency::balance_on_hold(&HOLD_REASONS[reason].into(), &who);
-			ensure!(held == amount, "held differs from storage");
-		}
+		telemed_primitives::check_holds::<_, T::Currency, _>(
+			&Self::expected_holds(),
+			&HOLD_REASONS,
+		)?;
 		for (who, insurer) in Insurers::<T>::iter() {
 			let expected = committed.get(&who).copied().unwrap_or_else(Zero::zero);
 			ensure!(insurer.committed == expected, "committed differs");

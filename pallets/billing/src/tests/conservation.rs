@@ -168,3 +168,26 @@ fn random_sequences_conserve_money() {
 		"settled, claims, lapsed, reaped, disputed, defaulted, forfeited: {counts:?}"
 	);
 }
+
+/// `try_state` compares every hold of every account the storage names with the storage
+/// (through `telemed_primitives::check_holds`), also under the reasons the storage says
+/// nothing about for that account: a hold the storage does not know of, or one too small,
+/// breaks the invariant.
+#[test]
+fn try_state_catches_holds_that_differ_from_the_storage() {
+	use frame_support::traits::{fungible::MutateHold, tokens::Precision};
+	new_test_ext().execute_with(|| {
+		booked(None);
+		assert_ok!(crate::Pallet::<Test>::do_try_state());
+		// The booker holds escrow and a deposit; a bond the storage does not know of.
+		let bond = crate::HoldReason::DisputeBond.into();
+		assert_ok!(Balances::hold(&bond, &PATIENT, 1));
+		assert!(crate::Pallet::<Test>::do_try_state().is_err());
+		assert_ok!(Balances::release(&bond, &PATIENT, 1, Precision::Exact));
+		assert_ok!(crate::Pallet::<Test>::do_try_state());
+		// Less escrow held than the booking says.
+		let escrow = crate::HoldReason::Escrow.into();
+		assert_ok!(Balances::release(&escrow, &PATIENT, 1, Precision::Exact));
+		assert!(crate::Pallet::<Test>::do_try_state().is_err());
+	});
+}
