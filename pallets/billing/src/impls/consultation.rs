@@ -7,7 +7,10 @@ use sp_runtime::{
 	traits::{Saturating, Zero},
 	Permill,
 };
-use telemed_primitives::{ConsultationId, Hash256, Moment, PolicyId};
+use telemed_primitives::{
+	deposits::{hold, release},
+	ConsultationId, Hash256, Moment, PolicyId,
+};
 
 impl<T: Config> Pallet<T> {
 	// ---- quotes and bookings ----------------------------------------------------------------
@@ -84,9 +87,11 @@ impl<T: Config> Pallet<T> {
 		of_practitioner.try_push(id).map_err(|_| Error::<T>::TooManyOpenConsultations)?;
 		let deposit = T::ConsultationDeposit::get();
 		// Both holds or neither.
-		frame_support::storage::with_storage_layer(|| {
-			Self::hold(HoldReason::Escrow, &payer, quote.patient_share)?;
-			Self::hold(HoldReason::ConsultationDeposit, &payer, deposit)
+		frame_support::storage::with_storage_layer(|| -> DispatchResult {
+			hold::<_, T::Currency>(&HoldReason::Escrow.into(), &payer, quote.patient_share)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			hold::<_, T::Currency>(&HoldReason::ConsultationDeposit.into(), &payer, deposit)
+				.map_err(|_| Error::<T>::InsufficientBalance.into())
 		})?;
 
 		// *** No fail beyond this point ***
@@ -210,7 +215,11 @@ impl<T: Config> Pallet<T> {
 		fee: BalanceOf<T>,
 	) {
 		Self::pay_out(HoldReason::Escrow, &c.payer, &c.practitioner, fee);
-		Self::release(HoldReason::Escrow, &c.payer, c.patient_share.saturating_sub(fee));
+		release::<_, T::Currency>(
+			&HoldReason::Escrow.into(),
+			&c.payer,
+			c.patient_share.saturating_sub(fee),
+		);
 		Self::release_reservation(&c, c.insurer_share);
 		Self::unlist(id, &c);
 		c.status = status;
@@ -306,7 +315,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		Self::unlist(id, &c);
 		if !c.licensed_at_delivery {
-			Self::release(HoldReason::Escrow, &c.payer, c.patient_share);
+			release::<_, T::Currency>(&HoldReason::Escrow.into(), &c.payer, c.patient_share);
 			Self::release_reservation(&c, c.insurer_share);
 			c.status = ConsultationStatus::Refunded;
 			Consultations::<T>::insert(id, c);
@@ -314,7 +323,11 @@ impl<T: Config> Pallet<T> {
 			return;
 		}
 		let pay = part.mul_floor(c.patient_share);
-		Self::release(HoldReason::Escrow, &c.payer, c.patient_share.saturating_sub(pay));
+		release::<_, T::Currency>(
+			&HoldReason::Escrow.into(),
+			&c.payer,
+			c.patient_share.saturating_sub(pay),
+		);
 		let (paid, fee) = Self::pay_out(HoldReason::Escrow, &c.payer, &c.practitioner, pay);
 		let claimed = part.mul_floor(c.insurer_share);
 		Self::release_reservation(&c, c.insurer_share.saturating_sub(claimed));
@@ -338,7 +351,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!pending, Error::<T>::ClaimPending);
 
 		// *** No fail beyond this point ***
-		Self::release(HoldReason::ConsultationDeposit, &c.payer, c.deposit);
+		release::<_, T::Currency>(&HoldReason::ConsultationDeposit.into(), &c.payer, c.deposit);
 		Consultations::<T>::remove(id);
 		if let Some(claim) = claim {
 			ClaimOfConsultation::<T>::remove(id);

@@ -4,7 +4,10 @@
 use crate::{pallet::*, types::*};
 use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::{PerThing, Permill};
-use telemed_primitives::ConsultationId;
+use telemed_primitives::{
+	deposits::{hold, release},
+	ConsultationId,
+};
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_dispute(who: T::AccountId, id: ConsultationId) -> DispatchResult {
@@ -14,7 +17,8 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		ensure!(c.dispute_until.is_some_and(|until| now < until), Error::<T>::DisputeWindowClosed);
 		let bond = T::DisputeBond::get();
-		Self::hold(HoldReason::DisputeBond, &who, bond)?;
+		hold::<_, T::Currency>(&HoldReason::DisputeBond.into(), &who, bond)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		// *** No fail beyond this point ***
 		let deadline = now.saturating_add(T::DisputeDeadline::get());
@@ -58,7 +62,7 @@ impl<T: Config> Pallet<T> {
 	fn end_dispute(id: ConsultationId, c: &ConsultationOf<T>, upheld: bool) {
 		let Some(d) = Disputes::<T>::take(id) else { return };
 		if upheld {
-			Self::release(HoldReason::DisputeBond, &d.disputer, d.bond);
+			release::<_, T::Currency>(&HoldReason::DisputeBond.into(), &d.disputer, d.bond);
 			Self::deposit_event(Event::BondReturned { id, to: d.disputer, bond: d.bond });
 		} else {
 			Self::pay_out(HoldReason::DisputeBond, &d.disputer, &c.practitioner, d.bond);

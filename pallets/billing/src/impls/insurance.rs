@@ -7,7 +7,10 @@ use sp_runtime::{
 	traits::{Saturating, Zero},
 	Permill,
 };
-use telemed_primitives::{Moment, PolicyId, SetError};
+use telemed_primitives::{
+	deposits::{hold, release},
+	Moment, PolicyId, SetError,
+};
 
 impl<T: Config> Pallet<T> {
 	// ---- insurers and policies --------------------------------------------------------------
@@ -29,7 +32,8 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_fund_pool(insurer: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		let mut entry = Insurers::<T>::get(&insurer).ok_or(Error::<T>::NotInsurer)?;
-		Self::hold(HoldReason::InsurerPool, &insurer, amount)?;
+		hold::<_, T::Currency>(&HoldReason::InsurerPool.into(), &insurer, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
 		// *** No fail beyond this point ***
 		entry.pool = entry.pool.saturating_add(amount);
@@ -44,7 +48,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(entry.pool.saturating_sub(entry.committed) >= amount, Error::<T>::InsufficientPool);
 
 		// *** No fail beyond this point ***
-		Self::release(HoldReason::InsurerPool, &insurer, amount);
+		release::<_, T::Currency>(&HoldReason::InsurerPool.into(), &insurer, amount);
 		entry.pool = entry.pool.saturating_sub(amount);
 		let pool = entry.pool;
 		Insurers::<T>::insert(&insurer, entry);

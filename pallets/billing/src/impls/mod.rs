@@ -27,8 +27,8 @@ use frame_support::{
 };
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
-	ClaimId, ConsultationId, DelegateScope, DelegationInspector, LicenceQuery, Moment,
-	PractitionerRegistry,
+	deposits::release, ClaimId, ConsultationId, DelegateScope, DelegationInspector, LicenceQuery,
+	Moment, PractitionerRegistry,
 };
 
 /// Every reason this pallet holds funds for.
@@ -62,23 +62,6 @@ impl<T: Config> Pallet<T> {
 		Ok(code)
 	}
 
-	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		if amount.is_zero() {
-			return Ok(());
-		}
-		T::Currency::hold(&reason.into(), who, amount)
-			.map_err(|_| Error::<T>::InsufficientBalance.into())
-	}
-
-	fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
-		if amount.is_zero() {
-			return;
-		}
-		// Best effort: the amount is held by this pallet under this reason (an invariant that
-		// `try_state` checks), so the whole of it is released.
-		let _ = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort);
-	}
-
 	/// Moves `amount` held from `from` under `reason` to `to`, less the network fee, which goes
 	/// to [`Config::FeeDestination`]. Returns what `to` and the fee destination received.
 	/// Cannot fail: if the fee cannot be paid (say the destination would stay below the
@@ -110,7 +93,7 @@ impl<T: Config> Pallet<T> {
 		if transfer(to, rest) {
 			(rest, fee)
 		} else {
-			Self::release(reason, from, rest);
+			release::<_, T::Currency>(&reason.into(), from, rest);
 			(Zero::zero(), fee)
 		}
 	}

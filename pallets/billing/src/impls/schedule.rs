@@ -3,7 +3,10 @@
 use crate::{pallet::*, types::*};
 use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::traits::Zero;
-use telemed_primitives::{Hash256, Moment};
+use telemed_primitives::{
+	deposits::{hold, release},
+	Hash256, Moment,
+};
 
 impl<T: Config> Pallet<T> {
 	// ---- fee schedules ----------------------------------------------------------------------
@@ -25,7 +28,8 @@ impl<T: Config> Pallet<T> {
 				let count = ServiceCount::<T>::get(&practitioner).saturating_add(1);
 				ensure!(count <= T::MaxServices::get(), Error::<T>::TooManyServices);
 				let deposit = T::ServiceDeposit::get();
-				Self::hold(HoldReason::ServiceDeposit, &practitioner, deposit)?;
+				hold::<_, T::Currency>(&HoldReason::ServiceDeposit.into(), &practitioner, deposit)
+					.map_err(|_| Error::<T>::InsufficientBalance)?;
 				deposit
 			},
 		};
@@ -51,7 +55,7 @@ impl<T: Config> Pallet<T> {
 		let entry = Services::<T>::take(&practitioner, &code).ok_or(Error::<T>::UnknownService)?;
 
 		// *** No fail beyond this point ***
-		Self::release(HoldReason::ServiceDeposit, &practitioner, entry.deposit);
+		release::<_, T::Currency>(&HoldReason::ServiceDeposit.into(), &practitioner, entry.deposit);
 		ServiceCount::<T>::mutate(&practitioner, |c| *c = c.saturating_sub(1));
 		Self::deposit_event(Event::ServiceWithdrawn { practitioner, service: code });
 		Ok(())
