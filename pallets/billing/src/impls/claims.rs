@@ -3,7 +3,7 @@
 
 use crate::{pallet::*, types::*};
 use codec::Encode;
-use frame_support::{ensure, pallet_prelude::*};
+use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
 	AccessAction, AccessTarget, ClaimId, ConsentVerifier, ConsultationId, Hash256, Moment,
@@ -67,7 +67,7 @@ impl<T: Config> Pallet<T> {
 		policy.reserved = policy.reserved.saturating_sub(amount);
 		let claim_id = NextClaimId::<T>::get();
 		NextClaimId::<T>::put(claim_id.saturating_add(1));
-		let now = Self::now();
+		let now = T::Time::now();
 		let status = match Self::check_claim(c, &policy, amount) {
 			Ok((year, used)) => {
 				PolicyUsage::<T>::insert(policy_id, year, used);
@@ -127,7 +127,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let (mut claim, deadline) = Self::pending_claim(id)?;
 		ensure!(claim.insurer == insurer, Error::<T>::NotYourClaim);
-		ensure!(Self::now() < deadline, Error::<T>::ClaimDeadlinePassed);
+		ensure!(T::Time::now() < deadline, Error::<T>::ClaimDeadlinePassed);
 
 		// *** No fail beyond this point ***
 		if approve {
@@ -152,7 +152,7 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_finalize_claim(id: ClaimId) -> DispatchResult {
 		let (claim, deadline) = Self::pending_claim(id)?;
-		ensure!(Self::now() >= deadline, Error::<T>::ClaimStillPending);
+		ensure!(T::Time::now() >= deadline, Error::<T>::ClaimStillPending);
 
 		// *** No fail beyond this point ***
 		Self::pay_claim(id, claim);

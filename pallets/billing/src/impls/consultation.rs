@@ -2,7 +2,7 @@
 //! one: declined, cancelled, lapsed) and reaping.
 
 use crate::{pallet::*, types::*};
-use frame_support::{ensure, pallet_prelude::*};
+use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	Permill,
@@ -56,7 +56,7 @@ impl<T: Config> Pallet<T> {
 		let code = Self::service_code(service)?;
 		let entry = Services::<T>::get(&practitioner, &code).ok_or(Error::<T>::UnknownService)?;
 		ensure!(Self::is_licensed(&practitioner), Error::<T>::NotLicensed);
-		ensure!(scheduled_at > Self::now(), Error::<T>::InThePast);
+		ensure!(scheduled_at > T::Time::now(), Error::<T>::InThePast);
 		if let Some(id) = policy {
 			let p = Policies::<T>::get(id).ok_or(Error::<T>::UnknownPolicy)?;
 			ensure!(p.patient == patient, Error::<T>::NotYourPolicy);
@@ -147,7 +147,7 @@ impl<T: Config> Pallet<T> {
 		let mut c = Self::consultation(id)?;
 		ensure!(c.practitioner == who, Error::<T>::NotYourConsultation);
 		ensure!(c.status == ConsultationStatus::Requested, Error::<T>::WrongStatus);
-		ensure!(Self::now() < c.scheduled_at, Error::<T>::BookingLapsed);
+		ensure!(T::Time::now() < c.scheduled_at, Error::<T>::BookingLapsed);
 		ensure!(Self::is_licensed(&who), Error::<T>::NotLicensed);
 
 		// *** No fail beyond this point ***
@@ -172,7 +172,7 @@ impl<T: Config> Pallet<T> {
 		let c = Self::consultation(id)?;
 		let by_practitioner = who == c.practitioner;
 		ensure!(by_practitioner || Self::patient_side(&c, &who), Error::<T>::NotPermitted);
-		let now = Self::now();
+		let now = T::Time::now();
 		let fee = match c.status {
 			ConsultationStatus::Requested => Zero::zero(),
 			ConsultationStatus::Accepted if by_practitioner => Zero::zero(),
@@ -198,7 +198,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_release_lapsed(id: ConsultationId) -> DispatchResult {
 		let c = Self::consultation(id)?;
 		ensure!(c.status == ConsultationStatus::Requested, Error::<T>::WrongStatus);
-		ensure!(Self::now() >= c.scheduled_at, Error::<T>::TooEarly);
+		ensure!(T::Time::now() >= c.scheduled_at, Error::<T>::TooEarly);
 
 		// *** No fail beyond this point ***
 		Self::close(id, c, ConsultationStatus::Lapsed, Zero::zero());
@@ -258,7 +258,7 @@ impl<T: Config> Pallet<T> {
 		let mut c = Self::consultation(id)?;
 		ensure!(c.practitioner == who, Error::<T>::NotYourConsultation);
 		ensure!(c.status == ConsultationStatus::Accepted, Error::<T>::WrongStatus);
-		let now = Self::now();
+		let now = T::Time::now();
 		ensure!(now >= c.scheduled_at, Error::<T>::TooEarly);
 
 		// *** No fail beyond this point ***
@@ -294,7 +294,7 @@ impl<T: Config> Pallet<T> {
 			_ => return Err(Error::<T>::WrongStatus.into()),
 		}
 		ensure!(
-			c.dispute_until.is_some_and(|until| Self::now() >= until),
+			c.dispute_until.is_some_and(|until| T::Time::now() >= until),
 			Error::<T>::DisputeWindowOpen
 		);
 

@@ -2,7 +2,7 @@
 //! deadline.
 
 use crate::{pallet::*, types::*};
-use frame_support::{ensure, pallet_prelude::*};
+use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use sp_runtime::{PerThing, Permill};
 use telemed_primitives::{
 	deposits::{hold, release},
@@ -14,7 +14,7 @@ impl<T: Config> Pallet<T> {
 		let mut c = Self::consultation(id)?;
 		Self::ensure_patient_side(&c, &who)?;
 		ensure!(c.status == ConsultationStatus::Delivered, Error::<T>::WrongStatus);
-		let now = Self::now();
+		let now = T::Time::now();
 		ensure!(c.dispute_until.is_some_and(|until| now < until), Error::<T>::DisputeWindowClosed);
 		let bond = T::DisputeBond::get();
 		hold::<_, T::Currency>(&HoldReason::DisputeBond.into(), &who, bond)
@@ -47,7 +47,7 @@ impl<T: Config> Pallet<T> {
 		// A disputed consultation has its dispute (an invariant); without one the default
 		// applies at once.
 		let deadline = Disputes::<T>::get(id).map_or(0, |d| d.deadline);
-		ensure!(Self::now() >= deadline, Error::<T>::DisputeDeadlineNotReached);
+		ensure!(T::Time::now() >= deadline, Error::<T>::DisputeDeadlineNotReached);
 
 		// *** No fail beyond this point ***
 		let refund = Permill::from_percent(50);

@@ -2,7 +2,7 @@
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
-use frame_support::{ensure, pallet_prelude::*};
+use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use sp_runtime::{
 	traits::{Saturating, Zero},
 	Permill,
@@ -72,7 +72,7 @@ impl<T: Config> Pallet<T> {
 		let covered = telemed_primitives::sorted_set(codes).map_err(|e| match e {
 			SetError::TooMany | SetError::Duplicate => Error::<T>::BadCoveredServices,
 		})?;
-		ensure!(valid_from < valid_until && valid_until > Self::now(), Error::<T>::BadValidity);
+		ensure!(valid_from < valid_until && valid_until > T::Time::now(), Error::<T>::BadValidity);
 		let id = NextPolicyId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 
@@ -102,7 +102,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(policy.ended_at.is_none(), Error::<T>::PolicyEnded);
 
 		// *** No fail beyond this point ***
-		policy.ended_at = Some(Self::now());
+		policy.ended_at = Some(T::Time::now());
 		Policies::<T>::insert(id, policy);
 		Self::deposit_event(Event::PolicyEnded { id });
 		Ok(())

@@ -22,13 +22,12 @@ use frame_support::{
 	traits::{
 		fungible::MutateHold,
 		tokens::{Fortitude, Precision, Restriction},
-		Time,
 	},
 };
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
 	deposits::release, ClaimId, ConsultationId, DelegateScope, DelegationInspector, LicenceQuery,
-	Moment, PractitionerRegistry,
+	PractitionerRegistry,
 };
 
 /// Every reason this pallet holds funds for.
@@ -41,11 +40,6 @@ pub const HOLD_REASONS: [HoldReason; 5] = [
 ];
 
 impl<T: Config> Pallet<T> {
-	/// The chain's time now, in milliseconds.
-	pub(crate) fn now() -> Moment {
-		T::Time::now()
-	}
-
 	// ---- helpers ----------------------------------------------------------------------------
 
 	/// Whether `who` is `patient` or, now, a delegate of theirs with `BookCare`.
