@@ -131,7 +131,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		NextConsultationId::<T>::put(next);
-		Self::deposit_event(Event::Booked {
+		Self::deposit_event(Event::ConsultationBooked {
 			id,
 			patient,
 			practitioner,
@@ -153,7 +153,7 @@ impl<T: Config> Pallet<T> {
 		// *** No fail beyond this point ***
 		c.status = ConsultationStatus::Accepted;
 		Consultations::<T>::insert(id, c);
-		Self::deposit_event(Event::Accepted { id });
+		Self::deposit_event(Event::ConsultationAccepted { id });
 		Ok(())
 	}
 
@@ -164,7 +164,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		Self::close(id, c, ConsultationStatus::Declined, Zero::zero());
-		Self::deposit_event(Event::Declined { id });
+		Self::deposit_event(Event::ConsultationDeclined { id });
 		Ok(())
 	}
 
@@ -191,7 +191,7 @@ impl<T: Config> Pallet<T> {
 		// *** No fail beyond this point ***
 		let refund = c.patient_share.saturating_sub(fee);
 		Self::close(id, c, ConsultationStatus::Cancelled, fee);
-		Self::deposit_event(Event::Cancelled { id, by: who, fee, refund });
+		Self::deposit_event(Event::ConsultationCancelled { id, by: who, fee, refund });
 		Ok(())
 	}
 
@@ -202,7 +202,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		Self::close(id, c, ConsultationStatus::Lapsed, Zero::zero());
-		Self::deposit_event(Event::Lapsed { id });
+		Self::deposit_event(Event::ConsultationLapsed { id });
 		Ok(())
 	}
 
@@ -270,7 +270,7 @@ impl<T: Config> Pallet<T> {
 		c.encounter = encounter;
 		c.dispute_until = Some(dispute_until);
 		Consultations::<T>::insert(id, c);
-		Self::deposit_event(Event::Delivered { id, licensed, dispute_until });
+		Self::deposit_event(Event::ConsultationDelivered { id, licensed, dispute_until });
 		Ok(())
 	}
 
@@ -319,7 +319,7 @@ impl<T: Config> Pallet<T> {
 			Self::release_reservation(&c, c.insurer_share);
 			c.status = ConsultationStatus::Refunded;
 			Consultations::<T>::insert(id, c);
-			Self::deposit_event(Event::Refunded { id });
+			Self::deposit_event(Event::ConsultationRefunded { id });
 			return;
 		}
 		let pay = part.mul_floor(c.patient_share);
@@ -333,7 +333,7 @@ impl<T: Config> Pallet<T> {
 		Self::release_reservation(&c, c.insurer_share.saturating_sub(claimed));
 		c.status = status;
 		Consultations::<T>::insert(id, c.clone());
-		Self::deposit_event(Event::Settled { id, paid, fee });
+		Self::deposit_event(Event::ConsultationSettled { id, paid, fee });
 		if !claimed.is_zero() {
 			Self::create_claim(id, &c, claimed);
 		}
@@ -368,7 +368,7 @@ impl<T: Config> Pallet<T> {
 				ClaimedVisits::<T>::remove(key);
 			}
 		}
-		Self::deposit_event(Event::Reaped { id, claim, deposit: c.deposit });
+		Self::deposit_event(Event::ConsultationReaped { id, claim, deposit: c.deposit });
 		Ok(())
 	}
 

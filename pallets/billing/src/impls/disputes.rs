@@ -25,7 +25,7 @@ impl<T: Config> Pallet<T> {
 		Disputes::<T>::insert(id, Dispute { disputer: who.clone(), bond, deadline });
 		c.status = ConsultationStatus::Disputed;
 		Consultations::<T>::insert(id, c);
-		Self::deposit_event(Event::Disputed { id, by: who, bond });
+		Self::deposit_event(Event::ConsultationDisputed { id, by: who, bond });
 		Ok(())
 	}
 
@@ -63,10 +63,10 @@ impl<T: Config> Pallet<T> {
 		let Some(d) = Disputes::<T>::take(id) else { return };
 		if upheld {
 			release::<_, T::Currency>(&HoldReason::DisputeBond.into(), &d.disputer, d.bond);
-			Self::deposit_event(Event::BondReturned { id, to: d.disputer, bond: d.bond });
+			Self::deposit_event(Event::DisputeBondReturned { id, to: d.disputer, bond: d.bond });
 		} else {
 			Self::pay_out(HoldReason::DisputeBond, &d.disputer, &c.practitioner, d.bond);
-			Self::deposit_event(Event::BondForfeited { id, from: d.disputer, bond: d.bond });
+			Self::deposit_event(Event::DisputeBondForfeited { id, from: d.disputer, bond: d.bond });
 		}
 	}
 }

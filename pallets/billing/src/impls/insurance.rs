@@ -39,7 +39,7 @@ impl<T: Config> Pallet<T> {
 		entry.pool = entry.pool.saturating_add(amount);
 		let pool = entry.pool;
 		Insurers::<T>::insert(&insurer, entry);
-		Self::deposit_event(Event::PoolChanged { insurer, pool });
+		Self::deposit_event(Event::InsurerPoolChanged { insurer, pool });
 		Ok(())
 	}
 
@@ -52,7 +52,7 @@ impl<T: Config> Pallet<T> {
 		entry.pool = entry.pool.saturating_sub(amount);
 		let pool = entry.pool;
 		Insurers::<T>::insert(&insurer, entry);
-		Self::deposit_event(Event::PoolChanged { insurer, pool });
+		Self::deposit_event(Event::InsurerPoolChanged { insurer, pool });
 		Ok(())
 	}
 

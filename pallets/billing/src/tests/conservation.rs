@@ -148,13 +148,13 @@ fn random_sequences_conserve_money() {
 			}
 			for e in events() {
 				match e {
-					Event::Settled { .. } => settled += 1,
+					Event::ConsultationSettled { .. } => settled += 1,
 					Event::ClaimCreated { .. } | Event::ClaimRejected { .. } => claims += 1,
-					Event::Lapsed { .. } => lapsed += 1,
-					Event::Reaped { .. } => reaped += 1,
-					Event::Disputed { .. } => disputed += 1,
+					Event::ConsultationLapsed { .. } => lapsed += 1,
+					Event::ConsultationReaped { .. } => reaped += 1,
+					Event::ConsultationDisputed { .. } => disputed += 1,
 					Event::DisputeDefaulted { .. } => defaulted += 1,
-					Event::BondForfeited { .. } => forfeited += 1,
+					Event::DisputeBondForfeited { .. } => forfeited += 1,
 					_ => {},
 				}
 			}
