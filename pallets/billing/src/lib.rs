@@ -144,6 +144,8 @@ pub mod migrations;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 mod types;
 pub mod weights;
 
@@ -433,7 +435,7 @@ pub mod pallet {
 			service: ServiceCode,
 		},
 		/// A consultation was booked and its escrow held.
-		Booked {
+		ConsultationBooked {
 			/// The consultation.
 			id: ConsultationId,
 			/// The patient.
@@ -446,17 +448,17 @@ pub mod pallet {
 			insurer_share: BalanceOf<T>,
 		},
 		/// The practitioner accepted a booking.
-		Accepted {
+		ConsultationAccepted {
 			/// The consultation.
 			id: ConsultationId,
 		},
 		/// The practitioner declined a booking; refunded in full.
-		Declined {
+		ConsultationDeclined {
 			/// The consultation.
 			id: ConsultationId,
 		},
 		/// A consultation was cancelled.
-		Cancelled {
+		ConsultationCancelled {
 			/// The consultation.
 			id: ConsultationId,
 			/// Who cancelled.
@@ -467,7 +469,7 @@ pub mod pallet {
 			refund: BalanceOf<T>,
 		},
 		/// The practitioner marked a consultation delivered.
-		Delivered {
+		ConsultationDelivered {
 			/// The consultation.
 			id: ConsultationId,
 			/// Whether the practitioner held a valid licence then (if not, no payment).
@@ -476,7 +478,7 @@ pub mod pallet {
 			dispute_until: Moment,
 		},
 		/// The patient side disputes a delivered consultation and holds the bond.
-		Disputed {
+		ConsultationDisputed {
 			/// The consultation.
 			id: ConsultationId,
 			/// Who disputed.
@@ -485,7 +487,7 @@ pub mod pallet {
 			bond: BalanceOf<T>,
 		},
 		/// A consultation was settled: the practitioner paid the patient's share.
-		Settled {
+		ConsultationSettled {
 			/// The consultation.
 			id: ConsultationId,
 			/// What the practitioner received.
@@ -494,7 +496,7 @@ pub mod pallet {
 			fee: BalanceOf<T>,
 		},
 		/// A consultation delivered without a valid licence was refunded in full.
-		Refunded {
+		ConsultationRefunded {
 			/// The consultation.
 			id: ConsultationId,
 		},
@@ -514,7 +516,7 @@ pub mod pallet {
 			refunded: Permill,
 		},
 		/// A dispute was upheld (or defaulted): the bond went back to the disputer.
-		BondReturned {
+		DisputeBondReturned {
 			/// The consultation.
 			id: ConsultationId,
 			/// The disputer.
@@ -523,7 +525,7 @@ pub mod pallet {
 			bond: BalanceOf<T>,
 		},
 		/// A dispute was rejected: the bond was paid to the practitioner (less the network fee).
-		BondForfeited {
+		DisputeBondForfeited {
 			/// The consultation.
 			id: ConsultationId,
 			/// The disputer.
@@ -533,13 +535,13 @@ pub mod pallet {
 		},
 		/// A booking the practitioner never answered lapsed at its time and was released;
 		/// refunded in full.
-		Lapsed {
+		ConsultationLapsed {
 			/// The consultation.
 			id: ConsultationId,
 		},
 		/// A closed consultation and its final claim were removed; the deposit went back to the
 		/// booker.
-		Reaped {
+		ConsultationReaped {
 			/// The consultation.
 			id: ConsultationId,
 			/// Its claim, removed with it.
@@ -553,7 +555,7 @@ pub mod pallet {
 			insurer: T::AccountId,
 		},
 		/// An insurer's pool changed.
-		PoolChanged {
+		InsurerPoolChanged {
 			/// The insurer.
 			insurer: T::AccountId,
 			/// The pool now.
@@ -767,7 +769,7 @@ pub mod pallet {
 		/// - `TooManyOpenConsultations`; `InsufficientBalance`; `IdsExhausted`.
 		///
 		/// # Events
-		/// `Booked`.
+		/// `ConsultationBooked`.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::book())]
 		pub fn book(
@@ -791,7 +793,7 @@ pub mod pallet {
 		///   `NotLicensed`.
 		///
 		/// # Events
-		/// `Accepted`.
+		/// `ConsultationAccepted`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::accept())]
 		pub fn accept(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -807,7 +809,7 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `NotYourConsultation`; `WrongStatus`.
 		///
 		/// # Events
-		/// `Declined`.
+		/// `ConsultationDeclined`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::decline())]
 		pub fn decline(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -824,7 +826,7 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `NotPermitted`; `WrongStatus`; `VisitUnderway`.
 		///
 		/// # Events
-		/// `Cancelled`.
+		/// `ConsultationCancelled`.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::cancel())]
 		pub fn cancel(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -842,7 +844,7 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `NotYourConsultation`; `WrongStatus`; `TooEarly`.
 		///
 		/// # Events
-		/// `Delivered`.
+		/// `ConsultationDelivered`.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::mark_delivered())]
 		pub fn mark_delivered(
@@ -863,7 +865,8 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `NotPermitted`; `OwnVisit`; `WrongStatus`.
 		///
 		/// # Events
-		/// `Settled` or `Refunded`; `ClaimCreated` or `ClaimRejected` when insured.
+		/// `ConsultationSettled` or `ConsultationRefunded`; `ClaimCreated` or `ClaimRejected` when
+		/// insured.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::confirm())]
 		pub fn confirm(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -883,7 +886,7 @@ pub mod pallet {
 		///   `DisputeWindowClosed`; `InsufficientBalance`.
 		///
 		/// # Events
-		/// `Disputed`.
+		/// `ConsultationDisputed`.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::dispute())]
 		pub fn dispute(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -899,7 +902,8 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `AlreadySettled`; `WrongStatus`; `DisputeWindowOpen`.
 		///
 		/// # Events
-		/// `Settled` or `Refunded`; `ClaimCreated` or `ClaimRejected` when insured.
+		/// `ConsultationSettled` or `ConsultationRefunded`; `ClaimCreated` or `ClaimRejected` when
+		/// insured.
 		#[pallet::call_index(9)]
 		#[pallet::weight(T::WeightInfo::settle())]
 		pub fn settle(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -919,8 +923,8 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `WrongStatus`.
 		///
 		/// # Events
-		/// `BondReturned` or `BondForfeited`, `DisputeResolved`, then as settlement for the
-		/// rest.
+		/// `DisputeBondReturned` or `DisputeBondForfeited`, `DisputeResolved`, then as settlement
+		/// for the rest.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::resolve_dispute())]
 		pub fn resolve_dispute(
@@ -960,7 +964,7 @@ pub mod pallet {
 		/// - `NotInsurer`; `InsufficientBalance`.
 		///
 		/// # Events
-		/// `PoolChanged`.
+		/// `InsurerPoolChanged`.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::fund_pool())]
 		pub fn fund_pool(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
@@ -977,7 +981,7 @@ pub mod pallet {
 		/// - `NotInsurer`; `InsufficientPool`.
 		///
 		/// # Events
-		/// `PoolChanged`.
+		/// `InsurerPoolChanged`.
 		#[pallet::call_index(13)]
 		#[pallet::weight(T::WeightInfo::withdraw_pool())]
 		pub fn withdraw_pool(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
@@ -1086,7 +1090,7 @@ pub mod pallet {
 		///   visit's time).
 		///
 		/// # Events
-		/// `Lapsed`.
+		/// `ConsultationLapsed`.
 		#[pallet::call_index(18)]
 		#[pallet::weight(T::WeightInfo::release_lapsed())]
 		pub fn release_lapsed(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -1105,7 +1109,7 @@ pub mod pallet {
 		///   `DisputeDeadlineNotReached`.
 		///
 		/// # Events
-		/// `BondReturned`, `DisputeDefaulted`, then as settlement for the rest.
+		/// `DisputeBondReturned`, `DisputeDefaulted`, then as settlement for the rest.
 		#[pallet::call_index(19)]
 		#[pallet::weight(T::WeightInfo::close_dispute())]
 		pub fn close_dispute(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
@@ -1123,7 +1127,7 @@ pub mod pallet {
 		/// - `UnknownConsultation`; `StillOpen`; `ClaimPending`.
 		///
 		/// # Events
-		/// `Reaped`.
+		/// `ConsultationReaped`.
 		#[pallet::call_index(20)]
 		#[pallet::weight(T::WeightInfo::reap())]
 		pub fn reap(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {

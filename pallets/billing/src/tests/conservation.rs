@@ -148,13 +148,13 @@ fn random_sequences_conserve_money() {
 			}
 			for e in events() {
 				match e {
-					Event::Settled { .. } => settled += 1,
+					Event::ConsultationSettled { .. } => settled += 1,
 					Event::ClaimCreated { .. } | Event::ClaimRejected { .. } => claims += 1,
-					Event::Lapsed { .. } => lapsed += 1,
-					Event::Reaped { .. } => reaped += 1,
-					Event::Disputed { .. } => disputed += 1,
+					Event::ConsultationLapsed { .. } => lapsed += 1,
+					Event::ConsultationReaped { .. } => reaped += 1,
+					Event::ConsultationDisputed { .. } => disputed += 1,
 					Event::DisputeDefaulted { .. } => defaulted += 1,
-					Event::BondForfeited { .. } => forfeited += 1,
+					Event::DisputeBondForfeited { .. } => forfeited += 1,
 					_ => {},
 				}
 			}
@@ -167,4 +167,27 @@ fn random_sequences_conserve_money() {
 		settled > 10 && claims > 5 && counts.iter().all(|c| *c > 0),
 		"settled, claims, lapsed, reaped, disputed, defaulted, forfeited: {counts:?}"
 	);
+}
+
+/// `try_state` compares every hold of every account the storage names with the storage
+/// (through `telemed_primitives::check_holds`), also under the reasons the storage says
+/// nothing about for that account: a hold the storage does not know of, or one too small,
+/// breaks the invariant.
+#[test]
+fn try_state_catches_holds_that_differ_from_the_storage() {
+	use frame_support::traits::{fungible::MutateHold, tokens::Precision};
+	new_test_ext().execute_with(|| {
+		booked(None);
+		assert_ok!(crate::Pallet::<Test>::do_try_state());
+		// The booker holds escrow and a deposit; a bond the storage does not know of.
+		let bond = crate::HoldReason::DisputeBond.into();
+		assert_ok!(Balances::hold(&bond, &PATIENT, 1));
+		assert!(crate::Pallet::<Test>::do_try_state().is_err());
+		assert_ok!(Balances::release(&bond, &PATIENT, 1, Precision::Exact));
+		assert_ok!(crate::Pallet::<Test>::do_try_state());
+		// Less escrow held than the booking says.
+		let escrow = crate::HoldReason::Escrow.into();
+		assert_ok!(Balances::release(&escrow, &PATIENT, 1, Precision::Exact));
+		assert!(crate::Pallet::<Test>::do_try_state().is_err());
+	});
 }

@@ -10,7 +10,7 @@ fn a_self_paid_visit_from_booking_to_payout() {
 		let id = booked(None);
 		assert_eq!(
 			last_event(),
-			Event::Booked {
+			Event::ConsultationBooked {
 				id,
 				patient: PATIENT,
 				practitioner: DOC,
@@ -48,7 +48,7 @@ fn a_self_paid_visit_from_booking_to_payout() {
 		set_now(T0 + DAY + HOUR + DISPUTE_WINDOW);
 		let doc_before = Balances::free_balance(DOC);
 		assert_ok!(Billing::settle(RuntimeOrigin::signed(STRANGER), id));
-		assert_eq!(last_event(), Event::Settled { id, paid: 980, fee: 20 });
+		assert_eq!(last_event(), Event::ConsultationSettled { id, paid: 980, fee: 20 });
 		assert_eq!(Balances::free_balance(DOC), doc_before + 980);
 		assert_eq!(Balances::free_balance(FEES), 1 + 20);
 		assert_eq!(Balances::total_balance(&PATIENT), START - VIDEO_PRICE);
@@ -182,21 +182,30 @@ fn the_cancellation_rule() {
 		// Before acceptance: a full refund, either side.
 		let id = booked(None);
 		assert_ok!(Billing::cancel(RuntimeOrigin::signed(PATIENT), id));
-		assert_eq!(last_event(), Event::Cancelled { id, by: PATIENT, fee: 0, refund: VIDEO_PRICE });
+		assert_eq!(
+			last_event(),
+			Event::ConsultationCancelled { id, by: PATIENT, fee: 0, refund: VIDEO_PRICE }
+		);
 		assert_eq!(Balances::free_balance(PATIENT), START - CONSULTATION_DEPOSIT);
 		assert_noop!(Billing::cancel(RuntimeOrigin::signed(PATIENT), id), BError::WrongStatus);
 
 		// After acceptance, the practitioner cancels: a full refund.
 		let id = accepted(None);
 		assert_ok!(Billing::cancel(RuntimeOrigin::signed(DOC), id));
-		assert_eq!(last_event(), Event::Cancelled { id, by: DOC, fee: 0, refund: VIDEO_PRICE });
+		assert_eq!(
+			last_event(),
+			Event::ConsultationCancelled { id, by: DOC, fee: 0, refund: VIDEO_PRICE }
+		);
 
 		// After acceptance, the patient cancels before the visit: half the price to the
 		// practitioner (less the network fee).
 		let id = accepted(None);
 		let doc_before = Balances::free_balance(DOC);
 		assert_ok!(Billing::cancel(RuntimeOrigin::signed(PATIENT), id));
-		assert_eq!(last_event(), Event::Cancelled { id, by: PATIENT, fee: 500, refund: 500 });
+		assert_eq!(
+			last_event(),
+			Event::ConsultationCancelled { id, by: PATIENT, fee: 500, refund: 500 }
+		);
 		assert_eq!(Balances::free_balance(DOC), doc_before + 490);
 		assert_eq!(Balances::total_balance(&PATIENT), START - 500);
 
@@ -206,7 +215,10 @@ fn the_cancellation_rule() {
 		assert_noop!(Billing::cancel(RuntimeOrigin::signed(PATIENT), id), BError::VisitUnderway);
 		set_now(T0 + DAY + HOUR / 2 + NO_SHOW_GRACE);
 		assert_ok!(Billing::cancel(RuntimeOrigin::signed(PATIENT), id));
-		assert_eq!(last_event(), Event::Cancelled { id, by: PATIENT, fee: 0, refund: VIDEO_PRICE });
+		assert_eq!(
+			last_event(),
+			Event::ConsultationCancelled { id, by: PATIENT, fee: 0, refund: VIDEO_PRICE }
+		);
 
 		// Others may not cancel; a delivered visit is not cancelled but disputed.
 		set_now(T0);
@@ -226,11 +238,15 @@ fn a_practitioner_without_a_valid_licence_at_delivery_is_not_paid() {
 		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
 		assert_eq!(
 			last_event(),
-			Event::Delivered { id, licensed: false, dispute_until: T0 + DAY + DISPUTE_WINDOW }
+			Event::ConsultationDelivered {
+				id,
+				licensed: false,
+				dispute_until: T0 + DAY + DISPUTE_WINDOW
+			}
 		);
 		let doc_before = Balances::free_balance(DOC);
 		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
-		assert_eq!(last_event(), Event::Refunded { id });
+		assert_eq!(last_event(), Event::ConsultationRefunded { id });
 		assert_eq!(status(id), ConsultationStatus::Refunded);
 		assert_eq!(Balances::free_balance(DOC), doc_before);
 		assert_eq!(Balances::free_balance(PATIENT), START - CONSULTATION_DEPOSIT);
@@ -287,7 +303,10 @@ fn the_practitioner_as_delegate_cancels_by_the_practitioners_rule() {
 		let id = accepted(None);
 		let doc_before = Balances::free_balance(DOC);
 		assert_ok!(Billing::cancel(RuntimeOrigin::signed(DOC), id));
-		assert_eq!(last_event(), Event::Cancelled { id, by: DOC, fee: 0, refund: VIDEO_PRICE });
+		assert_eq!(
+			last_event(),
+			Event::ConsultationCancelled { id, by: DOC, fee: 0, refund: VIDEO_PRICE }
+		);
 		assert_eq!(Balances::free_balance(DOC), doc_before);
 		assert_invariants();
 	});
@@ -314,7 +333,7 @@ fn an_unanswered_booking_lapses_at_its_time_and_anyone_releases_it() {
 		set_now(T0 + DAY);
 		assert_noop!(Billing::accept(RuntimeOrigin::signed(DOC), id), BError::BookingLapsed);
 		assert_ok!(Billing::release_lapsed(RuntimeOrigin::signed(STRANGER), id));
-		assert_eq!(last_event(), Event::Lapsed { id });
+		assert_eq!(last_event(), Event::ConsultationLapsed { id });
 		assert_eq!(status(id), ConsultationStatus::Lapsed);
 		assert_eq!(escrow(PATIENT), 0);
 		assert_eq!(Balances::free_balance(PATIENT), START - CONSULTATION_DEPOSIT);

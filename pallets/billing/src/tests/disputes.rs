@@ -10,7 +10,10 @@ fn the_patient_disputes_within_the_window_and_the_arbiter_splits() {
 		let id = delivered(None);
 		assert_noop!(Billing::dispute(RuntimeOrigin::signed(DOC), id), BError::NotPermitted);
 		assert_ok!(Billing::dispute(RuntimeOrigin::signed(PATIENT), id));
-		assert_eq!(last_event(), Event::Disputed { id, by: PATIENT, bond: DISPUTE_BOND });
+		assert_eq!(
+			last_event(),
+			Event::ConsultationDisputed { id, by: PATIENT, bond: DISPUTE_BOND }
+		);
 		// Nobody settles a disputed visit but the arbiter.
 		set_now(T0 + DAY + DISPUTE_WINDOW);
 		assert_noop!(Billing::settle(RuntimeOrigin::signed(STRANGER), id), BError::WrongStatus);
@@ -24,7 +27,7 @@ fn the_patient_disputes_within_the_window_and_the_arbiter_splits() {
 		assert!(
 			events().contains(&Event::DisputeResolved { id, refunded: Permill::from_percent(30) })
 		);
-		assert_eq!(last_event(), Event::Settled { id, paid: 686, fee: 14 });
+		assert_eq!(last_event(), Event::ConsultationSettled { id, paid: 686, fee: 14 });
 		assert_eq!(Balances::free_balance(DOC), doc_before + 686);
 		assert_eq!(Balances::total_balance(&PATIENT), START - 700);
 		assert_eq!(status(id), ConsultationStatus::Resolved);
@@ -71,7 +74,10 @@ fn a_dispute_holds_a_bond_returned_when_upheld() {
 		set_now(T0 + DAY);
 		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
 		assert_ok!(Billing::dispute(RuntimeOrigin::signed(PARENT), id));
-		assert_eq!(last_event(), Event::Disputed { id, by: PARENT, bond: DISPUTE_BOND });
+		assert_eq!(
+			last_event(),
+			Event::ConsultationDisputed { id, by: PARENT, bond: DISPUTE_BOND }
+		);
 		assert_eq!(bond(PARENT), DISPUTE_BOND);
 		assert_eq!(
 			crate::Disputes::<Test>::get(id),
@@ -83,7 +89,11 @@ fn a_dispute_holds_a_bond_returned_when_upheld() {
 		);
 		assert_invariants();
 		assert_ok!(Billing::resolve_dispute(RuntimeOrigin::root(), id, Permill::from_percent(1)));
-		assert!(events().contains(&Event::BondReturned { id, to: PARENT, bond: DISPUTE_BOND }));
+		assert!(events().contains(&Event::DisputeBondReturned {
+			id,
+			to: PARENT,
+			bond: DISPUTE_BOND
+		}));
 		assert_eq!(bond(PARENT), 0);
 		assert!(crate::Disputes::<Test>::get(id).is_none());
 		// 1 % of 1 000 back: the parent paid 990 and nothing for the bond.
@@ -102,7 +112,11 @@ fn a_rejected_dispute_pays_the_bond_to_the_practitioner() {
 		let doc_before = Balances::free_balance(DOC);
 		let fees_before = Balances::free_balance(FEES);
 		assert_ok!(Billing::resolve_dispute(RuntimeOrigin::root(), id, Permill::from_percent(0)));
-		assert!(events().contains(&Event::BondForfeited { id, from: PATIENT, bond: DISPUTE_BOND }));
+		assert!(events().contains(&Event::DisputeBondForfeited {
+			id,
+			from: PATIENT,
+			bond: DISPUTE_BOND
+		}));
 		assert_eq!(bond(PATIENT), 0);
 		// The price (980 after the fee of 20) and the bond (49 after the fee of 1).
 		assert_eq!(Balances::free_balance(DOC), doc_before + 980 + 49);
@@ -123,7 +137,11 @@ fn an_unlicensed_practitioner_gets_no_bond() {
 		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
 		assert_ok!(Billing::dispute(RuntimeOrigin::signed(PATIENT), id));
 		assert_ok!(Billing::resolve_dispute(RuntimeOrigin::root(), id, Permill::from_percent(0)));
-		assert!(events().contains(&Event::BondReturned { id, to: PATIENT, bond: DISPUTE_BOND }));
+		assert!(events().contains(&Event::DisputeBondReturned {
+			id,
+			to: PATIENT,
+			bond: DISPUTE_BOND
+		}));
 		assert_eq!(Balances::total_balance(&PATIENT), START);
 		assert_invariants();
 	});
@@ -169,9 +187,9 @@ fn an_undecided_dispute_closes_by_the_default_at_its_deadline() {
 		let doc_before = Balances::free_balance(DOC);
 		assert_ok!(Billing::close_dispute(RuntimeOrigin::signed(STRANGER), id));
 		let evs = events();
-		assert!(evs.contains(&Event::BondReturned { id, to: PATIENT, bond: DISPUTE_BOND }));
+		assert!(evs.contains(&Event::DisputeBondReturned { id, to: PATIENT, bond: DISPUTE_BOND }));
 		assert!(evs.contains(&Event::DisputeDefaulted { id, refunded: Permill::from_percent(50) }));
-		assert_eq!(last_event(), Event::Settled { id, paid: 490, fee: 10 });
+		assert_eq!(last_event(), Event::ConsultationSettled { id, paid: 490, fee: 10 });
 		assert_eq!(Balances::free_balance(DOC), doc_before + 490);
 		assert_eq!(Balances::total_balance(&PATIENT), START - 500);
 		assert_eq!(status(id), ConsultationStatus::Resolved);

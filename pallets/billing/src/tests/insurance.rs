@@ -28,7 +28,7 @@ fn governance_registers_insurers_who_fund_and_withdraw_their_pools() {
 			BError::InsufficientBalance
 		);
 		assert_ok!(Billing::fund_pool(RuntimeOrigin::signed(STRANGER), 5_000));
-		assert_eq!(last_event(), Event::PoolChanged { insurer: STRANGER, pool: 5_000 });
+		assert_eq!(last_event(), Event::InsurerPoolChanged { insurer: STRANGER, pool: 5_000 });
 		assert_ok!(Billing::withdraw_pool(RuntimeOrigin::signed(STRANGER), 1_000));
 		assert_eq!(pool(STRANGER), (4_000, 0));
 		assert_noop!(
@@ -99,7 +99,7 @@ fn an_insured_visit_from_booking_to_claim_approval() {
 		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None));
 		let doc_before = Balances::free_balance(DOC);
 		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), id));
-		assert!(events().contains(&Event::Settled { id, paid: 196, fee: 4 }));
+		assert!(events().contains(&Event::ConsultationSettled { id, paid: 196, fee: 4 }));
 		let (claim_id, claim) = claim_of(id);
 		assert_eq!(claim.amount, 800);
 		assert_eq!(claim.status, ClaimStatus::Pending { deadline: T0 + DAY + CLAIM_DEADLINE });

@@ -28,7 +28,7 @@ pub(crate) fn assert_invariants() {
 	// Every account's holds, by reason, also of accounts the storage no longer names.
 	let expected = crate::Pallet::<Test>::expected_holds();
 	for who in ACCOUNTS {
-		for (i, reason) in crate::HOLD_REASONS.iter().enumerate() {
+		for (i, reason) in (0u8..).zip(crate::HOLD_REASONS.iter()) {
 			let held = Balances::balance_on_hold(&(*reason).into(), &who);
 			let want = expected.get(&(who, i)).copied().unwrap_or_default();
 			assert_eq!(held, want, "{reason:?} held by {who}");

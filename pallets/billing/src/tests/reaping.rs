@@ -55,7 +55,7 @@ fn a_closed_consultation_is_reaped_by_anyone_and_its_deposit_returned() {
 			assert_ok!(reap(id));
 			assert_eq!(
 				last_event(),
-				Event::Reaped { id, claim: None, deposit: CONSULTATION_DEPOSIT }
+				Event::ConsultationReaped { id, claim: None, deposit: CONSULTATION_DEPOSIT }
 			);
 			assert!(crate::Consultations::<Test>::get(id).is_none());
 			assert_noop!(reap(id), BError::UnknownConsultation);
@@ -88,7 +88,7 @@ fn an_insured_visit_is_reaped_with_its_final_claim() {
 		assert_ok!(reap(id));
 		assert_eq!(
 			last_event(),
-			Event::Reaped { id, claim: Some(claim_id), deposit: CONSULTATION_DEPOSIT }
+			Event::ConsultationReaped { id, claim: Some(claim_id), deposit: CONSULTATION_DEPOSIT }
 		);
 		assert!(crate::Consultations::<Test>::get(id).is_none());
 		assert!(crate::Claims::<Test>::get(claim_id).is_none());
