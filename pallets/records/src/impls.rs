@@ -88,7 +88,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether `grantee` may read `version` for `purpose` now.
-	fn read_access(
+	pub(crate) fn read_access(
 		grantee: &T::AccountId,
 		version: &RecordOf<T>,
 		purpose: PurposeOfUse,
@@ -137,7 +137,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Stores a live version.
-	fn put_record(id: RecordId, record: RecordOf<T>) {
+	pub(crate) fn put_record(id: RecordId, record: RecordOf<T>) {
 		Records::<T>::insert(id, RecordEntry::Live(record));
 	}
 
@@ -162,6 +162,9 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
+		if !EnvelopesOf::<T>::contains_key(patient, grantee) {
+			Self::forget_grantee_patient(patient, grantee);
+		}
 	}
 
 	// ---- patients ---------------------------------------------------------------------------
@@ -420,6 +423,9 @@ impl<T: Config> Pallet<T> {
 					*ids = None;
 				}
 			});
+			if !EnvelopesOf::<T>::contains_key(&patient, &grantee) {
+				Self::forget_grantee_patient(&patient, &grantee);
+			}
 		}
 		for (grantee, envelope) in sealed_envelopes {
 			Envelopes::<T>::insert(id, grantee, envelope);
@@ -463,6 +469,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		EnvelopesOf::<T>::insert(&record.patient, &grantee, index);
+		Self::note_grantee_patient(&record.patient, &grantee);
 		record.envelopes = count;
 		Self::put_record(id, record);
 		Envelopes::<T>::insert(
@@ -511,7 +518,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes `grantee`'s `envelope` of version `id` (`record`, whose count it lowers; the
 	/// caller stores it) from both indices and returns its deposit. Cannot fail.
-	fn drop_envelope(
+	pub(crate) fn drop_envelope(
 		id: RecordId,
 		record: &mut RecordOf<T>,
 		grantee: &T::AccountId,
@@ -1012,7 +1019,7 @@ impl<T: Config> Pallet<T> {
 			HoldReason::DeviceDeposit,
 		];
 		telemed_primitives::check_holds::<_, T::Currency, _>(&held, &reasons)?;
-		Ok(())
+		Self::do_try_state_revocation()
 	}
 }
 
@@ -1128,6 +1135,7 @@ impl<T: Config> Pallet<T> {
 		let deposit = T::EnvelopeDeposit::get();
 		Self::hold(HoldReason::EnvelopeDeposit, payer, deposit)?;
 		EnvelopesOf::<T>::insert(&record.patient, grantee, index);
+		Self::note_grantee_patient(&record.patient, grantee);
 		Envelopes::<T>::insert(
 			id,
 			grantee,
