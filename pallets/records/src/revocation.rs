@@ -14,7 +14,7 @@
 //!   something.
 //!
 //! A pair's prune removes each envelope the grantee held **at the revocation** (added at or
-//! before its time) that the grantee may not read now ([`Pallet::read_access`] refuses it, for
+//! before its time) that the grantee may not read now (the consent check refuses it, for
 //! any reason): a holder with another valid licence keeps what that licence still allows, and
 //! envelopes added after the revocation (a re-licensed grantee's, under a new consent) are
 //! never touched by that revocation's sweep.
