@@ -14,7 +14,7 @@
 //! - Suspension, expiry, a jurisdiction taken away for now and pruning report nothing: they
 //!   are not decisions that end a licence for good, or were reported already.
 
-use crate::{pallet::*, Accreditation, LicenceStatus};
+use crate::{pallet::*, weights::WeightInfo, Accreditation, LicenceStatus};
 use frame_support::{pallet_prelude::*, traits::Get};
 use telemed_primitives::LicenceRevocation;
 
@@ -35,9 +35,11 @@ impl<T: Config> Pallet<T> {
 		T::DbWeight::get().reads_writes(1, 1)
 	}
 
-	/// What one licence of the walk weighs at most: the licence, its authority, the report.
+	/// What one licence of the walk weighs at most: the benchmarked step (the licence and its
+	/// authority read, the holder reported) and, on top, the report's own bound.
 	fn withdrawal_step_weight() -> Weight {
-		T::DbWeight::get().reads(2).saturating_add(T::LicenceRevocation::licence_revoked_weight())
+		T::WeightInfo::withdrawal_step()
+			.saturating_add(T::LicenceRevocation::licence_revoked_weight())
 	}
 
 	/// Continues the walk within `limit`; returns the weight used.
@@ -51,7 +53,7 @@ impl<T: Config> Pallet<T> {
 		// Writing the walk's position at the end.
 		used.saturating_accrue(db.writes(1));
 		while next < end && limit.all_gte(used.saturating_add(Self::withdrawal_step_weight())) {
-			used.saturating_accrue(db.reads(2));
+			used.saturating_accrue(T::WeightInfo::withdrawal_step());
 			if let Some(licence) = Licences::<T>::get(next) {
 				if licence.status != LicenceStatus::Revoked
 					&& Self::accreditation_of(

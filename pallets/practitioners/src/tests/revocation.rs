@@ -189,6 +189,11 @@ fn a_withdrawal_reports_the_holders_of_its_licences_through_on_idle() {
 	});
 }
 
+/// What one licence of the withdrawal walk is charged: the benchmarked step and the report.
+fn step() -> Weight {
+	<() as WeightInfo>::withdrawal_step().saturating_add(REPORT_WEIGHT)
+}
+
 #[test]
 fn the_walk_stops_at_the_weight_left_and_resumes() {
 	new_test_ext().execute_with(|| {
@@ -197,16 +202,16 @@ fn the_walk_stops_at_the_weight_left_and_resumes() {
 		issue(NURSE, false);
 		licensed_in_england(DOC);
 		assert_ok!(Practitioners::remove_authority(RuntimeOrigin::root(), BOARD));
-		// The mock's database is free: a step weighs the report. Not enough: nothing done.
-		idle(REPORT_WEIGHT.saturating_sub(Weight::from_parts(1, 0)));
+		// A step weighs the benchmarked step and the report. Not enough: nothing done.
+		idle(step().saturating_sub(Weight::from_parts(1, 0)));
 		assert_eq!(WithdrawalSweep::<Test>::get(), Some((0, 3)));
 		// One licence a block.
-		idle(REPORT_WEIGHT);
+		idle(step());
 		assert_eq!(MockRevocation::reported(), vec![DOC]);
 		assert_eq!(WithdrawalSweep::<Test>::get(), Some((1, 3)));
 		assert_invariants();
-		idle(REPORT_WEIGHT);
-		idle(REPORT_WEIGHT);
+		idle(step());
+		idle(step());
 		assert_eq!(MockRevocation::reported(), vec![DOC, NURSE, DOC]);
 		assert!(WithdrawalSweep::<Test>::get().is_none());
 		assert_invariants();
@@ -221,8 +226,8 @@ fn a_second_withdrawal_during_a_walk_starts_it_again_and_misses_nothing() {
 		let other = licensed_by_other_board(NURSE);
 		assert_ok!(Practitioners::remove_authority(RuntimeOrigin::root(), BOARD));
 		// Past the other board's licence...
-		idle(REPORT_WEIGHT);
-		idle(REPORT_WEIGHT);
+		idle(step());
+		idle(step());
 		assert_eq!(WithdrawalSweep::<Test>::get(), None);
 		assert_eq!(MockRevocation::reported(), vec![DOC]);
 		// ...which a later withdrawal ends: the walk starts from the first id again.
