@@ -201,6 +201,29 @@ impl<AccountId> EnvelopeKeeper<AccountId> for () {
 	fn make_envelopes(_: &AccountId, _: &AccountId) {}
 }
 
+/// Who must hear when a licence is revoked **for good** (the records pallet): it then removes,
+/// later and within a bound, the key envelopes the holder may no longer read. Suspension and
+/// expiry are not revocations for good and are not reported.
+pub trait LicenceRevocation<AccountId> {
+	/// `holder`'s licence was revoked for good (or given up, or ended by its authority's
+	/// withdrawal). Cheap and infallible: it only notes the holder; it never makes the
+	/// revocation fail. Returns the weight used, at most [`Self::licence_revoked_weight`].
+	fn licence_revoked(holder: &AccountId) -> Weight;
+
+	/// The most [`Self::licence_revoked`] can weigh: the revoking call charges it up front.
+	fn licence_revoked_weight() -> Weight;
+}
+
+/// Nobody to tell. For runtimes and mocks without a records pallet.
+impl<AccountId> LicenceRevocation<AccountId> for () {
+	fn licence_revoked(_: &AccountId) -> Weight {
+		Weight::zero()
+	}
+	fn licence_revoked_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -231,5 +254,11 @@ mod tests {
 		);
 		assert!(<() as RecordInspector<u64>>::record_subject(7).is_none());
 		assert!(!<() as RecordInspector<u64>>::is_patient(&1));
+	}
+
+	#[test]
+	fn nobody_to_tell_weighs_nothing() {
+		assert_eq!(<() as LicenceRevocation<u64>>::licence_revoked(&1), Weight::zero());
+		assert_eq!(<() as LicenceRevocation<u64>>::licence_revoked_weight(), Weight::zero());
 	}
 }

@@ -125,7 +125,8 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		assert_eq!(log[0].1.basis, AccessBasis::Consent(0));
 
 		// Governance revokes Bob's licence: at once, no envelope from the API, no read. The
-		// envelope stays in state (the practitioners pallet does not know whose data he holds).
+		// envelope stays in state until the records pallet's `on_idle` sweeps Bob's envelopes
+		// (runtime/tests/licence_revocation.rs), at the end of the block.
 		let licence = pallet_practitioners::Pallet::<Runtime>::licences_of(&bob)[0].id;
 		let revoke_licence = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
 			call: Box::new(RuntimeCall::Practitioners(

@@ -368,5 +368,24 @@ mod benchmarks {
 		assert_eq!(LicencesOf::<T>::get(&who).len() as u32, max - 1);
 	}
 
+	/// One licence of the walk that follows an authority's withdrawal (`on_idle`): the walk's
+	/// position read and written, the licence and its authority read, its holder reported to
+	/// [`Config::LicenceRevocation`].
+	#[benchmark]
+	fn withdrawal_step() {
+		let board = authority::<T>();
+		let who = practitioner::<T>();
+		let id = licence::<T>(&board, &who, 0);
+		Practitioners::<T>::do_remove_authority(board).expect("accredited authority");
+		WithdrawalSweep::<T>::put((id, id.saturating_add(1)));
+
+		#[block]
+		{
+			Practitioners::<T>::sweep_withdrawn(frame_support::weights::Weight::MAX);
+		}
+
+		assert!(WithdrawalSweep::<T>::get().is_none());
+	}
+
 	impl_benchmark_test_suite!(Practitioners, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -231,6 +231,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		Authorities::<T>::remove(&authority);
+		Self::start_withdrawal_sweep();
 		Self::deposit_event(Event::AuthorityRemoved { authority });
 		Ok(())
 	}
@@ -500,12 +501,15 @@ impl<T: Config> Pallet<T> {
 		// *** No fail beyond this point ***
 		Self::deposit_event(Event::LicenceRevoked { id, reason, by_governance: by.is_none() });
 		if by.is_some() {
+			let holder = licence.holder.clone();
 			licence.status = LicenceStatus::Revoked;
 			Licences::<T>::insert(id, licence);
+			Self::licence_ended_for_good(&holder);
 			return Ok(());
 		}
 		let holder = licence.holder;
 		Self::remove_licence(&holder, id);
+		Self::licence_ended_for_good(&holder);
 		Self::deposit_event(Event::LicencesPruned { holder, ids: alloc::vec![id] });
 		Ok(())
 	}
@@ -529,6 +533,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		Self::remove_licence(&who, id);
+		Self::licence_ended_for_good(&who);
 		Self::deposit_event(Event::LicenceSurrendered { id, holder: who });
 		Ok(())
 	}

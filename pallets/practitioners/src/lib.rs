@@ -93,6 +93,7 @@ mod benchmarking;
 mod impls;
 #[cfg(test)]
 mod mock;
+mod revocation;
 #[cfg(test)]
 mod tests;
 #[cfg(any(feature = "try-runtime", test))]
@@ -116,8 +117,8 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use telemed_primitives::{
-		Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, Moment, PractitionerRole,
-		SpecialtyCode,
+		Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceRevocation, Moment,
+		PractitionerRole, SpecialtyCode,
 	};
 
 	/// The balance type of [`Config::Currency`].
@@ -200,6 +201,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxLicencesPerPractitioner: Get<u32>;
 
+		/// Told whenever a licence ends for good by a decision (revoked by its authority or by
+		/// governance, surrendered, or its authority withdrawn), so that the holder's key
+		/// envelopes it may no longer read leave state (the records pallet). Suspension and
+		/// expiry are not reported.
+		type LicenceRevocation: LicenceRevocation<Self::AccountId>;
+
 		/// Weights of the calls, from the benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -246,6 +253,12 @@ pub mod pallet {
 	/// The id the next licence will get.
 	#[pallet::storage]
 	pub type NextLicenceId<T> = StorageValue<_, LicenceId, ValueQuery>;
+
+	/// After an authority's withdrawal: the next licence id `on_idle` examines and the end of
+	/// the walk (exclusive), to report the holders of the licences it ended to
+	/// [`Config::LicenceRevocation`]. Absent when no walk is under way.
+	#[pallet::storage]
+	pub type WithdrawalSweep<T> = StorageValue<_, (LicenceId, LicenceId), OptionQuery>;
 
 	/// Events of the practitioners pallet.
 	#[pallet::event]
@@ -520,6 +533,12 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Continues the walk over the licences of withdrawn authorities, reporting their
+		/// holders to [`Config::LicenceRevocation`], within `remaining_weight`.
+		fn on_idle(_n: BlockNumberFor<T>, remaining_weight: Weight) -> Weight {
+			Self::sweep_withdrawn(remaining_weight)
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -579,7 +598,8 @@ pub mod pallet {
 
 		/// Withdraws an authority's accreditation. Every licence it issued has ended at once
 		/// and for good: accrediting the same account again later does not revive them. They
-		/// stay on chain (standing `AuthorityWithdrawn`) until pruned.
+		/// stay on chain (standing `AuthorityWithdrawn`) until pruned. `on_idle` then walks the
+		/// licences and reports their holders to [`Config::LicenceRevocation`].
 		///
 		/// Origin: [`Config::GovernanceOrigin`].
 		///
@@ -589,7 +609,8 @@ pub mod pallet {
 		/// # Events
 		/// `AuthorityRemoved`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::remove_authority())]
+		#[pallet::weight(T::WeightInfo::remove_authority()
+			.saturating_add(Pallet::<T>::start_withdrawal_sweep_weight()))]
 		pub fn remove_authority(origin: OriginFor<T>, authority: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			Self::do_remove_authority(authority)
@@ -835,7 +856,8 @@ pub mod pallet {
 		/// # Events
 		/// `LicenceRevoked` with `by_governance: false`.
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::revoke_licence())]
+		#[pallet::weight(T::WeightInfo::revoke_licence()
+			.saturating_add(T::LicenceRevocation::licence_revoked_weight()))]
 		pub fn revoke_licence(
 			origin: OriginFor<T>,
 			id: LicenceId,
@@ -857,7 +879,8 @@ pub mod pallet {
 		/// # Events
 		/// `LicenceRevoked` with `by_governance: true`, then `LicencesPruned` with its id.
 		#[pallet::call_index(12)]
-		#[pallet::weight(T::WeightInfo::force_revoke_licence())]
+		#[pallet::weight(T::WeightInfo::force_revoke_licence()
+			.saturating_add(T::LicenceRevocation::licence_revoked_weight()))]
 		pub fn force_revoke_licence(
 			origin: OriginFor<T>,
 			id: LicenceId,
@@ -905,7 +928,8 @@ pub mod pallet {
 		/// # Events
 		/// `LicenceSurrendered`.
 		#[pallet::call_index(14)]
-		#[pallet::weight(T::WeightInfo::surrender_licence())]
+		#[pallet::weight(T::WeightInfo::surrender_licence()
+			.saturating_add(T::LicenceRevocation::licence_revoked_weight()))]
 		pub fn surrender_licence(origin: OriginFor<T>, id: LicenceId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_surrender(who, id)

@@ -4,6 +4,7 @@ use crate as pallet_practitioners;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32},
+	weights::Weight,
 };
 use frame_system::EnsureRoot;
 use sp_runtime::BuildStorage;
@@ -74,7 +75,35 @@ impl pallet_practitioners::Config for Test {
 	type MaxSpecialties = ConstU32<3>;
 	type MaxJurisdictionsPerAuthority = ConstU32<3>;
 	type MaxLicencesPerPractitioner = ConstU32<4>;
+	type LicenceRevocation = MockRevocation;
 	type WeightInfo = ();
+}
+
+thread_local! {
+	static REVOKED: core::cell::RefCell<Vec<AccountId>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// What [`MockRevocation`] charges for each report.
+pub const REPORT_WEIGHT: Weight = Weight::from_parts(1_000, 10);
+
+/// Records the holders reported as having a licence ended for good, in order.
+pub struct MockRevocation;
+
+impl MockRevocation {
+	/// The holders reported since the test began.
+	pub fn reported() -> Vec<AccountId> {
+		REVOKED.with(|r| r.borrow().clone())
+	}
+}
+
+impl telemed_primitives::LicenceRevocation<AccountId> for MockRevocation {
+	fn licence_revoked(holder: &AccountId) -> Weight {
+		REVOKED.with(|r| r.borrow_mut().push(*holder));
+		REPORT_WEIGHT
+	}
+	fn licence_revoked_weight() -> Weight {
+		REPORT_WEIGHT
+	}
 }
 
 /// A medical board accredited for `FR` and `GB-ENG`.
@@ -102,6 +131,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
+	// Tests may share a thread: start every one with nothing reported.
+	REVOKED.with(|r| r.borrow_mut().clear());
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		Timestamp::set_timestamp(T0);

@@ -42,6 +42,6 @@ impl<T: Config> Pallet<T> {
 			&held,
 			&[HoldReason::PractitionerDeposit],
 		)?;
-		Ok(())
+		Self::do_try_state_withdrawal()
 	}
 }

@@ -47,6 +47,7 @@ pub trait WeightInfo {
 	fn add_authority() -> Weight;
 	fn update_authority() -> Weight;
 	fn remove_authority() -> Weight;
+	fn withdrawal_step() -> Weight;
 	fn register() -> Weight;
 	fn update_profile() -> Weight;
 	fn rotate_key_agreement_key() -> Weight;
@@ -96,6 +97,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Minimum execution time: 19_587_000 picoseconds.
 		Weight::from_parts(24_396_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	// Not yet generated: copied from remove_authority plus two reads; regenerate with scripts/benchmark.sh.
+	fn withdrawal_step() -> Weight {
+		Weight::from_parts(24_396_000, 3700)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Practitioners::Practitioners` (r:1 w:1)
@@ -298,6 +305,11 @@ impl WeightInfo for () {
 	fn remove_authority() -> Weight {
 		Weight::from_parts(24_396_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn withdrawal_step() -> Weight {
+		Weight::from_parts(24_396_000, 3700)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn register() -> Weight {

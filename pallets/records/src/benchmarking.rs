@@ -433,5 +433,60 @@ mod benchmarks {
 		assert!(!EnvelopesOf::<T>::contains_key(&patient, &grantee));
 	}
 
+	/// A grantee whose licence was revoked (queued) and who may no longer read: `n` of its
+	/// envelopes for one patient's records are all removed, each after the longest access
+	/// check.
+	#[benchmark]
+	fn prune_revoked(n: Linear<0, { T::MaxEnvelopesPerGrantee::get() }>) {
+		let patient = patient::<T>();
+		let _ = permitted::<T>(&patient, AccessAction::Read);
+		let grantee: T::AccountId = account("revoked grantee", 0, 0);
+		for _ in 0..n {
+			let record = record_chain::<T>(&patient, 1);
+			put_envelope::<T>(record, &patient, &grantee);
+		}
+		if n == 0 {
+			// The index names the pair (never the case without envelopes): the call's reads.
+			GranteePatients::<T>::insert(&grantee, &patient, ());
+		}
+		RevokedGrantees::<T>::insert(&grantee, telemed_primitives::Moment::MAX);
+		let caller = funded::<T>("caller", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), grantee.clone(), patient.clone());
+
+		assert!(!EnvelopesOf::<T>::contains_key(&patient, &grantee));
+	}
+
+	/// One step of `on_idle`'s sweep: a revoked grantee taken from the queue, the index read
+	/// for its next patient, and `n` envelopes for that patient's records all removed, each
+	/// after the longest access check; the cursor written.
+	#[benchmark]
+	fn sweep_step(n: Linear<0, { T::MaxEnvelopesPerGrantee::get() }>) {
+		let patient = patient::<T>();
+		let _ = permitted::<T>(&patient, AccessAction::Read);
+		let grantee: T::AccountId = account("revoked grantee", 0, 0);
+		for _ in 0..n {
+			let record = record_chain::<T>(&patient, 1);
+			put_envelope::<T>(record, &patient, &grantee);
+		}
+		if n == 0 {
+			GranteePatients::<T>::insert(&grantee, &patient, ());
+		}
+		RevokedGrantees::<T>::insert(&grantee, telemed_primitives::Moment::MAX);
+		// Room for exactly one step.
+		let limit = T::DbWeight::get()
+			.reads(1)
+			.saturating_add(T::WeightInfo::sweep_step(T::MaxEnvelopesPerGrantee::get()));
+
+		#[block]
+		{
+			RecordsPallet::<T>::sweep_revoked(limit);
+		}
+
+		assert!(!EnvelopesOf::<T>::contains_key(&patient, &grantee));
+		assert!(RevocationSweep::<T>::get().is_some_and(|s| s.last == Some(patient)));
+	}
+
 	impl_benchmark_test_suite!(RecordsPallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

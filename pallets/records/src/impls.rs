@@ -80,7 +80,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether `grantee` may read `version` for `purpose` now.
-	fn read_access(
+	pub(crate) fn read_access(
 		grantee: &T::AccountId,
 		version: &RecordOf<T>,
 		purpose: PurposeOfUse,
@@ -129,7 +129,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Stores a live version.
-	fn put_record(id: RecordId, record: RecordOf<T>) {
+	pub(crate) fn put_record(id: RecordId, record: RecordOf<T>) {
 		Records::<T>::insert(id, RecordEntry::Live(record));
 	}
 
@@ -154,6 +154,9 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		});
+		if !EnvelopesOf::<T>::contains_key(patient, grantee) {
+			Self::forget_grantee_patient(patient, grantee);
+		}
 	}
 
 	// ---- patients ---------------------------------------------------------------------------
@@ -412,6 +415,9 @@ impl<T: Config> Pallet<T> {
 					*ids = None;
 				}
 			});
+			if !EnvelopesOf::<T>::contains_key(&patient, &grantee) {
+				Self::forget_grantee_patient(&patient, &grantee);
+			}
 		}
 		for (grantee, envelope) in sealed_envelopes {
 			Envelopes::<T>::insert(id, grantee, envelope);
@@ -455,6 +461,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		EnvelopesOf::<T>::insert(&record.patient, &grantee, index);
+		Self::note_grantee_patient(&record.patient, &grantee);
 		record.envelopes = count;
 		Self::put_record(id, record);
 		Envelopes::<T>::insert(
@@ -503,7 +510,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Removes `grantee`'s `envelope` of version `id` (`record`, whose count it lowers; the
 	/// caller stores it) from both indices and returns its deposit. Cannot fail.
-	fn drop_envelope(
+	pub(crate) fn drop_envelope(
 		id: RecordId,
 		record: &mut RecordOf<T>,
 		grantee: &T::AccountId,
@@ -973,6 +980,7 @@ impl<T: Config> Pallet<T> {
 		let deposit = T::EnvelopeDeposit::get();
 		Self::hold(HoldReason::EnvelopeDeposit, payer, deposit)?;
 		EnvelopesOf::<T>::insert(&record.patient, grantee, index);
+		Self::note_grantee_patient(&record.patient, grantee);
 		Envelopes::<T>::insert(
 			id,
 			grantee,

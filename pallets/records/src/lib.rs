@@ -74,6 +74,11 @@
 //!   [`telemed_primitives::EnvelopeKeeper::prune_envelopes`]: every envelope of the grantee for
 //!   the patient's records that the grantee may not read now goes (deposits back), whatever
 //!   the reason (a licence not valid now included: the patient re-adds what they want).
+//! - When a licence is revoked for good, the practitioners pallet calls
+//!   [`telemed_primitives::LicenceRevocation::licence_revoked`]: the holder is queued (at most
+//!   `MaxRevocationQueue`; a full queue never fails the revocation) and `on_idle` removes,
+//!   patient by patient through [`GranteePatients`], every envelope it held then and may not
+//!   read now; anyone may do one patient at once with [`Pallet::prune_revoked`].
 //! - Re-keying ([`Pallet::rekey_record`]): the patient or a delegate with `AccessRecords`
 //!   adds a version of kind `ReKey` with the same commitment, a new ciphertext, size class and
 //!   locator, and new envelopes, only for grantees who had one on the replaced version and may
@@ -114,9 +119,12 @@
 //!
 //! Devices: [`Pallet::confirm_device`], [`Pallet::anchor_batch`].
 //!
+//! Anyone: [`Pallet::prune_revoked`] (envelopes of a grantee whose licence was revoked).
+//!
 //! Migrations: [`migrations::v2::MigrateV1ToV2`] (stores each version's record identity),
 //! [`migrations::v3::MigrateV2ToV3`] (tags, size classes, shredded versions wiped, envelopes
-//! indexed by patient and grantee, hashed device labels).
+//! indexed by patient and grantee, hashed device labels), [`migrations::v4::MigrateV3ToV4`]
+//! (the patients of each grantee indexed).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -124,6 +132,7 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use revocation::RevocationSweepState;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -133,6 +142,7 @@ mod impls;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod revocation;
 #[cfg(test)]
 mod tests;
 #[cfg(any(feature = "try-runtime", test))]
@@ -190,8 +200,9 @@ pub mod pallet {
 
 	/// The in-code storage version. 2: record versions store their record's identity. 3:
 	/// tags, size classes and version kinds; shredded versions keep only their commitment;
-	/// envelopes indexed by patient and grantee; tags indexed; device labels hashed.
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// envelopes indexed by patient and grantee; tags indexed; device labels hashed. 4: the
+	/// patients of each grantee indexed ([`GranteePatients`]), for licence revocations.
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -267,6 +278,12 @@ pub mod pallet {
 		/// How many devices a patient may have active and pending together.
 		#[pallet::constant]
 		type MaxDevicesPerPatient: Get<u32>;
+
+		/// How many grantees whose licence was revoked for good may wait in
+		/// [`RevokedGrantees`] for `on_idle` to prune their envelopes. A revocation while it is
+		/// full still succeeds; the holder is not queued ([`Event::RevocationQueueFull`]).
+		#[pallet::constant]
+		type MaxRevocationQueue: Get<u32>;
 
 		/// Weights of the calls, from the benchmarks.
 		type WeightInfo: WeightInfo;
@@ -350,6 +367,34 @@ pub mod pallet {
 		BoundedVec<RecordId, T::MaxEnvelopesPerGrantee>,
 		ValueQuery,
 	>;
+
+	/// The patients for whom a grantee holds envelopes: exactly the (grantee, patient) pairs
+	/// whose [`EnvelopesOf`] is not empty, so a licence revocation finds them without a scan.
+	// Hasher: user-chosen keys (the accounts): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type GranteePatients<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
+	>;
+
+	/// Grantees whose licence was revoked for good, with the time of the revocation, waiting
+	/// for `on_idle` to prune the envelopes they held then and may not read now. At most
+	/// [`Config::MaxRevocationQueue`].
+	// Hasher: user-chosen key (the account): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type RevokedGrantees<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, Moment, OptionQuery>;
+
+	/// The grantee `on_idle` is sweeping, and the last of its patients done: the sweep resumes
+	/// there in the next block.
+	#[pallet::storage]
+	pub type RevocationSweep<T: Config> =
+		StorageValue<_, RevocationSweepState<T::AccountId>, OptionQuery>;
 
 	/// Wearable devices, by their account; retired ones stay.
 	// Hasher: user-chosen key (the device's account): `Blake2_128Concat`.
@@ -514,6 +559,25 @@ pub mod pallet {
 			/// The device's account.
 			device: T::AccountId,
 		},
+		/// A grantee whose licence was revoked for good was queued: `on_idle` will remove the
+		/// envelopes it held then and may not read now.
+		RevocationQueued {
+			/// Whose envelopes.
+			grantee: T::AccountId,
+		},
+		/// A grantee's licence was revoked for good while [`RevokedGrantees`] was full: it was
+		/// not queued (the revocation itself stands). Its envelopes go when its consents end or
+		/// the patient removes them, or through [`Pallet::prune_revoked`] once it is no
+		/// registered practitioner.
+		RevocationQueueFull {
+			/// Whose envelopes.
+			grantee: T::AccountId,
+		},
+		/// `on_idle` went through every patient of a revoked grantee.
+		RevocationSwept {
+			/// Whose envelopes.
+			grantee: T::AccountId,
+		},
 		/// A device anchored a batch of readings.
 		BatchAnchored {
 			/// The device's account.
@@ -623,10 +687,21 @@ pub mod pallet {
 		DevicesRemain,
 		/// The grantee holds `MaxEnvelopesPerGrantee` envelopes for this patient's records.
 		TooManyGranteeEnvelopes,
+		/// No licence revocation of the grantee is waiting to be swept, and it is a registered
+		/// practitioner: its envelopes are not for strangers to prune.
+		NotRevoked,
+		/// The grantee holds no envelope for this patient's records.
+		NoGranteeEnvelopes,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Prunes the envelopes of grantees whose licence was revoked for good, one (patient,
+		/// grantee) pair at a time, within `remaining_weight`.
+		fn on_idle(_n: BlockNumberFor<T>, remaining_weight: Weight) -> Weight {
+			Self::sweep_revoked(remaining_weight)
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -1046,6 +1121,32 @@ pub mod pallet {
 			let content = Content { commitment, ciphertext_hash, size_class, locator };
 			let dropped = Self::do_rekey_record(who, record, content, envelopes)?;
 			Ok(Some(T::WeightInfo::rekey_record(dropped)).into())
+		}
+
+		/// Prunes at once what `on_idle` would: every envelope `grantee` held for `patient`'s
+		/// records when its licence was revoked for good that it may not read now (deposits
+		/// back). For a grantee that is no registered practitioner, every envelope for the
+		/// patient's records it may not read now. Free of fees when it removed an envelope;
+		/// charged when it removed none.
+		///
+		/// Origin: signed, anyone.
+		///
+		/// # Errors
+		/// - `NotRevoked`: no revocation of `grantee` is queued or being swept, and it is a
+		///   registered practitioner.
+		/// - `NoGranteeEnvelopes`: `grantee` holds no envelope for `patient`'s records.
+		///
+		/// # Events
+		/// `EnvelopeRemoved` for each envelope removed.
+		#[pallet::call_index(17)]
+		#[pallet::weight(T::WeightInfo::prune_revoked(T::MaxEnvelopesPerGrantee::get()))]
+		pub fn prune_revoked(
+			origin: OriginFor<T>,
+			grantee: T::AccountId,
+			patient: T::AccountId,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			Self::do_prune_revoked(grantee, patient)
 		}
 	}
 }

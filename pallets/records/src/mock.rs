@@ -70,6 +70,7 @@ pub const MAX_RECORDS: u32 = 6;
 pub const MAX_VERSIONS: u32 = 3;
 pub const MAX_ENVELOPES: u32 = 2;
 pub const MAX_GRANTEE_ENVELOPES: u32 = 4;
+pub const MAX_REVOCATION_QUEUE: u32 = 2;
 
 impl pallet_records::Config for Test {
 	type Currency = Balances;
@@ -90,6 +91,7 @@ impl pallet_records::Config for Test {
 	type MaxEnvelopesPerRecord = ConstU32<MAX_ENVELOPES>;
 	type MaxEnvelopesPerGrantee = ConstU32<MAX_GRANTEE_ENVELOPES>;
 	type MaxDevicesPerPatient = ConstU32<2>;
+	type MaxRevocationQueue = ConstU32<MAX_REVOCATION_QUEUE>;
 	type WeightInfo = ();
 }
 

@@ -146,6 +146,6 @@ impl<T: Config> Pallet<T> {
 			HoldReason::DeviceDeposit,
 		];
 		telemed_primitives::check_holds::<_, T::Currency, _>(&held, &reasons)?;
-		Ok(())
+		Self::do_try_state_revocation()
 	}
 }

@@ -61,6 +61,8 @@ pub trait WeightInfo {
 	fn deregister_patient() -> Weight;
 	fn rekey_record(e: u32, ) -> Weight;
 	fn prune_envelopes(n: u32, ) -> Weight;
+	fn prune_revoked(n: u32, ) -> Weight;
+	fn sweep_step(n: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_records` using the Telemed node and recommended hardware.
@@ -491,6 +493,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
+	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
+	fn prune_revoked(n: u32, ) -> Weight {
+		Weight::from_parts(624_780_075, 201771)
+			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(50_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
+	}
+	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
+	fn sweep_step(n: u32, ) -> Weight {
+		Weight::from_parts(624_780_075, 201771)
+			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(48_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -592,6 +614,26 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(46_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
+	}
+	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
+	fn prune_revoked(n: u32, ) -> Weight {
+		Weight::from_parts(624_780_075, 201771)
+			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(50_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
+	}
+	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
+	fn sweep_step(n: u32, ) -> Weight {
+		Weight::from_parts(624_780_075, 201771)
+			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(48_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}

@@ -39,6 +39,10 @@ impl pallet_practitioners::Config for Runtime {
 	/// Licences in several jurisdictions and roles, with room for ended ones until the
 	/// practitioner deregisters.
 	type MaxLicencesPerPractitioner = ConstU32<16>;
+	/// A licence revoked for good (or surrendered, or ended by its authority's withdrawal)
+	/// queues its holder for records' `on_idle`, which removes the envelopes it may no longer
+	/// read.
+	type LicenceRevocation = Records;
 	type WeightInfo = pallet_practitioners::weights::SubstrateWeight<Runtime>;
 }
 
@@ -126,6 +130,10 @@ impl pallet_records::Config for Runtime {
 	/// `MaxRecordsPerPatient` (the benchmarks give a grantee this many versions' envelopes).
 	type MaxEnvelopesPerGrantee = ConstU32<64>;
 	type MaxDevicesPerPatient = ConstU32<8>;
+	/// Revoked grantees waiting for `on_idle` (which takes one a block or more when blocks
+	/// have room): far above the revocations a week of blocks sees. When full, a revocation
+	/// still succeeds and the holder is not queued (`RevocationQueueFull`).
+	type MaxRevocationQueue = ConstU32<1024>;
 	type WeightInfo = pallet_records::weights::SubstrateWeight<Runtime>;
 }
 

@@ -7,6 +7,7 @@ mod profiles;
 mod registry;
 
 mod pruning;
+mod revocation;
 
 use crate::{mock::*, Error, Event, LicenceStatus};
 use frame_support::{assert_ok, traits::fungible::InspectHold, traits::Get, BoundedVec};

@@ -103,6 +103,11 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 			});
 			writes = writes.saturating_add(1);
 			if indexed {
+				if let Some(r) = &record {
+					// The grantee's patients, as every later write of `EnvelopesOf` keeps them.
+					GranteePatients::<T>::insert(&grantee, &r.patient, ());
+					writes = writes.saturating_add(1);
+				}
 				continue;
 			}
 			let _ = T::Currency::release(

@@ -8,6 +8,7 @@ mod patients;
 mod privacy;
 mod records;
 mod rekey;
+mod revocation;
 mod shredding;
 
 use crate::{mock::*, Error, Event};
