@@ -198,6 +198,9 @@ type Migrations = (
 	// consent's v3 prunes envelopes through records' new envelope index.
 	pallet_records::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_records::migrations::v3::MigrateV2ToV3<Runtime>,
+	// The index of the patients each grantee holds envelopes for (a licence revoked for good
+	// sweeps it), before consent's v3 prunes envelopes through it.
+	pallet_records::migrations::v4::MigrateV3ToV4<Runtime>,
 	pallet_consent::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_consent::migrations::v3::MigrateV2ToV3<Runtime>,
 );
