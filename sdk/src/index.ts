@@ -1,0 +1,9 @@
+/**
+ * `@telemed/sdk`: the Telemed client. This first part holds the client-side crypto and its
+ * versioned binary formats (see FORMATS.md); chain access, storage and flows come later.
+ *
+ * @packageDocumentation
+ */
+
+export * from './errors.ts';
+export * from './bytes.ts';
