@@ -7,3 +7,9 @@
 
 export * from './errors.ts';
 export * from './bytes.ts';
+export * from './tags.ts';
+export * from './size.ts';
+export * from './content.ts';
+export * from './locator.ts';
+export { isValidKeyAgreementKey, X25519_KEY_LENGTH } from './hpke.ts';
+export * from './envelope.ts';
