@@ -13,3 +13,5 @@ export * from './content.ts';
 export * from './locator.ts';
 export { isValidKeyAgreementKey, X25519_KEY_LENGTH } from './hpke.ts';
 export * from './envelope.ts';
+export * from './keys.ts';
+export * from './recovery.ts';
