@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+
 import {
   CONTENT_OVERHEAD,
   ciphertextHashOf,
@@ -95,11 +97,14 @@ describe('content', () => {
     assert.throws(() => decryptContent(dataKey, again.ciphertext), DecryptionError);
   });
 
-  test('one flipped bit anywhere (version, nonce, body, tag) is refused', () => {
+  test('every single flipped bit (version, nonce, salt, length, resource, padding, tag) is refused', () => {
     const { ciphertext } = encryptContent(dataKey, resource, { random: counter() });
-    assert.throws(() => decryptContent(dataKey, flip(ciphertext, 0)), UnknownVersionError);
-    for (const index of [1, 24, 25, 100, ciphertext.length - 17, ciphertext.length - 16, ciphertext.length - 1]) {
-      for (const bit of [0, 7]) {
+    assert.equal(ciphertext.length, 1024);
+    for (let bit = 0; bit < 8; bit++) {
+      assert.throws(() => decryptContent(dataKey, flip(ciphertext, 0, bit)), UnknownVersionError);
+    }
+    for (let index = 1; index < ciphertext.length; index++) {
+      for (let bit = 0; bit < 8; bit++) {
         assert.throws(() => decryptContent(dataKey, flip(ciphertext, index, bit)), DecryptionError, `byte ${index} bit ${bit}`);
       }
     }
@@ -121,6 +126,25 @@ describe('content', () => {
     // A 1024-byte prefix of a 2048-byte ciphertext is a size class but does not authenticate.
     const big = encryptContent(dataKey, counting(1500)).ciphertext;
     assert.throws(() => decryptContent(dataKey, big.subarray(0, 1024)), DecryptionError);
+  });
+
+  test('a writer holding the key cannot smuggle bytes into the padding or declare a length past the end', () => {
+    // Built by hand as a malicious writer would: authentic under the key, but not canonical.
+    const aad = new Uint8Array([...utf8('telemed/content'), 1]);
+    const nonce = counting(24);
+    const forge = (body: Uint8Array) => new Uint8Array([1, ...nonce, ...xchacha20poly1305(dataKey, nonce, aad).encrypt(body)]);
+    const body = new Uint8Array(1024 - 1 - 24 - 16);
+    new DataView(body.buffer).setUint32(32, 10, true);
+    assert.equal(decryptContent(dataKey, forge(body)).resource.length, 10, 'the canonical form opens');
+    const dirty = body.slice();
+    dirty[body.length - 1] = 1;
+    assert.throws(() => decryptContent(dataKey, forge(dirty)), MalformedError);
+    const past = body.slice();
+    new DataView(past.buffer).setUint32(32, body.length - 36 + 1, true);
+    assert.throws(() => decryptContent(dataKey, forge(past)), MalformedError);
+    const exact = body.slice();
+    new DataView(exact.buffer).setUint32(32, body.length - 36, true);
+    assert.equal(decryptContent(dataKey, forge(exact)).resource.length, body.length - 36, 'at the bound');
   });
 
   test('anchored read: the ciphertext hash, size class and commitment must be the chain\'s', () => {
