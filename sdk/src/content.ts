@@ -18,6 +18,7 @@ import {
   TruncatedError,
   UnknownVersionError,
 } from './errors.ts';
+import { checkDataKey } from './internal.ts';
 import { exactSizeClass, MAX_SIZE_CLASS, MIN_SIZE_CLASS, sizeClassOf } from './size.ts';
 
 /** The content format's version byte. */
@@ -220,11 +221,4 @@ export function decryptAnchoredContent(
     throw new MismatchError('commitment', 'the commitment differs from the anchored one');
   }
   return opened;
-}
-
-/** @internal Throws unless `key` is a 32-byte data key. */
-export function checkDataKey(key: Uint8Array, format: 'content' | 'locator' | 'envelope'): void {
-  if (key.length !== DATA_KEY_LENGTH) {
-    throw new MalformedError(format, `a data key has ${DATA_KEY_LENGTH} bytes, not ${key.length}`);
-  }
 }

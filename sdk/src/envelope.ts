@@ -7,7 +7,7 @@
  */
 
 import { concatBytes, u32le, u64le, utf8 } from './bytes.ts';
-import { AEAD_TAG_LENGTH, checkDataKey, DATA_KEY_LENGTH } from './content.ts';
+import { AEAD_TAG_LENGTH, DATA_KEY_LENGTH } from './content.ts';
 import {
   MalformedError,
   OversizeError,
@@ -15,6 +15,7 @@ import {
   UnknownVersionError,
 } from './errors.ts';
 import { hpkeOpen, hpkeSeal, X25519_KEY_LENGTH } from './hpke.ts';
+import { checkDataKey, checkKeyVersion } from './internal.ts';
 
 /** The key envelope format's version byte. */
 export const ENVELOPE_VERSION = 0x01;
@@ -156,11 +157,4 @@ export async function openEnvelope(
   const dataKey = await hpkeOpen('envelope', recipientSecretKey, parsed.enc, envelopeInfo(binding), header, parsed.ct);
   if (dataKey.length !== DATA_KEY_LENGTH) throw new MalformedError('envelope', 'the sealed key is not 32 bytes');
   return dataKey;
-}
-
-/** @internal Throws unless `keyVersion` fits the key-version byte. */
-export function checkKeyVersion(keyVersion: number): void {
-  if (!Number.isInteger(keyVersion) || keyVersion < 0 || keyVersion > 255) {
-    throw new RangeError(`a key version is a byte (0..=255), not ${keyVersion}`);
-  }
 }

@@ -14,7 +14,6 @@ import { wordlist } from '@scure/bip39/wordlists/english.js';
 
 import { concatBytes, utf8 } from './bytes.ts';
 import {
-  checkKeyVersion,
   type EnvelopeBinding,
   openEnvelope,
   parseEnvelope,
@@ -22,6 +21,7 @@ import {
 } from './envelope.ts';
 import { MalformedError } from './errors.ts';
 import { isValidKeyAgreementKey } from './hpke.ts';
+import { checkKeyVersion } from './internal.ts';
 
 /** Length of a BIP-39 seed, in bytes. */
 export const SEED_LENGTH = 64;

@@ -9,7 +9,7 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 
 import { concatBytes, type Random, secureRandom, utf8 } from './bytes.ts';
-import { AEAD_TAG_LENGTH, checkDataKey, NONCE_LENGTH } from './content.ts';
+import { AEAD_TAG_LENGTH, NONCE_LENGTH } from './content.ts';
 import {
   DecryptionError,
   MalformedError,
@@ -17,6 +17,7 @@ import {
   TruncatedError,
   UnknownVersionError,
 } from './errors.ts';
+import { checkDataKey } from './internal.ts';
 
 /**
  * The sealed locator format's version byte. Version 1 is the unauthenticated-header layout of

@@ -7,11 +7,12 @@
  */
 
 import { concatBytes, utf8 } from './bytes.ts';
-import { checkKeyVersion, HASH_LENGTH } from './envelope.ts';
+import { AEAD_TAG_LENGTH } from './content.ts';
+import { HASH_LENGTH } from './envelope.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
 import { hpkeOpen, hpkeSeal, X25519_KEY_LENGTH } from './hpke.ts';
+import { checkKeyVersion } from './internal.ts';
 import { KeyRing, SEED_LENGTH } from './keys.ts';
-import { AEAD_TAG_LENGTH } from './content.ts';
 
 /** The recovery kit format's version byte. */
 export const RECOVERY_KIT_VERSION = 0x01;
