@@ -1,0 +1,128 @@
+/**
+ * Sending transactions and reading what happened: a dispatch failure becomes a
+ * {@link DispatchError} named `pallet.ErrorName`, decoded with the node's metadata.
+ *
+ * Caveat (@polkadot/api 16.5): in the block that enacts a runtime upgrade, the events are
+ * decoded with the registry of the block's parent (the old runtime). An error or event whose
+ * index or fields changed in that upgrade is then misnamed. The SDK sends no upgrade itself;
+ * a caller who does should read that block's events again with
+ * `api.at(blockHash)` after the upgrade (see e2e/tests/governance.test.ts).
+ *
+ * @module
+ */
+
+import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { DispatchError as DispatchErrorCodec, EventRecord } from '@polkadot/types/interfaces';
+import { stringCamelCase } from '@polkadot/util';
+import type { TelemedChain, Signer } from './client.ts';
+import { DispatchError, NotFoundError, TransactionError } from './errors.ts';
+
+/** A transaction built with `chain.api.tx.<pallet>.<call>(…)`. */
+export type Transaction = SubmittableExtrinsic<'promise'>;
+
+/** One event of an included transaction, with its fields by name. */
+export interface ChainEvent {
+  /** The pallet, lower camel case (`records`). */
+  pallet: string;
+  /** The event variant (`RecordAdded`). */
+  name: string;
+  /**
+   * The fields by their names in the metadata, lower camel case (`id`, `patientShare`…), as JSON
+   * (ids are numbers or hex).
+   */
+  fields: Record<string, unknown>;
+}
+
+/** A transaction included in a block without a dispatch error. */
+export interface Included {
+  /** The block that included it. */
+  blockHash: string;
+  /** Its events, in order. */
+  events: ChainEvent[];
+}
+
+/** Options of {@link send}. */
+export interface SendOptions {
+  /** Resolve once the block is finalised (default: once included in the best chain). */
+  finalized?: boolean;
+}
+
+/**
+ * Signs `tx` with `signer` and sends it (the nonce is the pool's next one, so transactions of one
+ * signer may be sent without waiting for each other).
+ *
+ * @returns the block and the transaction's events
+ * @throws {@link DispatchError} (`records.NoConsent`…) when the runtime refused it;
+ *   {@link TransactionError} when the pool refused or dropped it
+ */
+export function send(chain: TelemedChain, tx: Transaction, signer: Signer, options: SendOptions = {}): Promise<Included> {
+  const call = `${tx.method.section}.${tx.method.method}`;
+  return new Promise<Included>((resolve, reject) => {
+    let unsubscribe: (() => void) | undefined;
+    let settled = false;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      unsubscribe?.();
+      f();
+    };
+    tx.signAndSend(signer, { nonce: -1 }, ({ status, events, dispatchError }) => {
+      if (status.isInvalid || status.isDropped || status.isUsurped) {
+        finish(() => reject(new TransactionError(call, status.type)));
+        return;
+      }
+      const done = options.finalized ? status.isFinalized : status.isInBlock || status.isFinalized;
+      if (!done) return;
+      if (dispatchError) {
+        finish(() => reject(decodeDispatchError(chain, dispatchError, call)));
+        return;
+      }
+      const blockHash = (status.isFinalized ? status.asFinalized : status.asInBlock).toHex();
+      finish(() => resolve({ blockHash, events: events.map(toChainEvent) }));
+    })
+      .then((u) => {
+        if (settled) u();
+        else unsubscribe = u;
+      })
+      .catch((e: unknown) => finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e)))));
+  });
+}
+
+/** Decodes a dispatch error with the chain's metadata. */
+export function decodeDispatchError(chain: TelemedChain, error: DispatchErrorCodec, call: string): DispatchError {
+  if (error.isModule) {
+    const meta = chain.api.registry.findMetaError(error.asModule);
+    return new DispatchError(meta.section, meta.name, call, meta.docs.join(' ').trim());
+  }
+  if (error.isToken) return new DispatchError('', `Token.${error.asToken.type}`, call);
+  if (error.isArithmetic) return new DispatchError('', `Arithmetic.${error.asArithmetic.type}`, call);
+  return new DispatchError('', error.type, call);
+}
+
+function toChainEvent({ event }: EventRecord): ChainEvent {
+  const names = event.meta.fields.map((f, i) => (f.name.isSome ? stringCamelCase(f.name.unwrap().toString()) : String(i)));
+  const values = event.data.toJSON() as unknown[];
+  const fields: Record<string, unknown> = {};
+  names.forEach((name, i) => {
+    fields[name] = values[i];
+  });
+  return { pallet: event.section, name: event.method, fields };
+}
+
+/**
+ * The first event `pallet.name` of an included transaction.
+ *
+ * @throws {@link NotFoundError} if it has none
+ */
+export function eventOf(included: Included, pallet: string, name: string): ChainEvent {
+  const found = included.events.find((e) => e.pallet === pallet && e.name === name);
+  if (!found) {
+    throw new NotFoundError(`no ${pallet}.${name} among ${included.events.map((e) => `${e.pallet}.${e.name}`).join(', ')}`);
+  }
+  return found;
+}
+
+/** Whether an included transaction emitted `pallet.name`. */
+export function hasEvent(included: Included, pallet: string, name: string): boolean {
+  return included.events.some((e) => e.pallet === pallet && e.name === name);
+}
