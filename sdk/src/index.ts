@@ -1,6 +1,8 @@
 /**
- * `@telemed/sdk`: the Telemed client. This first part holds the client-side crypto and its
- * versioned binary formats (see FORMATS.md); chain access, storage and flows come later.
+ * `@telemed/sdk`: the Telemed client: the client-side crypto and its versioned binary formats
+ * (see FORMATS.md), chain access checked against the runtime's metadata (`TelemedChain`, the
+ * `records`/`consent`/`practitioners`/`billing` namespaces, `DispatchError`), a `BlobStore`
+ * interface, and the flows as functions (`addResource`, `readRecord`, `grantAndSeal`…).
  *
  * @packageDocumentation
  */
@@ -15,3 +17,5 @@ export { isValidKeyAgreementKey, X25519_KEY_LENGTH } from './hpke.ts';
 export * from './envelope.ts';
 export * from './keys.ts';
 export * from './recovery.ts';
+export * from './chain/index.ts';
+export * from './flows/index.ts';

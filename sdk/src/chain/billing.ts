@@ -5,6 +5,7 @@
  * @module
  */
 
+import { toHex } from '../bytes.ts';
 import type { Account, Signer, TelemedChain } from './client.ts';
 import { eventOf, send, type Included } from './tx.ts';
 import { big, type ConsultationId, type Quote } from './types.ts';
@@ -62,6 +63,21 @@ export async function book(
   const tx = chain.api.tx.billing!.book!(chain.address(patient), chain.address(practitioner), service, scheduledAt, policy);
   const { fields } = eventOf(await send(chain, tx, signer), 'billing', 'Booked');
   return { id: big(fields.id), patientShare: big(fields.patientShare), insurerShare: big(fields.insurerShare) };
+}
+
+/**
+ * `billing.setService` (the practitioner): offers `service` at `price` for `duration` ms; only
+ * `description`'s hash goes on chain.
+ */
+export async function setService(
+  chain: TelemedChain,
+  signer: Signer,
+  service: string,
+  descriptionHash: Uint8Array,
+  price: bigint,
+  duration: number,
+): Promise<Included> {
+  return send(chain, chain.api.tx.billing!.setService!(service, toHex(descriptionHash), price, duration), signer);
 }
 
 /** `billing.accept` (the practitioner). */

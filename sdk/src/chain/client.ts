@@ -38,6 +38,7 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
     revokeConsent: ['id'],
   },
   billing: {
+    setService: ['service', 'description', 'price', 'duration'],
     book: ['patient', 'practitioner', 'service', 'scheduledAt', 'policy'],
     accept: ['id'],
     markDelivered: ['id', 'encounter'],

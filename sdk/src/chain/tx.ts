@@ -48,44 +48,66 @@ export interface SendOptions {
 }
 
 /**
- * Signs `tx` with `signer` and sends it (the nonce is the pool's next one, so transactions of one
- * signer may be sent without waiting for each other).
+ * Submissions in flight, by signer address: a signer's next transaction is signed only once the
+ * previous one reached the pool, so its nonce (the pool's next one) is never taken twice.
+ */
+const submitting = new Map<string, Promise<void>>();
+
+/**
+ * Signs `tx` with `signer` and sends it. The nonce is the pool's next one, and transactions of
+ * one signer are submitted one after another (without waiting for inclusion), so a caller may
+ * send several at once (`Promise.all`) and they can land in the same block.
  *
  * @returns the block and the transaction's events
  * @throws {@link DispatchError} (`records.NoConsent`…) when the runtime refused it;
  *   {@link TransactionError} when the pool refused or dropped it
  */
-export function send(chain: TelemedChain, tx: Transaction, signer: Signer, options: SendOptions = {}): Promise<Included> {
+export async function send(chain: TelemedChain, tx: Transaction, signer: Signer, options: SendOptions = {}): Promise<Included> {
   const call = `${tx.method.section}.${tx.method.method}`;
-  return new Promise<Included>((resolve, reject) => {
-    let unsubscribe: (() => void) | undefined;
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      unsubscribe?.();
-      f();
-    };
-    tx.signAndSend(signer, { nonce: -1 }, ({ status, events, dispatchError }) => {
-      if (status.isInvalid || status.isDropped || status.isUsurped) {
-        finish(() => reject(new TransactionError(call, status.type)));
-        return;
-      }
-      const done = options.finalized ? status.isFinalized : status.isInBlock || status.isFinalized;
-      if (!done) return;
-      if (dispatchError) {
-        finish(() => reject(decodeDispatchError(chain, dispatchError, call)));
-        return;
-      }
-      const blockHash = (status.isFinalized ? status.asFinalized : status.asInBlock).toHex();
-      finish(() => resolve({ blockHash, events: events.map(toChainEvent) }));
-    })
-      .then((u) => {
-        if (settled) u();
-        else unsubscribe = u;
-      })
-      .catch((e: unknown) => finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e)))));
+  const previous = submitting.get(signer.address) ?? Promise.resolve();
+  let submitted!: () => void;
+  const mine = new Promise<void>((r) => {
+    submitted = r;
   });
+  const queue = previous.then(() => mine);
+  submitting.set(signer.address, queue);
+  await previous;
+  try {
+    return await new Promise<Included>((resolve, reject) => {
+      let unsubscribe: (() => void) | undefined;
+      let settled = false;
+      const finish = (f: () => void) => {
+        submitted();
+        if (settled) return;
+        settled = true;
+        unsubscribe?.();
+        f();
+      };
+      tx.signAndSend(signer, { nonce: -1 }, ({ status, events, dispatchError }) => {
+        if (status.isInvalid || status.isDropped || status.isUsurped) {
+          finish(() => reject(new TransactionError(call, status.type)));
+          return;
+        }
+        const done = options.finalized ? status.isFinalized : status.isInBlock || status.isFinalized;
+        if (!done) return;
+        if (dispatchError) {
+          finish(() => reject(decodeDispatchError(chain, dispatchError, call)));
+          return;
+        }
+        const blockHash = (status.isFinalized ? status.asFinalized : status.asInBlock).toHex();
+        finish(() => resolve({ blockHash, events: events.map(toChainEvent) }));
+      })
+        .then((u) => {
+          submitted();
+          if (settled) u();
+          else unsubscribe = u;
+        })
+        .catch((e: unknown) => finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e)))));
+    });
+  } finally {
+    submitted();
+    if (submitting.get(signer.address) === queue) submitting.delete(signer.address);
+  }
 }
 
 /** Decodes a dispatch error with the chain's metadata. */
