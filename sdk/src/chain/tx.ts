@@ -54,9 +54,33 @@ export interface SendOptions {
 const submitting = new Map<string, Promise<void>>();
 
 /**
- * Signs `tx` with `signer` and sends it. The nonce is the pool's next one, and transactions of
- * one signer are submitted one after another (without waiting for inclusion), so a caller may
- * send several at once (`Promise.all`) and they can land in the same block.
+ * The next nonce of each signer, by chain: fetched once (`system_accountNextIndex`), then counted
+ * here, since the pool's count lags a submission that has just been made. Forgotten when a
+ * transaction is refused by the pool, so the next one asks the node again.
+ */
+const nextNonces = new WeakMap<TelemedChain, Map<string, number>>();
+
+async function takeNonce(chain: TelemedChain, address: string): Promise<number> {
+  let nonces = nextNonces.get(chain);
+  if (!nonces) {
+    nonces = new Map();
+    nextNonces.set(chain, nonces);
+  }
+  const nonce = nonces.get(address) ?? (await chain.api.rpc.system.accountNextIndex(address)).toNumber();
+  nonces.set(address, nonce + 1);
+  return nonce;
+}
+
+function forgetNonce(chain: TelemedChain, address: string): void {
+  nextNonces.get(chain)?.delete(address);
+}
+
+/**
+ * Signs `tx` with `signer` and sends it. Transactions of one signer are submitted one after
+ * another (without waiting for inclusion) with nonces counted by the SDK, so a caller may send
+ * several at once (`Promise.all`) and they can land in the same block. Another program signing
+ * with the same account at the same time would take the same nonces: one of the two is then
+ * refused ({@link TransactionError}) and the next send asks the node again.
  *
  * @returns the block and the transaction's events
  * @throws {@link DispatchError} (`records.NoConsent`…) when the runtime refused it;
@@ -73,6 +97,7 @@ export async function send(chain: TelemedChain, tx: Transaction, signer: Signer,
   submitting.set(signer.address, queue);
   await previous;
   try {
+    const nonce = await takeNonce(chain, signer.address);
     return await new Promise<Included>((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
       let settled = false;
@@ -83,8 +108,9 @@ export async function send(chain: TelemedChain, tx: Transaction, signer: Signer,
         unsubscribe?.();
         f();
       };
-      tx.signAndSend(signer, { nonce: -1 }, ({ status, events, dispatchError }) => {
+      tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
         if (status.isInvalid || status.isDropped || status.isUsurped) {
+          forgetNonce(chain, signer.address);
           finish(() => reject(new TransactionError(call, status.type)));
           return;
         }
@@ -102,7 +128,10 @@ export async function send(chain: TelemedChain, tx: Transaction, signer: Signer,
           if (settled) u();
           else unsubscribe = u;
         })
-        .catch((e: unknown) => finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e)))));
+        .catch((e: unknown) => {
+          forgetNonce(chain, signer.address);
+          finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e))));
+        });
     });
   } finally {
     submitted();
