@@ -2,11 +2,13 @@
  * Sending transactions and reading what happened: a dispatch failure becomes a
  * {@link DispatchError} named `pallet.ErrorName`, decoded with the node's metadata.
  *
- * Caveat (@polkadot/api 16.5): in the block that enacts a runtime upgrade, the events are
- * decoded with the registry of the block's parent (the old runtime). An error or event whose
- * index or fields changed in that upgrade is then misnamed. The SDK sends no upgrade itself;
- * a caller who does should read that block's events again with
- * `api.at(blockHash)` after the upgrade (see e2e/tests/governance.test.ts).
+ * Caveat (@polkadot/api 16.5): the block that applies a runtime upgrade
+ * (`system.applyAuthorizedUpgrade`, `setCode`) already reports the new runtime version, so the
+ * API decodes that one block's events with the new runtime's registry although the old runtime
+ * emitted them: they read as undecodable or misnamed, and so would a dispatch error. The SDK
+ * sends no upgrade; a caller who does should not trust `send()`'s outcome for it and read the
+ * result from state instead (`:code`, `system.lastRuntimeUpgrade`), as
+ * e2e/tests/governance.test.ts does. Every later block decodes correctly.
  *
  * @module
  */
