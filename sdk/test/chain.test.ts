@@ -14,7 +14,10 @@ import {
   REQUIRED_CALLS,
   REQUIRED_QUERIES,
   REQUIRED_RUNTIME_APIS,
+  send,
+  type Signer,
   type TelemedChain,
+  type Transaction,
   TransactionError,
 } from '../src/index.ts';
 import { envelopeFromJson, recordEntryFromJson } from '../src/chain/types.ts';
@@ -131,4 +134,45 @@ test("the runtime's JSON becomes the SDK's types: bytes, bigint ids, status", ()
   const envelope = envelopeFromJson({ sealed: '0x0100', sealedTo: `0x${'55'.repeat(32)}`, purpose: 'Treatment', depositor: '5P' });
   assert.deepEqual(envelope.sealed, new Uint8Array([1, 0]));
   assert.equal(envelope.purpose, 'Treatment');
+});
+
+/** A fake transaction: records the nonce it is signed with, then reports `status`. */
+function fakeTx(nonces: number[], status: 'InBlock' | 'Invalid', submitFails = false): Transaction {
+  return {
+    method: { section: 'records', method: 'addRecord' },
+    signAndSend: (_signer: unknown, options: { nonce: number }, callback: (r: unknown) => void) => {
+      nonces.push(options.nonce);
+      if (submitFails) return Promise.reject(new Error('1010: Invalid Transaction'));
+      setTimeout(() => callback({
+        status: {
+          type: status, isInvalid: status === 'Invalid', isDropped: false, isUsurped: false,
+          isInBlock: status === 'InBlock', isFinalized: false, asInBlock: { toHex: () => '0xb10c' },
+        },
+        events: [],
+        dispatchError: undefined,
+      }), 5);
+      return Promise.resolve(() => undefined);
+    },
+  } as unknown as Transaction;
+}
+
+test("one signer's transactions sent at once get consecutive nonces; a refused one makes the next ask again", async () => {
+  let asked = 0;
+  const chain = {
+    api: { rpc: { system: { accountNextIndex: async () => ({ toNumber: () => (asked++, 7) }) } } },
+  } as unknown as TelemedChain;
+  const signer = { address: 'signer-a' } as Signer;
+  const nonces: number[] = [];
+  const included = await Promise.all([0, 1, 2].map(() => send(chain, fakeTx(nonces, 'InBlock'), signer)));
+  assert.deepEqual(nonces, [7, 8, 9]);
+  assert.equal(asked, 1, 'the node is asked once');
+  assert.equal(included[0]!.blockHash, '0xb10c');
+
+  await assert.rejects(send(chain, fakeTx(nonces, 'Invalid'), signer),
+    (e: unknown) => e instanceof TransactionError && e.reason === 'Invalid');
+  await assert.rejects(send(chain, fakeTx(nonces, 'InBlock', true), signer),
+    (e: unknown) => e instanceof TransactionError && /1010/.test(e.reason));
+  await send(chain, fakeTx(nonces, 'InBlock'), signer);
+  assert.deepEqual(nonces, [7, 8, 9, 10, 7, 7]);
+  assert.equal(asked, 3, 'asked again after each refusal');
 });

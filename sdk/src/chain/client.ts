@@ -49,9 +49,8 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
 
 /** Storage items the SDK reads. */
 export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
-  records: ['records', 'envelopes', 'envelopesOf'],
+  records: ['records', 'envelopesOf'],
   practitioners: ['practitioners'],
-  consent: ['consents'],
   timestamp: ['now'],
 };
 

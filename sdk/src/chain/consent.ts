@@ -58,22 +58,31 @@ export async function revokeConsent(chain: TelemedChain, signer: Signer, id: Con
   return send(chain, chain.api.tx.consent!.revokeConsent!(id), signer);
 }
 
-/** The target of an access check (`AccessTarget`). */
-export type AccessTarget = { Record: { tag: Uint8Array; record: bigint } } | 'AllData';
+/**
+ * The target of an access check (`AccessTarget`): one record (its blinded tag and stable
+ * identity), new data under a tag, or all of the patient's data.
+ */
+export type AccessTarget = { record: { tag: Uint8Array; record: bigint } } | { tag: Uint8Array } | 'AllData';
+
+function targetArg(target: AccessTarget): unknown {
+  if (target === 'AllData') return 'AllData';
+  if ('record' in target) return { Record: { tag: toHex(target.record.tag), record: target.record.record } };
+  return { Tag: toHex(target.tag) };
+}
 
 /**
  * Whether `accessor` may do `action` on `patient`'s data now (`ConsentApi.check_access`): the
- * basis (`{ consent: id }`, `'Patient'`…) as JSON when allowed, else the denial's name.
+ * basis (`{ consent: id }`, `'patient'`…) as JSON when allowed, else the denial's name.
  */
 export async function checkAccess(
   chain: TelemedChain,
   accessor: Account,
   patient: Account,
   action: AccessAction,
-  target: unknown,
+  target: AccessTarget,
   purpose: PurposeOfUse,
 ): Promise<{ ok: unknown } | { err: string }> {
   const result = (await chain.api.call.consentApi!.checkAccess!(
-    chain.address(accessor), chain.address(patient), action, target, purpose)).toJSON() as { ok?: unknown; err?: unknown };
+    chain.address(accessor), chain.address(patient), action, targetArg(target), purpose)).toJSON() as { ok?: unknown; err?: unknown };
   return 'ok' in result ? { ok: result.ok } : { err: String(result.err) };
 }

@@ -15,5 +15,5 @@ export * as consent from './consent.ts';
 export * as practitioners from './practitioners.ts';
 export * as billing from './billing.ts';
 export type { AnchoredVersion } from './records.ts';
-export type { ConsentRequest } from './consent.ts';
+export type { AccessTarget, ConsentRequest } from './consent.ts';
 export type { Booking, Settlement } from './billing.ts';

@@ -14,6 +14,7 @@ import { keyAgreementKeyOf } from '../chain/practitioners.ts';
 import * as records from '../chain/records.ts';
 import type { Included } from '../chain/tx.ts';
 import type { KeyEnvelope, PurposeOfUse, RecordId, RecordVersion } from '../chain/types.ts';
+import { FormatError } from '../errors.ts';
 import { decryptAnchoredContent, encryptContent, newDataKey, type DecryptedContent } from '../content.ts';
 import { openEnvelope, sealEnvelope, type EnvelopeBinding } from '../envelope.ts';
 import { openLocator, sealLocator } from '../locator.ts';
@@ -224,24 +225,45 @@ export async function readRecord(ctx: FlowContext, reader: Actor, id: RecordId, 
   return openVersion(ctx, version, dataKey);
 }
 
+/** What {@link shredRecord} did. */
+export interface Shredded {
+  /** How many ciphertexts were deleted from the store. */
+  deleted: number;
+  /**
+   * How many versions still had a locator the patient could not open (no envelope of theirs,
+   * or one sealed to a key they no longer hold): their ciphertexts stay wherever they are, but
+   * with the envelopes gone nobody can decrypt them from the chain.
+   */
+  unreachable: number;
+  /** The shred's inclusion. */
+  included: Included;
+}
+
 /**
- * Crypto-shreds the record `id` belongs to: deletes from the store every version's ciphertext
- * the patient can still find (their own envelopes), then `records.shredRecord` (every version
- * loses its envelopes and metadata; the commitment stays).
+ * Crypto-shreds the record `id` belongs to: finds every version's ciphertext the patient can
+ * still locate (through their own envelopes), `records.shredRecord` (every version loses its
+ * envelopes and metadata; the commitment stays), then deletes those ciphertexts from the store.
+ * A version the patient cannot open does not stop the shred.
  *
- * @returns how many blobs were deleted, and the shred's inclusion
- * @throws `DispatchError` (`records.RecordShredded`, `records.NotPermitted`…)
+ * @throws `DispatchError` (`records.RecordShredded`, `records.NotPermitted`…): nothing is
+ *   deleted then
  */
-export async function shredRecord(ctx: FlowContext, patient: Actor, id: RecordId): Promise<{ deleted: number; included: Included }> {
+export async function shredRecord(ctx: FlowContext, patient: Actor, id: RecordId): Promise<Shredded> {
   const locators: string[] = [];
+  let unreachable = 0;
   for (const version of await records.recordHistory(ctx.chain, id)) {
     if (version.locator.length === 0) continue;
-    const envelope = await records.envelope(ctx.chain, version.id, patient.signer.address);
-    if (!envelope) continue;
-    const dataKey = await openKeyEnvelope(ctx, patient, version, envelope);
-    locators.push(openLocator(dataKey, version.locator));
+    try {
+      const envelope = await records.envelope(ctx.chain, version.id, patient.signer.address);
+      if (!envelope) throw new NotFoundError(`no envelope for record version ${version.id}`);
+      const dataKey = await openKeyEnvelope(ctx, patient, version, envelope);
+      locators.push(openLocator(dataKey, version.locator));
+    } catch (e) {
+      if (!(e instanceof NotFoundError || e instanceof FormatError)) throw e;
+      unreachable += 1;
+    }
   }
   const included = await records.shredRecord(ctx.chain, patient.signer, id);
   for (const locator of locators) await ctx.store.delete(locator);
-  return { deleted: locators.length, included };
+  return { deleted: locators.length, unreachable, included };
 }

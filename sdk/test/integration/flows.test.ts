@@ -19,6 +19,7 @@ import {
   billing,
   BlobNotFoundError,
   bookConsultation,
+  consent,
   dataKeyOf,
   DecryptionError,
   decryptContent,
@@ -152,6 +153,12 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
       consentId = granted.consent;
       assert.deepEqual(granted.sealed, [v1]);
       assert.deepEqual(await records.envelopesOf(chain, patient.signer.address, doctor.signer.address), [v1]);
+      const allowed = await consent.checkAccess(chain, doctor.signer.address, patient.signer.address, 'Read',
+        { record: { tag, record: v1 } }, 'Treatment');
+      assert.ok('ok' in allowed, JSON.stringify(allowed));
+      const research = await consent.checkAccess(chain, doctor.signer.address, patient.signer.address, 'Read',
+        { record: { tag, record: v1 } }, 'Research');
+      assert.ok('err' in research, 'not for another purpose');
     });
 
     await t.test('the patient amends, sealing to the physician too; he reads through the chain', async () => {
@@ -199,6 +206,8 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
       const revoked = await revokeConsent(ctx, patient, consentId);
       assert.ok(revoked.events.some((e) => e.pallet === 'records' && e.name === 'EnvelopeRemoved'));
       assert.equal(await records.envelope(chain, v2, doctor.signer.address), null);
+      assert.ok('err' in await consent.checkAccess(chain, doctor.signer.address, patient.signer.address, 'Read',
+        { record: { tag, record: v1 } }, 'Treatment'));
       const before = await records.recordVersion(chain, v2);
       // Keeping him is refused (typed), and the new ciphertext is not left in the store.
       const blobs = store.size;
@@ -224,7 +233,8 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
       assert.deepEqual((await readRecord(ctx, patient, rekeyed.id, { access: false })).resource, second);
 
       await t.test('shredding deletes the blobs and leaves only the commitment', async () => {
-        const { deleted } = await shredRecord(ctx, patient, rekeyed.id);
+        const { deleted, unreachable } = await shredRecord(ctx, patient, rekeyed.id);
+        assert.equal(unreachable, 0);
         // Version 1's (an amendment keeps the old version and its blob) and the current one's;
         // version 2's went at the re-key.
         assert.equal(deleted, 2);
