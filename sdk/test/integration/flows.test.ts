@@ -2,7 +2,8 @@
 // registers with the SDK's key-agreement key, adds a FHIR resource, grants the demo physician a
 // consent and seals the key to him; he reads through the chain; the patient amends, revokes and
 // re-keys (his old key opens nothing current), then shreds. Bad input (a tampered ciphertext, a
-// wrong commitment, an envelope from another record or version) gives typed errors. Meanwhile
+// record anchored with a wrong commitment, an envelope from another record or version) gives
+// typed errors. Meanwhile
 // a second patient books the physician and pays. Not part of `npm test` (it needs the node):
 // `npm run test:chain`, run by scripts/test.sh after the Rust build.
 
@@ -19,8 +20,15 @@ import {
   billing,
   BlobNotFoundError,
   bookConsultation,
+  bindingFor,
+  commitmentOf,
   consent,
   dataKeyOf,
+  encryptContent,
+  newDataKey,
+  newSalt,
+  sealEnvelope,
+  sealLocator,
   DecryptionError,
   decryptContent,
   DispatchError,
@@ -125,6 +133,25 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
     let v1: RecordId = 0n;
     let v2: RecordId = 0n;
     let consentId = 0n;
+    /** A record anchored with a commitment that is not its content's (its blob in `otherStore`). */
+    let miscommitted: RecordId = 0n;
+    const otherStore = new MemoryBlobStore();
+
+    /** What a faulty or hostile writer does: anchors a commitment to something else. */
+    async function addMiscommitted(): Promise<RecordId> {
+      const dataKey = newDataKey();
+      const content = encryptContent(dataKey, observation(9.9));
+      const locator = await otherStore.put(content.ciphertext);
+      const id = await records.addRecord(chain, patient.signer, patient.signer.address, tag, {
+        ...content, commitment: commitmentOf(newSalt(), observation(9.9)), locator: sealLocator(dataKey, locator),
+      }, 'Treatment');
+      const version = await records.recordVersion(chain, id);
+      const own = (patient.keys as KeyRing).keyAgreement(0);
+      await records.addEnvelope(chain, patient.signer, id, patient.signer.address,
+        await sealEnvelope(dataKey, own.publicKey, 0, bindingFor(ctx, version, patient.signer.address)), 'Treatment');
+      return id;
+    }
+
     /** The data key the physician opened while his consent held. */
     let doctorsKey: Uint8Array = new Uint8Array();
 
@@ -136,8 +163,13 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
       await registerPatient(ctx, patient);
       const registered = await records.patient(chain, patient.signer.address);
       assert.ok(registered && equalBytes(registered.key, (patient.keys as KeyRing).keyAgreement(0).publicKey));
-      const written = await addResource(ctx, patient, patient.signer.address, first, tag, { purpose: 'Treatment' });
+      // Sent at once: both records (and then both envelopes) share a block.
+      const [written, other] = await Promise.all([
+        addResource(ctx, patient, patient.signer.address, first, tag, { purpose: 'Treatment' }),
+        addMiscommitted(),
+      ]);
       v1 = written.id;
+      miscommitted = other;
       assert.equal(written.version.record, v1);
       assert.equal(written.version.version, 1);
       assert.ok(equalBytes(written.version.tag, tag));
@@ -197,6 +229,14 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
       await assert.rejects(openKeyEnvelope(ctx, doctor, version, envelopeV1),
         (e: unknown) => e instanceof DecryptionError && e.format === 'envelope');
       await assert.rejects(openKeyEnvelope(ctx, doctor, { ...version, record: version.record + 1n, version: 1 }, envelopeV1),
+        (e: unknown) => e instanceof DecryptionError && e.format === 'envelope');
+      // A record whose anchored commitment is not its content's.
+      await assert.rejects(readRecord({ chain, store: otherStore }, patient, miscommitted, { access: false }),
+        (e: unknown) => e instanceof MismatchError && e.format === 'commitment');
+      // The patient's envelope of that other record presented for this one.
+      const otherEnvelope = await records.envelope(chain, miscommitted, patient.signer.address);
+      assert.ok(otherEnvelope);
+      await assert.rejects(openKeyEnvelope(ctx, patient, await records.recordVersion(chain, v1), otherEnvelope),
         (e: unknown) => e instanceof DecryptionError && e.format === 'envelope');
       // A locator nobody stored.
       await assert.rejects(ctx.store.get('mem://00'), BlobNotFoundError);
