@@ -68,18 +68,21 @@ export class MemoryBlobStore implements BlobStore {
     return this.#blobs.has(locator);
   }
 
+  /** Stores a copy of `ciphertext` under a fresh random locator. */
   async put(ciphertext: Uint8Array): Promise<string> {
     const locator = `mem://${bytesToHex(this.#random(16))}`;
     this.#blobs.set(locator, ciphertext.slice());
     return locator;
   }
 
+  /** A copy of the blob under `locator`; {@link BlobNotFoundError} if there is none. */
   async get(locator: string): Promise<Uint8Array> {
     const blob = this.#blobs.get(locator);
     if (!blob) throw new BlobNotFoundError(locator, 'no blob stored under this locator');
     return blob.slice();
   }
 
+  /** Forgets the blob under `locator` (nothing if there is none). */
   async delete(locator: string): Promise<void> {
     this.#blobs.delete(locator);
   }
