@@ -16,7 +16,7 @@ import {
   REQUIRED_RUNTIME_APIS,
   send,
   type Signer,
-  type TelemedChain,
+  TelemedChain,
   type Transaction,
   TransactionError,
 } from '../src/index.ts';
@@ -59,6 +59,12 @@ test('a missing call, storage item or runtime API, or renamed arguments, are eac
   assert.equal(renamed.length, 1);
   assert.match(renamed[0]!, /^tx records\.addRecord: args \(patient, tag\)/);
   assert.deepEqual(metadataProblems(fakeApi(undefined, 'consent.revokeConsent')), ['tx consent.revokeConsent: missing']);
+
+  // The connection refuses a drifted runtime; without the check it is accepted.
+  const drifted = Object.assign(fakeApi(undefined, 'records.rekeyRecord'), { genesisHash: { toU8a: () => new Uint8Array(32) } });
+  assert.throws(() => TelemedChain.fromApi(drifted),
+    (e: unknown) => e instanceof MetadataMismatchError && e.problems.length === 1 && /records\.rekeyRecord/.test(e.message));
+  assert.equal(TelemedChain.fromApi(drifted, { checkMetadata: false }).genesisHash.length, 32);
 
   const error = new MetadataMismatchError(renamed);
   assert.ok(error instanceof ChainError);
