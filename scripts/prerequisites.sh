@@ -2,7 +2,8 @@
 # Installs what building and testing Telemed needs, and only what is missing:
 #   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js;
 #   - the Rust toolchain parts named in rust-toolchain.toml (rust-src, the wasm target);
-#   - the e2e tests' npm packages (with `--e2e`).
+#   - the e2e tests' npm packages (with `--e2e`);
+#   - the SDK's npm packages (with `--sdk`).
 # Sourced by dev.sh and test.sh; can be run alone.
 set -euo pipefail
 
@@ -70,10 +71,31 @@ ensure_e2e_packages() {
 	fi
 }
 
+# The SDK (sdk/, @telemed/sdk) installs from its own lock file, like the e2e tests.
+ensure_sdk_packages() {
+	local sdk="$TELEMED_ROOT/sdk"
+	local stamp="$sdk/node_modules/.telemed-lock"
+	if [ ! -f "$stamp" ] || ! cmp -s "$sdk/package-lock.json" "$stamp"; then
+		log "installing sdk npm packages"
+		(cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$sdk/package-lock.json" "$stamp"
+	fi
+}
+
 ensure_prerequisites() {
 	ensure_debian_packages
 	ensure_rust
-	if [ "${1:-}" = "--e2e" ]; then ensure_e2e_packages; fi
+	local flag
+	for flag in "$@"; do
+		case "$flag" in
+		--e2e) ensure_e2e_packages ;;
+		--sdk) ensure_sdk_packages ;;
+		*)
+			echo "unknown prerequisites flag: $flag" >&2
+			return 1
+			;;
+		esac
+	done
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Runs every test: the Rust tests of every crate (pallets, runtime, node command line) and the
-# end-to-end tests that drive a real telemed-node with @polkadot/api.
+# Runs every test: the SDK's unit tests (sdk/, no chain), the Rust tests of every crate (pallets,
+# runtime, node command line), the SDK's integration test and the end-to-end tests that drive a
+# real telemed-node with @polkadot/api.
 # Installs what is missing first. One release build serves all of them: `cargo test` builds the
 # node binary (the node crate has integration tests) and the e2e tests run that same binary.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
-ensure_prerequisites --e2e
+ensure_prerequisites --e2e --sdk
 
 cd "$TELEMED_ROOT"
 target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
+
+# First, being cheap: the SDK's formats, keys and test vectors need no node.
+log "sdk unit tests"
+started=$(date +%s)
+(cd sdk && npm run --silent typecheck && npm test)
+log "sdk unit tests took $(( $(date +%s) - started )) s"
 
 log "Rust tests (release profile, the node's own build)"
 started=$(date +%s)
@@ -41,6 +48,14 @@ CARGO_TARGET_DIR="$target/upgrade-runtime" cargo build --release --locked -p tel
 	--features upgrade-test,metadata-hash
 export TELEMED_UPGRADE_WASM="$target/upgrade-runtime/release/wbuild/telemed-runtime/telemed_runtime.compact.compressed.wasm"
 log "next runtime took $(( $(date +%s) - started )) s"
+
+# The SDK's flows against a real node (the binary just built): patient → practitioner through
+# add, grant and seal, read, amend, revoke and re-key, shred; book and pay. About 2 min, most
+# of it the node's start and 6-second blocks.
+log "sdk integration test against $target/release/telemed-node"
+started=$(date +%s)
+(cd sdk && TELEMED_NODE="$target/release/telemed-node" npm run --silent test:chain)
+log "sdk integration test took $(( $(date +%s) - started )) s"
 
 log "end-to-end tests against $target/release/telemed-node"
 started=$(date +%s)

@@ -1,0 +1,191 @@
+// Writes the test vectors of every format (FORMATS.md) to vectors/*.json from fixed inputs:
+// fixed keys, salts, nonces and HPKE ephemeral key material, so every byte is reproducible.
+// Run with `npm run vectors` after a deliberate format change (and bump the format's version);
+// test/vectors.test.ts checks the code against the files checked in.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import {
+  CONTENT_VERSION,
+  commitmentOf,
+  contentSizeClassFor,
+  deriveKeyAgreementKey,
+  deriveTagKey,
+  ENVELOPE_VERSION,
+  envelopeInfo,
+  encryptContent,
+  LOCATOR_VERSION,
+  RECOVERY_KIT_VERSION,
+  recoveryInfo,
+  sealEnvelope,
+  sealLocator,
+  sealRecoveryKit,
+  seedFromRecoveryPhrase,
+  sizeClassOf,
+  tagOf,
+  toHex,
+  utf8,
+} from '../src/index.ts';
+
+/** `length` bytes `start, start + 1, …` (mod 256). */
+export function counting(length: number, start = 0): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
+}
+
+/** A randomness source that returns `bytes` once (and refuses any other request). */
+export function fixed(bytes: Uint8Array): (length: number) => Uint8Array {
+  let used = false;
+  return (length) => {
+    if (used || length !== bytes.length) throw new Error('the vector asked for unexpected randomness');
+    used = true;
+    return bytes.slice();
+  };
+}
+
+// Synthetic FHIR resources: no real person.
+const RESOURCES = [
+  '',
+  JSON.stringify({ resourceType: 'Observation', id: 'vector-1', status: 'final', valueQuantity: { value: 42, unit: 'mmol/L' } }),
+  JSON.stringify({ resourceType: 'Bundle', id: 'vector-2', type: 'collection', entry: Array.from({ length: 12 }, (_, i) => ({ resource: { resourceType: 'Observation', id: `vector-2-${i}`, valueInteger: i } })) }),
+];
+
+const PHRASE = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+const LEGAL = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+
+export async function buildVectors(): Promise<Record<string, unknown>> {
+  const tagKey = counting(32);
+  const tags = {
+    format: 'blinded tag',
+    definition: 'HMAC-SHA-256(tagKey, UTF-8("telemed/tag/v1/" ‖ label))',
+    tagKey: toHex(tagKey),
+    cases: ['category/laboratory', 'category/mental-health', 'category/encounter', 'type/Observation', 'type/DiagnosticReport']
+      .map((label) => ({ label, tag: toHex(tagOf(tagKey, label)) })),
+  };
+
+  const sizeClasses = {
+    format: 'size class',
+    definition: 'the smallest k in 10..=40 with 2^k >= bytes; content: bytes = 77 + resource length',
+    cases: [0, 1, 1024, 1025, 2048, 2049, 1_000_000, 2 ** 40].map((bytes) => ({ bytes, sizeClass: sizeClassOf(bytes) })),
+    contentCases: [0, 947, 948, 1971, 1972, 1_000_000].map((resourceLength) => ({ resourceLength, sizeClass: contentSizeClassFor(resourceLength) })),
+    outOfRange: [2 ** 40 + 1],
+  };
+
+  const commitments = {
+    format: 'salted commitment',
+    definition: 'blake2_256(salt (32) ‖ resource)',
+    cases: RESOURCES.map((text, i) => {
+      const salt = counting(32, 0x10 * (i + 1));
+      return { salt: toHex(salt), resource: toHex(utf8(text)), commitment: toHex(commitmentOf(salt, utf8(text))) };
+    }),
+  };
+
+  const content = {
+    format: 'content',
+    version: CONTENT_VERSION,
+    definition: '0x01 ‖ nonce (24) ‖ XChaCha20-Poly1305(dataKey, nonce, aad = UTF-8("telemed/content") ‖ 0x01, salt ‖ u32 LE length ‖ resource ‖ zeros), exactly 2^sizeClass bytes',
+    cases: RESOURCES.map((text, i) => {
+      const dataKey = counting(32, 0xa0 + i);
+      const salt = counting(32, 0x10 * (i + 1));
+      const nonce = counting(24, 0x50 + i);
+      const out = encryptContent(dataKey, utf8(text), { salt, random: fixed(nonce) });
+      return {
+        dataKey: toHex(dataKey), salt: toHex(salt), nonce: toHex(nonce), resource: toHex(utf8(text)),
+        sizeClass: out.sizeClass, commitment: toHex(out.commitment), ciphertextHash: toHex(out.ciphertextHash),
+        ciphertext: toHex(out.ciphertext),
+      };
+    }),
+  };
+
+  const locators = {
+    format: 'sealed locator',
+    version: LOCATOR_VERSION,
+    definition: '0x02 ‖ nonce (24) ‖ XChaCha20-Poly1305(dataKey, nonce, aad = UTF-8("telemed/locator") ‖ 0x02, UTF-8(locator))',
+    cases: [
+      'ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+      'https://gateway.example/blob/7f3a',
+      'x'.repeat(215),
+    ].map((locator, i) => {
+      const dataKey = counting(32, 0xa0 + i);
+      const nonce = counting(24, 0x70 + i);
+      return { dataKey: toHex(dataKey), nonce: toHex(nonce), locator, sealed: toHex(sealLocator(dataKey, locator, fixed(nonce))) };
+    }),
+  };
+
+  const recipient = deriveKeyAgreementKey(seedFromRecoveryPhrase(PHRASE), 0);
+  const rotated = deriveKeyAgreementKey(seedFromRecoveryPhrase(PHRASE), 1);
+  const envelopeCases = [
+    { key: recipient, binding: { genesisHash: counting(32, 0x20), record: 1n, version: 1, grantee: counting(32, 0x60) } },
+    { key: recipient, binding: { genesisHash: counting(32, 0x20), record: 2n ** 40n + 5n, version: 3, grantee: counting(32, 0x61) } },
+    { key: rotated, binding: { genesisHash: counting(32, 0x21), record: 7n, version: 2, grantee: counting(32, 0x60) } },
+  ];
+  const envelopes = {
+    format: 'key envelope',
+    version: ENVELOPE_VERSION,
+    definition: '0x01 ‖ keyVersion ‖ enc (32) ‖ ct (48); HPKE base mode DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305; info = UTF-8("telemed/envelope/v1") ‖ genesisHash ‖ u64 LE record ‖ u32 LE version ‖ grantee; aad = 0x01 ‖ keyVersion; ekm = the DeriveKeyPair input of the ephemeral key',
+    cases: await Promise.all(envelopeCases.map(async ({ key, binding }, i) => {
+      const dataKey = counting(32, 0xc0 + i);
+      const ekm = counting(32, 0xe0 + i);
+      return {
+        recipientSecretKey: toHex(key.secretKey), recipientPublicKey: toHex(key.publicKey), keyVersion: key.keyVersion,
+        binding: { genesisHash: toHex(binding.genesisHash), record: binding.record.toString(), version: binding.version, grantee: toHex(binding.grantee) },
+        info: toHex(envelopeInfo(binding)), dataKey: toHex(dataKey), ekm: toHex(ekm),
+        envelope: toHex(await sealEnvelope(dataKey, key.publicKey, key.keyVersion, binding, { ekm })),
+      };
+    })),
+  };
+
+  const keys = {
+    format: 'key derivation',
+    definition: 'seed = BIP-39 seed; secret(v) = HKDF-SHA-256(seed, salt = UTF-8("telemed/keys/v1"), info = UTF-8("telemed/key-agreement/") ‖ v, 32); public = X25519(secret, 9); tagKey(v) = HKDF-SHA-256(seed, same salt, UTF-8("telemed/tag-key/") ‖ v, 32)',
+    cases: [{ phrase: PHRASE, passphrase: '' }, { phrase: LEGAL, passphrase: 'vector' }].map(({ phrase, passphrase }) => {
+      const seed = seedFromRecoveryPhrase(phrase, passphrase);
+      return {
+        phrase, passphrase, seed: toHex(seed),
+        keyAgreement: [0, 1, 255].map((v) => {
+          const k = deriveKeyAgreementKey(seed, v);
+          return { keyVersion: v, secretKey: toHex(k.secretKey), publicKey: toHex(k.publicKey) };
+        }),
+        tagKeys: [0, 1].map((v) => ({ tagKeyVersion: v, tagKey: toHex(deriveTagKey(seed, v)) })),
+      };
+    }),
+  };
+
+  const guardian = deriveKeyAgreementKey(seedFromRecoveryPhrase(LEGAL, 'vector'), 2);
+  const ownerSeed = seedFromRecoveryPhrase(PHRASE);
+  const rb = { genesisHash: counting(32, 0x20), owner: counting(32, 0x70), guardian: counting(32, 0x80) };
+  const ekm = counting(32, 0xf0);
+  const recovery = {
+    format: 'guardian recovery kit',
+    version: RECOVERY_KIT_VERSION,
+    definition: '0x01 ‖ guardianKeyVersion ‖ enc (32) ‖ ct (80); HPKE as the envelope; info = UTF-8("telemed/recovery/v1") ‖ genesisHash ‖ owner ‖ guardian; aad = 0x01 ‖ guardianKeyVersion; plaintext = the 64-byte seed',
+    cases: [{
+      seed: toHex(ownerSeed), guardianSecretKey: toHex(guardian.secretKey), guardianPublicKey: toHex(guardian.publicKey),
+      guardianKeyVersion: guardian.keyVersion,
+      binding: { genesisHash: toHex(rb.genesisHash), owner: toHex(rb.owner), guardian: toHex(rb.guardian) },
+      info: toHex(recoveryInfo(rb)), ekm: toHex(ekm),
+      kit: toHex(await sealRecoveryKit(ownerSeed, guardian.publicKey, guardian.keyVersion, rb, { ekm })),
+    }],
+  };
+
+  return {
+    'tags.json': tags,
+    'size-classes.json': sizeClasses,
+    'commitments.json': commitments,
+    'content.json': content,
+    'locators.json': locators,
+    'envelopes.json': envelopes,
+    'keys.json': keys,
+    'recovery.json': recovery,
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors');
+  mkdirSync(dir, { recursive: true });
+  for (const [name, value] of Object.entries(await buildVectors())) {
+    writeFileSync(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
+    console.log(`wrote vectors/${name}`);
+  }
+}

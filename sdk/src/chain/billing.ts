@@ -1,0 +1,107 @@
+/**
+ * The billing pallet, as far as booking and paying a consultation: quote, book, the
+ * practitioner's accept and delivery, the patient's confirmation (which settles at once).
+ *
+ * @module
+ */
+
+import { toHex } from '../bytes.ts';
+import type { Account, Signer, TelemedChain } from './client.ts';
+import { eventOf, send, type Included } from './tx.ts';
+import { big, type ConsultationId, type Quote } from './types.ts';
+
+/** A booked consultation (`Booked`). */
+export interface Booking {
+  /** The consultation's id. */
+  id: ConsultationId;
+  /** Held from the payer until settled. */
+  patientShare: bigint;
+  /** Reserved in the insurer's pool. */
+  insurerShare: bigint;
+}
+
+/** A settlement (`Settled`). */
+export interface Settlement {
+  /** The consultation. */
+  id: ConsultationId;
+  /** Paid to the practitioner. */
+  paid: bigint;
+  /** The network fee. */
+  fee: bigint;
+}
+
+/**
+ * `BillingApi.quote`: what `patient` would pay for `practitioner`'s `service` at `at`.
+ *
+ * @returns the quote, or the refusal's name (`{ err: 'UnknownService' }`…)
+ */
+export async function quote(
+  chain: TelemedChain,
+  patient: Account,
+  practitioner: Account,
+  service: string,
+  policy: bigint | null,
+  at: number,
+): Promise<Quote | { err: string }> {
+  const json = (await chain.api.call.billingApi!.quote!(
+    chain.address(patient), chain.address(practitioner), service, policy, at)).toJSON() as
+    { ok?: Record<string, unknown>; err?: unknown };
+  if (!json.ok) return { err: String(json.err) };
+  return { price: big(json.ok.price), patientShare: big(json.ok.patientShare), insurerShare: big(json.ok.insurerShare) };
+}
+
+/** `billing.book`: books `service` for `patient` at `scheduledAt` (ms), self-paid or under `policy`. */
+export async function book(
+  chain: TelemedChain,
+  signer: Signer,
+  patient: Account,
+  practitioner: Account,
+  service: string,
+  scheduledAt: number,
+  policy: bigint | null = null,
+): Promise<Booking> {
+  const tx = chain.api.tx.billing!.book!(chain.address(patient), chain.address(practitioner), service, scheduledAt, policy);
+  const { fields } = eventOf(await send(chain, tx, signer), 'billing', 'Booked');
+  return { id: big(fields.id), patientShare: big(fields.patientShare), insurerShare: big(fields.insurerShare) };
+}
+
+/**
+ * `billing.setService` (the practitioner): offers `service` at `price` for `duration` ms; only
+ * `description`'s hash goes on chain.
+ */
+export async function setService(
+  chain: TelemedChain,
+  signer: Signer,
+  service: string,
+  descriptionHash: Uint8Array,
+  price: bigint,
+  duration: number,
+): Promise<Included> {
+  return send(chain, chain.api.tx.billing!.setService!(service, toHex(descriptionHash), price, duration), signer);
+}
+
+/** `billing.accept` (the practitioner). */
+export async function accept(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Included> {
+  return send(chain, chain.api.tx.billing!.accept!(id), signer);
+}
+
+/** `billing.markDelivered` (the practitioner, once the visit's time has come). */
+export async function markDelivered(
+  chain: TelemedChain,
+  signer: Signer,
+  id: ConsultationId,
+  encounter: Uint8Array | null = null,
+): Promise<Included> {
+  return send(chain, chain.api.tx.billing!.markDelivered!(id, encounter), signer);
+}
+
+/** `billing.cancel`. */
+export async function cancel(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Included> {
+  return send(chain, chain.api.tx.billing!.cancel!(id), signer);
+}
+
+/** `billing.confirm` (the patient or booker): confirms delivery and settles at once. */
+export async function confirm(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Settlement> {
+  const { fields } = eventOf(await send(chain, chain.api.tx.billing!.confirm!(id), signer), 'billing', 'Settled');
+  return { id: big(fields.id), paid: big(fields.paid), fee: big(fields.fee) };
+}

@@ -1,0 +1,176 @@
+/**
+ * The records pallet: patients, record versions, key envelopes, reads, re-keys and shredding.
+ * Each call function signs, sends and waits for inclusion; a refusal throws
+ * {@link DispatchError} (`records.NoConsent`…). Reads go through storage or the runtime's
+ * `RecordsApi`.
+ *
+ * @module
+ */
+
+import { toHex } from '../bytes.ts';
+import type { Account, Signer, TelemedChain } from './client.ts';
+import { NotFoundError } from './errors.ts';
+import { eventOf, send, type Included } from './tx.ts';
+import {
+  big,
+  bytes,
+  envelopeFromJson,
+  recordEntryFromJson,
+  type KeyEnvelope,
+  type PatientInfo,
+  type PurposeOfUse,
+  type RecordEntry,
+  type RecordId,
+  type RecordVersion,
+} from './types.ts';
+
+/** What a record version anchors: the output of `encryptContent` plus the sealed locator. */
+export interface AnchoredVersion {
+  /** `blake2_256(salt ‖ resource)`. */
+  commitment: Uint8Array;
+  /** `blake2_256(ciphertext)`. */
+  ciphertextHash: Uint8Array;
+  /** The ciphertext's size class. */
+  sizeClass: number;
+  /** The locator sealed under the version's data key. */
+  locator: Uint8Array;
+}
+
+/** `records.registerPatient(key)`: registers the signer with a key-agreement public key. */
+export async function registerPatient(chain: TelemedChain, signer: Signer, key: Uint8Array): Promise<Included> {
+  return send(chain, chain.api.tx.records!.registerPatient!(toHex(key)), signer);
+}
+
+/** `records.rotatePatientKey(key)`. */
+export async function rotatePatientKey(chain: TelemedChain, signer: Signer, key: Uint8Array): Promise<Included> {
+  return send(chain, chain.api.tx.records!.rotatePatientKey!(toHex(key)), signer);
+}
+
+/**
+ * `records.addRecord`: anchors the first version of a record of `patient`.
+ *
+ * @returns the new version's id (`RecordAdded.id`, also the record's identity)
+ */
+export async function addRecord(
+  chain: TelemedChain,
+  signer: Signer,
+  patient: Account,
+  tag: Uint8Array,
+  content: AnchoredVersion,
+  purpose: PurposeOfUse,
+): Promise<RecordId> {
+  const tx = chain.api.tx.records!.addRecord!(
+    chain.address(patient), toHex(tag), toHex(content.commitment), toHex(content.ciphertextHash),
+    content.sizeClass, toHex(content.locator), purpose);
+  return big(eventOf(await send(chain, tx, signer), 'records', 'RecordAdded').fields.id);
+}
+
+/**
+ * `records.amendRecord`: a new version superseding the current `previous`.
+ *
+ * @returns the new version's id
+ */
+export async function amendRecord(
+  chain: TelemedChain,
+  signer: Signer,
+  previous: RecordId,
+  content: AnchoredVersion,
+  purpose: PurposeOfUse,
+): Promise<RecordId> {
+  const tx = chain.api.tx.records!.amendRecord!(
+    previous, toHex(content.commitment), toHex(content.ciphertextHash), content.sizeClass,
+    toHex(content.locator), purpose);
+  return big(eventOf(await send(chain, tx, signer), 'records', 'RecordAmended').fields.id);
+}
+
+/** `records.addEnvelope`: stores `grantee`'s sealed data key for version `record`. */
+export async function addEnvelope(
+  chain: TelemedChain,
+  signer: Signer,
+  record: RecordId,
+  grantee: Account,
+  sealed: Uint8Array,
+  purpose: PurposeOfUse,
+): Promise<Included> {
+  return send(chain, chain.api.tx.records!.addEnvelope!(record, chain.address(grantee), toHex(sealed), purpose), signer);
+}
+
+/** `records.removeEnvelope`. */
+export async function removeEnvelope(chain: TelemedChain, signer: Signer, record: RecordId, grantee: Account): Promise<Included> {
+  return send(chain, chain.api.tx.records!.removeEnvelope!(record, chain.address(grantee)), signer);
+}
+
+/** `records.accessRecord`: the checked and logged read of version `record` by the signer. */
+export async function accessRecord(chain: TelemedChain, signer: Signer, record: RecordId): Promise<Included> {
+  return send(chain, chain.api.tx.records!.accessRecord!(record), signer);
+}
+
+/**
+ * `records.rekeyRecord`: a `ReKey` version of the current `record` with the same commitment, a
+ * new ciphertext and locator, and the given envelopes (grantee, sealed key).
+ *
+ * @returns the new version's id
+ */
+export async function rekeyRecord(
+  chain: TelemedChain,
+  signer: Signer,
+  record: RecordId,
+  content: AnchoredVersion,
+  envelopes: readonly (readonly [Account, Uint8Array])[],
+): Promise<RecordId> {
+  const tx = chain.api.tx.records!.rekeyRecord!(
+    record, toHex(content.commitment), toHex(content.ciphertextHash), content.sizeClass, toHex(content.locator),
+    envelopes.map(([who, sealed]) => [chain.address(who), toHex(sealed)]));
+  return big(eventOf(await send(chain, tx, signer), 'records', 'RecordReKeyed').fields.id);
+}
+
+/** `records.shredRecord`: crypto-shreds every version of the record `record` belongs to. */
+export async function shredRecord(chain: TelemedChain, signer: Signer, record: RecordId): Promise<Included> {
+  return send(chain, chain.api.tx.records!.shredRecord!(record), signer);
+}
+
+/** A stored version (`Records(id)`), or null if no version has this id. */
+export async function recordEntry(chain: TelemedChain, id: RecordId): Promise<RecordEntry | null> {
+  const json = (await chain.api.query.records!.records!(id)).toJSON() as Record<string, unknown> | null;
+  return json && recordEntryFromJson(id, json);
+}
+
+/**
+ * A version that is not shredded.
+ *
+ * @throws {@link NotFoundError} if there is no such version or it was shredded
+ */
+export async function recordVersion(chain: TelemedChain, id: RecordId): Promise<RecordVersion> {
+  const entry = await recordEntry(chain, id);
+  if (!entry) throw new NotFoundError(`no record version ${id}`);
+  if (entry.shredded) throw new NotFoundError(`record version ${id} was shredded`);
+  return entry.version;
+}
+
+/** Every version of the record `id` belongs to, oldest first (`RecordsApi.record_history`). */
+export async function recordHistory(chain: TelemedChain, id: RecordId): Promise<RecordVersion[]> {
+  const json = (await chain.api.call.recordsApi!.recordHistory!(id)).toJSON() as [number | string, Record<string, unknown>][];
+  return json.map(([vid, r]) => {
+    const entry = recordEntryFromJson(big(vid), { live: r });
+    if (entry.shredded) throw new Error('unreachable: a live entry');
+    return entry.version;
+  });
+}
+
+/** `grantee`'s envelope for version `record` (`RecordsApi.envelope`), or null. */
+export async function envelope(chain: TelemedChain, record: RecordId, grantee: Account): Promise<KeyEnvelope | null> {
+  const json = (await chain.api.call.recordsApi!.envelope!(record, chain.address(grantee))).toJSON() as Record<string, unknown> | null;
+  return json && envelopeFromJson(json);
+}
+
+/** The version ids `grantee` holds envelopes for among `patient`'s records (`EnvelopesOf`). */
+export async function envelopesOf(chain: TelemedChain, patient: Account, grantee: Account): Promise<RecordId[]> {
+  const json = (await chain.api.query.records!.envelopesOf!(chain.address(patient), chain.address(grantee))).toJSON() as (number | string)[];
+  return json.map(big);
+}
+
+/** A registered patient (`RecordsApi.patient`), or null. */
+export async function patient(chain: TelemedChain, who: Account): Promise<PatientInfo | null> {
+  const json = (await chain.api.call.recordsApi!.patient!(chain.address(who))).toJSON() as Record<string, unknown> | null;
+  return json && { key: bytes(json.key), deposit: big(json.deposit), registeredAt: Number(json.registeredAt) };
+}

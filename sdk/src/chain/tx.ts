@@ -1,0 +1,181 @@
+/**
+ * Sending transactions and reading what happened: a dispatch failure becomes a
+ * {@link DispatchError} named `pallet.ErrorName`, decoded with the node's metadata.
+ *
+ * Caveat (@polkadot/api 16.5): the block that applies a runtime upgrade
+ * (`system.applyAuthorizedUpgrade`, `setCode`) already reports the new runtime version, so the
+ * API decodes that one block's events with the new runtime's registry although the old runtime
+ * emitted them: they read as undecodable or misnamed, and so would a dispatch error. The SDK
+ * sends no upgrade; a caller who does should not trust `send()`'s outcome for it and read the
+ * result from state instead (`:code`, `system.lastRuntimeUpgrade`), as
+ * e2e/tests/governance.test.ts does. Every later block decodes correctly.
+ *
+ * @module
+ */
+
+import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { DispatchError as DispatchErrorCodec, EventRecord } from '@polkadot/types/interfaces';
+import { stringCamelCase } from '@polkadot/util';
+import type { TelemedChain, Signer } from './client.ts';
+import { DispatchError, NotFoundError, TransactionError } from './errors.ts';
+
+/** A transaction built with `chain.api.tx.<pallet>.<call>(…)`. */
+export type Transaction = SubmittableExtrinsic<'promise'>;
+
+/** One event of an included transaction, with its fields by name. */
+export interface ChainEvent {
+  /** The pallet, lower camel case (`records`). */
+  pallet: string;
+  /** The event variant (`RecordAdded`). */
+  name: string;
+  /**
+   * The fields by their names in the metadata, lower camel case (`id`, `patientShare`…), as JSON
+   * (ids are numbers or hex).
+   */
+  fields: Record<string, unknown>;
+}
+
+/** A transaction included in a block without a dispatch error. */
+export interface Included {
+  /** The block that included it. */
+  blockHash: string;
+  /** Its events, in order. */
+  events: ChainEvent[];
+}
+
+/** Options of {@link send}. */
+export interface SendOptions {
+  /** Resolve once the block is finalised (default: once included in the best chain). */
+  finalized?: boolean;
+}
+
+/**
+ * Submissions in flight, by signer address: a signer's next transaction is signed only once the
+ * previous one reached the pool, so its nonce (the pool's next one) is never taken twice.
+ */
+const submitting = new Map<string, Promise<void>>();
+
+/**
+ * The next nonce of each signer, by chain: fetched once (`system_accountNextIndex`), then counted
+ * here, since the pool's count lags a submission that has just been made. Forgotten when a
+ * transaction is refused by the pool, so the next one asks the node again.
+ */
+const nextNonces = new WeakMap<TelemedChain, Map<string, number>>();
+
+async function takeNonce(chain: TelemedChain, address: string): Promise<number> {
+  let nonces = nextNonces.get(chain);
+  if (!nonces) {
+    nonces = new Map();
+    nextNonces.set(chain, nonces);
+  }
+  const nonce = nonces.get(address) ?? (await chain.api.rpc.system.accountNextIndex(address)).toNumber();
+  nonces.set(address, nonce + 1);
+  return nonce;
+}
+
+function forgetNonce(chain: TelemedChain, address: string): void {
+  nextNonces.get(chain)?.delete(address);
+}
+
+/**
+ * Signs `tx` with `signer` and sends it. Transactions of one signer are submitted one after
+ * another (without waiting for inclusion) with nonces counted by the SDK, so a caller may send
+ * several at once (`Promise.all`) and they can land in the same block. Another program signing
+ * with the same account at the same time would take the same nonces: one of the two is then
+ * refused ({@link TransactionError}) and the next send asks the node again.
+ *
+ * @returns the block and the transaction's events
+ * @throws {@link DispatchError} (`records.NoConsent`…) when the runtime refused it;
+ *   {@link TransactionError} when the pool refused or dropped it
+ */
+export async function send(chain: TelemedChain, tx: Transaction, signer: Signer, options: SendOptions = {}): Promise<Included> {
+  const call = `${tx.method.section}.${tx.method.method}`;
+  const previous = submitting.get(signer.address) ?? Promise.resolve();
+  let submitted!: () => void;
+  const mine = new Promise<void>((r) => {
+    submitted = r;
+  });
+  const queue = previous.then(() => mine);
+  submitting.set(signer.address, queue);
+  await previous;
+  try {
+    const nonce = await takeNonce(chain, signer.address);
+    return await new Promise<Included>((resolve, reject) => {
+      let unsubscribe: (() => void) | undefined;
+      let settled = false;
+      const finish = (f: () => void) => {
+        submitted();
+        if (settled) return;
+        settled = true;
+        unsubscribe?.();
+        f();
+      };
+      tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
+        if (status.isInvalid || status.isDropped || status.isUsurped) {
+          forgetNonce(chain, signer.address);
+          finish(() => reject(new TransactionError(call, status.type)));
+          return;
+        }
+        const done = options.finalized ? status.isFinalized : status.isInBlock || status.isFinalized;
+        if (!done) return;
+        if (dispatchError) {
+          finish(() => reject(decodeDispatchError(chain, dispatchError, call)));
+          return;
+        }
+        const blockHash = (status.isFinalized ? status.asFinalized : status.asInBlock).toHex();
+        finish(() => resolve({ blockHash, events: events.map(toChainEvent) }));
+      })
+        .then((u) => {
+          submitted();
+          if (settled) u();
+          else unsubscribe = u;
+        })
+        .catch((e: unknown) => {
+          forgetNonce(chain, signer.address);
+          finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e))));
+        });
+    });
+  } finally {
+    submitted();
+    if (submitting.get(signer.address) === queue) submitting.delete(signer.address);
+  }
+}
+
+/** Decodes a dispatch error with the chain's metadata. */
+export function decodeDispatchError(chain: TelemedChain, error: DispatchErrorCodec, call: string): DispatchError {
+  if (error.isModule) {
+    const meta = chain.api.registry.findMetaError(error.asModule);
+    return new DispatchError(meta.section, meta.name, call, meta.docs.join(' ').trim());
+  }
+  if (error.isToken) return new DispatchError('', `Token.${error.asToken.type}`, call);
+  if (error.isArithmetic) return new DispatchError('', `Arithmetic.${error.asArithmetic.type}`, call);
+  return new DispatchError('', error.type, call);
+}
+
+function toChainEvent({ event }: EventRecord): ChainEvent {
+  const names = event.meta.fields.map((f, i) => (f.name.isSome ? stringCamelCase(f.name.unwrap().toString()) : String(i)));
+  const values = event.data.toJSON() as unknown[];
+  const fields: Record<string, unknown> = {};
+  names.forEach((name, i) => {
+    fields[name] = values[i];
+  });
+  return { pallet: event.section, name: event.method, fields };
+}
+
+/**
+ * The first event `pallet.name` of an included transaction.
+ *
+ * @throws {@link NotFoundError} if it has none
+ */
+export function eventOf(included: Included, pallet: string, name: string): ChainEvent {
+  const found = included.events.find((e) => e.pallet === pallet && e.name === name);
+  if (!found) {
+    throw new NotFoundError(`no ${pallet}.${name} among ${included.events.map((e) => `${e.pallet}.${e.name}`).join(', ')}`);
+  }
+  return found;
+}
+
+/** Whether an included transaction emitted `pallet.name`. */
+export function hasEvent(included: Included, pallet: string, name: string): boolean {
+  return included.events.some((e) => e.pallet === pallet && e.name === name);
+}

@@ -1,0 +1,13 @@
+/**
+ * Flows as functions: register, add, grant and seal, read, amend, revoke and re-key, shred,
+ * book and pay. Each takes a {@link FlowContext} (chain and blob store) and the acting
+ * {@link Actor}.
+ *
+ * @module
+ */
+
+export * from './blob-store.ts';
+export * from './context.ts';
+export * from './records.ts';
+export * from './sharing.ts';
+export * from './billing.ts';

@@ -1,0 +1,312 @@
+// The SDK's flows against a real dev node (TELEMED_NODE, else the release build): a patient
+// registers with the SDK's key-agreement key, adds a FHIR resource, grants the demo physician a
+// consent and seals the key to him; he reads through the chain; the patient amends, revokes and
+// re-keys (his old key opens nothing current), then shreds. Bad input (a tampered ciphertext, a
+// record anchored with a wrong commitment, an envelope from another record or version) gives
+// typed errors. Meanwhile
+// a second patient books the physician and pays. Not part of `npm test` (it needs the node):
+// `npm run test:chain`, run by scripts/test.sh after the Rust build.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
+
+import {
+  type Actor,
+  billing,
+  BlobNotFoundError,
+  bookConsultation,
+  bindingFor,
+  commitmentOf,
+  consent,
+  dataKeyOf,
+  encryptContent,
+  newDataKey,
+  newSalt,
+  sealEnvelope,
+  sealLocator,
+  DecryptionError,
+  decryptContent,
+  DispatchError,
+  equalBytes,
+  type FlowContext,
+  generateRecoveryPhrase,
+  grantAndSeal,
+  KeyRing,
+  MemoryBlobStore,
+  MismatchError,
+  metadataProblems,
+  openKeyEnvelope,
+  openLocator,
+  openVersion,
+  payConsultation,
+  readRecord,
+  records,
+  registerPatient,
+  rekeyRecord,
+  revokeConsent,
+  send,
+  shredRecord,
+  tagOf,
+  TelemedChain,
+  utf8,
+  addResource,
+  amendResource,
+  acceptConsultation,
+  deliverConsultation,
+  type BlobStore,
+  type RecordId,
+} from '../../src/index.ts';
+import { removeDir, startNode, stopAllNodes, tempDir, waitFor } from '../node.ts';
+
+const UNITS = 10n ** 12n;
+
+/** Rejects with a `DispatchError` whose code is one of `codes`. */
+async function rejectsWith(promise: Promise<unknown>, ...codes: string[]): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof DispatchError, `a DispatchError, not ${String(e)}`);
+    assert.ok(codes.includes(e.code), `${e.code} is one of ${codes.join(', ')}`);
+    return true;
+  });
+}
+
+/** A synthetic observation of nobody. */
+function observation(value: number): Uint8Array {
+  return utf8(JSON.stringify({
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
+    valueQuantity: { value, unit: 'mmol/L' },
+  }));
+}
+
+describe('sdk flows against a dev node', { concurrency: 2 }, () => {
+  const basePath = tempDir();
+  const store = new MemoryBlobStore();
+  let chain: TelemedChain;
+  let ctx: FlowContext;
+  let alice: KeyringPair;
+  let patient: Actor;
+  let doctor: Actor;
+  let payer: Actor;
+  const started = Date.now();
+
+  before(async () => {
+    await cryptoWaitReady();
+    const node = await startNode({ basePath });
+    console.log(`# the node answered after ${Math.round((Date.now() - started) / 1000)} s`);
+    chain = await TelemedChain.connect(node.wsUrl);
+    ctx = { chain, store };
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    alice = keyring.addFromUri('//Alice');
+    // The dev chain's licensed demo physician; his published key is a development key (see the
+    // dev preset), not one derived by the SDK.
+    const doctorSecret = new Uint8Array(createHash('sha256').update('telemed dev key agreement //Bob').digest());
+    doctor = {
+      signer: keyring.addFromUri('//Bob'),
+      keys: { keyVersion: 0, secretKey: doctorSecret, publicKey: x25519.getPublicKey(doctorSecret) },
+    };
+    patient = { signer: keyring.addFromMnemonic(mnemonicGenerate()), keys: KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()) };
+    payer = { signer: keyring.addFromMnemonic(mnemonicGenerate()), keys: KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()) };
+    // Both transfers go out at once and share a block (send() orders Alice's nonces).
+    await Promise.all([
+      send(chain, chain.api.tx.balances!.transferKeepAlive!(patient.signer.address, 10n * UNITS), alice),
+      send(chain, chain.api.tx.balances!.transferKeepAlive!(payer.signer.address, 100n * UNITS), alice),
+    ]);
+  });
+
+  after(async () => {
+    await chain?.disconnect();
+    await stopAllNodes();
+    removeDir(basePath);
+    console.log(`# sdk integration test took ${Math.round((Date.now() - started) / 1000)} s`);
+  });
+
+  test('patient → practitioner: add, grant and seal, read, amend, revoke and re-key, shred', async (t) => {
+    const tag = tagOf((patient.keys as KeyRing).tagKey(0), 'category/laboratory');
+    const first = observation(5.4);
+    const second = observation(5.1);
+    let v1: RecordId = 0n;
+    let v2: RecordId = 0n;
+    let consentId = 0n;
+    /** A record anchored with a commitment that is not its content's (its blob in `otherStore`). */
+    let miscommitted: RecordId = 0n;
+    const otherStore = new MemoryBlobStore();
+
+    /** What a faulty or hostile writer does: anchors a commitment to something else. */
+    async function addMiscommitted(): Promise<RecordId> {
+      const dataKey = newDataKey();
+      const content = encryptContent(dataKey, observation(9.9));
+      const locator = await otherStore.put(content.ciphertext);
+      const id = await records.addRecord(chain, patient.signer, patient.signer.address, tag, {
+        ...content, commitment: commitmentOf(newSalt(), observation(9.9)), locator: sealLocator(dataKey, locator),
+      }, 'Treatment');
+      const version = await records.recordVersion(chain, id);
+      const own = (patient.keys as KeyRing).keyAgreement(0);
+      await records.addEnvelope(chain, patient.signer, id, patient.signer.address,
+        await sealEnvelope(dataKey, own.publicKey, 0, bindingFor(ctx, version, patient.signer.address)), 'Treatment');
+      return id;
+    }
+
+    /** The data key the physician opened while his consent held. */
+    let doctorsKey: Uint8Array = new Uint8Array();
+
+    await t.test('the runtime has every call, storage item and runtime API the SDK uses', () => {
+      assert.deepEqual(metadataProblems(chain.api), []);
+    });
+
+    await t.test('register with the SDK key; add a resource: encrypt, store, anchor, own envelope', async () => {
+      await registerPatient(ctx, patient);
+      const registered = await records.patient(chain, patient.signer.address);
+      assert.ok(registered && equalBytes(registered.key, (patient.keys as KeyRing).keyAgreement(0).publicKey));
+      // Sent at once: both records (and then both envelopes) share a block.
+      const [written, other] = await Promise.all([
+        addResource(ctx, patient, patient.signer.address, first, tag, { purpose: 'Treatment' }),
+        addMiscommitted(),
+      ]);
+      v1 = written.id;
+      miscommitted = other;
+      assert.equal(written.version.record, v1);
+      assert.equal(written.version.version, 1);
+      assert.ok(equalBytes(written.version.tag, tag));
+      assert.equal(store.size, 1);
+      // The patient reads their own record back through the same read path.
+      const own = await readRecord(ctx, patient, v1, { access: false });
+      assert.deepEqual(own.resource, first);
+    });
+
+    await t.test('a consent to the physician, the key sealed to him', async () => {
+      const granted = await grantAndSeal(ctx, patient, doctor.signer.address,
+        { actions: ['Read'], scope: { Tags: [tag] }, purposes: ['Treatment'] }, [v1], 'Treatment');
+      consentId = granted.consent;
+      assert.deepEqual(granted.sealed, [v1]);
+      assert.deepEqual(await records.envelopesOf(chain, patient.signer.address, doctor.signer.address), [v1]);
+      const allowed = await consent.checkAccess(chain, doctor.signer.address, patient.signer.address, 'Read',
+        { record: { tag, record: v1 } }, 'Treatment');
+      assert.ok('ok' in allowed, JSON.stringify(allowed));
+      const research = await consent.checkAccess(chain, doctor.signer.address, patient.signer.address, 'Read',
+        { record: { tag, record: v1 } }, 'Research');
+      assert.ok('err' in research, 'not for another purpose');
+    });
+
+    await t.test('the patient amends, sealing to the physician too; he reads through the chain', async () => {
+      const amended = await amendResource(ctx, patient, v1, second, { purpose: 'Treatment', sealTo: [doctor.signer.address] });
+      v2 = amended.id;
+      assert.equal(amended.version.version, 2);
+      assert.equal(amended.version.record, v1);
+      const read = await readRecord(ctx, doctor, v2);
+      assert.deepEqual(read.resource, second);
+      doctorsKey = (await dataKeyOf(ctx, doctor, v2)).dataKey;
+      assert.equal(doctorsKey.length, 32);
+    });
+
+    await t.test('bad input gives typed errors: tampered ciphertext, wrong commitment, envelope from elsewhere', async () => {
+      const version = await records.recordVersion(chain, v2);
+      // A tampered ciphertext: one bit changed in the store.
+      const tampering: BlobStore = {
+        put: (c) => store.put(c),
+        delete: (l) => store.delete(l),
+        get: async (l) => {
+          const blob = await store.get(l);
+          blob[100] = (blob[100] as number) ^ 1;
+          return blob;
+        },
+      };
+      await assert.rejects(openVersion({ chain, store: tampering }, version, doctorsKey),
+        (e: unknown) => e instanceof MismatchError && e.format === 'content');
+      // A commitment that is not the content's.
+      const wrong = version.commitment.slice();
+      wrong[0] = (wrong[0] as number) ^ 1;
+      await assert.rejects(openVersion(ctx, { ...version, commitment: wrong }, doctorsKey),
+        (e: unknown) => e instanceof MismatchError && e.format === 'commitment');
+      // His envelope of version 1 presented for version 2, and for another record.
+      const envelopeV1 = await records.envelope(chain, v1, doctor.signer.address);
+      assert.ok(envelopeV1);
+      await assert.rejects(openKeyEnvelope(ctx, doctor, version, envelopeV1),
+        (e: unknown) => e instanceof DecryptionError && e.format === 'envelope');
+      await assert.rejects(openKeyEnvelope(ctx, doctor, { ...version, record: version.record + 1n, version: 1 }, envelopeV1),
+        (e: unknown) => e instanceof DecryptionError && e.format === 'envelope');
+      // A record whose anchored commitment is not its content's.
+      await assert.rejects(readRecord({ chain, store: otherStore }, patient, miscommitted, { access: false }),
+        (e: unknown) => e instanceof MismatchError && e.format === 'commitment');
+      // The patient's envelope of that other record presented for this one.
+      const otherEnvelope = await records.envelope(chain, miscommitted, patient.signer.address);
+      assert.ok(otherEnvelope);
+      await assert.rejects(openKeyEnvelope(ctx, patient, await records.recordVersion(chain, v1), otherEnvelope),
+        (e: unknown) => e instanceof DecryptionError && e.format === 'envelope');
+      // A locator nobody stored.
+      await assert.rejects(ctx.store.get('mem://00'), BlobNotFoundError);
+    });
+
+    await t.test('revoking removes his envelopes; after the re-key his old key opens nothing current', async () => {
+      const revoked = await revokeConsent(ctx, patient, consentId);
+      assert.ok(revoked.events.some((e) => e.pallet === 'records' && e.name === 'EnvelopeRemoved'));
+      assert.equal(await records.envelope(chain, v2, doctor.signer.address), null);
+      assert.ok('err' in await consent.checkAccess(chain, doctor.signer.address, patient.signer.address, 'Read',
+        { record: { tag, record: v1 } }, 'Treatment'));
+      const before = await records.recordVersion(chain, v2);
+      // Keeping him is refused (typed), and the new ciphertext is not left in the store.
+      const blobs = store.size;
+      await Promise.all([
+        rejectsWith(readRecord(ctx, doctor, v2), 'records.NoEnvelope'),
+        rejectsWith(rekeyRecord(ctx, patient, v2, { keep: [doctor.signer.address] }), 'records.NoEnvelope', 'records.NoConsent'),
+      ]);
+      assert.equal(store.size, blobs, 'no partial write');
+      // Until the re-key, the key he kept still opens the current ciphertext.
+      assert.deepEqual((await openVersion(ctx, before, doctorsKey)).resource, second);
+
+      const rekeyed = await rekeyRecord(ctx, patient, v2);
+      assert.equal(rekeyed.version.kind, 'ReKey');
+      assert.ok(equalBytes(rekeyed.version.commitment, before.commitment), 'the same commitment');
+      assert.equal(rekeyed.version.version, 3);
+      const replaced = await records.recordVersion(chain, v2);
+      assert.equal(replaced.locator.length, 0, 'the replaced version lost its locator');
+      assert.throws(() => openLocator(doctorsKey, rekeyed.version.locator), DecryptionError);
+      const current = await store.get(rekeyed.locator);
+      assert.throws(() => decryptContent(doctorsKey, current), DecryptionError,
+        "the revoked physician's old key does not open the current ciphertext");
+      await assert.rejects(openVersion(ctx, rekeyed.version, doctorsKey), DecryptionError);
+      assert.deepEqual((await readRecord(ctx, patient, rekeyed.id, { access: false })).resource, second);
+
+      await t.test('shredding deletes the blobs and leaves only the commitment', async () => {
+        const { deleted, unreachable } = await shredRecord(ctx, patient, rekeyed.id);
+        assert.equal(unreachable, 0);
+        // Version 1's (an amendment keeps the old version and its blob) and the current one's;
+        // version 2's went at the re-key.
+        assert.equal(deleted, 2);
+        assert.equal(store.size, 0);
+        await assert.rejects(store.get(rekeyed.locator), BlobNotFoundError);
+        const entry = await records.recordEntry(chain, rekeyed.id);
+        assert.ok(entry?.shredded);
+        assert.ok(equalBytes(entry.commitment, before.commitment));
+        await rejectsWith(readRecord(ctx, patient, rekeyed.id), 'records.RecordShredded');
+      });
+    });
+  });
+
+  test('book and pay: the price is held at booking and paid out on confirmation', async (t) => {
+    const service = '99213';
+    const price = 20n * UNITS;
+    await billing.setService(chain, doctor.signer, service, new Uint8Array(32).fill(7), price, 30 * 60 * 1000);
+    // A quote the runtime refuses sends nothing.
+    await assert.rejects(bookConsultation(ctx, payer, doctor.signer.address, 'nope', (await chain.now()) + 60_000),
+      (e: unknown) => e instanceof Error && e.name === 'QuoteRefusedError');
+    const at = (await chain.now()) + 36_000;
+    const booked = await bookConsultation(ctx, payer, doctor.signer.address, service, at);
+    assert.equal(booked.patientShare, price);
+    assert.equal(booked.quote.price, price);
+    await acceptConsultation(ctx, doctor, booked.id);
+    await t.test('paying before delivery is refused with the reason', async () => {
+      await rejectsWith(payConsultation(ctx, payer, booked.id), 'billing.WrongStatus');
+    });
+    await waitFor(async () => (await chain.now()) >= at, 90_000, 'the visit time', 1_000);
+    await deliverConsultation(ctx, doctor, booked.id);
+    const settled = await payConsultation(ctx, payer, booked.id);
+    assert.equal(settled.paid + settled.fee, price);
+    assert.equal(settled.fee, price / 100n);
+  });
+});

@@ -1,0 +1,174 @@
+// Starts and stops a real `telemed-node` for the SDK's integration test. Copied from
+// e2e/lib/node.ts (without its `connect`: the SDK connects with `TelemedChain.connect`); keep the
+// two in step.
+//
+// Every node gets free loopback ports and its own base path; `stop()` always ends the process
+// (SIGINT, then SIGKILL after a grace period), and `stopAllNodes()` is registered as a safety
+// net so no node outlives the test run, even when a test fails.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The node binary: `$TELEMED_NODE`, else the release build in the cargo target dir. */
+export function nodeBinary(): string {
+  const candidates = [
+    process.env.TELEMED_NODE,
+    process.env.CARGO_TARGET_DIR && join(process.env.CARGO_TARGET_DIR, 'release', 'telemed-node'),
+    join(repoRoot, 'target', 'release', 'telemed-node'),
+  ].filter((p): p is string => Boolean(p));
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(`telemed-node not found (looked at ${candidates.join(', ')}); build it or set TELEMED_NODE`);
+  }
+  return found;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  server.close();
+  await once(server, 'close');
+  return address.port;
+}
+
+/** A fresh temporary directory, removed by `removeDir`. */
+export function tempDir(prefix = 'telemed-sdk-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface NodeOptions {
+  /** Chain to run: `--dev` when omitted. */
+  chain?: string;
+  /** Base path; the caller owns (and removes) it. */
+  basePath: string;
+  /** Extra command-line arguments. */
+  args?: string[];
+}
+
+const running = new Set<RunningNode>();
+
+export class RunningNode {
+  readonly rpcPort: number;
+  readonly prometheusPort: number;
+  readonly process: ChildProcess;
+  private output = '';
+  private exited: Promise<number | null>;
+
+  constructor(child: ChildProcess, rpcPort: number, prometheusPort: number) {
+    this.process = child;
+    this.rpcPort = rpcPort;
+    this.prometheusPort = prometheusPort;
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-64 * 1024);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  }
+
+  get wsUrl(): string {
+    return `ws://127.0.0.1:${this.rpcPort}`;
+  }
+
+  /** The last 64 KiB the node printed, for failure messages. */
+  log(): string {
+    return this.output;
+  }
+
+  get hasExited(): boolean {
+    return this.process.exitCode !== null || this.process.signalCode !== null;
+  }
+
+  /** Stops the node: SIGINT, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 20_000): Promise<number | null> {
+    running.delete(this);
+    if (this.hasExited) return this.process.exitCode;
+    this.process.kill('SIGINT');
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Starts a node on free loopback ports and resolves once its RPC answers. */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
+  const args = [
+    ...(options.chain ? ['--chain', options.chain] : ['--dev']),
+    '--base-path', options.basePath,
+    '--rpc-port', String(rpcPort),
+    '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
+    '--prometheus-port', String(prometheusPort),
+    '--no-telemetry',
+    '--no-mdns',
+    ...(options.args ?? []),
+  ];
+  const child = spawn(nodeBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const node = new RunningNode(child, rpcPort, prometheusPort);
+  running.add(node);
+  try {
+    await waitFor(async () => {
+      if (node.hasExited) throw new Error(`telemed-node exited early:\n${node.log()}`);
+      return await rpcAnswers(node.rpcPort);
+    }, 120_000, 'the node RPC to answer');
+  } catch (e) {
+    await node.stop();
+    throw e;
+  }
+  return node;
+}
+
+/** Stops every node this process started and has not stopped yet. */
+export async function stopAllNodes(): Promise<void> {
+  await Promise.all([...running].map((n) => n.stop()));
+}
+
+process.on('exit', () => {
+  for (const node of running) node.process.kill('SIGKILL');
+});
+
+async function rpcAnswers(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` until it returns true; throws after `timeoutMs` saying what was awaited. */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 250,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,153 @@
+// Checks the code against the test vectors checked in under vectors/ (FORMATS.md): each case
+// is encoded again from its inputs and compared byte for byte, and decoded back to its inputs.
+// A change of any format fails here; regenerate (`npm run vectors`) only with a new version.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+
+import {
+  CONTENT_VERSION,
+  commitmentOf,
+  contentSizeClassFor,
+  decryptContent,
+  deriveKeyAgreementKey,
+  deriveTagKey,
+  ENVELOPE_VERSION,
+  type EnvelopeBinding,
+  envelopeInfo,
+  encryptContent,
+  fromHex,
+  LOCATOR_VERSION,
+  openEnvelope,
+  openLocator,
+  openRecoveryKit,
+  OversizeError,
+  parseEnvelope,
+  RECOVERY_KIT_VERSION,
+  type RecoveryBinding,
+  recoveryInfo,
+  sealEnvelope,
+  sealLocator,
+  sealRecoveryKit,
+  seedFromRecoveryPhrase,
+  sizeClassOf,
+  tagOf,
+  toHex,
+} from '../src/index.ts';
+import { buildVectors } from '../scripts/make-vectors.ts';
+
+type Json = any;
+
+function load(name: string): Json {
+  return JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), 'utf8'));
+}
+
+/** A randomness source that returns `hex` once. */
+function fixed(hex: string): (length: number) => Uint8Array {
+  const bytes = fromHex(hex);
+  let used = false;
+  return (length) => {
+    assert.ok(!used && length === bytes.length, 'unexpected randomness request');
+    used = true;
+    return bytes;
+  };
+}
+
+function envelopeBinding(b: Json): EnvelopeBinding {
+  return { genesisHash: fromHex(b.genesisHash), record: BigInt(b.record), version: b.version, grantee: fromHex(b.grantee) };
+}
+
+describe('test vectors', () => {
+  test('tags.json: blinded tags (incl. docs/PRIVACY.md\'s)', () => {
+    const v = load('tags.json');
+    assert.ok(v.cases.length >= 2);
+    for (const c of v.cases) assert.equal(toHex(tagOf(fromHex(v.tagKey), c.label)), c.tag, c.label);
+    assert.equal(v.cases[0].tag, '0x7d9ec9148eed2bf4a6d34216e813eac5f4c3291dcb937af139f66bb9ddd48d41');
+  });
+
+  test('size-classes.json', () => {
+    const v = load('size-classes.json');
+    for (const c of v.cases) assert.equal(sizeClassOf(c.bytes), c.sizeClass, String(c.bytes));
+    for (const c of v.contentCases) assert.equal(contentSizeClassFor(c.resourceLength), c.sizeClass, String(c.resourceLength));
+    for (const bytes of v.outOfRange) assert.throws(() => sizeClassOf(bytes), OversizeError);
+  });
+
+  test('commitments.json', () => {
+    const v = load('commitments.json');
+    for (const c of v.cases) assert.equal(toHex(commitmentOf(fromHex(c.salt), fromHex(c.resource))), c.commitment);
+  });
+
+  test('content.json: encrypt again byte for byte, decrypt back', () => {
+    const v = load('content.json');
+    assert.equal(v.version, CONTENT_VERSION);
+    for (const c of v.cases) {
+      const key = fromHex(c.dataKey);
+      const out = encryptContent(key, fromHex(c.resource), { salt: fromHex(c.salt), random: fixed(c.nonce) });
+      assert.equal(toHex(out.ciphertext), c.ciphertext);
+      assert.equal(out.sizeClass, c.sizeClass);
+      assert.equal(toHex(out.commitment), c.commitment);
+      assert.equal(toHex(out.ciphertextHash), c.ciphertextHash);
+      const opened = decryptContent(key, fromHex(c.ciphertext));
+      assert.equal(toHex(opened.resource), c.resource);
+      assert.equal(toHex(opened.salt), c.salt);
+      assert.equal(fromHex(c.ciphertext)[0], CONTENT_VERSION);
+    }
+  });
+
+  test('locators.json: seal again byte for byte, open back', () => {
+    const v = load('locators.json');
+    assert.equal(v.version, LOCATOR_VERSION);
+    for (const c of v.cases) {
+      assert.equal(toHex(sealLocator(fromHex(c.dataKey), c.locator, fixed(c.nonce))), c.sealed);
+      assert.equal(openLocator(fromHex(c.dataKey), fromHex(c.sealed)), c.locator);
+    }
+  });
+
+  test('envelopes.json: seal again byte for byte with the fixed ephemeral key, open back', async () => {
+    const v = load('envelopes.json');
+    assert.equal(v.version, ENVELOPE_VERSION);
+    for (const c of v.cases) {
+      const binding = envelopeBinding(c.binding);
+      assert.equal(toHex(envelopeInfo(binding)), c.info);
+      const sealed = await sealEnvelope(fromHex(c.dataKey), fromHex(c.recipientPublicKey), c.keyVersion, binding, { ekm: fromHex(c.ekm) });
+      assert.equal(toHex(sealed), c.envelope);
+      assert.equal(parseEnvelope(fromHex(c.envelope)).keyVersion, c.keyVersion);
+      assert.equal(toHex(await openEnvelope(fromHex(c.envelope), fromHex(c.recipientSecretKey), binding)), c.dataKey);
+    }
+  });
+
+  test('keys.json: seeds, key-agreement keys and tag keys from the recovery phrases', () => {
+    const v = load('keys.json');
+    for (const c of v.cases) {
+      const seed = seedFromRecoveryPhrase(c.phrase, c.passphrase);
+      assert.equal(toHex(seed), c.seed);
+      for (const k of c.keyAgreement) {
+        const pair = deriveKeyAgreementKey(seed, k.keyVersion);
+        assert.equal(toHex(pair.secretKey), k.secretKey);
+        assert.equal(toHex(pair.publicKey), k.publicKey);
+      }
+      for (const t of c.tagKeys) assert.equal(toHex(deriveTagKey(seed, t.tagKeyVersion)), t.tagKey);
+    }
+  });
+
+  test('recovery.json: seal again byte for byte, open back', async () => {
+    const v = load('recovery.json');
+    assert.equal(v.version, RECOVERY_KIT_VERSION);
+    for (const c of v.cases) {
+      const binding: RecoveryBinding = {
+        genesisHash: fromHex(c.binding.genesisHash), owner: fromHex(c.binding.owner), guardian: fromHex(c.binding.guardian),
+      };
+      assert.equal(toHex(recoveryInfo(binding)), c.info);
+      const kit = await sealRecoveryKit(fromHex(c.seed), fromHex(c.guardianPublicKey), c.guardianKeyVersion, binding, { ekm: fromHex(c.ekm) });
+      assert.equal(toHex(kit), c.kit);
+      assert.equal(toHex(await openRecoveryKit(fromHex(c.kit), fromHex(c.guardianSecretKey), binding)), c.seed);
+    }
+  });
+
+  test('the checked-in files are exactly what scripts/make-vectors.ts writes', async () => {
+    for (const [name, value] of Object.entries(await buildVectors())) {
+      assert.deepEqual(load(name), JSON.parse(JSON.stringify(value)), name);
+    }
+  });
+});
