@@ -1,0 +1,202 @@
+/**
+ * Chain access for the gateway, behind a small interface ({@link GatewayChain}) so that the
+ * SDK's chain client can replace this adapter later. The adapter here uses @polkadot/api and
+ * the runtime APIs the node exposes (`RecordsApi`, `PractitionersApi`, `ConsentApi`), all asked
+ * at ONE best block per request ({@link GatewayChain.atBest}) so the checks of a request agree
+ * with each other.
+ *
+ * Every call is bounded by a timeout; a node that is not connected, or that does not answer in
+ * time, or a connection that drops while a call is waiting, is a {@link ChainUnavailableError}.
+ *
+ * @module
+ */
+
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
+
+/** The chain could not be asked (not connected, no answer in time, the connection dropped). */
+export class ChainUnavailableError extends Error {
+  override name = 'ChainUnavailableError';
+}
+
+/** HL7 purposes of use, as the runtime's `PurposeOfUse` names them. */
+export const PURPOSES = ['Treatment', 'Payment', 'Operations', 'Research', 'EmergencyTreatment'] as const;
+/** One HL7 purpose of use. */
+export type Purpose = (typeof PURPOSES)[number];
+
+/** A live record version, as far as the gateway needs it. */
+export interface RecordVersion {
+  /** The version's own id. */
+  id: bigint;
+  /** The patient's 32-byte account id. */
+  patient: Uint8Array;
+  /** The record's blinded tag (32 bytes). */
+  tag: Uint8Array;
+  /** The record's stable identity (the id of its first version). */
+  record: bigint;
+  /** `blake2_256` of the ciphertext. */
+  ciphertextHash: Uint8Array;
+  /** The ciphertext is exactly `2 ** sizeClass` bytes. */
+  sizeClass: number;
+  /** Whether the version still has a locator (a re-key empties the replaced version's). */
+  hasLocator: boolean;
+}
+
+/** What a practitioner account is, now. */
+export interface LicenceStatus {
+  /** Registered as a practitioner. */
+  registered: boolean;
+  /** Holds at least one licence valid now. */
+  licensed: boolean;
+}
+
+/** The answer of `ConsentApi.check_access`. */
+export type AccessDecision = { allowed: true; basis: string } | { allowed: false; denial: string };
+
+/** The chain as of one block. */
+export interface ChainAt {
+  /** The block's hash (hex). */
+  readonly blockHash: string;
+  /** `RecordsApi.patient(who)` is `Some`. */
+  isPatient(who: Uint8Array): Promise<boolean>;
+  /** `PractitionersApi.licence_status(who)`. */
+  licenceStatus(who: Uint8Array): Promise<LicenceStatus>;
+  /** The live version `id` (from `RecordsApi.record_history`), or `undefined` if unknown or shredded. */
+  recordVersion(id: bigint): Promise<RecordVersion | undefined>;
+  /** `ConsentApi.check_access(accessor, patient, Read, Record { tag, record }, purpose)`. */
+  checkRead(accessor: Uint8Array, version: RecordVersion, purpose: Purpose): Promise<AccessDecision>;
+}
+
+/** What the gateway needs from the chain. */
+export interface GatewayChain {
+  /** The chain's genesis hash (32 bytes); signed requests are bound to it. */
+  readonly genesisHash: Uint8Array;
+  /** The chain at the current best block. */
+  atBest(): Promise<ChainAt>;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Resolves like `promise`, or rejects with {@link ChainUnavailableError} after `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ChainUnavailableError(`no answer from the chain for ${what} within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A live version as `record_history`'s JSON gives it. */
+interface RecordJson {
+  patient: string;
+  tag: string;
+  ciphertextHash: string;
+  sizeClass: number;
+  locator: string;
+  record: number | string;
+}
+
+/** The @polkadot/api adapter. */
+export class PolkadotChain implements GatewayChain {
+  readonly genesisHash: Uint8Array;
+
+  private constructor(
+    private readonly api: ApiPromise,
+    private readonly timeoutMs: number,
+  ) {
+    this.genesisHash = api.genesisHash.toU8a();
+  }
+
+  /**
+   * Connects to `url` and waits (at most `connectTimeoutMs`) for the API to be ready. Throws
+   * {@link ChainUnavailableError} when it is not. Afterwards the provider reconnects by itself
+   * when the connection drops; calls made meanwhile fail with {@link ChainUnavailableError}.
+   */
+  static async connect(url: string, timeoutMs: number, connectTimeoutMs = 30_000): Promise<PolkadotChain> {
+    const provider = new WsProvider(url, 1_000);
+    const api = new ApiPromise({ provider, noInitWarn: true });
+    api.on('error', () => {}); // reported per call instead
+    try {
+      await withTimeout(api.isReadyOrError, connectTimeoutMs, `connecting to ${url}`);
+    } catch (e) {
+      await api.disconnect().catch(() => {});
+      throw e instanceof ChainUnavailableError ? e : new ChainUnavailableError(`cannot connect to ${url}: ${(e as Error).message}`);
+    }
+    return new PolkadotChain(api, timeoutMs);
+  }
+
+  async atBest(): Promise<ChainAt> {
+    const ask = <T>(promise: () => Promise<T>, what: string): Promise<T> => {
+      if (!this.api.isConnected) return Promise.reject(new ChainUnavailableError('not connected to the chain node'));
+      return withTimeout(
+        promise().catch((e: unknown) => {
+          throw e instanceof ChainUnavailableError ? e : new ChainUnavailableError(`${what} failed: ${(e as Error).message}`);
+        }),
+        this.timeoutMs,
+        what,
+      );
+    };
+    const header = await ask(() => this.api.rpc.chain.getHeader(), 'the best block');
+    const blockHash = header.hash.toHex();
+    const at = await ask(() => this.api.at(blockHash), 'the runtime at the best block');
+    // The runtime APIs come from the node's metadata (v15+), so they are not typed here.
+    const call = at.call as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<{ toJSON(): unknown; isSome?: boolean }>>>;
+    const records = call['recordsApi']!;
+    const practitioners = call['practitionersApi']!;
+    const consent = call['consentApi']!;
+    return {
+      blockHash,
+      isPatient: async (who) => {
+        const answer = await ask(() => records['patient']!(u8aToHex(who)), 'RecordsApi.patient');
+        return answer.isSome === true;
+      },
+      licenceStatus: async (who) => {
+        const answer = await ask(() => practitioners['licenceStatus']!(u8aToHex(who)), 'PractitionersApi.licence_status');
+        const json = answer.toJSON() as { registered: boolean; licensed: boolean };
+        return { registered: json.registered === true, licensed: json.licensed === true };
+      },
+      recordVersion: async (id) => {
+        const answer = await ask(() => records['recordHistory']!(id.toString()), 'RecordsApi.record_history');
+        const history = answer.toJSON() as [number | string, RecordJson][];
+        const entry = history.find(([versionId]) => BigInt(versionId) === id);
+        if (entry === undefined) return undefined;
+        const json = entry[1];
+        return {
+          id,
+          patient: decodeAddress(json.patient),
+          tag: hexToU8a(json.tag),
+          record: BigInt(json.record),
+          ciphertextHash: hexToU8a(json.ciphertextHash),
+          sizeClass: json.sizeClass,
+          hasLocator: hexToU8a(json.locator).length > 0,
+        };
+      },
+      checkRead: async (accessor, version, purpose) => {
+        const answer = await ask(
+          () => consent['checkAccess']!(
+            u8aToHex(accessor),
+            u8aToHex(version.patient),
+            'Read',
+            { Record: { tag: u8aToHex(version.tag), record: version.record.toString() } },
+            purpose,
+          ),
+          'ConsentApi.check_access',
+        );
+        const json = answer.toJSON() as { ok?: unknown; err?: unknown };
+        if (json.ok !== undefined) return { allowed: true, basis: JSON.stringify(json.ok) };
+        return { allowed: false, denial: JSON.stringify(json.err ?? json) };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.api.disconnect();
+  }
+}
