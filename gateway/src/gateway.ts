@@ -7,7 +7,8 @@
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { PolkadotChain, type GatewayChain } from './chain.ts';
 import type { Config } from './config.ts';
-import { startIpfs, type BlobStore } from './ipfs.ts';
+import { startIpfs } from './ipfs.ts';
+import type { BlobStore } from './store.ts';
 import type { Logger } from './log.ts';
 import { startApi, type GatewayApi } from './server.ts';
 

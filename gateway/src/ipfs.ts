@@ -19,8 +19,9 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { FsBlockstore } from 'blockstore-fs';
 import { FsDatastore } from 'datastore-fs';
-import { CID } from 'multiformats/cid';
 import type { Logger } from './log.ts';
+import { OversizeBlobError, type BlobStore } from './store.ts';
+
 
 /** Where and how the IPFS node runs. */
 export interface IpfsOptions {
@@ -34,26 +35,6 @@ export interface IpfsOptions {
   peers: string[];
   /** How often to redial a configured peer that is not connected, in milliseconds. */
   redialMs: number;
-}
-
-/** A blob store over IPFS. */
-export interface BlobStore {
-  /** Stores `bytes`; resolves to its CID (v1, UnixFS, raw leaves). */
-  put(bytes: Uint8Array): Promise<CID>;
-  /**
-   * The blob under `cid`, from the local blockstore or, through bitswap, from a peer; at most
-   * `maxBytes` (an `OversizeBlobError` past it); aborts with `signal`.
-   */
-  get(cid: CID, maxBytes: number, signal: AbortSignal): Promise<Uint8Array>;
-  /** This node's peer id and listen addresses (each with `/p2p/<peer id>`). */
-  info(): { peerId: string; addresses: string[]; connectedPeers: number };
-  /** Stops the node (and the redial loop). */
-  stop(): Promise<void>;
-}
-
-/** A blob past the size the caller accepts. */
-export class OversizeBlobError extends Error {
-  override name = 'OversizeBlobError';
 }
 
 /** Starts the IPFS node and dials the configured peers. */

@@ -16,8 +16,8 @@ import { CID } from 'multiformats/cid';
 import {
   ChallengeStore, NonceCache, parseAccount, readMessage, verifySignature, writeMessage,
 } from './auth.ts';
-import { ChainUnavailableError, PURPOSES, type GatewayChain, type Purpose } from './chain.ts';
-import { OversizeBlobError, type BlobStore } from './ipfs.ts';
+import { ChainUnavailableError, PURPOSES, type GatewayChain, type Purpose } from './chain-interface.ts';
+import { OversizeBlobError, type BlobStore } from './store.ts';
 import type { Logger } from './log.ts';
 
 /** The settings the HTTP API uses (a subset of the gateway's {@link Config}). */
