@@ -20,6 +20,22 @@ import {
 
 export * from './chain-interface.ts';
 
+/** Whether a WebSocket to `url` opens within 2 s (Node >= 22 has `WebSocket`). */
+function wsOpens(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.onopen = socket.onerror = null;
+      socket.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 2_000);
+    socket.onopen = () => done(true);
+    socket.onerror = () => done(false);
+  });
+}
+
 /** A live version as `record_history`'s JSON gives it. */
 interface RecordJson {
   patient: string;
@@ -47,14 +63,21 @@ export class PolkadotChain implements GatewayChain {
    * when the connection drops; calls made meanwhile fail with {@link ChainUnavailableError}.
    */
   static async connect(url: string, timeoutMs: number, connectTimeoutMs = 30_000): Promise<PolkadotChain> {
+    // A node that is still starting is waited for (a WebSocket opened every half second) before
+    // the API connects, since the API gives up on a first failed connection.
+    const deadline = Date.now() + connectTimeoutMs;
+    while (!(await wsOpens(url))) {
+      if (Date.now() > deadline) throw new ChainUnavailableError(`cannot connect to ${url} within ${connectTimeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const provider = new WsProvider(url, 1_000);
     const api = new ApiPromise({ provider, noInitWarn: true });
     api.on('error', () => {}); // reported per call instead
     try {
-      await withTimeout(api.isReadyOrError, connectTimeoutMs, `connecting to ${url}`);
+      await withTimeout(api.isReadyOrError, Math.max(deadline - Date.now(), 1_000), `connecting to ${url}`);
     } catch (e) {
       await api.disconnect().catch(() => {});
-      throw e instanceof ChainUnavailableError ? e : new ChainUnavailableError(`cannot connect to ${url}: ${(e as Error).message}`);
+      throw e instanceof ChainUnavailableError ? e : new ChainUnavailableError(`cannot connect to ${url}: ${String((e as Error)?.message ?? e)}`);
     }
     return new PolkadotChain(api, timeoutMs);
   }
