@@ -6,6 +6,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToU8a, u8aWrapBytes } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { ChallengeStore, NonceCache, parseAccount, readMessage, verifySignature, writeMessage } from '../src/auth.ts';
+import { ChainUnavailableError, withTimeout } from '../src/chain-interface.ts';
 import { ConfigError, DEFAULTS, loadConfig } from '../src/config.ts';
 
 describe('auth', () => {
@@ -117,5 +118,15 @@ describe('config', () => {
     assert.throws(() => loadConfig(['--max-blob-bytes', '10'], {}), /1024/);
     assert.throws(() => loadConfig(['--log-level', 'loud'], {}), /log-level/);
     assert.throws(() => loadConfig(['--port'], {}), /needs a value/);
+  });
+});
+
+describe('chain timeouts', () => {
+  test('a chain answer that never comes is a ChainUnavailableError after the timeout', async () => {
+    const started = Date.now();
+    await assert.rejects(withTimeout(new Promise(() => {}), 50, 'RecordsApi.patient'), (e: Error) =>
+      e instanceof ChainUnavailableError && /RecordsApi.patient within 50 ms/.test(e.message));
+    assert.ok(Date.now() - started >= 45);
+    assert.equal(await withTimeout(Promise.resolve(7), 50, 'x'), 7);
   });
 });
