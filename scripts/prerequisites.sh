@@ -3,7 +3,8 @@
 #   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js;
 #   - the Rust toolchain parts named in rust-toolchain.toml (rust-src, the wasm target);
 #   - the e2e tests' npm packages (with `--e2e`);
-#   - the SDK's npm packages (with `--sdk`).
+#   - the SDK's npm packages (with `--sdk`);
+#   - the gateway's npm packages (with `--gateway`; they bring their own Node 22 binary).
 # Sourced by dev.sh and test.sh; can be run alone.
 set -euo pipefail
 
@@ -82,6 +83,19 @@ ensure_sdk_packages() {
 	fi
 }
 
+# The gateway (gateway/, Helia 7 needs Node >= 22) installs from its own lock file; its
+# devDependency `node@22` puts a Node 22 binary in node_modules/.bin, which `npm run` and
+# `npm test` use before the system's Node 20.
+ensure_gateway_packages() {
+	local gateway="$TELEMED_ROOT/gateway"
+	local stamp="$gateway/node_modules/.telemed-lock"
+	if [ ! -f "$stamp" ] || ! cmp -s "$gateway/package-lock.json" "$stamp"; then
+		log "installing gateway npm packages"
+		(cd "$gateway" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$gateway/package-lock.json" "$stamp"
+	fi
+}
+
 ensure_prerequisites() {
 	ensure_debian_packages
 	ensure_rust
@@ -90,6 +104,7 @@ ensure_prerequisites() {
 		case "$flag" in
 		--e2e) ensure_e2e_packages ;;
 		--sdk) ensure_sdk_packages ;;
+		--gateway) ensure_gateway_packages ;;
 		*)
 			echo "unknown prerequisites flag: $flag" >&2
 			return 1

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test: the SDK's unit tests (sdk/, no chain), the Rust tests of every crate (pallets,
-# runtime, node command line), the SDK's integration test and the end-to-end tests that drive a
-# real telemed-node with @polkadot/api.
+# Runs every test: the SDK's and the gateway's unit tests (sdk/, gateway/, no chain), the Rust
+# tests of every crate (pallets, runtime, node command line), the SDK's and the gateway's
+# integration tests (against a real node; the gateway's with two gateways) and the end-to-end
+# tests that drive a real telemed-node with @polkadot/api.
 # Installs what is missing first. One release build serves all of them: `cargo test` builds the
 # node binary (the node crate has integration tests) and the e2e tests run that same binary.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
-ensure_prerequisites --e2e --sdk
+ensure_prerequisites --e2e --sdk --gateway
 
 cd "$TELEMED_ROOT"
 target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
@@ -16,6 +17,11 @@ log "sdk unit tests"
 started=$(date +%s)
 (cd sdk && npm run --silent typecheck && npm test)
 log "sdk unit tests took $(( $(date +%s) - started )) s"
+
+log "gateway typecheck and unit tests"
+started=$(date +%s)
+(cd gateway && npm run --silent typecheck && npm run --silent test:unit)
+log "gateway unit tests took $(( $(date +%s) - started )) s"
 
 log "Rust tests (release profile, the node's own build)"
 started=$(date +%s)
@@ -56,6 +62,11 @@ log "sdk integration test against $target/release/telemed-node"
 started=$(date +%s)
 (cd sdk && TELEMED_NODE="$target/release/telemed-node" npm run --silent test:chain)
 log "sdk integration test took $(( $(date +%s) - started )) s"
+
+log "gateway integration test (two gateways, two IPFS nodes) against $target/release/telemed-node"
+started=$(date +%s)
+(cd gateway && TELEMED_NODE="$target/release/telemed-node" npm run --silent test:integration)
+log "gateway integration test took $(( $(date +%s) - started )) s"
 
 log "end-to-end tests against $target/release/telemed-node"
 started=$(date +%s)

@@ -1,0 +1,85 @@
+/**
+ * What the gateway needs from the chain: the interface the @polkadot/api adapter (`chain.ts`)
+ * implements and the SDK's chain client will implement when it replaces the adapter. Kept apart
+ * from the adapter so the HTTP API and the tests do not load @polkadot/api.
+ *
+ * @module
+ */
+
+/** The chain could not be asked (not connected, no answer in time, the connection dropped). */
+export class ChainUnavailableError extends Error {
+  override name = 'ChainUnavailableError';
+}
+
+/** HL7 purposes of use, as the runtime's `PurposeOfUse` names them. */
+export const PURPOSES = ['Treatment', 'Payment', 'Operations', 'Research', 'EmergencyTreatment'] as const;
+/** One HL7 purpose of use. */
+export type Purpose = (typeof PURPOSES)[number];
+
+/** A live record version, as far as the gateway needs it. */
+export interface RecordVersion {
+  /** The version's own id. */
+  id: bigint;
+  /** The patient's 32-byte account id. */
+  patient: Uint8Array;
+  /** The record's blinded tag (32 bytes). */
+  tag: Uint8Array;
+  /** The record's stable identity (the id of its first version). */
+  record: bigint;
+  /** `blake2_256` of the ciphertext. */
+  ciphertextHash: Uint8Array;
+  /** The ciphertext is exactly `2 ** sizeClass` bytes. */
+  sizeClass: number;
+  /** Whether the version still has a locator (a re-key empties the replaced version's). */
+  hasLocator: boolean;
+}
+
+/** What a practitioner account is, now. */
+export interface LicenceStatus {
+  /** Registered as a practitioner. */
+  registered: boolean;
+  /** Holds at least one licence valid now. */
+  licensed: boolean;
+}
+
+/** The answer of `ConsentApi.check_access`. */
+export type AccessDecision = { allowed: true; basis: string } | { allowed: false; denial: string };
+
+/** The chain as of one block. */
+export interface ChainAt {
+  /** The block's hash (hex). */
+  readonly blockHash: string;
+  /** `RecordsApi.patient(who)` is `Some`. */
+  isPatient(who: Uint8Array): Promise<boolean>;
+  /** `PractitionersApi.licence_status(who)`. */
+  licenceStatus(who: Uint8Array): Promise<LicenceStatus>;
+  /** The live version `id` (from `RecordsApi.record_history`), or `undefined` if unknown or shredded. */
+  recordVersion(id: bigint): Promise<RecordVersion | undefined>;
+  /** `ConsentApi.check_access(accessor, patient, Read, Record { tag, record }, purpose)`. */
+  checkRead(accessor: Uint8Array, version: RecordVersion, purpose: Purpose): Promise<AccessDecision>;
+}
+
+/** What the gateway needs from the chain. */
+export interface GatewayChain {
+  /** The chain's genesis hash (32 bytes); signed requests are bound to it. */
+  readonly genesisHash: Uint8Array;
+  /** The chain at the current best block. */
+  atBest(): Promise<ChainAt>;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Resolves like `promise`, or rejects with {@link ChainUnavailableError} after `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ChainUnavailableError(`no answer from the chain for ${what} within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

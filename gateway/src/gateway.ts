@@ -1,0 +1,64 @@
+/**
+ * A whole gateway: chain connection, IPFS node and HTTP API, started and stopped together.
+ *
+ * @module
+ */
+
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { PolkadotChain, type GatewayChain } from './chain.ts';
+import type { Config } from './config.ts';
+import { startIpfs } from './ipfs.ts';
+import type { BlobStore } from './store.ts';
+import type { Logger } from './log.ts';
+import { startApi, type GatewayApi } from './server.ts';
+
+/** A running gateway. */
+export interface Gateway {
+  /** The HTTP API's URL. */
+  url: string;
+  chain: GatewayChain;
+  store: BlobStore;
+  api: GatewayApi;
+  /** Stops the API, the IPFS node and the chain connection, in that order. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a gateway from `config`. `chain` replaces the @polkadot/api adapter (the SDK's client,
+ * a test double). Whatever started is stopped again if a later part fails.
+ */
+export async function startGateway(config: Config, log: Logger, chain?: GatewayChain): Promise<Gateway> {
+  await cryptoWaitReady();
+  const ownChain = chain === undefined;
+  const connected = chain ?? (await PolkadotChain.connect(config.nodeWs, config.chainTimeoutMs));
+  let store: BlobStore | undefined;
+  try {
+    store = await startIpfs({
+      dataDir: config.dataDir,
+      listenHost: config.ipfsHost,
+      listenPort: config.ipfsPort,
+      peers: config.peers,
+      redialMs: config.redialMs,
+    }, log);
+    const api = await startApi({ chain: connected, store, log, options: config }, config.host, config.port);
+    const info = store.info();
+    log.info('gateway.started', { url: api.url, peerId: info.peerId, ipfs: info.addresses.join(' '), node: config.nodeWs });
+    const running = store;
+    return {
+      url: api.url,
+      chain: connected,
+      store: running,
+      api,
+      async stop() {
+        await api.close();
+        await running.stop();
+        if (ownChain) await connected.close();
+        log.info('gateway.stopped', {});
+      },
+    };
+  } catch (e) {
+    await store?.stop().catch(() => {});
+    if (ownChain) await connected.close().catch(() => {});
+    throw e;
+  }
+}
