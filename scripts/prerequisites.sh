@@ -62,37 +62,17 @@ ensure_rust() {
 		(cd "$TELEMED_ROOT" && rustup component add rust-src)
 }
 
-ensure_e2e_packages() {
-	local e2e="$TELEMED_ROOT/e2e"
-	local stamp="$e2e/node_modules/.telemed-lock"
-	if [ ! -f "$stamp" ] || ! cmp -s "$e2e/package-lock.json" "$stamp"; then
-		log "installing e2e npm packages"
-		(cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
-		cp "$e2e/package-lock.json" "$stamp"
-	fi
-}
-
-# The SDK (sdk/, @telemed/sdk) installs from its own lock file, like the e2e tests.
-ensure_sdk_packages() {
-	local sdk="$TELEMED_ROOT/sdk"
-	local stamp="$sdk/node_modules/.telemed-lock"
-	if [ ! -f "$stamp" ] || ! cmp -s "$sdk/package-lock.json" "$stamp"; then
-		log "installing sdk npm packages"
-		(cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
-		cp "$sdk/package-lock.json" "$stamp"
-	fi
-}
-
-# The gateway (gateway/, Helia 7 needs Node >= 22) installs from its own lock file; its
-# devDependency `node@22` puts a Node 22 binary in node_modules/.bin, which `npm run` and
-# `npm test` use before the system's Node 20.
-ensure_gateway_packages() {
-	local gateway="$TELEMED_ROOT/gateway"
-	local stamp="$gateway/node_modules/.telemed-lock"
-	if [ ! -f "$stamp" ] || ! cmp -s "$gateway/package-lock.json" "$stamp"; then
-		log "installing gateway npm packages"
-		(cd "$gateway" && npm ci --no-audit --no-fund --loglevel=error)
-		cp "$gateway/package-lock.json" "$stamp"
+# A client package (e2e/, sdk/, gateway/) installs from its own lock file, again only when the
+# lock file changed since the last install. The gateway's devDependency `node@22` puts a Node 22
+# binary in its node_modules/.bin (Helia 7 needs Node >= 22), which `npm run` and `npm test` use
+# before the system's Node 20.
+ensure_npm_packages() {
+	local dir="$TELEMED_ROOT/$1"
+	local stamp="$dir/node_modules/.telemed-lock"
+	if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+		log "installing $1 npm packages"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+		cp "$dir/package-lock.json" "$stamp"
 	fi
 }
 
@@ -102,9 +82,7 @@ ensure_prerequisites() {
 	local flag
 	for flag in "$@"; do
 		case "$flag" in
-		--e2e) ensure_e2e_packages ;;
-		--sdk) ensure_sdk_packages ;;
-		--gateway) ensure_gateway_packages ;;
+		--e2e | --sdk | --gateway) ensure_npm_packages "${flag#--}" ;;
 		*)
 			echo "unknown prerequisites flag: $flag" >&2
 			return 1
