@@ -4,7 +4,7 @@
 mod common;
 
 use codec::Encode;
-use common::{externalities, signed};
+use common::{externalities, signed, transfer};
 use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
 	traits::{fungible::Inspect, Hooks},
@@ -36,10 +36,6 @@ fn start_authored_block(slot: u64) {
 		digest,
 	);
 	Executive::initialize_block(&header);
-}
-
-fn transfer(to: &AccountId, value: Balance) -> RuntimeCall {
-	RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: to.clone().into(), value })
 }
 
 #[test]
