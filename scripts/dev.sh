@@ -1,16 +1,51 @@
 #!/usr/bin/env bash
 # Starts a Telemed development chain: Alice alone authors and finalises blocks, RPC (for
 # Polkadot.js Apps and @polkadot/api) on ws://127.0.0.1:9944, Prometheus on 127.0.0.1:9615.
-# Installs what is missing and builds the node first. Extra arguments go to the node, e.g.
+# Installs what is missing and builds the node first. Extra arguments go to the node, and a flag
+# the caller gives replaces the default, e.g.
 #   scripts/dev.sh --base-path /tmp/telemed   # keep the chain between runs (default: temporary)
+#   scripts/dev.sh --rpc-port 29944           # RPC on another port
+#   scripts/dev.sh --chain local --alice      # another chain instead of --dev
+#
+# The build is scripts/test.sh's (the same cargo command, so the same features): right after
+# scripts/test.sh nothing is rebuilt, and after scripts/dev.sh, test.sh rebuilds nothing either.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 ensure_prerequisites
 
 cd "$TELEMED_ROOT"
-log "building telemed-node (release)"
-cargo build --release --locked -p telemed-node
+log "building telemed-node (release, the build scripts/test.sh makes)"
+cargo test "${RELEASE_BUILD[@]}" --no-run
 target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
 
-log "starting the dev chain: RPC ws://127.0.0.1:9944"
-exec "$target/release/telemed-node" --dev --rpc-port 9944 --prometheus-port 9615 "$@"
+# Whether the caller passed any of the flags named (as `--flag value` or `--flag=value`).
+given() {
+	local arg flag
+	for arg in "${args[@]}"; do
+		for flag in "$@"; do
+			[ "$arg" = "$flag" ] || [ "${arg%%=*}" = "$flag" ] && return 0
+		done
+	done
+	return 1
+}
+
+# The value the caller gave for `flag`, if any.
+value_of() {
+	local i
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		case "${args[i]}" in
+			"$1") echo "${args[i + 1]:-}" && return ;;
+			"$1"=*) echo "${args[i]#*=}" && return ;;
+		esac
+	done
+}
+
+args=("$@")
+defaults=()
+given --dev --chain || defaults+=(--dev)
+given --rpc-port || defaults+=(--rpc-port 9944)
+given --prometheus-port --no-prometheus || defaults+=(--prometheus-port 9615)
+
+rpc_port="$(value_of --rpc-port)"
+log "starting the chain: RPC ws://127.0.0.1:${rpc_port:-9944}"
+exec "$target/release/telemed-node" "${defaults[@]}" "$@"

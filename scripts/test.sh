@@ -12,7 +12,7 @@ target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
 
 log "Rust tests (release profile, the node's own build)"
 started=$(date +%s)
-cargo test --release --locked --workspace
+cargo test "${RELEASE_BUILD[@]}"
 log "Rust build and tests took $(( $(date +%s) - started )) s"
 
 # The benchmarks run as unit tests on each pallet's mock runtime, so they keep compiling and
