@@ -11,11 +11,11 @@ mod common;
 use common::{externalities, ok, refused, set_now, start_block_at, BillingCall, HOUR, NOW};
 use frame_support::traits::fungible::{Inspect, InspectHold};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{DispatchError, Permill};
+use sp_runtime::Permill;
 use telemed_primitives::{AccessAction, PurposeOfUse, Tag};
 use telemed_runtime::{
 	configs::{ConsultationDeposit, DisputeBond, NetworkFeeAccount},
-	Balances, Billing, Executive, Runtime, RuntimeCall, UNITS,
+	Balances, Billing, Runtime, RuntimeCall, UNITS,
 };
 
 fn code() -> pallet_billing::ServiceCode {

@@ -16,7 +16,7 @@ use frame_support::traits::{
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, PurposeOfUse, Tag,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, PurposeOfUse,
 };
 use telemed_runtime::{Balances, Consent, Executive, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT};
 

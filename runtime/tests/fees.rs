@@ -19,8 +19,8 @@ use sp_runtime::{
 };
 use telemed_runtime::{
 	configs::{TreasuryAccount, FEES_TO_TREASURY_PERCENT},
-	AccountId, Balance, Balances, BalancesCall, Executive, Header, Runtime, RuntimeCall,
-	SystemCall, TransactionPayment, MICRO_UNITS, MILLI_UNITS, UNITS,
+	Balances, Executive, Header, Runtime, RuntimeCall, SystemCall, TransactionPayment, MICRO_UNITS,
+	MILLI_UNITS, UNITS,
 };
 
 /// Starts block 1 with Aura's pre-runtime digest for `slot`, as an authoring node does: the

@@ -26,9 +26,7 @@ use std::collections::BTreeSet;
 use telemed_primitives::{
 	AccessAction, AccessBasis, DisclosedData, Hash256, PurposeOfUse, RecordId, Tag,
 };
-use telemed_runtime::{
-	AccountId, Billing, Consent, Executive, Runtime, RuntimeCall, System, UNITS,
-};
+use telemed_runtime::{AccountId, Billing, Consent, Runtime, RuntimeCall, System, UNITS};
 
 /// Whether `needle` occurs in `haystack`.
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -9,20 +9,16 @@
 mod common;
 
 use common::{
-	charlie_consents, envelope_for, externalities, ok, refused, signed, start_block_at, sudo,
-	RecordsCall, LAB_TAG, NOW,
+	charlie_consents, envelope_for, externalities, ok, refused, start_block_at, sudo, RecordsCall,
+	LAB_TAG, NOW,
 };
 use frame_support::traits::{
 	fungible::{Inspect, InspectHold, Mutate},
 	tokens::{Fortitude, Precision, Preservation},
 };
 use sp_keyring::Sr25519Keyring;
-use telemed_primitives::{
-	AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse, Tag,
-};
-use telemed_runtime::{
-	Balances, Consent, Executive, Records, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT,
-};
+use telemed_primitives::{AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse};
+use telemed_runtime::{Balances, Consent, Records, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT};
 
 /// A valid X25519 key-agreement public key for tests (canonical, not of small order).
 const PATIENT_KEY: [u8; 32] = [0x41; 32];

@@ -16,8 +16,8 @@ use sp_runtime::{
 	BuildStorage,
 };
 use telemed_runtime::{
-	genesis_config_presets::ENDOWMENT, AccountId, Balance, Balances, BalancesCall, Executive,
-	Runtime, RuntimeCall, System, UncheckedExtrinsic, UNITS, VERSION,
+	genesis_config_presets::ENDOWMENT, Balances, Executive, Runtime, System, UncheckedExtrinsic,
+	UNITS, VERSION,
 };
 
 #[test]
