@@ -3,9 +3,7 @@
 
 mod common;
 
-use common::{
-	externalities, ok, refused, set_now, signed, start_block_at, sudo, PractitionersCall, NOW,
-};
+use common::{externalities, ok, set_now, signed, start_block_at, sudo, PractitionersCall, NOW};
 use frame_support::traits::fungible::InspectHold;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{DispatchError, ModuleError};
