@@ -14,6 +14,13 @@ TELEMED_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # runtime's wasm would be built with unlocked dependency versions.
 export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$TELEMED_ROOT}"
 
+# The one release build: scripts/test.sh runs `cargo test "${RELEASE_BUILD[@]}"` and
+# scripts/dev.sh builds the node with `cargo test "${RELEASE_BUILD[@]}" --no-run`. The same
+# packages and features, so one build serves both (cargo unifies the features of the packages it
+# builds, dev-dependencies included: `cargo build -p telemed-node` would build another set and
+# rebuild the runtime and the node).
+RELEASE_BUILD=(--release --locked --workspace)
+
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
 as_root() {

@@ -25,7 +25,7 @@ log "gateway unit tests took $(( $(date +%s) - started )) s"
 
 log "Rust tests (release profile, the node's own build)"
 started=$(date +%s)
-cargo test --release --locked --workspace
+cargo test "${RELEASE_BUILD[@]}"
 log "Rust build and tests took $(( $(date +%s) - started )) s"
 
 # The benchmarks run as unit tests on each pallet's mock runtime, so they keep compiling and

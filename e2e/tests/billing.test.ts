@@ -7,13 +7,15 @@ import { after, before, describe, test } from 'node:test';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import { blake2AsHex, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode } from '../lib/node.ts';
+import { blake2AsHex } from '@polkadot/util-crypto';
+import { held, total } from '../lib/balances.ts';
+import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
+import { eventOf, feesPaid } from '../lib/events.ts';
+import { funded } from '../lib/funding.ts';
+import { dev, type KeyringPair } from '../lib/keyring.ts';
+import { waitFor } from '../lib/node.ts';
 import { chainNow, submit, submitOk, type Outcome } from '../lib/tx.ts';
-
-const UNITS = 10n ** 12n;
+import { DAY, MINUTE, UNITS } from '../lib/units.ts';
 const PRICE = 20n * UNITS;
 const SERVICE = '99213';
 /** The service's description goes on chain only as its hash; the text stays off chain. */
@@ -27,8 +29,7 @@ const PAYMENT_TAG = `0x${'42'.repeat(32)}`;
 const DEPOSIT = UNITS / 5n;
 
 describe('billing', () => {
-  const basePath = tempDir();
-  let node: RunningNode | undefined;
+  let chain: DevChain | undefined;
   let api: ApiPromise;
   let alice: KeyringPair;
   let patient: KeyringPair;
@@ -37,25 +38,16 @@ describe('billing', () => {
   let feeAccount = '';
   let policyId = -1;
   /** Transaction fees paid so far, by account. */
-  const feesPaid = new Map<string, bigint>();
-
-  /** Free plus held: what an account owns. */
-  async function total(who: string): Promise<bigint> {
-    const { data } = await api.query.system.account(who);
-    return data.free.toBigInt() + data.reserved.toBigInt();
-  }
+  const paid = new Map<string, bigint>();
 
   /** What billing holds from `who` for `reason` (`Escrow`, `InsurerPool`, `ConsultationDeposit`). */
-  async function held(who: string, reason = 'Escrow'): Promise<bigint> {
-    const holds = (await api.query.balances.holds(who)).toJSON() as { id: { billing?: string }; amount: number | string }[];
-    return holds.filter((h) => h.id.billing === reason).reduce((sum, h) => sum + BigInt(h.amount), 0n);
+  function billingHold(who: string, reason = 'Escrow'): Promise<bigint> {
+    return held(api, who, 'billing', reason);
   }
 
   function noteFees(outcome: Outcome): Outcome {
-    for (const { name, data } of outcome.eventData) {
-      if (name !== 'transactionPayment.TransactionFeePaid') continue;
-      const [who, fee] = data as [string, number | string];
-      feesPaid.set(who, (feesPaid.get(who) ?? 0n) + BigInt(fee));
+    for (const [who, fee] of feesPaid(outcome)) {
+      paid.set(who, (paid.get(who) ?? 0n) + fee);
     }
     return outcome;
   }
@@ -65,13 +57,7 @@ describe('billing', () => {
   }
 
   function fees(who: KeyringPair): bigint {
-    return feesPaid.get(who.address) ?? 0n;
-  }
-
-  function eventOf(outcome: Outcome, name: string): unknown[] {
-    const found = outcome.eventData.find((e) => e.name === name);
-    assert.ok(found, `${name} in ${outcome.events.join(', ')}`);
-    return found.data as unknown[];
+    return paid.get(who.address) ?? 0n;
   }
 
   /**
@@ -92,35 +78,29 @@ describe('billing', () => {
   }
 
   before(async () => {
-    await cryptoWaitReady();
-    node = await startNode({ basePath });
-    api = await connect(node);
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
-    doctor = keyring.addFromUri('//Bob'); // the dev chain's licensed demo physician
-    patient = keyring.addFromMnemonic(mnemonicGenerate());
-    insurer = keyring.addFromMnemonic(mnemonicGenerate());
-    await submitOk(api, api.tx.balances.transferKeepAlive(patient.address, 100n * UNITS), alice);
-    await submitOk(api, api.tx.balances.transferKeepAlive(insurer.address, 1_000n * UNITS), alice);
+    chain = await startDevChain();
+    api = chain.api;
+    alice = dev('Alice');
+    doctor = dev('Bob'); // the dev chain's licensed demo physician
+    patient = await funded(api, 100n * UNITS);
+    insurer = await funded(api, 1_000n * UNITS);
     // The network fee account: the pallet account `tm/fees_`.
     feeAccount = api.registry.createType('AccountId', new Uint8Array([
       ...new TextEncoder().encode('modltm/fees_'), ...new Uint8Array(20)])).toString();
-    await send(api.tx.billing.setService(SERVICE, DESCRIPTION_HASH, PRICE, 30 * 60 * 1000), doctor);
+    await send(api.tx.billing.setService(SERVICE, DESCRIPTION_HASH, PRICE, 30 * MINUTE), doctor);
     const stored = (await api.query.billing.services(doctor.address, SERVICE)).toJSON() as { description: string } | null;
     assert.equal(stored?.description, DESCRIPTION_HASH, 'only the hash of the description is stored');
   });
 
   after(async () => {
-    await api?.disconnect();
-    await stopAllNodes();
-    removeDir(basePath);
+    await stopDevChain(chain);
   });
 
   test('a self-paid visit: the price is held, then paid out less the 1 % network fee', async () => {
-    const start = { patient: await total(patient.address), doctor: await total(doctor.address), fees: await total(feeAccount) };
+    const start = { patient: await total(api, patient.address), doctor: await total(api, doctor.address), fees: await total(api, feeAccount) };
     const feesBefore = { patient: fees(patient), doctor: fees(doctor) };
     const [id, at] = await bookVisit(null);
-    assert.equal(await held(patient.address), PRICE, 'held, not transferred');
+    assert.equal(await billingHold(patient.address), PRICE, 'held, not transferred');
     const schedule = (await api.call.billingApi.schedule(doctor.address)).toJSON() as [unknown[], [number, unknown][]];
     assert.ok(schedule[1].some(([c]) => c === id), 'in the physician\'s schedule');
 
@@ -131,17 +111,17 @@ describe('billing', () => {
     assert.deepEqual(eventOf(settled, 'billing.Settled').map(String), [String(id), String(PRICE * 99n / 100n), String(PRICE / 100n)]);
     assert.equal((await submit(api, api.tx.billing.settle(id), alice)).error, 'billing.AlreadySettled');
 
-    assert.equal(await held(patient.address), 0n);
-    assert.equal(await total(patient.address), start.patient - PRICE - (fees(patient) - feesBefore.patient));
-    assert.equal(await total(doctor.address), start.doctor + PRICE * 99n / 100n - (fees(doctor) - feesBefore.doctor));
-    assert.equal(await total(feeAccount), start.fees + PRICE / 100n);
+    assert.equal(await billingHold(patient.address), 0n);
+    assert.equal(await total(api, patient.address), start.patient - PRICE - (fees(patient) - feesBefore.patient));
+    assert.equal(await total(api, doctor.address), start.doctor + PRICE * 99n / 100n - (fees(doctor) - feesBefore.doctor));
+    assert.equal(await total(api, feeAccount), start.fees + PRICE / 100n);
 
     // The consultation deposit stays held until anyone reaps the closed consultation.
-    assert.equal(await held(patient.address, 'ConsultationDeposit'), DEPOSIT);
+    assert.equal(await billingHold(patient.address, 'ConsultationDeposit'), DEPOSIT);
     await send(api.tx.billing.reap(id), alice);
-    assert.equal(await held(patient.address, 'ConsultationDeposit'), 0n);
+    assert.equal(await billingHold(patient.address, 'ConsultationDeposit'), 0n);
     assert.ok((await api.query.billing.consultations(id)).isEmpty, 'the consultation is gone');
-    assert.equal(await total(patient.address), start.patient - PRICE - (fees(patient) - feesBefore.patient));
+    assert.equal(await total(api, patient.address), start.patient - PRICE - (fees(patient) - feesBefore.patient));
   });
 
   test('an insured visit: copay and insurer share, claim checked and approved', async () => {
@@ -152,7 +132,7 @@ describe('billing', () => {
     await send(api.tx.billing.fundPool(500n * UNITS), insurer);
     const now = await chainNow(api);
     const issued = await send(api.tx.billing.issuePolicy(
-      patient.address, [SERVICE], 800_000, 200n * UNITS, now, now + 365 * 24 * 3600 * 1000), insurer);
+      patient.address, [SERVICE], 800_000, 200n * UNITS, now, now + 365 * DAY), insurer);
     policyId = Number(eventOf(issued, 'billing.PolicyIssued')[0]);
     await send(api.tx.consent.grantConsent(patient.address, insurer.address, 'Permit', ['Read'],
       { Tags: [PAYMENT_TAG] }, ['Payment'], null, null), patient);
@@ -163,14 +143,14 @@ describe('billing', () => {
     assert.equal(BigInt(quote.ok.insurerShare), PRICE * 4n / 5n);
 
     const start = {
-      patient: await total(patient.address), doctor: await total(doctor.address),
-      insurer: await total(insurer.address), fees: await total(feeAccount),
+      patient: await total(api, patient.address), doctor: await total(api, doctor.address),
+      insurer: await total(api, insurer.address), fees: await total(api, feeAccount),
     };
     const feesBefore = { patient: fees(patient), doctor: fees(doctor), insurer: fees(insurer) };
     const copay = PRICE / 5n;
     const share = PRICE - copay;
     const [id, at] = await bookVisit(policyId);
-    assert.equal(await held(patient.address), copay, 'the copay is held from the patient');
+    assert.equal(await billingHold(patient.address), copay, 'the copay is held from the patient');
     await deliver(id, at);
     const settled = await send(api.tx.billing.confirm(id), patient);
     const [claimId, , amount] = eventOf(settled, 'billing.ClaimCreated');
@@ -184,10 +164,10 @@ describe('billing', () => {
     assert.deepEqual(claim[1].status, { approved: null });
 
     // Every balance, to the planck.
-    assert.equal(await total(patient.address), start.patient - copay - (fees(patient) - feesBefore.patient));
-    assert.equal(await total(insurer.address), start.insurer - share - (fees(insurer) - feesBefore.insurer));
-    assert.equal(await held(insurer.address, 'InsurerPool'), 500n * UNITS - share, 'the pool paid the share');
-    assert.equal(await total(doctor.address), start.doctor + (copay + share) * 99n / 100n - (fees(doctor) - feesBefore.doctor));
-    assert.equal(await total(feeAccount), start.fees + (copay + share) / 100n);
+    assert.equal(await total(api, patient.address), start.patient - copay - (fees(patient) - feesBefore.patient));
+    assert.equal(await total(api, insurer.address), start.insurer - share - (fees(insurer) - feesBefore.insurer));
+    assert.equal(await billingHold(insurer.address, 'InsurerPool'), 500n * UNITS - share, 'the pool paid the share');
+    assert.equal(await total(api, doctor.address), start.doctor + (copay + share) * 99n / 100n - (fees(doctor) - feesBefore.doctor));
+    assert.equal(await total(api, feeAccount), start.fees + (copay + share) / 100n);
   });
 });

@@ -7,20 +7,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { u8aToHex } from '@polkadot/util';
-import { connect, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../lib/node.ts';
+import { free } from '../lib/balances.ts';
+import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
+import { eventOf } from '../lib/events.ts';
+import { funded } from '../lib/funding.ts';
+import { dev, type KeyringPair } from '../lib/keyring.ts';
 import { newTagKey, tagOf } from '../lib/privacy.ts';
 import { submit, submitOk } from '../lib/tx.ts';
-
-const UNITS = 10n ** 12n;
+import { UNITS } from '../lib/units.ts';
 
 describe('consent', () => {
-  const basePath = tempDir();
-  let node: RunningNode | undefined;
+  let chain: DevChain | undefined;
   let api: ApiPromise;
   let patient: KeyringPair;
   let doctor: KeyringPair;
@@ -36,28 +35,18 @@ describe('consent', () => {
     return result.toJSON() as Record<string, unknown>;
   }
 
-  async function free(who: string): Promise<bigint> {
-    return (await api.query.system.account(who)).data.free.toBigInt();
-  }
-
   before(async () => {
-    await cryptoWaitReady();
-    node = await startNode({ basePath });
-    api = await connect(node);
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    doctor = keyring.addFromUri('//Bob'); // the dev chain's licensed demo physician
-    patient = keyring.addFromMnemonic(mnemonicGenerate());
-    await submitOk(api, api.tx.balances.transferKeepAlive(patient.address, 3n * UNITS),
-      keyring.addFromUri('//Alice'));
+    chain = await startDevChain();
+    api = chain.api;
+    doctor = dev('Bob'); // the dev chain's licensed demo physician
+    patient = await funded(api, 3n * UNITS);
     // `logAccess` is only for registered patients.
     await submitOk(api, api.tx.records.registerPatient(
       x25519.getPublicKey(x25519.utils.randomSecretKey())), patient);
   });
 
   after(async () => {
-    await api?.disconnect();
-    await stopAllNodes();
-    removeDir(basePath);
+    await stopDevChain(chain);
   });
 
   test('without a consent the physician has no access', async () => {
@@ -65,11 +54,11 @@ describe('consent', () => {
   });
 
   test('the patient grants a consent and the runtime API confirms the access', async () => {
-    const { events, eventData } = await submitOk(api, api.tx.consent.grantConsent(
+    const granted = await submitOk(api, api.tx.consent.grantConsent(
       patient.address, doctor.address, 'Permit', ['Read'], { Tags: [laboratory] },
       ['Treatment'], null, null), patient);
-    assert.ok(events.includes('consent.ConsentGranted'), events.join(', '));
-    consentId = (eventData.find((e) => e.name === 'consent.ConsentGranted')!.data as [number])[0];
+    assert.ok(granted.events.includes('consent.ConsentGranted'), granted.events.join(', '));
+    consentId = eventOf(granted, 'consent.ConsentGranted')[0] as number;
     assert.deepEqual(await checkAccess(doctor.address), { ok: { consent: consentId } });
 
     const consents = (await api.call.consentApi.consents(patient.address)).toJSON() as { id: number; standing: string }[];
@@ -96,10 +85,10 @@ describe('consent', () => {
 
   test('a patient with no free balance revokes free of fees, and access stops', async () => {
     // Give away everything that can go: the account keeps only the existential deposit.
-    const sink = new Keyring({ type: 'sr25519' }).addFromUri('//Eve');
+    const sink = dev('Eve');
     await submitOk(api, api.tx.balances.transferAll(sink.address, true), patient);
     const existential = api.consts.balances.existentialDeposit.toBigInt();
-    assert.equal(await free(patient.address), existential);
+    assert.equal(await free(api, patient.address), existential);
 
     // An ordinary transaction cannot pay its fee now.
     await assert.rejects(
@@ -110,7 +99,7 @@ describe('consent', () => {
     const { events } = await submitOk(api, api.tx.consent.revokeConsent(consentId), patient);
     assert.ok(events.includes('consent.ConsentRevoked'), events.join(', '));
     assert.ok(events.includes('skipFeelessPayment.FeeSkipped'), events.join(', '));
-    assert.equal(await free(patient.address), existential, 'no fee was taken');
+    assert.equal(await free(api, patient.address), existential, 'no fee was taken');
     assert.deepEqual(await checkAccess(doctor.address), { err: { noConsent: null } });
   });
 });

@@ -5,14 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { free } from '../lib/balances.ts';
+import { dev, fresh, keyringReady } from '../lib/keyring.ts';
 import {
   connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode,
 } from '../lib/node.ts';
 import { submitOk } from '../lib/tx.ts';
-
-const UNITS = 10n ** 12n;
+import { UNITS } from '../lib/units.ts';
 
 async function finalizedNumber(api: ApiPromise): Promise<number> {
   const hash = await api.rpc.chain.getFinalizedHead();
@@ -23,19 +22,15 @@ async function bestNumber(api: ApiPromise): Promise<number> {
   return (await api.rpc.chain.getHeader()).number.toNumber();
 }
 
-async function freeBalance(api: ApiPromise, who: string, at?: string): Promise<bigint> {
-  const apiAt = at ? await api.at(at) : api;
-  const account = await apiAt.query.system.account(who);
-  return account.data.free.toBigInt();
-}
-
+// This suite manages its node itself (not with `startDevChain`): it restarts it on the same
+// base path.
 describe('dev chain', () => {
   const basePath = tempDir();
   let node: RunningNode | undefined;
   let api: ApiPromise | undefined;
 
   before(async () => {
-    await cryptoWaitReady();
+    await keyringReady();
     node = await startNode({ basePath });
     api = await connect(node);
   });
@@ -82,16 +77,15 @@ describe('dev chain', () => {
 
   test('a balance transfer lands in a finalised block', async () => {
     assert.ok(api);
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    const alice = keyring.addFromUri('//Alice');
-    recipient = keyring.addFromMnemonic(mnemonicGenerate()).address;
+    const alice = dev('Alice');
+    recipient = fresh().address;
     const amount = 5n * UNITS;
 
     const { blockHash, events } = await submitOk(
       api, api.tx.balances.transferKeepAlive(recipient, amount), alice, { finalized: true });
     assert.ok(events.includes('balances.Transfer'), events.join(', '));
     assert.ok(events.includes('system.ExtrinsicSuccess'), events.join(', '));
-    assert.equal(await freeBalance(api, recipient, blockHash), amount);
+    assert.equal(await free(api, recipient, blockHash), amount);
     transferBlock = blockHash;
   });
 
@@ -112,8 +106,8 @@ describe('dev chain', () => {
     assert.ok((await bestNumber(a)) >= finalizedBeforeRestart.number);
     const again = await a.rpc.chain.getBlockHash(finalizedBeforeRestart.number);
     assert.equal(again.toHex(), finalizedBeforeRestart.hash);
-    assert.equal(await freeBalance(a, recipient, transferBlock), 5n * UNITS);
-    assert.equal(await freeBalance(a, recipient), 5n * UNITS);
+    assert.equal(await free(a, recipient, transferBlock), 5n * UNITS);
+    assert.equal(await free(a, recipient), 5n * UNITS);
     await waitFor(async () => (await finalizedNumber(a)) > finalizedBeforeRestart.number &&
       (await bestNumber(a)) > bestBefore, 120_000, 'new finalised blocks after the restart');
   });

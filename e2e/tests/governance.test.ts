@@ -8,14 +8,16 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex } from '@polkadot/util';
-import { blake2AsHex, cryptoWaitReady, mnemonicGenerate, xxhashAsHex } from '@polkadot/util-crypto';
-import { connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode } from '../lib/node.ts';
+import { blake2AsHex, xxhashAsHex } from '@polkadot/util-crypto';
+import { reserved, total } from '../lib/balances.ts';
+import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
+import { eventOf } from '../lib/events.ts';
+import { fund } from '../lib/funding.ts';
+import { dev, fresh, type KeyringPair } from '../lib/keyring.ts';
+import { waitFor } from '../lib/node.ts';
 import { submit, submitOk } from '../lib/tx.ts';
-
-const UNITS = 10n ** 12n;
+import { UNITS } from '../lib/units.ts';
 
 function nextRuntime(): Uint8Array {
   const path = process.env.TELEMED_UPGRADE_WASM;
@@ -24,8 +26,7 @@ function nextRuntime(): Uint8Array {
 }
 
 describe('governance', () => {
-  const basePath = tempDir();
-  let node: RunningNode | undefined;
+  let chain: DevChain | undefined;
   let api: ApiPromise;
   let alice: KeyringPair;
   let bob: KeyringPair;
@@ -38,20 +39,16 @@ describe('governance', () => {
   }
 
   before(async () => {
-    await cryptoWaitReady();
-    node = await startNode({ basePath });
-    api = await connect(node);
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
-    bob = keyring.addFromUri('//Bob');
-    eve = keyring.addFromUri('//Eve');
-    saver = keyring.addFromMnemonic(mnemonicGenerate());
+    chain = await startDevChain();
+    api = chain.api;
+    alice = dev('Alice');
+    bob = dev('Bob');
+    eve = dev('Eve');
+    saver = fresh();
   });
 
   after(async () => {
-    await api?.disconnect();
-    await stopAllNodes();
-    removeDir(basePath);
+    await stopDevChain(chain);
   });
 
   test('a non-member cannot propose', async () => {
@@ -62,7 +59,7 @@ describe('governance', () => {
 
   test('the council upgrades the runtime and the state survives', async () => {
     // State written before the upgrade: a balance and a registered patient.
-    await submitOk(api, api.tx.balances.transferKeepAlive(saver.address, saved), alice);
+    await fund(api, saver, saved, alice);
     await submitOk(api, api.tx.records.registerPatient(u8aToHex(new Uint8Array(32).fill(9))), saver);
     assert.equal(await specVersion(), 100);
 
@@ -75,7 +72,7 @@ describe('governance', () => {
     const codeHash = blake2AsHex(code);
     const schedule = api.tx.upgrades.scheduleUpgrade(codeHash);
     const proposed = await submitOk(api, api.tx.council.propose(2, schedule, schedule.encodedLength), alice);
-    const [, index, proposalHash] = proposed.eventData.find((e) => e.name === 'council.Proposed')!.data as [string, number, string];
+    const [, index, proposalHash] = eventOf(proposed, 'council.Proposed') as [string, number, string];
     // Proposing is not voting: Alice and Bob vote aye (2 of 3).
     await submitOk(api, api.tx.council.vote(proposalHash, index, true), alice);
     await submitOk(api, api.tx.council.vote(proposalHash, index, true), bob);
@@ -104,9 +101,8 @@ describe('governance', () => {
     }, 60_000, `a block executed under the code applied in ${applied.blockHash}`);
 
     // Nothing was lost, and the chain goes on under the new runtime.
-    const { data } = await api.query.system.account(saver.address);
-    assert.equal(data.reserved.toBigInt(), UNITS, 'the patient deposit is still held');
-    assert.ok(data.free.toBigInt() + data.reserved.toBigInt() > saved - UNITS / 100n, 'the balance is there, less fees');
+    assert.equal(await reserved(api, saver.address), UNITS, 'the patient deposit is still held');
+    assert.ok(await total(api, saver.address) > saved - UNITS / 100n, 'the balance is there, less fees');
     const patient = (await api.query.records.patients(saver.address)).toJSON() as { key: string } | null;
     assert.equal(patient?.key, u8aToHex(new Uint8Array(32).fill(9)));
     const licences = (await api.query.practitioners.licencesOf(bob.address)).toJSON() as unknown[];

@@ -6,17 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import {
-  connect, removeDir, startNode, stopAllNodes, tempDir, waitFor, type RunningNode,
-} from '../lib/node.ts';
+import { reserved } from '../lib/balances.ts';
+import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
+import { funded } from '../lib/funding.ts';
+import { dev, type KeyringPair } from '../lib/keyring.ts';
+import { waitFor } from '../lib/node.ts';
 import { chainNow, submit, submitOk } from '../lib/tx.ts';
-
-const UNITS = 10n ** 12n;
-const DAY = 86_400_000;
+import { DAY, UNITS } from '../lib/units.ts';
 
 interface Status {
   registered: boolean;
@@ -41,8 +39,7 @@ async function licences(api: ApiPromise, who: string): Promise<LicenceView[]> {
 }
 
 describe('practitioners', () => {
-  const basePath = tempDir();
-  let node: RunningNode | undefined;
+  let chain: DevChain | undefined;
   let api: ApiPromise;
   let board: KeyringPair;
   let nurse: KeyringPair;
@@ -50,26 +47,20 @@ describe('practitioners', () => {
   const keyAgreementKey = x25519.getPublicKey(x25519.utils.randomSecretKey());
 
   before(async () => {
-    await cryptoWaitReady();
-    node = await startNode({ basePath });
-    api = await connect(node);
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    board = keyring.addFromUri('//Ferdie'); // the dev chain's "Demo Medical Board"
-    nurse = keyring.addFromMnemonic(mnemonicGenerate());
-    await submitOk(api, api.tx.balances.transferKeepAlive(nurse.address, 100n * UNITS),
-      keyring.addFromUri('//Alice'));
+    chain = await startDevChain();
+    api = chain.api;
+    board = dev('Ferdie'); // the dev chain's "Demo Medical Board"
+    nurse = await funded(api, 100n * UNITS);
   });
 
   after(async () => {
-    await api?.disconnect();
-    await stopAllNodes();
-    removeDir(basePath);
+    await stopDevChain(chain);
   });
 
   test('the runtime API is in the metadata and the dev chain has a licensed demo physician', async () => {
     const apis = api.runtimeMetadata.asLatest.apis.map((a) => a.name.toString());
     assert.ok(apis.includes('PractitionersApi'), apis.join(', '));
-    const bob = new Keyring({ type: 'sr25519' }).addFromUri('//Bob').address;
+    const bob = dev('Bob').address;
     const status = await licenceStatus(api, bob);
     assert.equal(status.registered, true);
     assert.equal(status.licensed, true);
@@ -77,13 +68,13 @@ describe('practitioners', () => {
   });
 
   test('a practitioner registers with a deposit and a key-agreement key', async () => {
-    const before = await api.query.system.account(nurse.address);
+    const before = await reserved(api, nurse.address);
     const { events } = await submitOk(api, api.tx.practitioners.register(
       'Nurse Demo', ['Nurse'], [], keyAgreementKey), nurse);
     assert.ok(events.includes('practitioners.PractitionerRegistered'), events.join(', '));
-    const after = await api.query.system.account(nurse.address);
+    const after = await reserved(api, nurse.address);
     const deposit = BigInt(api.consts.practitioners.registrationDeposit.toString());
-    assert.equal(after.data.reserved.toBigInt() - before.data.reserved.toBigInt(), deposit);
+    assert.equal(after - before, deposit);
 
     const status = await licenceStatus(api, nurse.address);
     assert.equal(status.registered, true);
@@ -92,7 +83,7 @@ describe('practitioners', () => {
   });
 
   test('an account that is not an accredited authority cannot license, and nothing changes', async () => {
-    const outsider = new Keyring({ type: 'sr25519' }).addFromUri('//Dave');
+    const outsider = dev('Dave');
     const now = await chainNow(api);
     const { error } = await submit(api, api.tx.practitioners.issueLicence(
       nurse.address, 'FR', 'Nurse', null, blake2AsU8a('salt|number'), blake2AsU8a('evidence'),

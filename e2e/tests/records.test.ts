@@ -14,19 +14,19 @@ import { after, before, describe, test } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
 import { hexToU8a, stringToU8a, u8aConcat, u8aEq, u8aToHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { connect, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../lib/node.ts';
+import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
+import { eventOf } from '../lib/events.ts';
+import { funded } from '../lib/funding.ts';
+import { dev, type KeyringPair } from '../lib/keyring.ts';
 import {
   commitmentOf, decryptRecord, encryptRecord, MAX_SIZE_CLASS, MIN_SIZE_CLASS, newTagKey, openKey, openLocator,
   sealKey, sealLocator, sizeClassFor, tagOf,
 } from '../lib/privacy.ts';
 import { submit, submitOk } from '../lib/tx.ts';
-
-const UNITS = 10n ** 12n;
+import { UNITS } from '../lib/units.ts';
 
 /** A live record version as the chain's JSON gives it (byte fields in hex). */
 interface RecordJson {
@@ -58,8 +58,7 @@ function store(ciphertext: Uint8Array): string {
 }
 
 describe('records', () => {
-  const basePath = tempDir();
-  let node: RunningNode | undefined;
+  let chain: DevChain | undefined;
   let api: ApiPromise;
   let patient: KeyringPair;
   let doctor: KeyringPair;
@@ -125,22 +124,15 @@ describe('records', () => {
   }
 
   before(async () => {
-    await cryptoWaitReady();
-    node = await startNode({ basePath });
-    api = await connect(node);
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    doctor = keyring.addFromUri('//Bob'); // the dev chain's licensed demo physician
-    patient = keyring.addFromMnemonic(mnemonicGenerate());
-    watch = keyring.addFromMnemonic(mnemonicGenerate());
-    const alice = keyring.addFromUri('//Alice');
-    await submitOk(api, api.tx.balances.transferKeepAlive(patient.address, 10n * UNITS), alice);
-    await submitOk(api, api.tx.balances.transferKeepAlive(watch.address, 1n * UNITS), alice);
+    chain = await startDevChain();
+    api = chain.api;
+    doctor = dev('Bob'); // the dev chain's licensed demo physician
+    patient = await funded(api, 10n * UNITS);
+    watch = await funded(api, 1n * UNITS);
   });
 
   after(async () => {
-    await api?.disconnect();
-    await stopAllNodes();
-    removeDir(basePath);
+    await stopDevChain(chain);
   });
 
   test('tags, size classes and sealed locators follow docs/PRIVACY.md', () => {
@@ -184,10 +176,10 @@ describe('records', () => {
       u8aToHex(sealLocator(dataKey, locator)), 'Treatment'), patient);
     assert.equal(tooBig.error, 'records.BadSizeClass');
 
-    const { eventData } = await submitOk(api, api.tx.records.addRecord(
+    const addedOutcome = await submitOk(api, api.tx.records.addRecord(
       patient.address, tag, commitment, blake2AsU8a(ciphertext, 256), sizeClass,
       u8aToHex(sealLocator(dataKey, locator)), 'Treatment'), patient);
-    const added = eventData.find((e) => e.name === 'records.RecordAdded')!.data as unknown[];
+    const added = eventOf(addedOutcome, 'records.RecordAdded');
     assert.equal(added.length, 3, 'RecordAdded carries ids and accounts only');
     recordId = added[0] as number;
     firstId = recordId;
@@ -216,10 +208,10 @@ describe('records', () => {
   });
 
   test('a consent scoped to the tag: the physician reads through the chain, then takes his envelope from state', async () => {
-    const { eventData } = await submitOk(api, api.tx.consent.grantConsent(
+    const granted = await submitOk(api, api.tx.consent.grantConsent(
       patient.address, doctor.address, 'Permit', ['Read'], { Tags: [u8aToHex(tag)] },
       ['Treatment'], null, null), patient);
-    consentId = (eventData.find((e) => e.name === 'consent.ConsentGranted')!.data as [number])[0];
+    consentId = eventOf(granted, 'consent.ConsentGranted')[0] as number;
 
     // The patient's wallet seals the data key to the key the physician published on chain.
     await submitOk(api, api.tx.records.addEnvelope(
@@ -282,8 +274,8 @@ describe('records', () => {
     assert.ok(['records.NoEnvelope', 'records.NoConsent'].includes(forDoctor.error ?? ''), forDoctor.error);
     assert.equal((await liveRecord(recordId)).status.current, null, 'nothing changed');
 
-    const { eventData } = await submitOk(api, rekey(commitment, [own]), patient);
-    const [current, previous] = eventData.find((e) => e.name === 'records.RecordReKeyed')!.data as [number, number];
+    const rekeyOutcome = await submitOk(api, rekey(commitment, [own]), patient);
+    const [current, previous] = eventOf(rekeyOutcome, 'records.RecordReKeyed') as [number, number];
     assert.equal(previous, recordId);
 
     // The replaced version lost its locator and envelopes; the new one keeps the commitment.

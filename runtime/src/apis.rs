@@ -1,7 +1,12 @@
 //! The runtime APIs: what the node and clients (Polkadot.js, wallets) may ask the runtime.
 //!
-//! Telemed's own query APIs land here as the domain pallets arrive; each one is declared in its
-//! pallet's `runtime-api` crate and appears in the metadata, so Polkadot.js can call it by name.
+//! The standard ones (core, metadata, view functions, block building, transaction pool, offchain
+//! workers, Aura, GRANDPA, session keys, nonces, fees, genesis presets, benchmarks, try-runtime)
+//! and Telemed's four query APIs:
+//! `PractitionersApi`, `ConsentApi`, `RecordsApi` and `BillingApi`. Each Telemed API is declared
+//! in its pallet's `runtime-api` crate (`pallets/*/runtime-api`) and appears in the metadata, so
+//! Polkadot.js calls it by name (`api.call.consentApi.checkAccess(…)`). There is no
+//! Telemed-specific RPC: clients read through these APIs with `state_call`.
 
 use alloc::vec::Vec;
 use frame_support::{

@@ -8,33 +8,15 @@
 
 mod common;
 
-use common::{externalities, signed, start_block};
+use common::{externalities, ok, refused, set_now, start_block_at, BillingCall, HOUR, NOW};
 use frame_support::traits::fungible::{Inspect, InspectHold};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{DispatchError, Permill};
+use sp_runtime::Permill;
 use telemed_primitives::{AccessAction, PurposeOfUse, Tag};
 use telemed_runtime::{
 	configs::{ConsultationDeposit, DisputeBond, NetworkFeeAccount},
-	Balances, Billing, Executive, Runtime, RuntimeCall, UNITS,
+	Balances, Billing, Runtime, RuntimeCall, UNITS,
 };
-
-type BillingCall = pallet_billing::Call<Runtime>;
-
-/// 2026-11-23T00:00:00Z: inside the demo licence's validity.
-const NOW: u64 = 1_795_392_000_000;
-const HOUR: u64 = 3_600_000;
-
-fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
-	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
-}
-
-/// Applies a valid transaction whose dispatch fails, and returns why.
-fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> DispatchError {
-	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
-		Ok(Err(error)) => error,
-		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
-	}
-}
 
 fn code() -> pallet_billing::ServiceCode {
 	b"99213".to_vec().try_into().expect("a short code")
@@ -64,19 +46,15 @@ fn publish(nonce: u32) {
 	);
 }
 
+/// Alice, with Sudo on the development chain, dispatches `call`.
 fn sudo(call: BillingCall, nonce: u32) {
-	ok(
-		Sr25519Keyring::Alice,
-		RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(RuntimeCall::Billing(call)) }),
-		nonce,
-	);
+	ok(Sr25519Keyring::Alice, common::sudo(RuntimeCall::Billing(call)), nonce);
 }
 
 #[test]
 fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let dave = Sr25519Keyring::Dave.to_account_id();
@@ -143,7 +121,7 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 		let escrow = pallet_billing::HoldReason::Escrow.into();
 		assert_eq!(Balances::balance_on_hold(&escrow, &charlie), 10 * UNITS);
 		ok(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }), 1);
-		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
+		set_now(NOW + HOUR);
 		ok(
 			Sr25519Keyring::Bob,
 			RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }),
@@ -181,8 +159,7 @@ fn an_insured_visit_with_the_demo_physician_from_booking_to_claim_approval() {
 #[test]
 fn an_unanswered_booking_is_released_by_a_stranger_and_reaped() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		publish(0);
 		ok(
@@ -210,7 +187,7 @@ fn an_unanswered_booking_is_released_by_a_stranger_and_reaped() {
 			refused(Sr25519Keyring::Dave, RuntimeCall::Billing(BillingCall::reap { id: 0 }), 1),
 			pallet_billing::Error::<Runtime>::StillOpen.into()
 		);
-		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
+		set_now(NOW + HOUR);
 		assert_eq!(
 			refused(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }), 1),
 			pallet_billing::Error::<Runtime>::BookingLapsed.into()
@@ -230,8 +207,7 @@ fn an_unanswered_booking_is_released_by_a_stranger_and_reaped() {
 #[test]
 fn an_undecided_dispute_is_closed_by_the_default_after_fourteen_days() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		publish(0);
@@ -247,7 +223,7 @@ fn an_undecided_dispute_is_closed_by_the_default_after_fourteen_days() {
 			0,
 		);
 		ok(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }), 1);
-		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
+		set_now(NOW + HOUR);
 		ok(
 			Sr25519Keyring::Bob,
 			RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }),
@@ -263,12 +239,12 @@ fn an_undecided_dispute_is_closed_by_the_default_after_fourteen_days() {
 
 		let close = RuntimeCall::Billing(BillingCall::close_dispute { id: 0 });
 		let fourteen_days = 14 * 24 * HOUR;
-		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR + fourteen_days - 1);
+		set_now(NOW + HOUR + fourteen_days - 1);
 		assert_eq!(
 			refused(Sr25519Keyring::Dave, close.clone(), 0),
 			pallet_billing::Error::<Runtime>::DisputeDeadlineNotReached.into()
 		);
-		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR + fourteen_days);
+		set_now(NOW + HOUR + fourteen_days);
 		let bob_before = Balances::balance(&bob);
 		let charlie_before = Balances::balance(&charlie);
 		ok(Sr25519Keyring::Dave, close, 1);
@@ -290,8 +266,7 @@ fn an_undecided_dispute_is_closed_by_the_default_after_fourteen_days() {
 #[test]
 fn a_deny_of_all_data_for_payment_rejects_the_claim() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let dave = Sr25519Keyring::Dave.to_account_id();
@@ -357,7 +332,7 @@ fn a_deny_of_all_data_for_payment_rejects_the_claim() {
 			2,
 		);
 		ok(Sr25519Keyring::Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }), 1);
-		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
+		set_now(NOW + HOUR);
 		ok(
 			Sr25519Keyring::Bob,
 			RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }),

@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{externalities, signed, start_block};
+use common::{
+	charlie_consents, envelope_for, externalities, ok, refused, signed, start_block_at, sudo,
+	ConsentCall, RecordsCall, LAB_TAG, NOW,
+};
 use frame_support::traits::{
 	fungible::{Inspect, Mutate},
 	tokens::{Fortitude, Preservation},
@@ -13,29 +16,17 @@ use frame_support::traits::{
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 use telemed_primitives::{
-	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, PurposeOfUse, Tag,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, PurposeOfUse,
 };
 use telemed_runtime::{Balances, Consent, Executive, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT};
 
-type ConsentCall = pallet_consent::Call<Runtime>;
-
-/// 2026-11-23T00:00:00Z: inside the demo licence's validity.
-const NOW: u64 = 1_795_392_000_000;
-
-/// Charlie's blinded tag for laboratory data (an HMAC under his tag key, off chain).
-const LAB_TAG: Tag = [0x1a; 32];
-
 fn grant(grantee: &telemed_runtime::AccountId) -> RuntimeCall {
-	RuntimeCall::Consent(ConsentCall::grant_consent {
-		patient: Sr25519Keyring::Charlie.to_account_id(),
-		grantee: grantee.clone(),
-		decision: pallet_consent::Decision::Permit,
-		actions: vec![AccessAction::Read].try_into().unwrap(),
-		scope: pallet_consent::ScopeRequest::Tags(vec![LAB_TAG].try_into().unwrap()),
-		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
-		start: None,
-		end: None,
-	})
+	charlie_consents(
+		grantee,
+		pallet_consent::Decision::Permit,
+		vec![AccessAction::Read],
+		pallet_consent::ScopeRequest::Tags(vec![LAB_TAG].try_into().unwrap()),
+	)
 }
 
 fn bob_reads_charlies_labs() -> Result<AccessBasis, AccessDenial> {
@@ -51,27 +42,20 @@ fn bob_reads_charlies_labs() -> Result<AccessBasis, AccessDenial> {
 #[test]
 fn a_consent_to_the_demo_physician_stops_counting_when_his_licence_is_revoked() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		assert_eq!(bob_reads_charlies_labs(), Err(AccessDenial::NoConsent));
 
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Charlie, grant(&bob), 0)),
-			Ok(Ok(()))
-		);
+		ok(Sr25519Keyring::Charlie, grant(&bob), 0);
 		assert_eq!(bob_reads_charlies_labs(), Ok(AccessBasis::Consent(0)));
 
 		let licence = pallet_practitioners::Pallet::<Runtime>::licences_of(&bob)[0].id;
-		let revoke = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::Practitioners(
-				pallet_practitioners::Call::force_revoke_licence { id: licence, reason: [0u8; 32] },
-			)),
-		});
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Alice, revoke, 0)),
-			Ok(Ok(()))
-		);
+		let revoke =
+			sudo(RuntimeCall::Practitioners(pallet_practitioners::Call::force_revoke_licence {
+				id: licence,
+				reason: [0u8; 32],
+			}));
+		ok(Sr25519Keyring::Alice, revoke, 0);
 		assert_eq!(bob_reads_charlies_labs(), Err(AccessDenial::NotLicensed));
 	});
 }
@@ -79,14 +63,10 @@ fn a_consent_to_the_demo_physician_stops_counting_when_his_licence_is_revoked() 
 #[test]
 fn a_patient_who_cannot_pay_fees_still_revokes_and_others_cannot_for_free() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Charlie, grant(&bob), 0)),
-			Ok(Ok(()))
-		);
+		ok(Sr25519Keyring::Charlie, grant(&bob), 0);
 
 		// Charlie gives away everything he can: what is left is the existential deposit.
 		let spendable =
@@ -115,10 +95,7 @@ fn a_patient_who_cannot_pay_fees_still_revokes_and_others_cannot_for_free() {
 		);
 
 		// Charlie can, without paying anything.
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Charlie, revoke.clone(), 1)),
-			Ok(Ok(()))
-		);
+		ok(Sr25519Keyring::Charlie, revoke.clone(), 1);
 		assert_eq!(Balances::balance(&charlie), EXISTENTIAL_DEPOSIT);
 		assert_eq!(bob_reads_charlies_labs(), Err(AccessDenial::NoConsent));
 
@@ -130,51 +107,27 @@ fn a_patient_who_cannot_pay_fees_still_revokes_and_others_cannot_for_free() {
 	});
 }
 
-type RecordsCall = pallet_records::Call<Runtime>;
-
-fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
-	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
-}
-
-/// Applies a valid transaction whose dispatch fails, and returns why.
-fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime::DispatchError {
-	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
-		Ok(Err(error)) => error,
-		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
-	}
-}
-
 /// Charlie's consent to Bob: `decision` on reading `scope` for treatment.
 fn consent_to_bob(
 	decision: pallet_consent::Decision,
 	scope: pallet_consent::ScopeRequestOf<Runtime>,
 ) -> RuntimeCall {
-	RuntimeCall::Consent(ConsentCall::grant_consent {
-		patient: Sr25519Keyring::Charlie.to_account_id(),
-		grantee: Sr25519Keyring::Bob.to_account_id(),
+	charlie_consents(
+		&Sr25519Keyring::Bob.to_account_id(),
 		decision,
-		actions: vec![AccessAction::Read].try_into().unwrap(),
+		vec![AccessAction::Read],
 		scope,
-		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
-		start: None,
-		end: None,
-	})
+	)
 }
 
 fn envelope_for_bob(record: u64) -> RuntimeCall {
-	RuntimeCall::Records(RecordsCall::add_envelope {
-		record,
-		grantee: Sr25519Keyring::Bob.to_account_id(),
-		sealed: vec![7u8; 104].try_into().unwrap(),
-		purpose: PurposeOfUse::Treatment,
-	})
+	envelope_for(record, &Sr25519Keyring::Bob.to_account_id())
 }
 
 #[test]
 fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amended() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let mut nonce = 0..;
 		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
@@ -267,8 +220,7 @@ fn add_lab_record(charlie: &telemed_runtime::AccountId) -> RuntimeCall {
 #[test]
 fn revoking_a_consent_removes_the_grantees_envelopes_in_the_same_call() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let mut nonce = 0..;

@@ -4,7 +4,7 @@
 mod common;
 
 use codec::Encode;
-use common::{externalities, signed};
+use common::{externalities, signed, transfer};
 use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
 	traits::{fungible::Inspect, Hooks},
@@ -19,8 +19,8 @@ use sp_runtime::{
 };
 use telemed_runtime::{
 	configs::{TreasuryAccount, FEES_TO_TREASURY_PERCENT},
-	AccountId, Balance, Balances, BalancesCall, Executive, Header, Runtime, RuntimeCall,
-	SystemCall, TransactionPayment, MICRO_UNITS, MILLI_UNITS, UNITS,
+	Balances, Executive, Header, Runtime, RuntimeCall, SystemCall, TransactionPayment, MICRO_UNITS,
+	MILLI_UNITS, UNITS,
 };
 
 /// Starts block 1 with Aura's pre-runtime digest for `slot`, as an authoring node does: the
@@ -36,10 +36,6 @@ fn start_authored_block(slot: u64) {
 		digest,
 	);
 	Executive::initialize_block(&header);
-}
-
-fn transfer(to: &AccountId, value: Balance) -> RuntimeCall {
-	RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: to.clone().into(), value })
 }
 
 #[test]

@@ -7,7 +7,7 @@
 mod common;
 
 use codec::Encode;
-use common::{externalities, signed, start_block};
+use common::{externalities, ok, refused, signed, start_block};
 use frame_support::traits::{fungible::InspectHold, OnInitialize};
 use sp_core::{proof_of_possession::ProofOfPossessionGenerator, traits::ReadRuntimeVersion, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
@@ -20,14 +20,6 @@ use telemed_runtime::{
 type CouncilCall = pallet_collective::Call<Runtime, pallet_collective::Instance1>;
 type TechnicalCall = pallet_collective::Call<Runtime, pallet_collective::Instance2>;
 type TechnicalProposals = pallet_collective::ProposalOf<Runtime, pallet_collective::Instance2>;
-
-/// The dispatch error of a valid transaction whose call fails.
-fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime::DispatchError {
-	let Ok(Err(error)) = Executive::apply_extrinsic(signed(signer, call, nonce)) else {
-		panic!("a valid transaction whose dispatch fails")
-	};
-	error
-}
 
 /// Whether the last council motion closed executed its call with an error.
 fn last_motion_failed() -> bool {
@@ -90,10 +82,6 @@ fn technical_motion(call: RuntimeCall, alice: u32, bob: u32) -> bool {
 			})
 		)
 	})
-}
-
-fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
-	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
 }
 
 /// Alice proposes `call` to the council with `threshold`; Alice and Bob vote aye; Alice closes
@@ -274,7 +262,7 @@ fn the_same_spec_version_is_refused() {
 		// The technical committee's fast track, here through root's stand-in on a test chain.
 		frame_system::Pallet::<Runtime>::do_authorize_upgrade(hash, true);
 		let apply = RuntimeCall::System(frame_system::Call::apply_authorized_upgrade { code });
-		assert_eq!(Executive::apply_extrinsic(signed(Sr25519Keyring::Eve, apply, 0)), Ok(Ok(())));
+		ok(Sr25519Keyring::Eve, apply, 0);
 		assert!(System::events().iter().any(|r| matches!(
 			r.event,
 			RuntimeEvent::System(frame_system::Event::RejectedInvalidAuthorizedUpgrade { .. })

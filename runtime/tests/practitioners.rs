@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{externalities, signed, start_block};
+use common::{externalities, ok, set_now, signed, start_block_at, sudo, PractitionersCall, NOW};
 use frame_support::traits::fungible::InspectHold;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{DispatchError, ModuleError};
@@ -14,27 +14,11 @@ use telemed_runtime::{
 	Balances, Executive, Practitioners, Runtime, RuntimeCall, RuntimeHoldReason,
 };
 
-type PractitionersCall = pallet_practitioners::Call<Runtime>;
-
-/// 2026-11-23T00:00:00Z: inside the demo licence's validity.
-const NOW: u64 = 1_795_392_000_000;
-
 fn deposit_of(who: &telemed_runtime::AccountId) -> u128 {
 	Balances::balance_on_hold(
 		&RuntimeHoldReason::Practitioners(pallet_practitioners::HoldReason::PractitionerDeposit),
 		who,
 	)
-}
-
-/// Starts a block whose clock reads `now`. (The clock is written directly: the timestamp
-/// inherent would also check `now` against an Aura slot, which these tests do not produce.)
-fn start_block_at(now: u64) {
-	start_block();
-	set_now(now);
-}
-
-fn set_now(now: u64) {
-	pallet_timestamp::Now::<Runtime>::put(now);
 }
 
 #[test]
@@ -85,10 +69,7 @@ fn register_license_and_revoke_with_signed_transactions() {
 			specialties: Default::default(),
 			key_agreement_key: [9u8; 32],
 		});
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Charlie, register, 0)),
-			Ok(Ok(()))
-		);
+		ok(Sr25519Keyring::Charlie, register, 0);
 		assert_eq!(deposit_of(&charlie), PractitionerDeposit::get());
 
 		let issue = RuntimeCall::Practitioners(PractitionersCall::issue_licence {
@@ -114,26 +95,18 @@ fn register_license_and_revoke_with_signed_transactions() {
 		assert!(!Practitioners::status_of(&charlie).licensed);
 
 		// The demo board can.
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Ferdie, issue, 0)),
-			Ok(Ok(()))
-		);
+		ok(Sr25519Keyring::Ferdie, issue, 0);
 		let status = Practitioners::status_of(&charlie);
 		assert!(status.licensed && !status.emergency_access, "{status:?}");
 		let id = Practitioners::licences_of(&charlie)[0].id;
 
 		// Governance (sudo on the dev chain) revokes it: it stops counting at once, and the
 		// licence is removed, freeing Charlie's slot.
-		let revoke = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::Practitioners(PractitionersCall::force_revoke_licence {
-				id,
-				reason: [3u8; 32],
-			})),
-		});
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Alice, revoke, 0)),
-			Ok(Ok(()))
-		);
+		let revoke = sudo(RuntimeCall::Practitioners(PractitionersCall::force_revoke_licence {
+			id,
+			reason: [3u8; 32],
+		}));
+		ok(Sr25519Keyring::Alice, revoke, 0);
 		assert!(!Practitioners::status_of(&charlie).licensed);
 		assert!(Practitioners::licences_of(&charlie).is_empty());
 		assert!(pallet_practitioners::Licences::<Runtime>::get(id).is_none());
@@ -198,11 +171,8 @@ fn anyone_prunes_an_ended_licence_with_a_signed_transaction() {
 		// The board revokes it; then a stranger (Dave) prunes it.
 		let revoke =
 			RuntimeCall::Practitioners(PractitionersCall::revoke_licence { id, reason: [3u8; 32] });
-		assert_eq!(
-			Executive::apply_extrinsic(signed(Sr25519Keyring::Ferdie, revoke, 0)),
-			Ok(Ok(()))
-		);
-		assert_eq!(Executive::apply_extrinsic(signed(Sr25519Keyring::Dave, prune, 1)), Ok(Ok(())));
+		ok(Sr25519Keyring::Ferdie, revoke, 0);
+		ok(Sr25519Keyring::Dave, prune, 1);
 		assert!(Practitioners::licences_of(&bob).is_empty());
 		assert!(pallet_practitioners::Licences::<Runtime>::get(id).is_none());
 		assert!(Practitioners::status_of(&bob).registered);

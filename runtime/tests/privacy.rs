@@ -14,7 +14,10 @@
 mod common;
 
 use codec::Encode;
-use common::{externalities, signed, start_block};
+use common::{
+	externalities, ok_next, refused_next, set_now, start_block_at, sudo, BillingCall, ConsentCall,
+	RecordsCall, HOUR, NOW,
+};
 use frame_metadata::{v15::StorageEntryType, RuntimeMetadata, RuntimeMetadataPrefixed};
 use scale_info::{form::PortableForm, PortableRegistry, Type, TypeDef, TypeDefPrimitive};
 use sp_keyring::Sr25519Keyring;
@@ -23,9 +26,7 @@ use std::collections::BTreeSet;
 use telemed_primitives::{
 	AccessAction, AccessBasis, DisclosedData, Hash256, PurposeOfUse, RecordId, Tag,
 };
-use telemed_runtime::{
-	AccountId, Billing, Consent, Executive, Runtime, RuntimeCall, System, UNITS,
-};
+use telemed_runtime::{AccountId, Billing, Consent, Runtime, RuntimeCall, System, UNITS};
 
 /// Whether `needle` occurs in `haystack`.
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -368,29 +369,6 @@ fn the_metadata_walker_catches_categories_sizes_free_text_and_coded_reasons() {
 
 // ---- the patient journey ----------------------------------------------------------------------
 
-type RecordsCall = pallet_records::Call<Runtime>;
-type ConsentCall = pallet_consent::Call<Runtime>;
-type BillingCall = pallet_billing::Call<Runtime>;
-
-/// 2026-11-23T00:00:00Z: inside the demo licence's validity.
-const NOW: u64 = 1_795_392_000_000;
-const HOUR: u64 = 3_600_000;
-
-/// Applies `call` signed by `signer` with its next nonce; the dispatch must succeed.
-fn ok(signer: Sr25519Keyring, call: RuntimeCall) {
-	let nonce = System::account_nonce(signer.to_account_id());
-	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
-}
-
-/// Applies a valid transaction whose dispatch fails, and returns why.
-fn refused(signer: Sr25519Keyring, call: RuntimeCall) -> DispatchError {
-	let nonce = System::account_nonce(signer.to_account_id());
-	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
-		Ok(Err(error)) => error,
-		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
-	}
-}
-
 fn records_error(error: pallet_records::Error<Runtime>) -> DispatchError {
 	error.into()
 }
@@ -473,19 +451,18 @@ fn pallet_state(pallet: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
 #[test]
 fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_locator() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		use Sr25519Keyring::{Alice, Bob, Charlie, Dave};
 
 		// Register: Charlie is a patient.
-		ok(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
+		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
 
 		// Grant: Charlie lets Bob, the demo physician, read, add and amend data under one tag
 		// for treatment. No record carries the tag yet: a scope may name future records.
-		ok(
+		ok_next(
 			Charlie,
 			RuntimeCall::Consent(ConsentCall::grant_consent {
 				patient: charlie.clone(),
@@ -504,7 +481,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 
 		// Add: Bob writes a laboratory result into Charlie's history, as a tag, a size class
 		// and a sealed locator.
-		ok(
+		ok_next(
 			Bob,
 			RuntimeCall::Records(RecordsCall::add_record {
 				patient: charlie.clone(),
@@ -522,7 +499,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 		);
 		// A size class out of range is refused.
 		assert_eq!(
-			refused(
+			refused_next(
 				Charlie,
 				RuntimeCall::Records(RecordsCall::add_record {
 					patient: charlie.clone(),
@@ -538,7 +515,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 		);
 
 		// Amend: Bob adds version 1 of record 0; the tag is inherited.
-		ok(
+		ok_next(
 			Bob,
 			RuntimeCall::Records(RecordsCall::amend_record {
 				previous: 0,
@@ -558,13 +535,13 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 		assert_eq!(amended.kind, pallet_records::VersionKind::Amendment);
 
 		// Charlie seals the data key of version 1 to Bob and to himself.
-		ok(Charlie, envelope(1, &bob, sealed_key("key 2 for Bob")));
-		ok(Charlie, envelope(1, &charlie, sealed_key("key 2 for Charlie")));
+		ok_next(Charlie, envelope(1, &bob, sealed_key("key 2 for Bob")));
+		ok_next(Charlie, envelope(1, &charlie, sealed_key("key 2 for Charlie")));
 		assert_eq!(pallet_records::EnvelopesOf::<Runtime>::get(&charlie, &bob).to_vec(), vec![1]);
 
 		// Read: the access is checked and logged; the event names no envelope, Bob takes his
 		// from state. The log names the record by id, never by its tag.
-		ok(Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 }));
+		ok_next(Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 }));
 		assert_eq!(
 			pallet_records::Envelopes::<Runtime>::get(1, &bob).map(|e| e.sealed.to_vec()),
 			Some(sealed_key("key 2 for Bob"))
@@ -579,7 +556,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 		// Emergency: Bob breaks the glass with the hash of his signed statement (no reason on
 		// chain), then closes it. Closing prunes only what Bob may no longer read: his consent
 		// still covers version 1, so his envelope stays.
-		ok(
+		ok_next(
 			Bob,
 			RuntimeCall::Consent(ConsentCall::open_emergency_access {
 				patient: charlie.clone(),
@@ -587,14 +564,14 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 			}),
 		);
 		assert!(pallet_consent::EmergencyAccesses::<Runtime>::get(0).is_some());
-		ok(Bob, RuntimeCall::Consent(ConsentCall::close_emergency_access { id: 0 }));
+		ok_next(Bob, RuntimeCall::Consent(ConsentCall::close_emergency_access { id: 0 }));
 		assert!(pallet_records::Envelopes::<Runtime>::get(1, &bob).is_some());
 
 		// Book: Bob publishes a service (its description as a hash); governance registers Dave
 		// as an insurer, who insures Charlie. Charlie's payment consent to Dave names one record
 		// only: the claim check names no data, so a consent of any scope permits it.
 		let code: pallet_billing::ServiceCode = b"99213".to_vec().try_into().unwrap();
-		ok(
+		ok_next(
 			Bob,
 			RuntimeCall::Billing(BillingCall::set_service {
 				service: code.clone(),
@@ -603,17 +580,15 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 				duration: HOUR / 2,
 			}),
 		);
-		ok(
+		ok_next(
 			Alice,
-			RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-				call: Box::new(RuntimeCall::Billing(BillingCall::register_insurer {
-					insurer: dave.clone(),
-					name: b"Demo Mutual".to_vec().try_into().unwrap(),
-				})),
-			}),
+			sudo(RuntimeCall::Billing(BillingCall::register_insurer {
+				insurer: dave.clone(),
+				name: b"Demo Mutual".to_vec().try_into().unwrap(),
+			})),
 		);
-		ok(Dave, RuntimeCall::Billing(BillingCall::fund_pool { amount: 1_000 * UNITS }));
-		ok(
+		ok_next(Dave, RuntimeCall::Billing(BillingCall::fund_pool { amount: 1_000 * UNITS }));
+		ok_next(
 			Dave,
 			RuntimeCall::Billing(BillingCall::issue_policy {
 				patient: charlie.clone(),
@@ -624,7 +599,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 				valid_until: NOW + 365 * 24 * HOUR,
 			}),
 		);
-		ok(
+		ok_next(
 			Charlie,
 			RuntimeCall::Consent(ConsentCall::grant_consent {
 				patient: charlie.clone(),
@@ -637,7 +612,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 				end: None,
 			}),
 		);
-		ok(
+		ok_next(
 			Charlie,
 			RuntimeCall::Billing(BillingCall::book {
 				patient: charlie.clone(),
@@ -647,15 +622,15 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 				policy: Some(0),
 			}),
 		);
-		ok(Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }));
+		ok_next(Bob, RuntimeCall::Billing(BillingCall::accept { id: 0 }));
 
 		// Deliver, and claim: Charlie confirms, the claim passes its checks (the consent
 		// check is the relationship alone), and Dave approves it.
-		pallet_timestamp::Now::<Runtime>::put(NOW + HOUR);
-		ok(Bob, RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }));
-		ok(Charlie, RuntimeCall::Billing(BillingCall::confirm { id: 0 }));
+		set_now(NOW + HOUR);
+		ok_next(Bob, RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }));
+		ok_next(Charlie, RuntimeCall::Billing(BillingCall::confirm { id: 0 }));
 		let (claim, _) = Billing::claim_of(0).expect("a claim");
-		ok(
+		ok_next(
 			Dave,
 			RuntimeCall::Billing(BillingCall::adjudicate_claim {
 				id: claim,
@@ -669,31 +644,31 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 		);
 
 		// Revoke: in the same call, Bob's envelopes for Charlie's records go from state.
-		ok(Charlie, RuntimeCall::Consent(ConsentCall::revoke_consent { id: bobs_consent }));
+		ok_next(Charlie, RuntimeCall::Consent(ConsentCall::revoke_consent { id: bobs_consent }));
 		assert!(pallet_records::Envelopes::<Runtime>::get(1, &bob).is_none());
 		assert!(pallet_records::EnvelopesOf::<Runtime>::get(&charlie, &bob).is_empty());
 		assert!(pallet_records::Envelopes::<Runtime>::iter().all(|(_, grantee, _)| grantee != bob));
 		assert_eq!(
-			refused(Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 })),
+			refused_next(Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 })),
 			records_error(pallet_records::Error::NoEnvelope)
 		);
 		// Nor can Charlie seal a key to Bob again.
 		assert_eq!(
-			refused(Charlie, envelope(1, &bob, sealed_key("key 2 for Bob, again"))),
+			refused_next(Charlie, envelope(1, &bob, sealed_key("key 2 for Bob, again"))),
 			records_error(pallet_records::Error::NoConsent)
 		);
 		// The revoked consent names the tag until it is cleaned up (a patient-tag link, not a
 		// record's); cleaning it up removes it.
-		ok(Charlie, RuntimeCall::Consent(ConsentCall::remove_consent { id: bobs_consent }));
+		ok_next(Charlie, RuntimeCall::Consent(ConsentCall::remove_consent { id: bobs_consent }));
 
 		// Re-key: the same content under a fresh data key, sealed to Charlie only. A different
 		// commitment or an envelope for the revoked Bob is refused, and nothing changes.
 		let same = hash_of("commitment 2");
 		assert_eq!(
-			refused(Charlie, rekey(hash_of("other content"), vec![])),
+			refused_next(Charlie, rekey(hash_of("other content"), vec![])),
 			records_error(pallet_records::Error::CommitmentMismatch)
 		);
-		let for_bob = refused(
+		let for_bob = refused_next(
 			Charlie,
 			rekey(
 				same,
@@ -710,7 +685,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 			"{for_bob:?}"
 		);
 		assert!(pallet_records::Records::<Runtime>::get(2).is_none());
-		ok(Charlie, rekey(same, vec![(charlie.clone(), sealed_key("key 3 for Charlie"))]));
+		ok_next(Charlie, rekey(same, vec![(charlie.clone(), sealed_key("key 3 for Charlie"))]));
 		let Some(pallet_records::RecordEntry::Live(rekeyed)) =
 			pallet_records::Records::<Runtime>::get(2)
 		else {
@@ -729,7 +704,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 		assert!(pallet_records::Envelopes::<Runtime>::iter_prefix(1).next().is_none());
 
 		// Shred: every version keeps only its commitment and the time.
-		ok(Charlie, RuntimeCall::Records(RecordsCall::shred_record { record: 0 }));
+		ok_next(Charlie, RuntimeCall::Records(RecordsCall::shred_record { record: 0 }));
 		let now = NOW + HOUR;
 		for (version, commitment) in
 			[(0, hash_of("commitment 1")), (1, hash_of("commitment 2")), (2, same)]

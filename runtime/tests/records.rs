@@ -8,41 +8,20 @@
 
 mod common;
 
-use common::{externalities, signed, start_block};
+use common::{
+	charlie_consents, envelope_for, externalities, ok, refused, start_block_at, sudo, RecordsCall,
+	LAB_TAG, NOW,
+};
 use frame_support::traits::{
 	fungible::{Inspect, InspectHold, Mutate},
 	tokens::{Fortitude, Precision, Preservation},
 };
 use sp_keyring::Sr25519Keyring;
-use telemed_primitives::{
-	AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse, Tag,
-};
-use telemed_runtime::{
-	Balances, Consent, Executive, Records, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT,
-};
-
-type RecordsCall = pallet_records::Call<Runtime>;
-
-/// 2026-11-23T00:00:00Z: inside the demo licence's validity.
-const NOW: u64 = 1_795_392_000_000;
-
-fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
-	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
-}
-
-/// Applies a valid transaction whose dispatch fails, and returns why.
-fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> sp_runtime::DispatchError {
-	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
-		Ok(Err(error)) => error,
-		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
-	}
-}
+use telemed_primitives::{AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse};
+use telemed_runtime::{Balances, Consent, Records, Runtime, RuntimeCall, EXISTENTIAL_DEPOSIT};
 
 /// A valid X25519 key-agreement public key for tests (canonical, not of small order).
 const PATIENT_KEY: [u8; 32] = [0x41; 32];
-
-/// Charlie's blinded tag for laboratory results (an HMAC under his tag key, off chain).
-const LAB_TAG: Tag = [0x1a; 32];
 
 fn add_lab_result(patient: &telemed_runtime::AccountId) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::add_record {
@@ -61,15 +40,6 @@ fn live(id: u64) -> Option<pallet_records::RecordOf<Runtime>> {
 	pallet_records::Records::<Runtime>::get(id).and_then(pallet_records::RecordEntry::live)
 }
 
-fn add_envelope(record: u64, grantee: &telemed_runtime::AccountId) -> RuntimeCall {
-	RuntimeCall::Records(RecordsCall::add_envelope {
-		record,
-		grantee: grantee.clone(),
-		sealed: vec![7u8; 104].try_into().unwrap(),
-		purpose: PurposeOfUse::Treatment,
-	})
-}
-
 fn register_patient() -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::register_patient { key: PATIENT_KEY })
 }
@@ -77,8 +47,7 @@ fn register_patient() -> RuntimeCall {
 #[test]
 fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		ok(Sr25519Keyring::Charlie, register_patient(), 0);
@@ -111,7 +80,7 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 
 		// Bob, the author, seals the data key to himself: to the key in his practitioner
 		// profile.
-		ok(Sr25519Keyring::Bob, add_envelope(record, &bob), 2);
+		ok(Sr25519Keyring::Bob, envelope_for(record, &bob), 2);
 		let bob_key =
 			pallet_practitioners::Practitioners::<Runtime>::get(&bob).map(|p| p.key_agreement_key);
 		assert_eq!(Records::envelope_for(record, &bob).map(|e| e.sealed_to), bob_key);
@@ -128,11 +97,11 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 		// envelope stays in state until the records pallet's `on_idle` sweeps Bob's envelopes
 		// (runtime/tests/licence_revocation.rs), at the end of the block.
 		let licence = pallet_practitioners::Pallet::<Runtime>::licences_of(&bob)[0].id;
-		let revoke_licence = RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::Practitioners(
-				pallet_practitioners::Call::force_revoke_licence { id: licence, reason: [0u8; 32] },
-			)),
-		});
+		let revoke_licence =
+			sudo(RuntimeCall::Practitioners(pallet_practitioners::Call::force_revoke_licence {
+				id: licence,
+				reason: [0u8; 32],
+			}));
 		ok(Sr25519Keyring::Alice, revoke_licence, 0);
 		assert!(Records::envelope_for(record, &bob).is_none());
 		assert!(pallet_records::Envelopes::<Runtime>::get(record, &bob).is_some());
@@ -169,12 +138,11 @@ fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 #[test]
 fn a_patient_with_no_free_balance_shreds_a_record_for_free() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		ok(Sr25519Keyring::Charlie, register_patient(), 0);
 		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
-		ok(Sr25519Keyring::Charlie, add_envelope(0, &charlie), 2);
+		ok(Sr25519Keyring::Charlie, envelope_for(0, &charlie), 2);
 		let spendable =
 			Balances::reducible_balance(&charlie, Preservation::Preserve, Fortitude::Polite);
 		Balances::burn_from(
@@ -209,23 +177,18 @@ fn a_patient_with_no_free_balance_shreds_a_record_for_free() {
 
 /// Charlie's consent to Bob for `actions` on record 0 (every version of it).
 fn record_consent(decision: pallet_consent::Decision, actions: Vec<AccessAction>) -> RuntimeCall {
-	RuntimeCall::Consent(pallet_consent::Call::grant_consent {
-		patient: Sr25519Keyring::Charlie.to_account_id(),
-		grantee: Sr25519Keyring::Bob.to_account_id(),
+	charlie_consents(
+		&Sr25519Keyring::Bob.to_account_id(),
 		decision,
-		actions: actions.try_into().unwrap(),
-		scope: pallet_consent::ScopeRequest::Records(vec![0].try_into().unwrap()),
-		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
-		start: None,
-		end: None,
-	})
+		actions,
+		pallet_consent::ScopeRequest::Records(vec![0].try_into().unwrap()),
+	)
 }
 
 #[test]
 fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
 		ok(Sr25519Keyring::Charlie, register_patient(), 0);
@@ -258,7 +221,7 @@ fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 		assert_eq!(amended.kind, pallet_records::VersionKind::Amendment);
 
 		// The permit naming the first version lets Bob read the amended one.
-		ok(Sr25519Keyring::Bob, add_envelope(1, &bob), 1);
+		ok(Sr25519Keyring::Bob, envelope_for(1, &bob), 1);
 		ok(Sr25519Keyring::Bob, RuntimeCall::Records(RecordsCall::access_record { record: 1 }), 2);
 		assert!(Records::envelope_for(1, &bob).is_some());
 		let log = Consent::disclosures(&charlie, 0, 10);
@@ -283,7 +246,7 @@ fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 		);
 		// Nor can an envelope be sealed to him again while the deny stands.
 		assert_eq!(
-			refused(Sr25519Keyring::Charlie, add_envelope(1, &bob), 4),
+			refused(Sr25519Keyring::Charlie, envelope_for(1, &bob), 4),
 			pallet_records::Error::<Runtime>::ExplicitlyDenied.into()
 		);
 	});
@@ -292,8 +255,7 @@ fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 #[test]
 fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		let ferdie = Sr25519Keyring::Ferdie.to_account_id();
@@ -364,8 +326,7 @@ fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
 #[test]
 fn a_delegate_with_access_records_alone_cannot_shred() {
 	externalities("development").execute_with(|| {
-		start_block();
-		pallet_timestamp::Now::<Runtime>::put(NOW);
+		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let dave = Sr25519Keyring::Dave.to_account_id();
 		ok(Sr25519Keyring::Charlie, register_patient(), 0);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{externalities, signed, start_block, tx_extension, wasm, Caller};
+use common::{externalities, signed, start_block, transfer, tx_extension, wasm, Caller};
 use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
 use frame_support::traits::fungible::Inspect;
 use sp_keyring::Sr25519Keyring;
@@ -16,8 +16,8 @@ use sp_runtime::{
 	BuildStorage,
 };
 use telemed_runtime::{
-	genesis_config_presets::ENDOWMENT, AccountId, Balance, Balances, BalancesCall, Executive,
-	Runtime, RuntimeCall, System, UncheckedExtrinsic, UNITS, VERSION,
+	genesis_config_presets::ENDOWMENT, Balances, Executive, Runtime, System, UncheckedExtrinsic,
+	UNITS, VERSION,
 };
 
 #[test]
@@ -74,10 +74,6 @@ fn the_default_genesis_builds_natively_too() {
 	// The native `RuntimeGenesisConfig` (what `build_state` deserialises into) is complete.
 	let storage = telemed_runtime::RuntimeGenesisConfig::default().build_storage();
 	assert!(storage.is_ok());
-}
-
-fn transfer(to: &AccountId, value: Balance) -> RuntimeCall {
-	RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: to.clone().into(), value })
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! What the runtime integration tests share: genesis state built by the wasm runtime from a
-//! named preset, and transactions signed the way a wallet signs them.
+//! named preset, transactions signed the way a wallet signs them and applied (`ok`, `refused`),
+//! the clock (`NOW`, `start_block_at`), and the fixtures several suites use (Charlie's
+//! laboratory tag, his consent to a grantee, an envelope for a grantee). Each suite keeps only
+//! its story.
 #![allow(dead_code)]
 
 use codec::Encode;
@@ -9,14 +12,28 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
 	generic::Era,
 	traits::{Header as HeaderT, StaticLookup},
-	Storage,
+	DispatchError, Storage,
 };
+use telemed_primitives::{AccessAction, PurposeOfUse, Tag};
 use telemed_runtime::{
-	Balance, Executive, Header, Runtime, RuntimeCall, SignedPayload, TxExtension,
-	UncheckedExtrinsic, WASM_BINARY,
+	AccountId, Balance, BalancesCall, Executive, Header, Runtime, RuntimeCall, SignedPayload,
+	System, TxExtension, UncheckedExtrinsic, WASM_BINARY,
 };
 
 pub type Caller<'a> = GenesisConfigBuilderRuntimeCaller<'a, sp_io::SubstrateHostFunctions>;
+
+pub type BillingCall = pallet_billing::Call<Runtime>;
+pub type ConsentCall = pallet_consent::Call<Runtime>;
+pub type PractitionersCall = pallet_practitioners::Call<Runtime>;
+pub type RecordsCall = pallet_records::Call<Runtime>;
+
+/// 2026-11-23T00:00:00Z: inside the demo licence's validity.
+pub const NOW: u64 = 1_795_392_000_000;
+/// An hour in milliseconds, the unit of the runtime's clock.
+pub const HOUR: u64 = 3_600_000;
+
+/// Charlie's blinded tag for laboratory data (an HMAC under his tag key, off chain).
+pub const LAB_TAG: Tag = [0x1a; 32];
 
 pub fn wasm() -> &'static [u8] {
 	WASM_BINARY.expect("the runtime tests need the wasm: do not set SKIP_WASM_BUILD")
@@ -74,4 +91,81 @@ pub fn start_block() {
 		Default::default(),
 	);
 	Executive::initialize_block(&header);
+}
+
+/// Starts block 1 with the clock at `now`. (The clock is written directly: the timestamp
+/// inherent would also check `now` against an Aura slot, which these tests do not produce.)
+pub fn start_block_at(now: u64) {
+	start_block();
+	set_now(now);
+}
+
+/// Sets the clock of the current block.
+pub fn set_now(now: u64) {
+	pallet_timestamp::Now::<Runtime>::put(now);
+}
+
+/// Applies `call` signed by `signer` with `nonce`; the transaction is valid and the dispatch
+/// succeeds.
+pub fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
+	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
+}
+
+/// Applies a valid transaction whose dispatch fails, and returns why.
+pub fn refused(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> DispatchError {
+	match Executive::apply_extrinsic(signed(signer, call, nonce)) {
+		Ok(Err(error)) => error,
+		other => panic!("expected a valid transaction whose dispatch fails, got {other:?}"),
+	}
+}
+
+/// [`ok`] with the signer's next nonce.
+pub fn ok_next(signer: Sr25519Keyring, call: RuntimeCall) {
+	ok(signer, call, System::account_nonce(signer.to_account_id()));
+}
+
+/// [`refused`] with the signer's next nonce.
+pub fn refused_next(signer: Sr25519Keyring, call: RuntimeCall) -> DispatchError {
+	refused(signer, call, System::account_nonce(signer.to_account_id()))
+}
+
+/// `call` dispatched by Sudo (Alice, on the development chain).
+pub fn sudo(call: RuntimeCall) -> RuntimeCall {
+	RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(call) })
+}
+
+/// A transfer that keeps the sender alive.
+pub fn transfer(to: &AccountId, value: Balance) -> RuntimeCall {
+	RuntimeCall::Balances(BalancesCall::transfer_keep_alive { dest: to.clone().into(), value })
+}
+
+/// Charlie's consent to `grantee`: `decision` on `actions` over `scope`, for treatment, from
+/// now on and without end.
+pub fn charlie_consents(
+	grantee: &AccountId,
+	decision: pallet_consent::Decision,
+	actions: Vec<AccessAction>,
+	scope: pallet_consent::ScopeRequestOf<Runtime>,
+) -> RuntimeCall {
+	RuntimeCall::Consent(ConsentCall::grant_consent {
+		patient: Sr25519Keyring::Charlie.to_account_id(),
+		grantee: grantee.clone(),
+		decision,
+		actions: actions.try_into().unwrap(),
+		scope,
+		purposes: vec![PurposeOfUse::Treatment].try_into().unwrap(),
+		start: None,
+		end: None,
+	})
+}
+
+/// An envelope of `record` for `grantee`, for treatment: a data key sealed to the grantee
+/// (104 opaque bytes to the chain).
+pub fn envelope_for(record: u64, grantee: &AccountId) -> RuntimeCall {
+	RuntimeCall::Records(RecordsCall::add_envelope {
+		record,
+		grantee: grantee.clone(),
+		sealed: vec![7u8; 104].try_into().unwrap(),
+		purpose: PurposeOfUse::Treatment,
+	})
 }
