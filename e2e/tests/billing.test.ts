@@ -67,7 +67,7 @@ describe('billing', () => {
   async function bookVisit(policy: number | null): Promise<[number, number]> {
     const at = (await chainNow(api)) + 36_000;
     const outcome = await send(api.tx.billing.book(patient.address, doctor.address, SERVICE, at, policy), patient);
-    return [Number(eventOf(outcome, 'billing.Booked')[0]), at];
+    return [Number(eventOf(outcome, 'billing.ConsultationBooked')[0]), at];
   }
 
   /** The practitioner accepts, waits for the visit's time and marks it delivered. */
@@ -108,7 +108,7 @@ describe('billing', () => {
     assert.equal((await submit(api, api.tx.billing.settle(id), alice)).error, 'billing.WrongStatus');
     await deliver(id, at);
     const settled = await send(api.tx.billing.confirm(id), patient);
-    assert.deepEqual(eventOf(settled, 'billing.Settled').map(String), [String(id), String(PRICE * 99n / 100n), String(PRICE / 100n)]);
+    assert.deepEqual(eventOf(settled, 'billing.ConsultationSettled').map(String), [String(id), String(PRICE * 99n / 100n), String(PRICE / 100n)]);
     assert.equal((await submit(api, api.tx.billing.settle(id), alice)).error, 'billing.AlreadySettled');
 
     assert.equal(await billingHold(patient.address), 0n);

@@ -5,22 +5,14 @@
 
 mod common;
 
-use common::{externalities, signed, start_block};
-use frame_support::{
-	traits::{Get, OnIdle},
-	weights::Weight,
-};
+use common::{externalities, ok, signed, start_block, PractitionersCall, RecordsCall, NOW};
+use frame_support::{traits::OnIdle, weights::Weight};
 use sp_keyring::Sr25519Keyring;
 use telemed_primitives::{AccessAction, PractitionerRole, PurposeOfUse, Tag};
 use telemed_runtime::{
 	AccountId, AllPalletsWithSystem, BlockNumber, Executive, Records, Runtime, RuntimeCall,
 };
 
-type RecordsCall = pallet_records::Call<Runtime>;
-type PractitionersCall = pallet_practitioners::Call<Runtime>;
-
-/// 2026-11-23T00:00:00Z: inside the demo licence's validity.
-const NOW: u64 = 1_795_392_000_000;
 /// One year in milliseconds.
 const YEAR: u64 = 365 * 86_400_000;
 
@@ -28,10 +20,6 @@ const YEAR: u64 = 365 * 86_400_000;
 const CHARLIE_TAG: Tag = [0x1a; 32];
 /// Eve's blinded tag for laboratory results (unrelated to Charlie's).
 const EVE_TAG: Tag = [0x2a; 32];
-
-fn ok(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) {
-	assert_eq!(Executive::apply_extrinsic(signed(signer, call, nonce)), Ok(Ok(())));
-}
 
 fn account(who: Sr25519Keyring) -> AccountId {
 	who.to_account_id()

@@ -10,7 +10,7 @@ import type { Account, Signer, TelemedChain } from './client.ts';
 import { eventOf, send, type Included } from './tx.ts';
 import { big, type ConsultationId, type Quote } from './types.ts';
 
-/** A booked consultation (`Booked`). */
+/** A booked consultation (`ConsultationBooked`). */
 export interface Booking {
   /** The consultation's id. */
   id: ConsultationId;
@@ -20,7 +20,7 @@ export interface Booking {
   insurerShare: bigint;
 }
 
-/** A settlement (`Settled`). */
+/** A settlement (`ConsultationSettled`). */
 export interface Settlement {
   /** The consultation. */
   id: ConsultationId;
@@ -61,7 +61,7 @@ export async function book(
   policy: bigint | null = null,
 ): Promise<Booking> {
   const tx = chain.api.tx.billing!.book!(chain.address(patient), chain.address(practitioner), service, scheduledAt, policy);
-  const { fields } = eventOf(await send(chain, tx, signer), 'billing', 'Booked');
+  const { fields } = eventOf(await send(chain, tx, signer), 'billing', 'ConsultationBooked');
   return { id: big(fields.id), patientShare: big(fields.patientShare), insurerShare: big(fields.insurerShare) };
 }
 
@@ -102,6 +102,6 @@ export async function cancel(chain: TelemedChain, signer: Signer, id: Consultati
 
 /** `billing.confirm` (the patient or booker): confirms delivery and settles at once. */
 export async function confirm(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Settlement> {
-  const { fields } = eventOf(await send(chain, chain.api.tx.billing!.confirm!(id), signer), 'billing', 'Settled');
+  const { fields } = eventOf(await send(chain, chain.api.tx.billing!.confirm!(id), signer), 'billing', 'ConsultationSettled');
   return { id: big(fields.id), paid: big(fields.paid), fee: big(fields.fee) };
 }
