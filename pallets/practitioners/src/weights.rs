@@ -47,7 +47,6 @@ pub trait WeightInfo {
 	fn add_authority() -> Weight;
 	fn update_authority() -> Weight;
 	fn remove_authority() -> Weight;
-	fn withdrawal_step() -> Weight;
 	fn register() -> Weight;
 	fn update_profile() -> Weight;
 	fn rotate_key_agreement_key() -> Weight;
@@ -60,6 +59,7 @@ pub trait WeightInfo {
 	fn force_revoke_licence() -> Weight;
 	fn prune_licences(p: u32, ) -> Weight;
 	fn surrender_licence() -> Weight;
+	fn withdrawal_step() -> Weight;
 }
 
 /// Weights for `pallet_practitioners` using the Telemed node and recommended hardware.
@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_authority() -> Weight {
 		//  Measured:  `315`
 		//  Estimated: `3700`
-		// Minimum execution time: 30_376_000 picoseconds.
-		Weight::from_parts(42_409_000, 3700)
+		// Minimum execution time: 30_227_000 picoseconds.
+		Weight::from_parts(46_838_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -84,26 +84,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn update_authority() -> Weight {
 		//  Measured:  `447`
 		//  Estimated: `3700`
-		// Minimum execution time: 36_057_000 picoseconds.
-		Weight::from_parts(41_407_000, 3700)
+		// Minimum execution time: 35_957_000 picoseconds.
+		Weight::from_parts(41_448_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Practitioners::Authorities` (r:1 w:1)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::NextLicenceId` (r:1 w:0)
+	/// Proof: `Practitioners::NextLicenceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::WithdrawalSweep` (r:0 w:1)
+	/// Proof: `Practitioners::WithdrawalSweep` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn remove_authority() -> Weight {
 		//  Measured:  `311`
 		//  Estimated: `3700`
-		// Minimum execution time: 19_587_000 picoseconds.
-		Weight::from_parts(24_396_000, 3700)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	// Not yet generated: copied from remove_authority plus two reads; regenerate with scripts/benchmark.sh.
-	fn withdrawal_step() -> Weight {
-		Weight::from_parts(24_396_000, 3700)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Minimum execution time: 21_740_000 picoseconds.
+		Weight::from_parts(25_788_000, 3700)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Practitioners` (r:1 w:1)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
@@ -116,8 +114,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register() -> Weight {
 		//  Measured:  `473`
 		//  Estimated: `3856`
-		// Minimum execution time: 84_016_000 picoseconds.
-		Weight::from_parts(88_054_000, 3856)
+		// Minimum execution time: 82_714_000 picoseconds.
+		Weight::from_parts(88_405_000, 3856)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -126,8 +124,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn update_profile() -> Weight {
 		//  Measured:  `566`
 		//  Estimated: `3797`
-		// Minimum execution time: 28_954_000 picoseconds.
-		Weight::from_parts(32_270_000, 3797)
+		// Minimum execution time: 29_064_000 picoseconds.
+		Weight::from_parts(35_617_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -136,8 +134,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_key_agreement_key() -> Weight {
 		//  Measured:  `566`
 		//  Estimated: `3797`
-		// Minimum execution time: 25_427_000 picoseconds.
-		Weight::from_parts(34_194_000, 3797)
+		// Minimum execution time: 25_287_000 picoseconds.
+		Weight::from_parts(34_775_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -157,12 +155,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 16]`.
 	fn deregister(l: u32, ) -> Weight {
-		//  Measured:  `967 + l * (210 ±0)`
+		//  Measured:  `1000 + l * (210 ±0)`
 		//  Estimated: `3856 + l * (2710 ±0)`
-		// Minimum execution time: 82_584_000 picoseconds.
-		Weight::from_parts(116_690_415, 3856)
-			// Standard Error: 80_143
-			.saturating_add(Weight::from_parts(12_561_435, 0).saturating_mul(l.into()))
+		// Minimum execution time: 83_095_000 picoseconds.
+		Weight::from_parts(128_424_287, 3856)
+			// Standard Error: 90_636
+			.saturating_add(Weight::from_parts(13_725_853, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -184,11 +182,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[0, 15]`.
 	fn issue_licence(l: u32, ) -> Weight {
 		//  Measured:  `648 + l * (210 ±0)`
-		//  Estimated: `3797 + l * (2704 ±1)`
-		// Minimum execution time: 46_617_000 picoseconds.
-		Weight::from_parts(67_924_687, 3797)
-			// Standard Error: 64_729
-			.saturating_add(Weight::from_parts(6_463_934, 0).saturating_mul(l.into()))
+		//  Estimated: `3797 + l * (2704 ±2)`
+		// Minimum execution time: 45_675_000 picoseconds.
+		Weight::from_parts(71_601_629, 3797)
+			// Standard Error: 37_339
+			.saturating_add(Weight::from_parts(7_528_746, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -203,8 +201,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn renew_licence() -> Weight {
 		//  Measured:  `669`
 		//  Estimated: `3700`
-		// Minimum execution time: 36_468_000 picoseconds.
-		Weight::from_parts(48_130_000, 3700)
+		// Minimum execution time: 36_569_000 picoseconds.
+		Weight::from_parts(50_805_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -217,8 +215,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn suspend_licence() -> Weight {
 		//  Measured:  `669`
 		//  Estimated: `3700`
-		// Minimum execution time: 35_667_000 picoseconds.
-		Weight::from_parts(44_182_000, 3700)
+		// Minimum execution time: 35_636_000 picoseconds.
+		Weight::from_parts(46_066_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -231,31 +229,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reinstate_licence() -> Weight {
 		//  Measured:  `669`
 		//  Estimated: `3700`
-		// Minimum execution time: 35_717_000 picoseconds.
-		Weight::from_parts(46_276_000, 3700)
+		// Minimum execution time: 35_436_000 picoseconds.
+		Weight::from_parts(39_043_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:1 w:0)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn revoke_licence() -> Weight {
-		//  Measured:  `427`
+		//  Measured:  `433`
 		//  Estimated: `3663`
-		// Minimum execution time: 22_422_000 picoseconds.
-		Weight::from_parts(25_598_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		// Minimum execution time: 30_487_000 picoseconds.
+		Weight::from_parts(38_161_000, 3663)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:1 w:0)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn force_revoke_licence() -> Weight {
-		//  Measured:  `931`
+		//  Measured:  `937`
 		//  Estimated: `3663`
-		// Minimum execution time: 35_466_000 picoseconds.
-		Weight::from_parts(45_945_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Minimum execution time: 43_000_000 picoseconds.
+		Weight::from_parts(55_924_000, 3663)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
@@ -268,10 +270,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 16]`.
 	fn prune_licences(p: u32, ) -> Weight {
-		//  Measured:  `5044`
+		//  Measured:  `5077`
 		//  Estimated: `44350`
-		// Minimum execution time: 176_279_000 picoseconds.
-		Weight::from_parts(235_627_449, 44350)
+		// Minimum execution time: 176_249_000 picoseconds.
+		Weight::from_parts(262_616_076, 44350)
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -280,56 +282,69 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:1 w:0)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn surrender_licence() -> Weight {
-		//  Measured:  `931`
+		//  Measured:  `937`
 		//  Estimated: `3663`
-		// Minimum execution time: 32_531_000 picoseconds.
-		Weight::from_parts(47_098_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Minimum execution time: 40_155_000 picoseconds.
+		Weight::from_parts(65_512_000, 3663)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Practitioners::WithdrawalSweep` (r:1 w:1)
+	/// Proof: `Practitioners::WithdrawalSweep` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Licences` (r:1 w:0)
+	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Authorities` (r:1 w:0)
+	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:1 w:0)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	fn withdrawal_step() -> Weight {
+		//  Measured:  `537`
+		//  Estimated: `3700`
+		// Minimum execution time: 23_864_000 picoseconds.
+		Weight::from_parts(38_302_000, 3700)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn add_authority() -> Weight {
-		Weight::from_parts(42_409_000, 3700)
+		Weight::from_parts(46_838_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn update_authority() -> Weight {
-		Weight::from_parts(41_407_000, 3700)
+		Weight::from_parts(41_448_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_authority() -> Weight {
-		Weight::from_parts(24_396_000, 3700)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-	}
-	fn withdrawal_step() -> Weight {
-		Weight::from_parts(24_396_000, 3700)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(25_788_000, 3700)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn register() -> Weight {
-		Weight::from_parts(88_054_000, 3856)
+		Weight::from_parts(88_405_000, 3856)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn update_profile() -> Weight {
-		Weight::from_parts(32_270_000, 3797)
+		Weight::from_parts(35_617_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn rotate_key_agreement_key() -> Weight {
-		Weight::from_parts(34_194_000, 3797)
+		Weight::from_parts(34_775_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister(l: u32, ) -> Weight {
-		Weight::from_parts(116_690_415, 3856)
-			.saturating_add(Weight::from_parts(12_561_435, 0).saturating_mul(l.into()))
+		Weight::from_parts(128_424_287, 3856)
+			.saturating_add(Weight::from_parts(13_725_853, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -337,47 +352,52 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(l.into()))
 	}
 	fn issue_licence(l: u32, ) -> Weight {
-		Weight::from_parts(67_924_687, 3797)
-			.saturating_add(Weight::from_parts(6_463_934, 0).saturating_mul(l.into()))
+		Weight::from_parts(71_601_629, 3797)
+			.saturating_add(Weight::from_parts(7_528_746, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(l.into()))
 	}
 	fn renew_licence() -> Weight {
-		Weight::from_parts(48_130_000, 3700)
+		Weight::from_parts(50_805_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn suspend_licence() -> Weight {
-		Weight::from_parts(44_182_000, 3700)
+		Weight::from_parts(46_066_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn reinstate_licence() -> Weight {
-		Weight::from_parts(46_276_000, 3700)
+		Weight::from_parts(39_043_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn revoke_licence() -> Weight {
-		Weight::from_parts(25_598_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(38_161_000, 3663)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn force_revoke_licence() -> Weight {
-		Weight::from_parts(45_945_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(55_924_000, 3663)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn prune_licences(p: u32, ) -> Weight {
-		Weight::from_parts(235_627_449, 44350)
+		Weight::from_parts(262_616_076, 44350)
 			.saturating_add(ParityDbWeight::get().reads(34_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn surrender_licence() -> Weight {
-		Weight::from_parts(47_098_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(65_512_000, 3663)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn withdrawal_step() -> Weight {
+		Weight::from_parts(38_302_000, 3700)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

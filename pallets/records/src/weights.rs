@@ -81,8 +81,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		//  Measured:  `206`
 		//  Estimated: `3856`
-		// Minimum execution time: 76_863_000 picoseconds.
-		Weight::from_parts(81_943_000, 3856)
+		// Minimum execution time: 76_143_000 picoseconds.
+		Weight::from_parts(105_928_000, 3856)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -91,8 +91,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `137`
 		//  Estimated: `3569`
-		// Minimum execution time: 17_342_000 picoseconds.
-		Weight::from_parts(27_832_000, 3569)
+		// Minimum execution time: 16_801_000 picoseconds.
+		Weight::from_parts(27_372_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -129,8 +129,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_record() -> Weight {
 		//  Measured:  `17677`
 		//  Estimated: `201771`
-		// Minimum execution time: 708_613_000 picoseconds.
-		Weight::from_parts(1_102_578_000, 201771)
+		// Minimum execution time: 674_950_000 picoseconds.
+		Weight::from_parts(761_601_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(106_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -163,8 +163,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn amend_record() -> Weight {
 		//  Measured:  `18554`
 		//  Estimated: `201771`
-		// Minimum execution time: 723_851_000 picoseconds.
-		Weight::from_parts(1_031_395_000, 201771)
+		// Minimum execution time: 677_414_000 picoseconds.
+		Weight::from_parts(795_825_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -194,13 +194,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:0 w:1)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_envelope() -> Weight {
 		//  Measured:  `10773`
 		//  Estimated: `201771`
-		// Minimum execution time: 592_997_000 picoseconds.
-		Weight::from_parts(846_520_000, 201771)
+		// Minimum execution time: 605_169_000 picoseconds.
+		Weight::from_parts(872_187_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(105_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -222,13 +224,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:0 w:1)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn remove_envelope() -> Weight {
 		//  Measured:  `5873`
 		//  Estimated: `201771`
-		// Minimum execution time: 436_875_000 picoseconds.
-		Weight::from_parts(564_363_000, 201771)
+		// Minimum execution time: 409_985_000 picoseconds.
+		Weight::from_parts(625_017_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(73_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:0)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -257,8 +261,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn access_record() -> Weight {
 		//  Measured:  `10090`
 		//  Estimated: `201771`
-		// Minimum execution time: 524_959_000 picoseconds.
-		Weight::from_parts(720_244_000, 201771)
+		// Minimum execution time: 528_446_000 picoseconds.
+		Weight::from_parts(891_073_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(103_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -278,23 +282,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::TagPatients` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:0 w:256)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 16]`.
 	/// The range of component `e` is `[0, 256]`.
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		//  Measured:  `8665 + e * (150 ±0) + v * (532 ±0)`
+		//  Measured:  `8702 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 881_926_000 picoseconds.
-		Weight::from_parts(27_392_169, 11707)
-			// Standard Error: 7_902_259
-			.saturating_add(Weight::from_parts(74_609_624, 0).saturating_mul(v.into()))
-			// Standard Error: 473_417
-			.saturating_add(Weight::from_parts(59_477_640, 0).saturating_mul(e.into()))
+		// Minimum execution time: 874_071_000 picoseconds.
+		Weight::from_parts(796_230_993, 11707)
+			// Standard Error: 83_866_279
+			.saturating_add(Weight::from_parts(76_978_070, 0).saturating_mul(v.into()))
+			// Standard Error: 5_024_127
+			.saturating_add(Weight::from_parts(75_653_230, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(e.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(e.into()))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
@@ -315,8 +321,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `1057`
 		//  Estimated: `6148`
-		// Minimum execution time: 92_242_000 picoseconds.
-		Weight::from_parts(101_790_000, 6148)
+		// Minimum execution time: 91_791_000 picoseconds.
+		Weight::from_parts(101_720_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -333,8 +339,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `930`
 		//  Estimated: `4218`
-		// Minimum execution time: 36_598_000 picoseconds.
-		Weight::from_parts(45_515_000, 4218)
+		// Minimum execution time: 36_128_000 picoseconds.
+		Weight::from_parts(41_968_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -347,8 +353,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_device() -> Weight {
 		//  Measured:  `1036`
 		//  Estimated: `4218`
-		// Minimum execution time: 68_368_000 picoseconds.
-		Weight::from_parts(81_672_000, 4218)
+		// Minimum execution time: 67_917_000 picoseconds.
+		Weight::from_parts(103_262_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -361,8 +367,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `748`
 		//  Estimated: `3770`
-		// Minimum execution time: 30_597_000 picoseconds.
-		Weight::from_parts(38_291_000, 3770)
+		// Minimum execution time: 29_655_000 picoseconds.
+		Weight::from_parts(37_570_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -377,8 +383,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_device() -> Weight {
 		//  Measured:  `644`
 		//  Estimated: `3856`
-		// Minimum execution time: 72_866_000 picoseconds.
-		Weight::from_parts(109_514_000, 3856)
+		// Minimum execution time: 72_725_000 picoseconds.
+		Weight::from_parts(114_794_000, 3856)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -391,8 +397,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `395`
 		//  Estimated: `3679`
-		// Minimum execution time: 27_902_000 picoseconds.
-		Weight::from_parts(37_861_000, 3679)
+		// Minimum execution time: 27_190_000 picoseconds.
+		Weight::from_parts(44_052_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -411,8 +417,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_patient() -> Weight {
 		//  Measured:  `465`
 		//  Estimated: `11707`
-		// Minimum execution time: 82_023_000 picoseconds.
-		Weight::from_parts(88_365_000, 11707)
+		// Minimum execution time: 81_712_000 picoseconds.
+		Weight::from_parts(138_729_000, 11707)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -446,17 +452,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:16 w:16)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:0 w:14)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 16]`.
 	fn rekey_record(e: u32, ) -> Weight {
-		//  Measured:  `24084 + e * (455 ±0)`
-		//  Estimated: `203613 + e * (1574 ±22)`
-		// Minimum execution time: 977_634_000 picoseconds.
-		Weight::from_parts(1_868_004_259, 203613)
-			// Standard Error: 4_746_702
-			.saturating_add(Weight::from_parts(38_838_383, 0).saturating_mul(e.into()))
+		//  Measured:  `24121 + e * (455 ±0)`
+		//  Estimated: `203613 + e * (1574 ±30)`
+		// Minimum execution time: 1_048_266_000 picoseconds.
+		Weight::from_parts(2_377_388_053, 203613)
+			// Standard Error: 7_545_763
+			.saturating_add(Weight::from_parts(27_357_639, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(115_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(e.into())))
-			.saturating_add(T::DbWeight::get().writes(39_u64))
+			.saturating_add(T::DbWeight::get().writes(54_u64))
 			.saturating_add(Weight::from_parts(0, 1574).saturating_mul(e.into()))
 	}
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
@@ -479,37 +487,99 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:0 w:1)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn prune_envelopes(n: u32, ) -> Weight {
 		//  Measured:  `5280 + n * (597 ±0)`
 		//  Estimated: `201771 + n * (2978 ±0)`
-		// Minimum execution time: 7_624_000 picoseconds.
-		Weight::from_parts(624_780_075, 201771)
-			// Standard Error: 3_267_281
-			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_103_000 picoseconds.
+		Weight::from_parts(131_852_328, 201771)
+			// Standard Error: 1_153_194
+			.saturating_add(Weight::from_parts(229_860_881, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
-	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
+	/// Storage: `Records::RevokedGrantees` (r:1 w:0)
+	/// Proof: `Records::RevokedGrantees` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:1 w:1)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
+	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `Records::Records` (r:64 w:64)
+	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
+	/// Storage: `Records::Envelopes` (r:64 w:64)
+	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
+	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
+	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 64]`.
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(624_780_075, 201771)
-			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(50_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
-	}
-	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
-	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(624_780_075, 201771)
-			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+		//  Measured:  `5560 + n * (597 ±0)`
+		//  Estimated: `201771 + n * (2978 ±0)`
+		// Minimum execution time: 27_652_000 picoseconds.
+		Weight::from_parts(47_798_771, 201771)
+			// Standard Error: 1_458_977
+			.saturating_add(Weight::from_parts(237_463_243, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(48_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
+	}
+	/// Storage: `Records::RevocationSweep` (r:1 w:1)
+	/// Proof: `Records::RevocationSweep` (`max_values`: Some(1), `max_size`: Some(73), added: 568, mode: `MaxEncodedLen`)
+	/// Storage: `Records::RevokedGrantees` (r:2 w:1)
+	/// Proof: `Records::RevokedGrantees` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Records::CounterForRevokedGrantees` (r:1 w:1)
+	/// Proof: `Records::CounterForRevokedGrantees` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:1 w:1)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
+	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `Records::Records` (r:64 w:64)
+	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
+	/// Storage: `Records::Envelopes` (r:64 w:64)
+	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
+	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
+	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 64]`.
+	fn sweep_step(n: u32, ) -> Weight {
+		//  Measured:  `5560 + n * (597 ±0)`
+		//  Estimated: `201771 + n * (2978 ±0)`
+		// Minimum execution time: 33_692_000 picoseconds.
+		Weight::from_parts(243_517_493, 201771)
+			// Standard Error: 6_853_364
+			.saturating_add(Weight::from_parts(282_644_509, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(51_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
@@ -518,122 +588,120 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(81_943_000, 3856)
+		Weight::from_parts(105_928_000, 3856)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(27_832_000, 3569)
+		Weight::from_parts(27_372_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record() -> Weight {
-		Weight::from_parts(1_102_578_000, 201771)
+		Weight::from_parts(761_601_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(106_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn amend_record() -> Weight {
-		Weight::from_parts(1_031_395_000, 201771)
+		Weight::from_parts(795_825_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(105_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(846_520_000, 201771)
+		Weight::from_parts(872_187_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(105_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(564_363_000, 201771)
+		Weight::from_parts(625_017_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(73_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record() -> Weight {
-		Weight::from_parts(720_244_000, 201771)
+		Weight::from_parts(891_073_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(103_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(27_392_169, 11707)
-			.saturating_add(Weight::from_parts(74_609_624, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(59_477_640, 0).saturating_mul(e.into()))
+		Weight::from_parts(796_230_993, 11707)
+			.saturating_add(Weight::from_parts(76_978_070, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(75_653_230, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(e.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(e.into()))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(101_790_000, 6148)
+		Weight::from_parts(101_720_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(45_515_000, 4218)
+		Weight::from_parts(41_968_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(81_672_000, 4218)
+		Weight::from_parts(103_262_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(38_291_000, 3770)
+		Weight::from_parts(37_570_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(109_514_000, 3856)
+		Weight::from_parts(114_794_000, 3856)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(37_861_000, 3679)
+		Weight::from_parts(44_052_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(88_365_000, 11707)
+		Weight::from_parts(138_729_000, 11707)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(1_868_004_259, 203613)
-			.saturating_add(Weight::from_parts(38_838_383, 0).saturating_mul(e.into()))
+		Weight::from_parts(2_377_388_053, 203613)
+			.saturating_add(Weight::from_parts(27_357_639, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(115_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(39_u64))
+			.saturating_add(ParityDbWeight::get().writes(54_u64))
 			.saturating_add(Weight::from_parts(0, 1574).saturating_mul(e.into()))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(624_780_075, 201771)
-			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+		Weight::from_parts(131_852_328, 201771)
+			.saturating_add(Weight::from_parts(229_860_881, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(46_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
-	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(624_780_075, 201771)
-			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(50_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
-	}
-	// Not yet generated: copied from prune_envelopes; regenerate with scripts/benchmark.sh.
-	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(624_780_075, 201771)
-			.saturating_add(Weight::from_parts(235_915_201, 0).saturating_mul(n.into()))
+		Weight::from_parts(47_798_771, 201771)
+			.saturating_add(Weight::from_parts(237_463_243, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(48_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
+	}
+	fn sweep_step(n: u32, ) -> Weight {
+		Weight::from_parts(243_517_493, 201771)
+			.saturating_add(Weight::from_parts(282_644_509, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(51_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
