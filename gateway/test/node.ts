@@ -1,29 +1,11 @@
 // Starts a real `telemed-node --dev` for the integration test, on free loopback ports with its
-// own base path (as e2e/lib/node.ts does), and stops it whatever happens.
+// own base path (the binary and the ports from testing/node.ts, shared with e2e and the SDK), and stops it whatever happens.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort, nodeBinary } from '../../testing/node.ts';
 
-/** The node binary: `$TELEMED_NODE`, default the pinned build in /work/bin. */
-export function nodeBinary(): string {
-  const path = process.env.TELEMED_NODE ?? '/work/bin/telemed-node-a0e3c40';
-  if (!existsSync(path)) throw new Error(`telemed-node not found at ${path}; set TELEMED_NODE`);
-  return path;
-}
-
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  server.close();
-  await once(server, 'close');
-  return address.port;
-}
+export { freePort, nodeBinary };
 
 /** A running dev node. */
 export class DevNode {

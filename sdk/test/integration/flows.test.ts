@@ -61,7 +61,7 @@ import {
   type BlobStore,
   type RecordId,
 } from '../../src/index.ts';
-import { removeDir, startNode, stopAllNodes, tempDir, waitFor } from '../node.ts';
+import { removeDir, startNode, stopAllNodes, tempDir, waitFor } from '../../../testing/node.ts';
 
 const UNITS = 10n ** 12n;
 

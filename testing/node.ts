@@ -1,6 +1,7 @@
-// Starts and stops a real `telemed-node` for the SDK's integration test. Copied from
-// e2e/lib/node.ts (without its `connect`: the SDK connects with `TelemedChain.connect`); keep the
-// two in step.
+// Starts and stops a real `telemed-node` for the tests that need one: the e2e suites
+// (e2e/lib/node.ts adds a connected @polkadot/api), the SDK's and the gateway's integration tests.
+// Node built-ins only, so every client package imports it by relative path without installing
+// anything for it.
 //
 // Every node gets free loopback ports and its own base path; `stop()` always ends the process
 // (SIGINT, then SIGKILL after a grace period), and `stopAllNodes()` is registered as a safety
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The node binary: `$TELEMED_NODE`, else the release build in the cargo target dir. */
 export function nodeBinary(): string {
@@ -43,7 +44,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** A fresh temporary directory, removed by `removeDir`. */
-export function tempDir(prefix = 'telemed-sdk-'): string {
+export function tempDir(prefix = 'telemed-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
