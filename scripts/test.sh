@@ -7,10 +7,23 @@
 # node binary (the node crate has integration tests) and the e2e tests run that same binary.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
-ensure_prerequisites --e2e --sdk --gateway
+ensure_prerequisites
 
 cd "$TELEMED_ROOT"
 target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
+logs="$(mktemp -d)"
+bench=""
+# A failing suite ends the script: the benchmark tests running beside it end with it.
+trap '[ -n "$bench" ] && kill "$bench" 2>/dev/null; rm -rf "$logs"' EXIT
+
+# Downloading crates and npm packages both wait on the network: fetch the crates meanwhile.
+log "fetching crates (in the background) and installing npm packages"
+started=$(date +%s)
+cargo fetch --locked >"$logs/fetch" 2>&1 &
+fetch=$!
+for package in sdk gateway e2e; do ensure_npm_packages "$package"; done
+wait "$fetch" || { cat "$logs/fetch" >&2; exit 1; }
+log "crates and npm packages took $(( $(date +%s) - started )) s"
 
 # First, being cheap: the SDK's formats, keys and test vectors need no node.
 log "sdk unit tests"
@@ -28,47 +41,54 @@ started=$(date +%s)
 cargo test "${RELEASE_BUILD[@]}"
 log "Rust build and tests took $(( $(date +%s) - started )) s"
 
+# The next runtime release for the upgrade test (the same runtime with spec_version + 1) came
+# with the Rust build above: the crate testing/next-runtime builds it as a wasm project of its
+# own, sharing every native dependency with the node's build.
+export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed_runtime_next.compact.compressed.wasm"
+[ -f "$TELEMED_UPGRADE_WASM" ] || { echo "the next runtime was not built: $TELEMED_UPGRADE_WASM" >&2; exit 1; }
+
 # The benchmarks run as unit tests on each pallet's mock runtime, so they keep compiling and
 # reaching their worst case. A debug build without the wasm, in its own target dir: its
-# features differ from the release build's.
+# features differ from the release build's. It needs the cores while the suites below mostly
+# wait for blocks, so it runs beside them; its output is shown when they are done.
 features=()
 for dir in pallets/*/; do
 	[ -f "$dir/src/benchmarking.rs" ] && features+=("pallet-$(basename "$dir")/runtime-benchmarks")
 done
-if [ "${#features[@]}" -gt 0 ]; then
-	log "pallet benchmarks as tests (${features[*]})"
-	started=$(date +%s)
-	packages=()
-	for f in "${features[@]}"; do packages+=(-p "${f%%/*}"); done
-	SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$target/benchmark-tests" \
-		cargo test --locked --lib "${packages[@]}" --features "$(IFS=,; echo "${features[*]}")"
-	log "benchmark tests took $(( $(date +%s) - started )) s"
-fi
-
-# The next runtime release for the upgrade test: the same runtime with spec_version + 1
-# (feature `upgrade-test`), in a target dir of its own so that its wasm never replaces the one
-# the node embeds.
-log "building the next runtime (upgrade-test) for the upgrade end-to-end test"
-started=$(date +%s)
-CARGO_TARGET_DIR="$target/upgrade-runtime" cargo build --release --locked -p telemed-runtime \
-	--features upgrade-test,metadata-hash
-export TELEMED_UPGRADE_WASM="$target/upgrade-runtime/release/wbuild/telemed-runtime/telemed_runtime.compact.compressed.wasm"
-log "next runtime took $(( $(date +%s) - started )) s"
+packages=()
+for f in "${features[@]}"; do packages+=(-p "${f%%/*}"); done
+log "pallet benchmarks as tests, in the background (${features[*]})"
+bench_started=$(date +%s)
+SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$target/benchmark-tests" \
+	cargo test --locked --lib "${packages[@]}" --features "$(IFS=,; echo "${features[*]}")" \
+	>"$logs/bench" 2>&1 &
+bench=$!
 
 # The SDK's flows against a real node (the binary just built): patient → practitioner through
 # add, grant and seal, read, amend, revoke and re-key, shred; book and pay. About 2 min, most
 # of it the node's start and 6-second blocks.
-log "sdk integration test against $target/release/telemed-node"
+node_bin="$target/release/telemed-node"
+log "sdk integration test against $node_bin"
 started=$(date +%s)
-(cd sdk && TELEMED_NODE="$target/release/telemed-node" npm run --silent test:chain)
+(cd sdk && TELEMED_NODE="$node_bin" npm run --silent test:chain)
 log "sdk integration test took $(( $(date +%s) - started )) s"
 
-log "gateway integration test (two gateways, two IPFS nodes) against $target/release/telemed-node"
+log "gateway integration test (two gateways, two IPFS nodes) against $node_bin"
 started=$(date +%s)
-(cd gateway && TELEMED_NODE="$target/release/telemed-node" npm run --silent test:integration)
+(cd gateway && TELEMED_NODE="$node_bin" npm run --silent test:integration)
 log "gateway integration test took $(( $(date +%s) - started )) s"
 
-log "end-to-end tests against $target/release/telemed-node"
+log "end-to-end tests against $node_bin"
 started=$(date +%s)
-(cd e2e && npm run --silent typecheck && TELEMED_NODE="$target/release/telemed-node" npm test)
+(cd e2e && npm run --silent typecheck && TELEMED_NODE="$node_bin" npm test)
 log "end-to-end tests took $(( $(date +%s) - started )) s"
+
+log "pallet benchmarks as tests (started in the background)"
+if wait "$bench"; then
+	grep -E '^(test result|     Running)' "$logs/bench" >&2
+	log "benchmark tests took $(( $(date +%s) - bench_started )) s (beside the suites above)"
+else
+	cat "$logs/bench" >&2
+	log "benchmark tests FAILED"
+	exit 1
+fi

@@ -6,9 +6,7 @@
 //! the claim check asks the consent pallet about the relationship (a payment consent of any
 //! scope, here one blinded tag, passes; a deny of all data for payment rejects the claim).
 
-mod common;
-
-use common::{externalities, ok, refused, set_now, start_block_at, BillingCall, HOUR, NOW};
+use crate::common::{externalities, ok, refused, set_now, start_block_at, BillingCall, HOUR, NOW};
 use frame_support::traits::fungible::{Inspect, InspectHold};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Permill;
@@ -48,7 +46,7 @@ fn publish(nonce: u32) {
 
 /// Alice, with Sudo on the development chain, dispatches `call`.
 fn sudo(call: BillingCall, nonce: u32) {
-	ok(Sr25519Keyring::Alice, common::sudo(RuntimeCall::Billing(call)), nonce);
+	ok(Sr25519Keyring::Alice, crate::common::sudo(RuntimeCall::Billing(call)), nonce);
 }
 
 #[test]

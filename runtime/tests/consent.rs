@@ -3,9 +3,7 @@
 //! fees, a deny on a record keeps refusing after the record is amended, and revoking a consent
 //! or granting a deny removes the grantee's envelopes in the same call.
 
-mod common;
-
-use common::{
+use crate::common::{
 	charlie_consents, envelope_for, externalities, ok, refused, signed, start_block_at, sudo,
 	ConsentCall, RecordsCall, LAB_TAG, NOW,
 };

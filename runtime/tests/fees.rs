@@ -1,10 +1,8 @@
 //! Fees (issue 12, item 17): a transaction pays for its weight and its length, the multiplier
 //! follows congestion, and no fee is burnt: the treasury and the block's author share it.
 
-mod common;
-
 use codec::Encode;
-use common::{externalities, signed, transfer};
+use crate::common::{externalities, signed, transfer};
 use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
 	traits::{fungible::Inspect, Hooks},

@@ -3,9 +3,7 @@
 //! envelope the holder held for any patient that it may no longer read. A practitioner who
 //! still holds another valid licence keeps the envelopes that licence still allows.
 
-mod common;
-
-use common::{externalities, ok, signed, start_block, PractitionersCall, RecordsCall, NOW};
+use crate::common::{externalities, ok, signed, start_block, PractitionersCall, RecordsCall, NOW};
 use frame_support::{traits::OnIdle, weights::Weight};
 use sp_keyring::Sr25519Keyring;
 use telemed_primitives::{AccessAction, PractitionerRole, PurposeOfUse, Tag};

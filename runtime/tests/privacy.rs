@@ -11,10 +11,8 @@
 //!   commitment and the time, and no envelope of the revoked grantee remains. No event of the
 //!   journey carries any of them either.
 
-mod common;
-
 use codec::Encode;
-use common::{
+use crate::common::{
 	externalities, ok_next, refused_next, set_now, start_block_at, sudo, BillingCall, ConsentCall,
 	RecordsCall, HOUR, NOW,
 };

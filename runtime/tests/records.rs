@@ -6,9 +6,7 @@
 //! or a deny removes the grantee's envelopes in the same call; a device is registered only when
 //! it confirms, so naming an account as a device cannot stop it registering as a patient.
 
-mod common;
-
-use common::{
+use crate::common::{
 	charlie_consents, envelope_for, externalities, ok, refused, start_block_at, sudo, RecordsCall,
 	LAB_TAG, NOW,
 };

@@ -4,9 +4,7 @@
 //! The presets are built by the real wasm runtime (what the node runs), through the same
 //! genesis-builder calls the node makes; transactions run natively against that state.
 
-mod common;
-
-use common::{externalities, signed, start_block, transfer, tx_extension, wasm, Caller};
+use crate::common::{externalities, signed, start_block, transfer, tx_extension, wasm, Caller};
 use frame_metadata::{RuntimeMetadata, RuntimeMetadataPrefixed};
 use frame_support::traits::fungible::Inspect;
 use sp_keyring::Sr25519Keyring;

@@ -1,0 +1,15 @@
+//! The runtime's integration tests, one test binary: every suite drives the real runtime
+//! (genesis from a named preset, signed transactions through `Executive`). One binary instead
+//! of one per suite saves a link of the whole runtime per suite in every build.
+
+mod common;
+
+mod billing;
+mod consent;
+mod fees;
+mod governance;
+mod licence_revocation;
+mod practitioners;
+mod privacy;
+mod records;
+mod runtime;
