@@ -13,7 +13,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hexToU8a, u8aConcat } from '@polkadot/util';
 import { base58Encode, blake2AsHex, cryptoWaitReady, ed25519PairFromSeed } from '@polkadot/util-crypto';
+import '@polkadot/api-augment';
+import type { ApiPromise } from '@polkadot/api';
+import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import { eventOf } from './events.ts';
+import { dev } from './keyring.ts';
 import { freePort, nodeBinary, startNode, type RunningNode } from './node.ts';
+import { submitOk, type Outcome } from './tx.ts';
 
 /** Slot (and block) time of the runtime, in milliseconds. */
 export const SLOT_MS = 6_000;
@@ -22,9 +28,10 @@ export const SLOT_MS = 6_000;
 export const VALIDATOR_NAMES = ['alice', 'bob', 'charlie', 'dave'] as const;
 export type ValidatorName = (typeof VALIDATOR_NAMES)[number];
 
-/** A validator of the network: a base path, a node key and a p2p port that outlive its process. */
+/** A node of the network: a base path, a node key and a p2p port that outlive its process. */
 export interface Validator {
-  name: ValidatorName;
+  /** A genesis validator's name (`--alice` … gives it its session keys), or another node's. */
+  name: ValidatorName | string;
   basePath: string;
   /** The libp2p ed25519 secret (`--node-key`), hex without `0x`. */
   nodeKey: string;
@@ -62,20 +69,17 @@ export async function writeRawLocalSpec(dir: string): Promise<string> {
   return path;
 }
 
+/** A node named `name`, the `index`th of the network: its node key, p2p port, base path under `dir`. */
+export async function planNode(dir: string, name: string, index: number): Promise<Validator> {
+  await cryptoWaitReady();
+  const nodeKey = (index + 1).toString(16).padStart(64, '0');
+  return { name, basePath: join(dir, name), nodeKey, peerId: peerIdOf(nodeKey), p2pPort: await freePort() };
+}
+
 /** The four validators of `local`, with fresh node keys and p2p ports, base paths under `dir`. */
 export async function planValidators(dir: string): Promise<Validator[]> {
-  await cryptoWaitReady();
   const validators: Validator[] = [];
-  for (const [i, name] of VALIDATOR_NAMES.entries()) {
-    const nodeKey = (i + 1).toString(16).padStart(64, '0');
-    validators.push({
-      name,
-      basePath: join(dir, name),
-      nodeKey,
-      peerId: peerIdOf(nodeKey),
-      p2pPort: await freePort(),
-    });
-  }
+  for (const [i, name] of VALIDATOR_NAMES.entries()) validators.push(await planNode(dir, name, i));
   return validators;
 }
 
@@ -84,16 +88,18 @@ function multiaddr(v: Validator): string {
 }
 
 /**
- * Starts `v` on its base path, node key and p2p port with its session keys (`--alice` …), every
- * other validator as a boot node.
+ * Starts `v` as a validator on its base path, node key and p2p port, every other node of `all` as
+ * a boot node. A genesis validator gets its well-known session keys (`--alice` …); any other
+ * node starts with an empty keystore (its operator rotates keys).
  */
 export async function startValidator(chainSpec: string, v: Validator, all: Validator[]): Promise<RunningNode> {
   const bootnodes = all.filter((o) => o !== v).map(multiaddr);
+  const keys = (VALIDATOR_NAMES as readonly string[]).includes(v.name) ? `--${v.name}` : '--validator';
   v.node = await startNode({
     chain: chainSpec,
     basePath: v.basePath,
     p2pPort: v.p2pPort,
-    args: [`--${v.name}`, '--node-key', v.nodeKey, '--bootnodes', ...bootnodes],
+    args: [keys, '--node-key', v.nodeKey, '--bootnodes', ...bootnodes],
   });
   return v.node;
 }
@@ -181,4 +187,20 @@ export async function heads(validators: Validator[]): Promise<string> {
     }),
   );
   return lines.join('; ');
+}
+
+/**
+ * Passes `call` through the council (Alice, Bob, Charlie; two thirds is two): Alice proposes,
+ * Alice and Bob vote aye, Alice closes. Resolves with the closing outcome.
+ */
+export async function councilPasses(api: ApiPromise, call: SubmittableExtrinsic<'promise'>): Promise<Outcome> {
+  const [alice, bob] = [dev('Alice'), dev('Bob')];
+  const proposed = await submitOk(api, api.tx.council.propose(2, call, call.encodedLength), alice);
+  const [, index, hash] = eventOf(proposed, 'council.Proposed') as [string, number, string];
+  await Promise.all([alice, bob].map((m) => submitOk(api, api.tx.council.vote(hash, index, true), m)));
+  const bound = { refTime: 10_000_000_000n, proofSize: 1_000_000n };
+  const closed = await submitOk(api, api.tx.council.close(hash, index, bound, call.encodedLength), alice);
+  const [, executed] = eventOf(closed, 'council.Executed') as [string, { ok?: unknown; err?: unknown }];
+  if (!executed || 'err' in executed) throw new Error(`the council's ${call.method.section}.${call.method.method} failed: ${JSON.stringify(executed)}`);
+  return closed;
 }

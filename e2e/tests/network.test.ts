@@ -6,18 +6,30 @@
 // finalised and the whole state at its last finalised block, the same as its peers'.
 //
 // Prints the time from the restart to finality recovering (a figure for the closing note).
+//
+// Then a fifth node's operator rotates keys on it (`author_rotateKeysWithOwner`) and registers them
+// (`session.setKeys`), and the council adds it to the validator set and removes it again. Not
+// tested here: the set taking effect. A session lasts an hour (600 blocks) and a change is active
+// from the session after the next change, so Aura and GRANDPA would include the fifth node one to
+// two hours later; that needs a runtime with short sessions for tests.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { removeDir, stopAllNodes, tempDir, waitFor } from '../lib/node.ts';
+import { u8aToHex } from '@polkadot/util';
+import { eventOf } from '../lib/events.ts';
+import { dev, keyringReady } from '../lib/keyring.ts';
+import { connect, removeDir, stopAllNodes, tempDir, waitFor } from '../lib/node.ts';
+import { submit, submitOk } from '../lib/tx.ts';
 import {
   SLOT_MS,
   best,
+  councilPasses,
   finalized,
   hardKill,
   hashAt,
   header,
   heads,
+  planNode,
   planValidators,
   rpc,
   running,
@@ -27,6 +39,8 @@ import {
   type BlockRef,
   type Validator,
 } from '../lib/network.ts';
+
+const VALIDATOR_COUNT = 4;
 
 /** What a validator had finalised when it was killed. */
 interface BeforeKill {
@@ -86,6 +100,7 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
   }
 
   before(async () => {
+    await keyringReady();
     dir = tempDir('telemed-network-');
     spec = await writeRawLocalSpec(dir);
     validators = await planValidators(dir);
@@ -185,5 +200,47 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
       console.log(`# ${v.name}: after SIGKILL and restart, #${final.number} state root ${root} (${state.keys} keys) as before and as its peers'`);
     }
     assert.equal(killed.size, 2, 'two validators were killed');
+  });
+
+  test("a fifth node's operator registers its keys; the council adds it and removes it", async () => {
+    const eve = dev('Eve');
+    const fifth = await planNode(dir, 'eve', VALIDATOR_COUNT);
+    const fifthNode = await startValidator(spec, fifth, [...validators, fifth]);
+    const api = await connect(running(alice));
+    try {
+      const { methods } = await rpc<{ methods: string[] }>(fifthNode, 'rpc_methods');
+      assert.ok(methods.includes('author_rotateKeysWithOwner'), 'the node offers author_rotateKeysWithOwner');
+      const generated = await rpc<{ keys: string; proof?: string }>(fifthNode, 'author_rotateKeysWithOwner', [
+        u8aToHex(eve.publicKey),
+      ]);
+      assert.ok(generated.proof, 'the runtime proves the keys belong to Eve');
+      assert.equal(await rpc<boolean>(fifthNode, 'author_hasSessionKeys', [generated.keys]), true, 'keys on the fifth node');
+      assert.equal(await rpc<boolean>(running(alice), 'author_hasSessionKeys', [generated.keys]), false, 'not on Alice');
+
+      // The proof is for Eve: Ferdie cannot register Eve's keys as his.
+      const [stolen] = await Promise.all([
+        submit(api, api.tx.session.setKeys(generated.keys, generated.proof), dev('Ferdie')),
+        submitOk(api, api.tx.session.setKeys(generated.keys, generated.proof), eve),
+      ]);
+      assert.equal(stolen.error, 'session.InvalidProof');
+      assert.equal((await api.query.session.nextKeys(eve.address)).unwrap().toHex(), generated.keys);
+
+      const added = await councilPasses(api, api.tx.validatorSet.addValidator(eve.address));
+      eventOf(added, 'validatorSet.ValidatorAdded');
+      const members = async () => (await api.query.validatorSet.validators()).toJSON() as string[];
+      assert.ok((await members()).includes(eve.address), 'Eve is in the validator set');
+      assert.equal((await api.query.validatorSet.changed()).toJSON(), true, 'handed to the session at its next change');
+      const session = (await api.query.session.validators()).map((a) => a.toString());
+      assert.ok(!session.includes(eve.address), 'not a validator of this session');
+      assert.equal(session.length, VALIDATOR_COUNT);
+
+      const removed = await councilPasses(api, api.tx.validatorSet.removeValidator(eve.address));
+      eventOf(removed, 'validatorSet.ValidatorRemoved');
+      assert.ok(!(await members()).includes(eve.address), 'Eve is out of the validator set again');
+      const at = (await api.rpc.chain.getHeader()).number.toNumber();
+      console.log(`# handover: added and removed by the council at #${at}; sessions change every 600 blocks (an hour)`);
+    } finally {
+      await api.disconnect();
+    }
   });
 });
