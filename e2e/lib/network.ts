@@ -4,8 +4,9 @@
 // one as a boot node before any of them has started. MDNS is off and nodes listen on 127.0.0.1
 // only: they find each other through the boot nodes and nothing else.
 //
-// The nodes are driven over plain JSON-RPC (HTTP): no API object has to survive a node being
-// killed and restarted on another RPC port.
+// Heads, blocks and state are read over plain JSON-RPC (HTTP): nothing has to reconnect when a
+// node is killed and restarted on another RPC port. Transactions (`councilPasses`) go through
+// @polkadot/api connected to a node that stays up.
 
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -201,6 +202,9 @@ export async function councilPasses(api: ApiPromise, call: SubmittableExtrinsic<
   const bound = { refTime: 10_000_000_000n, proofSize: 1_000_000n };
   const closed = await submitOk(api, api.tx.council.close(hash, index, bound, call.encodedLength), alice);
   const [, executed] = eventOf(closed, 'council.Executed') as [string, { ok?: unknown; err?: unknown }];
-  if (!executed || 'err' in executed) throw new Error(`the council's ${call.method.section}.${call.method.method} failed: ${JSON.stringify(executed)}`);
+  if (!executed || 'err' in executed) {
+    const name = `${call.method.section}.${call.method.method}`;
+    throw new Error(`the council's ${name} failed: ${JSON.stringify(executed)}`);
+  }
   return closed;
 }

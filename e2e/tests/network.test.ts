@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { u8aToHex } from '@polkadot/util';
 import { eventOf } from '../lib/events.ts';
 import { dev, keyringReady } from '../lib/keyring.ts';
-import { connect, removeDir, stopAllNodes, tempDir, waitFor } from '../lib/node.ts';
+import { connect, removeDir, stopAllNodes, tempDir, waitFor, type RunningNode } from '../lib/node.ts';
 import { submit, submitOk } from '../lib/tx.ts';
 import {
   SLOT_MS,
@@ -139,7 +139,8 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
     while (Date.now() < watchUntil) {
       for (const v of [alice, bob]) {
         const f = await finalized(running(v));
-        assert.ok(f.number <= stalled.number, `${v.name} finalised #${f.number} past #${stalled.number} with two of four down`);
+        const why = `${v.name} finalised #${f.number} past #${stalled.number} with two of four down`;
+        assert.ok(f.number <= stalled.number, why);
       }
       await new Promise((r) => setTimeout(r, 1_000));
     }
@@ -147,7 +148,10 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
     // Alice and Bob hold two of every four Aura slots: four slots hold at least one of theirs.
     const bestAfter = (await best(running(alice))).number;
     assert.ok(bestAfter > bestBefore, `Alice and Bob keep authoring (best #${bestBefore} → #${bestAfter})`);
-    console.log(`# stalled: finalised #${stalled.number} for ${(4 * SLOT_MS) / 1000} s while best went #${bestBefore} → #${bestAfter}`);
+    console.log(
+      `# stalled: finalised #${stalled.number} for ${(4 * SLOT_MS) / 1000} s ` +
+        `while best went #${bestBefore} → #${bestAfter}`,
+    );
   });
 
   test('both restarted on their base paths: finality recovers, all four agree', async () => {
@@ -165,7 +169,8 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
     const recovered = Date.now();
     console.log(
       `# finality recovered ${((recovered - t0) / 1000).toFixed(1)} s after the restart began ` +
-        `(${((recovered - up) / 1000).toFixed(1)} s after both RPCs answered; start took ${((up - t0) / 1000).toFixed(1)} s)`,
+        `(${((recovered - up) / 1000).toFixed(1)} s after both RPCs answered; ` +
+        `start took ${((up - t0) / 1000).toFixed(1)} s)`,
     );
 
     const target = (await finalized(running(alice))).number;
@@ -180,7 +185,8 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
     // Each node's finalised head is on Alice's chain.
     for (const [i, v] of validators.entries()) {
       const f = finals[i]!;
-      assert.equal(await hashAt(running(alice), f.number), f.hash, `${v.name}'s finalised head is Alice's block #${f.number}`);
+      const why = `${v.name}'s finalised head is Alice's block #${f.number}`;
+      assert.equal(await hashAt(running(alice), f.number), f.hash, why);
     }
   });
 
@@ -197,7 +203,10 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
       const state = await stateDigest(node, final.hash);
       assert.deepEqual(state, before.state, `${v.name}: the whole state at #${final.number} as before the kill`);
       assert.deepEqual(await stateDigest(running(bob), final.hash), state, `${v.name}: the same state as Bob's`);
-      console.log(`# ${v.name}: after SIGKILL and restart, #${final.number} state root ${root} (${state.keys} keys) as before and as its peers'`);
+      console.log(
+        `# ${v.name}: after SIGKILL and restart, #${final.number} state root ${root} ` +
+          `(${state.keys} keys) as before and as its peers'`,
+      );
     }
     assert.equal(killed.size, 2, 'two validators were killed');
   });
@@ -214,8 +223,10 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
         u8aToHex(eve.publicKey),
       ]);
       assert.ok(generated.proof, 'the runtime proves the keys belong to Eve');
-      assert.equal(await rpc<boolean>(fifthNode, 'author_hasSessionKeys', [generated.keys]), true, 'keys on the fifth node');
-      assert.equal(await rpc<boolean>(running(alice), 'author_hasSessionKeys', [generated.keys]), false, 'not on Alice');
+      const hasKeys = async (node: RunningNode) =>
+        await rpc<boolean>(node, 'author_hasSessionKeys', [generated.keys]);
+      assert.equal(await hasKeys(fifthNode), true, "the keys are in the fifth node's keystore");
+      assert.equal(await hasKeys(running(alice)), false, "and not in Alice's");
 
       // The proof is for Eve: Ferdie cannot register Eve's keys as his.
       const [stolen] = await Promise.all([
