@@ -59,6 +59,8 @@ export interface NodeOptions {
   basePath: string;
   /** Extra command-line arguments. */
   args?: string[];
+  /** Loopback p2p port, for a node others must find again after a restart: free when omitted. */
+  p2pPort?: number;
 }
 
 const running = new Set<RunningNode>();
@@ -111,7 +113,9 @@ export class RunningNode {
 
 /** Starts a node on free loopback ports and resolves once its RPC answers. */
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
-  const [rpcPort, p2pPort, prometheusPort] = [await freePort(), await freePort(), await freePort()];
+  const rpcPort = await freePort();
+  const p2pPort = options.p2pPort ?? (await freePort());
+  const prometheusPort = await freePort();
   const args = [
     ...(options.chain ? ['--chain', options.chain] : ['--dev']),
     '--base-path', options.basePath,
