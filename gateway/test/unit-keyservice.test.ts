@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DispatchError, type Release } from '@telemed/sdk';
-import type { EmergencyOpened, Head, KeyServiceChain } from '../src/keyservice/chain.ts';
+import type { BlockActivity, EmergencyOpened, Head, KeyServiceChain } from '../src/keyservice/chain.ts';
 import { KeyMismatchError, KeyService } from '../src/keyservice/service.ts';
 import { createLogger } from '../src/log.ts';
 
@@ -24,8 +24,8 @@ class FakeKeyChain implements KeyServiceChain {
   readonly held = new Map<string, bigint[]>();
   /** What `OpenEmergency` shows, by patient. */
   readonly open = new Map<string, EmergencyOpened[]>();
-  /** `EmergencyAccessOpened` events by block hash. */
-  readonly events = new Map<string, EmergencyOpened[]>();
+  /** `EmergencyAccessOpened` events and keys sealed to the service, by block hash. */
+  readonly events = new Map<string, BlockActivity>();
   readonly headers = new Map<string, Head>();
   /** `version/practitioner` envelopes on chain. */
   readonly envelopes = new Set<string>();
@@ -71,8 +71,8 @@ class FakeKeyChain implements KeyServiceChain {
     this.sent.push(key);
     return 'sealed';
   }
-  async emergenciesOpenedIn(hash: string) {
-    return this.events.get(hash) ?? [];
+  async activityIn(hash: string) {
+    return this.events.get(hash) ?? { opened: [], sealedToService: [] };
   }
   async header(hash: string) {
     const head = this.headers.get(hash);
@@ -90,7 +90,15 @@ class FakeKeyChain implements KeyServiceChain {
   block(number: number, ...opened: EmergencyOpened[]): Head {
     const head = { number, hash: `#${number}`, parentHash: `#${number - 1}` };
     this.headers.set(head.hash, head);
-    this.events.set(head.hash, opened);
+    this.events.set(head.hash, { opened, sealedToService: [] });
+    return head;
+  }
+
+  /** Block `number`, in which `patient` sealed `version` to the service. */
+  sealBlock(number: number, patient: string, version: bigint): Head {
+    const head = this.block(number);
+    this.events.get(head.hash)!.sealedToService.push(patient);
+    this.held.set(patient, [...(this.held.get(patient) ?? []), version]);
     return head;
   }
 }
@@ -189,6 +197,23 @@ describe('emergency key service (fake chain)', () => {
     assert.deepEqual(chain.sent, ['1/Dr', '2/Dr']);
     assert.ok(events().some((e) => e.event === 'keyservice.released' && e.outcome === 'already'));
     await restarted.stop();
+  });
+
+  test('a key sealed to it while an access is open goes out at once; none while none is open', async () => {
+    const { chain, service } = setUp();
+    chain.custodianFor.set('P1', null);
+    chain.custodianFor.set('P2', null);
+    chain.held.set('P1', [1n]);
+    await service.start();
+    const access = emergency(4, 'P1', 'Dr');
+    chain.onHead!(chain.block(1, access));
+    await service.idle();
+    chain.open.set('P1', [access]);
+    chain.onHead!(chain.sealBlock(2, 'P1', 2n));
+    chain.onHead!(chain.sealBlock(3, 'P2', 7n)); // P2 has no open access
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr', '2/Dr']);
+    await service.stop();
   });
 
   test('a patient it is not custodian of (or no longer: the appointment ended) gets nothing', async () => {

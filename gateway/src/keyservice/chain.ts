@@ -33,6 +33,14 @@ export interface Head {
   parentHash: string;
 }
 
+/** What a block brought that concerns the service. */
+export interface BlockActivity {
+  /** Its `consent.EmergencyAccessOpened` events, in order. */
+  opened: EmergencyOpened[];
+  /** The patients a key was sealed to the service for (`records.EnvelopeAdded` to it), in order. */
+  sealedToService: string[];
+}
+
 /** What the key service asks the chain, and the one thing it does there (release a key). */
 export interface KeyServiceChain {
   /** The service's account (SS58): the custodian patients appoint. */
@@ -53,8 +61,8 @@ export interface KeyServiceChain {
   heldVersions(patient: string): Promise<bigint[]>;
   /** Seals version `version`'s key to `practitioner` (`'already'` if it has an envelope). */
   release(version: bigint, practitioner: string): Promise<Release>;
-  /** The `consent.EmergencyAccessOpened` events of block `hash`, in order. */
-  emergenciesOpenedIn(hash: string): Promise<EmergencyOpened[]>;
+  /** What block `hash` brought: accesses opened, keys sealed to the service. */
+  activityIn(hash: string): Promise<BlockActivity>;
   /** The header of block `hash`. */
   header(hash: string): Promise<Head>;
   /** Calls `onHead` for every new best block; resolves to the unsubscribe function. */
@@ -116,8 +124,9 @@ export class SdkKeyServiceChain implements KeyServiceChain {
     return releaseToEmergency(this.ctx, this.custodian, version, practitioner);
   }
 
-  async emergenciesOpenedIn(hash: string): Promise<EmergencyOpened[]> {
-    return (await blockEvents(this.chain, hash))
+  async activityIn(hash: string): Promise<BlockActivity> {
+    const events = await blockEvents(this.chain, hash);
+    const opened = events
       .filter((e) => e.pallet === 'consent' && e.name === 'EmergencyAccessOpened')
       .map(({ fields }) => ({
         id: BigInt(fields.id as number | string),
@@ -125,6 +134,13 @@ export class SdkKeyServiceChain implements KeyServiceChain {
         practitioner: this.chain.address(String(fields.practitioner)),
         expiresAt: Number(fields.expiresAt),
       }));
+    const sealedToService: string[] = [];
+    for (const { fields } of events.filter((e) => e.pallet === 'records' && e.name === 'EnvelopeAdded')) {
+      if (this.chain.address(String(fields.grantee)) !== this.account) continue;
+      const entry = await records.recordEntry(this.chain, BigInt(fields.record as number | string));
+      if (entry && !entry.shredded) sealedToService.push(this.chain.address(entry.version.patient));
+    }
+    return { opened, sealedToService };
   }
 
   async header(hash: string): Promise<Head> {

@@ -11,7 +11,8 @@
  *   then follows the best blocks.
  * - **Each best block** (and the blocks skipped since the last one, at most `maxCatchUp`): every
  *   `consent.EmergencyAccessOpened`, in order; a patient it is not custodian of, or an access
- *   expired already, is skipped. The releases of one access are sent together (the SDK orders
+ *   expired already, is skipped. A key sealed to the service (`records.EnvelopeAdded`) while an
+ *   access to that patient is open is released to it as well. The releases of one access are sent together (the SDK orders
  *   one signer's nonces, so they can share a block); one failing does not stop the others and
  *   is retried at the next blocks (at most `maxAttempts` in all) while the access is open.
  * - **Idempotent**: a version the practitioner already has an envelope for is skipped (the SDK
@@ -172,11 +173,17 @@ export class KeyService {
     // What failed before this block is retried after its new accesses.
     const retries = [...this.pending.values()];
     for (const block of blocks) {
-      for (const opened of await this.chain.emergenciesOpenedIn(block.hash)) {
+      const { opened, sealedToService } = await this.chain.activityIn(block.hash);
+      for (const access of opened) {
         this.log.info('keyservice.emergency_opened', {
-          emergency: opened.id.toString(), patient: opened.patient, practitioner: opened.practitioner, block: block.number,
+          emergency: access.id.toString(), patient: access.patient, practitioner: access.practitioner, block: block.number,
         });
-        await this.handle(opened, now);
+        await this.handle(access, now);
+      }
+      // A key sealed to the service while an access to its patient is open goes out too.
+      for (const patient of new Set(sealedToService)) {
+        if (!(await this.chain.isCustodianOf(patient, now))) continue;
+        for (const access of await this.chain.openEmergencies(patient, now)) await this.handle(access, now);
       }
     }
     for (const { opened } of retries) await this.handle(opened, now);
