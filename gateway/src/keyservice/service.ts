@@ -8,7 +8,7 @@
  * - **Start**: registers its key-agreement key if its account has none (a different key already
  *   registered is an error: the envelopes sealed to it would not open); then scans the open
  *   break-glass accesses of every patient it holds keys of (`GranteePatients` → `OpenEmergency`),
- *   then follows the best blocks.
+ *   having subscribed to the best blocks first (no gap between the two).
  * - **Each best block** (and the blocks skipped since the last one, at most `maxCatchUp`): every
  *   `consent.EmergencyAccessOpened`, in order; a patient it is not custodian of, or an access
  *   expired already, is skipped. A key sealed to the service (`records.EnvelopeAdded`) while an
@@ -83,11 +83,15 @@ export class KeyService {
     this.maxCatchUp = options.maxCatchUp ?? 32;
   }
 
-  /** Registers the key if missing, scans the open accesses, then follows the best blocks. */
+  /**
+   * Registers the key if missing, follows the best blocks, and scans the accesses open now:
+   * following first leaves no gap (an access opened before the subscription is open at the
+   * scan; one opened after is in a block followed; one seen both ways is served once).
+   */
   async start(): Promise<void> {
     await this.ensureRegistered();
-    await this.scan();
     this.unsubscribe = await this.chain.followHeads((head) => this.onHead(head));
+    await this.scan();
     this.log.info('keyservice.started', { account: this.chain.account });
   }
 
