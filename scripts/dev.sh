@@ -8,7 +8,10 @@
 #   scripts/dev.sh --chain local --alice      # another chain instead of --dev
 # With `--gateway` first, also runs a blob gateway (gateway/README.md) against the node: HTTP on
 # http://127.0.0.1:8787, its IPFS node on /ip4/127.0.0.1/tcp/4101, blocks in $GATEWAY_DATA_DIR
-# (default: a temporary directory); every GATEWAY_* variable of gateway/README.md applies.
+# (default: a temporary directory); every GATEWAY_* variable of gateway/README.md applies. It
+# also runs the emergency key service (gateway/README.md, "Emergency key service") as the
+# endowed development account //Dave, with the well-known development phrase as its recovery
+# phrase (both public: a development chain only); KEYSERVICE_* variables override them.
 #   scripts/dev.sh --gateway [node arguments…]
 #
 # The build is scripts/test.sh's (the same cargo command, so the same features): right after
@@ -72,6 +75,12 @@ export GATEWAY_DATA_DIR="${GATEWAY_DATA_DIR:-$(mktemp -d -t telemed-gateway-XXXX
 log "starting the gateway: HTTP http://127.0.0.1:${GATEWAY_PORT:-8787}, blocks in $GATEWAY_DATA_DIR"
 (cd gateway && exec node_modules/.bin/node --import tsx src/main.ts) &
 gateway_pid=$!
-trap 'kill "$gateway_pid" "$node_pid" 2>/dev/null || true; wait' EXIT INT TERM
-# Whichever stops first stops the other (the trap).
-wait -n "$node_pid" "$gateway_pid"
+export KEYSERVICE_NODE_WS="${KEYSERVICE_NODE_WS:-$GATEWAY_NODE_WS}"
+export KEYSERVICE_SIGNING_SEED="${KEYSERVICE_SIGNING_SEED:-//Dave}"
+export KEYSERVICE_RECOVERY_PHRASE="${KEYSERVICE_RECOVERY_PHRASE:-bottom drive obey lake curtain smoke basket hold race lonely fit walk}"
+log "starting the emergency key service (default account //Dave)"
+(cd gateway && exec node_modules/.bin/node --import tsx src/keyservice/main.ts) &
+keyservice_pid=$!
+trap 'kill "$keyservice_pid" "$gateway_pid" "$node_pid" 2>/dev/null || true; wait' EXIT INT TERM
+# Whichever stops first stops the others (the trap).
+wait -n "$node_pid" "$gateway_pid" "$keyservice_pid"

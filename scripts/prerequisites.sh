@@ -4,7 +4,8 @@
 #   - the Rust toolchain parts named in rust-toolchain.toml (rust-src, the wasm target);
 #   - the e2e tests' npm packages (with `--e2e`);
 #   - the SDK's npm packages (with `--sdk`);
-#   - the gateway's npm packages (with `--gateway`; they bring their own Node 22 binary).
+#   - the gateway's npm packages, and the SDK's it links (with `--gateway`; they bring their own
+#     Node 22 binary).
 # Sourced by dev.sh and test.sh; can be run alone.
 set -euo pipefail
 
@@ -89,7 +90,9 @@ ensure_prerequisites() {
 	local flag
 	for flag in "$@"; do
 		case "$flag" in
-		--e2e | --sdk | --gateway) ensure_npm_packages "${flag#--}" ;;
+		--e2e | --sdk) ensure_npm_packages "${flag#--}" ;;
+		# The gateway links the SDK (file:../sdk), which runs from its own node_modules.
+		--gateway) ensure_npm_packages sdk && ensure_npm_packages gateway ;;
 		*)
 			echo "unknown prerequisites flag: $flag" >&2
 			return 1

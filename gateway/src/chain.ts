@@ -1,19 +1,18 @@
 /**
- * Chain access for the gateway, behind a small interface ({@link GatewayChain}) so that the
- * SDK's chain client can replace this adapter later. The adapter here uses @polkadot/api and
- * the runtime APIs the node exposes (`RecordsApi`, `PractitionersApi`, `ConsentApi`), all asked
- * at ONE best block per request ({@link GatewayChain.atBest}) so the checks of a request agree
- * with each other.
+ * Chain access for the gateway through the SDK's chain client (`TelemedChain` of
+ * `@telemed/sdk`: connection, metadata check, the runtime API calls and their decoding), behind
+ * the small interface the HTTP API and its tests use ({@link GatewayChain}). Every request asks
+ * at ONE best block ({@link GatewayChain.atBest}, the SDK's `TelemedChain.at`) so the checks of
+ * a request agree with each other.
  *
- * Every call is bounded by a timeout; a node that is not connected, or that does not answer in
- * time, or a connection that drops while a call is waiting, is a {@link ChainUnavailableError}.
+ * What the gateway adds is availability: every call is bounded by a timeout, and a node that is
+ * not connected, does not answer in time, or whose connection drops while a call is waiting,
+ * is a {@link ChainUnavailableError} (the API answers `503 chain_unavailable`).
  *
  * @module
  */
 
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { hexToU8a, u8aToHex } from '@polkadot/util';
-import { decodeAddress } from '@polkadot/util-crypto';
+import { consent, MetadataMismatchError, practitioners, records, TelemedChain } from '@telemed/sdk';
 import {
   ChainUnavailableError, withTimeout, type ChainAt, type GatewayChain,
 } from './chain-interface.ts';
@@ -36,117 +35,111 @@ function wsOpens(url: string): Promise<boolean> {
   });
 }
 
-/** A live version as `record_history`'s JSON gives it. */
-interface RecordJson {
-  patient: string;
-  tag: string;
-  ciphertextHash: string;
-  sizeClass: number;
-  locator: string;
-  record: number | string;
+/**
+ * Waits (at most `timeoutMs`) until a WebSocket to `url` opens: a node that is still starting
+ * is waited for, since @polkadot/api gives up on a first failed connection.
+ *
+ * @throws {@link ChainUnavailableError} when it does not open in time
+ */
+export async function waitForNode(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await wsOpens(url))) {
+    if (Date.now() > deadline) throw new ChainUnavailableError(`cannot connect to ${url} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
-/** The @polkadot/api adapter. */
-export class PolkadotChain implements GatewayChain {
+/**
+ * Connects the SDK's client to `url`, waiting for a node that is still starting.
+ *
+ * @throws {@link ChainUnavailableError} when the node cannot be reached within
+ *   `connectTimeoutMs`; the SDK's `MetadataMismatchError` when the runtime has drifted from it
+ */
+export async function connectChain(url: string, connectTimeoutMs = 30_000): Promise<TelemedChain> {
+  await waitForNode(url, connectTimeoutMs);
+  try {
+    return await TelemedChain.connect(url);
+  } catch (e) {
+    if (e instanceof MetadataMismatchError) throw e;
+    throw new ChainUnavailableError(`cannot connect to ${url}: ${String((e as Error)?.message ?? e)}`);
+  }
+}
+
+/** A licence status as `PractitionersApi.licence_status` gives it in JSON. */
+interface LicenceJson {
+  registered?: unknown;
+  licensed?: unknown;
+}
+
+/** The gateway's {@link GatewayChain} on the SDK's chain client. */
+export class SdkChain implements GatewayChain {
   readonly genesisHash: Uint8Array;
 
-  private constructor(
-    private readonly api: ApiPromise,
+  /**
+   * @param chain - a connected SDK client (closed by {@link SdkChain.close})
+   * @param timeoutMs - the longest wait for one answer
+   */
+  constructor(
+    readonly chain: TelemedChain,
     private readonly timeoutMs: number,
   ) {
-    this.genesisHash = api.genesisHash.toU8a();
+    this.genesisHash = chain.genesisHash;
   }
 
-  /**
-   * Connects to `url` and waits (at most `connectTimeoutMs`) for the API to be ready. Throws
-   * {@link ChainUnavailableError} when it is not. Afterwards the provider reconnects by itself
-   * when the connection drops; calls made meanwhile fail with {@link ChainUnavailableError}.
-   */
-  static async connect(url: string, timeoutMs: number, connectTimeoutMs = 30_000): Promise<PolkadotChain> {
-    // A node that is still starting is waited for (a WebSocket opened every half second) before
-    // the API connects, since the API gives up on a first failed connection.
-    const deadline = Date.now() + connectTimeoutMs;
-    while (!(await wsOpens(url))) {
-      if (Date.now() > deadline) throw new ChainUnavailableError(`cannot connect to ${url} within ${connectTimeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const provider = new WsProvider(url, 1_000);
-    const api = new ApiPromise({ provider, noInitWarn: true });
-    api.on('error', () => {}); // reported per call instead
-    try {
-      await withTimeout(api.isReadyOrError, Math.max(deadline - Date.now(), 1_000), `connecting to ${url}`);
-    } catch (e) {
-      await api.disconnect().catch(() => {});
-      throw e instanceof ChainUnavailableError ? e : new ChainUnavailableError(`cannot connect to ${url}: ${String((e as Error)?.message ?? e)}`);
-    }
-    return new PolkadotChain(api, timeoutMs);
+  /** {@link connectChain}, then the adapter. */
+  static async connect(url: string, timeoutMs: number, connectTimeoutMs = 30_000): Promise<SdkChain> {
+    return new SdkChain(await connectChain(url, connectTimeoutMs), timeoutMs);
+  }
+
+  /** `promise()` within the timeout; any failure (or not being connected) is {@link ChainUnavailableError}. */
+  private ask<T>(promise: () => Promise<T>, what: string): Promise<T> {
+    if (!this.chain.api.isConnected) return Promise.reject(new ChainUnavailableError('not connected to the chain node'));
+    return withTimeout(
+      promise().catch((e: unknown) => {
+        throw e instanceof ChainUnavailableError ? e : new ChainUnavailableError(`${what} failed: ${(e as Error)?.message ?? String(e)}`);
+      }),
+      this.timeoutMs,
+      what,
+    );
   }
 
   async atBest(): Promise<ChainAt> {
-    const ask = <T>(promise: () => Promise<T>, what: string): Promise<T> => {
-      if (!this.api.isConnected) return Promise.reject(new ChainUnavailableError('not connected to the chain node'));
-      return withTimeout(
-        promise().catch((e: unknown) => {
-          throw e instanceof ChainUnavailableError ? e : new ChainUnavailableError(`${what} failed: ${(e as Error).message}`);
-        }),
-        this.timeoutMs,
-        what,
-      );
-    };
-    const header = await ask(() => this.api.rpc.chain.getHeader(), 'the best block');
+    const header = await this.ask(() => this.chain.api.rpc.chain.getHeader(), 'the best block');
     const blockHash = header.hash.toHex();
-    const at = await ask(() => this.api.at(blockHash), 'the runtime at the best block');
-    // The runtime APIs come from the node's metadata (v15+), so they are not typed here.
-    const call = at.call as unknown as Record<string, Record<string, (...args: unknown[]) => Promise<{ toJSON(): unknown; isSome?: boolean }>>>;
-    const records = call['recordsApi']!;
-    const practitioners = call['practitionersApi']!;
-    const consent = call['consentApi']!;
+    const at = await this.ask(() => this.chain.at(blockHash), 'the runtime at the best block');
     return {
       blockHash,
-      isPatient: async (who) => {
-        const answer = await ask(() => records['patient']!(u8aToHex(who)), 'RecordsApi.patient');
-        return answer.isSome === true;
-      },
+      isPatient: async (who) => (await this.ask(() => records.patient(at, who), 'RecordsApi.patient')) !== null,
       licenceStatus: async (who) => {
-        const answer = await ask(() => practitioners['licenceStatus']!(u8aToHex(who)), 'PractitionersApi.licence_status');
-        const json = answer.toJSON() as { registered: boolean; licensed: boolean };
-        return { registered: json.registered === true, licensed: json.licensed === true };
+        const json = (await this.ask(() => practitioners.licenceStatus(at, who), 'PractitionersApi.licence_status')) as LicenceJson | null;
+        return { registered: json?.registered === true, licensed: json?.licensed === true };
       },
       recordVersion: async (id) => {
-        const answer = await ask(() => records['recordHistory']!(id.toString()), 'RecordsApi.record_history');
-        const history = answer.toJSON() as [number | string, RecordJson][];
-        const entry = history.find(([versionId]) => BigInt(versionId) === id);
-        if (entry === undefined) return undefined;
-        const json = entry[1];
+        const history = await this.ask(() => records.recordHistory(at, id), 'RecordsApi.record_history');
+        const version = history.find((v) => v.id === id);
+        if (version === undefined) return undefined;
         return {
           id,
-          patient: decodeAddress(json.patient),
-          tag: hexToU8a(json.tag),
-          record: BigInt(json.record),
-          ciphertextHash: hexToU8a(json.ciphertextHash),
-          sizeClass: json.sizeClass,
-          hasLocator: hexToU8a(json.locator).length > 0,
+          patient: at.accountId(version.patient),
+          tag: version.tag,
+          record: version.record,
+          ciphertextHash: version.ciphertextHash,
+          sizeClass: version.sizeClass,
+          hasLocator: version.locator.length > 0,
         };
       },
       checkRead: async (accessor, version, purpose) => {
-        const answer = await ask(
-          () => consent['checkAccess']!(
-            u8aToHex(accessor),
-            u8aToHex(version.patient),
-            'Read',
-            { Record: { tag: u8aToHex(version.tag), record: version.record.toString() } },
-            purpose,
-          ),
+        const answer = await this.ask(
+          () => consent.checkAccess(at, accessor, version.patient, 'Read', { record: { tag: version.tag, record: version.record } }, purpose),
           'ConsentApi.check_access',
         );
-        const json = answer.toJSON() as { ok?: unknown; err?: unknown };
-        if (json.ok !== undefined) return { allowed: true, basis: JSON.stringify(json.ok) };
-        return { allowed: false, denial: JSON.stringify(json.err ?? json) };
+        if ('ok' in answer) return { allowed: true, basis: JSON.stringify(answer.ok) };
+        return { allowed: false, denial: answer.err };
       },
     };
   }
 
   async close(): Promise<void> {
-    await this.api.disconnect();
+    await this.chain.disconnect();
   }
 }

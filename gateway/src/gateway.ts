@@ -5,7 +5,7 @@
  */
 
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { PolkadotChain, type GatewayChain } from './chain.ts';
+import { SdkChain, type GatewayChain } from './chain.ts';
 import type { Config } from './config.ts';
 import { startIpfs } from './ipfs.ts';
 import type { BlobStore } from './store.ts';
@@ -24,13 +24,13 @@ export interface Gateway {
 }
 
 /**
- * Starts a gateway from `config`. `chain` replaces the @polkadot/api adapter (the SDK's client,
- * a test double). Whatever started is stopped again if a later part fails.
+ * Starts a gateway from `config`. `chain` replaces the connection the gateway would make (a test
+ * double, or an {@link SdkChain} the caller shares). Whatever started is stopped again if a later part fails.
  */
 export async function startGateway(config: Config, log: Logger, chain?: GatewayChain): Promise<Gateway> {
   await cryptoWaitReady();
   const ownChain = chain === undefined;
-  const connected = chain ?? (await PolkadotChain.connect(config.nodeWs, config.chainTimeoutMs));
+  const connected = chain ?? (await SdkChain.connect(config.nodeWs, config.chainTimeoutMs));
   let store: BlobStore | undefined;
   try {
     store = await startIpfs({

@@ -6,33 +6,8 @@
  * @module
  */
 
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
-import { createLogger } from './log.ts';
+import { runUntilSignalled } from './run.ts';
 
-let config;
-try {
-  config = loadConfig(process.argv.slice(2), process.env);
-} catch (e) {
-  if (e instanceof ConfigError) {
-    process.stderr.write(`gateway: ${e.message}\n`);
-    process.exit(2);
-  }
-  throw e;
-}
-const log = createLogger(config.logLevel);
-try {
-  const gateway = await startGateway(config, log);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info('gateway.stopping', { signal });
-    gateway.stop().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-} catch (e) {
-  log.error('gateway.start_failed', { error: (e as Error).name, message: (e as Error).message });
-  process.exit(1);
-}
+await runUntilSignalled('gateway', () => loadConfig(process.argv.slice(2), process.env), startGateway);

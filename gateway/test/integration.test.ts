@@ -3,11 +3,16 @@
 // disk); reads and writes are checked through the runtime APIs at the best block: the patient
 // and a consented, licensed physician read; a stranger, an unlicensed practitioner with a
 // consent and the physician after the revocation get 403 and nothing else. Chain state is made
-// with @polkadot/api directly. When the node goes away, requests get 503 chain_unavailable.
+// with @polkadot/api directly. The emergency key service runs on the same node (sharing gateway
+// A's SDK connection): a patient appoints it, seals a record to it, the demo physician breaks the
+// glass, the service seals the key to him within two blocks, he fetches the blob through gateway
+// B and decrypts it with the SDK, and the patient's disclosure log shows the release (skipped,
+// saying so, on a runtime without `DelegateScope::EmergencyCustodian`). When the node goes away,
+// requests get 503 chain_unavailable.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +21,13 @@ import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { GatewayError, putBlob, readBlob } from '../src/client.ts';
+import {
+  appointCustodian, consent, dataKeyOf, generateRecoveryPhrase, KeyRing, openVersion, records, registerPatient,
+  sealToCustodian, tagOf, addResource, type Actor, type BlobStore, type FlowContext,
+} from '@telemed/sdk';
+import { SdkChain } from '../src/chain.ts';
+import { GatewayError, putBlob, readBlob, type Signer } from '../src/client.ts';
+import { startKeyService, type RunningKeyService } from '../src/keyservice/start.ts';
 import { DEFAULTS, type Config } from '../src/config.ts';
 import { startGateway, type Gateway } from '../src/gateway.ts';
 import { createLogger, type Logger } from '../src/log.ts';
@@ -51,6 +62,33 @@ function submit(
   });
 }
 
+/** The X25519 public key of a raw 32-byte private key. */
+function x25519PublicOf(secret: Uint8Array): Uint8Array {
+  const d = Buffer.from(secret).toString('base64url');
+  const publicKey = createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' }));
+  return new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'));
+}
+
+/** The SDK's `BlobStore` over a gateway: writes signed by `signer`, reads of one record for `purpose`. */
+class GatewayStore implements BlobStore {
+  constructor(
+    private readonly url: string,
+    private readonly signer: Signer,
+    private readonly genesis: Uint8Array,
+    private readonly read: { record: bigint; purpose: string } = { record: 0n, purpose: 'Treatment' },
+  ) {}
+
+  put(ciphertext: Uint8Array): Promise<string> {
+    return putBlob(this.url, this.signer, this.genesis, ciphertext);
+  }
+
+  get(cid: string): Promise<Uint8Array> {
+    return readBlob(this.url, this.signer, this.genesis, this.read.record, cid, this.read.purpose);
+  }
+
+  async delete(): Promise<void> {}
+}
+
 async function refused(promise: Promise<unknown>): Promise<{ status: number; reason: string }> {
   try {
     await promise;
@@ -75,10 +113,14 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
   let patient: KeyringPair;
   let nurse: KeyringPair; // registered practitioner, no licence
   let stranger: KeyringPair;
+  let emergencyPatient: KeyringPair; // appoints the key service
+  let custodian: KeyringPair; // the key service's account
+  let keyService: RunningKeyService | undefined;
   const ciphertext = new Uint8Array(randomBytes(4096)); // a padded ciphertext stand-in, size class 12
   let cid = '';
   let recordId = 0n;
   let doctorConsent = 0;
+  let custodianSeed = '';
 
   const config = (name: string, peers: string[]): Config => ({
     ...DEFAULTS,
@@ -103,11 +145,16 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
     patient = keyring.addFromMnemonic(mnemonicGenerate());
     nurse = keyring.addFromMnemonic(mnemonicGenerate());
     stranger = keyring.addFromMnemonic(mnemonicGenerate());
-    // Two transfers in one block (explicit nonces), while gateway A starts.
+    emergencyPatient = keyring.addFromMnemonic(mnemonicGenerate());
+    custodianSeed = mnemonicGenerate();
+    custodian = keyring.addFromMnemonic(custodianSeed);
+    // The transfers in one block (explicit nonces), while gateway A starts.
     const aliceNonce = await nextNonce(alice);
     const funded = Promise.all([
       submit(api, api.tx.balances.transferKeepAlive(patient.address, 10n * UNITS), alice, aliceNonce),
       submit(api, api.tx.balances.transferKeepAlive(nurse.address, 100n * UNITS), alice, aliceNonce + 1),
+      submit(api, api.tx.balances.transferKeepAlive(emergencyPatient.address, 10n * UNITS), alice, aliceNonce + 2),
+      submit(api, api.tx.balances.transferKeepAlive(custodian.address, 10n * UNITS), alice, aliceNonce + 3),
     ]);
     a = await startGateway(config('a', []), log);
     b = await startGateway(config('b', a.store.info().addresses), log);
@@ -123,6 +170,7 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
   }
 
   after(async () => {
+    await keyService?.stop().catch(() => {});
     await b?.stop().catch(() => {});
     await a?.stop().catch(() => {});
     await api?.disconnect().catch(() => {});
@@ -207,6 +255,74 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
     const b64 = Buffer.from(ciphertext).toString('base64').slice(0, 44);
     assert.ok(lines.length > 10);
     for (const line of lines) assert.ok(!line.includes(hex) && !line.includes(b64), line);
+  });
+
+  test('emergency key service: the break-glass physician gets the key within two blocks and reads through gateway B', async (t) => {
+    try {
+      api.tx.consent.addDelegate(custodian.address, ['EmergencyCustodian'], null);
+    } catch {
+      t.skip('this runtime has no DelegateScope::EmergencyCustodian (the custodian change is not in it)');
+      return;
+    }
+    const chain = (a!.chain as SdkChain).chain; // gateway A's SDK connection, shared
+    const ctx: FlowContext = { chain, store: new GatewayStore(a!.url, emergencyPatient, genesis) };
+    const keys = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
+    const owner: Actor = { signer: emergencyPatient, keys };
+    // The service registers its key; the patient registers.
+    [keyService] = await Promise.all([
+      startKeyService({
+        nodeWs: node!.wsUrl, signingSeed: custodianSeed, recoveryPhrase: generateRecoveryPhrase(), maxAttempts: 3, logLevel: 'info',
+      }, log, chain),
+      registerPatient(ctx, owner),
+    ]);
+    assert.equal(keyService.account, custodian.address);
+    assert.deepEqual((await records.patient(chain, custodian.address))?.key, keyService.publicKey);
+    // A synthetic allergy entry (no real person), stored at gateway A; the service appointed.
+    const resource = new TextEncoder().encode(JSON.stringify({
+      resourceType: 'AllergyIntolerance', id: 'synthetic-1', code: { text: 'test substance' }, criticality: 'high',
+    }));
+    const [, written] = await Promise.all([
+      appointCustodian(ctx, owner, keyService.account),
+      addResource(ctx, owner, emergencyPatient.address, resource, tagOf(keys.tagKey(0), 'category/allergy'), { purpose: 'Treatment' }),
+    ]);
+    assert.deepEqual(await sealToCustodian(ctx, owner, keyService.account, [written.id]), [written.id]);
+    assert.deepEqual(await records.envelopesOf(chain, emergencyPatient.address, keyService.account), [written.id]);
+    assert.equal(await records.envelope(chain, written.id, doctor.address), null);
+
+    // The demo physician (licensed, endorsed for emergency care) breaks the glass.
+    const opened = await submit(api, api.tx.consent.openEmergencyAccess(emergencyPatient.address, u8aToHex(randomBytes(32))), doctor);
+    const event = opened.find((e) => e.name === 'consent.EmergencyAccessOpened');
+    assert.ok(event, opened.map((e) => e.name).join(', '));
+    const emergencyId = (event.data as [number])[0];
+    const openedAt = (await api.rpc.chain.getHeader()).number.toNumber();
+    let releasedAt = 0;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+      if (await records.envelope(chain, written.id, doctor.address)) {
+        releasedAt = (await api.rpc.chain.getHeader()).number.toNumber();
+        break;
+      }
+    }
+    assert.ok(releasedAt > 0, 'the key service sealed nothing to the physician');
+    assert.ok(releasedAt - openedAt <= 2, `released at block ${releasedAt}, the glass broken at ${openedAt}`);
+
+    // He fetches the blob through gateway B (his access: the emergency) and decrypts it with the SDK.
+    const secret = new Uint8Array(createHash('sha256').update('telemed dev key agreement //Bob').digest());
+    const physician: Actor = { signer: doctor, keys: { keyVersion: 0, secretKey: secret, publicKey: x25519PublicOf(secret) } };
+    const readCtx: FlowContext = {
+      chain, store: new GatewayStore(b!.url, doctor, genesis, { record: written.id, purpose: 'EmergencyTreatment' }),
+    };
+    const { dataKey, version } = await dataKeyOf(readCtx, physician, written.id);
+    assert.deepEqual((await openVersion(readCtx, version, dataKey)).resource, resource);
+
+    // The patient's disclosure log shows the release on the emergency's basis.
+    const disclosures = await consent.disclosures(chain, emergencyPatient.address, 0, 100);
+    const release = disclosures.find(([, d]) =>
+      d.accessor === chain.address(doctor.address) && JSON.stringify(d.data) === JSON.stringify({ record: Number(written.id) }));
+    assert.ok(release, JSON.stringify(disclosures.map(([, d]) => d)));
+    assert.deepEqual(release[1].basis, { emergency: emergencyId });
+    assert.equal(release[1].purpose, 'EmergencyTreatment');
+    await keyService.stop();
+    keyService = undefined;
   });
 
   test('when the chain node goes away, requests are 503 chain_unavailable, nothing served or stored', async () => {

@@ -36,6 +36,8 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
   consent: {
     grantConsent: ['patient', 'grantee', 'decision', 'actions', 'scope', 'purposes', 'start', 'end'],
     revokeConsent: ['id'],
+    addDelegate: ['delegate', 'scopes', 'until'],
+    removeDelegate: ['patient', 'delegate'],
   },
   billing: {
     setService: ['service', 'description', 'price', 'duration'],
@@ -49,15 +51,17 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
 
 /** Storage items the SDK reads. */
 export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
-  records: ['records', 'envelopesOf'],
+  records: ['records', 'envelopesOf', 'granteePatients'],
+  consent: ['delegates', 'emergencyAccesses', 'openEmergency'],
   practitioners: ['practitioners'],
+  system: ['events'],
   timestamp: ['now'],
 };
 
 /** Runtime API methods the SDK calls. */
 export const REQUIRED_RUNTIME_APIS: Readonly<Record<string, readonly string[]>> = {
   recordsApi: ['patient', 'recordHistory', 'envelope'],
-  consentApi: ['checkAccess'],
+  consentApi: ['checkAccess', 'disclosures'],
   practitionersApi: ['licenceStatus'],
   billingApi: ['quote', 'consultations'],
 };
@@ -77,10 +81,10 @@ export class TelemedChain {
   /** The chain's genesis hash, 32 bytes: part of every envelope's binding. */
   readonly genesisHash: Uint8Array;
 
-  /** Use {@link TelemedChain.connect} or {@link TelemedChain.fromApi}. */
-  private constructor(api: ApiPromise) {
+  /** Use {@link TelemedChain.connect}, {@link TelemedChain.fromApi} or {@link TelemedChain.at}. */
+  private constructor(api: ApiPromise, genesisHash?: Uint8Array) {
     this.api = api;
-    this.genesisHash = api.genesisHash.toU8a();
+    this.genesisHash = genesisHash ?? api.genesisHash.toU8a();
   }
 
   /**
@@ -111,6 +115,20 @@ export class TelemedChain {
       if (problems.length > 0) throw new MetadataMismatchError(problems);
     }
     return new TelemedChain(api);
+  }
+
+  /**
+   * The chain as of block `blockHash`: every storage read and runtime API call through the
+   * returned chain (`records.patient(view, …)`, `consent.checkAccess(view, …)`…) is answered at
+   * that block, so several reads agree with each other.
+   *
+   * For reads only: the view's `api` is @polkadot/api's decoration at that block (`api.at`),
+   * typed as the API it came from; it has no RPC and must not be given to `send()`.
+   */
+  async at(blockHash: string | Uint8Array): Promise<TelemedChain> {
+    const decorated = await this.api.at(blockHash);
+    // The decoration has the `query`, `call`, `registry` and `consts` the read functions use.
+    return new TelemedChain(decorated as unknown as ApiPromise, this.genesisHash);
   }
 
   /** The 32-byte account id of an address (or the id itself, checked). */

@@ -174,3 +174,12 @@ export async function patient(chain: TelemedChain, who: Account): Promise<Patien
   const json = (await chain.api.call.recordsApi!.patient!(chain.address(who))).toJSON() as Record<string, unknown> | null;
   return json && { key: bytes(json.key), deposit: big(json.deposit), registeredAt: Number(json.registeredAt) };
 }
+
+/**
+ * The patients for whose records `grantee` holds envelopes (`GranteePatients` under the
+ * grantee's prefix: bounded by what the grantee holds).
+ */
+export async function patientsOf(chain: TelemedChain, grantee: Account): Promise<string[]> {
+  const keys = await chain.api.query.records!.granteePatients!.keys(chain.address(grantee));
+  return keys.map((key) => chain.address(key.args[1]!.toU8a()));
+}

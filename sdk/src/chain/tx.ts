@@ -152,6 +152,13 @@ export function decodeDispatchError(chain: TelemedChain, error: DispatchErrorCod
   return new DispatchError('', error.type, call);
 }
 
+/** Every event of block `blockHash` (`system.events` there), decoded as {@link send} decodes them. */
+export async function blockEvents(chain: TelemedChain, blockHash: string): Promise<ChainEvent[]> {
+  const at = await chain.api.at(blockHash);
+  const records = (await at.query.system!.events!()) as unknown as EventRecord[];
+  return records.map(toChainEvent);
+}
+
 function toChainEvent({ event }: EventRecord): ChainEvent {
   const names = event.meta.fields.map((f, i) => (f.name.isSome ? stringCamelCase(f.name.unwrap().toString()) : String(i)));
   const values = event.data.toJSON() as unknown[];

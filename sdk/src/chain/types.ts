@@ -24,6 +24,58 @@ export type AccessAction = 'Read' | 'Append' | 'Amend';
 /** `Decision` of a consent. */
 export type Decision = 'Permit' | 'Deny';
 
+/**
+ * `DelegateScope`: what a patient lets a delegate do. `EmergencyCustodian` (a key service) may
+ * only seal the data keys it holds to a practitioner whose break-glass access is open now.
+ */
+export type DelegateScope =
+  | 'ManageConsents' | 'ViewDisclosureLog' | 'BookCare' | 'AccessRecords' | 'ShredRecords' | 'EmergencyCustodian';
+
+/** An emergency (break-glass) access's id (`EmergencyAccessId`, a `u64`). */
+export type EmergencyAccessId = bigint;
+
+/** A delegate's appointment (`Delegation`). */
+export interface Delegation {
+  /** What the delegate may do. */
+  scopes: DelegateScope[];
+  /** When the appointment ends (ms, exclusive), or null until removed. */
+  until: number | null;
+  /** When the patient appointed them (ms). */
+  since: number;
+}
+
+/** A break-glass access (`EmergencyAccess`). */
+export interface EmergencyAccess {
+  /** Who broke the glass. */
+  practitioner: string;
+  /** Whose data. */
+  patient: string;
+  /** When it opened (ms). */
+  openedAt: number;
+  /** When it stops counting, at the latest (ms). */
+  expiresAt: number;
+  /** When it was closed early, if it was. */
+  closedAt: number | null;
+  /** The review: `'Pending'`, `'Justified'` or `'Unjustified'`. */
+  review: string;
+}
+
+/** One entry of a patient's accounting of disclosures (`Disclosure`), as JSON fields. */
+export interface Disclosure {
+  /** Who accessed the data. */
+  accessor: string;
+  /** What was disclosed, as the runtime's JSON (`{ record: 7 }`, `'allData'`…). */
+  data: unknown;
+  /** What was done. */
+  action: AccessAction;
+  /** Why. */
+  purpose: PurposeOfUse;
+  /** On what grounds, as JSON (`'patient'`, `{ consent: 1 }`, `{ emergency: 3 }`…). */
+  basis: unknown;
+  /** When (ms). */
+  at: number;
+}
+
 /** `ScopeRequest`: what a consent covers. */
 export type ConsentScope = 'AllData' | { Tags: Uint8Array[] } | { Records: RecordId[] };
 
@@ -153,4 +205,42 @@ export function envelopeFromJson(e: Json): KeyEnvelope {
     purpose: String(e.purpose) as PurposeOfUse,
     depositor: String(e.depositor),
   };
+}
+
+/** @internal Converts `Delegation` JSON. */
+export function delegationFromJson(d: Json): Delegation {
+  return {
+    scopes: (d.scopes as string[]).map((x) => pascal(x) as DelegateScope),
+    until: d.until === null || d.until === undefined ? null : Number(d.until),
+    since: Number(d.since),
+  };
+}
+
+/** @internal Converts `EmergencyAccess` JSON. */
+export function emergencyAccessFromJson(e: Json): EmergencyAccess {
+  return {
+    practitioner: String(e.practitioner),
+    patient: String(e.patient),
+    openedAt: Number(e.openedAt),
+    expiresAt: Number(e.expiresAt),
+    closedAt: e.closedAt === null || e.closedAt === undefined ? null : Number(e.closedAt),
+    review: pascal(String(e.review)),
+  };
+}
+
+/** @internal Converts `Disclosure` JSON. */
+export function disclosureFromJson(d: Json): Disclosure {
+  return {
+    accessor: String(d.accessor),
+    data: d.data,
+    action: pascal(String(d.action)) as AccessAction,
+    purpose: pascal(String(d.purpose)) as PurposeOfUse,
+    basis: d.basis,
+    at: Number(d.at),
+  };
+}
+
+/** `emergencyCustodian` (a unit enum variant in @polkadot/api's JSON) → `EmergencyCustodian`. */
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
 }

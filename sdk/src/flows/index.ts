@@ -1,5 +1,6 @@
 /**
  * Flows as functions: register, add, grant and seal, read, amend, revoke and re-key, shred,
+ * emergency key custody (appoint, seal to the custodian, release to a break-glass practitioner),
  * book and pay. Each takes a {@link FlowContext} (chain and blob store) and the acting
  * {@link Actor}.
  *
@@ -11,3 +12,4 @@ export * from './context.ts';
 export * from './records.ts';
 export * from './sharing.ts';
 export * from './billing.ts';
+export * from './emergency.ts';
