@@ -32,6 +32,12 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
     accessRecord: ['record'],
     shredRecord: ['record'],
     rekeyRecord: ['record', 'commitment', 'ciphertextHash', 'sizeClass', 'locator', 'envelopes'],
+    registerDevice: ['device', 'label'],
+    confirmDevice: ['patient'],
+    anchorBatch: ['seq', 'root', 'samples', 'from', 'to'],
+  },
+  practitioners: {
+    rotateKeyAgreementKey: ['newKey'],
   },
   consent: {
     grantConsent: ['patient', 'grantee', 'decision', 'actions', 'scope', 'purposes', 'start', 'end'],
@@ -49,14 +55,14 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
 
 /** Storage items the SDK reads. */
 export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
-  records: ['records', 'envelopesOf'],
+  records: ['records', 'envelopesOf', 'granteePatients'],
   practitioners: ['practitioners'],
   timestamp: ['now'],
 };
 
 /** Runtime API methods the SDK calls. */
 export const REQUIRED_RUNTIME_APIS: Readonly<Record<string, readonly string[]>> = {
-  recordsApi: ['patient', 'recordHistory', 'envelope'],
+  recordsApi: ['patient', 'recordHistory', 'envelope', 'latestBatch'],
   consentApi: ['checkAccess'],
   practitionersApi: ['licenceStatus'],
   billingApi: ['quote', 'consultations'],

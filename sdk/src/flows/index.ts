@@ -11,3 +11,5 @@ export * from './context.ts';
 export * from './records.ts';
 export * from './sharing.ts';
 export * from './billing.ts';
+export * from './wearables.ts';
+export * from './rotation.ts';
