@@ -17,8 +17,8 @@ import { concatBytes, equalBytes, secureRandom, u32le, u64le, utf8, type Random 
 import { DATA_KEY_LENGTH, SALT_LENGTH } from './content.ts';
 import { HASH_LENGTH } from './envelope.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
-import { hpkeOpen, hpkeSeal, X25519_KEY_LENGTH } from './hpke.ts';
-import { checkDataKey, checkKeyVersion } from './internal.ts';
+import { hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
+import { checkDataKey } from './internal.ts';
 
 /** The version byte of a batch's plaintext, a sample proof and a sealed batch key. */
 export const BATCH_VERSION = 0x01;
@@ -344,10 +344,7 @@ export async function sealBatchKey(
   options: SealBatchKeyOptions = {},
 ): Promise<Uint8Array> {
   checkDataKey(dataKey, 'envelope');
-  checkKeyVersion(keyVersion);
-  const header = new Uint8Array([BATCH_VERSION, keyVersion]);
-  const { enc, ct } = await hpkeSeal('batch', patientPublicKey, batchKeyInfo(binding), header, dataKey, options.ekm);
-  return concatBytes(header, enc, ct);
+  return hpkeSealVersioned('batch', BATCH_VERSION, patientPublicKey, keyVersion, batchKeyInfo(binding), dataKey, options.ekm);
 }
 
 /** The key version a sealed batch key names (its second byte), after checking its length. */
