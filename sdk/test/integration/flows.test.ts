@@ -73,6 +73,7 @@ import {
   type Sample,
   sealRecoveryKit,
   verifySampleProof,
+  practitioners,
 } from '../../src/index.ts';
 import { removeDir, startNode, stopAllNodes, tempDir, waitFor } from '../../../testing/node.ts';
 
@@ -102,7 +103,7 @@ function readings(n: number, base: number): Sample[] {
   return Array.from({ length: n }, (_, i) => ({ at: base + i * 1000, value: utf8(JSON.stringify({ hr: 64 + i })) }));
 }
 
-describe('sdk flows against a dev node', { concurrency: 4 }, () => {
+describe('sdk flows against a dev node', { concurrency: 5 }, () => {
   const basePath = tempDir();
   const store = new MemoryBlobStore();
   let chain: TelemedChain;
@@ -115,6 +116,7 @@ describe('sdk flows against a dev node', { concurrency: 4 }, () => {
   let device: KeyringPair;
   let holder: Actor;
   let guardian: Actor;
+  let nurse: Actor;
   const started = Date.now();
 
   before(async () => {
@@ -138,6 +140,7 @@ describe('sdk flows against a dev node', { concurrency: 4 }, () => {
     wearer = fresh();
     holder = fresh();
     guardian = fresh();
+    nurse = fresh();
     device = keyring.addFromMnemonic(mnemonicGenerate());
     // The transfers go out at once and share a block (send() orders Alice's nonces).
     await Promise.all([
@@ -145,6 +148,7 @@ describe('sdk flows against a dev node', { concurrency: 4 }, () => {
       send(chain, chain.api.tx.balances!.transferKeepAlive!(payer.signer.address, 100n * UNITS), alice),
       ...[wearer.signer.address, device.address, holder.signer.address, guardian.signer.address].map((who) =>
         send(chain, chain.api.tx.balances!.transferKeepAlive!(who, 10n * UNITS), alice)),
+      send(chain, chain.api.tx.balances!.transferKeepAlive!(nurse.signer.address, 20n * UNITS), alice),
     ]);
   });
 
@@ -437,5 +441,17 @@ describe('sdk flows against a dev node', { concurrency: 4 }, () => {
       assert.deepEqual(again.resealed, []);
       assert.deepEqual([...again.current].sort(), [h1, h2, g1].sort());
     });
+  });
+  test("a practitioner's rotation publishes the new key in the registry", async () => {
+    const nctx: FlowContext = { chain, store: new MemoryBlobStore() };
+    const old = (nurse.keys as KeyRing).keyAgreement(0).publicKey;
+    await send(chain, chain.api.tx.practitioners!.register!('Nurse Synthetic', ['Nurse'], [], old), nurse.signer);
+    const rotation = await rotateKeys(nctx, nurse, nurse.keys, 1, 'practitioner');
+    const published = await practitioners.practitionerKey(chain, nurse.signer.address);
+    assert.ok(published && equalBytes(published, (nurse.keys as KeyRing).keyAgreement(1).publicKey));
+    assert.equal(rotation.actor.keyVersion, 1);
+    assert.deepEqual([rotation.resealed, rotation.needsPatient, rotation.lostAccess], [[], [], []]);
+    // The same key again is refused with the registry's reason.
+    await rejectsWith(rotateKeys(nctx, rotation.actor, nurse.keys, 1, 'practitioner'), 'practitioners.SameKeyAgreementKey');
   });
 });
