@@ -126,6 +126,8 @@ interface Online {
 async function online(): Promise<Online> {
   await cryptoWaitReady();
   const dir = tempDir('telemed-bench-');
+  // libp2p may still write its peer store after a gateway stops: remove the directory at exit too.
+  process.on('exit', () => removeDir(dir));
   const gateways: Gateway[] = [];
   let chain: TelemedChain | undefined;
   try {
