@@ -8,6 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
+  BATCH_VERSION,
+  batchKeyInfo,
+  encodeBatch,
+  leafHash,
+  leafSaltOf,
+  SampleBatch,
+  sealBatchKey,
   CONTENT_VERSION,
   commitmentOf,
   contentSizeClassFor,
@@ -169,7 +176,49 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     }],
   };
 
+  const batchSalt = counting(32, 0xa0);
+  // Synthetic readings of nobody: heart rate as a JSON value, one a minute.
+  const samples = [72, 75, 71, 80, 78].map((bpm, i) => ({ at: 1_800_000_000_000 + i * 60_000, value: utf8(JSON.stringify({ hr: bpm })) }));
+  const batch = SampleBatch.build(samples, { salt: batchSalt });
+  const patientKey = deriveKeyAgreementKey(seedFromRecoveryPhrase(PHRASE), 0);
+  const bb = { genesisHash: counting(32, 0x20), device: counting(32, 0x90), patient: counting(32, 0x70), seq: 7n };
+  const batchEkm = counting(32, 0xe0);
+  const batches = {
+    format: 'wearable batch',
+    version: BATCH_VERSION,
+    definition: {
+      leafSalt: 'blake2_256(UTF-8("telemed/batch/v1/leaf-salt") ‖ batchSalt (32) ‖ u32 LE index)',
+      leaf: 'blake2_256(0x00 ‖ UTF-8("telemed/batch/v1") ‖ u32 LE index ‖ leafSalt ‖ u64 LE at ‖ value)',
+      node: 'blake2_256(0x01 ‖ left ‖ right); an odd last node of a level moves up unchanged',
+      root: 'blake2_256(0x02 ‖ UTF-8("telemed/batch/v1") ‖ u32 LE count ‖ top)',
+      proof: '0x01 ‖ u32 LE index ‖ u32 LE count ‖ leafSalt (32) ‖ siblings (32 each, leaf level first; none at a level where the node is the odd one out)',
+      batch: '0x01 ‖ batchSalt (32) ‖ u64 LE seq ‖ u32 LE count ‖ count × (u64 LE at ‖ u16 LE length ‖ value)',
+      sealedKey: '0x01 ‖ keyVersion ‖ enc (32) ‖ ct (48); HPKE as the envelope; info = UTF-8("telemed/batch-key/v1") ‖ genesisHash ‖ device ‖ patient ‖ u64 LE seq; aad = 0x01 ‖ keyVersion',
+    },
+    cases: [{
+      batchSalt: toHex(batchSalt),
+      seq: '7',
+      samples: samples.map((s) => ({ at: s.at, value: toHex(s.value) })),
+      leafSalts: samples.map((_, i) => toHex(leafSaltOf(batchSalt, i))),
+      leaves: samples.map((s, i) => toHex(leafHash(i, leafSaltOf(batchSalt, i), s))),
+      root: toHex(batch.root),
+      from: batch.from,
+      to: batch.to,
+      proofs: [1, 4].map((index) => ({ index, proof: toHex(batch.proof(index)) })),
+      batch: toHex(encodeBatch(7n, batch)),
+      dataKey: toHex(counting(32, 0x55)),
+      patientSecretKey: toHex(patientKey.secretKey),
+      patientPublicKey: toHex(patientKey.publicKey),
+      keyVersion: 0,
+      binding: { genesisHash: toHex(bb.genesisHash), device: toHex(bb.device), patient: toHex(bb.patient), seq: '7' },
+      info: toHex(batchKeyInfo(bb)),
+      ekm: toHex(batchEkm),
+      sealedKey: toHex(await sealBatchKey(counting(32, 0x55), patientKey.publicKey, 0, bb, { ekm: batchEkm })),
+    }],
+  };
+
   return {
+    'batches.json': batches,
     'tags.json': tags,
     'size-classes.json': sizeClasses,
     'commitments.json': commitments,

@@ -14,8 +14,8 @@ import {
   TruncatedError,
   UnknownVersionError,
 } from './errors.ts';
-import { hpkeOpen, hpkeSeal, X25519_KEY_LENGTH } from './hpke.ts';
-import { checkDataKey, checkKeyVersion } from './internal.ts';
+import { hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
+import { checkDataKey } from './internal.ts';
 
 /** The key envelope format's version byte. */
 export const ENVELOPE_VERSION = 0x01;
@@ -133,10 +133,7 @@ export async function sealEnvelope(
   options: SealEnvelopeOptions = {},
 ): Promise<Uint8Array> {
   checkDataKey(dataKey, 'envelope');
-  checkKeyVersion(keyVersion);
-  const header = new Uint8Array([ENVELOPE_VERSION, keyVersion]);
-  const { enc, ct } = await hpkeSeal('envelope', recipientPublicKey, envelopeInfo(binding), header, dataKey, options.ekm);
-  return concatBytes(header, enc, ct);
+  return hpkeSealVersioned('envelope', ENVELOPE_VERSION, recipientPublicKey, keyVersion, envelopeInfo(binding), dataKey, options.ekm);
 }
 
 /**

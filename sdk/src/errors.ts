@@ -15,7 +15,8 @@ export type FormatName =
   | 'tag'
   | 'size-class'
   | 'commitment'
-  | 'keys';
+  | 'keys'
+  | 'batch';
 
 /** Base class of every error a format encoder or decoder throws. */
 export class FormatError extends Error {

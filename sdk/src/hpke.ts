@@ -9,8 +9,9 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite, HkdfSha256 } from '@hpke/core';
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 
-import { equalBytes, fromHex } from './bytes.ts';
+import { concatBytes, equalBytes, fromHex } from './bytes.ts';
 import { DecryptionError, MalformedError, type FormatName } from './errors.ts';
+import { checkKeyVersion } from './internal.ts';
 
 /** Length of an X25519 public or secret key, and of the HPKE encapsulated key, in bytes. */
 export const X25519_KEY_LENGTH = 32;
@@ -106,4 +107,27 @@ export async function hpkeOpen(
   } catch {
     throw new DecryptionError(format, 'does not open with this key and binding (or was changed)');
   }
+}
+
+/**
+ * @internal The layout the envelope, the recovery kit and the sealed batch key share:
+ * `formatVersion ‖ keyVersion ‖ enc (32) ‖ HPKE-seal(pk, info, aad = formatVersion ‖ keyVersion,
+ * plaintext)`.
+ *
+ * @throws `RangeError` for a key version that is not a byte; {@link MalformedError} for an
+ *   invalid recipient key
+ */
+export async function hpkeSealVersioned(
+  format: FormatName,
+  formatVersion: number,
+  recipientPublicKey: Uint8Array,
+  keyVersion: number,
+  info: Uint8Array,
+  plaintext: Uint8Array,
+  ekm?: Uint8Array,
+): Promise<Uint8Array> {
+  checkKeyVersion(keyVersion);
+  const header = new Uint8Array([formatVersion, keyVersion]);
+  const { enc, ct } = await hpkeSeal(format, recipientPublicKey, info, header, plaintext, ekm);
+  return concatBytes(header, enc, ct);
 }

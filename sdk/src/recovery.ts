@@ -10,8 +10,7 @@ import { concatBytes, utf8 } from './bytes.ts';
 import { AEAD_TAG_LENGTH } from './content.ts';
 import { HASH_LENGTH } from './envelope.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
-import { hpkeOpen, hpkeSeal, X25519_KEY_LENGTH } from './hpke.ts';
-import { checkKeyVersion } from './internal.ts';
+import { hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
 import { KeyRing, SEED_LENGTH } from './keys.ts';
 
 /** The recovery kit format's version byte. */
@@ -67,10 +66,7 @@ export async function sealRecoveryKit(
   options: SealRecoveryKitOptions = {},
 ): Promise<Uint8Array> {
   if (seed.length !== SEED_LENGTH) throw new MalformedError('recovery', `a seed has ${SEED_LENGTH} bytes`);
-  checkKeyVersion(guardianKeyVersion);
-  const header = new Uint8Array([RECOVERY_KIT_VERSION, guardianKeyVersion]);
-  const { enc, ct } = await hpkeSeal('recovery', guardianPublicKey, recoveryInfo(binding), header, seed, options.ekm);
-  return concatBytes(header, enc, ct);
+  return hpkeSealVersioned('recovery', RECOVERY_KIT_VERSION, guardianPublicKey, guardianKeyVersion, recoveryInfo(binding), seed, options.ekm);
 }
 
 /** A recovery kit's header. */

@@ -7,6 +7,16 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import {
+  BATCH_VERSION,
+  batchKeyInfo,
+  encodeBatch,
+  leafHash,
+  leafSaltOf,
+  openBatchKey,
+  parseBatch,
+  SampleBatch,
+  sealBatchKey,
+  verifySampleProof,
   CONTENT_VERSION,
   commitmentOf,
   contentSizeClassFor,
@@ -142,6 +152,36 @@ describe('test vectors', () => {
       const kit = await sealRecoveryKit(fromHex(c.seed), fromHex(c.guardianPublicKey), c.guardianKeyVersion, binding, { ekm: fromHex(c.ekm) });
       assert.equal(toHex(kit), c.kit);
       assert.equal(toHex(await openRecoveryKit(fromHex(c.kit), fromHex(c.guardianSecretKey), binding)), c.seed);
+    }
+  });
+
+  test('batches.json: leaf salts, leaves, root, proofs, plaintext and sealed key again byte for byte', async () => {
+    const v = load('batches.json');
+    assert.equal(v.version, BATCH_VERSION);
+    for (const c of v.cases) {
+      const salt = fromHex(c.batchSalt);
+      const samples = c.samples.map((s: Json) => ({ at: s.at, value: fromHex(s.value) }));
+      samples.forEach((s: Json, i: number) => {
+        assert.equal(toHex(leafSaltOf(salt, i)), c.leafSalts[i]);
+        assert.equal(toHex(leafHash(i, leafSaltOf(salt, i), s)), c.leaves[i]);
+      });
+      const batch = SampleBatch.build(samples, { salt });
+      assert.equal(toHex(batch.root), c.root);
+      assert.equal(batch.from, c.from);
+      assert.equal(batch.to, c.to);
+      for (const p of c.proofs) {
+        assert.equal(toHex(batch.proof(p.index)), p.proof);
+        assert.ok(verifySampleProof(fromHex(c.root), samples[p.index], fromHex(p.proof), samples.length));
+      }
+      assert.equal(toHex(encodeBatch(BigInt(c.seq), batch)), c.batch);
+      assert.equal(toHex(parseBatch(fromHex(c.batch)).batch.root), c.root);
+      const binding = {
+        genesisHash: fromHex(c.binding.genesisHash), device: fromHex(c.binding.device), patient: fromHex(c.binding.patient),
+        seq: BigInt(c.binding.seq),
+      };
+      assert.equal(toHex(batchKeyInfo(binding)), c.info);
+      assert.equal(toHex(await sealBatchKey(fromHex(c.dataKey), fromHex(c.patientPublicKey), c.keyVersion, binding, { ekm: fromHex(c.ekm) })), c.sealedKey);
+      assert.equal(toHex(await openBatchKey(fromHex(c.sealedKey), fromHex(c.patientSecretKey), binding)), c.dataKey);
     }
   });
 

@@ -100,7 +100,7 @@ export class SdkKeyServiceChain implements KeyServiceChain {
   }
 
   patientsHeld(): Promise<string[]> {
-    return records.patientsOf(this.chain, this.account);
+    return records.granteePatients(this.chain, this.account);
   }
 
   async isCustodianOf(patient: string, now: number): Promise<boolean> {

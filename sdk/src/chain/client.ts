@@ -32,6 +32,12 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
     accessRecord: ['record'],
     shredRecord: ['record'],
     rekeyRecord: ['record', 'commitment', 'ciphertextHash', 'sizeClass', 'locator', 'envelopes'],
+    registerDevice: ['device', 'label'],
+    confirmDevice: ['patient'],
+    anchorBatch: ['seq', 'root', 'samples', 'from', 'to'],
+  },
+  practitioners: {
+    rotateKeyAgreementKey: ['newKey'],
   },
   consent: {
     grantConsent: ['patient', 'grantee', 'decision', 'actions', 'scope', 'purposes', 'start', 'end'],
@@ -60,7 +66,7 @@ export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
 
 /** Runtime API methods the SDK calls. */
 export const REQUIRED_RUNTIME_APIS: Readonly<Record<string, readonly string[]>> = {
-  recordsApi: ['patient', 'recordHistory', 'envelope'],
+  recordsApi: ['patient', 'recordHistory', 'envelope', 'latestBatch'],
   consentApi: ['checkAccess', 'disclosures'],
   practitionersApi: ['licenceStatus'],
   billingApi: ['quote', 'consultations'],

@@ -5,9 +5,11 @@
  * @module
  */
 
-import type { Account, TelemedChain } from './client.ts';
+import { toHex } from '../bytes.ts';
+import type { Account, Signer, TelemedChain } from './client.ts';
 import { NotFoundError } from './errors.ts';
 import { patient } from './records.ts';
+import { send, type Included } from './tx.ts';
 import { bytes } from './types.ts';
 
 /** A practitioner's published X25519 key-agreement key, or null if not a practitioner. */
@@ -35,4 +37,9 @@ export async function keyAgreementKeyOf(chain: TelemedChain, who: Account): Prom
   const asPractitioner = await practitionerKey(chain, who);
   if (asPractitioner) return asPractitioner;
   throw new NotFoundError(`${chain.address(who)} has published no key-agreement key`);
+}
+
+/** `practitioners.rotateKeyAgreementKey(newKey)`: a practitioner publishes a new key. */
+export async function rotateKeyAgreementKey(chain: TelemedChain, signer: Signer, newKey: Uint8Array): Promise<Included> {
+  return send(chain, chain.api.tx.practitioners!.rotateKeyAgreementKey!(toHex(newKey)), signer);
 }

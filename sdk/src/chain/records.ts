@@ -175,11 +175,72 @@ export async function patient(chain: TelemedChain, who: Account): Promise<Patien
   return json && { key: bytes(json.key), deposit: big(json.deposit), registeredAt: Number(json.registeredAt) };
 }
 
+/** A device's anchored batch (`BatchAnchor`). */
+export interface BatchAnchor {
+  /** The device's sequence number for the batch. */
+  seq: bigint;
+  /** The Merkle root of its samples. */
+  root: Uint8Array;
+  /** How many samples. */
+  samples: number;
+  /** The first sample's time (ms). */
+  from: number;
+  /** The last sample's time (ms). */
+  to: number;
+  /** When it was anchored (the block's time, ms). */
+  anchoredAt: number;
+}
+
+function batchFromJson(json: Record<string, unknown>): BatchAnchor {
+  return {
+    seq: big(json.seq),
+    root: bytes(json.root),
+    samples: Number(json.samples),
+    from: Number(json.from),
+    to: Number(json.to),
+    anchoredAt: Number(json.anchoredAt),
+  };
+}
+
 /**
- * The patients for whose records `grantee` holds envelopes (`GranteePatients` under the
- * grantee's prefix: bounded by what the grantee holds).
+ * `records.registerDevice(device, label)`: the patient names a wearable's account (pending
+ * until the device confirms); `label` is a 32-byte hash of the patient's name for it.
  */
-export async function patientsOf(chain: TelemedChain, grantee: Account): Promise<string[]> {
-  const keys = await chain.api.query.records!.granteePatients!.keys(chain.address(grantee));
-  return keys.map((key) => chain.address(key.args[1]!.toU8a()));
+export async function registerDevice(chain: TelemedChain, signer: Signer, device: Account, label: Uint8Array): Promise<Included> {
+  return send(chain, chain.api.tx.records!.registerDevice!(chain.address(device), toHex(label)), signer);
+}
+
+/** `records.confirmDevice(patient)`: signed by the device, its consent to the registration. */
+export async function confirmDevice(chain: TelemedChain, signer: Signer, patient: Account): Promise<Included> {
+  return send(chain, chain.api.tx.records!.confirmDevice!(chain.address(patient)), signer);
+}
+
+/**
+ * `records.anchorBatch(seq, root, samples, from, to)`: signed by the device.
+ *
+ * @returns the anchor as the chain stored it (from `BatchAnchored`)
+ */
+export async function anchorBatch(
+  chain: TelemedChain,
+  signer: Signer,
+  anchor: Omit<BatchAnchor, 'anchoredAt'>,
+): Promise<BatchAnchor> {
+  const tx = chain.api.tx.records!.anchorBatch!(anchor.seq, toHex(anchor.root), anchor.samples, anchor.from, anchor.to);
+  return batchFromJson(eventOf(await send(chain, tx, signer), 'records', 'BatchAnchored').fields.batch as Record<string, unknown>);
+}
+
+/** A device's latest anchored batch (`RecordsApi.latest_batch`), or null. */
+export async function latestBatch(chain: TelemedChain, device: Account): Promise<BatchAnchor | null> {
+  const json = (await chain.api.call.recordsApi!.latestBatch!(chain.address(device))).toJSON() as Record<string, unknown> | null;
+  return json && batchFromJson(json);
+}
+
+/**
+ * The patients for whom `grantee` holds envelopes (`GranteePatients`), at most `max` (a
+ * grantee's envelopes are bounded per patient, not the number of patients: page with
+ * `max`).
+ */
+export async function granteePatients(chain: TelemedChain, grantee: Account, max = 256): Promise<string[]> {
+  const keys = await chain.api.query.records!.granteePatients!.keysPaged({ args: [chain.address(grantee)], pageSize: max });
+  return keys.map((k) => chain.address(k.args[1]!.toU8a()));
 }

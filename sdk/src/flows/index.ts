@@ -13,3 +13,5 @@ export * from './records.ts';
 export * from './sharing.ts';
 export * from './billing.ts';
 export * from './emergency.ts';
+export * from './wearables.ts';
+export * from './rotation.ts';

@@ -60,6 +60,20 @@ import {
   deliverConsultation,
   type BlobStore,
   type RecordId,
+  anchorSamples,
+  deviceLabelOf,
+  NotFoundError,
+  openBatch,
+  openEnvelope,
+  pairDevice,
+  recoverKeyRing,
+  resealHeld,
+  resealToGrantee,
+  rotateKeys,
+  type Sample,
+  sealRecoveryKit,
+  verifySampleProof,
+  practitioners,
 } from '../../src/index.ts';
 import { removeDir, startNode, stopAllNodes, tempDir, waitFor } from '../../../testing/node.ts';
 
@@ -84,7 +98,12 @@ function observation(value: number): Uint8Array {
   }));
 }
 
-describe('sdk flows against a dev node', { concurrency: 2 }, () => {
+/** `n` synthetic wearable readings of nobody, one a second from `base`. */
+function readings(n: number, base: number): Sample[] {
+  return Array.from({ length: n }, (_, i) => ({ at: base + i * 1000, value: utf8(JSON.stringify({ hr: 64 + i })) }));
+}
+
+describe('sdk flows against a dev node', { concurrency: 5 }, () => {
   const basePath = tempDir();
   const store = new MemoryBlobStore();
   let chain: TelemedChain;
@@ -93,6 +112,11 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
   let patient: Actor;
   let doctor: Actor;
   let payer: Actor;
+  let wearer: Actor;
+  let device: KeyringPair;
+  let holder: Actor;
+  let guardian: Actor;
+  let nurse: Actor;
   const started = Date.now();
 
   before(async () => {
@@ -112,10 +136,19 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
     };
     patient = { signer: keyring.addFromMnemonic(mnemonicGenerate()), keys: KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()) };
     payer = { signer: keyring.addFromMnemonic(mnemonicGenerate()), keys: KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()) };
-    // Both transfers go out at once and share a block (send() orders Alice's nonces).
+    const fresh = (): Actor => ({ signer: keyring.addFromMnemonic(mnemonicGenerate()), keys: KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()) });
+    wearer = fresh();
+    holder = fresh();
+    guardian = fresh();
+    nurse = fresh();
+    device = keyring.addFromMnemonic(mnemonicGenerate());
+    // The transfers go out at once and share a block (send() orders Alice's nonces).
     await Promise.all([
       send(chain, chain.api.tx.balances!.transferKeepAlive!(patient.signer.address, 10n * UNITS), alice),
       send(chain, chain.api.tx.balances!.transferKeepAlive!(payer.signer.address, 100n * UNITS), alice),
+      ...[wearer.signer.address, device.address, holder.signer.address, guardian.signer.address].map((who) =>
+        send(chain, chain.api.tx.balances!.transferKeepAlive!(who, 10n * UNITS), alice)),
+      send(chain, chain.api.tx.balances!.transferKeepAlive!(nurse.signer.address, 20n * UNITS), alice),
     ]);
   });
 
@@ -308,5 +341,117 @@ describe('sdk flows against a dev node', { concurrency: 2 }, () => {
     const settled = await payConsultation(ctx, payer, booked.id);
     assert.equal(settled.paid + settled.fee, price);
     assert.equal(settled.fee, price / 100n);
+  });
+  test('wearable: pair a device, anchor a batch from its account, the patient opens it and proves one sample', async (t) => {
+    const store = new MemoryBlobStore();
+    const wctx: FlowContext = { chain, store };
+    await registerPatient(wctx, wearer);
+    await pairDevice(wctx, wearer, device, deviceLabelOf((wearer.keys as KeyRing).tagKey(0), 'wrist'));
+    const base = (await chain.now()) - 60_000;
+    const first = readings(6, base);
+    const receipt = await anchorSamples(wctx, device, wearer.signer.address, 1n, first);
+    const latest = await records.latestBatch(chain, device.address);
+    assert.ok(latest);
+    assert.equal(latest.seq, 1n);
+    assert.ok(equalBytes(latest.root, receipt.batch.root), 'the chain anchors the Merkle root');
+    assert.equal(latest.samples, 6);
+    assert.equal(latest.from, first[0]!.at);
+    assert.equal(latest.to, first[5]!.at);
+    assert.equal(store.size, 1);
+
+    const opened = await openBatch(wctx, wearer, receipt);
+    assert.deepEqual(opened.batch.samples, first);
+    const proof = opened.batch.proof(2);
+    assert.ok(verifySampleProof(latest.root, first[2]!, proof, latest.samples), 'one sample proven against the anchor');
+
+    await t.test('tampering: wrong sample, wrong index, proof of another batch, wrong root', async () => {
+      assert.ok(!verifySampleProof(latest.root, first[3]!, proof));
+      assert.ok(!verifySampleProof(latest.root, { ...first[2]!, value: utf8('{"hr":99}') }, proof));
+      assert.ok(!verifySampleProof(latest.root, first[3]!, opened.batch.proof(2).fill(3, 1, 2)));
+      const second = await anchorSamples(wctx, device, wearer.signer.address, 2n, readings(6, base + 10_000));
+      assert.ok(!verifySampleProof(latest.root, second.batch.samples[2]!, second.batch.proof(2)), 'a proof from another batch');
+      assert.ok(!verifySampleProof(second.anchor.root, first[2]!, proof));
+      // A receipt whose anchor does not match what the device stored.
+      const wrongRoot = { ...second, anchor: { ...second.anchor, root: receipt.anchor.root } };
+      await assert.rejects(openBatch(wctx, wearer, wrongRoot), (e: unknown) => e instanceof MismatchError && e.format === 'batch');
+      // Someone else cannot open the batch key.
+      await assert.rejects(openBatch(wctx, holder, second), NotFoundError);
+      // A sequence number that does not increase is refused and leaves no blob behind.
+      const blobs = store.size;
+      await rejectsWith(anchorSamples(wctx, device, wearer.signer.address, 2n, first), 'records.SequenceNotIncreasing');
+      assert.equal(store.size, blobs, 'no partial write');
+      // Only the device anchors: the patient's own account is no device.
+      await rejectsWith(records.anchorBatch(chain, wearer.signer, { seq: 9n, root: latest.root, samples: 6, from: base, to: base }),
+        'records.UnknownDevice');
+    });
+  });
+
+  test('guardian recovery, then key rotation: own envelopes re-sealed, the old key opens none of them', async (t) => {
+    const hctx: FlowContext = { chain, store: new MemoryBlobStore() };
+    const me = holder.signer.address;
+    const them = guardian.signer.address;
+    await Promise.all([registerPatient(hctx, holder), registerPatient(hctx, guardian)]);
+    const hTag = tagOf((holder.keys as KeyRing).tagKey(0), 'category/laboratory');
+    const gTag = tagOf((guardian.keys as KeyRing).tagKey(0), 'category/laboratory');
+    const [h1, h2, g1, g2] = await Promise.all([
+      addResource(hctx, holder, me, observation(4.1), hTag, { purpose: 'Treatment' }),
+      addResource(hctx, holder, me, observation(4.2), hTag, { purpose: 'Treatment' }),
+      addResource(hctx, guardian, them, observation(6.1), gTag, { purpose: 'Treatment' }),
+      addResource(hctx, guardian, them, observation(6.2), gTag, { purpose: 'Treatment' }),
+    ]).then((w) => w.map((x) => x.id) as [RecordId, RecordId, RecordId, RecordId]);
+    // The guardian shares two records with the holder, then denies one: that envelope stays on
+    // chain but the holder may not read it now.
+    await grantAndSeal(hctx, guardian, me, { actions: ['Read'], scope: { Records: [g1, g2] }, purposes: ['Treatment'] }, [g1, g2], 'Treatment');
+    await consent.grantConsent(chain, guardian.signer, them, me,
+      { decision: 'Deny', actions: ['Read'], scope: { Records: [g2] }, purposes: ['Treatment'] });
+    assert.equal(await records.envelope(chain, g2, me), null, 'no access to g2 now');
+
+    // The holder loses the phrase; the guardian's recovery kit gives the keys back.
+    const binding = { genesisHash: chain.genesisHash, owner: chain.accountId(me), guardian: chain.accountId(them) };
+    const kit = await sealRecoveryKit((holder.keys as KeyRing).exportSeed(), (guardian.keys as KeyRing).keyAgreement(0).publicKey, 0, binding);
+    const recovered: Actor = { signer: holder.signer, keys: await recoverKeyRing(kit, guardian.keys as KeyRing, binding) };
+    // …and rotates to keys from a new phrase (the guardian's copy must open nothing new).
+    const rotation = await rotateKeys(hctx, recovered, KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()));
+    const fresh = rotation.actor;
+    assert.deepEqual([...rotation.resealed].sort(), [h1, h2].sort());
+    assert.deepEqual(rotation.needsPatient, [{ record: g1, patient: chain.address(them) }]);
+    assert.ok(!rotation.resealed.includes(g2) && !rotation.needsPatient.some((n) => n.record === g2), 'lost access: not re-sealed');
+    assert.ok(rotation.lostAccess.includes(g2) || !(await records.envelopesOf(chain, them, me)).includes(g2));
+    const registered = await records.patient(chain, me);
+    assert.ok(registered && equalBytes(registered.key, (fresh.keys as KeyRing).keyAgreement(0).publicKey));
+
+    for (const [id, value] of [[h1, 4.1], [h2, 4.2]] as const) {
+      assert.deepEqual((await readRecord(hctx, fresh, id, { access: false })).resource, observation(value));
+      const envelope = await records.envelope(chain, id, me);
+      const version = await records.recordVersion(chain, id);
+      assert.ok(envelope && equalBytes(envelope.sealedTo, registered.key));
+      // The old (recovered, guardian-known) keys do not open the new envelope.
+      await assert.rejects(openKeyEnvelope(hctx, recovered, version, envelope), NotFoundError);
+      await assert.rejects(openEnvelope(envelope.sealed, (recovered.keys as KeyRing).keyAgreement(0).secretKey,
+        bindingFor(hctx, version, me)), DecryptionError);
+    }
+
+    await t.test('the guardian re-seals the shared record to the new key; a second pass has nothing to do', async () => {
+      await resealToGrantee(hctx, guardian, g1, me);
+      assert.deepEqual((await readRecord(hctx, fresh, g1)).resource, observation(6.1));
+      const envelope = await records.envelope(chain, g1, me);
+      assert.ok(envelope);
+      await assert.rejects(openKeyEnvelope(hctx, recovered, await records.recordVersion(chain, g1), envelope), NotFoundError);
+      const again = await resealHeld(hctx, recovered, fresh);
+      assert.deepEqual(again.resealed, []);
+      assert.deepEqual([...again.current].sort(), [h1, h2, g1].sort());
+    });
+  });
+  test("a practitioner's rotation publishes the new key in the registry", async () => {
+    const nctx: FlowContext = { chain, store: new MemoryBlobStore() };
+    const old = (nurse.keys as KeyRing).keyAgreement(0).publicKey;
+    await send(chain, chain.api.tx.practitioners!.register!('Nurse Synthetic', ['Nurse'], [], old), nurse.signer);
+    const rotation = await rotateKeys(nctx, nurse, nurse.keys, 1, 'practitioner');
+    const published = await practitioners.practitionerKey(chain, nurse.signer.address);
+    assert.ok(published && equalBytes(published, (nurse.keys as KeyRing).keyAgreement(1).publicKey));
+    assert.equal(rotation.actor.keyVersion, 1);
+    assert.deepEqual([rotation.resealed, rotation.needsPatient, rotation.lostAccess], [[], [], []]);
+    // The same key again is refused with the registry's reason.
+    await rejectsWith(rotateKeys(nctx, rotation.actor, nurse.keys, 1, 'practitioner'), 'practitioners.SameKeyAgreementKey');
   });
 });
