@@ -3,6 +3,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
+import { withSignerLock } from './signer-lock.ts';
 
 export interface Outcome {
   /** The block that included the transaction. */
@@ -18,7 +19,8 @@ export interface Outcome {
 /**
  * Signs and sends `tx`, resolving once it is in a block (or, with `finalized`, in a finalised
  * block). A dispatch failure resolves with `error` set; an invalid or dropped transaction
- * rejects.
+ * rejects. Submissions of one signer are ordered (lib/signer-lock.ts), also across the processes
+ * of suites that share a node.
  */
 export function submit(
   api: ApiPromise,
@@ -27,7 +29,7 @@ export function submit(
   { finalized = false } = {},
 ): Promise<Outcome> {
   return new Promise((resolveTx, rejectTx) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    withSignerLock(signer.address, () => tx.signAndSend(signer, ({ status, events, dispatchError }) => {
       if (status.isInvalid || status.isDropped || status.isUsurped) {
         rejectTx(new Error(`transaction ${status.type}`));
         return;
@@ -52,7 +54,7 @@ export function submit(
         })),
         error,
       });
-    }).catch(rejectTx);
+    })).catch(rejectTx);
   });
 }
 
