@@ -2,6 +2,7 @@
 
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { ISubmittableResult } from '@polkadot/types/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { withSignerLock } from './signer-lock.ts';
 
@@ -29,7 +30,7 @@ export function submit(
   { finalized = false } = {},
 ): Promise<Outcome> {
   return new Promise((resolveTx, rejectTx) => {
-    withSignerLock(signer.address, () => tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    const onStatus = ({ status, events, dispatchError }: ISubmittableResult) => {
       if (status.isInvalid || status.isDropped || status.isUsurped) {
         rejectTx(new Error(`transaction ${status.type}`));
         return;
@@ -54,7 +55,19 @@ export function submit(
         })),
         error,
       });
-    })).catch(rejectTx);
+    };
+    // The nonce is asked for here, not left to `signAndSend`: @polkadot/api keeps its derived
+    // signing info for a moment, so two quick submissions of one signer would take one nonce.
+    // The signer's lock is held until the pool reports the transaction (its first status).
+    withSignerLock(signer.address, async () => {
+      const nonce = await api.rpc.system.accountNextIndex(signer.address);
+      await new Promise<void>((pooled, failed) => {
+        tx.signAndSend(signer, { nonce }, (result) => {
+          pooled();
+          onStatus(result);
+        }).catch(failed);
+      });
+    }).catch(rejectTx);
   });
 }
 

@@ -74,12 +74,17 @@ describe('patient to practitioner through the SDK and a gateway', { timeout: 300
     chain = await startDevChain({ shared: true });
     api = chain.api;
     sdk = sdkChain(api);
-    const [gw, patientPair, doctorPair] = await Promise.all([
-      startTestGateway(chain.wsUrl),
+    // The gateway starts while the accounts are made; whatever happens, `after` can stop it.
+    const started = startTestGateway(chain.wsUrl).then((g) => {
+      gateway = g;
+    });
+    const accounts = Promise.all([
       funded(api, 10n * UNITS),
       licensedPhysician(api, doctorKeys.keyAgreement(0).publicKey),
     ]);
-    gateway = gw;
+    await Promise.allSettled([started, accounts]);
+    await started;
+    const [patientPair, doctorPair] = await accounts;
     patient = { signer: patientPair, keys: patientKeys };
     doctor = { signer: doctorPair, keys: doctorKeys };
   });
