@@ -27,6 +27,10 @@ const files = process.argv.length > 2
 const shared = tempDir('telemed-e2e-shared-');
 const locks = join(shared, 'locks');
 mkdirSync(locks);
+// The suites' temporary directories (their own nodes' base paths, gateways' data) go here too,
+// so that nothing is left behind even by a suite that fails half-way.
+const tmp = join(shared, 'tmp');
+mkdirSync(tmp);
 const basePath = join(shared, 'chain');
 
 let node: RunningNode | undefined;
@@ -45,7 +49,7 @@ const tests = spawn(process.execPath, [
 ], {
   cwd: here,
   stdio: 'inherit',
-  env: { ...process.env, [SHARED_DIR_VARIABLE]: shared, TELEMED_E2E_LOCK_DIR: locks },
+  env: { ...process.env, [SHARED_DIR_VARIABLE]: shared, TELEMED_E2E_LOCK_DIR: locks, TMPDIR: tmp },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => tests.kill(signal));
 
