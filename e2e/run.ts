@@ -7,8 +7,9 @@
 // The shared node starts while the first files do; it is published in a directory
 // (`TELEMED_E2E_SHARED_DIR`, `node.json`) that the suites wait for. The same directory holds the
 // cross-process signer locks (`TELEMED_E2E_LOCK_DIR`, e2e/lib/signer-lock.ts). Files at a time:
-// `TELEMED_E2E_CONCURRENCY` (default 4). The node and the directories are removed at the end,
-// whatever happened.
+// `TELEMED_E2E_CONCURRENCY`, default 8 (every suite at once today: they mostly wait for 6-second
+// blocks; figures in the README, "Build facts"). The node and the directories are removed at the
+// end, whatever happened.
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,7 +20,7 @@ import { SHARED_DIR_VARIABLE } from './lib/chain.ts';
 import { removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from './lib/node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const concurrency = Number(process.env.TELEMED_E2E_CONCURRENCY ?? 4);
+const concurrency = Number(process.env.TELEMED_E2E_CONCURRENCY ?? 8);
 const files = process.argv.length > 2
   ? process.argv.slice(2)
   : readdirSync(join(here, 'tests')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join('tests', f));
