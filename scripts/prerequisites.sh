@@ -2,7 +2,8 @@
 # Installs what building and testing Telemed needs, and only what is missing:
 #   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js;
 #   - the Rust toolchain parts named in rust-toolchain.toml (rust-src, the wasm target);
-#   - the e2e tests' npm packages (with `--e2e`);
+#   - the e2e tests' npm packages (with `--e2e`; also the SDK's and the gateway's, which e2e
+#     imports by relative path: sdk/ needs no build, it exports its TypeScript sources);
 #   - the SDK's npm packages (with `--sdk`);
 #   - the gateway's npm packages, and the SDK's it links (with `--gateway`; they bring their own
 #     Node 22 binary).
@@ -90,9 +91,11 @@ ensure_prerequisites() {
 	local flag
 	for flag in "$@"; do
 		case "$flag" in
-		--e2e | --sdk) ensure_npm_packages "${flag#--}" ;;
+		--sdk) ensure_npm_packages sdk ;;
 		# The gateway links the SDK (file:../sdk), which runs from its own node_modules.
 		--gateway) ensure_npm_packages sdk && ensure_npm_packages gateway ;;
+		# e2e runs the SDK and a gateway from their directories, with their own packages.
+		--e2e) ensure_npm_packages sdk && ensure_npm_packages gateway && ensure_npm_packages e2e ;;
 		*)
 			echo "unknown prerequisites flag: $flag" >&2
 			return 1

@@ -6,8 +6,8 @@ import type { RunningNode } from '../../testing/node.ts';
 
 export * from '../../testing/node.ts';
 
-/** An API connected to the node; the caller disconnects it. */
-export async function connect(node: RunningNode): Promise<ApiPromise> {
+/** An API connected to the node (or any node's RPC URL); the caller disconnects it. */
+export async function connect(node: Pick<RunningNode, 'wsUrl'>): Promise<ApiPromise> {
   const provider = new WsProvider(node.wsUrl, 1_000);
   return await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
 }

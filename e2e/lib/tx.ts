@@ -2,7 +2,9 @@
 
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { ISubmittableResult } from '@polkadot/types/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
+import { withSignerLock } from './signer-lock.ts';
 
 export interface Outcome {
   /** The block that included the transaction. */
@@ -18,7 +20,8 @@ export interface Outcome {
 /**
  * Signs and sends `tx`, resolving once it is in a block (or, with `finalized`, in a finalised
  * block). A dispatch failure resolves with `error` set; an invalid or dropped transaction
- * rejects.
+ * rejects. Submissions of one signer are ordered (lib/signer-lock.ts), also across the processes
+ * of suites that share a node.
  */
 export function submit(
   api: ApiPromise,
@@ -27,7 +30,7 @@ export function submit(
   { finalized = false } = {},
 ): Promise<Outcome> {
   return new Promise((resolveTx, rejectTx) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+    const onStatus = ({ status, events, dispatchError }: ISubmittableResult) => {
       if (status.isInvalid || status.isDropped || status.isUsurped) {
         rejectTx(new Error(`transaction ${status.type}`));
         return;
@@ -51,6 +54,18 @@ export function submit(
           data: event.data.toJSON(),
         })),
         error,
+      });
+    };
+    // The nonce is asked for here, not left to `signAndSend`: @polkadot/api keeps its derived
+    // signing info for a moment, so two quick submissions of one signer would take one nonce.
+    // The signer's lock is held until the pool reports the transaction (its first status).
+    withSignerLock(signer.address, async () => {
+      const nonce = await api.rpc.system.accountNextIndex(signer.address);
+      await new Promise<void>((pooled, failed) => {
+        tx.signAndSend(signer, { nonce }, (result) => {
+          pooled();
+          onStatus(result);
+        }).catch(failed);
       });
     }).catch(rejectTx);
   });

@@ -1,6 +1,8 @@
-// Billing end to end: a self-paid video consultation with the demo physician from booking to
+// Billing end to end: a self-paid video consultation with a licensed physician from booking to
 // payout, then an insured one from booking to claim approval, with every account's balance
-// accounted for to the planck (the transactions' own fees included).
+// accounted for to the planck (the transactions' own fees included). Runs on the shared node,
+// with accounts of its own (and the only suite there that settles, so the network fee account
+// moves only by its payouts).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +16,8 @@ import { eventOf, feesPaid } from '../lib/events.ts';
 import { funded } from '../lib/funding.ts';
 import { dev, type KeyringPair } from '../lib/keyring.ts';
 import { waitFor } from '../lib/node.ts';
+import { licensedPhysician } from '../lib/practitioners.ts';
+import { generateRecoveryPhrase, KeyRing, tagOf, toHex } from '../lib/sdk.ts';
 import { chainNow, submit, submitOk, type Outcome } from '../lib/tx.ts';
 import { DAY, MINUTE, UNITS } from '../lib/units.ts';
 const PRICE = 20n * UNITS;
@@ -21,10 +25,10 @@ const SERVICE = '99213';
 /** The service's description goes on chain only as its hash; the text stays off chain. */
 const DESCRIPTION_HASH = blake2AsHex('Video consultation', 256);
 /**
- * A blinded tag of the patient's (normally HMAC-SHA-256 of a label under the patient's tag
- * key): the scope of the payment consent to the insurer. Any scope is a payment consent.
+ * A blinded tag of the patient's (HMAC-SHA-256 of a label under the patient's tag key, from the
+ * SDK): the scope of the payment consent to the insurer. Any scope is a payment consent.
  */
-const PAYMENT_TAG = `0x${'42'.repeat(32)}`;
+const PAYMENT_TAG = toHex(tagOf(KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()).tagKey(0), 'category/billing'));
 /** The consultation deposit held from the booker until the consultation is reaped. */
 const DEPOSIT = UNITS / 5n;
 
@@ -78,12 +82,14 @@ describe('billing', () => {
   }
 
   before(async () => {
-    chain = await startDevChain();
+    chain = await startDevChain({ shared: true });
     api = chain.api;
     alice = dev('Alice');
-    doctor = dev('Bob'); // the dev chain's licensed demo physician
-    patient = await funded(api, 100n * UNITS);
-    insurer = await funded(api, 1_000n * UNITS);
+    [doctor, patient, insurer] = await Promise.all([
+      licensedPhysician(api, KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()).keyAgreement(0).publicKey),
+      funded(api, 100n * UNITS),
+      funded(api, 1_000n * UNITS),
+    ]);
     // The network fee account: the pallet account `tm/fees_`.
     feeAccount = api.registry.createType('AccountId', new Uint8Array([
       ...new TextEncoder().encode('modltm/fees_'), ...new Uint8Array(20)])).toString();

@@ -1,20 +1,21 @@
-// Consent end to end: a patient grants the demo physician a consent scoped to a blinded tag
-// (a category keyed by the patient's tag key: the chain never learns which), a clinic's system
-// checks the access through the runtime API, the physician's access is logged, and the patient
-// — left with no free balance — revokes it free of fees, after which the check fails.
+// Consent end to end: a patient grants a licensed physician a consent scoped to a blinded tag
+// (a category keyed by the patient's tag key, from the SDK: the chain never learns which), a
+// clinic's system checks the access through the runtime API, the physician's access is logged,
+// and the patient — left with no free balance — revokes it free of fees, after which the check
+// fails. Runs on the shared node, with accounts of its own.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
-import { x25519 } from '@noble/curves/ed25519.js';
 import { u8aToHex } from '@polkadot/util';
 import { free } from '../lib/balances.ts';
 import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
 import { eventOf } from '../lib/events.ts';
 import { funded } from '../lib/funding.ts';
 import { dev, type KeyringPair } from '../lib/keyring.ts';
-import { newTagKey, tagOf } from '../lib/privacy.ts';
+import { licensedPhysician } from '../lib/practitioners.ts';
+import { generateRecoveryPhrase, KeyRing, tagOf } from '../lib/sdk.ts';
 import { submit, submitOk } from '../lib/tx.ts';
 import { UNITS } from '../lib/units.ts';
 
@@ -24,8 +25,10 @@ describe('consent', () => {
   let patient: KeyringPair;
   let doctor: KeyringPair;
   let consentId = -1;
-  // The patient's tag key and two of their tags: what the chain sees of two categories.
-  const tagKey = newTagKey();
+  // The patient's keys (from a recovery phrase of their own, not the wallet's), their tag key and
+  // two of their tags: what the chain sees of two categories.
+  const patientKeys = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
+  const tagKey = patientKeys.tagKey(0);
   const laboratory = u8aToHex(tagOf(tagKey, 'category/laboratory'));
   const mentalHealth = u8aToHex(tagOf(tagKey, 'category/mental-health'));
 
@@ -36,13 +39,15 @@ describe('consent', () => {
   }
 
   before(async () => {
-    chain = await startDevChain();
+    chain = await startDevChain({ shared: true });
     api = chain.api;
-    doctor = dev('Bob'); // the dev chain's licensed demo physician
-    patient = await funded(api, 3n * UNITS);
+    const doctorKeys = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
+    [doctor, patient] = await Promise.all([
+      licensedPhysician(api, doctorKeys.keyAgreement(0).publicKey),
+      funded(api, 3n * UNITS),
+    ]);
     // `logAccess` is only for registered patients.
-    await submitOk(api, api.tx.records.registerPatient(
-      x25519.getPublicKey(x25519.utils.randomSecretKey())), patient);
+    await submitOk(api, api.tx.records.registerPatient(patientKeys.keyAgreement(0).publicKey), patient);
   });
 
   after(async () => {

@@ -1,17 +1,17 @@
 // Doctor identity end to end: a practitioner registers, the demo licensing authority licenses
 // them, a dApp reads the licence status through the runtime API, and the status changes the
-// moment the licence expires or is revoked.
+// moment the licence expires or is revoked. Runs on the shared node, with a nurse of its own.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import { blake2AsU8a } from '@polkadot/util-crypto';
-import { x25519 } from '@noble/curves/ed25519.js';
 import { reserved } from '../lib/balances.ts';
 import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
 import { funded } from '../lib/funding.ts';
 import { dev, type KeyringPair } from '../lib/keyring.ts';
+import { generateRecoveryPhrase, KeyRing } from '../lib/sdk.ts';
 import { waitFor } from '../lib/node.ts';
 import { chainNow, submit, submitOk } from '../lib/tx.ts';
 import { DAY, UNITS } from '../lib/units.ts';
@@ -43,11 +43,12 @@ describe('practitioners', () => {
   let api: ApiPromise;
   let board: KeyringPair;
   let nurse: KeyringPair;
-  // A real X25519 public key: the chain refuses random bytes that are not a canonical point.
-  const keyAgreementKey = x25519.getPublicKey(x25519.utils.randomSecretKey());
+  // A real X25519 public key (the SDK's, from the nurse's own recovery phrase): the chain refuses
+  // random bytes that are not a canonical point.
+  const keyAgreementKey = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()).keyAgreement(0).publicKey;
 
   before(async () => {
-    chain = await startDevChain();
+    chain = await startDevChain({ shared: true });
     api = chain.api;
     board = dev('Ferdie'); // the dev chain's "Demo Medical Board"
     nurse = await funded(api, 100n * UNITS);

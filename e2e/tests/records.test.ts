@@ -1,31 +1,35 @@
-// Patient records end to end, with real cryptography on the client and nothing on chain that
-// says what a record is about: the patient encrypts a (synthetic) FHIR Observation under a fresh
-// data key, padded to a size class, keeps the ciphertext off chain and anchors its commitment,
-// ciphertext hash, size class, a locator sealed under the data key and a blinded tag
-// (HMAC-SHA-256 of its category under the patient's tag key). A consent scoped to the tag lets
-// the demo physician read through the chain (checked and logged) and take his envelope from
-// state. Revoking the consent removes his envelope from state in the same call; a re-key then
-// makes his old key useless for the current ciphertext. Shredding leaves only the commitment and
-// the time. A wearable the patient names (by the hash of its label) confirms its registration
-// itself, then anchors batches until it is retired and removed.
+// Patient records end to end, with the SDK's cryptography on the client (sdk/FORMATS.md) and
+// nothing on chain that says what a record is about: the patient (keys from an SDK recovery
+// phrase) encrypts a (synthetic) FHIR Observation under a fresh data key, padded to a size class,
+// keeps the ciphertext off chain and anchors its commitment, ciphertext hash, size class, a
+// locator sealed under the data key and a blinded tag (HMAC-SHA-256 of its category under the
+// patient's tag key). A consent scoped to the tag lets a licensed physician read through the
+// chain (checked and logged) and take his HPKE envelope from state. Revoking the consent removes
+// his envelope from state in the same call; a re-key then makes his old key useless for the
+// current ciphertext. Shredding leaves only the commitment and the time. A wearable the patient
+// names (by the hash of its label) confirms its registration itself, then anchors batches until
+// it is retired and removed. Runs on the shared node, with accounts of its own.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
-import { hexToU8a, stringToU8a, u8aConcat, u8aEq, u8aToHex } from '@polkadot/util';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
-import { eventOf } from '../lib/events.ts';
 import { funded } from '../lib/funding.ts';
 import { dev, type KeyringPair } from '../lib/keyring.ts';
-import {
-  commitmentOf, decryptRecord, encryptRecord, MAX_SIZE_CLASS, MIN_SIZE_CLASS, newTagKey, openKey, openLocator,
-  sealKey, sealLocator, sizeClassFor, tagOf,
-} from '../lib/privacy.ts';
+import { licensedPhysician } from '../lib/practitioners.ts';
 import { submit, submitOk } from '../lib/tx.ts';
+import {
+  type Actor, bindingFor, commitmentOf, consent, CONTENT_OVERHEAD, contentSizeClassFor, dataKeyOf,
+  decryptAnchoredContent, decryptContent, encryptContent, equalBytes, eventNames, fieldsOf, fromHex,
+  generateRecoveryPhrase, KeyRing, MAX_SIZE_CLASS, MemoryBlobStore, MIN_SIZE_CLASS, newDataKey, newSalt,
+  openLocator, practitioners, records, refusal, type RecordId, type RecordVersion, sdkChain, sealEnvelope,
+  sealFor, sealLocator, send, tagOf, type FlowContext, utf8,
+} from '../lib/sdk.ts';
 import { UNITS } from '../lib/units.ts';
 
 /** A live record version as the chain's JSON gives it (byte fields in hex). */
@@ -47,88 +51,92 @@ interface RecordJson {
 /** A stored version: live, or shredded (its commitment and the time only). */
 type EntryJson = { live: RecordJson } | { shredded: { commitment: string; at: number } };
 
-/** A blob store off chain (a clinic's server, IPFS…): ciphertexts by name. */
-const blobStore = new Map<string, Uint8Array>();
-
-/** Stores a ciphertext under a random name (not its hash, which is on chain). */
-function store(ciphertext: Uint8Array): string {
-  const locator = `blob://${randomBytes(16).toString('hex')}`;
-  blobStore.set(locator, ciphertext);
-  return locator;
-}
-
 describe('records', () => {
   let chain: DevChain | undefined;
   let api: ApiPromise;
-  let patient: KeyringPair;
-  let doctor: KeyringPair;
+  let ctx: FlowContext;
+  /** A blob store off chain (a clinic's server, IPFS…): ciphertexts under random locators. */
+  const store = new MemoryBlobStore();
+  let patient: Actor;
+  let doctor: Actor;
   let watch: KeyringPair;
-  const patientSecret = x25519.utils.randomSecretKey();
+  // Key-agreement and tag keys from recovery phrases of their own (not the signing wallets').
+  const patientKeys = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
+  const doctorKeys = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
   // The demo physician's development key-agreement key (see the dev preset's docs).
-  const doctorSecret = new Uint8Array(createHash('sha256').update('telemed dev key agreement //Bob').digest());
+  const demoSecret = new Uint8Array(createHash('sha256').update('telemed dev key agreement //Bob').digest());
 
   // The patient's tag key, and the record's tag: its category, blinded.
-  const tagKey = newTagKey();
+  const tagKey = patientKeys.tagKey(0);
   const tag = tagOf(tagKey, 'category/laboratory');
 
   // A synthetic observation: a LOINC glucose result of nobody.
-  const resource = stringToU8a(JSON.stringify({
+  const resource = utf8(JSON.stringify({
     resourceType: 'Observation',
     status: 'final',
     code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
     valueQuantity: { value: 5.4, unit: 'mmol/L' },
   }));
-  const salt = new Uint8Array(randomBytes(32));
+  const salt = newSalt();
   const commitment = commitmentOf(salt, resource);
-  const dataKey = new Uint8Array(randomBytes(32));
-  let recordId = -1; // the record's current version
-  let firstId = -1; // its first version
-  let consentId = -1;
+  const dataKey = newDataKey();
+  let recordId: RecordId = -1n; // the record's current version
+  let firstId: RecordId = -1n; // its first version
+  let consentId = -1n;
   /** The data key the physician obtained while his consent held. */
   let doctorsKey: Uint8Array | undefined;
 
-  async function entryOf(id: number): Promise<EntryJson> {
+  async function entryOf(id: RecordId): Promise<EntryJson> {
     return (await api.query.records.records(id)).toJSON() as unknown as EntryJson;
   }
 
-  async function liveRecord(id: number): Promise<RecordJson> {
+  async function liveRecord(id: RecordId): Promise<RecordJson> {
     const entry = await entryOf(id);
     assert.ok('live' in entry, `version ${id} is live: ${JSON.stringify(entry)}`);
     return entry.live;
   }
 
   /** The grantee's envelope for a version, read from state (public; the seal protects it). */
-  async function envelopeInState(id: number, grantee: string): Promise<Uint8Array | null> {
+  async function envelopeInState(id: RecordId, grantee: string): Promise<Uint8Array | null> {
     const envelope = (await api.query.records.envelopes(id, grantee)).toJSON() as { sealed: string } | null;
-    return envelope && hexToU8a(envelope.sealed);
+    return envelope && fromHex(envelope.sealed);
   }
 
-  async function envelopesOf(grantee: string): Promise<number[]> {
-    return (await api.query.records.envelopesOf(patient.address, grantee)).toJSON() as number[];
+  async function envelopesOf(grantee: string): Promise<RecordId[]> {
+    return await records.envelopesOf(ctx.chain, patient.signer.address, grantee);
   }
 
-  async function publishedKey(who: string): Promise<Uint8Array> {
-    const profile = (await api.query.practitioners.practitioners(who)).toJSON() as { keyAgreementKey: string };
-    return hexToU8a(profile.keyAgreementKey);
-  }
-
-  /** Fetches and decrypts the current ciphertext of `record` with `key`, checking it on the way. */
-  function openCurrent(record: RecordJson, key: Uint8Array): Uint8Array {
-    const blob = blobStore.get(openLocator(key, hexToU8a(record.locator)));
-    assert.ok(blob, 'the blob store has the ciphertext');
-    assert.equal(blob.length, 2 ** record.sizeClass, 'padded to its size class');
-    assert.ok(u8aEq(blake2AsU8a(blob, 256), hexToU8a(record.ciphertextHash)), 'the ciphertext is intact');
-    const opened = decryptRecord(key, blob);
-    assert.ok(u8aEq(commitmentOf(opened.salt, opened.resource), hexToU8a(record.commitment)), 'it matches the commitment');
+  /**
+   * Fetches and decrypts the current ciphertext of `version` with `key`, checking it on the way
+   * (the SDK checks hash, size class and commitment; the checks are spelled out here too).
+   */
+  async function openCurrent(version: RecordVersion, key: Uint8Array): Promise<Uint8Array> {
+    const blob = await store.get(openLocator(key, version.locator));
+    assert.equal(blob.length, 2 ** version.sizeClass, 'padded to its size class');
+    assert.ok(equalBytes(blake2AsU8a(blob, 256), version.ciphertextHash), 'the ciphertext is intact');
+    const opened = decryptAnchoredContent(key, blob, version);
+    assert.ok(equalBytes(commitmentOf(opened.salt, opened.resource), version.commitment), 'it matches the commitment');
     return opened.resource;
   }
 
+  /** The patient's own envelope of `version`, sealed to their current key. */
+  async function ownEnvelope(key: Uint8Array, version: Pick<RecordVersion, 'record' | 'version'>): Promise<Uint8Array> {
+    const own = patientKeys.keyAgreement(0);
+    return await sealEnvelope(key, own.publicKey, own.keyVersion, bindingFor(ctx, version, patient.signer.address));
+  }
+
   before(async () => {
-    chain = await startDevChain();
+    chain = await startDevChain({ shared: true });
     api = chain.api;
-    doctor = dev('Bob'); // the dev chain's licensed demo physician
-    patient = await funded(api, 10n * UNITS);
-    watch = await funded(api, 1n * UNITS);
+    ctx = { chain: sdkChain(api), store };
+    const [patientPair, doctorPair, watchPair] = await Promise.all([
+      funded(api, 10n * UNITS),
+      licensedPhysician(api, doctorKeys.keyAgreement(0).publicKey),
+      funded(api, 1n * UNITS),
+    ]);
+    patient = { signer: patientPair, keys: patientKeys };
+    doctor = { signer: doctorPair, keys: doctorKeys };
+    watch = watchPair;
   });
 
   after(async () => {
@@ -143,17 +151,18 @@ describe('records', () => {
     assert.equal(u8aToHex(tagOf(key, 'category/mental-health')),
       '0xc1a0f488f3957b2ff760707533e4c4c956fc0203c1203b23b38eb75afa99bbb1');
     // Another patient's tag for the same category is unrelated.
-    assert.ok(!u8aEq(tagOf(newTagKey(), 'category/laboratory'), tag));
+    const otherPatient = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
+    assert.ok(!equalBytes(tagOf(otherPatient.tagKey(0), 'category/laboratory'), tag));
 
     // Padding: the smallest class that holds it, and exactly 2^k bytes.
-    assert.equal(sizeClassFor(0), MIN_SIZE_CLASS);
-    assert.equal(sizeClassFor(1024 - 76), 10);
-    assert.equal(sizeClassFor(1024 - 75), 11);
-    assert.throws(() => sizeClassFor(2 ** MAX_SIZE_CLASS));
-    const { ciphertext, sizeClass } = encryptRecord(dataKey, salt, resource);
+    assert.equal(contentSizeClassFor(0), MIN_SIZE_CLASS);
+    assert.equal(contentSizeClassFor(1024 - CONTENT_OVERHEAD), 10);
+    assert.equal(contentSizeClassFor(1024 - CONTENT_OVERHEAD + 1), 11);
+    assert.throws(() => contentSizeClassFor(2 ** MAX_SIZE_CLASS));
+    const { ciphertext, sizeClass } = encryptContent(dataKey, resource, { salt });
     assert.equal(ciphertext.length, 2 ** sizeClass);
-    assert.deepEqual(decryptRecord(dataKey, ciphertext).resource, resource);
-    assert.throws(() => decryptRecord(new Uint8Array(32), ciphertext), 'another key opens nothing');
+    assert.deepEqual(decryptContent(dataKey, ciphertext).resource, resource);
+    assert.throws(() => decryptContent(new Uint8Array(32), ciphertext), 'another key opens nothing');
 
     // A sealed locator opens with the data key only.
     const sealed = sealLocator(dataKey, 'blob://somewhere');
@@ -162,147 +171,151 @@ describe('records', () => {
   });
 
   test("the demo physician's published key is the public key of his development secret", async () => {
-    assert.ok(u8aEq(await publishedKey(doctor.address), x25519.getPublicKey(doctorSecret)));
+    const published = await practitioners.keyAgreementKeyOf(ctx.chain, dev('Bob').address);
+    assert.ok(equalBytes(published, x25519.getPublicKey(demoSecret)));
   });
 
   test('the patient anchors a record as a blinded tag, a size class and a sealed locator', async () => {
-    await submitOk(api, api.tx.records.registerPatient(x25519.getPublicKey(patientSecret)), patient);
+    await records.registerPatient(ctx.chain, patient.signer, patientKeys.keyAgreement(0).publicKey);
 
-    const { ciphertext, sizeClass } = encryptRecord(dataKey, salt, resource);
-    const locator = store(ciphertext);
+    const content = encryptContent(dataKey, resource, { salt });
+    assert.ok(equalBytes(content.commitment, commitment));
+    const locator = await store.put(content.ciphertext);
+    const anchored = { ...content, locator: sealLocator(dataKey, locator) };
     // Out of range, the size class is refused.
-    const tooBig = await submit(api, api.tx.records.addRecord(
-      patient.address, tag, commitment, blake2AsU8a(ciphertext, 256), MAX_SIZE_CLASS + 1,
-      u8aToHex(sealLocator(dataKey, locator)), 'Treatment'), patient);
-    assert.equal(tooBig.error, 'records.BadSizeClass');
+    assert.equal(await refusal(records.addRecord(ctx.chain, patient.signer, patient.signer.address, tag,
+      { ...anchored, sizeClass: MAX_SIZE_CLASS + 1 }, 'Treatment')), 'records.BadSizeClass');
 
-    const addedOutcome = await submitOk(api, api.tx.records.addRecord(
-      patient.address, tag, commitment, blake2AsU8a(ciphertext, 256), sizeClass,
-      u8aToHex(sealLocator(dataKey, locator)), 'Treatment'), patient);
-    const added = eventOf(addedOutcome, 'records.RecordAdded');
+    const addedOutcome = await send(ctx.chain, api.tx.records.addRecord(
+      patient.signer.address, tag, content.commitment, content.ciphertextHash, content.sizeClass,
+      u8aToHex(anchored.locator), 'Treatment'), patient.signer);
+    const added = Object.values(fieldsOf(addedOutcome, 'records.RecordAdded'));
     assert.equal(added.length, 3, 'RecordAdded carries ids and accounts only');
-    recordId = added[0] as number;
+    recordId = BigInt(added[0] as number);
     firstId = recordId;
 
     const record = await liveRecord(recordId);
     assert.equal(record.tag, u8aToHex(tag));
-    assert.equal(record.sizeClass, sizeClass);
+    assert.equal(record.sizeClass, content.sizeClass);
     assert.equal(record.kind, 'Original');
     for (const field of ['category', 'resourceType', 'ciphertextSize']) assert.ok(!(field in record), field);
     const owner = (await api.query.records.tagPatients(tag)).toJSON() as [string, number];
-    assert.equal(owner[0], patient.address);
+    assert.equal(owner[0], patient.signer.address);
 
     // The patient keeps an envelope for themselves, sealed to their own key.
-    await submitOk(api, api.tx.records.addEnvelope(
-      recordId, patient.address, u8aToHex(sealKey(dataKey, x25519.getPublicKey(patientSecret))), 'Treatment'), patient);
-    const own = await envelopeInState(recordId, patient.address);
-    assert.ok(own);
-    assert.deepEqual(openCurrent(record, openKey(own, patientSecret)), resource);
+    const version = await records.recordVersion(ctx.chain, recordId);
+    await records.addEnvelope(ctx.chain, patient.signer, recordId, patient.signer.address,
+      await ownEnvelope(dataKey, version), 'Treatment');
+    assert.ok(await envelopeInState(recordId, patient.signer.address));
+    const own = await dataKeyOf(ctx, patient, recordId);
+    assert.deepEqual(await openCurrent(own.version, own.dataKey), resource);
   });
 
   test('no envelope for the physician without a consent', async () => {
-    const { error } = await submit(api, api.tx.records.addEnvelope(
-      recordId, doctor.address, u8aToHex(sealKey(dataKey, await publishedKey(doctor.address))), 'Treatment'), patient);
-    assert.equal(error, 'records.NoConsent');
-    assert.equal(await envelopeInState(recordId, doctor.address), null);
+    const version = await records.recordVersion(ctx.chain, recordId);
+    const sealed = await sealFor(ctx, dataKey, version, doctor.signer.address);
+    assert.equal(await refusal(records.addEnvelope(ctx.chain, patient.signer, recordId, doctor.signer.address, sealed,
+      'Treatment')), 'records.NoConsent');
+    assert.equal(await envelopeInState(recordId, doctor.signer.address), null);
   });
 
   test('a consent scoped to the tag: the physician reads through the chain, then takes his envelope from state', async () => {
-    const granted = await submitOk(api, api.tx.consent.grantConsent(
-      patient.address, doctor.address, 'Permit', ['Read'], { Tags: [u8aToHex(tag)] },
-      ['Treatment'], null, null), patient);
-    consentId = eventOf(granted, 'consent.ConsentGranted')[0] as number;
+    consentId = await consent.grantConsent(ctx.chain, patient.signer, patient.signer.address, doctor.signer.address,
+      { actions: ['Read'], scope: { Tags: [tag] }, purposes: ['Treatment'] });
 
     // The patient's wallet seals the data key to the key the physician published on chain.
-    await submitOk(api, api.tx.records.addEnvelope(
-      recordId, doctor.address, u8aToHex(sealKey(dataKey, await publishedKey(doctor.address))), 'Treatment'), patient);
-    assert.deepEqual(await envelopesOf(doctor.address), [recordId]);
+    const version = await records.recordVersion(ctx.chain, recordId);
+    await records.addEnvelope(ctx.chain, patient.signer, recordId, doctor.signer.address,
+      await sealFor(ctx, dataKey, version, doctor.signer.address), 'Treatment');
+    assert.deepEqual(await envelopesOf(doctor.signer.address), [recordId]);
 
     // One transaction checks the consent and logs the disclosure; its event names no key.
-    const { events, eventData: read } = await submitOk(api, api.tx.records.accessRecord(recordId), doctor);
-    assert.ok(events.includes('consent.Disclosed'), events.join(', '));
-    const accessed = read.find((e) => e.name === 'records.RecordAccessed')!.data as unknown[];
+    const read = await records.accessRecord(ctx.chain, doctor.signer, recordId);
+    assert.ok(eventNames(read).includes('consent.Disclosed'), eventNames(read).join(', '));
+    const accessed = Object.values(fieldsOf(read, 'records.RecordAccessed'));
     assert.equal(accessed.length, 3, 'RecordAccessed carries the record, the accessor and the basis only');
-    assert.deepEqual(accessed[2], { consent: consentId });
+    assert.deepEqual(accessed[2], { consent: Number(consentId) });
 
     // He takes his envelope from state, opens it, finds and decrypts the ciphertext.
-    const envelope = await envelopeInState(recordId, doctor.address);
-    assert.ok(envelope, 'his envelope is in state');
-    doctorsKey = openKey(envelope, doctorSecret);
-    const opened = openCurrent(await liveRecord(recordId), doctorsKey);
+    assert.ok(await envelopeInState(recordId, doctor.signer.address), 'his envelope is in state');
+    doctorsKey = (await dataKeyOf(ctx, doctor, recordId)).dataKey;
+    const opened = await openCurrent(await records.recordVersion(ctx.chain, recordId), doctorsKey);
     assert.deepEqual(JSON.parse(new TextDecoder().decode(opened)).valueQuantity, { value: 5.4, unit: 'mmol/L' });
 
     // The patient sees the read in the log: the record by id, never its tag.
-    const log = (await api.call.consentApi.disclosures(patient.address, 0, 10)).toJSON() as
+    const log = (await api.call.consentApi.disclosures(patient.signer.address, 0, 10)).toJSON() as
       [number, { accessor: string; data: unknown }][];
-    assert.ok(log.some(([, d]) => d.accessor === doctor.address && JSON.stringify(d.data) === JSON.stringify({ record: recordId })),
-      JSON.stringify(log));
+    assert.ok(log.some(([, d]) => d.accessor === doctor.signer.address &&
+      JSON.stringify(d.data) === JSON.stringify({ record: Number(recordId) })), JSON.stringify(log));
   });
 
   test("revoking removes the physician's envelope from state, and a re-key makes his old key useless", async () => {
     // The revocation prunes his envelopes of this patient in the same call.
-    const { events } = await submitOk(api, api.tx.consent.revokeConsent(consentId), patient);
-    assert.ok(events.includes('records.EnvelopeRemoved'), events.join(', '));
-    assert.equal(await envelopeInState(recordId, doctor.address), null);
-    assert.deepEqual(await envelopesOf(doctor.address), []);
-    assert.equal((await submit(api, api.tx.records.accessRecord(recordId), doctor)).error, 'records.NoEnvelope');
+    const revoked = await consent.revokeConsent(ctx.chain, patient.signer, consentId);
+    assert.ok(eventNames(revoked).includes('records.EnvelopeRemoved'), eventNames(revoked).join(', '));
+    assert.equal(await envelopeInState(recordId, doctor.signer.address), null);
+    assert.deepEqual(await envelopesOf(doctor.signer.address), []);
+    assert.equal(await refusal(records.accessRecord(ctx.chain, doctor.signer, recordId)), 'records.NoEnvelope');
     // No new envelope can be sealed to him.
-    const again = await submit(api, api.tx.records.addEnvelope(
-      recordId, doctor.address, u8aToHex(sealKey(dataKey, await publishedKey(doctor.address))), 'Treatment'), patient);
-    assert.equal(again.error, 'records.NoConsent');
+    const before = await records.recordVersion(ctx.chain, recordId);
+    assert.equal(await refusal(records.addEnvelope(ctx.chain, patient.signer, recordId, doctor.signer.address,
+      await sealFor(ctx, dataKey, before, doctor.signer.address), 'Treatment')), 'records.NoConsent');
 
     // But he kept the key he was given while allowed: it still opens the old ciphertext.
     assert.ok(doctorsKey);
-    const before = await liveRecord(recordId);
-    assert.deepEqual(openCurrent(before, doctorsKey), resource);
+    assert.deepEqual(await openCurrent(before, doctorsKey), resource);
 
     // The patient re-keys: the same resource and salt (so the same commitment) under a fresh
     // data key, padded again, at a new locator, sealed to the patient alone.
-    const freshKey = new Uint8Array(randomBytes(32));
-    const { ciphertext, sizeClass } = encryptRecord(freshKey, salt, resource);
-    const locator = store(ciphertext);
-    const rekey = (sealedCommitment: Uint8Array, envelopes: [string, string][]) => api.tx.records.rekeyRecord(
-      recordId, sealedCommitment, blake2AsU8a(ciphertext, 256), sizeClass, u8aToHex(sealLocator(freshKey, locator)),
+    const freshKey = newDataKey();
+    const content = encryptContent(freshKey, resource, { salt });
+    const locator = await store.put(content.ciphertext);
+    const next = { record: before.record, version: before.version + 1 };
+    const rekey = (sealedCommitment: Uint8Array, envelopes: [string, Uint8Array][]) => records.rekeyRecord(
+      ctx.chain, patient.signer, recordId, { ...content, commitment: sealedCommitment, locator: sealLocator(freshKey, locator) },
       envelopes);
-    const own: [string, string] = [patient.address, u8aToHex(sealKey(freshKey, x25519.getPublicKey(patientSecret)))];
+    const own: [string, Uint8Array] = [patient.signer.address, await ownEnvelope(freshKey, next)];
 
     // A different commitment is not a re-key, and the revoked physician gets no envelope.
-    const other = await submit(api, rekey(blake2AsU8a(stringToU8a('other content'), 256), [own]), patient);
-    assert.equal(other.error, 'records.CommitmentMismatch');
-    const forDoctor = await submit(api, rekey(commitment,
-      [own, [doctor.address, u8aToHex(sealKey(freshKey, await publishedKey(doctor.address)))]]), patient);
-    assert.ok(['records.NoEnvelope', 'records.NoConsent'].includes(forDoctor.error ?? ''), forDoctor.error);
+    assert.equal(await refusal(rekey(blake2AsU8a(stringToU8a('other content'), 256), [own])), 'records.CommitmentMismatch');
+    const forDoctor = await refusal(rekey(commitment,
+      [own, [doctor.signer.address, await sealFor(ctx, freshKey, next, doctor.signer.address)]]));
+    assert.ok(['records.NoEnvelope', 'records.NoConsent'].includes(forDoctor), forDoctor);
     assert.equal((await liveRecord(recordId)).status.current, null, 'nothing changed');
 
-    const rekeyOutcome = await submitOk(api, rekey(commitment, [own]), patient);
-    const [current, previous] = eventOf(rekeyOutcome, 'records.RecordReKeyed') as [number, number];
+    const rekeyOutcome = await send(ctx.chain, api.tx.records.rekeyRecord(
+      recordId, content.commitment, content.ciphertextHash, content.sizeClass, u8aToHex(sealLocator(freshKey, locator)),
+      [[own[0], u8aToHex(own[1])]]), patient.signer);
+    const [current, previous] = Object.values(fieldsOf(rekeyOutcome, 'records.RecordReKeyed')).map((v) => BigInt(v as number));
     assert.equal(previous, recordId);
 
     // The replaced version lost its locator and envelopes; the new one keeps the commitment.
     const replaced = await liveRecord(recordId);
     assert.equal(replaced.locator, '0x');
     assert.equal(replaced.envelopes, 0);
-    assert.equal(await envelopeInState(recordId, patient.address), null);
-    const rekeyed = await liveRecord(current);
-    assert.equal(rekeyed.kind, 'ReKey');
-    assert.equal(rekeyed.commitment, u8aToHex(commitment));
-    assert.equal(rekeyed.supersedes, recordId);
-    assert.equal(rekeyed.tag, u8aToHex(tag));
+    assert.equal(await envelopeInState(recordId, patient.signer.address), null);
+    const rekeyedJson = await liveRecord(current!);
+    assert.equal(rekeyedJson.kind, 'ReKey');
+    assert.equal(rekeyedJson.commitment, u8aToHex(commitment));
+    assert.equal(BigInt(rekeyedJson.supersedes!), recordId);
+    assert.equal(rekeyedJson.tag, u8aToHex(tag));
 
     // The store drops the old ciphertext. The physician's old key opens neither the new
     // locator nor the current ciphertext; the patient's new envelope opens both.
-    blobStore.delete(openLocator(dataKey, hexToU8a(before.locator)));
-    assert.throws(() => openLocator(doctorsKey!, hexToU8a(rekeyed.locator)));
-    const currentBlob = blobStore.get(locator)!;
-    assert.throws(() => decryptRecord(doctorsKey!, currentBlob), "the revoked physician's old key opens nothing current");
-    const mine = await envelopeInState(current, patient.address);
-    assert.ok(mine);
-    assert.deepEqual(openCurrent(rekeyed, openKey(mine, patientSecret)), resource);
-    recordId = current;
+    await store.delete(openLocator(dataKey, before.locator));
+    const rekeyed = await records.recordVersion(ctx.chain, current!);
+    assert.throws(() => openLocator(doctorsKey!, rekeyed.locator));
+    const currentBlob = await store.get(locator);
+    assert.throws(() => decryptContent(doctorsKey!, currentBlob), "the revoked physician's old key opens nothing current");
+    assert.ok(await envelopeInState(current!, patient.signer.address));
+    const mine = await dataKeyOf(ctx, patient, current!);
+    assert.deepEqual(await openCurrent(rekeyed, mine.dataKey), resource);
+    recordId = current!;
   });
 
   test('shredding keeps only the commitment and the time: even a new consent cannot bring the record back', async () => {
-    const { events } = await submitOk(api, api.tx.records.shredRecord(recordId), patient);
+    const shredded = await records.shredRecord(ctx.chain, patient.signer, recordId);
+    const events = eventNames(shredded);
     assert.ok(events.includes('records.RecordShredded'), events.join(', '));
     assert.ok(events.includes('skipFeelessPayment.FeeSkipped'), 'shredding is free for the patient');
     for (const id of [firstId, recordId]) {
@@ -312,28 +325,28 @@ describe('records', () => {
       assert.equal(entry.shredded.commitment, u8aToHex(commitment));
     }
     assert.equal((await api.query.records.tagPatients(tag)).toJSON(), null, 'the tag is no longer anyone\'s');
-    assert.equal(await envelopeInState(recordId, patient.address), null);
-    assert.deepEqual(await envelopesOf(patient.address), []);
+    assert.equal(await envelopeInState(recordId, patient.signer.address), null);
+    assert.deepEqual(await envelopesOf(patient.signer.address), []);
 
-    await submitOk(api, api.tx.consent.grantConsent(
-      patient.address, doctor.address, 'Permit', ['Read'], 'AllData', ['Treatment'], null, null), patient);
-    const sealAgain = await submit(api, api.tx.records.addEnvelope(
-      recordId, doctor.address, u8aToHex(sealKey(dataKey, await publishedKey(doctor.address))), 'Treatment'), patient);
-    assert.equal(sealAgain.error, 'records.RecordShredded');
-    const read = await submit(api, api.tx.records.accessRecord(recordId), doctor);
-    assert.equal(read.error, 'records.RecordShredded');
+    await consent.grantConsent(ctx.chain, patient.signer, patient.signer.address, doctor.signer.address,
+      { actions: ['Read'], scope: 'AllData', purposes: ['Treatment'] });
+    const doctorKey = await practitioners.keyAgreementKeyOf(ctx.chain, doctor.signer.address);
+    const sealed = await sealEnvelope(dataKey, doctorKey, 0, bindingFor(ctx, { record: firstId, version: 3 }, doctor.signer.address));
+    assert.equal(await refusal(records.addEnvelope(ctx.chain, patient.signer, recordId, doctor.signer.address, sealed,
+      'Treatment')), 'records.RecordShredded');
+    assert.equal(await refusal(records.accessRecord(ctx.chain, doctor.signer, recordId)), 'records.RecordShredded');
   });
 
   test('a wearable confirms its registration, anchors increasing batches until it is retired', async () => {
     // The chain keeps a hash of the label; the label stays with the patient.
     const label = blake2AsU8a(stringToU8a('left wrist watch'), 256);
-    const { events: named } = await submitOk(api, api.tx.records.registerDevice(watch.address, label), patient);
+    const named = eventNames(await send(ctx.chain, api.tx.records.registerDevice(watch.address, label), patient.signer));
     assert.ok(named.includes('records.DeviceRequested'), named.join(', '));
     // Named but not confirmed: not a device yet.
     assert.equal((await submit(api, api.tx.records.anchorBatch(1, new Uint8Array(32), 1, 0, 0), watch)).error,
       'records.UnknownDevice');
     // The device consents with a transaction it signs itself.
-    const { events: confirmed } = await submitOk(api, api.tx.records.confirmDevice(patient.address), watch);
+    const { events: confirmed } = await submitOk(api, api.tx.records.confirmDevice(patient.signer.address), watch);
     assert.ok(confirmed.includes('records.DeviceRegistered'), confirmed.join(', '));
     const device = (await api.query.records.devices(watch.address)).toJSON() as { label: string };
     assert.equal(device.label, u8aToHex(label));
@@ -354,12 +367,12 @@ describe('records', () => {
 
     assert.equal((await submit(api, api.tx.records.anchorBatch(1, root, 8, now, now), watch)).error,
       'records.SequenceNotIncreasing');
-    await submitOk(api, api.tx.records.retireDevice(watch.address), patient);
+    await send(ctx.chain, api.tx.records.retireDevice(watch.address), patient.signer);
     assert.equal((await submit(api, api.tx.records.anchorBatch(2, root, 8, now, now), watch)).error,
       'records.DeviceRetired');
 
     // Removed, its deposit comes back and the account anchors nothing.
-    const { events: removed } = await submitOk(api, api.tx.records.removeDevice(watch.address), patient);
+    const removed = eventNames(await send(ctx.chain, api.tx.records.removeDevice(watch.address), patient.signer));
     assert.ok(removed.includes('records.DeviceRemoved'), removed.join(', '));
     assert.equal((await submit(api, api.tx.records.anchorBatch(2, root, 8, now, now), watch)).error,
       'records.UnknownDevice');
