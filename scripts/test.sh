@@ -49,8 +49,9 @@ export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed
 
 # The benchmarks run as unit tests on each pallet's mock runtime, so they keep compiling and
 # reaching their worst case. A debug build without the wasm, in its own target dir: its
-# features differ from the release build's. It needs the cores while the suites below mostly
-# wait for blocks, so it runs beside them; its output is shown when they are done.
+# features differ from the release build's. It needs the cores while the SDK's and the gateway's
+# integration tests mostly wait for blocks, so it runs beside them (not beside the e2e suites,
+# which run many nodes at once); its output is shown when it is done.
 features=()
 for dir in pallets/*/; do
 	[ -f "$dir/src/benchmarking.rs" ] && features+=("pallet-$(basename "$dir")/runtime-benchmarks")
@@ -78,17 +79,19 @@ started=$(date +%s)
 (cd gateway && TELEMED_NODE="$node_bin" npm run --silent test:integration)
 log "gateway integration test took $(( $(date +%s) - started )) s"
 
-log "end-to-end tests against $node_bin"
-started=$(date +%s)
-(cd e2e && npm run --silent typecheck && TELEMED_NODE="$node_bin" npm test)
-log "end-to-end tests took $(( $(date +%s) - started )) s"
-
 log "pallet benchmarks as tests (started in the background)"
 if wait "$bench"; then
+	bench=""
 	grep -E '^(test result|     Running)' "$logs/bench" >&2
-	log "benchmark tests took $(( $(date +%s) - bench_started )) s (beside the suites above)"
+	log "benchmark tests took $(( $(date +%s) - bench_started )) s (beside the integration tests)"
 else
 	cat "$logs/bench" >&2
 	log "benchmark tests FAILED"
 	exit 1
 fi
+
+log "end-to-end tests against $node_bin"
+started=$(date +%s)
+(cd e2e && npm run --silent typecheck && TELEMED_NODE="$node_bin" npm test)
+log "end-to-end tests took $(( $(date +%s) - started )) s"
+
