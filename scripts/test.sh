@@ -12,34 +12,48 @@ ensure_prerequisites
 cd "$TELEMED_ROOT"
 target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
 logs="$(mktemp -d)"
+client=""
 bench=""
-# A failing suite ends the script: the benchmark tests running beside it end with it.
-trap '[ -n "$bench" ] && kill "$bench" 2>/dev/null; rm -rf "$logs"' EXIT
+# A failing step ends the script: the jobs running beside it end with it.
+trap 'for job in $client $bench; do kill "$job" 2>/dev/null; done; rm -rf "$logs"' EXIT
 
-# Downloading crates and npm packages both wait on the network: fetch the crates meanwhile.
-log "fetching crates (in the background) and installing npm packages"
-started=$(date +%s)
-cargo fetch --locked >"$logs/fetch" 2>&1 &
-fetch=$!
-for package in sdk gateway e2e; do ensure_npm_packages "$package"; done
-wait "$fetch" || { cat "$logs/fetch" >&2; exit 1; }
-log "crates and npm packages took $(( $(date +%s) - started )) s"
+# The client side first needs the network (npm packages) and then little CPU (the SDK's and
+# the gateway's unit tests need no node): it runs beside the Rust build, which needs the cores
+# for most of an hour from nothing. Its output is shown when the Rust tests are done.
+client_side() {
+	local started
+	started=$(date +%s)
+	for package in sdk gateway e2e; do ensure_npm_packages "$package"; done
+	log "npm packages took $(( $(date +%s) - started )) s"
+	log "sdk typecheck and unit tests"
+	started=$(date +%s)
+	(cd sdk && npm run --silent typecheck && npm test)
+	log "sdk unit tests took $(( $(date +%s) - started )) s"
+	log "gateway typecheck and unit tests"
+	started=$(date +%s)
+	(cd gateway && npm run --silent typecheck && npm run --silent test:unit)
+	log "gateway unit tests took $(( $(date +%s) - started )) s"
+}
+log "npm packages and the client side's unit tests, in the background"
+client_side >"$logs/client" 2>&1 &
+client=$!
 
-# First, being cheap: the SDK's formats, keys and test vectors need no node.
-log "sdk unit tests"
-started=$(date +%s)
-(cd sdk && npm run --silent typecheck && npm test)
-log "sdk unit tests took $(( $(date +%s) - started )) s"
-
-log "gateway typecheck and unit tests"
-started=$(date +%s)
-(cd gateway && npm run --silent typecheck && npm run --silent test:unit)
-log "gateway unit tests took $(( $(date +%s) - started )) s"
-
+# `--tests`: every crate's unit and integration tests, no doc tests (there are none; rustdoc
+# would still compile every crate again to find out).
 log "Rust tests (release profile, the node's own build)"
 started=$(date +%s)
-cargo test "${RELEASE_BUILD[@]}"
+cargo test "${RELEASE_BUILD[@]}" --tests
 log "Rust build and tests took $(( $(date +%s) - started )) s"
+
+log "the client side's unit tests (started in the background)"
+if wait "$client"; then
+	client=""
+	cat "$logs/client" >&2
+else
+	cat "$logs/client" >&2
+	log "the client side's unit tests FAILED"
+	exit 1
+fi
 
 # The next runtime release for the upgrade test (the same runtime with spec_version + 1) came
 # with the Rust build above: the crate testing/next-runtime builds it as a wasm project of its

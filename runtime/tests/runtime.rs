@@ -18,6 +18,16 @@ use telemed_runtime::{
 	UNITS, VERSION,
 };
 
+/// What `construct_runtime`'s own unit test checks, here because the runtime's lib is not built
+/// as a test binary (`[lib] test = false`): every pallet's `integrity_test` hook (its bounds and
+/// constants agree).
+#[test]
+fn every_pallet_passes_its_integrity_test() {
+	sp_io::TestExternalities::new_empty().execute_with(|| {
+		<telemed_runtime::AllPalletsWithSystem as frame_support::traits::IntegrityTest>::integrity_test()
+	});
+}
+
 #[test]
 fn the_runtime_lists_its_presets() {
 	let names: Vec<String> =
