@@ -39,10 +39,11 @@ client_side >"$logs/client" 2>&1 &
 client=$!
 
 # `--tests`: every crate's unit and integration tests, no doc tests (there are none; rustdoc
-# would still compile every crate again to find out).
+# would still compile every crate again to find out). `--timings` leaves a report of what took
+# the time in $target/cargo-timings/ (the CI budget is tight from nothing).
 log "Rust tests (release profile, the node's own build)"
 started=$(date +%s)
-cargo test "${RELEASE_BUILD[@]}" --tests
+cargo test "${RELEASE_BUILD[@]}" --tests --timings
 log "Rust build and tests took $(( $(date +%s) - started )) s"
 
 log "the client side's unit tests (started in the background)"
