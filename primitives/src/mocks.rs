@@ -276,6 +276,15 @@ pub const CASE_TAG: Tag = [0xa1; 32];
 /// Another tag of the patient's.
 pub const CASE_OTHER_TAG: Tag = [0xa2; 32];
 
+/// Every delegate scope but `EmergencyCustodian`: none of them is granted by that one.
+pub const SCOPES_BESIDES_CUSTODIAN: [DelegateScope; 5] = [
+	DelegateScope::ManageConsents,
+	DelegateScope::ViewDisclosureLog,
+	DelegateScope::BookCare,
+	DelegateScope::AccessRecords,
+	DelegateScope::ShredRecords,
+];
+
 /// Who asks, in an access case.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Asker {
@@ -691,13 +700,7 @@ mod tests {
 			&CASE_ASKER,
 			DelegateScope::EmergencyCustodian
 		));
-		for scope in [
-			DelegateScope::ManageConsents,
-			DelegateScope::ViewDisclosureLog,
-			DelegateScope::BookCare,
-			DelegateScope::AccessRecords,
-			DelegateScope::ShredRecords,
-		] {
+		for scope in SCOPES_BESIDES_CUSTODIAN {
 			assert!(!MockConsent::may_act_for(&CASE_PATIENT, &CASE_ASKER, scope));
 		}
 		MockConsent::undelegate(CASE_PATIENT, CASE_ASKER, DelegateScope::EmergencyCustodian);

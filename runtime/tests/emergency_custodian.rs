@@ -45,6 +45,15 @@ fn seal(record: u64, grantee: &telemed_runtime::AccountId, byte: u8) -> RuntimeC
 	})
 }
 
+/// Appoints `delegate` the caller's emergency custodian.
+fn appoint(delegate: &telemed_runtime::AccountId) -> RuntimeCall {
+	RuntimeCall::Consent(pallet_consent::Call::add_delegate {
+		delegate: delegate.clone(),
+		scopes: vec![DelegateScope::EmergencyCustodian].try_into().unwrap(),
+		until: None,
+	})
+}
+
 fn remove_envelope(record: u64, grantee: &telemed_runtime::AccountId) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::remove_envelope { record, grantee: grantee.clone() })
 }
@@ -64,14 +73,7 @@ fn the_custodian_releases_a_key_to_the_practitioner_who_broke_the_glass() {
 		// (as any grantee without a practitioner key) and is appointed custodian.
 		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
 		ok_next(Dave, RuntimeCall::Records(RecordsCall::register_patient { key: [0x44; 32] }));
-		ok_next(
-			Charlie,
-			RuntimeCall::Consent(pallet_consent::Call::add_delegate {
-				delegate: dave.clone(),
-				scopes: vec![DelegateScope::EmergencyCustodian].try_into().unwrap(),
-				until: None,
-			}),
-		);
+		ok_next(Charlie, appoint(&dave));
 		ok_next(Charlie, add_record(&charlie));
 		let record = 0;
 		ok_next(Charlie, seal(record, &dave, 0xd1));
@@ -167,13 +169,6 @@ fn a_custodian_of_another_patient_or_a_removed_one_releases_nothing() {
 		let dave = Dave.to_account_id();
 		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
 		ok_next(Dave, RuntimeCall::Records(RecordsCall::register_patient { key: [0x44; 32] }));
-		let appoint = |delegate: &telemed_runtime::AccountId| {
-			RuntimeCall::Consent(pallet_consent::Call::add_delegate {
-				delegate: delegate.clone(),
-				scopes: vec![DelegateScope::EmergencyCustodian].try_into().unwrap(),
-				until: None,
-			})
-		};
 		ok_next(Charlie, appoint(&dave));
 		ok_next(Charlie, add_record(&charlie));
 		ok_next(Charlie, seal(0, &dave, 0xd1));

@@ -196,13 +196,7 @@ fn an_emergency_custodian_acts_in_no_other_scope() {
 			&PARENT,
 			DelegateScope::EmergencyCustodian
 		));
-		for scope in [
-			DelegateScope::ManageConsents,
-			DelegateScope::ViewDisclosureLog,
-			DelegateScope::BookCare,
-			DelegateScope::AccessRecords,
-			DelegateScope::ShredRecords,
-		] {
+		for scope in telemed_primitives::mocks::SCOPES_BESIDES_CUSTODIAN {
 			assert!(!<Consent as DelegationInspector<_>>::may_act_for(&PATIENT, &PARENT, scope));
 		}
 		// It grants nothing, reviews nothing and reads nothing through the log.
