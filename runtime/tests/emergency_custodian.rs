@@ -6,9 +6,7 @@
 //! nothing itself, releases nothing outside an open emergency, and its envelope is held while
 //! the appointment lasts; the practitioner's envelope goes to anyone once the access expired.
 
-mod common;
-
-use common::{
+use crate::common::{
 	externalities, ok_next, refused_next, set_now, start_block_at, RecordsCall, HOUR, NOW,
 };
 use sp_keyring::Sr25519Keyring::{Bob, Charlie, Dave, Ferdie};
