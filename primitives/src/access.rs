@@ -330,6 +330,12 @@ pub enum DelegateScope {
 	/// Crypto-shred the patient's records (for good, and free of fees): a scope of its own,
 	/// since `AccessRecords` alone must not be able to erase a history.
 	ShredRecords,
+	/// Hold the data keys the patient seals to it, and release them only to a practitioner
+	/// whose break-glass access to the patient is open now (an emergency key service). It
+	/// grants NO access of its own: no read, no append, no log, no consents; its envelopes are
+	/// kept while the appointment lasts and go with it. Appended last: the encodings of the
+	/// scopes above are unchanged.
+	EmergencyCustodian,
 }
 
 /// What the records pallet tells the others about one version of a record.
@@ -385,6 +391,30 @@ mod tests {
 		assert_eq!(pick(AccessDenial::NotLicensed), "unlicensed");
 		assert_eq!(pick(AccessDenial::NoConsent), "none");
 		assert_eq!(pick(AccessDenial::ExplicitlyDenied(7)), "denied");
+	}
+
+	#[test]
+	fn delegate_scopes_keep_their_encodings_and_the_custodian_comes_last() {
+		// The bytes stored before `EmergencyCustodian` existed decode as they did: no
+		// migration.
+		let old = [
+			(0u8, DelegateScope::ManageConsents),
+			(1, DelegateScope::ViewDisclosureLog),
+			(2, DelegateScope::BookCare),
+			(3, DelegateScope::AccessRecords),
+			(4, DelegateScope::ShredRecords),
+		];
+		for (byte, scope) in old {
+			assert_eq!(DelegateScope::decode(&mut &[byte][..]).unwrap(), scope);
+			assert_eq!(scope.encode(), vec![byte]);
+		}
+		assert_eq!(DelegateScope::EmergencyCustodian.encode(), vec![5u8]);
+		assert_eq!(
+			DelegateScope::decode(&mut &[5u8][..]).unwrap(),
+			DelegateScope::EmergencyCustodian
+		);
+		assert!(DelegateScope::decode(&mut &[6u8][..]).is_err());
+		assert_eq!(DelegateScope::max_encoded_len(), 1);
 	}
 
 	#[test]

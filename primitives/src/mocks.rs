@@ -9,8 +9,8 @@
 
 use crate::{
 	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, DelegateScope,
-	DelegationInspector, Disclosure, DisclosureLog, KeyAgreementKey, LicenceQuery,
-	PractitionerRegistry, PurposeOfUse, RecordId, Tag,
+	DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId, KeyAgreementKey,
+	LicenceQuery, PractitionerRegistry, PurposeOfUse, RecordId, Tag,
 };
 use core::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +31,8 @@ thread_local! {
 	static DELEGATES: RefCell<BTreeSet<(AccountId, AccountId, DelegateScope)>> =
 		RefCell::new(BTreeSet::new());
 	static DISCLOSURES: RefCell<Vec<Disclosure<AccountId>>> = RefCell::new(Vec::new());
+	static EMERGENCIES: RefCell<BTreeMap<(AccountId, AccountId), EmergencyAccessId>> =
+		RefCell::new(BTreeMap::new());
 	static LAST_TARGET: RefCell<Option<AccessTarget>> = const { RefCell::new(None) };
 }
 
@@ -93,7 +95,9 @@ impl PractitionerRegistry<AccountId> for MockRegistry {
 }
 
 /// A consent verifier the tests set by hand. It follows the consent pallet's rule: the
-/// patient, then delegates, then denies, then permits (a practitioner's only while licensed).
+/// patient, then delegates with `AccessRecords`, then an open break-glass access (purpose
+/// `EmergencyTreatment`, the practitioner still endorsed), then denies, then permits (a
+/// practitioner's only while licensed).
 pub struct MockConsent;
 
 impl MockConsent {
@@ -128,6 +132,23 @@ impl MockConsent {
 	/// `patient` appoints `agent` with `scope`.
 	pub fn delegate(patient: AccountId, agent: AccountId, scope: DelegateScope) {
 		DELEGATES.with(|d| d.borrow_mut().insert((patient, agent, scope)));
+	}
+
+	/// `patient` ends `agent`'s appointment with `scope` (or it expired).
+	pub fn undelegate(patient: AccountId, agent: AccountId, scope: DelegateScope) {
+		DELEGATES.with(|d| d.borrow_mut().remove(&(patient, agent, scope)));
+	}
+
+	/// `practitioner` broke the glass on `patient`'s data: access `id` is open until
+	/// [`Self::close_emergency`]. It counts only while the registry lets the practitioner use
+	/// emergency access (licensed and endorsed).
+	pub fn open_emergency(practitioner: AccountId, patient: AccountId, id: EmergencyAccessId) {
+		EMERGENCIES.with(|e| e.borrow_mut().insert((practitioner, patient), id));
+	}
+
+	/// `practitioner`'s break-glass access to `patient` is closed or expired.
+	pub fn close_emergency(practitioner: AccountId, patient: AccountId) {
+		EMERGENCIES.with(|e| e.borrow_mut().remove(&(practitioner, patient)));
 	}
 
 	/// The disclosures logged so far.
@@ -165,6 +186,14 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		if Self::is_delegate(patient, accessor, DelegateScope::AccessRecords) {
 			return Ok(AccessBasis::Delegate);
 		}
+		if purpose == PurposeOfUse::EmergencyTreatment {
+			let open = EMERGENCIES.with(|e| e.borrow().get(&(*accessor, *patient)).copied());
+			if let Some(id) = open {
+				if MockRegistry::may_use_emergency_access(accessor) {
+					return Ok(AccessBasis::Emergency(id));
+				}
+			}
+		}
 		let key = (*accessor, *patient, action, purpose);
 		if DENIES.with(|d| d.borrow().contains(&key)) {
 			return Err(AccessDenial::ExplicitlyDenied(0));
@@ -196,11 +225,21 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		MockRegistry::make_licensed(accessor, false);
 		Self::permit(*accessor, *patient, action, purpose, None);
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_emergency(practitioner: &AccountId, patient: &AccountId) {
+		MockRegistry::make_licensed(practitioner, true);
+		Self::open_emergency(*practitioner, *patient, 0);
+	}
 }
 
 impl DelegationInspector<AccountId> for MockConsent {
 	fn is_delegate(patient: &AccountId, agent: &AccountId, scope: DelegateScope) -> bool {
 		DELEGATES.with(|d| d.borrow().contains(&(*patient, *agent, scope)))
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_delegate(patient: &AccountId, agent: &AccountId, scope: DelegateScope) {
+		Self::delegate(*patient, *agent, scope);
 	}
 }
 
@@ -220,6 +259,7 @@ pub fn reset() {
 	DENIES.with(|d| d.borrow_mut().clear());
 	DELEGATES.with(|d| d.borrow_mut().clear());
 	DISCLOSURES.with(|d| d.borrow_mut().clear());
+	EMERGENCIES.with(|e| e.borrow_mut().clear());
 	LAST_TARGET.with(|r| *r.borrow_mut() = None);
 }
 
@@ -235,6 +275,15 @@ pub const CASE_KEY: KeyAgreementKey = [0x40; 32];
 pub const CASE_TAG: Tag = [0xa1; 32];
 /// Another tag of the patient's.
 pub const CASE_OTHER_TAG: Tag = [0xa2; 32];
+
+/// Every delegate scope but `EmergencyCustodian`: none of them is granted by that one.
+pub const SCOPES_BESIDES_CUSTODIAN: [DelegateScope; 5] = [
+	DelegateScope::ManageConsents,
+	DelegateScope::ViewDisclosureLog,
+	DelegateScope::BookCare,
+	DelegateScope::AccessRecords,
+	DelegateScope::ShredRecords,
+];
 
 /// Who asks, in an access case.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -371,9 +420,9 @@ impl AccessCase {
 /// by scope, action and purpose, licences, and denies overriding permits but not the patient's
 /// delegates.
 pub fn access_cases() -> Vec<AccessCase> {
-	use AccessAction::{Append, Read};
+	use AccessAction::{Amend, Append, Read};
 	use Outcome::*;
-	use PurposeOfUse::{Payment, Research, Treatment};
+	use PurposeOfUse::{EmergencyTreatment, Payment, Research, Treatment};
 
 	let record = AccessTarget::Record { tag: CASE_TAG, record: 7 };
 	let other_record = AccessTarget::Record { tag: CASE_OTHER_TAG, record: 8 };
@@ -565,6 +614,67 @@ pub fn access_cases() -> Vec<AccessCase> {
 			Treatment,
 			Delegate,
 		),
+		// An emergency custodian holds keys; it gets no access of its own.
+		case(
+			"an emergency custodian asking to read",
+			Asker::Delegate(DelegateScope::EmergencyCustodian),
+			None,
+			None,
+			Read,
+			record,
+			Treatment,
+			NoConsent,
+		),
+		case(
+			"an emergency custodian asking to read in an emergency",
+			Asker::Delegate(DelegateScope::EmergencyCustodian),
+			None,
+			None,
+			Read,
+			record,
+			EmergencyTreatment,
+			NoConsent,
+		),
+		case(
+			"an emergency custodian asking for all data",
+			Asker::Delegate(DelegateScope::EmergencyCustodian),
+			None,
+			None,
+			Read,
+			AccessTarget::AllData,
+			EmergencyTreatment,
+			NoConsent,
+		),
+		case(
+			"an emergency custodian asking to add",
+			Asker::Delegate(DelegateScope::EmergencyCustodian),
+			None,
+			None,
+			Append,
+			AccessTarget::Tag(CASE_TAG),
+			Treatment,
+			NoConsent,
+		),
+		case(
+			"an emergency custodian asking to amend",
+			Asker::Delegate(DelegateScope::EmergencyCustodian),
+			None,
+			None,
+			Amend,
+			record,
+			EmergencyTreatment,
+			NoConsent,
+		),
+		case(
+			"an emergency custodian asking for the relationship",
+			Asker::Delegate(DelegateScope::EmergencyCustodian),
+			None,
+			None,
+			Read,
+			AccessTarget::Relationship,
+			Payment,
+			NoConsent,
+		),
 	]
 }
 
@@ -578,6 +688,52 @@ mod tests {
 			case.set_up_mocks();
 			assert_eq!(case.check::<MockConsent>(), case.expected, "case: {}", case.name);
 		}
+		reset();
+	}
+
+	#[test]
+	fn an_emergency_custodian_may_not_act_for_the_patient_in_any_other_scope() {
+		reset();
+		MockConsent::delegate(CASE_PATIENT, CASE_ASKER, DelegateScope::EmergencyCustodian);
+		assert!(MockConsent::is_delegate(
+			&CASE_PATIENT,
+			&CASE_ASKER,
+			DelegateScope::EmergencyCustodian
+		));
+		for scope in SCOPES_BESIDES_CUSTODIAN {
+			assert!(!MockConsent::may_act_for(&CASE_PATIENT, &CASE_ASKER, scope));
+		}
+		MockConsent::undelegate(CASE_PATIENT, CASE_ASKER, DelegateScope::EmergencyCustodian);
+		assert!(!MockConsent::is_delegate(
+			&CASE_PATIENT,
+			&CASE_ASKER,
+			DelegateScope::EmergencyCustodian
+		));
+		reset();
+	}
+
+	#[test]
+	fn the_mock_opens_emergency_access_only_for_emergency_treatment_while_endorsed() {
+		reset();
+		MockRegistry::set(CASE_ASKER, CASE_KEY, true);
+		MockRegistry::set_emergency(CASE_ASKER, true);
+		MockConsent::open_emergency(CASE_ASKER, CASE_PATIENT, 5);
+		let read = |purpose| {
+			MockConsent::check_access(
+				&CASE_ASKER,
+				&CASE_PATIENT,
+				AccessAction::Read,
+				AccessTarget::AllData,
+				purpose,
+			)
+		};
+		assert_eq!(read(PurposeOfUse::EmergencyTreatment), Ok(AccessBasis::Emergency(5)));
+		assert_eq!(read(PurposeOfUse::Treatment), Err(AccessDenial::NoConsent));
+		MockRegistry::set_emergency(CASE_ASKER, false);
+		assert_eq!(read(PurposeOfUse::EmergencyTreatment), Err(AccessDenial::NoConsent));
+		MockRegistry::set_emergency(CASE_ASKER, true);
+		MockConsent::close_emergency(CASE_ASKER, CASE_PATIENT);
+		assert_eq!(read(PurposeOfUse::EmergencyTreatment), Err(AccessDenial::NoConsent));
 		reset();
 	}
 

@@ -76,6 +76,12 @@ pub trait ConsentVerifier<AccountId> {
 		action: AccessAction,
 		purpose: PurposeOfUse,
 	);
+
+	/// Benchmarks only: makes `practitioner` licensed and endorsed for emergency care and
+	/// opens a break-glass access of theirs to `patient`, open now, so that `check_access`
+	/// for `EmergencyTreatment` answers `Emergency`. Funds the deposit.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_emergency(practitioner: &AccountId, patient: &AccountId);
 }
 
 /// No consent verifier: only the patient may access their own data.
@@ -95,6 +101,8 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_permitted(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_emergency(_: &AccountId, _: &AccountId) {}
 }
 
 /// Who may act for a patient: the consent pallet keeps the delegates.
@@ -109,6 +117,11 @@ pub trait DelegationInspector<AccountId> {
 	{
 		patient == agent || Self::is_delegate(patient, agent, scope)
 	}
+
+	/// Benchmarks only: appoints `agent` a delegate of `patient` with `scope` alone, valid
+	/// now, funding the deposit.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_delegate(patient: &AccountId, agent: &AccountId, scope: DelegateScope);
 }
 
 /// No delegates: only patients act for themselves.
@@ -116,6 +129,8 @@ impl<AccountId> DelegationInspector<AccountId> for () {
 	fn is_delegate(_: &AccountId, _: &AccountId, _: DelegateScope) -> bool {
 		false
 	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_delegate(_: &AccountId, _: &AccountId, _: DelegateScope) {}
 }
 
 /// What the records pallet tells the others about a record.

@@ -6,6 +6,7 @@ mod common;
 
 mod billing;
 mod consent;
+mod emergency_custodian;
 mod fees;
 mod governance;
 mod licence_revocation;

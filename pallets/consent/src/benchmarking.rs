@@ -282,7 +282,7 @@ mod benchmarks {
 	fn review_emergency_access() {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
-		let (practitioner, id) = open_emergency::<T>(&patient);
+		let (_practitioner, id) = open_emergency::<T>(&patient);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent), id, false);

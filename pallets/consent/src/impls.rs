@@ -727,6 +727,17 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		}
 		let _ = grant(accessor);
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_emergency(practitioner: &T::AccountId, patient: &T::AccountId) {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::Saturating;
+
+		T::Practitioners::make_licensed(practitioner, true);
+		let funds = T::EmergencyDeposit::get().saturating_add(T::Currency::minimum_balance());
+		let _ = T::Currency::mint_into(practitioner, funds);
+		let _ = Self::do_open_emergency(practitioner.clone(), patient.clone(), [0u8; 32]);
+	}
 }
 
 impl<T: Config> DisclosureLog<T::AccountId> for Pallet<T> {
@@ -739,5 +750,15 @@ impl<T: Config> DisclosureLog<T::AccountId> for Pallet<T> {
 impl<T: Config> DelegationInspector<T::AccountId> for Pallet<T> {
 	fn is_delegate(patient: &T::AccountId, agent: &T::AccountId, scope: DelegateScope) -> bool {
 		Self::delegate_allows(patient, agent, scope, T::Time::now())
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_delegate(patient: &T::AccountId, agent: &T::AccountId, scope: DelegateScope) {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::Saturating;
+
+		let funds = T::DelegateDeposit::get().saturating_add(T::Currency::minimum_balance());
+		let _ = T::Currency::mint_into(patient, funds);
+		let _ = Self::do_add_delegate(patient.clone(), agent.clone(), alloc::vec![scope], None);
 	}
 }

@@ -39,12 +39,16 @@
 //!   organisation such as an insurer) needs none.
 //! - **Delegate**: an account a patient appoints with scopes ([`DelegateScope`]) and an
 //!   optional end. `ManageConsents` lets it grant, revoke and review for the patient;
-//!   `AccessRecords` gives it the patient's own access to their data. A delegate cannot grant
-//!   a consent to itself, and a consent it grants ends no later than its appointment: its end
-//!   is capped to the appointment's end, and it stops counting for good once the appointment
-//!   expires or is removed (checked at each access, see below). Nothing on chain can tell
-//!   that a second account is controlled by the same person as the delegate: a delegate can
-//!   still grant to such an account, but that consent too ends with the delegation.
+//!   `AccessRecords` gives it the patient's own access to their data; `EmergencyCustodian`
+//!   gives it no access at all (the access rule never names it): the records pallet lets it
+//!   hold the data keys the patient seals to it and release them only to a practitioner whose
+//!   break-glass access is open, each release logged on that emergency's basis. A delegate
+//!   cannot grant a consent to itself, and a consent it grants ends no later than its
+//!   appointment: its end is capped to the appointment's end, and it stops counting for good
+//!   once the appointment expires or is removed (checked at each access, see below). Nothing
+//!   on chain can tell that a second account is controlled by the same person as the
+//!   delegate: a delegate can still grant to such an account, but that consent too ends with
+//!   the delegation.
 //! - **Break-glass**: emergency access opened by a practitioner whom the
 //!   [`telemed_primitives::PractitionerRegistry`] allows (a valid licence endorsed for
 //!   emergency care). It covers any action for the purpose `EmergencyTreatment`, overrides the
@@ -698,8 +702,8 @@ pub mod pallet {
 		/// the delegate granted stop counting at once; their grantees' envelopes go when they
 		/// are cleaned up ([`Pallet::remove_consent`], open to anyone). The delegate's own
 		/// envelopes of the patient's records that it may no longer read (those it held as the
-		/// patient's delegate) go in the same call ([`Config::Envelopes`]; charged at the most,
-		/// refunded to what was removed).
+		/// patient's delegate, or as its emergency custodian) go in the same call
+		/// ([`Config::Envelopes`]; charged at the most, refunded to what was removed).
 		///
 		/// Origin: signed, the patient, or the delegate (resigning).
 		///

@@ -15,7 +15,8 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
 use telemed_primitives::{
-	AccessAction, AccessTarget, ConsentVerifier, EnvelopeKeeper, PurposeOfUse, RecordId, Tag,
+	AccessAction, AccessTarget, ConsentVerifier, DelegateScope, DelegationInspector,
+	EnvelopeKeeper, PurposeOfUse, RecordId, Tag,
 };
 
 /// The tag of the benchmarks' records.
@@ -185,6 +186,37 @@ mod benchmarks {
 		_(RawOrigin::Signed(patient), record, grantee.clone(), sealed, PurposeOfUse::Treatment);
 
 		assert!(Envelopes::<T>::contains_key(record, &grantee));
+	}
+
+	/// An emergency custodian releases a key it holds to a practitioner who broke the glass:
+	/// the custodian's delegation and envelope checked, the practitioner's emergency access
+	/// found through the registry's longest lookup, the disclosure logged; the version has room
+	/// for one more envelope only.
+	#[benchmark]
+	fn add_envelope_by_custodian() {
+		let patient = patient::<T>();
+		let record = record_chain::<T>(&patient, 1);
+		let custodian = funded::<T>("custodian", 0);
+		T::Delegation::make_delegate(&patient, &custodian, DelegateScope::EmergencyCustodian);
+		put_envelope::<T>(record, &patient, &custodian);
+		for i in 2..T::MaxEnvelopesPerRecord::get() {
+			put_envelope::<T>(record, &patient, &account("grantee", i, 0));
+		}
+		let practitioner = funded::<T>("practitioner", 0);
+		T::Consent::make_emergency(&practitioner, &patient);
+		let sealed: BoundedVec<u8, T::MaxEnvelopeLen> =
+			BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]);
+
+		#[extrinsic_call]
+		add_envelope(
+			RawOrigin::Signed(custodian),
+			record,
+			practitioner.clone(),
+			sealed,
+			PurposeOfUse::EmergencyTreatment,
+		);
+
+		assert!(Envelopes::<T>::contains_key(record, &practitioner));
 	}
 
 	#[benchmark]

@@ -12,8 +12,8 @@ use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
 	deposits, is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, AccessTarget,
 	ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
-	EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery, Moment, PractitionerRegistry,
-	PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
+	EmergencyAccessId, EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery, Moment,
+	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
 };
 
 impl<T: Config> Pallet<T> {
@@ -22,6 +22,53 @@ impl<T: Config> Pallet<T> {
 	/// Whether `agent` is `patient` or, now, a delegate of theirs with `AccessRecords`.
 	fn acts_for(patient: &T::AccountId, agent: &T::AccountId) -> bool {
 		T::Delegation::may_act_for(patient, agent, DelegateScope::AccessRecords)
+	}
+
+	/// Whether `agent` is, now, an emergency custodian of `patient` (a delegate with
+	/// `EmergencyCustodian`): it may hold the data keys the patient seals to it, without any
+	/// access of its own, and release them to a practitioner whose break-glass access is open.
+	fn is_custodian(patient: &T::AccountId, agent: &T::AccountId) -> bool {
+		T::Delegation::is_delegate(patient, agent, DelegateScope::EmergencyCustodian)
+	}
+
+	/// Whether `grantee` may hold an envelope of `version` for `purpose` now: it may read the
+	/// version for that purpose, or it is an emergency custodian of the version's patient
+	/// (which holds keys without reading). If not, why it may not read.
+	pub(crate) fn may_hold(
+		grantee: &T::AccountId,
+		version: &RecordOf<T>,
+		purpose: PurposeOfUse,
+	) -> Result<(), AccessDenial> {
+		match Self::read_access(grantee, version, purpose) {
+			Ok(_) => Ok(()),
+			Err(_) if Self::is_custodian(&version.patient, grantee) => Ok(()),
+			Err(denial) => Err(denial),
+		}
+	}
+
+	/// May custodian `who` release version `id`'s data key to `grantee` for `purpose` now? Only
+	/// if `who` is an emergency custodian of the patient now, holds an envelope of this
+	/// version, `grantee` is another account, the purpose is `EmergencyTreatment`, and
+	/// `grantee`'s read access rests on a break-glass access open now. Returns its id;
+	/// anything else is `NotPermitted`.
+	fn custodian_release(
+		who: &T::AccountId,
+		id: RecordId,
+		record: &RecordOf<T>,
+		grantee: &T::AccountId,
+		purpose: PurposeOfUse,
+	) -> Result<EmergencyAccessId, DispatchError> {
+		ensure!(
+			Self::is_custodian(&record.patient, who)
+				&& grantee != who
+				&& purpose == PurposeOfUse::EmergencyTreatment
+				&& Envelopes::<T>::contains_key(id, who),
+			Error::<T>::NotPermitted
+		);
+		match Self::read_access(grantee, record, purpose) {
+			Ok(AccessBasis::Emergency(emergency)) => Ok(emergency),
+			_ => Err(Error::<T>::NotPermitted.into()),
+		}
 	}
 
 	/// Whether `agent` is `patient` or, now, a delegate of theirs with `ShredRecords`.
@@ -363,7 +410,8 @@ impl<T: Config> Pallet<T> {
 			let former = Envelopes::<T>::get(previous, grantee).ok_or(Error::<T>::NoEnvelope)?;
 			let sealed_to =
 				Self::grantee_key(grantee, &patient).ok_or(Error::<T>::NoKeyAgreementKey)?;
-			Self::read_access(grantee, &old, former.purpose).map_err(Self::denial_error)?;
+			// A grantee who may read now, or the patient's emergency custodian.
+			Self::may_hold(grantee, &old, former.purpose).map_err(Self::denial_error)?;
 			sealed_envelopes.push((
 				grantee.clone(),
 				KeyEnvelope {
@@ -444,20 +492,41 @@ impl<T: Config> Pallet<T> {
 		purpose: PurposeOfUse,
 	) -> DispatchResult {
 		let mut record = Self::live_record(id)?;
-		ensure!(
-			who == record.author || Self::acts_for(&record.patient, &who),
-			Error::<T>::NotPermitted
-		);
+		// The patient, a delegate or the author hands out keys as access allows; an emergency
+		// custodian only releases a key it holds to a practitioner who broke the glass.
+		let release = if who == record.author || Self::acts_for(&record.patient, &who) {
+			None
+		} else {
+			Some(Self::custodian_release(&who, id, &record, &grantee, purpose)?)
+		};
 		ensure!(sealed.len() as u64 >= u64::from(MIN_ENVELOPE_LEN), Error::<T>::EnvelopeTooShort);
 		let sealed_to =
 			Self::grantee_key(&grantee, &record.patient).ok_or(Error::<T>::NoKeyAgreementKey)?;
-		Self::read_access(&grantee, &record, purpose).map_err(Self::denial_error)?;
+		if release.is_none() {
+			// A grantee who may read it now, or the patient's emergency custodian.
+			Self::may_hold(&grantee, &record, purpose).map_err(Self::denial_error)?;
+		}
 		ensure!(!Envelopes::<T>::contains_key(id, &grantee), Error::<T>::EnvelopeExists);
 		let count = record.envelopes.saturating_add(1);
 		ensure!(count <= T::MaxEnvelopesPerRecord::get(), Error::<T>::TooManyEnvelopes);
 		let index = Self::index_envelope(&record.patient, &grantee, id)?;
 		let deposit = T::EnvelopeDeposit::get();
 		Self::hold(HoldReason::EnvelopeDeposit, &who, deposit)?;
+		let now = T::Time::now();
+		if let Some(emergency) = release {
+			// The release is part of the emergency's review: the patient's log shows the
+			// practitioner given the record's key on the break-glass basis. The last fallible
+			// step (the log never fails in this runtime).
+			T::Disclosures::note_disclosure(Disclosure {
+				accessor: grantee.clone(),
+				patient: record.patient.clone(),
+				data: DisclosedData::Record(id),
+				action: AccessAction::Read,
+				purpose,
+				basis: AccessBasis::Emergency(emergency),
+				at: now,
+			})?;
+		}
 
 		// *** No fail beyond this point ***
 		EnvelopesOf::<T>::insert(&record.patient, &grantee, index);
@@ -473,7 +542,7 @@ impl<T: Config> Pallet<T> {
 				purpose,
 				depositor: who.clone(),
 				deposit,
-				added_at: T::Time::now(),
+				added_at: now,
 			},
 		);
 		Self::deposit_event(Event::EnvelopeAdded { record: id, grantee, by: who });
@@ -494,8 +563,9 @@ impl<T: Config> Pallet<T> {
 			// any more (revoked, expired) or a deny does. A licence that is not valid now may
 			// be again (a suspension lifted), and the registry cannot tell which will not:
 			// the envelope stays for the patient, a delegate or the grantee to remove.
-			match Self::read_access(&grantee, &record, envelope.purpose) {
-				Ok(_) => return Err(Error::<T>::StillHasAccess.into()),
+			// An emergency custodian's envelopes are held while its appointment lasts.
+			match Self::may_hold(&grantee, &record, envelope.purpose) {
+				Ok(()) => return Err(Error::<T>::StillHasAccess.into()),
 				Err(AccessDenial::NotLicensed) => return Err(Error::<T>::AccessMayResume.into()),
 				Err(_) => (),
 			}
@@ -523,7 +593,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Removes every envelope `grantee` holds for `patient`'s records that the grantee may
-	/// not read now, whatever the reason; returns how many were examined and removed.
+	/// not read now, whatever the reason, unless it is the patient's emergency custodian now
+	/// (it holds keys without reading); returns how many were examined and removed.
 	pub(crate) fn do_prune_envelopes(patient: &T::AccountId, grantee: &T::AccountId) -> (u32, u32) {
 		let ids = EnvelopesOf::<T>::get(patient, grantee);
 		let mut removed = 0u32;
@@ -536,7 +607,7 @@ impl<T: Config> Pallet<T> {
 				Self::unindex_envelope(patient, grantee, id);
 				continue;
 			};
-			if Self::read_access(grantee, &record, envelope.purpose).is_ok() {
+			if Self::may_hold(grantee, &record, envelope.purpose).is_ok() {
 				continue;
 			}
 			Self::drop_envelope(id, &mut record, grantee, &envelope);
@@ -860,11 +931,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `grantee`'s envelope for `record`, if and only if `grantee` may read the record now
-	/// for the envelope's purpose.
+	/// for the envelope's purpose, or is the patient's emergency custodian now (which holds
+	/// the key to release it in an emergency).
 	pub fn envelope_for(record: RecordId, grantee: &T::AccountId) -> Option<KeyEnvelopeOf<T>> {
 		let entry = Self::record(record)?;
 		let envelope = Envelopes::<T>::get(record, grantee)?;
-		Self::read_access(grantee, &entry, envelope.purpose).ok().map(|_| envelope)
+		Self::may_hold(grantee, &entry, envelope.purpose).ok().map(|_| envelope)
 	}
 }
 

@@ -15,7 +15,7 @@
 //!
 //! A pair's prune removes each envelope the grantee held **at the revocation** (added at or
 //! before its time) that the grantee may not read now (the consent check refuses it, for
-//! any reason): a holder with another valid licence keeps what that licence still allows, and
+//! any reason) and does not hold as the patient's emergency custodian now: a holder with another valid licence keeps what that licence still allows, and
 //! envelopes added after the revocation (a re-licensed grantee's, under a new consent) are
 //! never touched by that revocation's sweep.
 
@@ -76,8 +76,9 @@ impl<T: Config> Pallet<T> {
 			else {
 				continue;
 			};
+			// An emergency custodian's envelopes stay while its appointment lasts.
 			if envelope.added_at > revoked_at
-				|| Self::read_access(grantee, &record, envelope.purpose).is_ok()
+				|| Self::may_hold(grantee, &record, envelope.purpose).is_ok()
 			{
 				continue;
 			}

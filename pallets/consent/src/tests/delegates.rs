@@ -177,3 +177,66 @@ fn the_patient_removes_a_delegate_or_the_delegate_resigns() {
 		assert_invariants();
 	});
 }
+
+#[test]
+fn an_emergency_custodian_acts_in_no_other_scope() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(appoint(vec![DelegateScope::EmergencyCustodian]));
+		assert_eq!(
+			last_event(),
+			Event::DelegateAdded {
+				patient: PATIENT,
+				delegate: PARENT,
+				scopes: vec![DelegateScope::EmergencyCustodian],
+				until: None,
+			}
+		);
+		assert!(<Consent as DelegationInspector<_>>::is_delegate(
+			&PATIENT,
+			&PARENT,
+			DelegateScope::EmergencyCustodian
+		));
+		for scope in telemed_primitives::mocks::SCOPES_BESIDES_CUSTODIAN {
+			assert!(!<Consent as DelegationInspector<_>>::may_act_for(&PATIENT, &PARENT, scope));
+		}
+		// It grants nothing, reviews nothing and reads nothing through the log.
+		assert_noop!(Grant { by: PARENT, ..Grant::permit(DOC) }.call(), CError::NotPermitted);
+		assert_noop!(
+			Consent::log_access(
+				RuntimeOrigin::signed(PARENT),
+				PATIENT,
+				AccessAction::Read,
+				AccessTarget::AllData,
+				PurposeOfUse::EmergencyTreatment
+			),
+			CError::NoConsent
+		);
+		assert_ok!(Consent::open_emergency_access(RuntimeOrigin::signed(DOC), PATIENT, [4u8; 32]));
+		assert_noop!(
+			Consent::review_emergency_access(RuntimeOrigin::signed(PARENT), 0, true),
+			CError::NotPermitted
+		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn removing_an_emergency_custodian_prunes_its_envelopes_in_the_same_call() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(appoint(vec![DelegateScope::EmergencyCustodian]));
+		MockEnvelopes::give(PATIENT, PARENT, LAB_RECORD, PurposeOfUse::EmergencyTreatment);
+		MockEnvelopes::forget_prunes();
+		let info = Consent::remove_delegate(RuntimeOrigin::signed(PATIENT), PATIENT, PARENT)
+			.expect("the patient removes it");
+		// The keeper was asked for this pair, and removed the envelope; the call is charged
+		// for what was pruned (bounded by the most one grantee holds).
+		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, PARENT)]);
+		assert!(MockEnvelopes::held(PATIENT, PARENT).is_empty());
+		assert!(info.actual_weight.is_some_and(|w| w.all_lte(
+			<() as crate::WeightInfo>::remove_delegate().saturating_add(
+				<MockEnvelopes as telemed_primitives::EnvelopeKeeper<_>>::max_prune_weight()
+			)
+		)));
+		assert_invariants();
+	});
+}

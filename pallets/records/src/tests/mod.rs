@@ -2,6 +2,7 @@
 //! changes nothing (`assert_noop!`); the invariants hold after every test that writes.
 
 mod bounds;
+mod custodian;
 mod devices;
 mod envelopes;
 mod patients;
