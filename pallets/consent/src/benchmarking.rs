@@ -225,7 +225,10 @@ mod benchmarks {
 			DelegateScope::BookCare,
 			DelegateScope::AccessRecords,
 			DelegateScope::ShredRecords,
+			DelegateScope::EmergencyCustodian,
 		]);
+		// Every scope: the longest sort and the largest delegation stored.
+		assert_eq!(scopes.len() as u32, MaxDelegateScopes::get());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), agent.clone(), scopes, Some(u64::MAX));

@@ -240,3 +240,66 @@ fn removing_an_emergency_custodian_prunes_its_envelopes_in_the_same_call() {
 		assert_invariants();
 	});
 }
+
+/// Every delegate scope, in their order.
+const EVERY_SCOPE: [DelegateScope; 6] = [
+	DelegateScope::ManageConsents,
+	DelegateScope::ViewDisclosureLog,
+	DelegateScope::BookCare,
+	DelegateScope::AccessRecords,
+	DelegateScope::ShredRecords,
+	DelegateScope::EmergencyCustodian,
+];
+
+#[test]
+fn a_delegate_may_hold_every_scope() {
+	new_test_ext().execute_with(|| {
+		use frame_support::traits::Get;
+		use scale_info::{TypeDef, TypeInfo};
+		// The bound is the number of scopes: a scope added later must raise it.
+		let TypeDef::Variant(scopes) = DelegateScope::type_info().type_def else {
+			unreachable!("DelegateScope is an enum")
+		};
+		assert_eq!(scopes.variants.len(), EVERY_SCOPE.len());
+		assert_eq!(crate::MaxDelegateScopes::get() as usize, EVERY_SCOPE.len());
+		assert_ok!(appoint(EVERY_SCOPE.to_vec()));
+		let delegation = Delegates::<Test>::get(PATIENT, PARENT).expect("appointed");
+		assert_eq!(delegation.scopes.to_vec(), EVERY_SCOPE.to_vec());
+		for scope in EVERY_SCOPE {
+			assert!(<Consent as DelegationInspector<_>>::is_delegate(&PATIENT, &PARENT, scope));
+		}
+		assert_invariants();
+	});
+}
+
+/// Raising `MaxDelegateScopes` from 5 to 6 needs no migration: a delegation stored under the
+/// old bound decodes unchanged, and only the bound's one extra byte is added to the most a
+/// `Delegates` value may take (the proof size weights charge).
+#[test]
+fn a_delegation_stored_under_the_old_bound_decodes_unchanged() {
+	use codec::{Decode, Encode, MaxEncodedLen};
+	use frame_support::{traits::ConstU32, BoundedVec};
+	/// `Delegation` as stored before the rise.
+	#[derive(Encode, MaxEncodedLen)]
+	struct OldDelegation {
+		scopes: BoundedVec<DelegateScope, ConstU32<5>>,
+		until: Option<u64>,
+		deposit: Balance,
+		since: u64,
+	}
+	let five: Vec<_> = EVERY_SCOPE.iter().copied().take(5).collect();
+	let old = OldDelegation {
+		scopes: five.clone().try_into().expect("five"),
+		until: Some(T0 + HOUR),
+		deposit: DELEGATE_DEPOSIT,
+		since: T0,
+	};
+	let new = crate::Delegation::<Balance>::decode(&mut &old.encode()[..]).expect("decodes");
+	assert_eq!(new.scopes.to_vec(), five);
+	assert_eq!((new.until, new.deposit, new.since), (Some(T0 + HOUR), DELEGATE_DEPOSIT, T0));
+	assert_eq!(new.encode(), old.encode());
+	assert_eq!(
+		crate::Delegation::<Balance>::max_encoded_len(),
+		OldDelegation::max_encoded_len() + 1
+	);
+}
