@@ -241,31 +241,17 @@ fn removing_an_emergency_custodian_prunes_its_envelopes_in_the_same_call() {
 	});
 }
 
-/// Every delegate scope, in their order.
-const EVERY_SCOPE: [DelegateScope; 6] = [
-	DelegateScope::ManageConsents,
-	DelegateScope::ViewDisclosureLog,
-	DelegateScope::BookCare,
-	DelegateScope::AccessRecords,
-	DelegateScope::ShredRecords,
-	DelegateScope::EmergencyCustodian,
-];
-
 #[test]
 fn a_delegate_may_hold_every_scope() {
 	new_test_ext().execute_with(|| {
 		use frame_support::traits::Get;
-		use scale_info::{TypeDef, TypeInfo};
-		// The bound is the number of scopes: a scope added later must raise it.
-		let TypeDef::Variant(scopes) = DelegateScope::type_info().type_def else {
-			unreachable!("DelegateScope is an enum")
-		};
-		assert_eq!(scopes.variants.len(), EVERY_SCOPE.len());
-		assert_eq!(crate::MaxDelegateScopes::get() as usize, EVERY_SCOPE.len());
-		assert_ok!(appoint(EVERY_SCOPE.to_vec()));
+		// The bound is the number of scopes (`ALL` lists every one: a test of the primitives
+		// crate checks it), so a scope added later must raise it.
+		assert_eq!(crate::MaxDelegateScopes::get() as usize, DelegateScope::ALL.len());
+		assert_ok!(appoint(DelegateScope::ALL.to_vec()));
 		let delegation = Delegates::<Test>::get(PATIENT, PARENT).expect("appointed");
-		assert_eq!(delegation.scopes.to_vec(), EVERY_SCOPE.to_vec());
-		for scope in EVERY_SCOPE {
+		assert_eq!(delegation.scopes.to_vec(), DelegateScope::ALL.to_vec());
+		for scope in DelegateScope::ALL {
 			assert!(<Consent as DelegationInspector<_>>::is_delegate(&PATIENT, &PARENT, scope));
 		}
 		assert_invariants();
@@ -287,7 +273,7 @@ fn a_delegation_stored_under_the_old_bound_decodes_unchanged() {
 		deposit: Balance,
 		since: u64,
 	}
-	let five: Vec<_> = EVERY_SCOPE.iter().copied().take(5).collect();
+	let five: Vec<_> = DelegateScope::ALL.iter().copied().take(5).collect();
 	let old = OldDelegation {
 		scopes: five.clone().try_into().expect("five"),
 		until: Some(T0 + HOUR),
