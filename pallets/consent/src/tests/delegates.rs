@@ -247,7 +247,10 @@ fn a_delegate_may_hold_every_scope() {
 		use frame_support::traits::Get;
 		// The bound is the number of scopes (`ALL` lists every one: a test of the primitives
 		// crate checks it), so a scope added later must raise it.
-		assert_eq!(crate::MaxDelegateScopes::get() as usize, DelegateScope::ALL.len());
+		assert_eq!(
+			<crate::MaxDelegateScopes as Get<u32>>::get() as usize,
+			DelegateScope::ALL.len()
+		);
 		assert_ok!(appoint(DelegateScope::ALL.to_vec()));
 		let delegation = Delegates::<Test>::get(PATIENT, PARENT).expect("appointed");
 		assert_eq!(delegation.scopes.to_vec(), DelegateScope::ALL.to_vec());
