@@ -338,6 +338,19 @@ pub enum DelegateScope {
 	EmergencyCustodian,
 }
 
+impl DelegateScope {
+	/// Every scope, in their order. One delegation may hold them all: the consent pallet's
+	/// `MaxDelegateScopes` is this length.
+	pub const ALL: [DelegateScope; 6] = [
+		DelegateScope::ManageConsents,
+		DelegateScope::ViewDisclosureLog,
+		DelegateScope::BookCare,
+		DelegateScope::AccessRecords,
+		DelegateScope::ShredRecords,
+		DelegateScope::EmergencyCustodian,
+	];
+}
+
 /// What the records pallet tells the others about one version of a record.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RecordSubject<AccountId> {
@@ -357,6 +370,15 @@ mod tests {
 
 	fn code(s: &str) -> JurisdictionCode {
 		s.as_bytes().to_vec().try_into().expect("test codes are short")
+	}
+
+	#[test]
+	fn every_delegate_scope_is_listed_once_in_order() {
+		let scale_info::TypeDef::Variant(scopes) = DelegateScope::type_info().type_def else {
+			unreachable!("DelegateScope is an enum")
+		};
+		assert_eq!(scopes.variants.len(), DelegateScope::ALL.len());
+		assert!(DelegateScope::ALL.windows(2).all(|pair| pair[0] < pair[1]));
 	}
 
 	#[test]

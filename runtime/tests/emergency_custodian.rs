@@ -5,9 +5,12 @@
 //! log on the emergency's basis (what the break-glass review looks at). The custodian reads
 //! nothing itself, releases nothing outside an open emergency, and its envelope is held while
 //! the appointment lasts; the practitioner's envelope goes to anyone once the access expired.
+//! Custody is a property of the envelope (purpose `EmergencyTreatment`): a GP who is also the
+//! custodian loses his consent envelopes when the consent is revoked.
 
 use crate::common::{
-	externalities, ok_next, refused_next, set_now, start_block_at, RecordsCall, HOUR, NOW,
+	charlie_consents, envelope_for, externalities, ok_next, refused_next, set_now, start_block_at,
+	RecordsCall, HOUR, NOW,
 };
 use sp_keyring::Sr25519Keyring::{Bob, Charlie, Dave, Ferdie};
 use telemed_primitives::{
@@ -193,5 +196,44 @@ fn a_custodian_of_another_patient_or_a_removed_one_releases_nothing() {
 		ok_next(Charlie, appoint(&dave));
 		ok_next(Charlie, seal(0, &dave, 0xd2));
 		ok_next(Dave, seal(0, &bob, 0xb0));
+	});
+}
+
+#[test]
+fn a_practitioner_custodian_loses_its_consent_envelopes_at_revocation() {
+	externalities("development").execute_with(|| {
+		start_block_at(NOW);
+		let charlie = Charlie.to_account_id();
+		let bob = Bob.to_account_id();
+		// Bob is Charlie's GP (a consent to read for treatment) and his emergency custodian.
+		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
+		let consent = pallet_consent::NextConsentId::<Runtime>::get();
+		ok_next(
+			Charlie,
+			charlie_consents(
+				&bob,
+				pallet_consent::Decision::Permit,
+				vec![AccessAction::Read],
+				pallet_consent::ScopeRequest::AllData,
+			),
+		);
+		ok_next(Charlie, appoint(&bob));
+		ok_next(Charlie, add_record(&charlie));
+		ok_next(Charlie, add_record(&charlie));
+		let (note, custody) = (0, 1);
+		// One envelope under the consent (treatment), one custody envelope.
+		ok_next(Charlie, envelope_for(note, &bob));
+		ok_next(Charlie, seal(custody, &bob, 0xd1));
+		// The revocation prunes the consent's envelope in the same call; the custody one stays.
+		ok_next(
+			Charlie,
+			RuntimeCall::Consent(pallet_consent::Call::revoke_consent { id: consent }),
+		);
+		assert!(pallet_records::Envelopes::<Runtime>::get(note, &bob).is_none());
+		assert!(pallet_records::Envelopes::<Runtime>::get(custody, &bob).is_some());
+		assert_eq!(
+			pallet_records::EnvelopesOf::<Runtime>::get(&charlie, &bob).to_vec(),
+			vec![custody]
+		);
 	});
 }

@@ -219,13 +219,9 @@ mod benchmarks {
 			.expect("valid delegate");
 		}
 		let agent: T::AccountId = account("delegate", 0, 0);
-		let scopes = BoundedVec::truncate_from(vec![
-			DelegateScope::ManageConsents,
-			DelegateScope::ViewDisclosureLog,
-			DelegateScope::BookCare,
-			DelegateScope::AccessRecords,
-			DelegateScope::ShredRecords,
-		]);
+		let scopes = BoundedVec::truncate_from(DelegateScope::ALL.to_vec());
+		// Every scope: the longest sort and the largest delegation stored.
+		assert_eq!(scopes.len() as u32, <MaxDelegateScopes as Get<u32>>::get());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), agent.clone(), scopes, Some(u64::MAX));

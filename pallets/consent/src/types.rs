@@ -16,8 +16,13 @@ use telemed_primitives::{
 pub type MaxActions = ConstU32<3>;
 /// How many purposes of use there are.
 pub type MaxPurposes = ConstU32<5>;
-/// How many delegate scopes there are.
-pub type MaxDelegateScopes = ConstU32<5>;
+/// How many delegate scopes there are: a delegation lists each at most once, so one may hold
+/// them all (six since `EmergencyCustodian`). Raising the bound needs no migration: a
+/// `BoundedVec` is encoded as a plain `Vec` (compact length, then the items), so every stored
+/// delegation (at most five scopes) decodes unchanged under the higher bound; only its
+/// `MaxEncodedLen`, the proof size charged for a `Delegates` read (here and in the records
+/// pallet's weights), grows by one byte, which regenerated weights pick up.
+pub type MaxDelegateScopes = ConstU32<6>;
 
 /// FHIR `Consent.decision`: whether the provision permits or denies.
 #[derive(

@@ -199,6 +199,12 @@ mod benchmarks {
 		let custodian = funded::<T>("custodian", 0);
 		T::Delegation::make_delegate(&patient, &custodian, DelegateScope::EmergencyCustodian);
 		put_envelope::<T>(record, &patient, &custodian);
+		// A custody envelope: only one for emergency treatment may be released.
+		Envelopes::<T>::mutate(record, &custodian, |own| {
+			if let Some(own) = own {
+				own.purpose = PurposeOfUse::EmergencyTreatment;
+			}
+		});
 		for i in 2..T::MaxEnvelopesPerRecord::get() {
 			put_envelope::<T>(record, &patient, &account("grantee", i, 0));
 		}

@@ -31,9 +31,18 @@ impl<T: Config> Pallet<T> {
 		T::Delegation::is_delegate(patient, agent, DelegateScope::EmergencyCustodian)
 	}
 
+	/// Whether an envelope for `grantee` of `patient`'s record with `purpose` is a custody
+	/// envelope now: its purpose is `EmergencyTreatment` and `grantee` is the patient's
+	/// emergency custodian now. Custody is a property of the envelope, not of the account: a
+	/// custodian that also holds envelopes under a consent (a GP appointed custodian) holds
+	/// those as any grantee does.
+	fn is_custody(patient: &T::AccountId, grantee: &T::AccountId, purpose: PurposeOfUse) -> bool {
+		purpose == PurposeOfUse::EmergencyTreatment && Self::is_custodian(patient, grantee)
+	}
+
 	/// Whether `grantee` may hold an envelope of `version` for `purpose` now: it may read the
-	/// version for that purpose, or it is an emergency custodian of the version's patient
-	/// (which holds keys without reading). If not, why it may not read.
+	/// version for that purpose, or the envelope is a custody envelope ([`Self::is_custody`]:
+	/// the custodian holds keys without reading). If not, why it may not read.
 	pub(crate) fn may_hold(
 		grantee: &T::AccountId,
 		version: &RecordOf<T>,
@@ -41,16 +50,18 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(), AccessDenial> {
 		match Self::read_access(grantee, version, purpose) {
 			Ok(_) => Ok(()),
-			Err(_) if Self::is_custodian(&version.patient, grantee) => Ok(()),
+			Err(_) if Self::is_custody(&version.patient, grantee, purpose) => Ok(()),
 			Err(denial) => Err(denial),
 		}
 	}
 
 	/// May custodian `who` release version `id`'s data key to `grantee` for `purpose` now? Only
-	/// if `who` is an emergency custodian of the patient now, holds an envelope of this
-	/// version, `grantee` is another account, the purpose is `EmergencyTreatment`, and
-	/// `grantee`'s read access rests on a break-glass access open now. Returns its id;
-	/// anything else is `NotPermitted`.
+	/// if `who` is an emergency custodian of the patient now, holds a custody envelope of this
+	/// version (purpose `EmergencyTreatment`), `grantee` is another account, the purpose is
+	/// `EmergencyTreatment`, and `grantee`'s read access rests on a break-glass access open
+	/// now: returns its id; anything else is `NotPermitted`. Then the version must be the
+	/// record's current one (`NotCurrent`: a superseded version's key is not released; the
+	/// patient seals the amendment's key to the custodian).
 	fn custodian_release(
 		who: &T::AccountId,
 		id: RecordId,
@@ -62,13 +73,16 @@ impl<T: Config> Pallet<T> {
 			Self::is_custodian(&record.patient, who)
 				&& grantee != who
 				&& purpose == PurposeOfUse::EmergencyTreatment
-				&& Envelopes::<T>::contains_key(id, who),
+				&& Envelopes::<T>::get(id, who)
+					.is_some_and(|own| own.purpose == PurposeOfUse::EmergencyTreatment),
 			Error::<T>::NotPermitted
 		);
-		match Self::read_access(grantee, record, purpose) {
-			Ok(AccessBasis::Emergency(emergency)) => Ok(emergency),
-			_ => Err(Error::<T>::NotPermitted.into()),
-		}
+		let emergency = match Self::read_access(grantee, record, purpose) {
+			Ok(AccessBasis::Emergency(emergency)) => emergency,
+			_ => return Err(Error::<T>::NotPermitted.into()),
+		};
+		ensure!(record.status == RecordStatus::Current, Error::<T>::NotCurrent);
+		Ok(emergency)
 	}
 
 	/// Whether `agent` is `patient` or, now, a delegate of theirs with `ShredRecords`.
@@ -410,7 +424,7 @@ impl<T: Config> Pallet<T> {
 			let former = Envelopes::<T>::get(previous, grantee).ok_or(Error::<T>::NoEnvelope)?;
 			let sealed_to =
 				Self::grantee_key(grantee, &patient).ok_or(Error::<T>::NoKeyAgreementKey)?;
-			// A grantee who may read now, or the patient's emergency custodian.
+			// A grantee who may read now, or a custody envelope of the emergency custodian.
 			Self::may_hold(grantee, &old, former.purpose).map_err(Self::denial_error)?;
 			sealed_envelopes.push((
 				grantee.clone(),
@@ -503,8 +517,16 @@ impl<T: Config> Pallet<T> {
 		let sealed_to =
 			Self::grantee_key(&grantee, &record.patient).ok_or(Error::<T>::NoKeyAgreementKey)?;
 		if release.is_none() {
-			// A grantee who may read it now, or the patient's emergency custodian.
-			Self::may_hold(&grantee, &record, purpose).map_err(Self::denial_error)?;
+			// A grantee who may read it now, or a custody envelope for the patient's emergency
+			// custodian: which keys an emergency may release is the patient's choice, so only
+			// the patient or a delegate for records seals one, not an author.
+			match Self::read_access(&grantee, &record, purpose) {
+				Ok(_) => (),
+				Err(_) if Self::is_custody(&record.patient, &grantee, purpose) => {
+					ensure!(Self::acts_for(&record.patient, &who), Error::<T>::NotPermitted)
+				},
+				Err(denial) => return Err(Self::denial_error(denial)),
+			}
 		}
 		ensure!(!Envelopes::<T>::contains_key(id, &grantee), Error::<T>::EnvelopeExists);
 		let count = record.envelopes.saturating_add(1);
@@ -563,7 +585,7 @@ impl<T: Config> Pallet<T> {
 			// any more (revoked, expired) or a deny does. A licence that is not valid now may
 			// be again (a suspension lifted), and the registry cannot tell which will not:
 			// the envelope stays for the patient, a delegate or the grantee to remove.
-			// An emergency custodian's envelopes are held while its appointment lasts.
+			// An emergency custodian's custody envelopes are held while its appointment lasts.
 			match Self::may_hold(&grantee, &record, envelope.purpose) {
 				Ok(()) => return Err(Error::<T>::StillHasAccess.into()),
 				Err(AccessDenial::NotLicensed) => return Err(Error::<T>::AccessMayResume.into()),
@@ -593,8 +615,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Removes every envelope `grantee` holds for `patient`'s records that the grantee may
-	/// not read now, whatever the reason, unless it is the patient's emergency custodian now
-	/// (it holds keys without reading); returns how many were examined and removed.
+	/// not read now, whatever the reason, unless it is a custody envelope of the patient's
+	/// emergency custodian now (it holds keys without reading); returns how many were examined
+	/// and removed.
 	pub(crate) fn do_prune_envelopes(patient: &T::AccountId, grantee: &T::AccountId) -> (u32, u32) {
 		let ids = EnvelopesOf::<T>::get(patient, grantee);
 		let mut removed = 0u32;
@@ -931,8 +954,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// `grantee`'s envelope for `record`, if and only if `grantee` may read the record now
-	/// for the envelope's purpose, or is the patient's emergency custodian now (which holds
-	/// the key to release it in an emergency).
+	/// for the envelope's purpose, or it is a custody envelope of the patient's emergency
+	/// custodian now (purpose `EmergencyTreatment`: the key it releases in an emergency).
 	pub fn envelope_for(record: RecordId, grantee: &T::AccountId) -> Option<KeyEnvelopeOf<T>> {
 		let entry = Self::record(record)?;
 		let envelope = Envelopes::<T>::get(record, grantee)?;

@@ -56,24 +56,27 @@
 //!   Records are clinical documents: an author who is neither the patient nor a delegate must
 //!   hold a valid licence, whatever the consent.
 //! - Who may add a key envelope: the patient, a delegate with `AccessRecords`, or the version's
-//!   author — and only for a grantee who may read it now for the envelope's purpose, or for
-//!   the patient's emergency custodian. The key it is sealed to is the grantee's published
+//!   author — and only for a grantee who may read it now for the envelope's purpose; or, by
+//!   the patient or a delegate with `AccessRecords` only, a custody envelope for the patient's
+//!   emergency custodian (purpose `EmergencyTreatment`). The key it is sealed to is the grantee's published
 //!   one: the patient's own key for the patient, else the practitioner key from the registry,
 //!   else the grantee's patient key (a custodian registers one with `register_patient`).
 //! - **Emergency custodian** (a delegate with `EmergencyCustodian`, e.g. an emergency key
-//!   service): it reads nothing, adds nothing, sees no log; it holds the envelopes the patient
-//!   seals to it and may release one: seal the version's key, with purpose
-//!   `EmergencyTreatment`, to a practitioner whose read access rests now on an open
+//!   service): it reads nothing, adds nothing, sees no log; it holds the custody envelopes
+//!   the patient seals to it (purpose `EmergencyTreatment`: custody is a property of the
+//!   envelope, not of the account, so a custodian's envelopes under a consent are held as
+//!   anyone's) and may release one of the record's current version: seal its key, with
+//!   purpose `EmergencyTreatment`, to a practitioner whose read access rests now on an open
 //!   break-glass access (basis `Emergency`), never to itself. Each release is a disclosure in
-//!   the patient's log on that emergency's basis, so the break-glass review shows it. Its own
-//!   envelopes are held while the appointment lasts (strangers get `StillHasAccess`, pruning
+//!   the patient's log on that emergency's basis, so the break-glass review shows it. Its
+//!   custody envelopes are held while the appointment lasts (strangers get `StillHasAccess`, pruning
 //!   and the licence sweep leave them, a re-key may renew them); when the patient removes
 //!   the appointment the consent pallet prunes them in the same call, as for an ended
 //!   consent, and once it expired anyone may remove them.
 //! - Removing an envelope: the patient, a delegate with `AccessRecords` or the grantee at any
 //!   time; anyone once the grantee's access has ended for good: no consent covers it any more
-//!   (revoked or expired) or a deny does, and the grantee is not the patient's emergency
-//!   custodian. While the only obstacle is the grantee's licence
+//!   (revoked or expired) or a deny does, and it is not a custody envelope of the patient's
+//!   emergency custodian. While the only obstacle is the grantee's licence
 //!   (suspended, expired or revoked: the registry cannot tell which may come back, so none is
 //!   taken as final) strangers may not remove it. The deposit goes back to its payer.
 //! - A tag belongs to one patient ([`TagPatients`]): a record of another patient with it is
@@ -635,7 +638,8 @@ pub mod pallet {
 		UnknownRecord,
 		/// The record was shredded: it can be neither read, amended nor given envelopes.
 		RecordShredded,
-		/// Only the current version of a record can be amended.
+		/// Only the current version of a record can be amended, re-keyed, or have its key
+		/// released by an emergency custodian.
 		NotCurrent,
 		/// The record has `MaxVersions` versions.
 		TooManyVersions,
@@ -826,15 +830,18 @@ pub mod pallet {
 		}
 
 		/// Stores `record`'s data key sealed to `grantee`'s key-agreement key, for a grantee who
-		/// may read the record now for `purpose`, or for the patient's emergency custodian (a
-		/// delegate with `EmergencyCustodian`, which holds keys without any access of its own;
-		/// it needs a key-agreement key like any grantee: it registers one with
-		/// [`Pallet::register_patient`]). The caller pays [`Config::EnvelopeDeposit`].
+		/// may read the record now for `purpose`, or a custody envelope for the patient's
+		/// emergency custodian (a delegate with `EmergencyCustodian`, which holds keys without
+		/// any access of its own; purpose `EmergencyTreatment`; sealed by the patient or a
+		/// delegate with `AccessRecords`, not by an author: which keys an emergency may release
+		/// is the patient's choice; it needs a key-agreement key like any grantee: it registers
+		/// one with [`Pallet::register_patient`]). The caller pays [`Config::EnvelopeDeposit`].
 		///
 		/// An emergency custodian may release a key it holds: it seals version `record`'s key
 		/// to `grantee` with purpose `EmergencyTreatment` only when it is, now, an
-		/// `EmergencyCustodian` delegate of the record's patient, holds an envelope of this
-		/// version, `grantee` is another account, and `grantee`'s read access rests now on a
+		/// `EmergencyCustodian` delegate of the record's patient, holds a custody envelope
+		/// (purpose `EmergencyTreatment`) of this version, the version is the record's current
+		/// one, `grantee` is another account, and `grantee`'s read access rests now on a
 		/// break-glass access (basis `Emergency`: open, not closed or expired, the practitioner
 		/// still endorsed). The release is written to the patient's disclosure log (accessor
 		/// the practitioner, the version, purpose `EmergencyTreatment`, basis
@@ -847,8 +854,11 @@ pub mod pallet {
 		/// # Errors
 		/// - `UnknownRecord`; `RecordShredded`.
 		/// - `NotPermitted`: the caller is none of the above; or, for an emergency custodian,
-		///   any of its conditions fails (no envelope of its own for this version, another
-		///   purpose, itself as the grantee, a grantee whose access is not break-glass now).
+		///   any of its conditions fails (no custody envelope of its own for this version,
+		///   another purpose, itself as the grantee, a grantee whose access is not break-glass
+		///   now); or an author seals a custody envelope.
+		/// - `NotCurrent`: a custodian's release of a superseded version (the patient seals the
+		///   new version's key to the custodian after an amendment or a re-key).
 		/// - `EnvelopeTooShort` (an oversize one fails to decode); `NoKeyAgreementKey`.
 		/// - The grantee's access refused: `NotLicensed`, `NoConsent`, `ExplicitlyDenied`.
 		/// - `EnvelopeExists`; `TooManyEnvelopes`; `TooManyGranteeEnvelopes`;
@@ -877,12 +887,12 @@ pub mod pallet {
 		/// Origin: signed, the patient, a delegate with `AccessRecords` or the grantee at any
 		/// time; anyone once the grantee's access has ended for good (no consent covers it any
 		/// more, or a deny does) — not while only their licence is invalid, which may change,
-		/// and not while the grantee is the patient's emergency custodian (its envelopes are
-		/// held while the appointment lasts).
+		/// and not while it is a custody envelope of the patient's emergency custodian (held
+		/// while the appointment lasts).
 		///
 		/// # Errors
-		/// - `UnknownRecord`; `NoEnvelope`; `StillHasAccess` (the grantee may read it, or is
-		///   the patient's emergency custodian); `AccessMayResume`.
+		/// - `UnknownRecord`; `NoEnvelope`; `StillHasAccess` (the grantee may read it, or it
+		///   is a custody envelope of the patient's emergency custodian); `AccessMayResume`.
 		///
 		/// # Events
 		/// `EnvelopeRemoved`.

@@ -15,9 +15,10 @@
 //!
 //! A pair's prune removes each envelope the grantee held **at the revocation** (added at or
 //! before its time) that the grantee may not read now (the consent check refuses it, for
-//! any reason) and does not hold as the patient's emergency custodian now: a holder with another valid licence keeps what that licence still allows, and
-//! envelopes added after the revocation (a re-licensed grantee's, under a new consent) are
-//! never touched by that revocation's sweep.
+//! any reason) and is not a custody envelope of the patient's emergency custodian now
+//! (purpose `EmergencyTreatment`): a holder with another valid licence keeps what that licence
+//! still allows, and envelopes added after the revocation (a re-licensed grantee's, under a new
+//! consent) are never touched by that revocation's sweep.
 
 use crate::{pallet::*, weights::WeightInfo};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -76,7 +77,7 @@ impl<T: Config> Pallet<T> {
 			else {
 				continue;
 			};
-			// An emergency custodian's envelopes stay while its appointment lasts.
+			// An emergency custodian's custody envelopes stay while its appointment lasts.
 			if envelope.added_at > revoked_at
 				|| Self::may_hold(grantee, &record, envelope.purpose).is_ok()
 			{

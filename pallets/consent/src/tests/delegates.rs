@@ -240,3 +240,55 @@ fn removing_an_emergency_custodian_prunes_its_envelopes_in_the_same_call() {
 		assert_invariants();
 	});
 }
+
+#[test]
+fn a_delegate_may_hold_every_scope() {
+	new_test_ext().execute_with(|| {
+		use frame_support::traits::Get;
+		// The bound is the number of scopes (`ALL` lists every one: a test of the primitives
+		// crate checks it), so a scope added later must raise it.
+		assert_eq!(
+			<crate::MaxDelegateScopes as Get<u32>>::get() as usize,
+			DelegateScope::ALL.len()
+		);
+		assert_ok!(appoint(DelegateScope::ALL.to_vec()));
+		let delegation = Delegates::<Test>::get(PATIENT, PARENT).expect("appointed");
+		assert_eq!(delegation.scopes.to_vec(), DelegateScope::ALL.to_vec());
+		for scope in DelegateScope::ALL {
+			assert!(<Consent as DelegationInspector<_>>::is_delegate(&PATIENT, &PARENT, scope));
+		}
+		assert_invariants();
+	});
+}
+
+/// Raising `MaxDelegateScopes` from 5 to 6 needs no migration: a delegation stored under the
+/// old bound decodes unchanged, and only the bound's one extra byte is added to the most a
+/// `Delegates` value may take (the proof size weights charge).
+#[test]
+fn a_delegation_stored_under_the_old_bound_decodes_unchanged() {
+	use codec::{Decode, Encode, MaxEncodedLen};
+	use frame_support::{traits::ConstU32, BoundedVec};
+	/// `Delegation` as stored before the rise.
+	#[derive(Encode, MaxEncodedLen)]
+	struct OldDelegation {
+		scopes: BoundedVec<DelegateScope, ConstU32<5>>,
+		until: Option<u64>,
+		deposit: Balance,
+		since: u64,
+	}
+	let five: Vec<_> = DelegateScope::ALL.iter().copied().take(5).collect();
+	let old = OldDelegation {
+		scopes: five.clone().try_into().expect("five"),
+		until: Some(T0 + HOUR),
+		deposit: DELEGATE_DEPOSIT,
+		since: T0,
+	};
+	let new = crate::Delegation::<Balance>::decode(&mut &old.encode()[..]).expect("decodes");
+	assert_eq!(new.scopes.to_vec(), five);
+	assert_eq!((new.until, new.deposit, new.since), (Some(T0 + HOUR), DELEGATE_DEPOSIT, T0));
+	assert_eq!(new.encode(), old.encode());
+	assert_eq!(
+		crate::Delegation::<Balance>::max_encoded_len(),
+		OldDelegation::max_encoded_len() + 1
+	);
+}

@@ -24,8 +24,9 @@ sp_api::decl_runtime_apis! {
 		/// Every version of the record `id` belongs to, oldest first (empty if unknown or
 		/// shredded: a shredded version keeps nothing that links it to the others).
 		fn record_history(id: RecordId) -> Vec<(RecordId, Record)>;
-		/// `grantee`'s envelope for `record`, if and only if `grantee` may read it now, or is
-		/// the record's patient's emergency custodian now (it holds keys to release them).
+		/// `grantee`'s envelope for `record`, if and only if `grantee` may read it now, or it
+		/// is a custody envelope (purpose `EmergencyTreatment`) of the record's patient's
+		/// emergency custodian now (it holds keys to release them; only a current version's).
 		fn envelope(record: RecordId, grantee: AccountId) -> Option<Envelope>;
 		/// A wearable device, with its latest batch.
 		fn device(device: AccountId) -> Option<Device>;

@@ -1,7 +1,9 @@
 //! The emergency custodian: a delegate with `EmergencyCustodian` holds the keys the patient
 //! seals to it, without any access of its own, and releases them only to a practitioner whose
 //! break-glass access is open now; each release is a disclosure on that emergency's basis. Its
-//! envelopes are held while the appointment lasts.
+//! custody envelopes (purpose `EmergencyTreatment`) are held while the appointment lasts; custody
+//! is a property of the envelope, not of the account: the custodian's envelopes under a consent
+//! go as anyone's. Only the record's current version is released.
 //!
 //! Every refusal below is followed by the same call succeeding once the one missing condition
 //! holds, so each test fails if its rule is not there.
@@ -40,8 +42,13 @@ fn doc_breaks_the_glass() {
 fn record_held_by_keeper() -> RecordId {
 	appoint_keeper();
 	let id = NewRecord::by(PATIENT).add();
-	assert_ok!(envelope(PATIENT, id, KEEPER));
+	assert_ok!(custody(PATIENT, id, KEEPER));
 	id
+}
+
+/// `by` seals `record`'s key to `custodian` as a custody envelope (for emergency treatment).
+fn custody(by: AccountId, record: RecordId, custodian: AccountId) -> DispatchResult {
+	seal(by, record, custodian, PurposeOfUse::EmergencyTreatment)
 }
 
 /// `by` seals `record`'s key to `grantee` for `purpose`.
@@ -71,13 +78,15 @@ fn the_patient_seals_to_the_custodian_which_reads_nothing() {
 		let id = NewRecord::by(PATIENT).add();
 		// A custodian needs a key-agreement key like any grantee.
 		MockConsent::delegate(PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
-		assert_noop!(envelope(PATIENT, id, KEEPER), RError::NoKeyAgreementKey);
+		assert_noop!(custody(PATIENT, id, KEEPER), RError::NoKeyAgreementKey);
 		assert_ok!(Records::register_patient(RuntimeOrigin::signed(KEEPER), KEEPER_KEY));
 		// Not appointed: no access, no envelope.
 		MockConsent::undelegate(PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
-		assert_noop!(envelope(PATIENT, id, KEEPER), RError::NoConsent);
+		assert_noop!(custody(PATIENT, id, KEEPER), RError::NoConsent);
 		MockConsent::delegate(PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
-		assert_ok!(envelope(PATIENT, id, KEEPER));
+		// Appointed, for another purpose: no custody envelope, the usual denial.
+		assert_noop!(envelope(PATIENT, id, KEEPER), RError::NoConsent);
+		assert_ok!(custody(PATIENT, id, KEEPER));
 		let stored = crate::Envelopes::<Test>::get(id, KEEPER).expect("stored");
 		assert_eq!((stored.sealed_to, stored.depositor), (KEEPER_KEY, PATIENT));
 		assert_eq!(crate::EnvelopesOf::<Test>::get(PATIENT, KEEPER).to_vec(), vec![id]);
@@ -85,13 +94,15 @@ fn the_patient_seals_to_the_custodian_which_reads_nothing() {
 		assert!(Pallet::envelope_for(id, &KEEPER).is_some());
 		// It holds the key but reads nothing through the chain.
 		assert_noop!(Records::access_record(RuntimeOrigin::signed(KEEPER), id), RError::NoConsent);
-		// A delegate with `AccessRecords` and the author may seal to it too.
+		// A delegate with `AccessRecords` may seal to it too.
 		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
 		let second = NewRecord { tag: IMAGING, ..NewRecord::by(PATIENT) }.add();
-		assert_ok!(envelope(PARENT, second, KEEPER));
+		assert_ok!(custody(PARENT, second, KEEPER));
+		// The author may not: which keys an emergency may release is the patient's choice.
 		MockConsent::permit(DOC, PATIENT, AccessAction::Append, PurposeOfUse::Treatment, None);
 		let third = NewRecord { tag: IMAGING, ..NewRecord::by(DOC) }.add();
-		assert_ok!(envelope(DOC, third, KEEPER));
+		assert_noop!(custody(DOC, third, KEEPER), RError::NotPermitted);
+		assert_ok!(custody(PATIENT, third, KEEPER));
 		// It adds nothing and hands nothing out outside an emergency.
 		assert_noop!(NewRecord::by(KEEPER).call(), RError::NotLicensed);
 		assert_noop!(envelope(KEEPER, id, PATIENT), RError::NotPermitted);
@@ -143,10 +154,16 @@ fn a_custodian_of_another_patient_releases_nothing() {
 		appoint_keeper();
 		MockConsent::undelegate(PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
 		MockConsent::delegate(OTHER_PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
-		// It holds the key under a consent of the patient, and is the other patient's
-		// custodian.
-		MockConsent::permit(KEEPER, PATIENT, AccessAction::Read, PurposeOfUse::Treatment, None);
-		assert_ok!(envelope(PATIENT, id, KEEPER));
+		// It holds the key (for emergency treatment) under a consent of the patient, and is
+		// the other patient's custodian.
+		MockConsent::permit(
+			KEEPER,
+			PATIENT,
+			AccessAction::Read,
+			PurposeOfUse::EmergencyTreatment,
+			None,
+		);
+		assert_ok!(custody(PATIENT, id, KEEPER));
 		doc_breaks_the_glass();
 		assert_noop!(release(id, DOC), RError::NotPermitted);
 		// Appointed by this patient, it may.
@@ -220,13 +237,13 @@ fn no_release_of_a_version_the_custodian_holds_no_envelope_for() {
 		let other = NewRecord { tag: IMAGING, ..NewRecord::by(PATIENT) }.add();
 		doc_breaks_the_glass();
 		assert_noop!(release(other, DOC), RError::NotPermitted);
+		assert_ok!(release(held_one, DOC));
 		// An amendment has a new data key: the envelope of the old version does not cover it.
 		assert_ok!(amend(PATIENT, held_one));
 		let amended = held_one + 2;
 		assert_eq!(rec(amended).supersedes, Some(held_one));
 		assert_noop!(release(amended, DOC), RError::NotPermitted);
-		assert_ok!(release(held_one, DOC));
-		assert_ok!(envelope(PATIENT, amended, KEEPER));
+		assert_ok!(custody(PATIENT, amended, KEEPER));
 		assert_ok!(release(amended, DOC));
 		assert_invariants();
 	});
@@ -260,7 +277,7 @@ fn a_practitioner_who_is_the_custodian_cannot_release_to_itself() {
 		// The doctor is the patient's custodian and holds the key already.
 		let id = NewRecord::by(PATIENT).add();
 		MockConsent::delegate(PATIENT, DOC, DelegateScope::EmergencyCustodian);
-		assert_ok!(envelope(PATIENT, id, DOC));
+		assert_ok!(custody(PATIENT, id, DOC));
 		doc_breaks_the_glass();
 		// Sealing to itself is no release: refused before anything else is looked at.
 		assert_noop!(seal(DOC, id, DOC, PurposeOfUse::EmergencyTreatment), RError::NotPermitted);
@@ -313,7 +330,7 @@ fn a_stranger_removes_an_ended_custodians_envelope_and_the_custodian_its_own_any
 	new_test_ext().execute_with(|| {
 		let id = record_held_by_keeper();
 		let other = NewRecord { tag: IMAGING, ..NewRecord::by(PATIENT) }.add();
-		assert_ok!(envelope(PATIENT, other, KEEPER));
+		assert_ok!(custody(PATIENT, other, KEEPER));
 		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(KEEPER), other, KEEPER));
 		MockConsent::undelegate(PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
 		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(STRANGER), id, KEEPER));
@@ -327,7 +344,7 @@ fn the_licence_sweep_leaves_a_practitioner_custodians_envelopes() {
 	new_test_ext().execute_with(|| {
 		let id = NewRecord::by(PATIENT).add();
 		MockConsent::delegate(PATIENT, DOC, DelegateScope::EmergencyCustodian);
-		assert_ok!(envelope(PATIENT, id, DOC));
+		assert_ok!(custody(PATIENT, id, DOC));
 		// The doctor's licence is revoked for good; the sweep runs.
 		MockRegistry::set(DOC, DOC_KEY, false);
 		Pallet::licence_revoked(&DOC);
@@ -338,6 +355,96 @@ fn the_licence_sweep_leaves_a_practitioner_custodians_envelopes() {
 		Pallet::licence_revoked(&DOC);
 		<Pallet as Hooks<u64>>::on_idle(2, Weight::MAX);
 		assert!(!holds(id, DOC));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_practitioner_custodian_holds_its_consent_envelopes_as_anyone_does() {
+	new_test_ext().execute_with(|| {
+		// The doctor is the patient's GP (a consent to read for treatment) and custodian.
+		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Treatment, None);
+		MockConsent::delegate(PATIENT, DOC, DelegateScope::EmergencyCustodian);
+		let note = NewRecord::by(PATIENT).add();
+		let letter = NewRecord { tag: IMAGING, ..NewRecord::by(PATIENT) }.add();
+		let allergies = NewRecord { tag: [0xa1; 32], ..NewRecord::by(PATIENT) }.add();
+		assert_ok!(envelope(PATIENT, note, DOC));
+		assert_ok!(envelope(PATIENT, letter, DOC));
+		assert_ok!(custody(PATIENT, allergies, DOC));
+		// A nurse breaks the glass: only the custody envelope's key may be released.
+		MockRegistry::set_emergency(NURSE, true);
+		MockConsent::open_emergency(NURSE, PATIENT, EMERGENCY);
+		let to_nurse = |record| seal(DOC, record, NURSE, PurposeOfUse::EmergencyTreatment);
+		assert_noop!(to_nurse(note), RError::NotPermitted);
+		assert_ok!(to_nurse(allergies));
+		// The consent is revoked: its envelopes go to anyone's clean-up and to the pruning;
+		// the custody envelope stays while the appointment lasts.
+		MockConsent::revoke(DOC, PATIENT);
+		assert!(Pallet::envelope_for(note, &DOC).is_none());
+		assert!(Pallet::envelope_for(allergies, &DOC).is_some());
+		assert_ok!(Records::remove_envelope(RuntimeOrigin::signed(STRANGER), note, DOC));
+		assert_noop!(
+			Records::remove_envelope(RuntimeOrigin::signed(STRANGER), allergies, DOC),
+			RError::StillHasAccess
+		);
+		assert_eq!(Pallet::do_prune_envelopes(&PATIENT, &DOC), (2, 1));
+		assert!(!holds(letter, DOC) && holds(allergies, DOC));
+		assert_eq!(crate::EnvelopesOf::<Test>::get(PATIENT, DOC).to_vec(), vec![allergies]);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_custody_envelope_has_the_purpose_emergency_treatment() {
+	new_test_ext().execute_with(|| {
+		appoint_keeper();
+		let id = NewRecord::by(PATIENT).add();
+		// Every other purpose is refused as for any grantee without access.
+		for purpose in [
+			PurposeOfUse::Treatment,
+			PurposeOfUse::Research,
+			PurposeOfUse::Payment,
+			PurposeOfUse::Operations,
+		] {
+			assert_noop!(seal(PATIENT, id, KEEPER, purpose), RError::NoConsent);
+		}
+		assert_ok!(custody(PATIENT, id, KEEPER));
+		assert_eq!(
+			crate::Envelopes::<Test>::get(id, KEEPER).map(|e| e.purpose),
+			Some(PurposeOfUse::EmergencyTreatment)
+		);
+		// A re-key renews it with the same purpose only.
+		assert_ok!(rekey(PATIENT, id, rec(id).commitment, &[KEEPER]));
+		assert_eq!(
+			crate::Envelopes::<Test>::get(id + 1, KEEPER).map(|e| e.purpose),
+			Some(PurposeOfUse::EmergencyTreatment)
+		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn only_the_current_version_is_released() {
+	new_test_ext().execute_with(|| {
+		let first = record_held_by_keeper();
+		doc_breaks_the_glass();
+		// Amended: the custodian still holds the first version's envelope, but its key is
+		// no longer released (the patient seals the amendment's key to the custodian).
+		assert_ok!(amend(PATIENT, first));
+		let amended = first + 1;
+		assert_eq!(rec(first).superseded_by(), Some(amended));
+		assert!(holds(first, KEEPER));
+		assert_noop!(release(first, DOC), RError::NotCurrent);
+		// Refused as before for anything else first: a removed custodian is `NotPermitted`.
+		MockConsent::undelegate(PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
+		assert_noop!(release(first, DOC), RError::NotPermitted);
+		MockConsent::delegate(PATIENT, KEEPER, DelegateScope::EmergencyCustodian);
+		assert_ok!(custody(PATIENT, amended, KEEPER));
+		// A re-key of the amendment renews the envelope on the new current version only.
+		assert_ok!(rekey(PATIENT, amended, rec(amended).commitment, &[KEEPER]));
+		let rekeyed = amended + 1;
+		assert_noop!(release(amended, DOC), RError::NotPermitted);
+		assert_ok!(release(rekeyed, DOC));
 		assert_invariants();
 	});
 }
