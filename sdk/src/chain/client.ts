@@ -60,7 +60,7 @@ export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
   records: ['records', 'envelopesOf', 'granteePatients'],
   consent: ['delegates', 'emergencyAccesses', 'openEmergency'],
   practitioners: ['practitioners'],
-  system: ['events'],
+  system: ['events', 'account'],
   timestamp: ['now'],
 };
 

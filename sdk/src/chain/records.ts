@@ -10,7 +10,7 @@
 import { toHex } from '../bytes.ts';
 import type { Account, Signer, TelemedChain } from './client.ts';
 import { NotFoundError } from './errors.ts';
-import { eventOf, send, type Included } from './tx.ts';
+import { eventOf, send, type Included, type SendOptions } from './tx.ts';
 import {
   big,
   bytes,
@@ -91,8 +91,9 @@ export async function addEnvelope(
   grantee: Account,
   sealed: Uint8Array,
   purpose: PurposeOfUse,
+  options: SendOptions = {},
 ): Promise<Included> {
-  return send(chain, chain.api.tx.records!.addEnvelope!(record, chain.address(grantee), toHex(sealed), purpose), signer);
+  return send(chain, chain.api.tx.records!.addEnvelope!(record, chain.address(grantee), toHex(sealed), purpose), signer, options);
 }
 
 /** `records.removeEnvelope`. */
