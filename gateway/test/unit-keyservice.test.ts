@@ -95,6 +95,7 @@ class FakeKeyChain implements KeyServiceChain {
       free: this.free,
       deposit: 1_000n,
       fee: 100n,
+      existentialDeposit: 0n,
       ...this.spoil,
     };
   }

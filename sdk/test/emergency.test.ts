@@ -172,7 +172,10 @@ function fakeChain(envelopes: Map<string, { sealed: Uint8Array; sealedTo: Uint8A
       system: { account: async () => json({ data: { free: state.free.toString() } }) },
       timestamp: { now: async () => json(5) },
     },
-    consts: { records: { maxEnvelopesPerRecord: json(16), maxEnvelopesPerGrantee: json(8), envelopeDeposit: json(1_000) } },
+    consts: {
+      records: { maxEnvelopesPerRecord: json(16), maxEnvelopesPerGrantee: json(8), envelopeDeposit: json(1_000) },
+      balances: { existentialDeposit: json(10) },
+    },
     tx: {
       records: {
         addEnvelope: tx('records', 'addEnvelope'), amendRecord: tx('records', 'amendRecord'), rekeyRecord: tx('records', 'rekeyRecord'),
@@ -236,13 +239,13 @@ function allowing(): ReleaseFacts {
   };
   return {
     version, custodianHolds: true, access: { ok: { emergency: 3 } }, practitionerHolds: [1n, 2n, 3n, 4n, 5n, 6n, 7n],
-    maxEnvelopesPerRecord: 16, maxEnvelopesPerGrantee: 8, free: 1_100n, deposit: 1_000n, fee: 100n,
+    maxEnvelopesPerRecord: 16, maxEnvelopesPerGrantee: 8, free: 1_110n, deposit: 1_000n, fee: 100n, existentialDeposit: 10n,
   };
 }
 
 test('release decision: each refusal, at and one past its bound; an envelope already there is not a refusal', () => {
   const ok = allowing();
-  assert.equal(releaseDecision(ok, 10n, 3n), 'release', 'one envelope short of each bound, balance exactly deposit + fee');
+  assert.equal(releaseDecision(ok, 10n, 3n), 'release', 'one envelope short of each bound, balance exactly deposit + fee + ED');
   const cases: [Partial<ReleaseFacts>, string][] = [
     [{ version: null }, 'UnknownRecord'],
     [{ version: { ...ok.version!, supersededBy: 11n } }, 'NotCurrent'],
@@ -253,7 +256,7 @@ test('release decision: each refusal, at and one past its bound; an envelope alr
     [{ access: { ok: { emergency: 4 } } }, 'OtherEmergency'],
     [{ version: { ...ok.version!, envelopes: 16 } }, 'TooManyEnvelopes'],
     [{ practitionerHolds: [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n] }, 'TooManyGranteeEnvelopes'],
-    [{ free: 1_099n }, 'InsufficientBalance'],
+    [{ free: 1_109n }, 'InsufficientBalance'],
   ];
   for (const [change, expected] of cases) assert.equal(releaseDecision({ ...ok, ...change }, 10n, 3n), expected, expected);
   assert.equal(releaseDecision({ ...ok, practitionerHolds: [10n], access: { err: 'noConsent' } }, 10n, 3n), 'already');
@@ -278,16 +281,16 @@ test('a refused release sends nothing; an allowed one is sent with a short morta
     [() => { state.supersededBy = 11; }, 'NotCurrent'],
     [() => { state.envelopeCount = 16; }, 'TooManyEnvelopes'],
     [() => { state.doctorOthers = 8; }, 'TooManyGranteeEnvelopes'],
-    [() => { state.free = 1_099n; }, 'InsufficientBalance'],
+    [() => { state.free = 1_109n; }, 'InsufficientBalance'],
   ];
   for (const [change, reason] of spoil) {
-    Object.assign(state, { access: { ok: { emergency: 3 } }, supersededBy: null, envelopeCount: 1, doctorOthers: 0, free: 1_100n });
+    Object.assign(state, { access: { ok: { emergency: 3 } }, supersededBy: null, envelopeCount: 1, doctorOthers: 0, free: 1_110n });
     change();
     await assert.rejects(releaseToEmergency(ctx, custodian, 10n, DOCTOR, 3n),
       (e: unknown) => e instanceof ReleaseRefused && e.reason === reason, reason);
     assert.equal(sent.length, 0, `${reason}: nothing sent`);
   }
-  Object.assign(state, { access: { ok: { emergency: 3 } }, supersededBy: null, envelopeCount: 15, doctorOthers: 7, free: 1_100n });
+  Object.assign(state, { access: { ok: { emergency: 3 } }, supersededBy: null, envelopeCount: 15, doctorOthers: 7, free: 1_110n });
   assert.equal(await releaseToEmergency(ctx, custodian, 10n, DOCTOR, 3n), 'sealed');
   assert.equal(sent.length, 1);
   assert.deepEqual(options[0], { nonce: 0, era: RELEASE_MORTALITY });

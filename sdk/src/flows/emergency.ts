@@ -85,7 +85,7 @@ export type Release = 'sealed' | 'already';
  * - `TooManyGranteeEnvelopes`: the practitioner holds `MaxEnvelopesPerGrantee` of the
  *   patient's.
  * - `InsufficientBalance`: the custodian's free balance does not cover the envelope deposit
- *   and the fee.
+ *   and the fee and leave the existential deposit (a hold keeps the account alive).
  */
 export type ReleaseRefusal =
   | 'UnknownRecord'
@@ -132,6 +132,8 @@ export interface ReleaseFacts {
   deposit: bigint;
   /** The fee of the `add_envelope` (`payment_queryInfo`'s partial fee). */
   fee: bigint;
+  /** `balances.ExistentialDeposit`: what a hold must leave free. */
+  existentialDeposit: bigint;
 }
 
 /** The break-glass access id a check-access basis rests on (`{ emergency: id }`), or null. */
@@ -158,7 +160,7 @@ export function releaseDecision(facts: ReleaseFacts, versionId: RecordId, emerge
   if (basis !== emergency) return 'OtherEmergency';
   if (version.envelopes >= facts.maxEnvelopesPerRecord) return 'TooManyEnvelopes';
   if (facts.practitionerHolds.length >= facts.maxEnvelopesPerGrantee) return 'TooManyGranteeEnvelopes';
-  if (facts.free < facts.deposit + facts.fee) return 'InsufficientBalance';
+  if (facts.free < facts.deposit + facts.fee + facts.existentialDeposit) return 'InsufficientBalance';
   return 'release';
 }
 
@@ -179,6 +181,7 @@ export async function releaseFacts(ctx: FlowContext, custodian: Account, version
     maxEnvelopesPerRecord: Number(consts.maxEnvelopesPerRecord!.toString()),
     maxEnvelopesPerGrantee: Number(consts.maxEnvelopesPerGrantee!.toString()),
     deposit: BigInt(consts.envelopeDeposit!.toString()),
+    existentialDeposit: BigInt(view.api.consts.balances!.existentialDeposit!.toString()),
     free: await freeBalance(view, custodian),
     fee,
   };
