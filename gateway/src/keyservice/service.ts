@@ -290,6 +290,8 @@ export class KeyService {
       served.released = left;
       if (left.length === 0) this.served.delete(id);
     }
+    // The daily budgets: forget the releases older than a day.
+    for (const patient of [...this.sentFor.keys()]) this.sentToday(patient, now);
   }
 
   /** Releases sent for `patient` within the day before `now` (older ones forgotten). */
