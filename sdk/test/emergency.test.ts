@@ -20,6 +20,8 @@ import {
   ReleaseRefused,
   releaseDecision,
   rekeyRecord,
+  renewCustody,
+  currentKey,
   sealLocator,
   sealToCustodian,
   utf8,
@@ -85,6 +87,12 @@ interface FakeState {
   doctorOthers: number;
   /** The patient's delegates: account → scopes. */
   delegates: Map<string, string[]>;
+  /** The purpose of a version-10 envelope by grantee (default EmergencyTreatment). */
+  purposes: Map<string, string>;
+  /** The record's latest version (`record_history` lists 10..=latest). */
+  latest: number;
+  /** Envelopes of later versions a test sets, `version/grantee`. */
+  sealedLater: Map<string, { sealed: Uint8Array; sealedTo: Uint8Array }>;
   /** Version 10's content fields (hex), if a test anchors real content. */
   content?: { commitment: string; ciphertextHash: string; sizeClass: number; locator: string };
 }
@@ -99,6 +107,7 @@ function fakeChain(envelopes: Map<string, { sealed: Uint8Array; sealedTo: Uint8A
   const options: unknown[] = [];
   const state: FakeState = {
     access: { ok: { emergency: 3 } }, envelopeCount: 1, supersededBy: null, free: 10_000n, doctorOthers: 0, delegates: new Map(),
+    purposes: new Map(), latest: 10, sealedLater: new Map(),
   };
   const version = (id: number) => ({
     patient: PATIENT, author: PATIENT, tag: toHex(counting(32)), commitment: toHex(counting(32, 1)),
@@ -126,6 +135,7 @@ function fakeChain(envelopes: Map<string, { sealed: Uint8Array; sealedTo: Uint8A
         if (method === 'rekeyRecord') for (const [who] of args[5] as [string, string][]) later.set(`${id}/${who}`, 'EmergencyTreatment');
       }
       if (method === 'addEnvelope' && args[0] !== 10n) later.set(`${args[0]}/${args[1]}`, String(args[3]));
+      if (method === 'addEnvelope' && args[0] === 10n) state.purposes.set(String(args[1]), String(args[3]));
       setTimeout(() => callback({
         status: { type: 'InBlock', isInBlock: true, isFinalized: false, asInBlock: { toHex: () => '0xb10c' } },
         events,
@@ -147,8 +157,9 @@ function fakeChain(envelopes: Map<string, { sealed: Uint8Array; sealedTo: Uint8A
     },
     call: {
       recordsApi: {
-        envelope: async (_id: unknown, grantee: string) => {
-          const e = envelopes.get(grantee);
+        recordHistory: async () => json(Array.from({ length: state.latest - 9 }, (_, i) => [10 + i, version(10 + i)])),
+        envelope: async (id: bigint, grantee: string) => {
+          const e = id === 10n ? envelopes.get(grantee) : state.sealedLater.get(`${id}/${grantee}`);
           return json(e ? { sealed: toHex(e.sealed), sealedTo: toHex(e.sealedTo), purpose: 'EmergencyTreatment', depositor: PATIENT } : null);
         },
         patient: async (who: string) => json(keys.has(who) ? { key: toHex(keys.get(who)!), deposit: 1, registeredAt: 0 } : null),
@@ -158,16 +169,24 @@ function fakeChain(envelopes: Map<string, { sealed: Uint8Array; sealedTo: Uint8A
     query: {
       records: {
         records: async (id: bigint) => json({ live: version(Number(id)) }),
+        envelopes: async (id: bigint, grantee: string) => {
+          const purpose = id === 10n ? (envelopes.has(grantee) ? state.purposes.get(grantee) ?? 'EmergencyTreatment' : undefined)
+            : later.get(`${id}/${grantee}`);
+          return json(purpose ? { sealed: '0x00', sealedTo: '0x00', purpose, depositor: PATIENT } : null);
+        },
         envelopesOf: async (_patient: string, grantee: string) => json(holds(grantee)),
       },
       practitioners: { practitioners: async () => json({ keyAgreementKey: toHex(doctorKey) }) },
       consent: {
-        delegates: {
-          entries: async () => [...state.delegates].map(([who, scopes]) => [
-            { args: [PATIENT, { toU8a: () => who }] },
-            json({ scopes, until: null, deposit: 1, since: 0 }),
-          ]),
-        },
+        delegates: Object.assign(
+          async (_patient: string, who: string) => json(state.delegates.has(who) ? { scopes: state.delegates.get(who), until: null, deposit: 1, since: 0 } : null),
+          {
+            entries: async () => [...state.delegates].map(([who, scopes]) => [
+              { args: [PATIENT, { toU8a: () => who }] },
+              json({ scopes, until: null, deposit: 1, since: 0 }),
+            ]),
+          },
+        ),
       },
       system: { account: async () => json({ data: { free: state.free.toString() } }) },
       timestamp: { now: async () => json(5) },
@@ -362,4 +381,43 @@ test('re-keying keeps the custodian that held the replaced version; one that did
   const none = await withRecord(false);
   await rekeyRecord(none.ctx, none.patient, 10n);
   assert.deepEqual((none.sent.find((x) => x.call === 'records.rekeyRecord')!.args[5] as [string, string][]).map(([who]) => who), [PATIENT]);
+});
+
+test('custody is the envelope\'s: a custodian holding the old version under a consent gets no custody envelope', async () => {
+  const amend = await withRecord(true);
+  amend.state.purposes.set(CUSTODIAN, 'Treatment');
+  await amendResource(amend.ctx, amend.patient, 10n, utf8('{}'), { purpose: 'Treatment' });
+  assert.deepEqual(amend.sent.map((x) => x.args[1]).slice(1), [PATIENT]);
+  const rekey = await withRecord(true);
+  rekey.state.purposes.set(CUSTODIAN, 'Treatment');
+  await rekeyRecord(rekey.ctx, rekey.patient, 10n);
+  assert.deepEqual((rekey.sent.find((x) => x.call === 'records.rekeyRecord')!.args[5] as [string, string][]).map(([who]) => who), [PATIENT]);
+});
+
+test('a practitioner\'s amendment seals nothing to the custodian; the patient renews custody of the current version', async () => {
+  const held = await withRecord(true);
+  const doctor = { signer: { address: DOCTOR } as Signer, keys: { keyVersion: 0, ...keyPair(0x22) } };
+  const amended = await amendResource(held.ctx, doctor, 10n, utf8('{"v":2}'), { purpose: 'Treatment', sealTo: [PATIENT] });
+  assert.deepEqual(held.sent.slice(1).map((x) => [x.args[1], x.args[3]]), [[DOCTOR, 'Treatment'], [PATIENT, 'Treatment']]);
+  // The chain now has version 11 current; the patient's app renews the custodian's envelope.
+  held.state.latest = 11;
+  held.state.supersededBy = 11;
+  const patientEnvelope = held.sent.find((x) => x.args[1] === PATIENT)!.args[2] as string;
+  held.state.sealedLater.set(`11/${PATIENT}`, { sealed: fromHex(patientEnvelope), sealedTo: currentKey(held.patient).publicKey });
+  held.sent.length = 0;
+  assert.deepEqual(await renewCustody(held.ctx, held.patient, 10n), [CUSTODIAN]);
+  assert.deepEqual(held.sent.map((x) => [x.call, x.args[0], x.args[1], x.args[3]]), [['records.addEnvelope', 11n, CUSTODIAN, 'EmergencyTreatment']]);
+  const sealed = fromHex(held.sent[0]!.args[2] as string);
+  assert.deepEqual(await openEnvelope(sealed, held.custodianKeys.secretKey, bindingFor(held.ctx, amended.version, CUSTODIAN)), amended.dataKey);
+  // Done once: the custodian holds the current version now; nothing more to renew.
+  assert.deepEqual(await renewCustody(held.ctx, held.patient, 11n), []);
+  assert.equal(held.sent.length, 1);
+});
+
+test('a delegate with AccessRecords amending acts for the patient: the custodian gets its envelope', async () => {
+  const held = await withRecord(true);
+  held.state.delegates.set(DOCTOR, ['AccessRecords']);
+  const delegate = { signer: { address: DOCTOR } as Signer, keys: { keyVersion: 0, ...keyPair(0x22) } };
+  await amendResource(held.ctx, delegate, 10n, utf8('{}'), { purpose: 'Treatment' });
+  assert.deepEqual(held.sent.slice(1).map((x) => [x.args[1], x.args[3]]), [[DOCTOR, 'Treatment'], [CUSTODIAN, 'EmergencyTreatment']]);
 });

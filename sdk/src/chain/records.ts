@@ -164,6 +164,15 @@ export async function envelope(chain: TelemedChain, record: RecordId, grantee: A
   return json && envelopeFromJson(json);
 }
 
+/**
+ * `grantee`'s envelope for version `record` as stored (`Envelopes`), whether or not the grantee
+ * may read now (an emergency custodian's custody envelope, purpose `EmergencyTreatment`), or null.
+ */
+export async function storedEnvelope(chain: TelemedChain, record: RecordId, grantee: Account): Promise<KeyEnvelope | null> {
+  const json = (await chain.api.query.records!.envelopes!(record, chain.address(grantee))).toJSON() as Record<string, unknown> | null;
+  return json && envelopeFromJson(json);
+}
+
 /** The version ids `grantee` holds envelopes for among `patient`'s records (`EnvelopesOf`). */
 export async function envelopesOf(chain: TelemedChain, patient: Account, grantee: Account): Promise<RecordId[]> {
   const json = (await chain.api.query.records!.envelopesOf!(chain.address(patient), chain.address(grantee))).toJSON() as (number | string)[];

@@ -76,7 +76,8 @@ export type Release = 'sealed' | 'already';
  *
  * - `UnknownRecord`: no such version, or it was shredded.
  * - `NotCurrent`: a later version replaced it (only current versions are released).
- * - `NotHeld`: the custodian holds no envelope of it.
+ * - `NotHeld`: the custodian holds no custody envelope of it (one with purpose
+ *   `EmergencyTreatment`: an envelope it holds under a consent is never released).
  * - `NotEmergency`: the practitioner's read access to it for `EmergencyTreatment` does not rest
  *   on a break-glass access now (closed, expired, reviewed unjustified, endorsement or licence
  *   gone: the chain would answer `NotPermitted`).
@@ -113,7 +114,7 @@ export class ReleaseRefused extends ChainError {
 export interface ReleaseFacts {
   /** The version (null: unknown or shredded). */
   version: RecordVersion | null;
-  /** Whether the custodian holds an envelope of it (`EnvelopesOf(patient, custodian)`). */
+  /** Whether the custodian holds a custody envelope of it (`Envelopes`, purpose `EmergencyTreatment`). */
   custodianHolds: boolean;
   /**
    * The practitioner's access to it for `EmergencyTreatment` (`ConsentApi.check_access(…,
@@ -186,12 +187,17 @@ export async function releaseFacts(ctx: FlowContext, custodian: Account, version
     fee,
   };
   if (!version) return { ...base, version, custodianHolds: false, access: { err: 'unknownRecord' }, practitionerHolds: [] };
-  const [held, practitionerHolds, access] = await Promise.all([
-    records.envelopesOf(view, version.patient, custodian),
+  const [custodianHolds, practitionerHolds, access] = await Promise.all([
+    holdsCustody(view, versionId, custodian),
     records.envelopesOf(view, version.patient, practitioner),
     consent.checkAccess(view, practitioner, version.patient, 'Read', { record: { tag: version.tag, record: version.record } }, EMERGENCY_PURPOSE),
   ]);
-  return { ...base, version, custodianHolds: held.includes(versionId), access, practitionerHolds };
+  return { ...base, version, custodianHolds, access, practitionerHolds };
+}
+
+/** Whether `custodian` holds a custody envelope (purpose `EmergencyTreatment`) of version `versionId`. */
+export async function holdsCustody(chain: TelemedChain, versionId: RecordId, custodian: Account): Promise<boolean> {
+  return (await records.storedEnvelope(chain, versionId, custodian))?.purpose === EMERGENCY_PURPOSE;
 }
 
 /** `who`'s free balance (`system.account`). */
@@ -278,15 +284,53 @@ export async function custodiansOf(ctx: FlowContext, patient: Account, now: numb
 }
 
 /**
- * The patient's custodians now that hold an envelope of version `previous` (what the amend and
- * re-key flows re-seal the next version to).
+ * The patient's custodians now that hold a custody envelope (purpose `EmergencyTreatment`) of
+ * version `previous`: what the amend and re-key flows re-seal the next version to. An envelope a
+ * custodian holds under a consent does not count (it ends with the consent).
  */
 export async function custodiansHolding(ctx: FlowContext, patient: Account, previous: RecordId): Promise<string[]> {
   const holding: string[] = [];
   for (const custodian of await custodiansOf(ctx, patient, await ctx.chain.now())) {
-    if ((await records.envelopesOf(ctx.chain, patient, custodian)).includes(previous)) holding.push(custodian);
+    if (await holdsCustody(ctx.chain, previous, custodian)) holding.push(custodian);
   }
   return holding;
+}
+
+/**
+ * Whether `author` may seal custody envelopes of `patient`'s records: the patient, or a delegate
+ * with `AccessRecords` now (the chain refuses a custody envelope from a practitioner author:
+ * which keys a custodian may release is the patient's decision).
+ */
+export async function actsForPatient(ctx: FlowContext, patient: Account, author: Account): Promise<boolean> {
+  if (ctx.chain.address(patient) === ctx.chain.address(author)) return true;
+  return consent.delegationAllows(await consent.delegation(ctx.chain, patient, author), 'AccessRecords', await ctx.chain.now());
+}
+
+/**
+ * The patient's side after someone else (a practitioner) amended a record: seals the data key
+ * of the record's current version (`RecordsApi.record_history`: its last version) to each of
+ * the patient's emergency custodians that holds a custody envelope of an earlier version but
+ * none of the current one, purpose `EmergencyTreatment`. An author cannot do this for the
+ * patient, and the custodian releases only current versions.
+ *
+ * @param versionId - any version of the record
+ * @returns the custodians sealed to
+ * @throws as {@link sealToGrantee} (the patient needs an envelope of the current version)
+ */
+export async function renewCustody(ctx: FlowContext, patient: Actor, versionId: RecordId): Promise<string[]> {
+  const history = await records.recordHistory(ctx.chain, versionId);
+  const current = history.at(-1);
+  if (!current) return [];
+  const renewed: string[] = [];
+  for (const custodian of await custodiansOf(ctx, patient.signer.address, await ctx.chain.now())) {
+    if (await holdsCustody(ctx.chain, current.id, custodian)) continue;
+    let held = false;
+    for (const earlier of history.slice(0, -1)) held ||= await holdsCustody(ctx.chain, earlier.id, custodian);
+    if (!held) continue;
+    await sealToGrantee(ctx, patient, current.id, custodian, EMERGENCY_PURPOSE);
+    renewed.push(custodian);
+  }
+  return renewed;
 }
 
 /**

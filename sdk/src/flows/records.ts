@@ -19,7 +19,7 @@ import { decryptAnchoredContent, encryptContent, newDataKey, type DecryptedConte
 import { openEnvelope, sealEnvelope, type EnvelopeBinding } from '../envelope.ts';
 import { openLocator, sealLocator } from '../locator.ts';
 import { currentKey, secretKeyFor, type Actor, type FlowContext } from './context.ts';
-import { custodiansHolding, EMERGENCY_PURPOSE } from './emergency.ts';
+import { actsForPatient, custodiansHolding, EMERGENCY_PURPOSE } from './emergency.ts';
 
 /**
  * Registers `patient` with their current key-agreement public key (`records.registerPatient`).
@@ -116,10 +116,11 @@ export async function addResource(
 /**
  * Amends the current version `previous`: the new resource under a fresh data key, stored, then
  * `records.amendRecord`, then the author's envelope and `options.sealTo`'s. Grantees of the old
- * version get no envelope for the new one unless named in `sealTo`, except the patient's
- * emergency custodians that held the old one: they get one with purpose `EmergencyTreatment`
- * (the key service releases only current versions, so without it the amendment would be lost
- * to an emergency).
+ * version get no envelope for the new one unless named in `sealTo`, except, when the author is
+ * the patient (or a delegate with `AccessRecords`), the patient's emergency custodians that
+ * held a custody envelope of the old one: they get one with purpose `EmergencyTreatment` (the
+ * key service releases only current versions). After another author's amendment the patient
+ * calls `renewCustody` (flows/emergency.ts; the chain refuses custody envelopes from an author).
  *
  * @throws `DispatchError` (`records.NotCurrent`, `records.NoConsent`…); as {@link addResource}
  */
@@ -130,9 +131,12 @@ export async function amendResource(
   resource: Uint8Array,
   options: WriteOptions,
 ): Promise<Written> {
-  // An unknown or shredded `previous` is left to the chain to refuse, as before.
+  // An unknown or shredded `previous` is left to the chain to refuse, as before. Only the
+  // patient (or a delegate with AccessRecords) may seal custody envelopes.
   const old = await records.recordEntry(ctx.chain, previous);
-  const custodians = old && !old.shredded ? await custodiansHolding(ctx, old.version.patient, previous) : [];
+  const custodians = old && !old.shredded && (await actsForPatient(ctx, old.version.patient, author.signer.address))
+    ? await custodiansHolding(ctx, old.version.patient, previous)
+    : [];
   const dataKey = newDataKey();
   const content = encryptContent(dataKey, resource);
   const locator = await ctx.store.put(content.ciphertext);

@@ -85,8 +85,9 @@ export interface RekeyOptions {
   /**
    * Grantees who keep access: each gets an envelope for the new version (they must have one on
    * the replaced version and may still read). The patient always gets one, and so does each of
-   * the patient's emergency custodians that held the replaced version (the chain keeps its
-   * `EmergencyTreatment` purpose).
+   * the patient's emergency custodians that held a custody envelope (purpose
+   * `EmergencyTreatment`) of the replaced version: the chain keeps its purpose. A custodian's
+   * envelope under a consent is not kept unless listed here.
    */
   keep?: Account[];
   /** Delete the replaced ciphertext from the store (default true). */
