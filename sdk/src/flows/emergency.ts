@@ -214,8 +214,12 @@ export interface ReleaseOptions {
   mortality?: number;
 }
 
-/** The default mortality of a release: it lands within a few blocks of its checks or never. */
-export const RELEASE_MORTALITY = 8;
+/**
+ * The default mortality of a release (blocks): it lands within a few blocks of its checks or
+ * never. @polkadot/api dates a mortal transaction from the finalized block when finality lags
+ * at most 5 blocks, so 16 leaves it at least 11 best blocks.
+ */
+export const RELEASE_MORTALITY = 16;
 
 /**
  * Seals version `versionId`'s key (opened from the custodian's envelope) to `practitioner` and
