@@ -380,6 +380,16 @@ describe('emergency key service: checks before sending (review 7)', () => {
     await service.stop();
   });
 
+  test('one batch: the releases sent together are counted against the balance before any lands', async () => {
+    const { chain, service, access, refused } = await opened();
+    chain.free = 2_199n; // one release (1 100) but not two
+    chain.onHead!(chain.block(1, access));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr']);
+    assert.deepEqual(refused(), [['2', 'InsufficientBalance']]);
+    await service.stop();
+  });
+
   test('retry policy: a release the chain refused in a block is never sent again; one not included is', async () => {
     assert.equal(retryable(new DispatchError('records', 'NotPermitted', 'records.addEnvelope')), false);
     assert.equal(retryable(new DispatchError('records', 'TooManyGranteeEnvelopes', 'records.addEnvelope')), false);
@@ -437,10 +447,14 @@ describe('emergency key service: checks before sending (review 7)', () => {
     assert.deepEqual(chain.sent, []);
     const floor = events().find((e) => e.event === 'keyservice.balance_floor')!;
     assert.deepEqual([floor.free, floor.needed, floor.floor], ['1599', '1100', '500']);
-    chain.free = 1_600n;
+    chain.free = 2_700n; // two releases (2 × 1 100) and the floor
     chain.onHead!(chain.block(2, emergency(8, 'P1', 'DrB')));
     await service.idle();
     assert.deepEqual(chain.sent, ['1/DrB', '2/DrB']);
+    chain.free = 2_699n; // one short: the second of the batch is not sent
+    chain.onHead!(chain.block(3, emergency(9, 'P1', 'DrC')));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/DrB', '2/DrB', '1/DrC']);
     await service.stop();
   });
 

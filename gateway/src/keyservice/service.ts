@@ -9,12 +9,18 @@
  *   registered is an error: the envelopes sealed to it would not open); then scans the open
  *   break-glass accesses of every patient it holds keys of (`GranteePatients` → `OpenEmergency`),
  *   having subscribed to the best blocks first (no gap between the two).
- * - **Each best block** (and the blocks skipped since the last one, at most `maxCatchUp`): every
+ * - **Each best block** (and the blocks of its branch not processed yet, walked back by parent
+ *   hash, at most `maxCatchUp`): every
  *   `consent.EmergencyAccessOpened`, in order; a patient it is not custodian of, or an access
  *   expired already, is skipped. A key sealed to the service (`records.EnvelopeAdded`) while an
- *   access to that patient is open is released to it as well. The releases of one access are sent together (the SDK orders
- *   one signer's nonces, so they can share a block); one failing does not stop the others and
- *   is retried at the next blocks (at most `maxAttempts` in all) while the access is open.
+ *   access to that patient is open is released to it as well. Each version is checked at the
+ *   best block before it is sealed (README.md, "Checks before sealing"); the releases of one
+ *   access are then sent together (the SDK orders one signer's nonces, so they can share a
+ *   block); one failing does not stop the others. A release refused on chain is never sent
+ *   again; one not included is retried at the next blocks (at most `maxAttempts` in all) while
+ *   the access is open.
+ * - **Rescan and clean-up** every `rescanBlocks` blocks: open accesses whose events were missed
+ *   are served; ended ones are forgotten after their released envelopes are removed.
  * - **Idempotent**: a version the practitioner already has an envelope for is skipped (the SDK
  *   checks the chain first), so a restart or a block seen twice seals nothing twice.
  * - **Logs** carry ids only (accounts, emergency ids, record version ids, error names): the
@@ -326,60 +332,94 @@ export class KeyService {
       this.served.set(opened.id, served);
     }
     const versions = (await this.chain.heldVersions(opened.patient)).filter((v) => !served.done.has(v) && !served.givenUp.has(v));
-    for (const version of versions) await this.releaseOne(served, version, now);
+    // Every version is checked first, counting the releases of this batch against the limits
+    // and the balance; then the ones allowed are sent together (the SDK orders one signer's
+    // nonces, so they can share a block).
+    const batch: bigint[] = [];
+    for (const version of versions) {
+      if (await this.check(served, version, now, batch)) batch.push(version);
+    }
+    const results = await Promise.allSettled(batch.map((version) => this.chain.release(version, opened.practitioner)));
+    results.forEach((result, i) => {
+      const version = batch[i]!;
+      if (result.status === 'rejected') {
+        this.failed(served, version, result.reason);
+        return;
+      }
+      served.done.add(version);
+      served.released.push(version);
+      served.attempts.delete(version);
+      this.sentFor.set(opened.patient, [...this.sentToday(opened.patient, now), now]);
+      this.log.info('keyservice.released', { emergency: opened.id.toString(), record: version.toString(), outcome: 'sealed' });
+    });
   }
 
   /**
-   * One version: checks at the best block, then (only if everything allows it) seals and
-   * sends. A refusal before sending, or on chain, is final for this access; an error that
-   * included nothing is retried at the next blocks, at most `maxAttempts` times in all.
+   * Whether `version` may be released now, checked at the best block as if the releases in
+   * `batch` (checked already, to be sent with it) had landed. A refusal is final for this
+   * access and logged; an error reading the chain counts as a failed attempt.
    */
-  private async releaseOne(served: Served, version: bigint, now: number): Promise<void> {
+  private async check(served: Served, version: bigint, now: number, batch: readonly bigint[]): Promise<boolean> {
     const { opened } = served;
     const fields = { emergency: opened.id.toString(), record: version.toString() };
     const refuse = (reason: string) => {
       served.givenUp.add(version);
       served.attempts.delete(version);
       this.log.warn('keyservice.release_refused', { ...fields, reason });
+      return false;
     };
+    let facts;
     try {
-      const facts = await this.chain.releaseFacts(version, opened.practitioner);
-      const decision = releaseDecision(facts, version, opened.id);
-      if (decision === 'already') {
-        served.done.add(version);
-        served.attempts.delete(version);
-        this.log.info('keyservice.released', { ...fields, outcome: 'already' });
-        return;
-      }
-      if (decision !== 'release') return refuse(decision);
-      if (served.released.length >= this.maxPerEmergency) return refuse('emergency_budget');
-      if (this.sentToday(opened.patient, now).length >= this.maxPerPatientPerDay) return refuse('patient_budget');
-      const after = facts.free - facts.deposit - facts.fee;
-      if (after < this.balanceFloor) {
-        this.log.error('keyservice.balance_floor', {
-          ...fields, free: facts.free.toString(), needed: (facts.deposit + facts.fee).toString(), floor: this.balanceFloor.toString(),
-        });
-        return refuse('balance_floor');
-      }
-      await this.chain.release(version, opened.practitioner);
+      facts = await this.chain.releaseFacts(version, opened.practitioner);
     } catch (e) {
-      if (!retryable(e)) return refuse(errorName(e));
-      const attempts = (served.attempts.get(version) ?? 0) + 1;
-      const failed = { ...fields, error: errorName(e), attempt: attempts };
-      if (attempts >= this.maxAttempts) {
-        served.givenUp.add(version);
-        served.attempts.delete(version);
-        this.log.error('keyservice.release_gave_up', failed);
-      } else {
-        served.attempts.set(version, attempts);
-        this.log.warn('keyservice.release_failed', failed);
-      }
+      this.failed(served, version, e);
+      return false;
+    }
+    const cost = facts.deposit + facts.fee;
+    const decision = releaseDecision({
+      ...facts,
+      practitionerHolds: [...facts.practitionerHolds, ...batch],
+      free: facts.free - BigInt(batch.length) * cost,
+    }, version, opened.id);
+    if (decision === 'already') {
+      served.done.add(version);
+      served.attempts.delete(version);
+      this.log.info('keyservice.released', { ...fields, outcome: 'already' });
+      return false;
+    }
+    if (decision !== 'release') return refuse(decision);
+    if (served.released.length + batch.length >= this.maxPerEmergency) return refuse('emergency_budget');
+    if (this.sentToday(opened.patient, now).length + batch.length >= this.maxPerPatientPerDay) return refuse('patient_budget');
+    const left = facts.free - BigInt(batch.length + 1) * cost;
+    if (left < this.balanceFloor) {
+      this.log.error('keyservice.balance_floor', {
+        ...fields, free: facts.free.toString(), needed: (BigInt(batch.length + 1) * cost).toString(), floor: this.balanceFloor.toString(),
+      });
+      return refuse('balance_floor');
+    }
+    return true;
+  }
+
+  /**
+   * A release that failed with `e`: refused on chain (never again: its argument is public), or
+   * not included (retried at the next blocks, at most `maxAttempts` in all).
+   */
+  private failed(served: Served, version: bigint, e: unknown): void {
+    const fields = { emergency: served.opened.id.toString(), record: version.toString(), error: errorName(e) };
+    if (!retryable(e)) {
+      served.givenUp.add(version);
+      served.attempts.delete(version);
+      this.log.warn('keyservice.release_refused', { emergency: fields.emergency, record: fields.record, reason: fields.error });
       return;
     }
-    served.done.add(version);
-    served.released.push(version);
-    served.attempts.delete(version);
-    this.sentFor.set(opened.patient, [...this.sentToday(opened.patient, now), now]);
-    this.log.info('keyservice.released', { ...fields, outcome: 'sealed' });
+    const attempts = (served.attempts.get(version) ?? 0) + 1;
+    if (attempts >= this.maxAttempts) {
+      served.givenUp.add(version);
+      served.attempts.delete(version);
+      this.log.error('keyservice.release_gave_up', { ...fields, attempt: attempts });
+    } else {
+      served.attempts.set(version, attempts);
+      this.log.warn('keyservice.release_failed', { ...fields, attempt: attempts });
+    }
   }
 }
