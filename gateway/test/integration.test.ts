@@ -265,6 +265,7 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
     [keyService] = await Promise.all([
       startKeyService({
         nodeWs: node!.wsUrl, signingSeed: custodianSeed, recoveryPhrase: generateRecoveryPhrase(), maxAttempts: 3, logLevel: 'info',
+        patients: new Set([emergencyPatient.address]), maxPerEmergency: 32, maxPerPatientPerDay: 64, balanceFloor: 0n, rescanBlocks: 10,
       }, log, chain),
       registerPatient(ctx, owner),
     ]);

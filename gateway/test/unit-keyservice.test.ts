@@ -6,9 +6,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DispatchError, type Release } from '@telemed/sdk';
+import { DispatchError, generateRecoveryPhrase, TransactionError, type ReleaseFacts } from '@telemed/sdk';
 import type { BlockActivity, EmergencyOpened, Head, KeyServiceChain } from '../src/keyservice/chain.ts';
-import { KeyMismatchError, KeyService } from '../src/keyservice/service.ts';
+import { KeyMismatchError, KeyService, retryable, type KeyServiceOptions } from '../src/keyservice/service.ts';
+import { ConfigError, loadKeyServiceConfig } from '../src/keyservice/config.ts';
 import { createLogger } from '../src/log.ts';
 
 const KEY = new Uint8Array(32).fill(0xab);
@@ -31,8 +32,19 @@ class FakeKeyChain implements KeyServiceChain {
   readonly envelopes = new Set<string>();
   /** Every release sent, `version/practitioner`, in order. */
   readonly sent: string[] = [];
-  /** version → how many more releases of it fail. */
+  /** version → how many more releases of it fail (with `failWith`: by default not included). */
   readonly failing = new Map<bigint, number>();
+  failWith: () => Error = () => new TransactionError('records.addEnvelope', 'Invalid');
+  /** Break-glass accesses closed (by id). */
+  readonly closed = new Set<bigint>();
+  /** Changes to the release facts the chain answers (a test spoils one). */
+  spoil: Partial<ReleaseFacts> = {};
+  /** The service's free balance; deposit 1 000, fee 100. */
+  free = 1_000_000n;
+  /** Every `releaseFacts` read, `version/practitioner`. */
+  readonly checked: string[] = [];
+  /** Every envelope removed, `version/practitioner`. */
+  readonly removed: string[] = [];
   onHead: ((head: Head) => void) | undefined;
 
   async registeredKey() {
@@ -59,17 +71,55 @@ class FakeKeyChain implements KeyServiceChain {
   async heldVersions(patient: string) {
     return this.held.get(patient) ?? [];
   }
-  async release(version: bigint, practitioner: string): Promise<Release> {
+  /** Every access the chain knows of: in `OpenEmergency` or opened in a block. */
+  private accesses(): EmergencyOpened[] {
+    return [...this.open.values()].flat().concat([...this.events.values()].flatMap((a) => a.opened));
+  }
+  async releaseFacts(version: bigint, practitioner: string): Promise<ReleaseFacts> {
+    this.checked.push(`${version}/${practitioner}`);
+    const patient = [...this.held].find(([, versions]) => versions.includes(version))?.[0] ?? 'nobody';
+    const open = this.accesses().filter((e) =>
+      e.patient === patient && e.practitioner === practitioner && this.clock < e.expiresAt && !this.closed.has(e.id));
+    const holds = [...this.envelopes].filter((k) => k.endsWith(`/${practitioner}`)).map((k) => BigInt(k.split('/')[0]!));
+    return {
+      version: {
+        id: version, patient, author: patient, tag: new Uint8Array(32), commitment: new Uint8Array(32), ciphertextHash: new Uint8Array(32),
+        sizeClass: 12, locator: new Uint8Array(1), createdAt: 0, record: version, version: 1, supersedes: null, kind: 'Original',
+        supersededBy: null, envelopes: 2,
+      },
+      custodianHolds: true,
+      access: open.length > 0 ? { ok: { emergency: Number(open.at(-1)!.id) } } : { err: 'noConsent' },
+      practitionerHolds: holds,
+      maxEnvelopesPerRecord: 16,
+      maxEnvelopesPerGrantee: 64,
+      free: this.free,
+      deposit: 1_000n,
+      fee: 100n,
+      existentialDeposit: 0n,
+      ...this.spoil,
+    };
+  }
+  async release(version: bigint, practitioner: string): Promise<void> {
     const left = this.failing.get(version) ?? 0;
     if (left > 0) {
       this.failing.set(version, left - 1);
-      throw new DispatchError('records', 'TooManyEnvelopes', 'records.addEnvelope');
+      throw this.failWith();
     }
     const key = `${version}/${practitioner}`;
-    if (this.envelopes.has(key)) return 'already';
+    assert.ok(!this.envelopes.has(key), 'the service sends no release the practitioner has');
     this.envelopes.add(key);
     this.sent.push(key);
-    return 'sealed';
+  }
+  async emergencyIsOpen(id: bigint, now: number) {
+    return this.accesses().some((e) => e.id === id && now < e.expiresAt && !this.closed.has(e.id));
+  }
+  async holds(_patient: string, version: bigint, practitioner: string) {
+    return this.envelopes.has(`${version}/${practitioner}`);
+  }
+  async removeEnvelope(version: bigint, practitioner: string) {
+    const key = `${version}/${practitioner}`;
+    this.envelopes.delete(key);
+    this.removed.push(key);
   }
   async activityIn(hash: string) {
     return this.events.get(hash) ?? { opened: [], sealedToService: [] };
@@ -107,10 +157,10 @@ function emergency(id: number, patient: string, practitioner: string, expiresAt 
   return { id: BigInt(id), patient, practitioner, expiresAt };
 }
 
-function setUp(maxAttempts = 3) {
+function setUp(maxAttempts = 3, options: KeyServiceOptions = {}) {
   const chain = new FakeKeyChain();
   const lines: string[] = [];
-  const service = new KeyService(chain, KEY, createLogger('debug', (l) => lines.push(l)), { maxAttempts });
+  const service = new KeyService(chain, KEY, createLogger('debug', (l) => lines.push(l)), { maxAttempts, ...options });
   const events = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   return { chain, service, lines, events };
 }
@@ -242,7 +292,7 @@ describe('emergency key service (fake chain)', () => {
     await service.stop();
   });
 
-  test('one record failing does not stop the others; it is retried at the next block, then given up', async () => {
+  test('one record failing (not included) does not stop the others; it is retried at the next block, then given up', async () => {
     const { chain, service, events } = setUp(3);
     chain.custodianFor.set('P1', null);
     chain.held.set('P1', [1n, 2n, 3n]);
@@ -261,10 +311,10 @@ describe('emergency key service (fake chain)', () => {
     assert.equal(chain.failing.get(3n), 96, 'three attempts in all, then none');
     const failed = events().filter((e) => e.event === 'keyservice.release_failed' || e.event === 'keyservice.release_gave_up');
     assert.deepEqual(failed.map((e) => [e.event, e.record, e.attempt, e.error]), [
-      ['keyservice.release_failed', '2', 1, 'records.TooManyEnvelopes'],
-      ['keyservice.release_failed', '3', 1, 'records.TooManyEnvelopes'],
-      ['keyservice.release_failed', '3', 2, 'records.TooManyEnvelopes'],
-      ['keyservice.release_gave_up', '3', 3, 'records.TooManyEnvelopes'],
+      ['keyservice.release_failed', '2', 1, 'TransactionError'],
+      ['keyservice.release_failed', '3', 1, 'TransactionError'],
+      ['keyservice.release_failed', '3', 2, 'TransactionError'],
+      ['keyservice.release_gave_up', '3', 3, 'TransactionError'],
     ]);
     await service.stop();
   });
@@ -281,6 +331,251 @@ describe('emergency key service (fake chain)', () => {
     const b64 = Buffer.from(KEY).toString('base64');
     assert.ok(lines.length >= 4);
     for (const line of lines) assert.ok(!line.includes(hex) && !line.includes(b64) && !line.includes('171,171'), line);
+  });
+});
+
+describe('emergency key service: checks before sending (review 7)', () => {
+  /** P1 appointed the service, which holds versions 1 and 2 of P1's; emergency 7 (P1 → Dr) opens in block 1. */
+  async function opened(options: KeyServiceOptions = {}) {
+    const set = setUp(3, options);
+    set.chain.custodianFor.set('P1', null);
+    set.chain.held.set('P1', [1n, 2n]);
+    await set.service.start();
+    const access = emergency(7, 'P1', 'Dr');
+    return { ...set, access, refused: () => set.events().filter((e) => e.event === 'keyservice.release_refused').map((e) => [e.record, e.reason]) };
+  }
+
+  const refusals: [string, (chain: FakeKeyChain) => void][] = [
+    ['NotEmergency', (chain) => chain.closed.add(7n)],
+    ['OtherEmergency', (chain) => { chain.spoil = { access: { ok: { emergency: 8 } } }; }],
+    ['NotCurrent', (chain) => { chain.spoil = { version: { ...baseVersion(), supersededBy: 9n } }; }],
+    ['NotHeld', (chain) => { chain.spoil = { custodianHolds: false }; }],
+    ['TooManyEnvelopes', (chain) => { chain.spoil = { version: { ...baseVersion(), envelopes: 16 } }; }],
+    ['TooManyGranteeEnvelopes', (chain) => { chain.spoil = { maxEnvelopesPerGrantee: 0 }; }],
+    ['InsufficientBalance', (chain) => { chain.free = 1_099n; }],
+  ];
+  for (const [reason, spoil] of refusals) {
+    test(`${reason}: nothing is sealed or sent, and it is not tried again`, async () => {
+      const { chain, service, access, refused } = await opened();
+      spoil(chain);
+      chain.onHead!(chain.block(1, access));
+      await service.idle();
+      assert.deepEqual(chain.sent, []);
+      assert.deepEqual(refused(), [['1', reason], ['2', reason]]);
+      const checks = chain.checked.length;
+      chain.onHead!(chain.block(2));
+      await service.idle();
+      assert.equal(chain.checked.length, checks, 'not checked again for this access');
+      await service.stop();
+    });
+  }
+
+  test('at the bounds: one envelope short of each limit and a balance of exactly deposit + fee are released', async () => {
+    const { chain, service, access } = await opened();
+    chain.free = 1_100n;
+    chain.spoil = { version: { ...baseVersion(), envelopes: 15 }, maxEnvelopesPerGrantee: 1 };
+    chain.onHead!(chain.block(1, access));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr'], 'the second is TooManyGranteeEnvelopes once the first is there');
+    await service.stop();
+  });
+
+  test('one batch: the releases sent together are counted against the balance before any lands', async () => {
+    const { chain, service, access, refused } = await opened();
+    chain.free = 2_199n; // one release (1 100) but not two
+    chain.onHead!(chain.block(1, access));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr']);
+    assert.deepEqual(refused(), [['2', 'InsufficientBalance']]);
+    await service.stop();
+  });
+
+  test('retry policy: a release the chain refused in a block is never sent again; one not included is', async () => {
+    assert.equal(retryable(new DispatchError('records', 'NotPermitted', 'records.addEnvelope')), false);
+    assert.equal(retryable(new DispatchError('records', 'TooManyGranteeEnvelopes', 'records.addEnvelope')), false);
+    assert.equal(retryable(new DispatchError('records', 'InsufficientBalance', 'records.addEnvelope')), false);
+    assert.equal(retryable(new TransactionError('records.addEnvelope', 'Dropped')), true);
+    assert.equal(retryable(new Error('WebSocket is not connected')), true);
+    for (const code of ['NotPermitted', 'TooManyEnvelopes', 'TooManyGranteeEnvelopes', 'InsufficientBalance']) {
+      const { chain, service, access, refused } = await opened();
+      chain.failWith = () => new DispatchError('records', code, 'records.addEnvelope');
+      chain.failing.set(1n, 99);
+      chain.onHead!(chain.block(1, access));
+      chain.onHead!(chain.block(2));
+      chain.onHead!(chain.block(3));
+      await service.idle();
+      assert.equal(chain.failing.get(1n), 98, `${code}: sent once, never again`);
+      assert.deepEqual(chain.sent, ['2/Dr']);
+      assert.deepEqual(refused(), [['1', `records.${code}`]]);
+      await service.stop();
+    }
+  });
+
+  test('allow-list: only the listed patients are served', async () => {
+    const { chain, service, access, events } = await opened({ patients: new Set(['P2']) });
+    chain.custodianFor.set('P2', null);
+    chain.held.set('P2', [5n]);
+    chain.onHead!(chain.block(1, access, emergency(8, 'P2', 'Dr')));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['5/Dr']);
+    assert.ok(events().some((e) => e.event === 'keyservice.skipped' && e.emergency === '7' && e.reason === 'not_allowed'));
+    await service.stop();
+  });
+
+  test('budgets: per access, and per patient within a day of chain time', async () => {
+    const { chain, service, access, refused } = await opened({ maxPerEmergency: 1, maxPerPatientPerDay: 2 });
+    chain.onHead!(chain.block(1, access));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr']);
+    assert.deepEqual(refused(), [['2', 'emergency_budget']]);
+    chain.onHead!(chain.block(2, emergency(8, 'P1', 'DrB'), emergency(9, 'P1', 'DrC')));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr', '1/DrB'], 'the patient budget (2 a day) is spent');
+    assert.deepEqual(refused().slice(-2), [['1', 'patient_budget'], ['2', 'patient_budget']]);
+    chain.clock += 24 * 60 * 60 * 1000; // a day later the budget is back
+    chain.onHead!(chain.block(3, emergency(10, 'P1', 'DrD', chain.clock + 1_000)));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr', '1/DrB', '1/DrD']);
+    await service.stop();
+  });
+
+  test('balance floor: below it nothing is sent and the reason is logged; at it the release goes', async () => {
+    const { chain, service, access, events } = await opened({ balanceFloor: 500n });
+    chain.free = 1_599n;
+    chain.onHead!(chain.block(1, access));
+    await service.idle();
+    assert.deepEqual(chain.sent, []);
+    const floor = events().find((e) => e.event === 'keyservice.balance_floor')!;
+    assert.deepEqual([floor.free, floor.needed, floor.floor], ['1599', '1100', '500']);
+    chain.free = 2_700n; // two releases (2 × 1 100) and the floor
+    chain.onHead!(chain.block(2, emergency(8, 'P1', 'DrB')));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/DrB', '2/DrB']);
+    chain.free = 2_699n; // one short: the second of the batch is not sent
+    chain.onHead!(chain.block(3, emergency(9, 'P1', 'DrC')));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/DrB', '2/DrB', '1/DrC']);
+    await service.stop();
+  });
+
+  test('after an access closes or expires its released envelopes are removed (deposits back) and it is forgotten', async () => {
+    const { chain, service } = await opened({ rescanBlocks: 2 });
+    chain.envelopes.add('2/DrB'); // not the service's release: left alone
+    chain.onHead!(chain.block(1, emergency(7, 'P1', 'Dr'), emergency(8, 'P1', 'DrB', chain.clock + 10)));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr', '2/Dr', '1/DrB']);
+    assert.equal(service.remembered, 2);
+    chain.closed.add(7n);
+    chain.clock += 10; // 8 expires
+    chain.onHead!(chain.block(2)); // the rescan's block
+    await service.idle();
+    assert.deepEqual(chain.removed, ['1/Dr', '2/Dr', '1/DrB']);
+    assert.ok(chain.envelopes.has('2/DrB'));
+    assert.equal(service.remembered, 0);
+    await service.stop();
+  });
+
+  test('an access still open is not cleaned up; a removal refused on chain is not repeated', async () => {
+    const { chain, service, access, events } = await opened({ rescanBlocks: 1 });
+    chain.onHead!(chain.block(1, access));
+    await service.idle();
+    assert.deepEqual(chain.removed, []);
+    chain.closed.add(7n);
+    chain.removeEnvelope = async () => {
+      throw new DispatchError('records', 'StillHasAccess', 'records.removeEnvelope');
+    };
+    chain.onHead!(chain.block(2));
+    chain.onHead!(chain.block(3));
+    await service.idle();
+    assert.equal(events().filter((e) => e.event === 'keyservice.remove_refused').length, 2, 'once per version');
+    assert.equal(service.remembered, 0);
+    await service.stop();
+  });
+
+  test('a periodic rescan finds an access whose block was never seen', async () => {
+    const { chain, service } = await opened({ rescanBlocks: 3 });
+    chain.onHead!(chain.block(1));
+    chain.open.set('P1', [emergency(7, 'P1', 'Dr')]); // its event is lost (not in any block processed)
+    chain.onHead!(chain.block(2));
+    await service.idle();
+    assert.deepEqual(chain.sent, []);
+    chain.onHead!(chain.block(3));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr', '2/Dr']);
+    await service.stop();
+  });
+
+  test('more blocks skipped than the catch-up bound: a rescan at once', async () => {
+    const set = setUp(3, { maxCatchUp: 2, rescanBlocks: 1_000 });
+    const { chain, service, events } = set;
+    chain.custodianFor.set('P1', null);
+    chain.held.set('P1', [1n]);
+    await service.start();
+    chain.onHead!(chain.block(1));
+    await service.idle();
+    for (let n = 2; n < 10; n++) chain.block(n);
+    chain.open.set('P1', [emergency(7, 'P1', 'Dr')]);
+    chain.block(2, emergency(7, 'P1', 'Dr')); // opened in a block past the bound
+    chain.onHead!(chain.block(10));
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr']);
+    assert.ok(events().some((e) => e.event === 'keyservice.catch_up_limit'));
+    await service.stop();
+  });
+
+  test('a reorg at the same height: the new branch\'s blocks are processed (hashes, not heights)', async () => {
+    const { chain, service } = await opened();
+    chain.onHead!(chain.block(3));
+    chain.onHead!(chain.block(4));
+    chain.onHead!(chain.block(5));
+    await service.idle();
+    // Another branch from #3: 4' (opens the access) and 5'.
+    const b4 = { number: 4, hash: "#4'", parentHash: '#3' };
+    const b5 = { number: 5, hash: "#5'", parentHash: "#4'" };
+    chain.headers.set(b4.hash, b4);
+    chain.events.set(b4.hash, { opened: [emergency(7, 'P1', 'Dr')], sealedToService: [] });
+    chain.headers.set(b5.hash, b5);
+    chain.onHead!(b5);
+    await service.idle();
+    assert.deepEqual(chain.sent, ['1/Dr', '2/Dr']);
+    await service.stop();
+  });
+});
+
+function baseVersion() {
+  return {
+    id: 1n, patient: 'P1', author: 'P1', tag: new Uint8Array(32), commitment: new Uint8Array(32), ciphertextHash: new Uint8Array(32),
+    sizeClass: 12, locator: new Uint8Array(1), createdAt: 0, record: 1n, version: 1, supersedes: null, kind: 'Original' as const,
+    supersededBy: null, envelopes: 2,
+  };
+}
+
+describe('key service configuration', () => {
+  const base = { KEYSERVICE_SIGNING_SEED: '//Dave', KEYSERVICE_RECOVERY_PHRASE: generateRecoveryPhrase() };
+  test('only a loopback ws:// or wss:// node', () => {
+    for (const url of ['ws://127.0.0.1:9944', 'wss://localhost:9944', 'ws://[::1]:9944', 'ws://127.0.0.2:1']) {
+      assert.equal(loadKeyServiceConfig({ ...base, KEYSERVICE_NODE_WS: url }).nodeWs, url);
+    }
+    for (const url of ['ws://10.0.0.1:9944', 'wss://rpc.example.org', 'http://127.0.0.1:9944', 'ws://127.0.0.1.example.org', 'ws://localhost.evil:1', 'nonsense']) {
+      assert.throws(() => loadKeyServiceConfig({ ...base, KEYSERVICE_NODE_WS: url }), ConfigError, url);
+    }
+    assert.equal(loadKeyServiceConfig(base).nodeWs, 'ws://127.0.0.1:9944');
+  });
+
+  test('allow-list, budgets, floor and rescan period', () => {
+    const config = loadKeyServiceConfig({
+      ...base, KEYSERVICE_PATIENTS: ' 5P1, 5P2 ', KEYSERVICE_MAX_PER_EMERGENCY: '4', KEYSERVICE_MAX_PER_PATIENT_DAY: '9',
+      KEYSERVICE_BALANCE_FLOOR: '1000000000000', KEYSERVICE_RESCAN_BLOCKS: '5',
+    });
+    assert.deepEqual([...config.patients!], ['5P1', '5P2']);
+    assert.deepEqual([config.maxPerEmergency, config.maxPerPatientPerDay, config.balanceFloor, config.rescanBlocks], [4, 9, 1_000_000_000_000n, 5]);
+    const defaults = loadKeyServiceConfig(base);
+    assert.deepEqual([defaults.patients, defaults.maxPerEmergency, defaults.maxPerPatientPerDay, defaults.balanceFloor, defaults.rescanBlocks],
+      [undefined, 32, 64, 0n, 10]);
+    for (const [name, value] of [['KEYSERVICE_MAX_PER_EMERGENCY', '0'], ['KEYSERVICE_MAX_PER_PATIENT_DAY', 'x'], ['KEYSERVICE_BALANCE_FLOOR', '-1'],
+      ['KEYSERVICE_RESCAN_BLOCKS', '0'], ['KEYSERVICE_PATIENTS', ' , ']] as const) {
+      assert.throws(() => loadKeyServiceConfig({ ...base, [name]: value }), (e: unknown) => e instanceof ConfigError && e.message.includes(name), name);
+    }
   });
 });
 

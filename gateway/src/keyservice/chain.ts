@@ -7,8 +7,8 @@
  */
 
 import {
-  blockEvents, consent, EMERGENCY_CUSTODIAN, MemoryBlobStore, records, releaseToEmergency,
-  type Actor, type FlowContext, type Release, type TelemedChain,
+  blockEvents, consent, EMERGENCY_CUSTODIAN, MemoryBlobStore, records, releaseFacts, sendRelease,
+  type Actor, type FlowContext, type ReleaseFacts, type TelemedChain,
 } from '@telemed/sdk';
 
 /** A break-glass access the service may act on. */
@@ -59,8 +59,25 @@ export interface KeyServiceChain {
   openEmergencies(patient: string, now: number): Promise<EmergencyOpened[]>;
   /** The versions of `patient`'s records the service holds envelopes for (`EnvelopesOf`, bounded). */
   heldVersions(patient: string): Promise<bigint[]>;
-  /** Seals version `version`'s key to `practitioner` (`'already'` if it has an envelope). */
-  release(version: bigint, practitioner: string): Promise<Release>;
+  /**
+   * What the chain says at the best block about releasing `version` to `practitioner`
+   * (the SDK's `releaseFacts`: the practitioner's access basis, the version, envelope counts,
+   * the service's free balance, deposit and fee).
+   */
+  releaseFacts(version: bigint, practitioner: string): Promise<ReleaseFacts>;
+  /**
+   * Seals version `version`'s key to `practitioner` and sends `records.addEnvelope(…,
+   * EmergencyTreatment)`, mortal, WITHOUT checks: the service calls it only right after
+   * `releaseFacts` allowed it. Throws `DispatchError` (included, refused: its argument is
+   * public) or `TransactionError` (not included).
+   */
+  release(version: bigint, practitioner: string): Promise<void>;
+  /** Whether break-glass access `id` grants access at `now` (false: closed, expired, reviewed unjustified, gone). */
+  emergencyIsOpen(id: bigint, now: number): Promise<boolean>;
+  /** Whether `practitioner` holds an envelope of `version` of `patient`'s (`EnvelopesOf`). */
+  holds(patient: string, version: bigint, practitioner: string): Promise<boolean>;
+  /** `records.removeEnvelope(version, practitioner)`: the deposit comes back to the service. */
+  removeEnvelope(version: bigint, practitioner: string): Promise<void>;
   /** What block `hash` brought: accesses opened, keys sealed to the service. */
   activityIn(hash: string): Promise<BlockActivity>;
   /** The header of block `hash`. */
@@ -120,8 +137,24 @@ export class SdkKeyServiceChain implements KeyServiceChain {
     return records.envelopesOf(this.chain, patient, this.account);
   }
 
-  release(version: bigint, practitioner: string): Promise<Release> {
-    return releaseToEmergency(this.ctx, this.custodian, version, practitioner);
+  releaseFacts(version: bigint, practitioner: string): Promise<ReleaseFacts> {
+    return releaseFacts(this.ctx, this.account, version, practitioner);
+  }
+
+  async release(version: bigint, practitioner: string): Promise<void> {
+    await sendRelease(this.ctx, this.custodian, version, practitioner);
+  }
+
+  async emergencyIsOpen(id: bigint, now: number): Promise<boolean> {
+    return consent.emergencyIsOpen(await consent.emergencyAccess(this.chain, id), now);
+  }
+
+  async holds(patient: string, version: bigint, practitioner: string): Promise<boolean> {
+    return (await records.envelopesOf(this.chain, patient, practitioner)).includes(version);
+  }
+
+  async removeEnvelope(version: bigint, practitioner: string): Promise<void> {
+    await records.removeEnvelope(this.chain, this.custodian.signer, version, practitioner);
   }
 
   async activityIn(hash: string): Promise<BlockActivity> {

@@ -38,7 +38,11 @@ export async function startKeyService(config: KeyServiceConfig, log: Logger, cha
   const connected = chain ?? (await connectChain(config.nodeWs));
   try {
     const publicKey = keys.keyAgreement(0).publicKey;
-    const service = new KeyService(new SdkKeyServiceChain(connected, custodian), publicKey, log, { maxAttempts: config.maxAttempts });
+    const service = new KeyService(new SdkKeyServiceChain(connected, custodian), publicKey, log, {
+      maxAttempts: config.maxAttempts, patients: config.patients, maxPerEmergency: config.maxPerEmergency,
+      maxPerPatientPerDay: config.maxPerPatientPerDay, balanceFloor: config.balanceFloor, rescanBlocks: config.rescanBlocks,
+    });
+    if (!config.patients) log.warn('keyservice.serving_everyone', { reason: 'KEYSERVICE_PATIENTS unset: any patient may appoint the service' });
     await service.start();
     return {
       account: signer.address,

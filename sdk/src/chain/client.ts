@@ -57,10 +57,10 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
 
 /** Storage items the SDK reads. */
 export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
-  records: ['records', 'envelopesOf', 'granteePatients'],
+  records: ['records', 'envelopes', 'envelopesOf', 'granteePatients'],
   consent: ['delegates', 'emergencyAccesses', 'openEmergency'],
   practitioners: ['practitioners'],
-  system: ['events'],
+  system: ['events', 'account'],
   timestamp: ['now'],
 };
 

@@ -10,7 +10,7 @@
 import { toHex } from '../bytes.ts';
 import type { Account, Signer, TelemedChain } from './client.ts';
 import { NotFoundError } from './errors.ts';
-import { eventOf, send, type Included } from './tx.ts';
+import { eventOf, send, type Included, type SendOptions } from './tx.ts';
 import {
   big,
   bytes,
@@ -91,8 +91,9 @@ export async function addEnvelope(
   grantee: Account,
   sealed: Uint8Array,
   purpose: PurposeOfUse,
+  options: SendOptions = {},
 ): Promise<Included> {
-  return send(chain, chain.api.tx.records!.addEnvelope!(record, chain.address(grantee), toHex(sealed), purpose), signer);
+  return send(chain, chain.api.tx.records!.addEnvelope!(record, chain.address(grantee), toHex(sealed), purpose), signer, options);
 }
 
 /** `records.removeEnvelope`. */
@@ -160,6 +161,15 @@ export async function recordHistory(chain: TelemedChain, id: RecordId): Promise<
 /** `grantee`'s envelope for version `record` (`RecordsApi.envelope`), or null. */
 export async function envelope(chain: TelemedChain, record: RecordId, grantee: Account): Promise<KeyEnvelope | null> {
   const json = (await chain.api.call.recordsApi!.envelope!(record, chain.address(grantee))).toJSON() as Record<string, unknown> | null;
+  return json && envelopeFromJson(json);
+}
+
+/**
+ * `grantee`'s envelope for version `record` as stored (`Envelopes`), whether or not the grantee
+ * may read now (an emergency custodian's custody envelope, purpose `EmergencyTreatment`), or null.
+ */
+export async function storedEnvelope(chain: TelemedChain, record: RecordId, grantee: Account): Promise<KeyEnvelope | null> {
+  const json = (await chain.api.query.records!.envelopes!(record, chain.address(grantee))).toJSON() as Record<string, unknown> | null;
   return json && envelopeFromJson(json);
 }
 

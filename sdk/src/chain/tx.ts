@@ -47,6 +47,12 @@ export interface Included {
 export interface SendOptions {
   /** Resolve once the block is finalised (default: once included in the best chain). */
   finalized?: boolean;
+  /**
+   * A mortal transaction valid for about this many blocks from the best block (rounded up to a
+   * power of two by the era encoding); default: the API's default era. A short one keeps a
+   * transaction that waits in the pool from landing long after the checks made before it.
+   */
+  mortality?: number;
 }
 
 /**
@@ -110,7 +116,7 @@ export async function send(chain: TelemedChain, tx: Transaction, signer: Signer,
         unsubscribe?.();
         f();
       };
-      tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
+      tx.signAndSend(signer, options.mortality === undefined ? { nonce } : { nonce, era: options.mortality }, ({ status, events, dispatchError }) => {
         if (status.isInvalid || status.isDropped || status.isUsurped) {
           forgetNonce(chain, signer.address);
           finish(() => reject(new TransactionError(call, status.type)));

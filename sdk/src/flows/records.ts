@@ -19,6 +19,7 @@ import { decryptAnchoredContent, encryptContent, newDataKey, type DecryptedConte
 import { openEnvelope, sealEnvelope, type EnvelopeBinding } from '../envelope.ts';
 import { openLocator, sealLocator } from '../locator.ts';
 import { currentKey, secretKeyFor, type Actor, type FlowContext } from './context.ts';
+import { actsForPatient, custodiansHolding, EMERGENCY_PURPOSE } from './emergency.ts';
 
 /**
  * Registers `patient` with their current key-agreement public key (`records.registerPatient`).
@@ -115,7 +116,11 @@ export async function addResource(
 /**
  * Amends the current version `previous`: the new resource under a fresh data key, stored, then
  * `records.amendRecord`, then the author's envelope and `options.sealTo`'s. Grantees of the old
- * version get no envelope for the new one unless named in `sealTo`.
+ * version get no envelope for the new one unless named in `sealTo`, except, when the author is
+ * the patient (or a delegate with `AccessRecords`), the patient's emergency custodians that
+ * held a custody envelope of the old one: they get one with purpose `EmergencyTreatment` (the
+ * key service releases only current versions). After another author's amendment the patient
+ * calls `renewCustody` (flows/emergency.ts; the chain refuses custody envelopes from an author).
  *
  * @throws `DispatchError` (`records.NotCurrent`, `records.NoConsent`…); as {@link addResource}
  */
@@ -126,6 +131,12 @@ export async function amendResource(
   resource: Uint8Array,
   options: WriteOptions,
 ): Promise<Written> {
+  // An unknown or shredded `previous` is left to the chain to refuse, as before. Only the
+  // patient (or a delegate with AccessRecords) may seal custody envelopes.
+  const old = await records.recordEntry(ctx.chain, previous);
+  const custodians = old && !old.shredded && (await actsForPatient(ctx, old.version.patient, author.signer.address))
+    ? await custodiansHolding(ctx, old.version.patient, previous)
+    : [];
   const dataKey = newDataKey();
   const content = encryptContent(dataKey, resource);
   const locator = await ctx.store.put(content.ciphertext);
@@ -137,7 +148,7 @@ export async function amendResource(
     throw e;
   }
   const version = await records.recordVersion(ctx.chain, id);
-  await sealOwnAndOthers(ctx, author, dataKey, version, options);
+  await sealOwnAndOthers(ctx, author, dataKey, version, options, custodians);
   return { id, version, dataKey, locator };
 }
 
@@ -147,6 +158,7 @@ async function sealOwnAndOthers(
   dataKey: Uint8Array,
   version: RecordVersion,
   options: WriteOptions,
+  custodians: readonly string[] = [],
 ): Promise<void> {
   const own = currentKey(author);
   const me = author.signer.address;
@@ -154,9 +166,18 @@ async function sealOwnAndOthers(
   for (const grantee of options.sealTo ?? []) {
     if (ctx.chain.address(grantee) !== ctx.chain.address(me)) envelopes.push([grantee, await sealFor(ctx, dataKey, version, grantee)]);
   }
+  const named = new Set(envelopes.map(([grantee]) => ctx.chain.address(grantee)));
+  const custody: [Account, Uint8Array][] = [];
+  for (const custodian of custodians) {
+    if (!named.has(ctx.chain.address(custodian))) custody.push([custodian, await sealFor(ctx, dataKey, version, custodian)]);
+  }
   // Sent together: they land in the same block (send() orders one signer's nonces).
-  await Promise.all(envelopes.map(([grantee, sealed]) =>
-    records.addEnvelope(ctx.chain, author.signer, version.id, grantee, sealed, options.purpose)));
+  await Promise.all([
+    ...envelopes.map(([grantee, sealed]) =>
+      records.addEnvelope(ctx.chain, author.signer, version.id, grantee, sealed, options.purpose)),
+    ...custody.map(([custodian, sealed]) =>
+      records.addEnvelope(ctx.chain, author.signer, version.id, custodian, sealed, EMERGENCY_PURPOSE)),
+  ]);
 }
 
 /**

@@ -14,6 +14,7 @@ import { decryptAnchoredContent, encryptContent, newDataKey } from '../content.t
 import { sealEnvelope } from '../envelope.ts';
 import { openLocator, sealLocator } from '../locator.ts';
 import { currentKey, type Actor, type FlowContext } from './context.ts';
+import { custodiansHolding } from './emergency.ts';
 import { bindingFor, dataKeyOf, sealFor, type Written } from './records.ts';
 
 /** What {@link grantAndSeal} did. */
@@ -83,7 +84,10 @@ export async function revokeConsent(ctx: FlowContext, patient: Actor, id: Consen
 export interface RekeyOptions {
   /**
    * Grantees who keep access: each gets an envelope for the new version (they must have one on
-   * the replaced version and may still read). The patient always gets one.
+   * the replaced version and may still read). The patient always gets one, and so does each of
+   * the patient's emergency custodians that held a custody envelope (purpose
+   * `EmergencyTreatment`) of the replaced version: the chain keeps its purpose. A custodian's
+   * envelope under a consent is not kept unless listed here.
    */
   keep?: Account[];
   /** Delete the replaced ciphertext from the store (default true). */
@@ -113,8 +117,10 @@ export async function rekeyRecord(ctx: FlowContext, patient: Actor, id: RecordId
   const own = currentKey(patient);
   const me = patient.signer.address;
   const envelopes: [Account, Uint8Array][] = [[me, await sealEnvelope(dataKey, own.publicKey, own.keyVersion, bindingFor(ctx, next, me))]];
-  for (const grantee of options.keep ?? []) {
-    if (ctx.chain.address(grantee) !== ctx.chain.address(me)) envelopes.push([grantee, await sealFor(ctx, dataKey, next, grantee)]);
+  const keep = new Set((options.keep ?? []).map((g) => ctx.chain.address(g)));
+  for (const custodian of await custodiansHolding(ctx, old.patient, id)) keep.add(custodian);
+  for (const grantee of keep) {
+    if (grantee !== ctx.chain.address(me)) envelopes.push([grantee, await sealFor(ctx, dataKey, next, grantee)]);
   }
   let newId: RecordId;
   try {
