@@ -12,11 +12,12 @@ use crate::common::{
 	charlie_consents, envelope_for, externalities, ok_next, refused_next, set_now, start_block_at,
 	RecordsCall, HOUR, NOW,
 };
+use frame_support::traits::Get;
 use sp_keyring::Sr25519Keyring::{Bob, Charlie, Dave, Ferdie};
 use telemed_primitives::{
 	AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse, Tag,
 };
-use telemed_runtime::{Consent, Runtime, RuntimeCall};
+use telemed_runtime::{configs::EnvelopeDeposit, Balances, Consent, Runtime, RuntimeCall};
 
 /// Charlie's blinded tag for his allergies (a test value: any 32 bytes).
 const ALLERGIES: Tag = [0x3c; 32];
@@ -85,7 +86,9 @@ fn the_custodian_releases_a_key_to_the_practitioner_who_broke_the_glass() {
 			refused_next(Dave, RuntimeCall::Records(RecordsCall::access_record { record })),
 			RError::NoConsent.into()
 		);
+		let before = Balances::free_balance(&dave);
 		assert_eq!(refused_next(Dave, seal(record, &bob, 0xb0)), RError::NotPermitted.into());
+		assert!(Balances::free_balance(&dave) < before, "a refused release pays its fee");
 
 		// Bob, licensed and endorsed for emergency care, breaks the glass.
 		ok_next(
@@ -98,8 +101,12 @@ fn the_custodian_releases_a_key_to_the_practitioner_who_broke_the_glass() {
 		let emergency = 0;
 		assert!(pallet_consent::EmergencyAccesses::<Runtime>::get(emergency).is_some());
 
-		// The service seals the key to Bob (it pays the deposit); Bob reads through the chain.
+		// The service seals the key to Bob: it pays the deposit and no fee (a refused release
+		// above paid one); Bob reads through the chain.
+		let free = || Balances::free_balance(&dave);
+		let before = free();
 		ok_next(Dave, seal(record, &bob, 0xb0));
+		assert_eq!(before - free(), EnvelopeDeposit::get());
 		let given = envelope(&bob).expect("Bob's envelope");
 		assert_eq!((given.depositor, given.sealed.to_vec()), (dave.clone(), vec![0xb0; 104]));
 		assert_eq!(

@@ -1,8 +1,8 @@
 //! Fees (issue 12, item 17): a transaction pays for its weight and its length, the multiplier
 //! follows congestion, and no fee is burnt: the treasury and the block's author share it.
 
-use codec::Encode;
 use crate::common::{externalities, signed, transfer};
+use codec::Encode;
 use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
 	traits::{fungible::Inspect, Hooks},

@@ -4,8 +4,8 @@
 //! motion, session keys hold a deposit, and a validator added by the council enters the
 //! authority set at the session after the next change.
 
-use codec::Encode;
 use crate::common::{externalities, ok, refused, signed, start_block};
+use codec::Encode;
 use frame_support::traits::{fungible::InspectHold, OnInitialize};
 use sp_core::{proof_of_possession::ProofOfPossessionGenerator, traits::ReadRuntimeVersion, H256};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};

@@ -1,7 +1,9 @@
 //! The practitioners pallet in the runtime: the demo data of the `development` preset, and
 //! licensing driven by signed transactions as a wallet sends them.
 
-use crate::common::{externalities, ok, set_now, signed, start_block_at, sudo, PractitionersCall, NOW};
+use crate::common::{
+	externalities, ok, set_now, signed, start_block_at, sudo, PractitionersCall, NOW,
+};
 use frame_support::traits::fungible::InspectHold;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{DispatchError, ModuleError};

@@ -11,11 +11,11 @@
 //!   commitment and the time, and no envelope of the revoked grantee remains. No event of the
 //!   journey carries any of them either.
 
-use codec::Encode;
 use crate::common::{
 	externalities, ok_next, refused_next, set_now, start_block_at, sudo, BillingCall, ConsentCall,
 	RecordsCall, HOUR, NOW,
 };
+use codec::Encode;
 use frame_metadata::{v15::StorageEntryType, RuntimeMetadata, RuntimeMetadataPrefixed};
 use scale_info::{form::PortableForm, PortableRegistry, Type, TypeDef, TypeDefPrimitive};
 use sp_keyring::Sr25519Keyring;

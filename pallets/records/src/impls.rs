@@ -504,7 +504,7 @@ impl<T: Config> Pallet<T> {
 		grantee: T::AccountId,
 		sealed: BoundedVec<u8, T::MaxEnvelopeLen>,
 		purpose: PurposeOfUse,
-	) -> DispatchResult {
+	) -> Result<Released, DispatchError> {
 		let mut record = Self::live_record(id)?;
 		// The patient, a delegate or the author hands out keys as access allows; an emergency
 		// custodian only releases a key it holds to a practitioner who broke the glass.
@@ -568,7 +568,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		Self::deposit_event(Event::EnvelopeAdded { record: id, grantee, by: who });
-		Ok(())
+		Ok(if release.is_some() { Released::ByCustodian } else { Released::ByHolder })
 	}
 
 	pub(crate) fn do_remove_envelope(

@@ -846,7 +846,9 @@ pub mod pallet {
 		/// still endorsed). The release is written to the patient's disclosure log (accessor
 		/// the practitioner, the version, purpose `EmergencyTreatment`, basis
 		/// `Emergency(id)`), so the break-glass review shows it; the custodian pays the
-		/// deposit.
+		/// deposit (back when the envelope is removed after the access ends) and a successful
+		/// release pays no fee, so that releases cannot drain the custodian's balance (the fee
+		/// is taken first and refunded; a refused release keeps it).
 		///
 		/// Origin: signed, the patient, a delegate with `AccessRecords`, or the version's
 		/// author; or the patient's emergency custodian, as above.
@@ -876,9 +878,15 @@ pub mod pallet {
 			grantee: T::AccountId,
 			sealed: BoundedVec<u8, T::MaxEnvelopeLen>,
 			purpose: PurposeOfUse,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_add_envelope(who, record, grantee, sealed, purpose)
+			Ok(match Self::do_add_envelope(who, record, grantee, sealed, purpose)? {
+				Released::ByHolder => Some(T::WeightInfo::add_envelope()).into(),
+				Released::ByCustodian => PostDispatchInfo {
+					actual_weight: Some(T::WeightInfo::add_envelope_by_custodian()),
+					pays_fee: Pays::No,
+				},
+			})
 		}
 
 		/// Removes `grantee`'s envelope for `record` and returns its deposit to whoever paid

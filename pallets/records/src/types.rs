@@ -322,3 +322,13 @@ pub struct RecordFilter {
 	/// Only the current version of each record (no superseded ones).
 	pub current_only: bool,
 }
+
+/// Who added an envelope: whoever may hand the key out (the patient, a delegate, the author),
+/// or the patient's emergency custodian releasing a key it holds (that release pays no fee).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Released {
+	/// The patient, a delegate with `AccessRecords`, or the version's author.
+	ByHolder,
+	/// The patient's emergency custodian, to a practitioner who broke the glass.
+	ByCustodian,
+}

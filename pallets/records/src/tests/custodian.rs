@@ -47,7 +47,7 @@ fn record_held_by_keeper() -> RecordId {
 }
 
 /// `by` seals `record`'s key to `custodian` as a custody envelope (for emergency treatment).
-fn custody(by: AccountId, record: RecordId, custodian: AccountId) -> DispatchResult {
+fn custody(by: AccountId, record: RecordId, custodian: AccountId) -> DispatchResultWithPostInfo {
 	seal(by, record, custodian, PurposeOfUse::EmergencyTreatment)
 }
 
@@ -57,12 +57,12 @@ fn seal(
 	record: RecordId,
 	grantee: AccountId,
 	purpose: PurposeOfUse,
-) -> DispatchResult {
+) -> DispatchResultWithPostInfo {
 	Records::add_envelope(RuntimeOrigin::signed(by), record, grantee, bounded(&sealed()), purpose)
 }
 
 /// The keeper releases `record`'s key to `grantee` for emergency treatment.
-fn release(record: RecordId, grantee: AccountId) -> DispatchResult {
+fn release(record: RecordId, grantee: AccountId) -> DispatchResultWithPostInfo {
 	seal(KEEPER, record, grantee, PurposeOfUse::EmergencyTreatment)
 }
 
@@ -118,7 +118,14 @@ fn the_custodian_releases_a_key_to_a_practitioner_who_broke_the_glass() {
 		assert_noop!(release(id, DOC), RError::NotPermitted);
 		doc_breaks_the_glass();
 		let before = held(KEEPER);
-		assert_ok!(release(id, DOC));
+		// A successful release pays no fee (the custodian's balance is not drained by
+		// emergencies) and is charged the custodian path's weight.
+		let info = release(id, DOC).expect("released");
+		assert_eq!(info.pays_fee, Pays::No);
+		assert_eq!(
+			info.actual_weight,
+			Some(<() as crate::WeightInfo>::add_envelope_by_custodian())
+		);
 		assert_eq!(last_event(), Event::EnvelopeAdded { record: id, grantee: DOC, by: KEEPER });
 		let stored = crate::Envelopes::<Test>::get(id, DOC).expect("stored");
 		assert_eq!((stored.sealed_to, stored.purpose), (DOC_KEY, PurposeOfUse::EmergencyTreatment));
@@ -141,8 +148,9 @@ fn the_custodian_releases_a_key_to_a_practitioner_who_broke_the_glass() {
 		// The practitioner reads it through the chain (a second disclosure).
 		assert_ok!(Records::access_record(RuntimeOrigin::signed(DOC), id));
 		assert_eq!(MockConsent::disclosures().len(), 2);
-		// Twice is `EnvelopeExists`.
+		// Twice is `EnvelopeExists`, and a refused release pays its fee as any call.
 		assert_noop!(release(id, DOC), RError::EnvelopeExists);
+		assert_eq!(release(id, DOC).unwrap_err().post_info.pays_fee, Pays::Yes);
 		assert_invariants();
 	});
 }

@@ -17,7 +17,10 @@ fn record_shared_with_doc() -> RecordId {
 fn the_patient_seals_the_key_to_a_grantee_with_read_access() {
 	new_test_ext().execute_with(|| {
 		let id = record_shared_with_doc();
-		assert_ok!(envelope(PATIENT, id, DOC));
+		// It pays its fee, charged at the holder's path (cheaper than a custodian's release).
+		let info = envelope(PATIENT, id, DOC).expect("added");
+		assert_eq!(info.pays_fee, frame_support::dispatch::Pays::Yes);
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::add_envelope()));
 		assert_eq!(last_event(), Event::EnvelopeAdded { record: id, grantee: DOC, by: PATIENT });
 		let stored = crate::Envelopes::<Test>::get(id, DOC).expect("stored");
 		assert_eq!(stored.sealed.to_vec(), sealed());

@@ -13,7 +13,12 @@ mod revocation;
 mod shredding;
 
 use crate::{mock::*, Error, Event};
-use frame_support::{assert_ok, dispatch::DispatchResult, traits::Get, BoundedVec};
+use frame_support::{
+	assert_ok,
+	dispatch::{DispatchResult, DispatchResultWithPostInfo},
+	traits::Get,
+	BoundedVec,
+};
 use telemed_primitives::{PurposeOfUse, RecordId, Tag};
 
 pub(crate) type RError = Error<Test>;
@@ -114,7 +119,11 @@ pub(crate) fn sealed() -> Vec<u8> {
 }
 
 /// Adds an envelope of `record` for `grantee`, signed by `by`, for treatment.
-pub(crate) fn envelope(by: AccountId, record: RecordId, grantee: AccountId) -> DispatchResult {
+pub(crate) fn envelope(
+	by: AccountId,
+	record: RecordId,
+	grantee: AccountId,
+) -> DispatchResultWithPostInfo {
 	Records::add_envelope(
 		RuntimeOrigin::signed(by),
 		record,
