@@ -12,8 +12,8 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hexToU8a, u8aConcat } from '@polkadot/util';
-import { base58Encode, blake2AsHex, cryptoWaitReady, ed25519PairFromSeed } from '@polkadot/util-crypto';
+import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { base58Encode, blake2AsHex, cryptoWaitReady, ed25519PairFromSeed, xxhashAsHex } from '@polkadot/util-crypto';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
@@ -60,13 +60,23 @@ export function peerIdOf(nodeKey: string): string {
   return base58Encode(u8aConcat(new Uint8Array([0x00, 36, 0x08, 0x01, 0x12, 32]), publicKey));
 }
 
-/** Writes the `local` chain spec, raw, to `dir`: nodes then skip building genesis from the preset. */
-export async function writeRawLocalSpec(dir: string): Promise<string> {
+/**
+ * Writes the `local` chain spec, raw, to `dir`: nodes then skip building genesis from the preset.
+ * With `sessionPeriod`, its genesis sets the runtime's `StoredSessionPeriod` (a `u32` under
+ * `twox_128(":StoredSessionPeriod:")`): sessions of that many blocks instead of an hour's.
+ */
+export async function writeRawLocalSpec(dir: string, options: { sessionPeriod?: number } = {}): Promise<string> {
   const { stdout } = await promisify(execFile)(nodeBinary(), ['build-spec', '--chain', 'local', '--raw'], {
     maxBuffer: 64 * 1024 * 1024,
   });
+  const spec = JSON.parse(stdout) as { genesis: { raw: { top: Record<string, string> } } };
+  if (options.sessionPeriod !== undefined) {
+    const value = new Uint8Array(4);
+    new DataView(value.buffer).setUint32(0, options.sessionPeriod, true); // SCALE: little-endian
+    spec.genesis.raw.top[xxhashAsHex(':StoredSessionPeriod:', 128)] = u8aToHex(value);
+  }
   const path = join(dir, 'local-raw.json');
-  writeFileSync(path, stdout);
+  writeFileSync(path, JSON.stringify(spec));
   return path;
 }
 

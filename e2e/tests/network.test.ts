@@ -7,11 +7,12 @@
 //
 // Prints the time from the restart to finality recovering (a figure for the closing note).
 //
-// Then a fifth node's operator rotates keys on it (`author_rotateKeysWithOwner`) and registers them
-// (`session.setKeys`), and the council adds it to the validator set and removes it again. Not
-// tested here: the set taking effect. A session lasts an hour (600 blocks) and a change is active
-// from the session after the next change, so Aura and GRANDPA would include the fifth node one to
-// two hours later; that needs a runtime with short sessions for tests.
+// Then the handover: a fifth node's operator rotates keys on it (`author_rotateKeysWithOwner`)
+// and registers them (`session.setKeys`); the council adds it to the validator set; two session
+// changes later Aura and GRANDPA include its keys, it authors a block, and its votes are needed
+// (with Dave stopped, finality goes on only with them); the council removes it, and two session
+// changes later it is out of both sets and finality goes on without it. The chain's genesis sets
+// sessions of SESSION_PERIOD blocks (`StoredSessionPeriod`; an hour on `local` otherwise).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -41,6 +42,8 @@ import {
 } from '../lib/network.ts';
 
 const VALIDATOR_COUNT = 4;
+/** Blocks per session on this network's chain (set in its genesis; an hour on `local`). */
+const SESSION_PERIOD = 5;
 
 /** What a validator had finalised when it was killed. */
 interface BeforeKill {
@@ -62,7 +65,7 @@ async function finalisedChain(v: Validator, upTo: number): Promise<string[]> {
   return hashes;
 }
 
-describe('network: four validators on loopback', { timeout: 600_000 }, () => {
+describe('network: four validators on loopback', { timeout: 900_000 }, () => {
   let dir: string;
   let spec: string;
   let validators: Validator[];
@@ -102,7 +105,7 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
   before(async () => {
     await keyringReady();
     dir = tempDir('telemed-network-');
-    spec = await writeRawLocalSpec(dir);
+    spec = await writeRawLocalSpec(dir, { sessionPeriod: SESSION_PERIOD });
     validators = await planValidators(dir);
     [alice, bob, charlie, dave] = validators as [Validator, Validator, Validator, Validator];
     await Promise.all(validators.map((v) => startValidator(spec, v, validators)));
@@ -211,7 +214,7 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
     assert.equal(killed.size, 2, 'two validators were killed');
   });
 
-  test("a fifth node's operator registers its keys; the council adds it and removes it", async () => {
+  test("a fifth node's operator registers its keys; the council adds it, it authors and votes; removed, it leaves", async () => {
     const eve = dev('Eve');
     const fifth = await planNode(dir, 'eve', VALIDATOR_COUNT);
     const fifthNode = await startValidator(spec, fifth, [...validators, fifth]);
@@ -227,6 +230,9 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
         await rpc<boolean>(node, 'author_hasSessionKeys', [generated.keys]);
       assert.equal(await hasKeys(fifthNode), true, "the keys are in the fifth node's keystore");
       assert.equal(await hasKeys(running(alice)), false, "and not in Alice's");
+      // SessionKeys { aura: sr25519, grandpa: ed25519 }, 32 bytes each.
+      const eveAura = `0x${generated.keys.slice(2, 66)}`;
+      const eveGrandpa = `0x${generated.keys.slice(66, 130)}`;
 
       // The proof is for Eve: Ferdie cannot register Eve's keys as his.
       const [stolen] = await Promise.all([
@@ -240,16 +246,73 @@ describe('network: four validators on loopback', { timeout: 600_000 }, () => {
       eventOf(added, 'validatorSet.ValidatorAdded');
       const members = async () => (await api.query.validatorSet.validators()).toJSON() as string[];
       assert.ok((await members()).includes(eve.address), 'Eve is in the validator set');
-      assert.equal((await api.query.validatorSet.changed()).toJSON(), true, 'handed to the session at its next change');
       const session = (await api.query.session.validators()).map((a) => a.toString());
       assert.ok(!session.includes(eve.address), 'not a validator of this session');
-      assert.equal(session.length, VALIDATOR_COUNT);
 
+      // The next session change queues the set, the one after makes it active: Aura authors
+      // with Eve's key from then, and GRANDPA schedules a set with her key.
+      const auraKeys = async (at?: string): Promise<string[]> => {
+        // `.at` is typed as a bare Codec; the value is the same Vec of sr25519 keys.
+        const set = (at ? await api.query.aura.authorities.at(at) : await api.query.aura.authorities()) as unknown as {
+          toHex(): string;
+        }[];
+        return set.map((k) => k.toHex());
+      };
+      const grandpaKeys = async (): Promise<string[]> =>
+        (await api.query.grandpa.authorities()).map(([k]) => k.toHex());
+      const within = 3 * SESSION_PERIOD * SLOT_MS + 30_000;
+      await waitFor(async () => (await auraKeys()).includes(eveAura), within, "Eve's key in the Aura set");
+      await waitFor(async () => (await grandpaKeys()).includes(eveGrandpa), within, "Eve's key in the GRANDPA set");
+      assert.equal((await auraKeys()).length, VALIDATOR_COUNT + 1);
+      const joined = await best(running(alice));
+      console.log(`# handover: Eve in the Aura and GRANDPA sets at #${joined.number}`);
+
+      // She authors: a block whose Aura slot falls to her key (slot mod the set's size).
+      const authorOf = async (hash: string): Promise<string | undefined> => {
+        const h = await api.rpc.chain.getHeader(hash);
+        const aura = h.digest.logs.find((l) => l.isPreRuntime && l.asPreRuntime[0].toString() === 'aura');
+        if (!aura) return undefined;
+        const slot = api.createType('u64', aura.asPreRuntime[1]).toBigInt();
+        const set = await auraKeys(h.parentHash.toHex());
+        return set[Number(slot % BigInt(set.length))];
+      };
+      let authored: BlockRef | undefined;
+      await waitFor(
+        async () => {
+          const b = await best(running(alice));
+          for (let n = joined.number; n <= b.number && !authored; n++) {
+            const hash = await hashAt(running(alice), n);
+            if (hash && (await authorOf(hash)) === eveAura) authored = { number: n, hash };
+          }
+          return authored !== undefined;
+        },
+        (VALIDATOR_COUNT + 1) * 3 * SLOT_MS,
+        'a block authored by Eve',
+      );
+      console.log(`# handover: Eve authored #${authored!.number}`);
+
+      // She votes: once the set with her is final, four of five must vote; with Dave down,
+      // Alice, Bob and Charlie are three: finality goes on only with Eve's votes.
+      await allFinalise(joined.number, 60_000, `finality past the block where Eve joined (#${joined.number})`);
+      await running(dave).stop();
+      dave.node = undefined;
+      const withoutDave = (await finalized(running(alice))).number;
+      await allFinalise(withoutDave + 3, 90_000, `finality past #${withoutDave + 2} with Dave down and Eve voting`);
+
+      // Removed by the council: out of Aura and GRANDPA two session changes later.
       const removed = await councilPasses(api, api.tx.validatorSet.removeValidator(eve.address));
       eventOf(removed, 'validatorSet.ValidatorRemoved');
-      assert.ok(!(await members()).includes(eve.address), 'Eve is out of the validator set again');
-      const at = (await api.rpc.chain.getHeader()).number.toNumber();
-      console.log(`# handover: added and removed by the council at #${at}; sessions change every 600 blocks (an hour)`);
+      assert.ok(!(await members()).includes(eve.address), 'Eve is out of the validator set');
+      await waitFor(async () => !(await auraKeys()).includes(eveAura), within, "Eve's key out of the Aura set");
+      await waitFor(async () => !(await grandpaKeys()).includes(eveGrandpa), within, "Eve's key out of the GRANDPA set");
+      const left = await best(running(alice));
+      await allFinalise(left.number, 60_000, `finality past the block where Eve left (#${left.number})`);
+      // Her votes are no longer needed: with her node stopped too, Alice, Bob and Charlie are
+      // three of the four (Dave still down) and finalise.
+      await fifthNode.stop();
+      const withoutEve = (await finalized(running(alice))).number;
+      await allFinalise(withoutEve + 3, 90_000, `finality past #${withoutEve + 2} without Eve and Dave`);
+      console.log(`# handover: Eve removed, out of both sets at #${left.number}; sessions of ${SESSION_PERIOD} blocks`);
     } finally {
       await api.disconnect();
     }

@@ -487,3 +487,29 @@ fn session_keys_hold_a_deposit_that_purge_keys_releases() {
 		assert!(pallet_session::NextKeys::<Runtime>::get(&eve).is_none());
 	});
 }
+
+#[test]
+fn the_session_period_is_read_from_storage_and_never_zero() {
+	use frame_support::traits::Get;
+	use pallet_session::ShouldEndSession;
+	use telemed_runtime::{
+		configs::{SessionPeriod, StoredSessionPeriod},
+		HOURS,
+	};
+	externalities("local_testnet").execute_with(|| {
+		let key = sp_io::hashing::twox_128(b":StoredSessionPeriod:");
+		assert_eq!(StoredSessionPeriod::key(), key, "the key the README and the network test use");
+		assert_eq!(SessionPeriod::get(), HOURS);
+		let should_end =
+			|n: u32| <Runtime as pallet_session::Config>::ShouldEndSession::should_end_session(n);
+		assert!(should_end(HOURS) && !should_end(4));
+		// A chain with sessions of four blocks (as the network test's genesis sets).
+		sp_io::storage::set(&key, &4u32.encode());
+		assert_eq!(SessionPeriod::get(), 4);
+		assert!(should_end(4) && should_end(8) && !should_end(6));
+		// Zero in storage means one block, not a division by zero at every block.
+		sp_io::storage::set(&key, &0u32.encode());
+		assert_eq!(SessionPeriod::get(), 1);
+		assert!(should_end(7));
+	});
+}

@@ -32,7 +32,7 @@ use frame_support::traits::tokens::{pay::PayFromAccount, UnityAssetBalanceConver
 use frame_support::{
 	parameter_types,
 	traits::{
-		fungible::HoldConsideration, ConstU32, EitherOfDiverse, EqualPrivilegeOnly,
+		fungible::HoldConsideration, ConstU32, EitherOfDiverse, EqualPrivilegeOnly, Get,
 		LinearStoragePrice,
 	},
 	weights::Weight,
@@ -203,12 +203,25 @@ impl pallet_upgrades::Config for Runtime {
 
 parameter_types! {
 	/// A session lasts an hour; validator changes are queued at a session change and active
-	/// from the next one.
-	pub const SessionPeriod: BlockNumber = HOURS;
+	/// from the next one. Kept in storage (`twox_128(":StoredSessionPeriod:")`, a `u32`) so
+	/// that a chain may set another in its genesis or with `system.set_storage` (the network
+	/// test's chain has sessions of a few blocks, to see a validator join and leave); read
+	/// through [`SessionPeriod`].
+	pub storage StoredSessionPeriod: BlockNumber = HOURS;
 	pub const SessionOffset: BlockNumber = 0;
 	/// Held from an account while it has session keys (`session.setKeys`), released by
 	/// `session.purgeKeys`: the keys' storage is not free. Genesis validators hold none.
 	pub const SessionKeyDeposit: Balance = 10 * UNITS;
+}
+
+/// The session length in blocks: [`StoredSessionPeriod`], at least one block (a zero written
+/// to storage would make every block's `now % period` divide by zero).
+pub struct SessionPeriod;
+
+impl Get<BlockNumber> for SessionPeriod {
+	fn get() -> BlockNumber {
+		StoredSessionPeriod::get().max(1)
+	}
 }
 
 impl pallet_session::Config for Runtime {
