@@ -23,6 +23,21 @@ export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$TELEMED_ROOT}"
 # rebuild the runtime and the node).
 RELEASE_BUILD=(--release --locked --workspace)
 
+# Clippy lints the workspace's own crates in that same build (and in the benchmark tests'):
+# cargo runs clippy-driver instead of rustc for workspace members only, which compiles them as
+# rustc does and reports clippy's lints too; `-D warnings` makes every warning of rustc or
+# clippy an error. The lint levels are the workspace's (`[workspace.lints]` in Cargo.toml). One
+# build, not a second `cargo clippy` checking every dependency again; dev.sh builds with the
+# same settings, so that it reuses test.sh's artifacts (clippy-driver keeps rustc's code
+# generation but turns off MIR optimisations in the crates it lints; the runtime's wasm, built by
+# the wasm builder as a project of its own, is not affected).
+export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER-clippy-driver}"
+export CLIPPY_ARGS="${CLIPPY_ARGS--D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__}"
+
+# Feature propagation (`std`, `runtime-benchmarks`, `try-runtime` reach every dependency that
+# has them) is checked by zepter (.config/zepter.yaml), installed under the target dir.
+ZEPTER_VERSION=1.88.2
+
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
 as_root() {
@@ -67,8 +82,20 @@ ensure_rust() {
 	local installed
 	installed="$(cd "$TELEMED_ROOT" && rustup target list --installed)"
 	grep -qx wasm32v1-none <<<"$installed" || (cd "$TELEMED_ROOT" && rustup target add wasm32v1-none)
-	(cd "$TELEMED_ROOT" && rustup component list --installed | grep -q '^rust-src') ||
-		(cd "$TELEMED_ROOT" && rustup component add rust-src)
+	local component
+	for component in rust-src rustfmt clippy; do
+		(cd "$TELEMED_ROOT" && rustup component list --installed | grep -q "^$component") ||
+			(cd "$TELEMED_ROOT" && rustup component add "$component")
+	done
+}
+
+# zepter at ZEPTER_VERSION in $1/bin (built from crates.io once; about 2 min on two cores).
+ensure_zepter() {
+	local root="$1"
+	if ! "$root/bin/zepter" --version 2>/dev/null | grep -qF "$ZEPTER_VERSION"; then
+		log "installing zepter $ZEPTER_VERSION"
+		cargo install --quiet --locked --version "$ZEPTER_VERSION" --root "$root" zepter
+	fi
 }
 
 # A client package (e2e/, sdk/, gateway/) installs from its own lock file, again only when the

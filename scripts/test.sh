@@ -11,6 +11,10 @@ ensure_prerequisites
 
 cd "$TELEMED_ROOT"
 target="${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}"
+
+# The style first: seconds, and nothing else is worth building when it fails.
+log "cargo fmt --check"
+cargo fmt --all -- --check
 logs="$(mktemp -d)"
 client=""
 bench=""
@@ -25,6 +29,11 @@ client_side() {
 	started=$(date +%s)
 	for package in sdk gateway e2e; do ensure_npm_packages "$package"; done
 	log "npm packages took $(( $(date +%s) - started )) s"
+	log "zepter: feature propagation"
+	started=$(date +%s)
+	ensure_zepter "$target/tools"
+	"$target/tools/bin/zepter" run check
+	log "zepter took $(( $(date +%s) - started )) s"
 	log "sdk typecheck and unit tests"
 	started=$(date +%s)
 	(cd sdk && npm run --silent typecheck && npm test)
@@ -34,7 +43,7 @@ client_side() {
 	(cd gateway && npm run --silent typecheck && npm run --silent test:unit)
 	log "gateway unit tests took $(( $(date +%s) - started )) s"
 }
-log "npm packages and the client side's unit tests, in the background"
+log "npm packages, zepter and the client side's unit tests, in the background"
 client_side >"$logs/client" 2>&1 &
 client=$!
 
@@ -46,13 +55,13 @@ started=$(date +%s)
 cargo test "${RELEASE_BUILD[@]}" --tests --timings
 log "Rust build and tests took $(( $(date +%s) - started )) s"
 
-log "the client side's unit tests (started in the background)"
+log "zepter and the client side's unit tests (started in the background)"
 if wait "$client"; then
 	client=""
 	cat "$logs/client" >&2
 else
 	cat "$logs/client" >&2
-	log "the client side's unit tests FAILED"
+	log "zepter or the client side's unit tests FAILED"
 	exit 1
 fi
 
