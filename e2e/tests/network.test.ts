@@ -43,7 +43,7 @@ import {
 
 const VALIDATOR_COUNT = 4;
 /** Blocks per session on this network's chain (set in its genesis; an hour on `local`). */
-const SESSION_PERIOD = 5;
+const SESSION_PERIOD = 4;
 
 /** What a validator had finalised when it was killed. */
 interface BeforeKill {
