@@ -23,6 +23,11 @@ export WASM_BUILD_WORKSPACE_HINT="${WASM_BUILD_WORKSPACE_HINT:-$TELEMED_ROOT}"
 # rebuild the runtime and the node).
 RELEASE_BUILD=(--release --locked --workspace)
 
+# litep2p's WebRTC (str0m) asks for a vendored OpenSSL: building OpenSSL from source took 5 min of
+# CI from nothing. The system's (Debian's libssl-dev, OpenSSL 3) serves as well; the node then
+# links libssl.so.3 dynamically.
+export OPENSSL_NO_VENDOR="${OPENSSL_NO_VENDOR-1}"
+
 # Clippy lints the workspace's own crates in that same build (and in the benchmark tests'):
 # cargo runs clippy-driver instead of rustc for workspace members only, which compiles them as
 # rustc does and reports clippy's lints too; `-D warnings` makes every warning of rustc or
@@ -48,7 +53,7 @@ as_root() {
 }
 
 ensure_debian_packages() {
-	local wanted=(build-essential clang libclang-dev protobuf-compiler pkg-config git curl ca-certificates nodejs npm)
+	local wanted=(build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev git curl ca-certificates nodejs npm)
 	local missing=()
 	for pkg in "${wanted[@]}"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -19,7 +19,9 @@ logs="$(mktemp -d)"
 client=""
 bench=""
 # A failing step ends the script: the jobs running beside it end with it.
-trap 'for job in $client $bench; do kill "$job" 2>/dev/null; done; rm -rf "$logs"' EXIT
+sdk_chain=""
+gateway_chain=""
+trap 'for job in $client $bench $sdk_chain $gateway_chain; do kill "$job" 2>/dev/null; done; rm -rf "$logs"' EXIT
 
 # The client side first needs the network (npm packages) and then little CPU (the SDK's and
 # the gateway's unit tests need no node): it runs beside the Rust build, which needs the cores
@@ -47,6 +49,25 @@ log "npm packages, zepter and the client side's unit tests, in the background"
 client_side >"$logs/client" 2>&1 &
 client=$!
 
+# The benchmarks run as unit tests on each pallet's mock runtime, so they keep compiling and
+# reaching their worst case. A debug build without the wasm, in its own target dir: its
+# features differ from the release build's. It runs beside the release build at a lower
+# priority (nice), filling the cores where that build leaves one idle (about a tenth of its
+# time from nothing: a long build script or link running alone); its output is shown when it is
+# done.
+features=()
+for dir in pallets/*/; do
+	[ -f "$dir/src/benchmarking.rs" ] && features+=("pallet-$(basename "$dir")/runtime-benchmarks")
+done
+packages=()
+for f in "${features[@]}"; do packages+=(-p "${f%%/*}"); done
+log "pallet benchmarks as tests, in the background (${features[*]})"
+bench_started=$(date +%s)
+SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$target/benchmark-tests" \
+	nice -n 10 cargo test --locked --lib "${packages[@]}" --features "$(IFS=,; echo "${features[*]}")" \
+	>"$logs/bench" 2>&1 &
+bench=$!
+
 # `--tests`: every crate's unit and integration tests, no doc tests (there are none; rustdoc
 # would still compile every crate again to find out). `--timings` leaves a report of what took
 # the time in $target/cargo-timings/ (the CI budget is tight from nothing).
@@ -71,43 +92,30 @@ fi
 export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed_runtime_next.compact.compressed.wasm"
 [ -f "$TELEMED_UPGRADE_WASM" ] || { echo "the next runtime was not built: $TELEMED_UPGRADE_WASM" >&2; exit 1; }
 
-# The benchmarks run as unit tests on each pallet's mock runtime, so they keep compiling and
-# reaching their worst case. A debug build without the wasm, in its own target dir: its
-# features differ from the release build's. It needs the cores while the SDK's and the gateway's
-# integration tests mostly wait for blocks, so it runs beside them (not beside the e2e suites,
-# which run many nodes at once); its output is shown when it is done.
-features=()
-for dir in pallets/*/; do
-	[ -f "$dir/src/benchmarking.rs" ] && features+=("pallet-$(basename "$dir")/runtime-benchmarks")
-done
-packages=()
-for f in "${features[@]}"; do packages+=(-p "${f%%/*}"); done
-log "pallet benchmarks as tests, in the background (${features[*]})"
-bench_started=$(date +%s)
-SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$target/benchmark-tests" \
-	cargo test --locked --lib "${packages[@]}" --features "$(IFS=,; echo "${features[*]}")" \
-	>"$logs/bench" 2>&1 &
-bench=$!
-
 # The SDK's flows against a real node (the binary just built): patient → practitioner through
-# add, grant and seal, read, amend, revoke and re-key, shred; book and pay. About 2 min, most
-# of it the node's start and 6-second blocks.
+# add, grant and seal, read, amend, revoke and re-key, shred; book and pay. And the gateway's
+# integration test: two gateways with their own IPFS nodes, the key service. Each starts a node
+# of its own; both mostly wait for 6-second blocks, so they run at the same time (about 2 min).
 node_bin="$target/release/telemed-node"
-log "sdk integration test against $node_bin"
+log "sdk and gateway integration tests against $node_bin, side by side"
 started=$(date +%s)
-(cd sdk && TELEMED_NODE="$node_bin" npm run --silent test:chain)
-log "sdk integration test took $(( $(date +%s) - started )) s"
-
-log "gateway integration test (two gateways, two IPFS nodes) against $node_bin"
-started=$(date +%s)
-(cd gateway && TELEMED_NODE="$node_bin" npm run --silent test:integration)
-log "gateway integration test took $(( $(date +%s) - started )) s"
+(cd sdk && TELEMED_NODE="$node_bin" npm run --silent test:chain) >"$logs/sdk-chain" 2>&1 &
+sdk_chain=$!
+(cd gateway && TELEMED_NODE="$node_bin" npm run --silent test:integration) >"$logs/gateway-chain" 2>&1 &
+gateway_chain=$!
+integration_ok=1
+wait "$sdk_chain" || integration_ok=""
+cat "$logs/sdk-chain" >&2
+wait "$gateway_chain" || integration_ok=""
+cat "$logs/gateway-chain" >&2
+[ -n "$integration_ok" ] || { log "the sdk or gateway integration test FAILED"; exit 1; }
+log "sdk and gateway integration tests took $(( $(date +%s) - started )) s"
 
 log "pallet benchmarks as tests (started in the background)"
 if wait "$bench"; then
 	bench=""
 	grep -E '^(test result|     Running)' "$logs/bench" >&2
-	log "benchmark tests took $(( $(date +%s) - bench_started )) s (beside the integration tests)"
+	log "benchmark tests took $(( $(date +%s) - bench_started )) s (beside the Rust build)"
 else
 	cat "$logs/bench" >&2
 	log "benchmark tests FAILED"
