@@ -42,13 +42,13 @@ fn content<T: Config>(seed: u8) -> Content<T::MaxLocatorLen> {
 }
 
 /// A device label's hash.
-fn label<T: Config>() -> telemed_primitives::Hash256 {
+fn label() -> telemed_primitives::Hash256 {
 	[0xdd; 32]
 }
 
 /// Names `device` for `patient` (pending, deposit held).
 fn name_device<T: Config>(patient: &T::AccountId, device: &T::AccountId) {
-	RecordsPallet::<T>::do_register_device(patient.clone(), device.clone(), label::<T>())
+	RecordsPallet::<T>::do_register_device(patient.clone(), device.clone(), label())
 		.expect("room for a device");
 }
 
@@ -287,7 +287,7 @@ mod benchmarks {
 		let device: T::AccountId = account("device", 0, 0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient.clone()), device.clone(), label::<T>());
+		_(RawOrigin::Signed(patient.clone()), device.clone(), label());
 
 		assert!(PendingDevices::<T>::get(&patient).iter().any(|p| p.device == device));
 	}
