@@ -173,6 +173,7 @@ use telemed_primitives::{
 pub mod pallet {
 	use super::*;
 	use frame_support::{
+		dispatch::PostDispatchInfo,
 		pallet_prelude::*,
 		traits::{
 			fungible::{Inspect, Mutate, MutateHold},
