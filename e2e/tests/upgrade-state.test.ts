@@ -172,6 +172,8 @@ async function readState(api: ApiPromise): Promise<State> {
   const state: State = new Map();
   for (const pallet of DOMAIN_PALLETS) {
     for (const [item, query] of Object.entries(api.query[pallet] ?? {})) {
+      // @polkadot/api's own entry for the storage version, which the suite checks apart.
+      if (item === 'palletVersion') continue;
       const entries: Entries = new Map();
       if (query.creator.meta.type.isPlain) {
         entries.set('[]', (await query()).toJSON());
@@ -820,7 +822,7 @@ describe('upgrade with state', () => {
     assert.deepEqual(log.at(-1)?.[1].data, { record: record('rA2').id });
 
     // An old booking is accepted; the pending claim is approved and paid from the pool.
-    assert.ok(accepted?.events.includes('billing.Accepted'), accepted?.events.join(', '));
+    assert.ok(accepted?.events.includes('billing.ConsultationAccepted'), accepted?.events.join(', '));
     assert.ok(approved);
     const [, paid = 0n, fee = 0n] = eventOf(approved, 'billing.ClaimApproved').map((v) => BigInt(v as number | string));
     const amount = BigInt((item(remembered, 'billing.claims').get(JSON.stringify([claim0])) as Json).amount as number | string);
