@@ -86,9 +86,12 @@ else
 	exit 1
 fi
 
-# The next runtime release for the upgrade test (the same runtime with spec_version + 1) came
-# with the Rust build above: the crate testing/next-runtime builds it as a wasm project of its
-# own, sharing every native dependency with the node's build.
+# The next runtime release for the upgrade tests (the same runtime with spec_version + 1, and
+# with try-runtime: the CI's try-runtime build) came with the Rust build above: the crate
+# testing/next-runtime builds it as a wasm project of its own, sharing every native dependency
+# with the node's build. The governance suite upgrades a dev chain to it; the upgrade-with-state
+# suite upgrades to it a chain started from the previous release's runtime (a checked-in wasm,
+# testing/artifacts/: nothing to build) and runs the migrations' try-runtime checks through it.
 export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed_runtime_next.compact.compressed.wasm"
 [ -f "$TELEMED_UPGRADE_WASM" ] || { echo "the next runtime was not built: $TELEMED_UPGRADE_WASM" >&2; exit 1; }
 
@@ -122,6 +125,10 @@ else
 	exit 1
 fi
 
+# The suites in e2e/tests/, several at a time (e2e/run.ts): one shared node for those that change
+# no chain-wide state; governance (a runtime upgrade), upgrade-state (a chain of the previous
+# release filled, upgraded by the council, its migrations checked) and network (four validators,
+# restarts, a handover) start nodes of their own.
 log "end-to-end tests against $node_bin"
 started=$(date +%s)
 (cd e2e && npm run --silent typecheck && TELEMED_NODE="$node_bin" npm test)

@@ -11,9 +11,12 @@ fn main() {
 
 /// The wasm builder gives every runtime crate a wasm target dir of its own
 /// (`wbuild/<crate>/target`), so this blob would compile every wasm dependency of the runtime a
-/// second time (minutes from nothing). It is the node's runtime with one feature more: with its
-/// target dir pointing at the node runtime's, cargo reuses every dependency and compiles only
-/// the runtime itself (the two blobs have different names; cargo's lock serialises the builds).
+/// second time (minutes from nothing). It is the node's runtime with two features more
+/// (`upgrade-test`, `try-runtime`): with its target dir pointing at the node runtime's, cargo
+/// reuses every dependency whose features are the same (those below `sp-runtime`: codec,
+/// `sp-core`, `sp-io`…) and compiles again only those that `try-runtime` changes (FRAME and the
+/// pallets) and the runtime itself (the two blobs have different names; cargo's lock serialises
+/// the builds).
 #[cfg(all(feature = "std", unix))]
 fn share_wasm_target() {
 	use std::{env, fs, path::PathBuf};

@@ -1,6 +1,7 @@
 //! The pallet's invariants, checked by `try_state` (and after every unit test).
 
 use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
 
 impl<T: Config> Pallet<T> {
