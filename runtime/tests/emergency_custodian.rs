@@ -12,7 +12,6 @@ use crate::common::{
 	charlie_consents, envelope_for, externalities, ok_next, refused_next, set_now, start_block_at,
 	RecordsCall, HOUR, NOW,
 };
-use frame_support::traits::Get;
 use sp_keyring::Sr25519Keyring::{Bob, Charlie, Dave, Ferdie};
 use telemed_primitives::{
 	AccessAction, AccessBasis, DelegateScope, DisclosedData, PurposeOfUse, Tag,
