@@ -99,7 +99,8 @@ ensure_zepter() {
 	local root="$1"
 	if ! "$root/bin/zepter" --version 2>/dev/null | grep -qF "$ZEPTER_VERSION"; then
 		log "installing zepter $ZEPTER_VERSION"
-		cargo install --quiet --locked --version "$ZEPTER_VERSION" --root "$root" zepter
+		# Beside the release build: at a lower priority, like the benchmark tests.
+		nice -n 10 cargo install --quiet --locked --version "$ZEPTER_VERSION" --root "$root" zepter
 	fi
 }
 

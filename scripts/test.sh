@@ -21,7 +21,7 @@ bench=""
 # A failing step ends the script: the jobs running beside it end with it.
 sdk_chain=""
 gateway_chain=""
-trap 'for job in $client $bench $sdk_chain $gateway_chain; do kill "$job" 2>/dev/null; done; rm -rf "$logs"' EXIT
+trap 'for job in $client $bench $sdk_chain $gateway_chain; do kill "$job" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
 
 # The client side first needs the network (npm packages) and then little CPU (the SDK's and
 # the gateway's unit tests need no node): it runs beside the Rust build, which needs the cores
@@ -108,8 +108,10 @@ sdk_chain=$!
 gateway_chain=$!
 integration_ok=1
 wait "$sdk_chain" || integration_ok=""
+sdk_chain=""
 cat "$logs/sdk-chain" >&2
 wait "$gateway_chain" || integration_ok=""
+gateway_chain=""
 cat "$logs/gateway-chain" >&2
 [ -n "$integration_ok" ] || { log "the sdk or gateway integration test FAILED"; exit 1; }
 log "sdk and gateway integration tests took $(( $(date +%s) - started )) s"
