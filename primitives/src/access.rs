@@ -42,6 +42,19 @@ pub enum PractitionerRole {
 	Paramedic,
 }
 
+impl PractitionerRole {
+	/// The roles whose licence lets the holder prescribe medicines: physicians and midwives.
+	/// `Nurse` is not among them: it covers registered nurses too, who do not prescribe (a
+	/// prescribing nurse's role would be appended to the enum, keeping the encodings).
+	pub const PRESCRIBERS: [PractitionerRole; 2] =
+		[PractitionerRole::Physician, PractitionerRole::Midwife];
+
+	/// Whether a licence for this role lets its holder prescribe ([`Self::PRESCRIBERS`]).
+	pub fn may_prescribe(&self) -> bool {
+		Self::PRESCRIBERS.contains(self)
+	}
+}
+
 /// What data an access is to, as the chain sees it: identifiers only.
 #[derive(
 	Clone,
@@ -404,6 +417,22 @@ mod tests {
 		assert!(q.matches(PractitionerRole::Physician, Some(&cardio), &fr));
 		assert!(!q.matches(PractitionerRole::Physician, None, &fr));
 		assert!(!q.matches(PractitionerRole::Physician, Some(&cardio), &code("US-CA")));
+	}
+
+	#[test]
+	fn physicians_and_midwives_prescribe_and_pharmacists_do_not() {
+		assert!(PractitionerRole::Physician.may_prescribe());
+		assert!(PractitionerRole::Midwife.may_prescribe());
+		for role in [
+			PractitionerRole::Nurse,
+			PractitionerRole::Pharmacist,
+			PractitionerRole::Laboratory,
+			PractitionerRole::Therapist,
+			PractitionerRole::Psychologist,
+			PractitionerRole::Paramedic,
+		] {
+			assert!(!role.may_prescribe(), "{role:?}");
+		}
 	}
 
 	#[test]

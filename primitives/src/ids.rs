@@ -27,6 +27,9 @@ pub type ClaimId = u64;
 /// Identifies an insurance policy in the billing pallet.
 pub type PolicyId = u64;
 
+/// Identifies a prescription (one version of it) in the prescriptions pallet.
+pub type PrescriptionId = u64;
+
 /// A 32-byte hash (blake2-256 unless said otherwise): commitments, ciphertext hashes, evidence.
 pub type Hash256 = [u8; 32];
 

@@ -28,6 +28,16 @@ pub trait PractitionerRegistry<AccountId> {
 	/// pallets' benchmarks reach their worst case. Funds `who` if registering costs a deposit.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(who: &AccountId, emergency: bool);
+
+	/// Benchmarks only: as [`Self::make_licensed`] (not endorsed for emergency care), with
+	/// the valid licence for `role`, so that a pallet asking for a role (a pharmacist, a
+	/// prescriber) finds it. By default the registry's [`Self::make_licensed`], for
+	/// registries that do not tell roles apart.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_licensed_as(who: &AccountId, role: crate::PractitionerRole) {
+		let _ = role;
+		Self::make_licensed(who, false)
+	}
 }
 
 /// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
@@ -239,6 +249,22 @@ impl<AccountId> LicenceRevocation<AccountId> for () {
 	}
 }
 
+/// Two pallets to tell, in order (the records and the prescriptions pallets): each hears of
+/// every revocation, and the weight is the sum of theirs.
+impl<AccountId, A, B> LicenceRevocation<AccountId> for (A, B)
+where
+	A: LicenceRevocation<AccountId>,
+	B: LicenceRevocation<AccountId>,
+{
+	fn licence_revoked(holder: &AccountId) -> Weight {
+		A::licence_revoked(holder).saturating_add(B::licence_revoked(holder))
+	}
+
+	fn licence_revoked_weight() -> Weight {
+		A::licence_revoked_weight().saturating_add(B::licence_revoked_weight())
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -269,6 +295,31 @@ mod tests {
 		);
 		assert!(<() as RecordInspector<u64>>::record_subject(7).is_none());
 		assert!(!<() as RecordInspector<u64>>::is_patient(&1));
+	}
+
+	/// Counts the revocations it hears of, for the pair test.
+	struct Counting<const W: u64>;
+
+	std::thread_local! {
+		static HEARD: core::cell::RefCell<Vec<(u64, u64)>> = const { core::cell::RefCell::new(Vec::new()) };
+	}
+
+	impl<const W: u64> LicenceRevocation<u64> for Counting<W> {
+		fn licence_revoked(holder: &u64) -> Weight {
+			HEARD.with(|h| h.borrow_mut().push((W, *holder)));
+			Weight::from_parts(W, 0)
+		}
+		fn licence_revoked_weight() -> Weight {
+			Weight::from_parts(W * 10, 0)
+		}
+	}
+
+	#[test]
+	fn a_pair_tells_both_in_order_and_adds_their_weights() {
+		type Both = (Counting<1>, Counting<2>);
+		assert_eq!(Both::licence_revoked(&7), Weight::from_parts(3, 0));
+		assert_eq!(Both::licence_revoked_weight(), Weight::from_parts(30, 0));
+		assert_eq!(HEARD.with(|h| h.borrow().clone()), vec![(1, 7), (2, 7)]);
 	}
 
 	#[test]

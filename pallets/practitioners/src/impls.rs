@@ -653,6 +653,19 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(who: &T::AccountId, emergency: bool) {
+		Self::make_licensed_with(who, PractitionerRole::Physician, emergency)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_licensed_as(who: &T::AccountId, role: PractitionerRole) {
+		Self::make_licensed_with(who, role, false)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Benchmarks only: [`PractitionerRegistry::make_licensed`] with the licences for `role`.
+	fn make_licensed_with(who: &T::AccountId, role: PractitionerRole, emergency: bool) {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::Saturating;
 
@@ -664,7 +677,7 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 			let _ = Self::do_register(
 				who.clone(),
 				b"Benchmark Practitioner".to_vec().try_into().unwrap_or_default(),
-				alloc::vec![PractitionerRole::Physician].try_into().unwrap_or_default(),
+				alloc::vec![role].try_into().unwrap_or_default(),
 				Default::default(),
 				[7u8; 32],
 			);
@@ -679,7 +692,7 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 			let (authority, jurisdiction) = Self::benchmark_authority(held.saturating_add(i));
 			let terms = LicenceTerms {
 				jurisdiction,
-				role: PractitionerRole::Physician,
+				role,
 				specialty: None,
 				number_commitment: [1u8; 32],
 				evidence: [2u8; 32],
