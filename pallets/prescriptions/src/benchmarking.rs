@@ -73,22 +73,24 @@ fn fill_list<T: Config>(patient: &T::AccountId, room: u32) {
 	PrescriptionsOf::<T>::insert(patient, BoundedVec::truncate_from(ids));
 }
 
-/// Issues a controlled prescription of the most fills, secrets drawn with 1, from
-/// `prescriber` for `patient`, whose list is otherwise full; its id.
-fn issued<T: Config>(prescriber: &T::AccountId, patient: &T::AccountId) -> PrescriptionId {
-	fill_list::<T>(patient, 1);
+/// A licensed prescriber, a patient whose list is full but for one controlled prescription
+/// of the most fills (secrets drawn with 1) from the prescriber, and its id.
+fn issued<T: Config>() -> (T::AccountId, T::AccountId, PrescriptionId) {
+	let prescriber = prescriber::<T>();
+	let patient: T::AccountId = account("patient", 0, 0);
+	fill_list::<T>(&patient, 1);
 	let max = T::MaxFills::get();
-	PrescriptionsPallet::<T>::do_issue(
-		prescriber.clone(),
-		patient.clone(),
-		[0xc0; 32],
-		locator::<T>(),
-		max,
-		expiry::<T>(),
-		true,
-		hashes::<T>(1, 1, max),
-	)
-	.expect("a valid prescription")
+	let terms = PrescriptionTerms {
+		commitment: [0xc0; 32],
+		locator: locator::<T>(),
+		fills: max,
+		expires_at: expiry::<T>(),
+		controlled: true,
+		dispense_hashes: hashes::<T>(1, 1, max),
+	};
+	let id = PrescriptionsPallet::<T>::do_issue(prescriber.clone(), patient.clone(), terms)
+		.expect("a valid prescription");
+	(prescriber, patient, id)
 }
 
 /// Removes the filler ids [`fill_list`] put in `patient`'s list (before `try_state` looks).
@@ -134,9 +136,7 @@ mod benchmarks {
 	/// closed (its deposit released, the patient's full list shortened).
 	#[benchmark]
 	fn dispense() {
-		let prescriber = prescriber::<T>();
-		let patient: T::AccountId = account("patient", 0, 0);
-		let id = issued::<T>(&prescriber, &patient);
+		let (_, patient, id) = issued::<T>();
 		let pharmacist = pharmacist::<T>(&patient);
 		let max = T::MaxFills::get();
 		// Every fill but the last made (no time between them: the clock cannot move here).
@@ -158,9 +158,7 @@ mod benchmarks {
 	/// once (they share `MaxFills`): the most new secrets, the patient's list full.
 	#[benchmark]
 	fn amend() {
-		let prescriber = prescriber::<T>();
-		let patient: T::AccountId = account("patient", 0, 0);
-		let id = issued::<T>(&prescriber, &patient);
+		let (prescriber, patient, id) = issued::<T>();
 		let max = T::MaxFills::get();
 
 		#[extrinsic_call]
@@ -181,9 +179,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn cancel() {
-		let prescriber = prescriber::<T>();
-		let patient: T::AccountId = account("patient", 0, 0);
-		let id = issued::<T>(&prescriber, &patient);
+		let (_, patient, id) = issued::<T>();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), id);
@@ -194,9 +190,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn expire() {
-		let prescriber = prescriber::<T>();
-		let patient: T::AccountId = account("patient", 0, 0);
-		let id = issued::<T>(&prescriber, &patient);
+		let (_, patient, id) = issued::<T>();
 		// Expired now (the clock cannot move here).
 		Prescriptions::<T>::mutate(id, |p| {
 			if let Some(p) = p {

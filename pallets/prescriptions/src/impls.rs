@@ -1,7 +1,7 @@
 //! The logic of the calls (`do_*`), the queries of the runtime API and the answer to licence
 //! revocations. Every `do_*` checks everything before it writes anything.
 
-use crate::{pallet::*, types::*};
+use crate::{pallet::*, types::*, PrescriptionTerms};
 use alloc::vec::Vec;
 use frame_support::{
 	dispatch::DispatchResult,
@@ -69,30 +69,56 @@ impl<T: Config> Pallet<T> {
 		p.last_fill_at.map(|at| at.saturating_add(T::MinRefillInterval::get()))
 	}
 
-	// ---- checks shared by issue and amend ----------------------------------------------------
+	// ---- what issue and amend share ---------------------------------------------------------
 
-	/// `fills` is within `1..=MaxFills`.
-	fn check_fills(fills: u32) -> DispatchResult {
-		ensure!(fills > 0, Error::<T>::NoFills);
-		ensure!(fills <= T::MaxFills::get(), Error::<T>::TooManyFills);
-		Ok(())
-	}
-
-	/// `hashes` are exactly `count` distinct hashes, none of them in `spent`.
-	fn check_hashes(hashes: &[Hash256], count: u32, spent: &[Hash256]) -> DispatchResult {
-		ensure!(hashes.len() == count as usize, Error::<T>::SecretCountMismatch);
+	/// A version's terms are sound at `now`, `made` fills having been made with the secrets
+	/// `spent`: `1..=MaxFills` fills in all, more than `made`; one distinct new secret hash per
+	/// fill to come, none of them spent; the expiry after now and at most `MaxValidity` later.
+	fn check_terms(
+		terms: &PrescriptionTerms<T>,
+		now: Moment,
+		made: u32,
+		spent: &[Hash256],
+	) -> DispatchResult {
+		ensure!(terms.fills > 0, Error::<T>::NoFills);
+		ensure!(terms.fills <= T::MaxFills::get(), Error::<T>::TooManyFills);
+		ensure!(terms.fills > made, Error::<T>::FillsNotAboveUsed);
+		let hashes = &terms.dispense_hashes;
+		ensure!(hashes.len() as u32 == terms.fills - made, Error::<T>::SecretCountMismatch);
 		let mut sorted: Vec<Hash256> = hashes.to_vec();
 		sorted.sort_unstable();
 		ensure!(sorted.windows(2).all(|w| w[0] != w[1]), Error::<T>::DuplicateSecret);
 		ensure!(!hashes.iter().any(|h| spent.contains(h)), Error::<T>::SecretAlreadyUsed);
+		ensure!(terms.expires_at > now, Error::<T>::ExpiryInPast);
+		ensure!(terms.expires_at - now <= T::MaxValidity::get(), Error::<T>::ValidityTooLong);
 		Ok(())
 	}
 
-	/// `expires_at` is after `now` and at most `MaxValidity` later.
-	fn check_expiry(now: Moment, expires_at: Moment) -> DispatchResult {
-		ensure!(expires_at > now, Error::<T>::ExpiryInPast);
-		ensure!(expires_at - now <= T::MaxValidity::get(), Error::<T>::ValidityTooLong);
-		Ok(())
+	/// A first version with `terms`, issued `now`, no fill made.
+	fn first_version(
+		patient: T::AccountId,
+		prescriber: T::AccountId,
+		terms: PrescriptionTerms<T>,
+		now: Moment,
+		deposit: BalanceOf<T>,
+	) -> PrescriptionOf<T> {
+		Prescription {
+			patient,
+			prescriber,
+			commitment: terms.commitment,
+			locator: terms.locator,
+			fills_allowed: terms.fills,
+			fills_used: 0,
+			carried: 0,
+			dispense_hashes: terms.dispense_hashes,
+			spent: Default::default(),
+			controlled: terms.controlled,
+			issued_at: now,
+			expires_at: terms.expires_at,
+			last_fill_at: None,
+			previous: None,
+			deposit,
+		}
 	}
 
 	/// The next id, and the one after it to store.
@@ -108,19 +134,12 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_issue(
 		prescriber: T::AccountId,
 		patient: T::AccountId,
-		commitment: Hash256,
-		locator: LocatorOf<T>,
-		fills: u32,
-		expires_at: Moment,
-		controlled: bool,
-		dispense_hashes: DispenseHashesOf<T>,
+		terms: PrescriptionTerms<T>,
 	) -> Result<PrescriptionId, DispatchError> {
 		ensure!(Self::may_prescribe(&prescriber), Error::<T>::NotPrescriber);
 		ensure!(prescriber != patient, Error::<T>::SelfPrescribing);
-		Self::check_fills(fills)?;
-		Self::check_hashes(&dispense_hashes, fills, &[])?;
 		let now = T::Time::now();
-		Self::check_expiry(now, expires_at)?;
+		Self::check_terms(&terms, now, 0, &[])?;
 		let mut open = PrescriptionsOf::<T>::get(&patient);
 		let (id, after) = Self::next_id()?;
 		open.try_push(id).map_err(|_| Error::<T>::TooManyPrescriptions)?;
@@ -136,23 +155,7 @@ impl<T: Config> Pallet<T> {
 		// *** No fail beyond this point ***
 		Prescriptions::<T>::insert(
 			id,
-			Prescription {
-				patient: patient.clone(),
-				prescriber: prescriber.clone(),
-				commitment,
-				locator,
-				fills_allowed: fills,
-				fills_used: 0,
-				carried: 0,
-				dispense_hashes,
-				spent: Default::default(),
-				controlled,
-				issued_at: now,
-				expires_at,
-				last_fill_at: None,
-				previous: None,
-				deposit,
-			},
+			Self::first_version(patient.clone(), prescriber.clone(), terms, now, deposit),
 		);
 		PrescriptionsOf::<T>::insert(&patient, open);
 		OpenOfPrescriber::<T>::insert(&prescriber, open_of_prescriber);
@@ -234,22 +237,14 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_amend(
 		prescriber: T::AccountId,
 		previous: PrescriptionId,
-		commitment: Hash256,
-		locator: LocatorOf<T>,
-		fills: u32,
-		expires_at: Moment,
-		controlled: bool,
-		dispense_hashes: DispenseHashesOf<T>,
+		terms: PrescriptionTerms<T>,
 	) -> Result<PrescriptionId, DispatchError> {
 		let old = Prescriptions::<T>::get(previous).ok_or(Error::<T>::UnknownPrescription)?;
 		ensure!(old.prescriber == prescriber, Error::<T>::NotPermitted);
 		ensure!(Self::may_prescribe(&prescriber), Error::<T>::NotPrescriber);
 		let now = T::Time::now();
 		ensure!(now < old.expires_at, Error::<T>::PrescriptionExpired);
-		Self::check_fills(fills)?;
-		ensure!(fills > old.fills_used, Error::<T>::FillsNotAboveUsed);
-		Self::check_hashes(&dispense_hashes, fills - old.fills_used, &old.spent)?;
-		Self::check_expiry(now, expires_at)?;
+		Self::check_terms(&terms, now, old.fills_used, &old.spent)?;
 		let (id, after) = Self::next_id()?;
 		let mut open = PrescriptionsOf::<T>::get(&old.patient);
 		let slot =
@@ -260,27 +255,15 @@ impl<T: Config> Pallet<T> {
 			*entry = id;
 		}
 		let patient = old.patient.clone();
+		// The fills made, their secrets and the time of the last one carry over.
+		let mut new = Self::first_version(old.patient, old.prescriber, terms, now, old.deposit);
+		new.fills_used = old.fills_used;
+		new.carried = old.fills_used;
+		new.spent = old.spent;
+		new.last_fill_at = old.last_fill_at;
+		new.previous = Some(previous);
 		Prescriptions::<T>::remove(previous);
-		Prescriptions::<T>::insert(
-			id,
-			Prescription {
-				patient: old.patient,
-				prescriber: old.prescriber,
-				commitment,
-				locator,
-				fills_allowed: fills,
-				fills_used: old.fills_used,
-				carried: old.fills_used,
-				dispense_hashes,
-				spent: old.spent,
-				controlled,
-				issued_at: now,
-				expires_at,
-				last_fill_at: old.last_fill_at,
-				previous: Some(previous),
-				deposit: old.deposit,
-			},
-		);
+		Prescriptions::<T>::insert(id, new);
 		PrescriptionsOf::<T>::insert(&patient, open);
 		NextPrescriptionId::<T>::put(after);
 		Self::deposit_event(Event::Amended { id, previous, patient, prescriber });

@@ -391,17 +391,15 @@ pub mod pallet {
 			dispense_hashes: DispenseHashesOf<T>,
 		) -> DispatchResult {
 			let prescriber = ensure_signed(origin)?;
-			Self::do_issue(
-				prescriber,
-				patient,
+			let terms = PrescriptionTerms {
 				commitment,
 				locator,
 				fills,
 				expires_at,
 				controlled,
 				dispense_hashes,
-			)
-			.map(|_| ())
+			};
+			Self::do_issue(prescriber, patient, terms).map(|_| ())
 		}
 
 		/// Dispenses the next fill of prescription `id`, presenting its one-time `secret`.
@@ -461,17 +459,15 @@ pub mod pallet {
 			dispense_hashes: DispenseHashesOf<T>,
 		) -> DispatchResult {
 			let prescriber = ensure_signed(origin)?;
-			Self::do_amend(
-				prescriber,
-				id,
+			let terms = PrescriptionTerms {
 				commitment,
 				locator,
 				fills,
 				expires_at,
 				controlled,
 				dispense_hashes,
-			)
-			.map(|_| ())
+			};
+			Self::do_amend(prescriber, id, terms).map(|_| ())
 		}
 
 		/// Cancels prescription `id`; the deposit goes back to the prescriber.
@@ -506,4 +502,21 @@ pub mod pallet {
 			Self::do_expire(id)
 		}
 	}
+}
+
+/// A version's terms as a call gives them (checked by the pallet): what [`Pallet::issue`] and
+/// [`Pallet::amend`] take besides the patient or the prescription.
+pub struct PrescriptionTerms<T: Config> {
+	/// The salted commitment to the content.
+	pub commitment: telemed_primitives::Hash256,
+	/// Where the encrypted content is, sealed.
+	pub locator: LocatorOf<T>,
+	/// How many fills the version allows in all, fills already made included.
+	pub fills: u32,
+	/// When it stops being dispensable.
+	pub expires_at: telemed_primitives::Moment,
+	/// A controlled substance.
+	pub controlled: bool,
+	/// The hashes of the secrets of the fills to come, in order.
+	pub dispense_hashes: DispenseHashesOf<T>,
 }
