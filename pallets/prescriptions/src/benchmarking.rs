@@ -14,8 +14,8 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
 use telemed_primitives::{
-	AccessAction, ConsentVerifier, Hash256, PractitionerRegistry, PractitionerRole, PrescriptionId,
-	PurposeOfUse,
+	AccessAction, ConsentVerifier, Hash256, LicenceRevocation, PractitionerRegistry,
+	PractitionerRole, PrescriptionId, PurposeOfUse,
 };
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
@@ -203,6 +203,22 @@ mod benchmarks {
 		_(RawOrigin::Signed(anyone), id);
 
 		assert!(!Prescriptions::<T>::contains_key(id));
+		unfill_list::<T>(&patient);
+	}
+
+	/// A revocation reported for a prescriber with open prescriptions: the count and the
+	/// prescribing-licence checks (the note's writes are added to the weight on top).
+	#[benchmark]
+	fn licence_revoked() {
+		let (prescriber, patient, _) = issued::<T>();
+
+		#[block]
+		{
+			<PrescriptionsPallet<T> as LicenceRevocation<T::AccountId>>::licence_revoked(
+				&prescriber,
+			);
+		}
+
 		unfill_list::<T>(&patient);
 	}
 

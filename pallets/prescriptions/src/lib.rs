@@ -45,8 +45,8 @@
 //!   now and at most [`Config::MaxValidity`] later; the patient has fewer than
 //!   [`Config::MaxPrescriptionsPerPatient`] open prescriptions; [`Config::PrescriptionDeposit`]
 //!   is held from the prescriber.
-//! - Dispensing: the caller holds a `Pharmacist` licence valid now; the prescription is open,
-//!   not expired, not flagged; the secret's hash is the next fill's (a secret already
+//! - Dispensing: the caller holds a `Pharmacist` licence valid now and is not the patient;
+//!   the prescription is open, not expired, not flagged; the secret's hash is the next fill's (a secret already
 //!   presented is refused as such); for a controlled substance, the patient's consent to the
 //!   pharmacist (action `Read`, the relationship, purpose `Treatment`) and at least
 //!   [`Config::MinRefillInterval`] since the previous fill. The last fill closes the
@@ -59,11 +59,12 @@
 //! - Cancelling: the prescriber (licensed or not: a suspended prescriber may still withdraw
 //!   what they wrote) or the patient, at any time; deposit back to the prescriber.
 //! - Expiring: anyone, once expired; the prescription is removed and the deposit goes back.
-//! - Licence revocation for good ([`telemed_primitives::LicenceRevocation`]): the prescriber,
-//!   if they have open prescriptions, is noted with the time ([`RevokedPrescribers`], one
-//!   write, no sweep): every prescription of theirs issued at or before it stays flagged
-//!   `PrescriberRevoked` even if they are licensed again. Suspension and expiry need no note:
-//!   validity is evaluated at each call and query.
+//! - Licence revocation for good ([`telemed_primitives::LicenceRevocation`]): a prescriber
+//!   who has open prescriptions and, after it, holds no prescribing licence valid now is noted
+//!   with the time ([`RevokedPrescribers`], one write, no sweep): every prescription of theirs
+//!   issued at or before it stays flagged `PrescriberRevoked` even if they are licensed again.
+//!   A prescriber who still prescribes under another licence is not noted. Suspension and
+//!   expiry need no note: validity is evaluated at each call and query.
 //!
 //! ## Pallet API
 //!
@@ -198,8 +199,9 @@ pub mod pallet {
 	pub type Prescriptions<T: Config> =
 		StorageMap<_, Twox64Concat, PrescriptionId, PrescriptionOf<T>, OptionQuery>;
 
-	/// Each patient's open prescriptions, oldest first: exactly the ids in [`Prescriptions`]
-	/// of that patient.
+	/// Each patient's open prescriptions, in the order first issued (an amendment takes the
+	/// place of the version it supersedes): exactly the ids in [`Prescriptions`] of that
+	/// patient.
 	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type PrescriptionsOf<T: Config> = StorageMap<
@@ -286,8 +288,9 @@ pub mod pallet {
 			/// For whom.
 			patient: T::AccountId,
 		},
-		/// A prescriber's licence was revoked for good while they had open prescriptions: those
-		/// issued until now are flagged for good (the runtime API says which).
+		/// A prescriber's licence was revoked for good while they had open prescriptions, and
+		/// they hold no other prescribing licence valid now: those issued until now are flagged
+		/// for good (the runtime API says which).
 		PrescriberRevoked {
 			/// The prescriber.
 			prescriber: T::AccountId,
@@ -348,6 +351,8 @@ pub mod pallet {
 		ConsentDenied,
 		/// An amendment must allow more fills than were made.
 		FillsNotAboveUsed,
+		/// A pharmacist may not dispense a prescription of their own.
+		SelfDispensing,
 	}
 
 	#[pallet::hooks]
@@ -409,7 +414,7 @@ pub mod pallet {
 		/// The last fill closes the prescription and returns the prescriber's deposit.
 		///
 		/// # Errors
-		/// - `NotPharmacist`; `UnknownPrescription`; `PrescriptionExpired`;
+		/// - `NotPharmacist`; `UnknownPrescription`; `SelfDispensing`; `PrescriptionExpired`;
 		///   `PrescriberRevoked`; `PrescriberNotLicensed`; `SecretAlreadyUsed` (the secret of
 		///   a fill made); `WrongSecret`; for a controlled substance `TooEarly`, `NoConsent`,
 		///   `ConsentDenied`.

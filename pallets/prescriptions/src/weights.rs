@@ -20,6 +20,7 @@ pub trait WeightInfo {
 	fn amend() -> Weight;
 	fn cancel() -> Weight;
 	fn expire() -> Weight;
+	fn licence_revoked() -> Weight;
 }
 
 /// Weights for `pallet_prescriptions` using the Telemed node and recommended hardware.
@@ -55,6 +56,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(73_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
+	// Not yet generated: copied from pallet_records::access_record; regenerate with scripts/benchmark.sh.
+	fn licence_revoked() -> Weight {
+		Weight::from_parts(891_073_000, 201771)
+			.saturating_add(T::DbWeight::get().reads(103_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -88,5 +95,11 @@ impl WeightInfo for () {
 		Weight::from_parts(625_017_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(73_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	// Not yet generated: copied from pallet_records::access_record; regenerate with scripts/benchmark.sh.
+	fn licence_revoked() -> Weight {
+		Weight::from_parts(891_073_000, 201771)
+			.saturating_add(ParityDbWeight::get().reads(103_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

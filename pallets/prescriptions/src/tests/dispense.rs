@@ -94,6 +94,24 @@ fn only_a_licensed_pharmacist_dispenses() {
 }
 
 #[test]
+fn a_pharmacist_does_not_dispense_their_own_prescription() {
+	run(|| {
+		// The pharmacist is the patient of a prescription (a controlled one, to which they
+		// would "consent" as the patient themself).
+		let id = issue_as(DOC, PHARMACIST, 2, true, 0xb0);
+		assert_noop!(dispense(PHARMACIST, id, secret(0xb0, 1)), PError::SelfDispensing);
+		MockConsent::permit(
+			OTHER_PHARMACIST,
+			PHARMACIST,
+			AccessAction::Read,
+			PurposeOfUse::Treatment,
+			None,
+		);
+		assert_ok!(dispense(OTHER_PHARMACIST, id, secret(0xb0, 1)));
+	});
+}
+
+#[test]
 fn never_after_expiry() {
 	run(|| {
 		let id = issue(2, false);
@@ -233,14 +251,16 @@ fn a_revocation_for_good_flags_open_prescriptions_even_if_licensed_again() {
 		let id = issue(2, false);
 		let other = issue_as(OTHER_DOC, PATIENT, 1, false, 0xb0);
 		set_now(T0 + HOUR);
-		// The practitioners pallet reports the revocation; the registry then says licensed
-		// again (a new licence), yet what was issued before stays flagged.
+		// The practitioners pallet revokes the physician's only licence and reports it.
+		RoleRegistry::set_valid(DOC, false);
 		let weight = <Prescriptions as LicenceRevocation<AccountId>>::licence_revoked(&DOC);
 		assert_eq!(
 			weight,
 			<Prescriptions as LicenceRevocation<AccountId>>::licence_revoked_weight()
 		);
 		assert_eq!(RevokedPrescribers::<Test>::get(DOC), Some(T0 + HOUR));
+		// Licensed again later (a new licence): what was issued before stays flagged.
+		RoleRegistry::set_valid(DOC, true);
 		assert_eq!(last_event(), Event::PrescriberRevoked { prescriber: DOC });
 		assert_eq!(
 			Prescriptions::view(id).unwrap().standing,
@@ -257,6 +277,20 @@ fn a_revocation_for_good_flags_open_prescriptions_even_if_licensed_again() {
 		// The flagged one may still be cancelled; with it goes the note.
 		assert_ok!(Prescriptions::cancel(RuntimeOrigin::signed(PATIENT), id));
 		assert_eq!(RevokedPrescribers::<Test>::get(DOC), None);
+	});
+}
+
+#[test]
+fn a_revocation_of_one_licence_of_a_prescriber_who_still_prescribes_notes_nothing() {
+	run(|| {
+		// The physician gives up (or loses) one licence and still holds a valid one.
+		let id = issue(1, false);
+		let weight = <Prescriptions as LicenceRevocation<AccountId>>::licence_revoked(&DOC);
+		assert!(weight
+			.all_lte(<Prescriptions as LicenceRevocation<AccountId>>::licence_revoked_weight()));
+		assert_eq!(RevokedPrescribers::<Test>::get(DOC), None);
+		assert!(!events().iter().any(|e| matches!(e, Event::PrescriberRevoked { .. })));
+		assert_ok!(dispense(PHARMACIST, id, secret(0xa0, 1)));
 	});
 }
 
