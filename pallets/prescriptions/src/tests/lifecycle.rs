@@ -93,3 +93,72 @@ fn the_runtime_api_lists_a_patients_open_prescriptions_with_their_standing() {
 		assert!(Prescriptions::view(99).is_none());
 	});
 }
+
+#[test]
+fn every_call_needs_a_signed_origin() {
+	run(|| {
+		let id = issue(1, false);
+		let none = || RuntimeOrigin::none();
+		let bad = sp_runtime::DispatchError::BadOrigin;
+		assert_noop!(
+			Prescriptions::issue(
+				none(),
+				PATIENT,
+				COMMITMENT,
+				locator(1),
+				1,
+				T0 + DAY,
+				false,
+				hashes(1, 1, 1)
+			),
+			bad
+		);
+		assert_noop!(Prescriptions::dispense(none(), id, secret(0xa0, 1)), bad);
+		assert_noop!(
+			Prescriptions::amend(
+				none(),
+				id,
+				COMMITMENT,
+				locator(1),
+				1,
+				T0 + DAY,
+				false,
+				hashes(1, 1, 1)
+			),
+			bad
+		);
+		assert_noop!(Prescriptions::cancel(none(), id), bad);
+		set_now(T0 + VALIDITY);
+		assert_noop!(Prescriptions::expire(none(), id), bad);
+		assert_noop!(Prescriptions::expire(RuntimeOrigin::root(), id), bad);
+	});
+}
+
+#[test]
+fn the_invariants_catch_an_overfill_a_missing_hold_and_a_stale_index() {
+	new_test_ext().execute_with(|| {
+		let id = issue(2, false);
+		assert_invariants();
+		// Every fill made, yet open.
+		let mut p = crate::Prescriptions::<Test>::get(id).unwrap();
+		p.fills_used = 2;
+		p.spent = hashes(0xa0, 1, 2);
+		p.last_fill_at = Some(T0);
+		crate::Prescriptions::<Test>::insert(id, p.clone());
+		assert!(crate::Pallet::<Test>::do_try_state().is_err());
+		// Fixed again; then the recorded deposit differs from what is held.
+		p.fills_used = 0;
+		p.spent = Default::default();
+		p.last_fill_at = None;
+		crate::Prescriptions::<Test>::insert(id, p.clone());
+		assert!(crate::Pallet::<Test>::do_try_state().is_ok());
+		p.deposit = DEPOSIT + 1;
+		crate::Prescriptions::<Test>::insert(id, p.clone());
+		assert!(crate::Pallet::<Test>::do_try_state().is_err());
+		p.deposit = DEPOSIT;
+		crate::Prescriptions::<Test>::insert(id, p);
+		// The patient's list naming a closed prescription.
+		PrescriptionsOf::<Test>::mutate(PATIENT, |ids| ids.try_push(id + 1).unwrap());
+		assert!(crate::Pallet::<Test>::do_try_state().is_err());
+	});
+}
