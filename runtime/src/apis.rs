@@ -2,8 +2,8 @@
 //!
 //! The standard ones (core, metadata, view functions, block building, transaction pool, offchain
 //! workers, Aura, GRANDPA, session keys, nonces, fees, genesis presets, benchmarks, try-runtime)
-//! and Telemed's four query APIs:
-//! `PractitionersApi`, `ConsentApi`, `RecordsApi` and `BillingApi`. Each Telemed API is declared
+//! and Telemed's five query APIs:
+//! `PractitionersApi`, `ConsentApi`, `RecordsApi`, `BillingApi` and `PrescriptionsApi`. Each Telemed API is declared
 //! in its pallet's `runtime-api` crate (`pallets/*/runtime-api`) and appears in the metadata, so
 //! Polkadot.js calls it by name (`api.call.consentApi.checkAccess(…)`). There is no
 //! Telemed-specific RPC: clients read through these APIs with `state_call`.
@@ -26,8 +26,8 @@ use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Billing, Block, Consent, Executive, Grandpa, InherentDataExt, Nonce,
-	Practitioners, Records, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, VERSION,
+	Practitioners, Prescriptions, Records, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -338,6 +338,23 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_prescriptions_runtime_api::PrescriptionsApi<Block, AccountId> for Runtime {
+		fn prescription(
+			id: telemed_primitives::PrescriptionId,
+		) -> Option<pallet_prescriptions::PrescriptionView<AccountId>> {
+			Prescriptions::view(id)
+		}
+
+		fn prescriptions_of(
+			patient: AccountId,
+		) -> Vec<(
+			telemed_primitives::PrescriptionId,
+			pallet_prescriptions::PrescriptionView<AccountId>,
+		)> {
+			Prescriptions::prescriptions_of(&patient)
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)
@@ -362,8 +379,8 @@ impl_runtime_apis! {
 			use frame_support::traits::StorageInfoTrait;
 			// The pallets the benchmark list names (see `benchmarks.rs`).
 			use crate::{
-				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
-				Upgrades, ValidatorSet,
+				benchmarks::*, Balances, Billing, Consent, Practitioners, Prescriptions, Records,
+				Sudo, Timestamp, Upgrades, ValidatorSet,
 			};
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -380,8 +397,8 @@ impl_runtime_apis! {
 			use frame_support::traits::WhitelistedStorageKeys;
 			use sp_storage::TrackedStorageKey;
 			use crate::{
-				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
-				Upgrades, ValidatorSet,
+				benchmarks::*, Balances, Billing, Consent, Practitioners, Prescriptions, Records,
+				Sudo, Timestamp, Upgrades, ValidatorSet,
 			};
 
 			let whitelist: Vec<TrackedStorageKey> =

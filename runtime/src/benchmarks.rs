@@ -22,6 +22,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_consent, Consent]
 	[pallet_records, Records]
 	[pallet_billing, Billing]
+	[pallet_prescriptions, Prescriptions]
 	[pallet_validator_set, ValidatorSet]
 	[pallet_upgrades, Upgrades]
 );

@@ -331,4 +331,8 @@ mod runtime {
 	/// The network's funds: most of every transaction fee; the council spends them.
 	#[runtime::pallet_index(22)]
 	pub type Treasury = pallet_treasury;
+
+	/// E-prescriptions: commitments, fills dispensed with one-time secrets.
+	#[runtime::pallet_index(23)]
+	pub type Prescriptions = pallet_prescriptions;
 }

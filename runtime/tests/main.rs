@@ -11,6 +11,7 @@ mod fees;
 mod governance;
 mod licence_revocation;
 mod practitioners;
+mod prescriptions;
 mod privacy;
 mod records;
 mod runtime;

@@ -34,8 +34,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 // ---- the metadata test ------------------------------------------------------------------------
 
 /// The Telemed pallets whose events, storage and calls are walked.
-const TELEMED_PALLETS: [&str; 6] =
-	["Records", "Consent", "Billing", "Practitioners", "Upgrades", "ValidatorSet"];
+const TELEMED_PALLETS: [&str; 7] =
+	["Records", "Consent", "Billing", "Practitioners", "Prescriptions", "Upgrades", "ValidatorSet"];
 
 /// Parts of names (lower case) that say what health data is about: data categories, FHIR
 /// resource types, coded emergency reasons. None may name a type, a field, a variant or a

@@ -200,6 +200,7 @@ fn metadata_lists_the_pallets_and_the_transaction_extensions() {
 		"Session",
 		"Authorship",
 		"Treasury",
+		"Prescriptions",
 	] {
 		assert!(pallets.contains(&expected), "{expected} missing from {pallets:?}");
 	}
@@ -216,6 +217,7 @@ fn metadata_lists_the_pallets_and_the_transaction_extensions() {
 		"TransactionPaymentApi",
 		"PractitionersApi",
 		"ConsentApi",
+		"PrescriptionsApi",
 	] {
 		assert!(apis.contains(&expected), "{expected} missing from {apis:?}");
 	}

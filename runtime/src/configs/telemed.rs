@@ -1,4 +1,5 @@
-//! Configuration of the Telemed domain pallets: practitioners, consent, records, billing.
+//! Configuration of the Telemed domain pallets: practitioners, consent, records, billing,
+//! prescriptions.
 //!
 //! Their admin calls take the governance origins of `governance.rs`: licensing authorities and
 //! insurers need 2/3 of the council; break-glass reviews and billing disputes a council
@@ -13,8 +14,8 @@ use sp_runtime::{traits::AccountIdConversion, Permill};
 
 use super::{CouncilMajority, CouncilTwoThirds};
 use crate::{
-	AccountId, Balance, Balances, Consent, Practitioners, Records, Runtime, RuntimeEvent,
-	RuntimeHoldReason, Timestamp, MILLI_UNITS, UNITS,
+	AccountId, Balance, Balances, Consent, Practitioners, Prescriptions, Records, Runtime,
+	RuntimeEvent, RuntimeHoldReason, Timestamp, MILLI_UNITS, UNITS,
 };
 
 parameter_types! {
@@ -41,8 +42,8 @@ impl pallet_practitioners::Config for Runtime {
 	type MaxLicencesPerPractitioner = ConstU32<16>;
 	/// A licence revoked for good (or surrendered, or ended by its authority's withdrawal)
 	/// queues its holder for records' `on_idle`, which removes the envelopes it may no longer
-	/// read.
-	type LicenceRevocation = Records;
+	/// read, and flags for good the open prescriptions the holder issued until then.
+	type LicenceRevocation = (Records, Prescriptions);
 	type WeightInfo = pallet_practitioners::weights::SubstrateWeight<Runtime>;
 }
 
@@ -185,4 +186,31 @@ impl pallet_billing::Config for Runtime {
 	type MaxServices = ConstU32<32>;
 	type MaxOpenConsultations = ConstU32<64>;
 	type WeightInfo = pallet_billing::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Held from the prescriber for each open prescription: one is at most about 1.2 KB (the
+	/// most fills' secret hashes, spent ones too, and the longest locator).
+	pub const PrescriptionDeposit: Balance = 200 * MILLI_UNITS;
+}
+
+impl pallet_prescriptions::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Time = Timestamp;
+	type Practitioners = Practitioners;
+	/// A controlled substance needs the patient's consent to the pharmacist.
+	type Consent = Consent;
+	type PrescriptionDeposit = PrescriptionDeposit;
+	/// A first fill and eleven refills: a year of monthly supplies.
+	type MaxFills = ConstU32<12>;
+	/// A year, the longest a repeat prescription runs.
+	type MaxValidity = ConstU64<{ 365 * 24 * 60 * 60 * 1000 }>;
+	/// Seven days between two fills of a controlled substance.
+	type MinRefillInterval = ConstU64<{ 7 * 24 * 60 * 60 * 1000 }>;
+	/// As a record's sealed locator.
+	type MaxLocatorLen = ConstU32<256>;
+	/// Open prescriptions of one patient: long-term treatments and their repeats.
+	type MaxPrescriptionsPerPatient = ConstU32<64>;
+	type WeightInfo = pallet_prescriptions::weights::SubstrateWeight<Runtime>;
 }
