@@ -1,0 +1,63 @@
+//! Weights of the upstream pallets, of the transaction extensions and of a block's and an
+//! extrinsic's overhead, measured on this project's machine with `scripts/benchmark.sh runtime`
+//! (frame-omni-bencher against the runtime wasm built with `runtime-benchmarks`), like the
+//! Telemed pallets' own `weights.rs`. Upstream's `SubstrateWeight` values were measured on other
+//! hardware, and `()` (zero) on none.
+
+use crate::Runtime;
+use frame_support::weights::Weight;
+
+pub mod block_weights;
+pub mod extrinsic_weights;
+pub mod frame_system;
+pub mod frame_system_extensions;
+pub mod pallet_balances;
+pub mod pallet_timestamp;
+pub mod pallet_transaction_payment;
+
+pub use block_weights::BlockExecutionWeight;
+
+/// The base weight of every extrinsic: what the overhead benchmark measured for a signed
+/// `System::remark` ([`extrinsic_weights::ExtrinsicBaseWeight`]: decoding, the signature check,
+/// the transaction extensions, dispatch, events) less what the transaction extensions charge
+/// for themselves, so that they are not charged twice (polkadot-sdk issue 9981). What remains
+/// is mostly the signature check.
+pub fn extrinsic_base_weight() -> Weight {
+	use ::frame_system::ExtensionsWeightInfo as _;
+	use ::pallet_transaction_payment::WeightInfo as _;
+	type System = frame_system_extensions::WeightInfo<Runtime>;
+	type Payment = pallet_transaction_payment::WeightInfo<Runtime>;
+	// The extensions of `crate::TxExtension` that weigh something on a mortal transaction, as
+	// every wallet sends; `AuthorizeCall` weighs a call's `authorize` (none here) and
+	// `CheckMetadataHash` nothing.
+	let extensions = [
+		System::check_non_zero_sender(),
+		System::check_spec_version(),
+		System::check_tx_version(),
+		System::check_genesis(),
+		System::check_mortality_mortal_transaction(),
+		System::check_nonce(),
+		System::check_weight(),
+		Payment::charge_transaction_payment(),
+		System::weight_reclaim(),
+	]
+	.into_iter()
+	.fold(Weight::zero(), Weight::saturating_add);
+	extrinsic_weights::ExtrinsicBaseWeight::get().saturating_sub(extensions)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use frame_support::weights::constants::WEIGHT_REF_TIME_PER_MICROS;
+
+	/// The subtraction leaves at least the signature check's cost: if the extensions' weights
+	/// ever exceed the measured overhead, one of the two measurements is wrong.
+	#[test]
+	fn the_base_weight_is_the_overhead_less_the_extensions() {
+		let base = extrinsic_base_weight();
+		let measured = extrinsic_weights::ExtrinsicBaseWeight::get();
+		assert!(base.ref_time() >= 20 * WEIGHT_REF_TIME_PER_MICROS, "{base:?}");
+		assert!(base.ref_time() < measured.ref_time(), "{base:?} {measured:?}");
+	}
+}
