@@ -45,19 +45,3 @@ pub fn extrinsic_base_weight() -> Weight {
 	.fold(Weight::zero(), Weight::saturating_add);
 	extrinsic_weights::ExtrinsicBaseWeight::get().saturating_sub(extensions)
 }
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-	use frame_support::weights::constants::WEIGHT_REF_TIME_PER_MICROS;
-
-	/// The subtraction leaves at least the signature check's cost: if the extensions' weights
-	/// ever exceed the measured overhead, one of the two measurements is wrong.
-	#[test]
-	fn the_base_weight_is_the_overhead_less_the_extensions() {
-		let base = extrinsic_base_weight();
-		let measured = extrinsic_weights::ExtrinsicBaseWeight::get();
-		assert!(base.ref_time() >= 20 * WEIGHT_REF_TIME_PER_MICROS, "{base:?}");
-		assert!(base.ref_time() < measured.ref_time(), "{base:?} {measured:?}");
-	}
-}
