@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Telemed needs, and only what is missing:
-#   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js;
+#   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js,
+#     jq (the operator scripts and their tests);
 #   - the Rust toolchain parts named in rust-toolchain.toml (rust-src, the wasm target);
 #   - the e2e tests' npm packages (with `--e2e`; also the SDK's and the gateway's, which e2e
 #     imports by relative path: sdk/ needs no build, it exports its TypeScript sources);
@@ -53,7 +54,7 @@ as_root() {
 }
 
 ensure_debian_packages() {
-	local wanted=(build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev git curl ca-certificates nodejs npm)
+	local wanted=(build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev git curl ca-certificates jq nodejs npm)
 	local missing=()
 	for pkg in "${wanted[@]}"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
