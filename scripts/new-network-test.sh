@@ -11,7 +11,9 @@
 #     finds //Alice once planted in a copy. No sudo key in the raw storage; the name, id,
 #     bootnodes and the licensing authority's UTF-8 name carried over.
 #  3. A node started from the raw spec, with the generated key inserted as its Aura and GRANDPA
-#     keys, authors and finalizes blocks, and serves the config's chain name.
+#     keys, authors and finalizes blocks, and serves the config's chain name. Its Prometheus
+#     endpoint serves every substrate_* metric that ops/prometheus/alerts.yml and
+#     ops/grafana/telemed-dashboard.json name (no invented metric name).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 . "$TELEMED_ROOT/scripts/dev-keys.sh"
@@ -91,14 +93,22 @@ base="$work/node"
 "$node" key generate-node-key --base-path "$base" --chain "$raw" 2>/dev/null
 rpc_port=$(free_port)
 p2p_port=$(free_port)
+prometheus_port=$(free_port)
 # One validator has no peer: --force-authoring lets it author alone. --reserved-only: no dialling
 # of the example's placeholder bootnodes.
 "$node" --chain "$raw" --base-path "$base" --validator --force-authoring --reserved-only \
 	--rpc-port "$rpc_port" --listen-addr "/ip4/127.0.0.1/tcp/$p2p_port" \
-	--no-prometheus --no-telemetry --no-mdns >"$work/node.log" 2>&1 &
+	--prometheus-port "$prometheus_port" --no-telemetry --no-mdns >"$work/node.log" 2>&1 &
 node_pid=$!
 wait_finalized "$rpc_port" "$node_pid" "$work/node.log" 1 || failed "no block finalized"
 [ "$(rpc "$rpc_port" system_chain)" = '"Telemed Example Network"' ] || failed "system_chain"
+curl -sS --max-time 5 "http://127.0.0.1:$prometheus_port/metrics" >"$work/metrics.txt"
+named=$(grep -ohE '\bsubstrate_[a-z0-9_]+' "$TELEMED_ROOT/ops/prometheus/alerts.yml" \
+	"$TELEMED_ROOT/ops/grafana/telemed-dashboard.json" | sort -u)
+[ -n "$named" ] || failed "no metric named in ops/"
+for metric in $named; do
+	grep -qE "^$metric[{ ]" "$work/metrics.txt" || failed "ops/ names $metric, which the node does not serve"
+done
 stop_node "$node_pid"
 node_pid=""
-log "new-network: a node from the spec authored and finalized blocks ($((SECONDS - started)) s)"
+log "new-network: a node from the spec authored and finalized blocks, served the $(wc -w <<<"$named") metrics ops/ names ($((SECONDS - started)) s)"

@@ -105,6 +105,26 @@ ensure_zepter() {
 	fi
 }
 
+# promtool (Prometheus' checker of configs and alert rules) in $1/bin, for the operator kit's
+# tests (ops/prometheus/): taken from Debian's `prometheus` package without installing it (no
+# server, no service), once.
+ensure_promtool() {
+	local root="$1" tmp
+	[ -x "$root/bin/promtool" ] && return 0
+	command -v apt-get >/dev/null || {
+		echo "promtool is missing and there is no apt-get: put it in $root/bin" >&2
+		return 1
+	}
+	log "installing promtool (from Debian's prometheus package)"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && { apt-get download -qq prometheus 2>/dev/null ||
+		{ as_root apt-get update -qq && apt-get download -qq prometheus; }; })
+	dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+	mkdir -p "$root/bin"
+	mv "$tmp/usr/bin/promtool" "$root/bin/promtool"
+	rm -rf "$tmp"
+}
+
 # A client package (e2e/, sdk/, gateway/) installs from its own lock file, again only when the
 # lock file changed since the last install. The gateway's devDependency `node@22` puts a Node 22
 # binary in its node_modules/.bin (Helia 7 needs Node >= 22), which `npm run` and `npm test` use
