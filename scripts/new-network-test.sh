@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Tests scripts/new-network.sh against a real node binary ($TELEMED_NODE, default
 # target/release/telemed-node); run by scripts/test.sh.
-#  1. Configs it must refuse (nothing written): no `sudo` named; a development key (//Alice's
-#     account) in the council; a secret URI where a public key belongs (and the secret is not
-#     echoed).
+#  1. Configs it must refuse (nothing written): no `sudo` named; a development key in the
+#     council (//Alice's account, SS58) or as a GRANDPA key (//Bob's ed25519 key, hex); a secret
+#     URI where a public key belongs (and the secret is not echoed).
 #  2. From ops/network.example.json with its first validator replaced by a freshly generated key
 #     (an SS58 address, the rest of the example's keys as hex): a plain and a raw spec in which
 #     none of the 24 development keys (//Alice … //Ferdie and //stash, sr25519 and ed25519,
@@ -48,11 +48,16 @@ alice=$("$node" key inspect --scheme sr25519 --output-type json //Alice | jq -r 
 jq --arg a "$alice" '.council[1] = $a' "$example" >"$work/alice-council.json"
 refused "//Alice in the council" "$work/alice-council.json" \
 	"council[1]: a well-known development key" >/dev/null
+# The same key written as hex, and an ed25519 one: //Bob's GRANDPA key as a validator's.
+bob_ed=$("$node" key inspect --scheme ed25519 --output-type json //Bob | jq -r .publicKey)
+jq --arg k "$bob_ed" '.validators[2].grandpa = $k' "$example" >"$work/bob-grandpa.json"
+refused "//Bob's ed25519 key as hex" "$work/bob-grandpa.json" \
+	"validators[2].grandpa: a well-known development key" >/dev/null
 jq '.validators[0].aura = "bottom drive obey lake curtain smoke basket hold race lonely fit walk//secret"' \
 	"$example" >"$work/secret.json"
 out=$(refused "a secret URI as a key" "$work/secret.json" "validators[0].aura: not an SS58 address")
 ! grep -qF "bottom drive" <<<"$out" || failed "the secret was echoed: $out"
-log "new-network: 3 bad configs refused"
+log "new-network: 4 bad configs refused"
 
 # 2. A spec from the example with one real validator (a key generated for this test only).
 phrase=$("$node" key generate --scheme sr25519 --output-type json | jq -r .secretPhrase)

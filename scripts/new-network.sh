@@ -45,7 +45,6 @@ jq -e 'type == "object"' "$config" >/dev/null 2>&1 || fail "not a JSON object"
 
 # The config's shape, checked before any key is read: every error names its field.
 problems=$(jq -r '
-	def need(f; t): if (f | type) == t then empty else "\(t) expected" end;
 	def keys_of(path): path | if type == "array" then . else [] end;
 	[
 		(.name | if type == "string" and length > 0 then empty else "name: a non-empty string" end),
@@ -69,12 +68,24 @@ problems=$(jq -r '
 			else "licensingAuthorities: an array of {account, name, jurisdictions}" end),
 		(.balances // [] | if type == "array" then empty
 			else "balances: an array of {account, med}" end),
-		(keys_of(.licensingAuthorities) | to_entries[] | select(
-			(.value.name | type) != "string" or (.value.name | length) == 0
+		(keys_of(.validators) | to_entries[] | select(.value | type != "object"
+			or ([.account, .aura, .grandpa] | all(type == "string") | not))
+			| "validators[\(.key)]: {account, aura, grandpa}, each a public key"),
+		(["council", "technicalCommittee"][] as $f | keys_of(.[$f]) | to_entries[]
+			| select(.value | type != "string") | "\($f)[\(.key)]: a public key"),
+		(if .sudo == null or (.sudo | type) == "string" then empty
+			else "sudo: null or one account" end),
+		(keys_of(.licensingAuthorities) | to_entries[] | select(.value | type != "object"
+			or (.account | type) != "string") | "licensingAuthorities[\(.key)].account: a public key"),
+		(keys_of(.balances) | to_entries[] | select(.value | type != "object"
+			or (.account | type) != "string") | "balances[\(.key)].account: a public key"),
+		(keys_of(.licensingAuthorities) | to_entries[] | select(.value | type == "object")
+			| select((.value.name | type) != "string" or (.value.name | length) == 0
 			or (.value.jurisdictions | type) != "array" or (.value.jurisdictions | length) == 0
 			or (.value.jurisdictions | all(type == "string" and test("^[A-Z]{2}(-[A-Z0-9]{1,3})?$")) | not))
 			| "licensingAuthorities[\(.key)]: a name and ISO 3166 jurisdictions (FR, US-CA, GB-ENG)"),
-		(keys_of(.balances) | to_entries[] | select((.value.med | type) != "string"
+		(keys_of(.balances) | to_entries[] | select(.value | type == "object")
+			| select((.value.med | type) != "string"
 			or (.value.med | test("^[0-9]+(\\.[0-9]{1,12})?$") | not))
 			| "balances[\(.key)].med: a decimal string of MED (up to 12 decimals), e.g. \"1000.5\"")
 	] | .[]' "$config")
@@ -161,7 +172,7 @@ mkdir -p "$out"
 }
 
 # MED (decimal string) to the smallest unit (12 decimals), as a digit string: u128 amounts do
-# not fit jq's numbers (doubles), so they travel as strings marked `u128:` and become JSON
+# not fit jq's numbers (doubles), so they travel as strings marked `__u128__:` and become JSON
 # numbers by text substitution at the end.
 plain=$(jq --argjson cfg "$normalised" --argjson dev "$(jq -R . <<<"$dev_ss58" | jq -s .)" '
 	def planck: (split(".") + [""])[0:2] as [$int, $frac]
@@ -184,8 +195,8 @@ plain=$(jq --argjson cfg "$normalised" --argjson dev "$(jq -R . <<<"$dev_ss58" |
 	| .telemetryEndpoints = null
 	| .genesis.runtimeGenesis.patch = {
 		balances: { balances: (
-			[$cfg.balances[] | [.account, "u128:\(.med | planck)"]]
-			+ [$kept[] | [.[0], "u128:\(.[1])"]]) },
+			[$cfg.balances[] | [.account, "__u128__:\(.med | planck)"]]
+			+ [$kept[] | [.[0], "__u128__:\(.[1])"]]) },
 		validatorSet: { validators: [$cfg.validators[].account] },
 		session: { keys: [$cfg.validators[]
 			| [.account, .account, { aura: .aura, grandpa: .grandpa }]] },
@@ -200,7 +211,7 @@ plain=$(jq --argjson cfg "$normalised" --argjson dev "$(jq -R . <<<"$dev_ss58" |
 		}
 	}' "$work/base.json")
 
-sed -E 's/"u128:([0-9]+)"/\1/g' <<<"$plain" >"$out/chain-spec.json"
+sed -E 's/"__u128__:([0-9]+)"/\1/g' <<<"$plain" >"$out/chain-spec.json"
 
 "$node" build-spec --chain "$out/chain-spec.json" --raw --disable-default-bootnode \
 	--base-path "$work/raw" >"$out/chain-spec.raw.json" 2>"$work/raw.log" || {
