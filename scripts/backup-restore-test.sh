@@ -17,6 +17,9 @@ node="${TELEMED_NODE:-${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}/release/telemed-
 work=$(mktemp -d -t telemed-backup-test.XXXXXX)
 node_pid=""
 trap 'stop_node "$node_pid"; rm -rf "$work"' EXIT
+# Stopped by a signal (scripts/test.sh ending its jobs): the EXIT trap still stops the node.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 base="$work/base"
 failed() {
 	echo "FAILED: $*" >&2

@@ -24,6 +24,9 @@ export TELEMED_NODE="$node"
 work=$(mktemp -d -t telemed-new-network-test.XXXXXX)
 node_pid=""
 trap 'stop_node "$node_pid"; rm -rf "$work"' EXIT
+# Stopped by a signal (scripts/test.sh ending its jobs): the EXIT trap still stops the node.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 example="$TELEMED_ROOT/ops/network.example.json"
 new_network="$TELEMED_ROOT/scripts/new-network.sh"
 failed() {

@@ -21,8 +21,9 @@ bench=""
 # A failing step ends the script: the jobs running beside it end with it.
 sdk_chain=""
 gateway_chain=""
-ops_chain=""
-trap 'for job in $client $bench $sdk_chain $gateway_chain $ops_chain; do kill "$job" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
+ops_network=""
+ops_backup=""
+trap 'for job in $client $bench $sdk_chain $gateway_chain $ops_network $ops_backup; do kill "$job" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
 
 # The client side first needs the network (npm packages) and then little CPU (the SDK's and
 # the gateway's unit tests need no node): it runs beside the Rust build, which needs the cores
@@ -107,7 +108,7 @@ export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed
 # of its own; both mostly wait for 6-second blocks, so they run at the same time (about 2 min).
 # Beside them, the operator kit's tests (ops/): a new network's chain spec made from a config
 # (no development key in it, a node authors from it) and a backup restored (export, wipe,
-# import, the same state root); each starts its nodes, about a minute together.
+# import, the same state root); each starts its own nodes, about a minute each.
 node_bin="$target/release/telemed-node"
 log "sdk and gateway integration tests and the operator kit's tests against $node_bin, side by side"
 started=$(date +%s)
@@ -115,9 +116,10 @@ started=$(date +%s)
 sdk_chain=$!
 (cd gateway && TELEMED_NODE="$node_bin" npm run --silent test:integration) >"$logs/gateway-chain" 2>&1 &
 gateway_chain=$!
-(TELEMED_NODE="$node_bin" scripts/new-network-test.sh && TELEMED_NODE="$node_bin" scripts/backup-restore-test.sh) \
-	>"$logs/ops-chain" 2>&1 &
-ops_chain=$!
+TELEMED_NODE="$node_bin" scripts/new-network-test.sh >"$logs/ops-network" 2>&1 &
+ops_network=$!
+TELEMED_NODE="$node_bin" scripts/backup-restore-test.sh >"$logs/ops-backup" 2>&1 &
+ops_backup=$!
 integration_ok=1
 wait "$sdk_chain" || integration_ok=""
 sdk_chain=""
@@ -125,9 +127,12 @@ cat "$logs/sdk-chain" >&2
 wait "$gateway_chain" || integration_ok=""
 gateway_chain=""
 cat "$logs/gateway-chain" >&2
-wait "$ops_chain" || integration_ok=""
-ops_chain=""
-cat "$logs/ops-chain" >&2
+wait "$ops_network" || integration_ok=""
+ops_network=""
+cat "$logs/ops-network" >&2
+wait "$ops_backup" || integration_ok=""
+ops_backup=""
+cat "$logs/ops-backup" >&2
 [ -n "$integration_ok" ] || { log "the sdk or gateway integration test or an operator kit test FAILED"; exit 1; }
 log "sdk and gateway integration tests and the operator kit's tests took $(( $(date +%s) - started )) s"
 
