@@ -69,7 +69,8 @@ rm -rf "$base"
 # 4. A node on the restored base path: the same header (state root included) and the same state
 # at that block, and it goes on from there.
 start_node after
-wait_finalized "$rpc_port" "$node_pid" "$work/node-after.log" 0 || failed "the restored node did not start"
+wait_finalized "$rpc_port" "$node_pid" "$work/node-after.log" 0 ||
+	failed "the restored node did not start"
 restored=$(rpc "$rpc_port" chain_getHeader "[$(rpc "$rpc_port" chain_getBlockHash "[$number]")]")
 [ "$restored" = "$header" ] || failed "header #$number: before $header, after $restored"
 state_at "$rpc_port" "$number" >"$work/state-after.json"

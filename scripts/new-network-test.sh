@@ -56,8 +56,8 @@ bob_ed=$("$node" key inspect --scheme ed25519 --output-type json //Bob | jq -r .
 jq --arg k "$bob_ed" '.validators[2].grandpa = $k' "$example" >"$work/bob-grandpa.json"
 refused "//Bob's ed25519 key as hex" "$work/bob-grandpa.json" \
 	"validators[2].grandpa: a well-known development key" >/dev/null
-jq '.validators[0].aura = "bottom drive obey lake curtain smoke basket hold race lonely fit walk//secret"' \
-	"$example" >"$work/secret.json"
+secret="bottom drive obey lake curtain smoke basket hold race lonely fit walk//secret"
+jq --arg s "$secret" '.validators[0].aura = $s' "$example" >"$work/secret.json"
 out=$(refused "a secret URI as a key" "$work/secret.json" "validators[0].aura: not an SS58 address")
 ! grep -qF "bottom drive" <<<"$out" || failed "the secret was echoed: $out"
 log "new-network: 4 bad configs refused"
@@ -75,28 +75,34 @@ raw="$work/spec/chain-spec.raw.json"
 
 check_no_dev_keys "$node" "$plain" "$raw" || failed "a development key is in the spec"
 # The check finds a key when there is one: //Alice's account in a copy of each file.
-alice_hex=$("$node" key inspect --scheme sr25519 --output-type json //Alice | jq -r '.publicKey | ltrimstr("0x")')
-jq --arg a "$alice" '.genesis.runtimeGenesis.patch.councilMembership.members[0] = $a' "$plain" >"$work/planted.json"
-! check_no_dev_keys "$node" "$work/planted.json" 2>/dev/null || failed "the check missed //Alice (SS58)"
-jq --arg v "0x$alice_hex" '.genesis.raw.top["0x00"] = $v' "$raw" >"$work/planted.raw.json"
-! check_no_dev_keys "$node" "$work/planted.raw.json" 2>/dev/null || failed "the check missed //Alice (hex)"
+alice_hex=$("$node" key inspect --scheme sr25519 --output-type json //Alice | jq -r .publicKey)
+jq --arg a "$alice" '.genesis.runtimeGenesis.patch.councilMembership.members[0] = $a' "$plain" \
+	>"$work/planted.json"
+! check_no_dev_keys "$node" "$work/planted.json" 2>/dev/null ||
+	failed "the check missed //Alice (SS58)"
+jq --arg v "$alice_hex" '.genesis.raw.top["0x00"] = $v' "$raw" >"$work/planted.raw.json"
+! check_no_dev_keys "$node" "$work/planted.raw.json" 2>/dev/null ||
+	failed "the check missed //Alice (hex)"
 
 # Sudo::Key (twox128("Sudo") ++ twox128("Key")) is not in the raw storage: no sudo (the `dev`
 # chain's raw storage has it, holding //Alice).
-! jq -e '.genesis.raw.top | has("0x5c0d1176a568c1f92944340dbfed9e9c530ebca703c85910e7164cb7d1c9e47b")' \
-	"$raw" >/dev/null || failed "the raw spec has a sudo key"
+sudo_key=0x5c0d1176a568c1f92944340dbfed9e9c530ebca703c85910e7164cb7d1c9e47b
+! jq -e --arg k "$sudo_key" '.genesis.raw.top | has($k)' "$raw" >/dev/null ||
+	failed "the raw spec has a sudo key"
 jq -e '.name == "Telemed Example Network" and .id == "telemed_example" and .protocolId ==
 	"telemed-example" and (.bootNodes | length) == 2' "$raw" >/dev/null ||
 	failed "name, id, protocol id or bootnodes not carried over"
 # "Example Médical Board" in UTF-8 (é is c3 a9) is in the storage of the practitioners pallet.
 name_hex=$(printf 'Example M\xc3\xa9dical Board' | od -An -tx1 | tr -d ' \n')
-grep -qF "$name_hex" "$raw" || failed "the licensing authority's UTF-8 name is not in the raw storage"
+grep -qF "$name_hex" "$raw" || failed "the authority's UTF-8 name is not in the raw storage"
 log "new-network: no development key in the spec, no sudo, the config carried over"
 
 # 3. A node from the raw spec authors and finalizes with the generated key.
 base="$work/node"
-"$node" key insert --base-path "$base" --chain "$raw" --scheme sr25519 --key-type aura --suri "$phrase"
-"$node" key insert --base-path "$base" --chain "$raw" --scheme ed25519 --key-type gran --suri "$phrase"
+for key in sr25519:aura ed25519:gran; do
+	"$node" key insert --base-path "$base" --chain "$raw" \
+		--scheme "${key%%:*}" --key-type "${key#*:}" --suri "$phrase"
+done
 # A validator needs a network key of its own (the node never makes one up for a validator).
 "$node" key generate-node-key --base-path "$base" --chain "$raw" 2>/dev/null
 rpc_port=$(free_port)
@@ -115,8 +121,10 @@ named=$(grep -ohE '\bsubstrate_[a-z0-9_]+' "$TELEMED_ROOT/ops/prometheus/alerts.
 	"$TELEMED_ROOT/ops/grafana/telemed-dashboard.json" | sort -u)
 [ -n "$named" ] || failed "no metric named in ops/"
 for metric in $named; do
-	grep -qE "^$metric[{ ]" "$work/metrics.txt" || failed "ops/ names $metric, which the node does not serve"
+	grep -qE "^$metric[{ ]" "$work/metrics.txt" ||
+		failed "ops/ names $metric, which the node does not serve"
 done
 stop_node "$node_pid"
 node_pid=""
-log "new-network: a node from the spec authored and finalized blocks, served the $(wc -w <<<"$named") metrics ops/ names ($((SECONDS - started)) s)"
+log "new-network: a node from the spec authored and finalized blocks and served the" \
+	"$(wc -w <<<"$named") metrics ops/ names ($((SECONDS - started)) s)"

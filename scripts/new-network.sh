@@ -76,14 +76,16 @@ problems=$(jq -r '
 		(if .sudo == null or (.sudo | type) == "string" then empty
 			else "sudo: null or one account" end),
 		(keys_of(.licensingAuthorities) | to_entries[] | select(.value | type != "object"
-			or (.account | type) != "string") | "licensingAuthorities[\(.key)].account: a public key"),
+			or (.account | type) != "string")
+			| "licensingAuthorities[\(.key)].account: a public key"),
 		(keys_of(.balances) | to_entries[] | select(.value | type != "object"
 			or (.account | type) != "string") | "balances[\(.key)].account: a public key"),
 		(keys_of(.licensingAuthorities) | to_entries[] | select(.value | type == "object")
 			| select((.value.name | type) != "string" or (.value.name | length) == 0
 			or (.value.jurisdictions | type) != "array" or (.value.jurisdictions | length) == 0
-			or (.value.jurisdictions | all(type == "string" and test("^[A-Z]{2}(-[A-Z0-9]{1,3})?$")) | not))
-			| "licensingAuthorities[\(.key)]: a name and ISO 3166 jurisdictions (FR, US-CA, GB-ENG)"),
+			or (.value.jurisdictions
+				| all(type == "string" and test("^[A-Z]{2}(-[A-Z0-9]{1,3})?$")) | not))
+			| "licensingAuthorities[\(.key)]: a name and ISO 3166 jurisdictions (FR, GB-ENG)"),
 		(keys_of(.balances) | to_entries[] | select(.value | type == "object")
 			| select((.value.med | type) != "string"
 			or (.value.med | test("^[0-9]+(\\.[0-9]{1,12})?$") | not))
@@ -105,7 +107,8 @@ ss58_of() {
 	else
 		fail "$field: not an SS58 address or 0x-prefixed 32-byte hex public key"
 	fi
-	json=$("$node" key inspect --public --scheme "$scheme" --network substrate --output-type json "$hex")
+	json=$("$node" key inspect --public --scheme "$scheme" --network substrate \
+		--output-type json "$hex")
 	jq -r '.ss58Address' <<<"$json"
 }
 
@@ -180,7 +183,8 @@ plain=$(jq --argjson cfg "$normalised" --argjson dev "$(jq -R . <<<"$dev_ss58" |
 	def utf8: explode | map(
 		if . < 128 then [.]
 		elif . < 2048 then [192 + (. / 64 | floor), 128 + (. % 64)]
-		elif . < 65536 then [224 + (. / 4096 | floor), 128 + ((. / 64 | floor) % 64), 128 + (. % 64)]
+		elif . < 65536 then
+			[224 + (. / 4096 | floor), 128 + ((. / 64 | floor) % 64), 128 + (. % 64)]
 		else [240 + (. / 262144 | floor), 128 + ((. / 4096 | floor) % 64),
 			128 + ((. / 64 | floor) % 64), 128 + (. % 64)] end) | add // [];
 	[.genesis.runtimeGenesis.patch.balances.balances[]
@@ -224,4 +228,5 @@ if ! check_no_dev_keys "$node" "$out/chain-spec.json" "$out/chain-spec.raw.json"
 	rm -f "$out/chain-spec.json" "$out/chain-spec.raw.json"
 	fail "a development key is in the genesis: nothing written"
 fi
-log "wrote $out/chain-spec.json (plain) and $out/chain-spec.raw.json (raw; start nodes with --chain $out/chain-spec.raw.json)"
+log "wrote $out/chain-spec.json (plain, to review) and $out/chain-spec.raw.json (raw: the nodes'" \
+	"--chain)"
