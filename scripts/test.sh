@@ -121,18 +121,15 @@ ops_network=$!
 TELEMED_NODE="$node_bin" scripts/backup-restore-test.sh >"$logs/ops-backup" 2>&1 &
 ops_backup=$!
 integration_ok=1
-wait "$sdk_chain" || integration_ok=""
+for job in "sdk-chain $sdk_chain" "gateway-chain $gateway_chain" "ops-network $ops_network" \
+	"ops-backup $ops_backup"; do
+	wait "${job#* }" || integration_ok=""
+	cat "$logs/${job%% *}" >&2
+done
 sdk_chain=""
-cat "$logs/sdk-chain" >&2
-wait "$gateway_chain" || integration_ok=""
 gateway_chain=""
-cat "$logs/gateway-chain" >&2
-wait "$ops_network" || integration_ok=""
 ops_network=""
-cat "$logs/ops-network" >&2
-wait "$ops_backup" || integration_ok=""
 ops_backup=""
-cat "$logs/ops-backup" >&2
 [ -n "$integration_ok" ] || { log "the sdk or gateway integration test or an operator kit test FAILED"; exit 1; }
 log "sdk and gateway integration tests and the operator kit's tests took $(( $(date +%s) - started )) s"
 
