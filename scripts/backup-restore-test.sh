@@ -75,7 +75,7 @@ restored=$(rpc "$rpc_port" chain_getHeader "[$(rpc "$rpc_port" chain_getBlockHas
 [ "$restored" = "$header" ] || failed "header #$number: before $header, after $restored"
 state_at "$rpc_port" "$number" >"$work/state-after.json"
 cmp -s "$work/state-before.json" "$work/state-after.json" || failed "the state at #$number differs"
-deadline=$((SECONDS + 60))
+deadline=$((SECONDS + 120))
 until [ "$(block_number "$rpc_port")" -gt "$number" ]; do
 	[ "$SECONDS" -lt "$deadline" ] || failed "the restored node authored no block after #$number"
 	sleep 1

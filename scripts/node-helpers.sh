@@ -37,9 +37,9 @@ block_number() {
 }
 
 # Waits until the node on port $1 (process $2, log $3) has finalized block $4, at most $5 seconds
-# (default 180: a node's first start compiles the runtime, slowly on a busy machine).
+# (default 300: a node's start compiles the runtime, which takes minutes on a busy machine).
 wait_finalized() {
-	local port="$1" pid="$2" log="$3" want="$4" deadline=$((SECONDS + ${5:-180})) n
+	local port="$1" pid="$2" log="$3" want="$4" deadline=$((SECONDS + ${5:-300})) n
 	while [ "$SECONDS" -lt "$deadline" ]; do
 		kill -0 "$pid" 2>/dev/null || {
 			echo "the node exited; its log:" >&2
