@@ -8,7 +8,8 @@
 //! - Seeds: `TELEMED_FUZZ_SEED` (decimal or `0x` hex) replays one seed; without it a fixed seed
 //!   and a random one run, each printed. A seed gives the same calls in the same order.
 //! - Time box: `TELEMED_FUZZ_SECONDS` per seed (default [`DEFAULT_SECONDS`]);
-//!   `TELEMED_FUZZ_BLOCKS` stops after that many blocks instead (an exact replay).
+//!   `TELEMED_FUZZ_BLOCKS` stops after that many blocks (an exact replay; the time box is then
+//!   a day unless set).
 //! - `scripts/fuzz.sh` runs it for an hour with the `try-runtime` feature, where every pallet's
 //!   `try_state` (frame's included) runs after each block too.
 //!
@@ -21,8 +22,8 @@ mod overlong;
 
 use crate::common::{preset_storage, tx_extension, NOW};
 use codec::Encode;
-use frame_support::traits::GetCallMetadata;
 use domain::{Rng, DAY, HOUR, MINUTE};
+use frame_support::traits::GetCallMetadata;
 use generators::{Gen, World};
 use sp_core::{crypto::Pair, H256};
 use sp_keyring::Sr25519Keyring;
@@ -56,10 +57,12 @@ const COMMIT_EVERY: u64 = 64;
 #[test]
 fn random_signed_extrinsics_keep_every_invariant() {
 	let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-	let seconds = var("TELEMED_FUZZ_SECONDS")
-		.map_or(DEFAULT_SECONDS, |s| s.parse().expect("TELEMED_FUZZ_SECONDS: a number of seconds"));
-	let max_blocks =
+	let max_blocks: Option<u64> =
 		var("TELEMED_FUZZ_BLOCKS").map(|s| s.parse().expect("TELEMED_FUZZ_BLOCKS: a number"));
+	// A replay of so many blocks is not cut short by the default time box.
+	let default_seconds = if max_blocks.is_some() { 24 * 3600 } else { DEFAULT_SECONDS };
+	let seconds = var("TELEMED_FUZZ_SECONDS")
+		.map_or(default_seconds, |s| s.parse().expect("TELEMED_FUZZ_SECONDS: a number of seconds"));
 	let seeds = match var("TELEMED_FUZZ_SEED") {
 		Some(seed) => vec![parse_seed(&seed)],
 		None => vec![FIXED_SEED, random_seed()],

@@ -1,6 +1,7 @@
 //! The pallet's invariants, checked by `try_state` (and after every unit test).
 
 use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
 
 /// Every reason this pallet holds funds for, in the order of the indices

@@ -253,7 +253,8 @@ impl Rng {
 
 	/// A jurisdiction: the demo board's two, one it does not cover, or an empty one.
 	pub fn jurisdiction(&mut self) -> telemed_primitives::JurisdictionCode {
-		let code: &[u8] = self.pick(&[&b"FR"[..], &b"FR"[..], &b"GB-ENG"[..], &b"DE"[..], &b""[..]]);
+		let code: &[u8] =
+			self.pick(&[&b"FR"[..], &b"FR"[..], &b"GB-ENG"[..], &b"DE"[..], &b""[..]]);
 		code.to_vec().try_into().unwrap_or_default()
 	}
 
