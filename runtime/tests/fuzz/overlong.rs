@@ -133,7 +133,7 @@ pub fn at_bound(rng: &mut Rng) -> AtBound {
 				scopes: full(DelegateScope::EmergencyCustodian),
 				until: None,
 			}),
-			pallet_consent::MaxDelegateScopes::get(),
+			<pallet_consent::MaxDelegateScopes as Get<u32>>::get(),
 			DelegateScope::EmergencyCustodian.encode(),
 		),
 		7 => (
