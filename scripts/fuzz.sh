@@ -30,6 +30,9 @@ done
 
 cd "$TELEMED_ROOT"
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/telemed/fuzz-target}"
+# The fuzzer executes the runtime natively: no wasm blob (which would be built a second time,
+# with try-runtime) is needed.
+export SKIP_WASM_BUILD=1
 build=(--release --locked -p telemed-runtime --features try-runtime --test integration)
 
 log "building the runtime's integration tests with try-runtime in $CARGO_TARGET_DIR"

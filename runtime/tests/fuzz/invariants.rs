@@ -10,10 +10,7 @@
 //! - weight: no class of a block over its maximum, and no block over the block maximum unless
 //!   a session ended in it (`pallet-session` then fills the block on purpose).
 
-use frame_support::{
-	dispatch::DispatchClass,
-	traits::{fungible::InspectHold, Get},
-};
+use frame_support::{dispatch::DispatchClass, traits::fungible::InspectHold};
 use sp_runtime::traits::Zero;
 use std::collections::{BTreeMap, BTreeSet};
 use telemed_runtime::{
