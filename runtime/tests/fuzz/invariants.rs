@@ -206,6 +206,18 @@ fn holds(genesis_validators: &BTreeSet<AccountId>) -> Result<(), String> {
 	Ok(())
 }
 
+/// What FRAME guarantees of a block's weight (`frame_system::limits::WeightsPerClass` and
+/// `CheckWeight`), checked rather than assumed: no class over its own maximum; ordinary
+/// transactions and the hooks within the block's maximum; and the whole block over it by at
+/// most the operational reserve, which lets operational transactions (governance) in even once
+/// the block is full. A block where a session ended is exempt from the last two: `pallet-session`
+/// fills that block on purpose.
+///
+/// First finding of the long run (seed 0x7e1e3ed0f0222026, block 843): the scheduler's
+/// `on_initialize` used its whole budget (`MaximumSchedulerWeight`, 80 % of the block), ordinary
+/// transactions the rest, and council votes and closes (operational) 14 ms more: 2.0025 s of a
+/// 2 s block, which FRAME allows (the worst case is the maximum plus the operational reserve,
+/// 2.5 s). The check asserted `total <= max_block` until then.
 fn weight() -> Result<(), String> {
 	let limits = <Runtime as frame_system::Config>::BlockWeights::get();
 	let consumed = System::block_weight();
@@ -222,12 +234,24 @@ fn weight() -> Result<(), String> {
 	let session_ended = System::events().iter().any(|r| {
 		matches!(r.event, RuntimeEvent::Session(pallet_session::Event::NewSession { .. }))
 	});
-	if !session_ended && !consumed.total().all_lte(limits.max_block) {
+	if session_ended {
+		return Ok(());
+	}
+	let normal = consumed.get(DispatchClass::Normal);
+	let operational = consumed.get(DispatchClass::Operational);
+	let mandatory = consumed.get(DispatchClass::Mandatory);
+	let described = format!(
+		"(normal {normal:?}, operational {operational:?}, mandatory {mandatory:?}, maximum {:?})",
+		limits.max_block
+	);
+	if !normal.saturating_add(*mandatory).all_lte(limits.max_block) {
 		return Err(format!(
-			"block weight {:?} over the maximum {:?}",
-			consumed.total(),
-			limits.max_block
+			"ordinary transactions and hooks over the block's maximum {described}"
 		));
+	}
+	let reserve = limits.get(DispatchClass::Operational).reserved.unwrap_or_default();
+	if !consumed.total().all_lte(limits.max_block.saturating_add(reserve)) {
+		return Err(format!("block over its maximum and the operational reserve {described}"));
 	}
 	Ok(())
 }
