@@ -155,7 +155,9 @@ fn the_base_weights_are_measured_here_and_the_extensions_are_charged_once() {
 	}
 	// A transfer's extensions weigh what the measured extension weights say (nonce, weight,
 	// mortality checks and the fee's withdrawal), not nothing as before.
-	let xt = signed(Sr25519Keyring::Bob, transfer(&Sr25519Keyring::Dave.to_account_id(), 1), 0);
-	let info = xt.get_dispatch_info();
-	assert!(info.extension_weight.ref_time() > 50 * WEIGHT_REF_TIME_PER_MICROS, "{info:?}");
+	externalities("development").execute_with(|| {
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let info = signed(Sr25519Keyring::Bob, transfer(&dave, 1), 0).get_dispatch_info();
+		assert!(info.extension_weight.ref_time() > 50 * WEIGHT_REF_TIME_PER_MICROS, "{info:?}");
+	});
 }
