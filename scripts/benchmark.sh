@@ -47,23 +47,30 @@ if [ "$#" -gt 0 ]; then pallets=("$@"); else
 	pallets+=(runtime)
 fi
 
+# benchmark PALLET OUTPUT [CLI options]: every benchmark of PALLET into the weight file OUTPUT.
+benchmark() {
+	local pallet="$1" output="$2"
+	shift 2
+	log "benchmarking $pallet (steps $steps, repeat $repeat)"
+	"$omni" v1 benchmark pallet \
+		--runtime "$wasm" \
+		--genesis-builder-preset development \
+		--pallet "$pallet" --extrinsic '*' \
+		--steps "$steps" --repeat "$repeat" \
+		--heap-pages 4096 \
+		--header scripts/templates/weights-header.txt \
+		--output "$output" "$@"
+}
+
 for name in "${pallets[@]}"; do
 	if [ "$name" = runtime ]; then
 		for pallet in "${upstream[@]}"; do
-			log "benchmarking $pallet (steps $steps, repeat $repeat)"
-			"$omni" v1 benchmark pallet \
-				--runtime "$wasm" \
-				--genesis-builder-preset development \
-				--pallet "$pallet" --extrinsic '*' \
-				--steps "$steps" --repeat "$repeat" \
-				--heap-pages 4096 \
-				--header scripts/templates/weights-header.txt \
-				--output "runtime/src/weights/$pallet.rs"
+			benchmark "$pallet" "runtime/src/weights/$pallet.rs"
 		done
 		# The base weights of a block and of an extrinsic (a signed remark): block_weights.rs
-		# and extrinsic_weights.rs. The runtime subtracts the transaction extensions' own
-		# weights from the latter (runtime/src/weights/mod.rs). The CLI's template imports
-		# sp_weights, which the runtime reaches through frame_support.
+		# and extrinsic_weights.rs. The runtime subtracts the transaction extensions' execution
+		# from the latter (runtime/src/weights/mod.rs). The CLI's template imports sp_weights,
+		# which the runtime reaches through frame_support.
 		log "benchmarking the block and extrinsic overhead"
 		"$omni" v1 benchmark overhead \
 			--runtime "$wasm" \
@@ -77,14 +84,6 @@ for name in "${pallets[@]}"; do
 	fi
 	dir="pallets/$name"
 	[ -f "$dir/src/benchmarking.rs" ] || { echo "no benchmarks in $dir" >&2; exit 1; }
-	log "benchmarking pallet_${name//-/_} (steps $steps, repeat $repeat)"
-	"$omni" v1 benchmark pallet \
-		--runtime "$wasm" \
-		--genesis-builder-preset development \
-		--pallet "pallet_${name//-/_}" --extrinsic '*' \
-		--steps "$steps" --repeat "$repeat" \
-		--heap-pages 4096 \
-		--template scripts/templates/frame-weight-template.hbs \
-		--header scripts/templates/weights-header.txt \
-		--output "$dir/src/weights.rs"
+	benchmark "pallet_${name//-/_}" "$dir/src/weights.rs" \
+		--template scripts/templates/frame-weight-template.hbs
 done
