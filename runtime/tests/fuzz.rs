@@ -20,12 +20,12 @@ mod generators;
 mod invariants;
 mod overlong;
 
-use crate::common::{tx_extension, NOW};
+use crate::common::{signed, signed_with_tip, NOW};
 use codec::Encode;
 use domain::{Rng, DAY, HOUR, MINUTE};
 use frame_support::traits::GetCallMetadata;
 use generators::{Gen, World};
-use sp_core::{crypto::Pair, H256};
+use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
 	traits::Header as _,
@@ -38,8 +38,8 @@ use std::{
 	time::{Duration, Instant},
 };
 use telemed_runtime::{
-	AccountId, BlockNumber, Executive, Header, Runtime, RuntimeCall, SignedPayload, System,
-	UncheckedExtrinsic, DAYS, SLOT_DURATION, UNITS,
+	AccountId, BlockNumber, Executive, Header, Runtime, RuntimeCall, System, UncheckedExtrinsic,
+	DAYS, SLOT_DURATION, UNITS,
 };
 
 /// The seed every run tries first.
@@ -309,11 +309,7 @@ impl Fuzzer {
 			_ => System::account_nonce(&who),
 		};
 		let tip = if self.rng.chance(5) { self.rng.pick(&[1, UNITS]) } else { 0 };
-		let extension = tx_extension(nonce, tip);
-		let payload = SignedPayload::new(call.clone(), extension.clone()).expect("valid payload");
-		let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
-		let xt =
-			UncheckedExtrinsic::new_signed(call.clone(), who.into(), signature.into(), extension);
+		let xt = signed_with_tip(signer, call.clone(), nonce, tip);
 		self.current = Some((signer, call));
 		self.execute(xt)
 	}
@@ -499,16 +495,7 @@ impl Fuzzer {
 		];
 		for (signer, call) in steps {
 			let nonce = System::account_nonce(signer.to_account_id());
-			let extension = tx_extension(nonce, 0);
-			let payload = SignedPayload::new(call.clone(), extension.clone()).expect("payload");
-			let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
-			let xt = UncheckedExtrinsic::new_signed(
-				call.clone(),
-				signer.to_account_id().into(),
-				signature.into(),
-				extension,
-			);
-			let outcome = Executive::apply_extrinsic(xt);
+			let outcome = Executive::apply_extrinsic(signed(signer, call.clone(), nonce));
 			if outcome != Ok(Ok(())) {
 				return Err(fail(
 					self.number,
