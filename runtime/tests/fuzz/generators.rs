@@ -27,6 +27,7 @@ type PractitionersCall = pallet_practitioners::Call<Runtime>;
 type ConsentCall = pallet_consent::Call<Runtime>;
 type RecordsCall = pallet_records::Call<Runtime>;
 type BillingCall = pallet_billing::Call<Runtime>;
+type PrescriptionsCall = pallet_prescriptions::Call<Runtime>;
 type CouncilCall = pallet_collective::Call<Runtime, Instance1>;
 type TechnicalCall = pallet_collective::Call<Runtime, Instance2>;
 
@@ -36,8 +37,9 @@ pub fn any(rng: &mut Rng, w: &World) -> Gen {
 		0..=5 => balances(rng),
 		6..=17 => practitioners(rng, w),
 		18..=32 => consent(rng, w),
-		33..=54 => records(rng, w),
-		55..=76 => billing(rng, w),
+		33..=50 => records(rng, w),
+		51..=68 => billing(rng, w),
+		69..=76 => prescriptions(rng, w),
 		77..=79 => upgrades(rng),
 		80..=81 => validator_set(rng),
 		82..=84 => session(rng),
@@ -491,6 +493,63 @@ pub fn billing(rng: &mut Rng, w: &World) -> Gen {
 		_ => (rng.signer(), Call::reap { id: consultation }),
 	};
 	(signer, RuntimeCall::Billing(call))
+}
+
+/// A dispense secret: one of six, so that a presented secret is often the next fill's.
+fn dispense_secret(rng: &mut Rng) -> [u8; 32] {
+	[0x70 + rng.below(6) as u8; 32]
+}
+
+/// A version's fills and one secret hash per fill (sometimes one too few, or repeated ones):
+/// none, one, a few, at and one past `MaxFills`.
+fn fills_and_hashes(rng: &mut Rng) -> (u32, pallet_prescriptions::DispenseHashesOf<Runtime>) {
+	let max = <Runtime as pallet_prescriptions::Config>::MaxFills::get();
+	let fills = rng.pick(&[0, 1, 1, 2, 3, max, max + 1]);
+	let count = if rng.chance(80) { fills } else { fills.saturating_sub(1) };
+	let hashes: Vec<[u8; 32]> = (0..count.min(max))
+		.map(|_| pallet_prescriptions::secret_hash(&dispense_secret(rng)))
+		.collect();
+	(fills, hashes.try_into().unwrap_or_default())
+}
+
+pub fn prescriptions(rng: &mut Rng, w: &World) -> Gen {
+	type Call = PrescriptionsCall;
+	let id = rng.id(pallet_prescriptions::NextPrescriptionId::<Runtime>::get());
+	let prescriber = rng.signer_among(&PRACTITIONERS);
+	let patient = rng.signer_among(&PATIENTS);
+	let (fills, dispense_hashes) = fills_and_hashes(rng);
+	let (signer, call) = match rng.below(10) {
+		0..=2 => (
+			prescriber,
+			Call::issue {
+				patient: rng.patient(),
+				commitment: rng.hash(),
+				locator: locator(rng),
+				fills,
+				expires_at: rng.moment(w.now),
+				controlled: rng.chance(30),
+				dispense_hashes,
+			},
+		),
+		3..=5 => {
+			(rng.signer_among(&PRACTITIONERS), Call::dispense { id, secret: dispense_secret(rng) })
+		},
+		6 => (
+			prescriber,
+			Call::amend {
+				id,
+				commitment: rng.hash(),
+				locator: locator(rng),
+				fills,
+				expires_at: rng.moment(w.now),
+				controlled: rng.chance(30),
+				dispense_hashes,
+			},
+		),
+		7 | 8 => (rng.signer_among(&[prescriber, patient]), Call::cancel { id }),
+		_ => (rng.signer(), Call::expire { id }),
+	};
+	(signer, RuntimeCall::Prescriptions(call))
 }
 
 /// A code hash: of no code, or of the runtime's own code (an upgrade to the same version is

@@ -15,8 +15,8 @@ use sp_runtime::traits::Zero;
 use std::collections::{BTreeMap, BTreeSet};
 use telemed_runtime::{
 	configs::SessionKeyDeposit, AccountId, Balance, Balances, Billing, BlockNumber, Consent,
-	Practitioners, Records, Runtime, RuntimeEvent, RuntimeHoldReason, System, Upgrades,
-	ValidatorSet,
+	Practitioners, Prescriptions, Records, Runtime, RuntimeEvent, RuntimeHoldReason, System,
+	Upgrades, ValidatorSet,
 };
 
 /// Total issuance as last seen, and what has been burnt since the start.
@@ -53,6 +53,7 @@ fn pallets(n: BlockNumber) -> Result<(), String> {
 	check("consent", Consent::do_try_state())?;
 	check("records", Records::do_try_state())?;
 	check("billing", Billing::do_try_state())?;
+	check("prescriptions", Prescriptions::do_try_state())?;
 	check("upgrades", Upgrades::do_try_state(n))?;
 	check("validator-set", ValidatorSet::do_try_state())?;
 	#[cfg(feature = "try-runtime")]
@@ -142,6 +143,7 @@ fn holds(genesis_validators: &BTreeSet<AccountId>) -> Result<(), String> {
 	let consent = Consent::expected_holds();
 	let records = Records::expected_holds();
 	let billing = Billing::expected_holds();
+	let prescriptions = Prescriptions::expected_holds();
 	let tickets = preimage_tickets();
 	let has_local_keys = |who: &AccountId| {
 		pallet_session::NextKeys::<Runtime>::contains_key(who)
@@ -166,6 +168,9 @@ fn holds(genesis_validators: &BTreeSet<AccountId>) -> Result<(), String> {
 				},
 				RuntimeHoldReason::Billing(r) => {
 					get(&billing, index(&pallet_billing::HOLD_REASONS, &r))
+				},
+				RuntimeHoldReason::Prescriptions(r) => {
+					get(&prescriptions, index(&pallet_prescriptions::HOLD_REASONS, &r))
 				},
 				RuntimeHoldReason::Preimage(_) => tickets.get(&who).copied().unwrap_or_default(),
 				RuntimeHoldReason::Session(_) => {

@@ -32,10 +32,11 @@ pub fn at_bound(rng: &mut Rng) -> AtBound {
 	use pallet_billing::Config as Billing;
 	use pallet_consent::Config as Consent;
 	use pallet_practitioners::Config as Practitioners;
+	use pallet_prescriptions::Config as Prescriptions;
 	use pallet_records::Config as Records;
 	let patient = rng.pick(&PATIENTS);
 	let code: pallet_billing::ServiceCode = b"gp".to_vec().try_into().unwrap_or_default();
-	let (signer, call, len, element): (_, _, u32, Vec<u8>) = match rng.below(9) {
+	let (signer, call, len, element): (_, _, u32, Vec<u8>) = match rng.below(11) {
 		0 => (
 			rng.pick(&PRACTITIONERS),
 			RuntimeCall::Practitioners(pallet_practitioners::Call::update_profile {
@@ -149,6 +150,37 @@ pub fn at_bound(rng: &mut Rng) -> AtBound {
 			<Runtime as Billing>::MaxCovered::get(),
 			code.encode(),
 		),
+		8 => (
+			rng.pick(&PRACTITIONERS),
+			RuntimeCall::Prescriptions(pallet_prescriptions::Call::issue {
+				patient: patient.to_account_id(),
+				commitment: rng.hash(),
+				locator: full(0xee),
+				fills: 1,
+				expires_at: u64::MAX,
+				controlled: false,
+				dispense_hashes: vec![[0xdd; 32]].try_into().unwrap(),
+			}),
+			<Runtime as Prescriptions>::MaxLocatorLen::get(),
+			vec![0xee],
+		),
+		9 => {
+			let max = <Runtime as Prescriptions>::MaxFills::get();
+			(
+				rng.pick(&PRACTITIONERS),
+				RuntimeCall::Prescriptions(pallet_prescriptions::Call::issue {
+					patient: patient.to_account_id(),
+					commitment: rng.hash(),
+					locator: b"Qm".to_vec().try_into().unwrap(),
+					fills: max,
+					expires_at: u64::MAX,
+					controlled: false,
+					dispense_hashes: full([0xdd; 32]),
+				}),
+				max,
+				[0xdd; 32].encode(),
+			)
+		},
 		_ => (
 			Sr25519Keyring::Alice,
 			RuntimeCall::Sudo(pallet_sudo::Call::sudo {
