@@ -53,6 +53,7 @@ describe('dev chain', () => {
       'system_health', 'system_accountNextIndex', 'chain_getBlock', 'chain_getFinalizedHead',
       'state_getMetadata', 'state_call', 'author_submitExtrinsic', 'author_rotateKeys',
       'grandpa_roundState', 'grandpa_proveFinality', 'payment_queryInfo', 'rpc_methods',
+      'telemed_licenceStatus', 'telemed_checkAccess', 'telemed_disclosures', 'telemed_recordHistory',
     ]) {
       assert.ok(methods.includes(m), `RPC method ${m} is missing`);
     }
@@ -110,5 +111,33 @@ describe('dev chain', () => {
     assert.equal(await free(a, recipient), 5n * UNITS);
     await waitFor(async () => (await finalizedNumber(a)) > finalizedBeforeRestart.number &&
       (await bestNumber(a)) > bestBefore, 120_000, 'new finalised blocks after the restart');
+  });
+
+  test('telemed_* methods are rate-limited like the standard ones (--rpc-rate-limit)', async () => {
+    // A node of its own allowing 2 calls a minute per connection: on one connection, two
+    // standard calls answer at once and a third call, a telemed_* one, waits its turn.
+    const limitedPath = tempDir();
+    const limited = await startNode({ basePath: limitedPath, args: ['--rpc-rate-limit', '2'] });
+    const socket = new WebSocket(limited.wsUrl);
+    try {
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve;
+        socket.onerror = reject;
+      });
+      const answered = new Set<number>();
+      socket.onmessage = (message) => answered.add((JSON.parse(String(message.data)) as { id: number }).id);
+      const request = (id: number, method: string, params: unknown[]) =>
+        socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      request(1, 'system_health', []);
+      request(2, 'system_health', []);
+      request(3, 'telemed_licenceStatus', [dev('Bob').address]);
+      await waitFor(() => answered.has(1) && answered.has(2), 30_000, 'the first two calls');
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      assert.deepEqual([...answered].sort(), [1, 2], 'the third call waits for the limit');
+    } finally {
+      socket.close();
+      await limited.stop();
+      removeDir(limitedPath);
+    }
   });
 });

@@ -20,6 +20,7 @@ import { blake2AsU8a } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
 import { funded } from '../lib/funding.ts';
+import { httpUrlOf, jsonRpc, jsonRpcResult } from '../lib/jsonrpc.ts';
 import { dev, type KeyringPair } from '../lib/keyring.ts';
 import { licensedPhysician } from '../lib/practitioners.ts';
 import { submit, submitOk } from '../lib/tx.ts';
@@ -311,6 +312,61 @@ describe('records', () => {
     const mine = await dataKeyOf(ctx, patient, current!);
     assert.deepEqual(await openCurrent(rekeyed, mine.dataKey), resource);
     recordId = current!;
+  });
+
+  test('an integrator reads the same over plain JSON-RPC (telemed_*), and bad parameters are refused', async () => {
+    const url = httpUrlOf(chain!.wsUrl);
+    const call = <T>(method: string, ...params: unknown[]) => jsonRpcResult<T>(url, `telemed_${method}`, params);
+    const doctorAddress = doctor.signer.address;
+    const patientAddress = patient.signer.address;
+
+    const status = await call<{ licensed: boolean; keyAgreementKey: string; licences: Record<string, unknown>[] }>(
+      'licenceStatus', doctorAddress);
+    assert.equal(status.licensed, true);
+    assert.equal(status.keyAgreementKey, u8aToHex(doctorKeys.keyAgreement(0).publicKey));
+    assert.ok(status.licences.some((l) => l.standing === 'Valid' && l.role === 'Physician'), JSON.stringify(status));
+
+    // Access checks answer as the runtime API does: the patient for herself; the physician,
+    // whose consent was revoked, no longer.
+    const target = { record: { tag: u8aToHex(tag), record: Number(firstId) } };
+    assert.deepEqual(await call('checkAccess', patientAddress, patientAddress, 'Read', target, 'Treatment'),
+      { allowed: true, basis: { kind: 'patient' } });
+    assert.deepEqual(await call('checkAccess', doctorAddress, patientAddress, 'Read', target, 'Treatment'),
+      { allowed: false, denial: { kind: 'noConsent' } });
+    const viaApi = (await api.call.consentApi.checkAccess(doctorAddress, patientAddress, 'Read',
+      { Record: { tag: u8aToHex(tag), record: Number(firstId) } }, 'Treatment')).toJSON();
+    assert.deepEqual(viaApi, { err: { noConsent: null } });
+
+    // The physician's read is in the disclosure log, on the basis of the consent.
+    const log = await call<{ entries: Record<string, unknown>[]; next: number | null }>(
+      'disclosures', patientAddress, 0, 10);
+    assert.ok(log.entries.some((e) => e.accessor === doctorAddress && e.action === 'Read' &&
+      JSON.stringify(e.data) === JSON.stringify({ kind: 'record', record: Number(firstId) }) &&
+      JSON.stringify(e.basis) === JSON.stringify({ kind: 'consent', consent: Number(consentId) }) &&
+      e.emergency === false), JSON.stringify(log));
+    assert.equal(log.next, (log.entries.at(-1)!.n as number) + 1);
+
+    // The record's history: the original, superseded by the re-key, which is current.
+    const history = await call<Record<string, unknown>[]>('recordHistory', Number(firstId));
+    assert.deepEqual(history.map((v) => [v.id, v.version, v.kind, v.status]),
+      [[Number(firstId), 1, 'Original', 'Superseded'], [Number(recordId), 2, 'ReKey', 'Current']]);
+    assert.equal(history[0].supersededBy, Number(recordId));
+    assert.equal(history[1].commitment, u8aToHex(commitment));
+    assert.deepEqual(await call('recordHistory', 2 ** 52), []);
+
+    // Bad parameters: a JSON-RPC "invalid params" error that says which.
+    for (const [method, params, says] of [
+      ['licenceStatus', ['not-an-address'], 'who'],
+      ['checkAccess', [doctorAddress, patientAddress, 'Peek', target, 'Treatment'], 'action'],
+      ['checkAccess', [doctorAddress, patientAddress, 'Read', { everything: null }, 'Treatment'], 'target'],
+      ['checkAccess', [doctorAddress, patientAddress, 'Read', { tag: '0x12' }, 'Treatment'], 'target.tag'],
+      ['disclosures', [patientAddress, 0, 0], 'max'],
+      ['disclosures', [patientAddress, 0, 101], 'max'],
+    ] as const) {
+      const { error } = await jsonRpc(url, `telemed_${method}`, [...params]);
+      assert.equal(error?.code, -32602, `${method} ${JSON.stringify(params)}: ${JSON.stringify(error)}`);
+      assert.ok(error.message.startsWith(says), error.message);
+    }
   });
 
   test('shredding keeps only the commitment and the time: even a new consent cannot bring the record back', async () => {

@@ -1,6 +1,7 @@
 //! The node's RPC extensions, on top of the standard set `sc-service` installs (`system_*`,
 //! `chain_*`, `state_*`, `author_*`, `rpc_methods`, the new `chainHead`/`transaction` APIs):
-//! `system_accountNextIndex`, `payment_*` and `grandpa_*`.
+//! `system_accountNextIndex`, `payment_*`, `grandpa_*`, and Telemed's plain-JSON methods for
+//! integrators, `telemed_*` ([`crate::telemed_rpc`]).
 
 #![warn(missing_docs)]
 
@@ -53,10 +54,26 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>,
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: pallet_practitioners_runtime_api::PractitionersApi<Block, AccountId>,
+	C::Api: pallet_consent_runtime_api::ConsentApi<
+		Block,
+		AccountId,
+		pallet_consent::ConsentOf<telemed_runtime::Runtime>,
+		Balance,
+	>,
+	C::Api: pallet_records_runtime_api::RecordsApi<
+		Block,
+		AccountId,
+		Balance,
+		pallet_records::RecordOf<telemed_runtime::Runtime>,
+		pallet_records::KeyEnvelopeOf<telemed_runtime::Runtime>,
+		pallet_records::DeviceOf<telemed_runtime::Runtime>,
+	>,
 	P: TransactionPool + 'static,
 	B: sc_client_api::Backend<Block> + Send + Sync + 'static,
 	B::State: sc_client_api::StateBackend<sp_runtime::traits::HashingFor<Block>>,
 {
+	use crate::telemed_rpc::{Telemed, TelemedApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
@@ -64,7 +81,8 @@ where
 	let FullDeps { client, pool, grandpa } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Telemed::new(client).into_rpc())?;
 	module.merge(
 		Grandpa::new(
 			grandpa.subscription_executor,
