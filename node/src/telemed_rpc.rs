@@ -234,7 +234,7 @@ where
 					"authority": l.authority.to_ss58check(),
 					"jurisdiction": code_text(&l.jurisdiction),
 					"role": name(l.role),
-					"specialty": l.specialty.as_deref().map(code_text),
+					"specialty": l.specialty.as_ref().map(|s| code_text(s)),
 					"status": name(l.status),
 					"validFrom": l.valid_from,
 					"expiresAt": l.expires_at,
