@@ -463,6 +463,9 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 export async function startApi(deps: FhirDeps, host: string, port: number): Promise<FhirApi> {
   const own = { ...deps };
   const server = createServer(createHandler(own));
+  // Longer than clients keep an idle connection (undici: 4 s by default), so a client never
+  // sends on a connection the server is closing; writes are not idempotent, a lost one is costly.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

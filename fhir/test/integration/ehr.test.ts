@@ -86,11 +86,16 @@ after(async () => {
 async function fhir(who: KeyringPair, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
   const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
   const headers = signRequest(who, chain.genesisHash, method, path, bytes);
-  const res = await fetch(`${facade.url}${path}`, {
-    method,
-    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/fhir+json' },
-    ...(body === undefined ? {} : { body: bytes }),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${facade.url}${path}`, {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/fhir+json' },
+      ...(body === undefined ? {} : { body: bytes }),
+    });
+  } catch (e) {
+    throw new Error(`${method} ${path}: ${String((e as Error).cause ?? e)}\n${lines.slice(-5).join('\n')}`);
+  }
   const json = (await res.json()) as Record<string, any>;
   assertValid(json);
   return { status: res.status, json };
