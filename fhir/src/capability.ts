@@ -13,6 +13,8 @@ export const SUPPORTED = {
   Practitioner: { interactions: ['read'], search: [] },
   PractitionerRole: { interactions: ['search-type'], search: [['practitioner', 'reference', 'The practitioner whose licences (Practitioner/<SS58 address>)']] },
   DocumentReference: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose record versions (Patient/<SS58 address>)']] },
+  Claim: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose consultations\' claims (Patient/<SS58 address>)']] },
+  ClaimResponse: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose claims\' adjudications (Patient/<SS58 address>)']] },
 } as const;
 
 /**

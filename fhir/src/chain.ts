@@ -13,7 +13,7 @@ import {
   type Actor, type BlobStore, type Delegation, type PurposeOfUse, type RecordVersion, type TelemedChain,
 } from '@telemed/sdk';
 import type {
-  AccessBasis, ConsentInfo, DisclosedData, DisclosureInfo, LicenceInfo, PractitionerInfo,
+  AccessBasis, ClaimInfo, ConsentInfo, DisclosedData, DisclosureInfo, LicenceInfo, PractitionerInfo,
 } from './model.ts';
 
 /** The chain as of one block, for reads. */
@@ -36,6 +36,8 @@ export interface ChainView {
   licences(who: string): Promise<LicenceInfo[]>;
   /** `patient`'s live record versions (current and superseded), by id. */
   records(patient: string): Promise<RecordVersion[]>;
+  /** The claims of `patient`'s consultations still in state (`BillingApi.consultations`, `claim`). */
+  claims(patient: string): Promise<ClaimInfo[]>;
   /** Whether `accessor` may read `version` now for `purpose` (`ConsentApi.check_access`). */
   canRead(accessor: string, version: RecordVersion, purpose: PurposeOfUse): Promise<boolean>;
 }
@@ -175,6 +177,27 @@ export function licenceFromJson(view: Json, address: (a: unknown) => string): Li
   };
 }
 
+/** @internal A consultation's JSON and its claim's (`[claimId, Claim]`). */
+export function claimFromJson(consultation: unknown, c: Json, claimId: unknown, claim: Json, address: (a: unknown) => string): ClaimInfo {
+  const [status, value] = variant(claim.status);
+  const data = (value ?? {}) as Json;
+  return {
+    id: BigInt(claimId as number),
+    consultation: BigInt(consultation as number),
+    patient: address(c.patient),
+    practitioner: address(claim.practitioner),
+    insurer: address(claim.insurer),
+    policy: BigInt(claim.policy as number),
+    service: text(c.service),
+    amount: BigInt(claim.amount as number),
+    deliveredAt: c.deliveredAt === null || c.deliveredAt === undefined ? null : Number(c.deliveredAt),
+    createdAt: Number(claim.createdAt),
+    status: status as ClaimInfo['status'],
+    deadline: status === 'Pending' ? Number(data.deadline) : null,
+    check: status === 'Rejected' ? variant(data.check)[0] : null,
+  };
+}
+
 /** Most record versions listed for one patient (the runtime API pages by 64). */
 const MAX_LISTED = 1024;
 
@@ -239,6 +262,15 @@ export class SdkFhirChain implements FhirChain {
           from = Number(next);
         }
         return Promise.all(ids.map((id) => records.recordVersion(at, id)));
+      },
+      claims: async (patient) => {
+        const consultations = (await api.call.billingApi!.consultations!(at.address(patient))).toJSON() as [number, Json][];
+        const out: ClaimInfo[] = [];
+        for (const [id, c] of consultations) {
+          const claim = (await api.call.billingApi!.claim!(id)).toJSON() as [number, Json] | null;
+          if (claim) out.push(claimFromJson(id, c, claim[0], claim[1], address));
+        }
+        return out;
       },
       canRead: async (accessor, version, purpose) => {
         const answer = await consent.checkAccess(at, accessor, version.patient, 'Read', { record: { tag: version.tag, record: version.record } }, purpose);

@@ -80,3 +80,25 @@ export interface LicenceInfo {
   issuedAt: number;
   standing: 'Valid' | 'NotYetValid' | 'Expired' | 'Suspended' | 'Revoked' | 'AuthorityWithdrawn';
 }
+
+/** An insurance claim of a patient's consultation (`BillingApi.consultations` + `BillingApi.claim`). */
+export interface ClaimInfo {
+  id: bigint;
+  consultation: bigint;
+  patient: string;
+  practitioner: string;
+  insurer: string;
+  policy: bigint;
+  /** The public fee-schedule code of the service. */
+  service: string;
+  /** The amount claimed (the insurer's share), in planck (10^-12 MED). */
+  amount: bigint;
+  /** When the visit was delivered (ms), if it was. */
+  deliveredAt: number | null;
+  createdAt: number;
+  status: 'Pending' | 'Approved' | 'Denied' | 'Rejected';
+  /** Pending: the insurer's deadline (ms). */
+  deadline: number | null;
+  /** Rejected: the check that failed. */
+  check: string | null;
+}

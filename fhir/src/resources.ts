@@ -11,7 +11,7 @@
 
 import { toHex } from '@telemed/sdk';
 import type {
-  AccessAction, AccessBasis, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo, PurposeOfUse, RecordVersion,
+  AccessAction, AccessBasis, ClaimInfo, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo, PurposeOfUse, RecordVersion,
 } from './model.ts';
 
 /** A FHIR resource as JSON. */
@@ -281,6 +281,70 @@ export function documentReferenceResource(v: RecordVersion, gatewayUrl: string, 
         creation: instant(v.createdAt),
       },
     }],
+  };
+}
+
+/** A planck amount (10^-12 MED) as FHIR `Money`: MED has no ISO 4217 code, so `XXX` ("no currency") with the token in an extension. */
+export function money(planck: bigint): Record<string, unknown> {
+  const whole = planck / 10n ** 12n;
+  const fraction = (planck % 10n ** 12n).toString().padStart(12, '0').replace(/0+$/, '');
+  return {
+    extension: [{ url: 'urn:telemed:fhir:token', valueCode: 'MED' }],
+    value: Number(fraction === '' ? whole.toString() : `${whole}.${fraction}`),
+    currency: 'XXX',
+  };
+}
+
+const CLAIM_TYPE = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] };
+
+/** A claim as a FHIR R4 `Claim`: patient, provider, insurer, policy, the service code, the amount. */
+export function claimResource(c: ClaimInfo): Resource {
+  return {
+    resourceType: 'Claim',
+    id: String(c.id),
+    identifier: [{ system: 'urn:telemed:consultation', value: String(c.consultation) }],
+    status: 'active',
+    type: CLAIM_TYPE,
+    use: 'claim',
+    patient: patientRef(c.patient),
+    created: instant(c.createdAt),
+    insurer: { identifier: accountIdentifier(c.insurer) },
+    provider: { reference: `Practitioner/${c.practitioner}` },
+    priority: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/processpriority', code: 'normal' }] },
+    insurance: [{ sequence: 1, focal: true, coverage: { identifier: { system: 'urn:telemed:policy', value: String(c.policy) } } }],
+    item: [{
+      sequence: 1,
+      productOrService: { coding: [{ system: 'urn:telemed:service-code', code: c.service }] },
+      ...(c.deliveredAt === null ? {} : { servicedDate: instant(c.deliveredAt).slice(0, 10) }),
+      net: money(c.amount),
+    }],
+    total: money(c.amount),
+  };
+}
+
+/** A claim's adjudication as a FHIR R4 `ClaimResponse`: queued while pending, complete (approved or denied), error when the chain's checks rejected it. */
+export function claimResponseResource(c: ClaimInfo): Resource {
+  const outcome = c.status === 'Pending' ? 'queued' : c.status === 'Rejected' ? 'error' : 'complete';
+  const disposition = c.status === 'Pending'
+    ? `pending: approved by silence at ${instant(c.deadline ?? c.createdAt)}`
+    : c.status === 'Approved' ? 'approved and paid' : c.status === 'Denied' ? 'denied by the insurer' : `rejected by the chain's check ${c.check ?? ''}`.trim();
+  return {
+    resourceType: 'ClaimResponse',
+    id: String(c.id),
+    status: 'active',
+    type: CLAIM_TYPE,
+    use: 'claim',
+    patient: patientRef(c.patient),
+    created: instant(c.createdAt),
+    insurer: { identifier: accountIdentifier(c.insurer) },
+    requestor: { reference: `Practitioner/${c.practitioner}` },
+    request: { reference: `Claim/${c.id}` },
+    outcome,
+    disposition,
+    ...(c.status === 'Approved' ? {
+      payment: { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/ex-paymenttype', code: 'complete' }] }, amount: money(c.amount) },
+    } : {}),
+    ...(c.status === 'Rejected' ? { error: [{ code: { coding: [{ system: 'urn:telemed:claim-check', code: c.check ?? 'unknown' }] } }] } : {}),
   };
 }
 

@@ -22,7 +22,7 @@ import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { ChainView, FhirChain, SignedGrant } from './chain.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
-  ACTION_CODES, auditEventResource, consentResource, documentReferenceResource, PURPOSE_CODES, practitionerResource,
+  ACTION_CODES, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, PURPOSE_CODES, practitionerResource,
   practitionerRoleResource, searchBundle, TAG_EXTENSION, type Resource,
 } from './resources.ts';
 import type { Logger } from '../../gateway/src/log.ts';
@@ -237,6 +237,26 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return { status: 200, resource: searchBundle(baseOf(), 'DocumentReference', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
   };
 
+  const searchClaims = async (r: Req, caller: string, type: 'Claim' | 'ClaimResponse'): Promise<Res> => {
+    checkParams(r.url, ['patient']);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const { count, offset } = paging(r.url);
+    const view = await chain.atBest();
+    const all = await view.claims(patient);
+    // The patient and a delegate who books care see every claim; the practitioner and the insurer theirs.
+    let visible = all;
+    if (caller !== patient) {
+      const d = await view.delegation(patient, caller);
+      const booksCare = d !== null && d.scopes.includes('BookCare') && (d.until === null || (await view.now()) < d.until);
+      if (!booksCare) {
+        visible = all.filter((c) => c.practitioner === caller || c.insurer === caller);
+        if (visible.length === 0) throw forbidden();
+      }
+    }
+    const resources = visible.sort((a, b) => Number(a.id - b.id)).map(type === 'Claim' ? claimResource : claimResponseResource);
+    return { status: 200, resource: searchBundle(baseOf(), type, r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+  };
+
   const heldActor = (caller: string): Actor => {
     const actor = deps.signers.get(caller);
     if (!actor) {
@@ -414,6 +434,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         case 'AuditEvent': return ['GET /AuditEvent', caller, await searchAuditEvent(r, caller)];
         case 'PractitionerRole': return ['GET /PractitionerRole', caller, await searchPractitionerRole(r)];
         case 'DocumentReference': return ['GET /DocumentReference', caller, await searchDocumentReference(r, caller)];
+        case 'Claim': return ['GET /Claim', caller, await searchClaims(r, caller, 'Claim')];
+        case 'ClaimResponse': return ['GET /ClaimResponse', caller, await searchClaims(r, caller, 'ClaimResponse')];
         default: break;
       }
     }

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { DispatchError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { palletErrorIssue } from '../src/outcome.ts';
-import { call, carer, doctor, FakeChain, fakeApi, other, patient, T0, tag, version } from './fakes.ts';
+import { call, carer, doctor, FakeChain, fakeApi, insurer, other, patient, T0, tag, version } from './fakes.ts';
 import { assertValid, problems } from './validate.ts';
 import type { FhirApi } from '../src/server.ts';
 
@@ -44,6 +44,16 @@ function seed(c: FakeChain): void {
     version(3n, { author: patient.address, tag: new Uint8Array(32).fill(0xcd) }),
   ];
   c.readable.set(doctor.address, new Set([1n, 2n]));
+  const claim = {
+    consultation: 7n, patient: patient.address, practitioner: doctor.address, insurer: insurer.address, policy: 2n,
+    service: '99213', amount: 12_500_000_000_000n, deliveredAt: T0 + 3_600_000, createdAt: T0 + 7_200_000,
+  };
+  c.claimList = [
+    { ...claim, id: 0n, status: 'Approved', deadline: null, check: null },
+    { ...claim, id: 1n, consultation: 8n, amount: 1n, status: 'Pending', deadline: T0 + 30 * 86_400_000, check: null },
+    { ...claim, id: 2n, consultation: 9n, status: 'Rejected', deadline: null, check: 'PolicyNotInForce', deliveredAt: null },
+    { ...claim, id: 3n, consultation: 10n, status: 'Denied', deadline: null, check: null, insurer: other.address },
+  ];
 }
 
 before(async () => {
@@ -53,7 +63,7 @@ before(async () => {
 after(async () => api.close());
 beforeEach(() => {
   chain.consentList = []; chain.disclosureList = []; chain.profiles.clear(); chain.licenceList = []; chain.versions = [];
-  chain.readable.clear(); chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
+  chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
   seed(chain);
 });
 
@@ -260,6 +270,39 @@ describe('DocumentReference search', () => {
     const empty = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
     assert.equal(empty.status, 200);
     assert.equal(empty.json.total, 0);
+  });
+});
+
+describe('Claim and ClaimResponse search', () => {
+  test('from billing: the patient sees all, the practitioner and the insurer theirs, a stranger 403', async () => {
+    const claims = await call(api.url, patient, 'GET', `/Claim?patient=${patient.address}`);
+    assert.equal(claims.status, 200);
+    assertValid(claims.json);
+    const [approved, pending, rejected] = entries(claims.json);
+    assert.equal(approved!.provider.reference, `Practitioner/${doctor.address}`);
+    assert.equal(approved!.insurer.identifier.value, insurer.address);
+    assert.equal(approved!.item[0].productOrService.coding[0].code, '99213');
+    assert.equal(approved!.total.value, 12.5);
+    assert.equal(pending!.total.value, 0.000000000001);
+    assert.equal(rejected!.item[0].servicedDate, undefined);
+    const responses = await call(api.url, patient, 'GET', `/ClaimResponse?patient=${patient.address}`);
+    assertValid(responses.json);
+    assert.deepEqual(entries(responses.json).map((r) => r.outcome), ['complete', 'queued', 'error', 'complete']);
+    const [paid, queued, error, denied] = entries(responses.json);
+    assert.equal(paid!.payment.amount.value, 12.5);
+    assert.equal(paid!.request.reference, 'Claim/0');
+    assert.match(queued!.disposition, /^pending/);
+    assert.equal(error!.error[0].code.coding[0].code, 'PolicyNotInForce');
+    assert.equal(denied!.disposition, 'denied by the insurer');
+    assert.equal(denied!.payment, undefined);
+    const theirs = await call(api.url, insurer, 'GET', `/ClaimResponse?patient=${patient.address}`);
+    assertValid(theirs.json);
+    assert.deepEqual(entries(theirs.json).map((r) => r.id), ['0', '1', '2']);
+    assert.equal((await call(api.url, doctor, 'GET', `/Claim?patient=${patient.address}`)).json.total, 4);
+    refused(await call(api.url, carer, 'GET', `/Claim?patient=${patient.address}`), 403, 'forbidden');
+    chain.delegations.set(carer.address, { scopes: ['BookCare'], until: null, since: T0 });
+    assert.equal((await call(api.url, carer, 'GET', `/Claim?patient=${patient.address}`)).json.total, 4);
+    chain.delegations.set(carer.address, { scopes: ['ManageConsents', 'ViewDisclosureLog', 'AccessRecords'], until: null, since: T0 });
   });
 });
 

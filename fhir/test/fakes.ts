@@ -7,7 +7,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import { MemoryBlobStore, type Actor, type Delegation, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
 import type { ChainView, FhirChain, SignedGrant } from '../src/chain.ts';
 import { signRequest } from '../src/auth.ts';
-import type { ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo } from '../src/model.ts';
+import type { ClaimInfo, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo } from '../src/model.ts';
 import { startApi, type FhirApi } from '../src/server.ts';
 import { createLogger } from '../../gateway/src/log.ts';
 
@@ -19,6 +19,8 @@ export const patient = keyring.addFromUri('//FhirTestPatient');
 export const doctor = keyring.addFromUri('//FhirTestDoctor');
 /** A registered practitioner with no consent. */
 export const other = keyring.addFromUri('//FhirTestOther');
+/** An insurer. */
+export const insurer = keyring.addFromUri('//FhirTestInsurer');
 /** A delegate of the patient. */
 export const carer = keyring.addFromUri('//FhirTestCarer');
 export const genesisHash = new Uint8Array(32).fill(7);
@@ -47,6 +49,7 @@ export class FakeChain implements FhirChain {
   profiles = new Map<string, PractitionerInfo>();
   licenceList: LicenceInfo[] = [];
   versions: RecordVersion[] = [];
+  claimList: ClaimInfo[] = [];
   /** accessor → record ids readable for Treatment. */
   readable = new Map<string, Set<bigint>>();
   writes: { author: string; patient: string; resource: string; tag: Uint8Array; sealTo: string[] }[] = [];
@@ -65,6 +68,7 @@ export class FakeChain implements FhirChain {
       practitioner: async (who) => this.profiles.get(who) ?? null,
       licences: async (who) => this.licenceList.filter((l) => l.holder === who),
       records: async (p) => this.versions.filter((v) => v.patient === p),
+      claims: async (p) => this.claimList.filter((c) => c.patient === p),
       canRead: async (who, v, purpose: PurposeOfUse) =>
         (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
         || (purpose === 'EmergencyTreatment' && this.emergencies.has(who)),
