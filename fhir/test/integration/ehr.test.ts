@@ -2,8 +2,9 @@
 // repository's testing/node.ts on free loopback ports), a real gateway (gateway/'s own
 // `startGateway`: Helia on loopback) and the facade on free ports. The facade holds the demo
 // physician's keys (//Bob, licensed on the dev chain, with his development key-agreement key),
-// as a clinic's facade holds its practitioners'. The patient is a fresh account with SDK keys; no
-// fixture looks like a real person. Every response is validated against FHIR R4.
+// as a clinic's facade holds its practitioners'. The patient is the development account //Eve
+// with fresh SDK keys; no fixture looks like a real person. Every response is validated against
+// FHIR R4.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -14,7 +15,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import {
-  KeyRing, generateRecoveryPhrase, registerPatient, send, tagOf, toHex, type Actor, type TelemedChain,
+  KeyRing, generateRecoveryPhrase, registerPatient, tagOf, toHex, type Actor, type TelemedChain,
 } from '@telemed/sdk';
 import { removeDir, startNode, tempDir, type RunningNode } from '../../../testing/node.ts';
 import { connectChain, SdkChain } from '../../../gateway/src/chain.ts';
@@ -25,15 +26,12 @@ import { signRequest } from '../../src/auth.ts';
 import { startFacade, type Facade } from '../../src/facade.ts';
 import { assertValid } from '../validate.ts';
 
-const MED = 10n ** 12n;
-
 let dir: string;
 let node: RunningNode;
 let chain: TelemedChain;
 let gateway: Gateway;
 let facade: Facade;
 const lines: string[] = [];
-let alice: KeyringPair;
 let bob: KeyringPair;
 let stranger: KeyringPair;
 let patientPair: KeyringPair;
@@ -51,10 +49,10 @@ before(async () => {
     new SdkChain(chain, 10_000),
   );
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  alice = keyring.addFromUri('//Alice');
   bob = keyring.addFromUri('//Bob');
   stranger = keyring.addFromUri('//FhirEhrStranger');
-  patientPair = keyring.addFromUri(`//FhirEhrPatient${Date.now()}`);
+  // A development account endowed at genesis and given no role (saves a funding transfer).
+  patientPair = keyring.addFromUri('//Eve');
   const bobSecret = new Uint8Array(createHash('sha256').update('telemed dev key agreement //Bob').digest());
   const bobActor: Actor = { signer: bob, keys: { keyVersion: 0, secretKey: bobSecret, publicKey: x25519.getPublicKey(bobSecret) } };
   facade = await startFacade({
@@ -69,8 +67,7 @@ before(async () => {
   }, createLogger('info', (l) => lines.push(l)), chain);
   patient = { signer: patientPair, keys: KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()) };
   tag = tagOf(patient.keys instanceof KeyRing ? patient.keys.tagKey(0) : new Uint8Array(32), 'category/vital-signs');
-  // The patient's account: funded by Alice, registered with the SDK's key.
-  await send(chain, chain.api.tx.balances!.transferKeepAlive!(patientPair.address, 100n * MED), alice);
+  // The patient registers with the SDK's key.
   await registerPatient({ chain, store: undefined as never }, patient);
 });
 
