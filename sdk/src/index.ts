@@ -17,6 +17,7 @@ export { isValidKeyAgreementKey, X25519_KEY_LENGTH } from './hpke.ts';
 export * from './envelope.ts';
 export * from './keys.ts';
 export * from './recovery.ts';
+export * from './signed-request.ts';
 export * from './batch.ts';
 export * from './chain/index.ts';
 export * from './flows/index.ts';

@@ -1,0 +1,127 @@
+/**
+ * Who is calling: every request but `GET /metadata` is signed by a Telemed account, as the
+ * gateway's writes are (gateway/README.md, "Signed requests"), and checked with the SDK's
+ * shared implementation (`verifySignature`, `NonceCache`, `parseAccount` of `@telemed/sdk`).
+ * The message binds the chain, the method, the path with its query as sent, a fresh timestamp,
+ * a nonce used once, and the body's hash:
+ *
+ *     telemed-fhir/v1
+ *     <METHOD> <path?query>
+ *     genesis:0x<genesis hash>
+ *     timestamp:<ms>
+ *     nonce:0x<16 bytes>
+ *     body:0x<blake2_256(body)>
+ *
+ * @module
+ */
+
+import { hexToU8a, isHex, u8aToHex } from '@polkadot/util';
+import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
+import { NonceCache, parseAccount, signedMessage, verifySignature } from '@telemed/sdk';
+import { randomBytes } from 'node:crypto';
+import { FhirError } from './outcome.ts';
+
+/** First line of every signed request to the facade; a new layout gets a new version. */
+export const DOMAIN = 'telemed-fhir/v1';
+
+/** The request headers (the gateway's names). */
+export const HEADERS = {
+  account: 'x-telemed-account',
+  timestamp: 'x-telemed-timestamp',
+  nonce: 'x-telemed-nonce',
+  signature: 'x-telemed-signature',
+} as const;
+
+/** What a request signs. */
+export interface RequestMessage {
+  genesisHash: Uint8Array;
+  /** `GET`, `POST`. */
+  method: string;
+  /** The path and query exactly as sent (`/Consent?patient=5F…&_count=10`). */
+  path: string;
+  timestamp: number;
+  nonce: Uint8Array;
+  body: Uint8Array;
+}
+
+/** The bytes a request signs. */
+export function requestMessage(m: RequestMessage): Uint8Array {
+  return signedMessage(DOMAIN, `${m.method} ${m.path}`, [
+    ['genesis', u8aToHex(m.genesisHash)],
+    ['timestamp', String(m.timestamp)],
+    ['nonce', u8aToHex(m.nonce)],
+    ['body', u8aToHex(blake2AsU8a(m.body, 256))],
+  ]);
+}
+
+/** An sr25519 signer (a `KeyringPair` is one). */
+export interface RequestSigner {
+  address: string;
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** The headers of a signed request (what an EHR's client sends). */
+export function signRequest(
+  signer: RequestSigner,
+  genesisHash: Uint8Array,
+  method: string,
+  path: string,
+  body: Uint8Array = new Uint8Array(),
+  { timestamp = Date.now(), nonce = new Uint8Array(randomBytes(16)) } = {},
+): Record<string, string> {
+  const signature = signer.sign(requestMessage({ genesisHash, method, path, timestamp, nonce, body }));
+  return {
+    [HEADERS.account]: signer.address,
+    [HEADERS.timestamp]: String(timestamp),
+    [HEADERS.nonce]: u8aToHex(nonce),
+    [HEADERS.signature]: u8aToHex(signature),
+  };
+}
+
+/** The headers a request arrived with (lower-case names). */
+export type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string {
+  const value = headers[name];
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
+
+/**
+ * Checks a request's signature: headers present and well formed, timestamp fresh, the account's
+ * signature over this method, path, body and chain, nonce not seen. Returns the caller's SS58
+ * address.
+ *
+ * @throws {@link FhirError} 401 (`login`) with the reason (`missing_auth`, `bad_auth`,
+ *   `stale_timestamp`, `bad_signature`, `replayed`); 503 when too many nonces are remembered
+ */
+export function authenticate(
+  headers: Headers,
+  method: string,
+  path: string,
+  body: Uint8Array,
+  genesisHash: Uint8Array,
+  nonces: NonceCache,
+  ss58Format: number,
+): string {
+  const values = [HEADERS.account, HEADERS.timestamp, HEADERS.nonce, HEADERS.signature].map((h) => header(headers, h));
+  if (values.some((v) => v === '')) {
+    throw new FhirError(401, 'login', 'missing_auth', 'a signed request is needed (X-Telemed-Account, -Timestamp, -Nonce, -Signature)');
+  }
+  const [accountText, timestampText, nonceText, signatureText] = values as [string, string, string, string];
+  const account = parseAccount(accountText);
+  const timestamp = Number(timestampText);
+  if (
+    account === undefined || !/^\d{1,16}$/.test(timestampText) || !isHex(nonceText, 128) || !isHex(signatureText, 512)
+  ) {
+    throw new FhirError(401, 'login', 'bad_auth', 'a signed-request header is malformed');
+  }
+  if (!nonces.isFresh(timestamp)) throw new FhirError(401, 'login', 'stale_timestamp', 'the request timestamp is too far from the server clock');
+  const nonce = hexToU8a(nonceText);
+  if (!verifySignature(requestMessage({ genesisHash, method, path, timestamp, nonce, body }), hexToU8a(signatureText), account)) {
+    throw new FhirError(401, 'login', 'bad_signature', 'not the account\'s signature over this request');
+  }
+  const seen = nonces.remember(account, nonce);
+  if (seen === 'replayed') throw new FhirError(401, 'login', 'replayed', 'this nonce was used already');
+  if (seen === 'full') throw new FhirError(503, 'throttled', 'busy', 'too many requests at once');
+  return encodeAddress(account, ss58Format);
+}

@@ -1,0 +1,69 @@
+/**
+ * `GET /metadata`: the `CapabilityStatement` of exactly what the facade serves.
+ *
+ * @module
+ */
+
+import type { Resource } from './resources.ts';
+
+/** The search parameters and interactions of each resource type the facade serves. */
+export const SUPPORTED = {
+  Consent: { interactions: ['search-type', 'create'], search: [['patient', 'reference', 'The patient whose consents (Patient/<SS58 address>)']] },
+  AuditEvent: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose disclosure log (Patient/<SS58 address>)']] },
+  Practitioner: { interactions: ['read'], search: [] },
+  PractitionerRole: { interactions: ['search-type'], search: [['practitioner', 'reference', 'The practitioner whose licences (Practitioner/<SS58 address>)']] },
+  DocumentReference: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose record versions (Patient/<SS58 address>)']] },
+  Claim: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose consultations\' claims (Patient/<SS58 address>)']] },
+  ClaimResponse: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose claims\' adjudications (Patient/<SS58 address>)']] },
+} as const;
+
+/**
+ * The resource types the facade stores as encrypted records (create) and reads back (read):
+ * clinical content a patient's record holds. Consent, the facade's own views (AuditEvent,
+ * DocumentReference, Practitioner, PractitionerRole) and Bundle are not stored as records.
+ */
+export const RECORD_TYPES = [
+  'AllergyIntolerance', 'CarePlan', 'Composition', 'Condition', 'DiagnosticReport', 'Encounter', 'Immunization',
+  'MedicationRequest', 'MedicationStatement', 'Observation', 'Procedure', 'QuestionnaireResponse',
+] as const;
+
+/** The CapabilityStatement (R4) of a facade at `baseUrl`. */
+export function capabilityStatement(baseUrl: string, date: string): Resource {
+  const resource = Object.entries(SUPPORTED).map(([type, s]) => ({
+    type,
+    interaction: s.interactions.map((code) => ({ code })),
+    ...(s.search.length === 0 ? {} : {
+      searchParam: s.search.map(([name, type, documentation]) => ({ name, type, documentation })),
+    }),
+    ...(type === 'Consent' ? {
+      documentation: 'create: the body carries the patient\'s signed consent.grantConsent extrinsic (extension urn:telemed:fhir:signed-extrinsic); the facade checks it says what the resource says and submits it.',
+    } : {}),
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date,
+    publisher: 'Telemed',
+    kind: 'instance',
+    software: { name: 'Telemed FHIR facade', version: '0.1.0' },
+    implementation: { description: 'FHIR R4 facade over the Telemed chain', url: baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['json'],
+    rest: [{
+      mode: 'server',
+      documentation: 'Searches page with _count (default 50, at most 200) and _offset. Every request but GET /metadata is signed by a Telemed account (fhir/README.md).',
+      security: {
+        description: 'Signed requests: X-Telemed-Account, X-Telemed-Timestamp, X-Telemed-Nonce, X-Telemed-Signature (sr25519 over the method, path, body hash and chain). Reads are answered only to a caller with access on chain; 401 and 403 come with an OperationOutcome.',
+      },
+      resource: [
+        ...resource,
+        ...RECORD_TYPES.map((type) => ({
+          type,
+          interaction: [{ code: 'create' }, { code: 'read' }],
+          documentation: 'create encrypts the resource, stores it through the gateway and anchors it as a record of the patient it names (subject or patient), on behalf of a practitioner or patient whose keys the facade holds (201, Location <type>/<record version id>); read is the checked and logged read (records.accessRecord) of that record version, for a reader whose keys the facade holds.',
+        })),
+      ],
+      interaction: [{ code: 'batch', documentation: 'POST / with a Bundle of type batch: each entry created as above. A transaction is not supported: the chain cannot roll back an anchored record.' }],
+    }],
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Configuration, from the environment (the held keys must not appear in the process list):
+ * see README.md, "Configuration".
+ *
+ * @module
+ */
+
+import { Keyring } from '@polkadot/keyring';
+import { isHex } from '@polkadot/util';
+import { KeyRing, fromHex, isValidRecoveryPhrase, type Actor } from '@telemed/sdk';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { ConfigError } from '../../gateway/src/config.ts';
+import type { Level } from '../../gateway/src/log.ts';
+
+export { ConfigError };
+
+/** The facade's settings. */
+export interface FhirConfig {
+  /** `FHIR_HOST`, default `127.0.0.1`. */
+  host: string;
+  /** `FHIR_PORT` (0: any free port), default 8790. */
+  port: number;
+  /** `FHIR_BASE_URL`: the public base URL of links; default the URL it listens on. */
+  baseUrl?: string;
+  /** `FHIR_NODE_WS`, default `ws://127.0.0.1:9944`. */
+  nodeWs: string;
+  /** `FHIR_GATEWAY_URL`, default `http://127.0.0.1:8787`: where ciphertexts are stored and served. */
+  gatewayUrl: string;
+  /** `FHIR_CLOCK_SKEW_MS`, default 60000. */
+  clockSkewMs: number;
+  /** `FHIR_MAX_BODY_BYTES`, default 1048576. */
+  maxBodyBytes: number;
+  /** `FHIR_SIGNERS`: the held keys (see {@link parseSigners}). */
+  signers: Actor[];
+  /** `FHIR_LOG_LEVEL`, default `info`. */
+  logLevel: Level;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer in ${min}..=${max}`);
+  return n;
+}
+
+/**
+ * The held keys: entries separated by `;`, each `<signing secret URI>|<key-agreement key>`, the
+ * signing key an sr25519 secret URI (a BIP-39 phrase, optionally with `//derivation`; `//Bob` on
+ * a dev chain) and the key-agreement key a BIP-39 recovery phrase (the SDK's `KeyRing`, key
+ * version 0) or `0x` + a 32-byte X25519 secret key. The message of an error never repeats a key.
+ */
+export function parseSigners(text: string | undefined, ss58Format = 42): Actor[] {
+  if (text === undefined || text.trim() === '') return [];
+  const keyring = new Keyring({ type: 'sr25519', ss58Format });
+  return text.split(';').map((entry, i) => {
+    const [signing, agreement, ...rest] = entry.split('|').map((s) => s.trim());
+    if (!signing || !agreement || rest.length > 0) throw new ConfigError(`FHIR_SIGNERS entry ${i + 1} must be <signing secret URI>|<key-agreement key>`);
+    let signer;
+    try {
+      signer = keyring.addFromUri(signing);
+    } catch {
+      throw new ConfigError(`FHIR_SIGNERS entry ${i + 1}: the signing key is not a secret URI`);
+    }
+    if (isHex(agreement, 256)) {
+      const secretKey = fromHex(agreement);
+      return { signer, keys: { keyVersion: 0, secretKey, publicKey: x25519.getPublicKey(secretKey) } };
+    }
+    if (!isValidRecoveryPhrase(agreement)) throw new ConfigError(`FHIR_SIGNERS entry ${i + 1}: the key-agreement key is neither a recovery phrase nor 0x + 32 bytes`);
+    return { signer, keys: KeyRing.fromRecoveryPhrase(agreement) };
+  });
+}
+
+/** The settings from `env`. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FhirConfig {
+  const level = env.FHIR_LOG_LEVEL ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new ConfigError('FHIR_LOG_LEVEL must be debug, info, warn or error');
+  const url = (name: string, fallback: string, schemes: string[]) => {
+    const value = env[name] || fallback;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new ConfigError(`${name} is not a URL`);
+    }
+    if (!schemes.includes(parsed.protocol)) throw new ConfigError(`${name} must be a ${schemes.join(' or ')} URL`);
+    return value;
+  };
+  return {
+    host: env.FHIR_HOST || '127.0.0.1',
+    port: int(env, 'FHIR_PORT', 8790, 0, 65535),
+    ...(env.FHIR_BASE_URL ? { baseUrl: url('FHIR_BASE_URL', '', ['http:', 'https:']) } : {}),
+    nodeWs: url('FHIR_NODE_WS', 'ws://127.0.0.1:9944', ['ws:', 'wss:']),
+    gatewayUrl: url('FHIR_GATEWAY_URL', 'http://127.0.0.1:8787', ['http:', 'https:']),
+    clockSkewMs: int(env, 'FHIR_CLOCK_SKEW_MS', 60_000, 1_000, 3_600_000),
+    maxBodyBytes: int(env, 'FHIR_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    signers: parseSigners(env.FHIR_SIGNERS),
+    logLevel: level as Level,
+  };
+}

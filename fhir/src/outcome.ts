@@ -1,0 +1,106 @@
+/**
+ * Every refusal as an HTTP status and a FHIR `OperationOutcome`: the facade's own (bad request,
+ * authentication, access) and the chain's (`DispatchError` `pallet.ErrorName`, mapped to a FHIR
+ * issue type by what the error means).
+ *
+ * @module
+ */
+
+import { BlobNotFoundError, DispatchError, FormatError, NotFoundError, TransactionError } from '@telemed/sdk';
+import { operationOutcome, type Resource } from './resources.ts';
+
+/** A refusal of the facade: status, FHIR issue type, a stable reason and a message. */
+export class FhirError extends Error {
+  /**
+   * @param status - the HTTP status
+   * @param code - the FHIR issue type (`forbidden`, `not-found`, `invalid`…)
+   * @param reason - a stable machine-readable reason (`issue.details`), e.g. `records.NoConsent`
+   * @param message - what went wrong (`issue.diagnostics`): ids and names only, never content
+   */
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FhirError';
+  }
+
+  /** This refusal as an `OperationOutcome`. */
+  outcome(): Resource {
+    return operationOutcome(this.status >= 500 ? 'fatal' : 'error', this.code, this.message, this.reason);
+  }
+}
+
+/** The FHIR issue type and HTTP status of each pallet error (by name), where the name alone says. */
+const PALLET_ERRORS: Record<string, [number, string]> = {
+  // Access refused: a consent, a licence, a role.
+  NoConsent: [403, 'forbidden'],
+  ExplicitlyDenied: [403, 'forbidden'],
+  NotLicensed: [403, 'forbidden'],
+  NotPermitted: [403, 'forbidden'],
+  NotPatientsRecord: [403, 'forbidden'],
+  TagOfAnotherPatient: [403, 'forbidden'],
+  NoEnvelope: [403, 'forbidden'],
+  NotDelegate: [403, 'forbidden'],
+  BadOrigin: [403, 'security'],
+  // Unknown things.
+  UnknownPatient: [404, 'not-found'],
+  UnknownRecord: [404, 'not-found'],
+  UnknownConsent: [404, 'not-found'],
+  NotRegistered: [404, 'not-found'],
+  NoKeyAgreementKey: [422, 'business-rule'],
+  // Gone.
+  RecordShredded: [410, 'deleted'],
+  // State conflicts.
+  NotCurrent: [409, 'conflict'],
+  AlreadyRevoked: [409, 'conflict'],
+  AlreadyRegistered: [409, 'duplicate'],
+  EnvelopeExists: [409, 'duplicate'],
+  WrongStatus: [409, 'conflict'],
+  // Bad input the chain refused.
+  InvalidKey: [400, 'value'],
+  InvalidPeriod: [400, 'value'],
+  EmptyScope: [400, 'required'],
+  EmptyActions: [400, 'required'],
+  EmptyPurposes: [400, 'required'],
+  SelfGrant: [400, 'business-rule'],
+  // Money.
+  InsufficientBalance: [422, 'business-rule'],
+};
+
+/** The status and issue type of a pallet error name (`NoConsent`, `TooManyEnvelopes`…). */
+export function palletErrorIssue(error: string): [number, string] {
+  const known = PALLET_ERRORS[error];
+  if (known) return known;
+  if (error.startsWith('TooMany') || error.endsWith('Full')) return [422, 'too-costly'];
+  if (error.startsWith('Unknown') || error.startsWith('No')) return [404, 'not-found'];
+  if (error.startsWith('Not')) return [403, 'forbidden'];
+  if (error.startsWith('Already') || error.endsWith('Exists')) return [409, 'duplicate'];
+  if (error.startsWith('Invalid') || error.startsWith('Bad')) return [400, 'value'];
+  if (error.includes('Expired')) return [422, 'expired'];
+  return [422, 'business-rule'];
+}
+
+/** Any failure as a {@link FhirError}: the facade's own, the chain's, the store's, or an unexpected one. */
+export function toFhirError(e: unknown): FhirError {
+  if (e instanceof FhirError) return e;
+  if (e instanceof DispatchError) {
+    const [status, code] = palletErrorIssue(e.error);
+    return new FhirError(status, code, e.code, `the chain refused ${e.call ?? 'the call'}: ${e.code}`);
+  }
+  if (e instanceof TransactionError) return new FhirError(503, 'transient', 'transaction', `the transaction was not included: ${e.message}`);
+  if (e instanceof BlobNotFoundError) return new FhirError(404, 'not-found', 'blob_not_found', 'the ciphertext was not found in the store');
+  if (e instanceof NotFoundError) return new FhirError(404, 'not-found', 'not_found', e.message);
+  if (e instanceof FormatError) return new FhirError(422, 'processing', `format.${e.format}`, `the stored data does not match the chain (${e.format})`);
+  const name = (e as { name?: string })?.name;
+  if (name === 'GatewayError') {
+    const g = e as { status: number; reason: string };
+    if (g.status === 403) return new FhirError(403, 'forbidden', `gateway.${g.reason}`, 'the gateway refused the request');
+    if (g.status === 503) return new FhirError(503, 'transient', `gateway.${g.reason}`, 'the gateway could not ask the chain');
+    return new FhirError(502, 'exception', `gateway.${g.reason}`, `the gateway answered ${g.status} ${g.reason}`);
+  }
+  if (name === 'ChainUnavailableError') return new FhirError(503, 'transient', 'chain_unavailable', 'the chain did not answer');
+  return new FhirError(500, 'exception', 'internal', 'internal error');
+}

@@ -1,0 +1,506 @@
+/**
+ * The FHIR R4 REST API (node:http, JSON): `GET /metadata`; searches of `Consent`, `AuditEvent`,
+ * `PractitionerRole` and `DocumentReference` and the read of `Practitioner`, each asked of the
+ * chain at one best block and answered only to a caller with access; `POST Consent` (a
+ * patient's signed `grantConsent`), `POST <record type>` and `POST /` (a batch `Bundle`): the
+ * SDK encrypts, stores through the gateway, anchors and seals; `GET <record type>/<id>`: the
+ * checked and logged read. Every refusal is an `OperationOutcome` (`outcome.ts`).
+ *
+ * Nothing of a resource is kept past its request: the facade holds no database; what it logs is
+ * the route template, the status, the reason, the caller's account and ids.
+ *
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isHex } from '@polkadot/util';
+import { KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
+import { encodeAddress } from '@polkadot/util-crypto';
+import { authenticate } from './auth.ts';
+import { capabilityStatement, RECORD_TYPES } from './capability.ts';
+import type { ChainView, FhirChain, SignedGrant } from './chain.ts';
+import { FhirError, toFhirError } from './outcome.ts';
+import {
+  ACTION_CODES, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, PURPOSE_CODES, practitionerResource,
+  practitionerRoleResource, searchBundle, TAG_EXTENSION, type Resource,
+} from './resources.ts';
+import type { Logger } from '../../gateway/src/log.ts';
+
+/** The extension of a posted `Consent` carrying the patient's signed `consent.grantConsent` extrinsic (hex). */
+export const SIGNED_EXTRINSIC_EXTENSION = 'urn:telemed:fhir:signed-extrinsic';
+
+/** What the API is built from. */
+export interface FhirDeps {
+  chain: FhirChain;
+  log: Logger;
+  /** The facade's public base URL (links and `fullUrl`s); by default the URL it listens on. */
+  baseUrl?: string;
+  /** The gateway's public URL (attachments point at it). */
+  gatewayUrl: string;
+  /** The accounts whose keys the facade holds (the clinic's practitioners), by SS58 address. */
+  signers: ReadonlyMap<string, Actor>;
+  /** The blob store acting as `actor` (the gateway's signed requests). */
+  storeFor(actor: Actor, reading?: bigint): BlobStore;
+  /** How far a request's timestamp may be from the clock (ms). */
+  clockSkewMs: number;
+  /** Largest request body (bytes). */
+  maxBodyBytes: number;
+  /** The clock (tests inject one). */
+  now?: () => number;
+}
+
+/** Default and largest `_count`. */
+export const DEFAULT_COUNT = 50;
+export const MAX_COUNT = 200;
+
+const JSON_TYPE = 'application/fhir+json; charset=utf-8';
+
+/** The running API. */
+export interface FhirApi {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A request as the handlers see it. */
+interface Req {
+  method: string;
+  /** Path and query as sent. */
+  raw: string;
+  url: URL;
+  segments: string[];
+  headers: IncomingMessage['headers'];
+  body: Uint8Array;
+}
+
+/** A response: status, resource, extra headers, and what to log. */
+interface Res {
+  status: number;
+  resource: Resource;
+  headers?: Record<string, string>;
+  log?: Record<string, string | number | boolean>;
+}
+
+/** `Patient/<address>` or `<address>` → the SS58 address, else a 400. */
+function accountParam(value: string | null, prefix: string, name: string, ss58: number): string {
+  if (value === null || value === '') throw new FhirError(400, 'required', 'missing_parameter', `the search needs ${name}=`);
+  const bare = value.startsWith(`${prefix}/`) ? value.slice(prefix.length + 1) : value;
+  const id = parseAccount(bare);
+  if (id === undefined) throw new FhirError(400, 'value', 'bad_parameter', `${name} is not a ${prefix} account`);
+  return encodeAddress(id, ss58);
+}
+
+function paging(url: URL): { count: number; offset: number } {
+  const countText = url.searchParams.get('_count');
+  const offsetText = url.searchParams.get('_offset');
+  const count = countText === null ? DEFAULT_COUNT : Number(countText);
+  const offset = offsetText === null ? 0 : Number(offsetText);
+  if (!Number.isInteger(count) || count < 1) throw new FhirError(400, 'value', 'bad_parameter', '_count must be a positive integer');
+  if (!Number.isInteger(offset) || offset < 0) throw new FhirError(400, 'value', 'bad_parameter', '_offset must be a non-negative integer');
+  return { count: Math.min(count, MAX_COUNT), offset };
+}
+
+const KNOWN_SEARCH = new Set(['_count', '_offset', '_format']);
+
+function checkParams(url: URL, allowed: string[]): void {
+  for (const name of url.searchParams.keys()) {
+    if (!KNOWN_SEARCH.has(name) && !allowed.includes(name)) {
+      throw new FhirError(400, 'not-supported', 'unsupported_parameter', `search parameter ${name} is not supported`);
+    }
+  }
+}
+
+/** Refuses a caller with no relation to the data. */
+function forbidden(): FhirError {
+  return new FhirError(403, 'forbidden', 'forbidden', 'the caller has no access to this patient\'s data');
+}
+
+/** Builds the request handler. */
+export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const now = deps.now ?? Date.now;
+  const { chain, log } = deps;
+  const nonces = new NonceCache(deps.clockSkewMs, 1_000_000, now);
+  const ss58 = chain.ss58Format;
+
+  /** The base URL, read when needed (`startApi` sets it once it listens). */
+  const baseOf = () => (deps.baseUrl ?? '').replace(/\/+$/, '');
+
+  const readBody = async (req: IncomingMessage): Promise<Uint8Array> => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > deps.maxBodyBytes) throw new FhirError(413, 'too-long', 'too_large', `the body is larger than ${deps.maxBodyBytes} bytes`);
+      chunks.push(chunk);
+    }
+    return new Uint8Array(Buffer.concat(chunks));
+  };
+
+  const parseJson = (body: Uint8Array): Resource => {
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    } catch {
+      throw new FhirError(400, 'structure', 'bad_json', 'the body is not JSON');
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof (json as Resource).resourceType !== 'string') {
+      throw new FhirError(400, 'structure', 'not_a_resource', 'the body is not a FHIR resource');
+    }
+    return json as Resource;
+  };
+
+  /** Whether `caller` is `patient` or a delegate of theirs with `scope` now. */
+  const actsFor = async (view: ChainView, caller: string, patient: string, scope: 'ManageConsents' | 'ViewDisclosureLog' | 'AccessRecords'): Promise<boolean> => {
+    if (caller === patient) return true;
+    const d = await view.delegation(patient, caller);
+    return d !== null && d.scopes.includes(scope) && (d.until === null || (await view.now()) < d.until);
+  };
+
+  // --- reads -------------------------------------------------------------------------------
+
+  const searchConsent = async (r: Req, caller: string): Promise<Res> => {
+    checkParams(r.url, ['patient']);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const { count, offset } = paging(r.url);
+    const view = await chain.atBest();
+    const all = await view.consents(patient);
+    // The patient and a delegate managing consents see every consent; a grantee its own.
+    const visible = (await actsFor(view, caller, patient, 'ManageConsents')) ? all : all.filter((c) => c.grantee === caller);
+    if (visible.length === 0 && caller !== patient && !(await actsFor(view, caller, patient, 'ManageConsents'))) throw forbidden();
+    const resources = visible.sort((a, b) => Number(a.id - b.id)).map(consentResource);
+    return { status: 200, resource: searchBundle(baseOf(), 'Consent', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+  };
+
+  const searchAuditEvent = async (r: Req, caller: string): Promise<Res> => {
+    checkParams(r.url, ['patient']);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const { count, offset } = paging(r.url);
+    const view = await chain.atBest();
+    const whole = await actsFor(view, caller, patient, 'ViewDisclosureLog');
+    const all = await view.disclosures(patient);
+    // The patient and a delegate with the log scope see the whole log; anyone else what they did.
+    const visible = whole ? all : all.filter((d) => d.accessor === caller);
+    if (!whole && visible.length === 0) throw forbidden();
+    const resources = visible.map(auditEventResource);
+    return { status: 200, resource: searchBundle(baseOf(), 'AuditEvent', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+  };
+
+  const readPractitioner = async (id: string): Promise<Res> => {
+    const account = parseAccount(id);
+    if (account === undefined) throw new FhirError(404, 'not-found', 'unknown_practitioner', 'no practitioner has this id');
+    const who = encodeAddress(account, ss58);
+    const view = await chain.atBest();
+    const profile = await view.practitioner(who);
+    if (profile === null) throw new FhirError(404, 'not-found', 'unknown_practitioner', 'no practitioner has this id');
+    return { status: 200, resource: practitionerResource(profile, await view.licences(who)) };
+  };
+
+  const searchPractitionerRole = async (r: Req): Promise<Res> => {
+    checkParams(r.url, ['practitioner']);
+    const who = accountParam(r.url.searchParams.get('practitioner'), 'Practitioner', 'practitioner', ss58);
+    const { count, offset } = paging(r.url);
+    const view = await chain.atBest();
+    const [profile, licences] = await Promise.all([view.practitioner(who), view.licences(who)]);
+    const resources = licences.sort((a, b) => Number(a.id - b.id)).map((l) => practitionerRoleResource(profile, l));
+    return { status: 200, resource: searchBundle(baseOf(), 'PractitionerRole', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+  };
+
+  const searchDocumentReference = async (r: Req, caller: string): Promise<Res> => {
+    checkParams(r.url, ['patient']);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const { count, offset } = paging(r.url);
+    const view = await chain.atBest();
+    const versions = await view.records(patient);
+    let visible: RecordVersion[];
+    if (await actsFor(view, caller, patient, 'AccessRecords')) {
+      visible = versions;
+    } else {
+      const emergency = await view.emergencyOpen(patient, caller);
+      const purposes: PurposeOfUse[] = emergency ? ['Treatment', 'EmergencyTreatment'] : ['Treatment'];
+      visible = [];
+      for (const v of versions) {
+        for (const p of purposes) {
+          if (await view.canRead(caller, v, p)) {
+            visible.push(v);
+            break;
+          }
+        }
+      }
+      if (visible.length === 0 && !emergency) {
+        const consents = await view.consents(patient);
+        if (!consents.some((c) => c.grantee === caller && c.decision === 'Permit' && c.standing === 'InForce')) throw forbidden();
+      }
+    }
+    const resources = visible.sort((a, b) => Number(a.id - b.id))
+      .map((v) => documentReferenceResource(v, deps.gatewayUrl, v.author === v.patient));
+    return { status: 200, resource: searchBundle(baseOf(), 'DocumentReference', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+  };
+
+  const searchClaims = async (r: Req, caller: string, type: 'Claim' | 'ClaimResponse'): Promise<Res> => {
+    checkParams(r.url, ['patient']);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const { count, offset } = paging(r.url);
+    const view = await chain.atBest();
+    const all = await view.claims(patient);
+    // The patient and a delegate who books care see every claim; the practitioner and the insurer theirs.
+    let visible = all;
+    if (caller !== patient) {
+      const d = await view.delegation(patient, caller);
+      const booksCare = d !== null && d.scopes.includes('BookCare') && (d.until === null || (await view.now()) < d.until);
+      if (!booksCare) {
+        visible = all.filter((c) => c.practitioner === caller || c.insurer === caller);
+        if (visible.length === 0) throw forbidden();
+      }
+    }
+    const resources = visible.sort((a, b) => Number(a.id - b.id)).map(type === 'Claim' ? claimResource : claimResponseResource);
+    return { status: 200, resource: searchBundle(baseOf(), type, r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+  };
+
+  const heldActor = (caller: string): Actor => {
+    const actor = deps.signers.get(caller);
+    if (!actor) {
+      throw new FhirError(403, 'forbidden', 'no_held_key',
+        'the facade holds no key of this account: it writes and decrypts only for the accounts it holds keys of (fhir/README.md)');
+    }
+    return actor;
+  };
+
+  const readRecordResource = async (type: string, idText: string, caller: string): Promise<Res> => {
+    if (!/^\d{1,19}$/.test(idText)) throw new FhirError(404, 'not-found', 'unknown_record', 'no record version has this id');
+    const reader = heldActor(caller);
+    const id = BigInt(idText);
+    const { resource } = await chain.read(deps.storeFor(reader, id), reader, id);
+    const parsed = parseJson(resource);
+    resource.fill(0);
+    if (parsed.resourceType !== type) throw new FhirError(404, 'not-found', 'unknown_record', 'no record of this type has this id');
+    return { status: 200, resource: { ...parsed, id: idText }, log: { record: idText } };
+  };
+
+  // --- writes ------------------------------------------------------------------------------
+
+  const patientOf = (resource: Resource): string => {
+    const ref = (resource.subject ?? resource.patient) as { reference?: unknown } | undefined;
+    const text = typeof ref?.reference === 'string' ? ref.reference : '';
+    if (!text.startsWith('Patient/')) throw new FhirError(400, 'required', 'no_patient', 'the resource must name its patient (subject or patient: Patient/<SS58 address>)');
+    const id = parseAccount(text.slice('Patient/'.length));
+    if (id === undefined) throw new FhirError(400, 'value', 'bad_patient', 'the patient reference is not an account');
+    return encodeAddress(id, ss58);
+  };
+
+  /** The blinded tag to anchor under: named in `meta.tag`, else the one the author's consent to append names. */
+  const tagFor = async (resource: Resource, author: Actor, caller: string, patient: string): Promise<Uint8Array> => {
+    const meta = resource.meta as { tag?: { system?: unknown; code?: unknown }[] } | undefined;
+    const named = meta?.tag?.find((t) => t.system === TAG_EXTENSION);
+    if (named !== undefined) {
+      if (typeof named.code !== 'string' || !isHex(named.code, 256)) throw new FhirError(400, 'value', 'bad_tag', 'a blinded tag is 0x-prefixed hex of 32 bytes');
+      return fromHex(named.code);
+    }
+    if (caller === patient && author.keys instanceof KeyRing) {
+      return tagOf(author.keys.tagKey(0), `resource/${resource.resourceType}`);
+    }
+    const view = await chain.atBest();
+    const consents = await view.consents(patient);
+    const consentTag = consents
+      .filter((c) => c.grantee === caller && c.decision === 'Permit' && c.standing === 'InForce'
+        && c.actions.includes('Append') && c.purposes.includes('Treatment'))
+      .flatMap((c) => (c.scope !== 'AllData' && 'tags' in c.scope ? c.scope.tags : []))[0];
+    if (consentTag === undefined) {
+      throw new FhirError(422, 'business-rule', 'no_tag',
+        'no consent of the patient lets this author append under a tag: name the blinded tag in meta.tag (system urn:telemed:fhir:blinded-tag)');
+    }
+    return consentTag;
+  };
+
+  const createRecord = async (type: string, resource: Resource, caller: string): Promise<Res> => {
+    if (!(RECORD_TYPES as readonly string[]).includes(type)) {
+      throw new FhirError(404, 'not-supported', 'unsupported_type', 'this resource type is not supported (see /metadata)');
+    }
+    if (resource.resourceType !== type) throw new FhirError(400, 'invalid', 'type_mismatch', 'the body\'s resourceType is not the one in the path');
+    if (resource.id !== undefined) throw new FhirError(400, 'invalid', 'id_given', 'a created resource has no id: the chain assigns it');
+    const author = heldActor(caller);
+    const patient = patientOf(resource);
+    const tag = await tagFor(resource, author, caller, patient);
+    const plaintext = utf8(JSON.stringify(resource));
+    try {
+      const version = await chain.write(deps.storeFor(author), author, patient, plaintext, tag, 'Treatment', patient === caller ? [] : [patient]);
+      const id = String(version.id);
+      return {
+        status: 201,
+        resource: { ...resource, id, meta: { ...(resource.meta as object | undefined), versionId: '1', lastUpdated: new Date(version.createdAt).toISOString() } },
+        headers: { location: `${baseOf()}/${type}/${id}/_history/1` },
+        log: { record: id },
+      };
+    } finally {
+      plaintext.fill(0);
+    }
+  };
+
+  /** Checks that `grant` (what the patient signed) says what `resource` (the posted Consent) says. */
+  const grantMatches = (grant: SignedGrant, resource: Resource): string | undefined => {
+    const patient = patientOf(resource);
+    if (grant.patient !== patient) return 'patient';
+    const provision = (resource.provision ?? {}) as Record<string, unknown>;
+    if ((provision.type ?? 'permit') !== (grant.decision === 'Permit' ? 'permit' : 'deny')) return 'provision.type';
+    const actors = (provision.actor ?? []) as { reference?: { reference?: string; identifier?: { value?: string } } }[];
+    const grantees = actors.map((a) => {
+      const ref = a.reference?.reference ?? '';
+      const id = parseAccount(ref.includes('/') ? ref.slice(ref.indexOf('/') + 1) : (a.reference?.identifier?.value ?? ''));
+      return id && encodeAddress(id, ss58);
+    });
+    if (grantees.length !== 1 || grantees[0] !== grant.grantee) return 'provision.actor';
+    const actions = ((provision.action ?? []) as { coding?: { code?: string }[] }[]).map((a) => a.coding?.[0]?.code).sort();
+    if (JSON.stringify(actions) !== JSON.stringify(grant.actions.map((a) => ACTION_CODES[a as keyof typeof ACTION_CODES]).sort())) return 'provision.action';
+    const purposes = ((provision.purpose ?? []) as { code?: string }[]).map((p) => p.code).sort();
+    if (JSON.stringify(purposes) !== JSON.stringify(grant.purposes.map((p) => PURPOSE_CODES[p as PurposeOfUse]?.code).sort())) return 'provision.purpose';
+    const period = (provision.period ?? {}) as { start?: string; end?: string };
+    const ms = (s: string | undefined) => (s === undefined ? null : Date.parse(s));
+    if (grant.start !== null && ms(period.start) !== grant.start) return 'provision.period.start';
+    if (ms(period.end) !== grant.end) return 'provision.period.end';
+    const data = ((provision.data ?? []) as { reference?: { reference?: string } }[]).map((d) => d.reference?.reference ?? '');
+    const tags = ((provision.extension ?? []) as { url?: string; valueString?: string }[]).filter((e) => e.url === TAG_EXTENSION).map((e) => e.valueString);
+    if (grant.scope === 'AllData') {
+      if (data.length > 0 || tags.length > 0) return 'provision.data';
+    } else if ('records' in grant.scope) {
+      if (JSON.stringify(data.sort()) !== JSON.stringify(grant.scope.records.map((r) => `DocumentReference/${r}`).sort())) return 'provision.data';
+    } else if (JSON.stringify(tags.sort()) !== JSON.stringify([...grant.scope.tags].sort())) {
+      return 'provision.extension (blinded tags)';
+    }
+    return undefined;
+  };
+
+  const createConsent = async (resource: Resource, caller: string): Promise<Res> => {
+    if (resource.id !== undefined) throw new FhirError(400, 'invalid', 'id_given', 'a created resource has no id: the chain assigns it');
+    const extension = ((resource.extension ?? []) as { url?: string; valueString?: unknown }[]).find((e) => e.url === SIGNED_EXTRINSIC_EXTENSION);
+    if (extension === undefined || typeof extension.valueString !== 'string' || !isHex(extension.valueString)) {
+      throw new FhirError(400, 'required', 'no_signed_extrinsic',
+        `a Consent is granted by the patient's own signature: put their signed consent.grantConsent extrinsic (hex) in extension ${SIGNED_EXTRINSIC_EXTENSION}`);
+    }
+    let grant: SignedGrant;
+    try {
+      grant = chain.decodeGrant(extension.valueString);
+    } catch (e) {
+      throw new FhirError(400, 'invalid', 'bad_extrinsic', (e as Error).message);
+    }
+    if (grant.signer !== caller) throw new FhirError(403, 'forbidden', 'signer_mismatch', 'the extrinsic is not signed by the caller');
+    const mismatch = grantMatches(grant, resource);
+    if (mismatch !== undefined) throw new FhirError(400, 'invariant', 'extrinsic_mismatch', `the signed extrinsic does not say what the resource says (${mismatch})`);
+    const id = await chain.submitGrant(extension.valueString);
+    const view = await chain.atBest();
+    const created = (await view.consents(grant.patient)).find((c) => c.id === id);
+    return {
+      status: 201,
+      resource: created ? consentResource(created) : { ...resource, id: String(id) },
+      headers: { location: `${baseOf()}/Consent/${id}/_history/1` },
+      log: { consent: String(id) },
+    };
+  };
+
+  const batch = async (bundle: Resource, caller: string): Promise<Res> => {
+    if (bundle.resourceType !== 'Bundle') throw new FhirError(400, 'invalid', 'not_a_bundle', 'POST / takes a Bundle');
+    if (bundle.type === 'transaction') {
+      throw new FhirError(422, 'not-supported', 'transaction_unsupported', 'a transaction is not supported (the chain cannot roll back an anchored record): send a batch');
+    }
+    if (bundle.type !== 'batch') throw new FhirError(400, 'value', 'bad_bundle_type', 'POST / takes a Bundle of type batch');
+    const entries = (bundle.entry ?? []) as { resource?: Resource; request?: { method?: string; url?: string } }[];
+    const out: Record<string, unknown>[] = [];
+    for (const entry of entries) {
+      try {
+        if (entry.request?.method !== 'POST' || entry.resource === undefined) throw new FhirError(400, 'not-supported', 'bad_entry', 'a batch entry must POST a resource');
+        const type = entry.resource.resourceType;
+        if ((entry.request.url ?? type) !== type) throw new FhirError(400, 'invalid', 'type_mismatch', 'the entry\'s url is not its resource type');
+        const done = type === 'Consent' ? await createConsent(entry.resource, caller) : await createRecord(type, entry.resource, caller);
+        out.push({ resource: done.resource, response: { status: String(done.status), location: done.headers?.location } });
+      } catch (e) {
+        const err = toFhirError(e);
+        out.push({ response: { status: String(err.status), outcome: err.outcome() } });
+      }
+    }
+    return { status: 200, resource: { resourceType: 'Bundle', type: 'batch-response', ...(out.length === 0 ? {} : { entry: out }) } };
+  };
+
+  // --- routing -----------------------------------------------------------------------------
+
+  const route = async (r: Req): Promise<[string, string | undefined, Res]> => {
+    const [first, second, ...rest] = r.segments;
+    if (r.method === 'GET' && first === 'metadata' && second === undefined) {
+      return ['GET /metadata', undefined, { status: 200, resource: capabilityStatement(baseOf(), new Date(now()).toISOString()) }];
+    }
+    const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, nonces, ss58);
+    if (rest.length > 0) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
+    if (r.method === 'GET' && second === undefined) {
+      switch (first) {
+        case 'Consent': return ['GET /Consent', caller, await searchConsent(r, caller)];
+        case 'AuditEvent': return ['GET /AuditEvent', caller, await searchAuditEvent(r, caller)];
+        case 'PractitionerRole': return ['GET /PractitionerRole', caller, await searchPractitionerRole(r)];
+        case 'DocumentReference': return ['GET /DocumentReference', caller, await searchDocumentReference(r, caller)];
+        case 'Claim': return ['GET /Claim', caller, await searchClaims(r, caller, 'Claim')];
+        case 'ClaimResponse': return ['GET /ClaimResponse', caller, await searchClaims(r, caller, 'ClaimResponse')];
+        default: break;
+      }
+    }
+    if (r.method === 'GET' && first === 'Practitioner' && second !== undefined) {
+      return ['GET /Practitioner/{id}', caller, await readPractitioner(second)];
+    }
+    if (r.method === 'GET' && first !== undefined && second !== undefined && (RECORD_TYPES as readonly string[]).includes(first)) {
+      return ['GET /{type}/{id}', caller, await readRecordResource(first, second, caller)];
+    }
+    if (r.method === 'POST' && second === undefined) {
+      if (first === undefined) return ['POST /', caller, await batch(parseJson(r.body), caller)];
+      if (first === 'Consent') return ['POST /Consent', caller, await createConsent(parseJson(r.body), caller)];
+      if (/^[A-Z][A-Za-z]{1,63}$/.test(first)) return ['POST /{type}', caller, await createRecord(first, parseJson(r.body), caller)];
+    }
+    throw new FhirError(404, 'not-supported', 'no_route', 'no such interaction (see /metadata)');
+  };
+
+  return (req, res) => {
+    const started = now();
+    void (async () => {
+      let template = `${req.method ?? ''} ?`;
+      let caller: string | undefined;
+      let answer: Res;
+      try {
+        const raw = req.url ?? '/';
+        const url = new URL(raw, 'http://facade');
+        const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+        const body = req.method === 'POST' ? await readBody(req) : new Uint8Array();
+        if (req.method !== 'GET' && req.method !== 'POST') throw new FhirError(405, 'not-supported', 'method', 'only GET and POST are served');
+        [template, caller, answer] = await route({ method: req.method, raw, url, segments, headers: req.headers, body });
+      } catch (e) {
+        const err = toFhirError(e);
+        if (err.status >= 500) log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown' });
+        answer = { status: err.status, resource: err.outcome(), log: { reason: err.reason } };
+      }
+      res.writeHead(answer.status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...answer.headers });
+      res.end(JSON.stringify(answer.resource));
+      log.info('fhir.request', { route: template, status: answer.status, account: caller, ms: now() - started, ...answer.log });
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': JSON_TYPE });
+      res.end();
+    });
+  };
+}
+
+/** Starts the API on `host:port` (0: any free port). */
+export async function startApi(deps: FhirDeps, host: string, port: number): Promise<FhirApi> {
+  const own = { ...deps };
+  const server = createServer(createHandler(own));
+  // Longer than clients keep an idle connection (undici: 4 s by default), so a client never
+  // sends on a connection the server is closing; writes are not idempotent, a lost one is costly.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  const url = `http://${host}:${bound}`;
+  own.baseUrl ??= url;
+  return {
+    server,
+    url,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

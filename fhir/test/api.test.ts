@@ -1,0 +1,444 @@
+// The HTTP API on a fake chain: every route, every refusal, and every response validated
+// against FHIR R4 (test/validate.ts: the official JSON schema and the R4 invariants).
+
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { DispatchError } from '@telemed/sdk';
+import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
+import { palletErrorIssue } from '../src/outcome.ts';
+import { call, carer, doctor, FakeChain, fakeApi, insurer, other, patient, T0, tag, version } from './fakes.ts';
+import { assertValid, problems } from './validate.ts';
+import type { FhirApi } from '../src/server.ts';
+
+let chain: FakeChain;
+let api: FhirApi;
+let lines: string[];
+
+function seed(c: FakeChain): void {
+  c.consentList = [
+    {
+      id: 1n, patient: patient.address, grantee: doctor.address, granteeKind: 'Practitioner', decision: 'Permit',
+      actions: ['Read', 'Append'], scope: { tags: [tag] }, purposes: ['Treatment'], start: T0, end: T0 + 86_400_000 * 365,
+      status: 'Active', grantedBy: patient.address, grantedAt: T0, standing: 'InForce',
+    },
+    {
+      id: 2n, patient: patient.address, grantee: other.address, granteeKind: 'Organisation', decision: 'Deny',
+      actions: ['Read'], scope: { records: [1n] }, purposes: ['Research', 'Operations'], start: T0, end: null,
+      status: 'Revoked', grantedBy: carer.address, grantedAt: T0 + 5, standing: 'Revoked',
+    },
+  ];
+  c.disclosureList = [
+    { seq: 0n, patient: patient.address, accessor: doctor.address, data: { tag }, action: 'Append', purpose: 'Treatment', basis: { consent: 1n }, at: T0 + 10 },
+    { seq: 1n, patient: patient.address, accessor: doctor.address, data: { record: 2n }, action: 'Read', purpose: 'Treatment', basis: { consent: 1n }, at: T0 + 20 },
+    { seq: 2n, patient: patient.address, accessor: carer.address, data: 'AllData', action: 'Read', purpose: 'EmergencyTreatment', basis: { emergency: 4n }, at: T0 + 30 },
+    { seq: 3n, patient: patient.address, accessor: patient.address, data: 'Relationship', action: 'Read', purpose: 'Payment', basis: 'Patient', at: T0 + 40 },
+  ];
+  c.profiles.set(doctor.address, { account: doctor.address, displayName: 'Dr Test Example', roles: ['Physician'], specialties: ['394814009'], registeredAt: T0 });
+  c.licenceList = [
+    { id: 0n, holder: doctor.address, authority: carer.address, jurisdiction: 'FR', role: 'Physician', specialty: '394814009', validFrom: T0, expiresAt: T0 + 10 * 365 * 86_400_000, status: 'Active', emergencyCare: true, issuedAt: T0, standing: 'Valid' },
+    { id: 3n, holder: doctor.address, authority: carer.address, jurisdiction: 'GB-ENG', role: 'Nurse', specialty: null, validFrom: T0, expiresAt: T0 + 1000, status: 'Active', emergencyCare: false, issuedAt: T0, standing: 'Expired' },
+  ];
+  c.versions = [
+    version(1n, { supersededBy: 2n }),
+    version(2n, { record: 1n, version: 2, supersedes: 1n, kind: 'Amendment' }),
+    version(3n, { author: patient.address, tag: new Uint8Array(32).fill(0xcd) }),
+  ];
+  c.readable.set(doctor.address, new Set([1n, 2n]));
+  const claim = {
+    consultation: 7n, patient: patient.address, practitioner: doctor.address, insurer: insurer.address, policy: 2n,
+    service: '99213', amount: 12_500_000_000_000n, deliveredAt: T0 + 3_600_000, createdAt: T0 + 7_200_000,
+  };
+  c.claimList = [
+    { ...claim, id: 0n, status: 'Approved', deadline: null, check: null },
+    { ...claim, id: 1n, consultation: 8n, amount: 1n, status: 'Pending', deadline: T0 + 30 * 86_400_000, check: null },
+    { ...claim, id: 2n, consultation: 9n, status: 'Rejected', deadline: null, check: 'PolicyNotInForce', deliveredAt: null },
+    { ...claim, id: 3n, consultation: 10n, status: 'Denied', deadline: null, check: null, insurer: other.address },
+  ];
+}
+
+before(async () => {
+  chain = new FakeChain();
+  ({ api, lines } = await fakeApi(chain));
+});
+after(async () => api.close());
+beforeEach(() => {
+  chain.consentList = []; chain.disclosureList = []; chain.profiles.clear(); chain.licenceList = []; chain.versions = [];
+  chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
+  seed(chain);
+});
+
+/** Asserts a FHIR refusal: the status, a valid OperationOutcome with the issue code (and reason). */
+function refused(r: { status: number; json: Record<string, any> }, status: number, code: string, reason?: string): void {
+  assert.equal(r.status, status, JSON.stringify(r.json));
+  assert.equal(r.json.resourceType, 'OperationOutcome');
+  assert.equal(r.json.issue[0].code, code);
+  if (reason !== undefined) assert.equal(r.json.issue[0].details.coding[0].code, reason);
+  assertValid(r.json);
+}
+
+const entries = (bundle: Record<string, any>): Record<string, any>[] => (bundle.entry ?? []).map((e: any) => e.resource);
+
+describe('validation', () => {
+  test('the validator refuses what is not R4 (so a pass means something)', () => {
+    assert.notDeepEqual(problems({ resourceType: 'Consent', status: 'granted' }), []);
+    assert.notDeepEqual(problems({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'AuditEvent' } }] }), []);
+    assert.notDeepEqual(problems({ resourceType: 'Consent', status: 'active', scope: {}, category: [{ text: 'x' }] }), []); // ppc-1
+    assert.notDeepEqual(problems({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'nope' }] }), []);
+  });
+});
+
+describe('GET /metadata', () => {
+  test('a valid CapabilityStatement listing exactly the routes served, without a signature', async () => {
+    const r = await call(api.url, null, 'GET', '/metadata');
+    assert.equal(r.status, 200);
+    assertValid(r.json);
+    assert.equal(r.json.fhirVersion, '4.0.1');
+    const listed = Object.fromEntries(r.json.rest[0].resource.map((x: any) => [x.type, x.interaction.map((i: any) => i.code).sort()]));
+    const expected: Record<string, string[]> = Object.fromEntries(Object.entries(SUPPORTED).map(([t, s]) => [t, [...s.interactions].sort()]));
+    for (const t of RECORD_TYPES) expected[t] = ['create', 'read'];
+    assert.deepEqual(listed, expected);
+    assert.deepEqual(r.json.rest[0].interaction.map((i: any) => i.code), ['batch']);
+  });
+});
+
+describe('signed requests', () => {
+  test('missing, malformed, stale, forged, replayed or for another chain: 401 OperationOutcome', async () => {
+    const path = `/Consent?patient=${patient.address}`;
+    refused(await call(api.url, null, 'GET', path), 401, 'login', 'missing_auth');
+    refused(await call(api.url, patient, 'GET', path, undefined, { timestamp: Date.now() - 60_001 }), 401, 'login', 'stale_timestamp');
+    refused(await call(api.url, patient, 'GET', path, undefined, { timestamp: Date.now() + 120_000 }), 401, 'login', 'stale_timestamp');
+    refused(await call(api.url, patient, 'GET', path, undefined, { genesis: new Uint8Array(32) }), 401, 'login', 'bad_signature');
+    // Signed for one path, sent to another.
+    const { signRequest } = await import('../src/auth.ts');
+    const headers = signRequest(patient, chain.genesisHash, 'GET', `/Consent?patient=${other.address}`);
+    let res = await fetch(`${api.url}${path}`, { headers });
+    refused({ status: res.status, json: await res.json() as any }, 401, 'login', 'bad_signature');
+    // Replayed: the same headers twice.
+    const good = signRequest(patient, chain.genesisHash, 'GET', path);
+    assert.equal((await fetch(`${api.url}${path}`, { headers: good })).status, 200);
+    res = await fetch(`${api.url}${path}`, { headers: good });
+    refused({ status: res.status, json: await res.json() as any }, 401, 'login', 'replayed');
+    res = await fetch(`${api.url}${path}`, { headers: { ...good, 'x-telemed-nonce': '0x12' } });
+    refused({ status: res.status, json: await res.json() as any }, 401, 'login', 'bad_auth');
+  });
+});
+
+describe('Consent search', () => {
+  test('the patient sees every consent: status, decision, actor, action, purpose, period, provisions', async () => {
+    const r = await call(api.url, patient, 'GET', `/Consent?patient=Patient/${patient.address}`);
+    assert.equal(r.status, 200);
+    assertValid(r.json);
+    assert.equal(r.json.type, 'searchset');
+    assert.equal(r.json.total, 2);
+    const [permit, deny] = entries(r.json);
+    assert.equal(permit!.id, '1');
+    assert.equal(permit!.status, 'active');
+    assert.equal(permit!.provision.type, 'permit');
+    assert.deepEqual(permit!.provision.actor[0].reference, { reference: `Practitioner/${doctor.address}` });
+    assert.deepEqual(permit!.provision.action.map((a: any) => a.coding[0].code), ['access', 'collect']);
+    assert.deepEqual(permit!.provision.purpose.map((p: any) => p.code), ['TREAT']);
+    assert.equal(permit!.provision.period.start, new Date(T0).toISOString());
+    assert.equal(permit!.provision.extension[0].valueString, `0x${'ab'.repeat(32)}`);
+    assert.equal(deny!.status, 'inactive');
+    assert.equal(deny!.provision.type, 'deny');
+    assert.deepEqual(deny!.provision.data, [{ meaning: 'instance', reference: { reference: 'DocumentReference/1' } }]);
+    assert.equal(deny!.provision.period.end, undefined);
+    assert.equal(deny!.performer[0].identifier.value, carer.address);
+    assert.deepEqual(deny!.provision.purpose.map((p: any) => p.code), ['HRESCH', 'HOPERAT']);
+  });
+
+  test('a delegate managing consents sees all, a grantee only its own, a stranger 403', async () => {
+    assert.equal((await call(api.url, carer, 'GET', `/Consent?patient=${patient.address}`)).json.total, 2);
+    const own = await call(api.url, doctor, 'GET', `/Consent?patient=${patient.address}`);
+    assertValid(own.json);
+    assert.deepEqual(entries(own.json).map((c) => c.id), ['1']);
+    chain.consentList = chain.consentList.filter((c) => c.grantee !== other.address);
+    refused(await call(api.url, other, 'GET', `/Consent?patient=${patient.address}`), 403, 'forbidden', 'forbidden');
+    // A delegate whose appointment ended is a stranger.
+    chain.delegations.set(carer.address, { scopes: ['ManageConsents'], until: chain.now, since: T0 });
+    refused(await call(api.url, carer, 'GET', `/Consent?patient=${patient.address}`), 403, 'forbidden');
+    chain.delegations.set(carer.address, { scopes: ['ManageConsents', 'ViewDisclosureLog', 'AccessRecords'], until: null, since: T0 });
+  });
+
+  test('_count pages with self, first, next, previous and last links; bad parameters are 400', async () => {
+    const first = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=1`);
+    assertValid(first.json);
+    assert.deepEqual(entries(first.json).map((c) => c.id), ['1']);
+    const links = Object.fromEntries(first.json.link.map((l: any) => [l.relation, l.url]));
+    assert.ok(links.next.endsWith('_count=1&_offset=1'));
+    assert.equal(links.previous, undefined);
+    const next = new URL(links.next);
+    const second = await call(api.url, patient, 'GET', `${next.pathname}${next.search}`);
+    assertValid(second.json);
+    assert.deepEqual(entries(second.json).map((c) => c.id), ['2']);
+    const links2 = Object.fromEntries(second.json.link.map((l: any) => [l.relation, l.url]));
+    assert.equal(links2.next, undefined);
+    assert.ok(links2.previous.endsWith('_offset=0'));
+    const beyond = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_offset=5`);
+    assertValid(beyond.json);
+    assert.equal(beyond.json.entry, undefined);
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=0`), 400, 'value');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_offset=-1`), 400, 'value');
+    refused(await call(api.url, patient, 'GET', '/Consent'), 400, 'required');
+    refused(await call(api.url, patient, 'GET', '/Consent?patient=nobody'), 400, 'value');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&status=active`), 400, 'not-supported');
+  });
+});
+
+describe('AuditEvent search', () => {
+  test('the patient sees the whole log: who, when, purpose, basis, emergency flagged', async () => {
+    const r = await call(api.url, patient, 'GET', `/AuditEvent?patient=${patient.address}`);
+    assert.equal(r.status, 200);
+    assertValid(r.json);
+    const events = entries(r.json);
+    assert.equal(events.length, 4);
+    const [added, read, emergency, own] = events;
+    assert.equal(added!.action, 'C');
+    assert.equal(added!.agent[0].who.identifier.value, doctor.address);
+    assert.deepEqual(added!.agent[0].policy, ['urn:telemed:basis:consent:1']);
+    assert.equal(read!.action, 'R');
+    assert.equal(read!.recorded, new Date(T0 + 20).toISOString());
+    assert.deepEqual(read!.entity[1].what, { reference: 'DocumentReference/2' });
+    assert.equal(read!.purposeOfEvent[0].coding[0].code, 'TREAT');
+    assert.equal(emergency!.meta.security[0].code, 'BTG');
+    assert.equal(emergency!.purposeOfEvent[0].coding[0].code, 'ETREAT');
+    assert.deepEqual(emergency!.agent[0].policy, ['urn:telemed:basis:emergency:4']);
+    assert.deepEqual(own!.agent[0].policy, ['urn:telemed:basis:patient']);
+    assert.equal(own!.meta, undefined);
+  });
+
+  test('a practitioner sees only its own accesses; a stranger is 403', async () => {
+    const r = await call(api.url, doctor, 'GET', `/AuditEvent?patient=${patient.address}`);
+    assertValid(r.json);
+    assert.deepEqual(entries(r.json).map((e) => e.agent[0].who.identifier.value), [doctor.address, doctor.address]);
+    refused(await call(api.url, other, 'GET', `/AuditEvent?patient=${patient.address}`), 403, 'forbidden');
+  });
+});
+
+describe('Practitioner and PractitionerRole', () => {
+  test('profile and licences: status, period, jurisdiction, specialty codes', async () => {
+    const p = await call(api.url, other, 'GET', `/Practitioner/${doctor.address}`);
+    assert.equal(p.status, 200);
+    assertValid(p.json);
+    assert.equal(p.json.active, true);
+    assert.equal(p.json.name[0].text, 'Dr Test Example');
+    assert.equal(p.json.qualification.length, 2);
+    const roles = await call(api.url, other, 'GET', `/PractitionerRole?practitioner=Practitioner/${doctor.address}`);
+    assertValid(roles.json);
+    const [valid, expired] = entries(roles.json);
+    assert.equal(valid!.active, true);
+    assert.equal(valid!.code[0].coding[0].code, 'doctor');
+    assert.deepEqual(valid!.specialty.map((s: any) => s.coding[0].code), ['394814009']);
+    assert.equal(valid!.extension[0].valueCodeableConcept.coding[0].code, 'FR');
+    assert.equal(valid!.extension[1].valueBoolean, true);
+    assert.equal(expired!.active, false);
+    assert.equal(expired!.extension[2].valueCode, 'Expired');
+    assert.equal(expired!.period.end, new Date(T0 + 1000).toISOString());
+    refused(await call(api.url, other, 'GET', `/Practitioner/${patient.address}`), 404, 'not-found');
+    refused(await call(api.url, other, 'GET', '/Practitioner/x'), 404, 'not-found');
+    const none = await call(api.url, other, 'GET', `/PractitionerRole?practitioner=${patient.address}`);
+    assertValid(none.json);
+    assert.equal(none.json.total, 0);
+  });
+});
+
+describe('DocumentReference search', () => {
+  test('the patient sees every version with its chain as relatesTo and the attachment at the gateway', async () => {
+    const r = await call(api.url, patient, 'GET', `/DocumentReference?patient=${patient.address}`);
+    assertValid(r.json);
+    const [v1, v2, v3] = entries(r.json);
+    assert.equal(v1!.status, 'superseded');
+    assert.equal(v2!.status, 'current');
+    assert.deepEqual(v2!.relatesTo, [{ code: 'replaces', target: { reference: 'DocumentReference/1' } }]);
+    assert.equal(v2!.content[0].attachment.url, 'http://gateway.test/records/2/blob');
+    assert.equal(v2!.content[0].attachment.size, 1024);
+    assert.deepEqual(v2!.author, [{ reference: `Practitioner/${doctor.address}` }]);
+    assert.deepEqual(v3!.author, [{ reference: `Patient/${patient.address}` }]);
+  });
+
+  test('a grantee sees what it may read now; a stranger is 403; break-glass opens all', async () => {
+    const r = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
+    assertValid(r.json);
+    assert.deepEqual(entries(r.json).map((d) => d.id), ['1', '2']);
+    refused(await call(api.url, other, 'GET', `/DocumentReference?patient=${patient.address}`), 403, 'forbidden');
+    chain.emergencies.add(other.address);
+    const glass = await call(api.url, other, 'GET', `/DocumentReference?patient=${patient.address}`);
+    assertValid(glass.json);
+    assert.equal(glass.json.total, 3);
+    // A grantee of an in-force permit with nothing readable yet gets an empty set, not a 403.
+    chain.readable.clear();
+    const empty = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
+    assert.equal(empty.status, 200);
+    assert.equal(empty.json.total, 0);
+  });
+});
+
+describe('Claim and ClaimResponse search', () => {
+  test('from billing: the patient sees all, the practitioner and the insurer theirs, a stranger 403', async () => {
+    const claims = await call(api.url, patient, 'GET', `/Claim?patient=${patient.address}`);
+    assert.equal(claims.status, 200);
+    assertValid(claims.json);
+    const [approved, pending, rejected] = entries(claims.json);
+    assert.equal(approved!.provider.reference, `Practitioner/${doctor.address}`);
+    assert.equal(approved!.insurer.identifier.value, insurer.address);
+    assert.equal(approved!.item[0].productOrService.coding[0].code, '99213');
+    assert.equal(approved!.total.value, 12.5);
+    assert.equal(pending!.total.value, 0.000000000001);
+    assert.equal(rejected!.item[0].servicedDate, undefined);
+    const responses = await call(api.url, patient, 'GET', `/ClaimResponse?patient=${patient.address}`);
+    assertValid(responses.json);
+    assert.deepEqual(entries(responses.json).map((r) => r.outcome), ['complete', 'queued', 'error', 'complete']);
+    const [paid, queued, error, denied] = entries(responses.json);
+    assert.equal(paid!.payment.amount.value, 12.5);
+    assert.equal(paid!.request.reference, 'Claim/0');
+    assert.match(queued!.disposition, /^pending/);
+    assert.equal(error!.error[0].code.coding[0].code, 'PolicyNotInForce');
+    assert.equal(denied!.disposition, 'denied by the insurer');
+    assert.equal(denied!.payment, undefined);
+    const theirs = await call(api.url, insurer, 'GET', `/ClaimResponse?patient=${patient.address}`);
+    assertValid(theirs.json);
+    assert.deepEqual(entries(theirs.json).map((r) => r.id), ['0', '1', '2']);
+    assert.equal((await call(api.url, doctor, 'GET', `/Claim?patient=${patient.address}`)).json.total, 4);
+    refused(await call(api.url, carer, 'GET', `/Claim?patient=${patient.address}`), 403, 'forbidden');
+    chain.delegations.set(carer.address, { scopes: ['BookCare'], until: null, since: T0 });
+    assert.equal((await call(api.url, carer, 'GET', `/Claim?patient=${patient.address}`)).json.total, 4);
+    chain.delegations.set(carer.address, { scopes: ['ManageConsents', 'ViewDisclosureLog', 'AccessRecords'], until: null, since: T0 });
+  });
+});
+
+const observation = {
+  resourceType: 'Observation',
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
+  subject: { reference: `Patient/${patient.address}` },
+  valueQuantity: { value: 61, unit: 'beats/minute', system: 'http://unitsofmeasure.org', code: '/min' },
+};
+
+describe('writes', () => {
+  test('POST Observation by a held practitioner: anchored under the consent\'s tag, sealed to the patient, 201 with the id', async () => {
+    const r = await call(api.url, doctor, 'POST', '/Observation', observation);
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assertValid(r.json);
+    assert.equal(r.json.id, '101');
+    assert.ok(r.headers.get('location')!.endsWith('/Observation/101/_history/1'));
+    assert.equal(chain.writes.length, 1);
+    assert.deepEqual(chain.writes[0]!.tag, tag);
+    assert.deepEqual(chain.writes[0]!.sealTo, [patient.address]);
+    assert.deepEqual(JSON.parse(chain.writes[0]!.resource), observation);
+    // The read back is the held reader's.
+    const back = await call(api.url, doctor, 'GET', '/Observation/101');
+    assert.equal(back.status, 200);
+    assertValid(back.json);
+    assert.equal(back.json.valueQuantity.value, 61);
+    refused(await call(api.url, doctor, 'GET', '/Condition/101'), 404, 'not-found');
+    refused(await call(api.url, other, 'GET', '/Observation/101'), 403, 'forbidden', 'no_held_key');
+    // Nothing of the resource in the logs: no type, no value, no code.
+    const log = lines.join('\n');
+    for (const word of ['Observation', 'Heart', '8867', 'beats', 'Condition']) assert.ok(!log.includes(word), word);
+  });
+
+  test('refusals: not held, no patient, another type, an id, no tag, and the chain\'s errors mapped', async () => {
+    refused(await call(api.url, other, 'POST', '/Observation', observation), 403, 'forbidden', 'no_held_key');
+    refused(await call(api.url, doctor, 'POST', '/Observation', { ...observation, subject: undefined }), 400, 'required', 'no_patient');
+    refused(await call(api.url, doctor, 'POST', '/Condition', observation), 400, 'invalid', 'type_mismatch');
+    refused(await call(api.url, doctor, 'POST', '/Patient', { resourceType: 'Patient' }), 404, 'not-supported');
+    refused(await call(api.url, doctor, 'POST', '/Observation', { ...observation, id: '9' }), 400, 'invalid', 'id_given');
+    refused(await call(api.url, doctor, 'POST', '/Observation', { ...observation, meta: { tag: [{ system: 'urn:telemed:fhir:blinded-tag', code: '0x12' }] } }), 400, 'value', 'bad_tag');
+    const res = await fetch(`${api.url}/Observation`, { method: 'POST', body: 'not json' });
+    assert.equal(res.status, 401); // the signature is checked before the body is parsed
+    chain.consentList = [];
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 422, 'business-rule', 'no_tag');
+    seed(chain);
+    chain.writeError = new DispatchError('records', 'NoConsent', 'records.addRecord');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 403, 'forbidden', 'records.NoConsent');
+    chain.writeError = new DispatchError('records', 'UnknownPatient', 'records.addRecord');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 404, 'not-found', 'records.UnknownPatient');
+    chain.writeError = new DispatchError('records', 'TooManyRecords', 'records.addRecord');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 422, 'too-costly', 'records.TooManyRecords');
+    chain.writeError = new Error('boom');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 500, 'exception', 'internal');
+    assert.equal(chain.writes.length, 0);
+  });
+
+  test('a batch Bundle: each entry created or refused on its own; a transaction is refused', async () => {
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: observation, request: { method: 'POST', url: 'Observation' } },
+        { resource: { ...observation, subject: undefined }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    };
+    const r = await call(api.url, doctor, 'POST', '/', bundle);
+    assert.equal(r.status, 200);
+    assertValid(r.json);
+    assert.equal(r.json.type, 'batch-response');
+    assert.deepEqual(r.json.entry.map((e: any) => e.response.status), ['201', '400']);
+    refused(await call(api.url, doctor, 'POST', '/', { ...bundle, type: 'transaction' }), 422, 'not-supported', 'transaction_unsupported');
+  });
+
+  test('POST Consent: the patient\'s signed grant, checked against the resource, then submitted', async () => {
+    const consent = {
+      resourceType: 'Consent',
+      extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x1234' }],
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: `Patient/${patient.address}` },
+      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+      provision: {
+        type: 'permit',
+        actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${other.address}` } }],
+        action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],
+        purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
+      },
+    };
+    assertValid(consent);
+    chain.grant = {
+      signer: patient.address, patient: patient.address, grantee: other.address, decision: 'Permit', actions: ['Read'],
+      scope: 'AllData', purposes: ['Treatment'], start: null, end: null,
+    };
+    // The signer must be the caller.
+    refused(await call(api.url, carer, 'POST', '/Consent', consent), 403, 'forbidden', 'signer_mismatch');
+    // What is signed must be what the resource says.
+    for (const [field, wrong] of [
+      ['grantee', carer.address], ['decision', 'Deny'], ['actions', ['Read', 'Amend']], ['purposes', ['Research']],
+      ['end', T0], ['scope', { records: [1n] }], ['patient', carer.address],
+    ] as const) {
+      chain.grant = { ...chain.grant, [field]: wrong };
+      refused(await call(api.url, patient, 'POST', '/Consent', consent), 400, 'invariant', 'extrinsic_mismatch');
+      chain.grant = {
+        signer: patient.address, patient: patient.address, grantee: other.address, decision: 'Permit', actions: ['Read'],
+        scope: 'AllData', purposes: ['Treatment'], start: null, end: null,
+      };
+    }
+    refused(await call(api.url, patient, 'POST', '/Consent', { ...consent, extension: [] }), 400, 'required', 'no_signed_extrinsic');
+    refused(await call(api.url, patient, 'POST', '/Consent', { ...consent, extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x99' }] }), 400, 'invalid', 'bad_extrinsic');
+    assert.deepEqual(chain.submitted, []);
+    const r = await call(api.url, patient, 'POST', '/Consent', consent);
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    assertValid(r.json);
+    assert.equal(r.json.id, '3');
+    assert.equal(r.json.provision.actor[0].reference.reference, `Practitioner/${other.address}`);
+    assert.deepEqual(chain.submitted, ['0x1234']);
+  });
+
+  test('pallet errors map to FHIR issue types', () => {
+    assert.deepEqual(palletErrorIssue('NoConsent'), [403, 'forbidden']);
+    assert.deepEqual(palletErrorIssue('ExplicitlyDenied'), [403, 'forbidden']);
+    assert.deepEqual(palletErrorIssue('RecordShredded'), [410, 'deleted']);
+    assert.deepEqual(palletErrorIssue('NotCurrent'), [409, 'conflict']);
+    assert.deepEqual(palletErrorIssue('UnknownConsent'), [404, 'not-found']);
+    assert.deepEqual(palletErrorIssue('TooManyConsents'), [422, 'too-costly']);
+    assert.deepEqual(palletErrorIssue('InvalidKey'), [400, 'value']);
+    assert.deepEqual(palletErrorIssue('InsufficientBalance'), [422, 'business-rule']);
+    assert.deepEqual(palletErrorIssue('SomethingElse'), [422, 'business-rule']);
+  });
+
+  test('unknown routes and methods are OperationOutcomes', async () => {
+    refused(await call(api.url, patient, 'GET', '/Patient'), 404, 'not-supported');
+    refused(await call(api.url, patient, 'GET', '/Consent/1/extra'), 404, 'not-found');
+    const res = await fetch(`${api.url}/Consent`, { method: 'DELETE' });
+    refused({ status: res.status, json: await res.json() as any }, 405, 'not-supported');
+  });
+});

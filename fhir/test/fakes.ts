@@ -1,0 +1,135 @@
+// A chain the unit tests set up (FhirChain without a node), and the helpers the tests share.
+// The people are development accounts with made-up roles; no fixture looks like a real person.
+
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { MemoryBlobStore, type Actor, type Delegation, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
+import type { ChainView, FhirChain, SignedGrant } from '../src/chain.ts';
+import { signRequest } from '../src/auth.ts';
+import type { ClaimInfo, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo } from '../src/model.ts';
+import { startApi, type FhirApi } from '../src/server.ts';
+import { createLogger } from '../../gateway/src/log.ts';
+
+await cryptoWaitReady();
+export const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+/** The patient. */
+export const patient = keyring.addFromUri('//FhirTestPatient');
+/** A licensed practitioner whose keys the facade holds. */
+export const doctor = keyring.addFromUri('//FhirTestDoctor');
+/** A registered practitioner with no consent. */
+export const other = keyring.addFromUri('//FhirTestOther');
+/** An insurer. */
+export const insurer = keyring.addFromUri('//FhirTestInsurer');
+/** A delegate of the patient. */
+export const carer = keyring.addFromUri('//FhirTestCarer');
+export const genesisHash = new Uint8Array(32).fill(7);
+export const T0 = Date.UTC(2026, 0, 1);
+export const tag = new Uint8Array(32).fill(0xab);
+
+/** A version of `patient`'s record. */
+export function version(id: bigint, over: Partial<RecordVersion> = {}): RecordVersion {
+  return {
+    id, patient: patient.address, author: doctor.address, tag, commitment: new Uint8Array(32), ciphertextHash: new Uint8Array(32),
+    sizeClass: 10, locator: new Uint8Array(40), createdAt: T0 + Number(id) * 6000, record: id, version: 1, supersedes: null,
+    kind: 'Original', supersededBy: null, envelopes: 2, ...over,
+  };
+}
+
+/** The state the fake answers from; tests change it. */
+export class FakeChain implements FhirChain {
+  readonly genesisHash = genesisHash;
+  readonly ss58Format = 42;
+  now = T0 + 1_000_000;
+  patients = new Set([patient.address]);
+  delegations = new Map<string, Delegation>([[carer.address, { scopes: ['ManageConsents', 'ViewDisclosureLog', 'AccessRecords'], until: null, since: T0 }]]);
+  emergencies = new Set<string>();
+  consentList: ConsentInfo[] = [];
+  disclosureList: DisclosureInfo[] = [];
+  profiles = new Map<string, PractitionerInfo>();
+  licenceList: LicenceInfo[] = [];
+  versions: RecordVersion[] = [];
+  claimList: ClaimInfo[] = [];
+  /** accessor → record ids readable for Treatment. */
+  readable = new Map<string, Set<bigint>>();
+  writes: { author: string; patient: string; resource: string; tag: Uint8Array; sealTo: string[] }[] = [];
+  writeError: Error | undefined;
+  grant: SignedGrant | undefined;
+  submitted: string[] = [];
+
+  async atBest(): Promise<ChainView> {
+    return {
+      now: async () => this.now,
+      isPatient: async (who) => this.patients.has(who),
+      delegation: async (p, d) => (p === patient.address ? this.delegations.get(d) ?? null : null),
+      emergencyOpen: async (p, who) => p === patient.address && this.emergencies.has(who),
+      consents: async (p) => this.consentList.filter((c) => c.patient === p),
+      disclosures: async (p) => this.disclosureList.filter((d) => d.patient === p),
+      practitioner: async (who) => this.profiles.get(who) ?? null,
+      licences: async (who) => this.licenceList.filter((l) => l.holder === who),
+      records: async (p) => this.versions.filter((v) => v.patient === p),
+      claims: async (p) => this.claimList.filter((c) => c.patient === p),
+      canRead: async (who, v, purpose: PurposeOfUse) =>
+        (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
+        || (purpose === 'EmergencyTreatment' && this.emergencies.has(who)),
+    };
+  }
+
+  async write(_store: unknown, author: Actor, p: string, resource: Uint8Array, t: Uint8Array, _purpose: PurposeOfUse, sealTo: string[]): Promise<RecordVersion> {
+    if (this.writeError) throw this.writeError;
+    this.writes.push({ author: author.signer.address, patient: p, resource: new TextDecoder().decode(resource), tag: t, sealTo });
+    const v = version(BigInt(100 + this.writes.length), { author: author.signer.address, patient: p, tag: t });
+    this.versions.push(v);
+    return v;
+  }
+
+  async read(_store: unknown, reader: Actor, id: bigint): Promise<{ resource: Uint8Array; version: RecordVersion }> {
+    const w = this.writes[Number(id) - 101];
+    if (!w || reader.signer.address !== w.author) throw new Error('unreadable');
+    return { resource: new TextEncoder().encode(w.resource), version: this.versions.find((v) => v.id === id)! };
+  }
+
+  decodeGrant(extrinsic: string): SignedGrant {
+    if (!this.grant || extrinsic !== '0x1234') throw new Error('not an extrinsic of this chain');
+    return this.grant;
+  }
+
+  async submitGrant(extrinsic: string): Promise<bigint> {
+    this.submitted.push(extrinsic);
+    const g = this.grant!;
+    const id = BigInt(this.consentList.length + 1);
+    this.consentList.push({
+      id, patient: g.patient, grantee: g.grantee, granteeKind: 'Practitioner', decision: g.decision,
+      actions: g.actions as ConsentInfo['actions'], scope: 'AllData', purposes: g.purposes as PurposeOfUse[],
+      start: g.start ?? this.now, end: g.end, status: 'Active', grantedBy: g.signer, grantedAt: this.now, standing: 'InForce',
+    });
+    return id;
+  }
+}
+
+/** An API on a fake chain, the doctor's keys held; its log lines. */
+export async function fakeApi(chain: FakeChain): Promise<{ api: FhirApi; lines: string[] }> {
+  const lines: string[] = [];
+  const doctorActor: Actor = { signer: doctor, keys: { keyVersion: 0, secretKey: new Uint8Array(32).fill(1), publicKey: new Uint8Array(32).fill(2) } };
+  const api = await startApi({
+    chain,
+    log: createLogger('debug', (l) => lines.push(l)),
+    gatewayUrl: 'http://gateway.test',
+    signers: new Map([[doctor.address, doctorActor]]),
+    storeFor: () => new MemoryBlobStore(),
+    clockSkewMs: 60_000,
+    maxBodyBytes: 64 * 1024,
+  }, '127.0.0.1', 0);
+  return { api, lines };
+}
+
+/** A signed request as `who` to the API at `url`; the answer's status, JSON and headers. */
+export async function call(
+  url: string, who: KeyringPair | null, method: string, path: string, body?: unknown, options: { genesis?: Uint8Array; timestamp?: number } = {},
+): Promise<{ status: number; json: Record<string, any>; headers: Headers }> {
+  const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/fhir+json' };
+  if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
+  const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: bytes }) });
+  return { status: res.status, json: (await res.json()) as Record<string, any>, headers: res.headers };
+}

@@ -1,0 +1,157 @@
+/**
+ * Signed requests to Telemed's off-chain services (the blob gateway, the FHIR facade): who is
+ * asking is an account that signs the request with its sr25519 key, so a service identifies its
+ * caller the way the chain does, with no passwords or tokens of its own.
+ *
+ * A signed message is UTF-8 text, lines joined by `\n`: the service's domain (with a layout
+ * version), the request line (method and path), then `name:value` fields that bind it to the
+ * chain (`genesis:`), to a moment (a timestamp and a nonce, or a single-use challenge) and to
+ * what the request is about (the body's hash, a CID, a purpose). It is signed raw, or wrapped in
+ * `<Bytes>…</Bytes>` as browser wallets sign. The gateway's messages (gateway/README.md, "Signed
+ * requests") and the FHIR facade's (fhir/README.md) are both built here, and both services
+ * check them with {@link verifySignature}, {@link NonceCache} and {@link ChallengeStore}: one
+ * implementation of the check.
+ *
+ * @module
+ */
+
+import { u8aToHex, u8aWrapBytes } from '@polkadot/util';
+import { decodeAddress, sr25519Verify } from '@polkadot/util-crypto';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The bytes a signed request signs: `domain`, the request line, then each field as
+ * `name:value`, joined by `\n`. Field names and values must not contain a newline (a value
+ * taken from a request, e.g. a path or a query value, is checked by the caller: a newline in it
+ * is refused with {@link RangeError} here).
+ */
+export function signedMessage(domain: string, requestLine: string, fields: readonly (readonly [string, string])[]): Uint8Array {
+  const lines = [domain, requestLine, ...fields.map(([name, value]) => `${name}:${value}`)];
+  for (const line of lines) {
+    if (line.includes('\n')) throw new RangeError('a signed request line must not contain a newline');
+  }
+  return new TextEncoder().encode(lines.join('\n'));
+}
+
+/** The 32-byte account id of an SS58 address or a 0x-prefixed 32-byte hex, or `undefined`. */
+export function parseAccount(value: string): Uint8Array | undefined {
+  try {
+    const id = decodeAddress(value);
+    return id.length === 32 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `signature` is `account`'s sr25519 signature of `message` (raw or `<Bytes>`-wrapped).
+ * Needs `cryptoWaitReady()` of `@polkadot/util-crypto` to have resolved once.
+ */
+export function verifySignature(message: Uint8Array, signature: Uint8Array, account: Uint8Array): boolean {
+  if (signature.length !== 64 || account.length !== 32) return false;
+  try {
+    return sr25519Verify(message, signature, account) || sr25519Verify(u8aWrapBytes(message), signature, account);
+  } catch {
+    return false;
+  }
+}
+
+/** Why a challenge was not accepted. */
+export type ChallengeRefusal = 'unknown' | 'expired' | 'used';
+
+/**
+ * Single-use challenges with a time to live. A used challenge is remembered until it would have
+ * expired, so a replay is told apart from a challenge never issued.
+ */
+export class ChallengeStore {
+  private readonly entries = new Map<string, { expiresAt: number; used: boolean }>();
+
+  /**
+   * @param ttlMs - how long a challenge is valid
+   * @param max - most challenges outstanding (issued, not yet expired) at once
+   * @param now - the clock (injectable for tests)
+   */
+  constructor(
+    readonly ttlMs: number,
+    private readonly max: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A fresh challenge and when it expires, or `undefined` when `max` are outstanding. */
+  issue(): { challenge: Uint8Array; expiresAt: number } | undefined {
+    this.sweep();
+    if (this.entries.size >= this.max) return undefined;
+    const challenge = new Uint8Array(randomBytes(32));
+    const expiresAt = this.now() + this.ttlMs;
+    this.entries.set(u8aToHex(challenge), { expiresAt, used: false });
+    return { challenge, expiresAt };
+  }
+
+  /** Whether `challenge` may be used now, without using it. */
+  check(challenge: Uint8Array): ChallengeRefusal | undefined {
+    const entry = this.entries.get(u8aToHex(challenge));
+    if (entry === undefined) return 'unknown';
+    if (entry.used) return 'used';
+    if (this.now() >= entry.expiresAt) return 'expired';
+    return undefined;
+  }
+
+  /** Uses `challenge` (after its signature was checked); as {@link check} if it cannot be. */
+  consume(challenge: Uint8Array): ChallengeRefusal | undefined {
+    const refusal = this.check(challenge);
+    if (refusal !== undefined) return refusal;
+    this.entries.get(u8aToHex(challenge))!.used = true;
+    return undefined;
+  }
+
+  /** How many are remembered (outstanding or used, not yet expired). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (now >= entry.expiresAt) this.entries.delete(key);
+    }
+  }
+}
+
+/**
+ * Nonces of timestamped signed requests seen within the freshness window, per account. A
+ * request whose timestamp is outside the window is refused before its nonce is looked at, so a
+ * nonce need only be remembered for twice the window.
+ */
+export class NonceCache {
+  private readonly seen = new Map<string, number>();
+
+  /**
+   * @param windowMs - the allowed clock skew (a timestamp is fresh within ± this)
+   * @param max - most nonces remembered at once
+   * @param now - the clock
+   */
+  constructor(
+    readonly windowMs: number,
+    private readonly max: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether `timestamp` is within the window of the service's clock. */
+  isFresh(timestamp: number): boolean {
+    return Math.abs(this.now() - timestamp) <= this.windowMs;
+  }
+
+  /** Remembers (account, nonce); `'replayed'` if already seen, `'full'` if too many are remembered. */
+  remember(account: Uint8Array, nonce: Uint8Array): 'replayed' | 'full' | undefined {
+    const now = this.now();
+    const key = `${u8aToHex(account)}/${u8aToHex(nonce)}`;
+    const until = this.seen.get(key);
+    if (until !== undefined && until > now) return 'replayed';
+    if (this.seen.size >= this.max) {
+      for (const [k, t] of this.seen) if (t <= now) this.seen.delete(k);
+      if (this.seen.size >= this.max) return 'full';
+    }
+    this.seen.set(key, now + 2 * this.windowMs);
+    return undefined;
+  }
+}
