@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the SDK's and the gateway's unit tests (sdk/, gateway/, no chain), the Rust
-# tests of every crate (pallets, runtime, node command line), the SDK's and the gateway's
-# integration tests (against a real node; the gateway's with two gateways) and the end-to-end
-# tests that drive a real telemed-node with @polkadot/api.
+# Runs every test: the SDK's, the gateway's and the FHIR facade's unit tests (sdk/, gateway/,
+# fhir/, no chain), the Rust tests of every crate (pallets, runtime, node command line), their
+# integration tests (against a real node; the gateway's with two gateways), the operator kit's
+# tests and the end-to-end tests that drive a real telemed-node with @polkadot/api.
 # Installs what is missing first. One release build serves all of them: `cargo test` builds the
 # node binary (the node crate has integration tests) and the e2e tests run that same binary.
 set -euo pipefail
@@ -18,12 +18,10 @@ cargo fmt --all -- --check
 logs="$(mktemp -d)"
 client=""
 bench=""
-# A failing step ends the script: the jobs running beside it end with it.
-sdk_chain=""
-gateway_chain=""
-ops_network=""
-ops_backup=""
-trap 'for job in $client $bench $sdk_chain $gateway_chain $ops_network $ops_backup; do kill "$job" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
+# A failing step ends the script: the jobs running beside it end with it. `beside` holds the
+# node-backed jobs that run side by side (name → process).
+declare -A beside=()
+trap 'for job in $client $bench "${beside[@]}"; do kill "$job" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
 
 # The client side first needs the network (npm packages) and then little CPU (the SDK's and
 # the gateway's unit tests need no node): it runs beside the Rust build, which needs the cores
@@ -31,7 +29,7 @@ trap 'for job in $client $bench $sdk_chain $gateway_chain $ops_network $ops_back
 client_side() {
 	local started
 	started=$(date +%s)
-	for package in sdk gateway e2e; do ensure_npm_packages "$package"; done
+	for package in sdk gateway e2e fhir; do ensure_npm_packages "$package"; done
 	log "npm packages took $(( $(date +%s) - started )) s"
 	log "zepter: feature propagation"
 	started=$(date +%s)
@@ -51,6 +49,10 @@ client_side() {
 	started=$(date +%s)
 	(cd gateway && npm run --silent typecheck && npm run --silent test:unit)
 	log "gateway unit tests took $(( $(date +%s) - started )) s"
+	log "fhir typecheck and unit tests"
+	started=$(date +%s)
+	(cd fhir && npm run --silent typecheck && npm test)
+	log "fhir unit tests took $(( $(date +%s) - started )) s"
 }
 log "npm packages, zepter and the client side's unit tests, in the background"
 client_side >"$logs/client" 2>&1 &
@@ -102,36 +104,40 @@ fi
 export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed_runtime_next.compact.compressed.wasm"
 [ -f "$TELEMED_UPGRADE_WASM" ] || { echo "the next runtime was not built: $TELEMED_UPGRADE_WASM" >&2; exit 1; }
 
-# The SDK's flows against a real node (the binary just built): patient → practitioner through
-# add, grant and seal, read, amend, revoke and re-key, shred; book and pay. And the gateway's
-# integration test: two gateways with their own IPFS nodes, the key service. Each starts a node
-# of its own; both mostly wait for 6-second blocks, so they run at the same time (about 2 min).
-# Beside them, the operator kit's tests (ops/): a new network's chain spec made from a config
-# (no development key in it, a node authors from it) and a backup restored (export, wipe,
-# import, the same state root); each starts its own nodes, about a minute each.
+# Against the node just built, side by side (each starts nodes of its own and mostly waits for
+# 6-second blocks, about 2 min in all):
+# - the SDK's flows: patient → practitioner through add, grant and seal, read, amend, revoke and
+#   re-key, shred; book and pay;
+# - the gateway's integration test: two gateways with their own IPFS nodes, the key service;
+# - the FHIR facade as an EHR uses it: a consent, an Observation written and read, the
+#   DocumentReference and AuditEvent searches, a stranger refused; every resource validated;
+# - the operator kit's tests (ops/): a new network's chain spec made from a config (no
+#   development key in it, a node authors from it), a backup restored (export, wipe, import,
+#   the same state root), consortium mode (an outsider gets no block until admitted).
 node_bin="$target/release/telemed-node"
-log "sdk and gateway integration tests and the operator kit's tests against $node_bin, side by side"
+log "sdk, gateway and fhir integration tests and the operator kit's tests against $node_bin, side by side"
 started=$(date +%s)
-(cd sdk && TELEMED_NODE="$node_bin" npm run --silent test:chain) >"$logs/sdk-chain" 2>&1 &
-sdk_chain=$!
-(cd gateway && TELEMED_NODE="$node_bin" npm run --silent test:integration) >"$logs/gateway-chain" 2>&1 &
-gateway_chain=$!
-TELEMED_NODE="$node_bin" scripts/new-network-test.sh >"$logs/ops-network" 2>&1 &
-ops_network=$!
-TELEMED_NODE="$node_bin" scripts/backup-restore-test.sh >"$logs/ops-backup" 2>&1 &
-ops_backup=$!
-integration_ok=1
-for job in "sdk-chain $sdk_chain" "gateway-chain $gateway_chain" "ops-network $ops_network" \
-	"ops-backup $ops_backup"; do
-	wait "${job#* }" || integration_ok=""
-	cat "$logs/${job%% *}" >&2
+# $1 the job's name (its log's); the rest the command.
+run_beside() {
+	local name="$1"
+	shift
+	TELEMED_NODE="$node_bin" "$@" >"$logs/$name" 2>&1 &
+	beside[$name]=$!
+}
+run_beside sdk-chain bash -c 'cd sdk && npm run --silent test:chain'
+run_beside gateway-chain bash -c 'cd gateway && npm run --silent test:integration'
+run_beside fhir-chain bash -c 'cd fhir && npm run --silent test:integration'
+run_beside ops-network scripts/new-network-test.sh
+run_beside ops-backup scripts/backup-restore-test.sh
+run_beside ops-consortium scripts/consortium-test.sh
+failed_beside=()
+for name in "${!beside[@]}"; do
+	wait "${beside[$name]}" || failed_beside+=("$name")
+	cat "$logs/$name" >&2
 done
-sdk_chain=""
-gateway_chain=""
-ops_network=""
-ops_backup=""
-[ -n "$integration_ok" ] || { log "the sdk or gateway integration test or an operator kit test FAILED"; exit 1; }
-log "sdk and gateway integration tests and the operator kit's tests took $(( $(date +%s) - started )) s"
+beside=()
+[ "${#failed_beside[@]}" -eq 0 ] || { log "FAILED beside the node: ${failed_beside[*]}"; exit 1; }
+log "integration and operator kit tests took $(( $(date +%s) - started )) s"
 
 log "pallet benchmarks as tests (started in the background)"
 if wait "$bench"; then
