@@ -78,7 +78,7 @@
 
 extern crate alloc;
 
-pub use impls::HOLD_REASONS;
+pub use impls::{secret_hash, HOLD_REASONS};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
