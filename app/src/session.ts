@@ -30,7 +30,7 @@ import { GatewayStore, type RawSigner } from './gateway.ts';
 import { Store } from './store.ts';
 import { Transactions, type PayloadSigner } from './transactions.ts';
 
-/** The development accounts (`//Alice` …), on a development chain only. */
+/** The development accounts (`//Alice` …), on a development or local chain only. */
 export const DEV_NAMES = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'] as const;
 
 export interface AppAccount {
@@ -65,22 +65,27 @@ export class Session {
     readonly chain: TelemedChain,
     readonly config: AppConfig,
     readonly chainName: string,
+    readonly chainType: string,
   ) {}
 
   /** Connects to the node and, on a development chain, offers the development accounts. */
   static async connect(config: AppConfig): Promise<Session> {
     await cryptoWaitReady();
     const chain = await TelemedChain.connect(config.node);
-    const chainName = (await chain.api.rpc.system.chain()).toString();
-    const session = new Session(chain, config, chainName);
+    const [name, type] = await Promise.all([chain.api.rpc.system.chain(), chain.api.rpc.system.chainType()]);
+    const session = new Session(chain, config, name.toString(), type.type);
     chain.api.setSigner(session.txs.signer(chain.api, (address) => session.payloadSigner(address)));
     await session.txs.attach(chain);
     if (session.isDevelopment) session.addDevAccounts();
     return session;
   }
 
+  /**
+   * Whether the node says its chain is a development or local test chain (`system_chainType`):
+   * the chains whose well-known development accounts the app offers.
+   */
   get isDevelopment(): boolean {
-    return /^development$/i.test(this.chainName);
+    return this.chainType === 'Development' || this.chainType === 'Local';
   }
 
   get genesisHash(): Uint8Array {

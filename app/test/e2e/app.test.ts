@@ -96,7 +96,7 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
   async function signIn(page: Page, name: string): Promise<void> {
     await page.goto(url);
     await page.getByTestId('chain-name').waitFor();
-    assert.equal(await page.getByTestId('chain-name').textContent(), 'Development');
+    assert.equal(await page.getByTestId('chain-name').textContent(), 'Telemed Development');
     await page.getByTestId('account-select').selectOption({ label: `${name} (development)` });
     await page.getByTestId('health-key').waitFor();
   }
