@@ -114,7 +114,7 @@ describe('errors in plain words', () => {
     assert.equal(explain(new DispatchError('', 'Token.FundsUnavailable', 'x.y')), 'The chain refused x.y. (Token.FundsUnavailable)');
   });
 
-  test('every sentence is one, and names no health data', () => {
+  test('every code is pallet.ErrorName and its text one sentence', () => {
     for (const [code, text] of Object.entries(PALLET_MESSAGES)) {
       assert.match(code, /^[a-z]+\.[A-Z][A-Za-z]+$/);
       assert.match(text, /^[A-Z].*[.]$/);
