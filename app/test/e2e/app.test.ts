@@ -33,6 +33,8 @@ const STEP = 90_000;
 
 describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
   const dir = tempDir('telemed-app-e2e-');
+  // libp2p's peer store may still write under the gateway's data dir just after it stopped.
+  process.on('exit', () => removeDir(dir));
   const gatewayLines: string[] = [];
   let node: RunningNode;
   let gateway: Gateway;
