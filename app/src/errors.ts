@@ -1,0 +1,107 @@
+/**
+ * Every failure in plain words: the chain's refusals (`pallet.ErrorName`, from the SDK's
+ * `DispatchError`), a transaction the pool refused or the user declined, the gateway's
+ * refusals, and the SDK's checks of what it fetched.
+ *
+ * The chain documents every error (the runtime's metadata carries the docs, which the SDK puts
+ * in `DispatchError.docs`); the errors a patient or a clinician meets in this app get a sentence
+ * written for them here, every other one shows its documentation. The code is always shown too.
+ *
+ * @module
+ */
+
+import {
+  BlobNotFoundError,
+  DecryptionError,
+  DispatchError,
+  FormatError,
+  MetadataMismatchError,
+  MismatchError,
+  NotFoundError,
+  TransactionError,
+} from '@telemed/sdk';
+import { GatewayError } from './gateway.ts';
+
+/** Sentences for the chain errors this app's screens lead to. */
+export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
+  'records.AlreadyRegistered': 'This account is registered as a patient already.',
+  'records.UnknownPatient': 'This account is not registered as a patient yet: register first.',
+  'records.NotPermitted': 'Only the patient (or a delegate they appointed) may do this.',
+  'records.NotLicensed': 'Refused: the clinician holds no licence that is valid now.',
+  'records.NoConsent': 'Refused: no consent of the patient allows this access now (it may have been revoked or have expired).',
+  'records.ExplicitlyDenied': 'Refused: the patient has denied this access.',
+  'records.NoEnvelope': 'There is no key for you on this record version: the patient has not shared it with you, or your access ended.',
+  'records.RecordShredded': 'This record was shredded: it can no longer be read.',
+  'records.UnknownRecord': 'No record has this id.',
+  'records.NotCurrent': 'A newer version of this record exists: open the current one.',
+  'records.TooManyRecords': 'You have reached the most records a patient may keep.',
+  'records.NoKeyAgreementKey': 'The grantee has published no encryption key yet, so nothing can be shared with them.',
+  'records.EnvelopeExists': 'This person already holds the key of this record version.',
+  'records.TooManyEnvelopes': 'This record version is shared with as many people as it can be.',
+  'records.TooManyGranteeEnvelopes': 'This person already holds as many of your record keys as they may.',
+  'records.InsufficientBalance': 'Your free balance does not cover the deposit.',
+  'records.InvalidKey': 'This health key cannot be used (not a valid X25519 public key).',
+  'records.TagOfAnotherPatient': 'This category tag belongs to another patient’s records.',
+  'consent.GrantToSelf': 'You cannot grant a consent to yourself: you have access already.',
+  'consent.NoActions': 'Choose at least one action.',
+  'consent.NoPurposes': 'Choose at least one purpose.',
+  'consent.EmptyScope': 'Choose at least one record (or all data).',
+  'consent.Duplicate': 'The same item is listed twice.',
+  'consent.EndBeforeStart': 'The end must come after the start.',
+  'consent.AlreadyEnded': 'The end date is already in the past.',
+  'consent.TooManyConsents': 'You have as many consents as a patient may: remove ended ones first.',
+  'consent.UnknownConsent': 'No consent has this id.',
+  'consent.NotPermitted': 'Only the patient (or a delegate they appointed) may do this.',
+  'consent.AlreadyRevoked': 'This consent is revoked already.',
+  'consent.NoConsent': 'Refused: no consent allows this access now.',
+  'consent.NotLicensed': 'Refused: the clinician holds no licence that is valid now.',
+  'consent.ExplicitlyDenied': 'Refused: the patient has denied this access.',
+  'consent.UnknownPatient': 'Refused: this person is not a registered patient.',
+  'consent.InsufficientBalance': 'Your free balance does not cover the deposit.',
+  'practitioners.SameKeyAgreementKey': 'This key is already your published key.',
+  'practitioners.NotRegistered': 'This account is not a registered practitioner.',
+  'practitioners.InvalidKeyAgreementKey': 'This key cannot be used (not a valid X25519 public key).',
+};
+
+/** Gateway refusals (gateway/README.md, "API"). */
+const GATEWAY_MESSAGES: Readonly<Record<string, string>> = {
+  forbidden: 'The gateway refused: you may not read this record now.',
+  unknown_record: 'The gateway knows no live record version with this id.',
+  retired: 'This version was re-keyed: read the current version.',
+  blob_not_found: 'The gateway could not find the encrypted file.',
+  blob_mismatch: 'The gateway holds a different file than the one anchored on chain.',
+  chain_unavailable: 'The gateway cannot reach the chain right now: try again.',
+  too_large: 'The file is larger than the gateway accepts.',
+  stale_timestamp: 'Your clock and the gateway’s differ too much: check the time of this device.',
+};
+
+/** What went wrong, in a sentence, with the technical code after it. */
+export function explain(e: unknown): string {
+  if (e instanceof DispatchError) {
+    const code = e.pallet ? `${e.pallet}.${e.error}` : e.error;
+    const text = PALLET_MESSAGES[code] ?? (e.docs ? sentence(e.docs) : `The chain refused ${e.call}.`);
+    return `${text} (${code})`;
+  }
+  if (e instanceof TransactionError) {
+    if (/cancel/i.test(e.reason)) return `You declined to sign ${e.message.split(' ')[0]}.`;
+    return `The transaction was not included: ${e.reason}.`;
+  }
+  if (e instanceof GatewayError) {
+    return `${GATEWAY_MESSAGES[e.reason] ?? `The gateway refused (${e.status}).`} (gateway: ${e.reason})`;
+  }
+  if (e instanceof MetadataMismatchError) return `This node runs a runtime the app does not know: ${e.problems.join('; ')}`;
+  if (e instanceof MismatchError) return 'The file fetched is not the one anchored on chain: it was not shown. (content mismatch)';
+  if (e instanceof DecryptionError) return 'The key does not open this record: it was sealed for someone else or another version. (decryption)';
+  if (e instanceof BlobNotFoundError) return 'The encrypted file was not found in storage.';
+  if (e instanceof FormatError) return `Unreadable data: ${e.message}`;
+  if (e instanceof NotFoundError) return sentence(e.message);
+  if (e instanceof Error) return sentence(e.message);
+  return String(e);
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  const capital = t[0]!.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}

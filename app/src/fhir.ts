@@ -1,0 +1,85 @@
+/**
+ * The FHIR resources the app writes: an Observation from a small form, or any FHIR R5 JSON
+ * resource from a file, and the category its blinded tag is made from (docs/PRIVACY.md: the
+ * chain sees only `HMAC-SHA-256(tag key, label)`).
+ *
+ * @module
+ */
+
+/** The vital signs the form offers (LOINC codes and UCUM units). */
+export const VITAL_SIGNS = {
+  'heart-rate': { code: '8867-4', display: 'Heart rate', unit: '/min', min: 1, max: 400 },
+  'body-temperature': { code: '8310-5', display: 'Body temperature', unit: 'Cel', min: 20, max: 50 },
+  'body-weight': { code: '29463-7', display: 'Body weight', unit: 'kg', min: 0.1, max: 700 },
+  'systolic-blood-pressure': { code: '8480-6', display: 'Systolic blood pressure', unit: 'mm[Hg]', min: 20, max: 350 },
+  'oxygen-saturation': { code: '59408-5', display: 'Oxygen saturation', unit: '%', min: 0, max: 100 },
+} as const;
+
+export type VitalSign = keyof typeof VITAL_SIGNS;
+
+/** A resource ready to encrypt, and the label of its tag. */
+export interface Prepared {
+  bytes: Uint8Array;
+  resource: Record<string, unknown>;
+  label: string;
+  summary: string;
+}
+
+/** A FHIR R5 `Observation` of a vital sign. Throws on a value outside the sign's range. */
+export function observation(sign: VitalSign, value: number, effective: Date): Prepared {
+  const spec = VITAL_SIGNS[sign];
+  if (!Number.isFinite(value) || value < spec.min || value > spec.max) {
+    throw new RangeError(`${spec.display} must be between ${spec.min} and ${spec.max} ${spec.unit}`);
+  }
+  if (Number.isNaN(effective.getTime())) throw new RangeError('the date is not valid');
+  const resource = {
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code: spec.code, display: spec.display }] },
+    effectiveDateTime: effective.toISOString(),
+    valueQuantity: { value, unit: spec.unit, system: 'http://unitsofmeasure.org', code: spec.unit },
+  };
+  return { bytes: encode(resource), resource, label: 'category/vital-signs', summary: `${spec.display}: ${value} ${spec.unit}` };
+}
+
+const CATEGORY_OF: Readonly<Record<string, string>> = {
+  Observation: 'category/observation',
+  AllergyIntolerance: 'category/allergy',
+  MedicationStatement: 'category/medication',
+  Condition: 'category/condition',
+  Immunization: 'category/immunization',
+  DiagnosticReport: 'category/laboratory',
+  Bundle: 'category/bundle',
+};
+
+/** A FHIR JSON resource from a file's text. Throws if it is not JSON with a `resourceType`. */
+export function fromFile(text: string): Prepared {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new SyntaxError('the file is not JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError('a FHIR resource is a JSON object');
+  const resource = parsed as Record<string, unknown>;
+  const type = resource.resourceType;
+  if (typeof type !== 'string' || !/^[A-Z][A-Za-z]+$/.test(type)) throw new TypeError('a FHIR resource names its resourceType');
+  return { bytes: encode(resource), resource, label: CATEGORY_OF[type] ?? 'category/other', summary: type };
+}
+
+/** A one-line description of a decrypted resource. */
+export function summarise(resource: unknown): string {
+  if (!resource || typeof resource !== 'object') return 'not a FHIR resource';
+  const r = resource as Record<string, any>;
+  const type = String(r.resourceType ?? 'resource');
+  const coding = r.code?.coding?.[0];
+  const what = coding?.display ?? r.code?.text ?? '';
+  const q = r.valueQuantity;
+  const value = q && q.value !== undefined ? `: ${q.value} ${q.unit ?? ''}`.trimEnd() : '';
+  return `${type}${what ? ` — ${what}` : ''}${value}`;
+}
+
+function encode(resource: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(resource));
+}

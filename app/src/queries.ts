@@ -1,0 +1,202 @@
+/**
+ * What the screens read from the chain, in plain types: a patient's records, consents and
+ * disclosure log, a practitioner's licence status and licences. Through the SDK where it has the
+ * read, else the runtime APIs on the SDK's connection (`chain.api.call.*`).
+ *
+ * @module
+ */
+
+import { consent, practitioners, records, type Disclosure, type TelemedChain } from '@telemed/sdk';
+
+/** `[variant, value]` of a runtime enum as @polkadot/api's JSON gives it (`"Permit"`, `{ records: [1] }`). */
+export function variant(json: unknown): [string, unknown] {
+  if (typeof json === 'string') return [lowerFirst(json), null];
+  if (json && typeof json === 'object') {
+    const [key, value] = Object.entries(json as Record<string, unknown>)[0] ?? ['unknown', null];
+    return [lowerFirst(key), value];
+  }
+  return ['unknown', json];
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+export interface RecordRow {
+  id: bigint;
+  record: bigint;
+  version: number;
+  kind: string;
+  author: string;
+  createdAt: number;
+  envelopes: number;
+}
+
+/** The patient's current record versions (`RecordsApi.records`, current only), newest first. */
+export async function patientRecords(chain: TelemedChain, patient: string): Promise<RecordRow[]> {
+  const result = (await chain.api.call.recordsApi!.records!(patient, { tag: null, currentOnly: true }, 0, 256)).toJSON() as
+    [[number | string, Record<string, unknown>][], number | null];
+  return result[0].map(([id, r]) => ({
+    id: BigInt(id),
+    record: BigInt(r.record as number),
+    version: Number(r.version),
+    kind: variant(r.kind)[0],
+    author: chain.address(String(r.author)),
+    createdAt: Number(r.createdAt),
+    envelopes: Number(r.envelopes ?? 0),
+  })).sort((a, b) => Number(b.id - a.id));
+}
+
+export interface ConsentRow {
+  id: bigint;
+  grantee: string;
+  decision: string;
+  actions: string[];
+  scope: string;
+  purposes: string[];
+  start: number;
+  end: number | null;
+  standing: string;
+}
+
+/** The patient's consents (`ConsentApi.consents`), newest first. */
+export async function patientConsents(chain: TelemedChain, patient: string): Promise<ConsentRow[]> {
+  const json = (await chain.api.call.consentApi!.consents!(patient)).toJSON() as
+    { id: number; consent: Record<string, unknown>; standing: unknown }[];
+  return json.map(({ id, consent: c, standing }) => ({
+    id: BigInt(id),
+    grantee: chain.address(String(c.grantee)),
+    decision: variant(c.decision)[0],
+    actions: (c.actions as unknown[]).map((a) => variant(a)[0]),
+    scope: describeScope(c.scope),
+    purposes: (c.purposes as unknown[]).map((p) => variant(p)[0]),
+    start: Number(c.start),
+    end: c.end === null || c.end === undefined ? null : Number(c.end),
+    standing: variant(standing)[0],
+  })).sort((a, b) => Number(b.id - a.id));
+}
+
+/** A consent's scope in words. */
+export function describeScope(scope: unknown): string {
+  const [kind, value] = variant(scope);
+  if (kind === 'allData') return 'all data';
+  if (kind === 'records') return `records ${(value as (number | string)[]).map((r) => `#${r}`).join(', ')}`;
+  if (kind === 'tags') return `${(value as unknown[]).length} categor${(value as unknown[]).length === 1 ? 'y' : 'ies'}`;
+  return kind;
+}
+
+export interface DisclosureRow {
+  seq: bigint;
+  accessor: string;
+  what: string;
+  action: string;
+  purpose: string;
+  basis: string;
+  emergency: boolean;
+  at: number;
+}
+
+/** What a disclosure was of, in words. */
+export function describeData(data: unknown): string {
+  const [kind, value] = variant(data);
+  if (kind === 'record') return `record #${String(value)}`;
+  if (kind === 'allData') return 'all data';
+  if (kind === 'tag') return 'a new record (by category)';
+  if (kind === 'relationship') return 'the care relationship (no data)';
+  return kind;
+}
+
+/** On what grounds, in words, and whether it was an emergency. */
+export function describeBasis(basis: unknown): { text: string; emergency: boolean } {
+  const [kind, value] = variant(basis);
+  if (kind === 'consent') return { text: `consent #${String(value)}`, emergency: false };
+  if (kind === 'emergency') return { text: `EMERGENCY (break-glass #${String(value)})`, emergency: true };
+  if (kind === 'patient') return { text: 'the patient', emergency: false };
+  if (kind === 'delegate') return { text: 'a delegate', emergency: false };
+  return { text: kind, emergency: false };
+}
+
+/** The patient's disclosure log (`ConsentApi.disclosures`), newest first. */
+export async function disclosureLog(chain: TelemedChain, patient: string): Promise<DisclosureRow[]> {
+  const rows = await consent.disclosures(chain, patient, 0, 256);
+  return rows.map(([seq, d]: [bigint, Disclosure]) => {
+    const basis = describeBasis(d.basis);
+    return {
+      seq,
+      accessor: chain.address(d.accessor),
+      what: describeData(d.data),
+      action: d.action,
+      purpose: d.purpose,
+      basis: basis.text,
+      emergency: basis.emergency,
+      at: d.at,
+    };
+  }).sort((a, b) => Number(b.seq - a.seq));
+}
+
+export interface LicenceStatusView {
+  registered: boolean;
+  licensed: boolean;
+  emergencyAccess: boolean;
+  validLicences: number;
+  keyAgreementKey: string | null;
+}
+
+/** `PractitionersApi.licence_status`. */
+export async function licenceStatus(chain: TelemedChain, who: string): Promise<LicenceStatusView> {
+  const json = (await practitioners.licenceStatus(chain, who)) as Record<string, unknown>;
+  return {
+    registered: Boolean(json.registered),
+    licensed: Boolean(json.licensed),
+    emergencyAccess: Boolean(json.emergencyAccess),
+    validLicences: Number(json.validLicences ?? 0),
+    keyAgreementKey: (json.keyAgreementKey as string | null) ?? null,
+  };
+}
+
+/** A licence status in words. */
+export function describeLicence(s: LicenceStatusView): string {
+  if (!s.registered) return 'not a registered practitioner';
+  if (!s.licensed) return 'registered practitioner, NO valid licence';
+  return `licensed (${s.validLicences} valid licence${s.validLicences === 1 ? '' : 's'}${s.emergencyAccess ? ', emergency care' : ''})`;
+}
+
+export interface LicenceRow {
+  id: number;
+  jurisdiction: string;
+  role: string;
+  validFrom: number;
+  expiresAt: number;
+  standing: string;
+  emergencyCare: boolean;
+}
+
+/** `PractitionersApi.licences`. */
+export async function licences(chain: TelemedChain, who: string): Promise<LicenceRow[]> {
+  const json = (await chain.api.call.practitionersApi!.licences!(who)).toJSON() as
+    { id: number; licence: Record<string, unknown>; standing: unknown }[];
+  return json.map(({ id, licence: l, standing }) => ({
+    id,
+    jurisdiction: hexText(l.jurisdiction),
+    role: variant(l.role)[0],
+    validFrom: Number(l.validFrom),
+    expiresAt: Number(l.expiresAt),
+    standing: variant(standing)[0],
+    emergencyCare: Boolean(l.emergencyCare),
+  }));
+}
+
+function hexText(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('0x')) return String(value);
+  const bytes = value.slice(2).match(/../g) ?? [];
+  return bytes.map((b) => String.fromCharCode(parseInt(b, 16))).join('');
+}
+
+/** The patients whose records `grantee` holds keys of, with those versions. */
+export async function sharedWith(chain: TelemedChain, grantee: string): Promise<{ patient: string; versions: bigint[] }[]> {
+  const patients = await records.granteePatients(chain, grantee);
+  return Promise.all(patients.map(async (patient) => ({
+    patient,
+    versions: (await records.envelopesOf(chain, patient, grantee)).sort((a, b) => Number(b - a)),
+  })));
+}

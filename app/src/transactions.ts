@@ -1,0 +1,200 @@
+/**
+ * Every transaction the app sends, from the fee shown before signing to finality.
+ *
+ * The SDK's flows sign through @polkadot/api (`send()` in sdk/src/chain/tx.ts). The app gives
+ * them an account that is an address only, and installs {@link AppSigner} as the API's signer:
+ * each payload comes here first, its fee is estimated (`TransactionPaymentApi`, the same call
+ * with a fake signature) and shown, and nothing is signed until the user approves. The API then
+ * reports the transaction's status to the signer's `update` (in the pool, in a block); the
+ * finality of that block is followed on the finalised heads. No flow of the SDK changes.
+ *
+ * @module
+ */
+
+import type { ApiPromise } from '@polkadot/api';
+import type { Signer, SignerPayloadJSON, SignerPayloadRaw, SignerResult, ISubmittableResult } from '@polkadot/types/types';
+import type { H256 } from '@polkadot/types/interfaces';
+import { decodeDispatchError, type TelemedChain } from '@telemed/sdk';
+import { explain } from './errors.ts';
+import { Store } from './store.ts';
+
+/** Where a transaction is. */
+export type TxState = 'estimating' | 'awaiting-approval' | 'signing' | 'submitted' | 'in-block' | 'finalised' | 'failed' | 'declined';
+
+export interface TxItem {
+  id: number;
+  /** `pallet.call`, as in the metadata. */
+  call: string;
+  /** Who signs. */
+  signer: string;
+  /** The estimated fee in planck (the most it takes; some calls refund it when they succeed). */
+  fee?: bigint;
+  feeError?: string;
+  state: TxState;
+  blockHash?: string;
+  blockNumber?: number;
+  error?: string;
+}
+
+/** Signs a payload for an account the app holds (a development pair, a browser wallet). */
+export interface PayloadSigner {
+  signPayload(payload: SignerPayloadJSON): Promise<{ signature: `0x${string}` }>;
+  signRaw(raw: SignerPayloadRaw): Promise<{ signature: `0x${string}` }>;
+}
+
+/** Calls that cost nothing when they succeed (README: revoking, shredding). */
+export const FREE_WHEN_SUCCESSFUL = new Set(['consent.revokeConsent', 'records.shredRecord', 'records.shredAll']);
+
+/** Plain words for the calls the app sends. */
+export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'records.registerPatient': 'Register as a patient with your health key (1 MED deposit, returned when you deregister)',
+  'records.addRecord': 'Anchor a new encrypted record (0.2 MED deposit)',
+  'records.addEnvelope': 'Put a sealed copy of a record’s key on chain for its reader',
+  'records.accessRecord': 'Open a record: the chain checks your access and logs it in the patient’s disclosure log',
+  'consent.grantConsent': 'Grant a consent (0.1 MED deposit until it is cleaned up)',
+  'consent.revokeConsent': 'Revoke a consent (free when it succeeds)',
+  'practitioners.rotateKeyAgreementKey': 'Publish your health key as your practitioner key',
+};
+
+let nextId = 1;
+
+/** The transactions of this session, newest last, and the one waiting for approval. */
+export class Transactions {
+  readonly items = new Store<TxItem[]>([]);
+  readonly pending = new Store<{ item: TxItem; approve(): void; decline(): void } | null>(null);
+  /** Approve every transaction without asking (off by default; not offered in the UI). */
+  autoApprove = false;
+  #watch: (() => void) | undefined;
+  #chain: TelemedChain | undefined;
+
+  patch(id: number, change: Partial<TxItem>): void {
+    this.items.update((items) => items.map((i) => (i.id === id ? { ...i, ...change } : i)));
+  }
+
+  get(id: number): TxItem | undefined {
+    return this.items.value.find((i) => i.id === id);
+  }
+
+  /** Follows finality for the transactions in blocks. */
+  async attach(chain: TelemedChain): Promise<void> {
+    this.#chain = chain;
+    this.#watch?.();
+    this.#watch = await chain.api.rpc.chain.subscribeFinalizedHeads(async (header) => {
+      const finalised = header.number.toNumber();
+      for (const item of this.items.value) {
+        if (item.state !== 'in-block' || item.blockNumber === undefined || item.blockNumber > finalised) continue;
+        const canonical = (await chain.api.rpc.chain.getBlockHash(item.blockNumber)).toHex();
+        if (canonical === item.blockHash) this.patch(item.id, { state: 'finalised' });
+        else this.patch(item.id, { state: 'failed', error: 'Its block was not finalised (a fork was chosen): check whether it landed again.' });
+      }
+    }) as unknown as () => void;
+  }
+
+  detach(): void {
+    this.#watch?.();
+    this.#watch = undefined;
+  }
+
+  /** A signer for the API that asks first, signing with `signerOf(address)`. */
+  signer(api: ApiPromise, signerOf: (address: string) => PayloadSigner | undefined): Signer {
+    return new AppSigner(this, api, signerOf);
+  }
+
+  /** Records the approval request and waits for the user. */
+  async ask(item: TxItem): Promise<void> {
+    this.patch(item.id, { state: 'awaiting-approval' });
+    if (this.autoApprove) return;
+    await new Promise<void>((resolve, reject) => {
+      this.pending.set({
+        item: this.get(item.id) ?? item,
+        approve: () => {
+          this.pending.set(null);
+          resolve();
+        },
+        decline: () => {
+          this.pending.set(null);
+          reject(new Error('Cancelled by the user'));
+        },
+      });
+    });
+  }
+
+  add(call: string, signer: string): TxItem {
+    const item: TxItem = { id: nextId++, call, signer, state: 'estimating' };
+    this.items.update((items) => [...items.slice(-49), item]);
+    return item;
+  }
+
+  /** The API's status report for transaction `id`. */
+  async report(id: number, result: H256 | ISubmittableResult): Promise<void> {
+    if (!('status' in result)) return;
+    const { status, dispatchError } = result;
+    const item = this.get(id);
+    if (!item) return;
+    if (status.isInvalid || status.isDropped || status.isUsurped) {
+      this.patch(id, { state: 'failed', error: `The transaction pool refused it (${status.type}).` });
+      return;
+    }
+    if (status.isReady || status.isBroadcast || status.isFuture) {
+      if (item.state === 'signing') this.patch(id, { state: 'submitted' });
+      return;
+    }
+    if (status.isInBlock || status.isFinalized) {
+      const blockHash = (status.isInBlock ? status.asInBlock : status.asFinalized).toHex();
+      const chain = this.#chain;
+      const blockNumber = chain ? (await chain.api.rpc.chain.getHeader(blockHash)).number.toNumber() : undefined;
+      const error = dispatchError && chain ? explain(decodeDispatchError(chain, dispatchError, item.call)) : undefined;
+      const current = this.get(id);
+      if (current?.state === 'finalised') return;
+      this.patch(id, {
+        state: error ? 'failed' : status.isFinalized ? 'finalised' : 'in-block',
+        blockHash,
+        blockNumber,
+        ...(error ? { error } : {}),
+      });
+    }
+  }
+}
+
+/** The API's signer: estimate, ask, then sign with the account's own signer. */
+class AppSigner implements Signer {
+  constructor(
+    readonly txs: Transactions,
+    readonly api: ApiPromise,
+    readonly signerOf: (address: string) => PayloadSigner | undefined,
+  ) {}
+
+  async signPayload(payload: SignerPayloadJSON): Promise<SignerResult> {
+    const call = this.api.registry.createType('Call', payload.method);
+    const item = this.txs.add(`${call.section}.${call.method}`, payload.address);
+    const signer = this.signerOf(payload.address);
+    if (!signer) {
+      this.txs.patch(item.id, { state: 'failed', error: 'This account cannot sign here.' });
+      throw new Error(`no signer for ${payload.address}`);
+    }
+    try {
+      const info = await this.api.tx(call).paymentInfo(payload.address);
+      this.txs.patch(item.id, { fee: info.partialFee.toBigInt() });
+    } catch (e) {
+      this.txs.patch(item.id, { feeError: e instanceof Error ? e.message : String(e) });
+    }
+    try {
+      await this.txs.ask(item);
+    } catch (e) {
+      this.txs.patch(item.id, { state: 'declined' });
+      throw e;
+    }
+    this.txs.patch(item.id, { state: 'signing' });
+    try {
+      const { signature } = await signer.signPayload(payload);
+      return { id: item.id, signature };
+    } catch (e) {
+      this.txs.patch(item.id, { state: 'failed', error: `Not signed: ${e instanceof Error ? e.message : String(e)}` });
+      throw e;
+    }
+  }
+
+  update(id: number, result: H256 | ISubmittableResult): void {
+    void this.txs.report(id, result);
+  }
+}

@@ -1,0 +1,329 @@
+import { addResource, equalBytes, grantAndSeal, readRecord, records, revokeConsent, registerPatient, tagOf, type PurposeOfUse } from '@telemed/sdk';
+import { useEffect, useState } from 'preact/hooks';
+import { explain } from '../errors.ts';
+import { fromFile, observation, summarise, VITAL_SIGNS, type Prepared, type VitalSign } from '../fhir.ts';
+import { formatTime } from '../format.ts';
+import { describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView } from '../queries.ts';
+import type { AppAccount, Session } from '../session.ts';
+import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
+
+const PURPOSES: { value: PurposeOfUse; words: string }[] = [
+  { value: 'Treatment', words: 'Treatment (care)' },
+  { value: 'Payment', words: 'Payment (insurance)' },
+  { value: 'Operations', words: 'Operations (clinic administration)' },
+  { value: 'Research', words: 'Research' },
+];
+
+/** The patient's screens: registration, records, sharing, consents and the disclosure log. */
+export function PatientView({ session, account }: { session: Session; account: AppAccount }) {
+  const me = account.address;
+  const actor = session.actor(me);
+  const [changes, setChanges] = useState(0);
+  const changed = () => setChanges((c) => c + 1);
+  const registration = useLoad(() => records.patient(session.chain, me), [me, changes]);
+
+  if (!actor) return <p class="hint">Unlock your health key to continue.</p>;
+  const registered = registration.data;
+  const ownKey = actor.keys instanceof Object && 'keyAgreement' in actor.keys ? actor.keys.keyAgreement(0).publicKey : undefined;
+  const keyMatches = registered && ownKey ? equalBytes(registered.key, ownKey) : true;
+
+  return (
+    <div class="screens" data-testid="patient-view">
+      <Register session={session} account={account} registered={Boolean(registered)} loading={registration.loading} onDone={changed} />
+      {registered && !keyMatches ? (
+        <p class="status error" role="alert" data-testid="key-mismatch">
+          This health key is not the one registered for this account: records sealed to the registered key will not open. Unlock the right recovery phrase.
+        </p>
+      ) : null}
+      {registered ? (
+        <>
+          <AddRecord session={session} account={account} onDone={changed} />
+          <Records session={session} account={account} changes={changes} />
+          <Share session={session} account={account} changes={changes} onDone={changed} />
+          <Consents session={session} account={account} changes={changes} onDone={changed} />
+          <Timeline session={session} account={account} changes={changes} />
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function Register({ session, account, registered, loading, onDone }: { session: Session; account: AppAccount; registered: boolean; loading: boolean; onDone: () => void }) {
+  const [state, run] = useAction();
+  if (loading && !registered) return <Section title="Registration" testid="registration"><p>Checking…</p></Section>;
+  return (
+    <Section title="Registration" testid="registration">
+      {registered ? (
+        <p data-testid="registered">Registered as a patient: your health key is published on chain, so records can be sealed to you.</p>
+      ) : (
+        <>
+          <p>Register as a patient: your health key’s public part goes on chain (1 MED deposit, returned when you leave).</p>
+          <button type="button" data-testid="register" disabled={state.busy} onClick={() => run(async (step) => {
+            step('Registering…');
+            await registerPatient(session.context(account.address), session.actor(account.address)!);
+            onDone();
+            return 'Registered.';
+          })}>Register</button>
+        </>
+      )}
+      <ActionStatus state={state} testid="register" />
+    </Section>
+  );
+}
+
+function AddRecord({ session, account, onDone }: { session: Session; account: AppAccount; onDone: () => void }) {
+  const [sign, setSign] = useState<VitalSign>('heart-rate');
+  const [value, setValue] = useState('');
+  const [date, setDate] = useState(() => new Date().toISOString().slice(0, 16));
+  const [file, setFile] = useState<Prepared | undefined>(undefined);
+  const [fileError, setFileError] = useState<string | undefined>(undefined);
+  const [state, run] = useAction();
+
+  const submit = (prepared: () => Prepared) => run(async (step) => {
+    const resource = prepared();
+    const actor = session.actor(account.address)!;
+    if (!('tagKey' in actor.keys)) throw new Error('A patient’s records need a health key from a recovery phrase.');
+    const tag = tagOf(actor.keys.tagKey(0), resource.label);
+    step('Encrypting in this browser, storing the ciphertext at the gateway, anchoring on chain…');
+    const written = await addResource(session.context(account.address), actor, account.address, resource.bytes, tag, { purpose: 'Treatment' });
+    onDone();
+    setValue('');
+    setFile(undefined);
+    return `Added record #${written.id} (${resource.summary}).`;
+  });
+
+  return (
+    <Section title="Add a record" testid="add-record">
+      <form class="grid" onSubmit={(e) => {
+        e.preventDefault();
+        void submit(() => observation(sign, Number(value), new Date(date)));
+      }}>
+        <label>Measurement
+          <select data-testid="obs-kind" value={sign} onChange={(e) => setSign(e.currentTarget.value as VitalSign)}>
+            {Object.entries(VITAL_SIGNS).map(([k, v]) => <option key={k} value={k}>{v.display} ({v.unit})</option>)}
+          </select>
+        </label>
+        <label>Value
+          <input data-testid="obs-value" type="number" step="any" required value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+        </label>
+        <label>When
+          <input data-testid="obs-date" type="datetime-local" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />
+        </label>
+        <button type="submit" data-testid="obs-add" disabled={state.busy}>Encrypt and add the observation</button>
+      </form>
+      <div class="row">
+        <label>…or a FHIR JSON file
+          <input type="file" accept=".json,application/json,application/fhir+json" data-testid="fhir-file" onChange={async (e) => {
+            const f = e.currentTarget.files?.[0];
+            if (!f) return;
+            try {
+              setFile(fromFile(await f.text()));
+              setFileError(undefined);
+            } catch (err) {
+              setFile(undefined);
+              setFileError(explain(err));
+            }
+          }} />
+        </label>
+        {file ? <button type="button" data-testid="file-add" disabled={state.busy} onClick={() => void submit(() => file)}>Encrypt and add {file.summary}</button> : null}
+      </div>
+      {fileError ? <p class="status error">{fileError}</p> : null}
+      <ActionStatus state={state} testid="add-record" />
+    </Section>
+  );
+}
+
+function Records({ session, account, changes }: { session: Session; account: AppAccount; changes: number }) {
+  const list = useLoad(() => patientRecords(session.chain, account.address), [account.address, changes]);
+  const [opened, setOpened] = useState<{ id: bigint; text: string; summary: string } | undefined>(undefined);
+  const [state, run] = useAction();
+  return (
+    <Section title="My records" testid="records" actions={<button type="button" class="link" onClick={list.refresh}>Refresh</button>}>
+      {list.error ? <p class="status error">{list.error}</p> : null}
+      {list.data && list.data.length === 0 ? <p>No records yet.</p> : null}
+      {list.data && list.data.length > 0 ? (
+        <table>
+          <thead><tr><th>Record</th><th>Version</th><th>Added</th><th>By</th><th>Keys</th><th /></tr></thead>
+          <tbody>
+            {list.data.map((r) => (
+              <tr key={String(r.id)} data-testid="record-row" data-record={String(r.id)}>
+                <td>#{String(r.id)}</td>
+                <td>{r.version} ({r.kind})</td>
+                <td>{formatTime(r.createdAt)}</td>
+                <td>{r.author === account.address ? 'you' : <Address value={r.author} />}</td>
+                <td>{r.envelopes}</td>
+                <td><button type="button" class="small" data-testid="record-open" disabled={state.busy} onClick={() => run(async (step) => {
+                  step(`Fetching and decrypting record #${r.id}…`);
+                  const result = await readRecord(session.context(account.address, { version: r.id }), session.actor(account.address)!, r.id, { access: false });
+                  const resource = JSON.parse(new TextDecoder().decode(result.resource)) as unknown;
+                  setOpened({ id: r.id, text: JSON.stringify(resource, null, 2), summary: summarise(resource) });
+                })}>Open</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <ActionStatus state={state} testid="record-open" />
+      {opened ? (
+        <div class="opened" data-testid="record-content">
+          <h3>Record #{String(opened.id)}: {opened.summary}</h3>
+          <pre>{opened.text}</pre>
+        </div>
+      ) : null}
+    </Section>
+  );
+}
+
+function Share({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
+  const list = useLoad(() => patientRecords(session.chain, account.address), [account.address, changes]);
+  const [grantee, setGrantee] = useState('');
+  const [status, setStatus] = useState<LicenceStatusView | undefined>(undefined);
+  const [statusError, setStatusError] = useState<string | undefined>(undefined);
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [purpose, setPurpose] = useState<PurposeOfUse>('Treatment');
+  const [days, setDays] = useState('');
+  const [state, run] = useAction();
+
+  useEffect(() => {
+    setStatus(undefined);
+    setStatusError(undefined);
+    const who = grantee.trim();
+    if (!who) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      try {
+        session.chain.address(who);
+      } catch {
+        setStatusError('Not a valid address.');
+        return;
+      }
+      licenceStatus(session.chain, who).then((s) => live && setStatus(s), (e: unknown) => live && setStatusError(explain(e)));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [grantee]);
+
+  const toggle = (id: string) => setChosen((s) => {
+    const next = new Set(s);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    return next;
+  });
+
+  return (
+    <Section title="Share with a clinician" testid="share">
+      <form class="grid" onSubmit={(e) => {
+        e.preventDefault();
+        void run(async (step) => {
+          const versions = [...chosen].map((s) => BigInt(s));
+          if (versions.length === 0) throw new Error('Choose at least one record to share.');
+          const who = session.chain.address(grantee.trim());
+          const end = days ? (await session.chain.now()) + Number(days) * 86_400_000 : null;
+          step('Granting the consent, then sealing each record’s key to the clinician…');
+          const granted = await grantAndSeal(session.context(account.address), session.actor(account.address)!, who,
+            { actions: ['Read'], scope: { Records: versions }, purposes: [purpose], end }, versions, purpose);
+          onDone();
+          setChosen(new Set());
+          return `Consent #${granted.consent} granted; ${granted.sealed.length} record key${granted.sealed.length === 1 ? '' : 's'} sealed.`;
+        });
+      }}>
+        <label>Clinician’s address
+          <input data-testid="grantee" value={grantee} onInput={(e) => setGrantee(e.currentTarget.value)} placeholder="5…" spellcheck={false} />
+        </label>
+        <p class={`licence ${status?.licensed ? 'ok' : 'warn'}`} data-testid="grantee-licence">
+          {statusError ?? (status ? `Licence status: ${describeLicence(status)}` : 'Enter an address to see the licence status.')}
+        </p>
+        <fieldset>
+          <legend>Records to share (read only)</legend>
+          {(list.data ?? []).map((r) => (
+            <label key={String(r.id)}>
+              <input type="checkbox" data-testid="share-record" data-record={String(r.id)} checked={chosen.has(String(r.id))} onChange={() => toggle(String(r.id))} />
+              record #{String(r.id)} ({formatTime(r.createdAt)})
+            </label>
+          ))}
+        </fieldset>
+        <label>Purpose
+          <select data-testid="share-purpose" value={purpose} onChange={(e) => setPurpose(e.currentTarget.value as PurposeOfUse)}>
+            {PURPOSES.map((p) => <option key={p.value} value={p.value}>{p.words}</option>)}
+          </select>
+        </label>
+        <label>For how many days (empty: until you revoke)
+          <input type="number" min="1" data-testid="share-days" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+        </label>
+        <button type="submit" data-testid="share-grant" disabled={state.busy}>Grant and share</button>
+      </form>
+      <ActionStatus state={state} testid="share" />
+    </Section>
+  );
+}
+
+function Consents({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
+  const list = useLoad(() => patientConsents(session.chain, account.address), [account.address, changes]);
+  const [state, run] = useAction();
+  return (
+    <Section title="Consents" testid="consents" actions={<button type="button" class="link" onClick={list.refresh}>Refresh</button>}>
+      {list.error ? <p class="status error">{list.error}</p> : null}
+      {list.data && list.data.length === 0 ? <p>You have granted no consent.</p> : null}
+      {list.data && list.data.length > 0 ? (
+        <table>
+          <thead><tr><th>#</th><th>To</th><th>Allows</th><th>Covers</th><th>For</th><th>Until</th><th>Now</th><th /></tr></thead>
+          <tbody>
+            {list.data.map((c) => (
+              <tr key={String(c.id)} data-testid="consent-row" data-consent={String(c.id)} data-standing={c.standing}>
+                <td>{String(c.id)}</td>
+                <td><Address value={c.grantee} /></td>
+                <td>{c.decision === 'deny' ? 'DENY ' : ''}{c.actions.join(', ')}</td>
+                <td>{c.scope}</td>
+                <td>{c.purposes.join(', ')}</td>
+                <td>{c.end === null ? 'until revoked' : formatTime(c.end)}</td>
+                <td data-testid="consent-standing">{standingWords(c.standing)}</td>
+                <td>{c.standing === 'inForce' || c.standing === 'notYetStarted' ? (
+                  <button type="button" class="small danger" data-testid="consent-revoke" disabled={state.busy} onClick={() => run(async (step) => {
+                    step(`Revoking consent #${c.id}…`);
+                    await revokeConsent(session.context(account.address), session.actor(account.address)!, c.id);
+                    onDone();
+                    return `Consent #${c.id} revoked: the chain removed the clinician’s keys of your records.`;
+                  })}>Revoke</button>
+                ) : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <ActionStatus state={state} testid="consent" />
+    </Section>
+  );
+}
+
+function standingWords(standing: string): string {
+  return ({ inForce: 'in force', notYetStarted: 'not started', ended: 'ended', revoked: 'revoked' } as Record<string, string>)[standing] ?? standing;
+}
+
+function Timeline({ session, account, changes }: { session: Session; account: AppAccount; changes: number }) {
+  const log = useLoad(() => disclosureLog(session.chain, account.address), [account.address, changes]);
+  return (
+    <Section title="Who read what: the disclosure log" testid="timeline" actions={<button type="button" class="link" data-testid="timeline-refresh" onClick={log.refresh}>Refresh</button>}>
+      {log.error ? <p class="status error">{log.error}</p> : null}
+      {log.data && log.data.length === 0 ? <p>Nobody has accessed your data.</p> : null}
+      {log.data && log.data.length > 0 ? (
+        <table>
+          <thead><tr><th>When</th><th>Who</th><th>What</th><th>Did</th><th>Why</th><th>On what basis</th></tr></thead>
+          <tbody>
+            {log.data.map((d) => (
+              <tr key={String(d.seq)} class={d.emergency ? 'emergency' : ''} data-testid="disclosure-row" data-emergency={String(d.emergency)}>
+                <td>{formatTime(d.at)}</td>
+                <td>{d.accessor === account.address ? 'you' : <Address value={d.accessor} />}</td>
+                <td>{d.what}</td>
+                <td>{d.action}</td>
+                <td>{d.purpose}</td>
+                <td>{d.emergency ? <strong>{d.basis}</strong> : d.basis}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </Section>
+  );
+}

@@ -1,0 +1,194 @@
+// The web app end to end, in a real headless Chromium (Debian's, through playwright-core)
+// against a real dev node and a real gateway started here on free loopback ports (the node with
+// testing/node.ts, the gateway with its own `startGateway`, as e2e/lib/gateway.ts does), serving
+// the built app (`vite build`, then `vite preview` with the gateway behind `/gateway`).
+//
+// A patient (//Charlie) and a clinician (the dev chain's licensed demo physician, //Bob) in two
+// browser contexts: the patient creates a health key, registers, adds an Observation (encrypted
+// in the page, stored at the gateway, anchored), opens it, and shares it with the clinician
+// (licence status shown); the clinician sees his licence, opens the record and sees the
+// decrypted content; the patient sees the read in the disclosure log, revokes; the clinician is
+// refused (his key was removed with the consent). Every transaction is approved in the app's dialog, which shows the fee first.
+// Screenshots of each screen go to test-results/screenshots/.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { DEFAULTS } from '../../../gateway/src/config.ts';
+import { startGateway, type Gateway } from '../../../gateway/src/gateway.ts';
+import { createLogger } from '../../../gateway/src/log.ts';
+import { freePort, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../../../testing/node.ts';
+
+const appDir = resolve(fileURLToPath(import.meta.url), '../../..');
+const shots = join(appDir, 'test-results', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
+const CHARLIE = '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y';
+/** Transactions land in 6-second blocks; a flow of two takes about 12 s, more on loaded cores. */
+const STEP = 90_000;
+
+describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
+  const dir = tempDir('telemed-app-e2e-');
+  // libp2p's peer store may still write under the gateway's data dir just after it stopped.
+  process.on('exit', () => removeDir(dir));
+  const gatewayLines: string[] = [];
+  let node: RunningNode;
+  let gateway: Gateway;
+  let server: PreviewServer;
+  let browser: Browser;
+  let patient: Page;
+  let clinician: Page;
+  let url: string;
+  const started = Date.now();
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    node = await startNode({ basePath: join(dir, 'node') });
+    console.log(`# the node answered after ${Math.round((Date.now() - started) / 1000)} s`);
+    gateway = await startGateway({ ...DEFAULTS, port: 0, ipfsPort: 0, dataDir: join(dir, 'gateway'), nodeWs: node.wsUrl },
+      createLogger('info', (line) => gatewayLines.push(line)));
+    process.env.TELEMED_GATEWAY_URL = gateway.url;
+    server = await preview({ root: appDir, logLevel: 'warn', preview: { port: await freePort(), strictPort: true } });
+    const base = server.resolvedUrls?.local[0];
+    assert.ok(base, 'vite preview gave no URL');
+    url = `${base}?node=${encodeURIComponent(node.wsUrl)}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    patient = await open(browser);
+    clinician = await open(browser);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+    await gateway?.stop();
+    await stopAllNodes();
+    removeDir(dir);
+    console.log(`# the app suite took ${Math.round((Date.now() - started) / 1000)} s`);
+  });
+
+  async function open(b: Browser): Promise<Page> {
+    const context = await b.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(STEP);
+    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+    return page;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  }
+
+  /** Waits for the approval dialog of `call`, checks it shows a fee, and signs. */
+  async function approve(page: Page, call: string, screenshot?: string): Promise<string> {
+    const dialog = page.getByTestId('approve-dialog');
+    await dialog.waitFor();
+    assert.equal(await page.getByTestId('approve-call').textContent(), call);
+    const fee = (await page.getByTestId('approve-fee').textContent()) ?? '';
+    assert.match(fee, /^\d[\d ]*(\.\d+)? MED/, `the fee of ${call} is shown before signing: ${fee}`);
+    if (screenshot) await shot(page, screenshot);
+    await page.getByTestId('approve-sign').click();
+    await dialog.waitFor({ state: 'detached' });
+    return fee;
+  }
+
+  async function signIn(page: Page, name: string): Promise<void> {
+    await page.goto(url);
+    await page.getByTestId('chain-name').waitFor();
+    assert.equal(await page.getByTestId('chain-name').textContent(), 'Telemed Development');
+    await page.getByTestId('account-select').selectOption({ label: `${name} (development)` });
+    await page.getByTestId('health-key').waitFor();
+  }
+
+  test('the patient creates a health key, registers and adds an encrypted Observation', { timeout: 4 * STEP }, async () => {
+    await signIn(patient, 'Charlie');
+    await shot(patient, '01-accounts');
+    await patient.getByTestId('health-key-create').click();
+    assert.equal(await patient.getByTestId('new-phrase').locator('li').count(), 24);
+    await shot(patient, '02-health-key-backup');
+    assert.ok(await patient.getByTestId('phrase-use').isDisabled(), 'the key is used only once the backup is confirmed');
+    await patient.getByTestId('phrase-backed-up').check();
+    await patient.getByTestId('phrase-use').click();
+    await patient.getByTestId('health-key-unlocked').waitFor();
+
+    await patient.getByTestId('register').click();
+    await approve(patient, 'records.registerPatient', '03-fee-before-signing');
+    await patient.getByTestId('registered').waitFor();
+    // Progress: in a block, then finalised (GRANDPA on the dev chain).
+    await patient.locator('[data-testid=tx-item][data-call="records.registerPatient"][data-state=finalised]').waitFor();
+
+    await patient.getByTestId('obs-value').fill('64');
+    await patient.getByTestId('obs-add').click();
+    await approve(patient, 'records.addRecord');
+    await approve(patient, 'records.addEnvelope');
+    const done = (await patient.getByTestId('add-record-done').textContent()) ?? '';
+    assert.match(done, /Added record #\d+ \(Heart rate: 64 \/min\)/);
+    await patient.getByTestId('record-row').first().waitFor();
+    await patient.getByTestId('record-open').first().click();
+    const content = (await patient.getByTestId('record-content').textContent()) ?? '';
+    assert.match(content, /"value": 64/);
+    assert.match(content, /8867-4/);
+    await shot(patient, '04-patient-records');
+    // The gateway stored a ciphertext and never logged a CID or a blob.
+    assert.ok(gatewayLines.some((l) => l.includes('"status":201')), 'the ciphertext went through the gateway');
+  });
+
+  test('the patient grants the licensed clinician a consent and seals the record’s key to him', { timeout: 3 * STEP }, async () => {
+    await patient.getByTestId('grantee').fill(BOB);
+    await patient.getByTestId('grantee-licence').filter({ hasText: 'licensed (1 valid licence, emergency care)' }).waitFor();
+    await patient.getByTestId('share-record').first().check();
+    await patient.getByTestId('share-grant').click();
+    await approve(patient, 'consent.grantConsent');
+    await approve(patient, 'records.addEnvelope');
+    assert.match((await patient.getByTestId('share-done').textContent()) ?? '', /Consent #\d+ granted; 1 record key sealed/);
+    await patient.locator('[data-testid=consent-row][data-standing=inForce]').waitFor();
+    await shot(patient, '05-patient-consents');
+  });
+
+  test('the clinician sees his licence and opens the shared record, decrypted', { timeout: 3 * STEP }, async () => {
+    await signIn(clinician, 'Bob');
+    await clinician.getByTestId('role-clinician').click();
+    await clinician.getByTestId('health-key-dev').click();
+    await clinician.getByTestId('licence-status').filter({ hasText: 'licensed' }).waitFor();
+    assert.match((await clinician.getByTestId('licence-expiry').first().textContent()) ?? '', /^2036-01-01/);
+    const row = clinician.locator(`[data-testid=shared-patient][data-patient="${CHARLIE}"]`);
+    await row.waitFor();
+    await row.getByTestId('shared-open').first().click();
+    await approve(clinician, 'records.accessRecord');
+    const content = (await clinician.getByTestId('clinician-record-content').textContent()) ?? '';
+    assert.match(content, /Heart rate: 64 \/min/);
+    assert.match(content, /"value": 64/);
+    await shot(clinician, '06-clinician-record');
+  });
+
+  test('the patient sees the read in the disclosure log, and revokes; the clinician is refused', { timeout: 4 * STEP }, async () => {
+    await patient.getByTestId('timeline-refresh').click();
+    const read = patient.getByTestId('disclosure-row').filter({ hasText: 'Read' }).filter({ hasText: 'consent #' });
+    await read.first().waitFor();
+    const text = (await read.first().textContent()) ?? '';
+    assert.match(text, /record #\d+/);
+    assert.match(text, /Treatment/);
+    assert.equal(await read.first().getAttribute('data-emergency'), 'false');
+    await shot(patient, '07-patient-timeline');
+
+    await patient.getByTestId('consent-revoke').first().click();
+    const fee = await approve(patient, 'consent.revokeConsent');
+    assert.match(fee, /refunded when it succeeds/);
+    await patient.getByTestId('consent-done').waitFor();
+    await patient.locator('[data-testid=consent-row][data-standing=revoked]').waitFor();
+
+    // The clinician's list still shows the record: opening it again is refused by the chain.
+    await clinician.getByTestId('shared-open').first().click();
+    await approve(clinician, 'records.accessRecord');
+    const refusal = (await clinician.getByTestId('clinician-open-error').textContent()) ?? '';
+    // The revocation removed his envelope in the same call, so the chain refuses at the key
+    // (as the SDK's integration test documents), in words.
+    assert.match(refusal, /There is no key for you on this record version.*\(records\.NoEnvelope\)/);
+    await shot(clinician, '08-clinician-refused');
+    await clinician.getByTestId('shared-refresh').click();
+    await clinician.getByTestId('shared-none').waitFor();
+  });
+});
