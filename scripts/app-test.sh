@@ -12,13 +12,6 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 cd "$TELEMED_ROOT"
 
-ensure_chromium() {
-	[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
-	log "installing chromium (Debian's) for the app's end-to-end test"
-	as_root apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
-}
-
 app_unit() {
 	for package in sdk gateway app; do ensure_npm_packages "$package"; done
 	log "app typecheck and unit tests"

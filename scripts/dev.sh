@@ -13,13 +13,24 @@
 # endowed development account //Dave, with the well-known development phrase as its recovery
 # phrase (both public: a development chain only); KEYSERVICE_* variables override them.
 #   scripts/dev.sh --gateway [node arguments…]
+# With `--app` first, all of that and the web app (app/README.md) on http://127.0.0.1:5173/
+# (TELEMED_APP_PORT), the Vite server passing /gateway to the gateway:
+#   scripts/dev.sh --app [node arguments…]
 #
 # The build is scripts/test.sh's (the same cargo command, so the same features): right after
 # scripts/test.sh nothing is rebuilt, and after scripts/dev.sh, test.sh rebuilds nothing either.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 with_gateway=0
-if [ "${1:-}" = "--gateway" ]; then
+with_app=0
+if [ "${1:-}" = "--app" ]; then
+	# The web app needs the gateway: --app implies --gateway.
+	with_app=1
+	with_gateway=1
+	shift
+	ensure_prerequisites --gateway
+	ensure_npm_packages app
+elif [ "${1:-}" = "--gateway" ]; then
 	with_gateway=1
 	shift
 	ensure_prerequisites --gateway
@@ -81,6 +92,13 @@ export KEYSERVICE_RECOVERY_PHRASE="${KEYSERVICE_RECOVERY_PHRASE:-bottom drive ob
 log "starting the emergency key service (default account //Dave)"
 (cd gateway && exec node_modules/.bin/node --import tsx src/keyservice/main.ts) &
 keyservice_pid=$!
-trap 'kill "$keyservice_pid" "$gateway_pid" "$node_pid" 2>/dev/null || true; wait' EXIT INT TERM
+pids=("$node_pid" "$gateway_pid" "$keyservice_pid")
+if [ "$with_app" -eq 1 ]; then
+	log "serving the web app: http://127.0.0.1:${TELEMED_APP_PORT:-5173}/?node=$GATEWAY_NODE_WS (the gateway behind its /gateway)"
+	(cd app && TELEMED_GATEWAY_URL="http://127.0.0.1:${GATEWAY_PORT:-8787}" \
+		exec node_modules/.bin/node node_modules/vite/bin/vite.js --strictPort) &
+	pids+=($!)
+fi
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait' EXIT INT TERM
 # Whichever stops first stops the others (the trap).
-wait -n "$node_pid" "$gateway_pid" "$keyservice_pid"
+wait -n "${pids[@]}"

@@ -132,6 +132,15 @@ ensure_promtool() {
 # lock file changed since the last install. The gateway's devDependency `node@22` puts a Node 22
 # binary in its node_modules/.bin (Helia 7 needs Node >= 22), which `npm run` and `npm test` use
 # before the system's Node 20.
+# Debian's chromium, for the web app's end-to-end test (Playwright's own browser download does
+# not work here): CHROMIUM_PATH, default /usr/bin/chromium.
+ensure_chromium() {
+	[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
+	log "installing chromium (Debian's) for the app's end-to-end test"
+	as_root apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+}
+
 ensure_npm_packages() {
 	local dir="$TELEMED_ROOT/$1"
 	local stamp="$dir/node_modules/.telemed-lock"

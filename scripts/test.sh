@@ -29,7 +29,7 @@ trap 'for job in $client $bench "${beside[@]}"; do kill "$job" 2>/dev/null || tr
 client_side() {
 	local started
 	started=$(date +%s)
-	for package in sdk gateway e2e fhir; do ensure_npm_packages "$package"; done
+	for package in sdk gateway e2e fhir app; do ensure_npm_packages "$package"; done
 	log "npm packages took $(( $(date +%s) - started )) s"
 	log "zepter: feature propagation"
 	started=$(date +%s)
@@ -53,6 +53,12 @@ client_side() {
 	started=$(date +%s)
 	(cd fhir && npm run --silent typecheck && npm test)
 	log "fhir unit tests took $(( $(date +%s) - started )) s"
+	# The web app's typecheck and unit tests (installing Debian's chromium for its end-to-end
+	# test later, here where it costs the critical path nothing).
+	started=$(date +%s)
+	scripts/app-test.sh unit
+	ensure_chromium
+	log "app unit tests took $(( $(date +%s) - started )) s"
 }
 log "npm packages, zepter and the client side's unit tests, in the background"
 client_side >"$logs/client" 2>&1 &
@@ -111,6 +117,8 @@ export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed
 # - the gateway's integration test: two gateways with their own IPFS nodes, the key service;
 # - the FHIR facade as an EHR uses it: a consent, an Observation written and read, the
 #   DocumentReference and AuditEvent searches, a stranger refused; every resource validated;
+# - the web app in Debian's headless Chromium: a patient and a clinician in two browser
+#   contexts (add a record, share it, read it decrypted, the read in the log, revoke, refused);
 # - the operator kit's tests (ops/): a new network's chain spec made from a config (no
 #   development key in it, a node authors from it), a backup restored (export, wipe, import,
 #   the same state root), consortium mode (an outsider gets no block until admitted).
@@ -130,6 +138,7 @@ run_beside fhir-chain bash -c 'cd fhir && npm run --silent test:integration'
 run_beside ops-network scripts/new-network-test.sh
 run_beside ops-backup scripts/backup-restore-test.sh
 run_beside ops-consortium scripts/consortium-test.sh
+run_beside app-e2e scripts/app-test.sh e2e
 failed_beside=()
 for name in "${!beside[@]}"; do
 	wait "${beside[$name]}" || failed_beside+=("$name")
