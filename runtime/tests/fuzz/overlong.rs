@@ -178,7 +178,7 @@ pub fn at_bound(rng: &mut Rng) -> AtBound {
 					dispense_hashes: full([0xdd; 32]),
 				}),
 				max,
-				[0xdd; 32].encode(),
+				[0xddu8; 32].encode(),
 			)
 		},
 		_ => (
