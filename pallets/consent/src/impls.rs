@@ -167,6 +167,8 @@ impl<T: Config> Pallet<T> {
 		let id = NextConsentId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		ids.try_push(id).map_err(|_| Error::<T>::TooManyConsents)?;
+		let mut to_grantee = ConsentsByGrantee::<T>::get(&patient, &grantee);
+		to_grantee.try_push(id).map_err(|_| Error::<T>::TooManyConsentsToGrantee)?;
 		let grantee_kind = if T::Practitioners::key_agreement_key(&grantee).is_some() {
 			GranteeKind::Practitioner
 		} else {
@@ -196,6 +198,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		ConsentsOf::<T>::insert(&patient, ids);
+		ConsentsByGrantee::<T>::insert(&patient, &grantee, to_grantee);
 		NextConsentId::<T>::put(next);
 		// A deny that counts now narrows what the grantee may read: its envelopes go. (A deny
 		// that starts later is not in force yet; the grantee may still read until then.)
@@ -279,6 +282,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		ConsentsOf::<T>::mutate(&consent.patient, |ids| ids.retain(|i| *i != id));
+		Self::unindex(&consent.patient, &consent.grantee, id);
 		Consents::<T>::remove(id);
 		Self::release(HoldReason::ConsentDeposit, &consent.depositor, consent.deposit);
 		let pruned = match consent.decision {
@@ -291,6 +295,18 @@ impl<T: Config> Pallet<T> {
 			deposit: consent.deposit,
 		});
 		Ok(pruned)
+	}
+
+	/// Takes consent `id` off the (patient, grantee) index, removing a list it empties.
+	pub(crate) fn unindex(patient: &T::AccountId, grantee: &T::AccountId, id: ConsentId) {
+		ConsentsByGrantee::<T>::mutate_exists(patient, grantee, |ids| {
+			if let Some(list) = ids {
+				list.retain(|i| *i != id);
+				if list.is_empty() {
+					*ids = None;
+				}
+			}
+		});
 	}
 
 	// ---- delegates --------------------------------------------------------------------------
@@ -498,7 +514,9 @@ impl<T: Config> Pallet<T> {
 
 	// ---- access and disclosures -------------------------------------------------------------
 
-	/// The access rule (see the crate docs), and how many consents it read.
+	/// The access rule (see the crate docs), and how many consents it read: the patient's
+	/// consents to the accessor only ([`ConsentsByGrantee`], at most
+	/// [`Config::MaxConsentsPerGrantee`]).
 	pub fn access(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
@@ -521,7 +539,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let ids = ConsentsOf::<T>::get(patient);
+		let ids = ConsentsByGrantee::<T>::get(patient, accessor);
 		// The grantee's kind is decided now: a registered practitioner needs a licence for
 		// every permit, anyone else for the permits granted to them as a practitioner.
 		let practitioner_now = T::Practitioners::key_agreement_key(accessor).is_some();
@@ -531,6 +549,7 @@ impl<T: Config> Pallet<T> {
 		for id in ids.iter() {
 			let Some(consent) = Consents::<T>::get(id) else { continue };
 			if &consent.grantee != accessor
+				|| &consent.patient != patient
 				|| !consent.covers(action, target, purpose)
 				|| Self::standing(&consent, now) != ConsentStanding::InForce
 			{
@@ -717,11 +736,26 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 				None,
 			)
 		};
-		// An access check reads the patient's consents in order: consents to someone else
-		// first, so the permit is the last one read. Room is left for one more permit.
-		let other: T::AccountId = frame_benchmarking::account("benchmark grantee", 0, 0);
-		while (ConsentsOf::<T>::get(patient).len() as u32).saturating_add(2) < max {
+		// The worst case of an access check: the patient has `MaxConsentsPerPatient` consents
+		// (one slot left, see the trait), `MaxConsentsPerGrantee` of them to the accessor,
+		// each covering the access (each read and checked in full). Consents to others come
+		// first, each to its own grantee (they are not read, whatever their number).
+		let per_grantee = T::MaxConsentsPerGrantee::get();
+		let count = || ConsentsOf::<T>::get(patient).len() as u32;
+		let mut n = 0u32;
+		while count().saturating_add(per_grantee).saturating_add(1) < max {
+			let other: T::AccountId = frame_benchmarking::account("benchmark grantee", n, 0);
+			n.saturating_inc();
 			if grant(&other).is_err() {
+				break;
+			}
+		}
+		// Room is left for one more permit (to another accessor) in the patient's list.
+		while count().saturating_add(2) < max
+			&& (ConsentsByGrantee::<T>::get(patient, accessor).len() as u32).saturating_add(1)
+				< per_grantee
+		{
+			if grant(accessor).is_err() {
 				break;
 			}
 		}

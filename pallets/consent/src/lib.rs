@@ -80,6 +80,10 @@
 //!    every covering permit needs a licence the accessor lacks: refused (`NotLicensed`);
 //! 6. otherwise refused (`NoConsent`).
 //!
+//! Steps 4 and 5 read only the patient's consents to the accessor, through the
+//! [`ConsentsByGrantee`] index (at most [`Config::MaxConsentsPerGrantee`] of them, in the order
+//! granted): an access check costs the same whatever the patient's other consents.
+//!
 //! "Covering" ([`Consent::covers`]): the consent lists the action and the purpose, and its
 //! scope covers the target: all data covers every target; tags cover a record or tag target
 //! with a listed tag; records cover a record target whose stable identity is listed. A
@@ -188,8 +192,9 @@ pub mod pallet {
 	/// scopes hold stable record identities, pending reviews are kept per (patient,
 	/// practitioner); see [`crate::migrations::v2`]. 3: scopes name blinded tags instead of
 	/// categories, emergency accesses keep no coded reason, disclosures name
-	/// [`telemed_primitives::DisclosedData`]; see [`crate::migrations::v3`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// [`telemed_primitives::DisclosedData`]; see [`crate::migrations::v3`]. 4: consents are
+	/// indexed by (patient, grantee) in [`ConsentsByGrantee`]; see [`crate::migrations::v4`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -246,6 +251,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxConsentsPerPatient: Get<u32>;
 
+		/// How many consents (of any standing) a patient may have at once to one grantee: an
+		/// access check reads at most this many consents, whatever the patient's count. At
+		/// least 1, at most [`Config::MaxConsentsPerPatient`].
+		#[pallet::constant]
+		type MaxConsentsPerGrantee: Get<u32>;
+
 		/// How many tags or records a consent's scope may list.
 		#[pallet::constant]
 		type MaxScopeItems: Get<u32>;
@@ -296,6 +307,22 @@ pub mod pallet {
 		Blake2_128Concat,
 		T::AccountId,
 		BoundedVec<ConsentId, T::MaxConsentsPerPatient>,
+		ValueQuery,
+	>;
+
+	/// The ids of each patient's consents to each grantee, in the order granted: what an access
+	/// check reads, so that it reads at most [`Config::MaxConsentsPerGrantee`] consents (the
+	/// accessor's), whatever the patient's count. Lists every stored consent (of any standing)
+	/// exactly once, under its (patient, grantee); an emptied list is removed.
+	// Hasher: both keys are user-chosen accounts: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ConsentsByGrantee<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ConsentId, T::MaxConsentsPerGrantee>,
 		ValueQuery,
 	>;
 
@@ -486,6 +513,9 @@ pub mod pallet {
 		AlreadyEnded,
 		/// The patient has `MaxConsentsPerPatient` consents: clean up ended ones first.
 		TooManyConsents,
+		/// The patient has `MaxConsentsPerGrantee` consents to this grantee: clean up ended
+		/// ones (or revoke and clean up one) first.
+		TooManyConsentsToGrantee,
 		/// No consent has this id.
 		UnknownConsent,
 		/// Only the patient, or a delegate with the needed scope, may do this.
@@ -550,6 +580,14 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			let per_grantee = T::MaxConsentsPerGrantee::get();
+			assert!(
+				per_grantee >= 1 && per_grantee <= T::MaxConsentsPerPatient::get(),
+				"MaxConsentsPerGrantee must be in 1..=MaxConsentsPerPatient"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -583,7 +621,10 @@ pub mod pallet {
 		///   another patient's.
 		/// - `TagOfAnotherPatient`: a named tag is carried by another patient's records.
 		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
-		/// - `TooManyConsents`; `InsufficientBalance`; `IdsExhausted`.
+		/// - `TooManyConsents`; `TooManyConsentsToGrantee`: the patient has
+		///   `MaxConsentsPerGrantee` consents to `grantee` already (of any standing: clean up
+		///   ended ones first).
+		/// - `InsufficientBalance`; `IdsExhausted`.
 		///
 		/// # Events
 		/// `ConsentGranted`.
@@ -837,7 +878,9 @@ pub mod pallet {
 		/// # Events
 		/// `Disclosed`.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerPatient::get()))]
+		// The access check reads the accessor's consents only: at most `MaxConsentsPerGrantee`,
+		// refunded to the number read.
+		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerGrantee::get()))]
 		pub fn log_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,

@@ -196,7 +196,8 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 			DisclosureRing::<T>::iter_values().count() as u64 == disclosures,
 			"disclosures lost"
 		);
-		Pallet::<T>::do_try_state()
+		// The (patient, grantee) index is built after this, by version 4.
+		Pallet::<T>::try_state_before_index()
 	}
 }
 

@@ -8,6 +8,7 @@ mod delegates;
 mod disclosures;
 mod emergency;
 mod hardening;
+mod index;
 mod migration;
 mod privacy;
 
