@@ -24,8 +24,10 @@ pub trait PractitionerRegistry<AccountId> {
 
 	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
 	/// endorsed for emergency care if `emergency`, in the registry's worst case for lookups
-	/// (as many other, non-counting licences as allowed, before the valid one), so that other
-	/// pallets' benchmarks reach their worst case. Funds `who` if registering costs a deposit.
+	/// (as many other licences as allowed before the valid one, each a candidate a lookup must
+	/// check and refuse: active and in its window, but its authority no longer accredited for
+	/// it), so that other pallets' benchmarks reach their worst case. Funds `who` if
+	/// registering costs a deposit.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(who: &AccountId, emergency: bool);
 }
@@ -66,9 +68,10 @@ pub trait ConsentVerifier<AccountId> {
 
 	/// Benchmarks only: makes a consent of `patient` permit `accessor` to perform `action` on
 	/// all data for `purpose`, in the verifier's worst case for lookups (the patient's consent
-	/// list filled with consents to others before the permit, the accessor a licensed
-	/// practitioner), so that other pallets' benchmarks pay for the longest check. Funds
-	/// `patient` for the deposits. Leaves room for one more such permit of the same patient.
+	/// list all but full, with as many permits to the accessor as a check reads, each checked
+	/// in full; the accessor a licensed practitioner), so that other pallets' benchmarks pay
+	/// for the longest check. Funds `patient` for the deposits. Leaves room for one more such
+	/// permit of the same patient.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_permitted(
 		accessor: &AccountId,
