@@ -47,8 +47,8 @@ const PREVIOUS = {
 };
 /** The storage versions of the previous release and of the current code. */
 const STORAGE_VERSIONS = {
-  Practitioners: [1, 1],
-  Consent: [1, 3],
+  Practitioners: [1, 2],
+  Consent: [1, 4],
   Records: [1, 4],
   Billing: [1, 3],
 } as const;
@@ -242,17 +242,19 @@ function release(releases: Releases, who: string, hold: string, amount: bigint):
  *   record, the smallest size class that holds it and its kind; a shredded one keeps only its
  *   commitment and time; the tag, envelope and grantee indices are built; device labels become
  *   their hashes;
- * - consent (v2, v3): `granted_by` is the depositor; a record scope names identities; a permit
+ * - consent (v2, v3, v4): `granted_by` is the depositor; a record scope names identities; a permit
  *   of categories ends (removed, its deposit released), a deny of categories denies all data;
  *   the grantees of those lose the envelopes of the patient they may no longer read (here:
  *   those with no other permit of the patient, who are all the scenario has); the coded
  *   emergency reason goes; pending reviews are filed by (patient, practitioner); a disclosure
- *   names its record, or all data;
+ *   names its record, or all data; the consents are indexed by (patient, grantee) in each
+ *   patient's order (no pair of the scenario is over `MaxConsentsPerGrantee`);
  * - billing (v2, v3): consultations get a zero deposit; a policy's `(year, used)` pair becomes
  *   `PolicyUsage` rebuilt from the pending and approved claims; a disputed consultation gets a
  *   dispute without bond, due `DisputeDeadline` after the upgrade; a service's description
  *   becomes the hash of its text;
- * - practitioners: unchanged.
+ * - practitioners (v2): each holder's licences whose status is `Active` are summarised, in id
+ *   order, with what a lookup needs.
  */
 function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: State; releases: Releases } {
   const state: State = new Map([...old].map(([name, entries]) => [name, new Map(entries)]));
@@ -304,6 +306,17 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
     if (ids.length === 0) consentsOf.delete(key);
     else consentsOf.set(key, ids);
   }
+  const byGrantee: Entries = new Map();
+  for (const [key, value] of consentsOf) {
+    const [patient] = keyOf(key) as [string];
+    for (const id of value as number[]) {
+      const consent = consents.get(JSON.stringify([id])) as Json | undefined;
+      if (!consent) continue;
+      const pair = JSON.stringify([patient, consent.grantee]);
+      byGrantee.set(pair, [...((byGrantee.get(pair) as number[] | undefined) ?? []), id]);
+    }
+  }
+  state.set('consent.consentsByGrantee', byGrantee);
 
   // Envelopes of grantees whose access narrowed and who hold no other permit of the patient.
   const records = item(state, 'records.records');
@@ -435,8 +448,22 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
   for (const [pair, amount] of fromClaims) usage.set(pair, amount > (usage.get(pair) ?? 0n) ? amount : usage.get(pair) ?? 0n);
   state.set('billing.policyUsage', new Map([...usage].map(([pair, amount]) => [pair, balance(amount)])));
 
-  // Practitioners: a new, empty sweep.
+  // Practitioners: a new, empty sweep; the summaries of active licences.
   state.set('practitioners.withdrawalSweep', new Map([['[]', null]]));
+  const licences = item(state, 'practitioners.licences');
+  const activeLicences: Entries = new Map();
+  for (const [key, value] of item(state, 'practitioners.licencesOf')) {
+    const summary = [...(value as number[])]
+      .sort((a, b) => a - b)
+      .flatMap((id) => {
+        const licence = licences.get(JSON.stringify([id])) as Json | undefined;
+        if (licence?.status !== 'Active') return [];
+        const { authority, jurisdiction, role, specialty, validFrom, expiresAt, emergencyCare, issuedAt } = licence;
+        return [{ id, authority, jurisdiction, role, specialty, validFrom, expiresAt, emergencyCare, issuedAt }];
+      });
+    if (summary.length > 0) activeLicences.set(key, summary);
+  }
+  state.set('practitioners.activeLicences', activeLicences);
   return { state, releases };
 }
 
