@@ -161,7 +161,7 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(agent),
 			patient.clone(),
-			grantee,
+			grantee.clone(),
 			Decision::Deny,
 			BoundedVec::truncate_from(all_actions()),
 			largest_scope::<T>(&records),

@@ -122,20 +122,20 @@ fn another_valid_licence_keeps_the_holder_licensed() {
 	type End = fn(LicenceId);
 	let ways: [(&str, End); 8] = [
 		("suspended", |id| {
-			assert_ok!(Practitioners::suspend_licence(RuntimeOrigin::signed(BOARD), id, [0; 32]))
+			assert_ok!(Practitioners::suspend_licence(RuntimeOrigin::signed(BOARD), id, [0; 32]));
 		}),
 		("revoked", |id| {
-			assert_ok!(Practitioners::revoke_licence(RuntimeOrigin::signed(BOARD), id, [0; 32]))
+			assert_ok!(Practitioners::revoke_licence(RuntimeOrigin::signed(BOARD), id, [0; 32]));
 		}),
 		("revoked by governance", |id| {
-			assert_ok!(Practitioners::force_revoke_licence(RuntimeOrigin::root(), id, [0; 32]))
+			assert_ok!(Practitioners::force_revoke_licence(RuntimeOrigin::root(), id, [0; 32]));
 		}),
 		("surrendered", |id| {
-			assert_ok!(Practitioners::surrender_licence(RuntimeOrigin::signed(DOC), id))
+			assert_ok!(Practitioners::surrender_licence(RuntimeOrigin::signed(DOC), id));
 		}),
 		("expired", |_| set_now(T0 + 10 * DAY)),
 		("its authority removed", |_| {
-			assert_ok!(Practitioners::remove_authority(RuntimeOrigin::root(), BOARD))
+			assert_ok!(Practitioners::remove_authority(RuntimeOrigin::root(), BOARD));
 		}),
 		("its jurisdiction dropped", |_| {
 			assert_ok!(Practitioners::update_authority(
@@ -143,7 +143,7 @@ fn another_valid_licence_keeps_the_holder_licensed() {
 				BOARD,
 				bv(b"Board".to_vec()),
 				codes(&[b"GB-ENG"]),
-			))
+			));
 		}),
 		("its authority removed and accredited again", |_| {
 			assert_ok!(Practitioners::remove_authority(RuntimeOrigin::root(), BOARD));
@@ -214,7 +214,7 @@ fn authority_changes_count_when_asked() {
 				BOARD,
 				bv(b"Board".to_vec()),
 				codes(&[b"GB-ENG"]),
-			))
+			));
 		};
 		only_england();
 		assert!(!licensed(DOC));
