@@ -583,7 +583,7 @@ pub mod pallet {
 		fn integrity_test() {
 			let per_grantee = T::MaxConsentsPerGrantee::get();
 			assert!(
-				per_grantee >= 1 && per_grantee <= T::MaxConsentsPerPatient::get(),
+				(1..=T::MaxConsentsPerPatient::get()).contains(&per_grantee),
 				"MaxConsentsPerGrantee must be in 1..=MaxConsentsPerPatient"
 			);
 		}

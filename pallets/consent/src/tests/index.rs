@@ -58,15 +58,7 @@ fn a_deny_among_the_accessors_consents_still_overrides_a_permit() {
 		assert_eq!(indexed(DOC), vec![permit, deny]);
 		assert_eq!(read_lab_counted(DOC), (Err(AccessDenial::ExplicitlyDenied(deny)), 2));
 		// The imaging record is not denied: the permit counts.
-		assert_eq!(
-			check(
-				DOC,
-				AccessAction::Read,
-				record(IMAGING_TAG, IMAGING_RECORD),
-				PurposeOfUse::Treatment
-			),
-			Ok(AccessBasis::Consent(permit))
-		);
+		assert_eq!(read_imaging(DOC), Ok(AccessBasis::Consent(permit)));
 		assert_invariants();
 	});
 }

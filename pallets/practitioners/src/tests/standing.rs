@@ -48,6 +48,11 @@ fn issue_from(
 	id
 }
 
+/// `BOARD` renews licence `id` until `until`.
+fn renew(id: LicenceId, until: u64) {
+	assert_ok!(Practitioners::renew_licence(RuntimeOrigin::signed(BOARD), id, until, None));
+}
+
 /// The ids in `who`'s summary.
 fn summarised(who: AccountId) -> Vec<LicenceId> {
 	ActiveLicences::<Test>::get(who).iter().map(|a| a.id).collect()
@@ -81,12 +86,7 @@ fn the_summary_follows_every_status_change() {
 		assert!(!licensed(DOC));
 		agrees(DOC);
 		// Renewing a suspended licence does not make it count.
-		assert_ok!(Practitioners::renew_licence(
-			RuntimeOrigin::signed(BOARD),
-			id,
-			T0 + 400 * DAY,
-			None
-		));
+		renew(id, T0 + 400 * DAY);
 		assert!(summarised(DOC).is_empty());
 		agrees(DOC);
 
@@ -97,12 +97,7 @@ fn the_summary_follows_every_status_change() {
 		agrees(DOC);
 
 		// Renewed while active: the new expiry counts.
-		assert_ok!(Practitioners::renew_licence(
-			RuntimeOrigin::signed(BOARD),
-			id,
-			T0 + 500 * DAY,
-			None
-		));
+		renew(id, T0 + 500 * DAY);
 		set_now(T0 + 450 * DAY);
 		assert!(licensed(DOC));
 		agrees(DOC);
