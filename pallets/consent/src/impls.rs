@@ -736,8 +736,8 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 				None,
 			)
 		};
-		// The worst case of an access check: the patient has `MaxConsentsPerPatient` consents
-		// (one slot left, see the trait), `MaxConsentsPerGrantee` of them to the accessor,
+		// The worst case of an access check: the patient's list one short of
+		// `MaxConsentsPerPatient` (see the trait), `MaxConsentsPerGrantee` of them to the accessor,
 		// each covering the access (each read and checked in full). Consents to others come
 		// first, each to its own grantee (they are not read, whatever their number).
 		let per_grantee = T::MaxConsentsPerGrantee::get();

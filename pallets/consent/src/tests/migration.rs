@@ -1,6 +1,7 @@
 //! The storage migrations: version 1 to 2, 2 to 3 (no categories, no emergency reasons,
-//! disclosures naming `DisclosedData`), and 3 to 4 (the (patient, grantee) index). State is made by the calls, then rewritten in the old
-//! layouts (`migrations::v3::v2`, `migrations::v2::v1`).
+//! disclosures naming `DisclosedData`), and 3 to 4 (the (patient, grantee) index). State is
+//! made by the calls, then rewritten in the old layouts (`migrations::v3::v2`,
+//! `migrations::v2::v1`), or without the index (version 3).
 
 use super::*;
 use crate::{
