@@ -5,6 +5,8 @@
 #
 #   scripts/benchmark.sh                 # every Telemed pallet
 #   scripts/benchmark.sh practitioners   # one pallet (its folder under pallets/)
+#   scripts/benchmark.sh runtime         # the upstream pallets and transaction extensions whose
+#                                        # weights the runtime takes from runtime/src/weights/
 #
 # Environment: STEPS (default 50), REPEAT (default 20), BENCH_TARGET_DIR (the cargo target
 # dir of the benchmark build; separate from the test build, whose features differ).
@@ -31,24 +33,57 @@ CARGO_TARGET_DIR="$bench_target" cargo build --release --locked -p telemed-runti
 	--features runtime-benchmarks
 wasm="$bench_target/release/wbuild/telemed-runtime/telemed_runtime.compact.compressed.wasm"
 
+# The upstream pallets measured here: their files in runtime/src/weights/ are named after them
+# and written with the CLI's default template (a `WeightInfo<T>` implementing the pallet's
+# trait).
+upstream=(frame_system frame_system_extensions pallet_balances pallet_timestamp
+	pallet_transaction_payment)
+
 if [ "$#" -gt 0 ]; then pallets=("$@"); else
 	pallets=()
 	for dir in pallets/*/; do
 		[ -f "$dir/src/benchmarking.rs" ] && pallets+=("$(basename "$dir")")
 	done
+	pallets+=(runtime)
 fi
 
-for name in "${pallets[@]}"; do
-	dir="pallets/$name"
-	[ -f "$dir/src/benchmarking.rs" ] || { echo "no benchmarks in $dir" >&2; exit 1; }
-	log "benchmarking pallet_${name//-/_} (steps $steps, repeat $repeat)"
+# benchmark PALLET OUTPUT [CLI options]: every benchmark of PALLET into the weight file OUTPUT.
+benchmark() {
+	local pallet="$1" output="$2"
+	shift 2
+	log "benchmarking $pallet (steps $steps, repeat $repeat)"
 	"$omni" v1 benchmark pallet \
 		--runtime "$wasm" \
 		--genesis-builder-preset development \
-		--pallet "pallet_${name//-/_}" --extrinsic '*' \
+		--pallet "$pallet" --extrinsic '*' \
 		--steps "$steps" --repeat "$repeat" \
 		--heap-pages 4096 \
-		--template scripts/templates/frame-weight-template.hbs \
 		--header scripts/templates/weights-header.txt \
-		--output "$dir/src/weights.rs"
+		--output "$output" "$@"
+}
+
+for name in "${pallets[@]}"; do
+	if [ "$name" = runtime ]; then
+		for pallet in "${upstream[@]}"; do
+			benchmark "$pallet" "runtime/src/weights/$pallet.rs"
+		done
+		# The base weights of a block and of an extrinsic (a signed remark): block_weights.rs
+		# and extrinsic_weights.rs. The runtime subtracts the transaction extensions' execution
+		# from the latter (runtime/src/weights/mod.rs). The CLI's template imports sp_weights,
+		# which the runtime reaches through frame_support.
+		log "benchmarking the block and extrinsic overhead"
+		"$omni" v1 benchmark overhead \
+			--runtime "$wasm" \
+			--genesis-builder-preset development \
+			--warmup 10 --repeat 50 \
+			--header scripts/templates/weights-header.txt \
+			--weight-path runtime/src/weights/
+		sed -i 's/\bsp_weights::/frame_support::weights::/' \
+			runtime/src/weights/block_weights.rs runtime/src/weights/extrinsic_weights.rs
+		continue
+	fi
+	dir="pallets/$name"
+	[ -f "$dir/src/benchmarking.rs" ] || { echo "no benchmarks in $dir" >&2; exit 1; }
+	benchmark "pallet_${name//-/_}" "$dir/src/weights.rs" \
+		--template scripts/templates/frame-weight-template.hbs
 done

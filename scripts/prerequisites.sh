@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Telemed needs, and only what is missing:
-#   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js;
+#   - Debian packages: a C/C++ toolchain, clang, protobuf-compiler (libp2p/litep2p), git, Node.js,
+#     jq (the operator scripts and their tests);
 #   - the Rust toolchain parts named in rust-toolchain.toml (rust-src, the wasm target);
 #   - the e2e tests' npm packages (with `--e2e`; also the SDK's and the gateway's, which e2e
 #     imports by relative path: sdk/ needs no build, it exports its TypeScript sources);
@@ -53,7 +54,7 @@ as_root() {
 }
 
 ensure_debian_packages() {
-	local wanted=(build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev git curl ca-certificates nodejs npm)
+	local wanted=(build-essential clang libclang-dev protobuf-compiler pkg-config libssl-dev git curl ca-certificates jq nodejs npm)
 	local missing=()
 	for pkg in "${wanted[@]}"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -99,9 +100,32 @@ ensure_zepter() {
 	local root="$1"
 	if ! "$root/bin/zepter" --version 2>/dev/null | grep -qF "$ZEPTER_VERSION"; then
 		log "installing zepter $ZEPTER_VERSION"
-		# Beside the release build: at a lower priority, like the benchmark tests.
-		nice -n 10 cargo install --quiet --locked --version "$ZEPTER_VERSION" --root "$root" zepter
+		# Beside the release build: at a lower priority, like the benchmark tests. A debug build:
+		# 226 s of CPU instead of several times that for an optimised one, and its check of this
+		# workspace still takes under two seconds.
+		nice -n 10 cargo install --quiet --locked --debug --version "$ZEPTER_VERSION" \
+			--root "$root" zepter
 	fi
+}
+
+# promtool (Prometheus' checker of configs and alert rules) in $1/bin, for the operator kit's
+# tests (ops/prometheus/): taken from Debian's `prometheus` package without installing it (no
+# server, no service), once.
+ensure_promtool() {
+	local root="$1" tmp
+	[ -x "$root/bin/promtool" ] && return 0
+	command -v apt-get >/dev/null || {
+		echo "promtool is missing and there is no apt-get: put it in $root/bin" >&2
+		return 1
+	}
+	log "installing promtool (from Debian's prometheus package)"
+	tmp=$(mktemp -d)
+	(cd "$tmp" && { apt-get download -qq prometheus 2>/dev/null ||
+		{ as_root apt-get update -qq && apt-get download -qq prometheus; }; })
+	dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$tmp" ./usr/bin/promtool
+	mkdir -p "$root/bin"
+	mv "$tmp/usr/bin/promtool" "$root/bin/promtool"
+	rm -rf "$tmp"
 }
 
 # A client package (e2e/, sdk/, gateway/) installs from its own lock file, again only when the

@@ -21,7 +21,9 @@ bench=""
 # A failing step ends the script: the jobs running beside it end with it.
 sdk_chain=""
 gateway_chain=""
-trap 'for job in $client $bench $sdk_chain $gateway_chain; do kill "$job" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
+ops_network=""
+ops_backup=""
+trap 'for job in $client $bench $sdk_chain $gateway_chain $ops_network $ops_backup; do kill "$job" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
 
 # The client side first needs the network (npm packages) and then little CPU (the SDK's and
 # the gateway's unit tests need no node): it runs beside the Rust build, which needs the cores
@@ -36,6 +38,11 @@ client_side() {
 	ensure_zepter "$target/tools"
 	"$target/tools/bin/zepter" run check
 	log "zepter took $(( $(date +%s) - started )) s"
+	log "operator kit: Prometheus config and alert rules (promtool), Grafana dashboard (JSON)"
+	ensure_promtool "$target/tools"
+	"$target/tools/bin/promtool" check config ops/prometheus/prometheus.yml
+	(cd ops/prometheus && "$target/tools/bin/promtool" test rules alerts.test.yml)
+	jq -e '.panels | length > 0' ops/grafana/telemed-dashboard.json >/dev/null
 	log "sdk typecheck and unit tests"
 	started=$(date +%s)
 	(cd sdk && npm run --silent typecheck && npm test)
@@ -99,22 +106,32 @@ export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed
 # add, grant and seal, read, amend, revoke and re-key, shred; book and pay. And the gateway's
 # integration test: two gateways with their own IPFS nodes, the key service. Each starts a node
 # of its own; both mostly wait for 6-second blocks, so they run at the same time (about 2 min).
+# Beside them, the operator kit's tests (ops/): a new network's chain spec made from a config
+# (no development key in it, a node authors from it) and a backup restored (export, wipe,
+# import, the same state root); each starts its own nodes, about a minute each.
 node_bin="$target/release/telemed-node"
-log "sdk and gateway integration tests against $node_bin, side by side"
+log "sdk and gateway integration tests and the operator kit's tests against $node_bin, side by side"
 started=$(date +%s)
 (cd sdk && TELEMED_NODE="$node_bin" npm run --silent test:chain) >"$logs/sdk-chain" 2>&1 &
 sdk_chain=$!
 (cd gateway && TELEMED_NODE="$node_bin" npm run --silent test:integration) >"$logs/gateway-chain" 2>&1 &
 gateway_chain=$!
+TELEMED_NODE="$node_bin" scripts/new-network-test.sh >"$logs/ops-network" 2>&1 &
+ops_network=$!
+TELEMED_NODE="$node_bin" scripts/backup-restore-test.sh >"$logs/ops-backup" 2>&1 &
+ops_backup=$!
 integration_ok=1
-wait "$sdk_chain" || integration_ok=""
+for job in "sdk-chain $sdk_chain" "gateway-chain $gateway_chain" "ops-network $ops_network" \
+	"ops-backup $ops_backup"; do
+	wait "${job#* }" || integration_ok=""
+	cat "$logs/${job%% *}" >&2
+done
 sdk_chain=""
-cat "$logs/sdk-chain" >&2
-wait "$gateway_chain" || integration_ok=""
 gateway_chain=""
-cat "$logs/gateway-chain" >&2
-[ -n "$integration_ok" ] || { log "the sdk or gateway integration test FAILED"; exit 1; }
-log "sdk and gateway integration tests took $(( $(date +%s) - started )) s"
+ops_network=""
+ops_backup=""
+[ -n "$integration_ok" ] || { log "the sdk or gateway integration test or an operator kit test FAILED"; exit 1; }
+log "sdk and gateway integration tests and the operator kit's tests took $(( $(date +%s) - started )) s"
 
 log "pallet benchmarks as tests (started in the background)"
 if wait "$bench"; then

@@ -358,12 +358,12 @@ impl_runtime_apis! {
 			Vec<frame_benchmarking::BenchmarkList>,
 			Vec<frame_support::traits::StorageInfo>,
 		) {
-			use frame_benchmarking::{Benchmarking, BenchmarkList};
+			use frame_benchmarking::BenchmarkList;
 			use frame_support::traits::StorageInfoTrait;
 			// The pallets the benchmark list names (see `benchmarks.rs`).
 			use crate::{
 				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
-				Upgrades, ValidatorSet,
+				TransactionPayment, Upgrades, ValidatorSet,
 			};
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -376,12 +376,12 @@ impl_runtime_apis! {
 		fn dispatch_benchmark(
 			config: frame_benchmarking::BenchmarkConfig,
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
-			use frame_benchmarking::{Benchmarking, BenchmarkBatch};
+			use frame_benchmarking::BenchmarkBatch;
 			use frame_support::traits::WhitelistedStorageKeys;
 			use sp_storage::TrackedStorageKey;
 			use crate::{
 				benchmarks::*, Balances, Billing, Consent, Practitioners, Records, Sudo, Timestamp,
-				Upgrades, ValidatorSet,
+				TransactionPayment, Upgrades, ValidatorSet,
 			};
 
 			let whitelist: Vec<TrackedStorageKey> =

@@ -134,3 +134,30 @@ fn the_fee_multiplier_rises_with_full_blocks_and_never_falls_below_one() {
 		assert!(idle >= MILLI_UNITS, "a transfer never costs less than 1 mMED: {idle}");
 	});
 }
+
+/// The base weights are this machine's measurements (runtime/src/weights/), and a transaction's
+/// extensions are charged once: by their own weights, not again inside the base weight.
+#[test]
+fn the_base_weights_are_measured_here_and_the_extensions_are_charged_once() {
+	use frame_support::weights::constants::WEIGHT_REF_TIME_PER_MICROS;
+	use telemed_runtime::{configs::RuntimeBlockWeights, weights};
+	let limits = RuntimeBlockWeights::get();
+	assert_eq!(limits.base_block, weights::BlockExecutionWeight::get());
+	let measured = weights::extrinsic_weights::ExtrinsicBaseWeight::get();
+	for class in [DispatchClass::Normal, DispatchClass::Operational, DispatchClass::Mandatory] {
+		let base = limits.get(class).base_extrinsic;
+		assert_eq!(base, weights::extrinsic_base_weight());
+		// What is left of a signed remark once its extensions are paid for: at least the
+		// signature check (tens of µs); if the extensions weighed more than the whole remark,
+		// one of the two measurements would be wrong.
+		assert!(base.ref_time() >= 20 * WEIGHT_REF_TIME_PER_MICROS, "{base:?}");
+		assert!(base.ref_time() < measured.ref_time(), "{base:?} {measured:?}");
+	}
+	// A transfer's extensions weigh what the measured extension weights say (nonce, weight,
+	// mortality checks and the fee's withdrawal), not nothing as before.
+	externalities("development").execute_with(|| {
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let info = signed(Sr25519Keyring::Bob, transfer(&dave, 1), 0).get_dispatch_info();
+		assert!(info.extension_weight.ref_time() > 50 * WEIGHT_REF_TIME_PER_MICROS, "{info:?}");
+	});
+}

@@ -8,6 +8,7 @@ mod billing;
 mod consent;
 mod emergency_custodian;
 mod fees;
+mod fuzz;
 mod governance;
 mod licence_revocation;
 mod practitioners;

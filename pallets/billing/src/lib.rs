@@ -144,7 +144,6 @@ pub mod migrations;
 mod mock;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
 mod try_state;
 mod types;
 pub mod weights;

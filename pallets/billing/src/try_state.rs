@@ -13,7 +13,6 @@ impl<T: Config> Pallet<T> {
 	/// consultation deposits (by booker, until reaped), dispute bonds (by disputer), pools (by
 	/// insurer), service deposits (by practitioner). An account missing from the map should
 	/// hold nothing.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn expected_holds(
 	) -> alloc::collections::btree_map::BTreeMap<(T::AccountId, u8), BalanceOf<T>> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -53,7 +52,6 @@ impl<T: Config> Pallet<T> {
 	/// - the open lists hold exactly the open consultations; a consultation is disputed exactly
 	///   when it has a dispute; every claim belongs to an existing consultation and is its
 	///   claim; every duplicate key belongs to an existing claim or consultation of the visit.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 

@@ -137,6 +137,7 @@
 extern crate alloc;
 
 pub use pallet::*;
+pub use try_state::HOLD_REASONS;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -148,7 +149,6 @@ pub mod migrations;
 mod mock;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
 mod try_state;
 mod types;
 pub mod weights;

@@ -4,14 +4,50 @@ use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
 
+/// Every reason this pallet holds funds for, in the order of the indices
+/// [`Pallet::expected_holds`] uses.
+pub const HOLD_REASONS: [HoldReason; 3] =
+	[HoldReason::ConsentDeposit, HoldReason::DelegateDeposit, HoldReason::EmergencyDeposit];
+
 impl<T: Config> Pallet<T> {
+	/// What this pallet should hold from each account, by reason (its index into
+	/// [`HOLD_REASONS`], as [`telemed_primitives::check_holds`] takes it), according to its
+	/// storage: consent deposits (by depositor), delegate deposits (by patient), deposits of
+	/// break-glass accesses awaiting review (by practitioner). An account missing from the map
+	/// should hold nothing under these reasons.
+	pub fn expected_holds(
+	) -> alloc::collections::btree_map::BTreeMap<(T::AccountId, u8), BalanceOf<T>> {
+		use alloc::collections::btree_map::BTreeMap;
+		use sp_runtime::traits::{Saturating, Zero};
+
+		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
+		let mut add = |who: &T::AccountId, reason: HoldReason, amount: BalanceOf<T>| {
+			// Three reasons: the index fits a `u8`.
+			let index = HOLD_REASONS.iter().position(|r| *r == reason).unwrap_or_default() as u8;
+			let entry = held.entry((who.clone(), index)).or_insert_with(Zero::zero);
+			*entry = entry.saturating_add(amount);
+		};
+		for (_, consent) in Consents::<T>::iter() {
+			add(&consent.depositor, HoldReason::ConsentDeposit, consent.deposit);
+		}
+		for (patient, _, delegation) in Delegates::<T>::iter() {
+			add(&patient, HoldReason::DelegateDeposit, delegation.deposit);
+		}
+		for (_, access) in EmergencyAccesses::<T>::iter() {
+			if access.review == Review::Pending {
+				add(&access.practitioner, HoldReason::EmergencyDeposit, access.deposit);
+			}
+		}
+		held
+	}
+
 	/// The pallet's invariants:
 	/// - every consent is listed by its patient, below `NextConsentId`, and every listed id is
 	///   a consent of that patient; a consent's deposit was paid by whoever granted it; a scope
 	///   of tags or records is not empty, sorted and without duplicates (what the access
 	///   check's binary search needs);
 	/// - what each account has on hold under each reason equals the deposits of its consents,
-	///   delegations and pending emergency accesses;
+	///   delegations and pending emergency accesses ([`Self::expected_holds`]);
 	/// - delegate counts match; open and pending emergency accesses exist and point back;
 	///   every pending access is listed under its (patient, practitioner), lists are not
 	///   empty;
@@ -54,13 +90,6 @@ impl<T: Config> Pallet<T> {
 	/// before [`crate::migrations::v4`] builds the index (the earlier migrations check this).
 	pub fn try_state_before_index() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
-		use sp_runtime::traits::Zero;
-
-		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
-		let mut add = |who: &T::AccountId, reason: u8, amount: BalanceOf<T>| {
-			let entry = held.entry((who.clone(), reason)).or_insert_with(Zero::zero);
-			*entry += amount;
-		};
 
 		let next = NextConsentId::<T>::get();
 		for (id, consent) in Consents::<T>::iter() {
@@ -77,7 +106,6 @@ impl<T: Config> Pallet<T> {
 				},
 			};
 			ensure!(strictly_sorted, "scope list empty, unsorted or with duplicates");
-			add(&consent.depositor, 0, consent.deposit);
 		}
 		for (patient, ids) in ConsentsOf::<T>::iter() {
 			for id in ids {
@@ -86,9 +114,8 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		let mut counts: BTreeMap<T::AccountId, u32> = BTreeMap::new();
-		for (patient, _, delegation) in Delegates::<T>::iter() {
-			*counts.entry(patient.clone()).or_default() += 1;
-			add(&patient, 1, delegation.deposit);
+		for (patient, _) in Delegates::<T>::iter_keys() {
+			*counts.entry(patient).or_default() += 1;
 		}
 		for (patient, count) in DelegateCount::<T>::iter() {
 			ensure!(counts.get(&patient).copied().unwrap_or(0) == count, "delegate count");
@@ -96,7 +123,6 @@ impl<T: Config> Pallet<T> {
 		ensure!(counts.len() == DelegateCount::<T>::iter().count(), "delegates without a count");
 		for (id, access) in EmergencyAccesses::<T>::iter() {
 			if access.review == Review::Pending {
-				add(&access.practitioner, 2, access.deposit);
 				ensure!(
 					PendingReviews::<T>::get(&access.patient, &access.practitioner).contains(&id),
 					"pending access not listed"
@@ -119,9 +145,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(access.review == Review::Pending, "listed access is reviewed");
 			}
 		}
-		let reasons =
-			[HoldReason::ConsentDeposit, HoldReason::DelegateDeposit, HoldReason::EmergencyDeposit];
-		telemed_primitives::check_holds::<_, T::Currency, _>(&held, &reasons)?;
+		telemed_primitives::check_holds::<_, T::Currency, _>(
+			&Self::expected_holds(),
+			&HOLD_REASONS,
+		)?;
 		let kept = u64::from(T::MaxDisclosuresPerPatient::get());
 		for (patient, count) in DisclosureCount::<T>::iter() {
 			let entries: Vec<_> = DisclosureRing::<T>::iter_prefix(&patient).collect();

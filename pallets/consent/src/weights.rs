@@ -61,7 +61,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Records` (r:16 w:0)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
@@ -83,8 +83,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn grant_consent() -> Weight {
 		//  Measured:  `12896`
 		//  Estimated: `48638`
-		// Minimum execution time: 266_717_000 picoseconds.
-		Weight::from_parts(416_196_000, 48638)
+		// Minimum execution time: 241_611_000 picoseconds.
+		Weight::from_parts(361_634_000, 48638)
 			.saturating_add(T::DbWeight::get().reads(25_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -93,14 +93,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn revoke_consent() -> Weight {
 		//  Measured:  `1310`
 		//  Estimated: `4177`
-		// Minimum execution time: 67_977_000 picoseconds.
-		Weight::from_parts(98_433_000, 4177)
+		// Minimum execution time: 51_326_000 picoseconds.
+		Weight::from_parts(66_284_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -121,15 +121,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_consent() -> Weight {
 		//  Measured:  `1915`
 		//  Estimated: `4177`
-		// Minimum execution time: 119_804_000 picoseconds.
-		Weight::from_parts(194_412_000, 4177)
+		// Minimum execution time: 109_264_000 picoseconds.
+		Weight::from_parts(121_837_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:1)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DelegateCount` (r:1 w:1)
 	/// Proof: `Consent::DelegateCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -139,13 +139,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_delegate() -> Weight {
 		//  Measured:  `556`
 		//  Estimated: `3856`
-		// Minimum execution time: 91_581_000 picoseconds.
-		Weight::from_parts(130_954_000, 3856)
+		// Minimum execution time: 90_359_000 picoseconds.
+		Weight::from_parts(97_281_000, 3856)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Consent::Delegates` (r:1 w:1)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DelegateCount` (r:1 w:1)
 	/// Proof: `Consent::DelegateCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -157,8 +157,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_delegate() -> Weight {
 		//  Measured:  `471`
 		//  Estimated: `4075`
-		// Minimum execution time: 82_885_000 picoseconds.
-		Weight::from_parts(115_145_000, 4075)
+		// Minimum execution time: 80_771_000 picoseconds.
+		Weight::from_parts(96_660_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -191,8 +191,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn open_emergency_access() -> Weight {
 		//  Measured:  `5773`
 		//  Estimated: `44350`
-		// Minimum execution time: 302_144_000 picoseconds.
-		Weight::from_parts(376_433_000, 44350)
+		// Minimum execution time: 300_200_000 picoseconds.
+		Weight::from_parts(441_023_000, 44350)
 			.saturating_add(T::DbWeight::get().reads(41_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -207,8 +207,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `665`
 		//  Estimated: `4075`
-		// Minimum execution time: 35_757_000 picoseconds.
-		Weight::from_parts(49_623_000, 4075)
+		// Minimum execution time: 36_077_000 picoseconds.
+		Weight::from_parts(51_666_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -217,7 +217,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -231,8 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `1494`
 		//  Estimated: `6196`
-		// Minimum execution time: 128_289_000 picoseconds.
-		Weight::from_parts(192_159_000, 6196)
+		// Minimum execution time: 123_831_000 picoseconds.
+		Weight::from_parts(179_515_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -243,7 +243,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:2 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -267,10 +267,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn log_access(c: u32, ) -> Weight {
 		//  Measured:  `7039 + c * (59 ±0)`
 		//  Estimated: `44350 + c * (3187 ±0)`
-		// Minimum execution time: 296_784_000 picoseconds.
-		Weight::from_parts(395_648_880, 44350)
-			// Standard Error: 531_510
-			.saturating_add(Weight::from_parts(13_135_704, 0).saturating_mul(c.into()))
+		// Minimum execution time: 297_435_000 picoseconds.
+		Weight::from_parts(398_179_546, 44350)
+			// Standard Error: 369_570
+			.saturating_add(Weight::from_parts(11_108_818, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(41_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -283,52 +283,52 @@ impl WeightInfo for () {
 	// Not yet generated: copied from grant_consent, plus the `Consent::ConsentsByGrantee` read
 	// and write; regenerate with scripts/benchmark.sh.
 	fn grant_consent() -> Weight {
-		Weight::from_parts(416_196_000, 48638)
+		Weight::from_parts(361_634_000, 48638)
 			.saturating_add(ParityDbWeight::get().reads(25_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(98_433_000, 4177)
+		Weight::from_parts(66_284_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	// Not yet generated: copied from remove_consent, plus the `Consent::ConsentsByGrantee` read
 	// and write; regenerate with scripts/benchmark.sh.
 	fn remove_consent() -> Weight {
-		Weight::from_parts(194_412_000, 4177)
+		Weight::from_parts(121_837_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(130_954_000, 3856)
+		Weight::from_parts(97_281_000, 3856)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_delegate() -> Weight {
-		Weight::from_parts(115_145_000, 4075)
+		Weight::from_parts(96_660_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(376_433_000, 44350)
+		Weight::from_parts(441_023_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(41_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(49_623_000, 4075)
+		Weight::from_parts(51_666_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(192_159_000, 6196)
+		Weight::from_parts(179_515_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	// Not yet generated: copied from log_access (`c`: the accessor's consents, at most
 	// `MaxConsentsPerGrantee`); regenerate with scripts/benchmark.sh.
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(395_648_880, 44350)
-			.saturating_add(Weight::from_parts(13_135_704, 0).saturating_mul(c.into()))
+		Weight::from_parts(398_179_546, 44350)
+			.saturating_add(Weight::from_parts(11_108_818, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(41_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))

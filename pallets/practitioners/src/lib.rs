@@ -103,7 +103,6 @@ mod mock;
 mod revocation;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
 mod try_state;
 mod types;
 pub mod weights;

@@ -75,7 +75,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The walk's position is within the licence ids issued so far.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub(crate) fn do_try_state_withdrawal() -> Result<(), sp_runtime::TryRuntimeError> {
 		if let Some((next, end)) = WithdrawalSweep::<T>::get() {
 			ensure!(next < end, "withdrawal walk past its end kept");

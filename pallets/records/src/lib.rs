@@ -148,6 +148,7 @@ extern crate alloc;
 
 pub use pallet::*;
 pub use revocation::RevocationSweepState;
+pub use try_state::HOLD_REASONS;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -160,7 +161,6 @@ mod mock;
 mod revocation;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
 mod try_state;
 mod types;
 pub mod weights;

@@ -175,7 +175,6 @@ impl<T: Config> Pallet<T> {
 	///   is not empty;
 	/// - [`RevokedGrantees`] holds at most `MaxRevocationQueue` grantees, and its counter is
 	///   right.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state_revocation() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut pairs = 0usize;
 		for (patient, grantee, ids) in EnvelopesOf::<T>::iter() {

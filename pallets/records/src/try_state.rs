@@ -4,7 +4,55 @@ use crate::{pallet::*, types::*};
 use frame_support::{ensure, pallet_prelude::*};
 use telemed_primitives::{RecordId, Tag};
 
+/// Every reason this pallet holds funds for, in the order of the indices
+/// [`Pallet::expected_holds`] uses.
+pub const HOLD_REASONS: [HoldReason; 4] = [
+	HoldReason::PatientDeposit,
+	HoldReason::RecordDeposit,
+	HoldReason::EnvelopeDeposit,
+	HoldReason::DeviceDeposit,
+];
+
 impl<T: Config> Pallet<T> {
+	/// What this pallet should hold from each account, by reason (its index into
+	/// [`HOLD_REASONS`], as [`telemed_primitives::check_holds`] takes it), according to its
+	/// storage: patient deposits, deposits of live record versions (by author), envelope
+	/// deposits (by depositor), device deposits (by patient, pending registrations included).
+	/// An account missing from the map should hold nothing under these reasons.
+	pub fn expected_holds(
+	) -> alloc::collections::btree_map::BTreeMap<(T::AccountId, u8), BalanceOf<T>> {
+		use alloc::collections::btree_map::BTreeMap;
+		use sp_runtime::traits::Saturating;
+
+		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
+		let mut add = |who: &T::AccountId, reason: HoldReason, amount: BalanceOf<T>| {
+			// Four reasons: the index fits a `u8`.
+			let index = HOLD_REASONS.iter().position(|r| *r == reason).unwrap_or_default() as u8;
+			let entry = held.entry((who.clone(), index)).or_insert_with(Zero::zero);
+			*entry = entry.saturating_add(amount);
+		};
+		for (patient, entry) in Patients::<T>::iter() {
+			add(&patient, HoldReason::PatientDeposit, entry.deposit);
+		}
+		for (_, entry) in Records::<T>::iter() {
+			if let RecordEntry::Live(record) = entry {
+				add(&record.author, HoldReason::RecordDeposit, record.deposit);
+			}
+		}
+		for (_, _, envelope) in Envelopes::<T>::iter() {
+			add(&envelope.depositor, HoldReason::EnvelopeDeposit, envelope.deposit);
+		}
+		for (_, entry) in Devices::<T>::iter() {
+			add(&entry.patient, HoldReason::DeviceDeposit, entry.deposit);
+		}
+		for (patient, pending) in PendingDevices::<T>::iter() {
+			for request in pending.iter() {
+				add(&patient, HoldReason::DeviceDeposit, request.deposit);
+			}
+		}
+		held
+	}
+
 	/// The pallet's invariants:
 	/// - every live version is listed by its patient exactly once, and every listed id is a
 	///   live version of that patient; every live version's patient is registered;
@@ -26,19 +74,10 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 
-		let mut held: BTreeMap<(T::AccountId, u8), BalanceOf<T>> = BTreeMap::new();
-		let mut add = |who: &T::AccountId, reason: u8, amount: BalanceOf<T>| {
-			let entry = held.entry((who.clone(), reason)).or_insert_with(Zero::zero);
-			*entry += amount;
-		};
-		for (patient, entry) in Patients::<T>::iter() {
-			add(&patient, 0, entry.deposit);
-		}
 		let next = NextRecordId::<T>::get();
 		let mut envelope_counts: BTreeMap<RecordId, u32> = BTreeMap::new();
-		for (id, grantee, envelope) in Envelopes::<T>::iter() {
+		for (id, grantee) in Envelopes::<T>::iter_keys() {
 			*envelope_counts.entry(id).or_default() += 1;
-			add(&envelope.depositor, 2, envelope.deposit);
 			let record = Self::record(id).ok_or("envelope on a missing or shredded version")?;
 			let listed = EnvelopesOf::<T>::get(&record.patient, &grantee)
 				.iter()
@@ -73,7 +112,6 @@ impl<T: Config> Pallet<T> {
 				(MIN_SIZE_CLASS..=MAX_SIZE_CLASS).contains(&record.size_class),
 				"size class out of range"
 			);
-			add(&record.author, 1, record.deposit);
 			if let Some(by) = record.superseded_by() {
 				let newer = Self::record(by).ok_or("successor missing or shredded")?;
 				ensure!(newer.supersedes == Some(id), "successor does not point back");
@@ -117,7 +155,6 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		for (device, entry) in Devices::<T>::iter() {
-			add(&entry.patient, 3, entry.deposit);
 			let listed = DevicesOf::<T>::get(&entry.patient).contains(&device);
 			ensure!(listed == (entry.status == DeviceStatus::Active), "active devices listed");
 		}
@@ -136,16 +173,12 @@ impl<T: Config> Pallet<T> {
 					!pending.iter().skip(i + 1).any(|other| other.device == request.device),
 					"a device pending twice for one patient"
 				);
-				add(&patient, 3, request.deposit);
 			}
 		}
-		let reasons = [
-			HoldReason::PatientDeposit,
-			HoldReason::RecordDeposit,
-			HoldReason::EnvelopeDeposit,
-			HoldReason::DeviceDeposit,
-		];
-		telemed_primitives::check_holds::<_, T::Currency, _>(&held, &reasons)?;
+		telemed_primitives::check_holds::<_, T::Currency, _>(
+			&Self::expected_holds(),
+			&HOLD_REASONS,
+		)?;
 		Self::do_try_state_revocation()
 	}
 }

@@ -82,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		//  Measured:  `206`
 		//  Estimated: `3856`
-		// Minimum execution time: 76_143_000 picoseconds.
-		Weight::from_parts(105_928_000, 3856)
+		// Minimum execution time: 77_625_000 picoseconds.
+		Weight::from_parts(112_409_000, 3856)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `137`
 		//  Estimated: `3569`
-		// Minimum execution time: 16_801_000 picoseconds.
-		Weight::from_parts(27_372_000, 3569)
+		// Minimum execution time: 17_433_000 picoseconds.
+		Weight::from_parts(27_471_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -104,7 +104,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
@@ -130,8 +130,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_record() -> Weight {
 		//  Measured:  `17677`
 		//  Estimated: `201771`
-		// Minimum execution time: 674_950_000 picoseconds.
-		Weight::from_parts(761_601_000, 201771)
+		// Minimum execution time: 682_984_000 picoseconds.
+		Weight::from_parts(980_590_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(106_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -140,7 +140,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
@@ -164,8 +164,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn amend_record() -> Weight {
 		//  Measured:  `18554`
 		//  Estimated: `201771`
-		// Minimum execution time: 677_414_000 picoseconds.
-		Weight::from_parts(795_825_000, 201771)
+		// Minimum execution time: 681_572_000 picoseconds.
+		Weight::from_parts(824_398_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -176,7 +176,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Consents` (r:63 w:0)
@@ -200,16 +200,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope() -> Weight {
 		//  Measured:  `10773`
 		//  Estimated: `201771`
-		// Minimum execution time: 605_169_000 picoseconds.
-		Weight::from_parts(872_187_000, 201771)
+		// Minimum execution time: 597_325_000 picoseconds.
+		Weight::from_parts(738_658_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(105_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	// Not yet generated: copied from add_envelope; regenerate with scripts/benchmark.sh.
+	/// Storage: `Records::Records` (r:1 w:1)
+	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Delegates` (r:2 w:0)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Records::Envelopes` (r:2 w:1)
+	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::OpenEmergency` (r:1 w:0)
+	/// Proof: `Consent::OpenEmergency` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::EmergencyAccesses` (r:1 w:0)
+	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
+	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
+	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Licences` (r:16 w:0)
+	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Authorities` (r:16 w:0)
+	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
+	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
+	/// Proof: `Consent::DisclosureCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
+	/// Storage: `Records::GranteePatients` (r:0 w:1)
+	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
+	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(872_187_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(105_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		//  Measured:  `7470`
+		//  Estimated: `44350`
+		// Minimum execution time: 341_758_000 picoseconds.
+		Weight::from_parts(452_454_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(46_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -218,7 +252,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:2 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -236,8 +270,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_envelope() -> Weight {
 		//  Measured:  `5873`
 		//  Estimated: `201771`
-		// Minimum execution time: 409_985_000 picoseconds.
-		Weight::from_parts(625_017_000, 201771)
+		// Minimum execution time: 411_087_000 picoseconds.
+		Weight::from_parts(670_892_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(73_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -248,7 +282,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -268,8 +302,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn access_record() -> Weight {
 		//  Measured:  `10090`
 		//  Estimated: `201771`
-		// Minimum execution time: 528_446_000 picoseconds.
-		Weight::from_parts(891_073_000, 201771)
+		// Minimum execution time: 528_777_000 picoseconds.
+		Weight::from_parts(766_661_000, 201771)
 			.saturating_add(T::DbWeight::get().reads(103_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -296,12 +330,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn shred_record(v: u32, e: u32, ) -> Weight {
 		//  Measured:  `8702 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 874_071_000 picoseconds.
-		Weight::from_parts(796_230_993, 11707)
-			// Standard Error: 83_866_279
-			.saturating_add(Weight::from_parts(76_978_070, 0).saturating_mul(v.into()))
-			// Standard Error: 5_024_127
-			.saturating_add(Weight::from_parts(75_653_230, 0).saturating_mul(e.into()))
+		// Minimum execution time: 1_249_903_000 picoseconds.
+		Weight::from_parts(1_297_310_000, 11707)
+			// Standard Error: 33_737_936
+			.saturating_add(Weight::from_parts(76_724_559, 0).saturating_mul(v.into()))
+			// Standard Error: 2_110_794
+			.saturating_add(Weight::from_parts(89_867_256, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -328,8 +362,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `1057`
 		//  Estimated: `6148`
-		// Minimum execution time: 91_791_000 picoseconds.
-		Weight::from_parts(101_720_000, 6148)
+		// Minimum execution time: 93_134_000 picoseconds.
+		Weight::from_parts(123_611_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -346,8 +380,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `930`
 		//  Estimated: `4218`
-		// Minimum execution time: 36_128_000 picoseconds.
-		Weight::from_parts(41_968_000, 4218)
+		// Minimum execution time: 37_149_000 picoseconds.
+		Weight::from_parts(53_750_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -360,8 +394,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_device() -> Weight {
 		//  Measured:  `1036`
 		//  Estimated: `4218`
-		// Minimum execution time: 67_917_000 picoseconds.
-		Weight::from_parts(103_262_000, 4218)
+		// Minimum execution time: 68_869_000 picoseconds.
+		Weight::from_parts(92_663_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -374,8 +408,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `748`
 		//  Estimated: `3770`
-		// Minimum execution time: 29_655_000 picoseconds.
-		Weight::from_parts(37_570_000, 3770)
+		// Minimum execution time: 30_667_000 picoseconds.
+		Weight::from_parts(35_336_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -390,8 +424,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_device() -> Weight {
 		//  Measured:  `644`
 		//  Estimated: `3856`
-		// Minimum execution time: 72_725_000 picoseconds.
-		Weight::from_parts(114_794_000, 3856)
+		// Minimum execution time: 73_908_000 picoseconds.
+		Weight::from_parts(80_370_000, 3856)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -404,8 +438,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `395`
 		//  Estimated: `3679`
-		// Minimum execution time: 27_190_000 picoseconds.
-		Weight::from_parts(44_052_000, 3679)
+		// Minimum execution time: 28_102_000 picoseconds.
+		Weight::from_parts(32_901_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -424,8 +458,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_patient() -> Weight {
 		//  Measured:  `465`
 		//  Estimated: `11707`
-		// Minimum execution time: 81_712_000 picoseconds.
-		Weight::from_parts(138_729_000, 11707)
+		// Minimum execution time: 82_103_000 picoseconds.
+		Weight::from_parts(87_483_000, 11707)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -438,7 +472,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Practitioners::Practitioners` (r:2 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:2 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Consents` (r:64 w:0)
@@ -465,10 +499,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rekey_record(e: u32, ) -> Weight {
 		//  Measured:  `24121 + e * (455 ±0)`
 		//  Estimated: `203613 + e * (1574 ±30)`
-		// Minimum execution time: 1_048_266_000 picoseconds.
-		Weight::from_parts(2_377_388_053, 203613)
-			// Standard Error: 7_545_763
-			.saturating_add(Weight::from_parts(27_357_639, 0).saturating_mul(e.into()))
+		// Minimum execution time: 1_051_242_000 picoseconds.
+		Weight::from_parts(2_376_385_170, 203613)
+			// Standard Error: 7_346_390
+			.saturating_add(Weight::from_parts(10_253_449, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(115_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(54_u64))
@@ -483,7 +517,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -500,10 +534,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_envelopes(n: u32, ) -> Weight {
 		//  Measured:  `5280 + n * (597 ±0)`
 		//  Estimated: `201771 + n * (2978 ±0)`
-		// Minimum execution time: 7_103_000 picoseconds.
-		Weight::from_parts(131_852_328, 201771)
-			// Standard Error: 1_153_194
-			.saturating_add(Weight::from_parts(229_860_881, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_093_000 picoseconds.
+		Weight::from_parts(137_747_907, 201771)
+			// Standard Error: 4_915_099
+			.saturating_add(Weight::from_parts(250_027_197, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(46_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -523,7 +557,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -538,10 +572,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_revoked(n: u32, ) -> Weight {
 		//  Measured:  `5560 + n * (597 ±0)`
 		//  Estimated: `201771 + n * (2978 ±0)`
-		// Minimum execution time: 27_652_000 picoseconds.
-		Weight::from_parts(47_798_771, 201771)
-			// Standard Error: 1_458_977
-			.saturating_add(Weight::from_parts(237_463_243, 0).saturating_mul(n.into()))
+		// Minimum execution time: 28_032_000 picoseconds.
+		Weight::from_parts(30_597_000, 201771)
+			// Standard Error: 1_608_977
+			.saturating_add(Weight::from_parts(249_557_263, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(48_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -565,7 +599,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -580,10 +614,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn sweep_step(n: u32, ) -> Weight {
 		//  Measured:  `5560 + n * (597 ±0)`
 		//  Estimated: `201771 + n * (2978 ±0)`
-		// Minimum execution time: 33_692_000 picoseconds.
-		Weight::from_parts(243_517_493, 201771)
-			// Standard Error: 6_853_364
-			.saturating_add(Weight::from_parts(282_644_509, 0).saturating_mul(n.into()))
+		// Minimum execution time: 33_182_000 picoseconds.
+		Weight::from_parts(116_506_276, 201771)
+			// Standard Error: 940_743
+			.saturating_add(Weight::from_parts(234_538_807, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(51_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -595,50 +629,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(105_928_000, 3856)
+		Weight::from_parts(112_409_000, 3856)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(27_372_000, 3569)
+		Weight::from_parts(27_471_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record() -> Weight {
-		Weight::from_parts(761_601_000, 201771)
+		Weight::from_parts(980_590_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(106_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn amend_record() -> Weight {
-		Weight::from_parts(795_825_000, 201771)
+		Weight::from_parts(824_398_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(105_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(872_187_000, 201771)
+		Weight::from_parts(738_658_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(105_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	// Not yet generated: copied from add_envelope; regenerate with scripts/benchmark.sh.
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(872_187_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(105_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(452_454_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(46_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(625_017_000, 201771)
+		Weight::from_parts(670_892_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(73_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record() -> Weight {
-		Weight::from_parts(891_073_000, 201771)
+		Weight::from_parts(766_661_000, 201771)
 			.saturating_add(ParityDbWeight::get().reads(103_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(796_230_993, 11707)
-			.saturating_add(Weight::from_parts(76_978_070, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(75_653_230, 0).saturating_mul(e.into()))
+		Weight::from_parts(1_297_310_000, 11707)
+			.saturating_add(Weight::from_parts(76_724_559, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(89_867_256, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -649,51 +682,51 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(101_720_000, 6148)
+		Weight::from_parts(123_611_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(41_968_000, 4218)
+		Weight::from_parts(53_750_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(103_262_000, 4218)
+		Weight::from_parts(92_663_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(37_570_000, 3770)
+		Weight::from_parts(35_336_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(114_794_000, 3856)
+		Weight::from_parts(80_370_000, 3856)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(44_052_000, 3679)
+		Weight::from_parts(32_901_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(138_729_000, 11707)
+		Weight::from_parts(87_483_000, 11707)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(2_377_388_053, 203613)
-			.saturating_add(Weight::from_parts(27_357_639, 0).saturating_mul(e.into()))
+		Weight::from_parts(2_376_385_170, 203613)
+			.saturating_add(Weight::from_parts(10_253_449, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(115_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(54_u64))
 			.saturating_add(Weight::from_parts(0, 1574).saturating_mul(e.into()))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(131_852_328, 201771)
-			.saturating_add(Weight::from_parts(229_860_881, 0).saturating_mul(n.into()))
+		Weight::from_parts(137_747_907, 201771)
+			.saturating_add(Weight::from_parts(250_027_197, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(46_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -701,8 +734,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(47_798_771, 201771)
-			.saturating_add(Weight::from_parts(237_463_243, 0).saturating_mul(n.into()))
+		Weight::from_parts(30_597_000, 201771)
+			.saturating_add(Weight::from_parts(249_557_263, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(48_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -710,8 +743,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(243_517_493, 201771)
-			.saturating_add(Weight::from_parts(282_644_509, 0).saturating_mul(n.into()))
+		Weight::from_parts(116_506_276, 201771)
+			.saturating_add(Weight::from_parts(234_538_807, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(51_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))

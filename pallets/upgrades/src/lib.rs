@@ -374,7 +374,6 @@ pub mod pallet {
 		/// Invariants, after `on_initialize(n)`: a recorded authorisation has not expired and
 		/// expires within the window; a schedule whose block has passed still has its task
 		/// pending (the scheduler postponed it).
-		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state(n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			if let Some((_, expires_at)) = Authorized::<T>::get() {
 				ensure!(expires_at > n, "an expired authorisation is still recorded");

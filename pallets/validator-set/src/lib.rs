@@ -220,7 +220,6 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// The invariants: the set is sorted, without duplicates, within the bounds.
-		#[cfg(any(feature = "try-runtime", test))]
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let validators = Validators::<T>::get();
 			ensure!(validators.windows(2).all(|w| w[0] < w[1]), "validators sorted, unique");

@@ -71,7 +71,17 @@ pub fn tx_extension(nonce: u32, tip: Balance) -> TxExtension {
 
 /// A transaction signed the way a wallet signs it.
 pub fn signed(signer: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
-	let extension = tx_extension(nonce, 0);
+	signed_with_tip(signer, call, nonce, 0)
+}
+
+/// A transaction signed the way a wallet signs it, with a tip for the block's author.
+pub fn signed_with_tip(
+	signer: Sr25519Keyring,
+	call: RuntimeCall,
+	nonce: u32,
+	tip: Balance,
+) -> UncheckedExtrinsic {
+	let extension = tx_extension(nonce, tip);
 	let payload = SignedPayload::new(call.clone(), extension.clone()).expect("valid payload");
 	let signature = payload.using_encoded(|bytes| signer.pair().sign(bytes));
 	UncheckedExtrinsic::new_signed(
