@@ -245,7 +245,8 @@ function release(releases: Releases, who: string, hold: string, amount: bigint):
  * - consent (v2, v3, v4): `granted_by` is the depositor; a record scope names identities; a permit
  *   of categories ends (removed, its deposit released), a deny of categories denies all data;
  *   the grantees of those lose the envelopes of the patient they may no longer read (here:
- *   those with no other permit of the patient, who are all the scenario has); the coded
+ *   those with no other permit of the patient; docA keeps rA2's through the permit of all data,
+ *   which the pruning's access check reads through the index built before it); the coded
  *   emergency reason goes; pending reviews are filed by (patient, practitioner); a disclosure
  *   names its record, or all data; the consents are indexed by (patient, grantee) in each
  *   patient's order (no pair of the scenario is over `MaxConsentsPerGrantee`);
@@ -648,11 +649,15 @@ describe('upgrade with state', () => {
       grant(p3, p3, bob.address, 'Deny', ['Read'], { Categories: ['MentalHealth'] }, ['Treatment']),
       grant(guardian, p1, docB.address, 'Permit', ['Read'], { AllData: null }, ['Operations']),
       [watch, api.tx.records.anchorBatch(1, blake2AsU8a('samples', 256), 16, now - MINUTE, now)],
+      // A permit of a category to a practitioner who also holds a permit of all data: it ends
+      // at the upgrade, and the pruning that follows must keep what the other permit covers.
+      grant(p1, p1, docA.address, 'Permit', ['Read'], { Categories: ['Encounter'] }, ['Treatment']),
     ]);
     for (const [i, name] of ['docA@p1', 'insurer@p1'].entries()) consents.set(name, idOf(done[1 + i], 'consent.ConsentGranted'));
     record('rA2').id = idOf(done[3], 'records.RecordAmended');
     record('rB2').id = idOf(done[4], 'records.RecordAmended');
     for (const [i, name] of ['docB@p3', 'bob@p3', 'docB@p1'].entries()) consents.set(name, idOf(done[6 + i], 'consent.ConsentGranted'));
+    consents.set('docA@p1 category', idOf(done[10], 'consent.ConsentGranted'));
 
     // Envelopes (one the patient's own), a record-scoped consent, bookings (three insured, one
     // self-paid, one booked by the delegate), a break-glass access.
@@ -712,7 +717,7 @@ describe('upgrade with state', () => {
     assert.deepEqual(kinds('records.records', (r) => Object.keys(r.status as Json)[0] ?? ''),
       ['current', 'current', 'current', 'shredded', 'superseded', 'superseded']);
     assert.deepEqual(kinds('consent.consents', (c) => Object.keys(c.scope as Json)[0] ?? ''),
-      ['allData', 'allData', 'categories', 'categories', 'categories', 'records']);
+      ['allData', 'allData', 'categories', 'categories', 'categories', 'categories', 'records']);
     assert.equal(item(remembered, 'records.envelopes').size, 4);
     assert.equal(item(remembered, 'consent.pendingReviews').size, 1);
     assert.equal(item(remembered, 'consent.disclosureRing').size, 3, 'two reads and the break-glass are disclosed');
@@ -773,15 +778,18 @@ describe('upgrade with state', () => {
     }
 
     // The documented mapping, on this scenario's state, against what the suite wrote.
-    const { docB, p1, p3, guardian } = actors;
+    const { docA, docB, p1, p3, guardian } = actors;
     const consent = (name: string) => item(after, 'consent.consents').get(JSON.stringify([id(consents, name)])) as Json | undefined;
     assert.equal(consent('insurer@p1'), undefined, 'a permit of categories ended');
     assert.equal(consent('docB@p3'), undefined, 'a permit of categories ended');
+    assert.equal(consent('docA@p1 category'), undefined, 'a permit of categories ended');
     assert.deepEqual(consent('bob@p3')?.scope, { allData: null }, 'a deny of categories denies all data');
     assert.deepEqual(consent('bob@p2')?.scope, { records: [record('rB').id] }, 'a record scope names the record');
     assert.equal(consent('docB@p1')?.grantedBy, guardian.address, 'the delegate granted it');
     assert.ok(!item(after, 'records.envelopes').has(JSON.stringify([record('rD').id, docB.address])),
       'the envelope of a grantee who may no longer read is gone');
+    assert.ok(item(after, 'records.envelopes').has(JSON.stringify([record('rA2').id, docA.address])),
+      'the envelope another permit still covers survives the pruning of a permit of categories');
     for (const [name, { id: version, anchor: a, root }] of records) {
       const entry = item(after, 'records.records').get(JSON.stringify([version])) as Json;
       if (name === 'rC') {
@@ -795,7 +803,7 @@ describe('upgrade with state', () => {
 
     // Balances and holds: as before, but for the deposits the upgrade gave back.
     const deposit = 100n * UNITS / 1_000n;
-    assert.deepEqual(expected.releases.get(p1.address), new Map([['consent.ConsentDeposit', deposit]]));
+    assert.deepEqual(expected.releases.get(p1.address), new Map([['consent.ConsentDeposit', 2n * deposit]]));
     assert.deepEqual(expected.releases.get(p3.address),
       new Map([['consent.ConsentDeposit', deposit], ['records.EnvelopeDeposit', deposit]]));
     for (const who of Object.values(actors)) {

@@ -15,3 +15,4 @@ mod practitioners;
 mod privacy;
 mod records;
 mod runtime;
+mod upgrade;

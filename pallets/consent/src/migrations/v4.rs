@@ -51,15 +51,17 @@ impl<T: Config> InnerMigrateV3ToV4<T> {
 	}
 
 	/// Splits one patient's consents, by grantee, into what the index keeps (in the order
-	/// granted) and what is cleaned up. Reads each consent once.
-	fn split(
+	/// granted) and what is cleaned up. Reads each consent once, through `get` (the stored
+	/// consent, or what a migration before this one will make of it).
+	pub(crate) fn split(
 		patient: &T::AccountId,
 		ids: &[ConsentId],
 		now: telemed_primitives::Moment,
+		get: impl Fn(&ConsentId) -> Option<ConsentOf<T>>,
 	) -> (Vec<(T::AccountId, Vec<ConsentId>)>, Vec<ConsentId>) {
 		let mut by_grantee: Ranked<T> = BTreeMap::new();
 		for id in ids {
-			let Some(consent) = Consents::<T>::get(id) else { continue };
+			let Some(consent) = get(id) else { continue };
 			if &consent.patient != patient {
 				continue;
 			}
@@ -86,13 +88,20 @@ impl<T: Config> InnerMigrateV3ToV4<T> {
 	fn dropping() -> u64 {
 		let now = T::Time::now();
 		ConsentsOf::<T>::iter()
-			.map(|(patient, ids)| Self::split(&patient, &ids, now).1.len() as u64)
+			.map(|(patient, ids)| {
+				Self::split(&patient, &ids, now, Consents::<T>::get).1.len() as u64
+			})
 			.sum()
 	}
 }
 
-impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
-	fn on_runtime_upgrade() -> Weight {
+impl<T: Config> InnerMigrateV3ToV4<T> {
+	/// Builds the index from the consents as they are stored (clearing whatever it held),
+	/// cleans up the consents over the per-grantee bound, and prunes their grantees'
+	/// envelopes through the index just built. Runs again harmlessly on an exact index (it
+	/// rebuilds the same one and cleans up nothing). Version 3's migration calls it before it
+	/// prunes (see [`super::v3`]).
+	pub fn build() -> Weight {
 		let mut reads = 0u64;
 		let mut writes = 0u64;
 		let now = T::Time::now();
@@ -105,7 +114,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
 		let mut to_prune: Vec<(T::AccountId, T::AccountId)> = Vec::new();
 		for (patient, ids) in patients {
 			reads = reads.saturating_add(1).saturating_add(ids.len() as u64);
-			let (kept, dropped) = Self::split(&patient, &ids, now);
+			let (kept, dropped) = Self::split(&patient, &ids, now, Consents::<T>::get);
 			for (grantee, list) in kept {
 				writes.saturating_inc();
 				// `split` keeps at most `MaxConsentsPerGrantee` per grantee.
@@ -141,6 +150,12 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
 			pruned = pruned.saturating_add(T::Envelopes::prune_envelopes(&patient, &grantee));
 		}
 		T::DbWeight::get().reads_writes(reads, writes).saturating_add(pruned)
+	}
+}
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
+	fn on_runtime_upgrade() -> Weight {
+		Self::build()
 	}
 
 	#[cfg(feature = "try-runtime")]

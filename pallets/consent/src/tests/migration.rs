@@ -135,7 +135,12 @@ fn put_v2_ring() {
 	}
 }
 
+/// Runs the migrations from storage version `version` (below 4: no (patient, grantee) index
+/// existed, so the index the calls built is dropped first).
 fn upgrade_from(version: u16) {
+	if version < 4 {
+		drop_index();
+	}
 	StorageVersion::new(version).put::<Consent>();
 	#[cfg(feature = "try-runtime")]
 	{
@@ -285,6 +290,58 @@ fn version_2_categories_end_permits_and_widen_denies() {
 		MigrateV2ToV3::<Test>::on_runtime_upgrade();
 		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), before);
 		assert_eq!(MockEnvelopes::prunes().len(), 3);
+	});
+}
+
+#[test]
+fn version_2_pruning_keeps_the_envelopes_another_permit_covers() {
+	new_test_ext().execute_with(|| {
+		// The doctor holds a permit of all data and a permit of a category (which ends), and
+		// an envelope the first still covers.
+		let all = Grant::permit(DOC).ok();
+		let category = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
+		put_v2_consent(all, None);
+		put_v2_consent(category, Some(vec![5]));
+		MockEnvelopes::give(PATIENT, DOC, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::forget_prunes();
+
+		upgrade_from(2);
+
+		assert!(Consents::<Test>::get(category).is_none());
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![all]);
+		// Version 3 pruned the doctor's envelopes through the index it built first: the one
+		// the permit of all data covers stays.
+		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, DOC)]);
+		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![LAB_RECORD]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(), vec![all]);
+		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(all)));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn version_2_upgrade_indexes_before_pruning_and_version_4_rebuilds_the_same() {
+	new_test_ext().execute_with(|| {
+		let all = Grant::permit(DOC).ok();
+		let category = Grant::permit(NURSE).tags(vec![LAB_TAG]).ok();
+		put_v2_consent(all, None);
+		put_v2_consent(category, Some(vec![5]));
+		drop_index();
+		StorageVersion::new(2).put::<Consent>();
+
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+
+		// Version 3 alone leaves the index whole.
+		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(3));
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(), vec![all]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::iter().count(), 1);
+		assert_invariants();
+		let consents: Vec<_> = Consents::<Test>::iter().collect();
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(), vec![all]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::iter().count(), 1);
+		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), consents);
+		assert_invariants();
 	});
 }
 
