@@ -513,9 +513,6 @@ pub mod pallet {
 		AlreadyEnded,
 		/// The patient has `MaxConsentsPerPatient` consents: clean up ended ones first.
 		TooManyConsents,
-		/// The patient has `MaxConsentsPerGrantee` consents to this grantee: clean up ended
-		/// ones (or revoke and clean up one) first.
-		TooManyConsentsToGrantee,
 		/// No consent has this id.
 		UnknownConsent,
 		/// Only the patient, or a delegate with the needed scope, may do this.
@@ -576,6 +573,10 @@ pub mod pallet {
 		/// The tag is carried by another patient's records: a scope or an access may name only
 		/// the patient's own tags (or tags no record carries yet).
 		TagOfAnotherPatient,
+		/// The patient has `MaxConsentsPerGrantee` consents to this grantee that are in force
+		/// or not yet started (a grant first cleans up the pair's ended ones): revoke one and
+		/// clean it up first.
+		TooManyConsentsToGrantee,
 	}
 
 	#[pallet::hooks]
