@@ -145,7 +145,9 @@ mod benchmarks {
 
 	/// By a delegate, naming `MaxScopeItems` records (each resolved through the inspector); a
 	/// deny in force at once, so the grantee's envelopes of the patient (as many as allowed)
-	/// are all checked for pruning. The patient's list and the grantee's one short of full.
+	/// are all checked for pruning. The patient's list is full, and so is the grantee's, all
+	/// of it revoked: the grant first cleans up `MaxConsentsPerGrantee` consents (each read,
+	/// removed, its deposit released, an event).
 	#[benchmark]
 	fn grant_consent() {
 		let patient = funded::<T>("patient", 0);
@@ -155,7 +157,10 @@ mod benchmarks {
 		let records = records::<T>(&patient);
 		let (max, per_grantee) = (T::MaxConsentsPerPatient::get(), T::MaxConsentsPerGrantee::get());
 		consents_to_others::<T>(&patient, &records, max - per_grantee);
-		consents::<T>(&patient, &patient, &grantee, &records, per_grantee - 1);
+		for id in consents::<T>(&patient, &patient, &grantee, &records, per_grantee) {
+			ConsentPallet::<T>::do_revoke(patient.clone(), id).expect("in force");
+		}
+		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max);
 
 		#[extrinsic_call]
 		_(
@@ -170,8 +175,8 @@ mod benchmarks {
 			Some(u64::MAX),
 		);
 
-		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max);
-		assert_eq!(ConsentsByGrantee::<T>::get(&patient, &grantee).len() as u32, per_grantee);
+		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max - per_grantee + 1);
+		assert_eq!(ConsentsByGrantee::<T>::get(&patient, &grantee).len(), 1);
 	}
 
 	/// By a delegate; the permit revoked is the grantee's only one, and the grantee holds as

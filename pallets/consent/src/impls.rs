@@ -164,10 +164,19 @@ impl<T: Config> Pallet<T> {
 			ensure!(end > now, Error::<T>::AlreadyEnded);
 		}
 		let mut ids = ConsentsOf::<T>::get(&patient);
+		let mut to_grantee = ConsentsByGrantee::<T>::get(&patient, &grantee);
+		// At the per-grantee bound, the pair's consents that a cleanup may take without
+		// pruning anything go first (see `cleanable`), as `remove_consent` takes them.
+		let cleaned = if to_grantee.len() as u32 >= T::MaxConsentsPerGrantee::get() {
+			Self::cleanable(&to_grantee, now)
+		} else {
+			Vec::new()
+		};
+		ids.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
+		to_grantee.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
 		let id = NextConsentId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		ids.try_push(id).map_err(|_| Error::<T>::TooManyConsents)?;
-		let mut to_grantee = ConsentsByGrantee::<T>::get(&patient, &grantee);
 		to_grantee.try_push(id).map_err(|_| Error::<T>::TooManyConsentsToGrantee)?;
 		let grantee_kind = if T::Practitioners::key_agreement_key(&grantee).is_some() {
 			GranteeKind::Practitioner
@@ -178,6 +187,15 @@ impl<T: Config> Pallet<T> {
 		Self::hold(HoldReason::ConsentDeposit, &who, deposit)?;
 
 		// *** No fail beyond this point ***
+		for (cleaned, consent) in cleaned {
+			Consents::<T>::remove(cleaned);
+			Self::release(HoldReason::ConsentDeposit, &consent.depositor, consent.deposit);
+			Self::deposit_event(Event::ConsentRemoved {
+				id: cleaned,
+				depositor: consent.depositor,
+				deposit: consent.deposit,
+			});
+		}
 		Consents::<T>::insert(
 			id,
 			Consent {
@@ -209,6 +227,24 @@ impl<T: Config> Pallet<T> {
 		};
 		Self::deposit_event(Event::ConsentGranted { id, patient, grantee, decision, by: who });
 		Ok((id, pruned))
+	}
+
+	/// The consents of `ids` (one (patient, grantee) list) that a grant at the per-grantee
+	/// bound cleans up first: those that no longer count and whose removal prunes no
+	/// envelope, that is the revoked ones (the revocation pruned already) and the denies that
+	/// ended (removing a deny never prunes). A permit that ended another way (its end passed,
+	/// or its delegate's appointment) stays until [`Pallet::remove_consent`], which is
+	/// charged for pruning what it covered. At most `MaxConsentsPerGrantee` reads (and a
+	/// `Delegates` read for each consent a delegate granted that is otherwise in force).
+	pub(crate) fn cleanable(ids: &[ConsentId], now: Moment) -> Vec<(ConsentId, ConsentOf<T>)> {
+		ids.iter()
+			.filter_map(|id| Consents::<T>::get(id).map(|c| (*id, c)))
+			.filter(|(_, c)| match Self::standing(c, now) {
+				ConsentStanding::Revoked => true,
+				ConsentStanding::Ended => c.decision == Decision::Deny,
+				ConsentStanding::InForce | ConsentStanding::NotYetStarted => false,
+			})
+			.collect()
 	}
 
 	/// Whether `consent` counts at `now`, and if not, why: its own standing, and, for a consent

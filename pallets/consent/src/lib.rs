@@ -252,7 +252,8 @@ pub mod pallet {
 		type MaxConsentsPerPatient: Get<u32>;
 
 		/// How many consents (of any standing) a patient may have at once to one grantee: an
-		/// access check reads at most this many consents, whatever the patient's count. At
+		/// access check reads at most this many consents, whatever the patient's count. A
+		/// grant at this bound first cleans up the pair's revoked consents and ended denies. At
 		/// least 1, at most [`Config::MaxConsentsPerPatient`].
 		#[pallet::constant]
 		type MaxConsentsPerGrantee: Get<u32>;
@@ -573,9 +574,9 @@ pub mod pallet {
 		/// The tag is carried by another patient's records: a scope or an access may name only
 		/// the patient's own tags (or tags no record carries yet).
 		TagOfAnotherPatient,
-		/// The patient has `MaxConsentsPerGrantee` consents to this grantee that are in force
-		/// or not yet started (a grant first cleans up the pair's ended ones): revoke one and
-		/// clean it up first.
+		/// The patient has `MaxConsentsPerGrantee` consents to this grantee that a grant does
+		/// not clean up (in force, not yet started, or permits that ended without a
+		/// revocation): clean up ended ones with `remove_consent`, or revoke one, first.
 		TooManyConsentsToGrantee,
 	}
 
@@ -623,12 +624,17 @@ pub mod pallet {
 		/// - `TagOfAnotherPatient`: a named tag is carried by another patient's records.
 		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
 		/// - `TooManyConsents`; `TooManyConsentsToGrantee`: the patient has
-		///   `MaxConsentsPerGrantee` consents to `grantee` already (of any standing: clean up
-		///   ended ones first).
+		///   `MaxConsentsPerGrantee` consents to `grantee` already, once the grant has cleaned
+		///   up the pair's revoked consents and ended denies (a permit that ended otherwise
+		///   stays until `remove_consent`, which prunes what it covered).
 		/// - `InsufficientBalance`; `IdsExhausted`.
 		///
+		/// At the per-grantee bound the grant first cleans up the pair's revoked consents and
+		/// ended denies as [`Pallet::remove_consent`] does (off both lists, the deposit back
+		/// to whoever paid it); their removal prunes no envelope.
+		///
 		/// # Events
-		/// `ConsentGranted`.
+		/// `ConsentRemoved` for each consent cleaned up at the bound, then `ConsentGranted`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::grant_consent().saturating_add(
 			// Only a deny prunes envelopes; a permit is not charged for it.

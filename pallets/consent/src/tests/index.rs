@@ -3,7 +3,7 @@
 //! `try_state` catching an index that differs from the consents.
 
 use super::*;
-use crate::{ConsentsByGrantee, ConsentsOf, Pallet};
+use crate::{Consents, ConsentsByGrantee, ConsentsOf, HoldReason, Pallet};
 use frame_support::{assert_noop, assert_ok};
 
 /// The patient's consents to `grantee`, as the index lists them.
@@ -78,17 +78,107 @@ fn a_patient_has_a_bounded_number_of_consents_to_one_grantee() {
 		);
 		// Other grantees are not affected.
 		Grant::permit(NURSE).ok();
-		// A revoked consent still counts until it is cleaned up.
+		// A revoked consent stays listed until it is cleaned up; a grant at the bound cleans
+		// it up first (`a_grant_at_the_grantee_bound_cleans_up_...` below).
 		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), first));
 		assert_eq!(indexed(DOC), vec![first, second]);
-		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
-		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(INSURER), first));
-		assert_eq!(indexed(DOC), vec![second]);
 		let third = Grant::permit(DOC).ok();
+		assert!(Consents::<Test>::get(first).is_none());
 		assert_eq!(indexed(DOC), vec![second, third]);
 		// The per-patient bound is checked first.
 		Grant::permit(INSURER).ok();
 		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsents);
+		assert_invariants();
+	});
+}
+
+/// This pallet's events, in order.
+fn consent_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Consent(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_grant_at_the_grantee_bound_cleans_up_the_pairs_revoked_consents_and_ended_denies() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(3);
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let revoked = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
+		let ended = Grant { end: Some(T0 + 10), ..Grant::deny(DOC).records(vec![LAB_RECORD]) }.ok();
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), revoked));
+		set_now(T0 + 10);
+		// Up to the bound nothing is cleaned up.
+		let kept = Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![revoked, ended, kept]);
+		let patient_held = held(HoldReason::ConsentDeposit, PATIENT);
+		let parent_held = held(HoldReason::ConsentDeposit, PARENT);
+		MockEnvelopes::forget_prunes();
+		System::reset_events();
+
+		// One past the bound: the revoked permit and the ended deny go first, as
+		// `remove_consent` takes them, their deposits back to whoever paid.
+		let new = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![kept, new]);
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![kept, new]);
+		assert!(Consents::<Test>::get(revoked).is_none());
+		assert!(Consents::<Test>::get(ended).is_none());
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held - CONSENT_DEPOSIT);
+		// One deposit back, one held for the new consent.
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held);
+		assert_eq!(
+			consent_events(),
+			vec![
+				Event::ConsentRemoved { id: revoked, depositor: PARENT, deposit: CONSENT_DEPOSIT },
+				Event::ConsentRemoved { id: ended, depositor: PATIENT, deposit: CONSENT_DEPOSIT },
+				Event::ConsentGranted {
+					id: new,
+					patient: PATIENT,
+					grantee: DOC,
+					decision: crate::Decision::Permit,
+					by: PATIENT
+				},
+			]
+		);
+		// Their removal prunes nothing (the revocation pruned already; a deny never does).
+		assert!(MockEnvelopes::prunes().is_empty());
+		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(new)));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_full_list_a_grant_may_not_clean_up_is_still_refused() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(2);
+		let in_force = Grant::permit(DOC).ok();
+		let expiring = Grant { end: Some(T0 + 10), ..Grant::permit(DOC).tags(vec![LAB_TAG]) }.ok();
+		// Every consent in force: refused, whatever the decision, nothing changes.
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		assert_noop!(Grant::deny(DOC).call(), CError::TooManyConsentsToGrantee);
+		set_now(T0 + 10);
+		// A permit whose end passed is not cleaned up by a grant (its removal prunes what it
+		// covered, which `remove_consent` is charged for): still refused.
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(INSURER), expiring));
+		let new = Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![in_force, new]);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_list_full_of_consents_not_yet_started_is_refused() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(2);
+		for _ in 0..2 {
+			Grant { start: Some(T0 + 100), ..Grant::permit(DOC) }.ok();
+		}
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
 		assert_invariants();
 	});
 }
