@@ -196,37 +196,44 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
 		let mut consents = 0u64;
 		let mut ending = 0u64;
+		// The deposits of the permits that end, by depositor.
+		let mut returned: alloc::collections::btree_map::BTreeMap<T::AccountId, BalanceOf<T>> =
+			Default::default();
 		for (_, consent) in v2::Consents::<T>::iter() {
 			consents += 1;
 			if Self::ends(&consent) {
 				ending += 1;
+				let total = returned.entry(consent.depositor.clone()).or_default();
+				*total = total.saturating_add(consent.deposit);
 			}
 		}
+		super::v4::log_size(ConsentsOf::<T>::iter_keys().count() as u64, consents);
 		// What the index building cleans up over the per-grantee bound, from the consents as
 		// the translation will leave them.
-		let now = <T::Time as frame_support::traits::Time>::now();
-		let over_bound: u64 = ConsentsOf::<T>::iter()
-			.map(|(patient, ids)| {
-				let translated = |id: &telemed_primitives::ConsentId| {
-					v2::Consents::<T>::get(id).and_then(Self::translate)
-				};
-				super::v4::InnerMigrateV3ToV4::<T>::split(&patient, &ids, now, translated).1.len()
-					as u64
-			})
-			.sum();
+		let over = super::v4::InnerMigrateV3ToV4::<T>::over_bound(
+			|id| v2::Consents::<T>::get(id).and_then(Self::translate),
+			returned,
+		);
 		let accesses = v2::EmergencyAccesses::<T>::iter_keys().count() as u64;
 		let disclosures = v2::DisclosureRing::<T>::iter_keys().count() as u64;
-		Ok((consents, ending.saturating_add(over_bound), accesses, disclosures).encode())
+		Ok((consents, ending, over, accesses, disclosures).encode())
 	}
 
 	#[cfg(feature = "try-runtime")]
 	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-		let (consents, going, accesses, disclosures): (u64, u64, u64, u64) =
-			Decode::decode(&mut &state[..]).map_err(|_| "pre_upgrade state undecodable")?;
+		let (consents, ending, over, accesses, disclosures): (
+			u64,
+			u64,
+			super::v4::OverBoundOf<T>,
+			u64,
+			u64,
+		) = Decode::decode(&mut &state[..]).map_err(|_| "pre_upgrade state undecodable")?;
+		let going = ending.saturating_add(over.dropping);
 		ensure!(
 			Consents::<T>::iter_values().count() as u64 == consents.saturating_sub(going),
 			"consents lost or kept"
 		);
+		super::v4::InnerMigrateV3ToV4::<T>::check_over_bound(over)?;
 		ensure!(
 			EmergencyAccesses::<T>::iter_values().count() as u64 == accesses,
 			"emergency accesses lost"

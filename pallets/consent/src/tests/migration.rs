@@ -420,6 +420,12 @@ fn version_3_consents_over_the_grantee_bound_keep_denies_then_permits_in_force()
 		assert!(Consents::<Test>::get(newer).is_none());
 		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), 2 * CONSENT_DEPOSIT);
 		assert_eq!(read_lab(DOC), Err(AccessDenial::ExplicitlyDenied(deny)));
+		// Each cleaned up as `remove_consent` tells it.
+		for id in [revoked, newer] {
+			System::assert_has_event(
+				Event::ConsentRemoved { id, depositor: PATIENT, deposit: CONSENT_DEPOSIT }.into(),
+			);
+		}
 		// The grantee's envelopes it may no longer read went, once.
 		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, DOC)]);
 		assert_invariants();

@@ -2,6 +2,19 @@
 //! [`ActiveLicences`] (issue 15), so that "is `who` licensed" reads the summary and one
 //! authority instead of every licence. Built from every holder's licence list; anything
 //! already there is cleared first (nothing on a version 1 chain). No other item changes.
+//!
+//! Register it BEFORE the consent pallet's migrations: their pruning asks whether grantees
+//! are licensed, which reads the summary (see [`crate::migrations`]).
+//!
+//! # Size limit: one block
+//!
+//! The migration runs whole in the upgrade's first block: for each holder it reads the
+//! licence list and up to `MaxLicencesPerPractitioner` licences and writes one summary, about
+//! 200 µs of weight at ParityDB's prices, in the same block as the other pallets'
+//! migrations. The chain is assumed to hold at most about 2,000 licence holders (a
+//! development or test network); `pre_upgrade` logs the number of holders and licences.
+//! Before a larger deployment this must become a multi-block migration (`pallet-migrations`,
+//! `SteppedMigration` with the last holder as its cursor).
 
 use crate::pallet::*;
 use alloc::vec::Vec;
@@ -24,6 +37,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 		let mut reads = 0u64;
 		let mut writes = 0u64;
 		let cleared = ActiveLicences::<T>::clear(u32::MAX, None);
+		reads = reads.saturating_add(u64::from(cleared.loops));
 		writes = writes.saturating_add(u64::from(cleared.backend));
 		let holders: Vec<T::AccountId> = LicencesOf::<T>::iter_keys().collect();
 		for holder in holders {
@@ -42,6 +56,13 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 
 	#[cfg(feature = "try-runtime")]
 	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+		log::info!(
+			target: "runtime::practitioners",
+			"practitioners migration in one block: {} licence holders, {} licences (assumed at \
+			 most about 2,000 holders)",
+			LicencesOf::<T>::iter_keys().count(),
+			Licences::<T>::iter_keys().count()
+		);
 		let active = Licences::<T>::iter_values()
 			.filter(|l| l.status == crate::LicenceStatus::Active)
 			.count() as u64;
