@@ -30,6 +30,13 @@ pub trait PractitionerRegistry<AccountId> {
 	/// registering costs a deposit.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(who: &AccountId, emergency: bool);
+
+	/// Benchmarks only: makes `who` a registered practitioner none of whose licences counts,
+	/// in the registry's worst case for a lookup that fails (as many licences as allowed,
+	/// each a candidate read and refused), so that other pallets' benchmarks reach the
+	/// longest refusal (`NotLicensed`). Funds `who` if registering costs a deposit.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(who: &AccountId);
 }
 
 /// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
@@ -45,6 +52,8 @@ impl<AccountId> PractitionerRegistry<AccountId> for () {
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(_: &AccountId, _: bool) {}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(_: &AccountId) {}
 }
 
 /// Decides whether an access to a patient's data is allowed now, and on what basis.
@@ -80,6 +89,20 @@ pub trait ConsentVerifier<AccountId> {
 		purpose: PurposeOfUse,
 	);
 
+	/// Benchmarks only: makes `grantee` a registered practitioner whose licences all fail
+	/// ([`PractitionerRegistry::make_unlicensed`]) holding, of `patient`, as many permits as a
+	/// check reads, each covering `action` on all data for `purpose` and granted by a
+	/// delegate of the patient (whose appointment each check reads): the verifier's longest
+	/// check that refuses (`NotLicensed`), the worst case of pruning an envelope of a grantee
+	/// whose access ended. Funds the deposits.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_refused(
+		grantee: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	);
+
 	/// Benchmarks only: makes `practitioner` licensed and endorsed for emergency care and
 	/// opens a break-glass access of theirs to `patient`, open now, so that `check_access`
 	/// for `EmergencyTreatment` answers `Emergency`. Funds the deposit.
@@ -104,6 +127,8 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_permitted(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_refused(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_emergency(_: &AccountId, _: &AccountId) {}
 }

@@ -799,6 +799,50 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
+	fn make_refused(
+		grantee: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::Saturating;
+
+		T::Practitioners::make_unlicensed(grantee);
+		// A delegate of the patient grants every permit: each check reads its appointment.
+		let agent: T::AccountId = frame_benchmarking::account("benchmark delegate", 0, 0);
+		let per_grantee = T::MaxConsentsPerGrantee::get();
+		let minimum = T::Currency::minimum_balance();
+		let _ = T::Currency::mint_into(patient, T::DelegateDeposit::get().saturating_add(minimum));
+		let deposits = T::ConsentDeposit::get().saturating_mul(per_grantee.into());
+		let _ = T::Currency::mint_into(&agent, deposits.saturating_add(minimum));
+		if !Delegates::<T>::contains_key(patient, &agent) {
+			let _ = Self::do_add_delegate(
+				patient.clone(),
+				agent.clone(),
+				alloc::vec![DelegateScope::ManageConsents],
+				None,
+			);
+		}
+		while (ConsentsByGrantee::<T>::get(patient, grantee).len() as u32) < per_grantee {
+			let granted = Self::do_grant(
+				agent.clone(),
+				patient.clone(),
+				grantee.clone(),
+				Decision::Permit,
+				alloc::vec![action],
+				ScopeRequest::AllData,
+				alloc::vec![purpose],
+				None,
+				None,
+			);
+			if granted.is_err() {
+				break;
+			}
+		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
 	fn make_emergency(practitioner: &T::AccountId, patient: &T::AccountId) {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::Saturating;

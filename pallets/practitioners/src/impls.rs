@@ -788,10 +788,36 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 			}
 		}
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(who: &T::AccountId) {
+		Self::bench_unlicensed(who);
+	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]
 impl<T: Config> Pallet<T> {
+	/// Benchmarks only: [`PractitionerRegistry::make_unlicensed`]. The worst case of
+	/// [`PractitionerRegistry::make_licensed`], then the valid licence's authority also loses
+	/// its jurisdiction: every licence of the full summary is a candidate whose (distinct)
+	/// authority is read, and none counts.
+	pub(crate) fn bench_unlicensed(who: &T::AccountId) {
+		<Self as PractitionerRegistry<T::AccountId>>::make_licensed(who, false);
+		for active in ActiveLicences::<T>::get(who).iter() {
+			let still = Authorities::<T>::get(&active.authority)
+				.is_some_and(|a| a.jurisdictions.contains(&active.jurisdiction));
+			if still {
+				let elsewhere: JurisdictionCode =
+					b"ZZ".to_vec().try_into().expect("two letters fit the bound of six; qed");
+				let _ = Self::do_update_authority(
+					active.authority.clone(),
+					b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
+					alloc::vec![elsewhere].try_into().unwrap_or_default(),
+				);
+			}
+		}
+	}
+
 	/// Benchmarks only: authority number `i`, accredited (if not yet) for a jurisdiction of
 	/// its own (`AA`, `AB`, …), and that jurisdiction.
 	pub fn benchmark_authority(i: u32) -> (T::AccountId, JurisdictionCode) {

@@ -272,3 +272,29 @@ fn try_state_catches_an_index_that_differs_from_the_consents() {
 		assert_invariants();
 	});
 }
+
+/// Other pallets' benchmarks reach the longest refusal: `MaxConsentsPerGrantee` permits, each
+/// covering the access and granted by a delegate, to a practitioner none of whose licences
+/// counts.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn make_refused_reads_every_permit_then_refuses_the_licence() {
+	new_test_ext().execute_with(|| {
+		let grantee: AccountId = 77;
+		<Consent as ConsentVerifier<AccountId>>::make_refused(
+			&grantee,
+			&PATIENT,
+			AccessAction::Read,
+			PurposeOfUse::Treatment,
+		);
+		let ids = indexed(grantee);
+		assert_eq!(ids.len() as u32, MaxConsentsPerGrantee::get());
+		assert!(ids.iter().all(|id| Consents::<Test>::get(id)
+			.is_some_and(|c| c.granted_by != PATIENT && c.decision == crate::Decision::Permit)));
+		assert_eq!(
+			read_lab_counted(grantee),
+			(Err(AccessDenial::NotLicensed), MaxConsentsPerGrantee::get())
+		);
+		assert_invariants();
+	});
+}

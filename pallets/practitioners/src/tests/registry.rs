@@ -234,3 +234,32 @@ fn make_licensed_fills_the_list_from_distinct_authorities() {
 		assert_invariants();
 	});
 }
+
+/// Other pallets' benchmarks reach the registry's longest refusal: a registered practitioner
+/// with a full summary of active licences within their window, each from a different
+/// authority that has lost the licence's jurisdiction (each read, each refused).
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
+	new_test_ext().execute_with(|| {
+		Registry::make_unlicensed(&NURSE);
+		let max: u32 = <Test as crate::Config>::MaxLicencesPerPractitioner::get();
+		let max = max as usize;
+		let views = Registry::licences_of(&NURSE);
+		assert_eq!(views.len(), max);
+		let mut authorities: Vec<_> = views.iter().map(|v| v.licence.authority).collect();
+		authorities.sort();
+		authorities.dedup();
+		assert_eq!(authorities.len(), max, "one authority per licence");
+		assert!(views.iter().all(|v| v.standing == LicenceStanding::AuthorityWithdrawn
+			&& v.licence.status == crate::LicenceStatus::Active));
+		assert_eq!(crate::ActiveLicences::<Test>::get(NURSE).len(), max);
+		assert!(Registry::key_agreement_key(&NURSE).is_some(), "registered");
+		assert!(!Registry::is_licensed(&NURSE, &LicenceQuery::any()));
+		assert!(!Registry::may_use_emergency_access(&NURSE));
+		// Another practitioner's worst case stands.
+		Registry::make_licensed(&DOC, false);
+		assert!(Registry::is_licensed(&DOC, &LicenceQuery::any()));
+		assert_invariants();
+	});
+}
