@@ -299,7 +299,7 @@ fn version_2_pruning_keeps_the_envelopes_another_permit_covers() {
 		// The doctor holds a permit of all data and a permit of a category (which ends), and
 		// an envelope the first still covers.
 		let all = Grant::permit(DOC).ok();
-		let category = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
+		let category = Grant::permit(DOC).records(vec![LAB_RECORD]).ok();
 		put_v2_consent(all, None);
 		put_v2_consent(category, Some(vec![5]));
 		MockEnvelopes::give(PATIENT, DOC, LAB_RECORD, PurposeOfUse::Treatment);
@@ -323,7 +323,7 @@ fn version_2_pruning_keeps_the_envelopes_another_permit_covers() {
 fn version_2_upgrade_indexes_before_pruning_and_version_4_rebuilds_the_same() {
 	new_test_ext().execute_with(|| {
 		let all = Grant::permit(DOC).ok();
-		let category = Grant::permit(NURSE).tags(vec![LAB_TAG]).ok();
+		let category = Grant::permit(NURSE).records(vec![LAB_RECORD]).ok();
 		put_v2_consent(all, None);
 		put_v2_consent(category, Some(vec![5]));
 		drop_index();
