@@ -243,6 +243,12 @@ impl ConsentVerifier<AccountId> for MockConsent {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(grantee: &AccountId, patient: &AccountId, _: AccessAction, _: PurposeOfUse) {
+		// Whatever permits there were, none counts.
+		Self::revoke(*grantee, *patient);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
 	fn make_emergency(practitioner: &AccountId, patient: &AccountId) {
 		MockRegistry::make_licensed(practitioner, true);
 		Self::open_emergency(*practitioner, *patient, 0);

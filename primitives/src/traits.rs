@@ -103,6 +103,19 @@ pub trait ConsentVerifier<AccountId> {
 		purpose: PurposeOfUse,
 	);
 
+	/// Benchmarks only: gives `grantee`, of `patient`, as many permits as a check reads, each
+	/// covering `action` on all data for `purpose` and granted by a delegate whose
+	/// appointment has since ended: the verifier's longest check that refuses for good
+	/// (`NoConsent`, every permit and its delegation read), the worst case of a stranger
+	/// cleaning up an envelope. Funds the deposits.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(
+		grantee: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	);
+
 	/// Benchmarks only: makes `practitioner` licensed and endorsed for emergency care and
 	/// opens a break-glass access of theirs to `patient`, open now, so that `check_access`
 	/// for `EmergencyTreatment` answers `Emergency`. Funds the deposit.
@@ -129,6 +142,8 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 	fn make_permitted(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_refused(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_emergency(_: &AccountId, _: &AccountId) {}
 }

@@ -805,11 +805,49 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		action: AccessAction,
 		purpose: PurposeOfUse,
 	) {
+		T::Practitioners::make_unlicensed(grantee);
+		Self::bench_delegated_permits(grantee, patient, action, purpose);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(
+		grantee: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) {
+		let agent = Self::bench_delegated_permits(grantee, patient, action, purpose);
+		// The appointment ends: every permit it granted has ended with it.
+		let _ = Self::do_remove_delegate(patient.clone(), patient.clone(), agent);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_emergency(practitioner: &T::AccountId, patient: &T::AccountId) {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::Saturating;
 
-		T::Practitioners::make_unlicensed(grantee);
-		// A delegate of the patient grants every permit: each check reads its appointment.
+		T::Practitioners::make_licensed(practitioner, true);
+		let funds = T::EmergencyDeposit::get().saturating_add(T::Currency::minimum_balance());
+		let _ = T::Currency::mint_into(practitioner, funds);
+		let _ = Self::do_open_emergency(practitioner.clone(), patient.clone(), [0u8; 32]);
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Benchmarks only: `MaxConsentsPerGrantee` permits of `patient` to `grantee`, each
+	/// covering `action` on all data for `purpose`, granted by a delegate of the patient
+	/// (appointed, and funded, if needed), so that a check reads each permit and its
+	/// delegation. Returns the delegate.
+	pub(crate) fn bench_delegated_permits(
+		grantee: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) -> T::AccountId {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::Saturating;
+
 		let agent: T::AccountId = frame_benchmarking::account("benchmark delegate", 0, 0);
 		let per_grantee = T::MaxConsentsPerGrantee::get();
 		let minimum = T::Currency::minimum_balance();
@@ -840,17 +878,7 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 				break;
 			}
 		}
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn make_emergency(practitioner: &T::AccountId, patient: &T::AccountId) {
-		use frame_support::traits::fungible::{Inspect, Mutate};
-		use sp_runtime::Saturating;
-
-		T::Practitioners::make_licensed(practitioner, true);
-		let funds = T::EmergencyDeposit::get().saturating_add(T::Currency::minimum_balance());
-		let _ = T::Currency::mint_into(practitioner, funds);
-		let _ = Self::do_open_emergency(practitioner.clone(), patient.clone(), [0u8; 32]);
+		agent
 	}
 }
 

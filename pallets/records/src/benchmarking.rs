@@ -103,6 +103,15 @@ fn refused<T: Config>(patient: &T::AccountId, name: &'static str) -> T::AccountI
 	grantee
 }
 
+/// A grantee whose access to `patient`'s records ended for good, in the verifier's longest
+/// such refusal: as many permits of the patient (reading, for treatment) as a check reads,
+/// each granted by a delegate whose appointment has ended, each read with its delegation.
+fn ended<T: Config>(patient: &T::AccountId) -> T::AccountId {
+	let grantee: T::AccountId = account("former grantee", 0, 0);
+	T::Consent::make_ended(&grantee, patient, AccessAction::Read, PurposeOfUse::Treatment);
+	grantee
+}
+
 /// A licensed practitioner whom `patient` permits `action` for treatment, in the worst case
 /// for the licence and consent checks.
 fn permitted<T: Config>(patient: &T::AccountId, action: AccessAction) -> T::AccountId {
@@ -238,12 +247,12 @@ mod benchmarks {
 
 	#[benchmark]
 	fn remove_envelope() {
-		// A stranger cleans up the envelope of a grantee whose access ended: the longest
-		// refusal (a delegate lookup, every permit of the grantee with its delegation, then
-		// every licence of the grantee).
+		// A stranger cleans up the envelope of a grantee whose access ended for good: the
+		// longest such check (a delegate lookup, then every permit of the grantee with its
+		// ended delegation). A licence that fails refuses the stranger (`AccessMayResume`).
 		let patient = patient::<T>();
 		let record = record_chain::<T>(&patient, 1);
-		let grantee = refused::<T>(&patient, "former grantee");
+		let grantee = ended::<T>(&patient);
 		put_envelope::<T>(record, &patient, &grantee);
 		let stranger = funded::<T>("stranger", 0);
 

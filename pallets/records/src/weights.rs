@@ -268,8 +268,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	// Not yet generated: copied from remove_envelope as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
+	// longest refusal for good (`ConsentVerifier::make_ended`: the grantee's own
+	// `MaxConsentsPerGrantee` permits, each read with its ended delegation);
 	// regenerate with scripts/benchmark.sh.
 	fn remove_envelope() -> Weight {
 		//  Measured:  `5873`
@@ -675,8 +675,8 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	// Not yet generated: copied from remove_envelope as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
+	// longest refusal for good (`ConsentVerifier::make_ended`: the grantee's own
+	// `MaxConsentsPerGrantee` permits, each read with its ended delegation);
 	// regenerate with scripts/benchmark.sh.
 	fn remove_envelope() -> Weight {
 		Weight::from_parts(670_892_000, 201771)

@@ -298,3 +298,25 @@ fn make_refused_reads_every_permit_then_refuses_the_licence() {
 		assert_invariants();
 	});
 }
+
+/// A stranger's cleanup reaches the longest refusal for good: `MaxConsentsPerGrantee`
+/// covering permits, each granted by a delegate whose appointment has ended.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn make_ended_reads_every_permit_then_finds_no_consent() {
+	new_test_ext().execute_with(|| {
+		let grantee: AccountId = 77;
+		<Consent as ConsentVerifier<AccountId>>::make_ended(
+			&grantee,
+			&PATIENT,
+			AccessAction::Read,
+			PurposeOfUse::Treatment,
+		);
+		assert_eq!(indexed(grantee).len() as u32, MaxConsentsPerGrantee::get());
+		assert_eq!(
+			read_lab_counted(grantee),
+			(Err(AccessDenial::NoConsent), MaxConsentsPerGrantee::get())
+		);
+		assert_invariants();
+	});
+}
