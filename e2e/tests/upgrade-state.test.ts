@@ -47,8 +47,8 @@ const PREVIOUS = {
 };
 /** The storage versions of the previous release and of the current code. */
 const STORAGE_VERSIONS = {
-  Practitioners: [1, 1],
-  Consent: [1, 3],
+  Practitioners: [1, 2],
+  Consent: [1, 4],
   Records: [1, 4],
   Billing: [1, 3],
   // Added by this upgrade: FRAME sets a new pallet's version before the migrations run.
@@ -244,17 +244,20 @@ function release(releases: Releases, who: string, hold: string, amount: bigint):
  *   record, the smallest size class that holds it and its kind; a shredded one keeps only its
  *   commitment and time; the tag, envelope and grantee indices are built; device labels become
  *   their hashes;
- * - consent (v2, v3): `granted_by` is the depositor; a record scope names identities; a permit
+ * - consent (v2, v3, v4): `granted_by` is the depositor; a record scope names identities; a permit
  *   of categories ends (removed, its deposit released), a deny of categories denies all data;
  *   the grantees of those lose the envelopes of the patient they may no longer read (here:
- *   those with no other permit of the patient, who are all the scenario has); the coded
+ *   those with no other permit of the patient; docA keeps rA2's through the permit of all data,
+ *   which the pruning's access check reads through the index built before it); the coded
  *   emergency reason goes; pending reviews are filed by (patient, practitioner); a disclosure
- *   names its record, or all data;
+ *   names its record, or all data; the consents are indexed by (patient, grantee) in each
+ *   patient's order (no pair of the scenario is over `MaxConsentsPerGrantee`);
  * - billing (v2, v3): consultations get a zero deposit; a policy's `(year, used)` pair becomes
  *   `PolicyUsage` rebuilt from the pending and approved claims; a disputed consultation gets a
  *   dispute without bond, due `DisputeDeadline` after the upgrade; a service's description
  *   becomes the hash of its text;
- * - practitioners: unchanged.
+ * - practitioners (v2): each holder's licences whose status is `Active` are summarised, in id
+ *   order, with what a lookup needs.
  */
 function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: State; releases: Releases } {
   const state: State = new Map([...old].map(([name, entries]) => [name, new Map(entries)]));
@@ -306,6 +309,17 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
     if (ids.length === 0) consentsOf.delete(key);
     else consentsOf.set(key, ids);
   }
+  const byGrantee: Entries = new Map();
+  for (const [key, value] of consentsOf) {
+    const [patient] = keyOf(key) as [string];
+    for (const id of value as number[]) {
+      const consent = consents.get(JSON.stringify([id])) as Json | undefined;
+      if (!consent) continue;
+      const pair = JSON.stringify([patient, consent.grantee]);
+      byGrantee.set(pair, [...((byGrantee.get(pair) as number[] | undefined) ?? []), id]);
+    }
+  }
+  state.set('consent.consentsByGrantee', byGrantee);
 
   // Envelopes of grantees whose access narrowed and who hold no other permit of the patient.
   const records = item(state, 'records.records');
@@ -437,8 +451,22 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
   for (const [pair, amount] of fromClaims) usage.set(pair, amount > (usage.get(pair) ?? 0n) ? amount : usage.get(pair) ?? 0n);
   state.set('billing.policyUsage', new Map([...usage].map(([pair, amount]) => [pair, balance(amount)])));
 
-  // Practitioners: a new, empty sweep.
+  // Practitioners: a new, empty sweep; the summaries of active licences.
   state.set('practitioners.withdrawalSweep', new Map([['[]', null]]));
+  const licences = item(state, 'practitioners.licences');
+  const activeLicences: Entries = new Map();
+  for (const [key, value] of item(state, 'practitioners.licencesOf')) {
+    const summary = [...(value as number[])]
+      .sort((a, b) => a - b)
+      .flatMap((id) => {
+        const licence = licences.get(JSON.stringify([id])) as Json | undefined;
+        if (licence?.status !== 'Active') return [];
+        const { authority, jurisdiction, role, specialty, validFrom, expiresAt, emergencyCare, issuedAt } = licence;
+        return [{ id, authority, jurisdiction, role, specialty, validFrom, expiresAt, emergencyCare, issuedAt }];
+      });
+    if (summary.length > 0) activeLicences.set(key, summary);
+  }
+  state.set('practitioners.activeLicences', activeLicences);
   return { state, releases };
 }
 
@@ -623,11 +651,15 @@ describe('upgrade with state', () => {
       grant(p3, p3, bob.address, 'Deny', ['Read'], { Categories: ['MentalHealth'] }, ['Treatment']),
       grant(guardian, p1, docB.address, 'Permit', ['Read'], { AllData: null }, ['Operations']),
       [watch, api.tx.records.anchorBatch(1, blake2AsU8a('samples', 256), 16, now - MINUTE, now)],
+      // A permit of a category to a practitioner who also holds a permit of all data: it ends
+      // at the upgrade, and the pruning that follows must keep what the other permit covers.
+      grant(p1, p1, docA.address, 'Permit', ['Read'], { Categories: ['Encounter'] }, ['Treatment']),
     ]);
     for (const [i, name] of ['docA@p1', 'insurer@p1'].entries()) consents.set(name, idOf(done[1 + i], 'consent.ConsentGranted'));
     record('rA2').id = idOf(done[3], 'records.RecordAmended');
     record('rB2').id = idOf(done[4], 'records.RecordAmended');
     for (const [i, name] of ['docB@p3', 'bob@p3', 'docB@p1'].entries()) consents.set(name, idOf(done[6 + i], 'consent.ConsentGranted'));
+    consents.set('docA@p1 category', idOf(done[10], 'consent.ConsentGranted'));
 
     // Envelopes (one the patient's own), a record-scoped consent, bookings (three insured, one
     // self-paid, one booked by the delegate), a break-glass access.
@@ -687,7 +719,7 @@ describe('upgrade with state', () => {
     assert.deepEqual(kinds('records.records', (r) => Object.keys(r.status as Json)[0] ?? ''),
       ['current', 'current', 'current', 'shredded', 'superseded', 'superseded']);
     assert.deepEqual(kinds('consent.consents', (c) => Object.keys(c.scope as Json)[0] ?? ''),
-      ['allData', 'allData', 'categories', 'categories', 'categories', 'records']);
+      ['allData', 'allData', 'categories', 'categories', 'categories', 'categories', 'records']);
     assert.equal(item(remembered, 'records.envelopes').size, 4);
     assert.equal(item(remembered, 'consent.pendingReviews').size, 1);
     assert.equal(item(remembered, 'consent.disclosureRing').size, 3, 'two reads and the break-glass are disclosed');
@@ -748,15 +780,18 @@ describe('upgrade with state', () => {
     }
 
     // The documented mapping, on this scenario's state, against what the suite wrote.
-    const { docB, p1, p3, guardian } = actors;
+    const { docA, docB, p1, p3, guardian } = actors;
     const consent = (name: string) => item(after, 'consent.consents').get(JSON.stringify([id(consents, name)])) as Json | undefined;
     assert.equal(consent('insurer@p1'), undefined, 'a permit of categories ended');
     assert.equal(consent('docB@p3'), undefined, 'a permit of categories ended');
+    assert.equal(consent('docA@p1 category'), undefined, 'a permit of categories ended');
     assert.deepEqual(consent('bob@p3')?.scope, { allData: null }, 'a deny of categories denies all data');
     assert.deepEqual(consent('bob@p2')?.scope, { records: [record('rB').id] }, 'a record scope names the record');
     assert.equal(consent('docB@p1')?.grantedBy, guardian.address, 'the delegate granted it');
     assert.ok(!item(after, 'records.envelopes').has(JSON.stringify([record('rD').id, docB.address])),
       'the envelope of a grantee who may no longer read is gone');
+    assert.ok(item(after, 'records.envelopes').has(JSON.stringify([record('rA2').id, docA.address])),
+      'the envelope another permit still covers survives the pruning of a permit of categories');
     for (const [name, { id: version, anchor: a, root }] of records) {
       const entry = item(after, 'records.records').get(JSON.stringify([version])) as Json;
       if (name === 'rC') {
@@ -770,7 +805,7 @@ describe('upgrade with state', () => {
 
     // Balances and holds: as before, but for the deposits the upgrade gave back.
     const deposit = 100n * UNITS / 1_000n;
-    assert.deepEqual(expected.releases.get(p1.address), new Map([['consent.ConsentDeposit', deposit]]));
+    assert.deepEqual(expected.releases.get(p1.address), new Map([['consent.ConsentDeposit', 2n * deposit]]));
     assert.deepEqual(expected.releases.get(p3.address),
       new Map([['consent.ConsentDeposit', deposit], ['records.EnvelopeDeposit', deposit]]));
     for (const who of Object.values(actors)) {

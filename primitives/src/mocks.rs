@@ -92,6 +92,11 @@ impl PractitionerRegistry<AccountId> for MockRegistry {
 		Self::set(*who, [7u8; 32], true);
 		Self::set_emergency(*who, emergency);
 	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(who: &AccountId) {
+		Self::set(*who, [7u8; 32], false);
+		Self::set_emergency(*who, false);
+	}
 }
 
 /// A consent verifier the tests set by hand. It follows the consent pallet's rule: the
@@ -224,6 +229,23 @@ impl ConsentVerifier<AccountId> for MockConsent {
 	) {
 		MockRegistry::make_licensed(accessor, false);
 		Self::permit(*accessor, *patient, action, purpose, None);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_refused(
+		grantee: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) {
+		MockRegistry::make_unlicensed(grantee);
+		Self::permit(*grantee, *patient, action, purpose, None);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(grantee: &AccountId, patient: &AccountId, _: AccessAction, _: PurposeOfUse) {
+		// Whatever permits there were, none counts.
+		Self::revoke(*grantee, *patient);
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

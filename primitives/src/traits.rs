@@ -24,8 +24,10 @@ pub trait PractitionerRegistry<AccountId> {
 
 	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
 	/// endorsed for emergency care if `emergency`, in the registry's worst case for lookups
-	/// (as many other, non-counting licences as allowed, before the valid one), so that other
-	/// pallets' benchmarks reach their worst case. Funds `who` if registering costs a deposit.
+	/// (as many other licences as allowed before the valid one, each a candidate a lookup must
+	/// check and refuse: active and in its window, but its authority no longer accredited for
+	/// it), so that other pallets' benchmarks reach their worst case. Funds `who` if
+	/// registering costs a deposit.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(who: &AccountId, emergency: bool);
 
@@ -38,6 +40,13 @@ pub trait PractitionerRegistry<AccountId> {
 		let _ = role;
 		Self::make_licensed(who, false)
 	}
+
+	/// Benchmarks only: makes `who` a registered practitioner none of whose licences counts,
+	/// in the registry's worst case for a lookup that fails (as many licences as allowed,
+	/// each a candidate read and refused), so that other pallets' benchmarks reach the
+	/// longest refusal (`NotLicensed`). Funds `who` if registering costs a deposit.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(who: &AccountId);
 }
 
 /// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
@@ -53,6 +62,8 @@ impl<AccountId> PractitionerRegistry<AccountId> for () {
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed(_: &AccountId, _: bool) {}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(_: &AccountId) {}
 }
 
 /// Decides whether an access to a patient's data is allowed now, and on what basis.
@@ -76,12 +87,40 @@ pub trait ConsentVerifier<AccountId> {
 
 	/// Benchmarks only: makes a consent of `patient` permit `accessor` to perform `action` on
 	/// all data for `purpose`, in the verifier's worst case for lookups (the patient's consent
-	/// list filled with consents to others before the permit, the accessor a licensed
-	/// practitioner), so that other pallets' benchmarks pay for the longest check. Funds
-	/// `patient` for the deposits. Leaves room for one more such permit of the same patient.
+	/// list all but full, with as many permits to the accessor as a check reads, each checked
+	/// in full; the accessor a licensed practitioner), so that other pallets' benchmarks pay
+	/// for the longest check. Funds `patient` for the deposits. Leaves room for one more such
+	/// permit of the same patient.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_permitted(
 		accessor: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	);
+
+	/// Benchmarks only: makes `grantee` a registered practitioner whose licences all fail
+	/// ([`PractitionerRegistry::make_unlicensed`]) holding, of `patient`, as many permits as a
+	/// check reads, each covering `action` on all data for `purpose` and granted by a
+	/// delegate of the patient (whose appointment each check reads): the verifier's longest
+	/// check that refuses (`NotLicensed`), the worst case of pruning an envelope of a grantee
+	/// whose access ended. Funds the deposits.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_refused(
+		grantee: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	);
+
+	/// Benchmarks only: gives `grantee`, of `patient`, as many permits as a check reads, each
+	/// covering `action` on all data for `purpose` and granted by a delegate whose
+	/// appointment has since ended: the verifier's longest check that refuses for good
+	/// (`NoConsent`, every permit and its delegation read), the worst case of a stranger
+	/// cleaning up an envelope. Funds the deposits.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(
+		grantee: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
 		purpose: PurposeOfUse,
@@ -111,6 +150,10 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_permitted(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_refused(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_emergency(_: &AccountId, _: &AccountId) {}
 }

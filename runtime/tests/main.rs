@@ -16,3 +16,4 @@ mod prescriptions;
 mod privacy;
 mod records;
 mod runtime;
+mod upgrade;

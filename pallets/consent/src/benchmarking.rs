@@ -1,7 +1,8 @@
 //! Benchmarks of every call, in their worst case: the longest lists, a delegate signing (one
 //! more read than the patient), full per-patient and per-practitioner bounds, record scopes
 //! of `MaxScopeItems` records each resolved through [`Config::Records`] (in its worst case for
-//! lookups), and an access check that reads every consent of the patient and, for each, the
+//! lookups), and an access check that reads every consent of the patient to the accessor
+//! (`MaxConsentsPerGrantee` of them, among `MaxConsentsPerPatient`) and, for each, the
 //! delegation of the delegate who granted it.
 //!
 //! The calls that prune envelopes ([`Config::Envelopes`]) run with the grantee holding no
@@ -106,6 +107,15 @@ fn consents<T: Config>(
 		.collect()
 }
 
+/// `n` consents of `patient` to as many other grantees (one each), permitting everything on
+/// `records`: they fill the patient's list without being read by an access check.
+fn consents_to_others<T: Config>(patient: &T::AccountId, records: &[RecordId], n: u32) {
+	for i in 0..n {
+		let other: T::AccountId = account("other grantee", i, 0);
+		consents::<T>(patient, patient, &other, records, 1);
+	}
+}
+
 /// `n` emergency accesses of `practitioner` to `patient`, closed and awaiting review: the
 /// practitioner's pending list for the patient, the one a new access is added to.
 fn pending_emergencies<T: Config>(patient: &T::AccountId, practitioner: &T::AccountId, n: u32) {
@@ -135,7 +145,9 @@ mod benchmarks {
 
 	/// By a delegate, naming `MaxScopeItems` records (each resolved through the inspector); a
 	/// deny in force at once, so the grantee's envelopes of the patient (as many as allowed)
-	/// are all checked for pruning.
+	/// are all checked for pruning. The patient's list is full, and so is the grantee's, all
+	/// of it revoked: the grant first cleans up `MaxConsentsPerGrantee` consents (each read,
+	/// removed, its deposit released, an event).
 	#[benchmark]
 	fn grant_consent() {
 		let patient = funded::<T>("patient", 0);
@@ -143,13 +155,18 @@ mod benchmarks {
 		let grantee = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&grantee, false);
 		let records = records::<T>(&patient);
-		consents::<T>(&patient, &patient, &grantee, &records, T::MaxConsentsPerPatient::get() - 1);
+		let (max, per_grantee) = (T::MaxConsentsPerPatient::get(), T::MaxConsentsPerGrantee::get());
+		consents_to_others::<T>(&patient, &records, max - per_grantee);
+		for id in consents::<T>(&patient, &patient, &grantee, &records, per_grantee) {
+			ConsentPallet::<T>::do_revoke(patient.clone(), id).expect("in force");
+		}
+		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max);
 
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(agent),
 			patient.clone(),
-			grantee,
+			grantee.clone(),
 			Decision::Deny,
 			BoundedVec::truncate_from(all_actions()),
 			largest_scope::<T>(&records),
@@ -158,7 +175,8 @@ mod benchmarks {
 			Some(u64::MAX),
 		);
 
-		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, T::MaxConsentsPerPatient::get());
+		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max - per_grantee + 1);
+		assert_eq!(ConsentsByGrantee::<T>::get(&patient, &grantee).len(), 1);
 	}
 
 	/// By a delegate; the permit revoked is the grantee's only one, and the grantee holds as
@@ -168,10 +186,9 @@ mod benchmarks {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let grantee = funded::<T>("grantee", 0);
-		let other = funded::<T>("other grantee", 0);
 		let records = records::<T>(&patient);
 		let max = T::MaxConsentsPerPatient::get();
-		consents::<T>(&patient, &patient, &other, &records, max.saturating_sub(1));
+		consents_to_others::<T>(&patient, &records, max.saturating_sub(1));
 		let id = consents::<T>(&patient, &patient, &grantee, &records, 1)[0];
 
 		#[extrinsic_call]
@@ -180,17 +197,17 @@ mod benchmarks {
 		assert_eq!(Consents::<T>::get(id).map(|c| c.status), Some(ConsentStatus::Revoked));
 	}
 
-	/// An expired permit (the clean-up of expired consents): the grantee's only one, and the
-	/// grantee holds as many envelopes of the patient as allowed, all removed.
+	/// An expired permit (the clean-up of expired consents), the first of the grantee's full
+	/// list (`MaxConsentsPerGrantee`) in the patient's full list; the grantee holds as many
+	/// envelopes of the patient as allowed, all removed.
 	#[benchmark]
 	fn remove_consent() {
 		let patient = funded::<T>("patient", 0);
 		let grantee = funded::<T>("grantee", 0);
-		let other = funded::<T>("other grantee", 0);
 		let records = records::<T>(&patient);
-		let max = T::MaxConsentsPerPatient::get();
-		consents::<T>(&patient, &patient, &other, &records, max.saturating_sub(1));
-		let id = consents::<T>(&patient, &patient, &grantee, &records, 1)[0];
+		let (max, per_grantee) = (T::MaxConsentsPerPatient::get(), T::MaxConsentsPerGrantee::get());
+		let id = consents::<T>(&patient, &patient, &grantee, &records, per_grantee)[0];
+		consents_to_others::<T>(&patient, &records, max - per_grantee);
 		// Ended without a call that would prune (as when its period is over).
 		Consents::<T>::mutate(id, |c| {
 			if let Some(c) = c {
@@ -286,16 +303,19 @@ mod benchmarks {
 		assert_eq!(EmergencyAccesses::<T>::get(id).map(|a| a.review), Some(Review::Unjustified));
 	}
 
-	/// `c`: how many consents of the patient the access check reads. Each covers the access
-	/// and was granted by a delegate (its delegation is read too); the record named is
-	/// resolved through the inspector; the accessor is a licensed practitioner.
+	/// `c`: how many consents of the patient to the accessor the access check reads (at most
+	/// `MaxConsentsPerGrantee`); the patient's list is full with consents to others, which it
+	/// does not read. Each of the accessor's covers the access and was granted by a delegate
+	/// (its delegation is read too); the record named is resolved through the inspector; the
+	/// accessor is a licensed practitioner.
 	#[benchmark]
-	fn log_access(c: Linear<1, { T::MaxConsentsPerPatient::get() }>) {
+	fn log_access(c: Linear<1, { T::MaxConsentsPerGrantee::get() }>) {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let accessor = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&accessor, false);
 		let records = records::<T>(&patient);
+		consents_to_others::<T>(&patient, &records, T::MaxConsentsPerPatient::get() - c);
 		consents::<T>(&agent, &patient, &accessor, &records, c);
 		let record = *records.last().expect("MaxScopeItems records");
 		let tag = T::Records::record_subject(record).map_or(TAG, |s: RecordSubject<_>| s.tag);

@@ -164,9 +164,20 @@ impl<T: Config> Pallet<T> {
 			ensure!(end > now, Error::<T>::AlreadyEnded);
 		}
 		let mut ids = ConsentsOf::<T>::get(&patient);
+		let mut to_grantee = ConsentsByGrantee::<T>::get(&patient, &grantee);
+		// At the per-grantee bound, the pair's consents that a cleanup may take without
+		// pruning anything go first (see `cleanable`), as `remove_consent` takes them.
+		let cleaned = if to_grantee.len() as u32 >= T::MaxConsentsPerGrantee::get() {
+			Self::cleanable(&to_grantee, now)
+		} else {
+			Vec::new()
+		};
+		ids.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
+		to_grantee.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
 		let id = NextConsentId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		ids.try_push(id).map_err(|_| Error::<T>::TooManyConsents)?;
+		to_grantee.try_push(id).map_err(|_| Error::<T>::TooManyConsentsToGrantee)?;
 		let grantee_kind = if T::Practitioners::key_agreement_key(&grantee).is_some() {
 			GranteeKind::Practitioner
 		} else {
@@ -176,6 +187,15 @@ impl<T: Config> Pallet<T> {
 		Self::hold(HoldReason::ConsentDeposit, &who, deposit)?;
 
 		// *** No fail beyond this point ***
+		for (cleaned, consent) in cleaned {
+			Consents::<T>::remove(cleaned);
+			Self::release(HoldReason::ConsentDeposit, &consent.depositor, consent.deposit);
+			Self::deposit_event(Event::ConsentRemoved {
+				id: cleaned,
+				depositor: consent.depositor,
+				deposit: consent.deposit,
+			});
+		}
 		Consents::<T>::insert(
 			id,
 			Consent {
@@ -196,6 +216,7 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		ConsentsOf::<T>::insert(&patient, ids);
+		ConsentsByGrantee::<T>::insert(&patient, &grantee, to_grantee);
 		NextConsentId::<T>::put(next);
 		// A deny that counts now narrows what the grantee may read: its envelopes go. (A deny
 		// that starts later is not in force yet; the grantee may still read until then.)
@@ -206,6 +227,24 @@ impl<T: Config> Pallet<T> {
 		};
 		Self::deposit_event(Event::ConsentGranted { id, patient, grantee, decision, by: who });
 		Ok((id, pruned))
+	}
+
+	/// The consents of `ids` (one (patient, grantee) list) that a grant at the per-grantee
+	/// bound cleans up first: those that no longer count and whose removal prunes no
+	/// envelope, that is the revoked ones (the revocation pruned already) and the denies that
+	/// ended (removing a deny never prunes). A permit that ended another way (its end passed,
+	/// or its delegate's appointment) stays until [`Pallet::remove_consent`], which is
+	/// charged for pruning what it covered. At most `MaxConsentsPerGrantee` reads (and a
+	/// `Delegates` read for each consent a delegate granted that is otherwise in force).
+	pub(crate) fn cleanable(ids: &[ConsentId], now: Moment) -> Vec<(ConsentId, ConsentOf<T>)> {
+		ids.iter()
+			.filter_map(|id| Consents::<T>::get(id).map(|c| (*id, c)))
+			.filter(|(_, c)| match Self::standing(c, now) {
+				ConsentStanding::Revoked => true,
+				ConsentStanding::Ended => c.decision == Decision::Deny,
+				ConsentStanding::InForce | ConsentStanding::NotYetStarted => false,
+			})
+			.collect()
 	}
 
 	/// Whether `consent` counts at `now`, and if not, why: its own standing, and, for a consent
@@ -279,6 +318,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		ConsentsOf::<T>::mutate(&consent.patient, |ids| ids.retain(|i| *i != id));
+		Self::unindex(&consent.patient, &consent.grantee, id);
 		Consents::<T>::remove(id);
 		Self::release(HoldReason::ConsentDeposit, &consent.depositor, consent.deposit);
 		let pruned = match consent.decision {
@@ -291,6 +331,18 @@ impl<T: Config> Pallet<T> {
 			deposit: consent.deposit,
 		});
 		Ok(pruned)
+	}
+
+	/// Takes consent `id` off the (patient, grantee) index, removing a list it empties.
+	pub(crate) fn unindex(patient: &T::AccountId, grantee: &T::AccountId, id: ConsentId) {
+		ConsentsByGrantee::<T>::mutate_exists(patient, grantee, |ids| {
+			if let Some(list) = ids {
+				list.retain(|i| *i != id);
+				if list.is_empty() {
+					*ids = None;
+				}
+			}
+		});
 	}
 
 	// ---- delegates --------------------------------------------------------------------------
@@ -498,7 +550,9 @@ impl<T: Config> Pallet<T> {
 
 	// ---- access and disclosures -------------------------------------------------------------
 
-	/// The access rule (see the crate docs), and how many consents it read.
+	/// The access rule (see the crate docs), and how many consents it read: the patient's
+	/// consents to the accessor only ([`ConsentsByGrantee`], at most
+	/// [`Config::MaxConsentsPerGrantee`]).
 	pub fn access(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
@@ -521,7 +575,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let ids = ConsentsOf::<T>::get(patient);
+		let ids = ConsentsByGrantee::<T>::get(patient, accessor);
 		// The grantee's kind is decided now: a registered practitioner needs a licence for
 		// every permit, anyone else for the permits granted to them as a practitioner.
 		let practitioner_now = T::Practitioners::key_agreement_key(accessor).is_some();
@@ -531,6 +585,7 @@ impl<T: Config> Pallet<T> {
 		for id in ids.iter() {
 			let Some(consent) = Consents::<T>::get(id) else { continue };
 			if &consent.grantee != accessor
+				|| &consent.patient != patient
 				|| !consent.covers(action, target, purpose)
 				|| Self::standing(&consent, now) != ConsentStanding::InForce
 			{
@@ -717,15 +772,53 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 				None,
 			)
 		};
-		// An access check reads the patient's consents in order: consents to someone else
-		// first, so the permit is the last one read. Room is left for one more permit.
-		let other: T::AccountId = frame_benchmarking::account("benchmark grantee", 0, 0);
-		while (ConsentsOf::<T>::get(patient).len() as u32).saturating_add(2) < max {
+		// The worst case of an access check: the patient's list one short of
+		// `MaxConsentsPerPatient` (see the trait), `MaxConsentsPerGrantee` of them to the accessor,
+		// each covering the access (each read and checked in full). Consents to others come
+		// first, each to its own grantee (they are not read, whatever their number).
+		let per_grantee = T::MaxConsentsPerGrantee::get();
+		let count = || ConsentsOf::<T>::get(patient).len() as u32;
+		let mut n = 0u32;
+		while count().saturating_add(per_grantee).saturating_add(1) < max {
+			let other: T::AccountId = frame_benchmarking::account("benchmark grantee", n, 0);
+			n.saturating_inc();
 			if grant(&other).is_err() {
 				break;
 			}
 		}
+		// Room is left for one more permit (to another accessor) in the patient's list.
+		while count().saturating_add(2) < max
+			&& (ConsentsByGrantee::<T>::get(patient, accessor).len() as u32).saturating_add(1)
+				< per_grantee
+		{
+			if grant(accessor).is_err() {
+				break;
+			}
+		}
 		let _ = grant(accessor);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_refused(
+		grantee: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) {
+		T::Practitioners::make_unlicensed(grantee);
+		Self::bench_delegated_permits(grantee, patient, action, purpose);
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_ended(
+		grantee: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) {
+		let agent = Self::bench_delegated_permits(grantee, patient, action, purpose);
+		// The appointment ends: every permit it granted has ended with it.
+		let _ = Self::do_remove_delegate(patient.clone(), patient.clone(), agent);
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -737,6 +830,55 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		let funds = T::EmergencyDeposit::get().saturating_add(T::Currency::minimum_balance());
 		let _ = T::Currency::mint_into(practitioner, funds);
 		let _ = Self::do_open_emergency(practitioner.clone(), patient.clone(), [0u8; 32]);
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// Benchmarks only: `MaxConsentsPerGrantee` permits of `patient` to `grantee`, each
+	/// covering `action` on all data for `purpose`, granted by a delegate of the patient
+	/// (appointed, and funded, if needed), so that a check reads each permit and its
+	/// delegation. Returns the delegate.
+	pub(crate) fn bench_delegated_permits(
+		grantee: &T::AccountId,
+		patient: &T::AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+	) -> T::AccountId {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::Saturating;
+
+		let agent: T::AccountId = frame_benchmarking::account("benchmark delegate", 0, 0);
+		let per_grantee = T::MaxConsentsPerGrantee::get();
+		let minimum = T::Currency::minimum_balance();
+		let _ = T::Currency::mint_into(patient, T::DelegateDeposit::get().saturating_add(minimum));
+		let deposits = T::ConsentDeposit::get().saturating_mul(per_grantee.into());
+		let _ = T::Currency::mint_into(&agent, deposits.saturating_add(minimum));
+		if !Delegates::<T>::contains_key(patient, &agent) {
+			let _ = Self::do_add_delegate(
+				patient.clone(),
+				agent.clone(),
+				alloc::vec![DelegateScope::ManageConsents],
+				None,
+			);
+		}
+		while (ConsentsByGrantee::<T>::get(patient, grantee).len() as u32) < per_grantee {
+			let granted = Self::do_grant(
+				agent.clone(),
+				patient.clone(),
+				grantee.clone(),
+				Decision::Permit,
+				alloc::vec![action],
+				ScopeRequest::AllData,
+				alloc::vec![purpose],
+				None,
+				None,
+			);
+			if granted.is_err() {
+				break;
+			}
+		}
+		agent
 	}
 }
 

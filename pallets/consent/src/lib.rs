@@ -80,6 +80,10 @@
 //!    every covering permit needs a licence the accessor lacks: refused (`NotLicensed`);
 //! 6. otherwise refused (`NoConsent`).
 //!
+//! Steps 4 and 5 read only the patient's consents to the accessor, through the
+//! [`ConsentsByGrantee`] index (at most [`Config::MaxConsentsPerGrantee`] of them, in the order
+//! granted): an access check costs the same whatever the patient's other consents.
+//!
 //! "Covering" ([`Consent::covers`]): the consent lists the action and the purpose, and its
 //! scope covers the target: all data covers every target; tags cover a record or tag target
 //! with a listed tag; records cover a record target whose stable identity is listed. A
@@ -188,8 +192,9 @@ pub mod pallet {
 	/// scopes hold stable record identities, pending reviews are kept per (patient,
 	/// practitioner); see [`crate::migrations::v2`]. 3: scopes name blinded tags instead of
 	/// categories, emergency accesses keep no coded reason, disclosures name
-	/// [`telemed_primitives::DisclosedData`]; see [`crate::migrations::v3`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// [`telemed_primitives::DisclosedData`]; see [`crate::migrations::v3`]. 4: consents are
+	/// indexed by (patient, grantee) in [`ConsentsByGrantee`]; see [`crate::migrations::v4`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -246,6 +251,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxConsentsPerPatient: Get<u32>;
 
+		/// How many consents (of any standing) a patient may have at once to one grantee: an
+		/// access check reads at most this many consents, whatever the patient's count. A
+		/// grant at this bound first cleans up the pair's revoked consents and ended denies. At
+		/// least 1, at most [`Config::MaxConsentsPerPatient`].
+		#[pallet::constant]
+		type MaxConsentsPerGrantee: Get<u32>;
+
 		/// How many tags or records a consent's scope may list.
 		#[pallet::constant]
 		type MaxScopeItems: Get<u32>;
@@ -296,6 +308,22 @@ pub mod pallet {
 		Blake2_128Concat,
 		T::AccountId,
 		BoundedVec<ConsentId, T::MaxConsentsPerPatient>,
+		ValueQuery,
+	>;
+
+	/// The ids of each patient's consents to each grantee, in the order granted: what an access
+	/// check reads, so that it reads at most [`Config::MaxConsentsPerGrantee`] consents (the
+	/// accessor's), whatever the patient's count. Lists every stored consent (of any standing)
+	/// exactly once, under its (patient, grantee); an emptied list is removed.
+	// Hasher: both keys are user-chosen accounts: `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ConsentsByGrantee<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ConsentId, T::MaxConsentsPerGrantee>,
 		ValueQuery,
 	>;
 
@@ -546,10 +574,22 @@ pub mod pallet {
 		/// The tag is carried by another patient's records: a scope or an access may name only
 		/// the patient's own tags (or tags no record carries yet).
 		TagOfAnotherPatient,
+		/// The patient has `MaxConsentsPerGrantee` consents to this grantee that a grant does
+		/// not clean up (in force, not yet started, or permits that ended without a
+		/// revocation): clean up ended ones with `remove_consent`, or revoke one, first.
+		TooManyConsentsToGrantee,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			let per_grantee = T::MaxConsentsPerGrantee::get();
+			assert!(
+				(1..=T::MaxConsentsPerPatient::get()).contains(&per_grantee),
+				"MaxConsentsPerGrantee must be in 1..=MaxConsentsPerPatient"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
@@ -583,10 +623,18 @@ pub mod pallet {
 		///   another patient's.
 		/// - `TagOfAnotherPatient`: a named tag is carried by another patient's records.
 		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
-		/// - `TooManyConsents`; `InsufficientBalance`; `IdsExhausted`.
+		/// - `TooManyConsents`; `TooManyConsentsToGrantee`: the patient has
+		///   `MaxConsentsPerGrantee` consents to `grantee` already, once the grant has cleaned
+		///   up the pair's revoked consents and ended denies (a permit that ended otherwise
+		///   stays until `remove_consent`, which prunes what it covered).
+		/// - `InsufficientBalance`; `IdsExhausted`.
+		///
+		/// At the per-grantee bound the grant first cleans up the pair's revoked consents and
+		/// ended denies as [`Pallet::remove_consent`] does (off both lists, the deposit back
+		/// to whoever paid it); their removal prunes no envelope.
 		///
 		/// # Events
-		/// `ConsentGranted`.
+		/// `ConsentRemoved` for each consent cleaned up at the bound, then `ConsentGranted`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::grant_consent().saturating_add(
 			// Only a deny prunes envelopes; a permit is not charged for it.
@@ -837,7 +885,9 @@ pub mod pallet {
 		/// # Events
 		/// `Disclosed`.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerPatient::get()))]
+		// The access check reads the accessor's consents only: at most `MaxConsentsPerGrantee`,
+		// refunded to the number read.
+		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerGrantee::get()))]
 		pub fn log_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,

@@ -227,6 +227,9 @@ pub const TREASURY: AccountId = 1000;
 
 parameter_types! {
 	pub const SlashBeneficiary: AccountId = TREASURY;
+	/// The per-grantee bound: as large as the per-patient one unless a test lowers it (the
+	/// tests of the per-patient bound grant every consent to one grantee).
+	pub static MaxConsentsPerGrantee: u32 = 4;
 }
 
 impl pallet_consent::Config for Test {
@@ -243,6 +246,7 @@ impl pallet_consent::Config for Test {
 	type EmergencyDeposit = ConstU128<EMERGENCY_DEPOSIT>;
 	type EmergencyAccessDuration = ConstU64<EMERGENCY_DURATION>;
 	type MaxConsentsPerPatient = ConstU32<4>;
+	type MaxConsentsPerGrantee = MaxConsentsPerGrantee;
 	type MaxScopeItems = ConstU32<3>;
 	type MaxDelegatesPerPatient = ConstU32<2>;
 	type MaxPendingReviews = ConstU32<2>;
@@ -303,6 +307,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.unwrap();
 	telemed_primitives::mocks::reset();
+	MaxConsentsPerGrantee::set(4);
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);

@@ -52,8 +52,43 @@ impl<T: Config> Pallet<T> {
 	///   every pending access is listed under its (patient, practitioner), lists are not
 	///   empty;
 	/// - each patient's disclosure ring holds exactly `min(count, MaxDisclosuresPerPatient)`
-	///   entries, all about that patient.
+	///   entries, all about that patient;
+	/// - the (patient, grantee) index lists every consent exactly once, under its patient and
+	///   grantee, in increasing order (the order granted), and no empty list
+	///   ([`Self::try_state_index`]).
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::try_state_before_index()?;
+		Self::try_state_index()
+	}
+
+	/// The invariants of the (patient, grantee) index [`ConsentsByGrantee`]: it equals what
+	/// [`Consents`] says (each consent listed once, under its own patient and grantee, in
+	/// increasing id order; every listed id a consent; no empty list), and each list is as
+	/// long as the patient's [`ConsentsOf`] entries to that grantee.
+	pub fn try_state_index() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut listed = 0usize;
+		for (patient, grantee, ids) in ConsentsByGrantee::<T>::iter() {
+			ensure!(!ids.is_empty(), "empty grantee list kept");
+			ensure!(ids.windows(2).all(|w| w[0] < w[1]), "grantee list unsorted or repeated");
+			for id in ids.iter() {
+				let consent = Consents::<T>::get(id).ok_or("indexed consent missing")?;
+				ensure!(consent.patient == patient, "indexed under another patient");
+				ensure!(consent.grantee == grantee, "indexed under another grantee");
+			}
+			let of_patient = ConsentsOf::<T>::get(&patient)
+				.iter()
+				.filter(|id| Consents::<T>::get(*id).is_some_and(|c| c.grantee == grantee))
+				.count();
+			ensure!(of_patient == ids.len(), "grantee list differs from the patient's list");
+			listed += ids.len();
+		}
+		ensure!(listed == Consents::<T>::iter_keys().count(), "consent not indexed by grantee");
+		Ok(())
+	}
+
+	/// Every invariant but the (patient, grantee) index's: what holds at storage version 3,
+	/// before [`crate::migrations::v4`] builds the index (the earlier migrations check this).
+	pub fn try_state_before_index() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 
 		let next = NextConsentId::<T>::get();

@@ -144,11 +144,21 @@ impl<T: Config> Pallet<T> {
 		licence: &LicenceOf<T>,
 		authority: Option<&AuthorityOf<T>>,
 	) -> Accreditation {
+		Self::accreditation_at(authority, licence.issued_at, &licence.jurisdiction)
+	}
+
+	/// How a licence issued at `issued_at` for `jurisdiction` stands with its authority, given
+	/// the authority's record (`None`: no longer accredited at all).
+	fn accreditation_at(
+		authority: Option<&AuthorityOf<T>>,
+		issued_at: Moment,
+		jurisdiction: &JurisdictionCode,
+	) -> Accreditation {
 		match authority {
 			// An accreditation later than the licence is a new one: governance withdrew the
 			// one under which the licence was issued, which ended it for good.
-			Some(info) if info.accredited_at <= licence.issued_at => {
-				if info.jurisdictions.binary_search(&licence.jurisdiction).is_ok() {
+			Some(info) if info.accredited_at <= issued_at => {
+				if info.jurisdictions.binary_search(jurisdiction).is_ok() {
 					Accreditation::Current
 				} else {
 					Accreditation::JurisdictionWithdrawn
@@ -322,6 +332,7 @@ impl<T: Config> Pallet<T> {
 			Licences::<T>::remove(id);
 		}
 		LicencesOf::<T>::remove(&who);
+		ActiveLicences::<T>::remove(&who);
 		Practitioners::<T>::remove(&who);
 		let licences_removed = ids.len() as u32;
 		Self::deposit_event(Event::PractitionerDeregistered {
@@ -373,6 +384,7 @@ impl<T: Config> Pallet<T> {
 			for ended in pruned.iter() {
 				Licences::<T>::remove(ended);
 			}
+			Self::forget_active(&holder, &pruned);
 			Self::deposit_event(Event::LicencesPruned {
 				holder: holder.clone(),
 				ids: pruned.clone(),
@@ -402,6 +414,7 @@ impl<T: Config> Pallet<T> {
 			expires_at: licence.expires_at,
 			emergency_care: licence.emergency_care,
 		});
+		Self::note_active(&holder, id, &licence);
 		Licences::<T>::insert(id, licence);
 		LicencesOf::<T>::insert(&holder, ids);
 		NextLicenceId::<T>::put(next);
@@ -428,6 +441,7 @@ impl<T: Config> Pallet<T> {
 		for id in pruned.iter() {
 			Licences::<T>::remove(id);
 		}
+		Self::forget_active(&holder, &pruned);
 		if ids.is_empty() {
 			LicencesOf::<T>::remove(&holder);
 		} else {
@@ -453,6 +467,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(evidence) = evidence {
 			licence.evidence = evidence;
 		}
+		Self::note_active(&licence.holder, id, &licence);
 		Licences::<T>::insert(id, licence);
 		Self::deposit_event(Event::LicenceRenewed { id, expires_at });
 		Ok(())
@@ -480,6 +495,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		licence.status = to;
+		Self::note_active(&licence.holder, id, &licence);
 		Licences::<T>::insert(id, licence);
 		Self::deposit_event(event);
 		Ok(())
@@ -503,6 +519,7 @@ impl<T: Config> Pallet<T> {
 		if by.is_some() {
 			let holder = licence.holder.clone();
 			licence.status = LicenceStatus::Revoked;
+			Self::note_active(&holder, id, &licence);
 			Licences::<T>::insert(id, licence);
 			Self::licence_ended_for_good(&holder);
 			return Ok(());
@@ -518,6 +535,7 @@ impl<T: Config> Pallet<T> {
 	/// list). Cannot fail.
 	fn remove_licence(holder: &T::AccountId, id: LicenceId) {
 		Licences::<T>::remove(id);
+		Self::forget_active(holder, &[id]);
 		let mut ids = LicencesOf::<T>::get(holder);
 		ids.retain(|other| *other != id);
 		if ids.is_empty() {
@@ -536,6 +554,54 @@ impl<T: Config> Pallet<T> {
 		Self::licence_ended_for_good(&who);
 		Self::deposit_event(Event::LicenceSurrendered { id, holder: who });
 		Ok(())
+	}
+
+	// ---- the summary of active licences ------------------------------------------------------
+
+	/// Rewrites `holder`'s summary with `f`, removing an emptied one. Cannot fail.
+	fn update_active(
+		holder: &T::AccountId,
+		f: impl FnOnce(&mut BoundedVec<ActiveLicence<T::AccountId>, T::MaxLicencesPerPractitioner>),
+	) {
+		ActiveLicences::<T>::mutate_exists(holder, |stored| {
+			let mut list = stored.take().unwrap_or_default();
+			f(&mut list);
+			*stored = if list.is_empty() { None } else { Some(list) };
+		});
+	}
+
+	/// Brings licence `id` of `holder` up to date in the summary: listed (in id order) with
+	/// its current window if its status is `Active`, not listed otherwise. Call it with the
+	/// licence as it is about to be stored. Cannot fail.
+	pub(crate) fn note_active(holder: &T::AccountId, id: LicenceId, licence: &LicenceOf<T>) {
+		Self::update_active(holder, |list| {
+			list.retain(|a| a.id != id);
+			if licence.status == LicenceStatus::Active {
+				let at = list.partition_point(|a| a.id < id);
+				// One entry per licence of the holder, whose list has the same bound: the
+				// insertion cannot fail (and would only leave the licence uncounted).
+				let _ = list.try_insert(at, ActiveLicence::of(id, licence));
+			}
+		});
+	}
+
+	/// Takes licences `ids` of `holder` off the summary (removed or pruned). Cannot fail.
+	fn forget_active(holder: &T::AccountId, ids: &[LicenceId]) {
+		Self::update_active(holder, |list| list.retain(|a| !ids.contains(&a.id)));
+	}
+
+	/// What `holder`'s summary should be: their licences whose status is `Active`, in id
+	/// order (the invariants and the migration compare or build it).
+	pub(crate) fn active_licences_computed(
+		holder: &T::AccountId,
+	) -> Vec<ActiveLicence<T::AccountId>> {
+		let mut ids = LicencesOf::<T>::get(holder).into_inner();
+		ids.sort();
+		ids.into_iter()
+			.filter_map(|id| Licences::<T>::get(id).map(|l| (id, l)))
+			.filter(|(_, l)| l.status == LicenceStatus::Active)
+			.map(|(id, l)| ActiveLicence::of(id, &l))
+			.collect()
 	}
 
 	// ---- queries ------------------------------------------------------------------------------
@@ -623,15 +689,28 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Whether `who` holds a licence valid now for which `pred` holds.
-	fn any_valid_licence(who: &T::AccountId, pred: impl Fn(&LicenceOf<T>) -> bool) -> bool {
-		if !Practitioners::<T>::contains_key(who) {
-			return false;
-		}
+	/// Whether `who` holds a licence valid now for which `pred` holds: from the summary
+	/// ([`ActiveLicences`], one read; only registered practitioners hold licences), reading
+	/// the authority of each candidate (within its window, matching `pred`) once per
+	/// authority, until one is accredited for it. The same answer as [`Self::standing`] being
+	/// `Valid` for one of `who`'s licences.
+	fn any_valid_licence(
+		who: &T::AccountId,
+		pred: impl Fn(&ActiveLicence<T::AccountId>) -> bool,
+	) -> bool {
 		let now = T::Time::now();
-		LicencesOf::<T>::get(who).into_iter().any(|id| {
-			Licences::<T>::get(id)
-				.is_some_and(|l| Self::standing(&l, now) == LicenceStanding::Valid && pred(&l))
+		let mut read: Vec<(T::AccountId, Option<AuthorityOf<T>>)> = Vec::new();
+		ActiveLicences::<T>::get(who).iter().filter(|a| a.in_window(now) && pred(a)).any(|a| {
+			let info = match read.iter().find(|(authority, _)| *authority == a.authority) {
+				Some((_, info)) => info.clone(),
+				None => {
+					let info = Authorities::<T>::get(&a.authority);
+					read.push((a.authority.clone(), info.clone()));
+					info
+				},
+			};
+			Self::accreditation_at(info.as_ref(), a.issued_at, &a.jurisdiction)
+				== Accreditation::Current
 		})
 	}
 }
@@ -682,14 +761,24 @@ impl<T: Config> Pallet<T> {
 				[7u8; 32],
 			);
 		}
-		// Lookups scan a practitioner's licences until a valid one, reading each licence's
-		// authority: fill the list with suspended licences first, each from a different
-		// authority (accredited for a jurisdiction of its own), so that callers' benchmarks
-		// pay for the longest scan with one authority read per licence.
+		// Lookups read the holder's summary of active licences, then, for each one within its
+		// window, its authority (once per authority) until one is accredited for it: fill the
+		// list with active licences each from a different authority that has since lost the
+		// licence's jurisdiction (each read, each refused), the valid one last. The
+		// authorities are new ones, so that another practitioner's worst case does not touch
+		// these.
 		let held = LicencesOf::<T>::get(who).len() as u32;
 		let room = T::MaxLicencesPerPractitioner::get().saturating_sub(held);
+		let mut next = 0u32;
 		for i in 0..room {
-			let (authority, jurisdiction) = Self::benchmark_authority(held.saturating_add(i));
+			while Authorities::<T>::contains_key(frame_benchmarking::account::<T::AccountId>(
+				"benchmark authority",
+				next,
+				0,
+			)) {
+				next.saturating_inc();
+			}
+			let (authority, jurisdiction) = Self::benchmark_authority(next);
 			let terms = LicenceTerms {
 				jurisdiction,
 				role,
@@ -700,22 +789,48 @@ impl<T: Config> Pallet<T> {
 				expires_at: Moment::MAX,
 				emergency_care: emergency,
 			};
-			if let Ok(issued) = Self::do_issue_licence(authority.clone(), who.clone(), terms) {
-				if i.saturating_add(1) < room {
-					let _ = Self::do_set_status(
-						authority,
-						issued.id,
-						LicenceStatus::Suspended,
-						[0; 32],
-					);
-				}
+			let issued = Self::do_issue_licence(authority.clone(), who.clone(), terms).is_ok();
+			if issued && i.saturating_add(1) < room {
+				let elsewhere: JurisdictionCode =
+					b"ZZ".to_vec().try_into().expect("two letters fit the bound of six; qed");
+				let _ = Self::do_update_authority(
+					authority,
+					b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
+					alloc::vec![elsewhere].try_into().unwrap_or_default(),
+				);
 			}
 		}
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(who: &T::AccountId) {
+		Self::bench_unlicensed(who);
 	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]
 impl<T: Config> Pallet<T> {
+	/// Benchmarks only: [`PractitionerRegistry::make_unlicensed`]. The worst case of
+	/// [`PractitionerRegistry::make_licensed`], then the valid licence's authority also loses
+	/// its jurisdiction: every licence of the full summary is a candidate whose (distinct)
+	/// authority is read, and none counts.
+	pub(crate) fn bench_unlicensed(who: &T::AccountId) {
+		<Self as PractitionerRegistry<T::AccountId>>::make_licensed(who, false);
+		for active in ActiveLicences::<T>::get(who).iter() {
+			let still = Authorities::<T>::get(&active.authority)
+				.is_some_and(|a| a.jurisdictions.contains(&active.jurisdiction));
+			if still {
+				let elsewhere: JurisdictionCode =
+					b"ZZ".to_vec().try_into().expect("two letters fit the bound of six; qed");
+				let _ = Self::do_update_authority(
+					active.authority.clone(),
+					b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
+					alloc::vec![elsewhere].try_into().unwrap_or_default(),
+				);
+			}
+		}
+	}
+
 	/// Benchmarks only: authority number `i`, accredited (if not yet) for a jurisdiction of
 	/// its own (`AA`, `AB`, …), and that jurisdiction.
 	pub fn benchmark_authority(i: u32) -> (T::AccountId, JurisdictionCode) {

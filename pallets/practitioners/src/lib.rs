@@ -74,6 +74,12 @@
 //!   prunes their ended licences first, so a slot held by an ended licence is never lost.
 //!   Governance's revocation ([`Pallet::force_revoke_licence`]) removes the licence at once;
 //!   an issuing authority's revocation leaves it visible (standing `Revoked`) until pruned.
+//! - "Is `who` licensed" ([`telemed_primitives::PractitionerRegistry::is_licensed`],
+//!   `may_use_emergency_access`) reads the holder's summary of licences whose status is
+//!   `Active` ([`ActiveLicences`]) and, for each one within its validity window that matches
+//!   the question, its authority (once per authority) until one is accredited for it: never
+//!   the licences themselves. Status changes rewrite the summary in the same call; expiry and
+//!   authority changes are evaluated when asked, without a sweep.
 //! - Every key-agreement key is checked with
 //!   [`telemed_primitives::is_valid_key_agreement_key`]: the all-zero key and the other
 //!   small-order or non-canonical X25519 points are refused, at registration, rotation and
@@ -91,6 +97,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod revocation;
@@ -152,8 +159,9 @@ pub mod pallet {
 	/// The specialties of a profile as a call takes them.
 	pub type SpecialtiesOf<T> = BoundedVec<SpecialtyCode, <T as Config>::MaxSpecialties>;
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. 2: each holder's licences whose status is `Active` are
+	/// summarised in [`ActiveLicences`]; see [`crate::migrations::v2`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -246,6 +254,21 @@ pub mod pallet {
 		Blake2_128Concat,
 		T::AccountId,
 		BoundedVec<LicenceId, T::MaxLicencesPerPractitioner>,
+		ValueQuery,
+	>;
+
+	/// Each holder's licences whose status is `Active`, by id, with what their standing and
+	/// lookups need ([`ActiveLicence`]): "is `who` licensed" reads this and one authority per
+	/// candidate licence, never the licences themselves. Rewritten by every call that changes a
+	/// licence's status or window (issue, renew, suspend, reinstate, revoke, surrender, prune,
+	/// deregister); expiry and authority changes are evaluated when asked. Never stored empty.
+	// Hasher: user-chosen key (the practitioner's account): `Blake2_128Concat`.
+	#[pallet::storage]
+	pub type ActiveLicences<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<ActiveLicence<T::AccountId>, T::MaxLicencesPerPractitioner>,
 		ValueQuery,
 	>;
 

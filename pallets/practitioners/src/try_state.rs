@@ -9,9 +9,22 @@ impl<T: Config> Pallet<T> {
 	///   is registered and lists it in `LicencesOf`;
 	/// - every id in `LicencesOf` is a licence of that holder, every list is non-empty and
 	///   belongs to a registered practitioner;
-	/// - every practitioner's recorded deposit is held under `PractitionerDeposit`.
+	/// - every practitioner's recorded deposit is held under `PractitionerDeposit`;
+	/// - each holder's summary of active licences (`ActiveLicences`) equals its recomputation
+	///   from their licences (those whose status is `Active`, in id order), and no summary is
+	///   kept for an account without licences, nor stored empty.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
+		for (who, active) in ActiveLicences::<T>::iter() {
+			ensure!(!active.is_empty(), "an empty summary is stored");
+			ensure!(LicencesOf::<T>::contains_key(&who), "summary of an account without licences");
+		}
+		for who in LicencesOf::<T>::iter_keys() {
+			ensure!(
+				ActiveLicences::<T>::get(&who).into_inner() == Self::active_licences_computed(&who),
+				"summary differs from the licences"
+			);
+		}
 		let next = NextLicenceId::<T>::get();
 		for (id, licence) in Licences::<T>::iter() {
 			ensure!(id < next, "licence id not below NextLicenceId");

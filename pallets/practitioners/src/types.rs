@@ -101,6 +101,57 @@ pub struct Licence<AccountId> {
 	pub issued_at: Moment,
 }
 
+/// One of a holder's licences whose status is `Active`, with what its standing needs besides
+/// its status (its validity window, its authority and jurisdiction, when it was issued) and
+/// what lookups ask (role, specialty, emergency endorsement). The holder's list of these
+/// ([`crate::ActiveLicences`]) answers "is `who` licensed" in one read, plus one read of an
+/// authority: a status change rewrites it in the same call; expiry (the window) and an
+/// authority's changes (a jurisdiction dropped, the authority removed) are evaluated when
+/// asked, so they need no write.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
+pub struct ActiveLicence<AccountId> {
+	/// The licence's id.
+	pub id: LicenceId,
+	/// Who issued it: its accreditation is read when asked.
+	pub authority: AccountId,
+	/// Where it is valid.
+	pub jurisdiction: JurisdictionCode,
+	/// The role it grants.
+	pub role: PractitionerRole,
+	/// The specialty it names, if any.
+	pub specialty: Option<SpecialtyCode>,
+	/// Start of validity (inclusive).
+	pub valid_from: Moment,
+	/// End of validity (exclusive).
+	pub expires_at: Moment,
+	/// Whether the authority endorses the holder for emergency care.
+	pub emergency_care: bool,
+	/// When it was issued (an accreditation later than this is a new one).
+	pub issued_at: Moment,
+}
+
+impl<AccountId: Clone> ActiveLicence<AccountId> {
+	/// What the holder's list keeps of licence `id`.
+	pub fn of(id: LicenceId, licence: &Licence<AccountId>) -> Self {
+		Self {
+			id,
+			authority: licence.authority.clone(),
+			jurisdiction: licence.jurisdiction.clone(),
+			role: licence.role,
+			specialty: licence.specialty.clone(),
+			valid_from: licence.valid_from,
+			expires_at: licence.expires_at,
+			emergency_care: licence.emergency_care,
+			issued_at: licence.issued_at,
+		}
+	}
+
+	/// Whether `now` is within its validity window.
+	pub fn in_window(&self, now: Moment) -> bool {
+		self.valid_from <= now && now < self.expires_at
+	}
+}
+
 /// Whether a licence counts right now, and if not, why. Computed when asked, never stored.
 #[derive(
 	Clone,

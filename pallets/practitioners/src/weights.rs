@@ -154,6 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 16]`.
+	// Not yet generated: copied from deregister, plus the `Practitioners::ActiveLicences` write;
+	// regenerate with scripts/benchmark.sh.
 	fn deregister(l: u32, ) -> Weight {
 		//  Measured:  `1000 + l * (210 ±0)`
 		//  Estimated: `3856 + l * (2710 ±0)`
@@ -163,7 +165,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(13_725_853, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(l.into()))
 	}
@@ -180,6 +182,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Practitioners::NextLicenceId` (r:1 w:1)
 	/// Proof: `Practitioners::NextLicenceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 15]`.
+	// Not yet generated: copied from issue_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn issue_licence(l: u32, ) -> Weight {
 		//  Measured:  `648 + l * (210 ±0)`
 		//  Estimated: `3797 + l * (2704 ±2)`
@@ -187,9 +191,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(71_601_629, 3797)
 			// Standard Error: 37_339
 			.saturating_add(Weight::from_parts(7_528_746, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(l.into()))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
@@ -198,13 +202,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	// Not yet generated: copied from renew_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn renew_licence() -> Weight {
 		//  Measured:  `669`
 		//  Estimated: `3700`
 		// Minimum execution time: 36_569_000 picoseconds.
 		Weight::from_parts(50_805_000, 3700)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
@@ -212,13 +218,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	// Not yet generated: copied from suspend_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn suspend_licence() -> Weight {
 		//  Measured:  `669`
 		//  Estimated: `3700`
 		// Minimum execution time: 35_636_000 picoseconds.
 		Weight::from_parts(46_066_000, 3700)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
@@ -226,25 +234,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	// Not yet generated: copied from reinstate_licence, plus the `Practitioners::ActiveLicences`
+	// read and write; regenerate with scripts/benchmark.sh.
 	fn reinstate_licence() -> Weight {
 		//  Measured:  `669`
 		//  Estimated: `3700`
 		// Minimum execution time: 35_436_000 picoseconds.
 		Weight::from_parts(39_043_000, 3700)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:1 w:0)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	// Not yet generated: copied from revoke_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn revoke_licence() -> Weight {
 		//  Measured:  `433`
 		//  Estimated: `3663`
 		// Minimum execution time: 30_487_000 picoseconds.
 		Weight::from_parts(38_161_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
@@ -252,13 +264,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:1 w:0)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	// Not yet generated: copied from force_revoke_licence, plus the `Practitioners::ActiveLicences`
+	// read and write; regenerate with scripts/benchmark.sh.
 	fn force_revoke_licence() -> Weight {
 		//  Measured:  `937`
 		//  Estimated: `3663`
 		// Minimum execution time: 43_000_000 picoseconds.
 		Weight::from_parts(55_924_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
@@ -269,13 +283,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 16]`.
+	// Not yet generated: copied from prune_licences, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn prune_licences(p: u32, ) -> Weight {
 		//  Measured:  `5077`
 		//  Estimated: `44350`
 		// Minimum execution time: 176_249_000 picoseconds.
 		Weight::from_parts(262_616_076, 44350)
-			.saturating_add(T::DbWeight::get().reads(34_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().reads(35_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
@@ -284,13 +300,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:1 w:0)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	// Not yet generated: copied from surrender_licence, plus the `Practitioners::ActiveLicences`
+	// read and write; regenerate with scripts/benchmark.sh.
 	fn surrender_licence() -> Weight {
 		//  Measured:  `937`
 		//  Estimated: `3663`
 		// Minimum execution time: 40_155_000 picoseconds.
 		Weight::from_parts(65_512_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::WithdrawalSweep` (r:1 w:1)
 	/// Proof: `Practitioners::WithdrawalSweep` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -342,58 +360,76 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
+	// Not yet generated: copied from deregister, plus the `Practitioners::ActiveLicences` write;
+	// regenerate with scripts/benchmark.sh.
 	fn deregister(l: u32, ) -> Weight {
 		Weight::from_parts(128_424_287, 3856)
 			.saturating_add(Weight::from_parts(13_725_853, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(l.into()))
 	}
+	// Not yet generated: copied from issue_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn issue_licence(l: u32, ) -> Weight {
 		Weight::from_parts(71_601_629, 3797)
 			.saturating_add(Weight::from_parts(7_528_746, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(l.into()))
 	}
+	// Not yet generated: copied from renew_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn renew_licence() -> Weight {
 		Weight::from_parts(50_805_000, 3700)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	// Not yet generated: copied from suspend_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn suspend_licence() -> Weight {
 		Weight::from_parts(46_066_000, 3700)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	// Not yet generated: copied from reinstate_licence, plus the `Practitioners::ActiveLicences`
+	// read and write; regenerate with scripts/benchmark.sh.
 	fn reinstate_licence() -> Weight {
 		Weight::from_parts(39_043_000, 3700)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	// Not yet generated: copied from revoke_licence, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn revoke_licence() -> Weight {
 		Weight::from_parts(38_161_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	// Not yet generated: copied from force_revoke_licence, plus the `Practitioners::ActiveLicences`
+	// read and write; regenerate with scripts/benchmark.sh.
 	fn force_revoke_licence() -> Weight {
 		Weight::from_parts(55_924_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
+	// Not yet generated: copied from prune_licences, plus the `Practitioners::ActiveLicences` read
+	// and write; regenerate with scripts/benchmark.sh.
 	fn prune_licences(p: u32, ) -> Weight {
 		Weight::from_parts(262_616_076, 44350)
-			.saturating_add(ParityDbWeight::get().reads(34_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().reads(35_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
+	// Not yet generated: copied from surrender_licence, plus the `Practitioners::ActiveLicences`
+	// read and write; regenerate with scripts/benchmark.sh.
 	fn surrender_licence() -> Weight {
 		Weight::from_parts(65_512_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdrawal_step() -> Weight {
 		Weight::from_parts(38_302_000, 3700)

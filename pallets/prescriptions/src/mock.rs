@@ -112,6 +112,11 @@ impl PractitionerRegistry<AccountId> for RoleRegistry {
 		MockRegistry::make_licensed(who, false);
 		ROLES.with(|r| r.borrow_mut().insert((*who, role)));
 	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(who: &AccountId) {
+		MockRegistry::make_unlicensed(who);
+		ROLES.with(|r| r.borrow_mut().retain(|(holder, _)| holder != who));
+	}
 }
 
 /// The deposit of a prescription.

@@ -2,7 +2,9 @@
 //! licence and consent checks read the most (through the registry's and verifier's
 //! benchmark helpers), full per-patient lists, the longest inputs, and shredding the longest
 //! version chain with the most envelopes, re-keying a version with the most envelopes, and
-//! pruning the most envelopes of a grantee whose access ended.
+//! pruning the most envelopes of a grantee whose access ended, each after the verifier's
+//! longest refusal ([`ConsentVerifier::make_refused`]: the grantee's own permits, as many as
+//! a check reads, each granted by a delegate, then every licence of the grantee refused).
 
 use super::*;
 use crate::{impls::bench_content, Pallet as RecordsPallet};
@@ -90,6 +92,24 @@ fn record_chain<T: Config>(patient: &T::AccountId, versions: u32) -> RecordId {
 /// Puts an envelope for `grantee` on `record` as if added by `patient` (deposit held).
 fn put_envelope<T: Config>(record: RecordId, patient: &T::AccountId, grantee: &T::AccountId) {
 	RecordsPallet::<T>::bench_envelope(record, patient, grantee).expect("room and funds");
+}
+
+/// A registered practitioner whose access to `patient`'s records ended, in the verifier's
+/// longest refusal: as many permits of the patient (reading, for treatment, granted by a
+/// delegate) as a check reads, then every licence of the practitioner read and refused.
+fn refused<T: Config>(patient: &T::AccountId, name: &'static str) -> T::AccountId {
+	let grantee: T::AccountId = account(name, 0, 0);
+	T::Consent::make_refused(&grantee, patient, AccessAction::Read, PurposeOfUse::Treatment);
+	grantee
+}
+
+/// A grantee whose access to `patient`'s records ended for good, in the verifier's longest
+/// such refusal: as many permits of the patient (reading, for treatment) as a check reads,
+/// each granted by a delegate whose appointment has ended, each read with its delegation.
+fn ended<T: Config>(patient: &T::AccountId) -> T::AccountId {
+	let grantee: T::AccountId = account("former grantee", 0, 0);
+	T::Consent::make_ended(&grantee, patient, AccessAction::Read, PurposeOfUse::Treatment);
+	grantee
 }
 
 /// A licensed practitioner whom `patient` permits `action` for treatment, in the worst case
@@ -227,12 +247,12 @@ mod benchmarks {
 
 	#[benchmark]
 	fn remove_envelope() {
-		// A stranger cleans up the envelope of a grantee whose access ended: the longest
-		// check (a delegate lookup, then every consent of the patient).
+		// A stranger cleans up the envelope of a grantee whose access ended for good: the
+		// longest such check (a delegate lookup, then every permit of the grantee with its
+		// ended delegation). A licence that fails refuses the stranger (`AccessMayResume`).
 		let patient = patient::<T>();
 		let record = record_chain::<T>(&patient, 1);
-		let _ = permitted::<T>(&patient, AccessAction::Read);
-		let grantee: T::AccountId = account("former grantee", 0, 0);
+		let grantee = ended::<T>(&patient);
 		put_envelope::<T>(record, &patient, &grantee);
 		let stranger = funded::<T>("stranger", 0);
 
@@ -452,12 +472,12 @@ mod benchmarks {
 	}
 
 	/// A consent ends: `n` envelopes of the grantee for the patient's records are all removed,
-	/// each after the longest access check (the patient's consent list full).
+	/// each after the longest refusal (every permit of the grantee, each granted by a
+	/// delegate, then every licence of the grantee: [`refused`]).
 	#[benchmark]
 	fn prune_envelopes(n: Linear<0, { T::MaxEnvelopesPerGrantee::get() }>) {
 		let patient = patient::<T>();
-		let _ = permitted::<T>(&patient, AccessAction::Read);
-		let grantee: T::AccountId = account("former grantee", 0, 0);
+		let grantee = refused::<T>(&patient, "former grantee");
 		for _ in 0..n {
 			let record = record_chain::<T>(&patient, 1);
 			put_envelope::<T>(record, &patient, &grantee);
@@ -472,13 +492,12 @@ mod benchmarks {
 	}
 
 	/// A grantee whose licence was revoked (queued) and who may no longer read: `n` of its
-	/// envelopes for one patient's records are all removed, each after the longest access
-	/// check.
+	/// envelopes for one patient's records are all removed, each after the longest refusal
+	/// ([`refused`]).
 	#[benchmark]
 	fn prune_revoked(n: Linear<0, { T::MaxEnvelopesPerGrantee::get() }>) {
 		let patient = patient::<T>();
-		let _ = permitted::<T>(&patient, AccessAction::Read);
-		let grantee: T::AccountId = account("revoked grantee", 0, 0);
+		let grantee = refused::<T>(&patient, "revoked grantee");
 		for _ in 0..n {
 			let record = record_chain::<T>(&patient, 1);
 			put_envelope::<T>(record, &patient, &grantee);
@@ -498,12 +517,11 @@ mod benchmarks {
 
 	/// One step of `on_idle`'s sweep: a revoked grantee taken from the queue, the index read
 	/// for its next patient, and `n` envelopes for that patient's records all removed, each
-	/// after the longest access check; the cursor written.
+	/// after the longest refusal ([`refused`]); the cursor written.
 	#[benchmark]
 	fn sweep_step(n: Linear<0, { T::MaxEnvelopesPerGrantee::get() }>) {
 		let patient = patient::<T>();
-		let _ = permitted::<T>(&patient, AccessAction::Read);
-		let grantee: T::AccountId = account("revoked grantee", 0, 0);
+		let grantee = refused::<T>(&patient, "revoked grantee");
 		for _ in 0..n {
 			let record = record_chain::<T>(&patient, 1);
 			put_envelope::<T>(record, &patient, &grantee);

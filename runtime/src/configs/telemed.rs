@@ -76,6 +76,8 @@ impl pallet_consent::Config for Runtime {
 	/// Four hours.
 	type EmergencyAccessDuration = ConstU64<{ 4 * 60 * 60 * 1000 }>;
 	type MaxConsentsPerPatient = ConstU32<64>;
+	/// What an access check reads at most: the patient's consents to the accessor.
+	type MaxConsentsPerGrantee = ConstU32<8>;
 	type MaxScopeItems = ConstU32<16>;
 	type MaxDelegatesPerPatient = ConstU32<8>;
 	/// Per (patient, practitioner): one practitioner's unreviewed accesses never block another.

@@ -20,6 +20,16 @@
 //! version 3 layout. Register the records pallet's migration to version 3 BEFORE this one: the
 //! records pallet finds envelopes by (patient, grantee) only once its own migration has built
 //! that index, so run in the other order the pruning finds nothing (and harms nothing).
+//!
+//! The pruning keeps an envelope only if [`Pallet::check_access`] still allows it, and that
+//! check reads the (patient, grantee) index [`ConsentsByGrantee`] (storage version 4). So,
+//! before it prunes, this migration builds the index with version 4's builder
+//! ([`super::v4::InnerMigrateV3ToV4::build`], which also cleans up the consents over the
+//! per-grantee bound); version 4 then rebuilds the same index. Without it the check would
+//! find no consent and prune every envelope of those grantees, even ones another permit
+//! still covers. The check also asks the registry whether a practitioner is licensed, which
+//! the practitioners pallet answers from its summary of active licences (its storage version
+//! 2): register `pallet_practitioners::migrations::v2::MigrateV1ToV2` BEFORE this one.
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
@@ -50,6 +60,36 @@ impl<T: Config> InnerMigrateV2ToV3<T> {
 			v2::ConsentScope::Categories(_) => None,
 		}
 	}
+
+	/// Whether a version 2 consent ends at the upgrade: a permit of categories.
+	fn ends(old: &v2::ConsentOf<T>) -> bool {
+		old.decision == Decision::Permit && matches!(old.scope, v2::ConsentScope::Categories(_))
+	}
+
+	/// A version 2 consent as version 3 stores it, or `None` if it ends (see [`Self::ends`]).
+	/// A deny of categories becomes a deny of all data.
+	fn translate(old: v2::ConsentOf<T>) -> Option<ConsentOf<T>> {
+		if Self::ends(&old) {
+			return None;
+		}
+		let scope = Self::scope(old.scope).unwrap_or(ConsentScope::AllData);
+		Some(Consent {
+			patient: old.patient,
+			grantee: old.grantee,
+			grantee_kind: old.grantee_kind,
+			decision: old.decision,
+			actions: old.actions,
+			scope,
+			purposes: old.purposes,
+			start: old.start,
+			end: old.end,
+			status: old.status,
+			granted_by: old.granted_by,
+			depositor: old.depositor,
+			deposit: old.deposit,
+			granted_at: old.granted_at,
+		})
+	}
 }
 
 impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
@@ -70,32 +110,14 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 		Consents::<T>::translate::<v2::ConsentOf<T>, _>(|id, old| {
 			reads.saturating_inc();
 			writes.saturating_inc();
-			let categories = matches!(old.scope, v2::ConsentScope::Categories(_));
-			if categories && old.decision == Decision::Permit {
+			if Self::ends(&old) {
 				ended.push((id, old.patient, old.grantee, old.depositor, old.deposit));
 				return None;
 			}
-			if categories {
+			if matches!(old.scope, v2::ConsentScope::Categories(_)) {
 				to_prune.push((old.patient.clone(), old.grantee.clone()));
 			}
-			// A deny of categories becomes a deny of all data.
-			let scope = Self::scope(old.scope).unwrap_or(ConsentScope::AllData);
-			Some(Consent {
-				patient: old.patient,
-				grantee: old.grantee,
-				grantee_kind: old.grantee_kind,
-				decision: old.decision,
-				actions: old.actions,
-				scope,
-				purposes: old.purposes,
-				start: old.start,
-				end: old.end,
-				status: old.status,
-				granted_by: old.granted_by,
-				depositor: old.depositor,
-				deposit: old.deposit,
-				granted_at: old.granted_at,
-			})
+			Self::translate(old)
 		});
 		for (id, patient, grantee, depositor, deposit) in ended {
 			reads = reads.saturating_add(2);
@@ -151,8 +173,12 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 			})
 		});
 
+		// The access checks of the pruning below read the (patient, grantee) index: build it
+		// now, from the version 3 consents (version 4's builder; version 4 rebuilds the same).
+		let indexed = super::v4::InnerMigrateV3ToV4::<T>::build();
+
 		// The grantees of the permits that ended lose the envelopes they may no longer read,
-		// now that the consent pallet's state is all version 3.
+		// now that the consent pallet's state is all version 3 and indexed.
 		to_prune.sort();
 		to_prune.dedup();
 		let mut pruned = Weight::zero();
@@ -160,34 +186,54 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 			pruned = pruned.saturating_add(T::Envelopes::prune_envelopes(&patient, &grantee));
 		}
 
-		T::DbWeight::get().reads_writes(reads, writes).saturating_add(pruned)
+		T::DbWeight::get()
+			.reads_writes(reads, writes)
+			.saturating_add(indexed)
+			.saturating_add(pruned)
 	}
 
 	#[cfg(feature = "try-runtime")]
 	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
 		let mut consents = 0u64;
 		let mut ending = 0u64;
+		// The deposits of the permits that end, by depositor.
+		let mut returned: alloc::collections::btree_map::BTreeMap<T::AccountId, BalanceOf<T>> =
+			Default::default();
 		for (_, consent) in v2::Consents::<T>::iter() {
 			consents += 1;
-			if consent.decision == Decision::Permit
-				&& matches!(consent.scope, v2::ConsentScope::Categories(_))
-			{
+			if Self::ends(&consent) {
 				ending += 1;
+				let total = returned.entry(consent.depositor.clone()).or_default();
+				*total = total.saturating_add(consent.deposit);
 			}
 		}
+		super::v4::log_size(ConsentsOf::<T>::iter_keys().count() as u64, consents);
+		// What the index building cleans up over the per-grantee bound, from the consents as
+		// the translation will leave them.
+		let over = super::v4::InnerMigrateV3ToV4::<T>::over_bound(
+			|id| v2::Consents::<T>::get(id).and_then(Self::translate),
+			returned,
+		);
 		let accesses = v2::EmergencyAccesses::<T>::iter_keys().count() as u64;
 		let disclosures = v2::DisclosureRing::<T>::iter_keys().count() as u64;
-		Ok((consents, ending, accesses, disclosures).encode())
+		Ok((consents, ending, over, accesses, disclosures).encode())
 	}
 
 	#[cfg(feature = "try-runtime")]
 	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-		let (consents, ending, accesses, disclosures): (u64, u64, u64, u64) =
-			Decode::decode(&mut &state[..]).map_err(|_| "pre_upgrade state undecodable")?;
+		let (consents, ending, over, accesses, disclosures): (
+			u64,
+			u64,
+			super::v4::OverBoundOf<T>,
+			u64,
+			u64,
+		) = Decode::decode(&mut &state[..]).map_err(|_| "pre_upgrade state undecodable")?;
+		let going = ending.saturating_add(over.dropping);
 		ensure!(
-			Consents::<T>::iter_values().count() as u64 == consents.saturating_sub(ending),
+			Consents::<T>::iter_values().count() as u64 == consents.saturating_sub(going),
 			"consents lost or kept"
 		);
+		super::v4::InnerMigrateV3ToV4::<T>::check_over_bound(over)?;
 		ensure!(
 			EmergencyAccesses::<T>::iter_values().count() as u64 == accesses,
 			"emergency accesses lost"
@@ -196,6 +242,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 			DisclosureRing::<T>::iter_values().count() as u64 == disclosures,
 			"disclosures lost"
 		);
+		// The (patient, grantee) index is built too, before the pruning.
 		Pallet::<T>::do_try_state()
 	}
 }

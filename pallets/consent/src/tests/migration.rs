@@ -1,12 +1,14 @@
-//! The storage migrations: version 1 to 2, and 2 to 3 (no categories, no emergency reasons,
-//! disclosures naming `DisclosedData`). State is made by the calls, then rewritten in the old
-//! layouts (`migrations::v3::v2`, `migrations::v2::v1`).
+//! The storage migrations: version 1 to 2, 2 to 3 (no categories, no emergency reasons,
+//! disclosures naming `DisclosedData`), and 3 to 4 (the (patient, grantee) index). State is
+//! made by the calls, then rewritten in the old layouts (`migrations::v3::v2`,
+//! `migrations::v2::v1`), or without the index (version 3).
 
 use super::*;
 use crate::{
 	migrations::{
 		v2::{v1, MigrateV1ToV2},
 		v3::{v2, MigrateV2ToV3},
+		v4::MigrateV3ToV4,
 	},
 	ConsentScope, Consents, ConsentsOf, Decision, DisclosureCount, DisclosureRing,
 	EmergencyAccesses, HoldReason, PendingReviews, Review,
@@ -133,19 +135,26 @@ fn put_v2_ring() {
 	}
 }
 
+/// Runs the migrations from storage version `version` (below 4: no (patient, grantee) index
+/// existed, so the index the calls built is dropped first).
 fn upgrade_from(version: u16) {
+	if version < 4 {
+		drop_index();
+	}
 	StorageVersion::new(version).put::<Consent>();
 	#[cfg(feature = "try-runtime")]
 	{
 		MigrateV1ToV2::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
 		MigrateV2ToV3::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
+		MigrateV3ToV4::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
 	}
 	#[cfg(not(feature = "try-runtime"))]
 	{
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
 	}
-	assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(3));
+	assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(4));
 }
 
 #[test]
@@ -281,5 +290,144 @@ fn version_2_categories_end_permits_and_widen_denies() {
 		MigrateV2ToV3::<Test>::on_runtime_upgrade();
 		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), before);
 		assert_eq!(MockEnvelopes::prunes().len(), 3);
+	});
+}
+
+#[test]
+fn version_2_pruning_keeps_the_envelopes_another_permit_covers() {
+	new_test_ext().execute_with(|| {
+		// The doctor holds a permit of all data and a permit of a category (which ends), and
+		// an envelope the first still covers.
+		let all = Grant::permit(DOC).ok();
+		let category = Grant::permit(DOC).records(vec![LAB_RECORD]).ok();
+		put_v2_consent(all, None);
+		put_v2_consent(category, Some(vec![5]));
+		MockEnvelopes::give(PATIENT, DOC, LAB_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::forget_prunes();
+
+		upgrade_from(2);
+
+		assert!(Consents::<Test>::get(category).is_none());
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![all]);
+		// Version 3 pruned the doctor's envelopes through the index it built first: the one
+		// the permit of all data covers stays.
+		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, DOC)]);
+		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![LAB_RECORD]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(), vec![all]);
+		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(all)));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn version_2_upgrade_indexes_before_pruning_and_version_4_rebuilds_the_same() {
+	new_test_ext().execute_with(|| {
+		let all = Grant::permit(DOC).ok();
+		let category = Grant::permit(NURSE).records(vec![LAB_RECORD]).ok();
+		put_v2_consent(all, None);
+		put_v2_consent(category, Some(vec![5]));
+		drop_index();
+		StorageVersion::new(2).put::<Consent>();
+
+		MigrateV2ToV3::<Test>::on_runtime_upgrade();
+
+		// Version 3 alone leaves the index whole.
+		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(3));
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(), vec![all]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::iter().count(), 1);
+		assert_invariants();
+		let consents: Vec<_> = Consents::<Test>::iter().collect();
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(), vec![all]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::iter().count(), 1);
+		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), consents);
+		assert_invariants();
+	});
+}
+
+/// Version 3 state: no (patient, grantee) index.
+fn drop_index() {
+	let _ = crate::ConsentsByGrantee::<Test>::clear(u32::MAX, None);
+}
+
+#[test]
+fn version_3_consents_are_indexed_by_grantee() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let doc = Grant::permit(DOC).ok();
+		let nurse = Grant { by: PARENT, ..Grant::permit(NURSE) }.ok();
+		let deny = Grant::deny(DOC).records(vec![LAB_RECORD]).ok();
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), nurse));
+		let before: Vec<_> = Consents::<Test>::iter().collect();
+		MockEnvelopes::forget_prunes();
+		drop_index();
+		StorageVersion::new(3).put::<Consent>();
+		assert!(crate::Pallet::<Test>::do_try_state().is_err(), "an unindexed consent is caught");
+
+		#[cfg(feature = "try-runtime")]
+		MigrateV3ToV4::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(4));
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(), vec![doc, deny]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, NURSE).to_vec(), vec![nurse]);
+		assert_eq!(crate::ConsentsByGrantee::<Test>::iter().count(), 2);
+		// Nothing else changed, and the checks read through the index.
+		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), before);
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![doc, nurse, deny]);
+		assert_eq!(read_lab(DOC), Err(AccessDenial::ExplicitlyDenied(deny)));
+		assert_eq!(read_lab(NURSE), Err(AccessDenial::NoConsent));
+		// Nothing over the bound: nothing cleaned up, nothing pruned.
+		assert!(MockEnvelopes::prunes().is_empty());
+		assert_invariants();
+
+		// Once only.
+		crate::ConsentsByGrantee::<Test>::remove(PATIENT, NURSE);
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+		assert!(!crate::ConsentsByGrantee::<Test>::contains_key(PATIENT, NURSE));
+	});
+}
+
+#[test]
+fn version_3_consents_over_the_grantee_bound_keep_denies_then_permits_in_force() {
+	new_test_ext().execute_with(|| {
+		let permit = Grant::permit(DOC).ok();
+		let deny = Grant::deny(DOC).records(vec![LAB_RECORD]).ok();
+		let revoked = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
+		let newer = Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), revoked));
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), 4 * CONSENT_DEPOSIT);
+		MockEnvelopes::give(PATIENT, DOC, IMAGING_RECORD, PurposeOfUse::Treatment);
+		MockEnvelopes::forget_prunes();
+		drop_index();
+		StorageVersion::new(3).put::<Consent>();
+		MaxConsentsPerGrantee::set(2);
+
+		#[cfg(feature = "try-runtime")]
+		MigrateV3ToV4::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+
+		// The deny and the oldest permit in force stay; the revoked and the newest permit are
+		// cleaned up as `remove_consent` does.
+		assert_eq!(
+			crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec(),
+			vec![permit, deny]
+		);
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![permit, deny]);
+		assert!(Consents::<Test>::get(revoked).is_none());
+		assert!(Consents::<Test>::get(newer).is_none());
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), 2 * CONSENT_DEPOSIT);
+		assert_eq!(read_lab(DOC), Err(AccessDenial::ExplicitlyDenied(deny)));
+		// Each cleaned up as `remove_consent` tells it.
+		for id in [revoked, newer] {
+			System::assert_has_event(
+				Event::ConsentRemoved { id, depositor: PATIENT, deposit: CONSENT_DEPOSIT }.into(),
+			);
+		}
+		// The grantee's envelopes it may no longer read went, once.
+		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, DOC)]);
+		assert_invariants();
 	});
 }

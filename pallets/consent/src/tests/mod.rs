@@ -8,6 +8,7 @@ mod delegates;
 mod disclosures;
 mod emergency;
 mod hardening;
+mod index;
 mod migration;
 mod privacy;
 
@@ -123,6 +124,16 @@ pub(crate) fn record(tag: Tag, record: RecordId) -> AccessTarget {
 /// `check_access` for reading `PATIENT`'s laboratory record for treatment.
 pub(crate) fn read_lab(accessor: AccountId) -> Result<AccessBasis, AccessDenial> {
 	check(accessor, AccessAction::Read, record(LAB_TAG, LAB_RECORD), PurposeOfUse::Treatment)
+}
+
+/// `check_access` for reading `PATIENT`'s imaging record for treatment.
+pub(crate) fn read_imaging(accessor: AccountId) -> Result<AccessBasis, AccessDenial> {
+	check(
+		accessor,
+		AccessAction::Read,
+		record(IMAGING_TAG, IMAGING_RECORD),
+		PurposeOfUse::Treatment,
+	)
 }
 
 pub(crate) fn check(

@@ -8,6 +8,7 @@ mod registry;
 
 mod pruning;
 mod revocation;
+mod standing;
 
 use crate::{mock::*, Error, Event, LicenceStatus};
 use frame_support::{assert_ok, traits::fungible::InspectHold, traits::Get, BoundedVec};

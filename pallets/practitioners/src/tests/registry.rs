@@ -196,9 +196,10 @@ fn genesis_builds_authorities_practitioners_and_licences() {
 	});
 }
 
-/// Other pallets' benchmarks reach the registry's worst case: a full list of licences, each
-/// from a different authority (so a lookup reads one authority per licence), the valid one
-/// last.
+/// Other pallets' benchmarks reach the registry's worst case: a full list of active licences
+/// within their window, each from a different authority (so a lookup reads one authority per
+/// licence), every authority but the last's having lost the licence's jurisdiction, the valid
+/// one last.
 #[cfg(feature = "runtime-benchmarks")]
 #[test]
 fn make_licensed_fills_the_list_from_distinct_authorities() {
@@ -212,15 +213,53 @@ fn make_licensed_fills_the_list_from_distinct_authorities() {
 		authorities.sort();
 		authorities.dedup();
 		assert_eq!(authorities.len(), max, "one authority per licence");
-		assert!(views.iter().all(|v| {
-			crate::Authorities::<Test>::get(v.licence.authority)
-				.is_some_and(|a| a.jurisdictions.to_vec() == vec![v.licence.jurisdiction.clone()])
-		}));
 		let (last, before) = views.split_last().unwrap();
+		assert!(crate::Authorities::<Test>::get(last.licence.authority)
+			.is_some_and(|a| a.jurisdictions.to_vec() == vec![last.licence.jurisdiction.clone()]));
+		assert!(before.iter().all(|v| {
+			crate::Authorities::<Test>::get(v.licence.authority)
+				.is_some_and(|a| !a.jurisdictions.contains(&v.licence.jurisdiction))
+		}));
 		assert_eq!(last.standing, LicenceStanding::Valid);
-		assert!(before.iter().all(|v| v.standing == LicenceStanding::Suspended));
+		// Active and within their window: each is a candidate whose authority is read.
+		assert!(before.iter().all(|v| v.standing == LicenceStanding::AuthorityWithdrawn
+			&& v.licence.status == crate::LicenceStatus::Active));
+		assert_eq!(crate::ActiveLicences::<Test>::get(NURSE).len(), max);
+		// Another practitioner's worst case uses other authorities: this one's stands.
+		Registry::make_licensed(&DOC, false);
+		assert!(Registry::is_licensed(&DOC, &LicenceQuery::any()));
+		assert!(Registry::is_licensed(&NURSE, &LicenceQuery::any()));
 		assert!(Registry::is_licensed(&NURSE, &LicenceQuery::any()));
 		assert!(Registry::may_use_emergency_access(&NURSE));
+		assert_invariants();
+	});
+}
+
+/// Other pallets' benchmarks reach the registry's longest refusal: a registered practitioner
+/// with a full summary of active licences within their window, each from a different
+/// authority that has lost the licence's jurisdiction (each read, each refused).
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
+	new_test_ext().execute_with(|| {
+		Registry::make_unlicensed(&NURSE);
+		let max: u32 = <Test as crate::Config>::MaxLicencesPerPractitioner::get();
+		let max = max as usize;
+		let views = Registry::licences_of(&NURSE);
+		assert_eq!(views.len(), max);
+		let mut authorities: Vec<_> = views.iter().map(|v| v.licence.authority).collect();
+		authorities.sort();
+		authorities.dedup();
+		assert_eq!(authorities.len(), max, "one authority per licence");
+		assert!(views.iter().all(|v| v.standing == LicenceStanding::AuthorityWithdrawn
+			&& v.licence.status == crate::LicenceStatus::Active));
+		assert_eq!(crate::ActiveLicences::<Test>::get(NURSE).len(), max);
+		assert!(Registry::key_agreement_key(&NURSE).is_some(), "registered");
+		assert!(!Registry::is_licensed(&NURSE, &LicenceQuery::any()));
+		assert!(!Registry::may_use_emergency_access(&NURSE));
+		// Another practitioner's worst case stands.
+		Registry::make_licensed(&DOC, false);
+		assert!(Registry::is_licensed(&DOC, &LicenceQuery::any()));
 		assert_invariants();
 	});
 }

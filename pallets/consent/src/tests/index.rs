@@ -1,0 +1,322 @@
+//! The (patient, grantee) index: an access check reads the accessor's consents only, the
+//! per-grantee bound, the index kept by every path that creates or removes a consent, and
+//! `try_state` catching an index that differs from the consents.
+
+use super::*;
+use crate::{Consents, ConsentsByGrantee, ConsentsOf, HoldReason, Pallet};
+use frame_support::{assert_noop, assert_ok};
+
+/// The patient's consents to `grantee`, as the index lists them.
+fn indexed(grantee: AccountId) -> Vec<ConsentId> {
+	ConsentsByGrantee::<Test>::get(PATIENT, grantee).to_vec()
+}
+
+/// The access check on reading the laboratory record, and how many consents it read.
+fn read_lab_counted(accessor: AccountId) -> (Result<AccessBasis, AccessDenial>, u32) {
+	Pallet::<Test>::access(
+		&accessor,
+		&PATIENT,
+		AccessAction::Read,
+		record(LAB_TAG, LAB_RECORD),
+		PurposeOfUse::Treatment,
+	)
+}
+
+#[test]
+fn an_access_check_reads_only_the_accessors_consents() {
+	new_test_ext().execute_with(|| {
+		// The patient's list is full; one consent is the doctor's.
+		for grantee in [INSURER, NURSE, PARENT] {
+			Grant::permit(grantee).ok();
+		}
+		let doc = Grant::permit(DOC).ok();
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).len(), 4);
+
+		assert_eq!(read_lab_counted(DOC), (Ok(AccessBasis::Consent(doc)), 1));
+		// Someone without a consent reads nothing at all.
+		assert_eq!(read_lab_counted(LAPSED), (Err(AccessDenial::NoConsent), 0));
+		// `log_access` is charged for what it read, not for the patient's list.
+		let info = Consent::log_access(
+			RuntimeOrigin::signed(DOC),
+			PATIENT,
+			AccessAction::Read,
+			record(LAB_TAG, LAB_RECORD),
+			PurposeOfUse::Treatment,
+		)
+		.expect("permitted");
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::log_access(1)));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_deny_among_the_accessors_consents_still_overrides_a_permit() {
+	new_test_ext().execute_with(|| {
+		Grant::permit(INSURER).ok();
+		let permit = Grant::permit(DOC).ok();
+		let deny = Grant::deny(DOC).records(vec![LAB_RECORD]).ok();
+		assert_eq!(indexed(DOC), vec![permit, deny]);
+		assert_eq!(read_lab_counted(DOC), (Err(AccessDenial::ExplicitlyDenied(deny)), 2));
+		// The imaging record is not denied: the permit counts.
+		assert_eq!(read_imaging(DOC), Ok(AccessBasis::Consent(permit)));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_patient_has_a_bounded_number_of_consents_to_one_grantee() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(2);
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let first = Grant::permit(DOC).ok();
+		let second = Grant::deny(DOC).tags(vec![MENTAL_TAG]).ok();
+		// At the bound: refused whoever signs, nothing changes.
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		assert_noop!(
+			Grant { by: PARENT, ..Grant::permit(DOC) }.call(),
+			CError::TooManyConsentsToGrantee
+		);
+		// Other grantees are not affected.
+		Grant::permit(NURSE).ok();
+		// A revoked consent stays listed until it is cleaned up; a grant at the bound cleans
+		// it up first (`a_grant_at_the_grantee_bound_cleans_up_...` below).
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), first));
+		assert_eq!(indexed(DOC), vec![first, second]);
+		let third = Grant::permit(DOC).ok();
+		assert!(Consents::<Test>::get(first).is_none());
+		assert_eq!(indexed(DOC), vec![second, third]);
+		// The per-patient bound is checked first.
+		Grant::permit(INSURER).ok();
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsents);
+		assert_invariants();
+	});
+}
+
+/// This pallet's events, in order.
+fn consent_events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Consent(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_grant_at_the_grantee_bound_cleans_up_the_pairs_revoked_consents_and_ended_denies() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(3);
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let revoked = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
+		let ended = Grant { end: Some(T0 + 10), ..Grant::deny(DOC).records(vec![LAB_RECORD]) }.ok();
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), revoked));
+		set_now(T0 + 10);
+		// Up to the bound nothing is cleaned up.
+		let kept = Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![revoked, ended, kept]);
+		let patient_held = held(HoldReason::ConsentDeposit, PATIENT);
+		let parent_held = held(HoldReason::ConsentDeposit, PARENT);
+		MockEnvelopes::forget_prunes();
+		System::reset_events();
+
+		// One past the bound: the revoked permit and the ended deny go first, as
+		// `remove_consent` takes them, their deposits back to whoever paid.
+		let new = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![kept, new]);
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![kept, new]);
+		assert!(Consents::<Test>::get(revoked).is_none());
+		assert!(Consents::<Test>::get(ended).is_none());
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held - CONSENT_DEPOSIT);
+		// One deposit back, one held for the new consent.
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held);
+		assert_eq!(
+			consent_events(),
+			vec![
+				Event::ConsentRemoved { id: revoked, depositor: PARENT, deposit: CONSENT_DEPOSIT },
+				Event::ConsentRemoved { id: ended, depositor: PATIENT, deposit: CONSENT_DEPOSIT },
+				Event::ConsentGranted {
+					id: new,
+					patient: PATIENT,
+					grantee: DOC,
+					decision: crate::Decision::Permit,
+					by: PATIENT
+				},
+			]
+		);
+		// Their removal prunes nothing (the revocation pruned already; a deny never does).
+		assert!(MockEnvelopes::prunes().is_empty());
+		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(new)));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_full_list_a_grant_may_not_clean_up_is_still_refused() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(2);
+		let in_force = Grant::permit(DOC).ok();
+		let expiring = Grant { end: Some(T0 + 10), ..Grant::permit(DOC).tags(vec![LAB_TAG]) }.ok();
+		// Every consent in force: refused, whatever the decision, nothing changes.
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		assert_noop!(Grant::deny(DOC).call(), CError::TooManyConsentsToGrantee);
+		set_now(T0 + 10);
+		// A permit whose end passed is not cleaned up by a grant (its removal prunes what it
+		// covered, which `remove_consent` is charged for): still refused.
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(INSURER), expiring));
+		let new = Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![in_force, new]);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_list_full_of_consents_not_yet_started_is_refused() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(2);
+		for _ in 0..2 {
+			Grant { start: Some(T0 + 100), ..Grant::permit(DOC) }.ok();
+		}
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn every_path_that_ends_a_consent_keeps_the_index() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let revoked = Grant::permit(DOC).ok();
+		let expiring = Grant { end: Some(T0 + HOUR), ..Grant::deny(DOC) }.ok();
+		let by_delegate = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
+		let other = Grant::permit(NURSE).ok();
+		assert_eq!(indexed(DOC), vec![revoked, expiring, by_delegate]);
+		assert_eq!(indexed(NURSE), vec![other]);
+
+		// Revoked: listed until cleaned up; cleaned up once only.
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), revoked));
+		assert_eq!(indexed(DOC), vec![revoked, expiring, by_delegate]);
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(NURSE), revoked));
+		assert_noop!(
+			Consent::remove_consent(RuntimeOrigin::signed(NURSE), revoked),
+			CError::UnknownConsent
+		);
+		assert_eq!(indexed(DOC), vec![expiring, by_delegate]);
+		assert_invariants();
+
+		// Expired: no write until cleaned up, and it no longer counts meanwhile.
+		set_now(T0 + HOUR);
+		assert_eq!(indexed(DOC), vec![expiring, by_delegate]);
+		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(by_delegate)));
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(NURSE), expiring));
+		assert_eq!(indexed(DOC), vec![by_delegate]);
+
+		// Ended with the delegation that granted it.
+		assert_ok!(Consent::remove_delegate(RuntimeOrigin::signed(PATIENT), PATIENT, PARENT));
+		assert_eq!(read_lab(DOC), Err(AccessDenial::NoConsent));
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(NURSE), by_delegate));
+		// The emptied list is removed, the other grantee's untouched.
+		assert!(!ConsentsByGrantee::<Test>::contains_key(PATIENT, DOC));
+		assert_eq!(indexed(NURSE), vec![other]);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn try_state_catches_an_index_that_differs_from_the_consents() {
+	new_test_ext().execute_with(|| {
+		let doc = Grant::permit(DOC).ok();
+		let nurse = Grant::permit(NURSE).ok();
+		assert_invariants();
+		let check = || crate::Pallet::<Test>::do_try_state();
+
+		// A consent missing from the index: an access check would not see it.
+		ConsentsByGrantee::<Test>::remove(PATIENT, DOC);
+		assert!(check().is_err());
+		// Listed under another grantee.
+		ConsentsByGrantee::<Test>::insert(
+			PATIENT,
+			DOC,
+			bounded::<_, MaxConsentsPerGrantee>(vec![nurse]),
+		);
+		assert!(check().is_err());
+		// Listed twice.
+		ConsentsByGrantee::<Test>::insert(
+			PATIENT,
+			DOC,
+			bounded::<_, MaxConsentsPerGrantee>(vec![doc, doc]),
+		);
+		assert!(check().is_err());
+		// An empty list kept.
+		ConsentsByGrantee::<Test>::insert(
+			PATIENT,
+			DOC,
+			bounded::<_, MaxConsentsPerGrantee>(vec![doc]),
+		);
+		ConsentsByGrantee::<Test>::insert(
+			PATIENT,
+			INSURER,
+			bounded::<_, MaxConsentsPerGrantee>(vec![]),
+		);
+		assert!(check().is_err());
+		ConsentsByGrantee::<Test>::remove(PATIENT, INSURER);
+		// Listed under another patient.
+		ConsentsByGrantee::<Test>::insert(
+			OTHER_PATIENT,
+			DOC,
+			bounded::<_, MaxConsentsPerGrantee>(vec![doc]),
+		);
+		assert!(check().is_err());
+		ConsentsByGrantee::<Test>::remove(OTHER_PATIENT, DOC);
+		assert_invariants();
+	});
+}
+
+/// Other pallets' benchmarks reach the longest refusal: `MaxConsentsPerGrantee` permits, each
+/// covering the access and granted by a delegate, to a practitioner none of whose licences
+/// counts.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn make_refused_reads_every_permit_then_refuses_the_licence() {
+	new_test_ext().execute_with(|| {
+		let grantee: AccountId = 77;
+		<Consent as ConsentVerifier<AccountId>>::make_refused(
+			&grantee,
+			&PATIENT,
+			AccessAction::Read,
+			PurposeOfUse::Treatment,
+		);
+		let ids = indexed(grantee);
+		assert_eq!(ids.len() as u32, MaxConsentsPerGrantee::get());
+		assert!(ids.iter().all(|id| Consents::<Test>::get(id)
+			.is_some_and(|c| c.granted_by != PATIENT && c.decision == crate::Decision::Permit)));
+		assert_eq!(
+			read_lab_counted(grantee),
+			(Err(AccessDenial::NotLicensed), MaxConsentsPerGrantee::get())
+		);
+		assert_invariants();
+	});
+}
+
+/// A stranger's cleanup reaches the longest refusal for good: `MaxConsentsPerGrantee`
+/// covering permits, each granted by a delegate whose appointment has ended.
+#[cfg(feature = "runtime-benchmarks")]
+#[test]
+fn make_ended_reads_every_permit_then_finds_no_consent() {
+	new_test_ext().execute_with(|| {
+		let grantee: AccountId = 77;
+		<Consent as ConsentVerifier<AccountId>>::make_ended(
+			&grantee,
+			&PATIENT,
+			AccessAction::Read,
+			PurposeOfUse::Treatment,
+		);
+		assert_eq!(indexed(grantee).len() as u32, MaxConsentsPerGrantee::get());
+		assert_eq!(
+			read_lab_counted(grantee),
+			(Err(AccessDenial::NoConsent), MaxConsentsPerGrantee::get())
+		);
+		assert_invariants();
+	});
+}
