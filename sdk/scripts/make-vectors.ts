@@ -242,7 +242,7 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
       hello: '0x01 ‖ 0x01 ‖ role ‖ u64 LE consultation ‖ publicKey (32) ‖ HMAC-SHA256(confirm, UTF-8("telemed/session/v1/hello") ‖ role)',
       message: '0x01 ‖ 0x02 ‖ role ‖ u64 LE seq ‖ ChaCha20-Poly1305(key of the role\'s direction, nonce = 0 (4) ‖ u64 LE seq, aad = the first 11 bytes)',
       sas: 'big-endian u32 of fingerprint[0..4] mod 1 000 000, 6 digits',
-      dtls: 'HMAC-SHA256(fingerprint, UTF-8("telemed/session/v1/dtls") ‖ role ‖ certificate SHA-256 fingerprint (32))',
+      dtls: 'HMAC-SHA256(confirm, UTF-8("telemed/session/v1/dtls") ‖ role ‖ certificate SHA-256 fingerprint (32))',
     },
     cases: [{
       patientSecretKey: toHex(patientSession.secretKey),

@@ -107,7 +107,7 @@ export interface SessionSecrets {
   practitionerToPatient: Uint8Array;
   /** The session fingerprint, shown to people and pinning the DTLS session. */
   fingerprint: Uint8Array;
-  /** Authenticates the hellos (key confirmation). */
+  /** Authenticates the hellos (key confirmation) and keys the DTLS binding tags; never shown. */
   confirm: Uint8Array;
 }
 
@@ -305,6 +305,21 @@ export class SessionChannel {
     return hmac(sha256, this.#secrets.confirm, concatBytes(utf8(`${SESSION_LABEL}/hello`), Uint8Array.of(roleByte(role))));
   }
 
+  /**
+   * The DTLS binding tag of `role`'s certificate fingerprint, keyed with the session's secret
+   * `confirm` key (never with the displayed fingerprint): see {@link dtlsBindingTag}.
+   */
+  dtlsTag(role: SessionRole, certificateFingerprint: Uint8Array): Uint8Array {
+    if (certificateFingerprint.length !== 32) {
+      throw new MalformedError('session', 'a sha-256 certificate fingerprint has 32 bytes');
+    }
+    return hmac(
+      sha256,
+      this.#secrets.confirm,
+      concatBytes(utf8(`${SESSION_LABEL}/dtls`), Uint8Array.of(roleByte(role)), certificateFingerprint),
+    );
+  }
+
   /** This party's hello: its role, the consultation, its key and its key confirmation. */
   hello(): Uint8Array {
     return concatBytes(
@@ -403,20 +418,15 @@ export function parseSdpFingerprint(line: string): Uint8Array {
 
 /**
  * The tag binding `role`'s DTLS certificate (its SHA-256 fingerprint, from its SDP) to the
- * session: `HMAC-SHA256(fingerprint, label ‖ role ‖ certificate fingerprint)`. Each party sends
+ * session: `HMAC-SHA256(confirm, label ‖ role ‖ certificate fingerprint)`, keyed with a
+ * session secret that is never displayed (the fingerprint and SAS are shown to people, so they
+ * key nothing). Each party sends
  * its tag with its SDP (over the relay, the channel or the signalling); the peer checks the
  * certificate the DTLS handshake showed with {@link verifyDtlsBinding}, so the media session is
  * pinned to the same chain keys as the channel.
  */
 export function dtlsBindingTag(channel: SessionChannel, role: SessionRole, certificateFingerprint: Uint8Array): Uint8Array {
-  if (certificateFingerprint.length !== 32) {
-    throw new MalformedError('session', 'a sha-256 certificate fingerprint has 32 bytes');
-  }
-  return hmac(
-    sha256,
-    channel.fingerprint,
-    concatBytes(utf8(`${SESSION_LABEL}/dtls`), Uint8Array.of(roleByte(role)), certificateFingerprint),
-  );
+  return channel.dtlsTag(role, certificateFingerprint);
 }
 
 /**
