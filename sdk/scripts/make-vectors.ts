@@ -17,6 +17,12 @@ import {
   sealBatchKey,
   CONTENT_VERSION,
   commitmentOf,
+  deriveSessionSecrets,
+  dtlsBindingTag,
+  newSessionKeyPair,
+  SESSION_VERSION,
+  SessionChannel,
+  sessionInfo,
   contentSizeClassFor,
   deriveKeyAgreementKey,
   deriveTagKey,
@@ -217,7 +223,55 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     }],
   };
 
+  // Consultation session: two ephemeral keys from fixed secrets, both pinned.
+  const patientSession = newSessionKeyPair(fixed(counting(32, 0xa0)));
+  const doctorSession = newSessionKeyPair(fixed(counting(32, 0xc0)));
+  const sessionBinding = { genesisHash: counting(32, 0x20), consultation: 42n };
+  const pinned = { patient: patientSession.publicKey, practitioner: doctorSession.publicKey };
+  const secrets = deriveSessionSecrets('patient', patientSession, sessionBinding, pinned);
+  const pc = new SessionChannel('patient', patientSession, sessionBinding, pinned);
+  const dc = new SessionChannel('practitioner', doctorSession, sessionBinding, pinned);
+  const certificate = counting(32, 0x10);
+  const sessions = {
+    format: 'consultation session',
+    version: SESSION_VERSION,
+    definition: {
+      okm: 'HKDF-SHA256(ikm = X25519(own secret, peer public), salt = UTF-8("telemed/session/v1"), info, L = 128)',
+      info: 'UTF-8("telemed/session/v1") ‖ genesisHash (32) ‖ u64 LE consultation ‖ patientKey (32) ‖ practitionerKey (32)',
+      secrets: 'patientToPractitioner = okm[0..32], practitionerToPatient = okm[32..64], fingerprint = okm[64..96], confirm = okm[96..128]',
+      hello: '0x01 ‖ 0x01 ‖ role ‖ u64 LE consultation ‖ publicKey (32) ‖ HMAC-SHA256(confirm, UTF-8("telemed/session/v1/hello") ‖ role)',
+      message: '0x01 ‖ 0x02 ‖ role ‖ u64 LE seq ‖ ChaCha20-Poly1305(key of the role\'s direction, nonce = 0 (4) ‖ u64 LE seq, aad = the first 11 bytes)',
+      sas: 'big-endian u32 of fingerprint[0..4] mod 1 000 000, 6 digits',
+      dtls: 'HMAC-SHA256(confirm, UTF-8("telemed/session/v1/dtls") ‖ role ‖ certificate SHA-256 fingerprint (32))',
+    },
+    cases: [{
+      patientSecretKey: toHex(patientSession.secretKey),
+      patientPublicKey: toHex(patientSession.publicKey),
+      practitionerSecretKey: toHex(doctorSession.secretKey),
+      practitionerPublicKey: toHex(doctorSession.publicKey),
+      genesisHash: toHex(sessionBinding.genesisHash),
+      consultation: '42',
+      info: toHex(sessionInfo(sessionBinding, pinned)),
+      patientToPractitioner: toHex(secrets.patientToPractitioner),
+      practitionerToPatient: toHex(secrets.practitionerToPatient),
+      fingerprint: toHex(secrets.fingerprint),
+      confirm: toHex(secrets.confirm),
+      sas: pc.sas,
+      fingerprintHex: pc.fingerprintHex,
+      patientHello: toHex(pc.hello()),
+      practitionerHello: toHex(dc.hello()),
+      messages: [
+        { from: 'patient', seq: 0, plaintext: toHex(utf8('hello, doctor')), frame: toHex(pc.seal(utf8('hello, doctor'))) },
+        { from: 'patient', seq: 1, plaintext: toHex(new Uint8Array()), frame: toHex(pc.seal(new Uint8Array())) },
+        { from: 'practitioner', seq: 0, plaintext: toHex(utf8('hello')), frame: toHex(dc.seal(utf8('hello'))) },
+      ],
+      certificateFingerprint: toHex(certificate),
+      patientDtlsTag: toHex(dtlsBindingTag(pc, 'patient', certificate)),
+    }],
+  };
+
   return {
+    'sessions.json': sessions,
     'batches.json': batches,
     'tags.json': tags,
     'size-classes.json': sizeClasses,

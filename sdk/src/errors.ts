@@ -16,7 +16,8 @@ export type FormatName =
   | 'size-class'
   | 'commitment'
   | 'keys'
-  | 'batch';
+  | 'batch'
+  | 'session';
 
 /** Base class of every error a format encoder or decoder throws. */
 export class FormatError extends Error {

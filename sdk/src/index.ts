@@ -2,7 +2,7 @@
  * `@telemed/sdk`: the Telemed client: the client-side crypto and its versioned binary formats
  * (see FORMATS.md), chain access checked against the runtime's metadata (`TelemedChain`, the
  * `records`/`consent`/`practitioners`/`billing` namespaces, `DispatchError`), a `BlobStore`
- * interface, and the flows as functions (`addResource`, `readRecord`, `grantAndSeal`…).
+ * interface, the consultation's end-to-end session channel (`SessionChannel`), and the flows as functions (`addResource`, `readRecord`, `grantAndSeal`…).
  *
  * @packageDocumentation
  */
@@ -19,5 +19,6 @@ export * from './keys.ts';
 export * from './recovery.ts';
 export * from './signed-request.ts';
 export * from './batch.ts';
+export * from './session.ts';
 export * from './chain/index.ts';
 export * from './flows/index.ts';

@@ -19,6 +19,11 @@ import {
   verifySampleProof,
   CONTENT_VERSION,
   commitmentOf,
+  deriveSessionSecrets,
+  dtlsBindingTag,
+  SessionChannel,
+  sessionInfo,
+  verifyDtlsBinding,
   contentSizeClassFor,
   decryptContent,
   deriveKeyAgreementKey,
@@ -182,6 +187,39 @@ describe('test vectors', () => {
       assert.equal(toHex(batchKeyInfo(binding)), c.info);
       assert.equal(toHex(await sealBatchKey(fromHex(c.dataKey), fromHex(c.patientPublicKey), c.keyVersion, binding, { ekm: fromHex(c.ekm) })), c.sealedKey);
       assert.equal(toHex(await openBatchKey(fromHex(c.sealedKey), fromHex(c.patientSecretKey), binding)), c.dataKey);
+    }
+  });
+
+  test('sessions.json: keys, secrets, hellos, frames and the DTLS tag again byte for byte, opened back', () => {
+    const v = load('sessions.json');
+    for (const c of v.cases) {
+      const patient = { secretKey: fromHex(c.patientSecretKey), publicKey: fromHex(c.patientPublicKey) };
+      const doctor = { secretKey: fromHex(c.practitionerSecretKey), publicKey: fromHex(c.practitionerPublicKey) };
+      const binding = { genesisHash: fromHex(c.genesisHash), consultation: BigInt(c.consultation) };
+      const pinned = { patient: patient.publicKey, practitioner: doctor.publicKey };
+      assert.equal(toHex(sessionInfo(binding, pinned)), c.info);
+      for (const [role, mine] of [['patient', patient], ['practitioner', doctor]] as const) {
+        const s = deriveSessionSecrets(role, mine, binding, pinned);
+        assert.equal(toHex(s.patientToPractitioner), c.patientToPractitioner);
+        assert.equal(toHex(s.practitionerToPatient), c.practitionerToPatient);
+        assert.equal(toHex(s.fingerprint), c.fingerprint);
+        assert.equal(toHex(s.confirm), c.confirm);
+      }
+      const pc = new SessionChannel('patient', patient, binding, pinned);
+      const dc = new SessionChannel('practitioner', doctor, binding, pinned);
+      assert.equal(pc.sas, c.sas);
+      assert.equal(dc.fingerprintHex, c.fingerprintHex);
+      assert.equal(toHex(pc.hello()), c.patientHello);
+      assert.equal(toHex(dc.hello()), c.practitionerHello);
+      pc.acceptHello(fromHex(c.practitionerHello));
+      dc.acceptHello(fromHex(c.patientHello));
+      for (const m of c.messages) {
+        const [from, to] = m.from === 'patient' ? [pc, dc] : [dc, pc];
+        assert.equal(toHex(from.seal(fromHex(m.plaintext))), m.frame);
+        assert.equal(toHex(to.open(fromHex(m.frame))), m.plaintext);
+      }
+      assert.equal(toHex(dtlsBindingTag(pc, 'patient', fromHex(c.certificateFingerprint))), c.patientDtlsTag);
+      assert.ok(verifyDtlsBinding(dc, fromHex(c.certificateFingerprint), fromHex(c.patientDtlsTag)));
     }
   });
 

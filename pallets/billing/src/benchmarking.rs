@@ -123,6 +123,19 @@ fn accepted<T: Config>(a: &Actors<T>) -> ConsultationId {
 	id
 }
 
+/// An ordinary X25519 point as a session key, distinct per `byte`.
+fn session_key(byte: u8) -> telemed_primitives::KeyAgreementKey {
+	[byte; 32]
+}
+
+/// Both parties of `id` publish their session keys, so that ending the visit removes them.
+fn keyed<T: Config>(a: &Actors<T>, id: ConsultationId) {
+	Billing::<T>::do_publish_session_key(a.patient.clone(), id, session_key(0x42))
+		.expect("the patient's key");
+	Billing::<T>::do_publish_session_key(a.practitioner.clone(), id, session_key(0x24))
+		.expect("the practitioner's key");
+}
+
 /// An accepted visit whose time has come.
 fn due<T: Config>(a: &Actors<T>) -> ConsultationId {
 	let id = accepted::<T>(a);
@@ -238,6 +251,7 @@ mod benchmarks {
 	fn cancel() {
 		let a = actors::<T>();
 		let id = accepted::<T>(&a);
+		keyed::<T>(&a, id);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.patient), id);
@@ -246,12 +260,14 @@ mod benchmarks {
 			Consultations::<T>::get(id).map(|c| c.status),
 			Some(ConsultationStatus::Cancelled)
 		);
+		assert!(!SessionKeysOf::<T>::contains_key(id));
 	}
 
 	#[benchmark]
 	fn mark_delivered() {
 		let a = actors::<T>();
 		let id = due::<T>(&a);
+		keyed::<T>(&a, id);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.practitioner), id, Some([1u8; 32]));
@@ -260,6 +276,7 @@ mod benchmarks {
 			Consultations::<T>::get(id).map(|c| c.status),
 			Some(ConsultationStatus::Delivered)
 		);
+		assert!(!SessionKeysOf::<T>::contains_key(id));
 	}
 
 	/// The patient confirms an insured visit: payout, and a claim that passes every check.
@@ -483,6 +500,20 @@ mod benchmarks {
 		assert!(Consultations::<T>::get(id).is_none());
 		assert!(Claims::<T>::get(claim).is_none());
 		assert!(!ClaimedVisits::<T>::contains_key(key));
+	}
+
+	/// The worst case is a replacement: both keys are there and the caller's is rewritten.
+	#[benchmark]
+	fn publish_session_key() {
+		let a = actors::<T>();
+		let id = accepted::<T>(&a);
+		keyed::<T>(&a, id);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(a.practitioner.clone()), id, session_key(0x43));
+
+		let keys = SessionKeysOf::<T>::get(id).expect("the keys");
+		assert_eq!(keys.practitioner.map(|k| (k.key, k.revision)), Some((session_key(0x43), 2)));
 	}
 
 	impl_benchmark_test_suite!(Billing, crate::mock::new_test_ext(), crate::mock::Test);

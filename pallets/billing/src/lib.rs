@@ -92,6 +92,18 @@
 //!   consultation of the visit (the claimed one or an open duplicate) is reaped, so a replay
 //!   is refused as a duplicate even after the original was reaped.
 //!
+//! - **Session keys**: while a consultation is accepted (from acceptance until it is marked
+//!   delivered or cancelled), its patient and its practitioner each publish an ephemeral
+//!   X25519 key for it ([`Pallet::publish_session_key`]), signed by their own account: nobody
+//!   else (not the booker, not a delegate) can put a key there. The two clients derive the
+//!   visit's end-to-end session secret from exactly these two keys (the SDK's channel), so a
+//!   man in the middle who swaps keys on the way is caught by comparing with the chain. A
+//!   party may replace its key (a restarted device), which raises the key's revision and is
+//!   announced by its own event, `SessionKeyReplaced`, so a swap is never silent. The keys
+//!   expire with the visit: marking it delivered or cancelling it removes them
+//!   (`SessionKeysExpired`); a booking never accepted never had any. The entry is bounded (two
+//!   keys) and covered by the consultation deposit.
+//!
 //! - **Payment consent**: the chain knows no data categories (records carry blinded tags it
 //!   cannot read), so the claim check does not ask for consent to a kind of data. It asks
 //!   [`ConsentVerifier::check_access`] whether the insurer may `Read` the patient's
@@ -117,6 +129,9 @@
 //!
 //! Patients and delegates: [`Pallet::book`], [`Pallet::cancel`], [`Pallet::confirm`],
 //! [`Pallet::dispute`].
+//!
+//! The patient and the practitioner of an accepted visit: [`Pallet::publish_session_key`]
+//! (read back from the `SessionKeysOf` storage item).
 //!
 //! Anyone: [`Pallet::settle`], [`Pallet::finalize_claim`], [`Pallet::release_lapsed`],
 //! [`Pallet::close_dispute`], [`Pallet::reap`].
@@ -164,7 +179,7 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::Permill;
-	use telemed_primitives::{ClaimId, ConsultationId, Hash256, Moment, PolicyId};
+	use telemed_primitives::{ClaimId, ConsultationId, Hash256, KeyAgreementKey, Moment, PolicyId};
 
 	/// The balance type of [`Config::Currency`].
 	pub type BalanceOf<T> =
@@ -413,6 +428,14 @@ pub mod pallet {
 	pub type Disputes<T: Config> =
 		StorageMap<_, Twox64Concat, ConsultationId, DisputeOf<T>, OptionQuery>;
 
+	/// The session keys of each accepted consultation (one per party), from which the two
+	/// parties derive the visit's end-to-end secret. Removed when the consultation is marked
+	/// delivered or cancelled: an entry exists only for an accepted consultation.
+	// Hasher: ids are assigned sequentially by the pallet: `Twox64Concat`.
+	#[pallet::storage]
+	pub type SessionKeysOf<T: Config> =
+		StorageMap<_, Twox64Concat, ConsultationId, SessionKeys, OptionQuery>;
+
 	/// Events of the billing pallet.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -547,6 +570,30 @@ pub mod pallet {
 			claim: Option<ClaimId>,
 			/// The deposit returned.
 			deposit: BalanceOf<T>,
+		},
+		/// A party of an accepted consultation published its first session key (read it from
+		/// `SessionKeysOf`; the event names no key).
+		SessionKeyPublished {
+			/// The consultation.
+			id: ConsultationId,
+			/// The party: the consultation's patient or practitioner.
+			by: T::AccountId,
+		},
+		/// A party replaced its session key: whoever pinned the old key must fetch the new one
+		/// and re-establish the channel. A replacement nobody expected is the sign of a
+		/// compromised account, never of a relay: only the party's account can publish it.
+		SessionKeyReplaced {
+			/// The consultation.
+			id: ConsultationId,
+			/// The party.
+			by: T::AccountId,
+			/// The new key's revision (2 for the first replacement).
+			revision: u32,
+		},
+		/// A consultation was marked delivered or cancelled: its session keys were removed.
+		SessionKeysExpired {
+			/// The consultation.
+			id: ConsultationId,
 		},
 		/// Governance registered an insurer.
 		InsurerRegistered {
@@ -700,6 +747,11 @@ pub mod pallet {
 		StillOpen,
 		/// The consultation's claim is still pending: reap it once the claim is answered.
 		ClaimPending,
+		/// Only the consultation's patient or practitioner may publish a session key for it.
+		NotAParty,
+		/// The session key is all-zero, of small order or non-canonical: a secret derived from
+		/// it could be guessed.
+		InvalidSessionKey,
 	}
 
 	#[pallet::hooks]
@@ -1132,6 +1184,31 @@ pub mod pallet {
 		pub fn reap(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
 			ensure_signed(origin)?;
 			Self::do_reap(id)
+		}
+
+		/// Publishes the caller's ephemeral X25519 session `key` for consultation `id`, or
+		/// replaces the one they published (a new revision). The two parties derive the visit's
+		/// end-to-end secret from their two keys as stored in `SessionKeysOf`. The keys are
+		/// removed when the consultation is marked delivered or cancelled.
+		///
+		/// Origin: signed, the consultation's patient or practitioner (not the booker or a
+		/// delegate: the key must come from the party who will hold its secret).
+		///
+		/// # Errors
+		/// - `UnknownConsultation`; `NotAParty`; `WrongStatus` (not accepted: before acceptance,
+		///   after delivery, cancellation or any other end); `InvalidSessionKey`.
+		///
+		/// # Events
+		/// `SessionKeyPublished` (the first key of the caller) or `SessionKeyReplaced`.
+		#[pallet::call_index(21)]
+		#[pallet::weight(T::WeightInfo::publish_session_key())]
+		pub fn publish_session_key(
+			origin: OriginFor<T>,
+			id: ConsultationId,
+			key: KeyAgreementKey,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_publish_session_key(who, id, key)
 		}
 	}
 }

@@ -51,7 +51,9 @@ impl<T: Config> Pallet<T> {
 	/// - each policy year's usage covers the pending and approved claims charged to it;
 	/// - the open lists hold exactly the open consultations; a consultation is disputed exactly
 	///   when it has a dispute; every claim belongs to an existing consultation and is its
-	///   claim; every duplicate key belongs to an existing claim or consultation of the visit.
+	///   claim; every duplicate key belongs to an existing claim or consultation of the visit;
+	/// - session keys exist only for an accepted consultation, never empty, each a valid
+	///   X25519 key with a revision of at least 1.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 
@@ -122,6 +124,23 @@ impl<T: Config> Pallet<T> {
 				Claims::<T>::contains_key(claim_id) || keys.contains(&key),
 				"a duplicate key outlived its visit"
 			);
+		}
+		for (id, session) in SessionKeysOf::<T>::iter() {
+			let c = Consultations::<T>::get(id).ok_or("session keys of a missing consultation")?;
+			ensure!(
+				c.status == ConsultationStatus::Accepted,
+				"session keys of a consultation that is not accepted"
+			);
+			ensure!(
+				session.patient.is_some() || session.practitioner.is_some(),
+				"an empty session keys entry"
+			);
+			for k in session.patient.iter().chain(session.practitioner.iter()) {
+				ensure!(
+					telemed_primitives::is_valid_key_agreement_key(&k.key) && k.revision >= 1,
+					"a session key the call would refuse"
+				);
+			}
 		}
 		telemed_primitives::check_holds::<_, T::Currency, _>(
 			&Self::expected_holds(),

@@ -8,7 +8,7 @@ use frame_support::{
 use scale_info::TypeInfo;
 use sp_runtime::Permill;
 
-use telemed_primitives::{ConsultationId, Hash256, Moment, PolicyId};
+use telemed_primitives::{ConsultationId, Hash256, KeyAgreementKey, Moment, PolicyId};
 
 /// The longest service code (a CPT, HCPCS or SNOMED CT code, as text).
 pub const MAX_SERVICE_CODE_LEN: u32 = 18;
@@ -327,4 +327,40 @@ pub struct Quote<Balance> {
 	pub patient_share: Balance,
 	/// What the insurer pays.
 	pub insurer_share: Balance,
+}
+
+/// One party's ephemeral session key for a consultation, as published on chain.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
+pub struct SessionKey {
+	/// The party's ephemeral X25519 public key for this consultation (never its registered
+	/// key-agreement key: a fresh key per visit).
+	pub key: KeyAgreementKey,
+	/// When it was published (the latest replacement), in milliseconds.
+	pub published_at: Moment,
+	/// 1 for the first key, one more at each replacement: a client that pinned a key sees
+	/// from the revision (and the `SessionKeyReplaced` event) that it changed.
+	pub revision: u32,
+}
+
+/// The session keys of a consultation while it is accepted: one per party, each published by
+/// that party's own account. Both sides derive the session secret from exactly these two keys.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct SessionKeys {
+	/// The patient's key, once published.
+	pub patient: Option<SessionKey>,
+	/// The practitioner's key, once published.
+	pub practitioner: Option<SessionKey>,
 }

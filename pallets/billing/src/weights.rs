@@ -65,6 +65,7 @@ pub trait WeightInfo {
 	fn release_lapsed() -> Weight;
 	fn close_dispute() -> Weight;
 	fn reap() -> Weight;
+	fn publish_session_key() -> Weight;
 }
 
 /// Weights for `pallet_billing` using the Telemed node and recommended hardware.
@@ -594,6 +595,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
+	// Not yet generated: copied from end_policy, one read more (the consultation, the keys,
+	// the time); regenerate with scripts/benchmark.sh.
+	fn publish_session_key() -> Weight {
+		Weight::from_parts(59_571_000, 4215)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
@@ -702,5 +710,12 @@ impl WeightInfo for () {
 		Weight::from_parts(683_315_000, 179610)
 			.saturating_add(ParityDbWeight::get().reads(71_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
+	}
+	// Not yet generated: copied from end_policy, one read more (the consultation, the keys,
+	// the time); regenerate with scripts/benchmark.sh.
+	fn publish_session_key() -> Weight {
+		Weight::from_parts(59_571_000, 4215)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -1,13 +1,14 @@
 /**
  * The billing pallet, as far as booking and paying a consultation: quote, book, the
- * practitioner's accept and delivery, the patient's confirmation (which settles at once).
+ * practitioner's accept and delivery, the patient's confirmation (which settles at once), and
+ * the session keys of an accepted visit (publish, read).
  *
  * @module
  */
 
-import { toHex } from '../bytes.ts';
+import { fromHex, toHex } from '../bytes.ts';
 import type { Account, Signer, TelemedChain } from './client.ts';
-import { eventOf, send, type Included } from './tx.ts';
+import { eventOf, hasEvent, send, type Included } from './tx.ts';
 import { big, type ConsultationId, type Quote } from './types.ts';
 
 /** A booked consultation (`ConsultationBooked`). */
@@ -104,4 +105,59 @@ export async function cancel(chain: TelemedChain, signer: Signer, id: Consultati
 export async function confirm(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Settlement> {
   const { fields } = eventOf(await send(chain, chain.api.tx.billing!.confirm!(id), signer), 'billing', 'ConsultationSettled');
   return { id: big(fields.id), paid: big(fields.paid), fee: big(fields.fee) };
+}
+
+/** One party's session key as pinned on chain (`SessionKey`). */
+export interface PinnedSessionKey {
+  /** The X25519 public key, 32 bytes. */
+  key: Uint8Array;
+  /** When it was published (ms). */
+  publishedAt: number;
+  /** 1 for the first key, one more at each replacement. */
+  revision: number;
+}
+
+/** The session keys of an accepted consultation (`billing.sessionKeysOf`). */
+export interface ConsultationSessionKeys {
+  /** The patient's, once published. */
+  patient: PinnedSessionKey | null;
+  /** The practitioner's, once published. */
+  practitioner: PinnedSessionKey | null;
+}
+
+/** What {@link publishSessionKey} did: a first key or a replacement (with its revision). */
+export interface SessionKeyPublication {
+  /** The inclusion. */
+  included: Included;
+  /** Whether it replaced an earlier key (a `SessionKeyReplaced` event). */
+  replaced: boolean;
+}
+
+/**
+ * `billing.publishSessionKey` (the consultation's patient or practitioner, while it is
+ * accepted): pins this device's ephemeral session public key for the visit.
+ */
+export async function publishSessionKey(
+  chain: TelemedChain,
+  signer: Signer,
+  id: ConsultationId,
+  publicKey: Uint8Array,
+): Promise<SessionKeyPublication> {
+  const included = await send(chain, chain.api.tx.billing!.publishSessionKey!(id, toHex(publicKey)), signer);
+  return { included, replaced: hasEvent(included, 'billing', 'SessionKeyReplaced') };
+}
+
+function pinnedFromJson(json: Record<string, unknown> | null | undefined): PinnedSessionKey | null {
+  if (!json) return null;
+  return { key: fromHex(String(json.key)), publishedAt: Number(json.publishedAt), revision: Number(json.revision) };
+}
+
+/**
+ * `billing.sessionKeysOf(id)`: the session keys pinned for consultation `id`, or `null` when
+ * none is (not accepted, or ended: the keys expire with the visit).
+ */
+export async function sessionKeys(chain: TelemedChain, id: ConsultationId): Promise<ConsultationSessionKeys | null> {
+  const json = (await chain.api.query.billing!.sessionKeysOf!(id)).toJSON() as Record<string, Record<string, unknown> | null> | null;
+  if (!json) return null;
+  return { patient: pinnedFromJson(json.patient), practitioner: pinnedFromJson(json.practitioner) };
 }

@@ -52,6 +52,7 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
     markDelivered: ['id', 'encounter'],
     confirm: ['id'],
     cancel: ['id'],
+    publishSessionKey: ['id', 'key'],
   },
 };
 
@@ -60,6 +61,7 @@ export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
   records: ['records', 'envelopes', 'envelopesOf', 'granteePatients'],
   consent: ['delegates', 'emergencyAccesses', 'openEmergency'],
   practitioners: ['practitioners'],
+  billing: ['sessionKeysOf'],
   system: ['events', 'account'],
   timestamp: ['now'],
 };

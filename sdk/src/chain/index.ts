@@ -16,4 +16,10 @@ export * as practitioners from './practitioners.ts';
 export * as billing from './billing.ts';
 export type { AnchoredVersion } from './records.ts';
 export type { AccessTarget, ConsentRequest } from './consent.ts';
-export type { Booking, Settlement } from './billing.ts';
+export type {
+  Booking,
+  ConsultationSessionKeys,
+  PinnedSessionKey,
+  SessionKeyPublication,
+  Settlement,
+} from './billing.ts';

@@ -1,7 +1,8 @@
 /**
  * Flows as functions: register, add, grant and seal, read, amend, revoke and re-key, shred,
  * emergency key custody (appoint, seal to the custodian, release to a break-glass practitioner),
- * book and pay. Each takes a {@link FlowContext} (chain and blob store) and the acting
+ * book and pay, a consultation's end-to-end session. Each takes a {@link FlowContext} (chain
+ * and blob store) and the acting
  * {@link Actor}.
  *
  * @module
@@ -15,3 +16,4 @@ export * from './billing.ts';
 export * from './emergency.ts';
 export * from './wearables.ts';
 export * from './rotation.ts';
+export * from './session.ts';

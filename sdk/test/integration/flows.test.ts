@@ -4,7 +4,9 @@
 // re-keys (his old key opens nothing current), then shreds. Bad input (a tampered ciphertext, a
 // record anchored with a wrong commitment, an envelope from another record or version) gives
 // typed errors. Meanwhile
-// a second patient books the physician and pays. Not part of `npm test` (it needs the node):
+// a second patient books the physician and pays, and a third books him for a consultation session:
+// both pin session keys on chain, talk end to end over an in-memory relay (a relay swapping keys
+// is refused), and the keys are gone after delivery. Not part of `npm test` (it needs the node):
 // `npm run test:chain`, run by scripts/test.sh after the Rust build.
 
 import assert from 'node:assert/strict';
@@ -74,6 +76,12 @@ import {
   sealRecoveryKit,
   verifySampleProof,
   practitioners,
+  connectSession,
+  KeyMismatchError,
+  MemoryRelay,
+  pinSessionKey,
+  SequenceError,
+  sessionChannel,
 } from '../../src/index.ts';
 import { removeDir, startNode, stopAllNodes, tempDir, waitFor } from '../../../testing/node.ts';
 
@@ -117,6 +125,7 @@ describe('sdk flows against a dev node', { concurrency: 5 }, () => {
   let holder: Actor;
   let guardian: Actor;
   let nurse: Actor;
+  let visitor: Actor;
   const started = Date.now();
 
   before(async () => {
@@ -141,12 +150,13 @@ describe('sdk flows against a dev node', { concurrency: 5 }, () => {
     holder = fresh();
     guardian = fresh();
     nurse = fresh();
+    visitor = fresh();
     device = keyring.addFromMnemonic(mnemonicGenerate());
     // The transfers go out at once and share a block (send() orders Alice's nonces).
     await Promise.all([
       send(chain, chain.api.tx.balances!.transferKeepAlive!(patient.signer.address, 10n * UNITS), alice),
       send(chain, chain.api.tx.balances!.transferKeepAlive!(payer.signer.address, 100n * UNITS), alice),
-      ...[wearer.signer.address, device.address, holder.signer.address, guardian.signer.address].map((who) =>
+      ...[wearer.signer.address, device.address, holder.signer.address, guardian.signer.address, visitor.signer.address].map((who) =>
         send(chain, chain.api.tx.balances!.transferKeepAlive!(who, 10n * UNITS), alice)),
       send(chain, chain.api.tx.balances!.transferKeepAlive!(nurse.signer.address, 20n * UNITS), alice),
     ]);
@@ -341,6 +351,88 @@ describe('sdk flows against a dev node', { concurrency: 5 }, () => {
     const settled = await payConsultation(ctx, payer, booked.id);
     assert.equal(settled.paid + settled.fee, price);
     assert.equal(settled.fee, price / 100n);
+  });
+  test('a consultation session: both keys pinned on chain, an end-to-end channel over a relay, keys gone after the visit', async (t) => {
+    // A service of its own, so this journey does not depend on the book-and-pay one.
+    const service = '99214';
+    await billing.setService(chain, doctor.signer, service, new Uint8Array(32).fill(8), 5n * UNITS, 15 * 60 * 1000);
+    const at = (await chain.now()) + 60_000;
+    const booked = await bookConsultation(ctx, visitor, doctor.signer.address, service, at);
+    const id = booked.id;
+    // Not before acceptance.
+    await rejectsWith(pinSessionKey(ctx, visitor, id), 'billing.WrongStatus');
+    await acceptConsultation(ctx, doctor, id);
+    // Both parties pin their keys at once; a third party is refused.
+    const [mine, his] = await Promise.all([
+      pinSessionKey(ctx, visitor, id),
+      pinSessionKey(ctx, doctor, id),
+      rejectsWith(pinSessionKey(ctx, payer, id), 'billing.NotAParty'),
+    ]);
+    assert.equal(mine.replaced || his.replaced, false);
+    const pinned = await billing.sessionKeys(chain, id);
+    assert.ok(pinned?.patient && pinned.practitioner);
+    assert.ok(equalBytes(pinned.patient.key, mine.keys.publicKey));
+    assert.ok(equalBytes(pinned.practitioner.key, his.keys.publicKey));
+    assert.equal(pinned.patient.revision, 1);
+
+    await t.test('the two clients talk over a relay that sees only ciphertext', async () => {
+      const p = await sessionChannel(ctx, 'patient', id, mine.keys);
+      const d = await sessionChannel(ctx, 'practitioner', id, his.keys);
+      const relay = new MemoryRelay();
+      const [cp, cd] = await Promise.all([connectSession(p, relay.a), connectSession(d, relay.b)]);
+      assert.ok(p.verified && d.verified);
+      assert.equal(p.sas, d.sas);
+      const question = utf8('synthetic question of nobody');
+      cp.send(question);
+      assert.deepEqual(await cd.receive(), question);
+      cd.send(utf8('synthetic answer'));
+      assert.deepEqual(await cp.receive(), utf8('synthetic answer'));
+      for (const frame of relay.seen) assert.ok(!Buffer.from(frame).includes(Buffer.from(question)));
+      // A replayed frame is refused.
+      const replaying = new MemoryRelay((frame, from) => (from === 'a' && frame[1] === 0x02 ? [frame, frame] : frame));
+      const [rp, rd] = await Promise.all([
+        connectSession(await sessionChannel(ctx, 'patient', id, mine.keys), replaying.a),
+        connectSession(await sessionChannel(ctx, 'practitioner', id, his.keys), replaying.b),
+      ]);
+      rp.send(question);
+      assert.deepEqual(await rd.receive(), question);
+      await assert.rejects(rd.receive(), SequenceError);
+    });
+
+    await t.test('a relay that swaps the keys is detected against the chain', async () => {
+      // The relay's own key, put in place of the practitioner's in every hello.
+      const relayKey = x25519.getPublicKey(new Uint8Array(32).fill(0x77));
+      const swapping = new MemoryRelay((frame) => {
+        if (frame[1] === 0x01) frame.set(relayKey, 11);
+        return frame;
+      });
+      const results = await Promise.allSettled([
+        connectSession(await sessionChannel(ctx, 'patient', id, mine.keys), swapping.a),
+        connectSession(await sessionChannel(ctx, 'practitioner', id, his.keys), swapping.b),
+      ]);
+      for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof KeyMismatchError, String(r.status));
+    });
+
+    await t.test('a replacement is announced and the old channel no longer matches the chain', async () => {
+      const again = await pinSessionKey(ctx, visitor, id);
+      assert.equal(again.replaced, true);
+      const now = await billing.sessionKeys(chain, id);
+      assert.equal(now?.patient?.revision, 2);
+      await assert.rejects(sessionChannel(ctx, 'patient', id, mine.keys), KeyMismatchError);
+      const p = await sessionChannel(ctx, 'patient', id, again.keys);
+      const d = await sessionChannel(ctx, 'practitioner', id, his.keys);
+      const relay = new MemoryRelay();
+      await Promise.all([connectSession(p, relay.a), connectSession(d, relay.b)]);
+      assert.ok(p.verified && d.verified);
+    });
+
+    await t.test('delivery removes both keys; nothing can be pinned after', async () => {
+      await waitFor(async () => (await chain.now()) >= at, 90_000, 'the visit time', 1_000);
+      await deliverConsultation(ctx, doctor, id);
+      assert.equal(await billing.sessionKeys(chain, id), null);
+      await assert.rejects(sessionChannel(ctx, 'patient', id, mine.keys), NotFoundError);
+      await rejectsWith(pinSessionKey(ctx, visitor, id), 'billing.WrongStatus');
+    });
   });
   test('wearable: pair a device, anchor a batch from its account, the patient opens it and proves one sample', async (t) => {
     const store = new MemoryBlobStore();

@@ -224,6 +224,7 @@ impl<T: Config> Pallet<T> {
 		Self::unlist(id, &c);
 		c.status = status;
 		Consultations::<T>::insert(id, c);
+		Self::expire_session_keys(id);
 	}
 
 	/// Gives back `amount` of what `c`'s insurer reserved for it.
@@ -270,6 +271,7 @@ impl<T: Config> Pallet<T> {
 		c.encounter = encounter;
 		c.dispute_until = Some(dispute_until);
 		Consultations::<T>::insert(id, c);
+		Self::expire_session_keys(id);
 		Self::deposit_event(Event::ConsultationDelivered { id, licensed, dispute_until });
 		Ok(())
 	}

@@ -1,6 +1,7 @@
 //! The logic behind the calls, by concern: fee schedules (`schedule.rs`), bookings and the
-//! visit (`consultation.rs`), disputes (`disputes.rs`), claims and their checks (`claims.rs`),
-//! insurers and policies (`insurance.rs`); here the helpers they share and the queries of the
+//! visit (`consultation.rs`), the visit's session keys (`sessions.rs`), disputes
+//! (`disputes.rs`), claims and their checks (`claims.rs`), insurers and policies
+//! (`insurance.rs`); here the helpers they share and the queries of the
 //! runtime API. The invariants are in `src/try_state.rs`.
 //!
 //! Every `do_*` function checks everything first and writes last: past the `No fail beyond
@@ -13,6 +14,7 @@ mod consultation;
 mod disputes;
 mod insurance;
 mod schedule;
+mod sessions;
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;

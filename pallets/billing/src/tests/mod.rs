@@ -9,6 +9,7 @@ mod insurance;
 mod privacy;
 mod reaping;
 mod schedules;
+mod sessions;
 
 use crate::{mock::*, ConsultationStatus, Error, Event};
 use frame_support::{
