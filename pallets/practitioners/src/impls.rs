@@ -739,6 +739,11 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 	fn make_licensed_as(who: &T::AccountId, role: PractitionerRole) {
 		Self::make_licensed_with(who, role, false)
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_unlicensed(who: &T::AccountId) {
+		Self::bench_unlicensed(who);
+	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -802,10 +807,6 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	#[cfg(feature = "runtime-benchmarks")]
-	fn make_unlicensed(who: &T::AccountId) {
-		Self::bench_unlicensed(who);
-	}
 }
 
 #[cfg(feature = "runtime-benchmarks")]
