@@ -806,7 +806,6 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 	}
-
 }
 
 #[cfg(feature = "runtime-benchmarks")]
