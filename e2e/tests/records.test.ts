@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
@@ -341,8 +342,8 @@ describe('records', () => {
     const log = await call<{ entries: Record<string, unknown>[]; next: number | null }>(
       'disclosures', patientAddress, 0, 10);
     assert.ok(log.entries.some((e) => e.accessor === doctorAddress && e.action === 'Read' &&
-      JSON.stringify(e.data) === JSON.stringify({ kind: 'record', record: Number(firstId) }) &&
-      JSON.stringify(e.basis) === JSON.stringify({ kind: 'consent', consent: Number(consentId) }) &&
+      isDeepStrictEqual(e.data, { kind: 'record', record: Number(firstId) }) &&
+      isDeepStrictEqual(e.basis, { kind: 'consent', consent: Number(consentId) }) &&
       e.emergency === false), JSON.stringify(log));
     assert.equal(log.next, (log.entries.at(-1)!.n as number) + 1);
 
