@@ -14,7 +14,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isHex } from '@polkadot/util';
+import { isHex, u8aToHex } from '@polkadot/util';
 import { KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
 import { encodeAddress } from '@polkadot/util-crypto';
 import { authenticate } from './auth.ts';
@@ -288,7 +288,13 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return encodeAddress(id, ss58);
   };
 
-  /** The blinded tag to anchor under: named in `meta.tag`, else the one the author's consent to append names. */
+  /**
+   * The blinded tag to anchor under: named in `meta.tag`; else, for the patient writing their
+   * own data, their tag of the resource type (`type/<Type>`, sdk/FORMATS.md); else the one tag
+   * the author's consents to append name. Several such tags and none named: refused, so that a
+   * resource is never filed under a category it may not belong to (and shared with whoever
+   * that category is shared with).
+   */
   const tagFor = async (resource: Resource, author: Actor, caller: string, patient: string): Promise<Uint8Array> => {
     const meta = resource.meta as { tag?: { system?: unknown; code?: unknown }[] } | undefined;
     const named = meta?.tag?.find((t) => t.system === TAG_EXTENSION);
@@ -297,19 +303,25 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       return fromHex(named.code);
     }
     if (caller === patient && author.keys instanceof KeyRing) {
-      return tagOf(author.keys.tagKey(0), `resource/${resource.resourceType}`);
+      return tagOf(author.keys.tagKey(0), `type/${resource.resourceType}`);
     }
     const view = await chain.atBest();
     const consents = await view.consents(patient);
-    const consentTag = consents
-      .filter((c) => c.grantee === caller && c.decision === 'Permit' && c.standing === 'InForce'
-        && c.actions.includes('Append') && c.purposes.includes('Treatment'))
-      .flatMap((c) => (c.scope !== 'AllData' && 'tags' in c.scope ? c.scope.tags : []))[0];
-    if (consentTag === undefined) {
+    const tags = new Map<string, Uint8Array>();
+    for (const c of consents) {
+      if (c.grantee !== caller || c.decision !== 'Permit' || c.standing !== 'InForce'
+        || !c.actions.includes('Append') || !c.purposes.includes('Treatment')) continue;
+      for (const t of c.scope !== 'AllData' && 'tags' in c.scope ? c.scope.tags : []) tags.set(u8aToHex(t), t);
+    }
+    if (tags.size === 0) {
       throw new FhirError(422, 'business-rule', 'no_tag',
         'no consent of the patient lets this author append under a tag: name the blinded tag in meta.tag (system urn:telemed:fhir:blinded-tag)');
     }
-    return consentTag;
+    if (tags.size > 1) {
+      throw new FhirError(422, 'business-rule', 'ambiguous_tag',
+        'the patient\'s consents let this author append under several tags: name the one for this resource in meta.tag (system urn:telemed:fhir:blinded-tag)');
+    }
+    return [...tags.values()][0]!;
   };
 
   const createRecord = async (type: string, resource: Resource, caller: string): Promise<Res> => {

@@ -348,6 +348,11 @@ describe('writes', () => {
     assert.equal(res.status, 401); // the signature is checked before the body is parsed
     chain.consentList = [];
     refused(await call(api.url, doctor, 'POST', '/Observation', observation), 422, 'business-rule', 'no_tag');
+    // Two tags the doctor may append under and none named: which category is not guessed.
+    seed(chain);
+    const second = { ...chain.consentList[0]!, id: 3n, scope: { tags: [new Uint8Array(32).fill(0xcd)] } };
+    chain.consentList = [...chain.consentList, second];
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 422, 'business-rule', 'ambiguous_tag');
     seed(chain);
     chain.writeError = new DispatchError('records', 'NoConsent', 'records.addRecord');
     refused(await call(api.url, doctor, 'POST', '/Observation', observation), 403, 'forbidden', 'records.NoConsent');
