@@ -16,6 +16,13 @@ import type {
   AccessBasis, ClaimInfo, ConsentInfo, DisclosedData, DisclosureInfo, LicenceInfo, PractitionerInfo,
 } from './model.ts';
 
+/** A submitted grant not in a block within this time is given up (ten 6-second blocks). */
+export const SUBMIT_DEADLINE_MS = 60_000;
+/** `TransactionError` reasons of a grant refused before submission, and of one given up. */
+export const STALE_NONCE = 'stale nonce';
+export const FUTURE_NONCE = 'future nonce';
+export const NOT_INCLUDED_IN_TIME = 'not in a block in time';
+
 /** The chain as of one block, for reads. */
 export interface ChainView {
   /** The chain's clock at that block (ms). */
@@ -333,15 +340,24 @@ export class SdkFhirChain implements FhirChain {
     const ext = this.decode(extrinsic);
     const call = `${ext.method.section}.${ext.method.method}`;
     const api = this.chain.api;
+    // Only the signer's next nonce can be included: an older one is a replay (or a grant already
+    // made), a later one would wait in the pool's future queue, and the request with it.
+    const next = (await api.rpc.system.accountNextIndex(ext.signer.toString())).toBigInt();
+    const nonce = ext.nonce.toBigInt();
+    if (nonce < next) throw new TransactionError(call, STALE_NONCE);
+    if (nonce > next) throw new TransactionError(call, FUTURE_NONCE);
     const blockHash = await new Promise<string>((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
       let settled = false;
       const finish = (f: () => void) => {
         if (settled) return;
         settled = true;
+        clearTimeout(deadline);
         unsubscribe?.();
         f();
       };
+      const deadline = setTimeout(
+        () => finish(() => reject(new TransactionError(call, NOT_INCLUDED_IN_TIME))), SUBMIT_DEADLINE_MS);
       api.rpc.author.submitAndWatchExtrinsic(ext, (status) => {
         if (status.isInvalid || status.isDropped || status.isUsurped) finish(() => reject(new TransactionError(call, status.type)));
         else if (status.isInBlock) finish(() => resolve(status.asInBlock.toHex()));

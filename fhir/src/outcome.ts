@@ -7,6 +7,7 @@
  */
 
 import { BlobNotFoundError, DispatchError, FormatError, NotFoundError, TransactionError } from '@telemed/sdk';
+import { FUTURE_NONCE, STALE_NONCE } from './chain.ts';
 import { operationOutcome, type Resource } from './resources.ts';
 
 /** A refusal of the facade: status, FHIR issue type, a stable reason and a message. */
@@ -90,7 +91,13 @@ export function toFhirError(e: unknown): FhirError {
     const [status, code] = palletErrorIssue(e.error);
     return new FhirError(status, code, e.code, `the chain refused ${e.call ?? 'the call'}: ${e.code}`);
   }
-  if (e instanceof TransactionError) return new FhirError(503, 'transient', 'transaction', `the transaction was not included: ${e.message}`);
+  if (e instanceof TransactionError) {
+    // Retrying cannot help a replayed, stale or future extrinsic, nor one the pool refused.
+    if (e.reason === STALE_NONCE) return new FhirError(409, 'conflict', 'stale_nonce', 'the extrinsic\'s nonce was used already: sign the grant again');
+    if (e.reason === FUTURE_NONCE) return new FhirError(422, 'business-rule', 'future_nonce', 'the extrinsic\'s nonce is not the signer\'s next one');
+    if (e.reason === 'Invalid') return new FhirError(422, 'invalid', 'invalid_transaction', 'the pool refused the extrinsic');
+    return new FhirError(503, 'transient', 'transaction', `the transaction was not included: ${e.message}`);
+  }
   if (e instanceof BlobNotFoundError) return new FhirError(404, 'not-found', 'blob_not_found', 'the ciphertext was not found in the store');
   if (e instanceof NotFoundError) return new FhirError(404, 'not-found', 'not_found', e.message);
   if (e instanceof FormatError) return new FhirError(422, 'processing', `format.${e.format}`, `the stored data does not match the chain (${e.format})`);

@@ -134,6 +134,10 @@ test('an EHR: consent by the patient\'s signature, an Observation written, found
   assert.equal(granted.json.status, 'active');
   assert.equal(granted.json.provision.actor[0].reference.reference, `Practitioner/${bob.address}`);
   const consentId = granted.json.id as string;
+  // The same signed grant again (a replay): its nonce is spent, refused before submission.
+  const replayed = await fhir(patientPair, 'POST', '/Consent', consent);
+  assert.equal(replayed.status, 409, JSON.stringify(replayed.json));
+  assert.equal(replayed.json.issue[0].details.coding[0].code, 'stale_nonce');
 
   // The EHR, as the physician, posts an Observation for the patient.
   const observation = {
