@@ -32,9 +32,9 @@ export const EMERGENCY_CARE_EXTENSION = 'urn:telemed:fhir:emergency-care';
 /** The extension naming how a record version came to be (`Original`, `Amendment`, `ReKey`). */
 export const VERSION_KIND_EXTENSION = 'urn:telemed:fhir:version-kind';
 
-const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
-const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
-const CONSENT_ACTION = 'http://terminology.hl7.org/CodeSystem/consentaction';
+export const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
+export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+export const CONSENT_ACTION = 'http://terminology.hl7.org/CodeSystem/consentaction';
 const PRACTITIONER_ROLE = 'http://terminology.hl7.org/CodeSystem/practitioner-role';
 const ISO_3166 = 'urn:iso:std:iso:3166';
 

@@ -22,7 +22,7 @@ import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { ChainView, FhirChain, SignedGrant } from './chain.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
-  ACTION_CODES, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, PURPOSE_CODES, practitionerResource,
+  ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, PURPOSE_CODES, practitionerResource,
   practitionerRoleResource, searchBundle, TAG_EXTENSION, type Resource,
 } from './resources.ts';
 import type { Logger } from '../../gateway/src/log.ts';
@@ -353,6 +353,14 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     const patient = patientOf(resource);
     if (grant.patient !== patient) return 'patient';
     const provision = (resource.provision ?? {}) as Record<string, unknown>;
+    // What the chain cannot hold must not be in the resource: it would say more than was signed
+    // (a nested provision is an exception, "permit all but …").
+    for (const field of ['provision', 'dataPeriod', 'securityLabel', 'class', 'code']) {
+      if (provision[field] !== undefined) return `provision.${field} (the chain has no such term)`;
+    }
+    if (!['active', 'proposed'].includes(resource.status as string)) return 'status';
+    const rule = (resource.policyRule as { coding?: { system?: string; code?: string }[] } | undefined)?.coding?.[0];
+    if (rule !== undefined && (rule.system !== ACT_CODE || rule.code !== (grant.decision === 'Permit' ? 'OPTIN' : 'OPTOUT'))) return 'policyRule';
     if ((provision.type ?? 'permit') !== (grant.decision === 'Permit' ? 'permit' : 'deny')) return 'provision.type';
     const actors = (provision.actor ?? []) as { reference?: { reference?: string; identifier?: { value?: string } } }[];
     const grantees = actors.map((a) => {
@@ -361,22 +369,28 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       return id && encodeAddress(id, ss58);
     });
     if (grantees.length !== 1 || grantees[0] !== grant.grantee) return 'provision.actor';
-    const actions = ((provision.action ?? []) as { coding?: { code?: string }[] }[]).map((a) => a.coding?.[0]?.code).sort();
+    const actionCodings = ((provision.action ?? []) as { coding?: { system?: string; code?: string }[] }[]).map((a) => a.coding?.[0]);
+    if (actionCodings.some((c) => c?.system !== CONSENT_ACTION)) return 'provision.action (system)';
+    const actions = actionCodings.map((c) => c?.code).sort();
     if (JSON.stringify(actions) !== JSON.stringify(grant.actions.map((a) => ACTION_CODES[a as keyof typeof ACTION_CODES]).sort())) return 'provision.action';
-    const purposes = ((provision.purpose ?? []) as { code?: string }[]).map((p) => p.code).sort();
+    const purposeCodings = (provision.purpose ?? []) as { system?: string; code?: string }[];
+    if (purposeCodings.some((p) => p.system !== ACT_REASON)) return 'provision.purpose (system)';
+    const purposes = purposeCodings.map((p) => p.code).sort();
     if (JSON.stringify(purposes) !== JSON.stringify(grant.purposes.map((p) => PURPOSE_CODES[p as PurposeOfUse]?.code).sort())) return 'provision.purpose';
     const period = (provision.period ?? {}) as { start?: string; end?: string };
     const ms = (s: string | undefined) => (s === undefined ? null : Date.parse(s));
-    if (grant.start !== null && ms(period.start) !== grant.start) return 'provision.period.start';
+    if (ms(period.start) !== grant.start) return 'provision.period.start';
     if (ms(period.end) !== grant.end) return 'provision.period.end';
     const data = ((provision.data ?? []) as { reference?: { reference?: string } }[]).map((d) => d.reference?.reference ?? '');
     const tags = ((provision.extension ?? []) as { url?: string; valueString?: string }[]).filter((e) => e.url === TAG_EXTENSION).map((e) => e.valueString);
     if (grant.scope === 'AllData') {
       if (data.length > 0 || tags.length > 0) return 'provision.data';
     } else if ('records' in grant.scope) {
+      if (tags.length > 0) return 'provision.extension (blinded tags)';
       if (JSON.stringify(data.sort()) !== JSON.stringify(grant.scope.records.map((r) => `DocumentReference/${r}`).sort())) return 'provision.data';
-    } else if (JSON.stringify(tags.sort()) !== JSON.stringify([...grant.scope.tags].sort())) {
-      return 'provision.extension (blinded tags)';
+    } else {
+      if (data.length > 0) return 'provision.data';
+      if (JSON.stringify(tags.sort()) !== JSON.stringify([...grant.scope.tags].sort())) return 'provision.extension (blinded tags)';
     }
     return undefined;
   };

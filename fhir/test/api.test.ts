@@ -417,6 +417,20 @@ describe('writes', () => {
         scope: 'AllData', purposes: ['Treatment'], start: null, end: null,
       };
     }
+    // Nor may the resource say what the chain cannot hold or what was not signed.
+    const provision = consent.provision;
+    for (const wrong of [
+      { ...consent, provision: { ...provision, provision: [{ type: 'deny', data: [{ meaning: 'instance', reference: { reference: 'DocumentReference/5' } }] }] } },
+      { ...consent, provision: { ...provision, dataPeriod: { start: '2026-01-01' } } },
+      { ...consent, provision: { ...provision, period: { start: new Date(T0).toISOString() } } },
+      { ...consent, provision: { ...provision, data: [{ meaning: 'instance', reference: { reference: 'DocumentReference/1' } }] } },
+      { ...consent, provision: { ...provision, action: [{ coding: [{ system: 'urn:other', code: 'access' }] }] } },
+      { ...consent, provision: { ...provision, purpose: [{ system: 'urn:other', code: 'TREAT' }] } },
+      { ...consent, policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }] } },
+      { ...consent, status: 'inactive' },
+    ]) {
+      refused(await call(api.url, patient, 'POST', '/Consent', wrong), 400, 'invariant', 'extrinsic_mismatch');
+    }
     refused(await call(api.url, patient, 'POST', '/Consent', { ...consent, extension: [] }), 400, 'required', 'no_signed_extrinsic');
     refused(await call(api.url, patient, 'POST', '/Consent', { ...consent, extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x99' }] }), 400, 'invalid', 'bad_extrinsic');
     assert.deepEqual(chain.submitted, []);
