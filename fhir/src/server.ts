@@ -211,25 +211,27 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
-    const versions = await view.records(patient);
     let visible: RecordVersion[];
     if (await actsFor(view, caller, patient, 'AccessRecords')) {
-      visible = versions;
+      visible = await view.records(patient);
     } else {
+      // The relation first, in one or two queries: without an open break-glass access or an
+      // in-force permit of the patient's, the chain would refuse every version, so a stranger
+      // is refused before the versions are listed and checked one by one.
       const emergency = await view.emergencyOpen(patient, caller);
+      if (!emergency) {
+        const consents = await view.consents(patient);
+        if (!consents.some((c) => c.grantee === caller && c.decision === 'Permit' && c.standing === 'InForce')) throw forbidden();
+      }
       const purposes: PurposeOfUse[] = emergency ? ['Treatment', 'EmergencyTreatment'] : ['Treatment'];
       visible = [];
-      for (const v of versions) {
+      for (const v of await view.records(patient)) {
         for (const p of purposes) {
           if (await view.canRead(caller, v, p)) {
             visible.push(v);
             break;
           }
         }
-      }
-      if (visible.length === 0 && !emergency) {
-        const consents = await view.consents(patient);
-        if (!consents.some((c) => c.grantee === caller && c.decision === 'Permit' && c.standing === 'InForce')) throw forbidden();
       }
     }
     const resources = visible.sort((a, b) => Number(a.id - b.id))

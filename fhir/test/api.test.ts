@@ -260,7 +260,10 @@ describe('DocumentReference search', () => {
     const r = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
     assertValid(r.json);
     assert.deepEqual(entries(r.json).map((d) => d.id), ['1', '2']);
+    // A stranger is refused before the patient's versions are listed (they cost a query each).
+    const listings = chain.recordListings;
     refused(await call(api.url, other, 'GET', `/DocumentReference?patient=${patient.address}`), 403, 'forbidden');
+    assert.equal(chain.recordListings, listings);
     chain.emergencies.add(other.address);
     const glass = await call(api.url, other, 'GET', `/DocumentReference?patient=${patient.address}`);
     assertValid(glass.json);

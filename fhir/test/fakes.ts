@@ -49,6 +49,8 @@ export class FakeChain implements FhirChain {
   profiles = new Map<string, PractitionerInfo>();
   licenceList: LicenceInfo[] = [];
   versions: RecordVersion[] = [];
+  /** How many times a patient's record versions were listed (each a chain query per version). */
+  recordListings = 0;
   claimList: ClaimInfo[] = [];
   /** accessor → record ids readable for Treatment. */
   readable = new Map<string, Set<bigint>>();
@@ -67,7 +69,10 @@ export class FakeChain implements FhirChain {
       disclosures: async (p) => this.disclosureList.filter((d) => d.patient === p),
       practitioner: async (who) => this.profiles.get(who) ?? null,
       licences: async (who) => this.licenceList.filter((l) => l.holder === who),
-      records: async (p) => this.versions.filter((v) => v.patient === p),
+      records: async (p) => {
+        this.recordListings += 1;
+        return this.versions.filter((v) => v.patient === p);
+      },
       claims: async (p) => this.claimList.filter((c) => c.patient === p),
       canRead: async (who, v, purpose: PurposeOfUse) =>
         (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
