@@ -60,16 +60,10 @@ fn account(name: &str, ss58: &str) -> Result<AccountId, ErrorObjectOwned> {
 
 /// `0x` and 64 hex digits as a parameter.
 fn hash32(name: &str, hex: &str) -> Result<[u8; 32], ErrorObjectOwned> {
-	let digits = hex.strip_prefix("0x").unwrap_or(hex);
-	let mut out = [0u8; 32];
-	if digits.len() != 64 {
-		return Err(invalid(format!("{name}: 0x and 64 hex digits")));
-	}
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16)
-			.map_err(|_| invalid(format!("{name}: 0x and 64 hex digits")))?;
-	}
-	Ok(out)
+	sp_core::bytes::from_hex(hex)
+		.ok()
+		.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+		.ok_or_else(|| invalid(format!("{name}: 0x and 64 hex digits")))
 }
 
 /// A unit variant by its name in the metadata (`Read`, `Treatment`).
@@ -104,7 +98,7 @@ fn target(value: &Value) -> Result<AccessTarget, ErrorObjectOwned> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-	format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&bytes))
+	sp_core::bytes::to_hex(bytes, false)
 }
 
 /// A unit variant's name, as the metadata spells it.
