@@ -12,14 +12,20 @@ export function httpUrlOf(wsUrl: string): string {
   return wsUrl.replace(/^ws(s?):/, 'http$1:');
 }
 
-/** Calls `method` with `params` on the node at `url` (HTTP): `{ result }` or `{ error }`. */
+let nextId = 0;
+
+/**
+ * Calls `method` with `params` on the node at `url` (HTTP): `{ result }` or `{ error }`. Gives up
+ * after 10 s (a node that stopped answering).
+ */
 export async function jsonRpc(
   url: string, method: string, params: unknown[],
 ): Promise<{ result?: unknown; error?: RpcError }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: ++nextId, method, params }),
+    signal: AbortSignal.timeout(10_000),
   });
   if (!response.ok) throw new Error(`${method}: HTTP ${response.status}`);
   return await response.json() as { result?: unknown; error?: RpcError };

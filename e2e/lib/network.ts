@@ -18,6 +18,7 @@ import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { eventOf } from './events.ts';
+import { jsonRpcResult } from './jsonrpc.ts';
 import { dev } from './keyring.ts';
 import { freePort, nodeBinary, startNode, type RunningNode } from './node.ts';
 import { submitOk, type Outcome } from './tx.ts';
@@ -129,19 +130,9 @@ export function running(v: Validator): RunningNode {
   return v.node;
 }
 
-let rpcId = 0;
-
 /** Calls a JSON-RPC method on the node; throws with the node's error and method name. */
 export async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${node.rpcPort}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id: ++rpcId, jsonrpc: '2.0', method, params }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
+  return await jsonRpcResult<T>(`http://127.0.0.1:${node.rpcPort}`, method, params);
 }
 
 export async function header(node: RunningNode, hash?: string): Promise<Header> {
