@@ -10,19 +10,30 @@ import { chainNow, submitOk } from './tx.ts';
 import { DAY, UNITS } from './units.ts';
 
 /**
- * A fresh account funded with `amount`, registered as a physician with `keyAgreementKey` (an
- * X25519 public key) and licensed in `FR` for a year by the demo licensing authority (//Ferdie).
+ * A fresh account funded with `amount`, registered as a practitioner of `role` with
+ * `keyAgreementKey` (an X25519 public key) and licensed for `role` in `FR` for a year by the
+ * demo licensing authority (//Ferdie).
  */
+export async function licensedPractitioner(
+  api: ApiPromise,
+  keyAgreementKey: Uint8Array,
+  role: 'Physician' | 'Pharmacist' | 'Nurse' = 'Physician',
+  amount = 100n * UNITS,
+): Promise<KeyringPair> {
+  const practitioner = await funded(api, amount);
+  await submitOk(api, api.tx.practitioners.register(`${role} Demo`, [role], [], keyAgreementKey), practitioner);
+  const now = await chainNow(api);
+  await submitOk(api, api.tx.practitioners.issueLicence(
+    practitioner.address, 'FR', role, null, blake2AsU8a(`salt|${practitioner.address}`), blake2AsU8a('evidence'),
+    now, now + 365 * DAY, false), dev('Ferdie'));
+  return practitioner;
+}
+
+/** {@link licensedPractitioner} as a physician. */
 export async function licensedPhysician(
   api: ApiPromise,
   keyAgreementKey: Uint8Array,
   amount = 100n * UNITS,
 ): Promise<KeyringPair> {
-  const physician = await funded(api, amount);
-  await submitOk(api, api.tx.practitioners.register('Physician Demo', ['Physician'], [], keyAgreementKey), physician);
-  const now = await chainNow(api);
-  await submitOk(api, api.tx.practitioners.issueLicence(
-    physician.address, 'FR', 'Physician', null, blake2AsU8a(`salt|${physician.address}`), blake2AsU8a('evidence'),
-    now, now + 365 * DAY, false), dev('Ferdie'));
-  return physician;
+  return licensedPractitioner(api, keyAgreementKey, 'Physician', amount);
 }

@@ -17,6 +17,12 @@ import {
   sealBatchKey,
   CONTENT_VERSION,
   commitmentOf,
+  dispenseSecret,
+  dispenseSecretHash,
+  encodeDispenseToken,
+  PRESCRIPTION_VERSION,
+  prescriptionInfo,
+  sealPrescriptionKey,
   deriveSessionSecrets,
   dtlsBindingTag,
   newSessionKeyPair,
@@ -270,7 +276,48 @@ export async function buildVectors(): Promise<Record<string, unknown>> {
     }],
   };
 
+  // Prescription: synthetic content of nobody, a fixed data key, seed, salt and HPKE ekm.
+  const rxContent = utf8(JSON.stringify({ resourceType: 'MedicationRequest', status: 'active', intent: 'order', medicationCodeableConcept: { text: 'Example tablet 10 mg' }, dosageInstruction: [{ text: 'one a day' }] }));
+  const rxSalt = counting(32, 0x30);
+  const rxCommitment = commitmentOf(rxSalt, rxContent);
+  const rxBinding = { genesisHash: counting(32, 0x20), patient: counting(32, 0x70), prescriber: counting(32, 0x60), commitment: rxCommitment };
+  const rxKey = { dataKey: counting(32, 0x55), dispenseSeed: counting(32, 0xb0), locator: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' };
+  const rxEkm = counting(32, 0xd0);
+  const rxSecrets = [1, 2, 3].map((fill) => dispenseSecret(rxKey.dispenseSeed, fill));
+  const rxPrescriptions = {
+    format: 'prescription',
+    version: PRESCRIPTION_VERSION,
+    definition: {
+      sealedKey: '0x01 ‖ keyVersion ‖ enc (32) ‖ ct; HPKE as the envelope; info = UTF-8("telemed/prescription/v1") ‖ genesisHash ‖ patient ‖ prescriber ‖ commitment; aad = 0x01 ‖ keyVersion; plaintext = dataKey (32) ‖ dispenseSeed (32) ‖ UTF-8 locator (1..=142)',
+      secret: 'HKDF-SHA256(ikm = dispenseSeed, salt = UTF-8("telemed/dispense/v1"), info = u32 LE fill, L = 32)',
+      secretHash: 'blake2_256(secret)',
+      token: '0x01 ‖ genesisHash (32) ‖ u64 LE prescription ‖ u32 LE fill ‖ secret (32) ‖ salt (32) ‖ content (0..=2048)',
+    },
+    cases: [{
+      content: toHex(rxContent),
+      salt: toHex(rxSalt),
+      commitment: toHex(rxCommitment),
+      patientSecretKey: toHex(patientKey.secretKey),
+      patientPublicKey: toHex(patientKey.publicKey),
+      keyVersion: 0,
+      binding: { genesisHash: toHex(rxBinding.genesisHash), patient: toHex(rxBinding.patient), prescriber: toHex(rxBinding.prescriber), commitment: toHex(rxCommitment) },
+      info: toHex(prescriptionInfo(rxBinding)),
+      dataKey: toHex(rxKey.dataKey),
+      dispenseSeed: toHex(rxKey.dispenseSeed),
+      locator: rxKey.locator,
+      ekm: toHex(rxEkm),
+      sealedKey: toHex(await sealPrescriptionKey(rxKey, patientKey.publicKey, 0, rxBinding, { ekm: rxEkm })),
+      fills: rxSecrets.map((secret, i) => ({ fill: i + 1, secret: toHex(secret), hash: toHex(dispenseSecretHash(secret)) })),
+      token: {
+        prescription: '7',
+        fill: 2,
+        encoded: toHex(encodeDispenseToken({ genesisHash: rxBinding.genesisHash, prescription: 7n, fill: 2, secret: rxSecrets[1]!, salt: rxSalt, content: rxContent })),
+      },
+    }],
+  };
+
   return {
+    'prescriptions.json': rxPrescriptions,
     'sessions.json': sessions,
     'batches.json': batches,
     'tags.json': tags,

@@ -17,7 +17,8 @@ export type FormatName =
   | 'commitment'
   | 'keys'
   | 'batch'
-  | 'session';
+  | 'session'
+  | 'prescription';
 
 /** Base class of every error a format encoder or decoder throws. */
 export class FormatError extends Error {

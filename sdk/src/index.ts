@@ -20,5 +20,6 @@ export * from './recovery.ts';
 export * from './signed-request.ts';
 export * from './batch.ts';
 export * from './session.ts';
+export * from './prescription.ts';
 export * from './chain/index.ts';
 export * from './flows/index.ts';

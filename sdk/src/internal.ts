@@ -10,7 +10,7 @@ import { MalformedError } from './errors.ts';
 const DATA_KEY_LENGTH = 32;
 
 /** Throws unless `key` is a 32-byte data key. */
-export function checkDataKey(key: Uint8Array, format: 'content' | 'locator' | 'envelope'): void {
+export function checkDataKey(key: Uint8Array, format: 'content' | 'locator' | 'envelope' | 'prescription'): void {
   if (key.length !== DATA_KEY_LENGTH) {
     throw new MalformedError(format, `a data key has ${DATA_KEY_LENGTH} bytes, not ${key.length}`);
   }

@@ -19,6 +19,15 @@ import {
   verifySampleProof,
   CONTENT_VERSION,
   commitmentOf,
+  decodeDispenseToken,
+  dispenseSecret,
+  dispenseSecretHash,
+  encodeDispenseToken,
+  openPrescriptionKey,
+  PRESCRIPTION_VERSION,
+  type PrescriptionBinding,
+  prescriptionInfo,
+  sealPrescriptionKey,
   deriveSessionSecrets,
   dtlsBindingTag,
   SessionChannel,
@@ -143,6 +152,37 @@ describe('test vectors', () => {
         assert.equal(toHex(pair.publicKey), k.publicKey);
       }
       for (const t of c.tagKeys) assert.equal(toHex(deriveTagKey(seed, t.tagKeyVersion)), t.tagKey);
+    }
+  });
+
+  test('prescriptions.json: seal, secrets and token again byte for byte, and back', async () => {
+    const v = load('prescriptions.json');
+    assert.equal(v.version, PRESCRIPTION_VERSION);
+    for (const c of v.cases) {
+      const content = fromHex(c.content);
+      const salt = fromHex(c.salt);
+      assert.equal(toHex(commitmentOf(salt, content)), c.commitment);
+      const binding: PrescriptionBinding = {
+        genesisHash: fromHex(c.binding.genesisHash), patient: fromHex(c.binding.patient),
+        prescriber: fromHex(c.binding.prescriber), commitment: fromHex(c.binding.commitment),
+      };
+      assert.equal(toHex(prescriptionInfo(binding)), c.info);
+      const key = { dataKey: fromHex(c.dataKey), dispenseSeed: fromHex(c.dispenseSeed), locator: c.locator };
+      const sealed = await sealPrescriptionKey(key, fromHex(c.patientPublicKey), c.keyVersion, binding, { ekm: fromHex(c.ekm) });
+      assert.equal(toHex(sealed), c.sealedKey);
+      const opened = await openPrescriptionKey(fromHex(c.sealedKey), fromHex(c.patientSecretKey), binding);
+      assert.deepEqual([toHex(opened.dataKey), toHex(opened.dispenseSeed), opened.locator], [c.dataKey, c.dispenseSeed, c.locator]);
+      for (const f of c.fills) {
+        assert.equal(toHex(dispenseSecret(key.dispenseSeed, f.fill)), f.secret);
+        assert.equal(toHex(dispenseSecretHash(fromHex(f.secret))), f.hash);
+      }
+      const fill = c.fills.find((f: Json) => f.fill === c.token.fill);
+      const token = {
+        genesisHash: binding.genesisHash, prescription: BigInt(c.token.prescription), fill: c.token.fill,
+        secret: fromHex(fill.secret), salt, content,
+      };
+      assert.equal(toHex(encodeDispenseToken(token)), c.token.encoded);
+      assert.deepEqual(decodeDispenseToken(fromHex(c.token.encoded)), token);
     }
   });
 

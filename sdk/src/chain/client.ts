@@ -54,6 +54,13 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
     cancel: ['id'],
     publishSessionKey: ['id', 'key'],
   },
+  prescriptions: {
+    issue: ['patient', 'commitment', 'locator', 'fills', 'expiresAt', 'controlled', 'dispenseHashes'],
+    dispense: ['id', 'secret'],
+    amend: ['id', 'commitment', 'locator', 'fills', 'expiresAt', 'controlled', 'dispenseHashes'],
+    cancel: ['id'],
+    expire: ['id'],
+  },
 };
 
 /** Storage items the SDK reads. */
@@ -62,6 +69,7 @@ export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
   consent: ['delegates', 'emergencyAccesses', 'openEmergency'],
   practitioners: ['practitioners'],
   billing: ['sessionKeysOf'],
+  prescriptions: ['prescriptions'],
   system: ['events', 'account'],
   timestamp: ['now'],
 };
@@ -72,6 +80,7 @@ export const REQUIRED_RUNTIME_APIS: Readonly<Record<string, readonly string[]>> 
   consentApi: ['checkAccess', 'disclosures'],
   practitionersApi: ['licenceStatus'],
   billingApi: ['quote', 'consultations'],
+  prescriptionsApi: ['prescription', 'prescriptionsOf'],
 };
 
 /** Options of {@link TelemedChain.connect}. */

@@ -14,6 +14,7 @@ export * as records from './records.ts';
 export * as consent from './consent.ts';
 export * as practitioners from './practitioners.ts';
 export * as billing from './billing.ts';
+export * as prescriptions from './prescriptions.ts';
 export type { AnchoredVersion } from './records.ts';
 export type { AccessTarget, ConsentRequest } from './consent.ts';
 export type {
@@ -23,3 +24,11 @@ export type {
   SessionKeyPublication,
   Settlement,
 } from './billing.ts';
+export type {
+  Fill,
+  PrescriptionId,
+  PrescriptionStanding,
+  PrescriptionTerms,
+  PrescriptionView,
+  StoredPrescription,
+} from './prescriptions.ts';

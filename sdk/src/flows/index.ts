@@ -17,3 +17,4 @@ export * from './emergency.ts';
 export * from './wearables.ts';
 export * from './rotation.ts';
 export * from './session.ts';
+export * from './prescriptions.ts';
