@@ -12,6 +12,8 @@ const proxy = {
   '/gateway': {
     target: gateway,
     changeOrigin: true,
+    // The consultation relay is a WebSocket (`/gateway/sessions/{id}/relay`).
+    ws: true,
     rewrite: (path: string) => path.replace(/^\/gateway/, ''),
   },
 };

@@ -7,6 +7,9 @@
  */
 
 import { consent, practitioners, records, type Disclosure, type TelemedChain } from '@telemed/sdk';
+import { DECIMALS } from './format.ts';
+
+export { formatMed } from './format.ts';
 
 /** `[variant, value]` of a runtime enum as @polkadot/api's JSON gives it (`"Permit"`, `{ records: [1] }`). */
 export function variant(json: unknown): [string, unknown] {
@@ -199,4 +202,54 @@ export async function sharedWith(chain: TelemedChain, grantee: string): Promise<
     patient,
     versions: (await records.envelopesOf(chain, patient, grantee)).sort((a, b) => Number(b - a)),
   })));
+}
+
+/** The chain's time now (`timestamp.now`, ms): what a booking's time is compared with. */
+export async function chainNow(chain: TelemedChain): Promise<number> {
+  return Number((await chain.api.query.timestamp!.now!()).toJSON());
+}
+
+/** MED typed by a person (`5`, `0.25`) as planck; refuses anything else. */
+export function parseMed(text: string): bigint {
+  const match = /^\s*(\d{1,12})(?:\.(\d{1,12}))?\s*$/.exec(text);
+  if (!match) throw new Error('An amount is a number of MED with at most 12 decimals (e.g. 5 or 0.25).');
+  return BigInt(match[1]!) * 10n ** BigInt(DECIMALS) + BigInt((match[2] ?? '').padEnd(DECIMALS, '0'));
+}
+
+export interface ConsultationRow {
+  id: bigint;
+  patient: string;
+  practitioner: string;
+  service: string;
+  price: bigint;
+  scheduledAt: number;
+  status: string;
+}
+
+/**
+ * Open consultations: a patient's (`BillingApi.consultations`) or a practitioner's
+ * (`BillingApi.schedule`), newest first.
+ */
+export async function consultationsOf(chain: TelemedChain, who: string, side: 'patient' | 'practitioner'): Promise<ConsultationRow[]> {
+  const api = chain.api.call.billingApi!;
+  const rows = side === 'patient'
+    ? (await api.consultations!(who)).toJSON() as [number | string, Record<string, unknown>][]
+    : ((await api.schedule!(who)).toJSON() as [unknown, [number | string, Record<string, unknown>][]])[1];
+  return rows.map(([id, c]) => ({
+    id: BigInt(id),
+    patient: chain.address(String(c.patient)),
+    practitioner: chain.address(String(c.practitioner)),
+    service: serviceCode(c.service),
+    price: BigInt(String(c.price)),
+    scheduledAt: Number(c.scheduledAt),
+    status: String(c.status),
+  })).sort((a, b) => Number(b.id - a.id));
+}
+
+/** A service code as the chain keeps it (bytes, hex in JSON) as text. */
+function serviceCode(value: unknown): string {
+  const text = String(value);
+  if (!/^0x([0-9a-f]{2})*$/i.test(text)) return text;
+  const bytes = Uint8Array.from(text.slice(2).match(/../g) ?? [], (h) => parseInt(h, 16));
+  return new TextDecoder().decode(bytes);
 }

@@ -54,6 +54,12 @@ export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'consent.grantConsent': 'Grant a consent (0.1 MED deposit until it is cleaned up)',
   'consent.revokeConsent': 'Revoke a consent (free when it succeeds)',
   'practitioners.rotateKeyAgreementKey': 'Publish your health key as your practitioner key',
+  'billing.setService': 'Offer a service at a price (only the description’s hash goes on chain)',
+  'billing.book': 'Book a visit: the price is held from you until you confirm it took place (0.2 MED deposit)',
+  'billing.accept': 'Accept the booked visit',
+  'billing.publishSessionKey': 'Pin a fresh session key for this visit, so the other party can check it is you',
+  'billing.markDelivered': 'Say the visit took place: the patient then confirms, which pays you',
+  'billing.confirm': 'Confirm the visit took place: the held price goes to the practitioner (less the 1 % network fee)',
 };
 
 let nextId = 1;

@@ -10,10 +10,10 @@
 
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
-import { signedMessage } from '@telemed/sdk';
+import { GATEWAY_DOMAIN, signedMessage } from '@telemed/sdk';
 
-/** First line of every signed message; a new layout gets a new version. */
-export const DOMAIN = 'telemed-gateway/v1';
+/** First line of every signed message (the SDK's, shared with its relay client); a new layout gets a new version. */
+export const DOMAIN = GATEWAY_DOMAIN;
 
 /** What a write signs. */
 export interface WriteMessage {
@@ -61,4 +61,4 @@ export function readMessage(m: ReadMessage): Uint8Array {
 
 // The check of a signed request (signature, single-use challenges, nonces) is the SDK's, shared
 // with the FHIR facade: one implementation. The messages above are the gateway's own layouts.
-export { ChallengeStore, NonceCache, parseAccount, verifySignature, type ChallengeRefusal } from '@telemed/sdk';
+export { ChallengeStore, NonceCache, parseAccount, relayMessage, verifySignature, type ChallengeRefusal } from '@telemed/sdk';

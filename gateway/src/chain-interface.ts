@@ -45,6 +45,16 @@ export interface LicenceStatus {
 /** The answer of `ConsentApi.check_access`. */
 export type AccessDecision = { allowed: true; basis: string } | { allowed: false; denial: string };
 
+/** A consultation's parties and whether it is accepted (the only status a relay serves). */
+export interface ConsultationParties {
+  /** The patient's 32-byte account id. */
+  patient: Uint8Array;
+  /** The practitioner's 32-byte account id. */
+  practitioner: Uint8Array;
+  /** Its status is `Accepted`. */
+  accepted: boolean;
+}
+
 /** The chain as of one block. */
 export interface ChainAt {
   /** The block's hash (hex). */
@@ -57,6 +67,8 @@ export interface ChainAt {
   recordVersion(id: bigint): Promise<RecordVersion | undefined>;
   /** `ConsentApi.check_access(accessor, patient, Read, Record { tag, record }, purpose)`. */
   checkRead(accessor: Uint8Array, version: RecordVersion, purpose: Purpose): Promise<AccessDecision>;
+  /** `billing.consultations(id)`, or `undefined` if there is none. */
+  consultation(id: bigint): Promise<ConsultationParties | undefined>;
 }
 
 /** What the gateway needs from the chain. */

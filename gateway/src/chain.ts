@@ -12,7 +12,7 @@
  * @module
  */
 
-import { consent, MetadataMismatchError, practitioners, records, TelemedChain } from '@telemed/sdk';
+import { billing, consent, MetadataMismatchError, practitioners, records, TelemedChain } from '@telemed/sdk';
 import {
   ChainUnavailableError, withTimeout, type ChainAt, type GatewayChain,
 } from './chain-interface.ts';
@@ -135,6 +135,11 @@ export class SdkChain implements GatewayChain {
         );
         if ('ok' in answer) return { allowed: true, basis: JSON.stringify(answer.ok) };
         return { allowed: false, denial: answer.err };
+      },
+      consultation: async (id) => {
+        const found = await this.ask(() => billing.consultation(at, id), 'billing.consultations');
+        if (found === null) return undefined;
+        return { patient: at.accountId(found.patient), practitioner: at.accountId(found.practitioner), accepted: found.status === 'Accepted' };
       },
     };
   }

@@ -38,6 +38,12 @@ export interface Config {
   fetchTimeoutMs: number;
   /** How often to redial a configured peer, ms. `--redial-ms`, `GATEWAY_REDIAL_MS`, default 10000. */
   redialMs: number;
+  /** Most consultation relays open at once. `--relay-max-sessions`, `GATEWAY_RELAY_MAX_SESSIONS`, default 1000. */
+  relayMaxSessions: number;
+  /** A relay connection with no frame for this long is closed, ms. `--relay-idle-ms`, `GATEWAY_RELAY_IDLE_MS`, default 600000. */
+  relayIdleMs: number;
+  /** Frames kept for a party not connected yet (or reconnecting), per party. `--relay-max-pending`, `GATEWAY_RELAY_MAX_PENDING`, default 64. */
+  relayMaxPending: number;
   /** Log level. `--log-level`, `GATEWAY_LOG_LEVEL`, default `info`. */
   logLevel: Level;
 }
@@ -58,6 +64,9 @@ export const DEFAULTS: Config = {
   chainTimeoutMs: 5_000,
   fetchTimeoutMs: 15_000,
   redialMs: 10_000,
+  relayMaxSessions: 1000,
+  relayIdleMs: 600_000,
+  relayMaxPending: 64,
   logLevel: 'info',
 };
 
@@ -144,6 +153,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     chainTimeoutMs: int('chainTimeoutMs', 100, 600_000),
     fetchTimeoutMs: int('fetchTimeoutMs', 100, 600_000),
     redialMs: int('redialMs', 100, 3_600_000),
+    relayMaxSessions: int('relayMaxSessions', 1, 1_000_000),
+    relayIdleMs: int('relayIdleMs', 1_000, 86_400_000),
+    relayMaxPending: int('relayMaxPending', 1, 10_000),
     logLevel: level as Level,
   };
 }

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { startIpfs } from './ipfs.ts';
 import type { BlobStore } from './store.ts';
 import type { Logger } from './log.ts';
+import { attachRelay, type Relay } from './relay.ts';
 import { startApi, type GatewayApi } from './server.ts';
 
 /** A running gateway. */
@@ -19,7 +20,9 @@ export interface Gateway {
   chain: GatewayChain;
   store: BlobStore;
   api: GatewayApi;
-  /** Stops the API, the IPFS node and the chain connection, in that order. */
+  /** The consultation relay on the API's server. */
+  relay: Relay;
+  /** Stops the relay, the API, the IPFS node and the chain connection, in that order. */
   stop(): Promise<void>;
 }
 
@@ -41,6 +44,7 @@ export async function startGateway(config: Config, log: Logger, chain?: GatewayC
       redialMs: config.redialMs,
     }, log);
     const api = await startApi({ chain: connected, store, log, options: config }, config.host, config.port);
+    const relay = attachRelay(api.server, { chain: connected, log, challenges: api.challenges, options: config });
     const info = store.info();
     log.info('gateway.started', { url: api.url, peerId: info.peerId, ipfs: info.addresses.join(' '), node: config.nodeWs });
     const running = store;
@@ -49,7 +53,9 @@ export async function startGateway(config: Config, log: Logger, chain?: GatewayC
       chain: connected,
       store: running,
       api,
+      relay,
       async stop() {
+        relay.close();
         await api.close();
         await running.stop();
         if (ownChain) await connected.close();

@@ -54,6 +54,8 @@ export interface GatewayApi {
   server: Server;
   /** The URL it listens on (`http://host:port`). */
   url: string;
+  /** Its single-use challenges (the relay uses the same). */
+  challenges: ChallengeStore;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,8 @@ export interface ApiDeps {
   options: ApiOptions;
   /** The clock (tests inject one). */
   now?: () => number;
+  /** The single-use challenges (shared with the relay); a new store by default. */
+  challenges?: ChallengeStore;
 }
 
 /** Smallest blob accepted: size class 10 (FORMATS.md). */
@@ -74,7 +78,7 @@ export const MIN_BLOB_BYTES = 1024;
 export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const now = deps.now ?? Date.now;
   const { chain, store, log, options } = deps;
-  const challenges = new ChallengeStore(options.challengeTtlMs, options.maxChallenges, now);
+  const challenges = deps.challenges ?? new ChallengeStore(options.challengeTtlMs, options.maxChallenges, now);
   const nonces = new NonceCache(options.clockSkewMs, 1_000_000, now);
 
   const header = (req: IncomingMessage, name: string): string => {
@@ -298,7 +302,8 @@ interface Ctx {
   denial?: string;
 }
 
-function challengeError(refusal: 'unknown' | 'expired' | 'used'): HttpError {
+/** The refusal of a challenge that cannot be used (shared with the relay). */
+export function challengeError(refusal: 'unknown' | 'expired' | 'used'): HttpError {
   switch (refusal) {
     case 'unknown':
       return new HttpError(401, 'unknown_challenge', 'this gateway did not issue this challenge (or forgot it): get a new one');
@@ -321,7 +326,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 /** Starts the HTTP API on `host:port` (0: a free port). */
 export async function startApi(deps: ApiDeps, host: string, port: number): Promise<GatewayApi> {
-  const server = createServer(createHandler(deps));
+  const challenges = deps.challenges
+    ?? new ChallengeStore(deps.options.challengeTtlMs, deps.options.maxChallenges, deps.now ?? Date.now);
+  const server = createServer(createHandler({ ...deps, challenges }));
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
     server.listen(port, host, () => resolveListen());
@@ -329,6 +336,7 @@ export async function startApi(deps: ApiDeps, host: string, port: number): Promi
   const address = server.address() as AddressInfo;
   return {
     server,
+    challenges,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     close: () => new Promise<void>((resolveClose) => {
       server.closeAllConnections();

@@ -5,7 +5,7 @@ import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import {
-  ChainUnavailableError, type AccessDecision, type ChainAt, type GatewayChain, type LicenceStatus, type Purpose,
+  ChainUnavailableError, type AccessDecision, type ChainAt, type ConsultationParties, type GatewayChain, type LicenceStatus, type Purpose,
   type RecordVersion,
 } from '../src/chain-interface.ts';
 import { OversizeBlobError, type BlobStore } from '../src/store.ts';
@@ -40,6 +40,8 @@ export class FakeChain implements GatewayChain {
   readonly patients = new Set<string>();
   readonly licensed = new Set<string>();
   readonly versions = new Map<bigint, RecordVersion>();
+  /** Consultations by id (the relay's admission). */
+  readonly consultations = new Map<bigint, ConsultationParties>();
   /** `accessor/record` → allowed. */
   readonly grants = new Set<string>();
   /** Set by `drop`: calls wait for this long, then fail. */
@@ -83,6 +85,7 @@ export class FakeChain implements GatewayChain {
             : this.grants.has(`${u8aToHex(accessor)}/${version.record}`)
               ? { allowed: true, basis: '{"consent":1}' }
               : { allowed: false, denial: '{"noConsent":null}' }),
+      consultation: (id: bigint) => this.answer(() => this.consultations.get(id)),
     }));
   }
 

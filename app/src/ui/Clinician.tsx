@@ -5,8 +5,9 @@ import { formatTime } from '../format.ts';
 import { describeLicence, licences, licenceStatus, sharedWith } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
+import { Consultations } from './Consultations.tsx';
 
-/** The clinician's screens: licence status, the patients who shared records, reading them. */
+/** The clinician's screens: licence status, the patients who shared records, reading them, consultations. */
 export function ClinicianView({ session, account }: { session: Session; account: AppAccount }) {
   const me = account.address;
   const actor = session.actor(me);
@@ -59,6 +60,7 @@ export function ClinicianView({ session, account }: { session: Session; account:
         ) : null}
       </Section>
       <SharedPatients session={session} account={account} />
+      <Consultations session={session} account={account} side="practitioner" />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { formatTime } from '../format.ts';
 import { describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
+import { Consultations } from './Consultations.tsx';
 
 const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Treatment', words: 'Treatment (care)' },
@@ -14,7 +15,7 @@ const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Research', words: 'Research' },
 ];
 
-/** The patient's screens: registration, records, sharing, consents and the disclosure log. */
+/** The patient's screens: registration, records, sharing, consents, the disclosure log, consultations. */
 export function PatientView({ session, account }: { session: Session; account: AppAccount }) {
   const me = account.address;
   const actor = session.actor(me);
@@ -44,6 +45,7 @@ export function PatientView({ session, account }: { session: Session; account: A
           <Timeline session={session} account={account} changes={changes} />
         </>
       ) : null}
+      <Consultations session={session} account={account} side="patient" />
     </div>
   );
 }

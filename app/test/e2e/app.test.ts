@@ -8,7 +8,11 @@
 // in the page, stored at the gateway, anchored), opens it, and shares it with the clinician
 // (licence status shown); the clinician sees his licence, opens the record and sees the
 // decrypted content; the patient sees the read in the disclosure log, revokes; the clinician is
-// refused (his key was removed with the consent). Every transaction is approved in the app's dialog, which shows the fee first.
+// refused (his key was removed with the consent). Then a visit: the clinician offers a service,
+// the patient books it, he accepts, both start the secure session (a key each pinned on chain;
+// the channel through the gateway's relay shows "verified" and the same safety code on both
+// screens; messages both ways, none in the gateway's log), he marks it delivered, she pays.
+// Every transaction is approved in the app's dialog, which shows the fee first.
 // Screenshots of each screen go to test-results/screenshots/.
 
 import assert from 'node:assert/strict';
@@ -190,5 +194,59 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
     await shot(clinician, '08-clinician-refused');
     await clinician.getByTestId('shared-refresh').click();
     await clinician.getByTestId('shared-none').waitFor();
+  });
+  test('a visit: offered, booked, accepted, a verified end-to-end session through the relay, delivered and paid', { timeout: 8 * STEP }, async () => {
+    await clinician.getByTestId('service-offer').click();
+    await approve(clinician, 'billing.setService');
+    await clinician.getByTestId('service-done').waitFor();
+
+    await patient.getByTestId('book-practitioner').fill(BOB);
+    await patient.getByTestId('book-minutes').fill('1.5');
+    await patient.getByTestId('book-submit').click();
+    const bookedAt = Date.now();
+    await approve(patient, 'billing.book');
+    assert.match((await patient.getByTestId('book-done').textContent()) ?? '', /Booked visit #\d+: 5 MED held/);
+
+    await clinician.getByTestId('consultations-refresh').click();
+    await clinician.locator('[data-testid=consultation-row][data-status=Requested]').getByTestId('consultation-accept').click();
+    await approve(clinician, 'billing.accept');
+    await clinician.locator('[data-testid=consultation-row][data-status=Accepted]').waitFor();
+
+    // Each side pins a fresh key and opens the channel; the patient's waits for the clinician's key.
+    await patient.getByTestId('consultations-refresh').click();
+    await patient.locator('[data-testid=consultation-row][data-status=Accepted]').getByTestId('consultation-session').click();
+    await patient.getByTestId('session-start').click();
+    await approve(patient, 'billing.publishSessionKey');
+    await clinician.locator('[data-testid=consultation-row][data-status=Accepted]').getByTestId('consultation-session').click();
+    await clinician.getByTestId('session-start').click();
+    await approve(clinician, 'billing.publishSessionKey');
+    await patient.getByTestId('session-verified').waitFor();
+    await clinician.getByTestId('session-verified').waitFor();
+    const sas = await patient.getByTestId('session-sas').textContent();
+    assert.match(sas ?? '', /^\d{6}$/);
+    assert.equal(await clinician.getByTestId('session-sas').textContent(), sas, 'the same safety code on both screens');
+    await patient.getByTestId('session-draft').fill('the cough is better since yesterday');
+    await patient.getByTestId('session-send').click();
+    await clinician.getByTestId('session-message-them').filter({ hasText: 'the cough is better since yesterday' }).waitFor();
+    await clinician.getByTestId('session-draft').fill('good, finish the course');
+    await clinician.getByTestId('session-send').click();
+    await patient.getByTestId('session-message-them').filter({ hasText: 'good, finish the course' }).waitFor();
+    await shot(patient, '09-patient-secure-session');
+    await shot(clinician, '10-clinician-secure-session');
+    // The relay carried frames only.
+    assert.ok(gatewayLines.some((l) => l.includes('"event":"relay.opened"')));
+    assert.ok(!gatewayLines.some((l) => l.includes('cough') || l.includes('course')));
+
+    // After the visit's time: delivered, then confirmed and paid.
+    const wait = bookedAt + 95_000 - Date.now();
+    if (wait > 0) await clinician.waitForTimeout(wait);
+    await clinician.getByTestId('consultation-deliver').click();
+    await approve(clinician, 'billing.markDelivered');
+    await clinician.getByTestId('consultation-done').waitFor();
+    await patient.getByTestId('consultations-refresh').click();
+    await patient.locator('[data-testid=consultation-row][data-status=Delivered]').getByTestId('consultation-pay').click();
+    await approve(patient, 'billing.confirm');
+    assert.match((await patient.getByTestId('consultation-done').textContent()) ?? '', /confirmed and paid/);
+    await shot(patient, '11-patient-paid');
   });
 });

@@ -161,3 +161,20 @@ export async function sessionKeys(chain: TelemedChain, id: ConsultationId): Prom
   if (!json) return null;
   return { patient: pinnedFromJson(json.patient), practitioner: pinnedFromJson(json.practitioner) };
 }
+
+/** Who a consultation is between and where it stands (`billing.consultations(id)`). */
+export interface ConsultationParties {
+  /** The patient (SS58). */
+  patient: string;
+  /** The practitioner (SS58). */
+  practitioner: string;
+  /** `ConsultationStatus` (`'Requested'`, `'Accepted'`, `'Delivered'`…). */
+  status: string;
+}
+
+/** The parties and status of consultation `id`, or null if there is none (never booked, or reaped). */
+export async function consultation(chain: TelemedChain, id: ConsultationId): Promise<ConsultationParties | null> {
+  const json = (await chain.api.query.billing!.consultations!(id)).toJSON() as Record<string, unknown> | null;
+  if (!json) return null;
+  return { patient: String(json.patient), practitioner: String(json.practitioner), status: String(json.status) };
+}

@@ -68,7 +68,7 @@ export const REQUIRED_QUERIES: Readonly<Record<string, readonly string[]>> = {
   records: ['records', 'envelopes', 'envelopesOf', 'granteePatients'],
   consent: ['delegates', 'emergencyAccesses', 'openEmergency'],
   practitioners: ['practitioners'],
-  billing: ['sessionKeysOf'],
+  billing: ['sessionKeysOf', 'consultations'],
   prescriptions: ['prescriptions'],
   system: ['events', 'account'],
   timestamp: ['now'],

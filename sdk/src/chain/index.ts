@@ -19,6 +19,7 @@ export type { AnchoredVersion } from './records.ts';
 export type { AccessTarget, ConsentRequest } from './consent.ts';
 export type {
   Booking,
+  ConsultationParties,
   ConsultationSessionKeys,
   PinnedSessionKey,
   SessionKeyPublication,
