@@ -11,7 +11,8 @@
  * before the upgrade with an HTTP status and the API's JSON body.
  *
  * Limits: binary frames only (text: close 1003), at most a session message's size (close
- * 1009), `relayMaxPending` frames kept for a party not connected yet (past it: close 1013),
+ * 1009), `relayMaxPending` frames (and 256 KiB) kept for a party not connected yet (past it:
+ * close 1013),
  * `relayMaxSessions` consultations at once (503), no frame for `relayIdleMs` (close 1001).
  *
  * @module
@@ -30,6 +31,9 @@ import { challengeError, HttpError } from './server.ts';
 
 /** The largest frame: a session message's header, tag and largest plaintext. */
 export const MAX_FRAME_BYTES = MESSAGE_HEADER_LENGTH + 16 + MAX_MESSAGE_LENGTH;
+
+/** At most this many bytes are kept for a party not connected, besides `relayMaxPending` frames. */
+export const MAX_PENDING_BYTES = 256 * 1024;
 
 /** Close codes of the relay (4000–4999 are the application's). */
 export const CLOSE = {
@@ -68,7 +72,7 @@ const OTHER: Record<Role, Role> = { patient: 'practitioner', practitioner: 'pati
 /** One consultation's two ends and the frames waiting for an end not connected. */
 interface Pair {
   ends: Partial<Record<Role, WebSocket>>;
-  pending: Record<Role, RawData[]>;
+  pending: Record<Role, Buffer[]>;
   /** Frames and bytes carried, for the log. */
   frames: number;
   bytes: number;
@@ -150,6 +154,11 @@ export function attachRelay(server: Server, deps: RelayDeps): Relay {
 
   const join = (ws: WebSocket, id: bigint, role: Role): void => {
     let pair = pairs.get(id);
+    if (pair === undefined && pairs.size >= options.relayMaxSessions) {
+      // Admissions checked the bound before asking the chain; several at once may pass it.
+      ws.close(CLOSE.peerAbsent, 'too many consultations are relayed now; try again later');
+      return;
+    }
     if (pair === undefined) {
       pair = { ends: {}, pending: { patient: [], practitioner: [] }, frames: 0, bytes: 0 };
       pairs.set(id, pair);
@@ -172,19 +181,27 @@ export function attachRelay(server: Server, deps: RelayDeps): Relay {
         return;
       }
       touch();
+      // The socket's binary type is Node's default: each message is one Buffer.
+      const frame = data as Buffer;
       current.frames++;
-      current.bytes += Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+      current.bytes += frame.length;
       const peer = current.ends[OTHER[role]];
       if (peer !== undefined && peer.readyState === WebSocket.OPEN) {
-        peer.send(data, { binary: true });
+        peer.send(frame, { binary: true });
         return;
       }
       const waiting = current.pending[OTHER[role]];
-      if (waiting.length >= options.relayMaxPending) {
+      const waitingBytes = waiting.reduce((n, f) => n + f.length, 0);
+      if (waiting.length >= options.relayMaxPending || waitingBytes + frame.length > MAX_PENDING_BYTES) {
         ws.close(CLOSE.peerAbsent, 'the other party has not connected');
         return;
       }
-      waiting.push(data);
+      waiting.push(frame);
+    });
+    // A protocol error (a frame past maxPayload, a bad opcode): ws closes the connection with
+    // the matching code (1009, 1002) and emits this; without a listener it would end the process.
+    ws.on('error', (e: Error) => {
+      log.info('relay.protocol_error', { consultation: String(id), role, error: e.name });
     });
     ws.on('close', (code: number) => {
       clearTimeout(idle);

@@ -188,6 +188,9 @@ describe('consultation relay (fake chain)', () => {
     assert.equal(await got, MAX_FRAME_BYTES);
     a.ws.send(new Uint8Array(MAX_FRAME_BYTES + 1));
     assert.equal((await a.closed)[0], 1009);
+    // The gateway logged it and lives on: the other party is still connected.
+    assert.ok(lines.some((l) => l.includes('"event":"relay.protocol_error"')));
+    assert.equal(b.ws.readyState, WebSocket.OPEN);
     b.ws.send('hello');
     assert.equal((await b.closed)[0], CLOSE.notBinary);
   });
@@ -205,6 +208,8 @@ describe('consultation relay (fake chain)', () => {
     await start({ relayIdleMs: 200 });
     const a = await raw(await signedUrl(patient));
     assert.deepEqual(await a.closed, [CLOSE.idle, 'idle']);
+    // The relay forgets the consultation once its side of the close is done.
+    for (let i = 0; i < 100 && relay.sessions() > 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(relay.sessions(), 0);
   });
 

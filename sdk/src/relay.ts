@@ -70,7 +70,7 @@ export interface RelayConnection extends RelayEndpoint {
 
 /** Where a gateway's relay for `consultation` is: `http(s)://…` becomes `ws(s)://…`. */
 export function relayUrl(gatewayUrl: string, consultation: bigint, query: Record<string, string>): string {
-  const url = new URL(`${gatewayUrl.replace(/\/$/, '')}/sessions/${consultation}/relay`, globalThis.location?.href);
+  const url = new URL(`${gatewayUrl.replace(/\/$/, '')}/sessions/${consultation}/relay`, (globalThis as { location?: { href: string } }).location?.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   return url.toString();
@@ -90,7 +90,7 @@ export async function connectRelay(
   signer: RelaySigner,
   genesisHash: Uint8Array,
 ): Promise<RelayConnection> {
-  const res = await fetch(`${gatewayUrl.replace(/\/$/, '')}/challenge`, { cache: 'no-store' });
+  const res = await fetch(`${gatewayUrl.replace(/\/$/, '')}/challenge`);
   if (res.status !== 200) throw new RelayError(`the gateway gave no challenge (${res.status})`);
   const challenge = fromHex(((await res.json()) as { challenge: string }).challenge);
   const signature = await signer.sign(relayMessage({ genesisHash, challenge, consultation }));
@@ -107,7 +107,10 @@ export async function connectRelay(
     else early.push(frame);
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
-    socket.addEventListener('close', (event: CloseEvent) => resolve({ code: event.code, reason: event.reason }));
+    socket.addEventListener('close', (event) => {
+      const { code, reason } = event as unknown as { code: number; reason: string };
+      resolve({ code, reason });
+    });
   });
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });

@@ -201,7 +201,7 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
     await clinician.getByTestId('service-done').waitFor();
 
     await patient.getByTestId('book-practitioner').fill(BOB);
-    await patient.getByTestId('book-minutes').fill('1.5');
+    await patient.getByTestId('book-minutes').fill('1');
     await patient.getByTestId('book-submit').click();
     const bookedAt = Date.now();
     await approve(patient, 'billing.book');
@@ -238,7 +238,7 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
     assert.ok(!gatewayLines.some((l) => l.includes('cough') || l.includes('course')));
 
     // After the visit's time: delivered, then confirmed and paid.
-    const wait = bookedAt + 95_000 - Date.now();
+    const wait = bookedAt + 65_000 - Date.now();
     if (wait > 0) await clinician.waitForTimeout(wait);
     await clinician.getByTestId('consultation-deliver').click();
     await approve(clinician, 'billing.markDelivered');
