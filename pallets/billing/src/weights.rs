@@ -27,12 +27,12 @@
 // 5
 // --heap-pages
 // 4096
-// --template
-// scripts/templates/frame-weight-template.hbs
 // --header
 // scripts/templates/weights-header.txt
 // --output
 // pallets/billing/src/weights.rs
+// --template
+// scripts/templates/frame-weight-template.hbs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -71,14 +71,10 @@ pub trait WeightInfo {
 /// Weights for `pallet_billing` using the Telemed node and recommended hardware.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Services` (r:1 w:1)
@@ -88,13 +84,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn set_service() -> Weight {
-		//  Measured:  `5716`
+		//  Measured:  `3690`
 		//  Estimated: `44350`
-		// Minimum execution time: 287_717_000 picoseconds.
-		Weight::from_parts(470_488_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(39_u64))
+		// Minimum execution time: 226_763_000 picoseconds.
+		Weight::from_parts(360_092_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Billing::Services` (r:1 w:1)
@@ -102,27 +98,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ServiceCount` (r:1 w:1)
 	/// Proof: `Billing::ServiceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_service() -> Weight {
 		//  Measured:  `642`
-		//  Estimated: `3856`
-		// Minimum execution time: 83_846_000 picoseconds.
-		Weight::from_parts(134_752_000, 3856)
+		//  Estimated: `3874`
+		// Minimum execution time: 101_018_000 picoseconds.
+		Weight::from_parts(162_453_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Billing::Services` (r:1 w:0)
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
@@ -140,35 +132,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Consultations` (r:0 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	fn book() -> Weight {
-		//  Measured:  `7537`
+		//  Measured:  `5445`
 		//  Estimated: `44350`
-		// Minimum execution time: 436_144_000 picoseconds.
-		Weight::from_parts(638_341_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(44_u64))
+		// Minimum execution time: 376_994_000 picoseconds.
+		Weight::from_parts(509_160_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
-		//  Measured:  `5891`
+		//  Measured:  `3798`
 		//  Estimated: `44350`
-		// Minimum execution time: 219_590_000 picoseconds.
-		Weight::from_parts(250_027_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(36_u64))
+		// Minimum execution time: 157_624_000 picoseconds.
+		Weight::from_parts(191_468_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -176,7 +164,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -185,12 +173,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPractitioner` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Billing::SessionKeysOf` (r:1 w:0)
+	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
 		//  Measured:  `2307`
 		//  Estimated: `4215`
-		// Minimum execution time: 117_940_000 picoseconds.
-		Weight::from_parts(166_421_000, 4215)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Minimum execution time: 125_274_000 picoseconds.
+		Weight::from_parts(154_118_000, 4215)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -198,7 +188,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
@@ -209,33 +199,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPractitioner` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
+	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
-		//  Measured:  `2592`
+		//  Measured:  `2722`
 		//  Estimated: `8799`
-		// Minimum execution time: 181_539_000 picoseconds.
-		Weight::from_parts(253_513_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		// Minimum execution time: 195_485_000 picoseconds.
+		Weight::from_parts(266_958_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
+	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn mark_delivered() -> Weight {
-		//  Measured:  `5891`
+		//  Measured:  `3928`
 		//  Estimated: `44350`
-		// Minimum execution time: 231_663_000 picoseconds.
-		Weight::from_parts(337_630_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(36_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Minimum execution time: 171_931_000 picoseconds.
+		Weight::from_parts(212_817_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -244,7 +234,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPractitioner` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
@@ -254,17 +244,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
@@ -276,11 +264,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn confirm() -> Weight {
-		//  Measured:  `12136`
-		//  Estimated: `201771`
-		// Minimum execution time: 700_498_000 picoseconds.
-		Weight::from_parts(1_073_794_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(111_u64))
+		//  Measured:  `8439`
+		//  Estimated: `44350`
+		// Minimum execution time: 428_499_000 picoseconds.
+		Weight::from_parts(479_425_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -290,14 +278,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Disputes` (r:0 w:1)
 	/// Proof: `Billing::Disputes` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
 		//  Measured:  `877`
-		//  Estimated: `3856`
-		// Minimum execution time: 94_396_000 picoseconds.
-		Weight::from_parts(135_523_000, 3856)
+		//  Estimated: `3874`
+		// Minimum execution time: 94_897_000 picoseconds.
+		Weight::from_parts(112_770_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -310,7 +298,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPractitioner` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
@@ -318,17 +306,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
@@ -340,11 +326,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		//  Measured:  `12136`
-		//  Estimated: `201771`
-		// Minimum execution time: 691_109_000 picoseconds.
-		Weight::from_parts(805_774_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(111_u64))
+		//  Measured:  `8439`
+		//  Estimated: `44350`
+		// Minimum execution time: 407_440_000 picoseconds.
+		Weight::from_parts(452_444_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -354,7 +340,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPatient` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
@@ -368,17 +354,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
@@ -390,11 +374,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
-		//  Measured:  `12388`
-		//  Estimated: `201771`
-		// Minimum execution time: 791_968_000 picoseconds.
-		Weight::from_parts(945_454_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(113_u64))
+		//  Measured:  `8691`
+		//  Estimated: `44350`
+		// Minimum execution time: 504_822_000 picoseconds.
+		Weight::from_parts(558_783_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(42_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -402,8 +386,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_insurer() -> Weight {
 		//  Measured:  `4`
 		//  Estimated: `3611`
-		// Minimum execution time: 15_629_000 picoseconds.
-		Weight::from_parts(24_696_000, 3611)
+		// Minimum execution time: 15_229_000 picoseconds.
+		Weight::from_parts(17_071_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -412,12 +396,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn fund_pool() -> Weight {
 		//  Measured:  `592`
-		//  Estimated: `3856`
-		// Minimum execution time: 88_565_000 picoseconds.
-		Weight::from_parts(139_470_000, 3856)
+		//  Estimated: `3874`
+		// Minimum execution time: 87_263_000 picoseconds.
+		Weight::from_parts(96_099_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -426,12 +410,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn withdraw_pool() -> Weight {
 		//  Measured:  `658`
-		//  Estimated: `3856`
-		// Minimum execution time: 82_424_000 picoseconds.
-		Weight::from_parts(118_591_000, 3856)
+		//  Estimated: `3874`
+		// Minimum execution time: 77_595_000 picoseconds.
+		Weight::from_parts(87_714_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -446,8 +430,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn issue_policy() -> Weight {
 		//  Measured:  `245`
 		//  Estimated: `3611`
-		// Minimum execution time: 44_343_000 picoseconds.
-		Weight::from_parts(66_624_000, 3611)
+		// Minimum execution time: 41_337_000 picoseconds.
+		Weight::from_parts(60_042_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -458,8 +442,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn end_policy() -> Weight {
 		//  Measured:  `946`
 		//  Estimated: `4215`
-		// Minimum execution time: 40_555_000 picoseconds.
-		Weight::from_parts(59_571_000, 4215)
+		// Minimum execution time: 41_698_000 picoseconds.
+		Weight::from_parts(68_377_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -468,7 +452,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -476,8 +460,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn adjudicate_claim() -> Weight {
 		//  Measured:  `1162`
 		//  Estimated: `8799`
-		// Minimum execution time: 153_526_000 picoseconds.
-		Weight::from_parts(208_800_000, 8799)
+		// Minimum execution time: 150_541_000 picoseconds.
+		Weight::from_parts(171_470_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -486,7 +470,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -494,8 +478,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn finalize_claim() -> Weight {
 		//  Measured:  `1162`
 		//  Estimated: `8799`
-		// Minimum execution time: 148_036_000 picoseconds.
-		Weight::from_parts(200_093_000, 8799)
+		// Minimum execution time: 152_174_000 picoseconds.
+		Weight::from_parts(245_899_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -506,7 +490,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -515,12 +499,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPractitioner` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Billing::SessionKeysOf` (r:1 w:0)
+	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn release_lapsed() -> Weight {
 		//  Measured:  `2349`
 		//  Estimated: `4215`
-		// Minimum execution time: 121_297_000 picoseconds.
-		Weight::from_parts(194_804_000, 4215)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 131_216_000 picoseconds.
+		Weight::from_parts(158_156_000, 4215)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -532,7 +518,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPatient` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
@@ -544,17 +530,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(135), added: 2610, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
@@ -566,11 +550,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn close_dispute() -> Weight {
-		//  Measured:  `12388`
-		//  Estimated: `201771`
-		// Minimum execution time: 797_128_000 picoseconds.
-		Weight::from_parts(1_233_422_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(113_u64))
+		//  Measured:  `8691`
+		//  Estimated: `44350`
+		// Minimum execution time: 514_501_000 picoseconds.
+		Weight::from_parts(643_781_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(42_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:65 w:1)
@@ -582,7 +566,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
 	/// Proof: `Billing::ClaimedVisits` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPatient` (r:1 w:0)
@@ -590,15 +574,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reap() -> Weight {
 		//  Measured:  `19662`
 		//  Estimated: `179610`
-		// Minimum execution time: 449_990_000 picoseconds.
-		Weight::from_parts(683_315_000, 179610)
+		// Minimum execution time: 449_148_000 picoseconds.
+		Weight::from_parts(514_390_000, 179610)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	// Not yet generated: copied from end_policy, one read more (the consultation, the keys,
-	// the time); regenerate with scripts/benchmark.sh.
+	/// Storage: `Billing::Consultations` (r:1 w:0)
+	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
+	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn publish_session_key() -> Weight {
-		Weight::from_parts(59_571_000, 4215)
+		//  Measured:  `659`
+		//  Estimated: `3738`
+		// Minimum execution time: 37_820_000 picoseconds.
+		Weight::from_parts(56_225_000, 3738)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -607,114 +598,112 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn set_service() -> Weight {
-		Weight::from_parts(470_488_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(39_u64))
+		Weight::from_parts(360_092_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(22_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_service() -> Weight {
-		Weight::from_parts(134_752_000, 3856)
+		Weight::from_parts(162_453_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn book() -> Weight {
-		Weight::from_parts(638_341_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(44_u64))
+		Weight::from_parts(509_160_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(250_027_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(36_u64))
+		Weight::from_parts(191_468_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn decline() -> Weight {
-		Weight::from_parts(166_421_000, 4215)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(154_118_000, 4215)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(253_513_000, 8799)
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+		Weight::from_parts(266_958_000, 8799)
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn mark_delivered() -> Weight {
-		Weight::from_parts(337_630_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(36_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(212_817_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(20_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm() -> Weight {
-		Weight::from_parts(1_073_794_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(111_u64))
+		Weight::from_parts(479_425_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(40_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn dispute() -> Weight {
-		Weight::from_parts(135_523_000, 3856)
+		Weight::from_parts(112_770_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(805_774_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(111_u64))
+		Weight::from_parts(452_444_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(40_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(945_454_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(113_u64))
+		Weight::from_parts(558_783_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(42_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn register_insurer() -> Weight {
-		Weight::from_parts(24_696_000, 3611)
+		Weight::from_parts(17_071_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn fund_pool() -> Weight {
-		Weight::from_parts(139_470_000, 3856)
+		Weight::from_parts(96_099_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_pool() -> Weight {
-		Weight::from_parts(118_591_000, 3856)
+		Weight::from_parts(87_714_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn issue_policy() -> Weight {
-		Weight::from_parts(66_624_000, 3611)
+		Weight::from_parts(60_042_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn end_policy() -> Weight {
-		Weight::from_parts(59_571_000, 4215)
+		Weight::from_parts(68_377_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn adjudicate_claim() -> Weight {
-		Weight::from_parts(208_800_000, 8799)
+		Weight::from_parts(171_470_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn finalize_claim() -> Weight {
-		Weight::from_parts(200_093_000, 8799)
+		Weight::from_parts(245_899_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn release_lapsed() -> Weight {
-		Weight::from_parts(194_804_000, 4215)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(158_156_000, 4215)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_dispute() -> Weight {
-		Weight::from_parts(1_233_422_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(113_u64))
+		Weight::from_parts(643_781_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(42_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn reap() -> Weight {
-		Weight::from_parts(683_315_000, 179610)
+		Weight::from_parts(514_390_000, 179610)
 			.saturating_add(ParityDbWeight::get().reads(71_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	// Not yet generated: copied from end_policy, one read more (the consultation, the keys,
-	// the time); regenerate with scripts/benchmark.sh.
 	fn publish_session_key() -> Weight {
-		Weight::from_parts(59_571_000, 4215)
+		Weight::from_parts(56_225_000, 3738)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

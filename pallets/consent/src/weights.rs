@@ -27,12 +27,12 @@
 // 5
 // --heap-pages
 // 4096
-// --template
-// scripts/templates/frame-weight-template.hbs
 // --header
 // scripts/templates/weights-header.txt
 // --output
 // pallets/consent/src/weights.rs
+// --template
+// scripts/templates/frame-weight-template.hbs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -66,29 +66,27 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:8 w:9)
+	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::NextConsentId` (r:1 w:1)
 	/// Proof: `Consent::NextConsentId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:0 w:1)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from grant_consent, plus the `Consent::ConsentsByGrantee` read
-	// and write, and the cleanup at the per-grantee bound (`MaxConsentsPerGrantee` consents
-	// read and removed, their holds released: counted as 8 reads and 8 writes more);
-	// regenerate with scripts/benchmark.sh.
 	fn grant_consent() -> Weight {
-		//  Measured:  `12896`
+		//  Measured:  `15574`
 		//  Estimated: `48638`
-		// Minimum execution time: 241_611_000 picoseconds.
-		Weight::from_parts(361_634_000, 48638)
-			.saturating_add(T::DbWeight::get().reads(33_u64))
-			.saturating_add(T::DbWeight::get().writes(14_u64))
+		// Minimum execution time: 713_852_000 picoseconds.
+		Weight::from_parts(893_197_000, 48638)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
+			.saturating_add(T::DbWeight::get().writes(16_u64))
 	}
 	/// Storage: `Consent::Consents` (r:1 w:1)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
@@ -99,10 +97,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn revoke_consent() -> Weight {
-		//  Measured:  `1310`
+		//  Measured:  `1343`
 		//  Estimated: `4177`
-		// Minimum execution time: 51_326_000 picoseconds.
-		Weight::from_parts(66_284_000, 4177)
+		// Minimum execution time: 65_032_000 picoseconds.
+		Weight::from_parts(92_934_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -112,19 +110,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from remove_consent, plus the `Consent::ConsentsByGrantee` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn remove_consent() -> Weight {
-		//  Measured:  `1915`
+		//  Measured:  `2773`
 		//  Estimated: `4177`
-		// Minimum execution time: 109_264_000 picoseconds.
-		Weight::from_parts(121_837_000, 4177)
+		// Minimum execution time: 137_858_000 picoseconds.
+		Weight::from_parts(239_286_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -137,12 +135,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn add_delegate() -> Weight {
 		//  Measured:  `556`
-		//  Estimated: `3856`
-		// Minimum execution time: 90_359_000 picoseconds.
-		Weight::from_parts(97_281_000, 3856)
+		//  Estimated: `3874`
+		// Minimum execution time: 89_547_000 picoseconds.
+		Weight::from_parts(117_950_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -153,25 +151,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn remove_delegate() -> Weight {
 		//  Measured:  `471`
 		//  Estimated: `4075`
-		// Minimum execution time: 80_771_000 picoseconds.
-		Weight::from_parts(96_660_000, 4075)
+		// Minimum execution time: 79_479_000 picoseconds.
+		Weight::from_parts(87_012_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::OpenEmergency` (r:1 w:1)
@@ -183,7 +177,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
 	/// Proof: `Consent::DisclosureCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
@@ -191,11 +185,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	fn open_emergency_access() -> Weight {
-		//  Measured:  `5773`
+		//  Measured:  `3747`
 		//  Estimated: `44350`
-		// Minimum execution time: 300_200_000 picoseconds.
-		Weight::from_parts(441_023_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(41_u64))
+		// Minimum execution time: 232_774_000 picoseconds.
+		Weight::from_parts(297_526_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
@@ -209,8 +203,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `665`
 		//  Estimated: `4075`
-		// Minimum execution time: 36_077_000 picoseconds.
-		Weight::from_parts(51_666_000, 4075)
+		// Minimum execution time: 39_954_000 picoseconds.
+		Weight::from_parts(72_165_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -221,7 +215,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::OpenEmergency` (r:1 w:1)
@@ -233,8 +227,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `1494`
 		//  Estimated: `6196`
-		// Minimum execution time: 123_831_000 picoseconds.
-		Weight::from_parts(179_515_000, 6196)
+		// Minimum execution time: 128_600_000 picoseconds.
+		Weight::from_parts(149_569_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -246,34 +240,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:2 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:64 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
 	/// Proof: `Consent::DisclosureCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
-	/// The range of component `c` is `[1, 64]`.
-	// Not yet generated: copied from log_access; `c` now counts the accessor's consents read
-	// through `Consent::ConsentsByGrantee` (in place of `Consent::ConsentsOf`), at most
-	// `MaxConsentsPerGrantee`; regenerate with scripts/benchmark.sh.
+	/// The range of component `c` is `[1, 8]`.
 	fn log_access(c: u32, ) -> Weight {
-		//  Measured:  `7039 + c * (59 ±0)`
+		//  Measured:  `6231 + c * (125 ±0)`
 		//  Estimated: `44350 + c * (3187 ±0)`
-		// Minimum execution time: 297_435_000 picoseconds.
-		Weight::from_parts(398_179_546, 44350)
-			// Standard Error: 369_570
-			.saturating_add(Weight::from_parts(11_108_818, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(41_u64))
+		// Minimum execution time: 260_386_000 picoseconds.
+		Weight::from_parts(380_063_319, 44350)
+			// Standard Error: 1_895_745
+			.saturating_add(Weight::from_parts(13_965_843, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(25_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
@@ -282,58 +271,50 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
-	// Not yet generated: copied from grant_consent, plus the `Consent::ConsentsByGrantee` read
-	// and write, and the cleanup at the per-grantee bound (`MaxConsentsPerGrantee` consents
-	// read and removed, their holds released: counted as 8 reads and 8 writes more);
-	// regenerate with scripts/benchmark.sh.
 	fn grant_consent() -> Weight {
-		Weight::from_parts(361_634_000, 48638)
-			.saturating_add(ParityDbWeight::get().reads(33_u64))
-			.saturating_add(ParityDbWeight::get().writes(14_u64))
+		Weight::from_parts(893_197_000, 48638)
+			.saturating_add(ParityDbWeight::get().reads(35_u64))
+			.saturating_add(ParityDbWeight::get().writes(16_u64))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(66_284_000, 4177)
+		Weight::from_parts(92_934_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	// Not yet generated: copied from remove_consent, plus the `Consent::ConsentsByGrantee` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn remove_consent() -> Weight {
-		Weight::from_parts(121_837_000, 4177)
+		Weight::from_parts(239_286_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(97_281_000, 3856)
+		Weight::from_parts(117_950_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_delegate() -> Weight {
-		Weight::from_parts(96_660_000, 4075)
+		Weight::from_parts(87_012_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(441_023_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(41_u64))
+		Weight::from_parts(297_526_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(24_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(51_666_000, 4075)
+		Weight::from_parts(72_165_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(179_515_000, 6196)
+		Weight::from_parts(149_569_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	// Not yet generated: copied from log_access (`c`: the accessor's consents, at most
-	// `MaxConsentsPerGrantee`); regenerate with scripts/benchmark.sh.
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(398_179_546, 44350)
-			.saturating_add(Weight::from_parts(11_108_818, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(41_u64))
+		Weight::from_parts(380_063_319, 44350)
+			.saturating_add(Weight::from_parts(13_965_843, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(25_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))

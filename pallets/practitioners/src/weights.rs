@@ -27,12 +27,12 @@
 // 5
 // --heap-pages
 // 4096
-// --template
-// scripts/templates/frame-weight-template.hbs
 // --header
 // scripts/templates/weights-header.txt
 // --output
 // pallets/practitioners/src/weights.rs
+// --template
+// scripts/templates/frame-weight-template.hbs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -70,10 +70,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn add_authority() -> Weight {
-		//  Measured:  `315`
+		//  Measured:  `348`
 		//  Estimated: `3700`
-		// Minimum execution time: 30_227_000 picoseconds.
-		Weight::from_parts(46_838_000, 3700)
+		// Minimum execution time: 30_637_000 picoseconds.
+		Weight::from_parts(50_645_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -82,10 +82,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn update_authority() -> Weight {
-		//  Measured:  `447`
+		//  Measured:  `480`
 		//  Estimated: `3700`
-		// Minimum execution time: 35_957_000 picoseconds.
-		Weight::from_parts(41_448_000, 3700)
+		// Minimum execution time: 35_727_000 picoseconds.
+		Weight::from_parts(54_502_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -96,10 +96,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Practitioners::WithdrawalSweep` (r:0 w:1)
 	/// Proof: `Practitioners::WithdrawalSweep` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn remove_authority() -> Weight {
-		//  Measured:  `311`
+		//  Measured:  `344`
 		//  Estimated: `3700`
-		// Minimum execution time: 21_740_000 picoseconds.
-		Weight::from_parts(25_788_000, 3700)
+		// Minimum execution time: 21_800_000 picoseconds.
+		Weight::from_parts(35_386_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -108,34 +108,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
-		//  Measured:  `473`
-		//  Estimated: `3856`
-		// Minimum execution time: 82_714_000 picoseconds.
-		Weight::from_parts(88_405_000, 3856)
+		//  Measured:  `506`
+		//  Estimated: `3874`
+		// Minimum execution time: 84_477_000 picoseconds.
+		Weight::from_parts(140_883_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::Practitioners` (r:1 w:1)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
-		//  Measured:  `566`
+		//  Measured:  `599`
 		//  Estimated: `3797`
-		// Minimum execution time: 29_064_000 picoseconds.
-		Weight::from_parts(35_617_000, 3797)
+		// Minimum execution time: 29_615_000 picoseconds.
+		Weight::from_parts(51_286_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Practitioners::Practitioners` (r:1 w:1)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	fn rotate_key_agreement_key() -> Weight {
-		//  Measured:  `566`
+		//  Measured:  `599`
 		//  Estimated: `3797`
-		// Minimum execution time: 25_287_000 picoseconds.
-		Weight::from_parts(34_775_000, 3797)
+		// Minimum execution time: 25_848_000 picoseconds.
+		Weight::from_parts(46_647_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -152,17 +152,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:0 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 16]`.
-	// Not yet generated: copied from deregister, plus the `Practitioners::ActiveLicences` write;
-	// regenerate with scripts/benchmark.sh.
 	fn deregister(l: u32, ) -> Weight {
-		//  Measured:  `1000 + l * (210 ±0)`
-		//  Estimated: `3856 + l * (2710 ±0)`
-		// Minimum execution time: 83_095_000 picoseconds.
-		Weight::from_parts(128_424_287, 3856)
-			// Standard Error: 90_636
-			.saturating_add(Weight::from_parts(13_725_853, 0).saturating_mul(l.into()))
+		//  Measured:  `1033 + l * (210 ±0)`
+		//  Estimated: `3874 + l * (2710 ±0)`
+		// Minimum execution time: 86_862_000 picoseconds.
+		Weight::from_parts(145_909_618, 3874)
+			// Standard Error: 82_661
+			.saturating_add(Weight::from_parts(15_624_946, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -181,16 +181,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::NextLicenceId` (r:1 w:1)
 	/// Proof: `Practitioners::NextLicenceId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 15]`.
-	// Not yet generated: copied from issue_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn issue_licence(l: u32, ) -> Weight {
-		//  Measured:  `648 + l * (210 ±0)`
-		//  Estimated: `3797 + l * (2704 ±2)`
-		// Minimum execution time: 45_675_000 picoseconds.
-		Weight::from_parts(71_601_629, 3797)
-			// Standard Error: 37_339
-			.saturating_add(Weight::from_parts(7_528_746, 0).saturating_mul(l.into()))
+		//  Measured:  `759 + l * (299 ±0)`
+		//  Estimated: `5002 + l * (2704 ±2)`
+		// Minimum execution time: 52_478_000 picoseconds.
+		Weight::from_parts(81_821_885, 5002)
+			// Standard Error: 47_873
+			.saturating_add(Weight::from_parts(8_666_663, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -202,13 +202,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from renew_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	fn renew_licence() -> Weight {
-		//  Measured:  `669`
-		//  Estimated: `3700`
-		// Minimum execution time: 36_569_000 picoseconds.
-		Weight::from_parts(50_805_000, 3700)
+		//  Measured:  `2502`
+		//  Estimated: `5002`
+		// Minimum execution time: 57_498_000 picoseconds.
+		Weight::from_parts(98_464_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -218,13 +218,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from suspend_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	fn suspend_licence() -> Weight {
-		//  Measured:  `669`
-		//  Estimated: `3700`
-		// Minimum execution time: 35_636_000 picoseconds.
-		Weight::from_parts(46_066_000, 3700)
+		//  Measured:  `2502`
+		//  Estimated: `5002`
+		// Minimum execution time: 56_014_000 picoseconds.
+		Weight::from_parts(93_104_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -234,44 +234,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from reinstate_licence, plus the `Practitioners::ActiveLicences`
-	// read and write; regenerate with scripts/benchmark.sh.
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	fn reinstate_licence() -> Weight {
-		//  Measured:  `669`
-		//  Estimated: `3700`
-		// Minimum execution time: 35_436_000 picoseconds.
-		Weight::from_parts(39_043_000, 3700)
+		//  Measured:  `2413`
+		//  Estimated: `5002`
+		// Minimum execution time: 55_825_000 picoseconds.
+		Weight::from_parts(74_870_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:1 w:0)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from revoke_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
+	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:0)
+	/// Proof: `Prescriptions::OpenOfPrescriber` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn revoke_licence() -> Weight {
-		//  Measured:  `433`
-		//  Estimated: `3663`
-		// Minimum execution time: 30_487_000 picoseconds.
-		Weight::from_parts(38_161_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		//  Measured:  `2269`
+		//  Estimated: `5002`
+		// Minimum execution time: 52_948_000 picoseconds.
+		Weight::from_parts(78_045_000, 5002)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:1 w:0)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from force_revoke_licence, plus the `Practitioners::ActiveLicences`
-	// read and write; regenerate with scripts/benchmark.sh.
+	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:0)
+	/// Proof: `Prescriptions::OpenOfPrescriber` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn force_revoke_licence() -> Weight {
-		//  Measured:  `937`
-		//  Estimated: `3663`
-		// Minimum execution time: 43_000_000 picoseconds.
-		Weight::from_parts(55_924_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `2475`
+		//  Estimated: `5002`
+		// Minimum execution time: 66_354_000 picoseconds.
+		Weight::from_parts(90_729_000, 5002)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
@@ -282,32 +286,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 16]`.
-	// Not yet generated: copied from prune_licences, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn prune_licences(p: u32, ) -> Weight {
-		//  Measured:  `5077`
+		//  Measured:  `6612`
 		//  Estimated: `44350`
-		// Minimum execution time: 176_249_000 picoseconds.
-		Weight::from_parts(262_616_076, 44350)
+		// Minimum execution time: 191_898_000 picoseconds.
+		Weight::from_parts(278_219_374, 44350)
 			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:1 w:0)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from surrender_licence, plus the `Practitioners::ActiveLicences`
-	// read and write; regenerate with scripts/benchmark.sh.
+	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:0)
+	/// Proof: `Prescriptions::OpenOfPrescriber` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn surrender_licence() -> Weight {
-		//  Measured:  `937`
-		//  Estimated: `3663`
-		// Minimum execution time: 40_155_000 picoseconds.
-		Weight::from_parts(65_512_000, 3663)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `2475`
+		//  Estimated: `5002`
+		// Minimum execution time: 62_397_000 picoseconds.
+		Weight::from_parts(85_430_000, 5002)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::WithdrawalSweep` (r:1 w:1)
@@ -318,12 +324,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:1 w:0)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:0)
+	/// Proof: `Prescriptions::OpenOfPrescriber` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdrawal_step() -> Weight {
-		//  Measured:  `537`
+		//  Measured:  `573`
 		//  Estimated: `3700`
-		// Minimum execution time: 23_864_000 picoseconds.
-		Weight::from_parts(38_302_000, 3700)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 27_843_000 picoseconds.
+		Weight::from_parts(36_007_000, 3700)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -331,109 +339,91 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn add_authority() -> Weight {
-		Weight::from_parts(46_838_000, 3700)
+		Weight::from_parts(50_645_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn update_authority() -> Weight {
-		Weight::from_parts(41_448_000, 3700)
+		Weight::from_parts(54_502_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_authority() -> Weight {
-		Weight::from_parts(25_788_000, 3700)
+		Weight::from_parts(35_386_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn register() -> Weight {
-		Weight::from_parts(88_405_000, 3856)
+		Weight::from_parts(140_883_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn update_profile() -> Weight {
-		Weight::from_parts(35_617_000, 3797)
+		Weight::from_parts(51_286_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn rotate_key_agreement_key() -> Weight {
-		Weight::from_parts(34_775_000, 3797)
+		Weight::from_parts(46_647_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	// Not yet generated: copied from deregister, plus the `Practitioners::ActiveLicences` write;
-	// regenerate with scripts/benchmark.sh.
 	fn deregister(l: u32, ) -> Weight {
-		Weight::from_parts(128_424_287, 3856)
-			.saturating_add(Weight::from_parts(13_725_853, 0).saturating_mul(l.into()))
+		Weight::from_parts(145_909_618, 3874)
+			.saturating_add(Weight::from_parts(15_624_946, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(l.into()))
 	}
-	// Not yet generated: copied from issue_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn issue_licence(l: u32, ) -> Weight {
-		Weight::from_parts(71_601_629, 3797)
-			.saturating_add(Weight::from_parts(7_528_746, 0).saturating_mul(l.into()))
+		Weight::from_parts(81_821_885, 5002)
+			.saturating_add(Weight::from_parts(8_666_663, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(l.into()))
 	}
-	// Not yet generated: copied from renew_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn renew_licence() -> Weight {
-		Weight::from_parts(50_805_000, 3700)
+		Weight::from_parts(98_464_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	// Not yet generated: copied from suspend_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn suspend_licence() -> Weight {
-		Weight::from_parts(46_066_000, 3700)
+		Weight::from_parts(93_104_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	// Not yet generated: copied from reinstate_licence, plus the `Practitioners::ActiveLicences`
-	// read and write; regenerate with scripts/benchmark.sh.
 	fn reinstate_licence() -> Weight {
-		Weight::from_parts(39_043_000, 3700)
+		Weight::from_parts(74_870_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	// Not yet generated: copied from revoke_licence, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn revoke_licence() -> Weight {
-		Weight::from_parts(38_161_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(78_045_000, 5002)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
-	// Not yet generated: copied from force_revoke_licence, plus the `Practitioners::ActiveLicences`
-	// read and write; regenerate with scripts/benchmark.sh.
 	fn force_revoke_licence() -> Weight {
-		Weight::from_parts(55_924_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(90_729_000, 5002)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
-	// Not yet generated: copied from prune_licences, plus the `Practitioners::ActiveLicences` read
-	// and write; regenerate with scripts/benchmark.sh.
 	fn prune_licences(p: u32, ) -> Weight {
-		Weight::from_parts(262_616_076, 44350)
+		Weight::from_parts(278_219_374, 44350)
 			.saturating_add(ParityDbWeight::get().reads(35_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
-	// Not yet generated: copied from surrender_licence, plus the `Practitioners::ActiveLicences`
-	// read and write; regenerate with scripts/benchmark.sh.
 	fn surrender_licence() -> Weight {
-		Weight::from_parts(65_512_000, 3663)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(85_430_000, 5002)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdrawal_step() -> Weight {
-		Weight::from_parts(38_302_000, 3700)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(36_007_000, 3700)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

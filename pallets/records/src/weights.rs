@@ -27,12 +27,12 @@
 // 5
 // --heap-pages
 // 4096
-// --template
-// scripts/templates/frame-weight-template.hbs
 // --header
 // scripts/templates/weights-header.txt
 // --output
 // pallets/records/src/weights.rs
+// --template
+// scripts/templates/frame-weight-template.hbs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -76,14 +76,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn register_patient() -> Weight {
 		//  Measured:  `206`
-		//  Estimated: `3856`
-		// Minimum execution time: 77_625_000 picoseconds.
-		Weight::from_parts(112_409_000, 3856)
+		//  Estimated: `3874`
+		// Minimum execution time: 77_685_000 picoseconds.
+		Weight::from_parts(84_418_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `137`
 		//  Estimated: `3569`
-		// Minimum execution time: 17_433_000 picoseconds.
-		Weight::from_parts(27_471_000, 3569)
+		// Minimum execution time: 17_252_000 picoseconds.
+		Weight::from_parts(26_479_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -105,17 +105,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
+	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -124,15 +122,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Records` (r:0 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	fn add_record() -> Weight {
-		//  Measured:  `17677`
-		//  Estimated: `201771`
-		// Minimum execution time: 682_984_000 picoseconds.
-		Weight::from_parts(980_590_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(106_u64))
+		//  Measured:  `13980`
+		//  Estimated: `44350`
+		// Minimum execution time: 382_184_000 picoseconds.
+		Weight::from_parts(565_676_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:2)
@@ -141,17 +139,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
+	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -160,13 +156,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn amend_record() -> Weight {
-		//  Measured:  `18554`
-		//  Estimated: `201771`
-		// Minimum execution time: 681_572_000 picoseconds.
-		Weight::from_parts(824_398_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(105_u64))
+		//  Measured:  `14857`
+		//  Estimated: `44350`
+		// Minimum execution time: 411_909_000 picoseconds.
+		Weight::from_parts(668_527_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -177,14 +173,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Envelopes` (r:1 w:1)
@@ -194,15 +188,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_envelope() -> Weight {
-		//  Measured:  `10773`
-		//  Estimated: `201771`
-		// Minimum execution time: 597_325_000 picoseconds.
-		Weight::from_parts(738_658_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(105_u64))
+		//  Measured:  `7076`
+		//  Estimated: `44350`
+		// Minimum execution time: 313_575_000 picoseconds.
+		Weight::from_parts(536_120_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -217,20 +211,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::OpenEmergency` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:0)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
+	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
 	/// Proof: `Consent::DisclosureCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
@@ -238,11 +230,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	fn add_envelope_by_custodian() -> Weight {
-		//  Measured:  `7470`
+		//  Measured:  `5551`
 		//  Estimated: `44350`
-		// Minimum execution time: 341_758_000 picoseconds.
-		Weight::from_parts(452_454_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(46_u64))
+		// Minimum execution time: 284_211_000 picoseconds.
+		Weight::from_parts(316_360_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(30_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -251,32 +243,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:2 w:0)
+	/// Storage: `Consent::Delegates` (r:3 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	// Not yet generated: copied from remove_envelope as generated before its benchmark reached the
-	// longest refusal for good (`ConsentVerifier::make_ended`: the grantee's own
-	// `MaxConsentsPerGrantee` permits, each read with its ended delegation);
-	// regenerate with scripts/benchmark.sh.
 	fn remove_envelope() -> Weight {
-		//  Measured:  `5873`
-		//  Estimated: `201771`
-		// Minimum execution time: 411_087_000 picoseconds.
-		Weight::from_parts(670_892_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(73_u64))
+		//  Measured:  `2554`
+		//  Estimated: `26486`
+		// Minimum execution time: 182_180_000 picoseconds.
+		Weight::from_parts(238_074_000, 26486)
+			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:0)
@@ -287,16 +275,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:1 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:16 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
@@ -304,11 +290,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	fn access_record() -> Weight {
-		//  Measured:  `10090`
-		//  Estimated: `201771`
-		// Minimum execution time: 528_777_000 picoseconds.
-		Weight::from_parts(766_661_000, 201771)
-			.saturating_add(T::DbWeight::get().reads(103_u64))
+		//  Measured:  `6393`
+		//  Estimated: `44350`
+		// Minimum execution time: 243_153_000 picoseconds.
+		Weight::from_parts(365_802_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(32_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Records::Records` (r:16 w:16)
@@ -320,7 +306,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:256 w:256)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `Records::TagPatients` (r:1 w:1)
@@ -334,12 +320,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn shred_record(v: u32, e: u32, ) -> Weight {
 		//  Measured:  `8702 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 1_249_903_000 picoseconds.
-		Weight::from_parts(1_297_310_000, 11707)
-			// Standard Error: 33_737_936
-			.saturating_add(Weight::from_parts(76_724_559, 0).saturating_mul(v.into()))
-			// Standard Error: 2_110_794
-			.saturating_add(Weight::from_parts(89_867_256, 0).saturating_mul(e.into()))
+		// Minimum execution time: 886_865_000 picoseconds.
+		Weight::from_parts(892_085_000, 11707)
+			// Standard Error: 20_118_735
+			.saturating_add(Weight::from_parts(50_942_250, 0).saturating_mul(v.into()))
+			// Standard Error: 1_258_716
+			.saturating_add(Weight::from_parts(70_336_797, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -362,12 +348,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn register_device() -> Weight {
 		//  Measured:  `1057`
 		//  Estimated: `6148`
-		// Minimum execution time: 93_134_000 picoseconds.
-		Weight::from_parts(123_611_000, 6148)
+		// Minimum execution time: 93_865_000 picoseconds.
+		Weight::from_parts(109_745_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -384,8 +370,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `930`
 		//  Estimated: `4218`
-		// Minimum execution time: 37_149_000 picoseconds.
-		Weight::from_parts(53_750_000, 4218)
+		// Minimum execution time: 37_450_000 picoseconds.
+		Weight::from_parts(50_905_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -394,12 +380,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn cancel_device() -> Weight {
 		//  Measured:  `1036`
 		//  Estimated: `4218`
-		// Minimum execution time: 68_869_000 picoseconds.
-		Weight::from_parts(92_663_000, 4218)
+		// Minimum execution time: 69_440_000 picoseconds.
+		Weight::from_parts(84_097_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -412,8 +398,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `748`
 		//  Estimated: `3770`
-		// Minimum execution time: 30_667_000 picoseconds.
-		Weight::from_parts(35_336_000, 3770)
+		// Minimum execution time: 30_998_000 picoseconds.
+		Weight::from_parts(60_504_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -422,14 +408,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::SpentSequence` (r:1 w:1)
 	/// Proof: `Records::SpentSequence` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn remove_device() -> Weight {
 		//  Measured:  `644`
-		//  Estimated: `3856`
-		// Minimum execution time: 73_908_000 picoseconds.
-		Weight::from_parts(80_370_000, 3856)
+		//  Estimated: `3874`
+		// Minimum execution time: 74_589_000 picoseconds.
+		Weight::from_parts(86_672_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -442,8 +428,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `395`
 		//  Estimated: `3679`
-		// Minimum execution time: 28_102_000 picoseconds.
-		Weight::from_parts(32_901_000, 3679)
+		// Minimum execution time: 28_513_000 picoseconds.
+		Weight::from_parts(48_560_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -458,12 +444,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn deregister_patient() -> Weight {
 		//  Measured:  `465`
 		//  Estimated: `11707`
-		// Minimum execution time: 82_103_000 picoseconds.
-		Weight::from_parts(87_483_000, 11707)
+		// Minimum execution time: 82_985_000 picoseconds.
+		Weight::from_parts(142_255_000, 11707)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -477,20 +463,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:2 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:64 w:0)
+	/// Storage: `Consent::ConsentsByGrantee` (r:2 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:9 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::LicencesOf` (r:2 w:0)
-	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Licences` (r:32 w:0)
-	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
+	/// Storage: `Practitioners::ActiveLicences` (r:2 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Authorities` (r:32 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
@@ -501,16 +485,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 16]`.
 	fn rekey_record(e: u32, ) -> Weight {
-		//  Measured:  `24121 + e * (455 ±0)`
-		//  Estimated: `203613 + e * (1574 ±30)`
-		// Minimum execution time: 1_051_242_000 picoseconds.
-		Weight::from_parts(2_376_385_170, 203613)
-			// Standard Error: 7_346_390
-			.saturating_add(Weight::from_parts(10_253_449, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(115_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(e.into())))
+		//  Measured:  `19887 + e * (481 ±0)`
+		//  Estimated: `69413 + e * (1596 ±22)`
+		// Minimum execution time: 1_075_256_000 picoseconds.
+		Weight::from_parts(1_529_354_570, 69413)
+			// Standard Error: 3_094_514
+			.saturating_add(Weight::from_parts(29_239_686, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(66_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(54_u64))
-			.saturating_add(Weight::from_parts(0, 1574).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 1596).saturating_mul(e.into()))
 	}
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
@@ -520,34 +504,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:2 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Authorities` (r:16 w:0)
+	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
-	// Not yet generated: copied from prune_envelopes as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
-	// regenerate with scripts/benchmark.sh.
 	fn prune_envelopes(n: u32, ) -> Weight {
-		//  Measured:  `5280 + n * (597 ±0)`
-		//  Estimated: `201771 + n * (2978 ±0)`
-		// Minimum execution time: 7_093_000 picoseconds.
-		Weight::from_parts(137_747_907, 201771)
-			// Standard Error: 4_915_099
-			.saturating_add(Weight::from_parts(250_027_197, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(46_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		//  Measured:  `4824 + n * (597 ±0)`
+		//  Estimated: `44350 + n * (2978 ±0)`
+		// Minimum execution time: 7_013_000 picoseconds.
+		Weight::from_parts(7_704_000, 44350)
+			// Standard Error: 1_363_701
+			.saturating_add(Weight::from_parts(213_649_229, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(22_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
@@ -564,32 +548,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:2 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Authorities` (r:16 w:0)
+	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
-	// Not yet generated: copied from prune_revoked as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
-	// regenerate with scripts/benchmark.sh.
 	fn prune_revoked(n: u32, ) -> Weight {
-		//  Measured:  `5560 + n * (597 ±0)`
-		//  Estimated: `201771 + n * (2978 ±0)`
-		// Minimum execution time: 28_032_000 picoseconds.
-		Weight::from_parts(30_597_000, 201771)
-			// Standard Error: 1_608_977
-			.saturating_add(Weight::from_parts(249_557_263, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(48_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		//  Measured:  `5053 + n * (597 ±0)`
+		//  Estimated: `44350 + n * (2978 ±0)`
+		// Minimum execution time: 26_029_000 picoseconds.
+		Weight::from_parts(227_431_775, 44350)
+			// Standard Error: 3_099_463
+			.saturating_add(Weight::from_parts(209_524_702, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(24_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
@@ -610,32 +594,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:2 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
-	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:63 w:0)
+	/// Storage: `Consent::Consents` (r:8 w:0)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
+	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Authorities` (r:16 w:0)
+	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(391), added: 2866, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
-	// Not yet generated: copied from sweep_step as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
-	// regenerate with scripts/benchmark.sh.
 	fn sweep_step(n: u32, ) -> Weight {
-		//  Measured:  `5560 + n * (597 ±0)`
-		//  Estimated: `201771 + n * (2978 ±0)`
-		// Minimum execution time: 33_182_000 picoseconds.
-		Weight::from_parts(116_506_276, 201771)
-			// Standard Error: 940_743
-			.saturating_add(Weight::from_parts(234_538_807, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(51_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		//  Measured:  `5053 + n * (597 ±0)`
+		//  Estimated: `44350 + n * (2978 ±0)`
+		// Minimum execution time: 32_301_000 picoseconds.
+		Weight::from_parts(33_703_000, 44350)
+			// Standard Error: 1_035_642
+			.saturating_add(Weight::from_parts(210_582_513, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(27_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
@@ -645,53 +629,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(112_409_000, 3856)
+		Weight::from_parts(84_418_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(27_471_000, 3569)
+		Weight::from_parts(26_479_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record() -> Weight {
-		Weight::from_parts(980_590_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(106_u64))
+		Weight::from_parts(565_676_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(35_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn amend_record() -> Weight {
-		Weight::from_parts(824_398_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(105_u64))
+		Weight::from_parts(668_527_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(34_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(738_658_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(105_u64))
+		Weight::from_parts(536_120_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(34_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(452_454_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(46_u64))
+		Weight::from_parts(316_360_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(30_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
-	// Not yet generated: copied from remove_envelope as generated before its benchmark reached the
-	// longest refusal for good (`ConsentVerifier::make_ended`: the grantee's own
-	// `MaxConsentsPerGrantee` permits, each read with its ended delegation);
-	// regenerate with scripts/benchmark.sh.
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(670_892_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(73_u64))
+		Weight::from_parts(238_074_000, 26486)
+			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record() -> Weight {
-		Weight::from_parts(766_661_000, 201771)
-			.saturating_add(ParityDbWeight::get().reads(103_u64))
+		Weight::from_parts(365_802_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(32_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(1_297_310_000, 11707)
-			.saturating_add(Weight::from_parts(76_724_559, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(89_867_256, 0).saturating_mul(e.into()))
+		Weight::from_parts(892_085_000, 11707)
+			.saturating_add(Weight::from_parts(50_942_250, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(70_336_797, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -702,83 +682,71 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(123_611_000, 6148)
+		Weight::from_parts(109_745_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(53_750_000, 4218)
+		Weight::from_parts(50_905_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(92_663_000, 4218)
+		Weight::from_parts(84_097_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(35_336_000, 3770)
+		Weight::from_parts(60_504_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(80_370_000, 3856)
+		Weight::from_parts(86_672_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(32_901_000, 3679)
+		Weight::from_parts(48_560_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(87_483_000, 11707)
+		Weight::from_parts(142_255_000, 11707)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(2_376_385_170, 203613)
-			.saturating_add(Weight::from_parts(10_253_449, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(115_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(e.into())))
+		Weight::from_parts(1_529_354_570, 69413)
+			.saturating_add(Weight::from_parts(29_239_686, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(66_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(54_u64))
-			.saturating_add(Weight::from_parts(0, 1574).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 1596).saturating_mul(e.into()))
 	}
-	// Not yet generated: copied from prune_envelopes as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
-	// regenerate with scripts/benchmark.sh.
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(137_747_907, 201771)
-			.saturating_add(Weight::from_parts(250_027_197, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(46_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(7_704_000, 44350)
+			.saturating_add(Weight::from_parts(213_649_229, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(22_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
-	// Not yet generated: copied from prune_revoked as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
-	// regenerate with scripts/benchmark.sh.
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(30_597_000, 201771)
-			.saturating_add(Weight::from_parts(249_557_263, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(48_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(227_431_775, 44350)
+			.saturating_add(Weight::from_parts(209_524_702, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(24_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
-	// Not yet generated: copied from sweep_step as generated before its benchmark reached the
-	// longest refusal (`ConsentVerifier::make_refused`: the pruned grantee's own
-	// `MaxConsentsPerGrantee` delegate-granted permits, then every licence refused);
-	// regenerate with scripts/benchmark.sh.
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(116_506_276, 201771)
-			.saturating_add(Weight::from_parts(234_538_807, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(51_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+		Weight::from_parts(33_703_000, 44350)
+			.saturating_add(Weight::from_parts(210_582_513, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(27_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
