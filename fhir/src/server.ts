@@ -310,11 +310,15 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     const view = await chain.atBest();
     const consents = await view.consents(patient);
     const tags = new Map<string, Uint8Array>();
+    let permitted = false;
     for (const c of consents) {
       if (c.grantee !== caller || c.decision !== 'Permit' || c.standing !== 'InForce'
         || !c.actions.includes('Append') || !c.purposes.includes('Treatment')) continue;
+      permitted = true;
       for (const t of c.scope !== 'AllData' && 'tags' in c.scope ? c.scope.tags : []) tags.set(u8aToHex(t), t);
     }
+    // No permit to append at all is a lack of access, as the chain would say it.
+    if (!permitted) throw new FhirError(403, 'forbidden', 'no_consent', 'no consent of the patient in force lets this author add to their records');
     if (tags.size === 0) {
       throw new FhirError(422, 'business-rule', 'no_tag',
         'no consent of the patient lets this author append under a tag: name the blinded tag in meta.tag (system urn:telemed:fhir:blinded-tag)');
@@ -398,6 +402,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
   };
 
   const createConsent = async (resource: Resource, caller: string): Promise<Res> => {
+    if (resource.resourceType !== 'Consent') throw new FhirError(400, 'invalid', 'type_mismatch', 'POST /Consent takes a Consent');
     if (resource.id !== undefined) throw new FhirError(400, 'invalid', 'id_given', 'a created resource has no id: the chain assigns it');
     const extension = ((resource.extension ?? []) as { url?: string; valueString?: unknown }[]).find((e) => e.url === SIGNED_EXTRINSIC_EXTENSION);
     if (extension === undefined || typeof extension.valueString !== 'string' || !isHex(extension.valueString)) {
@@ -449,12 +454,14 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   // --- routing -----------------------------------------------------------------------------
 
-  const route = async (r: Req): Promise<[string, string | undefined, Res]> => {
+  /** Routes a request; `seen.caller` is set as soon as the signature checks out, so a refusal is logged with its caller. */
+  const route = async (r: Req, seen: { caller?: string }): Promise<[string, string | undefined, Res]> => {
     const [first, second, ...rest] = r.segments;
     if (r.method === 'GET' && first === 'metadata' && second === undefined) {
       return ['GET /metadata', undefined, { status: 200, resource: capabilityStatement(baseOf(), new Date(now()).toISOString()) }];
     }
     const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, nonces, ss58);
+    seen.caller = caller;
     if (rest.length > 0) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
     if (r.method === 'GET' && second === undefined) {
       switch (first) {
@@ -485,15 +492,20 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     const started = now();
     void (async () => {
       let template = `${req.method ?? ''} ?`;
-      let caller: string | undefined;
+      const seen: { caller?: string } = {};
       let answer: Res;
       try {
         const raw = req.url ?? '/';
         const url = new URL(raw, 'http://facade');
-        const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+        let segments: string[];
+        try {
+          segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+        } catch {
+          throw new FhirError(400, 'invalid', 'bad_path', 'the path is not valid percent-encoding');
+        }
         const body = req.method === 'POST' ? await readBody(req) : new Uint8Array();
         if (req.method !== 'GET' && req.method !== 'POST') throw new FhirError(405, 'not-supported', 'method', 'only GET and POST are served');
-        [template, caller, answer] = await route({ method: req.method, raw, url, segments, headers: req.headers, body });
+        [template, seen.caller, answer] = await route({ method: req.method, raw, url, segments, headers: req.headers, body }, seen);
       } catch (e) {
         const err = toFhirError(e);
         if (err.status >= 500) log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown' });
@@ -501,7 +513,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       }
       res.writeHead(answer.status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...answer.headers });
       res.end(JSON.stringify(answer.resource));
-      log.info('fhir.request', { route: template, status: answer.status, account: caller, ms: now() - started, ...answer.log });
+      log.info('fhir.request', { route: template, status: answer.status, account: seen.caller, ms: now() - started, ...answer.log });
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': JSON_TYPE });
       res.end();

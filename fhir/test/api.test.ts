@@ -349,7 +349,18 @@ describe('writes', () => {
     refused(await call(api.url, doctor, 'POST', '/Observation', { ...observation, meta: { tag: [{ system: 'urn:telemed:fhir:blinded-tag', code: '0x12' }] } }), 400, 'value', 'bad_tag');
     const res = await fetch(`${api.url}/Observation`, { method: 'POST', body: 'not json' });
     assert.equal(res.status, 401); // the signature is checked before the body is parsed
+    // POST /Consent takes a Consent only (a batch routes on the type; the route did not).
+    refused(await call(api.url, patient, 'POST', '/Consent', observation), 400, 'invalid', 'type_mismatch');
+    // Bad percent-encoding is a 400 before anything else, not a 500.
+    refused(await call(api.url, doctor, 'GET', '/Practitioner/%E0'), 400, 'invalid', 'bad_path');
+    // A refused request of a signed caller is logged with the caller.
+    assert.ok(lines.some((l) => l.includes('"status":400') && l.includes(`"account":"${patient.address}"`)), 'the refusal names its caller');
+    // No consent at all: forbidden, as a write naming a tag gets from the chain.
     chain.consentList = [];
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 403, 'forbidden', 'no_consent');
+    // A permit to append, but over all data (no tag to pick): the author must name the tag.
+    seed(chain);
+    chain.consentList = chain.consentList.map((c) => ({ ...c, scope: 'AllData' as const }));
     refused(await call(api.url, doctor, 'POST', '/Observation', observation), 422, 'business-rule', 'no_tag');
     // Two tags the doctor may append under and none named: which category is not guessed.
     seed(chain);

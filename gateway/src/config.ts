@@ -28,7 +28,7 @@ export interface Config {
   maxBlobBytes: number;
   /** How long a read challenge stays valid, ms. `--challenge-ttl-ms`, `GATEWAY_CHALLENGE_TTL_MS`, default 30000. */
   challengeTtlMs: number;
-  /** Most read challenges outstanding at once. `--max-challenges`, `GATEWAY_MAX_CHALLENGES`, default 10000. */
+  /** Most redeemed challenges remembered at once (issuing keeps no state). `--max-challenges`, `GATEWAY_MAX_CHALLENGES`, default 100000. */
   maxChallenges: number;
   /** How far a write's timestamp may be from the gateway's clock, ms. `--clock-skew-ms`, `GATEWAY_CLOCK_SKEW_MS`, default 60000. */
   clockSkewMs: number;
@@ -59,7 +59,7 @@ export const DEFAULTS: Config = {
   peers: [],
   maxBlobBytes: 4 * 1024 * 1024,
   challengeTtlMs: 30_000,
-  maxChallenges: 10_000,
+  maxChallenges: 100_000,
   clockSkewMs: 60_000,
   chainTimeoutMs: 5_000,
   fetchTimeoutMs: 15_000,

@@ -25,9 +25,9 @@ import { encodeAddress } from '@polkadot/util-crypto';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { MAX_MESSAGE_LENGTH, MESSAGE_HEADER_LENGTH } from '@telemed/sdk';
 import { parseAccount, relayMessage, verifySignature, type ChallengeStore } from './auth.ts';
-import { ChainUnavailableError, type GatewayChain } from './chain-interface.ts';
+import type { GatewayChain } from './chain-interface.ts';
 import type { Logger } from './log.ts';
-import { challengeError, HttpError } from './server.ts';
+import { challengeError, HttpError, refusalOf } from './server.ts';
 
 /** The largest frame: a session message's header, tag and largest plaintext. */
 export const MAX_FRAME_BYTES = MESSAGE_HEADER_LENGTH + 16 + MAX_MESSAGE_LENGTH;
@@ -223,12 +223,7 @@ export function attachRelay(server: Server, deps: RelayDeps): Relay {
         });
       })
       .catch((e: unknown) => {
-        const refusal = e instanceof HttpError
-          ? e
-          : e instanceof ChainUnavailableError
-            ? new HttpError(503, 'chain_unavailable', e.message)
-            : new HttpError(500, 'internal', 'internal error');
-        if (refusal.status === 500) log.error('relay.internal_error', { error: (e as Error)?.name ?? 'unknown' });
+        const refusal = refusalOf(e, log, 'relay.internal_error');
         log.info('relay.refused', { status: refusal.status, reason: refusal.reason });
         refuse(socket, refusal);
       });

@@ -14,11 +14,11 @@ import { hexToU8a, isHex, u8aEq, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
 import { CID } from 'multiformats/cid';
 import {
-  ChallengeStore, NonceCache, parseAccount, readMessage, verifySignature, writeMessage,
+  ChallengeStore, NonceCache, parseAccount, readMessage, verifySignature, writeMessage, type ChallengeRefusal,
 } from './auth.ts';
 import { ChainUnavailableError, PURPOSES, type GatewayChain, type Purpose } from './chain-interface.ts';
 import { OversizeBlobError, type BlobStore } from './store.ts';
-import type { Logger } from './log.ts';
+import type { Fields, Logger } from './log.ts';
 
 /** The settings the HTTP API uses (a subset of the gateway's {@link Config}). */
 export interface ApiOptions {
@@ -159,7 +159,6 @@ export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: Server
 
   const getChallenge = (res: ServerResponse): void => {
     const issued = challenges.issue();
-    if (issued === undefined) throw new HttpError(503, 'busy', 'too many challenges outstanding; try again later');
     send(res, 200, {
       challenge: u8aToHex(issued.challenge),
       expiresAt: issued.expiresAt,
@@ -271,14 +270,7 @@ export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: Server
         log.info('http.request', { method: req.method, route, status: res.statusCode, ms: now() - started, ...ctx });
       })
       .catch((e: unknown) => {
-        const error = e instanceof HttpError
-          ? e
-          : e instanceof ChainUnavailableError
-            ? new HttpError(503, 'chain_unavailable', e.message)
-            : new HttpError(500, 'internal', 'internal error');
-        if (!(e instanceof HttpError) && !(e instanceof ChainUnavailableError)) {
-          log.error('http.internal_error', { route, error: (e as Error)?.name ?? 'unknown' });
-        }
+        const error = refusalOf(e, log, 'http.internal_error', { route });
         if (!res.headersSent) {
           send(res, error.status, { reason: error.reason, message: error.message });
         } else {
@@ -302,9 +294,23 @@ interface Ctx {
   denial?: string;
 }
 
+/**
+ * What a failure is to the client (shared with the relay): a refusal as it is, an unreachable
+ * chain `503 chain_unavailable`, anything else `500 internal` (logged as `event` with the
+ * error's name only).
+ */
+export function refusalOf(e: unknown, log: Logger, event: string, fields: Fields = {}): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof ChainUnavailableError) return new HttpError(503, 'chain_unavailable', e.message);
+  log.error(event, { ...fields, error: (e as Error)?.name ?? 'unknown' });
+  return new HttpError(500, 'internal', 'internal error');
+}
+
 /** The refusal of a challenge that cannot be used (shared with the relay). */
-export function challengeError(refusal: 'unknown' | 'expired' | 'used'): HttpError {
+export function challengeError(refusal: ChallengeRefusal): HttpError {
   switch (refusal) {
+    case 'busy':
+      return new HttpError(503, 'busy', 'too many signed reads within the challenge TTL; try again later');
     case 'unknown':
       return new HttpError(401, 'unknown_challenge', 'this gateway did not issue this challenge (or forgot it): get a new one');
     case 'expired':

@@ -64,20 +64,36 @@ describe('auth', () => {
     assert.equal(parseAccount('0x1234'), undefined);
   });
 
-  test('challenges: single use, expire at their TTL, bounded', () => {
+  test('challenges: issued without state, single use, expire at their TTL, redemptions bounded', () => {
     let now = 1_000;
     const store = new ChallengeStore(100, 2, () => now);
-    const a = store.issue()!;
+    // Issuing keeps nothing: any number of anonymous requests exhausts nothing.
+    for (let i = 0; i < 1_000; i++) store.issue();
+    assert.equal(store.size, 0);
+    const a = store.issue();
     assert.equal(a.expiresAt, 1_100);
+    assert.equal(a.challenge.length, 32);
     now = 1_099;
     assert.equal(store.consume(a.challenge), undefined);
     assert.equal(store.consume(a.challenge), 'used');
-    const b = store.issue()!;
-    assert.equal(store.issue(), undefined, 'at most 2 outstanding');
+    // Not issued by this store: a forged tag, another store's, another expiry, another length.
+    const forged = a.challenge.slice();
+    forged[31] = (forged[31] as number) ^ 1;
+    assert.equal(store.check(forged), 'unknown');
+    assert.equal(store.check(new ChallengeStore(100, 2, () => now).issue().challenge), 'unknown');
+    const later = a.challenge.slice();
+    later[0] = (later[0] as number) ^ 1;
+    assert.equal(store.check(later), 'unknown', 'the expiry is under the tag');
+    assert.equal(store.check(new Uint8Array(32)), 'unknown');
+    assert.equal(store.check(new Uint8Array(31)), 'unknown');
+    const b = store.issue();
+    assert.equal(store.consume(b.challenge), undefined);
+    assert.equal(store.consume(store.issue().challenge), 'busy', 'at most 2 redeemed remembered');
     now = b.expiresAt;
     assert.equal(store.check(b.challenge), 'expired');
-    assert.equal(store.check(new Uint8Array(32)), 'unknown');
-    assert.ok(store.issue(), 'expired ones are swept');
+    now = 1_200;
+    assert.equal(store.consume(store.issue().challenge), undefined, 'expired ones are forgotten');
+    assert.equal(store.size, 1);
   });
 
   test('nonces: fresh within the window, remembered per account, bounded', () => {

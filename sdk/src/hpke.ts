@@ -9,12 +9,25 @@ import { Chacha20Poly1305 } from '@hpke/chacha20poly1305';
 import { CipherSuite, HkdfSha256 } from '@hpke/core';
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 
-import { concatBytes, equalBytes, fromHex } from './bytes.ts';
+import { concatBytes, equalBytes, fromHex, utf8 } from './bytes.ts';
 import { DecryptionError, MalformedError, type FormatName } from './errors.ts';
 import { checkKeyVersion } from './internal.ts';
 
 /** Length of an X25519 public or secret key, and of the HPKE encapsulated key, in bytes. */
 export const X25519_KEY_LENGTH = 32;
+
+/**
+ * @internal An HPKE `info` that binds 32-byte values (a genesis hash, account ids, a
+ * commitment): `UTF-8(label) ‖ value ‖ …`, in the order given.
+ *
+ * @throws {@link MalformedError} naming a value that is not 32 bytes
+ */
+export function bindingInfo(format: FormatName, label: string, fields: readonly (readonly [string, Uint8Array])[]): Uint8Array {
+  for (const [name, value] of fields) {
+    if (value.length !== 32) throw new MalformedError(format, `${name} has 32 bytes`);
+  }
+  return concatBytes(utf8(label), ...fields.map(([, value]) => value));
+}
 
 /** The HPKE suite: KEM 0x0020, KDF 0x0001, AEAD 0x0003. */
 export const suite = new CipherSuite({

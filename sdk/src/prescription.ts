@@ -16,7 +16,7 @@ import { concatBytes, secureRandom, u32le, u64le, utf8, type Random } from './by
 import { AEAD_TAG_LENGTH, DATA_KEY_LENGTH, SALT_LENGTH } from './content.ts';
 import { HASH_LENGTH } from './envelope.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
-import { hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
+import { bindingInfo, hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
 import { checkDataKey } from './internal.ts';
 
 /** The version byte of the sealed prescription key and of the dispense token. */
@@ -67,14 +67,10 @@ export interface PrescriptionBinding {
 
 /** The HPKE `info`: label ‖ genesis ‖ patient ‖ prescriber ‖ commitment. */
 export function prescriptionInfo(binding: PrescriptionBinding): Uint8Array {
-  for (const [name, value] of Object.entries(binding)) {
-    if ((value as Uint8Array).length !== HASH_LENGTH) {
-      throw new MalformedError('prescription', `${name} has 32 bytes`);
-    }
-  }
-  return concatBytes(
-    utf8(PRESCRIPTION_INFO_LABEL), binding.genesisHash, binding.patient, binding.prescriber, binding.commitment,
-  );
+  return bindingInfo('prescription', PRESCRIPTION_INFO_LABEL, [
+    ['genesisHash', binding.genesisHash], ['patient', binding.patient],
+    ['prescriber', binding.prescriber], ['commitment', binding.commitment],
+  ]);
 }
 
 /** What the patient opens from a sealed prescription key. */

@@ -6,11 +6,9 @@
  * @module
  */
 
-import { concatBytes, utf8 } from './bytes.ts';
 import { AEAD_TAG_LENGTH } from './content.ts';
-import { HASH_LENGTH } from './envelope.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
-import { hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
+import { bindingInfo, hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
 import { KeyRing, SEED_LENGTH } from './keys.ts';
 
 /** The recovery kit format's version byte. */
@@ -34,12 +32,9 @@ export interface RecoveryBinding {
 
 /** The HPKE `info` of a recovery kit: label ‖ genesis ‖ owner ‖ guardian. */
 export function recoveryInfo(binding: RecoveryBinding): Uint8Array {
-  for (const [name, value] of Object.entries(binding)) {
-    if ((value as Uint8Array).length !== HASH_LENGTH) {
-      throw new MalformedError('recovery', `${name} has 32 bytes`);
-    }
-  }
-  return concatBytes(utf8(RECOVERY_INFO_LABEL), binding.genesisHash, binding.owner, binding.guardian);
+  return bindingInfo('recovery', RECOVERY_INFO_LABEL, [
+    ['genesisHash', binding.genesisHash], ['owner', binding.owner], ['guardian', binding.guardian],
+  ]);
 }
 
 /** Options of {@link sealRecoveryKit}. */

@@ -17,6 +17,8 @@
 
 import { u8aToHex, u8aWrapBytes } from '@polkadot/util';
 import { decodeAddress, sr25519Verify } from '@polkadot/util-crypto';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -56,19 +58,28 @@ export function verifySignature(message: Uint8Array, signature: Uint8Array, acco
   }
 }
 
-/** Why a challenge was not accepted. */
-export type ChallengeRefusal = 'unknown' | 'expired' | 'used';
+/** Why a challenge was not accepted (`busy`: too many redeemed ones are remembered now). */
+export type ChallengeRefusal = 'unknown' | 'expired' | 'used' | 'busy';
+
+/** A challenge's length: expiry (8), random (8), tag (16). */
+export const CHALLENGE_LENGTH = 32;
 
 /**
- * Single-use challenges with a time to live. A used challenge is remembered until it would have
- * expired, so a replay is told apart from a challenge never issued.
+ * Single-use challenges with a time to live, issued **without state**: a challenge is its expiry
+ * (u64 LE ms), 8 random bytes and the first 16 bytes of an HMAC-SHA256 of those under a secret of
+ * this store, so issuing remembers nothing and cannot be exhausted by anonymous requests (the
+ * gateway's `GET /challenge`). Only a challenge redeemed with a valid signature is remembered,
+ * until it would have expired, so a replay is told apart from a challenge never issued; at most
+ * `max` are remembered at once (past it a redemption is refused `busy`, and a caller must have
+ * signed each of them).
  */
 export class ChallengeStore {
-  private readonly entries = new Map<string, { expiresAt: number; used: boolean }>();
+  private readonly secret = new Uint8Array(randomBytes(32));
+  private readonly used = new Map<string, number>();
 
   /**
    * @param ttlMs - how long a challenge is valid
-   * @param max - most challenges outstanding (issued, not yet expired) at once
+   * @param max - most redeemed challenges remembered at once (until their expiry)
    * @param now - the clock (injectable for tests)
    */
   constructor(
@@ -77,22 +88,28 @@ export class ChallengeStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A fresh challenge and when it expires, or `undefined` when `max` are outstanding. */
-  issue(): { challenge: Uint8Array; expiresAt: number } | undefined {
-    this.sweep();
-    if (this.entries.size >= this.max) return undefined;
-    const challenge = new Uint8Array(randomBytes(32));
+  /** A fresh challenge and when it expires. */
+  issue(): { challenge: Uint8Array; expiresAt: number } {
     const expiresAt = this.now() + this.ttlMs;
-    this.entries.set(u8aToHex(challenge), { expiresAt, used: false });
+    const body = new Uint8Array(16);
+    new DataView(body.buffer).setBigUint64(0, BigInt(expiresAt), true);
+    body.set(randomBytes(8), 8);
+    const challenge = new Uint8Array(CHALLENGE_LENGTH);
+    challenge.set(body);
+    challenge.set(this.tag(body), 16);
     return { challenge, expiresAt };
   }
 
   /** Whether `challenge` may be used now, without using it. */
   check(challenge: Uint8Array): ChallengeRefusal | undefined {
-    const entry = this.entries.get(u8aToHex(challenge));
-    if (entry === undefined) return 'unknown';
-    if (entry.used) return 'used';
-    if (this.now() >= entry.expiresAt) return 'expired';
+    if (challenge.length !== CHALLENGE_LENGTH) return 'unknown';
+    const body = challenge.subarray(0, 16);
+    const expected = this.tag(body);
+    let diff = 0;
+    for (let i = 0; i < 16; i++) diff |= (expected[i] as number) ^ (challenge[16 + i] as number);
+    if (diff !== 0) return 'unknown';
+    if (this.used.has(u8aToHex(challenge))) return 'used';
+    if (this.now() >= this.expiryOf(challenge)) return 'expired';
     return undefined;
   }
 
@@ -100,19 +117,33 @@ export class ChallengeStore {
   consume(challenge: Uint8Array): ChallengeRefusal | undefined {
     const refusal = this.check(challenge);
     if (refusal !== undefined) return refusal;
-    this.entries.get(u8aToHex(challenge))!.used = true;
+    this.sweep();
+    if (this.used.size >= this.max) return 'busy';
+    this.used.set(u8aToHex(challenge), this.expiryOf(challenge));
     return undefined;
   }
 
-  /** How many are remembered (outstanding or used, not yet expired). */
+  /** How many redeemed challenges are remembered (not yet expired). */
   get size(): number {
-    return this.entries.size;
+    return this.used.size;
+  }
+
+  private expiryOf(challenge: Uint8Array): number {
+    return Number(new DataView(challenge.buffer, challenge.byteOffset, 8).getBigUint64(0, true));
+  }
+
+  private tag(body: Uint8Array): Uint8Array {
+    return hmac(sha256, this.secret, body).subarray(0, 16);
   }
 
   private sweep(): void {
     const now = this.now();
-    for (const [key, entry] of this.entries) {
-      if (now >= entry.expiresAt) this.entries.delete(key);
+    // Insertion order is redemption order, which with one TTL for all is nearly expiry order:
+    // drop from the front until one has not expired (amortised O(1) per redemption; one
+    // redeemed late may keep a few expired ones behind it a little longer).
+    for (const [key, expiresAt] of this.used) {
+      if (now < expiresAt) break;
+      this.used.delete(key);
     }
   }
 }
