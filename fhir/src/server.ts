@@ -103,11 +103,18 @@ function paging(url: URL): { count: number; offset: number } {
 
 const KNOWN_SEARCH = new Set(['_count', '_offset', '_format']);
 
+/** The `_format` values that mean JSON (FHIR R4 http.html#mime); the facade serves nothing else. */
+const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
+
 function checkParams(url: URL, allowed: string[]): void {
   for (const name of url.searchParams.keys()) {
     if (!KNOWN_SEARCH.has(name) && !allowed.includes(name)) {
       throw new FhirError(400, 'not-supported', 'unsupported_parameter', `search parameter ${name} is not supported`);
     }
+  }
+  const format = url.searchParams.get('_format');
+  if (format !== null && !JSON_FORMATS.has(format.toLowerCase())) {
+    throw new FhirError(406, 'not-supported', 'format_unsupported', 'only JSON is served (_format=json)');
   }
 }
 

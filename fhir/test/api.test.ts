@@ -182,6 +182,11 @@ describe('Consent search', () => {
     refused(await call(api.url, patient, 'GET', '/Consent'), 400, 'required');
     refused(await call(api.url, patient, 'GET', '/Consent?patient=nobody'), 400, 'value');
     refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&status=active`), 400, 'not-supported');
+    // JSON only: _format=json (or its MIME types) is served, XML is refused rather than ignored.
+    for (const format of ['json', 'application/fhir+json', 'application/json']) {
+      assert.equal((await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_format=${encodeURIComponent(format)}`)).status, 200, format);
+    }
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_format=xml`), 406, 'not-supported', 'format_unsupported');
   });
 });
 
