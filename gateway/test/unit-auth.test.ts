@@ -88,9 +88,11 @@ describe('auth', () => {
     assert.equal(store.check(new Uint8Array(31)), 'unknown');
     const b = store.issue();
     assert.equal(store.consume(b.challenge), undefined);
-    assert.equal(store.consume(store.issue().challenge), 'busy', 'at most 2 redeemed remembered');
-    now = b.expiresAt;
-    assert.equal(store.check(b.challenge), 'expired');
+    const c = store.issue();
+    assert.equal(store.consume(c.challenge), 'busy', 'at most 2 redeemed remembered');
+    now = c.expiresAt;
+    assert.equal(store.check(c.challenge), 'expired');
+    assert.equal(store.check(b.challenge), 'used', 'a redeemed one stays used until forgotten');
     now = 1_200;
     assert.equal(store.consume(store.issue().challenge), undefined, 'expired ones are forgotten');
     assert.equal(store.size, 1);
