@@ -17,7 +17,7 @@ import { concatBytes, equalBytes, secureRandom, u32le, u64le, utf8, type Random 
 import { DATA_KEY_LENGTH, SALT_LENGTH } from './content.ts';
 import { HASH_LENGTH } from './envelope.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
-import { hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
+import { hpkeOpenVersioned, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
 import { checkDataKey } from './internal.ts';
 
 /** The version byte of a batch's plaintext, a sample proof and a sealed batch key. */
@@ -363,8 +363,7 @@ export function batchKeyVersion(sealed: Uint8Array): number {
  */
 export async function openBatchKey(sealed: Uint8Array, secretKey: Uint8Array, binding: BatchKeyBinding): Promise<Uint8Array> {
   batchKeyVersion(sealed);
-  const dataKey = await hpkeOpen('batch', secretKey, sealed.subarray(2, 2 + X25519_KEY_LENGTH), batchKeyInfo(binding),
-    sealed.subarray(0, 2), sealed.subarray(2 + X25519_KEY_LENGTH));
+  const dataKey = await hpkeOpenVersioned('batch', secretKey, sealed, batchKeyInfo(binding));
   if (dataKey.length !== DATA_KEY_LENGTH) throw new MalformedError('batch', 'the sealed key is not 32 bytes');
   return dataKey;
 }

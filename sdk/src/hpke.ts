@@ -123,6 +123,27 @@ export async function hpkeOpen(
 }
 
 /**
+ * @internal Opens the layout of {@link hpkeSealVersioned} (`formatVersion ‖ keyVersion ‖ enc ‖
+ * ct`, the two header bytes the AAD) with the recipient's secret key; the caller has checked
+ * the header and the length.
+ */
+export async function hpkeOpenVersioned(
+  format: FormatName,
+  recipientSecretKey: Uint8Array,
+  sealed: Uint8Array,
+  info: Uint8Array,
+): Promise<Uint8Array> {
+  return hpkeOpen(
+    format,
+    recipientSecretKey,
+    sealed.subarray(2, 2 + X25519_KEY_LENGTH),
+    info,
+    sealed.subarray(0, 2),
+    sealed.subarray(2 + X25519_KEY_LENGTH),
+  );
+}
+
+/**
  * @internal The layout the envelope, the recovery kit and the sealed batch key share:
  * `formatVersion ‖ keyVersion ‖ enc (32) ‖ HPKE-seal(pk, info, aad = formatVersion ‖ keyVersion,
  * plaintext)`.

@@ -16,7 +16,7 @@ import { concatBytes, secureRandom, u32le, u64le, utf8, type Random } from './by
 import { AEAD_TAG_LENGTH, DATA_KEY_LENGTH, SALT_LENGTH } from './content.ts';
 import { HASH_LENGTH } from './envelope.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
-import { bindingInfo, hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
+import { bindingInfo, hpkeOpenVersioned, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
 import { checkDataKey } from './internal.ts';
 
 /** The version byte of the sealed prescription key and of the dispense token. */
@@ -199,14 +199,7 @@ export async function openPrescriptionKey(
   binding: PrescriptionBinding,
 ): Promise<PrescriptionKey> {
   sealedPrescriptionKeyVersion(sealed);
-  const opened = await hpkeOpen(
-    'prescription',
-    patientSecretKey,
-    sealed.subarray(2, 2 + X25519_KEY_LENGTH),
-    prescriptionInfo(binding),
-    sealed.subarray(0, 2),
-    sealed.subarray(2 + X25519_KEY_LENGTH),
-  );
+  const opened = await hpkeOpenVersioned('prescription', patientSecretKey, sealed, prescriptionInfo(binding));
   let locator: string;
   try {
     locator = new TextDecoder('utf-8', { fatal: true }).decode(opened.subarray(DATA_KEY_LENGTH + DISPENSE_SEED_LENGTH));

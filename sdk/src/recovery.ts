@@ -8,7 +8,7 @@
 
 import { AEAD_TAG_LENGTH } from './content.ts';
 import { MalformedError, OversizeError, TruncatedError, UnknownVersionError } from './errors.ts';
-import { bindingInfo, hpkeOpen, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
+import { bindingInfo, hpkeOpenVersioned, hpkeSealVersioned, X25519_KEY_LENGTH } from './hpke.ts';
 import { KeyRing, SEED_LENGTH } from './keys.ts';
 
 /** The recovery kit format's version byte. */
@@ -99,14 +99,7 @@ export async function openRecoveryKit(
   binding: RecoveryBinding,
 ): Promise<Uint8Array> {
   parseRecoveryKit(kit);
-  const seed = await hpkeOpen(
-    'recovery',
-    guardianSecretKey,
-    kit.subarray(2, 2 + X25519_KEY_LENGTH),
-    recoveryInfo(binding),
-    kit.subarray(0, 2),
-    kit.subarray(2 + X25519_KEY_LENGTH),
-  );
+  const seed = await hpkeOpenVersioned('recovery', guardianSecretKey, kit, recoveryInfo(binding));
   if (seed.length !== SEED_LENGTH) throw new MalformedError('recovery', 'the sealed seed is not 64 bytes');
   return seed;
 }
