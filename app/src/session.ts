@@ -27,6 +27,7 @@ import {
 } from '@telemed/sdk';
 import type { AppConfig } from './config.ts';
 import { GatewayStore, type RawSigner } from './gateway.ts';
+import { isKeystore, openPhrase, sealPhrase, UnknownKeystoreError } from './keystore.ts';
 import { Store } from './store.ts';
 import { Transactions, type PayloadSigner } from './transactions.ts';
 
@@ -181,16 +182,34 @@ export class Session {
 
   /**
    * Unlocks `address`'s health key from its recovery phrase (the SDK's 24 words, not the
-   * wallet's). With `remember`, the phrase is kept in this browser's local storage for the next
-   * visit (never sent anywhere).
+   * wallet's). With `rememberWith` (a passcode), the phrase is also kept in this browser's local
+   * storage, encrypted under that passcode (keystore.ts), for the next visit; never sent anywhere.
    */
-  unlock(address: string, phrase: string, remember = false): KeyRing {
+  async unlock(address: string, phrase: string, rememberWith?: string): Promise<KeyRing> {
     const words = phrase.trim().split(/\s+/).join(' ');
     if (!isValidRecoveryPhrase(words)) throw new Error('This is not a valid recovery phrase (check the words and their order).');
+    // The passcode is checked before anything is unlocked or stored.
+    const sealed = rememberWith === undefined ? undefined : await sealPhrase(words, rememberWith, address);
     const ring = KeyRing.fromRecoveryPhrase(words);
     this.setKey(address, { kind: 'phrase', ring });
-    if (remember) localStorage.setItem(REMEMBER + address, words);
+    if (sealed !== undefined) localStorage.setItem(REMEMBER + address, sealed);
     return ring;
+  }
+
+  /**
+   * Unlocks the key remembered in this browser for `address` with its passcode.
+   *
+   * @throws `WrongPasscodeError`; `UnknownKeystoreError` (e.g. a phrase an older version kept in
+   *   plain: it is forgotten, unlock with the phrase again)
+   */
+  async unlockRemembered(address: string, passcode: string): Promise<KeyRing> {
+    const stored = this.remembered(address);
+    if (stored === null) throw new Error('No key is remembered in this browser for this account.');
+    if (!isKeystore(stored)) {
+      localStorage.removeItem(REMEMBER + address);
+      throw new UnknownKeystoreError('An older version kept this key unencrypted; it has been forgotten. Unlock with your recovery phrase (and a passcode to remember it).');
+    }
+    return this.unlock(address, await openPhrase(stored, passcode, address));
   }
 
   /** The development chain's demo key for a development account (its practitioner key there). */
@@ -200,7 +219,7 @@ export class Session {
     this.setKey(address, { kind: 'dev', pair: devKeyAgreementKey(account.name) });
   }
 
-  /** A phrase remembered in this browser for `address`, if any. */
+  /** What is remembered in this browser for `address` (a keystore), if anything. */
   remembered(address: string): string | null {
     return localStorage.getItem(REMEMBER + address);
   }

@@ -8,7 +8,8 @@ import { Section } from './common.tsx';
 /**
  * The health key: the SDK's key ring from a 24-word recovery phrase (separate from the wallet's
  * signing key). Created, shown once for the backup, and unlocked here; it never leaves the
- * browser (kept in memory, and in local storage only when the user asks).
+ * browser (kept in memory, and in local storage only when the user asks: encrypted under a
+ * passcode of theirs, keystore.ts).
  */
 export function HealthKeyPanel({ session, account }: { session: Session; account: AppAccount }) {
   const keys = useStore(session.healthKeys);
@@ -16,6 +17,7 @@ export function HealthKeyPanel({ session, account }: { session: Session; account
   const [fresh, setFresh] = useState<string | undefined>(undefined);
   const [backedUp, setBackedUp] = useState(false);
   const [remember, setRemember] = useState(false);
+  const [passcode, setPasscode] = useState('');
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const remembered = session.remembered(account.address);
@@ -32,15 +34,24 @@ export function HealthKeyPanel({ session, account }: { session: Session; account
     );
   }
 
-  const unlock = (phrase: string, keep: boolean) => {
-    try {
-      session.unlock(account.address, phrase, keep);
-      setError(undefined);
-      setFresh(undefined);
-    } catch (e) {
-      setError(explain(e));
-    }
-  };
+  const done = (work: Promise<unknown>) => work.then(() => {
+    setError(undefined);
+    setFresh(undefined);
+    setPasscode('');
+  }, (e: unknown) => setError(explain(e)));
+  const unlock = (phrase: string) => done(session.unlock(account.address, phrase, remember ? passcode : undefined));
+
+  /** "Remember" and, when ticked, the passcode that encrypts the remembered phrase. */
+  const rememberBox = (
+    <>
+      <label><input type="checkbox" data-testid="remember" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} /> Remember the key in this browser, encrypted under a passcode</label>
+      {remember ? (
+        <label>Passcode (at least 8 characters; asked for on your next visit)
+          <input type="password" data-testid="remember-passcode" value={passcode} autocomplete="new-password" onInput={(e) => setPasscode(e.currentTarget.value)} />
+        </label>
+      ) : null}
+    </>
+  );
 
   return (
     <Section title="Health key" testid="health-key">
@@ -55,13 +66,18 @@ export function HealthKeyPanel({ session, account }: { session: Session; account
             {fresh.split(' ').map((w, i) => <li key={i}>{w}</li>)}
           </ol>
           <label><input type="checkbox" data-testid="phrase-backed-up" checked={backedUp} onChange={(e) => setBackedUp(e.currentTarget.checked)} /> I have written the 24 words down</label>
-          <label><input type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} /> Remember the key in this browser</label>
-          <button type="button" data-testid="phrase-use" disabled={!backedUp} onClick={() => unlock(fresh, remember)}>Use this health key</button>
+          {rememberBox}
+          <button type="button" data-testid="phrase-use" disabled={!backedUp} onClick={() => unlock(fresh)}>Use this health key</button>
         </div>
       ) : (
         <div class="row">
           <button type="button" data-testid="health-key-create" onClick={() => setFresh(generateRecoveryPhrase())}>Create a new health key</button>
-          {remembered ? <button type="button" onClick={() => unlock(remembered, true)}>Unlock the key remembered here</button> : null}
+          {remembered ? (
+            <span class="row">
+              <input type="password" data-testid="remembered-passcode" placeholder="passcode" value={passcode} autocomplete="current-password" onInput={(e) => setPasscode(e.currentTarget.value)} />
+              <button type="button" data-testid="remembered-unlock" onClick={() => done(session.unlockRemembered(account.address, passcode))}>Unlock the key remembered here</button>
+            </span>
+          ) : null}
           {account.source === 'development' && account.name === 'Bob' ? (
             <button type="button" class="secondary" data-testid="health-key-dev" onClick={() => session.useDevKey(account.address)}>Use the development demo key</button>
           ) : null}
@@ -70,8 +86,8 @@ export function HealthKeyPanel({ session, account }: { session: Session; account
       <details>
         <summary>Unlock with my recovery phrase</summary>
         <textarea rows={3} data-testid="phrase-input" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} placeholder="24 words separated by spaces" />
-        <label><input type="checkbox" checked={remember} onChange={(e) => setRemember(e.currentTarget.checked)} /> Remember the key in this browser</label>
-        <button type="button" data-testid="phrase-unlock" onClick={() => unlock(typed, remember)}>Unlock</button>
+        {rememberBox}
+        <button type="button" data-testid="phrase-unlock" onClick={() => unlock(typed)}>Unlock</button>
       </details>
       {error ? <p class="status error" role="alert">{error}</p> : null}
     </Section>

@@ -115,6 +115,9 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
     await shot(patient, '02-health-key-backup');
     assert.ok(await patient.getByTestId('phrase-use').isDisabled(), 'the key is used only once the backup is confirmed');
     await patient.getByTestId('phrase-backed-up').check();
+    // Remembered in this browser, encrypted under a passcode (the last test reloads and unlocks it).
+    await patient.locator('.phrase-box').getByTestId('remember').check();
+    await patient.locator('.phrase-box').getByTestId('remember-passcode').fill('a passcode of the test');
     await patient.getByTestId('phrase-use').click();
     await patient.getByTestId('health-key-unlocked').waitFor();
 
@@ -248,5 +251,17 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
     await approve(patient, 'billing.confirm');
     assert.match((await patient.getByTestId('consultation-done').textContent()) ?? '', /confirmed and paid/);
     await shot(patient, '11-patient-paid');
+  });
+  test('the key remembered in this browser is stored encrypted and opens with its passcode only', { timeout: STEP }, async () => {
+    const stored = await patient.evaluate((address) => localStorage.getItem(`telemed.health-key.${address}`), CHARLIE);
+    assert.ok(stored && stored.startsWith('{') && JSON.parse(stored).kdf === 'scrypt', 'a keystore, not a plain phrase');
+    await signIn(patient, 'Charlie');
+    await patient.getByTestId('remembered-passcode').fill('not the passcode');
+    await patient.getByTestId('remembered-unlock').click();
+    await patient.getByRole('alert').filter({ hasText: 'passcode does not open' }).waitFor();
+    await patient.getByTestId('remembered-passcode').fill('a passcode of the test');
+    await patient.getByTestId('remembered-unlock').click();
+    await patient.getByTestId('health-key-unlocked').waitFor();
+    await patient.getByTestId('registered').waitFor();
   });
 });
