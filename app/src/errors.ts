@@ -15,12 +15,12 @@ import {
   DecryptionError,
   DispatchError,
   FormatError,
+  GatewayError,
   MetadataMismatchError,
   MismatchError,
   NotFoundError,
   TransactionError,
 } from '@telemed/sdk';
-import { GatewayError } from './gateway.ts';
 
 /** Sentences for the chain errors this app's screens lead to. */
 export const PALLET_MESSAGES: Readonly<Record<string, string>> = {

@@ -15,18 +15,19 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
+  GatewayBlobStore,
   KeyRing,
   TelemedChain,
   isValidRecoveryPhrase,
   type Actor,
   type FlowContext,
+  type GatewaySigner,
   type KeyAgreementKeyPair,
   type PurposeOfUse,
   type RecordId,
   type Signer,
 } from '@telemed/sdk';
 import type { AppConfig } from './config.ts';
-import { GatewayStore, type RawSigner } from './gateway.ts';
 import { isKeystore, openPhrase, sealPhrase, UnknownKeystoreError } from './keystore.ts';
 import { Store } from './store.ts';
 import { Transactions, type PayloadSigner } from './transactions.ts';
@@ -155,10 +156,10 @@ export class Session {
   }
 
   /** Signs gateway requests for `address` (raw bytes; a wallet wraps them in `<Bytes>`). */
-  rawSigner(address: string): RawSigner {
+  gatewaySigner(address: string): GatewaySigner {
     return {
       address,
-      signRaw: async (message: Uint8Array) => {
+      sign: async (message: Uint8Array) => {
         const signer = this.payloadSigner(address);
         if (!signer) throw new Error(`no signer for ${address}`);
         const { signature } = await signer.signRaw({ address, data: u8aToHex(message), type: 'bytes' });
@@ -169,7 +170,7 @@ export class Session {
 
   /** The flows' context for `address`: the chain and the gateway acting as that account. */
   context(address: string, reading?: { version: RecordId; purpose?: PurposeOfUse }): FlowContext {
-    const store = new GatewayStore(this.config.gateway, this.rawSigner(address), this.genesisHash);
+    const store = new GatewayBlobStore(this.config.gateway, this.gatewaySigner(address), this.genesisHash);
     return { chain: this.chain, store: reading ? store.reading(reading.version, reading.purpose) : store };
   }
 

@@ -1,6 +1,7 @@
-// E-prescriptions end to end, with the SDK on the shared node: a licensed physician issues a
-// prescription whose content is sealed to the patient; the patient opens it (chain + store) and
-// shows a dispense token; a licensed pharmacist checks the token against the chain and
+// E-prescriptions end to end, with the SDK on the shared node and a real blob gateway: a licensed
+// physician issues a prescription whose content is sealed to the patient and stored at the
+// gateway; the patient opens it (chain + the gateway, which serves the blob whose hash the chain
+// keeps to the patient and the prescriber only) and shows a dispense token; a licensed pharmacist checks the token against the chain and
 // dispenses; the same secret is refused by the SDK's check and by the chain. Then a controlled
 // substance (consent to the pharmacist, the refill interval), an amendment (the old version's
 // token is dead, the new one carries the fill made), the patient's cancellation, and who may not
@@ -12,10 +13,13 @@ import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import { startDevChain, stopDevChain, type DevChain } from '../lib/chain.ts';
 import { funded } from '../lib/funding.ts';
+import { cidOf, GatewayError, readPrescriptionBlob, startTestGateway, type TestGateway } from '../lib/gateway.ts';
+import { fresh } from '../lib/keyring.ts';
 import { licensedPractitioner } from '../lib/practitioners.ts';
 import {
   type Actor,
   amendPrescription,
+  ciphertextHashOf,
   checkDispenseToken,
   consent,
   decodeDispenseToken,
@@ -26,13 +30,14 @@ import {
   type FlowContext,
   generateRecoveryPhrase,
   issuePrescription,
+  GatewayBlobStore,
   KeyRing,
-  MemoryBlobStore,
   openPrescription,
   prescriptions,
   refusal,
   registerPatient,
   sdkChain,
+  type TelemedChain,
   utf8,
 } from '../lib/sdk.ts';
 import { chainNow } from '../lib/tx.ts';
@@ -53,6 +58,25 @@ describe('prescriptions', () => {
   let patient: Actor;
   let doctor: Actor;
   let pharmacist: Actor;
+  let gateway: TestGateway | undefined;
+  let sdk: TelemedChain;
+
+  /** The flows' context of `actor` at the gateway, reading prescription `reading`. */
+  function as(actor: Actor, reading?: prescriptions.PrescriptionId): FlowContext {
+    const store = new GatewayBlobStore(gateway!.url, actor.signer, sdk.genesisHash);
+    return { chain: sdk, store: reading === undefined ? store : store.readingPrescription(reading) };
+  }
+
+  /** The gateway's refusal of `promise`, as `status reason`. */
+  async function refused(promise: Promise<unknown>): Promise<string> {
+    try {
+      await promise;
+    } catch (e) {
+      assert.ok(e instanceof GatewayError, String(e));
+      return `${e.status} ${e.reason}`;
+    }
+    return 'served';
+  }
 
   async function problem(token: Uint8Array): Promise<string> {
     try {
@@ -67,7 +91,10 @@ describe('prescriptions', () => {
   before(async () => {
     chain = await startDevChain({ shared: true });
     api = chain.api;
-    ctx = { chain: sdkChain(api), store: new MemoryBlobStore() };
+    sdk = sdkChain(api);
+    const started = startTestGateway(chain.wsUrl).then((g) => {
+      gateway = g;
+    });
     const keys = () => KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
     const [patientKeys, doctorKeys, pharmacistKeys] = [keys(), keys(), keys()];
     const [patientPair, doctorPair, pharmacistPair] = await Promise.all([
@@ -78,17 +105,20 @@ describe('prescriptions', () => {
     patient = { signer: patientPair, keys: patientKeys };
     doctor = { signer: doctorPair, keys: doctorKeys };
     pharmacist = { signer: pharmacistPair, keys: pharmacistKeys };
-    await registerPatient(ctx, patient);
+    await started;
+    ctx = as(pharmacist);
+    await registerPatient(as(patient), patient);
   });
 
   after(async () => {
+    await gateway?.stop();
     await stopDevChain(chain);
   });
 
   test('issue → the patient decrypts → the pharmacist dispenses → the same secret is refused', async () => {
     const content = medicationRequest('Example tablet 10 mg, 30 tablets');
     const expiresAt = (await chainNow(api)) + 30 * DAY;
-    const issued = await issuePrescription(ctx, doctor, patient.signer.address, content, { fills: 2, expiresAt });
+    const issued = await issuePrescription(as(doctor), doctor, patient.signer.address, content, { fills: 2, expiresAt });
 
     // On chain: the commitment, the sealed key, counts and times; no content.
     const stored = await prescriptions.stored(ctx.chain, issued.id);
@@ -103,11 +133,20 @@ describe('prescriptions', () => {
     assert.deepEqual((await prescriptions.prescriptionsOf(ctx.chain, patient.signer.address)).map(([id]) => id), [issued.id]);
 
     // The patient opens it: the content, checked against the commitment.
-    const opened = await openPrescription(ctx, patient, issued.id);
+    const opened = await openPrescription(as(patient, issued.id), patient, issued.id);
     assert.deepEqual(opened.content, content);
     assert.equal(opened.nextFill, 1);
     // Nobody else can: the sealed key is the patient's.
-    await assert.rejects(openPrescription(ctx, doctor, issued.id));
+    await assert.rejects(openPrescription(as(doctor, issued.id), doctor, issued.id));
+
+    // The gateway serves the blob, the one whose hash the chain keeps, to the patient (above) and
+    // the prescriber; not to the pharmacist (the token carries what they need) nor a stranger.
+    const cid = cidOf(issued.locator);
+    assert.ok(stored.ciphertextHash);
+    const blob = await readPrescriptionBlob(gateway!.url, doctor.signer, sdk.genesisHash, issued.id, cid);
+    assert.deepEqual(ciphertextHashOf(blob), stored.ciphertextHash);
+    assert.equal(await refused(readPrescriptionBlob(gateway!.url, pharmacist.signer, sdk.genesisHash, issued.id, cid)), '403 forbidden');
+    assert.equal(await refused(readPrescriptionBlob(gateway!.url, fresh(), sdk.genesisHash, issued.id, cid)), '403 forbidden');
 
     // At the pharmacy: the token for fill 1 checks out and is dispensed.
     const token = dispenseTokenFor(ctx, opened);
@@ -121,18 +160,20 @@ describe('prescriptions', () => {
     assert.equal(await refusal(prescriptions.dispense(ctx.chain, pharmacist.signer, issued.id, secret)), 'prescriptions.SecretAlreadyUsed');
 
     // Fill 2 closes it: the prescription is gone from state, its secret refused after.
-    const second = dispenseTokenFor(ctx, await openPrescription(ctx, patient, issued.id));
+    const second = dispenseTokenFor(ctx, await openPrescription(as(patient, issued.id), patient, issued.id));
     assert.deepEqual([(await dispenseWithToken(ctx, pharmacist, second)).remaining], [0]);
     assert.equal(await prescriptions.stored(ctx.chain, issued.id), null);
     assert.equal(await problem(second), 'UnknownPrescription');
+    // A closed prescription's blob is served to nobody.
+    assert.equal(await refused(readPrescriptionBlob(gateway!.url, patient.signer, sdk.genesisHash, issued.id, cid)), '404 unknown_prescription');
     assert.equal(await refusal(prescriptions.dispense(ctx.chain, pharmacist.signer, issued.id, decodeDispenseToken(second).secret)),
       'prescriptions.UnknownPrescription');
   });
 
   test('a forged token (other content, a guessed secret) is refused before anything is sent, and by the chain', async () => {
     const expiresAt = (await chainNow(api)) + 30 * DAY;
-    const issued = await issuePrescription(ctx, doctor, patient.signer.address, medicationRequest('Example 5 mg'), { fills: 1, expiresAt });
-    const real = decodeDispenseToken(dispenseTokenFor(ctx, await openPrescription(ctx, patient, issued.id)));
+    const issued = await issuePrescription(as(doctor), doctor, patient.signer.address, medicationRequest('Example 5 mg'), { fills: 1, expiresAt });
+    const real = decodeDispenseToken(dispenseTokenFor(ctx, await openPrescription(as(patient, issued.id), patient, issued.id)));
     assert.equal(await problem(encodeDispenseToken({ ...real, content: medicationRequest('Example 50 mg') })), 'ContentMismatch');
     const guessed = new Uint8Array(32).fill(7);
     assert.equal(await problem(encodeDispenseToken({ ...real, secret: guessed })), 'WrongSecret');
@@ -143,7 +184,7 @@ describe('prescriptions', () => {
     const stored = await prescriptions.stored(ctx.chain, issued.id);
     assert.ok(stored);
     assert.equal(await refusal(prescriptions.issue(ctx.chain, pharmacist.signer, patient.signer.address, {
-      commitment: stored.commitment, locator: new Uint8Array(), fills: 1, expiresAt, controlled: false,
+      commitment: stored.commitment, ciphertextHash: new Uint8Array(32), locator: new Uint8Array(), fills: 1, expiresAt, controlled: false,
       dispenseHashes: [new Uint8Array(32).fill(1)],
     })), 'prescriptions.NotPrescriber');
     // The patient cancels: the token is dead.
@@ -153,9 +194,9 @@ describe('prescriptions', () => {
 
   test('a controlled substance: the patient\'s consent to the pharmacist, then no early refill', async () => {
     const expiresAt = (await chainNow(api)) + 60 * DAY;
-    const issued = await issuePrescription(ctx, doctor, patient.signer.address, medicationRequest('Example controlled 5 mg'),
+    const issued = await issuePrescription(as(doctor), doctor, patient.signer.address, medicationRequest('Example controlled 5 mg'),
       { fills: 2, expiresAt, controlled: true });
-    const token = dispenseTokenFor(ctx, await openPrescription(ctx, patient, issued.id));
+    const token = dispenseTokenFor(ctx, await openPrescription(as(patient, issued.id), patient, issued.id));
     // The token checks out, but without consent the chain refuses.
     assert.equal(await problem(token), 'accepted');
     assert.equal(await refusal(dispenseWithToken(ctx, pharmacist, token)), 'prescriptions.NoConsent');
@@ -165,7 +206,7 @@ describe('prescriptions', () => {
     // The refill: a week must pass. The view says when; the SDK's check and the chain refuse it.
     const view = await prescriptions.view(ctx.chain, issued.id);
     assert.ok(view?.nextFillNotBefore && view.nextFillNotBefore >= (view.lastFillAt ?? 0) + 7 * DAY);
-    const refill = dispenseTokenFor(ctx, await openPrescription(ctx, patient, issued.id));
+    const refill = dispenseTokenFor(ctx, await openPrescription(as(patient, issued.id), patient, issued.id));
     assert.equal(await problem(refill), 'TooEarly');
     assert.equal(await refusal(prescriptions.dispense(ctx.chain, pharmacist.signer, issued.id, decodeDispenseToken(refill).secret)),
       'prescriptions.TooEarly');
@@ -173,20 +214,28 @@ describe('prescriptions', () => {
 
   test('an amendment: the old version\'s token is dead, the new version carries the fill made', async () => {
     const expiresAt = (await chainNow(api)) + 30 * DAY;
-    const issued = await issuePrescription(ctx, doctor, patient.signer.address, medicationRequest('Example 20 mg'), { fills: 2, expiresAt });
-    const first = await openPrescription(ctx, patient, issued.id);
+    const issued = await issuePrescription(as(doctor), doctor, patient.signer.address, medicationRequest('Example 20 mg'), { fills: 2, expiresAt });
+    const first = await openPrescription(as(patient, issued.id), patient, issued.id);
     await dispenseWithToken(ctx, pharmacist, dispenseTokenFor(ctx, first));
-    const oldToken = dispenseTokenFor(ctx, await openPrescription(ctx, patient, issued.id));
+    const oldToken = dispenseTokenFor(ctx, await openPrescription(as(patient, issued.id), patient, issued.id));
 
     // Only the prescriber amends; at least one more fill than made.
     const content = medicationRequest('Example 10 mg');
-    assert.equal(await refusal(amendPrescription(ctx, pharmacist, issued.id, content, { fills: 3, expiresAt })), 'prescriptions.NotPermitted');
-    assert.equal(await refusal(amendPrescription(ctx, doctor, issued.id, content, { fills: 1, expiresAt })), 'prescriptions.FillsNotAboveUsed');
-    const amended = await amendPrescription(ctx, doctor, issued.id, content, { fills: 3, expiresAt });
+    assert.equal(await refusal(amendPrescription(as(pharmacist), pharmacist, issued.id, content, { fills: 3, expiresAt })), 'prescriptions.NotPermitted');
+    assert.equal(await refusal(amendPrescription(as(doctor), doctor, issued.id, content, { fills: 1, expiresAt })), 'prescriptions.FillsNotAboveUsed');
+    const amended = await amendPrescription(as(doctor), doctor, issued.id, content, { fills: 3, expiresAt });
 
     assert.equal(await problem(oldToken), 'UnknownPrescription');
-    const opened = await openPrescription(ctx, patient, amended.id);
+    const opened = await openPrescription(as(patient, amended.id), patient, amended.id);
     assert.deepEqual(opened.content, content);
+    // The gateway serves the new version's blob under its id, and not the old one's under either.
+    const oldCid = cidOf(issued.locator);
+    assert.equal(await refused(readPrescriptionBlob(gateway!.url, patient.signer, sdk.genesisHash, issued.id, oldCid)), '404 unknown_prescription');
+    assert.equal(await refused(readPrescriptionBlob(gateway!.url, patient.signer, sdk.genesisHash, amended.id, oldCid)), '409 blob_mismatch');
+    assert.deepEqual(
+      ciphertextHashOf(await readPrescriptionBlob(gateway!.url, patient.signer, sdk.genesisHash, amended.id, cidOf(amended.locator))),
+      opened.stored.ciphertextHash,
+    );
     assert.deepEqual([opened.stored.fillsUsed, opened.stored.fillsAllowed, opened.stored.previous, opened.nextFill], [1, 3, issued.id, 2]);
     // The old version's secret for fill 2 is not the new one's.
     assert.equal(await refusal(prescriptions.dispense(ctx.chain, pharmacist.signer, amended.id, decodeDispenseToken(oldToken).secret)),

@@ -6,13 +6,12 @@
  */
 
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import type { TelemedChain } from '@telemed/sdk';
+import { GatewayBlobStore, type TelemedChain } from '@telemed/sdk';
 import { connectChain } from '../../gateway/src/chain.ts';
 import type { Logger } from '../../gateway/src/log.ts';
 import { SdkFhirChain } from './chain.ts';
 import type { FhirConfig } from './config.ts';
 import { startApi, type FhirApi } from './server.ts';
-import { GatewayStore } from './store.ts';
 
 /** A running facade. */
 export interface Facade {
@@ -35,7 +34,7 @@ export async function startFacade(config: FhirConfig, log: Logger, chain?: Telem
       gatewayUrl: config.gatewayUrl,
       signers,
       storeFor: (actor, reading) => {
-        const store = new GatewayStore(config.gatewayUrl, actor.signer, connected.genesisHash);
+        const store = new GatewayBlobStore(config.gatewayUrl, actor.signer, connected.genesisHash);
         return reading === undefined ? store : store.reading(reading);
       },
       clockSkewMs: config.clockSkewMs,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { BlobNotFoundError, DispatchError, FormatError, NotFoundError, TransactionError } from '@telemed/sdk';
+import { BlobNotFoundError, DispatchError, FormatError, GatewayError, NotFoundError, TransactionError } from '@telemed/sdk';
 import { FUTURE_NONCE, STALE_NONCE } from './chain.ts';
 import { operationOutcome, type Resource } from './resources.ts';
 
@@ -101,13 +101,13 @@ export function toFhirError(e: unknown): FhirError {
   if (e instanceof BlobNotFoundError) return new FhirError(404, 'not-found', 'blob_not_found', 'the ciphertext was not found in the store');
   if (e instanceof NotFoundError) return new FhirError(404, 'not-found', 'not_found', e.message);
   if (e instanceof FormatError) return new FhirError(422, 'processing', `format.${e.format}`, `the stored data does not match the chain (${e.format})`);
-  const name = (e as { name?: string })?.name;
-  if (name === 'GatewayError') {
-    const g = e as { status: number; reason: string };
+  // The gateway's refusals, as the SDK's client raises them.
+  if (e instanceof GatewayError) {
+    const g = e;
     if (g.status === 403) return new FhirError(403, 'forbidden', `gateway.${g.reason}`, 'the gateway refused the request');
     if (g.status === 503) return new FhirError(503, 'transient', `gateway.${g.reason}`, 'the gateway could not ask the chain');
     return new FhirError(502, 'exception', `gateway.${g.reason}`, `the gateway answered ${g.status} ${g.reason}`);
   }
-  if (name === 'ChainUnavailableError') return new FhirError(503, 'transient', 'chain_unavailable', 'the chain did not answer');
+  if ((e as { name?: string })?.name === 'ChainUnavailableError') return new FhirError(503, 'transient', 'chain_unavailable', 'the chain did not answer');
   return new FhirError(500, 'exception', 'internal', 'internal error');
 }

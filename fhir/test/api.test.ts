@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { DispatchError } from '@telemed/sdk';
+import { DispatchError, GatewayError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
-import { palletErrorIssue } from '../src/outcome.ts';
+import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
 import { call, carer, doctor, FakeChain, fakeApi, insurer, other, patient, T0, tag, version } from './fakes.ts';
 import { assertValid, problems } from './validate.ts';
 import type { FhirApi } from '../src/server.ts';
@@ -471,6 +471,19 @@ describe('writes', () => {
     assert.deepEqual(palletErrorIssue('InvalidKey'), [400, 'value']);
     assert.deepEqual(palletErrorIssue('InsufficientBalance'), [422, 'business-rule']);
     assert.deepEqual(palletErrorIssue('SomethingElse'), [422, 'business-rule']);
+  });
+
+  test('the gateway\'s refusals map to FHIR: 403 forbidden, 503 transient, anything else 502', () => {
+    const mapped = (status: number, reason: string) => {
+      const e = toFhirError(new GatewayError(status, reason, 'refused'));
+      return [e.status, e.code, e.reason];
+    };
+    assert.deepEqual(mapped(403, 'forbidden'), [403, 'forbidden', 'gateway.forbidden']);
+    assert.deepEqual(mapped(503, 'chain_unavailable'), [503, 'transient', 'gateway.chain_unavailable']);
+    assert.deepEqual(mapped(409, 'blob_mismatch'), [502, 'exception', 'gateway.blob_mismatch']);
+    // An error that only calls itself a gateway's is an internal one.
+    const impostor = Object.assign(new Error('x'), { name: 'GatewayError', status: 403, reason: 'forbidden' });
+    assert.equal(toFhirError(impostor).status, 500);
   });
 
   test('unknown routes and methods are OperationOutcomes', async () => {

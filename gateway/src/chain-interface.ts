@@ -55,6 +55,16 @@ export interface ConsultationParties {
   accepted: boolean;
 }
 
+/** An open prescription version's parties and the hash of its ciphertext. */
+export interface PrescriptionParties {
+  /** The patient's 32-byte account id. */
+  patient: Uint8Array;
+  /** The prescriber's 32-byte account id. */
+  prescriber: Uint8Array;
+  /** `blake2_256` of the ciphertext; `undefined` for a version issued before the chain kept it. */
+  ciphertextHash: Uint8Array | undefined;
+}
+
 /** The chain as of one block. */
 export interface ChainAt {
   /** The block's hash (hex). */
@@ -69,6 +79,8 @@ export interface ChainAt {
   checkRead(accessor: Uint8Array, version: RecordVersion, purpose: Purpose): Promise<AccessDecision>;
   /** `billing.consultations(id)`, or `undefined` if there is none. */
   consultation(id: bigint): Promise<ConsultationParties | undefined>;
+  /** `prescriptions.prescriptions(id)`, or `undefined` if no version of that id is open. */
+  prescription(id: bigint): Promise<PrescriptionParties | undefined>;
 }
 
 /** What the gateway needs from the chain. */

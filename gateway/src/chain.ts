@@ -12,7 +12,7 @@
  * @module
  */
 
-import { billing, consent, MetadataMismatchError, practitioners, records, TelemedChain } from '@telemed/sdk';
+import { billing, consent, MetadataMismatchError, practitioners, prescriptions, records, TelemedChain } from '@telemed/sdk';
 import {
   ChainUnavailableError, withTimeout, type ChainAt, type GatewayChain,
 } from './chain-interface.ts';
@@ -140,6 +140,15 @@ export class SdkChain implements GatewayChain {
         const found = await this.ask(() => billing.consultation(at, id), 'billing.consultations');
         if (found === null) return undefined;
         return { patient: at.accountId(found.patient), practitioner: at.accountId(found.practitioner), accepted: found.status === 'Accepted' };
+      },
+      prescription: async (id) => {
+        const found = await this.ask(() => prescriptions.stored(at, id), 'prescriptions.prescriptions');
+        if (found === null) return undefined;
+        return {
+          patient: at.accountId(found.patient),
+          prescriber: at.accountId(found.prescriber),
+          ciphertextHash: found.ciphertextHash ?? undefined,
+        };
       },
     };
   }

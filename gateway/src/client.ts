@@ -1,110 +1,65 @@
 /**
- * A minimal client for the gateway's signed requests (what the SDK will wrap): builds the
- * messages of `auth.ts`, signs them and sends the requests with `fetch`.
+ * The gateway's client, for its own tests and Node tools: the SDK's (`@telemed/sdk`,
+ * sdk/src/gateway.ts, one client for Node and browsers), with the record read's arguments as
+ * this package's tests name them.
  *
  * @module
  */
 
-import { hexToU8a, u8aToHex } from '@polkadot/util';
-import { randomBytes } from 'node:crypto';
-import { readMessage, writeMessage } from './auth.ts';
-import { HEADERS } from './server.ts';
+import {
+  fetchChallenge,
+  readBlob as readTarget,
+  signRead as signTarget,
+  type GatewaySigner,
+} from '@telemed/sdk';
 
-/** An sr25519 signer: a `KeyringPair` of @polkadot/keyring is one. */
-export interface Signer {
-  /** SS58 address. */
-  address: string;
-  /** sr25519 signature of `message` (64 bytes). */
-  sign(message: Uint8Array): Uint8Array;
-}
-
-/** A gateway's refusal: its status and JSON reason. */
-export class GatewayError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(`${status} ${reason}: ${message}`);
-  }
-}
-
-async function refusal(res: Response): Promise<GatewayError> {
-  const text = await res.text();
-  try {
-    const body = JSON.parse(text) as { reason?: string; message?: string };
-    return new GatewayError(res.status, body.reason ?? 'unknown', body.message ?? text);
-  } catch {
-    return new GatewayError(res.status, 'unknown', text);
-  }
-}
-
-/** The headers of a signed `PUT /blobs` of `body` (exported for tests that tamper with them). */
-export function signWrite(
-  signer: Signer,
-  genesisHash: Uint8Array,
-  body: Uint8Array,
-  { timestamp = Date.now(), nonce = new Uint8Array(randomBytes(16)) } = {},
-): Record<string, string> {
-  const signature = signer.sign(writeMessage({ genesisHash, timestamp, nonce, body }));
-  return {
-    [HEADERS.account]: signer.address,
-    [HEADERS.timestamp]: String(timestamp),
-    [HEADERS.nonce]: u8aToHex(nonce),
-    [HEADERS.signature]: u8aToHex(signature),
-  };
-}
-
-/** Stores `body` at the gateway `url`; resolves to its CID. Throws {@link GatewayError}. */
-export async function putBlob(url: string, signer: Signer, genesisHash: Uint8Array, body: Uint8Array): Promise<string> {
-  const res = await fetch(`${url}/blobs`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream', ...signWrite(signer, genesisHash, body) },
-    body,
-  });
-  if (res.status !== 201) throw await refusal(res);
-  return ((await res.json()) as { cid: string }).cid;
-}
+export { GatewayError, putBlob, signWrite, type GatewaySigner as Signer } from '@telemed/sdk';
 
 /** A fresh challenge from the gateway at `url`. */
-export async function getChallenge(url: string): Promise<Uint8Array> {
-  const res = await fetch(`${url}/challenge`);
-  if (res.status !== 200) throw await refusal(res);
-  return hexToU8a(((await res.json()) as { challenge: string }).challenge);
-}
+export const getChallenge = fetchChallenge;
 
-/** The path and headers of a signed read over `challenge` (exported for tests). */
+/** The path and headers of a signed read of record version `recordId` over `challenge` (for tests). */
 export function signRead(
-  signer: Signer,
+  signer: GatewaySigner,
   genesisHash: Uint8Array,
   challenge: Uint8Array,
   recordId: bigint,
   cid: string,
   purpose = 'Treatment',
-): { path: string; headers: Record<string, string> } {
-  const signature = signer.sign(readMessage({ genesisHash, challenge, recordId, cid, purpose }));
-  return {
-    path: `/records/${recordId}/blob?cid=${encodeURIComponent(cid)}&purpose=${encodeURIComponent(purpose)}`,
-    headers: {
-      [HEADERS.account]: signer.address,
-      [HEADERS.challenge]: u8aToHex(challenge),
-      [HEADERS.signature]: u8aToHex(signature),
-    },
-  };
+): Promise<{ path: string; headers: Record<string, string> }> {
+  return signTarget(signer, genesisHash, challenge, { kind: 'record', id: recordId, purpose }, cid);
 }
 
-/** Reads record version `recordId`'s blob `cid` through the gateway at `url`. Throws {@link GatewayError}. */
-export async function readBlob(
+/** The path and headers of a signed read of prescription `id` over `challenge` (for tests). */
+export function signPrescriptionRead(
+  signer: GatewaySigner,
+  genesisHash: Uint8Array,
+  challenge: Uint8Array,
+  id: bigint,
+  cid: string,
+): Promise<{ path: string; headers: Record<string, string> }> {
+  return signTarget(signer, genesisHash, challenge, { kind: 'prescription', id }, cid);
+}
+
+/** Reads record version `recordId`'s blob `cid` through the gateway at `url`. Throws `GatewayError`. */
+export function readBlob(
   url: string,
-  signer: Signer,
+  signer: GatewaySigner,
   genesisHash: Uint8Array,
   recordId: bigint,
   cid: string,
   purpose = 'Treatment',
 ): Promise<Uint8Array> {
-  const challenge = await getChallenge(url);
-  const { path, headers } = signRead(signer, genesisHash, challenge, recordId, cid, purpose);
-  const res = await fetch(`${url}${path}`, { headers });
-  if (res.status !== 200) throw await refusal(res);
-  return new Uint8Array(await res.arrayBuffer());
+  return readTarget(url, signer, genesisHash, { kind: 'record', id: recordId, purpose }, cid);
+}
+
+/** Reads prescription `id`'s blob `cid` through the gateway at `url`. Throws `GatewayError`. */
+export function readPrescriptionBlob(
+  url: string,
+  signer: GatewaySigner,
+  genesisHash: Uint8Array,
+  id: bigint,
+  cid: string,
+): Promise<Uint8Array> {
+  return readTarget(url, signer, genesisHash, { kind: 'prescription', id }, cid);
 }

@@ -1,6 +1,6 @@
 /**
  * The HTTP API (see README.md, "API"): `GET /challenge`, `PUT /blobs`,
- * `GET /records/{recordId}/blob?cid=…&purpose=…`, `GET /info`. Every error is a status and a
+ * `GET /records/{recordId}/blob?cid=…&purpose=…`, `GET /prescriptions/{id}/blob?cid=…`, `GET /info`. Every error is a status and a
  * JSON body `{ "reason": "<code>", "message": "<text>" }`; a refused read is `403` with that
  * body and nothing else. Checks come first and the write comes last: a refused or failed
  * upload stores nothing.
@@ -13,8 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { hexToU8a, isHex, u8aEq, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
 import { CID } from 'multiformats/cid';
+import { GATEWAY_HEADERS } from '@telemed/sdk';
 import {
-  ChallengeStore, NonceCache, parseAccount, readMessage, verifySignature, writeMessage, type ChallengeRefusal,
+  ChallengeStore, NonceCache, parseAccount, prescriptionReadMessage, readMessage, verifySignature, writeMessage,
+  type ChallengeRefusal,
 } from './auth.ts';
 import { ChainUnavailableError, PURPOSES, type GatewayChain, type Purpose } from './chain-interface.ts';
 import { OversizeBlobError, type BlobStore } from './store.ts';
@@ -40,14 +42,8 @@ export class HttpError extends Error {
   }
 }
 
-/** Request headers of signed requests (lower case, as Node gives them). */
-export const HEADERS = {
-  account: 'x-telemed-account',
-  signature: 'x-telemed-signature',
-  timestamp: 'x-telemed-timestamp',
-  nonce: 'x-telemed-nonce',
-  challenge: 'x-telemed-challenge',
-} as const;
+/** Request headers of signed requests (lower case, as Node gives them): the SDK's client sends them. */
+export const HEADERS = GATEWAY_HEADERS;
 
 /** The running HTTP API. */
 export interface GatewayApi {
@@ -73,6 +69,13 @@ export interface ApiDeps {
 
 /** Smallest blob accepted: size class 10 (FORMATS.md). */
 export const MIN_BLOB_BYTES = 1024;
+
+/**
+ * The largest prescription blob served: a prescription's content is at most 2,048 bytes (a
+ * dispense token carries it, sdk `MAX_DISPENSE_CONTENT_LENGTH`), so its padded ciphertext is
+ * at most size class 12.
+ */
+export const MAX_PRESCRIPTION_BLOB_BYTES = 4096;
 
 /** Builds the request handler. */
 export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -166,12 +169,17 @@ export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: Server
     });
   };
 
-  const getBlob = async (req: IncomingMessage, res: ServerResponse, url: URL, idText: string, ctx: Ctx): Promise<void> => {
-    if (!/^\d{1,20}$/.test(idText) || BigInt(idText) >= 2n ** 64n) {
-      throw new HttpError(400, 'bad_record_id', 'the record id is not a u64');
-    }
-    const recordId = BigInt(idText);
-    ctx.record = idText;
+  /** A u64 id from the path, or a 400 `reason`. */
+  const u64 = (text: string, reason: string, what: string): bigint => {
+    if (!/^\d{1,20}$/.test(text) || BigInt(text) >= 2n ** 64n) throw new HttpError(400, reason, `the ${what} id is not a u64`);
+    return BigInt(text);
+  };
+
+  /**
+   * The caller of a signed read and the CID it names: the `cid` query, the account, and the
+   * signature over `message` and a fresh single-use challenge, which is used up.
+   */
+  const signedRead = (req: IncomingMessage, url: URL, ctx: Ctx, message: (challenge: Uint8Array, cid: string) => Uint8Array): { who: Uint8Array; cid: CID } => {
     const cidText = url.searchParams.get('cid');
     if (cidText === null) throw new HttpError(400, 'bad_cid', 'the cid query parameter is missing');
     let cid: CID;
@@ -180,23 +188,53 @@ export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: Server
     } catch {
       throw new HttpError(400, 'bad_cid', 'the cid query parameter is not a CID');
     }
-    const purposeText = url.searchParams.get('purpose') ?? 'Treatment';
-    if (!(PURPOSES as readonly string[]).includes(purposeText)) {
-      throw new HttpError(400, 'bad_purpose', `purpose must be one of ${PURPOSES.join(', ')}`);
-    }
-    const purpose = purposeText as Purpose;
     const who = account(req);
     ctx.account = encodeAddress(who, 42);
     const challenge = hexHeader(req, HEADERS.challenge, 32);
     const signature = hexHeader(req, HEADERS.signature, 64);
     const refusal = challenges.check(challenge);
     if (refusal !== undefined) throw challengeError(refusal);
-    const message = readMessage({ genesisHash: chain.genesisHash, challenge, recordId, cid: cidText, purpose: purposeText });
-    if (!verifySignature(message, signature, who)) {
+    if (!verifySignature(message(challenge, cidText), signature, who)) {
       throw new HttpError(401, 'bad_signature', 'the signature is not the account\'s over this request and challenge');
     }
     const used = challenges.consume(challenge);
     if (used !== undefined) throw challengeError(used);
+    return { who, cid };
+  };
+
+  /**
+   * Sends the blob under `cid` if it is at most `maxBytes` and its `blake2_256` is `hash` (what
+   * the chain keeps); `what` names it in the refusals.
+   */
+  const sendBlob = async (res: ServerResponse, cid: CID, maxBytes: number, hash: Uint8Array, what: string, ctx: Ctx): Promise<void> => {
+    const mismatch = new HttpError(409, 'blob_mismatch', `the blob under this CID is not the ${what}'s ciphertext`);
+    let blob: Uint8Array;
+    try {
+      blob = await store.get(cid, maxBytes, AbortSignal.timeout(options.fetchTimeoutMs));
+    } catch (e) {
+      if (e instanceof OversizeBlobError) throw mismatch;
+      throw new HttpError(404, 'blob_not_found', `no blob under this CID could be found within ${options.fetchTimeoutMs} ms`);
+    }
+    if (!u8aEq(blake2AsU8a(blob, 256), hash)) throw mismatch;
+    ctx.bytes = blob.length;
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(blob.length),
+      'cache-control': 'no-store',
+    });
+    res.end(blob);
+  };
+
+  const getBlob = async (req: IncomingMessage, res: ServerResponse, url: URL, idText: string, ctx: Ctx): Promise<void> => {
+    const recordId = u64(idText, 'bad_record_id', 'record');
+    ctx.record = idText;
+    const purposeText = url.searchParams.get('purpose') ?? 'Treatment';
+    if (!(PURPOSES as readonly string[]).includes(purposeText)) {
+      throw new HttpError(400, 'bad_purpose', `purpose must be one of ${PURPOSES.join(', ')}`);
+    }
+    const purpose = purposeText as Purpose;
+    const { who, cid } = signedRead(req, url, ctx, (challenge, cidText) =>
+      readMessage({ genesisHash: chain.genesisHash, challenge, recordId, cid: cidText, purpose: purposeText }));
 
     const at = await chain.atBest();
     ctx.block = at.blockHash;
@@ -219,25 +257,27 @@ export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: Server
     if (expected > options.maxBlobBytes) {
       throw new HttpError(413, 'too_large', `the record's blob is larger than this gateway serves (${options.maxBlobBytes} bytes)`);
     }
-    let blob: Uint8Array;
-    try {
-      blob = await store.get(cid, expected, AbortSignal.timeout(options.fetchTimeoutMs));
-    } catch (e) {
-      if (e instanceof OversizeBlobError) {
-        throw new HttpError(409, 'blob_mismatch', 'the blob under this CID is not the record\'s ciphertext');
-      }
-      throw new HttpError(404, 'blob_not_found', `no blob under this CID could be found within ${options.fetchTimeoutMs} ms`);
+    await sendBlob(res, cid, expected, version.ciphertextHash, 'record', ctx);
+  };
+
+  /** A prescription's blob: to its patient and its prescriber only, whatever consents say. */
+  const getPrescriptionBlob = async (req: IncomingMessage, res: ServerResponse, url: URL, idText: string, ctx: Ctx): Promise<void> => {
+    const id = u64(idText, 'bad_prescription_id', 'prescription');
+    ctx.prescription = idText;
+    const { who, cid } = signedRead(req, url, ctx, (challenge, cidText) =>
+      prescriptionReadMessage({ genesisHash: chain.genesisHash, challenge, prescription: id, cid: cidText }));
+
+    const at = await chain.atBest();
+    ctx.block = at.blockHash;
+    const prescription = await at.prescription(id);
+    if (prescription === undefined) throw new HttpError(404, 'unknown_prescription', 'no open prescription version has this id');
+    if (u8aEq(prescription.patient, who)) ctx.basis = 'patient';
+    else if (u8aEq(prescription.prescriber, who)) ctx.basis = 'prescriber';
+    else throw new HttpError(403, 'forbidden', 'only the prescription\'s patient and prescriber may read its blob');
+    if (prescription.ciphertextHash === undefined) {
+      throw new HttpError(409, 'no_ciphertext_hash', 'this version was issued before the chain kept its ciphertext\'s hash: no gateway serves it');
     }
-    if (!u8aEq(blake2AsU8a(blob, 256), version.ciphertextHash)) {
-      throw new HttpError(409, 'blob_mismatch', 'the blob under this CID is not the record\'s ciphertext');
-    }
-    ctx.bytes = blob.length;
-    res.writeHead(200, {
-      'content-type': 'application/octet-stream',
-      'content-length': String(blob.length),
-      'cache-control': 'no-store',
-    });
-    res.end(blob);
+    await sendBlob(res, cid, Math.min(MAX_PRESCRIPTION_BLOB_BYTES, options.maxBlobBytes), prescription.ciphertextHash, 'prescription', ctx);
   };
 
   return (req, res) => {
@@ -245,7 +285,8 @@ export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: Server
     const ctx: Ctx = {};
     const url = new URL(req.url ?? '/', 'http://gateway');
     const blobRoute = /^\/records\/([^/]+)\/blob$/.exec(url.pathname);
-    const route = blobRoute ? '/records/{id}/blob' : url.pathname;
+    const prescriptionRoute = /^\/prescriptions\/([^/]+)\/blob$/.exec(url.pathname);
+    const route = blobRoute ? '/records/{id}/blob' : prescriptionRoute ? '/prescriptions/{id}/blob' : url.pathname;
     const handle = async (): Promise<void> => {
       if (url.pathname === '/challenge') {
         if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
@@ -258,6 +299,10 @@ export function createHandler(deps: ApiDeps): (req: IncomingMessage, res: Server
       if (blobRoute) {
         if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
         return await getBlob(req, res, url, blobRoute[1]!, ctx);
+      }
+      if (prescriptionRoute) {
+        if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
+        return await getPrescriptionBlob(req, res, url, prescriptionRoute[1]!, ctx);
       }
       if (url.pathname === '/info') {
         if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
@@ -288,6 +333,7 @@ interface Ctx {
   [key: string]: string | number | undefined;
   account?: string;
   record?: string;
+  prescription?: string;
   block?: string;
   bytes?: number;
   basis?: string;

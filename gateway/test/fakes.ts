@@ -6,7 +6,7 @@ import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import {
   ChainUnavailableError, type AccessDecision, type ChainAt, type ConsultationParties, type GatewayChain, type LicenceStatus, type Purpose,
-  type RecordVersion,
+  type PrescriptionParties, type RecordVersion,
 } from '../src/chain-interface.ts';
 import { OversizeBlobError, type BlobStore } from '../src/store.ts';
 
@@ -42,6 +42,7 @@ export class FakeChain implements GatewayChain {
   readonly versions = new Map<bigint, RecordVersion>();
   /** Consultations by id (the relay's admission). */
   readonly consultations = new Map<bigint, ConsultationParties>();
+  readonly prescriptions = new Map<bigint, PrescriptionParties>();
   /** `accessor/record` → allowed. */
   readonly grants = new Set<string>();
   /** Set by `drop`: calls wait for this long, then fail. */
@@ -86,6 +87,7 @@ export class FakeChain implements GatewayChain {
               ? { allowed: true, basis: '{"consent":1}' }
               : { allowed: false, denial: '{"noConsent":null}' }),
       consultation: (id: bigint) => this.answer(() => this.consultations.get(id)),
+      prescription: (id: bigint) => this.answer(() => this.prescriptions.get(id)),
     }));
   }
 

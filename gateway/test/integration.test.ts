@@ -21,11 +21,11 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
 import {
-  appointCustodian, consent, dataKeyOf, generateRecoveryPhrase, KeyRing, openVersion, records, registerPatient,
-  sealToCustodian, tagOf, addResource, type Actor, type BlobStore, type FlowContext,
+  appointCustodian, consent, dataKeyOf, GatewayBlobStore, generateRecoveryPhrase, KeyRing, openVersion, records, registerPatient,
+  sealToCustodian, tagOf, addResource, type Actor, type FlowContext,
 } from '@telemed/sdk';
 import { SdkChain } from '../src/chain.ts';
-import { GatewayError, putBlob, readBlob, type Signer } from '../src/client.ts';
+import { GatewayError, putBlob, readBlob } from '../src/client.ts';
 import { startKeyService, type RunningKeyService } from '../src/keyservice/start.ts';
 import { DEFAULTS, type Config } from '../src/config.ts';
 import { startGateway, type Gateway } from '../src/gateway.ts';
@@ -66,26 +66,6 @@ function x25519PublicOf(secret: Uint8Array): Uint8Array {
   const d = Buffer.from(secret).toString('base64url');
   const publicKey = createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' }));
   return new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url'));
-}
-
-/** The SDK's `BlobStore` over a gateway: writes signed by `signer`, reads of one record for `purpose`. */
-class GatewayStore implements BlobStore {
-  constructor(
-    private readonly url: string,
-    private readonly signer: Signer,
-    private readonly genesis: Uint8Array,
-    private readonly read: { record: bigint; purpose: string } = { record: 0n, purpose: 'Treatment' },
-  ) {}
-
-  put(ciphertext: Uint8Array): Promise<string> {
-    return putBlob(this.url, this.signer, this.genesis, ciphertext);
-  }
-
-  get(cid: string): Promise<Uint8Array> {
-    return readBlob(this.url, this.signer, this.genesis, this.read.record, cid, this.read.purpose);
-  }
-
-  async delete(): Promise<void> {}
 }
 
 async function refused(promise: Promise<unknown>): Promise<{ status: number; reason: string }> {
@@ -258,7 +238,7 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
 
   test('emergency key service: the break-glass physician gets the key within two blocks and reads through gateway B', async () => {
     const chain = (a!.chain as SdkChain).chain; // gateway A's SDK connection, shared
-    const ctx: FlowContext = { chain, store: new GatewayStore(a!.url, emergencyPatient, genesis) };
+    const ctx: FlowContext = { chain, store: new GatewayBlobStore(a!.url, emergencyPatient, genesis) };
     const keys = KeyRing.fromRecoveryPhrase(generateRecoveryPhrase());
     const owner: Actor = { signer: emergencyPatient, keys };
     // The service registers its key; the patient registers.
@@ -303,7 +283,7 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
     const secret = new Uint8Array(createHash('sha256').update('telemed dev key agreement //Bob').digest());
     const physician: Actor = { signer: doctor, keys: { keyVersion: 0, secretKey: secret, publicKey: x25519PublicOf(secret) } };
     const readCtx: FlowContext = {
-      chain, store: new GatewayStore(b!.url, doctor, genesis, { record: written.id, purpose: 'EmergencyTreatment' }),
+      chain, store: new GatewayBlobStore(b!.url, doctor, genesis).reading(written.id, 'EmergencyTreatment'),
     };
     const { dataKey, version } = await dataKeyOf(readCtx, physician, written.id);
     assert.deepEqual((await openVersion(readCtx, version, dataKey)).resource, resource);

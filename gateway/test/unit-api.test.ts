@@ -10,7 +10,9 @@ import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { getChallenge, putBlob, readBlob, signRead, signWrite, GatewayError } from '../src/client.ts';
+import {
+  getChallenge, putBlob, readBlob, readPrescriptionBlob, signPrescriptionRead, signRead, signWrite, GatewayError,
+} from '../src/client.ts';
 import { createLogger } from '../src/log.ts';
 import { HEADERS, startApi, type ApiOptions, type GatewayApi } from '../src/server.ts';
 import { FakeChain, MemoryBlobStore } from './fakes.ts';
@@ -112,20 +114,20 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
 
   test('an expired or stale write timestamp is refused before the body is stored', async () => {
     const bytes = blob();
-    const old = signWrite(patient, chain.genesisHash, bytes, { timestamp: clock - OPTIONS.clockSkewMs - 1 });
+    const old = await signWrite(patient, chain.genesisHash, bytes, { timestamp: clock - OPTIONS.clockSkewMs - 1 });
     assert.deepEqual((await rawPut(old, bytes)).json.reason, 'stale_timestamp');
-    const future = signWrite(patient, chain.genesisHash, bytes, { timestamp: clock + OPTIONS.clockSkewMs + 1 });
+    const future = await signWrite(patient, chain.genesisHash, bytes, { timestamp: clock + OPTIONS.clockSkewMs + 1 });
     const res = await rawPut(future, bytes);
     assert.equal(res.status, 401);
     assert.equal(res.json.reason, 'stale_timestamp');
     // At the bound it is fresh.
-    const edge = signWrite(patient, chain.genesisHash, bytes, { timestamp: clock - OPTIONS.clockSkewMs });
+    const edge = await signWrite(patient, chain.genesisHash, bytes, { timestamp: clock - OPTIONS.clockSkewMs });
     assert.equal((await rawPut(edge, bytes)).status, 201);
   });
 
   test('a replayed write (same signed headers) is refused and stores nothing more', async () => {
     const bytes = blob();
-    const headers = signWrite(patient, chain.genesisHash, bytes);
+    const headers = await signWrite(patient, chain.genesisHash, bytes);
     assert.equal((await rawPut(headers, bytes)).status, 201);
     store.blobs.clear();
     const again = await rawPut(headers, bytes);
@@ -133,19 +135,19 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
     assert.equal(store.blobs.size, 0);
     // The same nonce by another account is that account's own nonce.
     const nonce = new Uint8Array(16).fill(9);
-    assert.equal((await rawPut(signWrite(patient, chain.genesisHash, bytes, { nonce }), bytes)).status, 201);
-    assert.equal((await rawPut(signWrite(doctor, chain.genesisHash, bytes, { nonce }), bytes)).status, 201);
+    assert.equal((await rawPut(await signWrite(patient, chain.genesisHash, bytes, { nonce }), bytes)).status, 201);
+    assert.equal((await rawPut(await signWrite(doctor, chain.genesisHash, bytes, { nonce }), bytes)).status, 201);
   });
 
   test('a write signed by another account, over another body or for another chain is refused', async () => {
     const bytes = blob();
-    const byStranger = signWrite(stranger, chain.genesisHash, bytes);
+    const byStranger = await signWrite(stranger, chain.genesisHash, bytes);
     const wrongSigner = { ...byStranger, [HEADERS.account]: patient.address };
     assert.deepEqual((await rawPut(wrongSigner, bytes)).json.reason, 'bad_signature');
-    const headers = signWrite(patient, chain.genesisHash, bytes);
+    const headers = await signWrite(patient, chain.genesisHash, bytes);
     const otherBody = blob();
     assert.deepEqual((await rawPut(headers, otherBody)).json.reason, 'bad_signature');
-    const otherChain = signWrite(patient, new Uint8Array(32).fill(8), bytes);
+    const otherChain = await signWrite(patient, new Uint8Array(32).fill(8), bytes);
     assert.deepEqual((await rawPut(otherChain, bytes)).json.reason, 'bad_signature');
     const noSignature: Record<string, string> = { ...headers };
     delete noSignature[HEADERS.signature];
@@ -156,26 +158,26 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
 
   test('an oversize upload is 413, at the limit it is stored; a body that is not a size class is 400', async () => {
     const over = blob(OPTIONS.maxBlobBytes + 1);
-    const res = await rawPut(signWrite(patient, chain.genesisHash, over), over);
+    const res = await rawPut(await signWrite(patient, chain.genesisHash, over), over);
     assert.deepEqual([res.status, res.json.reason], [413, 'too_large']);
     // Declared far past the limit: refused without reading it.
     const huge = blob(OPTIONS.maxBlobBytes * 4);
-    const hugeRes = await rawPut(signWrite(patient, chain.genesisHash, huge), huge);
+    const hugeRes = await rawPut(await signWrite(patient, chain.genesisHash, huge), huge);
     assert.deepEqual([hugeRes.status, hugeRes.json.reason], [413, 'too_large']);
     assert.equal(store.blobs.size, 0);
     await putBlob(api.url, patient, chain.genesisHash, blob(OPTIONS.maxBlobBytes));
     assert.equal(store.blobs.size, 1);
     const odd = blob(3000);
-    const oddRes = await rawPut(signWrite(patient, chain.genesisHash, odd), odd);
+    const oddRes = await rawPut(await signWrite(patient, chain.genesisHash, odd), odd);
     assert.deepEqual([oddRes.status, oddRes.json.reason], [400, 'not_padded']);
     const small = blob(512);
-    assert.equal((await rawPut(signWrite(patient, chain.genesisHash, small), small)).json.reason, 'not_padded');
+    assert.equal((await rawPut(await signWrite(patient, chain.genesisHash, small), small)).json.reason, 'not_padded');
     assert.equal(store.blobs.size, 1);
   });
 
   test('an oversize upload without a content length (chunked) is 413 and stores nothing', async () => {
     const over = blob(OPTIONS.maxBlobBytes * 2);
-    const headers = signWrite(patient, chain.genesisHash, over);
+    const headers = await signWrite(patient, chain.genesisHash, over);
     const url = new URL(`${api.url}/blobs`);
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request({ host: url.hostname, port: url.port, path: '/blobs', method: 'PUT', headers }, (res) => {
@@ -204,14 +206,14 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
     anchor(1n, bytes);
     const challenge = await getChallenge(api.url);
     clock += OPTIONS.challengeTtlMs;
-    const late = signRead(patient, chain.genesisHash, challenge, 1n, cid);
+    const late = await signRead(patient, chain.genesisHash, challenge, 1n, cid);
     const res = await fetch(`${api.url}${late.path}`, { headers: late.headers });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { reason: string }).reason, 'challenge_expired');
 
     const fresh = await getChallenge(api.url);
     clock += OPTIONS.challengeTtlMs - 1;
-    const inTime = signRead(patient, chain.genesisHash, fresh, 1n, cid);
+    const inTime = await signRead(patient, chain.genesisHash, fresh, 1n, cid);
     assert.equal((await fetch(`${api.url}${inTime.path}`, { headers: inTime.headers })).status, 200);
   });
 
@@ -219,11 +221,11 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
     const bytes = blob();
     const cid = await putBlob(api.url, patient, chain.genesisHash, bytes);
     anchor(1n, bytes);
-    const signed = signRead(patient, chain.genesisHash, await getChallenge(api.url), 1n, cid);
+    const signed = await signRead(patient, chain.genesisHash, await getChallenge(api.url), 1n, cid);
     assert.equal((await fetch(`${api.url}${signed.path}`, { headers: signed.headers })).status, 200);
     const replay = await fetch(`${api.url}${signed.path}`, { headers: signed.headers });
     assert.deepEqual([replay.status, ((await replay.json()) as { reason: string }).reason], [401, 'challenge_used']);
-    const made = signRead(patient, chain.genesisHash, new Uint8Array(32).fill(3), 1n, cid);
+    const made = await signRead(patient, chain.genesisHash, new Uint8Array(32).fill(3), 1n, cid);
     const unknown = await fetch(`${api.url}${made.path}`, { headers: made.headers });
     assert.deepEqual([unknown.status, ((await unknown.json()) as { reason: string }).reason], [401, 'unknown_challenge']);
   });
@@ -234,11 +236,11 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
     anchor(1n, bytes);
     anchor(2n, bytes);
     const challenge = await getChallenge(api.url);
-    const byStranger = signRead(stranger, chain.genesisHash, challenge, 1n, cid);
+    const byStranger = await signRead(stranger, chain.genesisHash, challenge, 1n, cid);
     const forged = { ...byStranger.headers, [HEADERS.account]: patient.address };
     const res = await fetch(`${api.url}${byStranger.path}`, { headers: forged });
     assert.deepEqual([res.status, ((await res.json()) as { reason: string }).reason], [401, 'bad_signature']);
-    const forOne = signRead(patient, chain.genesisHash, challenge, 1n, cid);
+    const forOne = await signRead(patient, chain.genesisHash, challenge, 1n, cid);
     const other = await fetch(`${api.url}${forOne.path.replace('/records/1/', '/records/2/')}`, { headers: forOne.headers });
     assert.equal(((await other.json()) as { reason: string }).reason, 'bad_signature');
     const otherPurpose = await fetch(`${api.url}${forOne.path.replace('Treatment', 'Research')}`, { headers: forOne.headers });
@@ -252,7 +254,7 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
     const cid = await putBlob(api.url, patient, chain.genesisHash, bytes);
     anchor(1n, bytes);
     const forbidden = async (who: KeyringPair) => {
-      const signed = signRead(who, chain.genesisHash, await getChallenge(api.url), 1n, cid);
+      const signed = await signRead(who, chain.genesisHash, await getChallenge(api.url), 1n, cid);
       const res = await fetch(`${api.url}${signed.path}`, { headers: signed.headers });
       assert.equal(res.status, 403);
       assert.equal(res.headers.get('content-type'), 'application/json');
@@ -264,7 +266,7 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
     chain.revoke(doctor.publicKey, 1n);
     await forbidden(doctor);
     // Even for a CID the gateway does not have: the access check comes first.
-    const signed = signRead(stranger, chain.genesisHash, await getChallenge(api.url), 1n, 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy');
+    const signed = await signRead(stranger, chain.genesisHash, await getChallenge(api.url), 1n, 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy');
     assert.equal((await fetch(`${api.url}${signed.path}`, { headers: signed.headers })).status, 403);
   });
 
@@ -297,7 +299,7 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
 
   test('malformed requests: bad record id, missing or bad CID, unknown purpose, unknown route, wrong method', async () => {
     const challenge = await getChallenge(api.url);
-    const headers = signRead(patient, chain.genesisHash, challenge, 1n, 'x').headers;
+    const { headers } = await signRead(patient, chain.genesisHash, challenge, 1n, 'x');
     const reason = async (path: string, init: RequestInit = { headers }) => {
       const res = await fetch(`${api.url}${path}`, init);
       return [res.status, ((await res.json()) as { reason: string }).reason];
@@ -330,5 +332,84 @@ describe('gateway HTTP API (fake chain, memory store)', () => {
     const denied = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.status === 403);
     assert.equal(denied?.reason, 'forbidden');
     assert.equal(denied?.account, stranger.address);
+  });
+
+  /** Anchors `bytes` as open prescription `id` of the patient by the doctor (no hash: issued before the chain kept it). */
+  function prescribe(id: bigint, bytes: Uint8Array | undefined): void {
+    chain.prescriptions.set(id, {
+      patient: patient.publicKey,
+      prescriber: doctor.publicKey,
+      ciphertextHash: bytes === undefined ? undefined : blake2AsU8a(bytes, 256),
+    });
+  }
+
+  test('a prescription\'s blob is served to its patient and its prescriber, and to nobody else', async () => {
+    const bytes = blob();
+    const cid = await putBlob(api.url, doctor, chain.genesisHash, bytes);
+    prescribe(3n, bytes);
+    assert.deepEqual(await readPrescriptionBlob(api.url, patient, chain.genesisHash, 3n, cid), bytes);
+    assert.deepEqual(await readPrescriptionBlob(api.url, doctor, chain.genesisHash, 3n, cid), bytes);
+    // A stranger; a practitioner with every grant of the patient's records (consent does not
+    // open a prescription); the patient's own record read of the same id.
+    await expectRefusal(readPrescriptionBlob(api.url, stranger, chain.genesisHash, 3n, cid), 403, 'forbidden');
+    const nurse = new Keyring({ type: 'sr25519' }).addFromMnemonic(mnemonicGenerate());
+    chain.licensed.add(u8aToHex(nurse.publicKey));
+    chain.grant(nurse.publicKey, 3n);
+    await expectRefusal(readPrescriptionBlob(api.url, nurse, chain.genesisHash, 3n, cid), 403, 'forbidden');
+    const served = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.route === '/prescriptions/{id}/blob');
+    assert.deepEqual(served.map((l) => [l.status, l.basis ?? l.reason, l.prescription]), [
+      [200, 'patient', '3'], [200, 'prescriber', '3'], [403, 'forbidden', '3'], [403, 'forbidden', '3'],
+    ]);
+  });
+
+  test('a prescription read: unknown id 404, another blob 409, a blob past 4,096 bytes 409, a version without a hash 409', async () => {
+    const bytes = blob();
+    const cid = await putBlob(api.url, doctor, chain.genesisHash, bytes);
+    await expectRefusal(readPrescriptionBlob(api.url, patient, chain.genesisHash, 3n, cid), 404, 'unknown_prescription');
+    prescribe(3n, blob());
+    await expectRefusal(readPrescriptionBlob(api.url, patient, chain.genesisHash, 3n, cid), 409, 'blob_mismatch');
+    // Its hash, but larger than any prescription's ciphertext: not served whatever the chain says.
+    const big = blob(8192);
+    const bigCid = await putBlob(api.url, doctor, chain.genesisHash, big);
+    prescribe(4n, big);
+    await expectRefusal(readPrescriptionBlob(api.url, patient, chain.genesisHash, 4n, bigCid), 409, 'blob_mismatch');
+    const edge = blob(4096);
+    const edgeCid = await putBlob(api.url, doctor, chain.genesisHash, edge);
+    prescribe(5n, edge);
+    assert.deepEqual(await readPrescriptionBlob(api.url, patient, chain.genesisHash, 5n, edgeCid), edge);
+    prescribe(6n, undefined);
+    await expectRefusal(readPrescriptionBlob(api.url, patient, chain.genesisHash, 6n, cid), 409, 'no_ciphertext_hash');
+    // A stranger learns nothing of the version's hash: refused before.
+    await expectRefusal(readPrescriptionBlob(api.url, stranger, chain.genesisHash, 6n, cid), 403, 'forbidden');
+  });
+
+  test('a read signed for a record does not open a prescription of the same id, nor the reverse', async () => {
+    const bytes = blob();
+    const cid = await putBlob(api.url, patient, chain.genesisHash, bytes);
+    anchor(3n, bytes);
+    prescribe(3n, bytes);
+    const challenge = await getChallenge(api.url);
+    const forRecord = await signRead(patient, chain.genesisHash, challenge, 3n, cid);
+    const asPrescription = await fetch(`${api.url}/prescriptions/3/blob?cid=${cid}`, { headers: forRecord.headers });
+    assert.deepEqual([asPrescription.status, ((await asPrescription.json()) as { reason: string }).reason], [401, 'bad_signature']);
+    const forPrescription = await signPrescriptionRead(patient, chain.genesisHash, challenge, 3n, cid);
+    const asRecord = await fetch(`${api.url}/records/3/blob?cid=${cid}`, { headers: forPrescription.headers });
+    assert.deepEqual([asRecord.status, ((await asRecord.json()) as { reason: string }).reason], [401, 'bad_signature']);
+    const another = await fetch(`${api.url}/prescriptions/4/blob?cid=${cid}`, { headers: forPrescription.headers });
+    assert.equal(((await another.json()) as { reason: string }).reason, 'bad_signature');
+    // Neither forgery used the challenge up.
+    assert.equal((await fetch(`${api.url}${forPrescription.path}`, { headers: forPrescription.headers })).status, 200);
+  });
+
+  test('malformed prescription reads: bad id, missing CID, wrong method', async () => {
+    const { headers } = await signPrescriptionRead(patient, chain.genesisHash, await getChallenge(api.url), 1n, 'x');
+    const reason = async (path: string, init: RequestInit = { headers }) => {
+      const res = await fetch(`${api.url}${path}`, init);
+      return [res.status, ((await res.json()) as { reason: string }).reason];
+    };
+    assert.deepEqual(await reason('/prescriptions/abc/blob?cid=x'), [400, 'bad_prescription_id']);
+    assert.deepEqual(await reason('/prescriptions/18446744073709551616/blob?cid=x'), [400, 'bad_prescription_id']);
+    assert.deepEqual(await reason('/prescriptions/1/blob'), [400, 'bad_cid']);
+    assert.deepEqual(await reason('/prescriptions/1/blob', { method: 'PUT' }), [405, 'method_not_allowed']);
   });
 });

@@ -211,6 +211,9 @@ type Migrations = (
 	// The (patient, grantee) index: rebuilt (the same as v3 built it, if v3 ran), and the
 	// consents over the per-grantee bound cleaned up.
 	pallet_consent::migrations::v4::MigrateV3ToV4<Runtime>,
+	// Each open prescription version keeps the hash of its ciphertext (none for those issued
+	// before): independent of the others.
+	pallet_prescriptions::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Dispatches calls to the pallets and runs the block lifecycle.

@@ -92,6 +92,7 @@ fn a_licensed_pharmacist_dispenses_each_fill_once_until_the_prescribers_licence_
 			RuntimeCall::Prescriptions(PrescriptionsCall::issue {
 				patient: charlie.clone(),
 				commitment: [0xc0; 32],
+				ciphertext_hash: [0xd0; 32],
 				locator: b"\x01 sealed under the data key".to_vec().try_into().unwrap(),
 				fills: 2,
 				expires_at: NOW + 90 * DAY,

@@ -18,8 +18,7 @@ import { removeDir, startNode, stopAllNodes, tempDir } from '../../testing/node.
 import {
   addResource,
   type Actor,
-  type BlobStore,
-  BlobNotFoundError,
+  GatewayBlobStore,
   decryptContent,
   encryptContent,
   type FlowContext,
@@ -64,28 +63,6 @@ function syntheticBundle(bytes: number, seed: number): Uint8Array {
   }
   const text = JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry });
   return utf8(text.length > bytes ? text : text.padEnd(bytes, ' '));
-}
-
-/** The SDK's BlobStore over two gateways: writes at `writer`, reads through `reader` (a read names the record version it is for). */
-class GatewayStore implements BlobStore {
-  /** The record version reads are for (the gateway checks access to it). */
-  record: RecordId = 0n;
-  constructor(
-    private readonly writer: Gateway,
-    private readonly reader: Gateway,
-    private readonly signer: Actor['signer'],
-    private readonly genesis: Uint8Array,
-  ) {}
-  async put(ciphertext: Uint8Array): Promise<string> {
-    return `ipfs://${await putBlob(this.writer.url, this.signer, this.genesis, ciphertext)}`;
-  }
-  async get(locator: string): Promise<Uint8Array> {
-    if (!locator.startsWith('ipfs://')) throw new BlobNotFoundError(locator, 'not an IPFS locator');
-    return readBlob(this.reader.url, this.signer, this.genesis, this.record, locator.slice(7));
-  }
-  async delete(): Promise<void> {
-    // Content addressing: nothing to delete through the gateway.
-  }
 }
 
 async function offline(): Promise<{ sealsPerSecond: number; encryptMBps: number; decryptMBps: number }> {
@@ -144,8 +121,10 @@ async function online(): Promise<Online> {
     gateways.push(await startGateway(config('b', gateways[0]!.store.info().addresses), log));
     const [a, b] = gateways as [Gateway, Gateway];
     await funded;
-    const store = new GatewayStore(a, b, patient.signer, chain.genesisHash);
-    const ctx: FlowContext = { chain, store };
+    // Writes at gateway A, reads through gateway B (bitswap from A's IPFS node).
+    const writer = new GatewayBlobStore(a.url, patient.signer, chain.genesisHash);
+    const reader = new GatewayBlobStore(b.url, patient.signer, chain.genesisHash);
+    const ctx: FlowContext = { chain, store: writer };
     await registerPatient(ctx, patient);
     const tag = tagOf((patient.keys as KeyRing).tagKey(0), 'category/vital-signs');
 
@@ -157,9 +136,8 @@ async function online(): Promise<Online> {
       let t = performance.now();
       const written = await addResource(ctx, patient, patient.signer.address, resource, tag, { purpose: 'Treatment' });
       addMs.push(performance.now() - t);
-      store.record = written.id;
       t = performance.now();
-      const read = await readRecord(ctx, patient, written.id);
+      const read = await readRecord({ chain, store: reader.reading(written.id) }, patient, written.id);
       readMs.push(performance.now() - t);
       if (read.resource.length !== resource.length) throw new Error('read back something else');
     }

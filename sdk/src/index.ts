@@ -20,6 +20,7 @@ export * from './recovery.ts';
 export * from './signed-request.ts';
 export * from './batch.ts';
 export * from './session.ts';
+export * from './gateway.ts';
 export * from './relay.ts';
 export * from './prescription.ts';
 export * from './chain/index.ts';

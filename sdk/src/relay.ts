@@ -11,12 +11,10 @@
  * @module
  */
 
-import { fromHex, toHex } from './bytes.ts';
+import { toHex } from './bytes.ts';
+import { fetchChallenge, GATEWAY_DOMAIN, GatewayError, type GatewaySigner } from './gateway.ts';
 import type { RelayEndpoint } from './session.ts';
 import { signedMessage } from './signed-request.ts';
-
-/** The first line of every message signed for a gateway. */
-export const GATEWAY_DOMAIN = 'telemed-gateway/v1';
 
 /** What opening a relay signs. */
 export interface RelayMessage {
@@ -37,12 +35,7 @@ export function relayMessage(m: RelayMessage): Uint8Array {
 }
 
 /** Who signs the opening: an sr25519 account (a `KeyringPair`, or a wallet's raw signer). */
-export interface RelaySigner {
-  /** SS58 address. */
-  address: string;
-  /** The sr25519 signature of `message` (raw, or `<Bytes>`-wrapped as wallets sign). */
-  sign(message: Uint8Array): Uint8Array | Promise<Uint8Array>;
-}
+export type RelaySigner = GatewaySigner;
 
 /** The relay could not be opened, or closed. */
 export class RelayError extends Error {
@@ -90,9 +83,13 @@ export async function connectRelay(
   signer: RelaySigner,
   genesisHash: Uint8Array,
 ): Promise<RelayConnection> {
-  const res = await fetch(`${gatewayUrl.replace(/\/$/, '')}/challenge`);
-  if (res.status !== 200) throw new RelayError(`the gateway gave no challenge (${res.status})`);
-  const challenge = fromHex(((await res.json()) as { challenge: string }).challenge);
+  let challenge: Uint8Array;
+  try {
+    challenge = await fetchChallenge(gatewayUrl);
+  } catch (e) {
+    if (e instanceof GatewayError) throw new RelayError(`the gateway gave no challenge (${e.status})`);
+    throw e;
+  }
   const signature = await signer.sign(relayMessage({ genesisHash, challenge, consultation }));
   const socket = new WebSocket(relayUrl(gatewayUrl, consultation, {
     account: signer.address, challenge: toHex(challenge), signature: toHex(signature),

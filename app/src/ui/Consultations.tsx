@@ -172,8 +172,7 @@ function SecureSession({ session, account, side, id }: { session: Session; accou
     }
     const channel = await sessionChannel(ctx, side, id, pinned.keys);
     step('Connecting through the gateway’s relay…');
-    const raw = session.rawSigner(me);
-    const relay = await connectRelay(session.config.gateway, id, { address: me, sign: (m) => raw.signRaw(m) }, session.genesisHash);
+    const relay = await connectRelay(session.config.gateway, id, session.gatewaySigner(me), session.genesisHash);
     close.current = () => relay.close();
     const connected = await connectSession(channel, relay);
     setConnection(connected);

@@ -3,12 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DispatchError, MismatchError, TransactionError } from '@telemed/sdk';
+import { DispatchError, GatewayError, MismatchError, TransactionError } from '@telemed/sdk';
 import { configFrom, DEFAULT_GATEWAY, DEFAULT_NODE } from '../../src/config.ts';
 import { explain, PALLET_MESSAGES } from '../../src/errors.ts';
 import { fromFile, observation, summarise, VITAL_SIGNS } from '../../src/fhir.ts';
 import { formatMed, shortAddress } from '../../src/format.ts';
-import { GatewayError } from '../../src/gateway.ts';
 import { describeBasis, describeData, describeLicence, describeScope, variant } from '../../src/queries.ts';
 
 describe('configuration', () => {

@@ -82,6 +82,7 @@ fn issued<T: Config>() -> (T::AccountId, T::AccountId, PrescriptionId) {
 	let max = T::MaxFills::get();
 	let terms = PrescriptionTerms {
 		commitment: [0xc0; 32],
+		ciphertext_hash: [0xd0; 32],
 		locator: locator::<T>(),
 		fills: max,
 		expires_at: expiry::<T>(),
@@ -121,6 +122,7 @@ mod benchmarks {
 			RawOrigin::Signed(prescriber.clone()),
 			patient.clone(),
 			[0xc0; 32],
+			[0xd0; 32],
 			locator::<T>(),
 			max,
 			expiry::<T>(),
@@ -166,6 +168,7 @@ mod benchmarks {
 			RawOrigin::Signed(prescriber),
 			id,
 			[0xc1; 32],
+			[0xd1; 32],
 			locator::<T>(),
 			max,
 			expiry::<T>(),

@@ -106,6 +106,7 @@ impl<T: Config> Pallet<T> {
 			patient,
 			prescriber,
 			commitment: terms.commitment,
+			ciphertext_hash: Some(terms.ciphertext_hash),
 			locator: terms.locator,
 			fills_allowed: terms.fills,
 			fills_used: 0,

@@ -7,8 +7,9 @@
 //!
 //! A licensed prescriber issues a prescription for a patient. The content (medication, dose,
 //! quantity) is encrypted off chain and sealed to the patient like a record; the chain keeps a
-//! salted commitment to it, an optional sealed locator, how many fills it allows, when it
-//! expires, whether it is a controlled substance, and for each fill the hash of a one-time
+//! salted commitment to it, the hash of its ciphertext (so that a gateway serves that blob to
+//! the patient and the prescriber only), an optional sealed locator, how many fills it allows,
+//! when it expires, whether it is a controlled substance, and for each fill the hash of a one-time
 //! **dispense secret** that only the patient holds (shown at the pharmacy, e.g. as a QR code).
 //! A licensed pharmacist dispenses a fill by presenting the secret of the next fill: the chain
 //! checks it against the hash, counts the fill and tells the patient, the prescriber and the
@@ -86,6 +87,7 @@ pub use weights::WeightInfo;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -127,8 +129,9 @@ pub mod pallet {
 	/// A sealed locator as a call takes it.
 	pub type LocatorOf<T> = BoundedVec<u8, <T as Config>::MaxLocatorLen>;
 
-	/// The in-code storage version.
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// The in-code storage version. 2: each version keeps the hash of its ciphertext; see
+	/// [`crate::migrations::v2`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -369,8 +372,9 @@ pub mod pallet {
 		///
 		/// Origin: signed, a prescriber (a prescribing licence valid now).
 		///
-		/// `commitment` is `blake2_256(salt ‖ content)`; `locator` the sealed locator of the
-		/// encrypted content (may be empty); `fills` how many fills it allows; `expires_at`
+		/// `commitment` is `blake2_256(salt ‖ content)`; `ciphertext_hash` the `blake2_256` of
+		/// the encrypted content (a gateway serves the patient and the prescriber that blob
+		/// only); `locator` the sealed locator of the encrypted content (may be empty); `fills` how many fills it allows; `expires_at`
 		/// when it stops being dispensable; `controlled` whether it is a controlled substance;
 		/// `dispense_hashes` the `blake2_256` of each fill's one-time secret, in fill order,
 		/// exactly `fills` distinct ones.
@@ -388,6 +392,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			commitment: Hash256,
+			ciphertext_hash: Hash256,
 			locator: LocatorOf<T>,
 			fills: u32,
 			expires_at: Moment,
@@ -397,6 +402,7 @@ pub mod pallet {
 			let prescriber = ensure_signed(origin)?;
 			let terms = PrescriptionTerms {
 				commitment,
+				ciphertext_hash,
 				locator,
 				fills,
 				expires_at,
@@ -456,6 +462,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			id: PrescriptionId,
 			commitment: Hash256,
+			ciphertext_hash: Hash256,
 			locator: LocatorOf<T>,
 			fills: u32,
 			expires_at: Moment,
@@ -465,6 +472,7 @@ pub mod pallet {
 			let prescriber = ensure_signed(origin)?;
 			let terms = PrescriptionTerms {
 				commitment,
+				ciphertext_hash,
 				locator,
 				fills,
 				expires_at,
@@ -513,6 +521,8 @@ pub mod pallet {
 pub struct PrescriptionTerms<T: Config> {
 	/// The salted commitment to the content.
 	pub commitment: telemed_primitives::Hash256,
+	/// `blake2_256` of the encrypted content.
+	pub ciphertext_hash: telemed_primitives::Hash256,
 	/// Where the encrypted content is, sealed.
 	pub locator: LocatorOf<T>,
 	/// How many fills the version allows in all, fills already made included.

@@ -34,6 +34,11 @@ where
 	/// Salted commitment `blake2_256(salt ‖ content)` to the content (medication, dose,
 	/// quantity), which is encrypted off chain and sealed to the patient like a record.
 	pub commitment: Hash256,
+	/// `blake2_256` of the encrypted content (the blob the locator names), so that a gateway
+	/// serves the patient and the prescriber that blob and no other. `None` only for a
+	/// version issued before the chain kept it (storage version 1, see
+	/// [`crate::migrations::v2`]): no gateway serves its blob.
+	pub ciphertext_hash: Option<Hash256>,
 	/// Where the encrypted content is, sealed by the client under the content's data key
 	/// (opaque to the chain; may be empty when the patient receives it another way).
 	pub locator: BoundedVec<u8, MaxLocatorLen>,

@@ -524,6 +524,7 @@ pub fn prescriptions(rng: &mut Rng, w: &World) -> Gen {
 			Call::issue {
 				patient: rng.patient(),
 				commitment: rng.hash(),
+				ciphertext_hash: rng.hash(),
 				locator: locator(rng),
 				fills,
 				expires_at: rng.moment(w.now),
@@ -539,6 +540,7 @@ pub fn prescriptions(rng: &mut Rng, w: &World) -> Gen {
 			Call::amend {
 				id,
 				commitment: rng.hash(),
+				ciphertext_hash: rng.hash(),
 				locator: locator(rng),
 				fills,
 				expires_at: rng.moment(w.now),

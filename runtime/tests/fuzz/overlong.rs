@@ -155,6 +155,7 @@ pub fn at_bound(rng: &mut Rng) -> AtBound {
 			RuntimeCall::Prescriptions(pallet_prescriptions::Call::issue {
 				patient: patient.to_account_id(),
 				commitment: rng.hash(),
+				ciphertext_hash: rng.hash(),
 				locator: full(0xee),
 				fills: 1,
 				expires_at: u64::MAX,
@@ -171,6 +172,7 @@ pub fn at_bound(rng: &mut Rng) -> AtBound {
 				RuntimeCall::Prescriptions(pallet_prescriptions::Call::issue {
 					patient: patient.to_account_id(),
 					commitment: rng.hash(),
+					ciphertext_hash: rng.hash(),
 					locator: b"Qm".to_vec().try_into().unwrap(),
 					fills: max,
 					expires_at: u64::MAX,

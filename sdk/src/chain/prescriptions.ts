@@ -21,6 +21,8 @@ export type PrescriptionStanding = 'Dispensable' | 'Expired' | 'PrescriberNotLic
 export interface PrescriptionTerms {
   /** `blake2_256(salt ‖ content)`. */
   commitment: Uint8Array;
+  /** `blake2_256` of the content's ciphertext (a gateway serves that blob only). */
+  ciphertextHash: Uint8Array;
   /** The sealed prescription key (`sealPrescriptionKey`), or empty. */
   locator: Uint8Array;
   /** How many fills it allows in all (an amendment: fills made included). */
@@ -43,6 +45,8 @@ export interface StoredPrescription {
   prescriber: string;
   /** The salted commitment to the content. */
   commitment: Uint8Array;
+  /** `blake2_256` of the content's ciphertext; null for a version issued before the chain kept it. */
+  ciphertextHash: Uint8Array | null;
   /** The sealed prescription key. */
   locator: Uint8Array;
   /** Fills allowed in all, over every version. */
@@ -119,7 +123,7 @@ function optionalId(value: unknown): PrescriptionId | null {
 
 function termsArgs(terms: PrescriptionTerms): unknown[] {
   return [
-    toHex(terms.commitment), toHex(terms.locator), terms.fills, terms.expiresAt, terms.controlled,
+    toHex(terms.commitment), toHex(terms.ciphertextHash), toHex(terms.locator), terms.fills, terms.expiresAt, terms.controlled,
     terms.dispenseHashes.map(toHex),
   ];
 }
@@ -161,6 +165,7 @@ export async function stored(chain: TelemedChain, id: PrescriptionId): Promise<S
     patient: String(p.patient),
     prescriber: String(p.prescriber),
     commitment: bytes(p.commitment),
+    ciphertextHash: p.ciphertextHash === null || p.ciphertextHash === undefined ? null : bytes(p.ciphertextHash),
     locator: bytes(p.locator),
     fillsAllowed: Number(p.fillsAllowed),
     fillsUsed: Number(p.fillsUsed),

@@ -16,7 +16,7 @@ import type { Account, Signer } from '../chain/client.ts';
 import { ChainError, NotFoundError } from '../chain/errors.ts';
 import { keyAgreementKeyOf } from '../chain/practitioners.ts';
 import * as prescriptions from '../chain/prescriptions.ts';
-import { commitmentOf, decryptContent, encryptContent, newDataKey } from '../content.ts';
+import { commitmentOf, decryptAnchoredContent, decryptContent, encryptContent, newDataKey } from '../content.ts';
 import { MismatchError, OversizeError } from '../errors.ts';
 import { KeyRing } from '../keys.ts';
 import {
@@ -141,6 +141,7 @@ async function prescribe(
     );
     const id = await anchor({
       commitment: encrypted.commitment,
+      ciphertextHash: encrypted.ciphertextHash,
       locator: sealed,
       fills: order.fills,
       expiresAt: order.expiresAt,
@@ -198,7 +199,8 @@ export async function amendPrescription(
  * the version it names), the content from the store, checked against the commitment.
  *
  * @throws `NotFoundError` (no open prescription `id`); `DecryptionError` (not sealed to this
- *   patient's key, or changed); `MismatchError` (the content is not what the chain commits to);
+ *   patient's key, or changed); `MismatchError` (the blob is not the ciphertext the chain
+ *   keeps the hash of, or the content is not what it commits to);
  *   `BlobStoreError`
  */
 export async function openPrescription(ctx: FlowContext, patient: Actor, id: prescriptions.PrescriptionId): Promise<OpenedPrescription> {
@@ -207,7 +209,11 @@ export async function openPrescription(ctx: FlowContext, patient: Actor, id: pre
   const keyVersion = sealedPrescriptionKeyVersion(stored.locator);
   const secretKey = patient.keys instanceof KeyRing ? patient.keys.keyAgreement(keyVersion).secretKey : patient.keys.secretKey;
   const key = await openPrescriptionKey(stored.locator, secretKey, binding(ctx, stored.patient, stored.prescriber, stored.commitment));
-  const opened = decryptContent(key.dataKey, await ctx.store.get(key.locator));
+  const blob = await ctx.store.get(key.locator);
+  // A version issued before the chain kept the ciphertext's hash is checked by its commitment only.
+  const opened = stored.ciphertextHash
+    ? decryptAnchoredContent(key.dataKey, blob, { commitment: stored.commitment, ciphertextHash: stored.ciphertextHash })
+    : decryptContent(key.dataKey, blob);
   if (!equalBytes(opened.commitment, stored.commitment)) {
     throw new MismatchError('commitment', 'the content differs from the prescription\'s commitment');
   }

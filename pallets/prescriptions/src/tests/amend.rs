@@ -17,6 +17,7 @@ fn amend(
 		RuntimeOrigin::signed(who),
 		id,
 		[0xc1; 32],
+		[0xd1; 32],
 		locator(4),
 		fills,
 		pallet_timestamp::Now::<Test>::get() + VALIDITY,
@@ -39,6 +40,8 @@ fn an_amendment_supersedes_the_old_version_which_can_no_longer_be_dispensed() {
 		assert!(crate::Prescriptions::<Test>::get(old).is_none());
 		let p = crate::Prescriptions::<Test>::get(new).expect("the new version");
 		assert_eq!(p.commitment, [0xc1; 32]);
+		// The new version's ciphertext, not the old one's: a gateway serves the new blob.
+		assert_eq!(p.ciphertext_hash, Some([0xd1; 32]));
 		assert_eq!((p.fills_allowed, p.fills_used, p.carried, p.previous), (3, 0, 0, Some(old)));
 		// It took the old one's place in the patient's list; the deposit carried over.
 		assert_eq!(PrescriptionsOf::<Test>::get(PATIENT).to_vec(), vec![new, other]);
@@ -169,6 +172,7 @@ fn an_amendment_keeps_to_the_validity_bounds() {
 				RuntimeOrigin::signed(DOC),
 				id,
 				[0xc1; 32],
+				[0xd1; 32],
 				locator(4),
 				1,
 				expires_at,

@@ -17,6 +17,7 @@ fn try_issue(
 		RuntimeOrigin::signed(prescriber),
 		patient,
 		COMMITMENT,
+		CIPHERTEXT,
 		locator(MAX_LOCATOR_LEN as usize),
 		fills,
 		expires_at,
@@ -32,6 +33,7 @@ fn issue_keeps_only_the_commitment_and_counts_and_holds_the_deposit() {
 		let p = crate::Prescriptions::<Test>::get(id).expect("open");
 		assert_eq!((p.patient, p.prescriber), (PATIENT, DOC));
 		assert_eq!(p.commitment, COMMITMENT);
+		assert_eq!(p.ciphertext_hash, Some(CIPHERTEXT));
 		assert_eq!((p.fills_allowed, p.fills_used, p.carried), (2, 0, 0));
 		assert_eq!(p.dispense_hashes, hashes(0xa0, 1, 2));
 		assert!(p.controlled);

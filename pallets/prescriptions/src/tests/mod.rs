@@ -73,6 +73,9 @@ pub(crate) fn locator(len: usize) -> LocatorOf<Test> {
 /// A commitment (test bytes: no real content behind it).
 pub(crate) const COMMITMENT: Hash256 = [0xc0; 32];
 
+/// The hash of a ciphertext (test bytes).
+pub(crate) const CIPHERTEXT: Hash256 = [0xd0; 32];
+
 /// The default validity of the tests' prescriptions: 30 days.
 pub(crate) const VALIDITY: u64 = 30 * DAY;
 
@@ -90,6 +93,7 @@ pub(crate) fn issue_as(
 		RuntimeOrigin::signed(prescriber),
 		patient,
 		COMMITMENT,
+		CIPHERTEXT,
 		locator(8),
 		fills as u32,
 		pallet_timestamp::Now::<Test>::get() + VALIDITY,
