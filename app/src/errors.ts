@@ -14,6 +14,7 @@ import {
   BlobNotFoundError,
   DecryptionError,
   DispatchError,
+  DispenseTokenError,
   FormatError,
   GatewayError,
   MetadataMismatchError,
@@ -61,6 +62,37 @@ export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
   'practitioners.SameKeyAgreementKey': 'This key is already your published key.',
   'practitioners.NotRegistered': 'This account is not a registered practitioner.',
   'practitioners.InvalidKeyAgreementKey': 'This key cannot be used (not a valid X25519 public key).',
+  'prescriptions.NotPrescriber': 'Refused: you hold no licence that allows prescribing now.',
+  'prescriptions.NotPharmacist': 'Refused: you hold no pharmacist licence that is valid now.',
+  'prescriptions.SelfPrescribing': 'You cannot prescribe for yourself.',
+  'prescriptions.SelfDispensing': 'You cannot dispense your own prescription.',
+  'prescriptions.UnknownPrescription': 'No open prescription has this id (filled, cancelled, amended or expired).',
+  'prescriptions.NotPermitted': 'Only the prescriber (or, to cancel, the patient) may do this.',
+  'prescriptions.WrongSecret': 'This code is not the next fill’s.',
+  'prescriptions.SecretAlreadyUsed': 'This fill was dispensed already.',
+  'prescriptions.TooEarly': 'Too early for the next fill of this controlled substance.',
+  'prescriptions.NoConsent': 'A controlled substance: the patient has not consented to this pharmacist.',
+  'prescriptions.PrescriptionExpired': 'This prescription has expired.',
+  'prescriptions.PrescriberNotLicensed': 'The prescriber holds no valid licence now: the prescription cannot be dispensed.',
+  'prescriptions.PrescriberRevoked': 'The prescriber’s licence was revoked: the prescription can never be dispensed.',
+  'prescriptions.ValidityTooLong': 'A prescription may be valid for at most a year.',
+  'prescriptions.TooManyFills': 'Too many fills (at most 12).',
+  'prescriptions.TooManyPrescriptions': 'This patient has as many open prescriptions as they may.',
+  'prescriptions.InsufficientBalance': 'Your free balance does not cover the prescription deposit.',
+};
+
+/** Why a dispense token was refused before anything was sent (the SDK's `DispenseTokenError`). */
+export const DISPENSE_PROBLEMS: Readonly<Record<string, string>> = {
+  OtherChain: 'This code is for another network.',
+  UnknownPrescription: 'No open prescription matches this code (filled, cancelled, amended or expired).',
+  ContentMismatch: 'The medication in this code is not what was prescribed: do not dispense.',
+  FillAlreadyMade: 'This fill was dispensed already.',
+  NotTheNextFill: 'This code is for a later fill: ask for the next one.',
+  WrongSecret: 'This code is not the prescription’s: do not dispense.',
+  TooEarly: 'Too early for the next fill of this controlled substance.',
+  Expired: 'This prescription has expired.',
+  PrescriberNotLicensed: 'The prescriber holds no valid licence now.',
+  PrescriberRevoked: 'The prescriber’s licence was revoked for good.',
 };
 
 /** Gateway refusals (gateway/README.md, "API"). */
@@ -70,6 +102,8 @@ const GATEWAY_MESSAGES: Readonly<Record<string, string>> = {
   retired: 'This version was re-keyed: read the current version.',
   blob_not_found: 'The gateway could not find the encrypted file.',
   blob_mismatch: 'The gateway holds a different file than the one anchored on chain.',
+  unknown_prescription: 'The gateway knows no open prescription with this id.',
+  no_ciphertext_hash: 'This prescription was issued before the chain kept its file’s hash: the gateway does not serve it.',
   chain_unavailable: 'The gateway cannot reach the chain right now: try again.',
   too_large: 'The file is larger than the gateway accepts.',
   stale_timestamp: 'Your clock and the gateway’s differ too much: check the time of this device.',
@@ -89,6 +123,7 @@ export function explain(e: unknown): string {
   if (e instanceof GatewayError) {
     return `${GATEWAY_MESSAGES[e.reason] ?? `The gateway refused (${e.status}).`} (gateway: ${e.reason})`;
   }
+  if (e instanceof DispenseTokenError) return `${DISPENSE_PROBLEMS[e.problem] ?? 'The code does not match the chain.'} (${e.problem})`;
   if (e instanceof MetadataMismatchError) return `This node runs a runtime the app does not know: ${e.problems.join('; ')}`;
   if (e instanceof MismatchError) return 'The file fetched is not the one anchored on chain: it was not shown. (content mismatch)';
   if (e instanceof DecryptionError) return 'The key does not open this record: it was sealed for someone else or another version. (decryption)';

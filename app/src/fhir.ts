@@ -68,6 +68,42 @@ export function fromFile(text: string): Prepared {
   return { bytes: encode(resource), resource, label: CATEGORY_OF[type] ?? 'category/other', summary: type };
 }
 
+/** The most bytes a prescription's content may have (a dispense token carries it: the SDK's bound). */
+export const MAX_PRESCRIPTION_BYTES = 2048;
+
+/**
+ * A FHIR R5 `MedicationRequest` from the prescribing form: the medication and the dosage as the
+ * prescriber writes them, and the quantity per fill. Throws on an empty field, a quantity that
+ * is not a positive integer, or content past {@link MAX_PRESCRIPTION_BYTES}.
+ */
+export function medicationRequest(medication: string, dosage: string, quantity: number): Prepared {
+  if (!medication.trim()) throw new RangeError('name the medication');
+  if (!dosage.trim()) throw new RangeError('give the dosage instructions');
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > 10_000) throw new RangeError('the quantity is a whole number from 1 to 10,000');
+  const resource = {
+    resourceType: 'MedicationRequest',
+    status: 'active',
+    intent: 'order',
+    medication: { concept: { text: medication.trim() } },
+    dosageInstruction: [{ text: dosage.trim() }],
+    dispenseRequest: { quantity: { value: quantity, unit: 'unit' } },
+  };
+  const bytes = encode(resource);
+  if (bytes.length > MAX_PRESCRIPTION_BYTES) throw new RangeError(`a prescription is at most ${MAX_PRESCRIPTION_BYTES} bytes: shorten the text`);
+  return { bytes, resource, label: 'category/medication', summary: describePrescription(resource) };
+}
+
+/** What a prescription's content says, in one line: medication, dosage, quantity. */
+export function describePrescription(resource: unknown): string {
+  if (!resource || typeof resource !== 'object') return 'not a FHIR resource';
+  const r = resource as Record<string, any>;
+  if (r.resourceType !== 'MedicationRequest') return summarise(resource);
+  const medication = r.medication?.concept?.text ?? r.medication?.concept?.coding?.[0]?.display ?? r.medicationCodeableConcept?.text ?? 'medication';
+  const dosage = r.dosageInstruction?.[0]?.text;
+  const quantity = r.dispenseRequest?.quantity?.value;
+  return `${medication}${dosage ? ` — ${dosage}` : ''}${quantity !== undefined ? ` — ${quantity} per fill` : ''}`;
+}
+
 /** A one-line description of a decrypted resource. */
 export function summarise(resource: unknown): string {
   if (!resource || typeof resource !== 'object') return 'not a FHIR resource';

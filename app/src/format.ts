@@ -32,3 +32,18 @@ export function shortAddress(address: string): string {
 export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
+
+/** Bytes as base64url without padding: a dispense token as text (its QR code, or typed by a scanner). */
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The bytes of a base64url text (whitespace ignored). Throws `SyntaxError` on another character. */
+export function fromBase64Url(text: string): Uint8Array {
+  const clean = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9_-]*$/.test(clean) || clean.length % 4 === 1) throw new SyntaxError('not a dispense code (base64url)');
+  const binary = atob(clean.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(clean.length / 4) * 4, '='));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}

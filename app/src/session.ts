@@ -168,10 +168,15 @@ export class Session {
     };
   }
 
-  /** The flows' context for `address`: the chain and the gateway acting as that account. */
-  context(address: string, reading?: { version: RecordId; purpose?: PurposeOfUse }): FlowContext {
+  /**
+   * The flows' context for `address`: the chain and the gateway acting as that account, reading
+   * a record version (for a purpose) or a prescription.
+   */
+  context(address: string, reading?: { version: RecordId; purpose?: PurposeOfUse } | { prescription: bigint }): FlowContext {
     const store = new GatewayBlobStore(this.config.gateway, this.gatewaySigner(address), this.genesisHash);
-    return { chain: this.chain, store: reading ? store.reading(reading.version, reading.purpose) : store };
+    if (reading === undefined) return { chain: this.chain, store };
+    if ('prescription' in reading) return { chain: this.chain, store: store.readingPrescription(reading.prescription) };
+    return { chain: this.chain, store: store.reading(reading.version, reading.purpose) };
   }
 
   /** The SDK's actor for `address`, or undefined while its health key is locked. */

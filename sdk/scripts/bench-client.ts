@@ -29,7 +29,6 @@ import {
   records,
   registerPatient,
   sealLocator,
-  type RecordId,
   sealEnvelope,
   send,
   tagOf,

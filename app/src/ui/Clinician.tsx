@@ -6,6 +6,7 @@ import { describeLicence, licences, licenceStatus, sharedWith } from '../queries
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 import { Consultations } from './Consultations.tsx';
+import { Dispense, Prescribe } from './Prescriptions.tsx';
 
 /** The clinician's screens: licence status, the patients who shared records, reading them, consultations. */
 export function ClinicianView({ session, account }: { session: Session; account: AppAccount }) {
@@ -61,6 +62,8 @@ export function ClinicianView({ session, account }: { session: Session; account:
       </Section>
       <SharedPatients session={session} account={account} />
       <Consultations session={session} account={account} side="practitioner" />
+      <Prescribe session={session} account={account} />
+      <Dispense session={session} account={account} />
     </div>
   );
 }

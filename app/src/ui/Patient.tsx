@@ -7,6 +7,7 @@ import { describeLicence, disclosureLog, licenceStatus, patientConsents, patient
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 import { Consultations } from './Consultations.tsx';
+import { PatientPrescriptions } from './Prescriptions.tsx';
 
 const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Treatment', words: 'Treatment (care)' },
@@ -46,6 +47,7 @@ export function PatientView({ session, account }: { session: Session; account: A
         </>
       ) : null}
       <Consultations session={session} account={account} side="patient" />
+      <PatientPrescriptions session={session} account={account} />
     </div>
   );
 }

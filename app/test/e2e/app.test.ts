@@ -12,6 +12,11 @@
 // the patient books it, he accepts, both start the secure session (a key each pinned on chain;
 // the channel through the gateway's relay shows "verified" and the same safety code on both
 // screens; messages both ways, none in the gateway's log), he marks it delivered, she pays.
+// Then a prescription: the clinician prescribes for the patient, the patient opens it (its file
+// from the gateway, served to her only) and shows the fill's dispense code (a QR code and its
+// text); a pharmacist (//Dave, licensed as one by the demo board here through @polkadot/api: the
+// app has no licensing screens) checks the code against the chain, sees the medication and
+// dispenses; the same code again is refused before anything is sent.
 // Every transaction is approved in the app's dialog, which shows the fee first.
 // Screenshots of each screen go to test-results/screenshots/.
 
@@ -20,6 +25,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { DEFAULTS } from '../../../gateway/src/config.ts';
@@ -32,6 +43,7 @@ const shots = join(appDir, 'test-results', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
 const CHARLIE = '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y';
+const DAY = 86_400_000;
 /** Transactions land in 6-second blocks; a flow of two takes about 12 s, more on loaded cores. */
 const STEP = 90_000;
 
@@ -263,5 +275,78 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
     await patient.getByTestId('remembered-unlock').click();
     await patient.getByTestId('health-key-unlocked').waitFor();
     await patient.getByTestId('registered').waitFor();
+  });
+
+  /** //Dave registered as a pharmacist and licensed by the demo board (//Ferdie), through @polkadot/api. */
+  async function licensePharmacist(): Promise<void> {
+    await cryptoWaitReady();
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    const [dave, ferdie] = [keyring.addFromUri('//Dave'), keyring.addFromUri('//Ferdie')];
+    const api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
+    try {
+      const included = (tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair) =>
+        new Promise<void>((resolve, reject) => {
+          tx.signAndSend(signer, ({ status, dispatchError }) => {
+            if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method}: ${dispatchError.toString()}`));
+            else if (status.isInBlock) resolve();
+          }).catch(reject);
+        });
+      await included(api.tx.practitioners!.register!('Pharmacist Demo', ['Pharmacist'], [], x25519.getPublicKey(x25519.utils.randomSecretKey())), dave);
+      const now = (await api.query.timestamp!.now!()).toString();
+      await included(api.tx.practitioners!.issueLicence!(dave.address, 'FR', 'Pharmacist', null, blake2AsU8a('salt|dave'), blake2AsU8a('evidence'),
+        Number(now), Number(now) + 365 * DAY, false), ferdie);
+    } finally {
+      await api.disconnect();
+    }
+  }
+
+  test('a prescription: prescribed, opened by the patient, checked and dispensed once by a pharmacist', { timeout: 6 * STEP }, async () => {
+    const pharmacist = await open(browser);
+    const licensed = licensePharmacist();
+    await clinician.getByTestId('prescribe-patient').fill(CHARLIE);
+    await clinician.getByTestId('prescribe-medication').fill('Example tablet 10 mg');
+    await clinician.getByTestId('prescribe-dosage').fill('one a day');
+    await clinician.getByTestId('prescribe-fills').fill('2');
+    await clinician.getByTestId('prescribe-submit').click();
+    await approve(clinician, 'prescriptions.issue');
+    assert.match((await clinician.getByTestId('prescribe-done').textContent()) ?? '',
+      /Prescription #\d+ issued: Example tablet 10 mg — one a day — 30 per fill, 2 fills\./);
+    await shot(clinician, '12-clinician-prescribed');
+
+    await patient.getByTestId('prescriptions-refresh').click();
+    const row = patient.getByTestId('prescription-row').first();
+    await row.waitFor();
+    assert.equal(await row.getByTestId('prescription-fills').textContent(), '0 of 2');
+    await row.getByTestId('prescription-open').click();
+    assert.equal(await patient.getByTestId('prescription-summary').textContent(), 'Example tablet 10 mg — one a day — 30 per fill');
+    await patient.getByTestId('dispense-qr').locator('svg').waitFor();
+    const code = await patient.getByTestId('dispense-code').inputValue();
+    assert.match(code, /^[A-Za-z0-9_-]{200,}$/);
+    await shot(patient, '13-patient-dispense-code');
+    // The file came from the gateway, to the patient, on the prescription's own route.
+    assert.ok(gatewayLines.some((l) => l.includes('"route":"/prescriptions/{id}/blob"') && l.includes('"status":200') && l.includes('"basis":"patient"')));
+
+    await licensed;
+    await signIn(pharmacist, 'Dave');
+    await pharmacist.getByTestId('health-key-create').click();
+    await pharmacist.getByTestId('phrase-backed-up').check();
+    await pharmacist.getByTestId('phrase-use').click();
+    await pharmacist.getByTestId('role-clinician').click();
+    await pharmacist.getByTestId('licence-status').filter({ hasText: 'licensed' }).waitFor();
+    await pharmacist.getByTestId('dispense-input').fill(code);
+    await pharmacist.getByTestId('dispense-check').click();
+    assert.equal(await pharmacist.getByTestId('dispense-summary').textContent(), 'Example tablet 10 mg — one a day — 30 per fill');
+    await shot(pharmacist, '14-pharmacist-checked');
+    await pharmacist.getByTestId('dispense-submit').click();
+    await approve(pharmacist, 'prescriptions.dispense');
+    assert.match((await pharmacist.getByTestId('dispense-done').textContent()) ?? '', /Fill 1 of prescription #\d+ dispensed; 1 left\./);
+    // The same code again: refused by the check, nothing sent.
+    await pharmacist.getByTestId('dispense-input').fill(code);
+    await pharmacist.getByTestId('dispense-check').click();
+    assert.match((await pharmacist.getByTestId('dispense-error').textContent()) ?? '', /dispensed already.*\(FillAlreadyMade\)/);
+    assert.equal(await pharmacist.getByTestId('approve-dialog').count(), 0);
+
+    await patient.getByTestId('prescriptions-refresh').click();
+    await patient.getByTestId('prescription-fills').filter({ hasText: '1 of 2' }).waitFor();
   });
 });

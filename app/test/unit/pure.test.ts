@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DispatchError, GatewayError, MismatchError, TransactionError } from '@telemed/sdk';
+import { DispatchError, DispenseTokenError, GatewayError, MismatchError, TransactionError } from '@telemed/sdk';
 import { configFrom, DEFAULT_GATEWAY, DEFAULT_NODE } from '../../src/config.ts';
-import { explain, PALLET_MESSAGES } from '../../src/errors.ts';
-import { fromFile, observation, summarise, VITAL_SIGNS } from '../../src/fhir.ts';
-import { formatMed, shortAddress } from '../../src/format.ts';
+import { DISPENSE_PROBLEMS, explain, PALLET_MESSAGES } from '../../src/errors.ts';
+import { describePrescription, fromFile, MAX_PRESCRIPTION_BYTES, medicationRequest, observation, summarise, VITAL_SIGNS } from '../../src/fhir.ts';
+import { formatMed, fromBase64Url, shortAddress, toBase64Url } from '../../src/format.ts';
 import { describeBasis, describeData, describeLicence, describeScope, variant } from '../../src/queries.ts';
 
 describe('configuration', () => {
@@ -126,5 +126,47 @@ describe('errors in plain words', () => {
     assert.match(explain(new GatewayError(403, 'forbidden', 'no')), /may not read this record now.*\(gateway: forbidden\)/);
     assert.match(explain(new GatewayError(500, 'weird', 'no')), /refused \(500\)/);
     assert.match(explain(new MismatchError('content', 'changed')), /not the one anchored/);
+  });
+  test('a dispense code refused before anything is sent says why', () => {
+    assert.match(explain(new DispenseTokenError('ContentMismatch')), /not what was prescribed.*\(ContentMismatch\)/);
+    assert.match(explain(new DispenseTokenError('FillAlreadyMade')), /dispensed already/);
+    for (const problem of ['OtherChain', 'UnknownPrescription', 'ContentMismatch', 'FillAlreadyMade', 'NotTheNextFill', 'WrongSecret', 'TooEarly',
+      'Expired', 'PrescriberNotLicensed', 'PrescriberRevoked'] as const) {
+      assert.ok(DISPENSE_PROBLEMS[problem], problem);
+    }
+  });
+});
+
+describe('prescriptions', () => {
+  test('a MedicationRequest from the form, described in one line', () => {
+    const p = medicationRequest('  Example tablet 10 mg ', 'one a day', 30);
+    assert.equal(p.resource.resourceType, 'MedicationRequest');
+    assert.deepEqual(p.resource.medication, { concept: { text: 'Example tablet 10 mg' } });
+    assert.equal(p.summary, 'Example tablet 10 mg — one a day — 30 per fill');
+    assert.equal(describePrescription(JSON.parse(new TextDecoder().decode(p.bytes))), p.summary);
+    assert.equal(describePrescription({ resourceType: 'Observation', code: { text: 'x' } }), 'Observation — x');
+  });
+
+  test('empty fields, a bad quantity and content past 2,048 bytes are refused', () => {
+    assert.throws(() => medicationRequest(' ', 'one a day', 1), /name the medication/);
+    assert.throws(() => medicationRequest('x', '', 1), /dosage/);
+    for (const q of [0, 1.5, 10_001, Number.NaN]) assert.throws(() => medicationRequest('x', 'y', q), /quantity/);
+    assert.equal(medicationRequest('x', 'y', 10_000).resource.resourceType, 'MedicationRequest');
+    // At the bound and one byte past it.
+    const room = MAX_PRESCRIPTION_BYTES - medicationRequest('x', 'y', 1).bytes.length;
+    assert.equal(medicationRequest('x'.repeat(1 + room), 'y', 1).bytes.length, MAX_PRESCRIPTION_BYTES);
+    assert.throws(() => medicationRequest('x'.repeat(2 + room), 'y', 1), /at most 2048 bytes/);
+  });
+
+  test('a dispense code is base64url both ways; other characters are refused', () => {
+    for (const length of [0, 1, 2, 3, 4, 255, 2157]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + length) & 0xff);
+      const text = toBase64Url(bytes);
+      assert.match(text, /^[A-Za-z0-9_-]*$/);
+      assert.deepEqual(fromBase64Url(text), bytes);
+      assert.deepEqual(fromBase64Url(` ${text.slice(0, 5)}\n${text.slice(5)} `), bytes, 'whitespace is ignored');
+    }
+    assert.throws(() => fromBase64Url('abc+'), SyntaxError);
+    assert.throws(() => fromBase64Url('a'), SyntaxError);
   });
 });
