@@ -163,7 +163,8 @@ async function fixture(): Promise<{ ctx: FlowContext; state: FakeRx; seed: Uint8
   const sealed = await sealPrescriptionKey({ dataKey, dispenseSeed: seed, locator }, patientKeys.publicKey, 0, binding(content.commitment));
   const state: FakeRx = {
     stored: {
-      patient: PATIENT, prescriber: PRESCRIBER, commitment: toHex(content.commitment), locator: toHex(sealed),
+      patient: PATIENT, prescriber: PRESCRIBER, commitment: toHex(content.commitment), ciphertextHash: toHex(content.ciphertextHash),
+      locator: toHex(sealed),
       fillsAllowed: 3, fillsUsed: 1, carried: 0, dispenseHashes: dispenseHashes(seed, 1, 3).map(toHex),
       spent: [toHex(dispenseSecretHash(dispenseSecret(seed, 1)))], controlled: false, issuedAt: 0, expiresAt: 10,
       lastFillAt: 1, previous: null, deposit: 1,
@@ -258,14 +259,24 @@ describe('the patient opens, the pharmacist checks (fake chain)', () => {
     assert.equal(await problem(good), 'UnknownPrescription');
   });
 
+  test('a blob whose hash is not the one the chain keeps is refused; a version without a hash (storage v1) is checked by its commitment', async () => {
+    const { ctx, state } = await fixture();
+    state.stored = { ...state.stored, ciphertextHash: toHex(new Uint8Array(32).fill(0xee)) };
+    await assert.rejects(openPrescription(ctx, patient, 5n), (e: unknown) => e instanceof MismatchError && /ciphertext hash/.test(e.message));
+    state.stored = { ...state.stored, ciphertextHash: null };
+    assert.deepEqual((await openPrescription(ctx, patient, 5n)).content, CONTENT);
+  });
+
   test('a stored blob that is not the committed content is a mismatch', async () => {
     const { ctx, state, seed } = await fixture();
     // Seal a key to another blob under the same commitment: the blob's content differs.
     const dataKey = newDataKey();
-    const locator = await ctx.store.put(encryptContent(dataKey, utf8('{"text":"other"}')).ciphertext);
+    const other = encryptContent(dataKey, utf8('{"text":"other"}'));
+    const locator = await ctx.store.put(other.ciphertext);
     const commitment = commitmentOf(counting(32), CONTENT);
     const sealed = await sealPrescriptionKey({ dataKey, dispenseSeed: seed, locator }, patientKeys.publicKey, 0, binding(commitment));
-    state.stored = { ...state.stored, commitment: toHex(commitment), locator: toHex(sealed) };
-    await assert.rejects(openPrescription(ctx, patient, 5n), MismatchError);
+    // The chain keeps that blob's hash: the commitment is what catches it.
+    state.stored = { ...state.stored, commitment: toHex(commitment), ciphertextHash: toHex(other.ciphertextHash), locator: toHex(sealed) };
+    await assert.rejects(openPrescription(ctx, patient, 5n), (e: unknown) => e instanceof MismatchError && /commitment/.test(e.message));
   });
 });
