@@ -112,7 +112,10 @@ export TELEMED_UPGRADE_WASM="$target/release/wbuild/telemed-runtime-next/telemed
 # - the web app in Debian's headless Chromium: a patient and a clinician in two browser
 #   contexts (add a record, share it, read it decrypted, the read in the log, revoke, refused;
 #   a visit booked, accepted, its verified end-to-end session through the gateway's relay,
-#   delivered and paid);
+#   delivered and paid; a prescription issued, opened with its dispense code, checked and
+#   dispensed once by a pharmacist);
+# - the load harness's smoke run (scripts/load.sh --smoke: every workload's burst and a short
+#   stream all included; nothing asserted about speed);
 # - the operator kit's tests (ops/): a new network's chain spec made from a config (no
 #   development key in it, a node authors from it), a backup restored (export, wipe, import,
 #   the same state root), consortium mode (an outsider gets no block until admitted).
@@ -133,6 +136,7 @@ run_beside ops-network scripts/new-network-test.sh
 run_beside ops-backup scripts/backup-restore-test.sh
 run_beside ops-consortium scripts/consortium-test.sh
 run_beside app-e2e scripts/app-test.sh e2e
+run_beside load-smoke scripts/load.sh --smoke
 failed_beside=()
 for name in "${!beside[@]}"; do
 	wait "${beside[$name]}" || failed_beside+=("$name")

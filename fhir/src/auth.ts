@@ -17,20 +17,15 @@
 
 import { hexToU8a, isHex, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, encodeAddress } from '@polkadot/util-crypto';
-import { NonceCache, parseAccount, signedMessage, verifySignature } from '@telemed/sdk';
+import { GATEWAY_HEADERS, NonceCache, parseAccount, signedMessage, verifySignature } from '@telemed/sdk';
 import { randomBytes } from 'node:crypto';
 import { FhirError } from './outcome.ts';
 
 /** First line of every signed request to the facade; a new layout gets a new version. */
 export const DOMAIN = 'telemed-fhir/v1';
 
-/** The request headers (the gateway's names). */
-export const HEADERS = {
-  account: 'x-telemed-account',
-  timestamp: 'x-telemed-timestamp',
-  nonce: 'x-telemed-nonce',
-  signature: 'x-telemed-signature',
-} as const;
+/** The request headers: the gateway's names (the facade takes no challenge). */
+export const HEADERS = GATEWAY_HEADERS;
 
 /** What a request signs. */
 export interface RequestMessage {
