@@ -346,4 +346,16 @@ mod runtime {
 	/// E-prescriptions: commitments, fills dispensed with one-time secrets.
 	#[runtime::pallet_index(23)]
 	pub type Prescriptions = pallet_prescriptions;
+
+	/// Batches of calls.
+	#[runtime::pallet_index(24)]
+	pub type Utility = pallet_utility;
+
+	/// Multisig accounts: clinics and insurers are several people.
+	#[runtime::pallet_index(25)]
+	pub type Multisig = pallet_multisig;
+
+	/// Proxies with the domain's types (`configs::ProxyType`).
+	#[runtime::pallet_index(26)]
+	pub type Proxy = pallet_proxy;
 }

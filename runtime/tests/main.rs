@@ -14,6 +14,7 @@ mod licence_revocation;
 mod practitioners;
 mod prescriptions;
 mod privacy;
+mod proxy;
 mod records;
 mod runtime;
 mod upgrade;

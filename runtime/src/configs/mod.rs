@@ -3,8 +3,10 @@
 //! One file per domain once a domain grows (`governance.rs`, `telemed.rs`); the consensus,
 //! currency and fee pallets stay here.
 
+mod accounts;
 mod governance;
 mod telemed;
+pub use accounts::*;
 pub use governance::*;
 pub use telemed::*;
 
