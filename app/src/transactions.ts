@@ -60,6 +60,8 @@ export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'billing.publishSessionKey': 'Pin a fresh session key for this visit, so the other party can check it is you',
   'billing.markDelivered': 'Say the visit took place: the patient then confirms, which pays you',
   'billing.confirm': 'Confirm the visit took place: the held price goes to the practitioner (less the 1 % network fee)',
+  'prescriptions.issue': 'Issue the prescription: its commitment, its file’s hash and the key sealed to the patient go on chain (0.2 MED deposit until it is closed)',
+  'prescriptions.dispense': 'Dispense this fill: its one-time code goes on chain and can never be used again',
 };
 
 let nextId = 1;

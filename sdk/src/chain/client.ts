@@ -55,9 +55,9 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
     publishSessionKey: ['id', 'key'],
   },
   prescriptions: {
-    issue: ['patient', 'commitment', 'locator', 'fills', 'expiresAt', 'controlled', 'dispenseHashes'],
+    issue: ['patient', 'commitment', 'ciphertextHash', 'locator', 'fills', 'expiresAt', 'controlled', 'dispenseHashes'],
     dispense: ['id', 'secret'],
-    amend: ['id', 'commitment', 'locator', 'fills', 'expiresAt', 'controlled', 'dispenseHashes'],
+    amend: ['id', 'commitment', 'ciphertextHash', 'locator', 'fills', 'expiresAt', 'controlled', 'dispenseHashes'],
     cancel: ['id'],
     expire: ['id'],
   },
