@@ -20,7 +20,17 @@ describe('the remembered health key', () => {
     const stored = await sealPhrase(phrase, 'correct horse', ALICE);
     const json = JSON.parse(stored) as Record<string, unknown>;
     assert.deepEqual([json.v, json.kdf, json.n, json.r, json.p], [1, 'scrypt', SCRYPT.n, SCRYPT.r, SCRYPT.p]);
-    for (const word of phrase.split(' ')) assert.ok(!stored.includes(word), 'no word of the phrase in storage');
+    // Nothing but the layout's fields, the constants in clear and hex of the right lengths; no
+    // word of the phrase in that hex (as UTF-8), nor the phrase. (Not a substring search of the
+    // whole text: a word such as "salt" or "add" may be a field name or occur in random hex.)
+    assert.deepEqual(Object.keys(json).sort(), ['ct', 'iv', 'kdf', 'n', 'p', 'r', 'salt', 'v']);
+    const hexOf = (text: string) => Buffer.from(text, 'utf8').toString('hex');
+    for (const field of ['salt', 'iv', 'ct'] as const) {
+      const value = json[field] as string;
+      assert.match(value, /^[0-9a-f]+$/, field);
+      for (const word of phrase.split(' ')) assert.ok(!value.includes(hexOf(word)), `no word of the phrase in ${field}`);
+    }
+    assert.ok(!stored.includes(phrase));
     assert.ok(isKeystore(stored));
     assert.equal(await openPhrase(stored, 'correct horse', ALICE), phrase);
   });
