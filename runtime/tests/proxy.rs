@@ -146,7 +146,9 @@ fn allowed(proxy: ProxyType) -> &'static [&'static str] {
 			"proxy.add_proxy",
 		],
 		ProxyType::Governance => &["council.vote"],
-		ProxyType::FrontDesk => &["billing.set_service", "billing.accept", "billing.mark_delivered"],
+		ProxyType::FrontDesk => {
+			&["billing.set_service", "billing.accept", "billing.mark_delivered"]
+		},
 		ProxyType::PatientCare => &[
 			"billing.book",
 			"billing.confirm",
@@ -185,9 +187,9 @@ fn each_proxy_type_allows_exactly_its_calls() {
 fn no_type_but_any_is_a_superset_of_another_and_governance_is_within_non_transfer() {
 	for a in TYPES {
 		for b in TYPES {
-			let expected = a == b ||
-				a == ProxyType::Any ||
-				(a == ProxyType::NonTransfer && b == ProxyType::Governance);
+			let expected = a == b
+				|| a == ProxyType::Any
+				|| (a == ProxyType::NonTransfer && b == ProxyType::Governance);
 			assert_eq!(a.is_superset(&b), expected, "{a:?} ⊇ {b:?}");
 		}
 	}
@@ -206,7 +208,11 @@ fn proxy_result() -> Result<(), DispatchError> {
 }
 
 /// `proxy` makes `real` do `call` through a proxy call.
-fn through(proxy: Sr25519Keyring, real: &AccountId, call: RuntimeCall) -> Result<(), DispatchError> {
+fn through(
+	proxy: Sr25519Keyring,
+	real: &AccountId,
+	call: RuntimeCall,
+) -> Result<(), DispatchError> {
 	ok_next(
 		proxy,
 		RuntimeCall::Proxy(ProxyCall::proxy {
@@ -259,9 +265,7 @@ fn a_front_desk_runs_the_practitioners_fee_schedule_but_moves_no_funds_and_joins
 		// Inside a batch, the one call it may not make refuses the batch's rest (batch_all).
 		let batch = RuntimeCall::Utility(UtilityCall::batch_all {
 			calls: vec![
-				RuntimeCall::Billing(BillingCall::withdraw_service {
-					service: code(),
-				}),
+				RuntimeCall::Billing(BillingCall::withdraw_service { service: code() }),
 				transfer(&eve, UNITS),
 			],
 		});
@@ -325,8 +329,9 @@ fn a_guardians_device_manages_the_patients_consents_but_cannot_move_funds_or_shr
 fn a_clinics_two_of_three_multisig_pays_only_with_two_approvals() {
 	externalities("development").execute_with(|| {
 		start_block_at(NOW);
-		let [alice, bob, charlie] = [Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
-			.map(|k| k.to_account_id());
+		let [alice, bob, charlie] =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+				.map(|k| k.to_account_id());
 		let clinic = pallet_multisig::Pallet::<Runtime>::multi_account_id(
 			&[alice.clone(), bob.clone(), charlie.clone()],
 			2,

@@ -108,9 +108,9 @@ pub enum ProxyType {
 fn common(c: &RuntimeCall) -> Option<bool> {
 	match c {
 		RuntimeCall::Utility(
-			pallet_utility::Call::batch { .. } |
-			pallet_utility::Call::batch_all { .. } |
-			pallet_utility::Call::force_batch { .. },
+			pallet_utility::Call::batch { .. }
+			| pallet_utility::Call::batch_all { .. }
+			| pallet_utility::Call::force_batch { .. },
 		) => Some(true),
 		RuntimeCall::Multisig(..) => Some(false),
 		_ => None,
@@ -130,44 +130,45 @@ impl InstanceFilter<RuntimeCall> for ProxyType {
 			// Sudo dispatches its call as root, out of any filter.
 			ProxyType::NonTransfer => !matches!(
 				c,
-				RuntimeCall::Balances(..) |
-					RuntimeCall::Billing(..) |
-					RuntimeCall::Treasury(..) |
-					RuntimeCall::Sudo(..) |
-					RuntimeCall::Utility(..)
+				RuntimeCall::Balances(..)
+					| RuntimeCall::Billing(..)
+					| RuntimeCall::Treasury(..)
+					| RuntimeCall::Sudo(..)
+					| RuntimeCall::Utility(..)
 			),
-			ProxyType::Governance =>
-				matches!(c, RuntimeCall::Council(..) | RuntimeCall::TechnicalCommittee(..)),
+			ProxyType::Governance => {
+				matches!(c, RuntimeCall::Council(..) | RuntimeCall::TechnicalCommittee(..))
+			},
 			ProxyType::FrontDesk => matches!(
 				c,
 				RuntimeCall::Billing(
-					pallet_billing::Call::set_service { .. } |
-						pallet_billing::Call::withdraw_service { .. } |
-						pallet_billing::Call::accept { .. } |
-						pallet_billing::Call::decline { .. } |
-						pallet_billing::Call::cancel { .. } |
-						pallet_billing::Call::mark_delivered { .. } |
-						pallet_billing::Call::release_lapsed { .. } |
-						pallet_billing::Call::reap { .. }
+					pallet_billing::Call::set_service { .. }
+						| pallet_billing::Call::withdraw_service { .. }
+						| pallet_billing::Call::accept { .. }
+						| pallet_billing::Call::decline { .. }
+						| pallet_billing::Call::cancel { .. }
+						| pallet_billing::Call::mark_delivered { .. }
+						| pallet_billing::Call::release_lapsed { .. }
+						| pallet_billing::Call::reap { .. }
 				)
 			),
 			ProxyType::PatientCare => matches!(
 				c,
 				RuntimeCall::Consent(
-					pallet_consent::Call::grant_consent { .. } |
-						pallet_consent::Call::revoke_consent { .. } |
-						pallet_consent::Call::remove_consent { .. }
+					pallet_consent::Call::grant_consent { .. }
+						| pallet_consent::Call::revoke_consent { .. }
+						| pallet_consent::Call::remove_consent { .. }
 				) | RuntimeCall::Records(
-					pallet_records::Call::add_record { .. } |
-						pallet_records::Call::amend_record { .. } |
-						pallet_records::Call::add_envelope { .. } |
-						pallet_records::Call::remove_envelope { .. }
+					pallet_records::Call::add_record { .. }
+						| pallet_records::Call::amend_record { .. }
+						| pallet_records::Call::add_envelope { .. }
+						| pallet_records::Call::remove_envelope { .. }
 				) | RuntimeCall::Billing(
-					pallet_billing::Call::book { .. } |
-						pallet_billing::Call::cancel { .. } |
-						pallet_billing::Call::confirm { .. } |
-						pallet_billing::Call::dispute { .. } |
-						pallet_billing::Call::publish_session_key { .. }
+					pallet_billing::Call::book { .. }
+						| pallet_billing::Call::cancel { .. }
+						| pallet_billing::Call::confirm { .. }
+						| pallet_billing::Call::dispute { .. }
+						| pallet_billing::Call::publish_session_key { .. }
 				) | RuntimeCall::Prescriptions(pallet_prescriptions::Call::cancel { .. })
 			),
 		}

@@ -144,19 +144,19 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
 			let new = Prescriptions::<T>::get(id).ok_or("a prescription was lost")?;
 			ensure!(new.ciphertext_hash.is_none(), "no hash is invented");
 			ensure!(
-				new.patient == o.patient &&
-					new.prescriber == o.prescriber &&
-					new.commitment == o.commitment &&
-					new.locator.to_vec() == o.locator &&
-					(new.fills_allowed, new.fills_used, new.carried) ==
-						(o.fills_allowed, o.fills_used, o.carried) &&
-					new.dispense_hashes.to_vec() == o.dispense_hashes &&
-					new.spent.to_vec() == o.spent &&
-					new.controlled == o.controlled &&
-					(new.issued_at, new.expires_at, new.last_fill_at) ==
-						(o.issued_at, o.expires_at, o.last_fill_at) &&
-					new.previous == o.previous &&
-					new.deposit == o.deposit,
+				new.patient == o.patient
+					&& new.prescriber == o.prescriber
+					&& new.commitment == o.commitment
+					&& new.locator.to_vec() == o.locator
+					&& (new.fills_allowed, new.fills_used, new.carried)
+						== (o.fills_allowed, o.fills_used, o.carried)
+					&& new.dispense_hashes.to_vec() == o.dispense_hashes
+					&& new.spent.to_vec() == o.spent
+					&& new.controlled == o.controlled
+					&& (new.issued_at, new.expires_at, new.last_fill_at)
+						== (o.issued_at, o.expires_at, o.last_fill_at)
+					&& new.previous == o.previous
+					&& new.deposit == o.deposit,
 				"a field changed"
 			);
 		}
