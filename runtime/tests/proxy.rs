@@ -40,7 +40,10 @@ fn calls() -> Vec<(&'static str, RuntimeCall)> {
 			}),
 		),
 		("billing.accept", RuntimeCall::Billing(BillingCall::accept { id: 0 })),
-		("billing.mark_delivered", RuntimeCall::Billing(BillingCall::mark_delivered { id: 0 })),
+		(
+			"billing.mark_delivered",
+			RuntimeCall::Billing(BillingCall::mark_delivered { id: 0, encounter: None }),
+		),
 		(
 			"billing.book",
 			RuntimeCall::Billing(BillingCall::book {
