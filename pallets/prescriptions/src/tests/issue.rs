@@ -174,6 +174,7 @@ fn call_arguments_past_their_bounds_do_not_decode() {
 			let mut bytes = vec![3u8, 0u8]; // pallet index 3, call index 0
 			bytes.extend(PATIENT.encode());
 			bytes.extend(COMMITMENT.encode());
+			bytes.extend(CIPHERTEXT.encode());
 			bytes.extend(locator.encode());
 			bytes.extend((hashes.len() as u32).encode());
 			bytes.extend((T0 + DAY).encode());
