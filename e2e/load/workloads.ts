@@ -6,6 +6,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { x25519 } from '@noble/curves/ed25519.js';
+import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, randomAsU8a } from '@polkadot/util-crypto';
 import type { Keyring } from '@polkadot/keyring';
 import type { BlockFollower, Planned } from './chain.ts';
@@ -113,9 +114,17 @@ export async function setUp(api: ApiPromise, keyring: Keyring, follower: BlockFo
   return actors;
 }
 
+/**
+ * `n` random bytes for a `Bytes` (a `Vec<u8>`) argument, as hex: @polkadot/api reads a
+ * `Uint8Array` given for `Bytes` as already encoded (its length prefix first).
+ */
+function bytes(n: number): string {
+  return u8aToHex(randomAsU8a(n));
+}
+
 /** A record's synthetic anchoring: random commitment, hash, tag and locator. */
 function randomRecord(api: ApiPromise, patient: KeyringPair) {
-  return api.tx.records.addRecord(patient.address, randomAsU8a(32), randomAsU8a(32), randomAsU8a(32), 10, randomAsU8a(96), 'Treatment');
+  return api.tx.records.addRecord(patient.address, randomAsU8a(32), randomAsU8a(32), randomAsU8a(32), 10, bytes(96), 'Treatment');
 }
 
 /**
@@ -135,7 +144,7 @@ export function burst(api: ApiPromise, actors: Actors, workload: Workload, perSe
           planned.push({ signer: patient, tx: api.tx.balances.transferKeepAlive(practitioners[(i + k) % n]!.address, UNITS / 1000n) });
           break;
         case 'remark':
-          planned.push({ signer: patient, tx: api.tx.system.remark(randomAsU8a(32)) });
+          planned.push({ signer: patient, tx: api.tx.system.remark(bytes(32)) });
           break;
         case 'add_record':
           planned.push({ signer: patient, tx: randomRecord(api, patient) });
@@ -178,6 +187,6 @@ export async function prepare(api: ApiPromise, follower: BlockFollower, actors: 
     }
   }
   await runSetup(api, follower, 'envelopes', actors.patients.map((p, i) => ({
-    signer: p, tx: api.tx.records.addEnvelope(actors.records[i]!, actors.practitioners[i]!.address, randomAsU8a(120), 'Treatment'),
+    signer: p, tx: api.tx.records.addEnvelope(actors.records[i]!, actors.practitioners[i]!.address, bytes(120), 'Treatment'),
   })));
 }
