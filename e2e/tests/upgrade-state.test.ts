@@ -52,7 +52,7 @@ const STORAGE_VERSIONS = {
   Records: [1, 4],
   Billing: [1, 3],
   // Added by this upgrade: FRAME sets a new pallet's version before the migrations run.
-  Prescriptions: [0, 1],
+  Prescriptions: [0, 2],
 } as const;
 /** The pallets whose every storage item is compared across the upgrade. */
 const DOMAIN_PALLETS = ['practitioners', 'consent', 'records', 'billing'] as const;
