@@ -172,17 +172,38 @@ export class NonceCache {
     return Math.abs(this.now() - timestamp) <= this.windowMs;
   }
 
-  /** Remembers (account, nonce); `'replayed'` if already seen, `'full'` if too many are remembered. */
+  /**
+   * Remembers (account, nonce); `'replayed'` if already seen, `'full'` if too many are remembered.
+   * Amortised O(1): expired entries are dropped from the front (a full cache does not scan all of
+   * its entries on every request).
+   */
   remember(account: Uint8Array, nonce: Uint8Array): 'replayed' | 'full' | undefined {
     const now = this.now();
+    this.sweep(now);
     const key = `${u8aToHex(account)}/${u8aToHex(nonce)}`;
     const until = this.seen.get(key);
     if (until !== undefined && until > now) return 'replayed';
-    if (this.seen.size >= this.max) {
-      for (const [k, t] of this.seen) if (t <= now) this.seen.delete(k);
-      if (this.seen.size >= this.max) return 'full';
-    }
+    if (this.seen.size >= this.max) return 'full';
+    // Deleted first so that a renewed entry moves to the back: the map stays in expiry order.
+    this.seen.delete(key);
     this.seen.set(key, now + 2 * this.windowMs);
     return undefined;
+  }
+
+  /** How many nonces are remembered. */
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /**
+   * Drops the expired entries at the front. Entries are inserted in the order of their expiry
+   * (the same lifetime from each insertion), so the first live one ends the sweep; a clock that
+   * stepped back only leaves some expired entries for a later sweep.
+   */
+  private sweep(now: number): void {
+    for (const [key, until] of this.seen) {
+      if (until > now) break;
+      this.seen.delete(key);
+    }
   }
 }
