@@ -2,12 +2,14 @@
  * Who is calling: every request but `GET /metadata` is signed by a Telemed account, as the
  * gateway's writes are (gateway/README.md, "Signed requests"), and checked with the SDK's
  * shared implementation (`verifySignature`, `NonceCache`, `parseAccount` of `@telemed/sdk`).
- * The message binds the chain, the method, the path with its query as sent, a fresh timestamp,
- * a nonce used once, and the body's hash:
+ * The message binds the chain, the facade it is for (its base URL: a request signed for one
+ * facade is refused by another), the method, the path with its query as sent, a fresh
+ * timestamp, a nonce used once, and the body's hash:
  *
- *     telemed-fhir/v1
+ *     telemed-fhir/v2
  *     <METHOD> <path?query>
  *     genesis:0x<genesis hash>
+ *     audience:<the facade's base URL, no trailing slash>
  *     timestamp:<ms>
  *     nonce:0x<16 bytes>
  *     body:0x<blake2_256(body)>
@@ -21,8 +23,8 @@ import { GATEWAY_HEADERS, NonceCache, parseAccount, signedMessage, verifySignatu
 import { randomBytes } from 'node:crypto';
 import { FhirError } from './outcome.ts';
 
-/** First line of every signed request to the facade; a new layout gets a new version. */
-export const DOMAIN = 'telemed-fhir/v1';
+/** First line of every signed request to the facade; a new layout gets a new version (2: the audience). */
+export const DOMAIN = 'telemed-fhir/v2';
 
 /** The request headers: the gateway's names (the facade takes no challenge). */
 export const HEADERS = GATEWAY_HEADERS;
@@ -30,6 +32,8 @@ export const HEADERS = GATEWAY_HEADERS;
 /** What a request signs. */
 export interface RequestMessage {
   genesisHash: Uint8Array;
+  /** The facade's base URL as the client calls it (`https://fhir.clinic.example`). */
+  audience: string;
   /** `GET`, `POST`. */
   method: string;
   /** The path and query exactly as sent (`/Consent?patient=5F…&_count=10`). */
@@ -39,10 +43,16 @@ export interface RequestMessage {
   body: Uint8Array;
 }
 
+/** A base URL as it is signed: without trailing slashes. */
+export function audienceOf(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '');
+}
+
 /** The bytes a request signs. */
 export function requestMessage(m: RequestMessage): Uint8Array {
   return signedMessage(DOMAIN, `${m.method} ${m.path}`, [
     ['genesis', u8aToHex(m.genesisHash)],
+    ['audience', audienceOf(m.audience)],
     ['timestamp', String(m.timestamp)],
     ['nonce', u8aToHex(m.nonce)],
     ['body', u8aToHex(blake2AsU8a(m.body, 256))],
@@ -59,12 +69,13 @@ export interface RequestSigner {
 export function signRequest(
   signer: RequestSigner,
   genesisHash: Uint8Array,
+  audience: string,
   method: string,
   path: string,
   body: Uint8Array = new Uint8Array(),
   { timestamp = Date.now(), nonce = new Uint8Array(randomBytes(16)) } = {},
 ): Record<string, string> {
-  const signature = signer.sign(requestMessage({ genesisHash, method, path, timestamp, nonce, body }));
+  const signature = signer.sign(requestMessage({ genesisHash, audience, method, path, timestamp, nonce, body }));
   return {
     [HEADERS.account]: signer.address,
     [HEADERS.timestamp]: String(timestamp),
@@ -83,7 +94,8 @@ function header(headers: Headers, name: string): string {
 
 /**
  * Checks a request's signature: headers present and well formed, timestamp fresh, the account's
- * signature over this method, path, body and chain, nonce not seen. Returns the caller's SS58
+ * signature over this method, path, body, chain and facade (`audience`, its base URL), nonce not
+ * seen. Returns the caller's SS58
  * address.
  *
  * @throws {@link FhirError} 401 (`login`) with the reason (`missing_auth`, `bad_auth`,
@@ -95,6 +107,7 @@ export function authenticate(
   path: string,
   body: Uint8Array,
   genesisHash: Uint8Array,
+  audience: string,
   nonces: NonceCache,
   ss58Format: number,
 ): string {
@@ -112,7 +125,7 @@ export function authenticate(
   }
   if (!nonces.isFresh(timestamp)) throw new FhirError(401, 'login', 'stale_timestamp', 'the request timestamp is too far from the server clock');
   const nonce = hexToU8a(nonceText);
-  if (!verifySignature(requestMessage({ genesisHash, method, path, timestamp, nonce, body }), hexToU8a(signatureText), account)) {
+  if (!verifySignature(requestMessage({ genesisHash, audience, method, path, timestamp, nonce, body }), hexToU8a(signatureText), account)) {
     throw new FhirError(401, 'login', 'bad_signature', 'not the account\'s signature over this request');
   }
   const seen = nonces.remember(account, nonce);

@@ -467,7 +467,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     if (r.method === 'GET' && first === 'metadata' && second === undefined) {
       return ['GET /metadata', undefined, { status: 200, resource: capabilityStatement(baseOf(), new Date(now()).toISOString()) }];
     }
-    const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, nonces, ss58);
+    const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, baseOf(), nonces, ss58);
     seen.caller = caller;
     if (rest.length > 0) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
     if (r.method === 'GET' && second === undefined) {

@@ -102,19 +102,23 @@ describe('GET /metadata', () => {
 });
 
 describe('signed requests', () => {
-  test('missing, malformed, stale, forged, replayed or for another chain: 401 OperationOutcome', async () => {
+  test('missing, malformed, stale, forged, replayed, for another chain or another facade: 401 OperationOutcome', async () => {
     const path = `/Consent?patient=${patient.address}`;
     refused(await call(api.url, null, 'GET', path), 401, 'login', 'missing_auth');
+    // Signed for another facade (another clinic's base URL): not replayable here.
+    refused(await call(api.url, patient, 'GET', path, undefined, { audience: 'https://fhir.other-clinic.example' }), 401, 'login', 'bad_signature');
+    // The base URL with a trailing slash is the same audience.
+    assert.equal((await call(api.url, patient, 'GET', path, undefined, { audience: `${api.url}/` })).status, 200);
     refused(await call(api.url, patient, 'GET', path, undefined, { timestamp: Date.now() - 60_001 }), 401, 'login', 'stale_timestamp');
     refused(await call(api.url, patient, 'GET', path, undefined, { timestamp: Date.now() + 120_000 }), 401, 'login', 'stale_timestamp');
     refused(await call(api.url, patient, 'GET', path, undefined, { genesis: new Uint8Array(32) }), 401, 'login', 'bad_signature');
     // Signed for one path, sent to another.
     const { signRequest } = await import('../src/auth.ts');
-    const headers = signRequest(patient, chain.genesisHash, 'GET', `/Consent?patient=${other.address}`);
+    const headers = signRequest(patient, chain.genesisHash, api.url, 'GET', `/Consent?patient=${other.address}`);
     let res = await fetch(`${api.url}${path}`, { headers });
     refused({ status: res.status, json: await res.json() as any }, 401, 'login', 'bad_signature');
     // Replayed: the same headers twice.
-    const good = signRequest(patient, chain.genesisHash, 'GET', path);
+    const good = signRequest(patient, chain.genesisHash, api.url, 'GET', path);
     assert.equal((await fetch(`${api.url}${path}`, { headers: good })).status, 200);
     res = await fetch(`${api.url}${path}`, { headers: good });
     refused({ status: res.status, json: await res.json() as any }, 401, 'login', 'replayed');

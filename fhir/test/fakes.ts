@@ -130,11 +130,12 @@ export async function fakeApi(chain: FakeChain): Promise<{ api: FhirApi; lines: 
 
 /** A signed request as `who` to the API at `url`; the answer's status, JSON and headers. */
 export async function call(
-  url: string, who: KeyringPair | null, method: string, path: string, body?: unknown, options: { genesis?: Uint8Array; timestamp?: number } = {},
+  url: string, who: KeyringPair | null, method: string, path: string, body?: unknown,
+  options: { genesis?: Uint8Array; timestamp?: number; audience?: string } = {},
 ): Promise<{ status: number; json: Record<string, any>; headers: Headers }> {
   const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/fhir+json' };
-  if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
+  if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, options.audience ?? url, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
   const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: bytes }) });
   return { status: res.status, json: (await res.json()) as Record<string, any>, headers: res.headers };
 }

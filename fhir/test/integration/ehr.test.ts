@@ -82,7 +82,7 @@ after(async () => {
 /** A signed request to the facade as `who`; every answer is validated as FHIR R4. */
 async function fhir(who: KeyringPair, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
   const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
-  const headers = signRequest(who, chain.genesisHash, method, path, bytes);
+  const headers = signRequest(who, chain.genesisHash, facade.url, method, path, bytes);
   let res: Response;
   try {
     res = await fetch(`${facade.url}${path}`, {
