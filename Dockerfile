@@ -21,7 +21,16 @@ ENV RUSTUP_HOME=/usr/local/rustup CARGO_HOME=/usr/local/cargo PATH=/usr/local/ca
 # The system's OpenSSL (libssl-dev here, libssl3 in the image) rather than a vendored one built
 # from source for litep2p's WebRTC, as scripts/prerequisites.sh does.
 ENV OPENSSL_NO_VENDOR=1
-RUN curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain none
+# rustup-init of a pinned release straight from static.rust-lang.org (what sh.rustup.rs's script
+# downloads), checked against the SHA-256 published beside it, then the toolchain from there too.
+ARG RUSTUP_VERSION=1.29.0
+ARG RUSTUP_SHA256=4acc9acc76d5079515b46346a485974457b5a79893cfb01112423c89aeb5aa10
+RUN curl --proto '=https' --tlsv1.2 -sSfo /tmp/rustup-init \
+      "https://static.rust-lang.org/rustup/archive/${RUSTUP_VERSION}/x86_64-unknown-linux-gnu/rustup-init" \
+ && echo "${RUSTUP_SHA256}  /tmp/rustup-init" | sha256sum -c - \
+ && chmod +x /tmp/rustup-init \
+ && /tmp/rustup-init -y --no-modify-path --profile minimal --default-toolchain none \
+ && rm /tmp/rustup-init
 WORKDIR /telemed
 COPY . .
 # The toolchain rust-toolchain.toml names, with rust-src and the wasm target (the runtime's wasm).

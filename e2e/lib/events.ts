@@ -19,3 +19,12 @@ export function feesPaid(outcome: Outcome): [string, bigint][] {
       return [who, BigInt(fee)];
     });
 }
+
+/** What the outcome's events say was moved from a hold to `dest` (`balances.TransferOnHold`). */
+export function paidFromHoldTo(outcome: Outcome, dest: string): bigint {
+  return outcome.eventData
+    .filter(({ name }) => name === 'balances.TransferOnHold')
+    .map(({ data }) => data as [unknown, string, string, number | string])
+    .filter(([, , to]) => to === dest)
+    .reduce((sum, [, , , amount]) => sum + BigInt(amount), 0n);
+}

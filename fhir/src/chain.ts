@@ -9,7 +9,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { EventRecord, Extrinsic } from '@polkadot/types/interfaces';
 import {
-  addResource, consent, decodeDispatchError, fromHex, readRecord, records, send, toHex, TransactionError,
+  addResource, billing, consent, decodeDispatchError, fromHex, readRecord, records, send, toHex, TransactionError,
   type Actor, type BlobStore, type Delegation, type PurposeOfUse, type RecordVersion, type TelemedChain,
 } from '@telemed/sdk';
 import type {
@@ -270,14 +270,13 @@ export class SdkFhirChain implements FhirChain {
         }
         return Promise.all(ids.map((id) => records.recordVersion(at, id)));
       },
+      // Every claim of the patient's visits (`BillingApi.claims`): a claim is created when its
+      // visit settles, so the open consultations never list it.
       claims: async (patient) => {
-        const consultations = (await api.call.billingApi!.consultations!(at.address(patient))).toJSON() as [number, Json][];
-        const out: ClaimInfo[] = [];
-        for (const [id, c] of consultations) {
-          const claim = (await api.call.billingApi!.claim!(id)).toJSON() as [number, Json] | null;
-          if (claim) out.push(claimFromJson(id, c, claim[0], claim[1], address));
-        }
-        return out;
+        const who = at.address(patient);
+        return (await billing.claimsOf(at, who))
+          .filter(({ consultation: c }) => address(c.patient) === who)
+          .map(({ id, claim, consultation: c }) => claimFromJson(claim.consultation, c, id, claim, address));
       },
       canRead: async (accessor, version, purpose) => {
         const answer = await consent.checkAccess(at, accessor, version.patient, 'Read', { record: { tag: version.tag, record: version.record } }, purpose);

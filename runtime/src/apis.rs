@@ -27,7 +27,7 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Aura, Balance, Billing, Block, Consent, Executive, Grandpa, InherentDataExt, Nonce,
 	Practitioners, Prescriptions, Records, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, VERSION,
+	System, Timestamp, TransactionPayment, VERSION,
 };
 
 impl_runtime_apis! {
@@ -305,6 +305,7 @@ impl_runtime_apis! {
 		Balance,
 		pallet_billing::ConsultationOf<Runtime>,
 		pallet_billing::ServiceOf<Runtime>,
+		pallet_billing::PolicyOf<Runtime>,
 	> for Runtime {
 		fn consultations(
 			patient: AccountId,
@@ -335,6 +336,33 @@ impl_runtime_apis! {
 			consultation: telemed_primitives::ConsultationId,
 		) -> Option<(telemed_primitives::ClaimId, pallet_billing::Claim<AccountId, Balance>)> {
 			Billing::claim_of(consultation)
+		}
+
+		fn claims(
+			party: AccountId,
+			from: telemed_primitives::ClaimId,
+			max: u32,
+		) -> (
+			Vec<(
+				telemed_primitives::ClaimId,
+				pallet_billing::Claim<AccountId, Balance>,
+				pallet_billing::ConsultationOf<Runtime>,
+			)>,
+			Option<telemed_primitives::ClaimId>,
+		) {
+			Billing::claims_of(&party, from, max)
+		}
+
+		fn policies(
+			party: AccountId,
+			from: telemed_primitives::PolicyId,
+			max: u32,
+		) -> (
+			Vec<(telemed_primitives::PolicyId, pallet_billing::PolicyOf<Runtime>, Balance)>,
+			Option<telemed_primitives::PolicyId>,
+		) {
+			use frame_support::traits::Time;
+			Billing::policies_of(&party, from, max, Timestamp::now())
 		}
 	}
 

@@ -19,9 +19,9 @@
 //!   development key as well known as `//Bob` itself.
 
 use crate::{
-	configs::NetworkFeeAccount, AccountId, BalancesConfig, CouncilMembershipConfig,
-	PractitionersConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig,
-	TechnicalMembershipConfig, ValidatorSetConfig, EXISTENTIAL_DEPOSIT, UNITS,
+	AccountId, BalancesConfig, CouncilMembershipConfig, PractitionersConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, SudoConfig, TechnicalMembershipConfig, ValidatorSetConfig,
+	EXISTENTIAL_DEPOSIT, UNITS,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -106,12 +106,7 @@ fn telemed_genesis(
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
-			balances: endowed
-				.into_iter()
-				.map(|who| (who, ENDOWMENT))
-				// The network fee account exists from the start, so that small fees reach it.
-				.chain([(NetworkFeeAccount::get(), EXISTENTIAL_DEPOSIT)])
-				.collect::<Vec<_>>(),
+			balances: endowed.into_iter().map(|who| (who, ENDOWMENT)).collect::<Vec<_>>(),
 		},
 		// Aura and GRANDPA take their authorities from the session keys.
 		validator_set: ValidatorSetConfig {

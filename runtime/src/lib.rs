@@ -32,6 +32,7 @@ mod benchmarks;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod migrations;
 pub mod weights;
 
 use sp_runtime::{
@@ -214,6 +215,9 @@ type Migrations = (
 	// Each open prescription version keeps the hash of its ciphertext (none for those issued
 	// before): independent of the others.
 	pallet_prescriptions::migrations::v2::MigrateV1ToV2<Runtime>,
+	// What the keyless accounts of earlier releases hold (slashed emergency deposits, the
+	// billing network fee) moves to the treasury, where both now go: independent of the others.
+	migrations::RetireKeylessAccounts,
 );
 
 /// Dispatches calls to the pallets and runs the block lifecycle.

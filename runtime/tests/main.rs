@@ -17,4 +17,5 @@ mod privacy;
 mod proxy;
 mod records;
 mod runtime;
+mod treasury;
 mod upgrade;

@@ -146,7 +146,7 @@
 
 extern crate alloc;
 
-pub use impls::HOLD_REASONS;
+pub use impls::{HOLD_REASONS, MAX_PAGE_SCAN};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;

@@ -8,14 +8,13 @@
 use frame_support::{
 	parameter_types,
 	traits::{ConstU32, ConstU64},
-	PalletId,
 };
-use sp_runtime::{traits::AccountIdConversion, Permill};
+use sp_runtime::Permill;
 
-use super::{CouncilMajority, CouncilTwoThirds};
+use super::{CouncilMajority, CouncilTwoThirds, TreasuryAccount};
 use crate::{
-	AccountId, Balance, Balances, Consent, Practitioners, Prescriptions, Records, Runtime,
-	RuntimeEvent, RuntimeHoldReason, Timestamp, MILLI_UNITS, UNITS,
+	Balance, Balances, Consent, Practitioners, Prescriptions, Records, Runtime, RuntimeEvent,
+	RuntimeHoldReason, Timestamp, MILLI_UNITS, UNITS,
 };
 
 parameter_types! {
@@ -55,9 +54,6 @@ parameter_types! {
 	/// Held from a practitioner who breaks the glass until the access is reviewed: enough that
 	/// an unjustified access costs something.
 	pub const EmergencyDeposit: Balance = 10 * UNITS;
-	/// The account that receives the deposits of unjustified emergency accesses, until a
-	/// treasury lands with governance.
-	pub SlashedDepositsAccount: AccountId = PalletId(*b"tm/slash").into_account_truncating();
 }
 
 impl pallet_consent::Config for Runtime {
@@ -69,7 +65,8 @@ impl pallet_consent::Config for Runtime {
 	/// Revoking or cleaning up a consent removes the grantee's envelopes in the same call.
 	type Envelopes = Records;
 	type ReviewOrigin = CouncilMajority;
-	type SlashBeneficiary = SlashedDepositsAccount;
+	/// The deposit of an emergency access the council finds unjustified goes to the treasury.
+	type SlashBeneficiary = TreasuryAccount;
 	type ConsentDeposit = ConsentDeposit;
 	type DelegateDeposit = DelegateDeposit;
 	type EmergencyDeposit = EmergencyDeposit;
@@ -141,9 +138,6 @@ impl pallet_records::Config for Runtime {
 }
 
 parameter_types! {
-	/// Receives the network fee of every payout to a practitioner, until a treasury lands with
-	/// governance. Endowed with the existential deposit at genesis.
-	pub NetworkFeeAccount: AccountId = PalletId(*b"tm/fees_").into_account_truncating();
 	/// 1 % of every payout to a practitioner.
 	pub const NetworkFee: Permill = Permill::from_percent(1);
 	/// Half the price for cancelling an accepted visit before its time.
@@ -168,7 +162,9 @@ impl pallet_billing::Config for Runtime {
 	type Delegation = Consent;
 	type GovernanceOrigin = CouncilTwoThirds;
 	type ArbiterOrigin = CouncilMajority;
-	type FeeDestination = NetworkFeeAccount;
+	/// The network fee of every payout goes to the treasury (which exists from genesis, so a
+	/// fee under the existential deposit still reaches it).
+	type FeeDestination = TreasuryAccount;
 	type NetworkFee = NetworkFee;
 	type CancellationFee = CancellationFee;
 	type ServiceDeposit = ServiceDeposit;

@@ -179,3 +179,17 @@ pub fn envelope_for(record: u64, grantee: &AccountId) -> RuntimeCall {
 		purpose: PurposeOfUse::Treatment,
 	})
 }
+
+/// The transaction fees paid since the events were last reset (`System::reset_events`): in a
+/// block without an author (as [`start_block`] starts), the treasury receives all of them.
+pub fn fees_paid() -> Balance {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			telemed_runtime::RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
+			) => Some(actual_fee),
+			_ => None,
+		})
+		.sum()
+}

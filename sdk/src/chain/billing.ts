@@ -178,3 +178,68 @@ export async function consultation(chain: TelemedChain, id: ConsultationId): Pro
   if (!json) return null;
   return { patient: String(json.patient), practitioner: String(json.practitioner), status: String(json.status) };
 }
+
+/** A claim as `BillingApi.claims` lists it, with its consultation (@polkadot/api's JSON of each). */
+export interface ListedClaim {
+  /** The claim's id. */
+  id: bigint;
+  /** The claim: consultation, policy, insurer, practitioner, amount, createdAt, status. */
+  claim: Record<string, unknown>;
+  /** Its consultation: patient, practitioner, service, price, scheduledAt, status, deliveredAt… */
+  consultation: Record<string, unknown>;
+}
+
+/** A policy as `BillingApi.policies` lists it. */
+export interface ListedPolicy {
+  /** The policy's id. */
+  id: bigint;
+  /** The policy: insurer, patient, covered, coverage (parts per million), annualLimit, validity… */
+  policy: Record<string, unknown>;
+  /** What claims used of its annual limit in the current policy year. */
+  usedThisYear: bigint;
+}
+
+/** How many ids one page of `BillingApi.claims` / `policies` looks at: the runtime's most. */
+export const BILLING_PAGE = 1024;
+
+/** Every page of a paged `BillingApi` listing, in order. */
+async function allPages<T>(page: (from: number) => Promise<[T[], number | null]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let from: number | null = 0; from !== null;) {
+    const [items, next] = await page(from);
+    out.push(...items);
+    from = next;
+  }
+  return out;
+}
+
+function nextId(next: unknown): number | null {
+  return next === null || next === undefined ? null : Number(next);
+}
+
+/**
+ * `BillingApi.claims`, every page: the claims `party` is in (as the insurer, the practitioner
+ * or the consultation's patient), oldest first, each with its consultation. The runtime looks
+ * at every claim id (1,024 a call): a listing costs a call per 1,024 claims on the chain.
+ */
+export async function claimsOf(chain: TelemedChain, party: Account): Promise<ListedClaim[]> {
+  const who = chain.address(party);
+  return allPages(async (from) => {
+    const [items, next] = (await chain.api.call.billingApi!.claims!(who, from, BILLING_PAGE)).toJSON() as
+      [[number | string, Record<string, unknown>, Record<string, unknown>][], unknown];
+    return [items.map(([id, claim, consultation]) => ({ id: big(id), claim, consultation })), nextId(next)];
+  });
+}
+
+/**
+ * `BillingApi.policies`, every page: the policies `party` is in (as the insurer or the insured
+ * patient), oldest first, with what claims used of each one's limit this policy year.
+ */
+export async function policiesOf(chain: TelemedChain, party: Account): Promise<ListedPolicy[]> {
+  const who = chain.address(party);
+  return allPages(async (from) => {
+    const [items, next] = (await chain.api.call.billingApi!.policies!(who, from, BILLING_PAGE)).toJSON() as
+      [[number | string, Record<string, unknown>, number | string][], unknown];
+    return [items.map(([id, policy, used]) => ({ id: big(id), policy, usedThisYear: big(used) })), nextId(next)];
+  });
+}

@@ -79,7 +79,7 @@ export const REQUIRED_RUNTIME_APIS: Readonly<Record<string, readonly string[]>> 
   recordsApi: ['patient', 'recordHistory', 'envelope', 'latestBatch'],
   consentApi: ['checkAccess', 'disclosures'],
   practitionersApi: ['licenceStatus'],
-  billingApi: ['quote', 'consultations'],
+  billingApi: ['quote', 'consultations', 'claims', 'policies'],
   prescriptionsApi: ['prescription', 'prescriptionsOf'],
 };
 

@@ -29,8 +29,11 @@ use frame_support::{
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
 	deposits::release, ClaimId, ConsultationId, DelegateScope, DelegationInspector, LicenceQuery,
-	PractitionerRegistry,
+	Moment, PolicyId, PractitionerRegistry,
 };
+
+/// The most ids one page of [`Pallet::claims_of`] or [`Pallet::policies_of`] looks at.
+pub const MAX_PAGE_SCAN: u32 = 1024;
 
 /// Every reason this pallet holds funds for.
 pub const HOLD_REASONS: [HoldReason; 5] = [
@@ -140,5 +143,59 @@ impl<T: Config> Pallet<T> {
 	pub fn claim_of(consultation: ConsultationId) -> Option<(ClaimId, ClaimOf<T>)> {
 		let id = ClaimOfConsultation::<T>::get(consultation)?;
 		Claims::<T>::get(id).map(|c| (id, c))
+	}
+
+	/// The ids one page looks at, `from` up to the end it reached, and the id to go on from
+	/// while ids remain below `next_id`: at least one and at most [`MAX_PAGE_SCAN`] ids, so a
+	/// client that pages on always ends.
+	fn page(from: u64, max: u32, next_id: u64) -> (core::ops::Range<u64>, Option<u64>) {
+		let end = from.saturating_add(max.clamp(1, MAX_PAGE_SCAN).into()).min(next_id);
+		(from..end, (end < next_id).then_some(end))
+	}
+
+	/// The claims `party` is in (as the claim's insurer, its practitioner or its
+	/// consultation's patient) among the claim ids from `from` on, each with its consultation;
+	/// and the id to go on from while claim ids remain. One page looks at `max` ids at most
+	/// (at least 1, at most [`MAX_PAGE_SCAN`]), whether or not they are `party`'s: a page may
+	/// be empty and still have a next one. Reaped claims are gone.
+	#[allow(clippy::type_complexity)]
+	pub fn claims_of(
+		party: &T::AccountId,
+		from: ClaimId,
+		max: u32,
+	) -> (Vec<(ClaimId, ClaimOf<T>, ConsultationOf<T>)>, Option<ClaimId>) {
+		let (ids, next) = Self::page(from, max, NextClaimId::<T>::get());
+		let found = ids
+			.filter_map(|id| {
+				let claim = Claims::<T>::get(id)?;
+				let c = Consultations::<T>::get(claim.consultation)?;
+				(claim.insurer == *party || claim.practitioner == *party || c.patient == *party)
+					.then_some((id, claim, c))
+			})
+			.collect();
+		(found, next)
+	}
+
+	/// The policies `party` is in (as the insurer or the insured patient) among the policy ids
+	/// from `from` on, each with what claims used of its limit in the policy year of `at`; and
+	/// the id to go on from, paged as [`Pallet::claims_of`].
+	#[allow(clippy::type_complexity)]
+	pub fn policies_of(
+		party: &T::AccountId,
+		from: PolicyId,
+		max: u32,
+		at: Moment,
+	) -> (Vec<(PolicyId, PolicyOf<T>, BalanceOf<T>)>, Option<PolicyId>) {
+		let (ids, next) = Self::page(from, max, NextPolicyId::<T>::get());
+		let found = ids
+			.filter_map(|id| {
+				let policy = Policies::<T>::get(id)?;
+				(policy.insurer == *party || policy.patient == *party).then(|| {
+					let used = PolicyUsage::<T>::get(id, policy.year_of(at));
+					(id, policy, used)
+				})
+			})
+			.collect();
+		(found, next)
 	}
 }

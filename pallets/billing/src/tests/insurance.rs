@@ -494,3 +494,89 @@ fn a_denied_claim_gives_back_to_its_own_year() {
 		assert_invariants();
 	});
 }
+
+/// The runtime API's listings: an insurer, the practitioner and the patient each find a claim
+/// they are in, nobody else does; paging looks at a bounded number of ids, always ends, and
+/// goes on where the last page stopped; a reaped claim is gone; policies list for the insurer
+/// and the patient with what claims used of the year's limit.
+#[test]
+fn claims_and_policies_are_listed_for_their_parties_only_page_by_page() {
+	new_test_ext().execute_with(|| {
+		let ids = |party: AccountId, from: u64, max: u32| {
+			let (found, next) = Billing::claims_of(&party, from, max);
+			(found.into_iter().map(|(id, _, _)| id).collect::<Vec<_>>(), next)
+		};
+		assert_eq!(ids(INSURER, 0, 10), (vec![], None), "no claim yet");
+
+		let mine = policy(INSURER, 80, 5_000);
+		let theirs = policy(OTHER_INSURER, 50, 5_000);
+		// Two settled insured visits, one under each insurer's policy.
+		let first = delivered(Some(mine));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), first));
+		let second = crate::NextConsultationId::<Test>::get();
+		let at = T0 + 2 * DAY;
+		assert_ok!(Billing::book(
+			RuntimeOrigin::signed(PATIENT),
+			PATIENT,
+			DOC,
+			code(VIDEO),
+			at,
+			Some(theirs)
+		));
+		assert_ok!(Billing::accept(RuntimeOrigin::signed(DOC), second));
+		set_now(at);
+		assert_ok!(Billing::mark_delivered(RuntimeOrigin::signed(DOC), second, None));
+		assert_ok!(Billing::confirm(RuntimeOrigin::signed(PATIENT), second));
+		let (a, _) = claim_of(first);
+		let (b, _) = claim_of(second);
+		assert_eq!((a, b), (0, 1));
+		assert!(matches!(claim_of(second).1.status, ClaimStatus::Pending { .. }));
+
+		assert_eq!(ids(INSURER, 0, 10), (vec![a], None));
+		assert_eq!(ids(OTHER_INSURER, 0, 10), (vec![b], None));
+		assert_eq!(ids(DOC, 0, 10), (vec![a, b], None));
+		assert_eq!(ids(PATIENT, 0, 10), (vec![a, b], None));
+		assert_eq!(ids(STRANGER, 0, 10), (vec![], None));
+		let (found, _) = Billing::claims_of(&PATIENT, 0, 10);
+		assert_eq!(found[0].1.insurer, INSURER);
+		assert_eq!(found[0].2.patient, PATIENT);
+		assert_eq!(found[0].1.consultation, first);
+
+		// One id a page: the second page goes on from the first's end; a page of ids that are
+		// not the party's is empty and still says where to go on; 0 means 1; past the end
+		// there is nothing and no next page.
+		assert_eq!(ids(INSURER, 0, 1), (vec![a], Some(1)));
+		assert_eq!(ids(INSURER, 1, 1), (vec![], None));
+		assert_eq!(ids(OTHER_INSURER, 0, 1), (vec![], Some(1)));
+		assert_eq!(ids(PATIENT, 0, 0), (vec![a], Some(1)));
+		assert_eq!(ids(PATIENT, 2, 10), (vec![], None));
+		assert_eq!(ids(PATIENT, u64::MAX, u32::MAX), (vec![], None));
+		// A page never looks at more than MAX_PAGE_SCAN ids.
+		crate::NextClaimId::<Test>::put(u64::from(crate::MAX_PAGE_SCAN) * 3);
+		assert_eq!(ids(PATIENT, 0, u32::MAX), (vec![a, b], Some(u64::from(crate::MAX_PAGE_SCAN))));
+		crate::NextClaimId::<Test>::put(2);
+
+		// The insurer answers the first claim; once its visit is reaped, it is gone.
+		assert_ok!(Billing::adjudicate_claim(RuntimeOrigin::signed(INSURER), a, true, [0u8; 32]));
+		assert_ok!(Billing::reap(RuntimeOrigin::signed(STRANGER), first));
+		assert_eq!(ids(PATIENT, 0, 10), (vec![b], None));
+
+		// Policies: the insurer sees its own, the patient both, with what was used this year.
+		let policies = |party: AccountId| {
+			let (found, next) = Billing::policies_of(&party, 0, 10, T0 + DAY);
+			(found.into_iter().map(|(id, p, used)| (id, p.insurer, used)).collect::<Vec<_>>(), next)
+		};
+		assert_eq!(policies(INSURER), (vec![(mine, INSURER, 800)], None));
+		assert_eq!(
+			policies(PATIENT),
+			(vec![(mine, INSURER, 800), (theirs, OTHER_INSURER, 500)], None)
+		);
+		assert_eq!(policies(STRANGER), (vec![], None));
+		assert_eq!(
+			Billing::policies_of(&PATIENT, 0, 1, T0).0.len(),
+			1,
+			"one id looked at, one found"
+		);
+		assert_invariants();
+	});
+}
