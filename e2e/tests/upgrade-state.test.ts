@@ -29,7 +29,7 @@ import '@polkadot/api-augment';
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { compactFromU8a, hexToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { blake2AsHex, blake2AsU8a, decodeAddress, xxhashAsHex } from '@polkadot/util-crypto';
+import { blake2AsHex, blake2AsU8a, decodeAddress, encodeAddress, xxhashAsHex } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { fund } from '../lib/funding.ts';
 import { dev, fresh, keyringReady, type KeyringPair } from '../lib/keyring.ts';
@@ -207,6 +207,13 @@ interface Funds {
   reserved: bigint;
   frozen: bigint;
   holds: Map<string, bigint>;
+}
+
+/** The account of a pallet id (`modl` + 8 bytes, zero padded), in SS58. */
+function palletAccount(id: string): string {
+  const bytes = new Uint8Array(32);
+  bytes.set(stringToU8a(id));
+  return encodeAddress(bytes, 42);
 }
 
 async function fundsOf(api: ApiPromise, who: string): Promise<Funds> {
@@ -519,6 +526,10 @@ describe('upgrade with state', () => {
   let bobHolds: Map<string, bigint>;
   /** The timestamp of the block that applied the code: the migrations' `now`. */
   let upgradedAt = 0;
+  /** The keyless accounts of the previous release (slashed deposits, the network fee) and the treasury, before the upgrade. */
+  const keyless = ['modltm/slash', 'modltm/fees_'].map(palletAccount);
+  let keylessBefore = 0n;
+  let treasuryBefore = 0n;
 
   const record = (name: string) => {
     const r = records.get(name);
@@ -710,6 +721,9 @@ describe('upgrade with state', () => {
     remembered = await readState(api);
     for (const who of Object.values(actors)) fundsBefore.set(who.address, await fundsOf(api, who.address));
     bobHolds = (await fundsOf(api, bob.address)).holds;
+    for (const who of keyless) keylessBefore += (await api.query.system.account(who)).data.free.toBigInt();
+    treasuryBefore = (await api.query.system.account(palletAccount('modltm/trsry'))).data.free.toBigInt();
+    assert.ok(keylessBefore > 0n, 'the previous release paid the network fee to its keyless account');
 
     // The state has what the scenario claims.
     const kinds = (name: string, kind: (v: Json) => string) => [...item(remembered, name).values()].map((v) => kind(v as Json)).sort();
@@ -823,6 +837,15 @@ describe('upgrade with state', () => {
         { ...was, free: was.free + released, reserved: was.reserved - released, holds }, who.address);
     }
     assert.deepStrictEqual((await fundsOf(api, dev('Bob').address)).holds, bobHolds, 'the physician\'s deposits are held');
+
+    // The keyless accounts were emptied into the treasury and reaped (the treasury also received
+    // the fees of the upgrade's own transactions since).
+    for (const who of keyless) {
+      const { providers, data } = await api.query.system.account(who);
+      assert.deepEqual([providers.toNumber(), data.free.toBigInt()], [0, 0n], `${who} is reaped`);
+    }
+    const treasury = (await api.query.system.account(palletAccount('modltm/trsry'))).data.free.toBigInt();
+    assert.ok(treasury >= treasuryBefore + keylessBefore, `the treasury received ${keylessBefore}: ${treasuryBefore} → ${treasury}`);
   });
 
   test('the old data works under the new runtime', async () => {

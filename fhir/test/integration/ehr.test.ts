@@ -229,36 +229,40 @@ async function until(check: () => Promise<boolean>, ms: number, what: string): P
 test('an insured visit\'s Claim and ClaimResponse from the real chain: queued, then paid; the insurer sees it, a stranger is refused', async () => {
   const api = chain.api;
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  const [alice, insurer] = [keyring.addFromUri('//Alice'), keyring.addFromUri('//Dave')];
+  // A patient of its own (the first test signed the other's consent outside the SDK, which
+  // counts each signer's nonces itself).
+  const [alice, insurer, insured] = [keyring.addFromUri('//Alice'), keyring.addFromUri('//Dave'), keyring.addFromUri('//Ferdie')];
+  const insuredActor: Actor = { signer: insured, keys: KeyRing.fromRecoveryPhrase(generateRecoveryPhrase()) };
   const UNIT = 1_000_000_000_000n;
   const SERVICE = '99213';
   const chainNow = async () => Number((await api.query.timestamp!.now!()).toString());
   // Governance (sudo on the dev chain) registers the insurer; the physician publishes a
   // service; the patient consents to the insurer for payment (any scope is a payment consent).
   await Promise.all([
+    registerPatient({ chain, store: undefined as never }, insuredActor),
     send(chain, api.tx.sudo!.sudo!(api.tx.billing!.registerInsurer!(insurer.address, 'Example Mutual')), alice),
     send(chain, api.tx.billing!.setService!(SERVICE, new Uint8Array(32).fill(7), 50n * UNIT, 30 * 60_000), bob),
-    send(chain, api.tx.consent!.grantConsent!(patientPair.address, insurer.address, 'Permit', ['Read'],
-      { Tags: [toHex(tag)] }, ['Payment'], null, null), patientPair),
+    send(chain, api.tx.consent!.grantConsent!(insured.address, insurer.address, 'Permit', ['Read'],
+      { Tags: [toHex(tagOf((insuredActor.keys as KeyRing).tagKey(0), 'category/billing'))] }, ['Payment'], null, null), insured),
   ]);
   const now = await chainNow();
   await send(chain, api.tx.billing!.fundPool!(500n * UNIT), insurer);
-  const issued = await send(chain, api.tx.billing!.issuePolicy!(patientPair.address, [SERVICE], 800_000, 200n * UNIT, now, now + 365 * 86_400_000), insurer);
+  const issued = await send(chain, api.tx.billing!.issuePolicy!(insured.address, [SERVICE], 800_000, 200n * UNIT, now, now + 365 * 86_400_000), insurer);
   const policy = Number(eventOf(issued, 'billing', 'PolicyIssued').fields.id);
   // The patient books six blocks ahead; the physician accepts and delivers at the visit's time;
   // the patient confirms: the visit settles and the claim for the insurer's 80 % is created.
   const at = (await chainNow()) + 36_000;
-  const booked = await send(chain, api.tx.billing!.book!(patientPair.address, bob.address, SERVICE, at, policy), patientPair);
+  const booked = await send(chain, api.tx.billing!.book!(insured.address, bob.address, SERVICE, at, policy), insured);
   const visit = Number(eventOf(booked, 'billing', 'ConsultationBooked').fields.id);
   await send(chain, api.tx.billing!.accept!(visit), bob);
   await until(async () => (await chainNow()) >= at, 90_000, 'the visit time');
   await send(chain, api.tx.billing!.markDelivered!(visit, null), bob);
-  const settled = await send(chain, api.tx.billing!.confirm!(visit), patientPair);
+  const settled = await send(chain, api.tx.billing!.confirm!(visit), insured);
   const claimId = String(eventOf(settled, 'billing', 'ClaimCreated').fields.id);
   // The visit is closed: no longer among the patient's open consultations, yet its claim is found.
-  assert.deepEqual((await api.call.billingApi!.consultations!(patientPair.address)).toJSON(), []);
+  assert.deepEqual((await api.call.billingApi!.consultations!(insured.address)).toJSON(), []);
 
-  const claims = await fhir(patientPair, 'GET', `/Claim?patient=${patientPair.address}`);
+  const claims = await fhir(insured, 'GET', `/Claim?patient=${insured.address}`);
   assert.equal(claims.status, 200);
   const [claim] = resources(claims.json);
   assert.equal(claims.json.total, 1);
@@ -269,19 +273,19 @@ test('an insured visit\'s Claim and ClaimResponse from the real chain: queued, t
   assert.equal(claim!.insurance[0].coverage.identifier.value, String(policy));
   assert.equal(claim!.item[0].productOrService.coding[0].code, SERVICE);
   assert.equal(claim!.total.value, 40);
-  const queued = resources((await fhir(patientPair, 'GET', `/ClaimResponse?patient=${patientPair.address}`)).json);
+  const queued = resources((await fhir(insured, 'GET', `/ClaimResponse?patient=${insured.address}`)).json);
   assert.deepEqual(queued.map((r) => [r.id, r.outcome]), [[claimId, 'queued']]);
   assert.match(queued[0]!.disposition, /^pending/);
   // The insurer and the physician see it; a stranger is refused.
-  assert.equal((await fhir(insurer, 'GET', `/Claim?patient=${patientPair.address}`)).json.total, 1);
-  assert.equal((await fhir(bob, 'GET', `/Claim?patient=${patientPair.address}`)).json.total, 1);
-  const refused = await fhir(stranger, 'GET', `/ClaimResponse?patient=${patientPair.address}`);
+  assert.equal((await fhir(insurer, 'GET', `/Claim?patient=${insured.address}`)).json.total, 1);
+  assert.equal((await fhir(bob, 'GET', `/Claim?patient=${insured.address}`)).json.total, 1);
+  const refused = await fhir(stranger, 'GET', `/ClaimResponse?patient=${insured.address}`);
   assert.equal(refused.status, 403);
   assert.equal(refused.json.resourceType, 'OperationOutcome');
 
   // The insurer approves: the response is complete and paid.
   await send(chain, api.tx.billing!.adjudicateClaim!(claimId, true, new Uint8Array(32)), insurer);
-  const paid = resources((await fhir(insurer, 'GET', `/ClaimResponse?patient=${patientPair.address}`)).json);
+  const paid = resources((await fhir(insurer, 'GET', `/ClaimResponse?patient=${insured.address}`)).json);
   assert.deepEqual(paid.map((r) => [r.id, r.outcome, r.disposition]), [[claimId, 'complete', 'approved and paid']]);
   assert.equal(paid[0]!.payment.amount.value, 40);
 });
