@@ -8,7 +8,7 @@ import { MemoryBlobStore, type Actor, type Delegation, type PurposeOfUse, type R
 import type { ChainView, FhirChain, SignedGrant } from '../src/chain.ts';
 import { signRequest } from '../src/auth.ts';
 import type { ClaimInfo, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo } from '../src/model.ts';
-import { startApi, type FhirApi } from '../src/server.ts';
+import { startApi, type FhirApi, type FhirDeps } from '../src/server.ts';
 import { createLogger } from '../../gateway/src/log.ts';
 
 await cryptoWaitReady();
@@ -113,7 +113,7 @@ export class FakeChain implements FhirChain {
 }
 
 /** An API on a fake chain, the doctor's keys held; its log lines. */
-export async function fakeApi(chain: FakeChain): Promise<{ api: FhirApi; lines: string[] }> {
+export async function fakeApi(chain: FakeChain, over: Partial<FhirDeps> = {}): Promise<{ api: FhirApi; lines: string[] }> {
   const lines: string[] = [];
   const doctorActor: Actor = { signer: doctor, keys: { keyVersion: 0, secretKey: new Uint8Array(32).fill(1), publicKey: new Uint8Array(32).fill(2) } };
   const api = await startApi({
@@ -124,6 +124,9 @@ export async function fakeApi(chain: FakeChain): Promise<{ api: FhirApi; lines: 
     storeFor: () => new MemoryBlobStore(),
     clockSkewMs: 60_000,
     maxBodyBytes: 64 * 1024,
+    requestTimeoutMs: 10_000,
+    maxBatchEntries: 20,
+    ...over,
   }, '127.0.0.1', 0);
   return { api, lines };
 }
