@@ -104,7 +104,7 @@ export function palletErrorIssue(error: string): [number, string] {
  */
 export function isProviderError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
-  return /^(WebSocket is not connected|No response received from RPC endpoint|disconnected from \S+: \d+::)/.test(e.message);
+  return /^(WebSocket is not connected|No response received from RPC endpoint in [\d.]+s|disconnected from \S+: \d+::.*)$/.test(e.message);
 }
 
 /** Any failure as a {@link FhirError}: the facade's own, the chain's, the store's, or an unexpected one. */

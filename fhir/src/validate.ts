@@ -58,6 +58,12 @@ const { id: _id, ...rest } = schema as unknown as Record<string, unknown>;
     Object.values(node).forEach(addR4Version);
   }
 })(rest);
+// Nor does it say that a complex type is an object (its definitions have `properties` but no
+// `type`, and JSON Schema applies `properties` to objects only): `code: []` or `subject: "x"`
+// would pass. Each such definition is made `type: object`.
+for (const definition of Object.values(rest.definitions as Record<string, Record<string, unknown>>)) {
+  if (definition.properties !== undefined && definition.type === undefined) definition.type = 'object';
+}
 ajv.addSchema(rest, 'fhir');
 const compiled = new Map<string, Validator>();
 
