@@ -35,8 +35,14 @@ export interface CallOptions {
   deadline?: number;
 }
 
-/** `SendOptions` whose `timeoutMs` is read at each send: the time left before `deadline`. */
-function sendOptionsUntil(deadline: number | undefined): SendOptions {
+/**
+ * `SendOptions` whose `timeoutMs` is read at each send (a getter): the time left before
+ * `deadline`, so each transaction of a write (anchor, envelopes, `logAccess`) waits at most
+ * until the deadline, not its own full allowance after the previous one.
+ *
+ * @internal exported for the tests
+ */
+export function sendOptionsUntil(deadline: number | undefined): SendOptions {
   if (deadline === undefined) return {};
   return {
     get timeoutMs() {

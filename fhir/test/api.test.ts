@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { DispatchError, GatewayError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
+import { sendOptionsUntil } from '../src/chain.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
 import { narrativeProblems } from '../src/narrative.ts';
@@ -560,6 +561,16 @@ describe('deadlines and a lost node (review F1)', () => {
     assert.ok(chain.lastLimits?.deadline !== undefined);
   });
 
+  test('each transaction of a chain write is sent with the time left before the deadline', async () => {
+    assert.deepEqual(sendOptionsUntil(undefined), {});
+    const options = sendOptionsUntil(Date.now() + 1_000);
+    const first = options.timeoutMs!;
+    assert.ok(first > 900 && first <= 1_000, String(first));
+    await new Promise((r) => setTimeout(r, 60));
+    assert.ok(options.timeoutMs! <= first - 50, 'read again at each send');
+    assert.equal(sendOptionsUntil(Date.now() - 5).timeoutMs, 1);
+  });
+
   test('a lost node (WebSocket is not connected, an RPC timeout) is 503 transient with Retry-After, not 500', async () => {
     for (const message of ['WebSocket is not connected', 'No response received from RPC endpoint in 60s', 'disconnected from ws://127.0.0.1:9944: 1006:: Abnormal Closure']) {
       chain.atBestError = new Error(message);
@@ -824,7 +835,7 @@ describe('listen address and TLS (review F9)', () => {
   }
 
   test('a non-loopback listen address is refused unless TLS is served or the base URL is https:', () => {
-    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) {
       assert.equal(loadConfig({ FHIR_HOST: host }).host, host);
     }
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'fhir.clinic.example', '::ffff:10.0.0.5']) {
