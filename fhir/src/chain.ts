@@ -9,19 +9,47 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { EventRecord, Extrinsic } from '@polkadot/types/interfaces';
 import {
-  addResource, billing, consent, decodeDispatchError, fromHex, readRecord, records, send, toHex, TransactionError,
-  type Actor, type BlobStore, type Delegation, type PurposeOfUse, type RecordVersion, type TelemedChain,
+  addResource, billing, consent, decodeDispatchError, fromHex, OutcomeUnknownError, readRecord, records, send, toHex, TransactionError,
+  type Actor, type SendOptions, type BlobStore, type Delegation, type PurposeOfUse, type RecordVersion, type TelemedChain,
 } from '@telemed/sdk';
 import type {
   AccessBasis, ClaimInfo, ConsentInfo, DisclosedData, DisclosureInfo, LicenceInfo, PractitionerInfo,
 } from './model.ts';
 
-/** A submitted grant not in a block within this time is given up (ten 6-second blocks). */
+/**
+ * A submitted grant not in a block within this time is given up (ten 6-second blocks): an
+ * `OutcomeUnknownError` with its hash (it may still be included), as the SDK's `send()` gives.
+ */
 export const SUBMIT_DEADLINE_MS = 60_000;
-/** `TransactionError` reasons of a grant refused before submission, and of one given up. */
+/** `TransactionError` reasons of a grant refused before submission. */
 export const STALE_NONCE = 'stale nonce';
 export const FUTURE_NONCE = 'future nonce';
-export const NOT_INCLUDED_IN_TIME = 'not in a block in time';
+
+/** Limits of one chain write or read. */
+export interface CallOptions {
+  /**
+   * When to give up waiting (ms since the Unix epoch, `Date.now()`'s clock): each transaction is
+   * sent with the time left then (`SendOptions.timeoutMs`), so a lost outcome is an
+   * `OutcomeUnknownError` with the extrinsic's hash, not a wait without end.
+   */
+  deadline?: number;
+}
+
+/**
+ * `SendOptions` whose `timeoutMs` is read at each send (a getter): the time left before
+ * `deadline`, so each transaction of a write (anchor, envelopes, `logAccess`) waits at most
+ * until the deadline, not its own full allowance after the previous one.
+ *
+ * @internal exported for the tests
+ */
+export function sendOptionsUntil(deadline: number | undefined): SendOptions {
+  if (deadline === undefined) return {};
+  return {
+    get timeoutMs() {
+      return Math.max(1, deadline - Date.now());
+    },
+  };
+}
 
 /** The chain as of one block, for reads. */
 export interface ChainView {
@@ -71,18 +99,27 @@ export interface FhirChain {
   readonly ss58Format: number;
   /** The chain at the best block. */
   atBest(): Promise<ChainView>;
-  /** Encrypts `resource`, stores it in `store`, anchors it for `patient` under `tag`, seals it to the author and `sealTo`. */
-  write(store: BlobStore, author: Actor, patient: string, resource: Uint8Array, tag: Uint8Array, purpose: PurposeOfUse, sealTo: string[]): Promise<RecordVersion>;
+  /**
+   * Encrypts `resource`, stores it in `store`, anchors it for `patient` under `tag`, seals it to the author and `sealTo`.
+   *
+   * @throws `OutcomeUnknownError` when a transaction's outcome is lost (deadline, connection)
+   */
+  write(store: BlobStore, author: Actor, patient: string, resource: Uint8Array, tag: Uint8Array, purpose: PurposeOfUse, sealTo: string[], options?: CallOptions): Promise<RecordVersion>;
   /** Reads version `id` as `reader` (`accessRecord`: checked and logged), fetched from `store`. */
-  read(store: BlobStore, reader: Actor, id: bigint): Promise<{ resource: Uint8Array; version: RecordVersion }>;
+  read(store: BlobStore, reader: Actor, id: bigint, options?: CallOptions): Promise<{ resource: Uint8Array; version: RecordVersion }>;
   /**
    * Decodes a signed `consent.grantConsent` extrinsic (hex).
    *
    * @throws `Error` when it is not one (not an extrinsic, unsigned, another call)
    */
   decodeGrant(extrinsic: string): SignedGrant;
-  /** Submits a signed extrinsic and waits for it in a block: the granted consent's id. */
-  submitGrant(extrinsic: string): Promise<bigint>;
+  /**
+   * Submits a signed extrinsic and waits for it in a block: the granted consent's id.
+   *
+   * @throws `OutcomeUnknownError` when it is not in a block by the deadline (at most
+   *   {@link SUBMIT_DEADLINE_MS}) or the connection is lost first
+   */
+  submitGrant(extrinsic: string, options?: CallOptions): Promise<bigint>;
 }
 
 type Json = Record<string, unknown>;
@@ -285,19 +322,20 @@ export class SdkFhirChain implements FhirChain {
     };
   }
 
-  async write(store: BlobStore, author: Actor, patient: string, resource: Uint8Array, tag: Uint8Array, purpose: PurposeOfUse, sealTo: string[]): Promise<RecordVersion> {
-    const written = await addResource({ chain: this.chain, store }, author, patient, resource, tag, { purpose, sealTo });
+  async write(store: BlobStore, author: Actor, patient: string, resource: Uint8Array, tag: Uint8Array, purpose: PurposeOfUse, sealTo: string[], options: CallOptions = {}): Promise<RecordVersion> {
+    const sending = sendOptionsUntil(options.deadline);
+    const written = await addResource({ chain: this.chain, store }, author, patient, resource, tag, { purpose, sealTo, send: sending });
     written.dataKey.fill(0);
     // The write in the patient's accounting of disclosures (an AuditEvent): `addRecord` checks
     // the author's access but logs nothing; `logAccess` checks again and logs it, by record id.
     const { version } = written;
     await send(this.chain, this.chain.api.tx.consent!.logAccess!(
-      patient, 'Append', { Record: { tag: toHex(version.tag), record: version.id } }, purpose), author.signer);
+      patient, 'Append', { Record: { tag: toHex(version.tag), record: version.id } }, purpose), author.signer, sending);
     return version;
   }
 
-  async read(store: BlobStore, reader: Actor, id: bigint): Promise<{ resource: Uint8Array; version: RecordVersion }> {
-    const { resource, version } = await readRecord({ chain: this.chain, store }, reader, id);
+  async read(store: BlobStore, reader: Actor, id: bigint, options: CallOptions = {}): Promise<{ resource: Uint8Array; version: RecordVersion }> {
+    const { resource, version } = await readRecord({ chain: this.chain, store }, reader, id, { send: sendOptionsUntil(options.deadline) });
     return { resource, version };
   }
 
@@ -335,7 +373,7 @@ export class SdkFhirChain implements FhirChain {
     return ext;
   }
 
-  async submitGrant(extrinsic: string): Promise<bigint> {
+  async submitGrant(extrinsic: string, options: CallOptions = {}): Promise<bigint> {
     const ext = this.decode(extrinsic);
     const call = `${ext.method.section}.${ext.method.method}`;
     const api = this.chain.api;
@@ -345,6 +383,8 @@ export class SdkFhirChain implements FhirChain {
     const nonce = ext.nonce.toBigInt();
     if (nonce < next) throw new TransactionError(call, STALE_NONCE);
     if (nonce > next) throw new TransactionError(call, FUTURE_NONCE);
+    const hash = ext.hash.toHex();
+    const waitMs = Math.max(1, Math.min(SUBMIT_DEADLINE_MS, (options.deadline ?? Infinity) - Date.now()));
     const blockHash = await new Promise<string>((resolve, reject) => {
       let unsubscribe: (() => void) | undefined;
       let settled = false;
@@ -352,11 +392,14 @@ export class SdkFhirChain implements FhirChain {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
+        api.off('disconnected', onDisconnected);
         unsubscribe?.();
         f();
       };
-      const deadline = setTimeout(
-        () => finish(() => reject(new TransactionError(call, NOT_INCLUDED_IN_TIME))), SUBMIT_DEADLINE_MS);
+      // As the SDK's send(): a status subscription is not renewed after a reconnection.
+      const onDisconnected = () => finish(() => reject(new OutcomeUnknownError(call, hash, 'disconnected')));
+      const deadline = setTimeout(() => finish(() => reject(new OutcomeUnknownError(call, hash, 'timeout'))), waitMs);
+      api.on('disconnected', onDisconnected);
       api.rpc.author.submitAndWatchExtrinsic(ext, (status) => {
         if (status.isInvalid || status.isDropped || status.isUsurped) finish(() => reject(new TransactionError(call, status.type)));
         else if (status.isInBlock) finish(() => resolve(status.asInBlock.toHex()));

@@ -5,6 +5,9 @@
  * @module
  */
 
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { Keyring } from '@polkadot/keyring';
 import { isHex } from '@polkadot/util';
 import { KeyRing, fromHex, isValidRecoveryPhrase, type Actor } from '@telemed/sdk';
@@ -30,6 +33,12 @@ export interface FhirConfig {
   clockSkewMs: number;
   /** `FHIR_MAX_BODY_BYTES`, default 1048576. */
   maxBodyBytes: number;
+  /** `FHIR_REQUEST_TIMEOUT_MS`, default 120000: a request not answered by then is answered `504 timeout`. */
+  requestTimeoutMs: number;
+  /** `FHIR_MAX_BATCH_ENTRIES`, default 20: a larger batch is refused (`422 too-costly`), nothing written. */
+  maxBatchEntries: number;
+  /** `FHIR_TLS_CERT` / `FHIR_TLS_KEY`: the PEM certificate (chain) and private key to serve HTTPS with, read from those files. */
+  tls?: { cert: string; key: string };
   /** `FHIR_SIGNERS`: the held keys (see {@link parseSigners}). */
   signers: Actor[];
   /** `FHIR_LOG_LEVEL`, default `info`. */
@@ -71,6 +80,47 @@ export function parseSigners(text: string | undefined, ss58Format = 42): Actor[]
   });
 }
 
+/** Defaults of the settings that have one (README.md, "Configuration"). */
+export const DEFAULTS = {
+  requestTimeoutMs: 120_000,
+  maxBatchEntries: 20,
+} as const;
+
+/**
+ * Whether `host` listens on the loopback interface only (`127.0.0.0/8`, `::1`, `localhost`); an
+ * unspecified address (`0.0.0.0`, `::`) or any other name or address does not.
+ */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** The TLS certificate and key named by `FHIR_TLS_CERT`/`FHIR_TLS_KEY` (both or neither), checked to pair up. */
+function tlsFiles(env: NodeJS.ProcessEnv): { cert: string; key: string } | undefined {
+  const certPath = env.FHIR_TLS_CERT;
+  const keyPath = env.FHIR_TLS_KEY;
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) throw new ConfigError('FHIR_TLS_CERT and FHIR_TLS_KEY go together: set both or neither');
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      throw new ConfigError(`${name}: cannot read the file it names`);
+    }
+  };
+  const tls = { cert: read('FHIR_TLS_CERT', certPath), key: read('FHIR_TLS_KEY', keyPath) };
+  try {
+    createSecureContext(tls);
+  } catch {
+    // The message of the TLS library is not repeated: it could quote the key.
+    throw new ConfigError('FHIR_TLS_CERT and FHIR_TLS_KEY must be a PEM certificate and its private key');
+  }
+  return tls;
+}
+
 /** The settings from `env`. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FhirConfig {
   const level = env.FHIR_LOG_LEVEL ?? 'info';
@@ -86,14 +136,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FhirConfig {
     if (!schemes.includes(parsed.protocol)) throw new ConfigError(`${name} must be a ${schemes.join(' or ')} URL`);
     return value;
   };
+  const host = env.FHIR_HOST || '127.0.0.1';
+  const baseUrl = env.FHIR_BASE_URL ? url('FHIR_BASE_URL', '', ['http:', 'https:']) : undefined;
+  const tls = tlsFiles(env);
+  // Signed requests are not secret, but the health data in their bodies and answers is: off the
+  // machine, only over TLS, the facade's own or a proxy's in front of it (then its https: URL is
+  // the base URL, the audience clients sign for).
+  if (!isLoopback(host) && tls === undefined && !baseUrl?.startsWith('https:')) {
+    throw new ConfigError('FHIR_HOST is not a loopback address: serve TLS (FHIR_TLS_CERT and FHIR_TLS_KEY), or put a TLS proxy in front and set FHIR_BASE_URL to its https: URL');
+  }
   return {
-    host: env.FHIR_HOST || '127.0.0.1',
+    host,
     port: int(env, 'FHIR_PORT', 8790, 0, 65535),
-    ...(env.FHIR_BASE_URL ? { baseUrl: url('FHIR_BASE_URL', '', ['http:', 'https:']) } : {}),
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(tls === undefined ? {} : { tls }),
     nodeWs: url('FHIR_NODE_WS', 'ws://127.0.0.1:9944', ['ws:', 'wss:']),
     gatewayUrl: url('FHIR_GATEWAY_URL', 'http://127.0.0.1:8787', ['http:', 'https:']),
     clockSkewMs: int(env, 'FHIR_CLOCK_SKEW_MS', 60_000, 1_000, 3_600_000),
     maxBodyBytes: int(env, 'FHIR_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    requestTimeoutMs: int(env, 'FHIR_REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 1_000, 3_600_000),
+    maxBatchEntries: int(env, 'FHIR_MAX_BATCH_ENTRIES', DEFAULTS.maxBatchEntries, 1, 1_000),
     signers: parseSigners(env.FHIR_SIGNERS),
     logLevel: level as Level,
   };

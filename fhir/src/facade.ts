@@ -39,6 +39,9 @@ export async function startFacade(config: FhirConfig, log: Logger, chain?: Telem
       },
       clockSkewMs: config.clockSkewMs,
       maxBodyBytes: config.maxBodyBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxBatchEntries: config.maxBatchEntries,
+      ...(config.tls ? { tls: config.tls } : {}),
     }, config.host, config.port);
     log.info('fhir.started', { url: api.url, node: config.nodeWs, heldKeys: signers.size });
     return {

@@ -6,9 +6,13 @@
  * @module
  */
 
-import { BlobNotFoundError, DispatchError, FormatError, GatewayError, NotFoundError, TransactionError } from '@telemed/sdk';
+import { BlobNotFoundError, DispatchError, FormatError, GatewayError, NotFoundError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { FUTURE_NONCE, STALE_NONCE } from './chain.ts';
 import { operationOutcome, type Resource } from './resources.ts';
+import type { Issue } from './validate.ts';
+
+/** Most issues one `OperationOutcome` lists (the rest are counted in a last one). */
+export const MAX_ISSUES = 50;
 
 /** A refusal of the facade: status, FHIR issue type, a stable reason and a message. */
 export class FhirError extends Error {
@@ -23,14 +27,24 @@ export class FhirError extends Error {
     readonly code: string,
     readonly reason: string,
     message: string,
+    /** The problems one by one (a resource that is not valid R4), each an issue of the outcome. */
+    readonly issues?: readonly Issue[],
   ) {
     super(message);
     this.name = 'FhirError';
   }
 
-  /** This refusal as an `OperationOutcome`. */
+  /** This refusal as an `OperationOutcome`: one issue, or one per problem in {@link FhirError.issues}. */
   outcome(): Resource {
-    return operationOutcome(this.status >= 500 ? 'fatal' : 'error', this.code, this.message, this.reason);
+    const severity = this.status >= 500 ? 'fatal' : 'error';
+    if (this.issues === undefined || this.issues.length === 0) return operationOutcome(severity, this.code, this.message, this.reason);
+    const details = { coding: [{ system: 'urn:telemed:error', code: this.reason }], text: this.reason };
+    const listed: Record<string, unknown>[] = this.issues.slice(0, MAX_ISSUES)
+      .map((i) => ({ severity, code: i.code, details, diagnostics: i.diagnostics, expression: [i.expression] }));
+    if (this.issues.length > MAX_ISSUES) {
+      listed.push({ severity, code: 'too-costly', details, diagnostics: `and ${this.issues.length - MAX_ISSUES} more problems` });
+    }
+    return { resourceType: 'OperationOutcome', issue: listed };
   }
 }
 
@@ -84,6 +98,15 @@ export function palletErrorIssue(error: string): [number, string] {
   return [422, 'business-rule'];
 }
 
+/**
+ * Whether `e` is the chain connection's failure as @polkadot/api's WebSocket provider raises it
+ * (not connected, the connection lost under a request, no answer in its time): transient.
+ */
+export function isProviderError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  return /^(WebSocket is not connected|No response received from RPC endpoint in [\d.]+s|disconnected from \S+: \d+::.*)$/.test(e.message);
+}
+
 /** Any failure as a {@link FhirError}: the facade's own, the chain's, the store's, or an unexpected one. */
 export function toFhirError(e: unknown): FhirError {
   if (e instanceof FhirError) return e;
@@ -98,6 +121,12 @@ export function toFhirError(e: unknown): FhirError {
     if (e.reason === 'Invalid') return new FhirError(422, 'invalid', 'invalid_transaction', 'the pool refused the extrinsic');
     return new FhirError(503, 'transient', 'transaction', `the transaction was not included: ${e.message}`);
   }
+  if (e instanceof OutcomeUnknownError) {
+    // Sent, but what became of it is not known: the client must not blindly send again.
+    return new FhirError(504, 'timeout', 'outcome_unknown',
+      `${e.call}${e.txHash ? ` (extrinsic ${e.txHash})` : ''} was sent but ${e.reason === 'timeout' ? 'not reported in a block in time' : 'the connection to the node was lost'}: it may still be included; look the extrinsic up on chain before sending the request again`);
+  }
+  if (isProviderError(e)) return new FhirError(503, 'transient', 'chain_unavailable', 'the chain did not answer (the node is unreachable or slow)');
   if (e instanceof BlobNotFoundError) return new FhirError(404, 'not-found', 'blob_not_found', 'the ciphertext was not found in the store');
   if (e instanceof NotFoundError) return new FhirError(404, 'not-found', 'not_found', e.message);
   if (e instanceof FormatError) return new FhirError(422, 'processing', `format.${e.format}`, `the stored data does not match the chain (${e.format})`);

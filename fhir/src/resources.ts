@@ -14,6 +14,20 @@ import type {
   AccessAction, AccessBasis, ClaimInfo, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo, PurposeOfUse, RecordVersion,
 } from './model.ts';
 
+declare global {
+  interface JSON {
+    /**
+     * A value `JSON.stringify` writes as `text`, verbatim (TC39 "JSON.parse source text access",
+     * Node ≥ 21): how an exact decimal is written as a JSON number without passing through a
+     * binary double.
+     */
+    rawJSON(text: string): unknown;
+  }
+}
+
+// Amounts are exact decimals (`money`): without JSON.rawJSON they would be rounded to doubles.
+if (typeof JSON.rawJSON !== 'function') throw new Error('the FHIR facade needs Node >= 22 (JSON.rawJSON writes exact decimal amounts)');
+
 /** A FHIR resource as JSON. */
 export type Resource = { resourceType: string; id?: string } & Record<string, unknown>;
 
@@ -90,7 +104,11 @@ export function patientRef(account: string) {
   return { reference: `Patient/${account}` };
 }
 
-/** A consent as a FHIR R4 `Consent` (one provision: the chain's consent has one). */
+/**
+ * A consent as a FHIR R4 `Consent` (one provision: the chain's consent has one): `active` once
+ * signed (also before its start: `provision.period.start` says when it begins to count, and the
+ * standing extension `NotYetStarted`), `inactive` once ended or revoked.
+ */
 export function consentResource(c: ConsentInfo): Resource {
   const inForce = c.standing === 'InForce';
   const grantee = c.granteeKind === 'Practitioner'
@@ -116,7 +134,8 @@ export function consentResource(c: ConsentInfo): Resource {
     resourceType: 'Consent',
     id: String(c.id),
     extension: [{ url: STANDING_EXTENSION, valueCode: c.standing }],
-    status: inForce || c.standing === 'NotYetStarted' ? (inForce ? 'active' : 'proposed') : 'inactive',
+    // Signed and not yet started is agreed, not proposed: `active`, its start in provision.period.
+    status: inForce || c.standing === 'NotYetStarted' ? 'active' : 'inactive',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
     patient: patientRef(c.patient),
@@ -284,13 +303,25 @@ export function documentReferenceResource(v: RecordVersion, gatewayUrl: string, 
   };
 }
 
-/** A planck amount (10^-12 MED) as FHIR `Money`: MED has no ISO 4217 code, so `XXX` ("no currency") with the token in an extension. */
+/** A planck amount (10^-12 MED) as the exact decimal text of MED (`12.5`, `0.000000000001`, `-3`). */
+export function medDecimal(planck: bigint): string {
+  const sign = planck < 0n ? '-' : '';
+  const abs = planck < 0n ? -planck : planck;
+  const whole = abs / 10n ** 12n;
+  const fraction = (abs % 10n ** 12n).toString().padStart(12, '0').replace(/0+$/, '');
+  return `${sign}${whole}${fraction === '' ? '' : `.${fraction}`}`;
+}
+
+/**
+ * A planck amount (10^-12 MED) as FHIR `Money`: MED has no ISO 4217 code, so `XXX` ("no
+ * currency") with the token in an extension. The value is the exact decimal, written verbatim
+ * into the JSON (`JSON.rawJSON`): a JS number would round any amount past 2^53 planck (about
+ * 9007 MED) or with more than 15-17 significant digits; FHIR's decimal keeps its precision.
+ */
 export function money(planck: bigint): Record<string, unknown> {
-  const whole = planck / 10n ** 12n;
-  const fraction = (planck % 10n ** 12n).toString().padStart(12, '0').replace(/0+$/, '');
   return {
     extension: [{ url: 'urn:telemed:fhir:token', valueCode: 'MED' }],
-    value: Number(fraction === '' ? whole.toString() : `${whole}.${fraction}`),
+    value: JSON.rawJSON(medDecimal(planck)),
     currency: 'XXX',
   };
 }

@@ -13,18 +13,20 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:https';
+import { isIP, type AddressInfo } from 'node:net';
 import { isHex, u8aToHex } from '@polkadot/util';
 import { KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
 import { encodeAddress } from '@polkadot/util-crypto';
-import { authenticate } from './auth.ts';
+import { authenticate, DOMAIN, HEADERS } from './auth.ts';
 import { capabilityStatement, RECORD_TYPES } from './capability.ts';
-import type { ChainView, FhirChain, SignedGrant } from './chain.ts';
+import type { CallOptions, ChainView, FhirChain, SignedGrant } from './chain.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
-  ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, PURPOSE_CODES, practitionerResource,
+  ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, operationOutcome, PURPOSE_CODES, practitionerResource,
   practitionerRoleResource, searchBundle, TAG_EXTENSION, type Resource,
 } from './resources.ts';
+import { prepareValidation, resourceIssues } from './validate.ts';
 import type { Logger } from '../../gateway/src/log.ts';
 
 /** The extension of a posted `Consent` carrying the patient's signed `consent.grantConsent` extrinsic (hex). */
@@ -46,6 +48,12 @@ export interface FhirDeps {
   clockSkewMs: number;
   /** Largest request body (bytes). */
   maxBodyBytes: number;
+  /** A request not answered within this time (ms) is answered `504 timeout`; chain waits end before it. */
+  requestTimeoutMs: number;
+  /** Most entries of a batch `Bundle`. */
+  maxBatchEntries: number;
+  /** Serve HTTPS with this PEM certificate and key (else HTTP). */
+  tls?: { cert: string; key: string };
   /** The clock (tests inject one). */
   now?: () => number;
 }
@@ -55,6 +63,15 @@ export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 200;
 
 const JSON_TYPE = 'application/fhir+json; charset=utf-8';
+
+/** `Retry-After` of a `503` (s): about a block. */
+export const RETRY_AFTER_S = 6;
+
+/** The methods served (`Allow` of a `405`). */
+const ALLOWED_METHODS = 'GET, POST';
+
+/** The body of a `500` when even the answer could not be made. */
+const FALLBACK_BODY = JSON.stringify(operationOutcome('fatal', 'exception', 'internal error', 'internal'));
 
 /** The running API. */
 export interface FhirApi {
@@ -72,6 +89,10 @@ interface Req {
   segments: string[];
   headers: IncomingMessage['headers'];
   body: Uint8Array;
+  /** Aborted once the client has gone or the request's deadline has passed: stop before the next write. */
+  signal: AbortSignal;
+  /** The chain calls' limits: their waits end before the request's deadline. */
+  limits: CallOptions;
 }
 
 /** A response: status, resource, extra headers, and what to log. */
@@ -105,6 +126,8 @@ const KNOWN_SEARCH = new Set(['_count', '_offset', '_format']);
 
 /** The `_format` values that mean JSON (FHIR R4 http.html#mime); the facade serves nothing else. */
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
+/** The media types of JSON a client may send or accept (`application/json+fhir`: the DSTU2 name). */
+const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
 
 function checkParams(url: URL, allowed: string[]): void {
   for (const name of url.searchParams.keys()) {
@@ -112,10 +135,62 @@ function checkParams(url: URL, allowed: string[]): void {
       throw new FhirError(400, 'not-supported', 'unsupported_parameter', `search parameter ${name} is not supported`);
     }
   }
+}
+
+function header(headers: IncomingMessage['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/**
+ * What the client will take: JSON only. A `_format` other than JSON, or an `Accept` naming no
+ * JSON type (nor a wildcard) with a non-zero quality: `406`. Every request, `/metadata` too.
+ */
+function negotiate(url: URL, headers: IncomingMessage['headers']): void {
   const format = url.searchParams.get('_format');
   if (format !== null && !JSON_FORMATS.has(format.toLowerCase())) {
     throw new FhirError(406, 'not-supported', 'format_unsupported', 'only JSON is served (_format=json)');
   }
+  const accept = header(headers, 'accept');
+  if (accept === undefined || accept.trim() === '') return;
+  const acceptable = accept.split(',').some((range) => {
+    const [type = '', ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && !(Number(q.slice(2)) > 0)) return false;
+    return type === '*/*' || type === 'application/*' || JSON_TYPES.has(type);
+  });
+  if (!acceptable) throw new FhirError(406, 'not-supported', 'format_unsupported', 'only JSON is served (Accept: application/fhir+json)');
+}
+
+/** A posted body must say it is JSON (UTF-8): else `415`. */
+function checkContentType(headers: IncomingMessage['headers']): void {
+  const value = header(headers, 'content-type');
+  const [type = '', ...params] = (value ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (!JSON_TYPES.has(type) || (charset !== undefined && charset !== 'utf-8')) {
+    throw new FhirError(415, 'not-supported', 'media_type_unsupported', 'a body must be JSON: Content-Type application/fhir+json (UTF-8)');
+  }
+}
+
+/** `value` if it is an array (an absent one: empty), else a `400 structure`. */
+function list<T>(value: unknown, where: string): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new FhirError(400, 'structure', 'bad_structure', `${where} must be an array`);
+  return value as T[];
+}
+
+/** Refuses a posted resource that is not valid FHIR R4 (src/validate.ts), every problem an issue of the `422`. */
+function checkResource(resource: Resource): void {
+  const issues = resourceIssues(resource);
+  if (issues.length > 0) {
+    throw new FhirError(422, 'processing', 'invalid_resource', `the ${resource.resourceType} is not valid FHIR R4 (${issues.length} problems)`, issues);
+  }
+}
+
+/** What is known of a request for its log line: its route template and its caller. */
+interface Seen {
+  template: string;
+  caller?: string;
 }
 
 /** Refuses a caller with no relation to the data. */
@@ -275,11 +350,11 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return actor;
   };
 
-  const readRecordResource = async (type: string, idText: string, caller: string): Promise<Res> => {
+  const readRecordResource = async (r: Req, type: string, idText: string, caller: string): Promise<Res> => {
     if (!/^\d{1,19}$/.test(idText)) throw new FhirError(404, 'not-found', 'unknown_record', 'no record version has this id');
     const reader = heldActor(caller);
     const id = BigInt(idText);
-    const { resource } = await chain.read(deps.storeFor(reader, id), reader, id);
+    const { resource } = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
     const parsed = parseJson(resource);
     resource.fill(0);
     if (parsed.resourceType !== type) throw new FhirError(404, 'not-found', 'unknown_record', 'no record of this type has this id');
@@ -305,8 +380,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
    * that category is shared with).
    */
   const tagFor = async (resource: Resource, author: Actor, caller: string, patient: string): Promise<Uint8Array> => {
-    const meta = resource.meta as { tag?: { system?: unknown; code?: unknown }[] } | undefined;
-    const named = meta?.tag?.find((t) => t.system === TAG_EXTENSION);
+    const meta = resource.meta as { tag?: unknown } | undefined;
+    const named = list<{ system?: unknown; code?: unknown }>(meta?.tag, 'meta.tag').find((t) => t?.system === TAG_EXTENSION);
     if (named !== undefined) {
       if (typeof named.code !== 'string' || !isHex(named.code, 256)) throw new FhirError(400, 'value', 'bad_tag', 'a blinded tag is 0x-prefixed hex of 32 bytes');
       return fromHex(named.code);
@@ -337,18 +412,19 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return [...tags.values()][0]!;
   };
 
-  const createRecord = async (type: string, resource: Resource, caller: string): Promise<Res> => {
+  const createRecord = async (r: Req, type: string, resource: Resource, caller: string): Promise<Res> => {
     if (!(RECORD_TYPES as readonly string[]).includes(type)) {
       throw new FhirError(404, 'not-supported', 'unsupported_type', 'this resource type is not supported (see /metadata)');
     }
     if (resource.resourceType !== type) throw new FhirError(400, 'invalid', 'type_mismatch', 'the body\'s resourceType is not the one in the path');
     if (resource.id !== undefined) throw new FhirError(400, 'invalid', 'id_given', 'a created resource has no id: the chain assigns it');
     const author = heldActor(caller);
+    checkResource(resource);
     const patient = patientOf(resource);
     const tag = await tagFor(resource, author, caller, patient);
     const plaintext = utf8(JSON.stringify(resource));
     try {
-      const version = await chain.write(deps.storeFor(author), author, patient, plaintext, tag, 'Treatment', patient === caller ? [] : [patient]);
+      const version = await chain.write(deps.storeFor(author), author, patient, plaintext, tag, 'Treatment', patient === caller ? [] : [patient], r.limits);
       const id = String(version.id);
       return {
         status: 201,
@@ -372,21 +448,22 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       if (provision[field] !== undefined) return `provision.${field} (the chain has no such term)`;
     }
     if (!['active', 'proposed'].includes(resource.status as string)) return 'status';
-    const rule = (resource.policyRule as { coding?: { system?: string; code?: string }[] } | undefined)?.coding?.[0];
+    const rule = list<{ system?: string; code?: string }>((resource.policyRule as { coding?: unknown } | undefined)?.coding, 'policyRule.coding')[0];
     if (rule !== undefined && (rule.system !== ACT_CODE || rule.code !== (grant.decision === 'Permit' ? 'OPTIN' : 'OPTOUT'))) return 'policyRule';
     if ((provision.type ?? 'permit') !== (grant.decision === 'Permit' ? 'permit' : 'deny')) return 'provision.type';
-    const actors = (provision.actor ?? []) as { reference?: { reference?: string; identifier?: { value?: string } } }[];
+    const actors = list<{ reference?: { reference?: string; identifier?: { value?: string } } }>(provision.actor, 'provision.actor');
     const grantees = actors.map((a) => {
       const ref = a.reference?.reference ?? '';
       const id = parseAccount(ref.includes('/') ? ref.slice(ref.indexOf('/') + 1) : (a.reference?.identifier?.value ?? ''));
       return id && encodeAddress(id, ss58);
     });
     if (grantees.length !== 1 || grantees[0] !== grant.grantee) return 'provision.actor';
-    const actionCodings = ((provision.action ?? []) as { coding?: { system?: string; code?: string }[] }[]).map((a) => a.coding?.[0]);
+    const actionCodings = list<{ coding?: unknown }>(provision.action, 'provision.action')
+      .map((a) => list<{ system?: string; code?: string }>(a.coding, 'provision.action.coding')[0]);
     if (actionCodings.some((c) => c?.system !== CONSENT_ACTION)) return 'provision.action (system)';
     const actions = actionCodings.map((c) => c?.code).sort();
     if (JSON.stringify(actions) !== JSON.stringify(grant.actions.map((a) => ACTION_CODES[a as keyof typeof ACTION_CODES]).sort())) return 'provision.action';
-    const purposeCodings = (provision.purpose ?? []) as { system?: string; code?: string }[];
+    const purposeCodings = list<{ system?: string; code?: string }>(provision.purpose, 'provision.purpose');
     if (purposeCodings.some((p) => p.system !== ACT_REASON)) return 'provision.purpose (system)';
     const purposes = purposeCodings.map((p) => p.code).sort();
     if (JSON.stringify(purposes) !== JSON.stringify(grant.purposes.map((p) => PURPOSE_CODES[p as PurposeOfUse]?.code).sort())) return 'provision.purpose';
@@ -394,8 +471,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     const ms = (s: string | undefined) => (s === undefined ? null : Date.parse(s));
     if (ms(period.start) !== grant.start) return 'provision.period.start';
     if (ms(period.end) !== grant.end) return 'provision.period.end';
-    const data = ((provision.data ?? []) as { reference?: { reference?: string } }[]).map((d) => d.reference?.reference ?? '');
-    const tags = ((provision.extension ?? []) as { url?: string; valueString?: string }[]).filter((e) => e.url === TAG_EXTENSION).map((e) => e.valueString);
+    const data = list<{ reference?: { reference?: string } }>(provision.data, 'provision.data').map((d) => d.reference?.reference ?? '');
+    const tags = list<{ url?: string; valueString?: string }>(provision.extension, 'provision.extension').filter((e) => e.url === TAG_EXTENSION).map((e) => e.valueString);
     if (grant.scope === 'AllData') {
       if (data.length > 0 || tags.length > 0) return 'provision.data';
     } else if ('records' in grant.scope) {
@@ -408,10 +485,11 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return undefined;
   };
 
-  const createConsent = async (resource: Resource, caller: string): Promise<Res> => {
+  const createConsent = async (r: Req, resource: Resource, caller: string): Promise<Res> => {
     if (resource.resourceType !== 'Consent') throw new FhirError(400, 'invalid', 'type_mismatch', 'POST /Consent takes a Consent');
     if (resource.id !== undefined) throw new FhirError(400, 'invalid', 'id_given', 'a created resource has no id: the chain assigns it');
-    const extension = ((resource.extension ?? []) as { url?: string; valueString?: unknown }[]).find((e) => e.url === SIGNED_EXTRINSIC_EXTENSION);
+    checkResource(resource);
+    const extension = list<{ url?: string; valueString?: unknown }>(resource.extension, 'extension').find((e) => e.url === SIGNED_EXTRINSIC_EXTENSION);
     if (extension === undefined || typeof extension.valueString !== 'string' || !isHex(extension.valueString)) {
       throw new FhirError(400, 'required', 'no_signed_extrinsic',
         `a Consent is granted by the patient's own signature: put their signed consent.grantConsent extrinsic (hex) in extension ${SIGNED_EXTRINSIC_EXTENSION}`);
@@ -425,7 +503,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     if (grant.signer !== caller) throw new FhirError(403, 'forbidden', 'signer_mismatch', 'the extrinsic is not signed by the caller');
     const mismatch = grantMatches(grant, resource);
     if (mismatch !== undefined) throw new FhirError(400, 'invariant', 'extrinsic_mismatch', `the signed extrinsic does not say what the resource says (${mismatch})`);
-    const id = await chain.submitGrant(extension.valueString);
+    const id = await chain.submitGrant(extension.valueString, r.limits);
     const view = await chain.atBest();
     const created = (await view.consents(grant.patient)).find((c) => c.id === id);
     return {
@@ -436,20 +514,38 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     };
   };
 
-  const batch = async (bundle: Resource, caller: string): Promise<Res> => {
+  const batch = async (r: Req, bundle: Resource, caller: string): Promise<Res> => {
     if (bundle.resourceType !== 'Bundle') throw new FhirError(400, 'invalid', 'not_a_bundle', 'POST / takes a Bundle');
     if (bundle.type === 'transaction') {
       throw new FhirError(422, 'not-supported', 'transaction_unsupported', 'a transaction is not supported (the chain cannot roll back an anchored record): send a batch');
     }
     if (bundle.type !== 'batch') throw new FhirError(400, 'value', 'bad_bundle_type', 'POST / takes a Bundle of type batch');
-    const entries = (bundle.entry ?? []) as { resource?: Resource; request?: { method?: string; url?: string } }[];
+    const entries = list<unknown>(bundle.entry, 'Bundle.entry');
+    // Each entry is several transactions and a stored ciphertext: the size of a batch is bounded
+    // before anything is written.
+    if (entries.length > deps.maxBatchEntries) {
+      throw new FhirError(422, 'too-costly', 'too_many_entries', `a batch has at most ${deps.maxBatchEntries} entries; nothing was written`);
+    }
+    if (entries.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
+      throw new FhirError(400, 'structure', 'bad_structure', 'each Bundle.entry must be an object');
+    }
+    // The Bundle itself (its entries' resources are checked one by one, each answered on its own).
+    checkResource({ ...bundle, entry: (entries as Record<string, unknown>[]).map(({ resource: _r, ...entry }) => entry) });
     const out: Record<string, unknown>[] = [];
-    for (const entry of entries) {
+    for (const [i, entry] of (entries as { resource?: unknown; request?: { method?: unknown; url?: unknown } }[]).entries()) {
+      // A client that has gone (or a request past its deadline) gets nothing more written.
+      if (r.signal.aborted) {
+        log.warn('fhir.batch_stopped', { account: caller, written: i, entries: entries.length, reason: String(r.signal.reason ?? 'aborted') });
+        break;
+      }
       try {
-        if (entry.request?.method !== 'POST' || entry.resource === undefined) throw new FhirError(400, 'not-supported', 'bad_entry', 'a batch entry must POST a resource');
-        const type = entry.resource.resourceType;
+        const resource = entry.resource as Resource | undefined;
+        if (entry.request?.method !== 'POST' || typeof resource !== 'object' || resource === null || typeof resource.resourceType !== 'string') {
+          throw new FhirError(400, 'not-supported', 'bad_entry', 'a batch entry must POST a resource');
+        }
+        const type = resource.resourceType;
         if ((entry.request.url ?? type) !== type) throw new FhirError(400, 'invalid', 'type_mismatch', 'the entry\'s url is not its resource type');
-        const done = type === 'Consent' ? await createConsent(entry.resource, caller) : await createRecord(type, entry.resource, caller);
+        const done = type === 'Consent' ? await createConsent(r, resource, caller) : await createRecord(r, type, resource, caller);
         out.push({ resource: done.resource, response: { status: String(done.status), location: done.headers?.location } });
       } catch (e) {
         const err = toFhirError(e);
@@ -461,69 +557,139 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   // --- routing -----------------------------------------------------------------------------
 
-  /** Routes a request; `seen.caller` is set as soon as the signature checks out, so a refusal is logged with its caller. */
-  const route = async (r: Req, seen: { caller?: string }): Promise<[string, string | undefined, Res]> => {
+  /**
+   * Routes a request; `seen.caller` is set as soon as the signature checks out and
+   * `seen.template` once the route is known, so a refusal (or a request past its deadline) is
+   * logged with both.
+   */
+  const route = async (r: Req, seen: Seen): Promise<Res> => {
     const [first, second, ...rest] = r.segments;
+    negotiate(r.url, r.headers);
     if (r.method === 'GET' && first === 'metadata' && second === undefined) {
-      return ['GET /metadata', undefined, { status: 200, resource: capabilityStatement(baseOf(), new Date(now()).toISOString()) }];
+      seen.template = 'GET /metadata';
+      return { status: 200, resource: capabilityStatement(baseOf(), new Date(now()).toISOString()) };
     }
     const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, baseOf(), nonces, ss58);
     seen.caller = caller;
     if (rest.length > 0) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
+    const as = (template: string, answer: () => Promise<Res>): Promise<Res> => {
+      seen.template = template;
+      return answer();
+    };
     if (r.method === 'GET' && second === undefined) {
       switch (first) {
-        case 'Consent': return ['GET /Consent', caller, await searchConsent(r, caller)];
-        case 'AuditEvent': return ['GET /AuditEvent', caller, await searchAuditEvent(r, caller)];
-        case 'PractitionerRole': return ['GET /PractitionerRole', caller, await searchPractitionerRole(r)];
-        case 'DocumentReference': return ['GET /DocumentReference', caller, await searchDocumentReference(r, caller)];
-        case 'Claim': return ['GET /Claim', caller, await searchClaims(r, caller, 'Claim')];
-        case 'ClaimResponse': return ['GET /ClaimResponse', caller, await searchClaims(r, caller, 'ClaimResponse')];
+        case 'Consent': return as('GET /Consent', () => searchConsent(r, caller));
+        case 'AuditEvent': return as('GET /AuditEvent', () => searchAuditEvent(r, caller));
+        case 'PractitionerRole': return as('GET /PractitionerRole', () => searchPractitionerRole(r));
+        case 'DocumentReference': return as('GET /DocumentReference', () => searchDocumentReference(r, caller));
+        case 'Claim': return as('GET /Claim', () => searchClaims(r, caller, 'Claim'));
+        case 'ClaimResponse': return as('GET /ClaimResponse', () => searchClaims(r, caller, 'ClaimResponse'));
         default: break;
       }
     }
     if (r.method === 'GET' && first === 'Practitioner' && second !== undefined) {
-      return ['GET /Practitioner/{id}', caller, await readPractitioner(second)];
+      return as('GET /Practitioner/{id}', () => readPractitioner(second));
     }
     if (r.method === 'GET' && first !== undefined && second !== undefined && (RECORD_TYPES as readonly string[]).includes(first)) {
-      return ['GET /{type}/{id}', caller, await readRecordResource(first, second, caller)];
+      return as('GET /{type}/{id}', () => readRecordResource(r, first, second, caller));
     }
     if (r.method === 'POST' && second === undefined) {
-      if (first === undefined) return ['POST /', caller, await batch(parseJson(r.body), caller)];
-      if (first === 'Consent') return ['POST /Consent', caller, await createConsent(parseJson(r.body), caller)];
-      if (/^[A-Z][A-Za-z]{1,63}$/.test(first)) return ['POST /{type}', caller, await createRecord(first, parseJson(r.body), caller)];
+      const posted = (template: string, answer: (resource: Resource) => Promise<Res>) => as(template, () => {
+        checkContentType(r.headers);
+        return answer(parseJson(r.body));
+      });
+      if (first === undefined) return posted('POST /', (body) => batch(r, body, caller));
+      if (first === 'Consent') return posted('POST /Consent', (body) => createConsent(r, body, caller));
+      if (/^[A-Z][A-Za-z]{1,63}$/.test(first)) return posted('POST /{type}', (body) => createRecord(r, first, body, caller));
     }
     throw new FhirError(404, 'not-supported', 'no_route', 'no such interaction (see /metadata)');
   };
 
+  /** The headers a status calls for (RFC 9110): who may retry when, how to authenticate, which methods. */
+  const statusHeaders = (status: number, reason: string | undefined): Record<string, string> => {
+    if (status === 401) {
+      return { 'www-authenticate': `Telemed-Signature realm="${baseOf()}", layout="${DOMAIN}", headers="${[HEADERS.account, HEADERS.timestamp, HEADERS.nonce, HEADERS.signature].join(' ')}"${reason ? `, error="${reason}"` : ''}` };
+    }
+    if (status === 405) return { allow: ALLOWED_METHODS };
+    if (status === 503) return { 'retry-after': String(RETRY_AFTER_S) };
+    return {};
+  };
+
+  /** Reads, routes and answers one request, within its deadline. */
+  const handle = async (req: IncomingMessage, res: ServerResponse, seen: Seen): Promise<Res> => {
+    // Aborted when the client goes before its answer (the response closes unfinished) or the
+    // deadline passes: a batch stops before its next entry, and chain waits end by then.
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort('client gone');
+    });
+    const deadlineAt = Date.now() + deps.requestTimeoutMs;
+    // The chain's own waits end a little before the request's, so that the answer can name the
+    // extrinsic whose outcome is unknown (an OutcomeUnknownError with its hash).
+    const limits: CallOptions = { deadline: deadlineAt - Math.min(1_000, Math.floor(deps.requestTimeoutMs / 10)) };
+    const work = (async () => {
+      const raw = req.url ?? '/';
+      const url = new URL(raw, 'http://facade');
+      let segments: string[];
+      try {
+        segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+      } catch {
+        throw new FhirError(400, 'invalid', 'bad_path', 'the path is not valid percent-encoding');
+      }
+      const body = req.method === 'POST' ? await readBody(req) : new Uint8Array();
+      if (req.method !== 'GET' && req.method !== 'POST') throw new FhirError(405, 'not-supported', 'method', 'only GET and POST are served');
+      return route({ method: req.method, raw, url, segments, headers: req.headers, body, signal: controller.signal, limits }, seen);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort('deadline');
+        reject(new FhirError(504, 'timeout', 'deadline',
+          `no answer within ${deps.requestTimeoutMs} ms (the chain or the gateway did not answer in time); a write may still complete: look for it before sending it again`));
+      }, deps.requestTimeoutMs);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+      // What the request came to once it was answered without it (nothing of the content).
+      work.then(
+        (late) => controller.signal.reason === 'deadline' && log.warn('fhir.after_deadline', { route: seen.template, status: late.status }),
+        (e: unknown) => controller.signal.reason === 'deadline' && log.warn('fhir.after_deadline', { route: seen.template, status: toFhirError(e).status }),
+      );
+    }
+  };
+
   return (req, res) => {
     const started = now();
+    const seen: Seen = { template: `${req.method ?? ''} ?` };
     void (async () => {
-      let template = `${req.method ?? ''} ?`;
-      const seen: { caller?: string } = {};
       let answer: Res;
       try {
-        const raw = req.url ?? '/';
-        const url = new URL(raw, 'http://facade');
-        let segments: string[];
-        try {
-          segments = url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
-        } catch {
-          throw new FhirError(400, 'invalid', 'bad_path', 'the path is not valid percent-encoding');
-        }
-        const body = req.method === 'POST' ? await readBody(req) : new Uint8Array();
-        if (req.method !== 'GET' && req.method !== 'POST') throw new FhirError(405, 'not-supported', 'method', 'only GET and POST are served');
-        [template, seen.caller, answer] = await route({ method: req.method, raw, url, segments, headers: req.headers, body }, seen);
+        answer = await handle(req, res, seen);
       } catch (e) {
         const err = toFhirError(e);
-        if (err.status >= 500) log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown' });
+        if (err.status === 500) log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown' });
         answer = { status: err.status, resource: err.outcome(), log: { reason: err.reason } };
       }
-      res.writeHead(answer.status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...answer.headers });
-      res.end(JSON.stringify(answer.resource));
-      log.info('fhir.request', { route: template, status: answer.status, account: seen.caller, ms: now() - started, ...answer.log });
+      let body: string;
+      try {
+        body = JSON.stringify(answer.resource);
+      } catch (e) {
+        log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown', stage: 'serialise' });
+        answer = { status: 500, resource: operationOutcome('fatal', 'exception', 'internal error', 'internal'), log: { reason: 'internal' } };
+        body = FALLBACK_BODY;
+      }
+      const reason = answer.log?.reason;
+      res.writeHead(answer.status, {
+        'content-type': JSON_TYPE, 'cache-control': 'no-store', ...statusHeaders(answer.status, typeof reason === 'string' ? reason : undefined), ...answer.headers,
+      });
+      res.end(body);
+      log.info('fhir.request', { route: seen.template, status: answer.status, account: seen.caller, ms: now() - started, ...answer.log });
     })().catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': JSON_TYPE });
-      res.end();
+      // Even the answer could not be made: still an OperationOutcome.
+      if (!res.headersSent) res.writeHead(500, { 'content-type': JSON_TYPE, 'cache-control': 'no-store' });
+      res.end(res.headersSent ? undefined : FALLBACK_BODY);
     });
   };
 }
@@ -531,7 +697,10 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 /** Starts the API on `host:port` (0: any free port). */
 export async function startApi(deps: FhirDeps, host: string, port: number): Promise<FhirApi> {
   const own = { ...deps };
-  const server = createServer(createHandler(own));
+  // The schemas of what can be posted, compiled before the first request rather than in it.
+  prepareValidation([...RECORD_TYPES, 'Consent', 'Bundle']);
+  const handler = createHandler(own);
+  const server: Server = deps.tls ? createTlsServer({ cert: deps.tls.cert, key: deps.tls.key }, handler) : createServer(handler);
   // Longer than clients keep an idle connection (undici: 4 s by default), so a client never
   // sends on a connection the server is closing; writes are not idempotent, a lost one is costly.
   server.keepAliveTimeout = 65_000;
@@ -540,7 +709,7 @@ export async function startApi(deps: FhirDeps, host: string, port: number): Prom
     server.listen(port, host, () => resolve());
   });
   const { port: bound } = server.address() as AddressInfo;
-  const url = `http://${host}:${bound}`;
+  const url = `${deps.tls ? 'https' : 'http'}://${isIP(host) === 6 ? `[${host}]` : host}:${bound}`;
   own.baseUrl ??= url;
   return {
     server,

@@ -2,10 +2,18 @@
 // against FHIR R4 (test/validate.ts: the official JSON schema and the R4 invariants).
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { DispatchError, GatewayError } from '@telemed/sdk';
+import { DispatchError, GatewayError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
+import { sendOptionsUntil } from '../src/chain.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
+import { narrativeProblems } from '../src/narrative.ts';
+import { medDecimal } from '../src/resources.ts';
 import { call, carer, doctor, FakeChain, fakeApi, insurer, other, patient, T0, tag, version } from './fakes.ts';
 import { assertValid, problems } from './validate.ts';
 import type { FhirApi } from '../src/server.ts';
@@ -64,6 +72,7 @@ after(async () => api.close());
 beforeEach(() => {
   chain.consentList = []; chain.disclosureList = []; chain.profiles.clear(); chain.licenceList = []; chain.versions = [];
   chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
+  chain.writeGate = undefined; chain.writesStarted = 0; chain.lastLimits = undefined; chain.atBestError = undefined;
   seed(chain);
 });
 
@@ -495,5 +504,391 @@ describe('writes', () => {
     refused(await call(api.url, patient, 'GET', '/Consent/1/extra'), 404, 'not-found');
     const res = await fetch(`${api.url}/Consent`, { method: 'DELETE' });
     refused({ status: res.status, json: await res.json() as any }, 405, 'not-supported');
+  });
+});
+
+/** A promise and the function that settles it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Waits until `ready()` (polling), at most 5 s. */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ready(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(ready(), 'timed out waiting');
+}
+
+describe('deadlines and a lost node (review F1)', () => {
+  test('a chain write that never returns: 504 timeout at the request\'s deadline, the chain call bounded before it', async () => {
+    const slow = new FakeChain();
+    seed(slow);
+    const { api: quick, lines: quickLines } = await fakeApi(slow, { requestTimeoutMs: 400 });
+    try {
+      slow.writeGate = new Promise(() => undefined);
+      const started = Date.now();
+      const r = await call(quick.url, doctor, 'POST', '/Observation', observation);
+      refused(r, 504, 'timeout', 'deadline');
+      assert.ok(Date.now() - started < 3_000, 'answered at the deadline, not never');
+      // The chain's waits were told to end before the request's deadline.
+      const deadline = slow.lastLimits?.deadline;
+      assert.ok(deadline !== undefined && deadline <= started + 400 && deadline > started, String(deadline));
+      await until(() => quickLines.some((l) => l.includes('"status":504') && l.includes('POST /{type}')));
+      // A read that never returns: the same.
+      slow.atBestError = undefined;
+      const view = slow.atBest.bind(slow);
+      slow.atBest = () => new Promise(() => undefined);
+      refused(await call(quick.url, patient, 'GET', `/Consent?patient=${patient.address}`), 504, 'timeout', 'deadline');
+      slow.atBest = view;
+    } finally {
+      await quick.close();
+    }
+  });
+
+  test('a write whose outcome the SDK lost: 504 timeout naming the extrinsic hash', async () => {
+    const hash = `0x${'5e'.repeat(32)}`;
+    chain.writeError = new OutcomeUnknownError('records.addRecord', hash, 'timeout');
+    const r = await call(api.url, doctor, 'POST', '/Observation', observation);
+    refused(r, 504, 'timeout', 'outcome_unknown');
+    assert.ok(r.json.issue[0].diagnostics.includes(hash), r.json.issue[0].diagnostics);
+    assert.match(r.json.issue[0].diagnostics, /look the extrinsic up/);
+    chain.writeError = new OutcomeUnknownError('consent.logAccess', undefined, 'disconnected');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation), 504, 'timeout', 'outcome_unknown');
+    // The facade's deadline reached the chain call.
+    assert.ok(chain.lastLimits?.deadline !== undefined);
+  });
+
+  test('each transaction of a chain write is sent with the time left before the deadline', async () => {
+    assert.deepEqual(sendOptionsUntil(undefined), {});
+    const options = sendOptionsUntil(Date.now() + 1_000);
+    const first = options.timeoutMs!;
+    assert.ok(first > 900 && first <= 1_000, String(first));
+    await new Promise((r) => setTimeout(r, 60));
+    assert.ok(options.timeoutMs! <= first - 50, 'read again at each send');
+    assert.equal(sendOptionsUntil(Date.now() - 5).timeoutMs, 1);
+  });
+
+  test('a lost node (WebSocket is not connected, an RPC timeout) is 503 transient with Retry-After, not 500', async () => {
+    for (const message of ['WebSocket is not connected', 'No response received from RPC endpoint in 60s', 'disconnected from ws://127.0.0.1:9944: 1006:: Abnormal Closure']) {
+      chain.atBestError = new Error(message);
+      const r = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`);
+      refused(r, 503, 'transient', 'chain_unavailable');
+      assert.equal(r.headers.get('retry-after'), '6');
+      // A write needing the chain (the consent's tag) too.
+      refused(await call(api.url, doctor, 'POST', '/Observation', observation), 503, 'transient', 'chain_unavailable');
+    }
+    chain.atBestError = undefined;
+    // Not sent at all (SDK: the deadline passed before the node took it): transient as well.
+    chain.writeError = new TransactionError('records.addRecord', 'not sent in time');
+    const r = await call(api.url, doctor, 'POST', '/Observation', observation);
+    refused(r, 503, 'transient');
+    assert.equal(r.headers.get('retry-after'), '6');
+    // An unrelated error stays an internal one.
+    chain.atBestError = new Error('WebSocket is not connected, or is it');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`), 500, 'exception', 'internal');
+  });
+});
+
+describe('posted content is validated (review F3)', () => {
+  test('the narrative check refuses script, event handlers, script URLs, and what is not the XHTML subset', () => {
+    const div = (inner: string) => `<div xmlns="http://www.w3.org/1999/xhtml">${inner}</div>`;
+    assert.deepEqual(narrativeProblems(div('<p>Heart rate <b>61</b>&nbsp;/min &amp; <a href="https://x.example/a">more</a></p><br/><img src="#pic" alt="x"/>')), []);
+    for (const bad of [
+      div('<script>alert(1)</script>'),
+      div('<p onclick="x()">a</p>'),
+      div('<p ONMOUSEOVER="x()">a</p>'),
+      div('<a href="javascript:alert(1)">a</a>'),
+      div('<a href="jav&#x61;script:alert(1)">a</a>'),
+      div('<a href=" java\tscript:alert(1)">a</a>'),
+      div('<img src="data:image/svg+xml;base64,AAAA"/>'),
+      div('<p style="background:url(https://x.example)">a</p>'),
+      div('<!-- a --><p>a</p>'),
+      div('<![CDATA[<script>x</script>]]>'),
+      div('<svg><p>a</p></svg>'),
+      div('<iframe src="https://x.example"></iframe>'),
+      div('<p>a</div>'),
+      div('<p>a & b</p>'),
+      div(''),
+      '<div><p>a</p></div>',
+      `${div('<p>a</p>')}<script>x</script>`,
+      '<p>a</p>',
+    ]) assert.notDeepEqual(narrativeProblems(bad), [], bad);
+  });
+
+  test('POST Observation: script in text.div, no status, no code: 422 listing each problem, nothing written', async () => {
+    const script = await call(api.url, doctor, 'POST', '/Observation', {
+      ...observation, text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><p>61</p><script>alert(1)</script></div>' },
+    });
+    refused(script, 422, 'security', 'invalid_resource');
+    assert.deepEqual(script.json.issue[0].expression, ['Observation.text.div']);
+    const handler = await call(api.url, doctor, 'POST', '/Observation', {
+      ...observation, text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><p onclick="steal()">61</p></div>' },
+    });
+    refused(handler, 422, 'security', 'invalid_resource');
+    const { status: _s, code: _c, ...bare } = observation;
+    const missing = await call(api.url, doctor, 'POST', '/Observation', bare);
+    assert.equal(missing.status, 422, JSON.stringify(missing.json));
+    assertValid(missing.json);
+    const where = missing.json.issue.map((i: any) => i.expression[0]).sort();
+    assert.deepEqual(where, ['Observation.code', 'Observation.status']);
+    assert.ok(missing.json.issue.every((i: any) => i.code === 'required' && i.details.coding[0].code === 'invalid_resource'));
+    // Wrong shapes and unknown elements: 422, never 500.
+    for (const wrong of [
+      { ...observation, code: [] }, { ...observation, status: 'done' }, { ...observation, subject: 'Patient/x' },
+      { ...observation, meta: { tag: {} } }, { ...observation, valueQuantity: { value: '61' } }, { ...observation, colour: 'red' },
+      { ...observation, extension: [{ valueString: 'no url' }] }, { ...observation, text: { status: 'generated', div: 5 } },
+    ]) {
+      const r = await call(api.url, doctor, 'POST', '/Observation', wrong);
+      assert.equal(r.status, 422, JSON.stringify(wrong));
+      assertValid(r.json);
+    }
+    assert.equal(chain.writesStarted, 0);
+    // A safe narrative is stored.
+    const ok = await call(api.url, doctor, 'POST', '/Observation', {
+      ...observation, text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><p>Heart rate <b>61</b>/min</p></div>' },
+    });
+    assert.equal(ok.status, 201, JSON.stringify(ok.json));
+    assertValid(ok.json);
+  });
+
+  test('POST Consent with extension {} (or provision.actor {}): 422, not 500; nothing submitted', async () => {
+    chain.grant = {
+      signer: patient.address, patient: patient.address, grantee: other.address, decision: 'Permit', actions: ['Read'],
+      scope: 'AllData', purposes: ['Treatment'], start: null, end: null,
+    };
+    const consent = {
+      resourceType: 'Consent',
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: `Patient/${patient.address}` },
+      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+    };
+    const r = await call(api.url, patient, 'POST', '/Consent', { ...consent, extension: {} });
+    refused(r, 422, 'structure', 'invalid_resource');
+    assert.deepEqual(r.json.issue[0].expression, ['Consent.extension']);
+    const signed = { ...consent, extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x1234' }] };
+    for (const provision of [{ actor: {} }, { action: 'access' }, { purpose: {} }, { data: 1 }]) {
+      const x = await call(api.url, patient, 'POST', '/Consent', { ...signed, provision });
+      assert.equal(x.status, 422, JSON.stringify(provision));
+      assertValid(x.json);
+    }
+    refused(await call(api.url, patient, 'POST', '/Consent', { ...signed, status: undefined }), 422, 'required', 'invalid_resource');
+    assert.deepEqual(chain.submitted, []);
+  });
+
+  test('POST / with entry {} is 400; an invalid entry is refused on its own (422) while the others are written', async () => {
+    const bad = await call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: {} });
+    refused(bad, 400, 'structure', 'bad_structure');
+    refused(await call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: [5] }), 400, 'structure', 'bad_structure');
+    // The Bundle's own elements are validated too.
+    const odd = await call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'POST', url: 'Observation' }, colour: 'red' }] });
+    assert.equal(odd.status, 422);
+    assertValid(odd.json);
+    const r = await call(api.url, doctor, 'POST', '/', {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: { ...observation, text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>x</script></div>' } }, request: { method: 'POST', url: 'Observation' } },
+        { resource: observation, request: { method: 'POST', url: 'Observation' } },
+        { resource: 'Observation', request: { method: 'POST', url: 'Observation' } },
+      ],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assertValid(r.json);
+    assert.deepEqual(r.json.entry.map((e: any) => e.response.status), ['422', '201', '400']);
+    assert.equal(chain.writes.length, 1);
+  });
+});
+
+describe('batch size and an abandoned batch (review F6)', () => {
+  const entry = { resource: observation, request: { method: 'POST', url: 'Observation' } };
+
+  test('more entries than FHIR_MAX_BATCH_ENTRIES (20): 422 too-costly, nothing written', async () => {
+    const r = await call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: Array.from({ length: 21 }, () => entry) });
+    refused(r, 422, 'too-costly', 'too_many_entries');
+    assert.equal(chain.writesStarted, 0);
+    const full = await call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: Array.from({ length: 20 }, () => entry) });
+    assert.equal(full.status, 200);
+    assert.equal(chain.writes.length, 20);
+  });
+
+  test('a client that has gone: the batch stops before its next entry', async () => {
+    const gate = deferred();
+    chain.writeGate = gate.promise;
+    const client = new AbortController();
+    const pending = call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: [entry, entry, entry] }, { signal: client.signal });
+    pending.catch(() => undefined);
+    await until(() => chain.writesStarted === 1);
+    client.abort();
+    await assert.rejects(pending);
+    // The server notices the closed connection, then the first write completes.
+    await new Promise((r) => setTimeout(r, 100));
+    gate.resolve();
+    await until(() => lines.some((l) => l.includes('fhir.batch_stopped')));
+    assert.equal(chain.writesStarted, 1);
+    assert.equal(chain.writes.length, 1);
+    assert.ok(lines.some((l) => l.includes('fhir.batch_stopped') && l.includes('"written":1') && l.includes('"entries":3')));
+  });
+});
+
+describe('status headers and the last-resort 500 (review F12)', () => {
+  test('401 with WWW-Authenticate, 405 with Allow, 503 with Retry-After, a 500 that cannot be serialised still an OperationOutcome', async () => {
+    const unsigned = await call(api.url, null, 'GET', `/Consent?patient=${patient.address}`);
+    refused(unsigned, 401, 'login', 'missing_auth');
+    assert.match(unsigned.headers.get('www-authenticate') ?? '', /^Telemed-Signature realm="http:\/\/127\.0\.0\.1:\d+", layout="telemed-fhir\/v2", headers="x-telemed-account x-telemed-timestamp x-telemed-nonce x-telemed-signature", error="missing_auth"$/i);
+    const res = await fetch(`${api.url}/Consent`, { method: 'PUT' });
+    refused({ status: res.status, json: await res.json() as any }, 405, 'not-supported');
+    assert.equal(res.headers.get('allow'), 'GET, POST');
+    chain.atBestError = new Error('WebSocket is not connected');
+    assert.equal((await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`)).headers.get('retry-after'), '6');
+    chain.atBestError = undefined;
+    // A value the answer cannot be written with (a bigint where a string belongs).
+    chain.consentList = [{ ...chain.consentList[0]!, actions: [1n as unknown as 'Read'] }];
+    const broken = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`);
+    refused(broken, 500, 'exception', 'internal');
+  });
+});
+
+describe('content negotiation (review F13)', () => {
+  test('_format and Accept apply to /metadata too: XML only is 406; JSON, wildcards and a JSON alternative are served', async () => {
+    refused(await call(api.url, null, 'GET', '/metadata?_format=xml'), 406, 'not-supported', 'format_unsupported');
+    refused(await call(api.url, null, 'GET', '/metadata', undefined, { headers: { accept: 'application/fhir+xml' } }), 406, 'not-supported', 'format_unsupported');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`, undefined, { headers: { accept: 'application/fhir+xml' } }), 406, 'not-supported');
+    refused(await call(api.url, null, 'GET', '/metadata', undefined, { headers: { accept: 'application/fhir+json;q=0, application/xml' } }), 406, 'not-supported');
+    for (const accept of ['application/fhir+json', 'application/json', '*/*', 'application/*', 'application/fhir+xml, application/fhir+json;q=0.5', 'text/html, */*;q=0.1']) {
+      assert.equal((await call(api.url, null, 'GET', '/metadata', undefined, { headers: { accept } })).status, 200, accept);
+    }
+    assert.equal((await call(api.url, null, 'GET', '/metadata?_format=json')).status, 200);
+  });
+
+  test('a POST whose Content-Type is not JSON (or none) is 415, nothing written', async () => {
+    for (const type of ['text/plain', 'application/xml', 'application/fhir+xml', 'application/fhir+json; charset=iso-8859-1', null]) {
+      refused(await call(api.url, doctor, 'POST', '/Observation', observation, { headers: { 'content-type': type } }), 415, 'not-supported', 'media_type_unsupported');
+    }
+    assert.equal(chain.writesStarted, 0);
+    for (const type of ['application/json', 'application/fhir+json; charset=UTF-8', 'application/json+fhir']) {
+      assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, { headers: { 'content-type': type } })).status, 201, type);
+    }
+  });
+});
+
+describe('mapping details (review F15)', () => {
+  test('a signed consent not yet started is active, with its future start in provision.period', async () => {
+    const start = chain.now + 86_400_000;
+    chain.consentList = [{ ...chain.consentList[0]!, start, standing: 'NotYetStarted' }];
+    const r = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`);
+    assertValid(r.json);
+    const [c] = entries(r.json);
+    assert.equal(c!.status, 'active');
+    assert.equal(c!.provision.period.start, new Date(start).toISOString());
+    assert.ok(Date.parse(c!.provision.period.start) > chain.now);
+    assert.equal(c!.extension[0].valueCode, 'NotYetStarted');
+  });
+
+  test('amounts are exact decimals in the JSON, not rounded through a double', async () => {
+    assert.equal(medDecimal(12_500_000_000_000n), '12.5');
+    assert.equal(medDecimal(1n), '0.000000000001');
+    assert.equal(medDecimal(-3_000_000_000_000n), '-3');
+    assert.equal(medDecimal(0n), '0');
+    chain.claimList = [
+      { ...chain.claimList[0]!, amount: 1_234_567_890_123_456_789n },
+      { ...chain.claimList[0]!, id: 9n, amount: 2n ** 53n + 1n },
+    ];
+    const r = await call(api.url, patient, 'GET', `/Claim?patient=${patient.address}`);
+    assert.equal(r.status, 200);
+    assertValid(r.json);
+    assert.ok(r.text.includes('"value":1234567.890123456789,'), r.text);
+    assert.ok(r.text.includes('"value":9007.199254740993,'), r.text);
+    // What a double would have made of them.
+    assert.notEqual(String(Number('1234567.890123456789')), '1234567.890123456789');
+    assert.notEqual(String(Number('9007.199254740993')), '9007.199254740993');
+    const responses = await call(api.url, patient, 'GET', `/ClaimResponse?patient=${patient.address}`);
+    assert.ok(responses.text.includes('"value":1234567.890123456789,'));
+  });
+
+  test('the CapabilityStatement names everything a request signs', async () => {
+    const r = await call(api.url, null, 'GET', '/metadata');
+    const description: string = r.json.rest[0].security.description;
+    for (const word of ['method', 'path', 'query', 'genesis', 'audience', 'base URL', 'timestamp', 'nonce', 'body', 'telemed-fhir/v2']) {
+      assert.ok(description.includes(word), word);
+    }
+  });
+});
+
+describe('listen address and TLS (review F9)', () => {
+  /** A self-signed certificate for 127.0.0.1 and its key (openssl), in a directory removed after the test. */
+  function selfSigned(): { dir: string; cert: string; key: string } | undefined {
+    const dir = mkdtempSync(join(import.meta.dirname, '.tls-'));
+    const made = spawnSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+    ], { stdio: 'ignore' });
+    if (made.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      return undefined;
+    }
+    return { dir, cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+  }
+
+  test('a non-loopback listen address is refused unless TLS is served or the base URL is https:', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) {
+      assert.equal(loadConfig({ FHIR_HOST: host }).host, host);
+    }
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'fhir.clinic.example', '::ffff:10.0.0.5']) {
+      assert.throws(() => loadConfig({ FHIR_HOST: host }), (e: unknown) => e instanceof ConfigError && /FHIR_TLS_CERT/.test(e.message) && /https:/.test(e.message), host);
+      assert.throws(() => loadConfig({ FHIR_HOST: host, FHIR_BASE_URL: 'http://fhir.clinic.example' }), ConfigError, host);
+      // A TLS proxy in front: its https: URL is the base URL.
+      assert.equal(loadConfig({ FHIR_HOST: host, FHIR_BASE_URL: 'https://fhir.clinic.example' }).baseUrl, 'https://fhir.clinic.example');
+    }
+    assert.throws(() => loadConfig({ FHIR_TLS_CERT: '/nowhere/cert.pem' }), /both or neither/);
+    assert.throws(() => loadConfig({ FHIR_TLS_CERT: '/nowhere/cert.pem', FHIR_TLS_KEY: '/nowhere/key.pem' }), /FHIR_TLS_CERT: cannot read/);
+    // The new limits, with their defaults and bounds.
+    const config = loadConfig({});
+    assert.equal(config.requestTimeoutMs, 120_000);
+    assert.equal(config.maxBatchEntries, 20);
+    assert.equal(loadConfig({ FHIR_MAX_BATCH_ENTRIES: '5' }).maxBatchEntries, 5);
+    assert.throws(() => loadConfig({ FHIR_MAX_BATCH_ENTRIES: '0' }), /FHIR_MAX_BATCH_ENTRIES/);
+    assert.throws(() => loadConfig({ FHIR_REQUEST_TIMEOUT_MS: 'soon' }), /FHIR_REQUEST_TIMEOUT_MS/);
+  });
+
+  test('with FHIR_TLS_CERT and FHIR_TLS_KEY any address is allowed and the API is served over HTTPS', async (t) => {
+    const files = selfSigned();
+    if (files === undefined) {
+      t.skip('openssl is not available to make a certificate');
+      return;
+    }
+    try {
+      const config = loadConfig({ FHIR_HOST: '0.0.0.0', FHIR_TLS_CERT: files.cert, FHIR_TLS_KEY: files.key });
+      assert.ok(config.tls?.cert.includes('BEGIN CERTIFICATE'));
+      // A key that is not the certificate's: refused, and the message quotes neither.
+      const other = selfSigned()!;
+      try {
+        assert.throws(() => loadConfig({ FHIR_HOST: '0.0.0.0', FHIR_TLS_CERT: files.cert, FHIR_TLS_KEY: other.key }),
+          (e: unknown) => e instanceof ConfigError && !/BEGIN/.test(e.message));
+      } finally {
+        rmSync(other.dir, { recursive: true, force: true });
+      }
+      const { api: secure } = await fakeApi(chain, { tls: config.tls! });
+      try {
+        assert.match(secure.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+        const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          httpsGet(`${secure.url}/metadata`, { ca: config.tls!.cert }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          }).on('error', reject);
+        });
+        assert.equal(answer.status, 200);
+        assertValid(JSON.parse(answer.body));
+      } finally {
+        await secure.close();
+      }
+    } finally {
+      rmSync(files.dir, { recursive: true, force: true });
+    }
   });
 });

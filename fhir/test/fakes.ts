@@ -5,10 +5,10 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { MemoryBlobStore, type Actor, type Delegation, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
-import type { ChainView, FhirChain, SignedGrant } from '../src/chain.ts';
+import type { CallOptions, ChainView, FhirChain, SignedGrant } from '../src/chain.ts';
 import { signRequest } from '../src/auth.ts';
 import type { ClaimInfo, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo } from '../src/model.ts';
-import { startApi, type FhirApi } from '../src/server.ts';
+import { startApi, type FhirApi, type FhirDeps } from '../src/server.ts';
 import { createLogger } from '../../gateway/src/log.ts';
 
 await cryptoWaitReady();
@@ -56,10 +56,19 @@ export class FakeChain implements FhirChain {
   readable = new Map<string, Set<bigint>>();
   writes: { author: string; patient: string; resource: string; tag: Uint8Array; sealTo: string[] }[] = [];
   writeError: Error | undefined;
+  /** Awaited by each write before it writes (a promise that never settles: a write that never returns). */
+  writeGate: Promise<void> | undefined;
+  /** How many writes began. */
+  writesStarted = 0;
+  /** The limits of the last chain call (write, read, grant). */
+  lastLimits: CallOptions | undefined;
+  /** Thrown by `atBest` (a lost node). */
+  atBestError: Error | undefined;
   grant: SignedGrant | undefined;
   submitted: string[] = [];
 
   async atBest(): Promise<ChainView> {
+    if (this.atBestError) throw this.atBestError;
     return {
       now: async () => this.now,
       isPatient: async (who) => this.patients.has(who),
@@ -80,7 +89,10 @@ export class FakeChain implements FhirChain {
     };
   }
 
-  async write(_store: unknown, author: Actor, p: string, resource: Uint8Array, t: Uint8Array, _purpose: PurposeOfUse, sealTo: string[]): Promise<RecordVersion> {
+  async write(_store: unknown, author: Actor, p: string, resource: Uint8Array, t: Uint8Array, _purpose: PurposeOfUse, sealTo: string[], limits?: CallOptions): Promise<RecordVersion> {
+    this.lastLimits = limits;
+    this.writesStarted += 1;
+    if (this.writeGate) await this.writeGate;
     if (this.writeError) throw this.writeError;
     this.writes.push({ author: author.signer.address, patient: p, resource: new TextDecoder().decode(resource), tag: t, sealTo });
     const v = version(BigInt(100 + this.writes.length), { author: author.signer.address, patient: p, tag: t });
@@ -88,7 +100,8 @@ export class FakeChain implements FhirChain {
     return v;
   }
 
-  async read(_store: unknown, reader: Actor, id: bigint): Promise<{ resource: Uint8Array; version: RecordVersion }> {
+  async read(_store: unknown, reader: Actor, id: bigint, limits?: CallOptions): Promise<{ resource: Uint8Array; version: RecordVersion }> {
+    this.lastLimits = limits;
     const w = this.writes[Number(id) - 101];
     if (!w || reader.signer.address !== w.author) throw new Error('unreadable');
     return { resource: new TextEncoder().encode(w.resource), version: this.versions.find((v) => v.id === id)! };
@@ -99,7 +112,8 @@ export class FakeChain implements FhirChain {
     return this.grant;
   }
 
-  async submitGrant(extrinsic: string): Promise<bigint> {
+  async submitGrant(extrinsic: string, limits?: CallOptions): Promise<bigint> {
+    this.lastLimits = limits;
     this.submitted.push(extrinsic);
     const g = this.grant!;
     const id = BigInt(this.consentList.length + 1);
@@ -113,7 +127,7 @@ export class FakeChain implements FhirChain {
 }
 
 /** An API on a fake chain, the doctor's keys held; its log lines. */
-export async function fakeApi(chain: FakeChain): Promise<{ api: FhirApi; lines: string[] }> {
+export async function fakeApi(chain: FakeChain, over: Partial<FhirDeps> = {}): Promise<{ api: FhirApi; lines: string[] }> {
   const lines: string[] = [];
   const doctorActor: Actor = { signer: doctor, keys: { keyVersion: 0, secretKey: new Uint8Array(32).fill(1), publicKey: new Uint8Array(32).fill(2) } };
   const api = await startApi({
@@ -124,18 +138,31 @@ export async function fakeApi(chain: FakeChain): Promise<{ api: FhirApi; lines: 
     storeFor: () => new MemoryBlobStore(),
     clockSkewMs: 60_000,
     maxBodyBytes: 64 * 1024,
+    requestTimeoutMs: 10_000,
+    maxBatchEntries: 20,
+    ...over,
   }, '127.0.0.1', 0);
   return { api, lines };
 }
 
-/** A signed request as `who` to the API at `url`; the answer's status, JSON and headers. */
+/**
+ * A signed request as `who` to the API at `url`; the answer's status, JSON, text and headers.
+ * `options.headers` are sent as well (a `null` value: not sent); `options.signal` aborts it.
+ */
 export async function call(
   url: string, who: KeyringPair | null, method: string, path: string, body?: unknown,
-  options: { genesis?: Uint8Array; timestamp?: number; audience?: string } = {},
-): Promise<{ status: number; json: Record<string, any>; headers: Headers }> {
+  options: { genesis?: Uint8Array; timestamp?: number; audience?: string; headers?: Record<string, string | null>; signal?: AbortSignal } = {},
+): Promise<{ status: number; json: Record<string, any>; text: string; headers: Headers }> {
   const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/fhir+json' };
   if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, options.audience ?? url, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
-  const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: bytes }) });
-  return { status: res.status, json: (await res.json()) as Record<string, any>, headers: res.headers };
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (value === null) delete headers[name];
+    else headers[name] = value;
+  }
+  const res = await fetch(`${url}${path}`, {
+    method, headers, ...(body === undefined ? {} : { body: bytes }), ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: JSON.parse(text) as Record<string, any>, text, headers: res.headers };
 }

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EventEmitter } from 'node:events';
 import type { ApiPromise } from '@polkadot/api';
 
 import {
@@ -11,6 +12,7 @@ import {
   DispatchError,
   MetadataMismatchError,
   metadataProblems,
+  OutcomeUnknownError,
   REQUIRED_CALLS,
   REQUIRED_QUERIES,
   REQUIRED_RUNTIME_APIS,
@@ -181,4 +183,69 @@ test("one signer's transactions sent at once get consecutive nonces; a refused o
   await send(chain, fakeTx(nonces, 'InBlock'), signer);
   assert.deepEqual(nonces, [7, 8, 9, 10, 7, 7]);
   assert.equal(asked, 3, 'asked again after each refusal');
+});
+
+/** A transaction the node never reports on: submitted (signed, hash `0x5e4d`), then silence; or never even submitted. */
+function silentTx(nonces: number[], submission: 'submitted' | 'hangs' = 'submitted'): Transaction & { unsubscribed: number } {
+  const tx = {
+    method: { section: 'records', method: 'addRecord' },
+    isSigned: false,
+    hash: { toHex: () => (tx.isSigned ? '0x5e4d' : '0xunsigned') },
+    unsubscribed: 0,
+    signAndSend: (_signer: unknown, options: { nonce: number }) => {
+      nonces.push(options.nonce);
+      tx.isSigned = true;
+      if (submission === 'hangs') return new Promise(() => undefined);
+      return Promise.resolve(() => {
+        tx.unsubscribed += 1;
+      });
+    },
+  };
+  return tx as unknown as Transaction & { unsubscribed: number };
+}
+
+test('send() gives up at its deadline: outcome unknown with the extrinsic hash once sent, not sent before; the next send asks the nonce again', async () => {
+  let asked = 0;
+  const chain = {
+    api: { rpc: { system: { accountNextIndex: async () => ({ toNumber: () => (asked++, 3) }) } } },
+  } as unknown as TelemedChain;
+  const signer = { address: 'signer-timeout' } as Signer;
+  const nonces: number[] = [];
+  const silent = silentTx(nonces);
+  const started = Date.now();
+  await assert.rejects(send(chain, silent, signer, { timeoutMs: 50 }), (e: unknown) =>
+    e instanceof OutcomeUnknownError && e.reason === 'timeout' && e.txHash === '0x5e4d' && e.call === 'records.addRecord'
+    && /unknown/.test(e.message) && e instanceof ChainError);
+  assert.ok(Date.now() - started < 2_000);
+  assert.equal(silent.unsubscribed, 1, 'the status subscription is dropped');
+  // A transaction stuck before the node took it: the next one of the signer waits behind it and
+  // is given up at its own deadline without being sent.
+  const stuck = silentTx(nonces, 'hangs');
+  const stuckSend = send(chain, stuck, signer, { timeoutMs: 60 });
+  const queued = silentTx(nonces);
+  await assert.rejects(send(chain, queued, signer, { timeoutMs: 30 }), (e: unknown) =>
+    e instanceof TransactionError && e.reason === 'not sent in time');
+  await assert.rejects(stuckSend, (e: unknown) => e instanceof OutcomeUnknownError && e.txHash === '0x5e4d');
+  assert.equal((queued as unknown as { isSigned: boolean }).isSigned, false, 'never signed nor sent');
+  // The nonce is asked of the node again after each outcome lost.
+  assert.deepEqual(nonces, [3, 3]);
+  assert.equal(asked, 2);
+  // Later transactions of the signer are not blocked by the lost ones.
+  await send(chain, fakeTx(nonces, 'InBlock'), signer, { timeoutMs: 1_000 });
+});
+
+test('send() ends when the provider reports disconnected (a lost subscription is never renewed)', async () => {
+  const emitter = new EventEmitter();
+  const api = Object.assign(emitter, { rpc: { system: { accountNextIndex: async () => ({ toNumber: () => 0 }) } } });
+  const chain = { api } as unknown as TelemedChain;
+  const signer = { address: 'signer-disconnect' } as Signer;
+  const nonces: number[] = [];
+  const pending = send(chain, silentTx(nonces), signer);
+  await new Promise((r) => setTimeout(r, 20));
+  emitter.emit('disconnected');
+  await assert.rejects(pending, (e: unknown) => e instanceof OutcomeUnknownError && e.reason === 'disconnected' && e.txHash === '0x5e4d');
+  assert.equal(emitter.listenerCount('disconnected'), 0, 'the listener is removed');
+  // A settled send removes its listener too.
+  await send(chain, fakeTx(nonces, 'InBlock'), signer);
+  assert.equal(emitter.listenerCount('disconnected'), 0);
 });

@@ -62,6 +62,9 @@ before(async () => {
     gatewayUrl: gateway.url,
     clockSkewMs: 60_000,
     maxBodyBytes: 1024 * 1024,
+    // A write is three transactions in turn; on a loaded CI machine a block can take 40 s.
+    requestTimeoutMs: 300_000,
+    maxBatchEntries: 20,
     signers: [bobActor],
     logLevel: 'info',
   }, createLogger('info', (l) => lines.push(l)), chain);

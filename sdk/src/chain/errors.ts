@@ -62,6 +62,30 @@ export class TransactionError extends ChainError {
 }
 
 /**
+ * A transaction was handed to the node, but what became of it is not known: the deadline of
+ * {@link send} (`SendOptions.timeoutMs`) passed, or the connection to the node was lost, before
+ * it was reported in a block. It may still be (or already be) included: look it up by
+ * {@link OutcomeUnknownError.txHash} (in the blocks since, or with the signer's nonce) before
+ * sending it again: sending it again blindly may do it twice.
+ */
+export class OutcomeUnknownError extends ChainError {
+  /** The call, `pallet.method`. */
+  readonly call: string;
+  /** The signed extrinsic's hash (`0x…`), when it was signed before the outcome was lost. */
+  readonly txHash: string | undefined;
+  /** Why the wait ended: the deadline passed, or the provider reported `disconnected`. */
+  readonly reason: 'timeout' | 'disconnected';
+
+  /** @param call - `pallet.method`; @param txHash - the extrinsic's hash, if known; @param reason - why */
+  constructor(call: string, txHash: string | undefined, reason: 'timeout' | 'disconnected') {
+    super(`the outcome of ${call}${txHash ? ` (extrinsic ${txHash})` : ''} is unknown: ${reason === 'timeout' ? 'not reported in a block in time' : 'the connection to the node was lost'}`);
+    this.call = call;
+    this.txHash = txHash;
+    this.reason = reason;
+  }
+}
+
+/**
  * The node's runtime lacks a call, storage item, runtime API method or argument this SDK uses,
  * or has it with other arguments: the SDK and the runtime have drifted apart. Thrown by
  * `TelemedChain.connect` before anything is sent.

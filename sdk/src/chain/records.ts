@@ -58,11 +58,12 @@ export async function addRecord(
   tag: Uint8Array,
   content: AnchoredVersion,
   purpose: PurposeOfUse,
+  options: SendOptions = {},
 ): Promise<RecordId> {
   const tx = chain.api.tx.records!.addRecord!(
     chain.address(patient), toHex(tag), toHex(content.commitment), toHex(content.ciphertextHash),
     content.sizeClass, toHex(content.locator), purpose);
-  return big(eventOf(await send(chain, tx, signer), 'records', 'RecordAdded').fields.id);
+  return big(eventOf(await send(chain, tx, signer, options), 'records', 'RecordAdded').fields.id);
 }
 
 /**
@@ -76,11 +77,12 @@ export async function amendRecord(
   previous: RecordId,
   content: AnchoredVersion,
   purpose: PurposeOfUse,
+  options: SendOptions = {},
 ): Promise<RecordId> {
   const tx = chain.api.tx.records!.amendRecord!(
     previous, toHex(content.commitment), toHex(content.ciphertextHash), content.sizeClass,
     toHex(content.locator), purpose);
-  return big(eventOf(await send(chain, tx, signer), 'records', 'RecordAmended').fields.id);
+  return big(eventOf(await send(chain, tx, signer, options), 'records', 'RecordAmended').fields.id);
 }
 
 /** `records.addEnvelope`: stores `grantee`'s sealed data key for version `record`. */
@@ -102,8 +104,8 @@ export async function removeEnvelope(chain: TelemedChain, signer: Signer, record
 }
 
 /** `records.accessRecord`: the checked and logged read of version `record` by the signer. */
-export async function accessRecord(chain: TelemedChain, signer: Signer, record: RecordId): Promise<Included> {
-  return send(chain, chain.api.tx.records!.accessRecord!(record), signer);
+export async function accessRecord(chain: TelemedChain, signer: Signer, record: RecordId, options: SendOptions = {}): Promise<Included> {
+  return send(chain, chain.api.tx.records!.accessRecord!(record), signer, options);
 }
 
 /**

@@ -17,7 +17,7 @@ import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { DispatchError as DispatchErrorCodec, EventRecord } from '@polkadot/types/interfaces';
 import { stringCamelCase } from '@polkadot/util';
 import type { TelemedChain, Signer } from './client.ts';
-import { DispatchError, NotFoundError, TransactionError } from './errors.ts';
+import { DispatchError, NotFoundError, OutcomeUnknownError, TransactionError } from './errors.ts';
 
 /** A transaction built with `chain.api.tx.<pallet>.<call>(…)`. */
 export type Transaction = SubmittableExtrinsic<'promise'>;
@@ -53,6 +53,13 @@ export interface SendOptions {
    * transaction that waits in the pool from landing long after the checks made before it.
    */
   mortality?: number;
+  /**
+   * Give up waiting after this many ms (counted from the call): an
+   * {@link OutcomeUnknownError} with the extrinsic's hash once it was handed to the node, a
+   * {@link TransactionError} before. Default: no deadline (but a lost connection still ends the
+   * wait).
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -83,6 +90,21 @@ function forgetNonce(chain: TelemedChain, address: string): void {
   nextNonces.get(chain)?.delete(address);
 }
 
+/** The hash of `tx` once it is signed (`0x…`), else undefined. */
+function signedHash(tx: Transaction): string | undefined {
+  try {
+    return tx.isSigned ? tx.hash.toHex() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The provider's `disconnected` event, where the API has events (a fake in a test may not). */
+interface ConnectionEvents {
+  on?(type: 'disconnected', handler: () => void): unknown;
+  off?(type: 'disconnected', handler: () => void): unknown;
+}
+
 /**
  * Signs `tx` with `signer` and sends it. Transactions of one signer are submitted one after
  * another (without waiting for inclusion) with nonces counted by the SDK, so a caller may send
@@ -90,9 +112,17 @@ function forgetNonce(chain: TelemedChain, address: string): void {
  * with the same account at the same time would take the same nonces: one of the two is then
  * refused ({@link TransactionError}) and the next send asks the node again.
  *
+ * The wait ends, whatever the node does, once `options.timeoutMs` has passed (counted from this
+ * call, the wait behind the signer's earlier transactions included) or the provider reports
+ * `disconnected` (a subscription to a transaction's status is not renewed on reconnection, so
+ * without this the wait would never end). Before the transaction was handed to the node that is
+ * a {@link TransactionError} (it was not sent); after, an {@link OutcomeUnknownError} with the
+ * extrinsic's hash: it may still be included.
+ *
  * @returns the block and the transaction's events
  * @throws {@link DispatchError} (`records.NoConsent`…) when the runtime refused it;
- *   {@link TransactionError} when the pool refused or dropped it
+ *   {@link TransactionError} when the pool refused or dropped it, or it was not sent;
+ *   {@link OutcomeUnknownError} when its outcome was not reported in time or the connection was lost
  */
 export async function send(chain: TelemedChain, tx: Transaction, signer: Signer, options: SendOptions = {}): Promise<Included> {
   const call = `${tx.method.section}.${tx.method.method}`;
@@ -103,20 +133,51 @@ export async function send(chain: TelemedChain, tx: Transaction, signer: Signer,
   });
   const queue = previous.then(() => mine);
   submitting.set(signer.address, queue);
-  await previous;
-  try {
-    const nonce = await takeNonce(chain, signer.address);
-    return await new Promise<Included>((resolve, reject) => {
-      let unsubscribe: (() => void) | undefined;
-      let settled = false;
-      const finish = (f: () => void) => {
-        submitted();
-        if (settled) return;
-        settled = true;
-        unsubscribe?.();
-        f();
-      };
-      tx.signAndSend(signer, options.mortality === undefined ? { nonce } : { nonce, era: options.mortality }, ({ status, events, dispatchError }) => {
+  /** Lets the signer's next transaction be signed (idempotent). */
+  const release = () => {
+    submitted();
+    if (submitting.get(signer.address) === queue) submitting.delete(signer.address);
+  };
+  const events = chain.api as unknown as ConnectionEvents;
+  return new Promise<Included>((resolve, reject) => {
+    let settled = false;
+    /** `signAndSend` was called: from here on the transaction may be in the pool. */
+    let handedOver = false;
+    let txHash: string | undefined;
+    let unsubscribe: (() => void) | undefined;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      events.off?.('disconnected', onDisconnected);
+      unsubscribe?.();
+      release();
+      f();
+    };
+    const giveUp = (reason: 'timeout' | 'disconnected') => {
+      // The nonce counted for it may be unused (not sent) or used (sent): the node knows.
+      forgetNonce(chain, signer.address);
+      if (!handedOver) {
+        finish(() => reject(new TransactionError(call, reason === 'timeout' ? 'not sent in time' : 'disconnected before it was sent')));
+      } else {
+        finish(() => reject(new OutcomeUnknownError(call, txHash ?? signedHash(tx), reason)));
+      }
+    };
+    const onDisconnected = () => giveUp('disconnected');
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => giveUp('timeout'), options.timeoutMs);
+    events.on?.('disconnected', onDisconnected);
+    (async () => {
+      await previous;
+      if (settled) return;
+      const nonce = await takeNonce(chain, signer.address);
+      if (settled) {
+        forgetNonce(chain, signer.address);
+        return;
+      }
+      handedOver = true;
+      const u = await tx.signAndSend(signer, options.mortality === undefined ? { nonce } : { nonce, era: options.mortality }, (result) => {
+        const { status, dispatchError } = result;
+        txHash ??= (result as { txHash?: { toHex(): string } }).txHash?.toHex();
         if (status.isInvalid || status.isDropped || status.isUsurped) {
           forgetNonce(chain, signer.address);
           finish(() => reject(new TransactionError(call, status.type)));
@@ -129,22 +190,17 @@ export async function send(chain: TelemedChain, tx: Transaction, signer: Signer,
           return;
         }
         const blockHash = (status.isFinalized ? status.asFinalized : status.asInBlock).toHex();
-        finish(() => resolve({ blockHash, events: events.map(toChainEvent) }));
-      })
-        .then((u) => {
-          submitted();
-          if (settled) u();
-          else unsubscribe = u;
-        })
-        .catch((e: unknown) => {
-          forgetNonce(chain, signer.address);
-          finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e))));
-        });
+        finish(() => resolve({ blockHash, events: result.events.map(toChainEvent) }));
+      });
+      txHash ??= signedHash(tx);
+      release();
+      if (settled) u();
+      else unsubscribe = u;
+    })().catch((e: unknown) => {
+      forgetNonce(chain, signer.address);
+      finish(() => reject(new TransactionError(call, e instanceof Error ? e.message : String(e))));
     });
-  } finally {
-    submitted();
-    if (submitting.get(signer.address) === queue) submitting.delete(signer.address);
-  }
+  });
 }
 
 /** Decodes a dispatch error with the chain's metadata. */

@@ -12,7 +12,7 @@ import type { Account } from '../chain/client.ts';
 import { NotFoundError } from '../chain/errors.ts';
 import { keyAgreementKeyOf } from '../chain/practitioners.ts';
 import * as records from '../chain/records.ts';
-import type { Included } from '../chain/tx.ts';
+import type { Included, SendOptions } from '../chain/tx.ts';
 import type { KeyEnvelope, PurposeOfUse, RecordId, RecordVersion } from '../chain/types.ts';
 import { FormatError } from '../errors.ts';
 import { decryptAnchoredContent, encryptContent, newDataKey, type DecryptedContent } from '../content.ts';
@@ -63,6 +63,8 @@ export interface WriteOptions {
   purpose: PurposeOfUse;
   /** Also seal the new version's key to these accounts (e.g. the patient, when a practitioner writes). */
   sealTo?: Account[];
+  /** How each of the write's transactions is sent (e.g. `timeoutMs`: a deadline for each). */
+  send?: SendOptions;
 }
 
 /** What a write anchored. */
@@ -103,7 +105,7 @@ export async function addResource(
   const locator = await ctx.store.put(content.ciphertext);
   let id: RecordId;
   try {
-    id = await records.addRecord(ctx.chain, author.signer, patient, tag, { ...content, locator: sealLocator(dataKey, locator) }, options.purpose);
+    id = await records.addRecord(ctx.chain, author.signer, patient, tag, { ...content, locator: sealLocator(dataKey, locator) }, options.purpose, options.send);
   } catch (e) {
     await ctx.store.delete(locator);
     throw e;
@@ -142,7 +144,7 @@ export async function amendResource(
   const locator = await ctx.store.put(content.ciphertext);
   let id: RecordId;
   try {
-    id = await records.amendRecord(ctx.chain, author.signer, previous, { ...content, locator: sealLocator(dataKey, locator) }, options.purpose);
+    id = await records.amendRecord(ctx.chain, author.signer, previous, { ...content, locator: sealLocator(dataKey, locator) }, options.purpose, options.send);
   } catch (e) {
     await ctx.store.delete(locator);
     throw e;
@@ -174,9 +176,9 @@ async function sealOwnAndOthers(
   // Sent together: they land in the same block (send() orders one signer's nonces).
   await Promise.all([
     ...envelopes.map(([grantee, sealed]) =>
-      records.addEnvelope(ctx.chain, author.signer, version.id, grantee, sealed, options.purpose)),
+      records.addEnvelope(ctx.chain, author.signer, version.id, grantee, sealed, options.purpose, options.send)),
     ...custody.map(([custodian, sealed]) =>
-      records.addEnvelope(ctx.chain, author.signer, version.id, custodian, sealed, EMERGENCY_PURPOSE)),
+      records.addEnvelope(ctx.chain, author.signer, version.id, custodian, sealed, EMERGENCY_PURPOSE, options.send)),
   ]);
 }
 
@@ -231,6 +233,8 @@ export interface ReadOptions {
    * and logs the disclosure. The patient reading their own record may skip it.
    */
   access?: boolean;
+  /** How `records.accessRecord` is sent (e.g. `timeoutMs`). */
+  send?: SendOptions;
 }
 
 /**
@@ -241,7 +245,7 @@ export interface ReadOptions {
  *   as {@link dataKeyOf} and {@link openVersion}
  */
 export async function readRecord(ctx: FlowContext, reader: Actor, id: RecordId, options: ReadOptions = {}): Promise<ReadResult> {
-  if (options.access ?? true) await records.accessRecord(ctx.chain, reader.signer, id);
+  if (options.access ?? true) await records.accessRecord(ctx.chain, reader.signer, id, options.send);
   const { dataKey, version } = await dataKeyOf(ctx, reader, id);
   return openVersion(ctx, version, dataKey);
 }
