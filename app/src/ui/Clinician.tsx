@@ -283,7 +283,7 @@ function AddForPatient({ session, account }: { session: Session; account: AppAcc
   };
 
   return (
-    <Section title="Add a record for a patient" testid="clinician-add">
+    <Section title="Add a record for a patient" testid="clinician-add" actions={<button type="button" class="link" data-testid="clinician-add-refresh" onClick={() => setChanges((c) => c + 1)}>Check again</button>}>
       <p class="hint">For a patient who lets you add to one of their categories. The chain sees the category only as a blinded tag.</p>
       <div class="row">
         <label>Patient’s address <input data-testid="clinician-add-patient" spellcheck={false} placeholder="5…" value={patient} onInput={(e) => setPatient(e.currentTarget.value)} /></label>

@@ -1,5 +1,6 @@
 import { toHex } from '@telemed/sdk';
 import { useState } from 'preact/hooks';
+import { WouldBeRefusedError } from '../errors.ts';
 import { formatMed, formatTime } from '../format.ts';
 import {
   adjudicate,
@@ -54,7 +55,7 @@ export function InsurerView({ session, account }: { session: Session; account: A
               <dt>Promised to bookings and pending claims</dt><dd data-testid="insurer-committed">{formatMed(insurer.data.committed)}</dd>
               <dt>Free to withdraw</dt><dd data-testid="insurer-available">{formatMed(insurer.data.available)}</dd>
             </dl>
-            <Pool session={session} me={me} onDone={changed} />
+            <Pool session={session} me={me} available={insurer.data.available} onDone={changed} />
           </>
         ) : null}
       </Section>
@@ -69,11 +70,14 @@ export function InsurerView({ session, account }: { session: Session; account: A
   );
 }
 
-function Pool({ session, me, onDone }: { session: Session; me: string; onDone: () => void }) {
+function Pool({ session, me, available, onDone }: { session: Session; me: string; available: bigint; onDone: () => void }) {
   const [amount, setAmount] = useState('');
   const [state, run] = useAction();
   const act = (kind: 'fund' | 'withdraw') => run(async (step) => {
     const planck = parsePositiveMed(amount);
+    if (kind === 'withdraw' && planck > available) {
+      throw new WouldBeRefusedError('billing.InsufficientPool', `At most ${formatMed(available)} is free to withdraw now.`);
+    }
     step(kind === 'fund' ? 'Adding to the pool…' : 'Withdrawing from the pool…');
     if (kind === 'fund') await fundPool(session.chain, session.sdkSigner(me), planck);
     else await withdrawPool(session.chain, session.sdkSigner(me), planck);

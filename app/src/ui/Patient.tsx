@@ -111,7 +111,7 @@ function Records({ session, account, changes }: { session: Session; account: App
   const [opened, setOpened] = useState<{ id: bigint; text: string; summary: string } | undefined>(undefined);
   const [state, run] = useAction();
   return (
-    <Section title="My records" testid="records" actions={<button type="button" class="link" onClick={list.refresh}>Refresh</button>}>
+    <Section title="My records" testid="records" actions={<button type="button" class="link" data-testid="records-refresh" onClick={list.refresh}>Refresh</button>}>
       {list.error ? <p class="status error">{list.error}</p> : null}
       {list.data && list.data.length === 0 ? <p>No records yet.</p> : null}
       {list.data && list.data.length > 0 ? (
@@ -308,7 +308,7 @@ function Consents({ session, account, changes, onDone }: { session: Session; acc
   const list = useLoad(() => patientConsents(session.chain, account.address, categoryNames(session, account.address)), [account.address, changes]);
   const [state, run] = useAction();
   return (
-    <Section title="Consents" testid="consents" actions={<button type="button" class="link" onClick={list.refresh}>Refresh</button>}>
+    <Section title="Consents" testid="consents" actions={<button type="button" class="link" data-testid="consents-refresh" onClick={list.refresh}>Refresh</button>}>
       {list.error ? <p class="status error">{list.error}</p> : null}
       {list.data && list.data.length === 0 ? <p>You have granted no consent.</p> : null}
       {list.data && list.data.length > 0 ? (
