@@ -102,6 +102,11 @@ export interface AppendPermit {
   /** The blinded tags it covers (0x hex). */
   tags: string[];
   end: number | null;
+  /**
+   * Whether it lets the grantee read them too: an author keeps a key of what they add (the
+   * SDK's `addResource` seals one to them), which the chain gives only to a reader.
+   */
+  read: boolean;
 }
 
 /**
@@ -117,7 +122,12 @@ export function appendPermitsFrom(json: { id: number | string; consent: Record<s
     if (!(c.purposes as unknown[]).some((p) => variant(p)[0] === 'treatment')) return [];
     const [kind, value] = variant(c.scope);
     if (kind !== 'tags') return [];
-    return [{ consent: BigInt(id), tags: (value as unknown[]).map((t) => String(t).toLowerCase()), end: c.end === null || c.end === undefined ? null : Number(c.end) }];
+    return [{
+      consent: BigInt(id),
+      tags: (value as unknown[]).map((t) => String(t).toLowerCase()),
+      end: c.end === null || c.end === undefined ? null : Number(c.end),
+      read: (c.actions as unknown[]).some((a) => variant(a)[0] === 'read'),
+    }];
   });
 }
 

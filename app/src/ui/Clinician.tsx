@@ -233,8 +233,9 @@ function BreakGlass({ session, account }: { session: Session; account: AppAccoun
 }
 
 /**
- * The clinician adds a record for a patient who lets them (an `Append` consent for treatment
- * scoped to category tags): encrypted in this browser, stored at the gateway, anchored under
+ * The clinician adds a record for a patient who lets them (an `Append` and `Read` consent for
+ * treatment scoped to category tags; `Read` because the author keeps a key of what they add):
+ * encrypted in this browser, stored at the gateway, anchored under
  * one of those tags, its key sealed to the patient and to the clinician, then the addition
  * logged in the patient's disclosure log (`consent.logAccess`), as the FHIR facade does.
  */
@@ -256,7 +257,7 @@ function AddForPatient({ session, account }: { session: Session; account: AppAcc
     return { who, registered, permits: registered ? await appendPermits(session.chain, who, me) : [] };
   }, [patient, me, changes]);
   const [state, run] = useAction();
-  const tags = (target.data?.permits ?? []).flatMap((p) => p.tags.map((t) => ({ tag: t, consent: p.consent, end: p.end })));
+  const tags = (target.data?.permits ?? []).flatMap((p) => p.tags.map((t) => ({ tag: t, consent: p.consent, end: p.end, read: p.read })));
   const chosen = tags.find((t) => t.tag === tag) ?? tags[0];
 
   const submit = async (prepared: () => Prepared): Promise<boolean> => {
@@ -267,6 +268,9 @@ function AddForPatient({ session, account }: { session: Session; account: AppAcc
       if (!found || found.who !== who) throw new Error('Still reading this patient’s permits: try again in a moment.');
       if (!found.registered) throw new Error('This address is not a registered patient: records are added only for registered patients.');
       if (!chosen) throw new WouldBeRefusedError('records.NoConsent', 'This patient has given you no permit to add records: ask them to let you add to one of their categories (“Let a clinician add records” in their app).');
+      if (!chosen.read) {
+        throw new WouldBeRefusedError('records.NoConsent', 'This permit lets you add records but not read them, and you keep a key of what you add: ask the patient for a permit to add and read (“Let a clinician add records” in their app).');
+      }
       const resource = prepared();
       const actor = session.actor(me)!;
       const blinded = fromHex(chosen.tag);

@@ -248,6 +248,7 @@ function categoryNames(session: Session, address: string): ReadonlyMap<string, s
 
 /**
  * The patient lets a clinician add records to one category of theirs: a consent to `Append`
+ * (and `Read`: the author keeps a key of what they add, which the chain gives only to a reader)
  * for treatment, scoped to the category's blinded tag (the chain never sees the category's
  * name). The clinician's app lists the tags it may add under.
  */
@@ -259,7 +260,7 @@ function AllowAppend({ session, account, onDone }: { session: Session; account: 
   const [state, run] = useAction();
   return (
     <Section title="Let a clinician add records" testid="allow-append">
-      <p class="hint">The clinician may then add records to the category you choose (encrypted in their browser, sealed to you too); they read none of your other records.</p>
+      <p class="hint">The clinician may then add records to the category you choose (encrypted in their browser, sealed to you too) and read what they added; your other records stay closed to them unless you share them.</p>
       <form class="grid" onSubmit={(e) => {
         e.preventDefault();
         void run(async (step) => {
@@ -270,7 +271,7 @@ function AllowAppend({ session, account, onDone }: { session: Session; account: 
           const category = CATEGORIES.find((c) => c.label === label)!;
           step('Granting the consent…');
           const id = await consent.grantConsent(session.chain, session.sdkSigner(account.address), account.address, who,
-            { actions: ['Append'], scope: { Tags: [tagOf(actor.keys.tagKey(0), label)] }, purposes: ['Treatment'], end });
+            { actions: ['Read', 'Append'], scope: { Tags: [tagOf(actor.keys.tagKey(0), label)] }, purposes: ['Treatment'], end });
           onDone();
           return `Consent #${id}: the clinician may add records to “${category.words}”.`;
         });

@@ -115,7 +115,10 @@ describe('the web app: insurer, break-glass and records added by a clinician', {
   /** Waits for the approval dialog of `call`, checks it shows a fee, and signs. */
   async function approve(page: Page, call: string, screenshot?: string): Promise<string> {
     const dialog = page.getByTestId('approve-dialog');
-    await dialog.waitFor();
+    await dialog.waitFor().catch(async (e: unknown) => {
+      // What the page says went wrong, for the report.
+      throw new Error(`no approval dialog for ${call}; the page shows: ${(await page.getByRole('alert').allTextContents()).join(' | ')}`, { cause: e });
+    });
     assert.equal(await page.getByTestId('approve-call').textContent(), call);
     const fee = (await page.getByTestId('approve-fee').textContent()) ?? '';
     assert.match(fee, /^\d[\d ]*(\.\d+)? MED/, `the fee of ${call} is shown before signing: ${fee}`);
@@ -337,7 +340,7 @@ describe('the web app: insurer, break-glass and records added by a clinician', {
     assert.match((await patient.getByTestId('append-done').textContent()) ?? '', /^Consent #\d+: the clinician may add records to “vital signs”\.$/);
     const consentRow = patient.getByTestId('consent-row').filter({ hasText: 'category: vital signs' });
     await consentRow.waitFor();
-    assert.match((await consentRow.textContent()) ?? '', /Append.*Treatment/i);
+    assert.match((await consentRow.textContent()) ?? '', /read, append.*treatment/i);
 
     await clinician.getByTestId('clinician-add-refresh').click();
     await clinician.getByTestId('clinician-add-permits').filter({ hasText: 'lets you add records to 1 category' }).waitFor();
