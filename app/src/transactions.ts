@@ -68,7 +68,7 @@ export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'billing.endPolicy': 'End this policy now: bookings made under it keep their reservation, new ones are refused',
   'billing.adjudicateClaim': 'Answer the claim: approving pays the practitioner from your pool; a denial puts only the hash of your reason on chain',
   'billing.finalizeClaim': 'Pay a claim whose insurer did not answer by the deadline (approved by its silence)',
-  'consent.openEmergencyAccess': 'Break the glass: open emergency access to the patient’s data for a few hours, logged in red in their disclosure log; a deposit is held until the access is reviewed; only the hash of your statement goes on chain',
+  'consent.openEmergencyAccess': 'Break the glass: open emergency access to the patient’s data for 4 hours, logged in red in their disclosure log; a 10 MED deposit is held until the access is reviewed; only the hash of your statement goes on chain',
   'consent.closeEmergencyAccess': 'Close your emergency access now (the review is still owed; the deposit stays held until then)',
   'consent.logAccess': 'Log your access in the patient’s disclosure log (the chain checks it is allowed first)',
 };

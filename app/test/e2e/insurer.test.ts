@@ -297,6 +297,8 @@ describe('the web app: insurer, break-glass and records added by a clinician', {
     assert.match((await clinician.getByTestId('emergency-error').textContent()) ?? '', /at least 10 characters/);
     await clinician.getByTestId('emergency-statement').fill(STATEMENT);
     await clinician.getByTestId('emergency-open').click();
+    // The dialog says it again before signing.
+    await clinician.getByTestId('approve-dialog').filter({ hasText: 'for 4 hours' }).filter({ hasText: 'a 10 MED deposit' }).waitFor();
     await approve(clinician, 'consent.openEmergencyAccess', 'insurer-03-break-glass-fee');
     const done = (await clinician.getByTestId('emergency-done').textContent()) ?? '';
     const id = /^Emergency access #(\d+) is open\./.exec(done)?.[1];
@@ -431,6 +433,12 @@ describe('the web app: insurer, break-glass and records added by a clinician', {
     await insurer.getByTestId('insurer-committed').filter({ hasText: /^0 MED$/ }).waitFor();
     await insurer.getByTestId('policy-used').filter({ hasText: /^4 MED$/ }).waitFor();
     await shot(insurer, 'insurer-10-past-claims');
+
+    // The insurer ends the policy: no longer in force.
+    await insurer.getByTestId('policy-end').click();
+    await approve(insurer, 'billing.endPolicy');
+    assert.match((await insurer.getByTestId('policy-done').textContent()) ?? '', /^Policy #\d+ ended/);
+    await insurer.locator('[data-testid=policy-row][data-in-force=false]').getByTestId('policy-standing').filter({ hasText: /^ended by the insurer / }).waitFor();
 
     const claimId = (await api.query.billing!.claimOfConsultation!(Number(second.id))).toJSON() as number;
     const claim = (await api.query.billing!.claims!(claimId)).toJSON() as { status: { denied?: { reason: string } } };
