@@ -20,8 +20,20 @@ import {
   MetadataMismatchError,
   MismatchError,
   NotFoundError,
+  QuoteRefusedError,
   TransactionError,
 } from '@telemed/sdk';
+
+/**
+ * A call the app did not send because the chain would refuse it (the caller's licence, a
+ * missing consent): `code` is the chain's error it would have met, explained as that error.
+ */
+export class WouldBeRefusedError extends Error {
+  constructor(readonly code: string, readonly hint?: string) {
+    super(`would be refused: ${code}`);
+    this.name = 'WouldBeRefusedError';
+  }
+}
 
 /** Sentences for the chain errors this app's screens lead to. */
 export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
@@ -79,6 +91,43 @@ export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
   'prescriptions.TooManyFills': 'Too many fills (at most 12).',
   'prescriptions.TooManyPrescriptions': 'This patient has as many open prescriptions as they may.',
   'prescriptions.InsufficientBalance': 'Your free balance does not cover the prescription deposit.',
+  'consent.NotEmergencyPractitioner': 'Refused: break-glass needs a valid licence endorsed for emergency care, and you hold none.',
+  'consent.EmergencyOnSelf': 'You cannot break the glass on your own data.',
+  'consent.EmergencyAlreadyOpen': 'You have an open emergency access to this patient already: use it, or close it first.',
+  'consent.TooManyPendingReviews': 'Too many of your emergency accesses to this patient await review: they must be reviewed before you open another.',
+  'consent.UnknownEmergencyAccess': 'No emergency access has this id.',
+  'consent.NotYourEmergencyAccess': 'Only the clinician who opened this emergency access may close it.',
+  'consent.EmergencyAccessNotOpen': 'This emergency access is closed or expired already.',
+  'consent.TagOfAnotherPatient': 'This category tag belongs to another patient’s records.',
+  'consent.TooManyScopeItems': 'The consent lists more items than a consent may.',
+  'consent.TooManyConsentsToGrantee': 'You have as many consents to this person as you may: revoke or clean up one first.',
+  'billing.NotInsurer': 'This account is not a registered insurer (governance registers insurers).',
+  'billing.InsufficientBalance': 'Your free balance does not cover this amount.',
+  'billing.InsufficientPool': 'The pool cannot cover this: the insurer’s pool has too little that is not already promised to bookings and claims.',
+  'billing.UnknownPolicy': 'No policy has this id.',
+  'billing.NotYourPolicy': 'This policy is not yours (another insurer’s, or another patient’s).',
+  'billing.PolicyNotInForce': 'The policy is not in force at that time.',
+  'billing.NotCovered': 'The policy does not cover this service.',
+  'billing.LimitExceeded': 'This would exceed the policy’s annual limit.',
+  'billing.BadCoveredServices': 'A policy covers at least one service, at most 32, none listed twice.',
+  'billing.BadServiceCode': 'A service code cannot be empty.',
+  'billing.BadValidity': 'The policy’s validity must end after it starts, and not be over already.',
+  'billing.PolicyEnded': 'This policy was ended already.',
+  'billing.UnknownClaim': 'No claim has this id.',
+  'billing.NotYourClaim': 'Only the claim’s insurer may answer it.',
+  'billing.ClaimClosed': 'This claim was answered already.',
+  'billing.ClaimDeadlinePassed': 'The deadline to answer this claim has passed: it is approved by your silence, and paid once finalised.',
+  'billing.ClaimStillPending': 'The insurer’s deadline has not passed yet: the claim cannot be finalised now.',
+  'billing.IdsExhausted': 'The chain has run out of ids for this.',
+};
+
+/** Why the chain would not quote a booking (`QuoteError`, the SDK's `QuoteRefusedError`): nothing was sent. */
+export const QUOTE_PROBLEMS: Readonly<Record<string, string>> = {
+  UnknownService: 'The practitioner offers no such service.',
+  UnknownPolicy: 'No policy of yours has this id.',
+  PolicyNotInForce: 'Your policy is not in force at the time of the visit.',
+  NotCovered: 'Your policy does not cover this service.',
+  LimitExceeded: 'The insurer’s share would exceed what is left of your policy’s annual limit.',
 };
 
 /** Why a dispense token was refused before anything was sent (the SDK's `DispenseTokenError`). */
@@ -122,6 +171,14 @@ export function explain(e: unknown): string {
   }
   if (e instanceof GatewayError) {
     return `${GATEWAY_MESSAGES[e.reason] ?? `The gateway refused (${e.status}).`} (gateway: ${e.reason})`;
+  }
+  if (e instanceof WouldBeRefusedError) {
+    const text = PALLET_MESSAGES[e.code] ?? `The chain would refuse this (${e.code}).`;
+    return `${text}${e.hint ? ` ${e.hint}` : ''} Nothing was sent. (${e.code})`;
+  }
+  if (e instanceof QuoteRefusedError) {
+    const reason = e.reason.charAt(0).toUpperCase() + e.reason.slice(1);
+    return `${QUOTE_PROBLEMS[reason] ?? 'The chain would not book this.'} Nothing was sent. (quote: ${reason})`;
   }
   if (e instanceof DispenseTokenError) return `${DISPENSE_PROBLEMS[e.problem] ?? 'The code does not match the chain.'} (${e.problem})`;
   if (e instanceof MetadataMismatchError) return `This node runs a runtime the app does not know: ${e.problems.join('; ')}`;

@@ -53,6 +53,22 @@ const CATEGORY_OF: Readonly<Record<string, string>> = {
   Bundle: 'category/bundle',
 };
 
+/**
+ * The categories a patient files records under (the labels their blinded tags are made from),
+ * in words: what a patient may let a clinician add to.
+ */
+export const CATEGORIES: readonly { label: string; words: string }[] = [
+  { label: 'category/vital-signs', words: 'vital signs' },
+  { label: 'category/observation', words: 'observations' },
+  { label: 'category/allergy', words: 'allergies' },
+  { label: 'category/medication', words: 'medications' },
+  { label: 'category/condition', words: 'conditions' },
+  { label: 'category/immunization', words: 'immunizations' },
+  { label: 'category/laboratory', words: 'laboratory results' },
+  { label: 'category/bundle', words: 'bundles' },
+  { label: 'category/other', words: 'other' },
+];
+
 /** A FHIR JSON resource from a file's text. Throws if it is not JSON with a `resourceType`. */
 export function fromFile(text: string): Prepared {
   let parsed: unknown;

@@ -62,8 +62,11 @@ export interface ConsentRow {
   standing: string;
 }
 
-/** The patient's consents (`ConsentApi.consents`), newest first. */
-export async function patientConsents(chain: TelemedChain, patient: string): Promise<ConsentRow[]> {
+/**
+ * The patient's consents (`ConsentApi.consents`), newest first. `names` names the category
+ * tags the patient's own key makes (hex → words), so a scope of tags reads as categories.
+ */
+export async function patientConsents(chain: TelemedChain, patient: string, names?: ReadonlyMap<string, string>): Promise<ConsentRow[]> {
   const json = (await chain.api.call.consentApi!.consents!(patient)).toJSON() as
     { id: number; consent: Record<string, unknown>; standing: unknown }[];
   return json.map(({ id, consent: c, standing }) => ({
@@ -71,7 +74,7 @@ export async function patientConsents(chain: TelemedChain, patient: string): Pro
     grantee: chain.address(String(c.grantee)),
     decision: variant(c.decision)[0],
     actions: (c.actions as unknown[]).map((a) => variant(a)[0]),
-    scope: describeScope(c.scope),
+    scope: describeScope(c.scope, names),
     purposes: (c.purposes as unknown[]).map((p) => variant(p)[0]),
     start: Number(c.start),
     end: c.end === null || c.end === undefined ? null : Number(c.end),
@@ -79,13 +82,59 @@ export async function patientConsents(chain: TelemedChain, patient: string): Pro
   })).sort((a, b) => Number(b.id - a.id));
 }
 
-/** A consent's scope in words. */
-export function describeScope(scope: unknown): string {
+/** A consent's scope in words; tags named in `names` (hex → words) by their names. */
+export function describeScope(scope: unknown, names?: ReadonlyMap<string, string>): string {
   const [kind, value] = variant(scope);
   if (kind === 'allData') return 'all data';
   if (kind === 'records') return `records ${(value as (number | string)[]).map((r) => `#${r}`).join(', ')}`;
-  if (kind === 'tags') return `${(value as unknown[]).length} categor${(value as unknown[]).length === 1 ? 'y' : 'ies'}`;
+  if (kind === 'tags') {
+    const tags = (value as unknown[]).map((t) => String(t).toLowerCase());
+    const named = tags.map((t) => names?.get(t));
+    if (tags.length > 0 && named.every((n) => n !== undefined)) return named.join(', ');
+    return `${tags.length} categor${tags.length === 1 ? 'y' : 'ies'}`;
+  }
   return kind;
+}
+
+/** A consent that lets `grantee` add records to a patient's categories (an Append permit for treatment, by tags). */
+export interface AppendPermit {
+  consent: bigint;
+  /** The blinded tags it covers (0x hex). */
+  tags: string[];
+  end: number | null;
+  /**
+   * Whether it lets the grantee read them too: an author keeps a key of what they add (the
+   * SDK's `addResource` seals one to them), which the chain gives only to a reader.
+   */
+  read: boolean;
+}
+
+/**
+ * The permits to add records among a patient's consents (`ConsentApi.consents` JSON) for
+ * `grantee`: in force, a permit, `Append` among its actions, `Treatment` among its purposes, a
+ * scope of tags. The chain decides in the end (a deny may still refuse).
+ */
+export function appendPermitsFrom(json: { id: number | string; consent: Record<string, unknown>; standing: unknown }[], grantee: string, address: (a: string) => string): AppendPermit[] {
+  return json.flatMap(({ id, consent: c, standing }) => {
+    if (address(String(c.grantee)) !== grantee) return [];
+    if (variant(c.decision)[0] !== 'permit' || variant(standing)[0] !== 'inForce') return [];
+    if (!(c.actions as unknown[]).some((a) => variant(a)[0] === 'append')) return [];
+    if (!(c.purposes as unknown[]).some((p) => variant(p)[0] === 'treatment')) return [];
+    const [kind, value] = variant(c.scope);
+    if (kind !== 'tags') return [];
+    return [{
+      consent: BigInt(id),
+      tags: (value as unknown[]).map((t) => String(t).toLowerCase()),
+      end: c.end === null || c.end === undefined ? null : Number(c.end),
+      read: (c.actions as unknown[]).some((a) => variant(a)[0] === 'read'),
+    }];
+  });
+}
+
+/** {@link appendPermitsFrom} of `patient`'s consents now. */
+export async function appendPermits(chain: TelemedChain, patient: string, grantee: string): Promise<AppendPermit[]> {
+  const json = (await chain.api.call.consentApi!.consents!(patient)).toJSON() as { id: number; consent: Record<string, unknown>; standing: unknown }[];
+  return appendPermitsFrom(json, grantee, (a) => chain.address(a));
 }
 
 export interface DisclosureRow {
@@ -247,9 +296,23 @@ export async function consultationsOf(chain: TelemedChain, who: string, side: 'p
 }
 
 /** A service code as the chain keeps it (bytes, hex in JSON) as text. */
-function serviceCode(value: unknown): string {
+export function serviceCode(value: unknown): string {
   const text = String(value);
   if (!/^0x([0-9a-f]{2})*$/i.test(text)) return text;
   const bytes = Uint8Array.from(text.slice(2).match(/../g) ?? [], (h) => parseInt(h, 16));
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * An account typed by a person, as the chain's address; `who` names it in the error
+ * (`the patient`). Throws on an empty or invalid address.
+ */
+export function addressOf(chain: Pick<TelemedChain, 'address'>, text: string, who: string): string {
+  const typed = text.trim();
+  if (typed === '') throw new RangeError(`Enter ${who}’s address.`);
+  try {
+    return chain.address(typed);
+  } catch {
+    throw new RangeError(`${who.charAt(0).toUpperCase()}${who.slice(1)}’s address is not a valid address.`);
+  }
 }

@@ -62,6 +62,15 @@ export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'billing.confirm': 'Confirm the visit took place: the held price goes to the practitioner (less the 1 % network fee)',
   'prescriptions.issue': 'Issue the prescription: its commitment, its file’s hash and the key sealed to the patient go on chain (0.2 MED deposit until it is closed)',
   'prescriptions.dispense': 'Dispense this fill: its one-time code goes on chain and can never be used again',
+  'billing.fundPool': 'Add to your insurer pool: the amount is held from your balance to pay claims',
+  'billing.withdrawPool': 'Take back from your insurer pool what is not promised to open bookings and pending claims',
+  'billing.issuePolicy': 'Issue an insurance policy to the patient: the covered service codes, your share of each price, the annual limit and the validity go on chain',
+  'billing.endPolicy': 'End this policy now: bookings made under it keep their reservation, new ones are refused',
+  'billing.adjudicateClaim': 'Answer the claim: approving pays the practitioner from your pool; a denial puts only the hash of your reason on chain',
+  'billing.finalizeClaim': 'Pay a claim whose insurer did not answer by the deadline (approved by its silence)',
+  'consent.openEmergencyAccess': 'Break the glass: open emergency access to the patient’s data for 4 hours, logged in red in their disclosure log; a 10 MED deposit is held until the access is reviewed; only the hash of your statement goes on chain',
+  'consent.closeEmergencyAccess': 'Close your emergency access now (the review is still owed; the deposit stays held until then)',
+  'consent.logAccess': 'Log your access in the patient’s disclosure log (the chain checks it is allowed first)',
 };
 
 let nextId = 1;

@@ -6,10 +6,11 @@ import { useStore } from '../store.ts';
 import { ClinicianView } from './Clinician.tsx';
 import { Address } from './common.tsx';
 import { HealthKeyPanel } from './HealthKey.tsx';
+import { InsurerView } from './Insurer.tsx';
 import { PatientView } from './Patient.tsx';
 import { ApprovalDialog, TxList } from './TxPanel.tsx';
 
-type Role = 'patient' | 'clinician';
+type Role = 'patient' | 'clinician' | 'insurer';
 
 export function App({ config }: { config: AppConfig }) {
   const [session, setSession] = useState<Session | undefined>(undefined);
@@ -60,6 +61,7 @@ function Connected({ session }: { session: Session }) {
           <div class="roles" role="tablist">
             <button type="button" role="tab" aria-selected={role === 'patient'} data-testid="role-patient" class={role === 'patient' ? 'tab active' : 'tab'} onClick={() => setRole('patient')}>Patient</button>
             <button type="button" role="tab" aria-selected={role === 'clinician'} data-testid="role-clinician" class={role === 'clinician' ? 'tab active' : 'tab'} onClick={() => setRole('clinician')}>Clinician</button>
+            <button type="button" role="tab" aria-selected={role === 'insurer'} data-testid="role-insurer" class={role === 'insurer' ? 'tab active' : 'tab'} onClick={() => setRole('insurer')}>Insurer</button>
           </div>
           <button type="button" class="secondary" onClick={async () => {
             try {
@@ -74,8 +76,9 @@ function Connected({ session }: { session: Session }) {
         {walletNote ? <p class="hint">{walletNote}</p> : null}
         {account ? <p>Signing as <strong data-testid="current-account">{account.name}</strong> <Address value={account.address} /></p> : null}
       </section>
-      {account ? <HealthKeyPanel session={session} account={account} /> : null}
-      {account && session.actor(account.address) ? (
+      {account && role !== 'insurer' ? <HealthKeyPanel session={session} account={account} /> : null}
+      {account && role === 'insurer' ? <InsurerView key={`i-${account.address}`} session={session} account={account} /> : null}
+      {account && role !== 'insurer' && session.actor(account.address) ? (
         role === 'patient' ? <PatientView key={`p-${account.address}`} session={session} account={account} /> : <ClinicianView key={`c-${account.address}`} session={session} account={account} />
       ) : null}
       <TxList txs={session.txs} />

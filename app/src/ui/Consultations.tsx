@@ -14,7 +14,8 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { explain } from '../errors.ts';
 import { formatTime } from '../format.ts';
-import { chainNow, consultationsOf, formatMed, parseMed, type ConsultationRow } from '../queries.ts';
+import { describePolicy, policiesWhere, policyStanding } from '../insurer.ts';
+import { addressOf, chainNow, consultationsOf, formatMed, parseMed, type ConsultationRow } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 
@@ -42,7 +43,7 @@ export function Consultations({ session, account, side }: { session: Session; ac
 
   return (
     <>
-      {side === 'practitioner' ? <OfferService session={session} account={account} onDone={changed} /> : <Book session={session} account={account} onDone={changed} />}
+      {side === 'practitioner' ? <OfferService session={session} account={account} onDone={changed} /> : <Book session={session} account={account} changes={changes} onDone={changed} />}
       <Section title="Consultations" testid="consultations" actions={<button type="button" class="link" data-testid="consultations-refresh" onClick={changed}>Refresh</button>}>
         {list.error ? <p class="status error">{list.error}</p> : null}
         {list.data && list.data.length === 0 ? <p data-testid="consultations-none">No open consultation.</p> : null}
@@ -112,19 +113,27 @@ function OfferService({ session, account, onDone }: { session: Session; account:
   );
 }
 
-function Book({ session, account, onDone }: { session: Session; account: AppAccount; onDone: () => void }) {
+function Book({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
   const [practitioner, setPractitioner] = useState('');
   const [service, setService] = useState('video-15');
   const [minutes, setMinutes] = useState('2');
+  const [policy, setPolicy] = useState('');
+  const policies = useLoad(async () => {
+    const now = await chainNow(session.chain);
+    return (await policiesWhere(session.chain, { patient: account.address }, now)).filter((p) => policyStanding(p, now).inForce);
+  }, [account.address, changes]);
   const [state, run] = useAction();
   const submit = () => run(async (step) => {
     const ahead = Number(minutes);
     if (!Number.isFinite(ahead) || ahead <= 0) throw new Error('Book a time in the future (minutes from now).');
+    const who = addressOf(session.chain, practitioner, 'the practitioner');
     step('Asking the chain for a quote…');
     const at = (await chainNow(session.chain)) + Math.round(ahead * 60_000);
-    const booked = await bookConsultation(session.context(account.address), session.actor(account.address)!, practitioner.trim(), service.trim(), at);
+    const under = policy === '' ? null : BigInt(policy);
+    const booked = await bookConsultation(session.context(account.address), session.actor(account.address)!, who, service.trim(), at, under);
     onDone();
-    return `Booked visit #${booked.id}: ${formatMed(booked.patientShare)} held until you confirm it took place.`;
+    return `Booked visit #${booked.id}: ${formatMed(booked.patientShare)} held until you confirm it took place${
+      under === null ? '' : `; policy #${under} pays ${formatMed(booked.insurerShare)}`}.`;
   });
   return (
     <Section title="Book a visit" testid="book">
@@ -132,6 +141,12 @@ function Book({ session, account, onDone }: { session: Session; account: AppAcco
         <label>Practitioner <input data-testid="book-practitioner" value={practitioner} placeholder="address" onInput={(e) => setPractitioner(e.currentTarget.value)} /></label>
         <label>Service <input data-testid="book-service" value={service} onInput={(e) => setService(e.currentTarget.value)} /></label>
         <label>In (minutes) <input data-testid="book-minutes" value={minutes} onInput={(e) => setMinutes(e.currentTarget.value)} /></label>
+        <label>Paid by
+          <select data-testid="book-policy" value={policy} onChange={(e) => setPolicy(e.currentTarget.value)} onFocus={policies.refresh}>
+            <option value="">myself</option>
+            {(policies.data ?? []).map((p) => <option key={String(p.id)} value={String(p.id)}>policy #{String(p.id)}: {describePolicy(p)}</option>)}
+          </select>
+        </label>
         <button type="button" data-testid="book-submit" disabled={state.busy || practitioner.trim() === ''} onClick={submit}>Book</button>
       </div>
       <ActionStatus state={state} testid="book" />

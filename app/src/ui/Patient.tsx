@@ -1,13 +1,15 @@
-import { addResource, equalBytes, grantAndSeal, readRecord, records, revokeConsent, registerPatient, tagOf, type PurposeOfUse } from '@telemed/sdk';
+import { addResource, consent, equalBytes, grantAndSeal, readRecord, records, revokeConsent, registerPatient, tagOf, toHex, type PurposeOfUse } from '@telemed/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import { explain } from '../errors.ts';
-import { fromFile, observation, summarise, VITAL_SIGNS, type Prepared, type VitalSign } from '../fhir.ts';
+import { CATEGORIES, summarise, type Prepared } from '../fhir.ts';
 import { formatTime } from '../format.ts';
-import { describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView } from '../queries.ts';
+import { addressOf, describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 import { Consultations } from './Consultations.tsx';
 import { PatientPrescriptions } from './Prescriptions.tsx';
+import { RecordForm } from './RecordForm.tsx';
+import { Insurance, PAYMENT_LABEL } from './PatientInsurance.tsx';
 
 const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Treatment', words: 'Treatment (care)' },
@@ -42,10 +44,12 @@ export function PatientView({ session, account }: { session: Session; account: A
           <AddRecord session={session} account={account} onDone={changed} />
           <Records session={session} account={account} changes={changes} />
           <Share session={session} account={account} changes={changes} onDone={changed} />
+          <AllowAppend session={session} account={account} onDone={changed} />
           <Consents session={session} account={account} changes={changes} onDone={changed} />
           <Timeline session={session} account={account} changes={changes} />
         </>
       ) : null}
+      {registered ? <Insurance session={session} account={account} changes={changes} onDone={changed} /> : null}
       <Consultations session={session} account={account} side="patient" />
       <PatientPrescriptions session={session} account={account} />
     </div>
@@ -76,62 +80,27 @@ function Register({ session, account, registered, loading, onDone }: { session: 
 }
 
 function AddRecord({ session, account, onDone }: { session: Session; account: AppAccount; onDone: () => void }) {
-  const [sign, setSign] = useState<VitalSign>('heart-rate');
-  const [value, setValue] = useState('');
-  const [date, setDate] = useState(() => new Date().toISOString().slice(0, 16));
-  const [file, setFile] = useState<Prepared | undefined>(undefined);
-  const [fileError, setFileError] = useState<string | undefined>(undefined);
   const [state, run] = useAction();
 
-  const submit = (prepared: () => Prepared) => run(async (step) => {
-    const resource = prepared();
-    const actor = session.actor(account.address)!;
-    if (!('tagKey' in actor.keys)) throw new Error('A patient’s records need a health key from a recovery phrase.');
-    const tag = tagOf(actor.keys.tagKey(0), resource.label);
-    step('Encrypting in this browser, storing the ciphertext at the gateway, anchoring on chain…');
-    const written = await addResource(session.context(account.address), actor, account.address, resource.bytes, tag, { purpose: 'Treatment' });
-    onDone();
-    setValue('');
-    setFile(undefined);
-    return `Added record #${written.id} (${resource.summary}).`;
-  });
+  const submit = async (prepared: () => Prepared): Promise<boolean> => {
+    let added = false;
+    await run(async (step) => {
+      const resource = prepared();
+      const actor = session.actor(account.address)!;
+      if (!('tagKey' in actor.keys)) throw new Error('A patient’s records need a health key from a recovery phrase.');
+      const tag = tagOf(actor.keys.tagKey(0), resource.label);
+      step('Encrypting in this browser, storing the ciphertext at the gateway, anchoring on chain…');
+      const written = await addResource(session.context(account.address), actor, account.address, resource.bytes, tag, { purpose: 'Treatment' });
+      onDone();
+      added = true;
+      return `Added record #${written.id} (${resource.summary}).`;
+    });
+    return added;
+  };
 
   return (
     <Section title="Add a record" testid="add-record">
-      <form class="grid" onSubmit={(e) => {
-        e.preventDefault();
-        void submit(() => observation(sign, Number(value), new Date(date)));
-      }}>
-        <label>Measurement
-          <select data-testid="obs-kind" value={sign} onChange={(e) => setSign(e.currentTarget.value as VitalSign)}>
-            {Object.entries(VITAL_SIGNS).map(([k, v]) => <option key={k} value={k}>{v.display} ({v.unit})</option>)}
-          </select>
-        </label>
-        <label>Value
-          <input data-testid="obs-value" type="number" step="any" required value={value} onInput={(e) => setValue(e.currentTarget.value)} />
-        </label>
-        <label>When
-          <input data-testid="obs-date" type="datetime-local" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />
-        </label>
-        <button type="submit" data-testid="obs-add" disabled={state.busy}>Encrypt and add the observation</button>
-      </form>
-      <div class="row">
-        <label>…or a FHIR JSON file
-          <input type="file" accept=".json,application/json,application/fhir+json" data-testid="fhir-file" onChange={async (e) => {
-            const f = e.currentTarget.files?.[0];
-            if (!f) return;
-            try {
-              setFile(fromFile(await f.text()));
-              setFileError(undefined);
-            } catch (err) {
-              setFile(undefined);
-              setFileError(explain(err));
-            }
-          }} />
-        </label>
-        {file ? <button type="button" data-testid="file-add" disabled={state.busy} onClick={() => void submit(() => file)}>Encrypt and add {file.summary}</button> : null}
-      </div>
-      {fileError ? <p class="status error">{fileError}</p> : null}
+      <RecordForm onSubmit={submit} busy={state.busy} />
       <ActionStatus state={state} testid="add-record" />
     </Section>
   );
@@ -142,7 +111,7 @@ function Records({ session, account, changes }: { session: Session; account: App
   const [opened, setOpened] = useState<{ id: bigint; text: string; summary: string } | undefined>(undefined);
   const [state, run] = useAction();
   return (
-    <Section title="My records" testid="records" actions={<button type="button" class="link" onClick={list.refresh}>Refresh</button>}>
+    <Section title="My records" testid="records" actions={<button type="button" class="link" data-testid="records-refresh" onClick={list.refresh}>Refresh</button>}>
       {list.error ? <p class="status error">{list.error}</p> : null}
       {list.data && list.data.length === 0 ? <p>No records yet.</p> : null}
       {list.data && list.data.length > 0 ? (
@@ -181,33 +150,11 @@ function Records({ session, account, changes }: { session: Session; account: App
 function Share({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
   const list = useLoad(() => patientRecords(session.chain, account.address), [account.address, changes]);
   const [grantee, setGrantee] = useState('');
-  const [status, setStatus] = useState<LicenceStatusView | undefined>(undefined);
-  const [statusError, setStatusError] = useState<string | undefined>(undefined);
+  const { status, statusError } = useLicenceOf(session, grantee);
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [purpose, setPurpose] = useState<PurposeOfUse>('Treatment');
   const [days, setDays] = useState('');
   const [state, run] = useAction();
-
-  useEffect(() => {
-    setStatus(undefined);
-    setStatusError(undefined);
-    const who = grantee.trim();
-    if (!who) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      try {
-        session.chain.address(who);
-      } catch {
-        setStatusError('Not a valid address.');
-        return;
-      }
-      licenceStatus(session.chain, who).then((s) => live && setStatus(s), (e: unknown) => live && setStatusError(explain(e)));
-    }, 250);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [grantee]);
 
   const toggle = (id: string) => setChosen((s) => {
     const next = new Set(s);
@@ -224,7 +171,7 @@ function Share({ session, account, changes, onDone }: { session: Session; accoun
           const versions = [...chosen].map((s) => BigInt(s));
           if (versions.length === 0) throw new Error('Choose at least one record to share.');
           const who = session.chain.address(grantee.trim());
-          const end = days ? (await session.chain.now()) + Number(days) * 86_400_000 : null;
+          const end = await endAfterDays(session, days);
           step('Granting the consent, then sealing each record’s key to the clinician…');
           const granted = await grantAndSeal(session.context(account.address), session.actor(account.address)!, who,
             { actions: ['Read'], scope: { Records: versions }, purposes: [purpose], end }, versions, purpose);
@@ -263,11 +210,106 @@ function Share({ session, account, changes, onDone }: { session: Session; accoun
   );
 }
 
-function Consents({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
-  const list = useLoad(() => patientConsents(session.chain, account.address), [account.address, changes]);
+/** The licence status of the address being typed (after a short pause), or why it cannot be read. */
+export function useLicenceOf(session: Session, typed: string): { status: LicenceStatusView | undefined; statusError: string | undefined } {
+  const [status, setStatus] = useState<LicenceStatusView | undefined>(undefined);
+  const [statusError, setStatusError] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    setStatus(undefined);
+    setStatusError(undefined);
+    const who = typed.trim();
+    if (!who) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      try {
+        session.chain.address(who);
+      } catch {
+        setStatusError('Not a valid address.');
+        return;
+      }
+      licenceStatus(session.chain, who).then((s) => live && setStatus(s), (e: unknown) => live && setStatusError(explain(e)));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [typed]);
+  return { status, statusError };
+}
+
+/** The names of the category tags this patient's key makes (hex → words), and of the insurer-payment tag. */
+function categoryNames(session: Session, address: string): ReadonlyMap<string, string> | undefined {
+  const keys = session.actor(address)?.keys;
+  if (!keys || !('tagKey' in keys)) return undefined;
+  const names = new Map<string, string>(CATEGORIES.map((c) => [toHex(tagOf(keys.tagKey(0), c.label)), `category: ${c.words}`]));
+  names.set(toHex(tagOf(keys.tagKey(0), PAYMENT_LABEL)), 'claims only (no record)');
+  return names;
+}
+
+/**
+ * The patient lets a clinician add records to one category of theirs: a consent to `Append`
+ * (and `Read`: the author keeps a key of what they add, which the chain gives only to a reader)
+ * for treatment, scoped to the category's blinded tag (the chain never sees the category's
+ * name). The clinician's app lists the tags it may add under.
+ */
+function AllowAppend({ session, account, onDone }: { session: Session; account: AppAccount; onDone: () => void }) {
+  const [grantee, setGrantee] = useState('');
+  const { status, statusError } = useLicenceOf(session, grantee);
+  const [label, setLabel] = useState(CATEGORIES[0]!.label);
+  const [days, setDays] = useState('');
   const [state, run] = useAction();
   return (
-    <Section title="Consents" testid="consents" actions={<button type="button" class="link" onClick={list.refresh}>Refresh</button>}>
+    <Section title="Let a clinician add records" testid="allow-append">
+      <p class="hint">The clinician may then add records to the category you choose (encrypted in their browser, sealed to you too) and read what they added; your other records stay closed to them unless you share them.</p>
+      <form class="grid" onSubmit={(e) => {
+        e.preventDefault();
+        void run(async (step) => {
+          const who = addressOf(session.chain, grantee, 'the clinician');
+          const actor = session.actor(account.address)!;
+          if (!('tagKey' in actor.keys)) throw new Error('Categories need a health key from a recovery phrase.');
+          const end = await endAfterDays(session, days);
+          const category = CATEGORIES.find((c) => c.label === label)!;
+          step('Granting the consent…');
+          const id = await consent.grantConsent(session.chain, session.sdkSigner(account.address), account.address, who,
+            { actions: ['Read', 'Append'], scope: { Tags: [tagOf(actor.keys.tagKey(0), label)] }, purposes: ['Treatment'], end });
+          onDone();
+          return `Consent #${id}: the clinician may add records to “${category.words}”.`;
+        });
+      }}>
+        <label>Clinician’s address
+          <input data-testid="append-grantee" value={grantee} onInput={(e) => setGrantee(e.currentTarget.value)} placeholder="5…" spellcheck={false} />
+        </label>
+        <p class={`licence ${status?.licensed ? 'ok' : 'warn'}`} data-testid="append-grantee-licence">
+          {statusError ?? (status ? `Licence status: ${describeLicence(status)}` : 'Enter an address to see the licence status.')}
+        </p>
+        <label>Category
+          <select data-testid="append-category" value={label} onChange={(e) => setLabel(e.currentTarget.value)}>
+            {CATEGORIES.map((c) => <option key={c.label} value={c.label}>{c.words}</option>)}
+          </select>
+        </label>
+        <label>For how many days (empty: until you revoke)
+          <input type="number" min="1" data-testid="append-days" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+        </label>
+        <button type="submit" data-testid="append-grant" disabled={state.busy}>Allow adding records</button>
+      </form>
+      <ActionStatus state={state} testid="append" />
+    </Section>
+  );
+}
+
+/** The end of a consent `days` from the chain's now, or null for an empty field; refuses anything but a whole number of days. */
+async function endAfterDays(session: Session, days: string): Promise<number | null> {
+  const text = days.trim();
+  if (text === '') return null;
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1) throw new RangeError('The number of days is a whole number from 1.');
+  return (await session.chain.now()) + Number(text) * 86_400_000;
+}
+
+function Consents({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
+  const list = useLoad(() => patientConsents(session.chain, account.address, categoryNames(session, account.address)), [account.address, changes]);
+  const [state, run] = useAction();
+  return (
+    <Section title="Consents" testid="consents" actions={<button type="button" class="link" data-testid="consents-refresh" onClick={list.refresh}>Refresh</button>}>
       {list.error ? <p class="status error">{list.error}</p> : null}
       {list.data && list.data.length === 0 ? <p>You have granted no consent.</p> : null}
       {list.data && list.data.length > 0 ? (
