@@ -5,17 +5,16 @@
  * The pure parts (the checks in words, a claim's outcome, the policy form's parsing) are
  * exported for the unit tests.
  *
- * **Scans.** The runtime has no API that lists an insurer's policies or claims, nor a
- * patient's policies: {@link policiesWhere} and {@link claimsOf} read every entry of
- * `billing.policies` / `billing.claims` (`entries()`) and filter here. That is one RPC per
- * call but grows with the whole network's policies and claims: fine for a development or
- * small network, not for a large one (which needs a runtime API or an indexer).
+ * **Listings.** An insurer's claims and policies, and a patient's policies, come from the
+ * runtime API `BillingApi.claims` / `policies` (version 2) through the SDK's
+ * `billing.claimsOf` / `policiesOf`: the runtime looks at up to 1,024 claim or policy ids a
+ * call and returns the party's, so a listing costs one call per 1,024 ids on the chain.
  *
  * @module
  */
 
 import { blake2b } from '@noble/hashes/blake2.js';
-import { send, toHex, type Included, type Signer, type TelemedChain } from '@telemed/sdk';
+import { billing, send, toHex, type Included, type Signer, type TelemedChain } from '@telemed/sdk';
 import { DECIMALS, formatMed } from './format.ts';
 import { addressOf, serviceCode, variant } from './queries.ts';
 
@@ -143,36 +142,28 @@ export interface ClaimRow {
   visit: { patient: string; service: string; scheduledAt: number; deliveredAt: number | null } | null;
 }
 
-/**
- * `insurer`'s claims, newest first, with their visits. Scans every claim (`claims.entries()`):
- * see the module's note, for small networks.
- */
+/** `insurer`'s claims (`BillingApi.claims`, which gives each with its visit), newest first. */
 export async function claimsOf(chain: TelemedChain, insurer: string): Promise<ClaimRow[]> {
-  const entries = await chain.api.query.billing!.claims!.entries();
-  const mine = entries
-    .map(([key, value]) => [big(key.args[0]!.toString()), value.toJSON() as Record<string, unknown>] as const)
-    .filter(([, c]) => chain.address(String(c.insurer)) === insurer);
-  const rows = await Promise.all(mine.map(async ([id, c]) => {
-    const consultation = big(c.consultation);
-    const visit = (await chain.api.query.billing!.consultations!(consultation)).toJSON() as Record<string, unknown> | null;
-    return {
+  const listed = await billing.claimsOf(chain, insurer);
+  return listed
+    .filter(({ claim }) => chain.address(String(claim.insurer)) === insurer)
+    .map(({ id, claim: c, consultation: visit }) => ({
       id,
-      consultation,
+      consultation: big(c.consultation),
       policy: big(c.policy),
       insurer,
       practitioner: chain.address(String(c.practitioner)),
       amount: big(c.amount),
       createdAt: Number(c.createdAt),
       status: claimStatusFromJson(c.status),
-      visit: visit ? {
+      visit: {
         patient: chain.address(String(visit.patient)),
         service: serviceCode(visit.service),
         scheduledAt: Number(visit.scheduledAt),
         deliveredAt: visit.deliveredAt === null || visit.deliveredAt === undefined ? null : Number(visit.deliveredAt),
-      } : null,
-    } satisfies ClaimRow;
-  }));
-  return rows.sort((a, b) => Number(b.id - a.id));
+      },
+    } satisfies ClaimRow))
+    .sort((a, b) => Number(b.id - a.id));
 }
 
 /** The commitment of a denial's reason: blake2b-256 of its UTF-8 text (the text stays here). */
@@ -330,33 +321,29 @@ export function policyTerms(chain: Pick<TelemedChain, 'address'>, form: { patien
 
 /**
  * The policies matching `filter` (by insurer or by patient), newest first, with what claims
- * used this policy year. Scans every policy (`policies.entries()`): see the module's note.
+ * used this policy year (`BillingApi.policies`, at the best block's time).
  */
-export async function policiesWhere(chain: TelemedChain, filter: { insurer: string } | { patient: string }, now: number): Promise<PolicyRow[]> {
-  const entries = await chain.api.query.billing!.policies!.entries();
-  const rows = entries
-    .map(([key, value]) => [big(key.args[0]!.toString()), value.toJSON() as Record<string, unknown>] as const)
-    .filter(([, p]) => ('insurer' in filter
+export async function policiesWhere(chain: TelemedChain, filter: { insurer: string } | { patient: string }): Promise<PolicyRow[]> {
+  const party = 'insurer' in filter ? filter.insurer : filter.patient;
+  const listed = await billing.policiesOf(chain, party);
+  return listed
+    .filter(({ policy: p }) => ('insurer' in filter
       ? chain.address(String(p.insurer)) === filter.insurer
-      : chain.address(String(p.patient)) === filter.patient));
-  const out = await Promise.all(rows.map(async ([id, p]) => {
-    const validFrom = Number(p.validFrom);
-    const used = await chain.api.query.billing!.policyUsage!(id, policyYear(validFrom, now));
-    return {
+      : chain.address(String(p.patient)) === filter.patient))
+    .map(({ id, policy: p, usedThisYear }) => ({
       id,
       insurer: chain.address(String(p.insurer)),
       patient: chain.address(String(p.patient)),
       covered: (p.covered as unknown[]).map(serviceCode),
       coverage: Number(p.coverage),
       annualLimit: big(p.annualLimit),
-      validFrom,
+      validFrom: Number(p.validFrom),
       validUntil: Number(p.validUntil),
       endedAt: p.endedAt === null || p.endedAt === undefined ? null : Number(p.endedAt),
       reserved: big(p.reserved),
-      usedThisYear: big(used.toString()),
-    } satisfies PolicyRow;
-  }));
-  return out.sort((a, b) => Number(b.id - a.id));
+      usedThisYear,
+    } satisfies PolicyRow))
+    .sort((a, b) => Number(b.id - a.id));
 }
 
 /** `billing.issuePolicy` from now for `terms.days` days; the new policy's id. */

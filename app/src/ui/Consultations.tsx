@@ -120,7 +120,7 @@ function Book({ session, account, changes, onDone }: { session: Session; account
   const [policy, setPolicy] = useState('');
   const policies = useLoad(async () => {
     const now = await chainNow(session.chain);
-    return (await policiesWhere(session.chain, { patient: account.address }, now)).filter((p) => policyStanding(p, now).inForce);
+    return (await policiesWhere(session.chain, { patient: account.address })).filter((p) => policyStanding(p, now).inForce);
   }, [account.address, changes]);
   const [state, run] = useAction();
   const submit = () => run(async (step) => {

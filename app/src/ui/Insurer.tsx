@@ -133,12 +133,11 @@ function IssuePolicy({ session, me, onDone }: { session: Session; me: string; on
 function Policies({ session, me, changes, onDone }: { session: Session; me: string; changes: number; onDone: () => void }) {
   const list = useLoad(async () => {
     const now = await chainNow(session.chain);
-    return { now, policies: await policiesWhere(session.chain, { insurer: me }, now) };
+    return { now, policies: await policiesWhere(session.chain, { insurer: me }) };
   }, [me, changes]);
   const [state, run] = useAction();
   return (
     <Section title="Policies" testid="policies">
-      <p class="hint">Read by scanning every policy on the chain (there is no index by insurer): fine for a small network.</p>
       {list.error ? <p class="status error">{list.error}</p> : null}
       {list.data && list.data.policies.length === 0 ? <p data-testid="policies-none">You have issued no policy.</p> : null}
       {list.data && list.data.policies.length > 0 ? (
@@ -202,7 +201,6 @@ function Claims({ session, me, changes, onDone }: { session: Session; me: string
       <Section title="Claims to answer" testid="claims-pending" actions={<button type="button" class="link" data-testid="claims-refresh" onClick={list.refresh}>Refresh</button>}>
         <p class="hint">
           The chain checked each claim when the visit was settled; a claim reaches you only if every check passed. With no answer by the deadline it is approved.
-          Read by scanning every claim on the chain (there is no index by insurer): fine for a small network.
         </p>
         {list.error ? <p class="status error">{list.error}</p> : null}
         {list.data && pending.length === 0 ? <p data-testid="claims-none">No claim awaits your answer.</p> : null}

@@ -17,7 +17,7 @@ export function Insurance({ session, account, changes, onDone }: { session: Sess
   const me = account.address;
   const data = useLoad(async () => {
     const now = await chainNow(session.chain);
-    const [policies, consents] = await Promise.all([policiesWhere(session.chain, { patient: me }, now), patientConsents(session.chain, me)]);
+    const [policies, consents] = await Promise.all([policiesWhere(session.chain, { patient: me }), patientConsents(session.chain, me)]);
     const insurers = [...new Set(policies.map((p) => p.insurer))];
     const names = new Map(await Promise.all(insurers.map(async (i) => [i, (await insurerOf(session.chain, i))?.name ?? ''] as const)));
     const consenting = new Set(consents
