@@ -21,6 +21,19 @@ import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx
 
 type Side = 'patient' | 'practitioner';
 
+/** The dispute bond (runtime/src/configs/telemed.rs `DisputeBond`: 1 MED). */
+const DISPUTE_BOND = 1_000_000_000_000n;
+
+const DISPUTE_WARNING = 'Dispute this visit? Say it did not take place as booked: the payment stays held, and the council decides. '
+  + '1 MED is held from you as a bond: returned if the council agrees with you (or does not decide within 14 days), paid to the practitioner if it does not.';
+
+/** What cancelling does, in words, before the person confirms. */
+export function cancelWarning(side: Side, status: string): string {
+  if (side === 'practitioner') return 'Cancel this visit? The patient is refunded in full.';
+  if (status === 'Requested') return 'Cancel this booking? The practitioner has not accepted it yet: you are refunded in full.';
+  return 'Cancel this accepted visit? Before its time, half the price goes to the practitioner as the cancellation fee and the rest comes back to you; once the visit is under way it can no longer be cancelled.';
+}
+
 /**
  * Consultations, for the patient (book, see, pay) and the practitioner (offer a service,
  * accept, deliver), and the secure session of an accepted visit.
@@ -69,7 +82,22 @@ export function Consultations({ session, account, side }: { session: Session; ac
                       <button type="button" class="secondary" data-testid="consultation-deliver" onClick={() => act(`Visit #${c.id} marked delivered.`, () => deliverConsultation(ctx, actor, c.id))}>Mark delivered</button>
                     ) : null}
                     {side === 'patient' && c.status === 'Delivered' ? (
-                      <button type="button" data-testid="consultation-pay" onClick={() => act(`Visit #${c.id} confirmed and paid.`, () => payConsultation(ctx, actor, c.id))}>Confirm and pay</button>
+                      <>
+                        <button type="button" data-testid="consultation-pay" onClick={() => act(`Visit #${c.id} confirmed and paid.`, () => payConsultation(ctx, actor, c.id))}>Confirm and pay</button>
+                        <button type="button" class="secondary danger" data-testid="consultation-dispute" onClick={() => {
+                          if (!window.confirm(DISPUTE_WARNING)) return;
+                          void act(`Visit #${c.id} disputed: the council decides; your ${formatMed(DISPUTE_BOND)} bond is held until then.`, () => billing.dispute(session.chain, session.sdkSigner(me), c.id));
+                        }}>Dispute</button>
+                      </>
+                    ) : null}
+                    {side === 'practitioner' && c.status === 'Requested' ? (
+                      <button type="button" class="secondary" data-testid="consultation-decline" onClick={() => act(`Declined visit #${c.id}: the patient is refunded in full.`, () => billing.decline(session.chain, session.sdkSigner(me), c.id))}>Decline</button>
+                    ) : null}
+                    {c.status === 'Requested' || c.status === 'Accepted' ? (
+                      <button type="button" class="secondary" data-testid="consultation-cancel" onClick={() => {
+                        if (!window.confirm(cancelWarning(side, c.status))) return;
+                        void act(`Visit #${c.id} cancelled.`, () => billing.cancel(session.chain, session.sdkSigner(me), c.id));
+                      }}>Cancel</button>
                     ) : null}
                   </td>
                 </tr>

@@ -101,6 +101,20 @@ export async function cancel(chain: TelemedChain, signer: Signer, id: Consultati
   return send(chain, chain.api.tx.billing!.cancel!(id), signer);
 }
 
+/** `billing.decline` (the practitioner): refuses a booked visit; the payer is refunded in full. */
+export async function decline(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Included> {
+  return send(chain, chain.api.tx.billing!.decline!(id), signer);
+}
+
+/**
+ * `billing.dispute` (the patient, the booker or a delegate with `BookCare`; never the visit's
+ * practitioner): contests a delivered visit within the dispute window; the dispute bond is held
+ * from the caller until the arbiter decides (or the default closes it).
+ */
+export async function dispute(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Included> {
+  return send(chain, chain.api.tx.billing!.dispute!(id), signer);
+}
+
 /** `billing.confirm` (the patient or booker): confirms delivery and settles at once. */
 export async function confirm(chain: TelemedChain, signer: Signer, id: ConsultationId): Promise<Settlement> {
   const { fields } = eventOf(await send(chain, chain.api.tx.billing!.confirm!(id), signer), 'billing', 'ConsultationSettled');

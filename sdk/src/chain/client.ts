@@ -52,6 +52,8 @@ export const REQUIRED_CALLS: Readonly<Record<string, Readonly<Record<string, rea
     markDelivered: ['id', 'encounter'],
     confirm: ['id'],
     cancel: ['id'],
+    decline: ['id'],
+    dispute: ['id'],
     publishSessionKey: ['id', 'key'],
   },
   prescriptions: {
