@@ -79,6 +79,25 @@ export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
   'prescriptions.TooManyFills': 'Too many fills (at most 12).',
   'prescriptions.TooManyPrescriptions': 'This patient has as many open prescriptions as they may.',
   'prescriptions.InsufficientBalance': 'Your free balance does not cover the prescription deposit.',
+  // Versions, re-keys and shredding; delegates and the emergency custodian; break-glass
+  // reviews; amending and cancelling prescriptions (the patient's screens and the prescriber's list).
+  'records.TooManyVersions': 'This record has as many versions as a record may keep.',
+  'records.CommitmentMismatch': 'A re-key must keep the same content: the fresh ciphertext does not match the record.',
+  'records.BadSizeClass': 'The record is larger than the chain accepts.',
+  'records.EnvelopeTooShort': 'The sealed key is malformed.',
+  'consent.DelegateToSelf': 'You cannot appoint yourself as your own delegate.',
+  'consent.NoScopes': 'Choose at least one thing the delegate may do.',
+  'consent.AlreadyDelegate': 'This account is your delegate already: remove it first to change what it may do.',
+  'consent.UnknownDelegate': 'This account is not (or no longer) your delegate.',
+  'consent.TooManyDelegates': 'You have as many delegates as a patient may: remove one first.',
+  'consent.UnknownEmergencyAccess': 'No emergency access has this id.',
+  'consent.AlreadyReviewed': 'This emergency access was reviewed already: a finding cannot be changed.',
+  'prescriptions.FillsNotAboveUsed': 'An amendment must allow more fills in all than were dispensed already.',
+  'prescriptions.NoFills': 'A prescription allows at least one fill.',
+  'prescriptions.ExpiryInPast': 'The expiry must be after now.',
+  'prescriptions.SecretCountMismatch': 'The fill codes do not match the number of fills to come.',
+  'prescriptions.DuplicateSecret': 'Two fills would share a code.',
+  'prescriptions.ConsentDenied': 'A controlled substance: the patient has denied this pharmacist.',
 };
 
 /** Why a dispense token was refused before anything was sent (the SDK's `DispenseTokenError`). */

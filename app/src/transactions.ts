@@ -62,6 +62,16 @@ export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'billing.confirm': 'Confirm the visit took place: the held price goes to the practitioner (less the 1 % network fee)',
   'prescriptions.issue': 'Issue the prescription: its commitment, its file’s hash and the key sealed to the patient go on chain (0.2 MED deposit until it is closed)',
   'prescriptions.dispense': 'Dispense this fill: its one-time code goes on chain and can never be used again',
+  // The patient's record versions, delegates, custodian and break-glass reviews; amending and
+  // cancelling prescriptions.
+  'records.amendRecord': 'Anchor a new version of this record (0.2 MED deposit): the old one stays in its history, superseded',
+  'records.rekeyRecord': 'Re-key this record: the same content under a fresh key; every key of the old version is removed from the chain (0.2 MED deposit, 0.1 MED for each key kept)',
+  'records.shredRecord': 'Shred this record for good: every version loses its keys and metadata; cannot be undone (free when it succeeds)',
+  'consent.addDelegate': 'Appoint a delegate to act for you within the scopes chosen (0.1 MED deposit, returned when removed)',
+  'consent.removeDelegate': 'Remove this delegate: their appointment ends now and the deposit comes back to you',
+  'consent.reviewEmergencyAccess': 'Record your review of this emergency access: justified returns the practitioner’s deposit, not justified sends it to the treasury',
+  'prescriptions.amend': 'Amend the prescription: a new version replaces it (its earlier codes stop working; the fills made carry over)',
+  'prescriptions.cancel': 'Cancel the prescription: it can no longer be dispensed; the deposit goes back to the prescriber',
 };
 
 let nextId = 1;

@@ -1,13 +1,18 @@
 import { addResource, equalBytes, grantAndSeal, readRecord, records, revokeConsent, registerPatient, tagOf, type PurposeOfUse } from '@telemed/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import { explain } from '../errors.ts';
-import { fromFile, observation, summarise, VITAL_SIGNS, type Prepared, type VitalSign } from '../fhir.ts';
+import { summarise, type Prepared } from '../fhir.ts';
 import { formatTime } from '../format.ts';
-import { describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView } from '../queries.ts';
+import { kindWords } from '../history.ts';
+import { describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView, type RecordRow } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 import { Consultations } from './Consultations.tsx';
+import { Custodian, Delegates } from './Delegates.tsx';
+import { EmergencyAccesses } from './Emergencies.tsx';
 import { PatientPrescriptions } from './Prescriptions.tsx';
+import { RecordPanel, ShreddedRecords, type RecordTool } from './RecordTools.tsx';
+import { ResourceForm } from './ResourceForm.tsx';
 
 const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Treatment', words: 'Treatment (care)' },
@@ -16,7 +21,11 @@ const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Research', words: 'Research' },
 ];
 
-/** The patient's screens: registration, records, sharing, consents, the disclosure log, consultations. */
+/**
+ * The patient's screens: registration, records (with their versions, amending, re-keying and
+ * shredding), sharing, consents, delegates and the emergency custodian, the disclosure log with
+ * the break-glass reviews, consultations, prescriptions.
+ */
 export function PatientView({ session, account }: { session: Session; account: AppAccount }) {
   const me = account.address;
   const actor = session.actor(me);
@@ -40,10 +49,12 @@ export function PatientView({ session, account }: { session: Session; account: A
       {registered ? (
         <>
           <AddRecord session={session} account={account} onDone={changed} />
-          <Records session={session} account={account} changes={changes} />
+          <Records session={session} account={account} changes={changes} onChanged={changed} />
           <Share session={session} account={account} changes={changes} onDone={changed} />
           <Consents session={session} account={account} changes={changes} onDone={changed} />
-          <Timeline session={session} account={account} changes={changes} />
+          <Delegates session={session} account={account} changes={changes} onDone={changed} />
+          <Custodian session={session} account={account} changes={changes} onDone={changed} />
+          <Timeline session={session} account={account} changes={changes} onDone={changed} />
         </>
       ) : null}
       <Consultations session={session} account={account} side="patient" />
@@ -76,12 +87,8 @@ function Register({ session, account, registered, loading, onDone }: { session: 
 }
 
 function AddRecord({ session, account, onDone }: { session: Session; account: AppAccount; onDone: () => void }) {
-  const [sign, setSign] = useState<VitalSign>('heart-rate');
-  const [value, setValue] = useState('');
-  const [date, setDate] = useState(() => new Date().toISOString().slice(0, 16));
-  const [file, setFile] = useState<Prepared | undefined>(undefined);
-  const [fileError, setFileError] = useState<string | undefined>(undefined);
   const [state, run] = useAction();
+  const [cleared, setCleared] = useState(0);
 
   const submit = (prepared: () => Prepared) => run(async (step) => {
     const resource = prepared();
@@ -91,58 +98,31 @@ function AddRecord({ session, account, onDone }: { session: Session; account: Ap
     step('Encrypting in this browser, storing the ciphertext at the gateway, anchoring on chain…');
     const written = await addResource(session.context(account.address), actor, account.address, resource.bytes, tag, { purpose: 'Treatment' });
     onDone();
-    setValue('');
-    setFile(undefined);
+    setCleared((c) => c + 1);
     return `Added record #${written.id} (${resource.summary}).`;
   });
 
   return (
     <Section title="Add a record" testid="add-record">
-      <form class="grid" onSubmit={(e) => {
-        e.preventDefault();
-        void submit(() => observation(sign, Number(value), new Date(date)));
-      }}>
-        <label>Measurement
-          <select data-testid="obs-kind" value={sign} onChange={(e) => setSign(e.currentTarget.value as VitalSign)}>
-            {Object.entries(VITAL_SIGNS).map(([k, v]) => <option key={k} value={k}>{v.display} ({v.unit})</option>)}
-          </select>
-        </label>
-        <label>Value
-          <input data-testid="obs-value" type="number" step="any" required value={value} onInput={(e) => setValue(e.currentTarget.value)} />
-        </label>
-        <label>When
-          <input data-testid="obs-date" type="datetime-local" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />
-        </label>
-        <button type="submit" data-testid="obs-add" disabled={state.busy}>Encrypt and add the observation</button>
-      </form>
-      <div class="row">
-        <label>…or a FHIR JSON file
-          <input type="file" accept=".json,application/json,application/fhir+json" data-testid="fhir-file" onChange={async (e) => {
-            const f = e.currentTarget.files?.[0];
-            if (!f) return;
-            try {
-              setFile(fromFile(await f.text()));
-              setFileError(undefined);
-            } catch (err) {
-              setFile(undefined);
-              setFileError(explain(err));
-            }
-          }} />
-        </label>
-        {file ? <button type="button" data-testid="file-add" disabled={state.busy} onClick={() => void submit(() => file)}>Encrypt and add {file.summary}</button> : null}
-      </div>
-      {fileError ? <p class="status error">{fileError}</p> : null}
+      <ResourceForm prefix="" verb="add" busy={state.busy} clearKey={cleared} onSubmit={(prepare) => void submit(prepare)} />
       <ActionStatus state={state} testid="add-record" />
     </Section>
   );
 }
 
-function Records({ session, account, changes }: { session: Session; account: AppAccount; changes: number }) {
+function Records({ session, account, changes, onChanged }: { session: Session; account: AppAccount; changes: number; onChanged: () => void }) {
   const list = useLoad(() => patientRecords(session.chain, account.address), [account.address, changes]);
   const [opened, setOpened] = useState<{ id: bigint; text: string; summary: string } | undefined>(undefined);
+  const [panel, setPanel] = useState<{ row: RecordRow; tool: RecordTool } | undefined>(undefined);
   const [state, run] = useAction();
+  const tool = (row: RecordRow, name: RecordTool, label: string, cls = 'small secondary') => (
+    <button type="button" class={cls} data-testid={`record-${name}`} disabled={state.busy} onClick={() => {
+      setOpened(undefined);
+      setPanel({ row, tool: name });
+    }}>{label}</button>
+  );
   return (
-    <Section title="My records" testid="records" actions={<button type="button" class="link" onClick={list.refresh}>Refresh</button>}>
+    <Section title="My records" testid="records" actions={<button type="button" class="link" data-testid="records-refresh" onClick={list.refresh}>Refresh</button>}>
       {list.error ? <p class="status error">{list.error}</p> : null}
       {list.data && list.data.length === 0 ? <p>No records yet.</p> : null}
       {list.data && list.data.length > 0 ? (
@@ -150,29 +130,41 @@ function Records({ session, account, changes }: { session: Session; account: App
           <thead><tr><th>Record</th><th>Version</th><th>Added</th><th>By</th><th>Keys</th><th /></tr></thead>
           <tbody>
             {list.data.map((r) => (
-              <tr key={String(r.id)} data-testid="record-row" data-record={String(r.id)}>
-                <td>#{String(r.id)}</td>
-                <td>{r.version} ({r.kind})</td>
+              <tr key={String(r.id)} data-testid="record-row" data-record={String(r.id)} data-version={r.version}>
+                <td>#{String(r.id)}{r.version > 1 ? <span class="hint"> (record #{String(r.record)})</span> : null}</td>
+                <td>{r.version} ({kindWords(r.kind)})</td>
                 <td>{formatTime(r.createdAt)}</td>
                 <td>{r.author === account.address ? 'you' : <Address value={r.author} />}</td>
                 <td>{r.envelopes}</td>
-                <td><button type="button" class="small" data-testid="record-open" disabled={state.busy} onClick={() => run(async (step) => {
-                  step(`Fetching and decrypting record #${r.id}…`);
-                  const result = await readRecord(session.context(account.address, { version: r.id }), session.actor(account.address)!, r.id, { access: false });
-                  const resource = JSON.parse(new TextDecoder().decode(result.resource)) as unknown;
-                  setOpened({ id: r.id, text: JSON.stringify(resource, null, 2), summary: summarise(resource) });
-                })}>Open</button></td>
+                <td class="actions">
+                  <button type="button" class="small" data-testid="record-open" disabled={state.busy} onClick={() => run(async (step) => {
+                    setPanel(undefined);
+                    step(`Fetching and decrypting record #${r.id}…`);
+                    const result = await readRecord(session.context(account.address, { version: r.id }), session.actor(account.address)!, r.id, { access: false });
+                    const resource = JSON.parse(new TextDecoder().decode(result.resource)) as unknown;
+                    setOpened({ id: r.id, text: JSON.stringify(resource, null, 2), summary: summarise(resource) });
+                  })}>Open</button>
+                  {tool(r, 'history', 'Versions')}
+                  {tool(r, 'amend', 'Amend')}
+                  {tool(r, 'rekey', 'Re-key')}
+                  {tool(r, 'shred', 'Shred', 'small danger')}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
+      <ShreddedRecords session={session} account={account} changes={changes} />
       <ActionStatus state={state} testid="record-open" />
       {opened ? (
         <div class="opened" data-testid="record-content">
           <h3>Record #{String(opened.id)}: {opened.summary}</h3>
           <pre>{opened.text}</pre>
         </div>
+      ) : null}
+      {panel ? (
+        <RecordPanel key={`${panel.tool}-${panel.row.id}`} session={session} account={account} row={panel.row} tool={panel.tool}
+          onChanged={onChanged} onClose={() => setPanel(undefined)} />
       ) : null}
     </Section>
   );
@@ -305,11 +297,12 @@ function standingWords(standing: string): string {
   return ({ inForce: 'in force', notYetStarted: 'not started', ended: 'ended', revoked: 'revoked' } as Record<string, string>)[standing] ?? standing;
 }
 
-function Timeline({ session, account, changes }: { session: Session; account: AppAccount; changes: number }) {
+function Timeline({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
   const log = useLoad(() => disclosureLog(session.chain, account.address), [account.address, changes]);
   return (
     <Section title="Who read what: the disclosure log" testid="timeline" actions={<button type="button" class="link" data-testid="timeline-refresh" onClick={log.refresh}>Refresh</button>}>
       {log.error ? <p class="status error">{log.error}</p> : null}
+      {log.data ? <EmergencyAccesses session={session} account={account} log={log.data} onReviewed={onDone} /> : null}
       {log.data && log.data.length === 0 ? <p>Nobody has accessed your data.</p> : null}
       {log.data && log.data.length > 0 ? (
         <table>
