@@ -94,7 +94,7 @@ export function Delegates({ session, account, changes, onDone }: { session: Sess
         <label>Delegate’s address
           <input data-testid="delegate-address" value={address} onInput={(e) => setAddress(e.currentTarget.value)} placeholder="5…" spellcheck={false} />
         </label>
-        <fieldset>
+        <fieldset class="scopes">
           <legend>They may</legend>
           {ORDINARY_SCOPES.map((s) => (
             <label key={s.scope}>

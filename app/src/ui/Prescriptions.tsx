@@ -219,7 +219,11 @@ function IssuedPrescriptions({ session, account, changes }: { session: Session; 
     // The chain's state now, not the list's: it may have been dispensed or cancelled meanwhile.
     const view = await prescriptions.view(session.chain, id);
     const problem = amendProblem(id, view, me, (a) => session.chain.address(a));
-    if (problem) throw new Error(problem);
+    if (problem) {
+      // The list still shows it: read it again, so it leaves when it is closed.
+      setLocal((c) => c + 1);
+      throw new Error(problem);
+    }
     const prepared = medicationRequest(medication, dosage, Number(quantity));
     const terms = amendTerms(fills, days, view!.fillsUsed, await session.chain.now());
     step('Encrypting the new version in this browser, storing it at the gateway, sealing its key to the patient…');
@@ -264,22 +268,24 @@ function IssuedPrescriptions({ session, account, changes }: { session: Session; 
         </table>
       ) : null}
       {amending ? (
-        <form class="grid opened" data-testid="amend-prescription" onSubmit={(e) => {
-          e.preventDefault();
-          void amend();
-        }}>
+        <div class="opened" data-testid="amend-prescription">
           <h3>Amend prescription #{String(amending.id)} ({amending.view.fillsUsed} of {amending.view.fillsAllowed} fills made)</h3>
           <p class="hint">Write the whole prescription again: its content is sealed to the patient, so you cannot read the current one back here.</p>
-          <label>Medication <input data-testid="amend-medication" value={medication} onInput={(e) => setMedication(e.currentTarget.value)} /></label>
-          <label>Dosage <input data-testid="amend-dosage" value={dosage} onInput={(e) => setDosage(e.currentTarget.value)} /></label>
-          <label>Quantity per fill <input data-testid="amend-quantity" inputMode="numeric" value={quantity} onInput={(e) => setQuantity(e.currentTarget.value)} /></label>
-          <label>Fills in all (made ones included, at most {MAX_FILLS}) <input data-testid="amend-fills" inputMode="numeric" value={fills} onInput={(e) => setFills(e.currentTarget.value)} /></label>
-          <label>Valid for (days from today) <input data-testid="amend-days" inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
-          <div class="buttons">
-            <button type="button" class="secondary" data-testid="amend-prescription-close" onClick={() => setAmending(undefined)}>Close</button>
-            <button type="submit" data-testid="amend-prescription-submit" disabled={state.busy}>Amend the prescription</button>
-          </div>
-        </form>
+          <form class="grid" onSubmit={(e) => {
+            e.preventDefault();
+            void amend();
+          }}>
+            <label>Medication <input data-testid="amend-medication" value={medication} onInput={(e) => setMedication(e.currentTarget.value)} /></label>
+            <label>Dosage <input data-testid="amend-dosage" value={dosage} onInput={(e) => setDosage(e.currentTarget.value)} /></label>
+            <label>Quantity per fill <input data-testid="amend-quantity" inputMode="numeric" value={quantity} onInput={(e) => setQuantity(e.currentTarget.value)} /></label>
+            <label>Fills in all (made ones included, at most {MAX_FILLS}) <input data-testid="amend-fills" inputMode="numeric" value={fills} onInput={(e) => setFills(e.currentTarget.value)} /></label>
+            <label>Valid for (days from today) <input data-testid="amend-days" inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
+            <div class="buttons">
+              <button type="button" class="secondary" data-testid="amend-prescription-close" onClick={() => setAmending(undefined)}>Close</button>
+              <button type="submit" data-testid="amend-prescription-submit" disabled={state.busy}>Amend the prescription</button>
+            </div>
+          </form>
+        </div>
       ) : null}
       <ActionStatus state={state} testid="issued" />
       {cancelling !== undefined ? (

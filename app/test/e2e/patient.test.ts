@@ -317,6 +317,8 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
       const refusal = await text(physician, 'issued-error');
       assert.match(refusal, new RegExp(`Prescription #${issued[1]} is no longer open \\(fully dispensed, cancelled, amended already or expired\\): it cannot be amended`));
       assert.equal(await physician.getByTestId('approve-dialog').count(), 0);
+      // His list reads the chain again: the cancelled one leaves it.
+      await physician.locator(`[data-testid=issued-row][data-prescription="${issued[1]}"]`).waitFor({ state: 'detached' });
       await shot(physician, '06-amend-refused');
 
       // He opens the amended record: the new version, sealed to him by the amendment.
