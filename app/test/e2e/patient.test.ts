@@ -306,7 +306,7 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
       await physician.getByTestId('issued-cancel-yes').click();
       await approve(physician, 'prescriptions.cancel');
       await physician.getByTestId('issued-done').filter({ hasText: `Prescription #${issued[2]} cancelled` }).waitFor();
-      assert.equal(await physician.locator(`[data-testid=issued-row][data-prescription="${issued[2]}"]`).count(), 0);
+      await physician.locator(`[data-testid=issued-row][data-prescription="${issued[2]}"]`).waitFor({ state: 'detached' });
 
       // He starts amending the second; she cancels it before he sends: refused in words, nothing signed.
       await physician.locator(`[data-testid=issued-row][data-prescription="${issued[1]}"]`).getByTestId('issued-amend').click();
@@ -372,7 +372,7 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     assert.match(await text(patient, 'shred-done'), new RegExp(`Record #${recordB} shredded`));
     const shredded = patient.locator(`[data-testid=shredded-row][data-record="${recordB}"]`);
     await shredded.waitFor();
-    assert.equal(await patient.locator(`[data-testid=record-row][data-record="${recordB}"]`).count(), 0);
+    await patient.locator(`[data-testid=record-row][data-record="${recordB}"]`).waitFor({ state: 'detached' });
     await shredded.getByTestId('shredded-open').click();
     assert.match(await text(patient, 'shredded-open-error'), new RegExp(`Record #${recordB} was shredded on .*: no key or locator of it is left on chain, so it cannot be opened\\.`));
     await shot(patient, '09-shredded');
