@@ -161,6 +161,18 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     await page.getByTestId('health-key').waitFor();
   }
 
+  /** Runs a test's body; when it fails, both pages are photographed (`patient-failed-…`) first. */
+  function both(name: string, body: () => Promise<void>): () => Promise<void> {
+    return async () => {
+      try {
+        await body();
+      } catch (e) {
+        await Promise.allSettled([shot(patient, `failed-${name}-patient`), shot(physician, `failed-${name}-physician`)]);
+        throw e;
+      }
+    };
+  }
+
   async function text(page: Page, testid: string): Promise<string> {
     return (await page.getByTestId(testid).textContent()) ?? '';
   }
@@ -176,7 +188,7 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     }
   });
 
-  test('the patient registers and adds two records while the physician prescribes three times for her', { timeout: 5 * STEP }, async () => {
+  test('the patient registers and adds two records while the physician prescribes three times for her', { timeout: 5 * STEP }, both('setup', async () => {
     const patientSide = async () => {
       await signIn(patient, 'Charlie');
       await patient.getByTestId('health-key-create').click();
@@ -230,9 +242,9 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     };
 
     await Promise.all([patientSide(), physicianSide()]);
-  });
+  }));
 
-  test('shared and amended: he opens the new version decrypted, the history shows two versions; prescriptions amended and cancelled, an amendment of a cancelled one refused in words', { timeout: 6 * STEP }, async () => {
+  test('shared and amended: he opens the new version decrypted, the history shows two versions; prescriptions amended and cancelled, an amendment of a cancelled one refused in words', { timeout: 6 * STEP }, both('amend', async () => {
     const amendedRecord = deferred<string>();
     const amendedPrescription = deferred<string>();
     const cancelledByHer = deferred<void>();
@@ -333,9 +345,9 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     };
 
     await Promise.all([patientSide(), physicianSide()]);
-  });
+  }));
 
-  test('revoked and re-keyed with each step shown; the file record shredded: it no longer opens, the chain keeps no locator; meanwhile he breaks the glass', { timeout: 5 * STEP }, async () => {
+  test('revoked and re-keyed with each step shown; the file record shredded: it no longer opens, the chain keeps no locator; meanwhile he breaks the glass', { timeout: 5 * STEP }, both('rekey-shred', async () => {
     // //Bob opens a break-glass access to her data through @polkadot/api (his page sends nothing more).
     const brokeTheGlass = included(api.tx.consent!.openEmergencyAccess!(CHARLIE, blake2AsU8a('statement kept off chain by the test')), pairs.bob);
 
@@ -382,9 +394,9 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     assert.deepEqual((await api.call.recordsApi!.recordHistory!(recordB)).toJSON(), []);
 
     await brokeTheGlass;
-  });
+  }));
 
-  test('a delegate appointed with two scopes and removed; an emergency custodian appointed and her record key sealed to it', { timeout: 4 * STEP }, async () => {
+  test('a delegate appointed with two scopes and removed; an emergency custodian appointed and her record key sealed to it', { timeout: 4 * STEP }, both('delegates', async () => {
     const lastDay = new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10);
     assert.match(await text(patient, 'delegate-deposit'), /^Deposit: 0\.1 MED/);
     await patient.getByTestId('delegate-address').fill(DAVE);
@@ -419,9 +431,9 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     const custody = (await api.query.records!.envelopes!(recordA, EVE)).toJSON() as { purpose: string };
     assert.equal(custody.purpose.toLowerCase(), 'emergencytreatment');
     await shot(patient, '11-custodian');
-  });
+  }));
 
-  test('the break-glass access highlighted with its disclosure, reviewed "not justified": recorded, his deposit gone from his holds', { timeout: 3 * STEP }, async () => {
+  test('the break-glass access highlighted with its disclosure, reviewed "not justified": recorded, his deposit gone from his holds', { timeout: 3 * STEP }, both('review', async () => {
     const holds = async () => JSON.stringify((await api.query.balances!.holds!(BOB)).toJSON());
     assert.match(await holds(), /emergencyDeposit/i, 'his break-glass deposit is held');
 
@@ -448,5 +460,5 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     await shot(patient, '13-emergency-reviewed');
     assert.doesNotMatch(await holds(), /emergencyDeposit/i, 'his deposit is no longer held');
     assert.deepEqual((await api.call.consentApi!.pendingEmergencyReviews!(CHARLIE)).toJSON(), []);
-  });
+  }));
 });
