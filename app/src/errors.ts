@@ -141,6 +141,24 @@ export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
   'billing.ClaimDeadlinePassed': 'The deadline to answer this claim has passed: it is approved by your silence, and paid once finalised.',
   'billing.ClaimStillPending': 'The insurer’s deadline has not passed yet: the claim cannot be finalised now.',
   'billing.IdsExhausted': 'The chain has run out of ids for this.',
+  // Versions, re-keys and shredding; delegates and the emergency custodian; break-glass
+  // reviews; amending and cancelling prescriptions (the patient's screens and the prescriber's list).
+  'records.TooManyVersions': 'This record has as many versions as a record may keep.',
+  'records.CommitmentMismatch': 'A re-key must keep the same content: the fresh ciphertext does not match the record.',
+  'records.BadSizeClass': 'The record is larger than the chain accepts.',
+  'records.EnvelopeTooShort': 'The sealed key is malformed.',
+  'consent.DelegateToSelf': 'You cannot appoint yourself as your own delegate.',
+  'consent.NoScopes': 'Choose at least one thing the delegate may do.',
+  'consent.AlreadyDelegate': 'This account is your delegate already: remove it first to change what it may do.',
+  'consent.UnknownDelegate': 'This account is not (or no longer) your delegate.',
+  'consent.TooManyDelegates': 'You have as many delegates as a patient may: remove one first.',
+  'consent.AlreadyReviewed': 'This emergency access was reviewed already: a finding cannot be changed.',
+  'prescriptions.FillsNotAboveUsed': 'An amendment must allow more fills in all than were dispensed already.',
+  'prescriptions.NoFills': 'A prescription allows at least one fill.',
+  'prescriptions.ExpiryInPast': 'The expiry must be after now.',
+  'prescriptions.SecretCountMismatch': 'The fill codes do not match the number of fills to come.',
+  'prescriptions.DuplicateSecret': 'Two fills would share a code.',
+  'prescriptions.ConsentDenied': 'A controlled substance: the patient has denied this pharmacist.',
 };
 
 /** Why the chain would not quote a booking (`QuoteError`, the SDK's `QuoteRefusedError`): nothing was sent. */

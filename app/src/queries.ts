@@ -6,7 +6,7 @@
  * @module
  */
 
-import { consent, practitioners, records, type Disclosure, type TelemedChain } from '@telemed/sdk';
+import { consent, emergencyBasis, practitioners, records, type Disclosure, type TelemedChain } from '@telemed/sdk';
 import { DECIMALS } from './format.ts';
 
 export { formatMed } from './format.ts';
@@ -145,6 +145,8 @@ export interface DisclosureRow {
   purpose: string;
   basis: string;
   emergency: boolean;
+  /** The break-glass access the disclosure rests on, if it was an emergency. */
+  emergencyId: bigint | null;
   at: number;
 }
 
@@ -181,6 +183,7 @@ export async function disclosureLog(chain: TelemedChain, patient: string): Promi
       purpose: d.purpose,
       basis: basis.text,
       emergency: basis.emergency,
+      emergencyId: emergencyBasis(d.basis),
       at: d.at,
     };
   }).sort((a, b) => Number(b.seq - a.seq));

@@ -74,6 +74,16 @@ export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'consent.openEmergencyAccess': 'Break the glass: open emergency access to the patient’s data for 4 hours, logged in red in their disclosure log; a 10 MED deposit is held until the access is reviewed; only the hash of your statement goes on chain',
   'consent.closeEmergencyAccess': 'Close your emergency access now (the review is still owed; the deposit stays held until then)',
   'consent.logAccess': 'Log your access in the patient’s disclosure log (the chain checks it is allowed first)',
+  // The patient's record versions, delegates, custodian and break-glass reviews; amending and
+  // cancelling prescriptions.
+  'records.amendRecord': 'Anchor a new version of this record (0.2 MED deposit): the old one stays in its history, superseded',
+  'records.rekeyRecord': 'Re-key this record: the same content under a fresh key; every key of the old version is removed from the chain (0.2 MED deposit, 0.1 MED for each key kept)',
+  'records.shredRecord': 'Shred this record for good: every version loses its keys and metadata; cannot be undone (free when it succeeds)',
+  'consent.addDelegate': 'Appoint a delegate to act for you within the scopes chosen (0.1 MED deposit, returned when removed)',
+  'consent.removeDelegate': 'Remove this delegate: their appointment ends now and the deposit comes back to you',
+  'consent.reviewEmergencyAccess': 'Record your review of this emergency access: justified returns the practitioner’s deposit, not justified sends it to the treasury',
+  'prescriptions.amend': 'Amend the prescription: a new version replaces it (its earlier codes stop working; the fills made carry over)',
+  'prescriptions.cancel': 'Cancel the prescription: it can no longer be dispensed; the deposit goes back to the prescriber',
 };
 
 let nextId = 1;

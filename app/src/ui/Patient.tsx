@@ -3,13 +3,17 @@ import { useEffect, useState } from 'preact/hooks';
 import { explain } from '../errors.ts';
 import { CATEGORIES, summarise, type Prepared } from '../fhir.ts';
 import { formatTime } from '../format.ts';
-import { addressOf, describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView } from '../queries.ts';
+import { kindWords } from '../history.ts';
+import { addressOf, describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView, type RecordRow } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 import { Consultations } from './Consultations.tsx';
+import { Custodian, Delegates } from './Delegates.tsx';
+import { EmergencyAccesses } from './Emergencies.tsx';
 import { PatientPrescriptions } from './Prescriptions.tsx';
 import { RecordForm } from './RecordForm.tsx';
 import { Insurance, PAYMENT_LABEL } from './PatientInsurance.tsx';
+import { RecordPanel, ShreddedRecords, type RecordTool } from './RecordTools.tsx';
 
 const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Treatment', words: 'Treatment (care)' },
@@ -18,7 +22,11 @@ const PURPOSES: { value: PurposeOfUse; words: string }[] = [
   { value: 'Research', words: 'Research' },
 ];
 
-/** The patient's screens: registration, records, sharing, consents, the disclosure log, consultations. */
+/**
+ * The patient's screens: registration, records (with their versions, amending, re-keying and
+ * shredding), sharing, consents, delegates and the emergency custodian, the disclosure log with
+ * the break-glass reviews, consultations, prescriptions.
+ */
 export function PatientView({ session, account }: { session: Session; account: AppAccount }) {
   const me = account.address;
   const actor = session.actor(me);
@@ -42,11 +50,13 @@ export function PatientView({ session, account }: { session: Session; account: A
       {registered ? (
         <>
           <AddRecord session={session} account={account} onDone={changed} />
-          <Records session={session} account={account} changes={changes} />
+          <Records session={session} account={account} changes={changes} onChanged={changed} />
           <Share session={session} account={account} changes={changes} onDone={changed} />
           <AllowAppend session={session} account={account} onDone={changed} />
           <Consents session={session} account={account} changes={changes} onDone={changed} />
-          <Timeline session={session} account={account} changes={changes} />
+          <Delegates session={session} account={account} changes={changes} onDone={changed} />
+          <Custodian session={session} account={account} changes={changes} onDone={changed} />
+          <Timeline session={session} account={account} changes={changes} onDone={changed} />
         </>
       ) : null}
       {registered ? <Insurance session={session} account={account} changes={changes} onDone={changed} /> : null}
@@ -106,10 +116,17 @@ function AddRecord({ session, account, onDone }: { session: Session; account: Ap
   );
 }
 
-function Records({ session, account, changes }: { session: Session; account: AppAccount; changes: number }) {
+function Records({ session, account, changes, onChanged }: { session: Session; account: AppAccount; changes: number; onChanged: () => void }) {
   const list = useLoad(() => patientRecords(session.chain, account.address), [account.address, changes]);
   const [opened, setOpened] = useState<{ id: bigint; text: string; summary: string } | undefined>(undefined);
+  const [panel, setPanel] = useState<{ row: RecordRow; tool: RecordTool } | undefined>(undefined);
   const [state, run] = useAction();
+  const tool = (row: RecordRow, name: RecordTool, label: string, cls = 'small secondary') => (
+    <button type="button" class={cls} data-testid={`record-${name}`} disabled={state.busy} onClick={() => {
+      setOpened(undefined);
+      setPanel({ row, tool: name });
+    }}>{label}</button>
+  );
   return (
     <Section title="My records" testid="records" actions={<button type="button" class="link" data-testid="records-refresh" onClick={list.refresh}>Refresh</button>}>
       {list.error ? <p class="status error">{list.error}</p> : null}
@@ -119,29 +136,41 @@ function Records({ session, account, changes }: { session: Session; account: App
           <thead><tr><th>Record</th><th>Version</th><th>Added</th><th>By</th><th>Keys</th><th /></tr></thead>
           <tbody>
             {list.data.map((r) => (
-              <tr key={String(r.id)} data-testid="record-row" data-record={String(r.id)}>
-                <td>#{String(r.id)}</td>
-                <td>{r.version} ({r.kind})</td>
+              <tr key={String(r.id)} data-testid="record-row" data-record={String(r.id)} data-version={r.version}>
+                <td>#{String(r.id)}{r.version > 1 ? <span class="hint"> (record #{String(r.record)})</span> : null}</td>
+                <td>{r.version} ({kindWords(r.kind)})</td>
                 <td>{formatTime(r.createdAt)}</td>
                 <td>{r.author === account.address ? 'you' : <Address value={r.author} />}</td>
                 <td>{r.envelopes}</td>
-                <td><button type="button" class="small" data-testid="record-open" disabled={state.busy} onClick={() => run(async (step) => {
-                  step(`Fetching and decrypting record #${r.id}…`);
-                  const result = await readRecord(session.context(account.address, { version: r.id }), session.actor(account.address)!, r.id, { access: false });
-                  const resource = JSON.parse(new TextDecoder().decode(result.resource)) as unknown;
-                  setOpened({ id: r.id, text: JSON.stringify(resource, null, 2), summary: summarise(resource) });
-                })}>Open</button></td>
+                <td class="actions">
+                  <button type="button" class="small" data-testid="record-open" disabled={state.busy} onClick={() => run(async (step) => {
+                    setPanel(undefined);
+                    step(`Fetching and decrypting record #${r.id}…`);
+                    const result = await readRecord(session.context(account.address, { version: r.id }), session.actor(account.address)!, r.id, { access: false });
+                    const resource = JSON.parse(new TextDecoder().decode(result.resource)) as unknown;
+                    setOpened({ id: r.id, text: JSON.stringify(resource, null, 2), summary: summarise(resource) });
+                  })}>Open</button>
+                  {tool(r, 'history', 'Versions')}
+                  {tool(r, 'amend', 'Amend')}
+                  {tool(r, 'rekey', 'Re-key')}
+                  {tool(r, 'shred', 'Shred', 'small danger')}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
+      <ShreddedRecords session={session} account={account} changes={changes} />
       <ActionStatus state={state} testid="record-open" />
       {opened ? (
         <div class="opened" data-testid="record-content">
           <h3>Record #{String(opened.id)}: {opened.summary}</h3>
           <pre>{opened.text}</pre>
         </div>
+      ) : null}
+      {panel ? (
+        <RecordPanel key={`${panel.tool}-${panel.row.id}`} session={session} account={account} row={panel.row} tool={panel.tool}
+          onChanged={onChanged} onClose={() => setPanel(undefined)} />
       ) : null}
     </Section>
   );
@@ -347,11 +376,12 @@ function standingWords(standing: string): string {
   return ({ inForce: 'in force', notYetStarted: 'not started', ended: 'ended', revoked: 'revoked' } as Record<string, string>)[standing] ?? standing;
 }
 
-function Timeline({ session, account, changes }: { session: Session; account: AppAccount; changes: number }) {
+function Timeline({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
   const log = useLoad(() => disclosureLog(session.chain, account.address), [account.address, changes]);
   return (
     <Section title="Who read what: the disclosure log" testid="timeline" actions={<button type="button" class="link" data-testid="timeline-refresh" onClick={log.refresh}>Refresh</button>}>
       {log.error ? <p class="status error">{log.error}</p> : null}
+      {log.data ? <EmergencyAccesses session={session} account={account} log={log.data} onReviewed={onDone} /> : null}
       {log.data && log.data.length === 0 ? <p>Nobody has accessed your data.</p> : null}
       {log.data && log.data.length > 0 ? (
         <table>

@@ -1,4 +1,5 @@
 import {
+  amendPrescription,
   checkDispenseToken,
   dispenseTokenFor,
   dispenseWithToken,
@@ -6,13 +7,16 @@ import {
   openPrescription,
   prescriptions,
   type CheckedToken,
+  type PrescriptionView,
 } from '@telemed/sdk';
 import { useMemo, useState } from 'preact/hooks';
 import { renderSVG } from 'uqr';
 import { describePrescription, medicationRequest } from '../fhir.ts';
 import { formatTime, fromBase64Url, toBase64Url } from '../format.ts';
+import { amendProblem, amendTerms, issuedBy, MAX_FILLS } from '../prescribing.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
+import { Confirm } from './Confirm.tsx';
 
 const DAY = 86_400_000;
 
@@ -42,7 +46,16 @@ export function PatientPrescriptions({ session, account }: { session: Session; a
   const me = account.address;
   const list = useLoad(() => prescriptions.prescriptionsOf(session.chain, me), [me]);
   const [shown, setShown] = useState<{ id: bigint; summary: string; code: string | undefined; fill: number | null } | undefined>(undefined);
+  const [cancelling, setCancelling] = useState<bigint | undefined>(undefined);
   const [state, run] = useAction();
+
+  const cancel = (id: bigint) => run(async (step) => {
+    setShown(undefined);
+    step(`Cancelling prescription #${id}…`);
+    await prescriptions.cancel(session.chain, session.sdkSigner(me), id);
+    list.refresh();
+    return `Prescription #${id} cancelled: no pharmacy can dispense it any more.`;
+  });
 
   const open = (id: bigint) => run(async (step) => {
     setShown(undefined);
@@ -71,13 +84,27 @@ export function PatientPrescriptions({ session, account }: { session: Session; a
                   {STANDING[v.standing]}
                   {v.nextFillNotBefore !== null ? `; next fill from ${formatTime(v.nextFillNotBefore)}` : ''}
                 </td>
-                <td><button type="button" class="small" data-testid="prescription-open" disabled={state.busy} onClick={() => void open(id)}>Open</button></td>
+                <td class="actions">
+                  <button type="button" class="small" data-testid="prescription-open" disabled={state.busy} onClick={() => void open(id)}>Open</button>
+                  <button type="button" class="small danger" data-testid="prescription-cancel" disabled={state.busy} onClick={() => setCancelling(id)}>Cancel</button>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
       <ActionStatus state={state} testid="prescription-open" />
+      {cancelling !== undefined ? (
+        <Confirm title={`Cancel prescription #${cancelling}?`} yes="Cancel the prescription" no="Keep it" danger testid="prescription-cancel"
+          onNo={() => setCancelling(undefined)}
+          onYes={() => {
+            const id = cancelling;
+            setCancelling(undefined);
+            void cancel(id);
+          }}>
+          <p>No pharmacy can dispense it after this, and its codes stop working; the prescriber’s deposit goes back to them. This cannot be undone: ask your prescriber for a new one if you need it again.</p>
+        </Confirm>
+      ) : null}
       {shown ? (
         <div class="opened" data-testid="prescription-content">
           <h3>Prescription #{String(shown.id)}: <span data-testid="prescription-summary">{shown.summary}</span></h3>
@@ -115,6 +142,7 @@ export function Prescribe({ session, account }: { session: Session; account: App
   const [fills, setFills] = useState('1');
   const [days, setDays] = useState('30');
   const [controlled, setControlled] = useState(false);
+  const [issuedChanges, setIssuedChanges] = useState(0);
   const [state, run] = useAction();
 
   const submit = () => run(async (step) => {
@@ -126,25 +154,151 @@ export function Prescribe({ session, account }: { session: Session; account: App
     step('Encrypting the prescription, storing it at the gateway, sealing its key to the patient…');
     const expiresAt = (await session.chain.now()) + d * DAY;
     const issued = await issuePrescription(session.context(me), session.actor(me)!, patient.trim(), prepared.bytes, { fills: n, expiresAt, controlled });
+    setIssuedChanges((c) => c + 1);
     return `Prescription #${issued.id} issued: ${prepared.summary}, ${n} fill${n === 1 ? '' : 's'}.`;
   });
 
   return (
-    <Section title="Prescribe" testid="prescribe">
-      <form class="grid" onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}>
-        <label>Patient (address) <input data-testid="prescribe-patient" value={patient} onInput={(e) => setPatient(e.currentTarget.value)} /></label>
-        <label>Medication <input data-testid="prescribe-medication" value={medication} onInput={(e) => setMedication(e.currentTarget.value)} /></label>
-        <label>Dosage <input data-testid="prescribe-dosage" value={dosage} onInput={(e) => setDosage(e.currentTarget.value)} /></label>
-        <label>Quantity per fill <input data-testid="prescribe-quantity" inputMode="numeric" value={quantity} onInput={(e) => setQuantity(e.currentTarget.value)} /></label>
-        <label>Fills <input data-testid="prescribe-fills" inputMode="numeric" value={fills} onInput={(e) => setFills(e.currentTarget.value)} /></label>
-        <label>Valid for (days) <input data-testid="prescribe-days" inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
-        <label class="check"><input type="checkbox" data-testid="prescribe-controlled" checked={controlled} onChange={(e) => setControlled(e.currentTarget.checked)} /> Controlled substance (the patient’s consent to the pharmacist, a week between fills)</label>
-        <button type="submit" data-testid="prescribe-submit" disabled={state.busy}>Issue the prescription</button>
-      </form>
-      <ActionStatus state={state} testid="prescribe" />
+    <>
+      <Section title="Prescribe" testid="prescribe">
+        <form class="grid" onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}>
+          <label>Patient (address) <input data-testid="prescribe-patient" value={patient} onInput={(e) => setPatient(e.currentTarget.value)} /></label>
+          <label>Medication <input data-testid="prescribe-medication" value={medication} onInput={(e) => setMedication(e.currentTarget.value)} /></label>
+          <label>Dosage <input data-testid="prescribe-dosage" value={dosage} onInput={(e) => setDosage(e.currentTarget.value)} /></label>
+          <label>Quantity per fill <input data-testid="prescribe-quantity" inputMode="numeric" value={quantity} onInput={(e) => setQuantity(e.currentTarget.value)} /></label>
+          <label>Fills <input data-testid="prescribe-fills" inputMode="numeric" value={fills} onInput={(e) => setFills(e.currentTarget.value)} /></label>
+          <label>Valid for (days) <input data-testid="prescribe-days" inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
+          <label class="check"><input type="checkbox" data-testid="prescribe-controlled" checked={controlled} onChange={(e) => setControlled(e.currentTarget.checked)} /> Controlled substance (the patient’s consent to the pharmacist, a week between fills)</label>
+          <button type="submit" data-testid="prescribe-submit" disabled={state.busy}>Issue the prescription</button>
+        </form>
+        <ActionStatus state={state} testid="prescribe" />
+      </Section>
+      <IssuedPrescriptions session={session} account={account} changes={issuedChanges} />
+    </>
+  );
+}
+
+const PRESCRIBER_STANDING: Readonly<Record<prescriptions.PrescriptionStanding, string>> = {
+  ...STANDING,
+  PrescriberNotLicensed: 'on hold: you hold no valid prescribing licence now',
+  PrescriberRevoked: 'void: your licence was revoked after you issued it',
+};
+
+/**
+ * The prescriptions a prescriber issued that are still open, with their fills and standing;
+ * amending one (a new MedicationRequest, encrypted and sealed to the patient as issuing does:
+ * the SDK's `amendPrescription`) and cancelling one. Closed ones (fully dispensed, cancelled,
+ * amended, expired) are no longer on chain, so they leave the list.
+ */
+function IssuedPrescriptions({ session, account, changes }: { session: Session; account: AppAccount; changes: number }) {
+  const me = account.address;
+  const [local, setLocal] = useState(0);
+  const list = useLoad(() => issuedBy(session.chain, me), [me, changes, local]);
+  const [amending, setAmending] = useState<{ id: bigint; view: PrescriptionView } | undefined>(undefined);
+  const [cancelling, setCancelling] = useState<bigint | undefined>(undefined);
+  const [medication, setMedication] = useState('');
+  const [dosage, setDosage] = useState('');
+  const [quantity, setQuantity] = useState('30');
+  const [fills, setFills] = useState('1');
+  const [days, setDays] = useState('30');
+  const [state, run] = useAction();
+
+  const startAmend = (id: bigint, view: PrescriptionView) => {
+    setAmending({ id, view });
+    setMedication('');
+    setDosage('');
+    setFills(String(Math.max(view.fillsAllowed, view.fillsUsed + 1)));
+  };
+
+  const amend = () => run(async (step) => {
+    if (!amending) return;
+    const { id } = amending;
+    // The chain's state now, not the list's: it may have been dispensed or cancelled meanwhile.
+    const view = await prescriptions.view(session.chain, id);
+    const problem = amendProblem(id, view, me, (a) => session.chain.address(a));
+    if (problem) {
+      // The list still shows it: read it again, so it leaves when it is closed.
+      setLocal((c) => c + 1);
+      throw new Error(problem);
+    }
+    const prepared = medicationRequest(medication, dosage, Number(quantity));
+    const terms = amendTerms(fills, days, view!.fillsUsed, await session.chain.now());
+    step('Encrypting the new version in this browser, storing it at the gateway, sealing its key to the patient…');
+    const amended = await amendPrescription(session.context(me), session.actor(me)!, id, prepared.bytes, { ...terms, controlled: view!.controlled });
+    setAmending(undefined);
+    setLocal((c) => c + 1);
+    return `Prescription #${id} amended: #${amended.id} now reads ${prepared.summary}, ${terms.fills} fill${terms.fills === 1 ? '' : 's'} in all (${view!.fillsUsed} made). The patient’s earlier codes no longer work.`;
+  });
+
+  const cancel = (id: bigint) => run(async (step) => {
+    step(`Cancelling prescription #${id}…`);
+    await prescriptions.cancel(session.chain, session.sdkSigner(me), id);
+    if (amending?.id === id) setAmending(undefined);
+    setLocal((c) => c + 1);
+    return `Prescription #${id} cancelled: it can no longer be dispensed; your deposit is back.`;
+  });
+
+  const rows = list.data?.rows ?? [];
+  return (
+    <Section title="Prescriptions I issued" testid="issued" actions={<button type="button" class="link" data-testid="issued-refresh" onClick={() => setLocal((c) => c + 1)}>Refresh</button>}>
+      {list.error ? <p class="status error">{list.error}</p> : null}
+      {list.data && rows.length === 0 ? <p data-testid="issued-none">No open prescription of yours.</p> : null}
+      {list.data && !list.data.complete ? <p class="hint">Not every open prescription of yours was found among those read: amend or cancel others from the patient’s copy.</p> : null}
+      {rows.length > 0 ? (
+        <table>
+          <thead><tr><th>Prescription</th><th>Patient</th><th>Fills</th><th>Expires</th><th>Standing</th><th /></tr></thead>
+          <tbody>
+            {rows.map(([id, v]) => (
+              <tr key={String(id)} data-testid="issued-row" data-prescription={String(id)}>
+                <td>#{String(id)}{v.controlled ? ' (controlled)' : ''}{v.previous !== null ? <span class="hint"> (amends #{String(v.previous)})</span> : null}</td>
+                <td><Address value={session.chain.address(v.patient)} /></td>
+                <td data-testid="issued-fills">{v.fillsUsed} of {v.fillsAllowed}</td>
+                <td>{formatTime(v.expiresAt)}</td>
+                <td data-testid="issued-standing">{PRESCRIBER_STANDING[v.standing]}</td>
+                <td class="actions">
+                  <button type="button" class="small secondary" data-testid="issued-amend" disabled={state.busy} onClick={() => startAmend(id, v)}>Amend</button>
+                  <button type="button" class="small danger" data-testid="issued-cancel" disabled={state.busy} onClick={() => setCancelling(id)}>Cancel</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {amending ? (
+        <div class="opened" data-testid="amend-prescription">
+          <h3>Amend prescription #{String(amending.id)} ({amending.view.fillsUsed} of {amending.view.fillsAllowed} fills made)</h3>
+          <p class="hint">Write the whole prescription again: its content is sealed to the patient, so you cannot read the current one back here.</p>
+          <form class="grid" onSubmit={(e) => {
+            e.preventDefault();
+            void amend();
+          }}>
+            <label>Medication <input data-testid="amend-medication" value={medication} onInput={(e) => setMedication(e.currentTarget.value)} /></label>
+            <label>Dosage <input data-testid="amend-dosage" value={dosage} onInput={(e) => setDosage(e.currentTarget.value)} /></label>
+            <label>Quantity per fill <input data-testid="amend-quantity" inputMode="numeric" value={quantity} onInput={(e) => setQuantity(e.currentTarget.value)} /></label>
+            <label>Fills in all (made ones included, at most {MAX_FILLS}) <input data-testid="amend-fills" inputMode="numeric" value={fills} onInput={(e) => setFills(e.currentTarget.value)} /></label>
+            <label>Valid for (days from today) <input data-testid="amend-days" inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
+            <div class="buttons">
+              <button type="button" class="secondary" data-testid="amend-prescription-close" onClick={() => setAmending(undefined)}>Close</button>
+              <button type="submit" data-testid="amend-prescription-submit" disabled={state.busy}>Amend the prescription</button>
+            </div>
+          </form>
+        </div>
+      ) : null}
+      <ActionStatus state={state} testid="issued" />
+      {cancelling !== undefined ? (
+        <Confirm title={`Cancel prescription #${cancelling}?`} yes="Cancel the prescription" no="Keep it" danger testid="issued-cancel"
+          onNo={() => setCancelling(undefined)}
+          onYes={() => {
+            const id = cancelling;
+            setCancelling(undefined);
+            void cancel(id);
+          }}>
+          <p>No pharmacy can dispense it after this; the patient’s codes stop working and your deposit comes back. This cannot be undone.</p>
+        </Confirm>
+      ) : null}
     </Section>
   );
 }

@@ -3,15 +3,19 @@ import { explain } from '../errors.ts';
 import { fromFile, observation, VITAL_SIGNS, type Prepared, type VitalSign } from '../fhir.ts';
 
 /**
- * The form of a new record: a vital-sign Observation (LOINC code, UCUM unit, range-checked) or
- * any FHIR JSON file. `onSubmit` gets a function that builds the resource (and throws on a bad
- * value, which the caller's action shows). `prefix` keeps test ids apart where two forms could
- * meet (`''` for the patient's, `clinician-` for the clinician's).
+ * The form of a record's content: a vital-sign Observation (LOINC code, UCUM unit,
+ * range-checked) or any FHIR JSON file; to add a record, or a new version of one. `onSubmit`
+ * gets a function that builds the resource (and throws on a bad value, which the caller's
+ * action shows) and says whether it succeeded: the form clears then. `prefix` keeps test ids
+ * apart where two forms could meet (`''` for the patient's, `clinician-` for the clinician's,
+ * `amend-` for an amendment); `verb` is what the buttons do ("add", "amend with").
  */
-export function RecordForm({ onSubmit, busy, prefix = '', submitWords = 'Encrypt and add the observation' }: {
+export function RecordForm({ onSubmit, busy, prefix = '', verb = 'add', submitWords }: {
   onSubmit: (prepared: () => Prepared) => Promise<boolean>;
   busy: boolean;
   prefix?: string;
+  verb?: string;
+  /** The observation button's words, when "Encrypt and <verb> the observation" is not right. */
   submitWords?: string;
 }) {
   const [sign, setSign] = useState<VitalSign>('heart-rate');
@@ -44,7 +48,7 @@ export function RecordForm({ onSubmit, busy, prefix = '', submitWords = 'Encrypt
         <label>When
           <input data-testid={`${prefix}obs-date`} type="datetime-local" required value={date} onInput={(e) => setDate(e.currentTarget.value)} />
         </label>
-        <button type="submit" data-testid={`${prefix}obs-add`} disabled={busy}>{submitWords}</button>
+        <button type="submit" data-testid={`${prefix}obs-add`} disabled={busy}>{submitWords ?? `Encrypt and ${verb} the observation`}</button>
       </form>
       <div class="row">
         <label>…or a FHIR JSON file
@@ -60,9 +64,9 @@ export function RecordForm({ onSubmit, busy, prefix = '', submitWords = 'Encrypt
             }
           }} />
         </label>
-        {file ? <button type="button" data-testid={`${prefix}file-add`} disabled={busy} onClick={() => void submit(() => file)}>Encrypt and add {file.summary}</button> : null}
+        {file ? <button type="button" data-testid={`${prefix}file-add`} disabled={busy} onClick={() => void submit(() => file)}>Encrypt and {verb} {file.summary}</button> : null}
       </div>
-      {fileError ? <p class="status error">{fileError}</p> : null}
+      {fileError ? <p class="status error" data-testid={`${prefix}file-error`}>{fileError}</p> : null}
     </>
   );
 }
