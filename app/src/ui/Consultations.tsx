@@ -17,22 +17,11 @@ import { formatTime } from '../format.ts';
 import { describePolicy, policiesWhere, policyStanding } from '../insurer.ts';
 import { addressOf, chainNow, consultationsOf, formatMed, parseMed, type ConsultationRow } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
+import { cancelWarning, DISPUTE_BOND, DISPUTE_WARNING } from '../visits.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 
 type Side = 'patient' | 'practitioner';
 
-/** The dispute bond (runtime/src/configs/telemed.rs `DisputeBond`: 1 MED). */
-const DISPUTE_BOND = 1_000_000_000_000n;
-
-const DISPUTE_WARNING = 'Dispute this visit? Say it did not take place as booked: the payment stays held, and the council decides. '
-  + '1 MED is held from you as a bond: returned if the council agrees with you (or does not decide within 14 days), paid to the practitioner if it does not.';
-
-/** What cancelling does, in words, before the person confirms. */
-export function cancelWarning(side: Side, status: string): string {
-  if (side === 'practitioner') return 'Cancel this visit? The patient is refunded in full.';
-  if (status === 'Requested') return 'Cancel this booking? The practitioner has not accepted it yet: you are refunded in full.';
-  return 'Cancel this accepted visit? Before its time, half the price goes to the practitioner as the cancellation fee and the rest comes back to you; once the visit is under way it can no longer be cancelled.';
-}
 
 /**
  * Consultations, for the patient (book, see, pay) and the practitioner (offer a service,
@@ -93,7 +82,7 @@ export function Consultations({ session, account, side }: { session: Session; ac
                     {side === 'practitioner' && c.status === 'Requested' ? (
                       <button type="button" class="secondary" data-testid="consultation-decline" onClick={() => act(`Declined visit #${c.id}: the patient is refunded in full.`, () => billing.decline(session.chain, session.sdkSigner(me), c.id))}>Decline</button>
                     ) : null}
-                    {c.status === 'Requested' || c.status === 'Accepted' ? (
+                    {(side === 'patient' && c.status === 'Requested') || c.status === 'Accepted' ? (
                       <button type="button" class="secondary" data-testid="consultation-cancel" onClick={() => {
                         if (!window.confirm(cancelWarning(side, c.status))) return;
                         void act(`Visit #${c.id} cancelled.`, () => billing.cancel(session.chain, session.sdkSigner(me), c.id));

@@ -108,8 +108,9 @@ describe('errors in plain words', () => {
   });
 
   test('any other pallet error shows the chain’s own documentation', () => {
-    const e = new DispatchError('billing', 'WrongStatus', 'billing.confirm', 'the consultation is not in the right status');
-    assert.equal(explain(e), 'The consultation is not in the right status. (billing.WrongStatus)');
+    assert.equal(PALLET_MESSAGES['billing.DescriptionTooLong'], undefined, 'an error with no sentence of its own');
+    const e = new DispatchError('billing', 'DescriptionTooLong', 'billing.setService', 'the description is too long');
+    assert.equal(explain(e), 'The description is too long. (billing.DescriptionTooLong)');
     assert.equal(explain(new DispatchError('', 'Token.FundsUnavailable', 'x.y')), 'The chain refused x.y. (Token.FundsUnavailable)');
   });
 
@@ -168,5 +169,16 @@ describe('prescriptions', () => {
     }
     assert.throws(() => fromBase64Url('abc+'), SyntaxError);
     assert.throws(() => fromBase64Url('a'), SyntaxError);
+  });
+});
+
+describe('visit actions in words', () => {
+  test('cancelling says who gets what, by side and stage; a dispute names its bond', async () => {
+    const { cancelWarning, DISPUTE_BOND, DISPUTE_WARNING } = await import('../../src/visits.ts');
+    assert.match(cancelWarning('practitioner', 'Accepted'), /refunded in full/);
+    assert.match(cancelWarning('patient', 'Requested'), /not accepted it yet: you are refunded in full/);
+    assert.match(cancelWarning('patient', 'Accepted'), /half the price goes to the practitioner/);
+    assert.equal(DISPUTE_BOND, 10n ** 12n, '1 MED, the runtime\'s DisputeBond');
+    assert.match(DISPUTE_WARNING, /1 MED is held from you as a bond/);
   });
 });
