@@ -21,103 +21,31 @@
 // Screenshots of each screen go to test-results/screenshots/.
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
-import { DEFAULTS } from '../../../gateway/src/config.ts';
-import { startGateway, type Gateway } from '../../../gateway/src/gateway.ts';
-import { createLogger } from '../../../gateway/src/log.ts';
-import { freePort, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../../../testing/node.ts';
-
-const appDir = resolve(fileURLToPath(import.meta.url), '../../..');
-const shots = join(appDir, 'test-results', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
-const CHARLIE = '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y';
-const DAY = 86_400_000;
-/** Transactions land in 6-second blocks; a flow of two takes about 12 s, more on loaded cores. */
-const STEP = 90_000;
+import type { Page } from 'playwright-core';
+import { approve as approveIn, BOB, CHARLIE, DAY, included, shot, signIn as signInAt, startAppSuite, STEP, type AppSuite } from './harness.ts';
 
 describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
-  const dir = tempDir('telemed-app-e2e-');
-  // libp2p's peer store may still write under the gateway's data dir just after it stopped.
-  process.on('exit', () => removeDir(dir));
-  const gatewayLines: string[] = [];
-  let node: RunningNode;
-  let gateway: Gateway;
-  let server: PreviewServer;
-  let browser: Browser;
+  let suite: AppSuite;
+  let gatewayLines: string[];
   let patient: Page;
   let clinician: Page;
-  let url: string;
-  const started = Date.now();
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
-    node = await startNode({ basePath: join(dir, 'node') });
-    console.log(`# the node answered after ${Math.round((Date.now() - started) / 1000)} s`);
-    gateway = await startGateway({ ...DEFAULTS, port: 0, ipfsPort: 0, dataDir: join(dir, 'gateway'), nodeWs: node.wsUrl },
-      createLogger('info', (line) => gatewayLines.push(line)));
-    process.env.TELEMED_GATEWAY_URL = gateway.url;
-    server = await preview({ root: appDir, logLevel: 'warn', preview: { port: await freePort(), strictPort: true } });
-    const base = server.resolvedUrls?.local[0];
-    assert.ok(base, 'vite preview gave no URL');
-    url = `${base}?node=${encodeURIComponent(node.wsUrl)}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    patient = await open(browser);
-    clinician = await open(browser);
+    suite = await startAppSuite('app');
+    gatewayLines = suite.gatewayLines;
+    [patient, clinician] = await Promise.all([suite.open(), suite.open()]);
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
-    await gateway?.stop();
-    await stopAllNodes();
-    removeDir(dir);
-    console.log(`# the app suite took ${Math.round((Date.now() - started) / 1000)} s`);
+    await suite?.stop();
   });
 
-  async function open(b: Browser): Promise<Page> {
-    const context = await b.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP);
-    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
-    return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  }
-
-  /** Waits for the approval dialog of `call`, checks it shows a fee, and signs. */
-  async function approve(page: Page, call: string, screenshot?: string): Promise<string> {
-    const dialog = page.getByTestId('approve-dialog');
-    await dialog.waitFor();
-    assert.equal(await page.getByTestId('approve-call').textContent(), call);
-    const fee = (await page.getByTestId('approve-fee').textContent()) ?? '';
-    assert.match(fee, /^\d[\d ]*(\.\d+)? MED/, `the fee of ${call} is shown before signing: ${fee}`);
-    if (screenshot) await shot(page, screenshot);
-    await page.getByTestId('approve-sign').click();
-    await dialog.waitFor({ state: 'detached' });
-    return fee;
-  }
-
-  async function signIn(page: Page, name: string): Promise<void> {
-    await page.goto(url);
-    await page.getByTestId('chain-name').waitFor();
-    assert.equal(await page.getByTestId('chain-name').textContent(), 'Telemed Development');
-    await page.getByTestId('account-select').selectOption({ label: `${name} (development)` });
-    await page.getByTestId('health-key').waitFor();
-  }
+  const approve = approveIn;
+  const signIn = (page: Page, name: string) => signInAt(page, suite.url, name);
 
   test('the patient creates a health key, registers and adds an encrypted Observation', { timeout: 4 * STEP }, async () => {
     await signIn(patient, 'Charlie');
@@ -279,29 +207,17 @@ describe('the web app: patient and clinician', { timeout: 600_000 }, () => {
 
   /** //Dave registered as a pharmacist and licensed by the demo board (//Ferdie), through @polkadot/api. */
   async function licensePharmacist(): Promise<void> {
-    await cryptoWaitReady();
+    const { api } = suite;
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     const [dave, ferdie] = [keyring.addFromUri('//Dave'), keyring.addFromUri('//Ferdie')];
-    const api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-    try {
-      const included = (tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair) =>
-        new Promise<void>((resolve, reject) => {
-          tx.signAndSend(signer, ({ status, dispatchError }) => {
-            if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method}: ${dispatchError.toString()}`));
-            else if (status.isInBlock) resolve();
-          }).catch(reject);
-        });
-      await included(api.tx.practitioners!.register!('Pharmacist Demo', ['Pharmacist'], [], x25519.getPublicKey(x25519.utils.randomSecretKey())), dave);
-      const now = (await api.query.timestamp!.now!()).toString();
-      await included(api.tx.practitioners!.issueLicence!(dave.address, 'FR', 'Pharmacist', null, blake2AsU8a('salt|dave'), blake2AsU8a('evidence'),
-        Number(now), Number(now) + 365 * DAY, false), ferdie);
-    } finally {
-      await api.disconnect();
-    }
+    await included(api.tx.practitioners!.register!('Pharmacist Demo', ['Pharmacist'], [], x25519.getPublicKey(x25519.utils.randomSecretKey())), dave);
+    const now = (await api.query.timestamp!.now!()).toString();
+    await included(api.tx.practitioners!.issueLicence!(dave.address, 'FR', 'Pharmacist', null, blake2AsU8a('salt|dave'), blake2AsU8a('evidence'),
+      Number(now), Number(now) + 365 * DAY, false), ferdie);
   }
 
   test('a prescription: prescribed, opened by the patient, checked and dispensed once by a pharmacist', { timeout: 6 * STEP }, async () => {
-    const pharmacist = await open(browser);
+    const pharmacist = await suite.open();
     const licensed = licensePharmacist();
     await clinician.getByTestId('prescribe-patient').fill(CHARLIE);
     await clinician.getByTestId('prescribe-medication').fill('Example tablet 10 mg');

@@ -20,32 +20,13 @@
 // to test-results/screenshots/ (insurer-*).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { ApiPromise } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import type { KeyringPair } from '@polkadot/keyring/types';
 import { u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { blake2b } from '@noble/hashes/blake2.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
-import { DEFAULTS } from '../../../gateway/src/config.ts';
-import { startGateway, type Gateway } from '../../../gateway/src/gateway.ts';
-import { createLogger } from '../../../gateway/src/log.ts';
-import { freePort, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../../../testing/node.ts';
-
-const appDir = resolve(fileURLToPath(import.meta.url), '../../..');
-const shots = join(appDir, 'test-results', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
-const CHARLIE = '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y';
-const DAVE = '5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy';
-/** Transactions land in 6-second blocks; a flow of two takes about 12 s, more on loaded cores. */
-const STEP = 90_000;
+import type { Page } from 'playwright-core';
+import { approve, BOB, CHARLIE, createHealthKey, DAVE, included, shot, signIn as signInAt, startAppSuite, STEP, type AppSuite } from './harness.ts';
 const STATEMENT = 'unconscious on arrival, allergy history needed before treatment';
 const REASON = 'the visit code does not match the referral on file';
 
@@ -53,116 +34,30 @@ const hexOf = (text: string) => u8aToHex(new TextEncoder().encode(text)).slice(2
 const blake = (text: string) => u8aToHex(blake2b(new TextEncoder().encode(text), { dkLen: 32 }));
 
 describe('the web app: insurer, break-glass and records added by a clinician', { timeout: 600_000 }, () => {
-  const dir = tempDir('telemed-app-insurer-e2e-');
-  // libp2p's peer store may still write under the gateway's data dir just after it stopped.
-  process.on('exit', () => removeDir(dir));
-  const gatewayLines: string[] = [];
-  let node: RunningNode;
-  let gateway: Gateway;
-  let server: PreviewServer;
-  let browser: Browser;
+  let suite: AppSuite;
   let api: ApiPromise;
   let insurer: Page;
   let patient: Page;
   let clinician: Page;
-  let url: string;
-  let registered: Promise<void>;
+  /** //Dave registered as an insurer by governance (sudo on the dev chain), through @polkadot/api, while the rest starts. */
+  let registered: Promise<unknown>;
   /** The visits booked under the policy, with the time they are due (wall clock, ms). */
   const visits: { id: string; due: number }[] = [];
-  const started = Date.now();
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
-    node = await startNode({ basePath: join(dir, 'node') });
-    console.log(`# the node answered after ${Math.round((Date.now() - started) / 1000)} s`);
-    await cryptoWaitReady();
-    api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-    // Governance's part runs while the gateway, the preview server and the browser start.
-    registered = registerInsurer();
-    gateway = await startGateway({ ...DEFAULTS, port: 0, ipfsPort: 0, dataDir: join(dir, 'gateway'), nodeWs: node.wsUrl },
-      createLogger('info', (line) => gatewayLines.push(line)));
-    process.env.TELEMED_GATEWAY_URL = gateway.url;
-    server = await preview({ root: appDir, logLevel: 'warn', preview: { port: await freePort(), strictPort: true } });
-    const base = server.resolvedUrls?.local[0];
-    assert.ok(base, 'vite preview gave no URL');
-    url = `${base}?node=${encodeURIComponent(node.wsUrl)}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    [insurer, patient, clinician] = await Promise.all([open(browser), open(browser), open(browser)]);
+    suite = await startAppSuite('insurer', (chain) => {
+      const alice = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Alice');
+      return included(chain.tx.sudo!.sudo!(chain.tx.billing!.registerInsurer!(DAVE, 'Example Mutual')), alice);
+    });
+    ({ api, setUp: registered } = suite);
+    [insurer, patient, clinician] = await Promise.all([suite.open(), suite.open(), suite.open()]);
   });
 
   after(async () => {
-    await browser?.close();
-    await api?.disconnect();
-    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
-    await gateway?.stop();
-    await stopAllNodes();
-    removeDir(dir);
-    console.log(`# the insurer suite took ${Math.round((Date.now() - started) / 1000)} s`);
+    await suite?.stop();
   });
 
-  async function open(b: Browser): Promise<Page> {
-    const context = await b.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP);
-    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
-    return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  }
-
-  /** Waits for the approval dialog of `call`, checks it shows a fee, and signs. */
-  async function approve(page: Page, call: string, screenshot?: string): Promise<string> {
-    const dialog = page.getByTestId('approve-dialog');
-    await dialog.waitFor().catch(async (e: unknown) => {
-      // What the page says went wrong, for the report.
-      throw new Error(`no approval dialog for ${call}; the page shows: ${(await page.getByRole('alert').allTextContents()).join(' | ')}`, { cause: e });
-    });
-    assert.equal(await page.getByTestId('approve-call').textContent(), call);
-    const fee = (await page.getByTestId('approve-fee').textContent()) ?? '';
-    assert.match(fee, /^\d[\d ]*(\.\d+)? MED/, `the fee of ${call} is shown before signing: ${fee}`);
-    if (screenshot) await shot(page, screenshot);
-    await page.getByTestId('approve-sign').click();
-    await dialog.waitFor({ state: 'detached' });
-    return fee;
-  }
-
-  async function signIn(page: Page, name: string): Promise<void> {
-    await page.goto(url);
-    await page.getByTestId('chain-name').waitFor();
-    assert.equal(await page.getByTestId('chain-name').textContent(), 'Telemed Development');
-    await page.getByTestId('account-select').selectOption({ label: `${name} (development)` });
-  }
-
-  /** A fresh health key made in the page (24 words, confirmed as written down). */
-  async function createHealthKey(page: Page): Promise<void> {
-    await page.getByTestId('health-key-create').click();
-    await page.getByTestId('phrase-backed-up').check();
-    await page.getByTestId('phrase-use').click();
-    await page.getByTestId('health-key-unlocked').waitFor();
-  }
-
-  /** //Dave registered as an insurer by governance (sudo on the dev chain), through @polkadot/api. */
-  async function registerInsurer(): Promise<void> {
-    const alice = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//Alice');
-    await included(api.tx.sudo!.sudo!(api.tx.billing!.registerInsurer!(DAVE, 'Example Mutual')), alice);
-  }
-
-  /** In a block without error; a sudo call's own result is checked too (`sudo.Sudid`). */
-  function included(tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      tx.signAndSend(signer, ({ status, dispatchError, events }) => {
-        if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method}: ${dispatchError.toString()}`));
-        else if (status.isInBlock) {
-          const sudid = events.find(({ event }) => event.section === 'sudo' && event.method === 'Sudid');
-          const result = sudid?.event.data[0]?.toJSON() as { err?: unknown } | undefined;
-          if (result?.err !== undefined) reject(new Error(`sudo: ${JSON.stringify(result.err)}`));
-          else resolve();
-        }
-      }).catch(reject);
-    });
-  }
+  const signIn = (page: Page, name: string) => signInAt(page, suite.url, name);
 
   /** Whether any block of the chain so far carries `text` in clear (its UTF-8 bytes). */
   async function onChainInClear(text: string): Promise<boolean> {
@@ -272,7 +167,7 @@ describe('the web app: insurer, break-glass and records added by a clinician', {
   });
 
   test('break-glass: the physician opens an emergency access with a statement (only its hash on chain), sees it, closes it; a non-practitioner is refused', { timeout: 3 * STEP }, async () => {
-    const eve = await open(browser);
+    const eve = await suite.open();
     const refused = (async () => {
       await signIn(eve, 'Eve');
       await eve.getByTestId('role-clinician').click();

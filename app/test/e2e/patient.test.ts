@@ -23,36 +23,16 @@
 // to test-results/screenshots/ (as app.test.ts's, prefixed `patient-`).
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import type { SubmittableExtrinsic } from '@polkadot/api/types';
+import type { ApiPromise } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import type { EventRecord } from '@polkadot/types/interfaces';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
-import { DEFAULTS } from '../../../gateway/src/config.ts';
-import { startGateway, type Gateway } from '../../../gateway/src/gateway.ts';
-import { createLogger } from '../../../gateway/src/log.ts';
-import { freePort, removeDir, startNode, stopAllNodes, tempDir, type RunningNode } from '../../../testing/node.ts';
+import type { Page } from 'playwright-core';
 import { PALLET_MESSAGES } from '../../src/errors.ts';
 import { CALL_DESCRIPTIONS } from '../../src/transactions.ts';
-
-const appDir = resolve(fileURLToPath(import.meta.url), '../../..');
-const shots = join(appDir, 'test-results', 'screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
-const CHARLIE = '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y';
-const DAVE = '5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy';
-const EVE = '5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw';
-const DAY = 86_400_000;
-/** Transactions land in 6-second blocks; a flow of two takes about 12 s, more on loaded cores. */
-const STEP = 90_000;
+import { approve as approveIn, BOB, CHARLIE, DAVE, DAY, EVE, included, shot as shotIn, signIn as signInAt, startAppSuite, STEP, type AppSuite } from './harness.ts';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
@@ -69,97 +49,35 @@ function idIn(text: string | null, pattern: RegExp): string {
 }
 
 describe('the web app: the patient’s records, delegates, custodian and reviews; amending and cancelling prescriptions', { timeout: 600_000 }, () => {
-  const dir = tempDir('telemed-app-patient-e2e-');
-  process.on('exit', () => removeDir(dir));
-  let node: RunningNode;
-  let gateway: Gateway;
-  let server: PreviewServer;
-  let browser: Browser;
+  let suite: AppSuite;
   let api: ApiPromise;
   let pairs: Record<'bob' | 'eve', KeyringPair>;
-  let eveRegistered: Promise<void>;
+  /** //Eve, the emergency key service, publishes a key (as a patient: records.register_patient's docs), while the rest starts. */
+  let eveRegistered: Promise<unknown>;
   let patient: Page;
   let physician: Page;
-  let url: string;
-  const started = Date.now();
   // What the tests pass on: record and prescription ids.
   let recordA = '';
   let recordB = '';
   const issued: string[] = [];
 
   before(async () => {
-    mkdirSync(shots, { recursive: true });
-    node = await startNode({ basePath: join(dir, 'node') });
-    console.log(`# the node answered after ${Math.round((Date.now() - started) / 1000)} s`);
-    await cryptoWaitReady();
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     pairs = { bob: keyring.addFromUri('//Bob'), eve: keyring.addFromUri('//Eve') };
-    api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true });
-    // //Eve, the emergency key service, publishes a key (as a patient: records.register_patient's docs).
-    eveRegistered = included(api.tx.records!.registerPatient!(x25519.getPublicKey(x25519.utils.randomSecretKey())), pairs.eve).then(() => undefined);
-    eveRegistered.catch(() => undefined);
-    gateway = await startGateway({ ...DEFAULTS, port: 0, ipfsPort: 0, dataDir: join(dir, 'gateway'), nodeWs: node.wsUrl },
-      createLogger('warn', () => undefined));
-    process.env.TELEMED_GATEWAY_URL = gateway.url;
-    server = await preview({ root: appDir, logLevel: 'warn', preview: { port: await freePort(), strictPort: true } });
-    const base = server.resolvedUrls?.local[0];
-    assert.ok(base, 'vite preview gave no URL');
-    url = `${base}?node=${encodeURIComponent(node.wsUrl)}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    [patient, physician] = await Promise.all([open(browser), open(browser)]);
+    suite = await startAppSuite('patient', (chain) =>
+      included(chain.tx.records!.registerPatient!(x25519.getPublicKey(x25519.utils.randomSecretKey())), pairs.eve));
+    ({ api, setUp: eveRegistered } = suite);
+    [patient, physician] = await Promise.all([suite.open(), suite.open()]);
   });
 
   after(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
-    await api?.disconnect();
-    await gateway?.stop();
-    await stopAllNodes();
-    removeDir(dir);
-    console.log(`# the patient suite took ${Math.round((Date.now() - started) / 1000)} s`);
+    await suite?.stop();
   });
 
-  /** Includes `tx` signed by `signer` (through @polkadot/api, for the set-up), with its events. */
-  function included(tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair): Promise<EventRecord[]> {
-    return new Promise<EventRecord[]>((resolve, reject) => {
-      tx.signAndSend(signer, ({ status, dispatchError, events }) => {
-        if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method}: ${dispatchError.toString()}`));
-        else if (status.isInBlock) resolve(events);
-      }).catch(reject);
-    });
-  }
-
-  async function open(b: Browser): Promise<Page> {
-    const context = await b.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP);
-    page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
-    return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.screenshot({ path: join(shots, `patient-${name}.png`), fullPage: true });
-  }
-
-  /** Waits for the approval dialog of `call`, checks it shows a fee, and signs. */
-  async function approve(page: Page, call: string, screenshot?: string): Promise<string> {
-    const dialog = page.getByTestId('approve-dialog');
-    await dialog.waitFor();
-    assert.equal(await page.getByTestId('approve-call').textContent(), call);
-    const fee = (await page.getByTestId('approve-fee').textContent()) ?? '';
-    assert.match(fee, /^\d[\d ]*(\.\d+)? MED/, `the fee of ${call} is shown before signing: ${fee}`);
-    if (screenshot) await shot(page, screenshot);
-    await page.getByTestId('approve-sign').click();
-    await dialog.waitFor({ state: 'detached' });
-    return fee;
-  }
-
-  async function signIn(page: Page, name: string): Promise<void> {
-    await page.goto(url);
-    await page.getByTestId('chain-name').waitFor();
-    await page.getByTestId('account-select').selectOption({ label: `${name} (development)` });
-    await page.getByTestId('health-key').waitFor();
-  }
+  /** This suite's screenshots are prefixed `patient-`. */
+  const shot = (page: Page, name: string) => shotIn(page, `patient-${name}`);
+  const approve = (page: Page, call: string, screenshot?: string) => approveIn(page, call, screenshot && `patient-${screenshot}`);
+  const signIn = (page: Page, name: string) => signInAt(page, suite.url, name);
 
   /** Runs a test's body; when it fails, both pages are photographed (`patient-failed-…`) first. */
   function both(name: string, body: () => Promise<void>): () => Promise<void> {
