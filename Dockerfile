@@ -9,7 +9,8 @@
 # (a spec made by scripts/new-network.sh; add --prometheus-external to scrape port 9615 from
 # outside the container, ops/prometheus/). The health check asks the node's RPC port (9944) for
 # GET /health, inside the container: a node run with another --rpc-port needs --health-cmd too.
-# Not built by CI: ops/README.md says what was checked of it and what was not.
+# Built and checked with podman by scripts/image-test.sh (by hand, not CI: a release build from
+# nothing inside the container); ops/README.md says what was checked and how.
 
 FROM docker.io/library/debian:bookworm-slim AS builder
 ARG DEBIAN_FRONTEND=noninteractive

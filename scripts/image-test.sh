@@ -5,8 +5,9 @@
 # authors blocks and that the health check's URL answers. Not run by CI: the image build
 # compiles the node in release from nothing inside the container (about 40 min on 2 cores).
 #
-#   scripts/image-test.sh            # build (tag telemed-node:test) and check
+#   scripts/image-test.sh            # build HEAD (tag telemed-node:test) and check
 #   scripts/image-test.sh --no-build # check an image built before
+#   IMAGE_TEST_REV=<commit> scripts/image-test.sh   # build that commit instead of HEAD
 #
 # Where the container runtime cannot start containers (crun refuses hosts with hybrid cgroups,
 # as here), the run uses the image's mounted root filesystem with chroot(8) and the image's
@@ -34,11 +35,13 @@ if [ "$build" = 1 ]; then
 	# The committed tree only (git archive): nothing of a work tree's node_modules or targets.
 	ctx=$(mktemp -d)
 	trap 'rm -rf "$ctx"' EXIT
-	git archive HEAD | tar -x -C "$ctx"
-	log "building $tag from $(git rev-parse --short HEAD)"
+	rev=${IMAGE_TEST_REV:-HEAD}
+	git archive "$rev" | tar -x -C "$ctx"
+	log "building $tag from $(git rev-parse --short "$rev")"
 	started=$(date +%s)
+	# Docker's image format, as `docker build` makes: the OCI format has no HEALTHCHECK.
 	# shellcheck disable=SC2086
-	podman build --isolation=chroot ${IMAGE_TEST_PODMAN_ARGS:-} -t "$tag" "$ctx"
+	podman build --isolation=chroot --format docker ${IMAGE_TEST_PODMAN_ARGS:-} -t "$tag" "$ctx"
 	log "built in $(( $(date +%s) - started )) s"
 fi
 
