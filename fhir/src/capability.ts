@@ -6,15 +6,18 @@
 
 import type { Resource } from './resources.ts';
 
-/** The search parameters and interactions of each resource type the facade serves. */
+/**
+ * The search parameters and interactions of each resource type the facade serves: every entry a
+ * search returns is also read by id (its `fullUrl`), with the search's access rules.
+ */
 export const SUPPORTED = {
-  Consent: { interactions: ['search-type', 'create'], search: [['patient', 'reference', 'The patient whose consents (Patient/<SS58 address>)']] },
-  AuditEvent: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose disclosure log (Patient/<SS58 address>)']] },
+  Consent: { interactions: ['read', 'search-type', 'create'], search: [['patient', 'reference', 'The patient whose consents (Patient/<SS58 address>)']] },
+  AuditEvent: { interactions: ['read', 'search-type'], search: [['patient', 'reference', 'The patient whose disclosure log (Patient/<SS58 address>)']] },
   Practitioner: { interactions: ['read'], search: [] },
-  PractitionerRole: { interactions: ['search-type'], search: [['practitioner', 'reference', 'The practitioner whose licences (Practitioner/<SS58 address>)']] },
-  DocumentReference: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose record versions (Patient/<SS58 address>)']] },
-  Claim: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose consultations\' claims (Patient/<SS58 address>)']] },
-  ClaimResponse: { interactions: ['search-type'], search: [['patient', 'reference', 'The patient whose claims\' adjudications (Patient/<SS58 address>)']] },
+  PractitionerRole: { interactions: ['read', 'search-type'], search: [['practitioner', 'reference', 'The practitioner whose licences (Practitioner/<SS58 address>)']] },
+  DocumentReference: { interactions: ['read', 'search-type'], search: [['patient', 'reference', 'The patient whose record versions (Patient/<SS58 address>)']] },
+  Claim: { interactions: ['read', 'search-type'], search: [['patient', 'reference', 'The patient whose consultations\' claims (Patient/<SS58 address>)']] },
+  ClaimResponse: { interactions: ['read', 'search-type'], search: [['patient', 'reference', 'The patient whose claims\' adjudications (Patient/<SS58 address>)']] },
 } as const;
 
 /**
@@ -27,10 +30,16 @@ export const RECORD_TYPES = [
   'MedicationRequest', 'MedicationStatement', 'Observation', 'Procedure', 'QuestionnaireResponse',
 ] as const;
 
+/** The interactions of each record type: create, read, and vread (a record version is its own resource, of one version). */
+export const RECORD_INTERACTIONS = ['create', 'read', 'vread'] as const;
+
 /** The CapabilityStatement (R4) of a facade at `baseUrl`. */
 export function capabilityStatement(baseUrl: string, date: string): Resource {
   const resource = Object.entries(SUPPORTED).map(([type, s]) => ({
     type,
+    // The chain keeps no versions of these (a consent is revoked in place, a licence suspended).
+    versioning: 'no-version',
+    readHistory: false,
     interaction: s.interactions.map((code) => ({ code })),
     ...(s.search.length === 0 ? {} : {
       searchParam: s.search.map(([name, type, documentation]) => ({ name, type, documentation })),
@@ -59,8 +68,10 @@ export function capabilityStatement(baseUrl: string, date: string): Resource {
         ...resource,
         ...RECORD_TYPES.map((type) => ({
           type,
-          interaction: [{ code: 'create' }, { code: 'read' }],
-          documentation: 'create encrypts the resource, stores it through the gateway and anchors it as a record of the patient it names (subject or patient), on behalf of a practitioner or patient whose keys the facade holds (201, Location <type>/<record version id>); read is the checked and logged read (records.accessRecord) of that record version, for a reader whose keys the facade holds.',
+          versioning: 'versioned',
+          readHistory: false,
+          interaction: RECORD_INTERACTIONS.map((code) => ({ code })),
+          documentation: 'create encrypts the resource, stores it through the gateway and anchors it as a record of the patient it names (subject or patient), on behalf of a practitioner or patient whose keys the facade holds (201, Location <type>/<record version id>/_history/<version>, ETag, Last-Modified); read is the checked and logged read (records.accessRecord) of that record version, for a reader whose keys the facade holds. Each record version is its own resource with one version: meta.versionId is the chain\'s number of the version in its record (1 the original, 2 its first amendment…), and vread answers that one only. An amendment is a new resource (DocumentReference relatesTo replaces).',
         })),
       ],
       interaction: [{ code: 'batch', documentation: 'POST / with a Bundle of type batch: each entry created as above. A transaction is not supported: the chain cannot roll back an anchored record.' }],

@@ -75,6 +75,14 @@ export interface ChainView {
   claims(patient: string): Promise<ClaimInfo[]>;
   /** Whether `accessor` may read `version` now for `purpose` (`ConsentApi.check_access`). */
   canRead(accessor: string, version: RecordVersion, purpose: PurposeOfUse): Promise<boolean>;
+  /** Consent `id` with its standing (`Consents`, then its patient's `ConsentApi.consents`), or null. */
+  consent(id: bigint): Promise<ConsentInfo | null>;
+  /** Licence `id` with its standing (`Licences`, then its holder's `PractitionersApi.licences`), or null. */
+  licence(id: bigint): Promise<LicenceInfo | null>;
+  /** Claim `id` with its consultation (`Claims`, `Consultations`), or null (none, or its consultation reaped). */
+  claim(id: bigint): Promise<ClaimInfo | null>;
+  /** Record version `id`, or null when there is none or it was shredded (`Records`). */
+  recordVersion(id: bigint): Promise<RecordVersion | null>;
 }
 
 /** A consent to grant, decoded from a patient's signed `consent.grantConsent` extrinsic. */
@@ -261,6 +269,14 @@ export class SdkFhirChain implements FhirChain {
     const at = await this.chain.at(header.hash.toHex());
     const api = at.api as ApiPromise;
     const address = (a: unknown) => at.address(String(a));
+    const consentsOf = async (patient: string) => {
+      const json = (await api.call.consentApi!.consents!(at.address(patient))).toJSON() as Json[];
+      return json.map((v) => consentFromJson(v, address));
+    };
+    const licencesOf = async (who: string) => {
+      const json = (await api.call.practitionersApi!.licences!(at.address(who))).toJSON() as Json[];
+      return json.map((v) => licenceFromJson(v, address));
+    };
     return {
       now: async () => Number((await api.query.timestamp!.now!()).toString()),
       isPatient: async (who) => (await records.patient(at, who)) !== null,
@@ -273,10 +289,7 @@ export class SdkFhirChain implements FhirChain {
         }
         return false;
       },
-      consents: async (patient) => {
-        const json = (await api.call.consentApi!.consents!(at.address(patient))).toJSON() as Json[];
-        return json.map((v) => consentFromJson(v, address));
-      },
+      consents: consentsOf,
       disclosures: async (patient) => {
         const out: DisclosureInfo[] = [];
         let from = 0;
@@ -291,10 +304,7 @@ export class SdkFhirChain implements FhirChain {
         const json = (await api.query.practitioners!.practitioners!(at.address(who))).toJSON() as Json | null;
         return json && practitionerFromJson(at.address(who), json);
       },
-      licences: async (who) => {
-        const json = (await api.call.practitionersApi!.licences!(at.address(who))).toJSON() as Json[];
-        return json.map((v) => licenceFromJson(v, address));
-      },
+      licences: licencesOf,
       records: async (patient) => {
         const ids: bigint[] = [];
         let from = 0;
@@ -318,6 +328,27 @@ export class SdkFhirChain implements FhirChain {
       canRead: async (accessor, version, purpose) => {
         const answer = await consent.checkAccess(at, accessor, version.patient, 'Read', { record: { tag: version.tag, record: version.record } }, purpose);
         return 'ok' in answer;
+      },
+      // By id: the stored item names its patient (holder), whose listing has the standing.
+      consent: async (id) => {
+        const stored = (await api.query.consent!.consents!(id)).toJSON() as Json | null;
+        if (!stored) return null;
+        return (await consentsOf(address(stored.patient))).find((c) => c.id === id) ?? null;
+      },
+      licence: async (id) => {
+        const stored = (await api.query.practitioners!.licences!(id)).toJSON() as Json | null;
+        if (!stored) return null;
+        return (await licencesOf(address(stored.holder))).find((l) => l.id === id) ?? null;
+      },
+      claim: async (id) => {
+        const claim = (await api.query.billing!.claims!(id)).toJSON() as Json | null;
+        if (!claim) return null;
+        const c = (await api.query.billing!.consultations!(claim.consultation as number)).toJSON() as Json | null;
+        return c && claimFromJson(claim.consultation, c, id, claim, address);
+      },
+      recordVersion: async (id) => {
+        const entry = await records.recordEntry(at, id);
+        return entry === null || entry.shredded ? null : entry.version;
       },
     };
   }

@@ -198,6 +198,11 @@ function forbidden(): FhirError {
   return new FhirError(403, 'forbidden', 'forbidden', 'the caller has no access to this patient\'s data');
 }
 
+/** `ETag` (weak, the chain's version number) and `Last-Modified` (when the chain anchored it) of a record version. */
+function versionHeaders(v: RecordVersion): Record<string, string> {
+  return { etag: `W/"${v.version}"`, 'last-modified': new Date(v.createdAt).toUTCString() };
+}
+
 /** Builds the request handler. */
 export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const now = deps.now ?? Date.now;
@@ -341,6 +346,83 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return { status: 200, resource: searchBundle(baseOf(), type, r.url.searchParams, resources, offset, count), log: { results: resources.length } };
   };
 
+  // --- reads by id: the entries of the searches, with the searches' access rules --------------
+
+  /** A chain id in a path (`^\d{1,19}$`), else a 404 (no such resource). */
+  const chainId = (text: string, what: string): bigint => {
+    if (!/^\d{1,19}$/.test(text)) throw new FhirError(404, 'not-found', `unknown_${what}`, `no ${what} has this id`);
+    return BigInt(text);
+  };
+
+  /** `GET Consent/{id}`: the patient and a delegate managing consents, or the grantee. */
+  const readConsent = async (idText: string, caller: string): Promise<Res> => {
+    const id = chainId(idText, 'consent');
+    const view = await chain.atBest();
+    const c = await view.consent(id);
+    if (c === null) throw new FhirError(404, 'not-found', 'unknown_consent', 'no consent has this id');
+    if (c.grantee !== caller && !(await actsFor(view, caller, c.patient, 'ManageConsents'))) throw forbidden();
+    return { status: 200, resource: consentResource(c), log: { consent: idText } };
+  };
+
+  /**
+   * `GET AuditEvent/{patient}-{seq}`: the patient and a delegate with the log scope, or the
+   * accessor it names. Anyone else is refused whether or not the entry exists (403): the log's
+   * length is not theirs to learn.
+   */
+  const readAuditEvent = async (idText: string, caller: string): Promise<Res> => {
+    const match = /^([1-9A-HJ-NP-Za-km-z]{40,60})-(\d{1,19})$/.exec(idText);
+    const account = match ? parseAccount(match[1]!) : undefined;
+    if (!match || account === undefined) throw new FhirError(404, 'not-found', 'unknown_audit_event', 'no disclosure has this id');
+    const patient = encodeAddress(account, ss58);
+    const seq = BigInt(match[2]!);
+    const view = await chain.atBest();
+    const whole = await actsFor(view, caller, patient, 'ViewDisclosureLog');
+    const entry = (await view.disclosures(patient)).find((d) => d.seq === seq);
+    if (!whole && entry?.accessor !== caller) throw forbidden();
+    if (entry === undefined) throw new FhirError(404, 'not-found', 'unknown_audit_event', 'no disclosure has this id (the chain keeps the last 256)');
+    return { status: 200, resource: auditEventResource(entry) };
+  };
+
+  /** `GET PractitionerRole/licence-{id}`: any signed caller (licences are public on chain). */
+  const readPractitionerRole = async (idText: string): Promise<Res> => {
+    const id = chainId(idText.startsWith('licence-') ? idText.slice('licence-'.length) : '', 'licence');
+    const view = await chain.atBest();
+    const licence = await view.licence(id);
+    if (licence === null) throw new FhirError(404, 'not-found', 'unknown_licence', 'no licence has this id');
+    return { status: 200, resource: practitionerRoleResource(await view.practitioner(licence.holder), licence) };
+  };
+
+  /** Whether `caller` may read `v` now: the patient, a delegate with `AccessRecords`, or `check_access` for Treatment (also EmergencyTreatment while break-glass is open). */
+  const mayReadVersion = async (view: ChainView, caller: string, v: RecordVersion): Promise<boolean> => {
+    if (await actsFor(view, caller, v.patient, 'AccessRecords')) return true;
+    if (await view.canRead(caller, v, 'Treatment')) return true;
+    return (await view.emergencyOpen(v.patient, caller)) && view.canRead(caller, v, 'EmergencyTreatment');
+  };
+
+  /** `GET DocumentReference/{id}`: as the search, one version. */
+  const readDocumentReference = async (idText: string, caller: string): Promise<Res> => {
+    const id = chainId(idText, 'record');
+    const view = await chain.atBest();
+    const v = await view.recordVersion(id);
+    if (v === null) throw new FhirError(404, 'not-found', 'unknown_record', 'no record version has this id');
+    if (!(await mayReadVersion(view, caller, v))) throw forbidden();
+    return { status: 200, resource: documentReferenceResource(v, deps.gatewayUrl, v.author === v.patient), log: { record: idText } };
+  };
+
+  /** `GET Claim/{id}`, `GET ClaimResponse/{id}`: the patient, a delegate booking care, the practitioner, the insurer. */
+  const readClaim = async (idText: string, caller: string, type: 'Claim' | 'ClaimResponse'): Promise<Res> => {
+    const id = chainId(idText, 'claim');
+    const view = await chain.atBest();
+    const c = await view.claim(id);
+    if (c === null) throw new FhirError(404, 'not-found', 'unknown_claim', 'no claim has this id (or its consultation was reaped)');
+    if (caller !== c.patient && caller !== c.practitioner && caller !== c.insurer) {
+      const d = await view.delegation(c.patient, caller);
+      const booksCare = d !== null && d.scopes.includes('BookCare') && (d.until === null || (await view.now()) < d.until);
+      if (!booksCare) throw forbidden();
+    }
+    return { status: 200, resource: type === 'Claim' ? claimResource(c) : claimResponseResource(c) };
+  };
+
   const heldActor = (caller: string): Actor => {
     const actor = deps.signers.get(caller);
     if (!actor) {
@@ -350,15 +432,24 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return actor;
   };
 
-  const readRecordResource = async (r: Req, type: string, idText: string, caller: string): Promise<Res> => {
-    if (!/^\d{1,19}$/.test(idText)) throw new FhirError(404, 'not-found', 'unknown_record', 'no record version has this id');
+  /**
+   * `GET <type>/{id}` and its vread `GET <type>/{id}/_history/{vid}`: the checked and logged read
+   * of record version `id`. Each record version is its own resource, of one version: its
+   * `versionId` is the chain's number of that version in its record (`1` for the original, `2`
+   * for its first amendment…), so a vread of any other `vid` is a 404.
+   */
+  const readRecordResource = async (r: Req, type: string, idText: string, caller: string, vid?: string): Promise<Res> => {
+    const id = chainId(idText, 'record');
     const reader = heldActor(caller);
-    const id = BigInt(idText);
-    const { resource } = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
+    if (vid !== undefined) {
+      const v = await (await chain.atBest()).recordVersion(id);
+      if (v === null || String(v.version) !== vid) throw new FhirError(404, 'not-found', 'unknown_version', 'no version of this resource has this id');
+    }
+    const { resource, version } = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
     const parsed = parseJson(resource);
     resource.fill(0);
     if (parsed.resourceType !== type) throw new FhirError(404, 'not-found', 'unknown_record', 'no record of this type has this id');
-    return { status: 200, resource: { ...parsed, id: idText }, log: { record: idText } };
+    return { status: 200, resource: { ...parsed, id: idText }, headers: versionHeaders(version), log: { record: idText } };
   };
 
   // --- writes ------------------------------------------------------------------------------
@@ -428,8 +519,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       const id = String(version.id);
       return {
         status: 201,
-        resource: { ...resource, id, meta: { ...(resource.meta as object | undefined), versionId: '1', lastUpdated: new Date(version.createdAt).toISOString() } },
-        headers: { location: `${baseOf()}/${type}/${id}/_history/1` },
+        resource: { ...resource, id, meta: { ...(resource.meta as object | undefined), versionId: String(version.version), lastUpdated: new Date(version.createdAt).toISOString() } },
+        headers: { location: `${baseOf()}/${type}/${id}/_history/${version.version}`, ...versionHeaders(version) },
         log: { record: id },
       };
     } finally {
@@ -509,7 +600,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return {
       status: 201,
       resource: created ? consentResource(created) : { ...resource, id: String(id) },
-      headers: { location: `${baseOf()}/Consent/${id}/_history/1` },
+      // The chain keeps no versions of a consent (a revocation changes it in place): its URL.
+      headers: { location: `${baseOf()}/Consent/${id}` },
       log: { consent: String(id) },
     };
   };
@@ -563,7 +655,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
    * logged with both.
    */
   const route = async (r: Req, seen: Seen): Promise<Res> => {
-    const [first, second, ...rest] = r.segments;
+    const [first, second, third, fourth, ...rest] = r.segments;
     negotiate(r.url, r.headers);
     if (r.method === 'GET' && first === 'metadata' && second === undefined) {
       seen.template = 'GET /metadata';
@@ -571,11 +663,14 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     }
     const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, baseOf(), nonces, ss58);
     seen.caller = caller;
-    if (rest.length > 0) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
+    const isRecordType = first !== undefined && (RECORD_TYPES as readonly string[]).includes(first);
+    const vread = r.method === 'GET' && isRecordType && second !== undefined && third === '_history' && fourth !== undefined;
+    if (rest.length > 0 || (third !== undefined && !vread)) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
     const as = (template: string, answer: () => Promise<Res>): Promise<Res> => {
       seen.template = template;
       return answer();
     };
+    if (vread) return as('GET /{type}/{id}/_history/{vid}', () => readRecordResource(r, first!, second!, caller, fourth));
     if (r.method === 'GET' && second === undefined) {
       switch (first) {
         case 'Consent': return as('GET /Consent', () => searchConsent(r, caller));
@@ -587,11 +682,18 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         default: break;
       }
     }
-    if (r.method === 'GET' && first === 'Practitioner' && second !== undefined) {
-      return as('GET /Practitioner/{id}', () => readPractitioner(second));
-    }
-    if (r.method === 'GET' && first !== undefined && second !== undefined && (RECORD_TYPES as readonly string[]).includes(first)) {
-      return as('GET /{type}/{id}', () => readRecordResource(r, first, second, caller));
+    if (r.method === 'GET' && second !== undefined) {
+      switch (first) {
+        case 'Practitioner': return as('GET /Practitioner/{id}', () => readPractitioner(second));
+        case 'Consent': return as('GET /Consent/{id}', () => readConsent(second, caller));
+        case 'AuditEvent': return as('GET /AuditEvent/{id}', () => readAuditEvent(second, caller));
+        case 'PractitionerRole': return as('GET /PractitionerRole/{id}', () => readPractitionerRole(second));
+        case 'DocumentReference': return as('GET /DocumentReference/{id}', () => readDocumentReference(second, caller));
+        case 'Claim': return as('GET /Claim/{id}', () => readClaim(second, caller, 'Claim'));
+        case 'ClaimResponse': return as('GET /ClaimResponse/{id}', () => readClaim(second, caller, 'ClaimResponse'));
+        default:
+          if (isRecordType) return as('GET /{type}/{id}', () => readRecordResource(r, first!, second, caller));
+      }
     }
     if (r.method === 'POST' && second === undefined) {
       const posted = (template: string, answer: (resource: Resource) => Promise<Res>) => as(template, () => {

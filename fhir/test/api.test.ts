@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { DispatchError, GatewayError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { sendOptionsUntil } from '../src/chain.ts';
@@ -14,7 +14,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
 import { narrativeProblems } from '../src/narrative.ts';
 import { medDecimal } from '../src/resources.ts';
-import { call, carer, doctor, FakeChain, fakeApi, insurer, other, patient, T0, tag, version } from './fakes.ts';
+import { call, carer, doctor, FakeChain, fakeApi, insurer, linkCheck, other, patient, T0, tag, version } from './fakes.ts';
 import { assertValid, problems } from './validate.ts';
 import type { FhirApi } from '../src/server.ts';
 
@@ -67,8 +67,13 @@ function seed(c: FakeChain): void {
 before(async () => {
   chain = new FakeChain();
   ({ api, lines } = await fakeApi(chain));
+  // Every Location and fullUrl an answer gives is resolved at once (review F8; test/fakes.ts).
+  linkCheck.on = true;
 });
 after(async () => api.close());
+afterEach(() => {
+  assert.deepEqual(linkCheck.failures.splice(0), [], 'a Location or fullUrl the facade gave does not resolve');
+});
 beforeEach(() => {
   chain.consentList = []; chain.disclosureList = []; chain.profiles.clear(); chain.licenceList = []; chain.versions = [];
   chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
@@ -104,7 +109,7 @@ describe('GET /metadata', () => {
     assert.equal(r.json.fhirVersion, '4.0.1');
     const listed = Object.fromEntries(r.json.rest[0].resource.map((x: any) => [x.type, x.interaction.map((i: any) => i.code).sort()]));
     const expected: Record<string, string[]> = Object.fromEntries(Object.entries(SUPPORTED).map(([t, s]) => [t, [...s.interactions].sort()]));
-    for (const t of RECORD_TYPES) expected[t] = ['create', 'read'];
+    for (const t of RECORD_TYPES) expected[t] = ['create', 'read', 'vread'];
     assert.deepEqual(listed, expected);
     assert.deepEqual(r.json.rest[0].interaction.map((i: any) => i.code), ['batch']);
   });
@@ -890,5 +895,100 @@ describe('listen address and TLS (review F9)', () => {
     } finally {
       rmSync(files.dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('links that resolve, reads by id, vread, ETag (review F8)', () => {
+  test('create and read carry ETag and Last-Modified; vread answers the chain\'s version of it, any other 404', async () => {
+    const created = await call(api.url, doctor, 'POST', '/Observation', observation);
+    assert.equal(created.status, 201);
+    const v = chain.versions.find((x) => x.id === 101n)!;
+    assert.equal(created.headers.get('etag'), 'W/"1"');
+    assert.equal(created.headers.get('last-modified'), new Date(v.createdAt).toUTCString());
+    assert.equal(created.headers.get('location'), `${api.url}/Observation/101/_history/1`);
+    assert.equal(created.json.meta.versionId, '1');
+    for (const path of ['/Observation/101', '/Observation/101/_history/1']) {
+      const read = await call(api.url, doctor, 'GET', path);
+      assert.equal(read.status, 200, path);
+      assertValid(read.json);
+      assert.equal(read.headers.get('etag'), 'W/"1"', path);
+      assert.equal(read.headers.get('last-modified'), new Date(v.createdAt).toUTCString(), path);
+    }
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history/2'), 404, 'not-found', 'unknown_version');
+    refused(await call(api.url, doctor, 'GET', '/Observation/999/_history/1'), 404, 'not-found', 'unknown_version');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history'), 404, 'not-found', 'no_route');
+    refused(await call(api.url, doctor, 'GET', '/Consent/1/_history/1'), 404, 'not-found', 'no_route');
+  });
+
+  test('reads by id answer what the search answers, to whom the search answers it', async () => {
+    const ok = async (who: typeof patient, path: string) => {
+      const r = await call(api.url, who, 'GET', path);
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json)}`);
+      assertValid(r.json);
+      return r.json;
+    };
+    // Consent: the patient, a delegate, the grantee; not another.
+    assert.equal((await ok(patient, '/Consent/1')).provision.type, 'permit');
+    await ok(carer, '/Consent/2');
+    await ok(doctor, '/Consent/1');
+    await ok(other, '/Consent/2');
+    refused(await call(api.url, other, 'GET', '/Consent/1'), 403, 'forbidden');
+    refused(await call(api.url, patient, 'GET', '/Consent/99'), 404, 'not-found', 'unknown_consent');
+    refused(await call(api.url, patient, 'GET', '/Consent/x'), 404, 'not-found', 'unknown_consent');
+    // AuditEvent: the whole log to the patient; an accessor its own entries; 403 otherwise, whether or not it exists.
+    assert.equal((await ok(doctor, `/AuditEvent/${patient.address}-1`)).action, 'R');
+    await ok(patient, `/AuditEvent/${patient.address}-2`);
+    refused(await call(api.url, doctor, 'GET', `/AuditEvent/${patient.address}-2`), 403, 'forbidden');
+    refused(await call(api.url, other, 'GET', `/AuditEvent/${patient.address}-1`), 403, 'forbidden');
+    refused(await call(api.url, other, 'GET', `/AuditEvent/${patient.address}-99`), 403, 'forbidden');
+    refused(await call(api.url, patient, 'GET', `/AuditEvent/${patient.address}-99`), 404, 'not-found');
+    refused(await call(api.url, patient, 'GET', '/AuditEvent/nobody-1'), 404, 'not-found');
+    // DocumentReference: what the caller may read now.
+    await ok(doctor, '/DocumentReference/2');
+    await ok(carer, '/DocumentReference/3');
+    refused(await call(api.url, doctor, 'GET', '/DocumentReference/3'), 403, 'forbidden');
+    refused(await call(api.url, other, 'GET', '/DocumentReference/1'), 403, 'forbidden');
+    chain.emergencies.add(other.address);
+    await ok(other, '/DocumentReference/3');
+    refused(await call(api.url, patient, 'GET', '/DocumentReference/99'), 404, 'not-found', 'unknown_record');
+    // PractitionerRole: public.
+    assert.equal((await ok(other, '/PractitionerRole/licence-3')).active, false);
+    refused(await call(api.url, other, 'GET', '/PractitionerRole/licence-9'), 404, 'not-found');
+    refused(await call(api.url, other, 'GET', '/PractitionerRole/3'), 404, 'not-found');
+    // Claim and ClaimResponse: the patient, the practitioner, the insurer, a delegate booking care.
+    await ok(insurer, '/Claim/0');
+    await ok(other, '/ClaimResponse/3');
+    await ok(doctor, '/ClaimResponse/3');
+    refused(await call(api.url, insurer, 'GET', '/Claim/3'), 403, 'forbidden');
+    refused(await call(api.url, carer, 'GET', '/Claim/0'), 403, 'forbidden');
+    chain.delegations.set(carer.address, { scopes: ['BookCare'], until: null, since: T0 });
+    assert.equal((await ok(carer, '/ClaimResponse/0')).outcome, 'complete');
+    chain.delegations.set(carer.address, { scopes: ['ManageConsents', 'ViewDisclosureLog', 'AccessRecords'], until: null, since: T0 });
+    refused(await call(api.url, patient, 'GET', '/Claim/9'), 404, 'not-found', 'unknown_claim');
+  });
+
+  test('the CapabilityStatement lists exactly the interactions served', async () => {
+    const statement = (await call(api.url, null, 'GET', '/metadata')).json;
+    const declared = new Set<string>();
+    for (const r of statement.rest[0].resource) for (const i of r.interaction) declared.add(`${r.type} ${i.code}`);
+    const types = [...new Set([...statement.rest[0].resource.map((r: any) => r.type), 'Patient', 'Organization', 'Bundle', 'Coverage'])];
+    const served = new Set<string>();
+    // Not served: no route, or a type the route refuses as such.
+    const isServed = (r: { json: Record<string, any> }) => !['no_route', 'unsupported_type'].includes(r.json.issue?.[0]?.details?.coding?.[0]?.code);
+    for (const type of types) {
+      if (isServed(await call(api.url, patient, 'GET', `/${type}/1`))) served.add(`${type} read`);
+      if (isServed(await call(api.url, patient, 'GET', `/${type}/1/_history/1`))) served.add(`${type} vread`);
+      if (isServed(await call(api.url, patient, 'GET', `/${type}?_count=1`))) served.add(`${type} search-type`);
+      if (isServed(await call(api.url, patient, 'POST', `/${type}`, { resourceType: type }))) served.add(`${type} create`);
+    }
+    assert.deepEqual([...served].sort(), [...declared].sort());
+    assert.equal(chain.writesStarted, 0);
+    assert.deepEqual(chain.submitted, []);
+  });
+});
+
+describe('every link the tests were given (review F8)', () => {
+  test('each Location and fullUrl above resolved with a signed GET (200; another caller 200 or 403)', () => {
+    assert.ok(linkCheck.checked >= 40, `only ${linkCheck.checked} links were checked`);
   });
 });

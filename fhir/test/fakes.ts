@@ -86,6 +86,10 @@ export class FakeChain implements FhirChain {
       canRead: async (who, v, purpose: PurposeOfUse) =>
         (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
         || (purpose === 'EmergencyTreatment' && this.emergencies.has(who)),
+      consent: async (id) => this.consentList.find((c) => c.id === id) ?? null,
+      licence: async (id) => this.licenceList.find((l) => l.id === id) ?? null,
+      claim: async (id) => this.claimList.find((c) => c.id === id) ?? null,
+      recordVersion: async (id) => this.versions.find((v) => v.id === id) ?? null,
     };
   }
 
@@ -146,13 +150,20 @@ export async function fakeApi(chain: FakeChain, over: Partial<FhirDeps> = {}): P
 }
 
 /**
- * A signed request as `who` to the API at `url`; the answer's status, JSON, text and headers.
- * `options.headers` are sent as well (a `null` value: not sent); `options.signal` aborts it.
+ * Every `Location` and search `fullUrl` (and a batch entry's `response.location`) an answer to
+ * {@link call} gives is resolved at once while `on` (review F8): a signed GET by the same caller
+ * must be 200 with the resource it names, and by {@link other} 200 or 403 (never 404, 500).
+ * What did not resolve is in `failures`; `checked` counts the links resolved.
  */
-export async function call(
+export const linkCheck = { on: false, checked: 0, failures: [] as string[] };
+
+type Answer = { status: number; json: Record<string, any>; text: string; headers: Headers };
+
+/** A signed request, without the link check. */
+async function send(
   url: string, who: KeyringPair | null, method: string, path: string, body?: unknown,
   options: { genesis?: Uint8Array; timestamp?: number; audience?: string; headers?: Record<string, string | null>; signal?: AbortSignal } = {},
-): Promise<{ status: number; json: Record<string, any>; text: string; headers: Headers }> {
+): Promise<Answer> {
   const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
   const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/fhir+json' };
   if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, options.audience ?? url, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
@@ -165,4 +176,49 @@ export async function call(
   });
   const text = await res.text();
   return { status: res.status, json: JSON.parse(text) as Record<string, any>, text, headers: res.headers };
+}
+
+/** The links an answer gives: its `Location`, its entries' `fullUrl`s, a batch entry's location. */
+export function linksOf(answer: Answer): string[] {
+  const links: string[] = [];
+  const location = answer.headers.get('location');
+  if (location) links.push(location);
+  for (const e of answer.json?.entry ?? []) {
+    if (typeof e?.fullUrl === 'string') links.push(e.fullUrl);
+    if (typeof e?.response?.location === 'string') links.push(e.response.location);
+  }
+  return links;
+}
+
+async function resolveLinks(url: string, who: KeyringPair, answer: Answer): Promise<void> {
+  for (const link of linksOf(answer)) {
+    if (!link.startsWith(`${url}/`)) {
+      linkCheck.failures.push(`${link}: not under the base URL ${url}`);
+      continue;
+    }
+    const path = link.slice(url.length);
+    const [, type, id] = path.split('/');
+    const own = await send(url, who, 'GET', path);
+    linkCheck.checked += 1;
+    if (own.status !== 200 || own.json.resourceType !== type || own.json.id !== id) {
+      linkCheck.failures.push(`${link} as its caller: ${own.status} ${own.json.resourceType}/${own.json.id} ${JSON.stringify(own.json.issue ?? '')}`);
+    }
+    if (who.address !== other.address) {
+      const stranger = await send(url, other, 'GET', path);
+      if (stranger.status !== 200 && stranger.status !== 403) linkCheck.failures.push(`${link} as another caller: ${stranger.status}`);
+    }
+  }
+}
+
+/**
+ * A signed request as `who` to the API at `url`; the answer's status, JSON, text and headers.
+ * `options.headers` are sent as well (a `null` value: not sent); `options.signal` aborts it.
+ */
+export async function call(
+  url: string, who: KeyringPair | null, method: string, path: string, body?: unknown,
+  options: { genesis?: Uint8Array; timestamp?: number; audience?: string; headers?: Record<string, string | null>; signal?: AbortSignal } = {},
+): Promise<Answer> {
+  const answer = await send(url, who, method, path, body, options);
+  if (linkCheck.on && who !== null && answer.status < 300) await resolveLinks(url, who, answer);
+  return answer;
 }
