@@ -16,14 +16,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import { isHex, u8aToHex } from '@polkadot/util';
-import { KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
+import { FormatError, KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
 import { encodeAddress } from '@polkadot/util-crypto';
 import { authenticate, DOMAIN, HEADERS } from './auth.ts';
 import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { CallOptions, ChainView, FhirChain, SignedGrant } from './chain.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
-  ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, operationOutcome, PURPOSE_CODES, practitionerResource,
+  ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, instant, claimResource, claimResponseResource, consentResource, documentReferenceResource, operationOutcome, PURPOSE_CODES, practitionerResource,
   practitionerRoleResource, searchBundle, TAG_EXTENSION, type Resource,
 } from './resources.ts';
 import { prepareValidation, resourceIssues } from './validate.ts';
@@ -203,6 +203,10 @@ function versionHeaders(v: RecordVersion): Record<string, string> {
   return { etag: `W/"${v.version}"`, 'last-modified': new Date(v.createdAt).toUTCString() };
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Builds the request handler. */
 export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const now = deps.now ?? Date.now;
@@ -212,6 +216,14 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   /** The base URL, read when needed (`startApi` sets it once it listens). */
   const baseOf = () => (deps.baseUrl ?? '').replace(/\/+$/, '');
+
+  /** The SS58 address of a `Patient/<address>` reference (also `<this facade's base>/Patient/<address>`), else undefined. */
+  const patientReference = (reference: string): string | undefined => {
+    const local = reference.startsWith(`${baseOf()}/`) ? reference.slice(baseOf().length + 1) : reference;
+    if (!local.startsWith('Patient/')) return undefined;
+    const id = parseAccount(local.slice('Patient/'.length));
+    return id === undefined ? undefined : encodeAddress(id, ss58);
+  };
 
   const readBody = async (req: IncomingMessage): Promise<Uint8Array> => {
     const chunks: Buffer[] = [];
@@ -445,11 +457,50 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       const v = await (await chain.atBest()).recordVersion(id);
       if (v === null || String(v.version) !== vid) throw new FhirError(404, 'not-found', 'unknown_version', 'no version of this resource has this id');
     }
-    const { resource, version } = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
-    const parsed = parseJson(resource);
-    resource.fill(0);
+    let read: { resource: Uint8Array; version: RecordVersion };
+    try {
+      read = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
+    } catch (e) {
+      // The stored ciphertext is not what the chain anchored (another hash, key, commitment):
+      // the fault is upstream of the facade, not the client's.
+      if (e instanceof FormatError) throw new FhirError(502, 'exception', `format.${e.format}`, 'the stored record does not match what the chain anchored');
+      throw e;
+    }
+    const { resource, version } = read;
+    let parsed: Resource;
+    try {
+      parsed = parseJson(resource);
+    } catch {
+      throw new FhirError(502, 'exception', 'bad_stored_content', 'the stored record is not a FHIR resource in JSON');
+    } finally {
+      resource.fill(0);
+    }
     if (parsed.resourceType !== type) throw new FhirError(404, 'not-found', 'unknown_record', 'no record of this type has this id');
-    return { status: 200, resource: { ...parsed, id: idText }, headers: versionHeaders(version), log: { record: idText } };
+    // What the content says of its patient must be what the chain says: a resource about
+    // another patient anchored in this patient's record is not served as theirs.
+    if (!namesPatient(parsed, version.patient)) {
+      throw new FhirError(502, 'exception', 'subject_mismatch', 'the stored record names another patient than the chain\'s record');
+    }
+    // The version and its time are the chain's, whatever the stored content says.
+    const meta = { ...(isObject(parsed.meta) ? parsed.meta : {}), versionId: String(version.version), lastUpdated: instant(version.createdAt) };
+    return { status: 200, resource: { ...parsed, id: idText, meta }, headers: versionHeaders(version), log: { record: idText } };
+  };
+
+  /**
+   * Whether a stored resource's `subject` and `patient` (those it has) reference `patient`
+   * (`Patient/<address>`, or this facade's `<base>/Patient/<address>`). A resource naming no
+   * patient (the app's own writes) is served as stored.
+   */
+  const namesPatient = (resource: Resource, patient: string): boolean => {
+    for (const field of ['subject', 'patient'] as const) {
+      const element = resource[field];
+      if (element === undefined) continue;
+      const reference = isObject(element) ? element.reference : undefined;
+      if (typeof reference !== 'string') return false;
+      const account = patientReference(reference);
+      if (account !== patient) return false;
+    }
+    return true;
   };
 
   // --- writes ------------------------------------------------------------------------------

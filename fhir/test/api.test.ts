@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { DispatchError, GatewayError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
+import { DispatchError, GatewayError, MismatchError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { sendOptionsUntil } from '../src/chain.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -78,6 +78,7 @@ beforeEach(() => {
   chain.consentList = []; chain.disclosureList = []; chain.profiles.clear(); chain.licenceList = []; chain.versions = [];
   chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
   chain.writeGate = undefined; chain.writesStarted = 0; chain.lastLimits = undefined; chain.atBestError = undefined;
+  chain.stored.clear(); chain.readError = undefined;
   seed(chain);
 });
 
@@ -984,6 +985,62 @@ describe('links that resolve, reads by id, vread, ETag (review F8)', () => {
     assert.deepEqual([...served].sort(), [...declared].sort());
     assert.equal(chain.writesStarted, 0);
     assert.deepEqual(chain.submitted, []);
+  });
+});
+
+describe('a read checked against the chain (review F7)', () => {
+  /** Writes the observation as the doctor (record version 101), then stores `content` in its place. */
+  async function stored(content: unknown): Promise<void> {
+    chain.stored.clear();
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201);
+    chain.stored.set(101n, typeof content === 'string' ? content : JSON.stringify(content));
+  }
+
+  test('content naming another patient than the chain\'s record is 502 subject_mismatch; this facade\'s absolute reference is the patient', async () => {
+    await stored({ ...observation, subject: { reference: `Patient/${other.address}` } });
+    const r = await call(api.url, doctor, 'GET', '/Observation/101');
+    refused(r, 502, 'exception', 'subject_mismatch');
+    assert.ok(!r.text.includes(other.address), 'the other patient is not named');
+    for (const subject of [{ reference: 'Patient/nobody' }, { identifier: { value: patient.address } }, { reference: `Group/${patient.address}` }]) {
+      chain.stored.set(101n, JSON.stringify({ ...observation, subject }));
+      refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception', 'subject_mismatch');
+    }
+    // `patient` is checked as `subject` is (AllergyIntolerance, Immunization…).
+    chain.stored.set(101n, JSON.stringify({ ...observation, patient: { reference: `Patient/${carer.address}` } }));
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history/1'), 502, 'exception', 'subject_mismatch');
+    chain.stored.set(101n, JSON.stringify({ ...observation, subject: { reference: `${api.url}/Patient/${patient.address}` } }));
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101')).status, 200);
+    // A resource naming no patient (as the app writes them) is served as stored.
+    const { subject: _s, ...bare } = observation;
+    chain.stored.set(101n, JSON.stringify(bare));
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101')).status, 200);
+  });
+
+  test('meta.versionId and meta.lastUpdated are the chain\'s, whatever the stored content says', async () => {
+    await stored({ ...observation, meta: { versionId: '7', lastUpdated: '2001-01-01T00:00:00Z', tag: [{ system: 'urn:x', code: 'y' }] } });
+    const v = chain.versions.find((x) => x.id === 101n)!;
+    v.version = 2;
+    v.createdAt = T0 + 123_456;
+    const r = await call(api.url, doctor, 'GET', '/Observation/101');
+    assert.equal(r.status, 200);
+    assertValid(r.json);
+    assert.equal(r.json.meta.versionId, '2');
+    assert.equal(r.json.meta.lastUpdated, new Date(T0 + 123_456).toISOString());
+    assert.deepEqual(r.json.meta.tag, [{ system: 'urn:x', code: 'y' }]);
+    assert.equal(r.headers.get('etag'), 'W/"2"');
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101/_history/2')).json.meta.versionId, '2');
+  });
+
+  test('stored content that is not a resource, or not the anchored one, is 502 (the client is not blamed)', async () => {
+    for (const content of ['not json', '[1]', '{"no":"type"}', '\u00ff']) {
+      await stored(content);
+      refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception', 'bad_stored_content');
+      chain.writes = [];
+      chain.versions = chain.versions.filter((v) => v.id < 100n);
+    }
+    await stored(observation);
+    chain.readError = new MismatchError('content', 'the blob is not the anchored one');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception');
   });
 });
 

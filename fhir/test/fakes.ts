@@ -66,6 +66,10 @@ export class FakeChain implements FhirChain {
   atBestError: Error | undefined;
   grant: SignedGrant | undefined;
   submitted: string[] = [];
+  /** What a read of a version decrypts to instead of what was written (stored content the tests make up). */
+  stored = new Map<bigint, string>();
+  /** Thrown by a read once it was submitted (a blob that does not match, or is gone). */
+  readError: Error | undefined;
 
   async atBest(): Promise<ChainView> {
     if (this.atBestError) throw this.atBestError;
@@ -108,7 +112,8 @@ export class FakeChain implements FhirChain {
     this.lastLimits = limits;
     const w = this.writes[Number(id) - 101];
     if (!w || reader.signer.address !== w.author) throw new Error('unreadable');
-    return { resource: new TextEncoder().encode(w.resource), version: this.versions.find((v) => v.id === id)! };
+    if (this.readError) throw this.readError;
+    return { resource: new TextEncoder().encode(this.stored.get(id) ?? w.resource), version: this.versions.find((v) => v.id === id)! };
   }
 
   decodeGrant(extrinsic: string): SignedGrant {
