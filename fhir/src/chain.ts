@@ -83,6 +83,11 @@ export interface ChainView {
   claim(id: bigint): Promise<ClaimInfo | null>;
   /** Record version `id`, or null when there is none or it was shredded (`Records`). */
   recordVersion(id: bigint): Promise<RecordVersion | null>;
+  /**
+   * The purpose of `grantee`'s envelope for version `id` as stored (`Envelopes`), or null: what
+   * `records.accessRecord` checks access for (and refuses `NoEnvelope` without).
+   */
+  envelopePurpose(id: bigint, grantee: string): Promise<PurposeOfUse | null>;
 }
 
 /** A consent to grant, decoded from a patient's signed `consent.grantConsent` extrinsic. */
@@ -350,6 +355,7 @@ export class SdkFhirChain implements FhirChain {
         const entry = await records.recordEntry(at, id);
         return entry === null || entry.shredded ? null : entry.version;
       },
+      envelopePurpose: async (id, grantee) => (await records.storedEnvelope(at, id, grantee))?.purpose ?? null,
     };
   }
 

@@ -16,7 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import { isHex, u8aToHex } from '@polkadot/util';
-import { FormatError, KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
+import { BlobNotFoundError, FormatError, KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
 import { encodeAddress } from '@polkadot/util-crypto';
 import { authenticate, DOMAIN, HEADERS } from './auth.ts';
 import { capabilityStatement, RECORD_TYPES } from './capability.ts';
@@ -453,17 +453,24 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
   const readRecordResource = async (r: Req, type: string, idText: string, caller: string, vid?: string): Promise<Res> => {
     const id = chainId(idText, 'record');
     const reader = heldActor(caller);
-    if (vid !== undefined) {
-      const v = await (await chain.atBest()).recordVersion(id);
-      if (v === null || String(v.version) !== vid) throw new FhirError(404, 'not-found', 'unknown_version', 'no version of this resource has this id');
-    }
+    // `records.accessRecord` costs the reader a fee: what the chain would refuse is refused
+    // first with free queries (the version, the reader's envelope, check_access for its purpose).
+    const view = await chain.atBest();
+    const v = await view.recordVersion(id);
+    if (v === null) throw new FhirError(404, 'not-found', vid === undefined ? 'unknown_record' : 'unknown_version', 'no record version has this id');
+    if (vid !== undefined && String(v.version) !== vid) throw new FhirError(404, 'not-found', 'unknown_version', 'no version of this resource has this id');
+    if (v.locator.length === 0) throw new FhirError(404, 'not-found', 'rekeyed', 'this record version was re-keyed: read the version that replaced it');
+    const purpose = await view.envelopePurpose(id, caller);
+    if (purpose === null) throw new FhirError(403, 'forbidden', 'no_envelope', 'the caller holds no key of this record version');
+    if (!(await view.canRead(caller, v, purpose))) throw forbidden();
     let read: { resource: Uint8Array; version: RecordVersion };
     try {
       read = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
     } catch (e) {
-      // The stored ciphertext is not what the chain anchored (another hash, key, commitment):
-      // the fault is upstream of the facade, not the client's.
+      // The stored ciphertext is not what the chain anchored (another hash, key, commitment),
+      // or it is gone after the read was logged: the fault is upstream, not the client's.
       if (e instanceof FormatError) throw new FhirError(502, 'exception', `format.${e.format}`, 'the stored record does not match what the chain anchored');
+      if (e instanceof BlobNotFoundError) throw new FhirError(502, 'exception', 'blob_missing', 'the read was logged but the store has no ciphertext for this record version');
       throw e;
     }
     const { resource, version } = read;

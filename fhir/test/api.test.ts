@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { DispatchError, GatewayError, MismatchError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
+import { BlobNotFoundError, DispatchError, GatewayError, MismatchError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { sendOptionsUntil } from '../src/chain.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -78,7 +78,7 @@ beforeEach(() => {
   chain.consentList = []; chain.disclosureList = []; chain.profiles.clear(); chain.licenceList = []; chain.versions = [];
   chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
   chain.writeGate = undefined; chain.writesStarted = 0; chain.lastLimits = undefined; chain.atBestError = undefined;
-  chain.stored.clear(); chain.readError = undefined;
+  chain.stored.clear(); chain.readError = undefined; chain.envelopes.clear(); chain.readsSubmitted = 0;
   seed(chain);
 });
 
@@ -1041,6 +1041,46 @@ describe('a read checked against the chain (review F7)', () => {
     await stored(observation);
     chain.readError = new MismatchError('content', 'the blob is not the anchored one');
     refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception');
+  });
+});
+
+describe('a read is checked for free before its fee is paid (review F11)', () => {
+  test('an unknown version, no envelope, no access, another vid, a re-keyed version: 404/403 with nothing submitted', async () => {
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201);
+    const before = chain.readsSubmitted;
+    const writes = chain.writesStarted;
+    refused(await call(api.url, doctor, 'GET', '/Observation/999'), 404, 'not-found', 'unknown_record');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history/3'), 404, 'not-found', 'unknown_version');
+    // Version 1 exists, but the doctor holds no envelope of it (the chain: records.NoEnvelope).
+    refused(await call(api.url, doctor, 'GET', '/Observation/1'), 403, 'forbidden', 'no_envelope');
+    // An envelope, but no access now (a consent ended): check_access refuses it.
+    chain.envelopes.set(`3/${doctor.address}`, 'Treatment');
+    refused(await call(api.url, doctor, 'GET', '/Observation/3'), 403, 'forbidden', 'forbidden');
+    chain.readable.get(doctor.address)!.delete(101n);
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 403, 'forbidden', 'forbidden');
+    chain.readable.get(doctor.address)!.add(101n);
+    // Re-keyed: its locator is gone, the read would find nothing to open.
+    const v = chain.versions.find((x) => x.id === 101n)!;
+    v.locator = new Uint8Array();
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 404, 'not-found', 'rekeyed');
+    assert.equal(chain.readsSubmitted, before, 'no accessRecord was submitted');
+    assert.equal(chain.writesStarted, writes);
+    // An emergency custody envelope is checked for its own purpose.
+    v.locator = new Uint8Array(40);
+    chain.readable.get(doctor.address)!.delete(101n);
+    chain.envelopes.set(`101/${doctor.address}`, 'EmergencyTreatment');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 403, 'forbidden');
+    chain.emergencies.add(doctor.address);
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101')).status, 200);
+    assert.equal(chain.readsSubmitted, before + 1);
+  });
+
+  test('a ciphertext missing after the read was logged is 502, not 404', async () => {
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201);
+    const before = chain.readsSubmitted;
+    chain.readError = new BlobNotFoundError('bafy-test', 'not stored');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception', 'blob_missing');
+    assert.equal(chain.readsSubmitted, before + 1);
   });
 });
 

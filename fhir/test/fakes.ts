@@ -54,6 +54,10 @@ export class FakeChain implements FhirChain {
   claimList: ClaimInfo[] = [];
   /** accessor → record ids readable for Treatment. */
   readable = new Map<string, Set<bigint>>();
+  /** `<version id>/<grantee>` → the purpose of the grantee's envelope (a write seals to its author and `sealTo`, for Treatment). */
+  envelopes = new Map<string, PurposeOfUse>();
+  /** How many reads were submitted (`records.accessRecord`: a fee each). */
+  readsSubmitted = 0;
   writes: { author: string; patient: string; resource: string; tag: Uint8Array; sealTo: string[] }[] = [];
   writeError: Error | undefined;
   /** Awaited by each write before it writes (a promise that never settles: a write that never returns). */
@@ -87,13 +91,14 @@ export class FakeChain implements FhirChain {
         return this.versions.filter((v) => v.patient === p);
       },
       claims: async (p) => this.claimList.filter((c) => c.patient === p),
-      canRead: async (who, v, purpose: PurposeOfUse) =>
-        (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
+      canRead: async (who, v, purpose: PurposeOfUse) => who === v.patient
+        || (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
         || (purpose === 'EmergencyTreatment' && this.emergencies.has(who)),
       consent: async (id) => this.consentList.find((c) => c.id === id) ?? null,
       licence: async (id) => this.licenceList.find((l) => l.id === id) ?? null,
       claim: async (id) => this.claimList.find((c) => c.id === id) ?? null,
       recordVersion: async (id) => this.versions.find((v) => v.id === id) ?? null,
+      envelopePurpose: async (id, who) => this.envelopes.get(`${id}/${who}`) ?? null,
     };
   }
 
@@ -105,11 +110,16 @@ export class FakeChain implements FhirChain {
     this.writes.push({ author: author.signer.address, patient: p, resource: new TextDecoder().decode(resource), tag: t, sealTo });
     const v = version(BigInt(100 + this.writes.length), { author: author.signer.address, patient: p, tag: t });
     this.versions.push(v);
+    for (const who of [author.signer.address, ...sealTo]) this.envelopes.set(`${v.id}/${who}`, 'Treatment');
+    // The author appended under a consent that lets it read what it added.
+    if (!this.readable.has(author.signer.address)) this.readable.set(author.signer.address, new Set());
+    this.readable.get(author.signer.address)!.add(v.id);
     return v;
   }
 
   async read(_store: unknown, reader: Actor, id: bigint, limits?: CallOptions): Promise<{ resource: Uint8Array; version: RecordVersion }> {
     this.lastLimits = limits;
+    this.readsSubmitted += 1;
     const w = this.writes[Number(id) - 101];
     if (!w || reader.signer.address !== w.author) throw new Error('unreadable');
     if (this.readError) throw this.readError;
