@@ -41,6 +41,10 @@ export async function startFacade(config: FhirConfig, log: Logger, chain?: Telem
       maxBodyBytes: config.maxBodyBytes,
       requestTimeoutMs: config.requestTimeoutMs,
       maxBatchEntries: config.maxBatchEntries,
+      headersTimeoutMs: config.headersTimeoutMs,
+      receiveTimeoutMs: config.receiveTimeoutMs,
+      maxConnections: config.maxConnections,
+      maxNoncesPerAccount: config.maxNoncesPerAccount,
       ...(config.tls ? { tls: config.tls } : {}),
     }, config.host, config.port);
     log.info('fhir.started', { url: api.url, node: config.nodeWs, heldKeys: signers.size });

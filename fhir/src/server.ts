@@ -18,7 +18,7 @@ import { isIP, type AddressInfo } from 'node:net';
 import { isHex, u8aToHex } from '@polkadot/util';
 import { BlobNotFoundError, FormatError, KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
 import { encodeAddress } from '@polkadot/util-crypto';
-import { authenticate, DOMAIN, HEADERS } from './auth.ts';
+import { AccountNonceLimit, authenticate, DOMAIN, HEADERS, preAuthenticate } from './auth.ts';
 import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { CallOptions, ChainView, FhirChain, SignedGrant } from './chain.ts';
 import { FhirError, toFhirError } from './outcome.ts';
@@ -52,11 +52,27 @@ export interface FhirDeps {
   requestTimeoutMs: number;
   /** Most entries of a batch `Bundle`. */
   maxBatchEntries: number;
+  /** Time to receive a request's headers (ms; `server.headersTimeout`), default {@link LIMITS}. */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, headers and body (ms; `server.requestTimeout`), default {@link LIMITS}. */
+  receiveTimeoutMs?: number;
+  /** Most open connections (`server.maxConnections`; more are dropped), default {@link LIMITS}. */
+  maxConnections?: number;
+  /** Most nonces of one account in the replay cache (more: `429`), default {@link LIMITS}. */
+  maxNoncesPerAccount?: number;
   /** Serve HTTPS with this PEM certificate and key (else HTTP). */
   tls?: { cert: string; key: string };
   /** The clock (tests inject one). */
   now?: () => number;
 }
+
+/** Defaults of the connection limits (README.md, "Configuration"). */
+export const LIMITS = {
+  headersTimeoutMs: 10_000,
+  receiveTimeoutMs: 30_000,
+  maxConnections: 512,
+  maxNoncesPerAccount: 10_000,
+} as const;
 
 /** Default and largest `_count`. */
 export const DEFAULT_COUNT = 50;
@@ -212,6 +228,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
   const now = deps.now ?? Date.now;
   const { chain, log } = deps;
   const nonces = new NonceCache(deps.clockSkewMs, 1_000_000, now);
+  // A nonce stays in the cache twice the skew (NonceCache): counted per account as long.
+  const perAccount = new AccountNonceLimit(deps.maxNoncesPerAccount ?? LIMITS.maxNoncesPerAccount, 2 * deps.clockSkewMs, now);
   const ss58 = chain.ss58Format;
 
   /** The base URL, read when needed (`startApi` sets it once it listens). */
@@ -719,7 +737,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       seen.template = 'GET /metadata';
       return { status: 200, resource: capabilityStatement(baseOf(), new Date(now()).toISOString()) };
     }
-    const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, baseOf(), nonces, ss58);
+    const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, baseOf(), nonces, ss58, perAccount);
     seen.caller = caller;
     const isRecordType = first !== undefined && (RECORD_TYPES as readonly string[]).includes(first);
     const vread = r.method === 'GET' && isRecordType && second !== undefined && third === '_history' && fourth !== undefined;
@@ -796,8 +814,18 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       } catch {
         throw new FhirError(400, 'invalid', 'bad_path', 'the path is not valid percent-encoding');
       }
-      const body = req.method === 'POST' ? await readBody(req) : new Uint8Array();
       if (req.method !== 'GET' && req.method !== 'POST') throw new FhirError(405, 'not-supported', 'method', 'only GET and POST are served');
+      let body: Uint8Array = new Uint8Array();
+      if (req.method === 'POST') {
+        // Nothing of an oversized or unsigned request is read: its declared length and its
+        // signature headers (present, well formed, fresh) are checked first.
+        const declared = header(req.headers, 'content-length');
+        if (declared !== undefined && Number(declared) > deps.maxBodyBytes) {
+          throw new FhirError(413, 'too-long', 'too_large', `the body is larger than ${deps.maxBodyBytes} bytes`);
+        }
+        preAuthenticate(req.headers, nonces);
+        body = await readBody(req);
+      }
       return route({ method: req.method, raw, url, segments, headers: req.headers, body, signal: controller.signal, limits }, seen);
     })();
     let timer: NodeJS.Timeout | undefined;
@@ -830,7 +858,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       } catch (e) {
         const err = toFhirError(e);
         if (err.status === 500) log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown' });
-        answer = { status: err.status, resource: err.outcome(), log: { reason: err.reason } };
+        answer = { status: err.status, resource: err.outcome(), ...(err.headers ? { headers: { ...err.headers } } : {}), log: { reason: err.reason } };
       }
       let body: string;
       try {
@@ -843,6 +871,9 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       const reason = answer.log?.reason;
       res.writeHead(answer.status, {
         'content-type': JSON_TYPE, 'cache-control': 'no-store', ...statusHeaders(answer.status, typeof reason === 'string' ? reason : undefined), ...answer.headers,
+        // A body left unread (refused before it was read, or too large) is not drained: the
+        // connection ends with the answer.
+        ...(answer.status === 413 || !req.complete ? { connection: 'close' } : {}),
       });
       res.end(body);
       log.info('fhir.request', { route: seen.template, status: answer.status, account: seen.caller, ms: now() - started, ...answer.log });
@@ -860,7 +891,14 @@ export async function startApi(deps: FhirDeps, host: string, port: number): Prom
   // The schemas of what can be posted, compiled before the first request rather than in it.
   prepareValidation([...RECORD_TYPES, 'Consent', 'Bundle']);
   const handler = createHandler(own);
-  const server: Server = deps.tls ? createTlsServer({ cert: deps.tls.cert, key: deps.tls.key }, handler) : createServer(handler);
+  // A client gets `headersTimeoutMs` for its headers and `receiveTimeoutMs` for the whole
+  // request (then 408 and the connection closed), checked every second at most; at most
+  // `maxConnections` connections are open (more are dropped).
+  const headersTimeout = deps.headersTimeoutMs ?? LIMITS.headersTimeoutMs;
+  const requestTimeout = Math.max(headersTimeout, deps.receiveTimeoutMs ?? LIMITS.receiveTimeoutMs);
+  const options = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(headersTimeout / 4))) };
+  const server: Server = deps.tls ? createTlsServer({ ...options, cert: deps.tls.cert, key: deps.tls.key }, handler) : createServer(options, handler);
+  server.maxConnections = deps.maxConnections ?? LIMITS.maxConnections;
   // Longer than clients keep an idle connection (undici: 4 s by default), so a client never
   // sends on a connection the server is closing; writes are not idempotent, a lost one is costly.
   server.keepAliveTimeout = 65_000;

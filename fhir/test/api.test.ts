@@ -4,17 +4,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { BlobNotFoundError, DispatchError, GatewayError, MismatchError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { sendOptionsUntil } from '../src/chain.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, DEFAULTS, loadConfig } from '../src/config.ts';
 import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
 import { narrativeProblems } from '../src/narrative.ts';
 import { medDecimal } from '../src/resources.ts';
-import { call, carer, doctor, FakeChain, fakeApi, insurer, linkCheck, other, patient, T0, tag, version } from './fakes.ts';
+import { signRequest } from '../src/auth.ts';
+import { call, carer, doctor, FakeChain, fakeApi, genesisHash, insurer, linkCheck, other, patient, T0, tag, version } from './fakes.ts';
 import { assertValid, problems } from './validate.ts';
 import type { FhirApi } from '../src/server.ts';
 
@@ -1081,6 +1084,161 @@ describe('a read is checked for free before its fee is paid (review F11)', () =>
     chain.readError = new BlobNotFoundError('bafy-test', 'not stored');
     refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception', 'blob_missing');
     assert.equal(chain.readsSubmitted, before + 1);
+  });
+});
+
+/**
+ * Sends a request's headers (and `body`, if any) without ending it, and resolves with the
+ * answer as soon as it comes: what the server says before it has read a body.
+ */
+function beforeBody(url: string, method: string, path: string, headers: Record<string, string>, body?: Uint8Array): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, any> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${path}`, { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) as Record<string, any> });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(3_000, () => reject(new Error('no answer before the body')));
+    req.flushHeaders();
+    if (body) req.write(body);
+  });
+}
+
+/** Opens a raw connection, writes `text`, and resolves with what came back once the server closed it (at most `ms`). */
+function untilClosed(url: string, text: string, ms = 3_000): Promise<{ closed: boolean; data: string; after: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let data = '';
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    socket.on('data', (c) => (data += c.toString()));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ closed: false, data, after: Date.now() - started });
+    }, ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ closed: true, data, after: Date.now() - started });
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
+describe('unauthenticated resource exhaustion (review F4)', () => {
+  test('a declared Content-Length over the limit is 413 with Connection: close, before the body is sent', async () => {
+    const path = '/Observation';
+    const headers = { ...signRequest(doctor, genesisHash, api.url, 'POST', path, new Uint8Array()), 'content-type': 'application/fhir+json', 'content-length': String(64 * 1024 + 1) };
+    const r = await beforeBody(api.url, 'POST', path, headers);
+    assert.equal(r.status, 413);
+    assert.equal(r.headers.connection, 'close');
+    refused(r, 413, 'too-long', 'too_large');
+    // Unsigned, even a huge one: 413 first, without a byte of it read.
+    const unsigned = await beforeBody(api.url, 'POST', path, { 'content-type': 'application/fhir+json', 'content-length': String(1 << 30) });
+    assert.equal(unsigned.status, 413);
+    assert.equal(chain.writesStarted, 0);
+  });
+
+  test('a POST without signature headers (or stale, or malformed) is 401 before its body is read, and the connection closed', async () => {
+    const base = { 'content-type': 'application/fhir+json', 'content-length': '1000' };
+    const none = await beforeBody(api.url, 'POST', '/Observation', base);
+    refused(none, 401, 'login', 'missing_auth');
+    assert.equal(none.headers.connection, 'close');
+    const stale = signRequest(doctor, genesisHash, api.url, 'POST', '/Observation', new Uint8Array(), { timestamp: Date.now() - 3_600_000 });
+    refused(await beforeBody(api.url, 'POST', '/Observation', { ...base, ...stale }), 401, 'login', 'stale_timestamp');
+    refused(await beforeBody(api.url, 'POST', '/', { ...base, 'x-telemed-account': doctor.address, 'x-telemed-timestamp': String(Date.now()), 'x-telemed-nonce': '0x1', 'x-telemed-signature': '0x2' }), 401, 'login', 'bad_auth');
+    // A body streamed past the limit without a declared length: 413 once the limit is passed, closed.
+    const signed = signRequest(doctor, genesisHash, api.url, 'POST', '/Observation', new Uint8Array());
+    const chunked = await beforeBody(api.url, 'POST', '/Observation', { ...signed, 'content-type': 'application/fhir+json', 'transfer-encoding': 'chunked' }, new Uint8Array(64 * 1024 + 10));
+    assert.equal(chunked.status, 413);
+    assert.equal(chunked.headers.connection, 'close');
+    assert.equal(chain.writesStarted, 0);
+  });
+
+  test('headers not received within headersTimeoutMs, or a body not within receiveTimeoutMs: 408 and the connection closed', async () => {
+    const { api: strict } = await fakeApi(chain, { headersTimeoutMs: 200, receiveTimeoutMs: 500 });
+    try {
+      assert.equal(strict.server.headersTimeout, 200);
+      assert.equal(strict.server.requestTimeout, 500);
+      const slowHeaders = await untilClosed(strict.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      assert.ok(slowHeaders.closed, 'closed');
+      assert.match(slowHeaders.data, /^HTTP\/1\.1 408/);
+      const path = '/Observation';
+      const headers = signRequest(doctor, genesisHash, strict.url, 'POST', path, new Uint8Array(100));
+      const head = [`POST ${path} HTTP/1.1`, 'Host: x', 'Content-Type: application/fhir+json', 'Content-Length: 100', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+      const slowBody = await untilClosed(strict.url, `${head}\r\n\r\n{"resourceType":`);
+      assert.ok(slowBody.closed, 'closed');
+      assert.ok(slowBody.after >= 400, String(slowBody.after));
+      assert.match(slowBody.data, /^HTTP\/1\.1 408/);
+      assert.equal(chain.writesStarted, 0);
+    } finally {
+      await strict.close();
+    }
+    // The defaults: 10 s for headers, 30 s for a whole request, 512 connections.
+    assert.equal(api.server.headersTimeout, 10_000);
+    assert.equal(api.server.requestTimeout, 30_000);
+    assert.equal(api.server.maxConnections, 512);
+  });
+
+  test('at most maxConnections connections: one more is dropped, and served again once one closed', async () => {
+    const { api: few } = await fakeApi(chain, { maxConnections: 2 });
+    const { hostname, port } = new URL(few.url);
+    const open = await Promise.all([0, 1].map(() => new Promise<ReturnType<typeof connect>>((resolve) => {
+      const s = connect(Number(port), hostname, () => resolve(s));
+      s.on('error', () => undefined);
+    })));
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\n\r\n', 2_000);
+      assert.ok(third.closed && third.data === '', `dropped unanswered: ${JSON.stringify(third)}`);
+      open[0]!.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 2_000);
+      assert.match(again.data, /^HTTP\/1\.1 200/);
+    } finally {
+      for (const s of open) s.destroy();
+      await few.close();
+    }
+  });
+
+  test('an account past its share of the replay cache is 429 with Retry-After; other accounts are served', async () => {
+    let clock = Date.now();
+    const { api: capped } = await fakeApi(chain, { maxNoncesPerAccount: 3, now: () => clock });
+    // Counted requests only: the links' resolution (their own requests) is checked elsewhere.
+    linkCheck.on = false;
+    try {
+      const search = (who: typeof patient) => call(capped.url, who, 'GET', `/Consent?patient=${patient.address}`, undefined, { timestamp: clock });
+      for (let i = 0; i < 3; i++) assert.equal((await search(patient)).status, 200);
+      const throttled = await search(patient);
+      refused(throttled, 429, 'throttled', 'too_many_requests');
+      assert.equal(throttled.headers.get('retry-after'), '120');
+      // Another account is not affected.
+      assert.equal((await search(doctor)).status, 200);
+      // A refused request's nonce is not kept: the same request once the window has moved on is served.
+      clock += 60_000;
+      assert.equal((await search(patient)).headers.get('retry-after'), '60');
+      clock += 60_001;
+      assert.equal((await search(patient)).status, 200);
+    } finally {
+      linkCheck.on = true;
+      await capped.close();
+    }
+  });
+
+  test('the limits\' settings: defaults, bounds, the headers\' time within the request\'s', () => {
+    const config = loadConfig({});
+    assert.equal(config.headersTimeoutMs, 10_000);
+    assert.equal(config.receiveTimeoutMs, 30_000);
+    assert.equal(config.maxConnections, 512);
+    assert.equal(config.maxNoncesPerAccount, 10_000);
+    assert.equal(DEFAULTS.maxConnections, 512);
+    assert.equal(loadConfig({ FHIR_MAX_CONNECTIONS: '8', FHIR_MAX_NONCES_PER_ACCOUNT: '100' }).maxConnections, 8);
+    assert.throws(() => loadConfig({ FHIR_HEADERS_TIMEOUT_MS: '40000' }), /FHIR_HEADERS_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ FHIR_MAX_CONNECTIONS: '0' }), /FHIR_MAX_CONNECTIONS/);
+    assert.throws(() => loadConfig({ FHIR_RECEIVE_TIMEOUT_MS: 'slow' }), /FHIR_RECEIVE_TIMEOUT_MS/);
   });
 });
 
