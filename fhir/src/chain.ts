@@ -12,6 +12,7 @@ import {
   addResource, billing, consent, decodeDispatchError, fromHex, OutcomeUnknownError, readRecord, records, send, toHex, TransactionError,
   type Actor, type SendOptions, type BlobStore, type Delegation, type PurposeOfUse, type RecordVersion, type TelemedChain,
 } from '@telemed/sdk';
+import { DEFAULT_CHAIN_CONCURRENCY, mapLimit } from './concurrency.ts';
 import type {
   AccessBasis, ClaimInfo, ConsentInfo, DisclosedData, DisclosureInfo, LicenceInfo, PractitionerInfo,
 } from './model.ts';
@@ -263,8 +264,11 @@ export class SdkFhirChain implements FhirChain {
   readonly genesisHash: Uint8Array;
   readonly ss58Format: number;
 
-  /** @param chain - a connected SDK client (the caller closes it) */
-  constructor(readonly chain: TelemedChain) {
+  /**
+   * @param chain - a connected SDK client (the caller closes it)
+   * @param concurrency - most chain queries one listing makes at once (a patient's record versions)
+   */
+  constructor(readonly chain: TelemedChain, readonly concurrency = DEFAULT_CHAIN_CONCURRENCY) {
     this.genesisHash = chain.genesisHash;
     this.ss58Format = chain.api.registry.chainSS58 ?? 42;
   }
@@ -320,7 +324,8 @@ export class SdkFhirChain implements FhirChain {
           if (next === null || next === undefined) break;
           from = Number(next);
         }
-        return Promise.all(ids.map((id) => records.recordVersion(at, id)));
+        // A query per version: a few at a time, not 1024 at once against the node.
+        return mapLimit(ids, this.concurrency, (id) => records.recordVersion(at, id));
       },
       // Every claim of the patient's visits (`BillingApi.claims`): a claim is created when its
       // visit settles, so the open consultations never list it.

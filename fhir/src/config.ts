@@ -14,6 +14,7 @@ import { KeyRing, fromHex, isValidRecoveryPhrase, type Actor } from '@telemed/sd
 import { x25519 } from '@noble/curves/ed25519.js';
 import { ConfigError } from '../../gateway/src/config.ts';
 import type { Level } from '../../gateway/src/log.ts';
+import { DEFAULT_CHAIN_CONCURRENCY, DEFAULT_MAX_HEAVY_REQUESTS } from './concurrency.ts';
 import { LIMITS } from './server.ts';
 
 export { ConfigError };
@@ -46,6 +47,10 @@ export interface FhirConfig {
   maxConnections: number;
   /** `FHIR_MAX_NONCES_PER_ACCOUNT`, default 10000: most requests of one account within the replay window (twice the clock skew); more are `429`. */
   maxNoncesPerAccount: number;
+  /** `FHIR_CHAIN_CONCURRENCY`, default 8: chain queries one request makes at once (a patient's record versions and their access checks). */
+  chainConcurrency: number;
+  /** `FHIR_MAX_HEAVY_REQUESTS`, default 4: DocumentReference and Claim searches answered at once (more: `503` with `Retry-After`). */
+  maxHeavyRequests: number;
   /** `FHIR_TLS_CERT` / `FHIR_TLS_KEY`: the PEM certificate (chain) and private key to serve HTTPS with, read from those files. */
   tls?: { cert: string; key: string };
   /** `FHIR_SIGNERS`: the held keys (see {@link parseSigners}). */
@@ -94,6 +99,8 @@ export const DEFAULTS = {
   requestTimeoutMs: 120_000,
   maxBatchEntries: 20,
   ...LIMITS,
+  chainConcurrency: DEFAULT_CHAIN_CONCURRENCY,
+  maxHeavyRequests: DEFAULT_MAX_HEAVY_REQUESTS,
 } as const;
 
 /**
@@ -177,6 +184,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FhirConfig {
     ...receiving(env),
     maxConnections: int(env, 'FHIR_MAX_CONNECTIONS', DEFAULTS.maxConnections, 1, 1_000_000),
     maxNoncesPerAccount: int(env, 'FHIR_MAX_NONCES_PER_ACCOUNT', DEFAULTS.maxNoncesPerAccount, 1, 1_000_000),
+    chainConcurrency: int(env, 'FHIR_CHAIN_CONCURRENCY', DEFAULTS.chainConcurrency, 1, 64),
+    maxHeavyRequests: int(env, 'FHIR_MAX_HEAVY_REQUESTS', DEFAULTS.maxHeavyRequests, 1, 1_000),
     signers: parseSigners(env.FHIR_SIGNERS),
     logLevel: level as Level,
   };

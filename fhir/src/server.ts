@@ -21,6 +21,8 @@ import { encodeAddress } from '@polkadot/util-crypto';
 import { AccountNonceLimit, authenticate, DOMAIN, HEADERS, preAuthenticate } from './auth.ts';
 import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { CallOptions, ChainView, FhirChain, SignedGrant } from './chain.ts';
+import { DEFAULT_CHAIN_CONCURRENCY, DEFAULT_MAX_HEAVY_REQUESTS, mapLimit, Slots } from './concurrency.ts';
+import type { ConsentInfo } from './model.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
   ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, instant, claimResource, claimResponseResource, consentResource, documentReferenceResource, operationOutcome, PURPOSE_CODES, practitionerResource,
@@ -60,6 +62,10 @@ export interface FhirDeps {
   maxConnections?: number;
   /** Most nonces of one account in the replay cache (more: `429`), default {@link LIMITS}. */
   maxNoncesPerAccount?: number;
+  /** Chain calls one request makes at once (per-version checks), default {@link DEFAULT_CHAIN_CONCURRENCY}. */
+  chainConcurrency?: number;
+  /** Requests whose chain calls grow with the data (DocumentReference, Claim searches) answered at once; more: `503`. Default {@link DEFAULT_MAX_HEAVY_REQUESTS}. */
+  maxHeavyRequests?: number;
   /** Serve HTTPS with this PEM certificate and key (else HTTP). */
   tls?: { cert: string; key: string };
   /** The clock (tests inject one). */
@@ -229,6 +235,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
   const { chain, log } = deps;
   const nonces = new NonceCache(deps.clockSkewMs, 1_000_000, now);
   // A nonce stays in the cache twice the skew (NonceCache): counted per account as long.
+  const chainConcurrency = deps.chainConcurrency ?? DEFAULT_CHAIN_CONCURRENCY;
+  const heavySlots = new Slots(deps.maxHeavyRequests ?? DEFAULT_MAX_HEAVY_REQUESTS);
   const perAccount = new AccountNonceLimit(deps.maxNoncesPerAccount ?? LIMITS.maxNoncesPerAccount, 2 * deps.clockSkewMs, now);
   const ss58 = chain.ss58Format;
 
@@ -323,6 +331,38 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return { status: 200, resource: searchBundle(baseOf(), 'PractitionerRole', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
   };
 
+  /**
+   * Runs a request whose chain calls grow with the data (a patient's record versions, every
+   * claim page) in one of the {@link Slots} of such requests: none free, `503 busy` with
+   * `Retry-After` at once, rather than queued against the node.
+   */
+  const heavy = async (answer: () => Promise<Res>): Promise<Res> => {
+    const release = heavySlots.tryTake();
+    if (release === undefined) throw new FhirError(503, 'throttled', 'busy', 'too many searches are being answered: try again shortly');
+    try {
+      return await answer();
+    } finally {
+      release();
+    }
+  };
+
+  /**
+   * Which of `caller`'s versions `check_access` could allow, from the caller's in-force permits
+   * to read for Treatment: `'all'` when one covers all data, else the tags and records they name.
+   * A version outside them is not asked about (the chain would refuse it).
+   */
+  const readScope = (consents: readonly ConsentInfo[], caller: string): 'all' | { tags: Set<string>; records: Set<bigint> } => {
+    const tags = new Set<string>();
+    const records = new Set<bigint>();
+    for (const c of consents) {
+      if (c.grantee !== caller || c.decision !== 'Permit' || c.standing !== 'InForce' || !c.actions.includes('Read') || !c.purposes.includes('Treatment')) continue;
+      if (c.scope === 'AllData') return 'all';
+      if ('tags' in c.scope) for (const t of c.scope.tags) tags.add(u8aToHex(t));
+      else for (const id of c.scope.records) records.add(id);
+    }
+    return { tags, records };
+  };
+
   const searchDocumentReference = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
     const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
@@ -336,20 +376,21 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       // in-force permit of the patient's, the chain would refuse every version, so a stranger
       // is refused before the versions are listed and checked one by one.
       const emergency = await view.emergencyOpen(patient, caller);
+      let scope: ReturnType<typeof readScope> = 'all';
       if (!emergency) {
         const consents = await view.consents(patient);
         if (!consents.some((c) => c.grantee === caller && c.decision === 'Permit' && c.standing === 'InForce')) throw forbidden();
+        scope = readScope(consents, caller);
       }
       const purposes: PurposeOfUse[] = emergency ? ['Treatment', 'EmergencyTreatment'] : ['Treatment'];
-      visible = [];
-      for (const v of await view.records(patient)) {
-        for (const p of purposes) {
-          if (await view.canRead(caller, v, p)) {
-            visible.push(v);
-            break;
-          }
-        }
-      }
+      const candidates = (await view.records(patient))
+        .filter((v) => scope === 'all' || scope.tags.has(u8aToHex(v.tag)) || scope.records.has(v.record));
+      // One check_access per version (two under break-glass), a few at a time.
+      const readable = await mapLimit(candidates, chainConcurrency, async (v) => {
+        for (const p of purposes) if (await view.canRead(caller, v, p)) return true;
+        return false;
+      });
+      visible = candidates.filter((_, i) => readable[i]);
     }
     const resources = visible.sort((a, b) => Number(a.id - b.id))
       .map((v) => documentReferenceResource(v, deps.gatewayUrl, v.author === v.patient));
@@ -752,9 +793,9 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         case 'Consent': return as('GET /Consent', () => searchConsent(r, caller));
         case 'AuditEvent': return as('GET /AuditEvent', () => searchAuditEvent(r, caller));
         case 'PractitionerRole': return as('GET /PractitionerRole', () => searchPractitionerRole(r));
-        case 'DocumentReference': return as('GET /DocumentReference', () => searchDocumentReference(r, caller));
-        case 'Claim': return as('GET /Claim', () => searchClaims(r, caller, 'Claim'));
-        case 'ClaimResponse': return as('GET /ClaimResponse', () => searchClaims(r, caller, 'ClaimResponse'));
+        case 'DocumentReference': return as('GET /DocumentReference', () => heavy(() => searchDocumentReference(r, caller)));
+        case 'Claim': return as('GET /Claim', () => heavy(() => searchClaims(r, caller, 'Claim')));
+        case 'ClaimResponse': return as('GET /ClaimResponse', () => heavy(() => searchClaims(r, caller, 'ClaimResponse')));
         default: break;
       }
     }

@@ -12,6 +12,7 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { BlobNotFoundError, DispatchError, GatewayError, MismatchError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { sendOptionsUntil } from '../src/chain.ts';
+import { mapLimit } from '../src/concurrency.ts';
 import { ConfigError, DEFAULTS, loadConfig } from '../src/config.ts';
 import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
 import { narrativeProblems } from '../src/narrative.ts';
@@ -82,6 +83,7 @@ beforeEach(() => {
   chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
   chain.writeGate = undefined; chain.writesStarted = 0; chain.lastLimits = undefined; chain.atBestError = undefined;
   chain.stored.clear(); chain.readError = undefined; chain.envelopes.clear(); chain.readsSubmitted = 0;
+  chain.recordsGate = undefined; chain.canReadAsked = []; chain.canReadDelayMs = 0; chain.canReadMaxInFlight = 0;
   seed(chain);
 });
 
@@ -1239,6 +1241,122 @@ describe('unauthenticated resource exhaustion (review F4)', () => {
     assert.throws(() => loadConfig({ FHIR_HEADERS_TIMEOUT_MS: '40000' }), /FHIR_HEADERS_TIMEOUT_MS/);
     assert.throws(() => loadConfig({ FHIR_MAX_CONNECTIONS: '0' }), /FHIR_MAX_CONNECTIONS/);
     assert.throws(() => loadConfig({ FHIR_RECEIVE_TIMEOUT_MS: 'slow' }), /FHIR_RECEIVE_TIMEOUT_MS/);
+  });
+});
+
+describe('the DocumentReference search does not flood the node (review F5)', () => {
+  const many = (n: number, over: Partial<ReturnType<typeof version>> = {}) =>
+    Array.from({ length: n }, (_, i) => version(BigInt(1000 + i), { record: BigInt(1000 + i), ...over }));
+
+  test('mapLimit: at most `limit` at once, results in order, the first failure thrown and nothing started after it', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const out = await mapLimit(Array.from({ length: 40 }, (_, i) => i), 8, async (n) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight -= 1;
+      return n * 2;
+    });
+    assert.equal(most, 8);
+    assert.deepEqual(out, Array.from({ length: 40 }, (_, i) => i * 2));
+    const started: number[] = [];
+    await assert.rejects(mapLimit(Array.from({ length: 40 }, (_, i) => i), 4, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, 2));
+      if (n === 5) throw new Error('five');
+      return n;
+    }), /five/);
+    assert.ok(started.length < 12, `started ${started.length}`);
+    assert.deepEqual(await mapLimit([], 8, async () => 1), []);
+  });
+
+  test('check_access is asked about the versions at most 8 at a time (not one by one, not all at once)', async () => {
+    chain.versions = many(120);
+    chain.consentList = [{ ...chain.consentList[0]!, scope: 'AllData' }];
+    chain.readable.set(doctor.address, new Set(chain.versions.map((v) => v.id)));
+    chain.canReadDelayMs = 3;
+    linkCheck.on = false;
+    try {
+      const r = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}&_count=1`);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.total, 120);
+    } finally {
+      linkCheck.on = true;
+    }
+    assert.equal(chain.canReadMaxInFlight, 8);
+    assert.equal(chain.canReadAsked.length, 120);
+  });
+
+  test('versions the caller\'s consents cannot cover are not asked about', async () => {
+    const otherTag = new Uint8Array(32).fill(0xcd);
+    chain.versions = [...chain.versions, ...many(50, { tag: otherTag })];
+    const permit = chain.consentList[0]!;
+    // Consent 1: read under tag 0xab only.
+    const r = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
+    assert.deepEqual(entries(r.json).map((d) => d.id), ['1', '2']);
+    const asked = new Set(chain.canReadAsked);
+    assert.ok(!chain.versions.some((v) => v.tag[0] === 0xcd && asked.has(v.id)), `asked about ${[...asked]}`);
+    // A consent naming records: those records only.
+    chain.canReadAsked = [];
+    chain.consentList = [{ ...permit, scope: { records: [1000n, 1001n] } }];
+    chain.readable.set(doctor.address, new Set([1000n]));
+    const byRecord = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}&_count=1`);
+    assert.deepEqual(entries(byRecord.json).map((d) => d.id), ['1000']);
+    assert.deepEqual([...new Set(chain.canReadAsked)].sort(), [1000n, 1001n]);
+    // A consent to append only, or for research only: nothing can be read, nothing is asked.
+    chain.canReadAsked = [];
+    chain.consentList = [{ ...permit, actions: ['Append'], scope: 'AllData' }];
+    assert.equal((await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`)).json.total, 0);
+    chain.consentList = [{ ...permit, purposes: ['Research'], scope: 'AllData' }];
+    assert.equal((await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`)).json.total, 0);
+    assert.deepEqual(chain.canReadAsked, []);
+    // Over all data, or under break-glass: every version is asked about.
+    chain.consentList = [{ ...permit, scope: 'AllData' }];
+    linkCheck.on = false;
+    try {
+      await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
+      assert.equal(new Set(chain.canReadAsked).size, chain.versions.length);
+      chain.canReadAsked = [];
+      chain.emergencies.add(other.address);
+      assert.equal((await call(api.url, other, 'GET', `/DocumentReference?patient=${patient.address}`)).json.total, chain.versions.length);
+      assert.equal(new Set(chain.canReadAsked).size, chain.versions.length);
+    } finally {
+      linkCheck.on = true;
+    }
+  });
+
+  test('past FHIR_MAX_HEAVY_REQUESTS searches listing per-version data at once: 503 busy with Retry-After; lighter ones are served', async () => {
+    const { api: one } = await fakeApi(chain, { maxHeavyRequests: 1 });
+    const gate = deferred();
+    chain.recordsGate = gate.promise;
+    try {
+      const listings = chain.recordListings;
+      const first = call(one.url, patient, 'GET', `/DocumentReference?patient=${patient.address}`);
+      await until(() => chain.recordListings > listings);
+      for (const path of [`/DocumentReference?patient=${patient.address}`, `/Claim?patient=${patient.address}`, `/ClaimResponse?patient=${patient.address}`]) {
+        const busy = await call(one.url, patient, 'GET', path);
+        refused(busy, 503, 'throttled', 'busy');
+        assert.equal(busy.headers.get('retry-after'), '6');
+      }
+      assert.equal(chain.recordListings, listings + 1, 'the refused ones asked nothing');
+      assert.equal((await call(one.url, patient, 'GET', `/Consent?patient=${patient.address}`)).status, 200);
+      gate.resolve();
+      assert.equal((await first).status, 200);
+      assert.equal((await call(one.url, patient, 'GET', `/Claim?patient=${patient.address}`)).status, 200);
+    } finally {
+      gate.resolve();
+      await one.close();
+    }
+  });
+
+  test('the settings: FHIR_CHAIN_CONCURRENCY and FHIR_MAX_HEAVY_REQUESTS', () => {
+    const config = loadConfig({});
+    assert.equal(config.chainConcurrency, 8);
+    assert.equal(config.maxHeavyRequests, 4);
+    assert.equal(loadConfig({ FHIR_CHAIN_CONCURRENCY: '2', FHIR_MAX_HEAVY_REQUESTS: '1' }).chainConcurrency, 2);
+    assert.throws(() => loadConfig({ FHIR_CHAIN_CONCURRENCY: '0' }), /FHIR_CHAIN_CONCURRENCY/);
+    assert.throws(() => loadConfig({ FHIR_MAX_HEAVY_REQUESTS: '-1' }), /FHIR_MAX_HEAVY_REQUESTS/);
   });
 });
 

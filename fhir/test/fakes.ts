@@ -51,6 +51,14 @@ export class FakeChain implements FhirChain {
   versions: RecordVersion[] = [];
   /** How many times a patient's record versions were listed (each a chain query per version). */
   recordListings = 0;
+  /** Awaited by each listing of record versions (a slow node). */
+  recordsGate: Promise<void> | undefined;
+  /** The versions `check_access` was asked about, in order. */
+  canReadAsked: bigint[] = [];
+  /** How long each `check_access` takes (ms), and the most of them in flight at once. */
+  canReadDelayMs = 0;
+  canReadInFlight = 0;
+  canReadMaxInFlight = 0;
   claimList: ClaimInfo[] = [];
   /** accessor → record ids readable for Treatment. */
   readable = new Map<string, Set<bigint>>();
@@ -88,12 +96,23 @@ export class FakeChain implements FhirChain {
       licences: async (who) => this.licenceList.filter((l) => l.holder === who),
       records: async (p) => {
         this.recordListings += 1;
+        if (this.recordsGate) await this.recordsGate;
         return this.versions.filter((v) => v.patient === p);
       },
       claims: async (p) => this.claimList.filter((c) => c.patient === p),
-      canRead: async (who, v, purpose: PurposeOfUse) => who === v.patient
-        || (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
-        || (purpose === 'EmergencyTreatment' && this.emergencies.has(who)),
+      canRead: async (who, v, purpose: PurposeOfUse) => {
+        this.canReadAsked.push(v.id);
+        this.canReadInFlight += 1;
+        this.canReadMaxInFlight = Math.max(this.canReadMaxInFlight, this.canReadInFlight);
+        try {
+          if (this.canReadDelayMs > 0) await new Promise((r) => setTimeout(r, this.canReadDelayMs));
+          return who === v.patient
+            || (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
+            || (purpose === 'EmergencyTreatment' && this.emergencies.has(who));
+        } finally {
+          this.canReadInFlight -= 1;
+        }
+      },
       consent: async (id) => this.consentList.find((c) => c.id === id) ?? null,
       licence: async (id) => this.licenceList.find((l) => l.id === id) ?? null,
       claim: async (id) => this.claimList.find((c) => c.id === id) ?? null,

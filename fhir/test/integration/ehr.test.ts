@@ -67,6 +67,8 @@ before(async () => {
     requestTimeoutMs: 300_000,
     maxBatchEntries: 20,
     ...LIMITS,
+    chainConcurrency: 8,
+    maxHeavyRequests: 4,
     signers: [bobActor],
     logLevel: 'info',
   }, createLogger('info', (l) => lines.push(l)), chain);
