@@ -60,7 +60,7 @@ export function capabilityStatement(baseUrl: string, date: string): Resource {
     format: ['json'],
     rest: [{
       mode: 'server',
-      documentation: 'Searches page with _count (default 50, at most 200) and _offset. Every request but GET /metadata is signed by a Telemed account (fhir/README.md).',
+      documentation: 'Searches are GET [type]?… or POST [type]/_search with a form body, and page with _count (default 50, at most 200; 0: the total only) and _offset. A parameter given twice is refused; references may be relative or absolute to this server. _summary, _total, _elements and _pretty are ignored (an OperationOutcome entry says so) unless Prefer: handling=strict; any other unknown parameter is refused. Every request but GET /metadata is signed by a Telemed account (fhir/README.md).',
       security: {
         description: 'Signed requests: headers X-Telemed-Account, X-Telemed-Timestamp, X-Telemed-Nonce and X-Telemed-Signature, the account\'s sr25519 signature over the layout telemed-fhir/v2, which binds: the HTTP method; the path with its query exactly as sent; the genesis hash of the chain; the audience, this facade\'s base URL; the timestamp (ms, within the clock-skew window of the server\'s clock); the nonce (16 random bytes, accepted once); and the blake2-256 hash of the body. Reads are answered only to a caller with access on chain; 401 (with WWW-Authenticate) and 403 come with an OperationOutcome.',
       },

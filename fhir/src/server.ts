@@ -125,12 +125,16 @@ interface Res {
   log?: Record<string, string | number | boolean>;
 }
 
-/** `Patient/<address>` or `<address>` → the SS58 address, else a 400. */
-function accountParam(value: string | null, prefix: string, name: string, ss58: number): string {
+/**
+ * `Patient/<address>`, `<address>`, or the absolute `<base>/Patient/<address>` of this facade →
+ * the SS58 address, else a 400 (an absolute reference to another server is not this one's).
+ */
+function accountParam(value: string | null, prefix: string, name: string, ss58: number, base: string): string {
   if (value === null || value === '') throw new FhirError(400, 'required', 'missing_parameter', `the search needs ${name}=`);
-  const bare = value.startsWith(`${prefix}/`) ? value.slice(prefix.length + 1) : value;
+  const local = base !== '' && value.startsWith(`${base}/`) ? value.slice(base.length + 1) : value;
+  const bare = local.startsWith(`${prefix}/`) ? local.slice(prefix.length + 1) : local;
   const id = parseAccount(bare);
-  if (id === undefined) throw new FhirError(400, 'value', 'bad_parameter', `${name} is not a ${prefix} account`);
+  if (id === undefined) throw new FhirError(400, 'value', 'bad_parameter', `${name} is not a ${prefix} account (of this server)`);
   return encodeAddress(id, ss58);
 }
 
@@ -139,12 +143,20 @@ function paging(url: URL): { count: number; offset: number } {
   const offsetText = url.searchParams.get('_offset');
   const count = countText === null ? DEFAULT_COUNT : Number(countText);
   const offset = offsetText === null ? 0 : Number(offsetText);
-  if (!Number.isInteger(count) || count < 1) throw new FhirError(400, 'value', 'bad_parameter', '_count must be a positive integer');
+  if (!Number.isInteger(count) || count < 0) throw new FhirError(400, 'value', 'bad_parameter', '_count must be a non-negative integer (0: the total only)');
   if (!Number.isInteger(offset) || offset < 0) throw new FhirError(400, 'value', 'bad_parameter', '_offset must be a non-negative integer');
   return { count: Math.min(count, MAX_COUNT), offset };
 }
 
 const KNOWN_SEARCH = new Set(['_count', '_offset', '_format']);
+
+/**
+ * Result parameters the facade does not apply: ignored (the whole resources, every total are
+ * answered, and an `OperationOutcome` entry says so) unless the client asks for strict handling
+ * (`Prefer: handling=strict`: then `400`). None of them filters, so ignoring one never answers
+ * with less than asked for.
+ */
+const LENIENT_PARAMS = new Set(['_summary', '_total', '_elements', '_pretty']);
 
 /** The `_format` values that mean JSON (FHIR R4 http.html#mime); the facade serves nothing else. */
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
@@ -182,6 +194,20 @@ function negotiate(url: URL, headers: IncomingMessage['headers']): void {
     return type === '*/*' || type === 'application/*' || JSON_TYPES.has(type);
   });
   if (!acceptable) throw new FhirError(406, 'not-supported', 'format_unsupported', 'only JSON is served (Accept: application/fhir+json)');
+}
+
+/** Whether the client asked for strict handling of search parameters (`Prefer: handling=strict`). */
+function strictHandling(headers: IncomingMessage['headers']): boolean {
+  return (header(headers, 'prefer') ?? '').split(/[,;]/).some((p) => p.trim().toLowerCase().replace(/\s+/g, '') === 'handling=strict');
+}
+
+/** A `POST [type]/_search` body is a form (`application/x-www-form-urlencoded`, UTF-8): else `415`. */
+function checkFormType(headers: IncomingMessage['headers']): void {
+  const [type = '', ...params] = (header(headers, 'content-type') ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (type !== 'application/x-www-form-urlencoded' || (charset !== undefined && charset !== 'utf-8')) {
+    throw new FhirError(415, 'not-supported', 'media_type_unsupported', 'a search by POST is a form: Content-Type application/x-www-form-urlencoded');
+  }
 }
 
 /** A posted body must say it is JSON (UTF-8): else `415`. */
@@ -286,7 +312,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchConsent = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const all = await view.consents(patient);
@@ -299,7 +325,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchAuditEvent = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const whole = await actsFor(view, caller, patient, 'ViewDisclosureLog');
@@ -323,7 +349,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchPractitionerRole = async (r: Req): Promise<Res> => {
     checkParams(r.url, ['practitioner']);
-    const who = accountParam(r.url.searchParams.get('practitioner'), 'Practitioner', 'practitioner', ss58);
+    const who = accountParam(r.url.searchParams.get('practitioner'), 'Practitioner', 'practitioner', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const [profile, licences] = await Promise.all([view.practitioner(who), view.licences(who)]);
@@ -365,7 +391,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchDocumentReference = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     let visible: RecordVersion[];
@@ -399,7 +425,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchClaims = async (r: Req, caller: string, type: 'Claim' | 'ClaimResponse'): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const all = await view.claims(patient);
@@ -573,7 +599,9 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const patientOf = (resource: Resource): string => {
     const ref = (resource.subject ?? resource.patient) as { reference?: unknown } | undefined;
-    const text = typeof ref?.reference === 'string' ? ref.reference : '';
+    const given = typeof ref?.reference === 'string' ? ref.reference : '';
+    // This facade's absolute reference is the same (`<base>/Patient/<address>`).
+    const text = given.startsWith(`${baseOf()}/`) ? given.slice(baseOf().length + 1) : given;
     if (!text.startsWith('Patient/')) throw new FhirError(400, 'required', 'no_patient', 'the resource must name its patient (subject or patient: Patient/<SS58 address>)');
     const id = parseAccount(text.slice('Patient/'.length));
     if (id === undefined) throw new FhirError(400, 'value', 'bad_patient', 'the patient reference is not an account');
@@ -661,7 +689,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     if ((provision.type ?? 'permit') !== (grant.decision === 'Permit' ? 'permit' : 'deny')) return 'provision.type';
     const actors = list<{ reference?: { reference?: string; identifier?: { value?: string } } }>(provision.actor, 'provision.actor');
     const grantees = actors.map((a) => {
-      const ref = a.reference?.reference ?? '';
+      const given = a.reference?.reference ?? '';
+      const ref = given.startsWith(`${baseOf()}/`) ? given.slice(baseOf().length + 1) : given;
       const id = parseAccount(ref.includes('/') ? ref.slice(ref.indexOf('/') + 1) : (a.reference?.identifier?.value ?? ''));
       return id && encodeAddress(id, ss58);
     });
@@ -764,6 +793,40 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return { status: 200, resource: { resourceType: 'Bundle', type: 'batch-response', ...(out.length === 0 ? {} : { entry: out }) } };
   };
 
+  // --- searches: GET [type]?… and POST [type]/_search ---------------------------------------
+
+  /** The search of each type (whose handler checks its own parameters). */
+  const searches: Record<string, (r: Req, caller: string) => Promise<Res>> = {
+    Consent: (r, caller) => searchConsent(r, caller),
+    AuditEvent: (r, caller) => searchAuditEvent(r, caller),
+    PractitionerRole: (r) => searchPractitionerRole(r),
+    DocumentReference: (r, caller) => heavy(() => searchDocumentReference(r, caller)),
+    Claim: (r, caller) => heavy(() => searchClaims(r, caller, 'Claim')),
+    ClaimResponse: (r, caller) => heavy(() => searchClaims(r, caller, 'ClaimResponse')),
+  };
+
+  /**
+   * A search with the parameters of `url`: none repeated (`400 repeated_parameter`: none of the
+   * facade's takes several values); the result parameters it does not apply ignored, and named in
+   * an `OperationOutcome` entry (`search.mode` `outcome`), unless `Prefer: handling=strict` (`400`).
+   */
+  const search = async (r: Req, url: URL, caller: string, handler: (r: Req, caller: string) => Promise<Res>): Promise<Res> => {
+    const names = [...url.searchParams.keys()];
+    const repeated = names.find((name, i) => names.indexOf(name) !== i);
+    if (repeated !== undefined) throw new FhirError(400, 'value', 'repeated_parameter', `search parameter ${repeated} is given more than once`);
+    const ignored = names.filter((name) => LENIENT_PARAMS.has(name));
+    if (ignored.length > 0 && strictHandling(r.headers)) {
+      throw new FhirError(400, 'not-supported', 'unsupported_parameter', `search parameter ${ignored[0]} is not supported (Prefer: handling=strict)`);
+    }
+    const applied = new URL(url);
+    for (const name of ignored) applied.searchParams.delete(name);
+    const answer = await handler({ ...r, url: applied }, caller);
+    if (ignored.length === 0) return answer;
+    const note = operationOutcome('warning', 'not-supported', `ignored: ${ignored.join(', ')} (not supported; every element and the total are answered)`, 'ignored_parameter');
+    const bundle = answer.resource as Resource & { entry?: unknown[] };
+    return { ...answer, resource: { ...bundle, entry: [...(bundle.entry ?? []), { resource: note, search: { mode: 'outcome' } }] } };
+  };
+
   // --- routing -----------------------------------------------------------------------------
 
   /**
@@ -788,16 +851,24 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       return answer();
     };
     if (vread) return as('GET /{type}/{id}/_history/{vid}', () => readRecordResource(r, first!, second!, caller, fourth));
-    if (r.method === 'GET' && second === undefined) {
-      switch (first) {
-        case 'Consent': return as('GET /Consent', () => searchConsent(r, caller));
-        case 'AuditEvent': return as('GET /AuditEvent', () => searchAuditEvent(r, caller));
-        case 'PractitionerRole': return as('GET /PractitionerRole', () => searchPractitionerRole(r));
-        case 'DocumentReference': return as('GET /DocumentReference', () => heavy(() => searchDocumentReference(r, caller)));
-        case 'Claim': return as('GET /Claim', () => heavy(() => searchClaims(r, caller, 'Claim')));
-        case 'ClaimResponse': return as('GET /ClaimResponse', () => heavy(() => searchClaims(r, caller, 'ClaimResponse')));
-        default: break;
-      }
+    const searchOf = first === undefined ? undefined : searches[first];
+    if (searchOf !== undefined && r.method === 'GET' && second === undefined) {
+      return as(`GET /${first}`, () => search(r, r.url, caller, searchOf));
+    }
+    // A search by POST (a form body, e.g. to keep parameters out of logs of URLs): as the GET.
+    if (searchOf !== undefined && r.method === 'POST' && second === '_search') {
+      return as(`POST /${first}/_search`, async () => {
+        checkFormType(r.headers);
+        let form: URLSearchParams;
+        try {
+          form = new URLSearchParams(new TextDecoder('utf-8', { fatal: true }).decode(r.body));
+        } catch {
+          throw new FhirError(400, 'structure', 'bad_form', 'the form is not UTF-8');
+        }
+        const url = new URL(r.url);
+        for (const [name, value] of form) url.searchParams.append(name, value);
+        return search(r, url, caller, searchOf);
+      });
     }
     if (r.method === 'GET' && second !== undefined) {
       switch (first) {

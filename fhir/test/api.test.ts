@@ -201,7 +201,8 @@ describe('Consent search', () => {
     const beyond = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_offset=5`);
     assertValid(beyond.json);
     assert.equal(beyond.json.entry, undefined);
-    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=0`), 400, 'value');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=-1`), 400, 'value');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=1.5`), 400, 'value');
     refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_offset=-1`), 400, 'value');
     refused(await call(api.url, patient, 'GET', '/Consent'), 400, 'required');
     refused(await call(api.url, patient, 'GET', '/Consent?patient=nobody'), 400, 'value');
@@ -1357,6 +1358,94 @@ describe('the DocumentReference search does not flood the node (review F5)', () 
     assert.equal(loadConfig({ FHIR_CHAIN_CONCURRENCY: '2', FHIR_MAX_HEAVY_REQUESTS: '1' }).chainConcurrency, 2);
     assert.throws(() => loadConfig({ FHIR_CHAIN_CONCURRENCY: '0' }), /FHIR_CHAIN_CONCURRENCY/);
     assert.throws(() => loadConfig({ FHIR_MAX_HEAVY_REQUESTS: '-1' }), /FHIR_MAX_HEAVY_REQUESTS/);
+  });
+});
+
+describe('search details (review F14)', () => {
+  test('POST [type]/_search with a form answers as the GET; the URL\'s parameters and the form\'s together', async () => {
+    const get = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`);
+    const post = await call(api.url, patient, 'POST', '/Consent/_search', `patient=${encodeURIComponent(`Patient/${patient.address}`)}`);
+    assert.equal(post.status, 200, JSON.stringify(post.json));
+    assertValid(post.json);
+    assert.deepEqual(entries(post.json), entries(get.json));
+    assert.equal(post.json.total, 2);
+    // The self link is the GET of the same search.
+    assert.ok(post.json.link[0].url.startsWith(`${api.url}/Consent?patient=`));
+    const mixed = await call(api.url, patient, 'POST', `/Consent/_search?_count=1`, `patient=${patient.address}`);
+    assert.deepEqual(entries(mixed.json).map((c) => c.id), ['1']);
+    for (const type of ['AuditEvent', 'DocumentReference', 'Claim', 'ClaimResponse']) {
+      const r = await call(api.url, patient, 'POST', `/${type}/_search`, `patient=${patient.address}`);
+      assert.equal(r.status, 200, type);
+      assertValid(r.json);
+    }
+    assert.equal((await call(api.url, other, 'POST', '/PractitionerRole/_search', `practitioner=${doctor.address}`)).json.total, 2);
+    // Who may see what is the GET's.
+    refused(await call(api.url, other, 'POST', '/AuditEvent/_search', `patient=${patient.address}`), 403, 'forbidden');
+    // A JSON body, or none of the form's type: 415; a type without search: no route; the body is signed.
+    refused(await call(api.url, patient, 'POST', '/Consent/_search', { patient: patient.address }), 415, 'not-supported', 'media_type_unsupported');
+    refused(await call(api.url, patient, 'POST', '/Consent/_search', `patient=${patient.address}`, { headers: { 'content-type': 'text/plain' } }), 415, 'not-supported');
+    refused(await call(api.url, patient, 'POST', '/Observation/_search', `patient=${patient.address}`), 404, 'not-supported', 'no_route');
+    refused(await call(api.url, patient, 'POST', '/Consent/_search', `patient=${patient.address}&colour=red`), 400, 'not-supported', 'unsupported_parameter');
+    const headers = signRequest(patient, genesisHash, api.url, 'POST', '/Consent/_search', new TextEncoder().encode(`patient=${patient.address}`));
+    const forged = await fetch(`${api.url}/Consent/_search`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: `patient=${carer.address}` });
+    refused({ status: forged.status, json: await forged.json() as any }, 401, 'login', 'bad_signature');
+  });
+
+  test('_count=0 answers the total only', async () => {
+    for (const type of ['Consent', 'DocumentReference', 'Claim']) {
+      const r = await call(api.url, patient, 'GET', `/${type}?patient=${patient.address}&_count=0`);
+      assert.equal(r.status, 200, type);
+      assertValid(r.json);
+      assert.ok(r.json.total > 0, type);
+      assert.equal(r.json.entry, undefined);
+      assert.deepEqual(r.json.link.map((l: any) => l.relation), ['self']);
+    }
+    // Still only to whom the search answers.
+    refused(await call(api.url, other, 'GET', `/AuditEvent?patient=${patient.address}&_count=0`), 403, 'forbidden');
+  });
+
+  test('a repeated parameter is 400 (not the first one silently)', async () => {
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&patient=${carer.address}`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&patient=${patient.address}`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=1&_count=2`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, patient, 'POST', `/Consent/_search?patient=${patient.address}`, `patient=${carer.address}`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, other, 'GET', `/PractitionerRole?practitioner=${doctor.address}&practitioner=${other.address}`), 400, 'value', 'repeated_parameter');
+  });
+
+  test('an absolute reference to this facade is accepted; to another server it is not', async () => {
+    const own = await call(api.url, patient, 'GET', `/Consent?patient=${encodeURIComponent(`${api.url}/Patient/${patient.address}`)}`);
+    assert.equal(own.status, 200);
+    assert.equal(own.json.total, 2);
+    assert.equal((await call(api.url, other, 'GET', `/PractitionerRole?practitioner=${encodeURIComponent(`${api.url}/Practitioner/${doctor.address}`)}`)).json.total, 2);
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${encodeURIComponent(`https://fhir.elsewhere.example/Patient/${patient.address}`)}`), 400, 'value', 'bad_parameter');
+    // And in a posted resource.
+    const created = await call(api.url, doctor, 'POST', '/Observation', { ...observation, subject: { reference: `${api.url}/Patient/${patient.address}` } });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.equal(chain.writes[0]!.patient, patient.address);
+    refused(await call(api.url, doctor, 'POST', '/Observation', { ...observation, subject: { reference: `https://fhir.elsewhere.example/Patient/${patient.address}` } }), 400, 'required', 'no_patient');
+  });
+
+  test('_summary, _total, _elements, _pretty are ignored and said so, unless Prefer: handling=strict', async () => {
+    const path = `/Consent?patient=${patient.address}&_summary=true&_total=accurate&_elements=id,status&_pretty=true`;
+    const lenient = await call(api.url, patient, 'GET', path);
+    assert.equal(lenient.status, 200, JSON.stringify(lenient.json));
+    assertValid(lenient.json);
+    assert.equal(lenient.json.total, 2);
+    const outcome = lenient.json.entry.at(-1);
+    assert.equal(outcome.search.mode, 'outcome');
+    assert.equal(outcome.resource.resourceType, 'OperationOutcome');
+    assert.equal(outcome.resource.issue[0].severity, 'warning');
+    assert.match(outcome.resource.issue[0].diagnostics, /_summary, _total, _elements, _pretty/);
+    // Whole resources, and the links without what was not applied.
+    assert.equal(entries(lenient.json)[0]!.provision.type, 'permit');
+    assert.ok(!lenient.json.link[0].url.includes('_summary'));
+    for (const prefer of ['handling=strict', 'return=representation, handling=strict']) {
+      refused(await call(api.url, patient, 'GET', path, undefined, { headers: { prefer } }), 400, 'not-supported', 'unsupported_parameter');
+    }
+    assert.equal((await call(api.url, patient, 'GET', path, undefined, { headers: { prefer: 'handling=lenient' } })).status, 200);
+    // Without them, strict handling changes nothing; an unknown parameter is refused either way.
+    assert.equal((await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`, undefined, { headers: { prefer: 'handling=strict' } })).status, 200);
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&status=active`), 400, 'not-supported', 'unsupported_parameter');
   });
 });
 

@@ -193,13 +193,24 @@ export const linkCheck = { on: false, checked: 0, failures: [] as string[] };
 
 type Answer = { status: number; json: Record<string, any>; text: string; headers: Headers };
 
+/** How {@link call} signs and sends. */
+export interface RequestOptions {
+  genesis?: Uint8Array;
+  timestamp?: number;
+  audience?: string;
+  headers?: Record<string, string | null>;
+  signal?: AbortSignal;
+}
+
 /** A signed request, without the link check. */
 async function send(
   url: string, who: KeyringPair | null, method: string, path: string, body?: unknown,
-  options: { genesis?: Uint8Array; timestamp?: number; audience?: string; headers?: Record<string, string | null>; signal?: AbortSignal } = {},
+  options: RequestOptions = {},
 ): Promise<Answer> {
-  const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/fhir+json' };
+  // A string body is sent as it is (a form), anything else as JSON.
+  const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
+  const headers: Record<string, string> = body === undefined ? {}
+    : { 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/fhir+json' };
   if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, options.audience ?? url, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (value === null) delete headers[name];
@@ -246,11 +257,11 @@ async function resolveLinks(url: string, who: KeyringPair, answer: Answer): Prom
 
 /**
  * A signed request as `who` to the API at `url`; the answer's status, JSON, text and headers.
- * `options.headers` are sent as well (a `null` value: not sent); `options.signal` aborts it.
+ * A string `body` is sent as a form, any other as JSON. `options.headers` are sent as well (a
+ * `null` value: not sent); `options.signal` aborts it.
  */
 export async function call(
-  url: string, who: KeyringPair | null, method: string, path: string, body?: unknown,
-  options: { genesis?: Uint8Array; timestamp?: number; audience?: string; headers?: Record<string, string | null>; signal?: AbortSignal } = {},
+  url: string, who: KeyringPair | null, method: string, path: string, body?: unknown, options: RequestOptions = {},
 ): Promise<Answer> {
   const answer = await send(url, who, method, path, body, options);
   if (linkCheck.on && who !== null && answer.status < 300) await resolveLinks(url, who, answer);
