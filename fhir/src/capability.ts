@@ -45,6 +45,7 @@ export function capabilityStatement(baseUrl: string, date: string): Resource {
       searchParam: s.search.map(([name, type, documentation]) => ({ name, type, documentation })),
     }),
     ...(type === 'Consent' ? {
+      conditionalCreate: true,
       documentation: 'create: the body carries the patient\'s signed consent.grantConsent extrinsic (extension urn:telemed:fhir:signed-extrinsic); the facade checks it says what the resource says and submits it.',
     } : {}),
   }));
@@ -70,11 +71,13 @@ export function capabilityStatement(baseUrl: string, date: string): Resource {
           type,
           versioning: 'versioned',
           readHistory: false,
+          // If-None-Exist: identifier=…, matched against the writes the caller made with it in the last day.
+          conditionalCreate: true,
           interaction: RECORD_INTERACTIONS.map((code) => ({ code })),
           documentation: 'create encrypts the resource, stores it through the gateway and anchors it as a record of the patient it names (subject or patient), on behalf of a practitioner or patient whose keys the facade holds (201, Location <type>/<record version id>/_history/<version>, ETag, Last-Modified); read is the checked and logged read (records.accessRecord) of that record version, for a reader whose keys the facade holds. Each record version is its own resource with one version: meta.versionId is the chain\'s number of the version in its record (1 the original, 2 its first amendment…), and vread answers that one only. An amendment is a new resource (DocumentReference relatesTo replaces).',
         })),
       ],
-      interaction: [{ code: 'batch', documentation: 'POST / with a Bundle of type batch: each entry created as above. A transaction is not supported: the chain cannot roll back an anchored record.' }],
+      interaction: [{ code: 'batch', documentation: 'POST / with a Bundle of type batch: each entry created as above. A transaction is not supported: the chain cannot roll back an anchored record. A write is made once per key: If-None-Exist (identifier=[system|]value; request.ifNoneExist of a batch entry) or X-Request-Id (#<entry index> for a batch), remembered per caller for 24 hours: a retry is answered 200 with the first write\'s Location, one while the first is under way 409 with Retry-After. A write anchored but not logged in the patient\'s accounting of disclosures is 201 with a warning OperationOutcome.' }],
     }],
   };
 }

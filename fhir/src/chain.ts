@@ -119,6 +119,13 @@ export interface FhirChain {
    * @throws `OutcomeUnknownError` when a transaction's outcome is lost (deadline, connection)
    */
   write(store: BlobStore, author: Actor, patient: string, resource: Uint8Array, tag: Uint8Array, purpose: PurposeOfUse, sealTo: string[], options?: CallOptions): Promise<RecordVersion>;
+  /**
+   * Logs an anchored write in `patient`'s accounting of disclosures (`consent.logAccess`,
+   * Append, the record version): `addRecord` checks the author's access but logs nothing.
+   *
+   * @throws `DispatchError`, `OutcomeUnknownError`…: the record stays anchored
+   */
+  logAppend(author: Actor, patient: string, version: RecordVersion, purpose: PurposeOfUse, options?: CallOptions): Promise<void>;
   /** Reads version `id` as `reader` (`accessRecord`: checked and logged), fetched from `store`. */
   read(store: BlobStore, reader: Actor, id: bigint, options?: CallOptions): Promise<{ resource: Uint8Array; version: RecordVersion }>;
   /**
@@ -368,12 +375,14 @@ export class SdkFhirChain implements FhirChain {
     const sending = sendOptionsUntil(options.deadline);
     const written = await addResource({ chain: this.chain, store }, author, patient, resource, tag, { purpose, sealTo, send: sending });
     written.dataKey.fill(0);
-    // The write in the patient's accounting of disclosures (an AuditEvent): `addRecord` checks
-    // the author's access but logs nothing; `logAccess` checks again and logs it, by record id.
-    const { version } = written;
+    return written.version;
+  }
+
+  async logAppend(author: Actor, patient: string, version: RecordVersion, purpose: PurposeOfUse, options: CallOptions = {}): Promise<void> {
+    // The write in the patient's accounting of disclosures (an AuditEvent): `logAccess` checks
+    // the author's access again and logs it, by record id.
     await send(this.chain, this.chain.api.tx.consent!.logAccess!(
-      patient, 'Append', { Record: { tag: toHex(version.tag), record: version.id } }, purpose), author.signer, sending);
-    return version;
+      patient, 'Append', { Record: { tag: toHex(version.tag), record: version.id } }, purpose), author.signer, sendOptionsUntil(options.deadline));
   }
 
   async read(store: BlobStore, reader: Actor, id: bigint, options: CallOptions = {}): Promise<{ resource: Uint8Array; version: RecordVersion }> {

@@ -15,6 +15,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { ConfigError } from '../../gateway/src/config.ts';
 import type { Level } from '../../gateway/src/log.ts';
 import { DEFAULT_CHAIN_CONCURRENCY, DEFAULT_MAX_HEAVY_REQUESTS } from './concurrency.ts';
+import { DEFAULT_KEYS_PER_CALLER } from './idempotency.ts';
 import { LIMITS } from './server.ts';
 
 export { ConfigError };
@@ -51,6 +52,10 @@ export interface FhirConfig {
   chainConcurrency: number;
   /** `FHIR_MAX_HEAVY_REQUESTS`, default 4: DocumentReference and Claim searches answered at once (more: `503` with `Retry-After`). */
   maxHeavyRequests: number;
+  /** `FHIR_DRAIN_TIMEOUT_MS`, default 30000: how long a stop waits for the requests under way (a write waiting for its blocks) before it closes the connections. */
+  drainTimeoutMs: number;
+  /** `FHIR_MAX_KEYS_PER_CALLER`, default 10000: write keys (`If-None-Exist`, `X-Request-Id`) remembered per caller for a day. */
+  maxKeysPerCaller: number;
   /** `FHIR_TLS_CERT` / `FHIR_TLS_KEY`: the PEM certificate (chain) and private key to serve HTTPS with, read from those files. */
   tls?: { cert: string; key: string };
   /** `FHIR_SIGNERS`: the held keys (see {@link parseSigners}). */
@@ -101,6 +106,7 @@ export const DEFAULTS = {
   ...LIMITS,
   chainConcurrency: DEFAULT_CHAIN_CONCURRENCY,
   maxHeavyRequests: DEFAULT_MAX_HEAVY_REQUESTS,
+  maxKeysPerCaller: DEFAULT_KEYS_PER_CALLER,
 } as const;
 
 /**
@@ -186,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FhirConfig {
     maxNoncesPerAccount: int(env, 'FHIR_MAX_NONCES_PER_ACCOUNT', DEFAULTS.maxNoncesPerAccount, 1, 1_000_000),
     chainConcurrency: int(env, 'FHIR_CHAIN_CONCURRENCY', DEFAULTS.chainConcurrency, 1, 64),
     maxHeavyRequests: int(env, 'FHIR_MAX_HEAVY_REQUESTS', DEFAULTS.maxHeavyRequests, 1, 1_000),
+    drainTimeoutMs: int(env, 'FHIR_DRAIN_TIMEOUT_MS', DEFAULTS.drainTimeoutMs, 0, 3_600_000),
+    maxKeysPerCaller: int(env, 'FHIR_MAX_KEYS_PER_CALLER', DEFAULTS.maxKeysPerCaller, 1, 1_000_000),
     signers: parseSigners(env.FHIR_SIGNERS),
     logLevel: level as Level,
   };

@@ -47,6 +47,8 @@ export async function startFacade(config: FhirConfig, log: Logger, chain?: Telem
       maxNoncesPerAccount: config.maxNoncesPerAccount,
       chainConcurrency: config.chainConcurrency,
       maxHeavyRequests: config.maxHeavyRequests,
+      drainTimeoutMs: config.drainTimeoutMs,
+      maxKeysPerCaller: config.maxKeysPerCaller,
       ...(config.tls ? { tls: config.tls } : {}),
     }, config.host, config.port);
     log.info('fhir.started', { url: api.url, node: config.nodeWs, heldKeys: signers.size });

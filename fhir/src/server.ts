@@ -23,6 +23,7 @@ import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { CallOptions, ChainView, FhirChain, SignedGrant } from './chain.ts';
 import { DEFAULT_CHAIN_CONCURRENCY, DEFAULT_MAX_HEAVY_REQUESTS, mapLimit, Slots } from './concurrency.ts';
 import type { ConsentInfo } from './model.ts';
+import { DEFAULT_KEYS, DEFAULT_KEYS_PER_CALLER, KEY_TTL_MS, WriteKeys, type RememberedWrite } from './idempotency.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
   ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, instant, claimResource, claimResponseResource, consentResource, documentReferenceResource, operationOutcome, PURPOSE_CODES, practitionerResource,
@@ -66,6 +67,10 @@ export interface FhirDeps {
   chainConcurrency?: number;
   /** Requests whose chain calls grow with the data (DocumentReference, Claim searches) answered at once; more: `503`. Default {@link DEFAULT_MAX_HEAVY_REQUESTS}. */
   maxHeavyRequests?: number;
+  /** Most write keys (`If-None-Exist`, `X-Request-Id`) remembered per caller for a day, default {@link DEFAULT_KEYS_PER_CALLER}. */
+  maxKeysPerCaller?: number;
+  /** How long a stop waits for the writes under way before it closes the connections (ms), default {@link LIMITS}. */
+  drainTimeoutMs?: number;
   /** Serve HTTPS with this PEM certificate and key (else HTTP). */
   tls?: { cert: string; key: string };
   /** The clock (tests inject one). */
@@ -78,6 +83,7 @@ export const LIMITS = {
   receiveTimeoutMs: 30_000,
   maxConnections: 512,
   maxNoncesPerAccount: 10_000,
+  drainTimeoutMs: 30_000,
 } as const;
 
 /** Default and largest `_count`. */
@@ -91,6 +97,9 @@ export const RETRY_AFTER_S = 6;
 
 /** The methods served (`Allow` of a `405`). */
 const ALLOWED_METHODS = 'GET, POST';
+
+/** What a failed request's work settles to for a stop waiting on it. */
+const answerless: Res = { status: 500, resource: { resourceType: 'OperationOutcome' } };
 
 /** The body of a `500` when even the answer could not be made. */
 const FALLBACK_BODY = JSON.stringify(operationOutcome('fatal', 'exception', 'internal error', 'internal'));
@@ -255,12 +264,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The request handler, and how a stop lets the requests under way end. */
+export interface FhirHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** From now on a request is answered `503` (`stopping`) with `Connection: close`. */
+  stop(): void;
+  /**
+   * Waits until the requests under way (their chain work too, past a `504`) have ended and been
+   * answered, at most `timeoutMs`: whether they all did.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** How many requests are under way. */
+  pending(): number;
+}
+
 /** Builds the request handler. */
-export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(deps: FhirDeps): FhirHandler {
   const now = deps.now ?? Date.now;
   const { chain, log } = deps;
   const nonces = new NonceCache(deps.clockSkewMs, 1_000_000, now);
   // A nonce stays in the cache twice the skew (NonceCache): counted per account as long.
+  const writeKeys = new WriteKeys(KEY_TTL_MS, deps.maxKeysPerCaller ?? DEFAULT_KEYS_PER_CALLER, DEFAULT_KEYS, now);
   const chainConcurrency = deps.chainConcurrency ?? DEFAULT_CHAIN_CONCURRENCY;
   const heavySlots = new Slots(deps.maxHeavyRequests ?? DEFAULT_MAX_HEAVY_REQUESTS);
   const perAccount = new AccountNonceLimit(deps.maxNoncesPerAccount ?? LIMITS.maxNoncesPerAccount, 2 * deps.clockSkewMs, now);
@@ -659,17 +683,94 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     const patient = patientOf(resource);
     const tag = await tagFor(resource, author, caller, patient);
     const plaintext = utf8(JSON.stringify(resource));
+    let version: RecordVersion;
     try {
-      const version = await chain.write(deps.storeFor(author), author, patient, plaintext, tag, 'Treatment', patient === caller ? [] : [patient], r.limits);
-      const id = String(version.id);
-      return {
-        status: 201,
-        resource: { ...resource, id, meta: { ...(resource.meta as object | undefined), versionId: String(version.version), lastUpdated: new Date(version.createdAt).toISOString() } },
-        headers: { location: `${baseOf()}/${type}/${id}/_history/${version.version}`, ...versionHeaders(version) },
-        log: { record: id },
-      };
+      version = await chain.write(deps.storeFor(author), author, patient, plaintext, tag, 'Treatment', patient === caller ? [] : [patient], r.limits);
     } finally {
       plaintext.fill(0);
+    }
+    const id = String(version.id);
+    const location = `${baseOf()}/${type}/${id}/_history/${version.version}`;
+    const headers = { location, ...versionHeaders(version) };
+    // Anchored: from here on the write is made, whatever befalls its log entry. A failure to log
+    // it is not a failure of the write (the client must not write it again): 201 with a warning.
+    try {
+      await chain.logAppend(author, patient, version, 'Treatment', r.limits);
+    } catch (e) {
+      const why = toFhirError(e);
+      log.warn('fhir.write_unlogged', { account: caller, record: id, reason: why.reason });
+      return {
+        status: 201,
+        resource: operationOutcome('warning', 'incomplete',
+          `created as ${location}, but not logged in the patient's accounting of disclosures (${why.reason}): the record is anchored, do not send it again`, 'unlogged'),
+        headers,
+        log: { record: id, unlogged: why.reason },
+      };
+    }
+    return {
+      status: 201,
+      resource: { ...resource, id, meta: { ...(resource.meta as object | undefined), versionId: String(version.version), lastUpdated: new Date(version.createdAt).toISOString() } },
+      headers,
+      log: { record: id },
+    };
+  };
+
+  // --- idempotent writes: the same key, the same answer -------------------------------------
+
+  /**
+   * The key of a write, if the client named one: `If-None-Exist` (`identifier=[system|]value`:
+   * matched against the writes this caller made with it, not a search of the encrypted records),
+   * else `X-Request-Id` (`#<entry>` for each entry of a batch); per resource type.
+   */
+  const writeKey = (type: string, ifNoneExist: unknown, requestId: string | undefined): string | undefined => {
+    if (ifNoneExist !== undefined) {
+      const text = typeof ifNoneExist === 'string' ? ifNoneExist.replace(/^\?/, '') : '';
+      const query = new URLSearchParams(text);
+      const names = [...query.keys()];
+      if (names.length !== 1 || names[0] !== 'identifier' || !query.get('identifier')) {
+        throw new FhirError(400, 'not-supported', 'bad_if_none_exist',
+          'If-None-Exist takes one identifier=[system|]value (matched against the writes this caller made with it in the last 24 hours: encrypted records cannot be searched)');
+      }
+      return `${type}\nif-none-exist\n${query.get('identifier')}`;
+    }
+    if (requestId !== undefined) {
+      if (!/^[\x21-\x7e]{1,200}$/.test(requestId)) throw new FhirError(400, 'value', 'bad_request_id', 'X-Request-Id is 1 to 200 visible ASCII characters');
+      return `${type}\nrequest-id\n${requestId}`;
+    }
+    return undefined;
+  };
+
+  /**
+   * Makes a write under `key` once: a key already answered is answered again (`200`, the first
+   * write's `Location`, nothing written); one whose write is under way (a retry while the first
+   * still waits for the chain) is `409` with `Retry-After`. Only a write that was made is
+   * remembered (its answer may have been lost: the client gone, the deadline passed); a refused
+   * one is forgotten, so that the retry is made.
+   */
+  const once = async (caller: string, key: string | undefined, write: () => Promise<Res>): Promise<Res> => {
+    if (key === undefined) return write();
+    const known = writeKeys.lookup(caller, key);
+    if (known === 'under-way' || (known === undefined && !writeKeys.begin(caller, key))) {
+      throw new FhirError(409, 'conflict', 'write_in_progress', 'a write with this key is under way: ask again shortly', undefined, { 'retry-after': String(RETRY_AFTER_S) });
+    }
+    if (known !== undefined) {
+      return {
+        status: 200,
+        resource: operationOutcome('information', 'informational', `already created: ${known.location} (nothing was written again)`, 'already_created'),
+        headers: { location: known.location, ...(known.etag ? { etag: known.etag } : {}), ...(known.lastModified ? { 'last-modified': known.lastModified } : {}) },
+        log: { replayed: true },
+      };
+    }
+    let made: RememberedWrite | undefined;
+    try {
+      const answer = await write();
+      const location = answer.headers?.location;
+      if (answer.status === 201 && location !== undefined) {
+        made = { location, ...(answer.headers?.etag ? { etag: answer.headers.etag } : {}), ...(answer.headers?.['last-modified'] ? { lastModified: answer.headers['last-modified'] } : {}) };
+      }
+      return answer;
+    } finally {
+      writeKeys.finish(caller, key, made);
     }
   };
 
@@ -770,7 +871,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     // The Bundle itself (its entries' resources are checked one by one, each answered on its own).
     checkResource({ ...bundle, entry: (entries as Record<string, unknown>[]).map(({ resource: _r, ...entry }) => entry) });
     const out: Record<string, unknown>[] = [];
-    for (const [i, entry] of (entries as { resource?: unknown; request?: { method?: unknown; url?: unknown } }[]).entries()) {
+    const batchRequestId = header(r.headers, 'x-request-id');
+    for (const [i, entry] of (entries as { resource?: unknown; request?: { method?: unknown; url?: unknown; ifNoneExist?: unknown } }[]).entries()) {
       // A client that has gone (or a request past its deadline) gets nothing more written.
       if (r.signal.aborted) {
         log.warn('fhir.batch_stopped', { account: caller, written: i, entries: entries.length, reason: String(r.signal.reason ?? 'aborted') });
@@ -783,8 +885,14 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         }
         const type = resource.resourceType;
         if ((entry.request.url ?? type) !== type) throw new FhirError(400, 'invalid', 'type_mismatch', 'the entry\'s url is not its resource type');
-        const done = type === 'Consent' ? await createConsent(r, resource, caller) : await createRecord(r, type, resource, caller);
-        out.push({ resource: done.resource, response: { status: String(done.status), location: done.headers?.location } });
+        const key = writeKey(type, entry.request.ifNoneExist, batchRequestId === undefined ? undefined : `${batchRequestId}#${i}`);
+        const done = await once(caller, key, () => (type === 'Consent' ? createConsent(r, resource, caller) : createRecord(r, type, resource, caller)));
+        // A warning (anchored, not logged) or a replay: the outcome, as the entry's.
+        const outcome = done.resource.resourceType === 'OperationOutcome' ? { outcome: done.resource } : {};
+        out.push({
+          ...(outcome.outcome ? {} : { resource: done.resource }),
+          response: { status: String(done.status), location: done.headers?.location, ...(done.headers?.etag ? { etag: done.headers.etag } : {}), ...outcome },
+        });
       } catch (e) {
         const err = toFhirError(e);
         out.push({ response: { status: String(err.status), outcome: err.outcome() } });
@@ -889,8 +997,9 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         return answer(parseJson(r.body));
       });
       if (first === undefined) return posted('POST /', (body) => batch(r, body, caller));
-      if (first === 'Consent') return posted('POST /Consent', (body) => createConsent(r, body, caller));
-      if (/^[A-Z][A-Za-z]{1,63}$/.test(first)) return posted('POST /{type}', (body) => createRecord(r, first, body, caller));
+      const key = () => writeKey(first, header(r.headers, 'if-none-exist'), header(r.headers, 'x-request-id'));
+      if (first === 'Consent') return posted('POST /Consent', (body) => once(caller, key(), () => createConsent(r, body, caller)));
+      if (/^[A-Z][A-Za-z]{1,63}$/.test(first)) return posted('POST /{type}', (body) => once(caller, key(), () => createRecord(r, first, body, caller)));
     }
     throw new FhirError(404, 'not-supported', 'no_route', 'no such interaction (see /metadata)');
   };
@@ -906,7 +1015,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
   };
 
   /** Reads, routes and answers one request, within its deadline. */
-  const handle = async (req: IncomingMessage, res: ServerResponse, seen: Seen): Promise<Res> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, seen: Seen, started: (work: Promise<Res>) => void): Promise<Res> => {
     // Aborted when the client goes before its answer (the response closes unfinished) or the
     // deadline passes: a batch stops before its next entry, and chain waits end by then.
     const controller = new AbortController();
@@ -940,6 +1049,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       }
       return route({ method: req.method, raw, url, segments, headers: req.headers, body, signal: controller.signal, limits }, seen);
     })();
+    // A stop waits for this work, which goes on past a 504 (a write the chain may yet complete).
+    started(work.catch(() => answerless));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -960,13 +1071,27 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     }
   };
 
-  return (req, res) => {
+  let stopping = false;
+  /** Each request under way: settled once its work has ended and its answer was sent. */
+  const underWay = new Set<Promise<unknown>>();
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = now();
     const seen: Seen = { template: `${req.method ?? ''} ?` };
+    const answered = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    let work: Promise<unknown> = Promise.resolve();
+    const tracked: Promise<unknown> = answered.then(() => work).catch(() => undefined);
+    underWay.add(tracked);
+    void tracked.finally(() => underWay.delete(tracked));
     void (async () => {
       let answer: Res;
       try {
-        answer = await handle(req, res, seen);
+        if (stopping) throw new FhirError(503, 'transient', 'stopping', 'the facade is stopping: send the request again (to another instance)');
+        const handled = handle(req, res, seen, (w) => (work = w));
+        answer = await handled;
       } catch (e) {
         const err = toFhirError(e);
         if (err.status === 500) log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown' });
@@ -985,7 +1110,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         'content-type': JSON_TYPE, 'cache-control': 'no-store', ...statusHeaders(answer.status, typeof reason === 'string' ? reason : undefined), ...answer.headers,
         // A body left unread (refused before it was read, or too large) is not drained: the
         // connection ends with the answer.
-        ...(answer.status === 413 || !req.complete ? { connection: 'close' } : {}),
+        ...(answer.status === 413 || !req.complete || stopping ? { connection: 'close' } : {}),
       });
       res.end(body);
       log.info('fhir.request', { route: seen.template, status: answer.status, account: seen.caller, ms: now() - started, ...answer.log });
@@ -995,6 +1120,25 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       res.end(res.headersSent ? undefined : FALLBACK_BODY);
     });
   };
+
+  return Object.assign(handler, {
+    stop: () => {
+      stopping = true;
+    },
+    drain: async (timeoutMs: number): Promise<boolean> => {
+      const until = Date.now() + timeoutMs;
+      while (underWay.size > 0 && Date.now() < until) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all([...underWay]),
+          new Promise((resolve) => (timer = setTimeout(resolve, until - Date.now()))),
+        ]);
+        clearTimeout(timer);
+      }
+      return underWay.size === 0;
+    },
+    pending: () => underWay.size,
+  });
 }
 
 /** Starts the API on `host:port` (0: any free port). */
@@ -1024,9 +1168,18 @@ export async function startApi(deps: FhirDeps, host: string, port: number): Prom
   return {
     server,
     url,
-    close: () => new Promise<void>((resolve) => {
+    // A graceful stop: no new connection, new requests on open ones refused (503 stopping); the
+    // requests under way (a write waiting for its blocks) end and are answered, at most
+    // `drainTimeoutMs`; then every connection is closed.
+    close: async () => {
+      handler.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const waiting = handler.pending();
+      const drained = await handler.drain(deps.drainTimeoutMs ?? LIMITS.drainTimeoutMs);
+      if (waiting > 0) deps.log[drained ? 'info' : 'warn']('fhir.drained', { waited: waiting, left: handler.pending() });
       server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+      await closed;
+    },
   };
 }

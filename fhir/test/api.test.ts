@@ -13,6 +13,7 @@ import { BlobNotFoundError, DispatchError, GatewayError, MismatchError, OutcomeU
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { sendOptionsUntil } from '../src/chain.ts';
 import { mapLimit } from '../src/concurrency.ts';
+import { WriteKeys } from '../src/idempotency.ts';
 import { ConfigError, DEFAULTS, loadConfig } from '../src/config.ts';
 import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
 import { narrativeProblems } from '../src/narrative.ts';
@@ -83,6 +84,7 @@ beforeEach(() => {
   chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
   chain.writeGate = undefined; chain.writesStarted = 0; chain.lastLimits = undefined; chain.atBestError = undefined;
   chain.stored.clear(); chain.readError = undefined; chain.envelopes.clear(); chain.readsSubmitted = 0;
+  chain.logged = []; chain.logError = undefined; chain.logGate = undefined;
   chain.recordsGate = undefined; chain.canReadAsked = []; chain.canReadDelayMs = 0; chain.canReadMaxInFlight = 0;
   seed(chain);
 });
@@ -1446,6 +1448,232 @@ describe('search details (review F14)', () => {
     // Without them, strict handling changes nothing; an unknown parameter is refused either way.
     assert.equal((await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`, undefined, { headers: { prefer: 'handling=strict' } })).status, 200);
     refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&status=active`), 400, 'not-supported', 'unsupported_parameter');
+  });
+});
+
+describe('a write is made once (review F2)', () => {
+  const withKey = (key: string) => ({ headers: { 'x-request-id': key } });
+
+  test('X-Request-Id: the retry is answered with the first write\'s Location (200), nothing written again; another key writes', async () => {
+    const first = await call(api.url, doctor, 'POST', '/Observation', observation, withKey('ehr-7f3a'));
+    assert.equal(first.status, 201);
+    const again = await call(api.url, doctor, 'POST', '/Observation', observation, withKey('ehr-7f3a'));
+    assert.equal(again.status, 200, JSON.stringify(again.json));
+    assertValid(again.json);
+    assert.equal(again.json.issue[0].details.coding[0].code, 'already_created');
+    assert.equal(again.headers.get('location'), first.headers.get('location'));
+    assert.equal(again.headers.get('etag'), first.headers.get('etag'));
+    assert.equal(again.headers.get('last-modified'), first.headers.get('last-modified'));
+    assert.equal(chain.writesStarted, 1);
+    assert.equal(chain.logged.length, 1);
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, withKey('ehr-7f3b'))).status, 201);
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201, 'no key: written');
+    assert.equal(chain.writesStarted, 3);
+    // Per type: the same key to another type is another write.
+    const condition = { resourceType: 'Condition', subject: observation.subject, code: { text: 'x' } };
+    assert.equal((await call(api.url, doctor, 'POST', '/Condition', condition, withKey('ehr-7f3a'))).status, 201);
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation, withKey('bad key with spaces')), 400, 'value', 'bad_request_id');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation, withKey('x'.repeat(201))), 400, 'value', 'bad_request_id');
+  });
+
+  test('If-None-Exist: identifier=…, matched against this caller\'s writes with it; anything else 400', async () => {
+    const key = { headers: { 'if-none-exist': 'identifier=urn:ehr:obs|1234' } };
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, key)).status, 201);
+    const again = await call(api.url, doctor, 'POST', '/Observation', observation, key);
+    assert.equal(again.status, 200);
+    assert.ok(again.headers.get('location')!.endsWith('/Observation/101/_history/1'));
+    assert.equal(chain.writesStarted, 1);
+    for (const bad of ['patient=Patient/x', 'identifier=', 'identifier=a&code=b', '']) {
+      refused(await call(api.url, doctor, 'POST', '/Observation', observation, { headers: { 'if-none-exist': bad } }), 400, 'not-supported', 'bad_if_none_exist');
+    }
+    assert.equal(chain.writesStarted, 1);
+  });
+
+  test('a retry while the first write is under way: 409 with Retry-After, nothing written; then the first\'s Location', async () => {
+    const gate = deferred();
+    chain.writeGate = gate.promise;
+    const first = call(api.url, doctor, 'POST', '/Observation', observation, withKey('slow-1'));
+    await until(() => chain.writesStarted === 1);
+    const during = await call(api.url, doctor, 'POST', '/Observation', observation, withKey('slow-1'));
+    refused(during, 409, 'conflict', 'write_in_progress');
+    assert.equal(during.headers.get('retry-after'), '6');
+    gate.resolve();
+    assert.equal((await first).status, 201);
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, withKey('slow-1'))).status, 200);
+    assert.equal(chain.writesStarted, 1);
+  });
+
+  test('an answer lost to the deadline while the chain completed the write: the retry gets its Location, not a second write', async () => {
+    const slow = new FakeChain();
+    seed(slow);
+    const { api: quick } = await fakeApi(slow, { requestTimeoutMs: 300 });
+    try {
+      const gate = deferred();
+      slow.writeGate = gate.promise;
+      refused(await call(quick.url, doctor, 'POST', '/Observation', observation, withKey('lost-1')), 504, 'timeout', 'deadline');
+      gate.resolve();
+      await until(() => slow.logged.length === 1);
+      const retry = await call(quick.url, doctor, 'POST', '/Observation', observation, withKey('lost-1'));
+      assert.equal(retry.status, 200);
+      assert.ok(retry.headers.get('location')!.endsWith('/Observation/101/_history/1'));
+      assert.equal(slow.writesStarted, 1);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  test('a refused write is not remembered: its retry is made', async () => {
+    chain.writeError = new DispatchError('records', 'NoConsent', 'records.addRecord');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation, withKey('retry-me')), 403, 'forbidden');
+    chain.writeError = undefined;
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, withKey('retry-me'))).status, 201);
+    assert.equal(chain.writes.length, 1);
+  });
+
+  test('POST Consent with a key: the retry is answered, the signed grant not submitted again', async () => {
+    chain.grant = {
+      signer: patient.address, patient: patient.address, grantee: other.address, decision: 'Permit', actions: ['Read'],
+      scope: 'AllData', purposes: ['Treatment'], start: null, end: null,
+    };
+    const consent = {
+      resourceType: 'Consent',
+      extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x1234' }],
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: `Patient/${patient.address}` },
+      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+      provision: {
+        actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${other.address}` } }],
+        action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],
+        purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
+      },
+    };
+    const first = await call(api.url, patient, 'POST', '/Consent', consent, withKey('grant-1'));
+    assert.equal(first.status, 201, JSON.stringify(first.json));
+    const again = await call(api.url, patient, 'POST', '/Consent', consent, withKey('grant-1'));
+    assert.equal(again.status, 200);
+    assert.equal(again.headers.get('location'), first.headers.get('location'));
+    assert.deepEqual(chain.submitted, ['0x1234']);
+  });
+
+  test('a batch with X-Request-Id, or entries with request.ifNoneExist: the retried batch writes nothing again', async () => {
+    const bundle = (entries: Record<string, unknown>[]) => ({ resourceType: 'Bundle', type: 'batch', entry: entries });
+    const entry = { resource: observation, request: { method: 'POST', url: 'Observation' } };
+    const first = await call(api.url, doctor, 'POST', '/', bundle([entry, entry]), withKey('batch-1'));
+    assert.deepEqual(first.json.entry.map((e: any) => e.response.status), ['201', '201']);
+    const again = await call(api.url, doctor, 'POST', '/', bundle([entry, entry]), withKey('batch-1'));
+    assertValid(again.json);
+    assert.deepEqual(again.json.entry.map((e: any) => e.response.status), ['200', '200']);
+    assert.deepEqual(again.json.entry.map((e: any) => e.response.location), first.json.entry.map((e: any) => e.response.location));
+    assert.equal(chain.writesStarted, 2);
+    // request.ifNoneExist: the second entry with the same is the first one's (a conditional create).
+    const keyed = { ...entry, request: { ...entry.request, ifNoneExist: 'identifier=urn:ehr|9' } };
+    const conditional = await call(api.url, doctor, 'POST', '/', bundle([keyed, keyed]));
+    assertValid(conditional.json);
+    assert.deepEqual(conditional.json.entry.map((e: any) => e.response.status), ['201', '200']);
+    assert.equal(conditional.json.entry[0].response.location, conditional.json.entry[1].response.location);
+    assert.equal(chain.writesStarted, 3);
+  });
+
+  test('a write anchored whose logging failed: 201 with a warning OperationOutcome and its Location (so it is not sent again)', async () => {
+    for (const error of [new DispatchError('consent', 'NoConsent', 'consent.logAccess'), new OutcomeUnknownError('consent.logAccess', `0x${'ab'.repeat(32)}`, 'timeout')]) {
+      chain.writes = [];
+      chain.versions = chain.versions.filter((v) => v.id < 100n);
+      chain.logError = error;
+      const r = await call(api.url, doctor, 'POST', '/Observation', observation);
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+      assertValid(r.json);
+      assert.equal(r.json.resourceType, 'OperationOutcome');
+      assert.equal(r.json.issue[0].severity, 'warning');
+      assert.equal(r.json.issue[0].details.coding[0].code, 'unlogged');
+      assert.ok(r.json.issue[0].diagnostics.includes('/Observation/101/_history/1'));
+      assert.ok(r.headers.get('location')!.endsWith('/Observation/101/_history/1'));
+      assert.equal(r.headers.get('etag'), 'W/"1"');
+    }
+    assert.ok(lines.some((l) => l.includes('fhir.write_unlogged') && l.includes('consent.NoConsent')));
+    // In a batch: the entry's outcome says so.
+    chain.writes = [];
+    chain.versions = chain.versions.filter((v) => v.id < 100n);
+    const b = await call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: observation, request: { method: 'POST', url: 'Observation' } }] });
+    assertValid(b.json);
+    assert.equal(b.json.entry[0].response.status, '201');
+    assert.equal(b.json.entry[0].response.outcome.issue[0].severity, 'warning');
+    assert.equal(chain.logged.length, 0);
+  });
+
+  test('WriteKeys: a day, per caller, bounded (a caller\'s oldest go first, not another\'s)', () => {
+    let clock = 0;
+    const keys = new WriteKeys(1_000, 2, 3, () => clock);
+    const at = (n: number) => ({ location: `L${n}` });
+    assert.ok(keys.begin('a', 'k1'));
+    assert.equal(keys.begin('a', 'k1'), false);
+    assert.equal(keys.lookup('a', 'k1'), 'under-way');
+    keys.finish('a', 'k1', at(1));
+    assert.deepEqual(keys.lookup('a', 'k1'), at(1));
+    assert.equal(keys.lookup('b', 'k1'), undefined, 'per caller');
+    keys.begin('a', 'k2');
+    keys.finish('a', 'k2');
+    assert.equal(keys.lookup('a', 'k2'), undefined, 'a write not made is forgotten');
+    keys.finish('a', 'k2', at(2));
+    keys.finish('a', 'k3', at(3));
+    assert.equal(keys.lookup('a', 'k1'), undefined, 'the caller\'s oldest went');
+    keys.finish('b', 'k1', at(4));
+    keys.finish('c', 'k1', at(5));
+    assert.equal(keys.size, 3);
+    assert.equal(keys.lookup('a', 'k2'), undefined, 'the oldest of all went');
+    clock = 999;
+    assert.deepEqual(keys.lookup('c', 'k1'), at(5));
+    clock = 1_000;
+    assert.equal(keys.lookup('c', 'k1'), undefined, 'forgotten after its time');
+    assert.equal(keys.size, 0);
+  });
+
+  test('a stop answers the write under way before it closes the connections; new requests are refused; the wait is bounded', async () => {
+    const stopping = new FakeChain();
+    seed(stopping);
+    const { api: running, lines: runLines } = await fakeApi(stopping, { drainTimeoutMs: 5_000 });
+    const gate = deferred();
+    stopping.writeGate = gate.promise;
+    // A connection open before the stop, to send a request on during it.
+    const { hostname, port } = new URL(running.url);
+    const idle = connect(Number(port), hostname);
+    idle.on('error', () => undefined);
+    await new Promise((r) => idle.once('connect', r));
+    // Half a request sent: the connection is not idle when the stop begins.
+    idle.write('GET /metadata HTTP/1.1\r\nHost: x\r\n');
+    // The server stops: the Location of the answer cannot be resolved on it afterwards.
+    linkCheck.on = false;
+    const write = call(running.url, doctor, 'POST', '/Observation', observation).finally(() => (linkCheck.on = true));
+    await until(() => stopping.writesStarted === 1);
+    let closed = false;
+    const closing = running.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(closed, false, 'waits for the write');
+    const late = await untilClosed(running.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);
+    assert.ok(!late.data.startsWith('HTTP/1.1 200'), 'no new connection is served');
+    let refusedData = '';
+    idle.on('data', (c) => (refusedData += c.toString()));
+    idle.write('\r\n');
+    await until(() => refusedData.includes('stopping') || idle.destroyed);
+    assert.match(refusedData, /^HTTP\/1\.1 503[\s\S]*connection: close[\s\S]*"stopping"/i);
+    gate.resolve();
+    const answered = await write;
+    assert.equal(answered.status, 201);
+    await closing;
+    assert.ok(runLines.some((l) => l.includes('fhir.drained')));
+    // Bounded: a write that never ends does not hold the stop past drainTimeoutMs.
+    const stuck = new FakeChain();
+    seed(stuck);
+    stuck.writeGate = new Promise(() => undefined);
+    const { api: hung, lines: hungLines } = await fakeApi(stuck, { drainTimeoutMs: 300 });
+    const never = call(hung.url, doctor, 'POST', '/Observation', observation).catch((e: unknown) => e);
+    await until(() => stuck.writesStarted === 1);
+    const started = Date.now();
+    await hung.close();
+    assert.ok(Date.now() - started < 2_000, String(Date.now() - started));
+    assert.ok(await never instanceof Error, 'its connection was closed');
+    assert.ok(hungLines.some((l) => l.includes('fhir.drained') && l.includes('"left":1')));
   });
 });
 

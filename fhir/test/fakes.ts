@@ -72,6 +72,12 @@ export class FakeChain implements FhirChain {
   writeGate: Promise<void> | undefined;
   /** How many writes began. */
   writesStarted = 0;
+  /** The writes logged in the patient's accounting of disclosures (`logAccess`). */
+  logged: { author: string; patient: string; id: bigint }[] = [];
+  /** Thrown by `logAppend` (the record stays anchored). */
+  logError: Error | undefined;
+  /** Awaited by each `logAppend` (a slow node). */
+  logGate: Promise<void> | undefined;
   /** The limits of the last chain call (write, read, grant). */
   lastLimits: CallOptions | undefined;
   /** Thrown by `atBest` (a lost node). */
@@ -136,6 +142,13 @@ export class FakeChain implements FhirChain {
     return v;
   }
 
+  async logAppend(author: Actor, p: string, v: RecordVersion, _purpose: PurposeOfUse, limits?: CallOptions): Promise<void> {
+    this.lastLimits = limits;
+    if (this.logGate) await this.logGate;
+    if (this.logError) throw this.logError;
+    this.logged.push({ author: author.signer.address, patient: p, id: v.id });
+  }
+
   async read(_store: unknown, reader: Actor, id: bigint, limits?: CallOptions): Promise<{ resource: Uint8Array; version: RecordVersion }> {
     this.lastLimits = limits;
     this.readsSubmitted += 1;
@@ -178,6 +191,8 @@ export async function fakeApi(chain: FakeChain, over: Partial<FhirDeps> = {}): P
     maxBodyBytes: 64 * 1024,
     requestTimeoutMs: 10_000,
     maxBatchEntries: 20,
+    // A stop waits this long for the requests under way (some tests leave a write hanging).
+    drainTimeoutMs: 1_000,
     ...over,
   }, '127.0.0.1', 0);
   return { api, lines };

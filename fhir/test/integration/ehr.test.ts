@@ -69,6 +69,7 @@ before(async () => {
     ...LIMITS,
     chainConcurrency: 8,
     maxHeavyRequests: 4,
+    maxKeysPerCaller: 10_000,
     signers: [bobActor],
     logLevel: 'info',
   }, createLogger('info', (l) => lines.push(l)), chain);
