@@ -1,13 +1,16 @@
 /**
- * The FHIR R4 REST API (node:http, JSON): `GET /metadata`; searches of `Consent`, `AuditEvent`,
- * `PractitionerRole` and `DocumentReference` and the read of `Practitioner`, each asked of the
- * chain at one best block and answered only to a caller with access; `POST Consent` (a
- * patient's signed `grantConsent`), `POST <record type>` and `POST /` (a batch `Bundle`): the
- * SDK encrypts, stores through the gateway, anchors and seals; `GET <record type>/<id>`: the
- * checked and logged read. Every refusal is an `OperationOutcome` (`outcome.ts`).
+ * The FHIR R4 REST API (node:http, JSON): `GET /metadata`; searches (`GET [type]?…`, `POST
+ * [type]/_search`) of `Consent`, `AuditEvent`, `PractitionerRole`, `DocumentReference`, `Claim`
+ * and `ClaimResponse`, and the read by id of each entry they return and of `Practitioner`, each
+ * asked of the chain at one best block and answered only to a caller with access; `POST Consent`
+ * (a patient's signed `grantConsent`), `POST <record type>` and `POST /` (a batch `Bundle`): the
+ * SDK encrypts, stores through the gateway, anchors and seals, once per key (`If-None-Exist`,
+ * `X-Request-Id`); `GET <record type>/<id>` and its vread: the checked (first for free) and
+ * logged read, checked against the chain. Every refusal is an `OperationOutcome` (`outcome.ts`).
  *
- * Nothing of a resource is kept past its request: the facade holds no database; what it logs is
- * the route template, the status, the reason, the caller's account and ids.
+ * Nothing of a resource is kept past its request: the facade holds no database (the write keys
+ * it remembers are ids); what it logs is the route template, the status, the reason, the
+ * caller's account and ids.
  *
  * @module
  */

@@ -192,7 +192,7 @@ export async function fakeApi(chain: FakeChain, over: Partial<FhirDeps> = {}): P
     requestTimeoutMs: 10_000,
     maxBatchEntries: 20,
     // A stop waits this long for the requests under way (some tests leave a write hanging).
-    drainTimeoutMs: 1_000,
+    drainTimeoutMs: 500,
     ...over,
   }, '127.0.0.1', 0);
   return { api, lines };
