@@ -12,6 +12,7 @@ import {
   addResource, billing, consent, decodeDispatchError, fromHex, OutcomeUnknownError, readRecord, records, send, toHex, TransactionError,
   type Actor, type SendOptions, type BlobStore, type Delegation, type PurposeOfUse, type RecordVersion, type TelemedChain,
 } from '@telemed/sdk';
+import { DEFAULT_CHAIN_CONCURRENCY, mapLimit } from './concurrency.ts';
 import type {
   AccessBasis, ClaimInfo, ConsentInfo, DisclosedData, DisclosureInfo, LicenceInfo, PractitionerInfo,
 } from './model.ts';
@@ -75,6 +76,19 @@ export interface ChainView {
   claims(patient: string): Promise<ClaimInfo[]>;
   /** Whether `accessor` may read `version` now for `purpose` (`ConsentApi.check_access`). */
   canRead(accessor: string, version: RecordVersion, purpose: PurposeOfUse): Promise<boolean>;
+  /** Consent `id` with its standing (`Consents`, then its patient's `ConsentApi.consents`), or null. */
+  consent(id: bigint): Promise<ConsentInfo | null>;
+  /** Licence `id` with its standing (`Licences`, then its holder's `PractitionersApi.licences`), or null. */
+  licence(id: bigint): Promise<LicenceInfo | null>;
+  /** Claim `id` with its consultation (`Claims`, `Consultations`), or null (none, or its consultation reaped). */
+  claim(id: bigint): Promise<ClaimInfo | null>;
+  /** Record version `id`, or null when there is none or it was shredded (`Records`). */
+  recordVersion(id: bigint): Promise<RecordVersion | null>;
+  /**
+   * The purpose of `grantee`'s envelope for version `id` as stored (`Envelopes`), or null: what
+   * `records.accessRecord` checks access for (and refuses `NoEnvelope` without).
+   */
+  envelopePurpose(id: bigint, grantee: string): Promise<PurposeOfUse | null>;
 }
 
 /** A consent to grant, decoded from a patient's signed `consent.grantConsent` extrinsic. */
@@ -105,6 +119,13 @@ export interface FhirChain {
    * @throws `OutcomeUnknownError` when a transaction's outcome is lost (deadline, connection)
    */
   write(store: BlobStore, author: Actor, patient: string, resource: Uint8Array, tag: Uint8Array, purpose: PurposeOfUse, sealTo: string[], options?: CallOptions): Promise<RecordVersion>;
+  /**
+   * Logs an anchored write in `patient`'s accounting of disclosures (`consent.logAccess`,
+   * Append, the record version): `addRecord` checks the author's access but logs nothing.
+   *
+   * @throws `DispatchError`, `OutcomeUnknownError`…: the record stays anchored
+   */
+  logAppend(author: Actor, patient: string, version: RecordVersion, purpose: PurposeOfUse, options?: CallOptions): Promise<void>;
   /** Reads version `id` as `reader` (`accessRecord`: checked and logged), fetched from `store`. */
   read(store: BlobStore, reader: Actor, id: bigint, options?: CallOptions): Promise<{ resource: Uint8Array; version: RecordVersion }>;
   /**
@@ -250,8 +271,11 @@ export class SdkFhirChain implements FhirChain {
   readonly genesisHash: Uint8Array;
   readonly ss58Format: number;
 
-  /** @param chain - a connected SDK client (the caller closes it) */
-  constructor(readonly chain: TelemedChain) {
+  /**
+   * @param chain - a connected SDK client (the caller closes it)
+   * @param concurrency - most chain queries one listing makes at once (a patient's record versions)
+   */
+  constructor(readonly chain: TelemedChain, readonly concurrency = DEFAULT_CHAIN_CONCURRENCY) {
     this.genesisHash = chain.genesisHash;
     this.ss58Format = chain.api.registry.chainSS58 ?? 42;
   }
@@ -261,6 +285,14 @@ export class SdkFhirChain implements FhirChain {
     const at = await this.chain.at(header.hash.toHex());
     const api = at.api as ApiPromise;
     const address = (a: unknown) => at.address(String(a));
+    const consentsOf = async (patient: string) => {
+      const json = (await api.call.consentApi!.consents!(at.address(patient))).toJSON() as Json[];
+      return json.map((v) => consentFromJson(v, address));
+    };
+    const licencesOf = async (who: string) => {
+      const json = (await api.call.practitionersApi!.licences!(at.address(who))).toJSON() as Json[];
+      return json.map((v) => licenceFromJson(v, address));
+    };
     return {
       now: async () => Number((await api.query.timestamp!.now!()).toString()),
       isPatient: async (who) => (await records.patient(at, who)) !== null,
@@ -273,10 +305,7 @@ export class SdkFhirChain implements FhirChain {
         }
         return false;
       },
-      consents: async (patient) => {
-        const json = (await api.call.consentApi!.consents!(at.address(patient))).toJSON() as Json[];
-        return json.map((v) => consentFromJson(v, address));
-      },
+      consents: consentsOf,
       disclosures: async (patient) => {
         const out: DisclosureInfo[] = [];
         let from = 0;
@@ -291,10 +320,7 @@ export class SdkFhirChain implements FhirChain {
         const json = (await api.query.practitioners!.practitioners!(at.address(who))).toJSON() as Json | null;
         return json && practitionerFromJson(at.address(who), json);
       },
-      licences: async (who) => {
-        const json = (await api.call.practitionersApi!.licences!(at.address(who))).toJSON() as Json[];
-        return json.map((v) => licenceFromJson(v, address));
-      },
+      licences: licencesOf,
       records: async (patient) => {
         const ids: bigint[] = [];
         let from = 0;
@@ -305,7 +331,8 @@ export class SdkFhirChain implements FhirChain {
           if (next === null || next === undefined) break;
           from = Number(next);
         }
-        return Promise.all(ids.map((id) => records.recordVersion(at, id)));
+        // A query per version: a few at a time, not 1024 at once against the node.
+        return mapLimit(ids, this.concurrency, (id) => records.recordVersion(at, id));
       },
       // Every claim of the patient's visits (`BillingApi.claims`): a claim is created when its
       // visit settles, so the open consultations never list it.
@@ -319,6 +346,28 @@ export class SdkFhirChain implements FhirChain {
         const answer = await consent.checkAccess(at, accessor, version.patient, 'Read', { record: { tag: version.tag, record: version.record } }, purpose);
         return 'ok' in answer;
       },
+      // By id: the stored item names its patient (holder), whose listing has the standing.
+      consent: async (id) => {
+        const stored = (await api.query.consent!.consents!(id)).toJSON() as Json | null;
+        if (!stored) return null;
+        return (await consentsOf(address(stored.patient))).find((c) => c.id === id) ?? null;
+      },
+      licence: async (id) => {
+        const stored = (await api.query.practitioners!.licences!(id)).toJSON() as Json | null;
+        if (!stored) return null;
+        return (await licencesOf(address(stored.holder))).find((l) => l.id === id) ?? null;
+      },
+      claim: async (id) => {
+        const claim = (await api.query.billing!.claims!(id)).toJSON() as Json | null;
+        if (!claim) return null;
+        const c = (await api.query.billing!.consultations!(claim.consultation as number)).toJSON() as Json | null;
+        return c && claimFromJson(claim.consultation, c, id, claim, address);
+      },
+      recordVersion: async (id) => {
+        const entry = await records.recordEntry(at, id);
+        return entry === null || entry.shredded ? null : entry.version;
+      },
+      envelopePurpose: async (id, grantee) => (await records.storedEnvelope(at, id, grantee))?.purpose ?? null,
     };
   }
 
@@ -326,12 +375,14 @@ export class SdkFhirChain implements FhirChain {
     const sending = sendOptionsUntil(options.deadline);
     const written = await addResource({ chain: this.chain, store }, author, patient, resource, tag, { purpose, sealTo, send: sending });
     written.dataKey.fill(0);
-    // The write in the patient's accounting of disclosures (an AuditEvent): `addRecord` checks
-    // the author's access but logs nothing; `logAccess` checks again and logs it, by record id.
-    const { version } = written;
+    return written.version;
+  }
+
+  async logAppend(author: Actor, patient: string, version: RecordVersion, purpose: PurposeOfUse, options: CallOptions = {}): Promise<void> {
+    // The write in the patient's accounting of disclosures (an AuditEvent): `logAccess` checks
+    // the author's access again and logs it, by record id.
     await send(this.chain, this.chain.api.tx.consent!.logAccess!(
-      patient, 'Append', { Record: { tag: toHex(version.tag), record: version.id } }, purpose), author.signer, sending);
-    return version;
+      patient, 'Append', { Record: { tag: toHex(version.tag), record: version.id } }, purpose), author.signer, sendOptionsUntil(options.deadline));
   }
 
   async read(store: BlobStore, reader: Actor, id: bigint, options: CallOptions = {}): Promise<{ resource: Uint8Array; version: RecordVersion }> {

@@ -14,6 +14,9 @@ import { KeyRing, fromHex, isValidRecoveryPhrase, type Actor } from '@telemed/sd
 import { x25519 } from '@noble/curves/ed25519.js';
 import { ConfigError } from '../../gateway/src/config.ts';
 import type { Level } from '../../gateway/src/log.ts';
+import { DEFAULT_CHAIN_CONCURRENCY, DEFAULT_MAX_HEAVY_REQUESTS } from './concurrency.ts';
+import { DEFAULT_KEYS_PER_CALLER } from './idempotency.ts';
+import { LIMITS } from './server.ts';
 
 export { ConfigError };
 
@@ -37,6 +40,22 @@ export interface FhirConfig {
   requestTimeoutMs: number;
   /** `FHIR_MAX_BATCH_ENTRIES`, default 20: a larger batch is refused (`422 too-costly`), nothing written. */
   maxBatchEntries: number;
+  /** `FHIR_HEADERS_TIMEOUT_MS`, default 10000: time to receive a request's headers (then 408, connection closed). */
+  headersTimeoutMs: number;
+  /** `FHIR_RECEIVE_TIMEOUT_MS`, default 30000: time to receive a whole request, headers and body. */
+  receiveTimeoutMs: number;
+  /** `FHIR_MAX_CONNECTIONS`, default 512: most open connections (more are dropped). */
+  maxConnections: number;
+  /** `FHIR_MAX_NONCES_PER_ACCOUNT`, default 10000: most requests of one account within the replay window (twice the clock skew); more are `429`. */
+  maxNoncesPerAccount: number;
+  /** `FHIR_CHAIN_CONCURRENCY`, default 8: chain queries one request makes at once (a patient's record versions and their access checks). */
+  chainConcurrency: number;
+  /** `FHIR_MAX_HEAVY_REQUESTS`, default 4: DocumentReference and Claim searches answered at once (more: `503` with `Retry-After`). */
+  maxHeavyRequests: number;
+  /** `FHIR_DRAIN_TIMEOUT_MS`, default 30000: how long a stop waits for the requests under way (a write waiting for its blocks) before it closes the connections. */
+  drainTimeoutMs: number;
+  /** `FHIR_MAX_KEYS_PER_CALLER`, default 10000: write keys (`If-None-Exist`, `X-Request-Id`) remembered per caller for a day. */
+  maxKeysPerCaller: number;
   /** `FHIR_TLS_CERT` / `FHIR_TLS_KEY`: the PEM certificate (chain) and private key to serve HTTPS with, read from those files. */
   tls?: { cert: string; key: string };
   /** `FHIR_SIGNERS`: the held keys (see {@link parseSigners}). */
@@ -84,6 +103,10 @@ export function parseSigners(text: string | undefined, ss58Format = 42): Actor[]
 export const DEFAULTS = {
   requestTimeoutMs: 120_000,
   maxBatchEntries: 20,
+  ...LIMITS,
+  chainConcurrency: DEFAULT_CHAIN_CONCURRENCY,
+  maxHeavyRequests: DEFAULT_MAX_HEAVY_REQUESTS,
+  maxKeysPerCaller: DEFAULT_KEYS_PER_CALLER,
 } as const;
 
 /**
@@ -121,6 +144,14 @@ function tlsFiles(env: NodeJS.ProcessEnv): { cert: string; key: string } | undef
   return tls;
 }
 
+/** The times to receive a request: its headers within the whole (Node refuses a longer headers timeout). */
+function receiving(env: NodeJS.ProcessEnv): { headersTimeoutMs: number; receiveTimeoutMs: number } {
+  const headersTimeoutMs = int(env, 'FHIR_HEADERS_TIMEOUT_MS', DEFAULTS.headersTimeoutMs, 100, 600_000);
+  const receiveTimeoutMs = int(env, 'FHIR_RECEIVE_TIMEOUT_MS', DEFAULTS.receiveTimeoutMs, 100, 3_600_000);
+  if (headersTimeoutMs > receiveTimeoutMs) throw new ConfigError('FHIR_HEADERS_TIMEOUT_MS must not be more than FHIR_RECEIVE_TIMEOUT_MS');
+  return { headersTimeoutMs, receiveTimeoutMs };
+}
+
 /** The settings from `env`. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FhirConfig {
   const level = env.FHIR_LOG_LEVEL ?? 'info';
@@ -156,6 +187,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FhirConfig {
     maxBodyBytes: int(env, 'FHIR_MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     requestTimeoutMs: int(env, 'FHIR_REQUEST_TIMEOUT_MS', DEFAULTS.requestTimeoutMs, 1_000, 3_600_000),
     maxBatchEntries: int(env, 'FHIR_MAX_BATCH_ENTRIES', DEFAULTS.maxBatchEntries, 1, 1_000),
+    ...receiving(env),
+    maxConnections: int(env, 'FHIR_MAX_CONNECTIONS', DEFAULTS.maxConnections, 1, 1_000_000),
+    maxNoncesPerAccount: int(env, 'FHIR_MAX_NONCES_PER_ACCOUNT', DEFAULTS.maxNoncesPerAccount, 1, 1_000_000),
+    chainConcurrency: int(env, 'FHIR_CHAIN_CONCURRENCY', DEFAULTS.chainConcurrency, 1, 64),
+    maxHeavyRequests: int(env, 'FHIR_MAX_HEAVY_REQUESTS', DEFAULTS.maxHeavyRequests, 1, 1_000),
+    drainTimeoutMs: int(env, 'FHIR_DRAIN_TIMEOUT_MS', DEFAULTS.drainTimeoutMs, 0, 3_600_000),
+    maxKeysPerCaller: int(env, 'FHIR_MAX_KEYS_PER_CALLER', DEFAULTS.maxKeysPerCaller, 1, 1_000_000),
     signers: parseSigners(env.FHIR_SIGNERS),
     logLevel: level as Level,
   };

@@ -25,7 +25,7 @@ export async function startFacade(config: FhirConfig, log: Logger, chain?: Telem
   await cryptoWaitReady();
   const connected = chain ?? (await connectChain(config.nodeWs));
   try {
-    const fhirChain = new SdkFhirChain(connected);
+    const fhirChain = new SdkFhirChain(connected, config.chainConcurrency);
     const signers = new Map(config.signers.map((a) => [connected.address(a.signer.address), a]));
     const api = await startApi({
       chain: fhirChain,
@@ -41,6 +41,14 @@ export async function startFacade(config: FhirConfig, log: Logger, chain?: Telem
       maxBodyBytes: config.maxBodyBytes,
       requestTimeoutMs: config.requestTimeoutMs,
       maxBatchEntries: config.maxBatchEntries,
+      headersTimeoutMs: config.headersTimeoutMs,
+      receiveTimeoutMs: config.receiveTimeoutMs,
+      maxConnections: config.maxConnections,
+      maxNoncesPerAccount: config.maxNoncesPerAccount,
+      chainConcurrency: config.chainConcurrency,
+      maxHeavyRequests: config.maxHeavyRequests,
+      drainTimeoutMs: config.drainTimeoutMs,
+      maxKeysPerCaller: config.maxKeysPerCaller,
       ...(config.tls ? { tls: config.tls } : {}),
     }, config.host, config.port);
     log.info('fhir.started', { url: api.url, node: config.nodeWs, heldKeys: signers.size });

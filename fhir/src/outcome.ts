@@ -29,6 +29,8 @@ export class FhirError extends Error {
     message: string,
     /** The problems one by one (a resource that is not valid R4), each an issue of the outcome. */
     readonly issues?: readonly Issue[],
+    /** Headers the refusal calls for beyond its status's (`Retry-After` of a `429`). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = 'FhirError';

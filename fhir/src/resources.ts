@@ -396,10 +396,14 @@ export function searchBundle(
     return `${base}/${path}?${q.toString()}`;
   };
   const page = all.slice(offset, offset + count);
-  const links = [{ relation: 'self', url: link(offset) }, { relation: 'first', url: link(0) }];
-  if (offset > 0) links.push({ relation: 'previous', url: link(Math.max(0, offset - count)) });
-  if (offset + count < all.length) links.push({ relation: 'next', url: link(offset + count) });
-  if (all.length > 0) links.push({ relation: 'last', url: link(Math.floor((all.length - 1) / count) * count) });
+  const links = [{ relation: 'self', url: link(offset) }];
+  // `_count=0` asks for the total only: no page to go to.
+  if (count > 0) {
+    links.push({ relation: 'first', url: link(0) });
+    if (offset > 0) links.push({ relation: 'previous', url: link(Math.max(0, offset - count)) });
+    if (offset + count < all.length) links.push({ relation: 'next', url: link(offset + count) });
+    if (all.length > 0) links.push({ relation: 'last', url: link(Math.floor((all.length - 1) / count) * count) });
+  }
   return {
     resourceType: 'Bundle',
     type: 'searchset',

@@ -1,13 +1,16 @@
 /**
- * The FHIR R4 REST API (node:http, JSON): `GET /metadata`; searches of `Consent`, `AuditEvent`,
- * `PractitionerRole` and `DocumentReference` and the read of `Practitioner`, each asked of the
- * chain at one best block and answered only to a caller with access; `POST Consent` (a
- * patient's signed `grantConsent`), `POST <record type>` and `POST /` (a batch `Bundle`): the
- * SDK encrypts, stores through the gateway, anchors and seals; `GET <record type>/<id>`: the
- * checked and logged read. Every refusal is an `OperationOutcome` (`outcome.ts`).
+ * The FHIR R4 REST API (node:http, JSON): `GET /metadata`; searches (`GET [type]?…`, `POST
+ * [type]/_search`) of `Consent`, `AuditEvent`, `PractitionerRole`, `DocumentReference`, `Claim`
+ * and `ClaimResponse`, and the read by id of each entry they return and of `Practitioner`, each
+ * asked of the chain at one best block and answered only to a caller with access; `POST Consent`
+ * (a patient's signed `grantConsent`), `POST <record type>` and `POST /` (a batch `Bundle`): the
+ * SDK encrypts, stores through the gateway, anchors and seals, once per key (`If-None-Exist`,
+ * `X-Request-Id`); `GET <record type>/<id>` and its vread: the checked (first for free) and
+ * logged read, checked against the chain. Every refusal is an `OperationOutcome` (`outcome.ts`).
  *
- * Nothing of a resource is kept past its request: the facade holds no database; what it logs is
- * the route template, the status, the reason, the caller's account and ids.
+ * Nothing of a resource is kept past its request: the facade holds no database (the write keys
+ * it remembers are ids); what it logs is the route template, the status, the reason, the
+ * caller's account and ids.
  *
  * @module
  */
@@ -16,14 +19,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import { isHex, u8aToHex } from '@polkadot/util';
-import { KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
+import { BlobNotFoundError, FormatError, KeyRing, NonceCache, fromHex, parseAccount, tagOf, utf8, type Actor, type BlobStore, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
 import { encodeAddress } from '@polkadot/util-crypto';
-import { authenticate, DOMAIN, HEADERS } from './auth.ts';
+import { AccountNonceLimit, authenticate, DOMAIN, HEADERS, preAuthenticate } from './auth.ts';
 import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { CallOptions, ChainView, FhirChain, SignedGrant } from './chain.ts';
+import { DEFAULT_CHAIN_CONCURRENCY, DEFAULT_MAX_HEAVY_REQUESTS, mapLimit, Slots } from './concurrency.ts';
+import type { ConsentInfo } from './model.ts';
+import { DEFAULT_KEYS, DEFAULT_KEYS_PER_CALLER, KEY_TTL_MS, WriteKeys, type RememberedWrite } from './idempotency.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
-  ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, claimResource, claimResponseResource, consentResource, documentReferenceResource, operationOutcome, PURPOSE_CODES, practitionerResource,
+  ACT_CODE, ACT_REASON, ACTION_CODES, CONSENT_ACTION, auditEventResource, instant, claimResource, claimResponseResource, consentResource, documentReferenceResource, operationOutcome, PURPOSE_CODES, practitionerResource,
   practitionerRoleResource, searchBundle, TAG_EXTENSION, type Resource,
 } from './resources.ts';
 import { prepareValidation, resourceIssues } from './validate.ts';
@@ -52,11 +58,36 @@ export interface FhirDeps {
   requestTimeoutMs: number;
   /** Most entries of a batch `Bundle`. */
   maxBatchEntries: number;
+  /** Time to receive a request's headers (ms; `server.headersTimeout`), default {@link LIMITS}. */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, headers and body (ms; `server.requestTimeout`), default {@link LIMITS}. */
+  receiveTimeoutMs?: number;
+  /** Most open connections (`server.maxConnections`; more are dropped), default {@link LIMITS}. */
+  maxConnections?: number;
+  /** Most nonces of one account in the replay cache (more: `429`), default {@link LIMITS}. */
+  maxNoncesPerAccount?: number;
+  /** Chain calls one request makes at once (per-version checks), default {@link DEFAULT_CHAIN_CONCURRENCY}. */
+  chainConcurrency?: number;
+  /** Requests whose chain calls grow with the data (DocumentReference, Claim searches) answered at once; more: `503`. Default {@link DEFAULT_MAX_HEAVY_REQUESTS}. */
+  maxHeavyRequests?: number;
+  /** Most write keys (`If-None-Exist`, `X-Request-Id`) remembered per caller for a day, default {@link DEFAULT_KEYS_PER_CALLER}. */
+  maxKeysPerCaller?: number;
+  /** How long a stop waits for the writes under way before it closes the connections (ms), default {@link LIMITS}. */
+  drainTimeoutMs?: number;
   /** Serve HTTPS with this PEM certificate and key (else HTTP). */
   tls?: { cert: string; key: string };
   /** The clock (tests inject one). */
   now?: () => number;
 }
+
+/** Defaults of the connection limits (README.md, "Configuration"). */
+export const LIMITS = {
+  headersTimeoutMs: 10_000,
+  receiveTimeoutMs: 30_000,
+  maxConnections: 512,
+  maxNoncesPerAccount: 10_000,
+  drainTimeoutMs: 30_000,
+} as const;
 
 /** Default and largest `_count`. */
 export const DEFAULT_COUNT = 50;
@@ -69,6 +100,9 @@ export const RETRY_AFTER_S = 6;
 
 /** The methods served (`Allow` of a `405`). */
 const ALLOWED_METHODS = 'GET, POST';
+
+/** What a failed request's work settles to for a stop waiting on it. */
+const answerless: Res = { status: 500, resource: { resourceType: 'OperationOutcome' } };
 
 /** The body of a `500` when even the answer could not be made. */
 const FALLBACK_BODY = JSON.stringify(operationOutcome('fatal', 'exception', 'internal error', 'internal'));
@@ -103,12 +137,16 @@ interface Res {
   log?: Record<string, string | number | boolean>;
 }
 
-/** `Patient/<address>` or `<address>` → the SS58 address, else a 400. */
-function accountParam(value: string | null, prefix: string, name: string, ss58: number): string {
+/**
+ * `Patient/<address>`, `<address>`, or the absolute `<base>/Patient/<address>` of this facade →
+ * the SS58 address, else a 400 (an absolute reference to another server is not this one's).
+ */
+function accountParam(value: string | null, prefix: string, name: string, ss58: number, base: string): string {
   if (value === null || value === '') throw new FhirError(400, 'required', 'missing_parameter', `the search needs ${name}=`);
-  const bare = value.startsWith(`${prefix}/`) ? value.slice(prefix.length + 1) : value;
+  const local = base !== '' && value.startsWith(`${base}/`) ? value.slice(base.length + 1) : value;
+  const bare = local.startsWith(`${prefix}/`) ? local.slice(prefix.length + 1) : local;
   const id = parseAccount(bare);
-  if (id === undefined) throw new FhirError(400, 'value', 'bad_parameter', `${name} is not a ${prefix} account`);
+  if (id === undefined) throw new FhirError(400, 'value', 'bad_parameter', `${name} is not a ${prefix} account (of this server)`);
   return encodeAddress(id, ss58);
 }
 
@@ -117,12 +155,20 @@ function paging(url: URL): { count: number; offset: number } {
   const offsetText = url.searchParams.get('_offset');
   const count = countText === null ? DEFAULT_COUNT : Number(countText);
   const offset = offsetText === null ? 0 : Number(offsetText);
-  if (!Number.isInteger(count) || count < 1) throw new FhirError(400, 'value', 'bad_parameter', '_count must be a positive integer');
+  if (!Number.isInteger(count) || count < 0) throw new FhirError(400, 'value', 'bad_parameter', '_count must be a non-negative integer (0: the total only)');
   if (!Number.isInteger(offset) || offset < 0) throw new FhirError(400, 'value', 'bad_parameter', '_offset must be a non-negative integer');
   return { count: Math.min(count, MAX_COUNT), offset };
 }
 
 const KNOWN_SEARCH = new Set(['_count', '_offset', '_format']);
+
+/**
+ * Result parameters the facade does not apply: ignored (the whole resources, every total are
+ * answered, and an `OperationOutcome` entry says so) unless the client asks for strict handling
+ * (`Prefer: handling=strict`: then `400`). None of them filters, so ignoring one never answers
+ * with less than asked for.
+ */
+const LENIENT_PARAMS = new Set(['_summary', '_total', '_elements', '_pretty']);
 
 /** The `_format` values that mean JSON (FHIR R4 http.html#mime); the facade serves nothing else. */
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json']);
@@ -162,6 +208,20 @@ function negotiate(url: URL, headers: IncomingMessage['headers']): void {
   if (!acceptable) throw new FhirError(406, 'not-supported', 'format_unsupported', 'only JSON is served (Accept: application/fhir+json)');
 }
 
+/** Whether the client asked for strict handling of search parameters (`Prefer: handling=strict`). */
+function strictHandling(headers: IncomingMessage['headers']): boolean {
+  return (header(headers, 'prefer') ?? '').split(/[,;]/).some((p) => p.trim().toLowerCase().replace(/\s+/g, '') === 'handling=strict');
+}
+
+/** A `POST [type]/_search` body is a form (`application/x-www-form-urlencoded`, UTF-8): else `415`. */
+function checkFormType(headers: IncomingMessage['headers']): void {
+  const [type = '', ...params] = (header(headers, 'content-type') ?? '').split(';').map((p) => p.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (type !== 'application/x-www-form-urlencoded' || (charset !== undefined && charset !== 'utf-8')) {
+    throw new FhirError(415, 'not-supported', 'media_type_unsupported', 'a search by POST is a form: Content-Type application/x-www-form-urlencoded');
+  }
+}
+
 /** A posted body must say it is JSON (UTF-8): else `415`. */
 function checkContentType(headers: IncomingMessage['headers']): void {
   const value = header(headers, 'content-type');
@@ -198,15 +258,51 @@ function forbidden(): FhirError {
   return new FhirError(403, 'forbidden', 'forbidden', 'the caller has no access to this patient\'s data');
 }
 
+/** `ETag` (weak, the chain's version number) and `Last-Modified` (when the chain anchored it) of a record version. */
+function versionHeaders(v: RecordVersion): Record<string, string> {
+  return { etag: `W/"${v.version}"`, 'last-modified': new Date(v.createdAt).toUTCString() };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The request handler, and how a stop lets the requests under way end. */
+export interface FhirHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** From now on a request is answered `503` (`stopping`) with `Connection: close`. */
+  stop(): void;
+  /**
+   * Waits until the requests under way (their chain work too, past a `504`) have ended and been
+   * answered, at most `timeoutMs`: whether they all did.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
+  /** How many requests are under way. */
+  pending(): number;
+}
+
 /** Builds the request handler. */
-export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createHandler(deps: FhirDeps): FhirHandler {
   const now = deps.now ?? Date.now;
   const { chain, log } = deps;
   const nonces = new NonceCache(deps.clockSkewMs, 1_000_000, now);
+  // A nonce stays in the cache twice the skew (NonceCache): counted per account as long.
+  const writeKeys = new WriteKeys(KEY_TTL_MS, deps.maxKeysPerCaller ?? DEFAULT_KEYS_PER_CALLER, DEFAULT_KEYS, now);
+  const chainConcurrency = deps.chainConcurrency ?? DEFAULT_CHAIN_CONCURRENCY;
+  const heavySlots = new Slots(deps.maxHeavyRequests ?? DEFAULT_MAX_HEAVY_REQUESTS);
+  const perAccount = new AccountNonceLimit(deps.maxNoncesPerAccount ?? LIMITS.maxNoncesPerAccount, 2 * deps.clockSkewMs, now);
   const ss58 = chain.ss58Format;
 
   /** The base URL, read when needed (`startApi` sets it once it listens). */
   const baseOf = () => (deps.baseUrl ?? '').replace(/\/+$/, '');
+
+  /** The SS58 address of a `Patient/<address>` reference (also `<this facade's base>/Patient/<address>`), else undefined. */
+  const patientReference = (reference: string): string | undefined => {
+    const local = reference.startsWith(`${baseOf()}/`) ? reference.slice(baseOf().length + 1) : reference;
+    if (!local.startsWith('Patient/')) return undefined;
+    const id = parseAccount(local.slice('Patient/'.length));
+    return id === undefined ? undefined : encodeAddress(id, ss58);
+  };
 
   const readBody = async (req: IncomingMessage): Promise<Uint8Array> => {
     const chunks: Buffer[] = [];
@@ -243,7 +339,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchConsent = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const all = await view.consents(patient);
@@ -256,7 +352,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchAuditEvent = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const whole = await actsFor(view, caller, patient, 'ViewDisclosureLog');
@@ -280,7 +376,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchPractitionerRole = async (r: Req): Promise<Res> => {
     checkParams(r.url, ['practitioner']);
-    const who = accountParam(r.url.searchParams.get('practitioner'), 'Practitioner', 'practitioner', ss58);
+    const who = accountParam(r.url.searchParams.get('practitioner'), 'Practitioner', 'practitioner', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const [profile, licences] = await Promise.all([view.practitioner(who), view.licences(who)]);
@@ -288,9 +384,41 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return { status: 200, resource: searchBundle(baseOf(), 'PractitionerRole', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
   };
 
+  /**
+   * Runs a request whose chain calls grow with the data (a patient's record versions, every
+   * claim page) in one of the {@link Slots} of such requests: none free, `503 busy` with
+   * `Retry-After` at once, rather than queued against the node.
+   */
+  const heavy = async (answer: () => Promise<Res>): Promise<Res> => {
+    const release = heavySlots.tryTake();
+    if (release === undefined) throw new FhirError(503, 'throttled', 'busy', 'too many searches are being answered: try again shortly');
+    try {
+      return await answer();
+    } finally {
+      release();
+    }
+  };
+
+  /**
+   * Which of `caller`'s versions `check_access` could allow, from the caller's in-force permits
+   * to read for Treatment: `'all'` when one covers all data, else the tags and records they name.
+   * A version outside them is not asked about (the chain would refuse it).
+   */
+  const readScope = (consents: readonly ConsentInfo[], caller: string): 'all' | { tags: Set<string>; records: Set<bigint> } => {
+    const tags = new Set<string>();
+    const records = new Set<bigint>();
+    for (const c of consents) {
+      if (c.grantee !== caller || c.decision !== 'Permit' || c.standing !== 'InForce' || !c.actions.includes('Read') || !c.purposes.includes('Treatment')) continue;
+      if (c.scope === 'AllData') return 'all';
+      if ('tags' in c.scope) for (const t of c.scope.tags) tags.add(u8aToHex(t));
+      else for (const id of c.scope.records) records.add(id);
+    }
+    return { tags, records };
+  };
+
   const searchDocumentReference = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     let visible: RecordVersion[];
@@ -301,20 +429,21 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       // in-force permit of the patient's, the chain would refuse every version, so a stranger
       // is refused before the versions are listed and checked one by one.
       const emergency = await view.emergencyOpen(patient, caller);
+      let scope: ReturnType<typeof readScope> = 'all';
       if (!emergency) {
         const consents = await view.consents(patient);
         if (!consents.some((c) => c.grantee === caller && c.decision === 'Permit' && c.standing === 'InForce')) throw forbidden();
+        scope = readScope(consents, caller);
       }
       const purposes: PurposeOfUse[] = emergency ? ['Treatment', 'EmergencyTreatment'] : ['Treatment'];
-      visible = [];
-      for (const v of await view.records(patient)) {
-        for (const p of purposes) {
-          if (await view.canRead(caller, v, p)) {
-            visible.push(v);
-            break;
-          }
-        }
-      }
+      const candidates = (await view.records(patient))
+        .filter((v) => scope === 'all' || scope.tags.has(u8aToHex(v.tag)) || scope.records.has(v.record));
+      // One check_access per version (two under break-glass), a few at a time.
+      const readable = await mapLimit(candidates, chainConcurrency, async (v) => {
+        for (const p of purposes) if (await view.canRead(caller, v, p)) return true;
+        return false;
+      });
+      visible = candidates.filter((_, i) => readable[i]);
     }
     const resources = visible.sort((a, b) => Number(a.id - b.id))
       .map((v) => documentReferenceResource(v, deps.gatewayUrl, v.author === v.patient));
@@ -323,7 +452,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
 
   const searchClaims = async (r: Req, caller: string, type: 'Claim' | 'ClaimResponse'): Promise<Res> => {
     checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
     const view = await chain.atBest();
     const all = await view.claims(patient);
@@ -341,6 +470,83 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return { status: 200, resource: searchBundle(baseOf(), type, r.url.searchParams, resources, offset, count), log: { results: resources.length } };
   };
 
+  // --- reads by id: the entries of the searches, with the searches' access rules --------------
+
+  /** A chain id in a path (`^\d{1,19}$`), else a 404 (no such resource). */
+  const chainId = (text: string, what: string): bigint => {
+    if (!/^\d{1,19}$/.test(text)) throw new FhirError(404, 'not-found', `unknown_${what}`, `no ${what} has this id`);
+    return BigInt(text);
+  };
+
+  /** `GET Consent/{id}`: the patient and a delegate managing consents, or the grantee. */
+  const readConsent = async (idText: string, caller: string): Promise<Res> => {
+    const id = chainId(idText, 'consent');
+    const view = await chain.atBest();
+    const c = await view.consent(id);
+    if (c === null) throw new FhirError(404, 'not-found', 'unknown_consent', 'no consent has this id');
+    if (c.grantee !== caller && !(await actsFor(view, caller, c.patient, 'ManageConsents'))) throw forbidden();
+    return { status: 200, resource: consentResource(c), log: { consent: idText } };
+  };
+
+  /**
+   * `GET AuditEvent/{patient}-{seq}`: the patient and a delegate with the log scope, or the
+   * accessor it names. Anyone else is refused whether or not the entry exists (403): the log's
+   * length is not theirs to learn.
+   */
+  const readAuditEvent = async (idText: string, caller: string): Promise<Res> => {
+    const match = /^([1-9A-HJ-NP-Za-km-z]{40,60})-(\d{1,19})$/.exec(idText);
+    const account = match ? parseAccount(match[1]!) : undefined;
+    if (!match || account === undefined) throw new FhirError(404, 'not-found', 'unknown_audit_event', 'no disclosure has this id');
+    const patient = encodeAddress(account, ss58);
+    const seq = BigInt(match[2]!);
+    const view = await chain.atBest();
+    const whole = await actsFor(view, caller, patient, 'ViewDisclosureLog');
+    const entry = (await view.disclosures(patient)).find((d) => d.seq === seq);
+    if (!whole && entry?.accessor !== caller) throw forbidden();
+    if (entry === undefined) throw new FhirError(404, 'not-found', 'unknown_audit_event', 'no disclosure has this id (the chain keeps the last 256)');
+    return { status: 200, resource: auditEventResource(entry) };
+  };
+
+  /** `GET PractitionerRole/licence-{id}`: any signed caller (licences are public on chain). */
+  const readPractitionerRole = async (idText: string): Promise<Res> => {
+    const id = chainId(idText.startsWith('licence-') ? idText.slice('licence-'.length) : '', 'licence');
+    const view = await chain.atBest();
+    const licence = await view.licence(id);
+    if (licence === null) throw new FhirError(404, 'not-found', 'unknown_licence', 'no licence has this id');
+    return { status: 200, resource: practitionerRoleResource(await view.practitioner(licence.holder), licence) };
+  };
+
+  /** Whether `caller` may read `v` now: the patient, a delegate with `AccessRecords`, or `check_access` for Treatment (also EmergencyTreatment while break-glass is open). */
+  const mayReadVersion = async (view: ChainView, caller: string, v: RecordVersion): Promise<boolean> => {
+    if (await actsFor(view, caller, v.patient, 'AccessRecords')) return true;
+    if (await view.canRead(caller, v, 'Treatment')) return true;
+    return (await view.emergencyOpen(v.patient, caller)) && view.canRead(caller, v, 'EmergencyTreatment');
+  };
+
+  /** `GET DocumentReference/{id}`: as the search, one version. */
+  const readDocumentReference = async (idText: string, caller: string): Promise<Res> => {
+    const id = chainId(idText, 'record');
+    const view = await chain.atBest();
+    const v = await view.recordVersion(id);
+    if (v === null) throw new FhirError(404, 'not-found', 'unknown_record', 'no record version has this id');
+    if (!(await mayReadVersion(view, caller, v))) throw forbidden();
+    return { status: 200, resource: documentReferenceResource(v, deps.gatewayUrl, v.author === v.patient), log: { record: idText } };
+  };
+
+  /** `GET Claim/{id}`, `GET ClaimResponse/{id}`: the patient, a delegate booking care, the practitioner, the insurer. */
+  const readClaim = async (idText: string, caller: string, type: 'Claim' | 'ClaimResponse'): Promise<Res> => {
+    const id = chainId(idText, 'claim');
+    const view = await chain.atBest();
+    const c = await view.claim(id);
+    if (c === null) throw new FhirError(404, 'not-found', 'unknown_claim', 'no claim has this id (or its consultation was reaped)');
+    if (caller !== c.patient && caller !== c.practitioner && caller !== c.insurer) {
+      const d = await view.delegation(c.patient, caller);
+      const booksCare = d !== null && d.scopes.includes('BookCare') && (d.until === null || (await view.now()) < d.until);
+      if (!booksCare) throw forbidden();
+    }
+    return { status: 200, resource: type === 'Claim' ? claimResource(c) : claimResponseResource(c) };
+  };
+
   const heldActor = (caller: string): Actor => {
     const actor = deps.signers.get(caller);
     if (!actor) {
@@ -350,22 +556,79 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return actor;
   };
 
-  const readRecordResource = async (r: Req, type: string, idText: string, caller: string): Promise<Res> => {
-    if (!/^\d{1,19}$/.test(idText)) throw new FhirError(404, 'not-found', 'unknown_record', 'no record version has this id');
+  /**
+   * `GET <type>/{id}` and its vread `GET <type>/{id}/_history/{vid}`: the checked and logged read
+   * of record version `id`. Each record version is its own resource, of one version: its
+   * `versionId` is the chain's number of that version in its record (`1` for the original, `2`
+   * for its first amendment…), so a vread of any other `vid` is a 404.
+   */
+  const readRecordResource = async (r: Req, type: string, idText: string, caller: string, vid?: string): Promise<Res> => {
+    const id = chainId(idText, 'record');
     const reader = heldActor(caller);
-    const id = BigInt(idText);
-    const { resource } = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
-    const parsed = parseJson(resource);
-    resource.fill(0);
+    // `records.accessRecord` costs the reader a fee: what the chain would refuse is refused
+    // first with free queries (the version, the reader's envelope, check_access for its purpose).
+    const view = await chain.atBest();
+    const v = await view.recordVersion(id);
+    if (v === null) throw new FhirError(404, 'not-found', vid === undefined ? 'unknown_record' : 'unknown_version', 'no record version has this id');
+    if (vid !== undefined && String(v.version) !== vid) throw new FhirError(404, 'not-found', 'unknown_version', 'no version of this resource has this id');
+    if (v.locator.length === 0) throw new FhirError(404, 'not-found', 'rekeyed', 'this record version was re-keyed: read the version that replaced it');
+    const purpose = await view.envelopePurpose(id, caller);
+    if (purpose === null) throw new FhirError(403, 'forbidden', 'no_envelope', 'the caller holds no key of this record version');
+    if (!(await view.canRead(caller, v, purpose))) throw forbidden();
+    let read: { resource: Uint8Array; version: RecordVersion };
+    try {
+      read = await chain.read(deps.storeFor(reader, id), reader, id, r.limits);
+    } catch (e) {
+      // The stored ciphertext is not what the chain anchored (another hash, key, commitment),
+      // or it is gone after the read was logged: the fault is upstream, not the client's.
+      if (e instanceof FormatError) throw new FhirError(502, 'exception', `format.${e.format}`, 'the stored record does not match what the chain anchored');
+      if (e instanceof BlobNotFoundError) throw new FhirError(502, 'exception', 'blob_missing', 'the read was logged but the store has no ciphertext for this record version');
+      throw e;
+    }
+    const { resource, version } = read;
+    let parsed: Resource;
+    try {
+      parsed = parseJson(resource);
+    } catch {
+      throw new FhirError(502, 'exception', 'bad_stored_content', 'the stored record is not a FHIR resource in JSON');
+    } finally {
+      resource.fill(0);
+    }
     if (parsed.resourceType !== type) throw new FhirError(404, 'not-found', 'unknown_record', 'no record of this type has this id');
-    return { status: 200, resource: { ...parsed, id: idText }, log: { record: idText } };
+    // What the content says of its patient must be what the chain says: a resource about
+    // another patient anchored in this patient's record is not served as theirs.
+    if (!namesPatient(parsed, version.patient)) {
+      throw new FhirError(502, 'exception', 'subject_mismatch', 'the stored record names another patient than the chain\'s record');
+    }
+    // The version and its time are the chain's, whatever the stored content says.
+    const meta = { ...(isObject(parsed.meta) ? parsed.meta : {}), versionId: String(version.version), lastUpdated: instant(version.createdAt) };
+    return { status: 200, resource: { ...parsed, id: idText, meta }, headers: versionHeaders(version), log: { record: idText } };
+  };
+
+  /**
+   * Whether a stored resource's `subject` and `patient` (those it has) reference `patient`
+   * (`Patient/<address>`, or this facade's `<base>/Patient/<address>`). A resource naming no
+   * patient (the app's own writes) is served as stored.
+   */
+  const namesPatient = (resource: Resource, patient: string): boolean => {
+    for (const field of ['subject', 'patient'] as const) {
+      const element = resource[field];
+      if (element === undefined) continue;
+      const reference = isObject(element) ? element.reference : undefined;
+      if (typeof reference !== 'string') return false;
+      const account = patientReference(reference);
+      if (account !== patient) return false;
+    }
+    return true;
   };
 
   // --- writes ------------------------------------------------------------------------------
 
   const patientOf = (resource: Resource): string => {
     const ref = (resource.subject ?? resource.patient) as { reference?: unknown } | undefined;
-    const text = typeof ref?.reference === 'string' ? ref.reference : '';
+    const given = typeof ref?.reference === 'string' ? ref.reference : '';
+    // This facade's absolute reference is the same (`<base>/Patient/<address>`).
+    const text = given.startsWith(`${baseOf()}/`) ? given.slice(baseOf().length + 1) : given;
     if (!text.startsWith('Patient/')) throw new FhirError(400, 'required', 'no_patient', 'the resource must name its patient (subject or patient: Patient/<SS58 address>)');
     const id = parseAccount(text.slice('Patient/'.length));
     if (id === undefined) throw new FhirError(400, 'value', 'bad_patient', 'the patient reference is not an account');
@@ -423,17 +686,94 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     const patient = patientOf(resource);
     const tag = await tagFor(resource, author, caller, patient);
     const plaintext = utf8(JSON.stringify(resource));
+    let version: RecordVersion;
     try {
-      const version = await chain.write(deps.storeFor(author), author, patient, plaintext, tag, 'Treatment', patient === caller ? [] : [patient], r.limits);
-      const id = String(version.id);
-      return {
-        status: 201,
-        resource: { ...resource, id, meta: { ...(resource.meta as object | undefined), versionId: '1', lastUpdated: new Date(version.createdAt).toISOString() } },
-        headers: { location: `${baseOf()}/${type}/${id}/_history/1` },
-        log: { record: id },
-      };
+      version = await chain.write(deps.storeFor(author), author, patient, plaintext, tag, 'Treatment', patient === caller ? [] : [patient], r.limits);
     } finally {
       plaintext.fill(0);
+    }
+    const id = String(version.id);
+    const location = `${baseOf()}/${type}/${id}/_history/${version.version}`;
+    const headers = { location, ...versionHeaders(version) };
+    // Anchored: from here on the write is made, whatever befalls its log entry. A failure to log
+    // it is not a failure of the write (the client must not write it again): 201 with a warning.
+    try {
+      await chain.logAppend(author, patient, version, 'Treatment', r.limits);
+    } catch (e) {
+      const why = toFhirError(e);
+      log.warn('fhir.write_unlogged', { account: caller, record: id, reason: why.reason });
+      return {
+        status: 201,
+        resource: operationOutcome('warning', 'incomplete',
+          `created as ${location}, but not logged in the patient's accounting of disclosures (${why.reason}): the record is anchored, do not send it again`, 'unlogged'),
+        headers,
+        log: { record: id, unlogged: why.reason },
+      };
+    }
+    return {
+      status: 201,
+      resource: { ...resource, id, meta: { ...(resource.meta as object | undefined), versionId: String(version.version), lastUpdated: new Date(version.createdAt).toISOString() } },
+      headers,
+      log: { record: id },
+    };
+  };
+
+  // --- idempotent writes: the same key, the same answer -------------------------------------
+
+  /**
+   * The key of a write, if the client named one: `If-None-Exist` (`identifier=[system|]value`:
+   * matched against the writes this caller made with it, not a search of the encrypted records),
+   * else `X-Request-Id` (`#<entry>` for each entry of a batch); per resource type.
+   */
+  const writeKey = (type: string, ifNoneExist: unknown, requestId: string | undefined): string | undefined => {
+    if (ifNoneExist !== undefined) {
+      const text = typeof ifNoneExist === 'string' ? ifNoneExist.replace(/^\?/, '') : '';
+      const query = new URLSearchParams(text);
+      const names = [...query.keys()];
+      if (names.length !== 1 || names[0] !== 'identifier' || !query.get('identifier')) {
+        throw new FhirError(400, 'not-supported', 'bad_if_none_exist',
+          'If-None-Exist takes one identifier=[system|]value (matched against the writes this caller made with it in the last 24 hours: encrypted records cannot be searched)');
+      }
+      return `${type}\nif-none-exist\n${query.get('identifier')}`;
+    }
+    if (requestId !== undefined) {
+      if (!/^[\x21-\x7e]{1,200}$/.test(requestId)) throw new FhirError(400, 'value', 'bad_request_id', 'X-Request-Id is 1 to 200 visible ASCII characters');
+      return `${type}\nrequest-id\n${requestId}`;
+    }
+    return undefined;
+  };
+
+  /**
+   * Makes a write under `key` once: a key already answered is answered again (`200`, the first
+   * write's `Location`, nothing written); one whose write is under way (a retry while the first
+   * still waits for the chain) is `409` with `Retry-After`. Only a write that was made is
+   * remembered (its answer may have been lost: the client gone, the deadline passed); a refused
+   * one is forgotten, so that the retry is made.
+   */
+  const once = async (caller: string, key: string | undefined, write: () => Promise<Res>): Promise<Res> => {
+    if (key === undefined) return write();
+    const known = writeKeys.lookup(caller, key);
+    if (known === 'under-way' || (known === undefined && !writeKeys.begin(caller, key))) {
+      throw new FhirError(409, 'conflict', 'write_in_progress', 'a write with this key is under way: ask again shortly', undefined, { 'retry-after': String(RETRY_AFTER_S) });
+    }
+    if (known !== undefined) {
+      return {
+        status: 200,
+        resource: operationOutcome('information', 'informational', `already created: ${known.location} (nothing was written again)`, 'already_created'),
+        headers: { location: known.location, ...(known.etag ? { etag: known.etag } : {}), ...(known.lastModified ? { 'last-modified': known.lastModified } : {}) },
+        log: { replayed: true },
+      };
+    }
+    let made: RememberedWrite | undefined;
+    try {
+      const answer = await write();
+      const location = answer.headers?.location;
+      if (answer.status === 201 && location !== undefined) {
+        made = { location, ...(answer.headers?.etag ? { etag: answer.headers.etag } : {}), ...(answer.headers?.['last-modified'] ? { lastModified: answer.headers['last-modified'] } : {}) };
+      }
+      return answer;
+    } finally {
+      writeKeys.finish(caller, key, made);
     }
   };
 
@@ -453,7 +793,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     if ((provision.type ?? 'permit') !== (grant.decision === 'Permit' ? 'permit' : 'deny')) return 'provision.type';
     const actors = list<{ reference?: { reference?: string; identifier?: { value?: string } } }>(provision.actor, 'provision.actor');
     const grantees = actors.map((a) => {
-      const ref = a.reference?.reference ?? '';
+      const given = a.reference?.reference ?? '';
+      const ref = given.startsWith(`${baseOf()}/`) ? given.slice(baseOf().length + 1) : given;
       const id = parseAccount(ref.includes('/') ? ref.slice(ref.indexOf('/') + 1) : (a.reference?.identifier?.value ?? ''));
       return id && encodeAddress(id, ss58);
     });
@@ -509,7 +850,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     return {
       status: 201,
       resource: created ? consentResource(created) : { ...resource, id: String(id) },
-      headers: { location: `${baseOf()}/Consent/${id}/_history/1` },
+      // The chain keeps no versions of a consent (a revocation changes it in place): its URL.
+      headers: { location: `${baseOf()}/Consent/${id}` },
       log: { consent: String(id) },
     };
   };
@@ -532,7 +874,8 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     // The Bundle itself (its entries' resources are checked one by one, each answered on its own).
     checkResource({ ...bundle, entry: (entries as Record<string, unknown>[]).map(({ resource: _r, ...entry }) => entry) });
     const out: Record<string, unknown>[] = [];
-    for (const [i, entry] of (entries as { resource?: unknown; request?: { method?: unknown; url?: unknown } }[]).entries()) {
+    const batchRequestId = header(r.headers, 'x-request-id');
+    for (const [i, entry] of (entries as { resource?: unknown; request?: { method?: unknown; url?: unknown; ifNoneExist?: unknown } }[]).entries()) {
       // A client that has gone (or a request past its deadline) gets nothing more written.
       if (r.signal.aborted) {
         log.warn('fhir.batch_stopped', { account: caller, written: i, entries: entries.length, reason: String(r.signal.reason ?? 'aborted') });
@@ -545,14 +888,54 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         }
         const type = resource.resourceType;
         if ((entry.request.url ?? type) !== type) throw new FhirError(400, 'invalid', 'type_mismatch', 'the entry\'s url is not its resource type');
-        const done = type === 'Consent' ? await createConsent(r, resource, caller) : await createRecord(r, type, resource, caller);
-        out.push({ resource: done.resource, response: { status: String(done.status), location: done.headers?.location } });
+        const key = writeKey(type, entry.request.ifNoneExist, batchRequestId === undefined ? undefined : `${batchRequestId}#${i}`);
+        const done = await once(caller, key, () => (type === 'Consent' ? createConsent(r, resource, caller) : createRecord(r, type, resource, caller)));
+        // A warning (anchored, not logged) or a replay: the outcome, as the entry's.
+        const outcome = done.resource.resourceType === 'OperationOutcome' ? { outcome: done.resource } : {};
+        out.push({
+          ...(outcome.outcome ? {} : { resource: done.resource }),
+          response: { status: String(done.status), location: done.headers?.location, ...(done.headers?.etag ? { etag: done.headers.etag } : {}), ...outcome },
+        });
       } catch (e) {
         const err = toFhirError(e);
         out.push({ response: { status: String(err.status), outcome: err.outcome() } });
       }
     }
     return { status: 200, resource: { resourceType: 'Bundle', type: 'batch-response', ...(out.length === 0 ? {} : { entry: out }) } };
+  };
+
+  // --- searches: GET [type]?… and POST [type]/_search ---------------------------------------
+
+  /** The search of each type (whose handler checks its own parameters). */
+  const searches: Record<string, (r: Req, caller: string) => Promise<Res>> = {
+    Consent: (r, caller) => searchConsent(r, caller),
+    AuditEvent: (r, caller) => searchAuditEvent(r, caller),
+    PractitionerRole: (r) => searchPractitionerRole(r),
+    DocumentReference: (r, caller) => heavy(() => searchDocumentReference(r, caller)),
+    Claim: (r, caller) => heavy(() => searchClaims(r, caller, 'Claim')),
+    ClaimResponse: (r, caller) => heavy(() => searchClaims(r, caller, 'ClaimResponse')),
+  };
+
+  /**
+   * A search with the parameters of `url`: none repeated (`400 repeated_parameter`: none of the
+   * facade's takes several values); the result parameters it does not apply ignored, and named in
+   * an `OperationOutcome` entry (`search.mode` `outcome`), unless `Prefer: handling=strict` (`400`).
+   */
+  const search = async (r: Req, url: URL, caller: string, handler: (r: Req, caller: string) => Promise<Res>): Promise<Res> => {
+    const names = [...url.searchParams.keys()];
+    const repeated = names.find((name, i) => names.indexOf(name) !== i);
+    if (repeated !== undefined) throw new FhirError(400, 'value', 'repeated_parameter', `search parameter ${repeated} is given more than once`);
+    const ignored = names.filter((name) => LENIENT_PARAMS.has(name));
+    if (ignored.length > 0 && strictHandling(r.headers)) {
+      throw new FhirError(400, 'not-supported', 'unsupported_parameter', `search parameter ${ignored[0]} is not supported (Prefer: handling=strict)`);
+    }
+    const applied = new URL(url);
+    for (const name of ignored) applied.searchParams.delete(name);
+    const answer = await handler({ ...r, url: applied }, caller);
+    if (ignored.length === 0) return answer;
+    const note = operationOutcome('warning', 'not-supported', `ignored: ${ignored.join(', ')} (not supported; every element and the total are answered)`, 'ignored_parameter');
+    const bundle = answer.resource as Resource & { entry?: unknown[] };
+    return { ...answer, resource: { ...bundle, entry: [...(bundle.entry ?? []), { resource: note, search: { mode: 'outcome' } }] } };
   };
 
   // --- routing -----------------------------------------------------------------------------
@@ -563,35 +946,53 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
    * logged with both.
    */
   const route = async (r: Req, seen: Seen): Promise<Res> => {
-    const [first, second, ...rest] = r.segments;
+    const [first, second, third, fourth, ...rest] = r.segments;
     negotiate(r.url, r.headers);
     if (r.method === 'GET' && first === 'metadata' && second === undefined) {
       seen.template = 'GET /metadata';
       return { status: 200, resource: capabilityStatement(baseOf(), new Date(now()).toISOString()) };
     }
-    const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, baseOf(), nonces, ss58);
+    const caller = authenticate(r.headers, r.method, r.raw, r.body, chain.genesisHash, baseOf(), nonces, ss58, perAccount);
     seen.caller = caller;
-    if (rest.length > 0) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
+    const isRecordType = first !== undefined && (RECORD_TYPES as readonly string[]).includes(first);
+    const vread = r.method === 'GET' && isRecordType && second !== undefined && third === '_history' && fourth !== undefined;
+    if (rest.length > 0 || (third !== undefined && !vread)) throw new FhirError(404, 'not-found', 'no_route', 'no such route');
     const as = (template: string, answer: () => Promise<Res>): Promise<Res> => {
       seen.template = template;
       return answer();
     };
-    if (r.method === 'GET' && second === undefined) {
+    if (vread) return as('GET /{type}/{id}/_history/{vid}', () => readRecordResource(r, first!, second!, caller, fourth));
+    const searchOf = first === undefined ? undefined : searches[first];
+    if (searchOf !== undefined && r.method === 'GET' && second === undefined) {
+      return as(`GET /${first}`, () => search(r, r.url, caller, searchOf));
+    }
+    // A search by POST (a form body, e.g. to keep parameters out of logs of URLs): as the GET.
+    if (searchOf !== undefined && r.method === 'POST' && second === '_search') {
+      return as(`POST /${first}/_search`, async () => {
+        checkFormType(r.headers);
+        let form: URLSearchParams;
+        try {
+          form = new URLSearchParams(new TextDecoder('utf-8', { fatal: true }).decode(r.body));
+        } catch {
+          throw new FhirError(400, 'structure', 'bad_form', 'the form is not UTF-8');
+        }
+        const url = new URL(r.url);
+        for (const [name, value] of form) url.searchParams.append(name, value);
+        return search(r, url, caller, searchOf);
+      });
+    }
+    if (r.method === 'GET' && second !== undefined) {
       switch (first) {
-        case 'Consent': return as('GET /Consent', () => searchConsent(r, caller));
-        case 'AuditEvent': return as('GET /AuditEvent', () => searchAuditEvent(r, caller));
-        case 'PractitionerRole': return as('GET /PractitionerRole', () => searchPractitionerRole(r));
-        case 'DocumentReference': return as('GET /DocumentReference', () => searchDocumentReference(r, caller));
-        case 'Claim': return as('GET /Claim', () => searchClaims(r, caller, 'Claim'));
-        case 'ClaimResponse': return as('GET /ClaimResponse', () => searchClaims(r, caller, 'ClaimResponse'));
-        default: break;
+        case 'Practitioner': return as('GET /Practitioner/{id}', () => readPractitioner(second));
+        case 'Consent': return as('GET /Consent/{id}', () => readConsent(second, caller));
+        case 'AuditEvent': return as('GET /AuditEvent/{id}', () => readAuditEvent(second, caller));
+        case 'PractitionerRole': return as('GET /PractitionerRole/{id}', () => readPractitionerRole(second));
+        case 'DocumentReference': return as('GET /DocumentReference/{id}', () => readDocumentReference(second, caller));
+        case 'Claim': return as('GET /Claim/{id}', () => readClaim(second, caller, 'Claim'));
+        case 'ClaimResponse': return as('GET /ClaimResponse/{id}', () => readClaim(second, caller, 'ClaimResponse'));
+        default:
+          if (isRecordType) return as('GET /{type}/{id}', () => readRecordResource(r, first!, second, caller));
       }
-    }
-    if (r.method === 'GET' && first === 'Practitioner' && second !== undefined) {
-      return as('GET /Practitioner/{id}', () => readPractitioner(second));
-    }
-    if (r.method === 'GET' && first !== undefined && second !== undefined && (RECORD_TYPES as readonly string[]).includes(first)) {
-      return as('GET /{type}/{id}', () => readRecordResource(r, first, second, caller));
     }
     if (r.method === 'POST' && second === undefined) {
       const posted = (template: string, answer: (resource: Resource) => Promise<Res>) => as(template, () => {
@@ -599,8 +1000,9 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
         return answer(parseJson(r.body));
       });
       if (first === undefined) return posted('POST /', (body) => batch(r, body, caller));
-      if (first === 'Consent') return posted('POST /Consent', (body) => createConsent(r, body, caller));
-      if (/^[A-Z][A-Za-z]{1,63}$/.test(first)) return posted('POST /{type}', (body) => createRecord(r, first, body, caller));
+      const key = () => writeKey(first, header(r.headers, 'if-none-exist'), header(r.headers, 'x-request-id'));
+      if (first === 'Consent') return posted('POST /Consent', (body) => once(caller, key(), () => createConsent(r, body, caller)));
+      if (/^[A-Z][A-Za-z]{1,63}$/.test(first)) return posted('POST /{type}', (body) => once(caller, key(), () => createRecord(r, first, body, caller)));
     }
     throw new FhirError(404, 'not-supported', 'no_route', 'no such interaction (see /metadata)');
   };
@@ -616,7 +1018,7 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
   };
 
   /** Reads, routes and answers one request, within its deadline. */
-  const handle = async (req: IncomingMessage, res: ServerResponse, seen: Seen): Promise<Res> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, seen: Seen, started: (work: Promise<Res>) => void): Promise<Res> => {
     // Aborted when the client goes before its answer (the response closes unfinished) or the
     // deadline passes: a batch stops before its next entry, and chain waits end by then.
     const controller = new AbortController();
@@ -636,10 +1038,22 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       } catch {
         throw new FhirError(400, 'invalid', 'bad_path', 'the path is not valid percent-encoding');
       }
-      const body = req.method === 'POST' ? await readBody(req) : new Uint8Array();
       if (req.method !== 'GET' && req.method !== 'POST') throw new FhirError(405, 'not-supported', 'method', 'only GET and POST are served');
+      let body: Uint8Array = new Uint8Array();
+      if (req.method === 'POST') {
+        // Nothing of an oversized or unsigned request is read: its declared length and its
+        // signature headers (present, well formed, fresh) are checked first.
+        const declared = header(req.headers, 'content-length');
+        if (declared !== undefined && Number(declared) > deps.maxBodyBytes) {
+          throw new FhirError(413, 'too-long', 'too_large', `the body is larger than ${deps.maxBodyBytes} bytes`);
+        }
+        preAuthenticate(req.headers, nonces);
+        body = await readBody(req);
+      }
       return route({ method: req.method, raw, url, segments, headers: req.headers, body, signal: controller.signal, limits }, seen);
     })();
+    // A stop waits for this work, which goes on past a 504 (a write the chain may yet complete).
+    started(work.catch(() => answerless));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -660,17 +1074,31 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
     }
   };
 
-  return (req, res) => {
+  let stopping = false;
+  /** Each request under way: settled once its work has ended and its answer was sent. */
+  const underWay = new Set<Promise<unknown>>();
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const started = now();
     const seen: Seen = { template: `${req.method ?? ''} ?` };
+    const answered = new Promise<void>((resolve) => {
+      res.once('finish', resolve);
+      res.once('close', resolve);
+    });
+    let work: Promise<unknown> = Promise.resolve();
+    const tracked: Promise<unknown> = answered.then(() => work).catch(() => undefined);
+    underWay.add(tracked);
+    void tracked.finally(() => underWay.delete(tracked));
     void (async () => {
       let answer: Res;
       try {
-        answer = await handle(req, res, seen);
+        if (stopping) throw new FhirError(503, 'transient', 'stopping', 'the facade is stopping: send the request again (to another instance)');
+        const handled = handle(req, res, seen, (w) => (work = w));
+        answer = await handled;
       } catch (e) {
         const err = toFhirError(e);
         if (err.status === 500) log.error('fhir.failure', { error: (e as Error)?.name ?? 'unknown' });
-        answer = { status: err.status, resource: err.outcome(), log: { reason: err.reason } };
+        answer = { status: err.status, resource: err.outcome(), ...(err.headers ? { headers: { ...err.headers } } : {}), log: { reason: err.reason } };
       }
       let body: string;
       try {
@@ -683,6 +1111,9 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       const reason = answer.log?.reason;
       res.writeHead(answer.status, {
         'content-type': JSON_TYPE, 'cache-control': 'no-store', ...statusHeaders(answer.status, typeof reason === 'string' ? reason : undefined), ...answer.headers,
+        // A body left unread (refused before it was read, or too large) is not drained: the
+        // connection ends with the answer.
+        ...(answer.status === 413 || !req.complete || stopping ? { connection: 'close' } : {}),
       });
       res.end(body);
       log.info('fhir.request', { route: seen.template, status: answer.status, account: seen.caller, ms: now() - started, ...answer.log });
@@ -692,6 +1123,25 @@ export function createHandler(deps: FhirDeps): (req: IncomingMessage, res: Serve
       res.end(res.headersSent ? undefined : FALLBACK_BODY);
     });
   };
+
+  return Object.assign(handler, {
+    stop: () => {
+      stopping = true;
+    },
+    drain: async (timeoutMs: number): Promise<boolean> => {
+      const until = Date.now() + timeoutMs;
+      while (underWay.size > 0 && Date.now() < until) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.all([...underWay]),
+          new Promise((resolve) => (timer = setTimeout(resolve, until - Date.now()))),
+        ]);
+        clearTimeout(timer);
+      }
+      return underWay.size === 0;
+    },
+    pending: () => underWay.size,
+  });
 }
 
 /** Starts the API on `host:port` (0: any free port). */
@@ -700,7 +1150,14 @@ export async function startApi(deps: FhirDeps, host: string, port: number): Prom
   // The schemas of what can be posted, compiled before the first request rather than in it.
   prepareValidation([...RECORD_TYPES, 'Consent', 'Bundle']);
   const handler = createHandler(own);
-  const server: Server = deps.tls ? createTlsServer({ cert: deps.tls.cert, key: deps.tls.key }, handler) : createServer(handler);
+  // A client gets `headersTimeoutMs` for its headers and `receiveTimeoutMs` for the whole
+  // request (then 408 and the connection closed), checked every second at most; at most
+  // `maxConnections` connections are open (more are dropped).
+  const headersTimeout = deps.headersTimeoutMs ?? LIMITS.headersTimeoutMs;
+  const requestTimeout = Math.max(headersTimeout, deps.receiveTimeoutMs ?? LIMITS.receiveTimeoutMs);
+  const options = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(headersTimeout / 4))) };
+  const server: Server = deps.tls ? createTlsServer({ ...options, cert: deps.tls.cert, key: deps.tls.key }, handler) : createServer(options, handler);
+  server.maxConnections = deps.maxConnections ?? LIMITS.maxConnections;
   // Longer than clients keep an idle connection (undici: 4 s by default), so a client never
   // sends on a connection the server is closing; writes are not idempotent, a lost one is costly.
   server.keepAliveTimeout = 65_000;
@@ -714,9 +1171,18 @@ export async function startApi(deps: FhirDeps, host: string, port: number): Prom
   return {
     server,
     url,
-    close: () => new Promise<void>((resolve) => {
+    // A graceful stop: no new connection, new requests on open ones refused (503 stopping); the
+    // requests under way (a write waiting for its blocks) end and are answered, at most
+    // `drainTimeoutMs`; then every connection is closed.
+    close: async () => {
+      handler.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const waiting = handler.pending();
+      const drained = await handler.drain(deps.drainTimeoutMs ?? LIMITS.drainTimeoutMs);
+      if (waiting > 0) deps.log[drained ? 'info' : 'warn']('fhir.drained', { waited: waiting, left: handler.pending() });
       server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+      await closed;
+    },
   };
 }

@@ -4,17 +4,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { DispatchError, GatewayError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { BlobNotFoundError, DispatchError, GatewayError, MismatchError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
 import { RECORD_TYPES, SUPPORTED } from '../src/capability.ts';
 import { sendOptionsUntil } from '../src/chain.ts';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { mapLimit } from '../src/concurrency.ts';
+import { WriteKeys } from '../src/idempotency.ts';
+import { ConfigError, DEFAULTS, loadConfig } from '../src/config.ts';
 import { palletErrorIssue, toFhirError } from '../src/outcome.ts';
 import { narrativeProblems } from '../src/narrative.ts';
 import { medDecimal } from '../src/resources.ts';
-import { call, carer, doctor, FakeChain, fakeApi, insurer, other, patient, T0, tag, version } from './fakes.ts';
+import { signRequest } from '../src/auth.ts';
+import { call, carer, doctor, FakeChain, fakeApi, genesisHash, insurer, linkCheck, other, patient, T0, tag, version } from './fakes.ts';
 import { assertValid, problems } from './validate.ts';
 import type { FhirApi } from '../src/server.ts';
 
@@ -67,12 +72,20 @@ function seed(c: FakeChain): void {
 before(async () => {
   chain = new FakeChain();
   ({ api, lines } = await fakeApi(chain));
+  // Every Location and fullUrl an answer gives is resolved at once (review F8; test/fakes.ts).
+  linkCheck.on = true;
 });
 after(async () => api.close());
+afterEach(() => {
+  assert.deepEqual(linkCheck.failures.splice(0), [], 'a Location or fullUrl the facade gave does not resolve');
+});
 beforeEach(() => {
   chain.consentList = []; chain.disclosureList = []; chain.profiles.clear(); chain.licenceList = []; chain.versions = [];
   chain.readable.clear(); chain.claimList = []; chain.writes = []; chain.writeError = undefined; chain.grant = undefined; chain.submitted = []; chain.emergencies.clear();
   chain.writeGate = undefined; chain.writesStarted = 0; chain.lastLimits = undefined; chain.atBestError = undefined;
+  chain.stored.clear(); chain.readError = undefined; chain.envelopes.clear(); chain.readsSubmitted = 0;
+  chain.logged = []; chain.logError = undefined; chain.logGate = undefined;
+  chain.recordsGate = undefined; chain.canReadAsked = []; chain.canReadDelayMs = 0; chain.canReadMaxInFlight = 0;
   seed(chain);
 });
 
@@ -104,7 +117,7 @@ describe('GET /metadata', () => {
     assert.equal(r.json.fhirVersion, '4.0.1');
     const listed = Object.fromEntries(r.json.rest[0].resource.map((x: any) => [x.type, x.interaction.map((i: any) => i.code).sort()]));
     const expected: Record<string, string[]> = Object.fromEntries(Object.entries(SUPPORTED).map(([t, s]) => [t, [...s.interactions].sort()]));
-    for (const t of RECORD_TYPES) expected[t] = ['create', 'read'];
+    for (const t of RECORD_TYPES) expected[t] = ['create', 'read', 'vread'];
     assert.deepEqual(listed, expected);
     assert.deepEqual(r.json.rest[0].interaction.map((i: any) => i.code), ['batch']);
   });
@@ -190,7 +203,8 @@ describe('Consent search', () => {
     const beyond = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_offset=5`);
     assertValid(beyond.json);
     assert.equal(beyond.json.entry, undefined);
-    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=0`), 400, 'value');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=-1`), 400, 'value');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=1.5`), 400, 'value');
     refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_offset=-1`), 400, 'value');
     refused(await call(api.url, patient, 'GET', '/Consent'), 400, 'required');
     refused(await call(api.url, patient, 'GET', '/Consent?patient=nobody'), 400, 'value');
@@ -890,5 +904,781 @@ describe('listen address and TLS (review F9)', () => {
     } finally {
       rmSync(files.dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('links that resolve, reads by id, vread, ETag (review F8)', () => {
+  test('create and read carry ETag and Last-Modified; vread answers the chain\'s version of it, any other 404', async () => {
+    const created = await call(api.url, doctor, 'POST', '/Observation', observation);
+    assert.equal(created.status, 201);
+    const v = chain.versions.find((x) => x.id === 101n)!;
+    assert.equal(created.headers.get('etag'), 'W/"1"');
+    assert.equal(created.headers.get('last-modified'), new Date(v.createdAt).toUTCString());
+    assert.equal(created.headers.get('location'), `${api.url}/Observation/101/_history/1`);
+    assert.equal(created.json.meta.versionId, '1');
+    for (const path of ['/Observation/101', '/Observation/101/_history/1']) {
+      const read = await call(api.url, doctor, 'GET', path);
+      assert.equal(read.status, 200, path);
+      assertValid(read.json);
+      assert.equal(read.headers.get('etag'), 'W/"1"', path);
+      assert.equal(read.headers.get('last-modified'), new Date(v.createdAt).toUTCString(), path);
+    }
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history/2'), 404, 'not-found', 'unknown_version');
+    refused(await call(api.url, doctor, 'GET', '/Observation/999/_history/1'), 404, 'not-found', 'unknown_version');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history'), 404, 'not-found', 'no_route');
+    refused(await call(api.url, doctor, 'GET', '/Consent/1/_history/1'), 404, 'not-found', 'no_route');
+  });
+
+  test('reads by id answer what the search answers, to whom the search answers it', async () => {
+    const ok = async (who: typeof patient, path: string) => {
+      const r = await call(api.url, who, 'GET', path);
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json)}`);
+      assertValid(r.json);
+      return r.json;
+    };
+    // Consent: the patient, a delegate, the grantee; not another.
+    assert.equal((await ok(patient, '/Consent/1')).provision.type, 'permit');
+    await ok(carer, '/Consent/2');
+    await ok(doctor, '/Consent/1');
+    await ok(other, '/Consent/2');
+    refused(await call(api.url, other, 'GET', '/Consent/1'), 403, 'forbidden');
+    refused(await call(api.url, patient, 'GET', '/Consent/99'), 404, 'not-found', 'unknown_consent');
+    refused(await call(api.url, patient, 'GET', '/Consent/x'), 404, 'not-found', 'unknown_consent');
+    // AuditEvent: the whole log to the patient; an accessor its own entries; 403 otherwise, whether or not it exists.
+    assert.equal((await ok(doctor, `/AuditEvent/${patient.address}-1`)).action, 'R');
+    await ok(patient, `/AuditEvent/${patient.address}-2`);
+    refused(await call(api.url, doctor, 'GET', `/AuditEvent/${patient.address}-2`), 403, 'forbidden');
+    refused(await call(api.url, other, 'GET', `/AuditEvent/${patient.address}-1`), 403, 'forbidden');
+    refused(await call(api.url, other, 'GET', `/AuditEvent/${patient.address}-99`), 403, 'forbidden');
+    refused(await call(api.url, patient, 'GET', `/AuditEvent/${patient.address}-99`), 404, 'not-found');
+    refused(await call(api.url, patient, 'GET', '/AuditEvent/nobody-1'), 404, 'not-found');
+    // DocumentReference: what the caller may read now.
+    await ok(doctor, '/DocumentReference/2');
+    await ok(carer, '/DocumentReference/3');
+    refused(await call(api.url, doctor, 'GET', '/DocumentReference/3'), 403, 'forbidden');
+    refused(await call(api.url, other, 'GET', '/DocumentReference/1'), 403, 'forbidden');
+    chain.emergencies.add(other.address);
+    await ok(other, '/DocumentReference/3');
+    refused(await call(api.url, patient, 'GET', '/DocumentReference/99'), 404, 'not-found', 'unknown_record');
+    // PractitionerRole: public.
+    assert.equal((await ok(other, '/PractitionerRole/licence-3')).active, false);
+    refused(await call(api.url, other, 'GET', '/PractitionerRole/licence-9'), 404, 'not-found');
+    refused(await call(api.url, other, 'GET', '/PractitionerRole/3'), 404, 'not-found');
+    // Claim and ClaimResponse: the patient, the practitioner, the insurer, a delegate booking care.
+    await ok(insurer, '/Claim/0');
+    await ok(other, '/ClaimResponse/3');
+    await ok(doctor, '/ClaimResponse/3');
+    refused(await call(api.url, insurer, 'GET', '/Claim/3'), 403, 'forbidden');
+    refused(await call(api.url, carer, 'GET', '/Claim/0'), 403, 'forbidden');
+    chain.delegations.set(carer.address, { scopes: ['BookCare'], until: null, since: T0 });
+    assert.equal((await ok(carer, '/ClaimResponse/0')).outcome, 'complete');
+    chain.delegations.set(carer.address, { scopes: ['ManageConsents', 'ViewDisclosureLog', 'AccessRecords'], until: null, since: T0 });
+    refused(await call(api.url, patient, 'GET', '/Claim/9'), 404, 'not-found', 'unknown_claim');
+  });
+
+  test('the CapabilityStatement lists exactly the interactions served', async () => {
+    const statement = (await call(api.url, null, 'GET', '/metadata')).json;
+    const declared = new Set<string>();
+    for (const r of statement.rest[0].resource) for (const i of r.interaction) declared.add(`${r.type} ${i.code}`);
+    const types = [...new Set([...statement.rest[0].resource.map((r: any) => r.type), 'Patient', 'Organization', 'Bundle', 'Coverage'])];
+    const served = new Set<string>();
+    // Not served: no route, or a type the route refuses as such.
+    const isServed = (r: { json: Record<string, any> }) => !['no_route', 'unsupported_type'].includes(r.json.issue?.[0]?.details?.coding?.[0]?.code);
+    for (const type of types) {
+      if (isServed(await call(api.url, patient, 'GET', `/${type}/1`))) served.add(`${type} read`);
+      if (isServed(await call(api.url, patient, 'GET', `/${type}/1/_history/1`))) served.add(`${type} vread`);
+      if (isServed(await call(api.url, patient, 'GET', `/${type}?_count=1`))) served.add(`${type} search-type`);
+      if (isServed(await call(api.url, patient, 'POST', `/${type}`, { resourceType: type }))) served.add(`${type} create`);
+    }
+    assert.deepEqual([...served].sort(), [...declared].sort());
+    assert.equal(chain.writesStarted, 0);
+    assert.deepEqual(chain.submitted, []);
+  });
+});
+
+describe('a read checked against the chain (review F7)', () => {
+  /** Writes the observation as the doctor (record version 101), then stores `content` in its place. */
+  async function stored(content: unknown): Promise<void> {
+    chain.stored.clear();
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201);
+    chain.stored.set(101n, typeof content === 'string' ? content : JSON.stringify(content));
+  }
+
+  test('content naming another patient than the chain\'s record is 502 subject_mismatch; this facade\'s absolute reference is the patient', async () => {
+    await stored({ ...observation, subject: { reference: `Patient/${other.address}` } });
+    const r = await call(api.url, doctor, 'GET', '/Observation/101');
+    refused(r, 502, 'exception', 'subject_mismatch');
+    assert.ok(!r.text.includes(other.address), 'the other patient is not named');
+    for (const subject of [{ reference: 'Patient/nobody' }, { identifier: { value: patient.address } }, { reference: `Group/${patient.address}` }]) {
+      chain.stored.set(101n, JSON.stringify({ ...observation, subject }));
+      refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception', 'subject_mismatch');
+    }
+    // `patient` is checked as `subject` is (AllergyIntolerance, Immunization…).
+    chain.stored.set(101n, JSON.stringify({ ...observation, patient: { reference: `Patient/${carer.address}` } }));
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history/1'), 502, 'exception', 'subject_mismatch');
+    chain.stored.set(101n, JSON.stringify({ ...observation, subject: { reference: `${api.url}/Patient/${patient.address}` } }));
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101')).status, 200);
+    // A resource naming no patient (as the app writes them) is served as stored.
+    const { subject: _s, ...bare } = observation;
+    chain.stored.set(101n, JSON.stringify(bare));
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101')).status, 200);
+  });
+
+  test('meta.versionId and meta.lastUpdated are the chain\'s, whatever the stored content says', async () => {
+    await stored({ ...observation, meta: { versionId: '7', lastUpdated: '2001-01-01T00:00:00Z', tag: [{ system: 'urn:x', code: 'y' }] } });
+    const v = chain.versions.find((x) => x.id === 101n)!;
+    v.version = 2;
+    v.createdAt = T0 + 123_456;
+    const r = await call(api.url, doctor, 'GET', '/Observation/101');
+    assert.equal(r.status, 200);
+    assertValid(r.json);
+    assert.equal(r.json.meta.versionId, '2');
+    assert.equal(r.json.meta.lastUpdated, new Date(T0 + 123_456).toISOString());
+    assert.deepEqual(r.json.meta.tag, [{ system: 'urn:x', code: 'y' }]);
+    assert.equal(r.headers.get('etag'), 'W/"2"');
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101/_history/2')).json.meta.versionId, '2');
+  });
+
+  test('stored content that is not a resource, or not the anchored one, is 502 (the client is not blamed)', async () => {
+    for (const content of ['not json', '[1]', '{"no":"type"}', '\u00ff']) {
+      await stored(content);
+      refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception', 'bad_stored_content');
+      chain.writes = [];
+      chain.versions = chain.versions.filter((v) => v.id < 100n);
+    }
+    await stored(observation);
+    chain.readError = new MismatchError('content', 'the blob is not the anchored one');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception');
+  });
+});
+
+describe('a read is checked for free before its fee is paid (review F11)', () => {
+  test('an unknown version, no envelope, no access, another vid, a re-keyed version: 404/403 with nothing submitted', async () => {
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201);
+    const before = chain.readsSubmitted;
+    const writes = chain.writesStarted;
+    refused(await call(api.url, doctor, 'GET', '/Observation/999'), 404, 'not-found', 'unknown_record');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101/_history/3'), 404, 'not-found', 'unknown_version');
+    // Version 1 exists, but the doctor holds no envelope of it (the chain: records.NoEnvelope).
+    refused(await call(api.url, doctor, 'GET', '/Observation/1'), 403, 'forbidden', 'no_envelope');
+    // An envelope, but no access now (a consent ended): check_access refuses it.
+    chain.envelopes.set(`3/${doctor.address}`, 'Treatment');
+    refused(await call(api.url, doctor, 'GET', '/Observation/3'), 403, 'forbidden', 'forbidden');
+    chain.readable.get(doctor.address)!.delete(101n);
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 403, 'forbidden', 'forbidden');
+    chain.readable.get(doctor.address)!.add(101n);
+    // Re-keyed: its locator is gone, the read would find nothing to open.
+    const v = chain.versions.find((x) => x.id === 101n)!;
+    v.locator = new Uint8Array();
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 404, 'not-found', 'rekeyed');
+    assert.equal(chain.readsSubmitted, before, 'no accessRecord was submitted');
+    assert.equal(chain.writesStarted, writes);
+    // An emergency custody envelope is checked for its own purpose.
+    v.locator = new Uint8Array(40);
+    chain.readable.get(doctor.address)!.delete(101n);
+    chain.envelopes.set(`101/${doctor.address}`, 'EmergencyTreatment');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 403, 'forbidden');
+    chain.emergencies.add(doctor.address);
+    assert.equal((await call(api.url, doctor, 'GET', '/Observation/101')).status, 200);
+    assert.equal(chain.readsSubmitted, before + 1);
+  });
+
+  test('a ciphertext missing after the read was logged is 502, not 404', async () => {
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201);
+    const before = chain.readsSubmitted;
+    chain.readError = new BlobNotFoundError('bafy-test', 'not stored');
+    refused(await call(api.url, doctor, 'GET', '/Observation/101'), 502, 'exception', 'blob_missing');
+    assert.equal(chain.readsSubmitted, before + 1);
+  });
+});
+
+/**
+ * Sends a request's headers (and `body`, if any) without ending it, and resolves with the
+ * answer as soon as it comes: what the server says before it has read a body.
+ */
+function beforeBody(url: string, method: string, path: string, headers: Record<string, string>, body?: Uint8Array): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, any> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${path}`, { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) as Record<string, any> });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(3_000, () => reject(new Error('no answer before the body')));
+    req.flushHeaders();
+    if (body) req.write(body);
+  });
+}
+
+/** Opens a raw connection, writes `text`, and resolves with what came back once the server closed it (at most `ms`). */
+function untilClosed(url: string, text: string, ms = 3_000): Promise<{ closed: boolean; data: string; after: number }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let data = '';
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    socket.on('data', (c) => (data += c.toString()));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ closed: false, data, after: Date.now() - started });
+    }, ms);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ closed: true, data, after: Date.now() - started });
+    });
+    socket.on('error', () => undefined);
+  });
+}
+
+describe('unauthenticated resource exhaustion (review F4)', () => {
+  test('a declared Content-Length over the limit is 413 with Connection: close, before the body is sent', async () => {
+    const path = '/Observation';
+    const headers = { ...signRequest(doctor, genesisHash, api.url, 'POST', path, new Uint8Array()), 'content-type': 'application/fhir+json', 'content-length': String(64 * 1024 + 1) };
+    const r = await beforeBody(api.url, 'POST', path, headers);
+    assert.equal(r.status, 413);
+    assert.equal(r.headers.connection, 'close');
+    refused(r, 413, 'too-long', 'too_large');
+    // Unsigned, even a huge one: 413 first, without a byte of it read.
+    const unsigned = await beforeBody(api.url, 'POST', path, { 'content-type': 'application/fhir+json', 'content-length': String(1 << 30) });
+    assert.equal(unsigned.status, 413);
+    assert.equal(chain.writesStarted, 0);
+  });
+
+  test('a POST without signature headers (or stale, or malformed) is 401 before its body is read, and the connection closed', async () => {
+    const base = { 'content-type': 'application/fhir+json', 'content-length': '1000' };
+    const none = await beforeBody(api.url, 'POST', '/Observation', base);
+    refused(none, 401, 'login', 'missing_auth');
+    assert.equal(none.headers.connection, 'close');
+    const stale = signRequest(doctor, genesisHash, api.url, 'POST', '/Observation', new Uint8Array(), { timestamp: Date.now() - 3_600_000 });
+    refused(await beforeBody(api.url, 'POST', '/Observation', { ...base, ...stale }), 401, 'login', 'stale_timestamp');
+    refused(await beforeBody(api.url, 'POST', '/', { ...base, 'x-telemed-account': doctor.address, 'x-telemed-timestamp': String(Date.now()), 'x-telemed-nonce': '0x1', 'x-telemed-signature': '0x2' }), 401, 'login', 'bad_auth');
+    // A body streamed past the limit without a declared length: 413 once the limit is passed, closed.
+    const signed = signRequest(doctor, genesisHash, api.url, 'POST', '/Observation', new Uint8Array());
+    const chunked = await beforeBody(api.url, 'POST', '/Observation', { ...signed, 'content-type': 'application/fhir+json', 'transfer-encoding': 'chunked' }, new Uint8Array(64 * 1024 + 10));
+    assert.equal(chunked.status, 413);
+    assert.equal(chunked.headers.connection, 'close');
+    assert.equal(chain.writesStarted, 0);
+  });
+
+  test('headers not received within headersTimeoutMs, or a body not within receiveTimeoutMs: 408 and the connection closed', async () => {
+    const { api: strict } = await fakeApi(chain, { headersTimeoutMs: 200, receiveTimeoutMs: 500 });
+    try {
+      assert.equal(strict.server.headersTimeout, 200);
+      assert.equal(strict.server.requestTimeout, 500);
+      const slowHeaders = await untilClosed(strict.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      assert.ok(slowHeaders.closed, 'closed');
+      assert.match(slowHeaders.data, /^HTTP\/1\.1 408/);
+      const path = '/Observation';
+      const headers = signRequest(doctor, genesisHash, strict.url, 'POST', path, new Uint8Array(100));
+      const head = [`POST ${path} HTTP/1.1`, 'Host: x', 'Content-Type: application/fhir+json', 'Content-Length: 100', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+      const slowBody = await untilClosed(strict.url, `${head}\r\n\r\n{"resourceType":`);
+      assert.ok(slowBody.closed, 'closed');
+      assert.ok(slowBody.after >= 400, String(slowBody.after));
+      assert.match(slowBody.data, /^HTTP\/1\.1 408/);
+      assert.equal(chain.writesStarted, 0);
+    } finally {
+      await strict.close();
+    }
+    // The defaults: 10 s for headers, 30 s for a whole request, 512 connections.
+    assert.equal(api.server.headersTimeout, 10_000);
+    assert.equal(api.server.requestTimeout, 30_000);
+    assert.equal(api.server.maxConnections, 512);
+  });
+
+  test('at most maxConnections connections: one more is dropped, and served again once one closed', async () => {
+    const { api: few } = await fakeApi(chain, { maxConnections: 2 });
+    const { hostname, port } = new URL(few.url);
+    const open = await Promise.all([0, 1].map(() => new Promise<ReturnType<typeof connect>>((resolve) => {
+      const s = connect(Number(port), hostname, () => resolve(s));
+      s.on('error', () => undefined);
+    })));
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\n\r\n', 2_000);
+      assert.ok(third.closed && third.data === '', `dropped unanswered: ${JSON.stringify(third)}`);
+      open[0]!.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 2_000);
+      assert.match(again.data, /^HTTP\/1\.1 200/);
+    } finally {
+      for (const s of open) s.destroy();
+      await few.close();
+    }
+  });
+
+  test('an account past its share of the replay cache is 429 with Retry-After; other accounts are served', async () => {
+    let clock = Date.now();
+    const { api: capped } = await fakeApi(chain, { maxNoncesPerAccount: 3, now: () => clock });
+    // Counted requests only: the links' resolution (their own requests) is checked elsewhere.
+    linkCheck.on = false;
+    try {
+      const search = (who: typeof patient) => call(capped.url, who, 'GET', `/Consent?patient=${patient.address}`, undefined, { timestamp: clock });
+      for (let i = 0; i < 3; i++) assert.equal((await search(patient)).status, 200);
+      const throttled = await search(patient);
+      refused(throttled, 429, 'throttled', 'too_many_requests');
+      assert.equal(throttled.headers.get('retry-after'), '120');
+      // Another account is not affected.
+      assert.equal((await search(doctor)).status, 200);
+      // A refused request's nonce is not kept: the same request once the window has moved on is served.
+      clock += 60_000;
+      assert.equal((await search(patient)).headers.get('retry-after'), '60');
+      clock += 60_001;
+      assert.equal((await search(patient)).status, 200);
+    } finally {
+      linkCheck.on = true;
+      await capped.close();
+    }
+  });
+
+  test('the limits\' settings: defaults, bounds, the headers\' time within the request\'s', () => {
+    const config = loadConfig({});
+    assert.equal(config.headersTimeoutMs, 10_000);
+    assert.equal(config.receiveTimeoutMs, 30_000);
+    assert.equal(config.maxConnections, 512);
+    assert.equal(config.maxNoncesPerAccount, 10_000);
+    assert.equal(DEFAULTS.maxConnections, 512);
+    assert.equal(loadConfig({ FHIR_MAX_CONNECTIONS: '8', FHIR_MAX_NONCES_PER_ACCOUNT: '100' }).maxConnections, 8);
+    assert.throws(() => loadConfig({ FHIR_HEADERS_TIMEOUT_MS: '40000' }), /FHIR_HEADERS_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ FHIR_MAX_CONNECTIONS: '0' }), /FHIR_MAX_CONNECTIONS/);
+    assert.throws(() => loadConfig({ FHIR_RECEIVE_TIMEOUT_MS: 'slow' }), /FHIR_RECEIVE_TIMEOUT_MS/);
+  });
+});
+
+describe('the DocumentReference search does not flood the node (review F5)', () => {
+  const many = (n: number, over: Partial<ReturnType<typeof version>> = {}) =>
+    Array.from({ length: n }, (_, i) => version(BigInt(1000 + i), { record: BigInt(1000 + i), ...over }));
+
+  test('mapLimit: at most `limit` at once, results in order, the first failure thrown and nothing started after it', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const out = await mapLimit(Array.from({ length: 40 }, (_, i) => i), 8, async (n) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight -= 1;
+      return n * 2;
+    });
+    assert.equal(most, 8);
+    assert.deepEqual(out, Array.from({ length: 40 }, (_, i) => i * 2));
+    const started: number[] = [];
+    await assert.rejects(mapLimit(Array.from({ length: 40 }, (_, i) => i), 4, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, 2));
+      if (n === 5) throw new Error('five');
+      return n;
+    }), /five/);
+    assert.ok(started.length < 12, `started ${started.length}`);
+    assert.deepEqual(await mapLimit([], 8, async () => 1), []);
+  });
+
+  test('check_access is asked about the versions at most 8 at a time (not one by one, not all at once)', async () => {
+    chain.versions = many(120);
+    chain.consentList = [{ ...chain.consentList[0]!, scope: 'AllData' }];
+    chain.readable.set(doctor.address, new Set(chain.versions.map((v) => v.id)));
+    chain.canReadDelayMs = 3;
+    linkCheck.on = false;
+    try {
+      const r = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}&_count=1`);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.total, 120);
+    } finally {
+      linkCheck.on = true;
+    }
+    assert.equal(chain.canReadMaxInFlight, 8);
+    assert.equal(chain.canReadAsked.length, 120);
+  });
+
+  test('versions the caller\'s consents cannot cover are not asked about', async () => {
+    const otherTag = new Uint8Array(32).fill(0xcd);
+    chain.versions = [...chain.versions, ...many(50, { tag: otherTag })];
+    const permit = chain.consentList[0]!;
+    // Consent 1: read under tag 0xab only.
+    const r = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
+    assert.deepEqual(entries(r.json).map((d) => d.id), ['1', '2']);
+    const asked = new Set(chain.canReadAsked);
+    assert.ok(!chain.versions.some((v) => v.tag[0] === 0xcd && asked.has(v.id)), `asked about ${[...asked]}`);
+    // A consent naming records: those records only.
+    chain.canReadAsked = [];
+    chain.consentList = [{ ...permit, scope: { records: [1000n, 1001n] } }];
+    chain.readable.set(doctor.address, new Set([1000n]));
+    const byRecord = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}&_count=1`);
+    assert.deepEqual(entries(byRecord.json).map((d) => d.id), ['1000']);
+    assert.deepEqual([...new Set(chain.canReadAsked)].sort(), [1000n, 1001n]);
+    // A consent to append only, or for research only: nothing can be read, nothing is asked.
+    chain.canReadAsked = [];
+    chain.consentList = [{ ...permit, actions: ['Append'], scope: 'AllData' }];
+    assert.equal((await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`)).json.total, 0);
+    chain.consentList = [{ ...permit, purposes: ['Research'], scope: 'AllData' }];
+    assert.equal((await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`)).json.total, 0);
+    assert.deepEqual(chain.canReadAsked, []);
+    // Over all data, or under break-glass: every version is asked about.
+    chain.consentList = [{ ...permit, scope: 'AllData' }];
+    linkCheck.on = false;
+    try {
+      await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}`);
+      assert.equal(new Set(chain.canReadAsked).size, chain.versions.length);
+      chain.canReadAsked = [];
+      chain.emergencies.add(other.address);
+      assert.equal((await call(api.url, other, 'GET', `/DocumentReference?patient=${patient.address}`)).json.total, chain.versions.length);
+      assert.equal(new Set(chain.canReadAsked).size, chain.versions.length);
+    } finally {
+      linkCheck.on = true;
+    }
+  });
+
+  test('past FHIR_MAX_HEAVY_REQUESTS searches listing per-version data at once: 503 busy with Retry-After; lighter ones are served', async () => {
+    const { api: one } = await fakeApi(chain, { maxHeavyRequests: 1 });
+    const gate = deferred();
+    chain.recordsGate = gate.promise;
+    try {
+      const listings = chain.recordListings;
+      const first = call(one.url, patient, 'GET', `/DocumentReference?patient=${patient.address}`);
+      await until(() => chain.recordListings > listings);
+      for (const path of [`/DocumentReference?patient=${patient.address}`, `/Claim?patient=${patient.address}`, `/ClaimResponse?patient=${patient.address}`]) {
+        const busy = await call(one.url, patient, 'GET', path);
+        refused(busy, 503, 'throttled', 'busy');
+        assert.equal(busy.headers.get('retry-after'), '6');
+      }
+      assert.equal(chain.recordListings, listings + 1, 'the refused ones asked nothing');
+      assert.equal((await call(one.url, patient, 'GET', `/Consent?patient=${patient.address}`)).status, 200);
+      gate.resolve();
+      assert.equal((await first).status, 200);
+      assert.equal((await call(one.url, patient, 'GET', `/Claim?patient=${patient.address}`)).status, 200);
+    } finally {
+      gate.resolve();
+      await one.close();
+    }
+  });
+
+  test('the settings: FHIR_CHAIN_CONCURRENCY and FHIR_MAX_HEAVY_REQUESTS', () => {
+    const config = loadConfig({});
+    assert.equal(config.chainConcurrency, 8);
+    assert.equal(config.maxHeavyRequests, 4);
+    assert.equal(loadConfig({ FHIR_CHAIN_CONCURRENCY: '2', FHIR_MAX_HEAVY_REQUESTS: '1' }).chainConcurrency, 2);
+    assert.throws(() => loadConfig({ FHIR_CHAIN_CONCURRENCY: '0' }), /FHIR_CHAIN_CONCURRENCY/);
+    assert.throws(() => loadConfig({ FHIR_MAX_HEAVY_REQUESTS: '-1' }), /FHIR_MAX_HEAVY_REQUESTS/);
+  });
+});
+
+describe('search details (review F14)', () => {
+  test('POST [type]/_search with a form answers as the GET; the URL\'s parameters and the form\'s together', async () => {
+    const get = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`);
+    const post = await call(api.url, patient, 'POST', '/Consent/_search', `patient=${encodeURIComponent(`Patient/${patient.address}`)}`);
+    assert.equal(post.status, 200, JSON.stringify(post.json));
+    assertValid(post.json);
+    assert.deepEqual(entries(post.json), entries(get.json));
+    assert.equal(post.json.total, 2);
+    // The self link is the GET of the same search.
+    assert.ok(post.json.link[0].url.startsWith(`${api.url}/Consent?patient=`));
+    const mixed = await call(api.url, patient, 'POST', `/Consent/_search?_count=1`, `patient=${patient.address}`);
+    assert.deepEqual(entries(mixed.json).map((c) => c.id), ['1']);
+    for (const type of ['AuditEvent', 'DocumentReference', 'Claim', 'ClaimResponse']) {
+      const r = await call(api.url, patient, 'POST', `/${type}/_search`, `patient=${patient.address}`);
+      assert.equal(r.status, 200, type);
+      assertValid(r.json);
+    }
+    assert.equal((await call(api.url, other, 'POST', '/PractitionerRole/_search', `practitioner=${doctor.address}`)).json.total, 2);
+    // Who may see what is the GET's.
+    refused(await call(api.url, other, 'POST', '/AuditEvent/_search', `patient=${patient.address}`), 403, 'forbidden');
+    // A JSON body, or none of the form's type: 415; a type without search: no route; the body is signed.
+    refused(await call(api.url, patient, 'POST', '/Consent/_search', { patient: patient.address }), 415, 'not-supported', 'media_type_unsupported');
+    refused(await call(api.url, patient, 'POST', '/Consent/_search', `patient=${patient.address}`, { headers: { 'content-type': 'text/plain' } }), 415, 'not-supported');
+    refused(await call(api.url, patient, 'POST', '/Observation/_search', `patient=${patient.address}`), 404, 'not-supported', 'no_route');
+    refused(await call(api.url, patient, 'POST', '/Consent/_search', `patient=${patient.address}&colour=red`), 400, 'not-supported', 'unsupported_parameter');
+    const headers = signRequest(patient, genesisHash, api.url, 'POST', '/Consent/_search', new TextEncoder().encode(`patient=${patient.address}`));
+    const forged = await fetch(`${api.url}/Consent/_search`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: `patient=${carer.address}` });
+    refused({ status: forged.status, json: await forged.json() as any }, 401, 'login', 'bad_signature');
+  });
+
+  test('_count=0 answers the total only', async () => {
+    for (const type of ['Consent', 'DocumentReference', 'Claim']) {
+      const r = await call(api.url, patient, 'GET', `/${type}?patient=${patient.address}&_count=0`);
+      assert.equal(r.status, 200, type);
+      assertValid(r.json);
+      assert.ok(r.json.total > 0, type);
+      assert.equal(r.json.entry, undefined);
+      assert.deepEqual(r.json.link.map((l: any) => l.relation), ['self']);
+    }
+    // Still only to whom the search answers.
+    refused(await call(api.url, other, 'GET', `/AuditEvent?patient=${patient.address}&_count=0`), 403, 'forbidden');
+  });
+
+  test('a repeated parameter is 400 (not the first one silently)', async () => {
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&patient=${carer.address}`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&patient=${patient.address}`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=1&_count=2`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, patient, 'POST', `/Consent/_search?patient=${patient.address}`, `patient=${carer.address}`), 400, 'value', 'repeated_parameter');
+    refused(await call(api.url, other, 'GET', `/PractitionerRole?practitioner=${doctor.address}&practitioner=${other.address}`), 400, 'value', 'repeated_parameter');
+  });
+
+  test('an absolute reference to this facade is accepted; to another server it is not', async () => {
+    const own = await call(api.url, patient, 'GET', `/Consent?patient=${encodeURIComponent(`${api.url}/Patient/${patient.address}`)}`);
+    assert.equal(own.status, 200);
+    assert.equal(own.json.total, 2);
+    assert.equal((await call(api.url, other, 'GET', `/PractitionerRole?practitioner=${encodeURIComponent(`${api.url}/Practitioner/${doctor.address}`)}`)).json.total, 2);
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${encodeURIComponent(`https://fhir.elsewhere.example/Patient/${patient.address}`)}`), 400, 'value', 'bad_parameter');
+    // And in a posted resource.
+    const created = await call(api.url, doctor, 'POST', '/Observation', { ...observation, subject: { reference: `${api.url}/Patient/${patient.address}` } });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.equal(chain.writes[0]!.patient, patient.address);
+    refused(await call(api.url, doctor, 'POST', '/Observation', { ...observation, subject: { reference: `https://fhir.elsewhere.example/Patient/${patient.address}` } }), 400, 'required', 'no_patient');
+  });
+
+  test('_summary, _total, _elements, _pretty are ignored and said so, unless Prefer: handling=strict', async () => {
+    const path = `/Consent?patient=${patient.address}&_summary=true&_total=accurate&_elements=id,status&_pretty=true`;
+    const lenient = await call(api.url, patient, 'GET', path);
+    assert.equal(lenient.status, 200, JSON.stringify(lenient.json));
+    assertValid(lenient.json);
+    assert.equal(lenient.json.total, 2);
+    const outcome = lenient.json.entry.at(-1);
+    assert.equal(outcome.search.mode, 'outcome');
+    assert.equal(outcome.resource.resourceType, 'OperationOutcome');
+    assert.equal(outcome.resource.issue[0].severity, 'warning');
+    assert.match(outcome.resource.issue[0].diagnostics, /_summary, _total, _elements, _pretty/);
+    // Whole resources, and the links without what was not applied.
+    assert.equal(entries(lenient.json)[0]!.provision.type, 'permit');
+    assert.ok(!lenient.json.link[0].url.includes('_summary'));
+    for (const prefer of ['handling=strict', 'return=representation, handling=strict']) {
+      refused(await call(api.url, patient, 'GET', path, undefined, { headers: { prefer } }), 400, 'not-supported', 'unsupported_parameter');
+    }
+    assert.equal((await call(api.url, patient, 'GET', path, undefined, { headers: { prefer: 'handling=lenient' } })).status, 200);
+    // Without them, strict handling changes nothing; an unknown parameter is refused either way.
+    assert.equal((await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}`, undefined, { headers: { prefer: 'handling=strict' } })).status, 200);
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&status=active`), 400, 'not-supported', 'unsupported_parameter');
+  });
+});
+
+describe('a write is made once (review F2)', () => {
+  const withKey = (key: string) => ({ headers: { 'x-request-id': key } });
+
+  test('X-Request-Id: the retry is answered with the first write\'s Location (200), nothing written again; another key writes', async () => {
+    const first = await call(api.url, doctor, 'POST', '/Observation', observation, withKey('ehr-7f3a'));
+    assert.equal(first.status, 201);
+    const again = await call(api.url, doctor, 'POST', '/Observation', observation, withKey('ehr-7f3a'));
+    assert.equal(again.status, 200, JSON.stringify(again.json));
+    assertValid(again.json);
+    assert.equal(again.json.issue[0].details.coding[0].code, 'already_created');
+    assert.equal(again.headers.get('location'), first.headers.get('location'));
+    assert.equal(again.headers.get('etag'), first.headers.get('etag'));
+    assert.equal(again.headers.get('last-modified'), first.headers.get('last-modified'));
+    assert.equal(chain.writesStarted, 1);
+    assert.equal(chain.logged.length, 1);
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, withKey('ehr-7f3b'))).status, 201);
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation)).status, 201, 'no key: written');
+    assert.equal(chain.writesStarted, 3);
+    // Per type: the same key to another type is another write.
+    const condition = { resourceType: 'Condition', subject: observation.subject, code: { text: 'x' } };
+    assert.equal((await call(api.url, doctor, 'POST', '/Condition', condition, withKey('ehr-7f3a'))).status, 201);
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation, withKey('bad key with spaces')), 400, 'value', 'bad_request_id');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation, withKey('x'.repeat(201))), 400, 'value', 'bad_request_id');
+  });
+
+  test('If-None-Exist: identifier=…, matched against this caller\'s writes with it; anything else 400', async () => {
+    const key = { headers: { 'if-none-exist': 'identifier=urn:ehr:obs|1234' } };
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, key)).status, 201);
+    const again = await call(api.url, doctor, 'POST', '/Observation', observation, key);
+    assert.equal(again.status, 200);
+    assert.ok(again.headers.get('location')!.endsWith('/Observation/101/_history/1'));
+    assert.equal(chain.writesStarted, 1);
+    for (const bad of ['patient=Patient/x', 'identifier=', 'identifier=a&code=b', '']) {
+      refused(await call(api.url, doctor, 'POST', '/Observation', observation, { headers: { 'if-none-exist': bad } }), 400, 'not-supported', 'bad_if_none_exist');
+    }
+    assert.equal(chain.writesStarted, 1);
+  });
+
+  test('a retry while the first write is under way: 409 with Retry-After, nothing written; then the first\'s Location', async () => {
+    const gate = deferred();
+    chain.writeGate = gate.promise;
+    const first = call(api.url, doctor, 'POST', '/Observation', observation, withKey('slow-1'));
+    await until(() => chain.writesStarted === 1);
+    const during = await call(api.url, doctor, 'POST', '/Observation', observation, withKey('slow-1'));
+    refused(during, 409, 'conflict', 'write_in_progress');
+    assert.equal(during.headers.get('retry-after'), '6');
+    gate.resolve();
+    assert.equal((await first).status, 201);
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, withKey('slow-1'))).status, 200);
+    assert.equal(chain.writesStarted, 1);
+  });
+
+  test('an answer lost to the deadline while the chain completed the write: the retry gets its Location, not a second write', async () => {
+    const slow = new FakeChain();
+    seed(slow);
+    const { api: quick } = await fakeApi(slow, { requestTimeoutMs: 300 });
+    try {
+      const gate = deferred();
+      slow.writeGate = gate.promise;
+      refused(await call(quick.url, doctor, 'POST', '/Observation', observation, withKey('lost-1')), 504, 'timeout', 'deadline');
+      gate.resolve();
+      await until(() => slow.logged.length === 1);
+      const retry = await call(quick.url, doctor, 'POST', '/Observation', observation, withKey('lost-1'));
+      assert.equal(retry.status, 200);
+      assert.ok(retry.headers.get('location')!.endsWith('/Observation/101/_history/1'));
+      assert.equal(slow.writesStarted, 1);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  test('a refused write is not remembered: its retry is made', async () => {
+    chain.writeError = new DispatchError('records', 'NoConsent', 'records.addRecord');
+    refused(await call(api.url, doctor, 'POST', '/Observation', observation, withKey('retry-me')), 403, 'forbidden');
+    chain.writeError = undefined;
+    assert.equal((await call(api.url, doctor, 'POST', '/Observation', observation, withKey('retry-me'))).status, 201);
+    assert.equal(chain.writes.length, 1);
+  });
+
+  test('POST Consent with a key: the retry is answered, the signed grant not submitted again', async () => {
+    chain.grant = {
+      signer: patient.address, patient: patient.address, grantee: other.address, decision: 'Permit', actions: ['Read'],
+      scope: 'AllData', purposes: ['Treatment'], start: null, end: null,
+    };
+    const consent = {
+      resourceType: 'Consent',
+      extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x1234' }],
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: `Patient/${patient.address}` },
+      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+      provision: {
+        actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${other.address}` } }],
+        action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],
+        purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
+      },
+    };
+    const first = await call(api.url, patient, 'POST', '/Consent', consent, withKey('grant-1'));
+    assert.equal(first.status, 201, JSON.stringify(first.json));
+    const again = await call(api.url, patient, 'POST', '/Consent', consent, withKey('grant-1'));
+    assert.equal(again.status, 200);
+    assert.equal(again.headers.get('location'), first.headers.get('location'));
+    assert.deepEqual(chain.submitted, ['0x1234']);
+  });
+
+  test('a batch with X-Request-Id, or entries with request.ifNoneExist: the retried batch writes nothing again', async () => {
+    const bundle = (entries: Record<string, unknown>[]) => ({ resourceType: 'Bundle', type: 'batch', entry: entries });
+    const entry = { resource: observation, request: { method: 'POST', url: 'Observation' } };
+    const first = await call(api.url, doctor, 'POST', '/', bundle([entry, entry]), withKey('batch-1'));
+    assert.deepEqual(first.json.entry.map((e: any) => e.response.status), ['201', '201']);
+    const again = await call(api.url, doctor, 'POST', '/', bundle([entry, entry]), withKey('batch-1'));
+    assertValid(again.json);
+    assert.deepEqual(again.json.entry.map((e: any) => e.response.status), ['200', '200']);
+    assert.deepEqual(again.json.entry.map((e: any) => e.response.location), first.json.entry.map((e: any) => e.response.location));
+    assert.equal(chain.writesStarted, 2);
+    // request.ifNoneExist: the second entry with the same is the first one's (a conditional create).
+    const keyed = { ...entry, request: { ...entry.request, ifNoneExist: 'identifier=urn:ehr|9' } };
+    const conditional = await call(api.url, doctor, 'POST', '/', bundle([keyed, keyed]));
+    assertValid(conditional.json);
+    assert.deepEqual(conditional.json.entry.map((e: any) => e.response.status), ['201', '200']);
+    assert.equal(conditional.json.entry[0].response.location, conditional.json.entry[1].response.location);
+    assert.equal(chain.writesStarted, 3);
+  });
+
+  test('a write anchored whose logging failed: 201 with a warning OperationOutcome and its Location (so it is not sent again)', async () => {
+    for (const error of [new DispatchError('consent', 'NoConsent', 'consent.logAccess'), new OutcomeUnknownError('consent.logAccess', `0x${'ab'.repeat(32)}`, 'timeout')]) {
+      chain.writes = [];
+      chain.versions = chain.versions.filter((v) => v.id < 100n);
+      chain.logError = error;
+      const r = await call(api.url, doctor, 'POST', '/Observation', observation);
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+      assertValid(r.json);
+      assert.equal(r.json.resourceType, 'OperationOutcome');
+      assert.equal(r.json.issue[0].severity, 'warning');
+      assert.equal(r.json.issue[0].details.coding[0].code, 'unlogged');
+      assert.ok(r.json.issue[0].diagnostics.includes('/Observation/101/_history/1'));
+      assert.ok(r.headers.get('location')!.endsWith('/Observation/101/_history/1'));
+      assert.equal(r.headers.get('etag'), 'W/"1"');
+    }
+    assert.ok(lines.some((l) => l.includes('fhir.write_unlogged') && l.includes('consent.NoConsent')));
+    // In a batch: the entry's outcome says so.
+    chain.writes = [];
+    chain.versions = chain.versions.filter((v) => v.id < 100n);
+    const b = await call(api.url, doctor, 'POST', '/', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: observation, request: { method: 'POST', url: 'Observation' } }] });
+    assertValid(b.json);
+    assert.equal(b.json.entry[0].response.status, '201');
+    assert.equal(b.json.entry[0].response.outcome.issue[0].severity, 'warning');
+    assert.equal(chain.logged.length, 0);
+  });
+
+  test('WriteKeys: a day, per caller, bounded (a caller\'s oldest go first, not another\'s)', () => {
+    let clock = 0;
+    const keys = new WriteKeys(1_000, 2, 3, () => clock);
+    const at = (n: number) => ({ location: `L${n}` });
+    assert.ok(keys.begin('a', 'k1'));
+    assert.equal(keys.begin('a', 'k1'), false);
+    assert.equal(keys.lookup('a', 'k1'), 'under-way');
+    keys.finish('a', 'k1', at(1));
+    assert.deepEqual(keys.lookup('a', 'k1'), at(1));
+    assert.equal(keys.lookup('b', 'k1'), undefined, 'per caller');
+    keys.begin('a', 'k2');
+    keys.finish('a', 'k2');
+    assert.equal(keys.lookup('a', 'k2'), undefined, 'a write not made is forgotten');
+    keys.finish('a', 'k2', at(2));
+    keys.finish('a', 'k3', at(3));
+    assert.equal(keys.lookup('a', 'k1'), undefined, 'the caller\'s oldest went');
+    keys.finish('b', 'k1', at(4));
+    keys.finish('c', 'k1', at(5));
+    assert.equal(keys.size, 3);
+    assert.equal(keys.lookup('a', 'k2'), undefined, 'the oldest of all went');
+    clock = 999;
+    assert.deepEqual(keys.lookup('c', 'k1'), at(5));
+    clock = 1_000;
+    assert.equal(keys.lookup('c', 'k1'), undefined, 'forgotten after its time');
+    assert.equal(keys.size, 0);
+  });
+
+  test('a stop answers the write under way before it closes the connections; new requests are refused; the wait is bounded', async () => {
+    const stopping = new FakeChain();
+    seed(stopping);
+    const { api: running, lines: runLines } = await fakeApi(stopping, { drainTimeoutMs: 5_000 });
+    const gate = deferred();
+    stopping.writeGate = gate.promise;
+    // A connection open before the stop, to send a request on during it.
+    const { hostname, port } = new URL(running.url);
+    const idle = connect(Number(port), hostname);
+    idle.on('error', () => undefined);
+    await new Promise((r) => idle.once('connect', r));
+    // Half a request sent: the connection is not idle when the stop begins.
+    idle.write('GET /metadata HTTP/1.1\r\nHost: x\r\n');
+    // The server stops: the Location of the answer cannot be resolved on it afterwards.
+    linkCheck.on = false;
+    const write = call(running.url, doctor, 'POST', '/Observation', observation).finally(() => (linkCheck.on = true));
+    await until(() => stopping.writesStarted === 1);
+    let closed = false;
+    const closing = running.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(closed, false, 'waits for the write');
+    const late = await untilClosed(running.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\n\r\n', 1_000);
+    assert.ok(!late.data.startsWith('HTTP/1.1 200'), 'no new connection is served');
+    let refusedData = '';
+    idle.on('data', (c) => (refusedData += c.toString()));
+    idle.write('\r\n');
+    await until(() => refusedData.includes('stopping') || idle.destroyed);
+    assert.match(refusedData, /^HTTP\/1\.1 503[\s\S]*connection: close[\s\S]*"stopping"/i);
+    gate.resolve();
+    const answered = await write;
+    assert.equal(answered.status, 201);
+    await closing;
+    assert.ok(runLines.some((l) => l.includes('fhir.drained')));
+    // Bounded: a write that never ends does not hold the stop past drainTimeoutMs.
+    const stuck = new FakeChain();
+    seed(stuck);
+    stuck.writeGate = new Promise(() => undefined);
+    const { api: hung, lines: hungLines } = await fakeApi(stuck, { drainTimeoutMs: 300 });
+    const never = call(hung.url, doctor, 'POST', '/Observation', observation).catch((e: unknown) => e);
+    await until(() => stuck.writesStarted === 1);
+    const started = Date.now();
+    await hung.close();
+    assert.ok(Date.now() - started < 2_000, String(Date.now() - started));
+    assert.ok(await never instanceof Error, 'its connection was closed');
+    assert.ok(hungLines.some((l) => l.includes('fhir.drained') && l.includes('"left":1')));
+  });
+});
+
+describe('every link the tests were given (review F8)', () => {
+  test('each Location and fullUrl above resolved with a signed GET (200; another caller 200 or 403)', () => {
+    assert.ok(linkCheck.checked >= 40, `only ${linkCheck.checked} links were checked`);
   });
 });

@@ -51,21 +51,43 @@ export class FakeChain implements FhirChain {
   versions: RecordVersion[] = [];
   /** How many times a patient's record versions were listed (each a chain query per version). */
   recordListings = 0;
+  /** Awaited by each listing of record versions (a slow node). */
+  recordsGate: Promise<void> | undefined;
+  /** The versions `check_access` was asked about, in order. */
+  canReadAsked: bigint[] = [];
+  /** How long each `check_access` takes (ms), and the most of them in flight at once. */
+  canReadDelayMs = 0;
+  canReadInFlight = 0;
+  canReadMaxInFlight = 0;
   claimList: ClaimInfo[] = [];
   /** accessor → record ids readable for Treatment. */
   readable = new Map<string, Set<bigint>>();
+  /** `<version id>/<grantee>` → the purpose of the grantee's envelope (a write seals to its author and `sealTo`, for Treatment). */
+  envelopes = new Map<string, PurposeOfUse>();
+  /** How many reads were submitted (`records.accessRecord`: a fee each). */
+  readsSubmitted = 0;
   writes: { author: string; patient: string; resource: string; tag: Uint8Array; sealTo: string[] }[] = [];
   writeError: Error | undefined;
   /** Awaited by each write before it writes (a promise that never settles: a write that never returns). */
   writeGate: Promise<void> | undefined;
   /** How many writes began. */
   writesStarted = 0;
+  /** The writes logged in the patient's accounting of disclosures (`logAccess`). */
+  logged: { author: string; patient: string; id: bigint }[] = [];
+  /** Thrown by `logAppend` (the record stays anchored). */
+  logError: Error | undefined;
+  /** Awaited by each `logAppend` (a slow node). */
+  logGate: Promise<void> | undefined;
   /** The limits of the last chain call (write, read, grant). */
   lastLimits: CallOptions | undefined;
   /** Thrown by `atBest` (a lost node). */
   atBestError: Error | undefined;
   grant: SignedGrant | undefined;
   submitted: string[] = [];
+  /** What a read of a version decrypts to instead of what was written (stored content the tests make up). */
+  stored = new Map<bigint, string>();
+  /** Thrown by a read once it was submitted (a blob that does not match, or is gone). */
+  readError: Error | undefined;
 
   async atBest(): Promise<ChainView> {
     if (this.atBestError) throw this.atBestError;
@@ -80,12 +102,28 @@ export class FakeChain implements FhirChain {
       licences: async (who) => this.licenceList.filter((l) => l.holder === who),
       records: async (p) => {
         this.recordListings += 1;
+        if (this.recordsGate) await this.recordsGate;
         return this.versions.filter((v) => v.patient === p);
       },
       claims: async (p) => this.claimList.filter((c) => c.patient === p),
-      canRead: async (who, v, purpose: PurposeOfUse) =>
-        (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
-        || (purpose === 'EmergencyTreatment' && this.emergencies.has(who)),
+      canRead: async (who, v, purpose: PurposeOfUse) => {
+        this.canReadAsked.push(v.id);
+        this.canReadInFlight += 1;
+        this.canReadMaxInFlight = Math.max(this.canReadMaxInFlight, this.canReadInFlight);
+        try {
+          if (this.canReadDelayMs > 0) await new Promise((r) => setTimeout(r, this.canReadDelayMs));
+          return who === v.patient
+            || (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
+            || (purpose === 'EmergencyTreatment' && this.emergencies.has(who));
+        } finally {
+          this.canReadInFlight -= 1;
+        }
+      },
+      consent: async (id) => this.consentList.find((c) => c.id === id) ?? null,
+      licence: async (id) => this.licenceList.find((l) => l.id === id) ?? null,
+      claim: async (id) => this.claimList.find((c) => c.id === id) ?? null,
+      recordVersion: async (id) => this.versions.find((v) => v.id === id) ?? null,
+      envelopePurpose: async (id, who) => this.envelopes.get(`${id}/${who}`) ?? null,
     };
   }
 
@@ -97,14 +135,27 @@ export class FakeChain implements FhirChain {
     this.writes.push({ author: author.signer.address, patient: p, resource: new TextDecoder().decode(resource), tag: t, sealTo });
     const v = version(BigInt(100 + this.writes.length), { author: author.signer.address, patient: p, tag: t });
     this.versions.push(v);
+    for (const who of [author.signer.address, ...sealTo]) this.envelopes.set(`${v.id}/${who}`, 'Treatment');
+    // The author appended under a consent that lets it read what it added.
+    if (!this.readable.has(author.signer.address)) this.readable.set(author.signer.address, new Set());
+    this.readable.get(author.signer.address)!.add(v.id);
     return v;
+  }
+
+  async logAppend(author: Actor, p: string, v: RecordVersion, _purpose: PurposeOfUse, limits?: CallOptions): Promise<void> {
+    this.lastLimits = limits;
+    if (this.logGate) await this.logGate;
+    if (this.logError) throw this.logError;
+    this.logged.push({ author: author.signer.address, patient: p, id: v.id });
   }
 
   async read(_store: unknown, reader: Actor, id: bigint, limits?: CallOptions): Promise<{ resource: Uint8Array; version: RecordVersion }> {
     this.lastLimits = limits;
+    this.readsSubmitted += 1;
     const w = this.writes[Number(id) - 101];
     if (!w || reader.signer.address !== w.author) throw new Error('unreadable');
-    return { resource: new TextEncoder().encode(w.resource), version: this.versions.find((v) => v.id === id)! };
+    if (this.readError) throw this.readError;
+    return { resource: new TextEncoder().encode(this.stored.get(id) ?? w.resource), version: this.versions.find((v) => v.id === id)! };
   }
 
   decodeGrant(extrinsic: string): SignedGrant {
@@ -140,21 +191,41 @@ export async function fakeApi(chain: FakeChain, over: Partial<FhirDeps> = {}): P
     maxBodyBytes: 64 * 1024,
     requestTimeoutMs: 10_000,
     maxBatchEntries: 20,
+    // A stop waits this long for the requests under way (some tests leave a write hanging).
+    drainTimeoutMs: 500,
     ...over,
   }, '127.0.0.1', 0);
   return { api, lines };
 }
 
 /**
- * A signed request as `who` to the API at `url`; the answer's status, JSON, text and headers.
- * `options.headers` are sent as well (a `null` value: not sent); `options.signal` aborts it.
+ * Every `Location` and search `fullUrl` (and a batch entry's `response.location`) an answer to
+ * {@link call} gives is resolved at once while `on` (review F8): a signed GET by the same caller
+ * must be 200 with the resource it names, and by {@link other} 200 or 403 (never 404, 500).
+ * What did not resolve is in `failures`; `checked` counts the links resolved.
  */
-export async function call(
+export const linkCheck = { on: false, checked: 0, failures: [] as string[] };
+
+type Answer = { status: number; json: Record<string, any>; text: string; headers: Headers };
+
+/** How {@link call} signs and sends. */
+export interface RequestOptions {
+  genesis?: Uint8Array;
+  timestamp?: number;
+  audience?: string;
+  headers?: Record<string, string | null>;
+  signal?: AbortSignal;
+}
+
+/** A signed request, without the link check. */
+async function send(
   url: string, who: KeyringPair | null, method: string, path: string, body?: unknown,
-  options: { genesis?: Uint8Array; timestamp?: number; audience?: string; headers?: Record<string, string | null>; signal?: AbortSignal } = {},
-): Promise<{ status: number; json: Record<string, any>; text: string; headers: Headers }> {
-  const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(body));
-  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/fhir+json' };
+  options: RequestOptions = {},
+): Promise<Answer> {
+  // A string body is sent as it is (a form), anything else as JSON.
+  const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
+  const headers: Record<string, string> = body === undefined ? {}
+    : { 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/fhir+json' };
   if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, options.audience ?? url, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (value === null) delete headers[name];
@@ -165,4 +236,49 @@ export async function call(
   });
   const text = await res.text();
   return { status: res.status, json: JSON.parse(text) as Record<string, any>, text, headers: res.headers };
+}
+
+/** The links an answer gives: its `Location`, its entries' `fullUrl`s, a batch entry's location. */
+export function linksOf(answer: Answer): string[] {
+  const links: string[] = [];
+  const location = answer.headers.get('location');
+  if (location) links.push(location);
+  for (const e of answer.json?.entry ?? []) {
+    if (typeof e?.fullUrl === 'string') links.push(e.fullUrl);
+    if (typeof e?.response?.location === 'string') links.push(e.response.location);
+  }
+  return links;
+}
+
+async function resolveLinks(url: string, who: KeyringPair, answer: Answer): Promise<void> {
+  for (const link of linksOf(answer)) {
+    if (!link.startsWith(`${url}/`)) {
+      linkCheck.failures.push(`${link}: not under the base URL ${url}`);
+      continue;
+    }
+    const path = link.slice(url.length);
+    const [, type, id] = path.split('/');
+    const own = await send(url, who, 'GET', path);
+    linkCheck.checked += 1;
+    if (own.status !== 200 || own.json.resourceType !== type || own.json.id !== id) {
+      linkCheck.failures.push(`${link} as its caller: ${own.status} ${own.json.resourceType}/${own.json.id} ${JSON.stringify(own.json.issue ?? '')}`);
+    }
+    if (who.address !== other.address) {
+      const stranger = await send(url, other, 'GET', path);
+      if (stranger.status !== 200 && stranger.status !== 403) linkCheck.failures.push(`${link} as another caller: ${stranger.status}`);
+    }
+  }
+}
+
+/**
+ * A signed request as `who` to the API at `url`; the answer's status, JSON, text and headers.
+ * A string `body` is sent as a form, any other as JSON. `options.headers` are sent as well (a
+ * `null` value: not sent); `options.signal` aborts it.
+ */
+export async function call(
+  url: string, who: KeyringPair | null, method: string, path: string, body?: unknown, options: RequestOptions = {},
+): Promise<Answer> {
+  const answer = await send(url, who, method, path, body, options);
+  if (linkCheck.on && who !== null && answer.status < 300) await resolveLinks(url, who, answer);
+  return answer;
 }

@@ -24,6 +24,7 @@ import { startGateway, type Gateway } from '../../../gateway/src/gateway.ts';
 import { createLogger } from '../../../gateway/src/log.ts';
 import { signRequest } from '../../src/auth.ts';
 import { startFacade, type Facade } from '../../src/facade.ts';
+import { LIMITS } from '../../src/server.ts';
 import { assertValid } from '../validate.ts';
 
 let dir: string;
@@ -65,6 +66,10 @@ before(async () => {
     // A write is three transactions in turn; on a loaded CI machine a block can take 40 s.
     requestTimeoutMs: 300_000,
     maxBatchEntries: 20,
+    ...LIMITS,
+    chainConcurrency: 8,
+    maxHeavyRequests: 4,
+    maxKeysPerCaller: 10_000,
     signers: [bobActor],
     logLevel: 'info',
   }, createLogger('info', (l) => lines.push(l)), chain);
