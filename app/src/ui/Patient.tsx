@@ -268,7 +268,7 @@ function Share({ session, account, changes, onDone }: { session: Session; accoun
             </label>
           ))}
         </fieldset>
-        {decision === 'Deny' ? <p class="status warn" data-testid="consent-deny-explained">{DENY_EXPLAINED}</p> : null}
+        {decision === 'Deny' ? <p class="status warn wide" data-testid="consent-deny-explained">{DENY_EXPLAINED}</p> : null}
         <fieldset class="scopes">
           <legend>{decision === 'Deny' ? 'Actions denied' : 'Actions allowed'}</legend>
           {ACTIONS.map((a) => (
@@ -310,7 +310,7 @@ function Share({ session, account, changes, onDone }: { session: Session; accoun
             ))}
           </fieldset>
         ) : null}
-        {kind === 'all' ? <p class="status warn" role="alert" data-testid="consent-all-warning">{ALL_DATA_WARNING}</p> : null}
+        {kind === 'all' ? <p class="status warn wide" role="alert" data-testid="consent-all-warning">{ALL_DATA_WARNING}</p> : null}
         <fieldset class="scopes">
           <legend>For which purposes</legend>
           {PURPOSES.map((p) => (
@@ -326,7 +326,7 @@ function Share({ session, account, changes, onDone }: { session: Session; accoun
         <label>Last day, included (empty: until you revoke)
           <input type="date" data-testid="consent-last-day" value={lastDay} onInput={(e) => setLastDay(e.currentTarget.value)} />
         </label>
-        {summary ? <p class="hint" data-testid="consent-summary">{summary}</p> : null}
+        {summary ? <p class="hint wide" data-testid="consent-summary">{summary}</p> : null}
         <button type="submit" data-testid="share-grant" disabled={state.busy}>{decision === 'Deny' ? 'Grant the deny' : 'Grant and share'}</button>
       </form>
       <Steps steps={steps} busy={state.busy} testid="share-steps" />
