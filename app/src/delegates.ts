@@ -7,7 +7,7 @@
  */
 
 import type { DelegateScope, TelemedChain } from '@telemed/sdk';
-import { formatTime } from './format.ts';
+import { formatTime, parseDay } from './format.ts';
 
 const DAY = 86_400_000;
 
@@ -56,11 +56,7 @@ export function untilWords(until: number | null, now: number): string {
 export function endOfDay(text: string, now: number): number | null {
   const t = text.trim();
   if (!t) return null;
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
-  const start = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
-  if (!match || Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== t) {
-    throw new RangeError('the end date is a day (YYYY-MM-DD)');
-  }
+  const start = parseDay(t, 'the end date');
   const end = start + DAY;
   if (end <= now) throw new RangeError('the end date is already over: choose today or a later day');
   return end;

@@ -58,7 +58,7 @@ export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
   'consent.GrantToSelf': 'You cannot grant a consent to yourself: you have access already.',
   'consent.NoActions': 'Choose at least one action.',
   'consent.NoPurposes': 'Choose at least one purpose.',
-  'consent.EmptyScope': 'Choose at least one record (or all data).',
+  'consent.EmptyScope': 'Choose at least one record or category (or all data).',
   'consent.Duplicate': 'The same item is listed twice.',
   'consent.EndBeforeStart': 'The end must come after the start.',
   'consent.AlreadyEnded': 'The end date is already in the past.',
@@ -158,6 +158,14 @@ export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
   'prescriptions.ExpiryInPast': 'The expiry must be after now.',
   'prescriptions.SecretCountMismatch': 'The fill codes do not match the number of fills to come.',
   'prescriptions.DuplicateSecret': 'Two fills would share a code.',
+  // The patient's consent form: chosen actions, records, categories or all data, allow or deny, a period.
+  'consent.UnknownRecord': 'One of the records chosen no longer exists (shredded?): refresh the list and choose again.',
+  'consent.NotPatientsRecord': 'One of the records chosen is not yours.',
+  'consent.WrongTag': 'The record carries another category than the one given.',
+  'consent.DelegateCannotGrantItself': 'A delegate cannot grant a consent to itself.',
+  'consent.EndsAfterDelegation': 'A delegate cannot grant a consent that lasts beyond its own appointment: choose an earlier last day.',
+  'consent.ConsentInForce': 'This consent still counts (in force or not yet started): revoke it first.',
+  'consent.IdsExhausted': 'The chain has run out of consent ids.',
   'prescriptions.ConsentDenied': 'A controlled substance: the patient has denied this pharmacist.',
 };
 

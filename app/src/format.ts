@@ -33,6 +33,17 @@ export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
+/** A day as typed in a date field (`YYYY-MM-DD`, UTC): the start of that day (ms). */
+export function parseDay(text: string, what: string): number {
+  const t = text.trim();
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+  const start = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
+  if (!match || Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== t) {
+    throw new RangeError(`${what} is a day (YYYY-MM-DD)`);
+  }
+  return start;
+}
+
 /** Bytes as base64url without padding: a dispense token as text (its QR code, or typed by a scanner). */
 export function toBase64Url(bytes: Uint8Array): string {
   let binary = '';

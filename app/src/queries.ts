@@ -33,6 +33,8 @@ export interface RecordRow {
   author: string;
   createdAt: number;
   envelopes: number;
+  /** The blinded tag of its category (0x hex, lower case): what a consent by category covers. */
+  tag: string;
 }
 
 /** The patient's current record versions (`RecordsApi.records`, current only), newest first. */
@@ -47,6 +49,7 @@ export async function patientRecords(chain: TelemedChain, patient: string): Prom
     author: chain.address(String(r.author)),
     createdAt: Number(r.createdAt),
     envelopes: Number(r.envelopes ?? 0),
+    tag: String(r.tag).toLowerCase(),
   })).sort((a, b) => Number(b.id - a.id));
 }
 
@@ -55,7 +58,10 @@ export interface ConsentRow {
   grantee: string;
   decision: string;
   actions: string[];
+  /** The scope in words. */
   scope: string;
+  /** The scope as the runtime's JSON gives it (consents.ts `coverFromJson`). */
+  scopeJson: unknown;
   purposes: string[];
   start: number;
   end: number | null;
@@ -75,6 +81,7 @@ export async function patientConsents(chain: TelemedChain, patient: string, name
     decision: variant(c.decision)[0],
     actions: (c.actions as unknown[]).map((a) => variant(a)[0]),
     scope: describeScope(c.scope, names),
+    scopeJson: c.scope,
     purposes: (c.purposes as unknown[]).map((p) => variant(p)[0]),
     start: Number(c.start),
     end: c.end === null || c.end === undefined ? null : Number(c.end),

@@ -51,7 +51,7 @@ export const CALL_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'records.addRecord': 'Anchor a new encrypted record (0.2 MED deposit)',
   'records.addEnvelope': 'Put a sealed copy of a record’s key on chain for its reader',
   'records.accessRecord': 'Open a record: the chain checks your access and logs it in the patient’s disclosure log',
-  'consent.grantConsent': 'Grant a consent (0.1 MED deposit until it is cleaned up)',
+  'consent.grantConsent': 'Grant a consent: allow, or deny whatever any permit says, the actions chosen on what it covers for the purposes chosen (0.1 MED deposit until it is cleaned up; a deny that starts now also removes the grantee’s keys of the records it covers)',
   'consent.revokeConsent': 'Revoke a consent (free when it succeeds)',
   'practitioners.rotateKeyAgreementKey': 'Publish your health key as your practitioner key',
   'billing.setService': 'Offer a service at a price (only the description’s hash goes on chain)',

@@ -1,10 +1,32 @@
-import { addResource, consent, equalBytes, grantAndSeal, readRecord, records, revokeConsent, registerPatient, tagOf, toHex, type PurposeOfUse } from '@telemed/sdk';
+import { addResource, consent, equalBytes, readRecord, records, revokeConsent, registerPatient, sealToGrantee, tagOf, type AccessAction, type Decision, type PurposeOfUse } from '@telemed/sdk';
 import { useEffect, useState } from 'preact/hooks';
-import { explain } from '../errors.ts';
+import {
+  ACTIONS,
+  actionWords,
+  ALL_DATA_WARNING,
+  categoryNames,
+  consentRequest,
+  coverFromJson,
+  coverOfScope,
+  coveredVersions,
+  decisionWords,
+  DENY_EXPLAINED,
+  describeRequest,
+  maxScopeItems,
+  periodWords,
+  PURPOSES,
+  purposeWords,
+  sealPlan,
+  type ConsentForm,
+  type Cover,
+  type Coverage,
+  type SealPlan,
+} from '../consents.ts';
+import { explain, WouldBeRefusedError } from '../errors.ts';
 import { CATEGORIES, summarise, type Prepared } from '../fhir.ts';
 import { formatTime } from '../format.ts';
 import { kindWords } from '../history.ts';
-import { addressOf, describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, type LicenceStatusView, type RecordRow } from '../queries.ts';
+import { addressOf, describeLicence, disclosureLog, licenceStatus, patientConsents, patientRecords, variant, type ConsentRow, type LicenceStatusView, type RecordRow } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
 import { Consultations } from './Consultations.tsx';
@@ -12,15 +34,9 @@ import { Custodian, Delegates } from './Delegates.tsx';
 import { EmergencyAccesses } from './Emergencies.tsx';
 import { PatientPrescriptions } from './Prescriptions.tsx';
 import { RecordForm } from './RecordForm.tsx';
-import { Insurance, PAYMENT_LABEL } from './PatientInsurance.tsx';
+import { Insurance } from './PatientInsurance.tsx';
+import { Steps } from './Confirm.tsx';
 import { RecordPanel, ShreddedRecords, type RecordTool } from './RecordTools.tsx';
-
-const PURPOSES: { value: PurposeOfUse; words: string }[] = [
-  { value: 'Treatment', words: 'Treatment (care)' },
-  { value: 'Payment', words: 'Payment (insurance)' },
-  { value: 'Operations', words: 'Operations (clinic administration)' },
-  { value: 'Research', words: 'Research' },
-];
 
 /**
  * The patient's screens: registration, records (with their versions, amending, re-keying and
@@ -176,66 +192,196 @@ function Records({ session, account, changes, onChanged }: { session: Session; a
   );
 }
 
+/**
+ * The patient's consent form: to whom (their licence status shown as the address is typed),
+ * allow or deny, which actions, what it covers (chosen records, categories by name, or all
+ * data), for which purposes, from and until which day. Every bad input is refused in words
+ * before anything is sent (src/consents.ts). A permit to read that counts now then seals the
+ * keys of the current records it covers to the grantee, one by one; a deny seals nothing. Its
+ * defaults (allow, read, chosen records, treatment, from now until revoked) share records.
+ */
 function Share({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
-  const list = useLoad(() => patientRecords(session.chain, account.address), [account.address, changes]);
+  const me = account.address;
+  const list = useLoad(() => patientRecords(session.chain, me), [me, changes]);
   const [grantee, setGrantee] = useState('');
-  const { status, statusError } = useLicenceOf(session, grantee);
-  const [chosen, setChosen] = useState<Set<string>>(new Set());
-  const [purpose, setPurpose] = useState<PurposeOfUse>('Treatment');
-  const [days, setDays] = useState('');
+  const [decision, setDecision] = useState<Decision>('Permit');
+  const [actions, setActions] = useState<ReadonlySet<AccessAction>>(new Set(['Read']));
+  const [kind, setKind] = useState<Coverage['kind']>('records');
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
+  const [labels, setLabels] = useState<ReadonlySet<string>>(new Set());
+  const [purposes, setPurposes] = useState<ReadonlySet<PurposeOfUse>>(new Set(['Treatment']));
+  const [firstDay, setFirstDay] = useState('');
+  const [lastDay, setLastDay] = useState('');
+  const [steps, setSteps] = useState<string[]>([]);
   const [state, run] = useAction();
+  const tagKey = tagKeyOf(session, me);
+  const names = tagKey ? categoryNames(tagKey) : undefined;
 
-  const toggle = (id: string) => setChosen((s) => {
-    const next = new Set(s);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    return next;
+  const form = (): ConsentForm => ({
+    decision,
+    actions: [...actions],
+    coverage: kind === 'all' ? { kind } : kind === 'records' ? { kind, records: [...chosen].map((id) => BigInt(id)) } : { kind, labels: [...labels] },
+    purposes: [...purposes],
+    firstDay,
+    lastDay,
+  });
+  let summary: string | undefined;
+  try {
+    summary = tagKey ? describeRequest(consentRequest(form(), Date.now(), tagKey, maxScopeItems(session.chain)), names, Date.now()) : undefined;
+  } catch {
+    summary = undefined;
+  }
+
+  const submit = () => run(async (step) => {
+    setSteps([]);
+    const report = (text: string) => {
+      setSteps((s) => [...s, text]);
+      step(text);
+    };
+    const who = addressOf(session.chain, grantee, 'the grantee');
+    if (who === session.chain.address(me)) throw new WouldBeRefusedError('consent.GrantToSelf');
+    if (!tagKey) throw new Error('Consents need a health key from a recovery phrase.');
+    const request = consentRequest(form(), await session.chain.now(), tagKey, maxScopeItems(session.chain));
+    report(request.decision === 'Deny' ? 'Granting the deny…' : 'Granting the consent…');
+    const id = await consent.grantConsent(session.chain, session.sdkSigner(me), me, who, request);
+    onDone();
+    const plan = await sealCovered(session, me, who, id, coverOfScope(request.scope), { ...request, decision: request.decision ?? 'Permit', start: request.start ?? null }, report);
+    setChosen(new Set());
+    if (request.decision === 'Deny') return `Consent #${id} granted: a DENY (it overrides any permit for what it covers); no key sealed.`;
+    if (plan.versions.length === 0) return `Consent #${id} granted; no record key sealed. ${plan.why ?? ''}`.trim();
+    return `Consent #${id} granted; ${plan.versions.length} record key${plan.versions.length === 1 ? '' : 's'} sealed.`;
   });
 
   return (
-    <Section title="Share with a clinician" testid="share">
+    <Section title="Share or grant a consent" testid="share">
       <form class="grid" onSubmit={(e) => {
         e.preventDefault();
-        void run(async (step) => {
-          const versions = [...chosen].map((s) => BigInt(s));
-          if (versions.length === 0) throw new Error('Choose at least one record to share.');
-          const who = session.chain.address(grantee.trim());
-          const end = await endAfterDays(session, days);
-          step('Granting the consent, then sealing each record’s key to the clinician…');
-          const granted = await grantAndSeal(session.context(account.address), session.actor(account.address)!, who,
-            { actions: ['Read'], scope: { Records: versions }, purposes: [purpose], end }, versions, purpose);
-          onDone();
-          setChosen(new Set());
-          return `Consent #${granted.consent} granted; ${granted.sealed.length} record key${granted.sealed.length === 1 ? '' : 's'} sealed.`;
-        });
+        void submit();
       }}>
-        <label>Clinician’s address
-          <input data-testid="grantee" value={grantee} onInput={(e) => setGrantee(e.currentTarget.value)} placeholder="5…" spellcheck={false} />
-        </label>
-        <p class={`licence ${status?.licensed ? 'ok' : 'warn'}`} data-testid="grantee-licence">
-          {statusError ?? (status ? `Licence status: ${describeLicence(status)}` : 'Enter an address to see the licence status.')}
-        </p>
-        <fieldset>
-          <legend>Records to share (read only)</legend>
-          {(list.data ?? []).map((r) => (
-            <label key={String(r.id)}>
-              <input type="checkbox" data-testid="share-record" data-record={String(r.id)} checked={chosen.has(String(r.id))} onChange={() => toggle(String(r.id))} />
-              record #{String(r.id)} ({formatTime(r.createdAt)})
+        <GranteeField session={session} value={grantee} onInput={setGrantee} testid="grantee" label="Grantee’s address (a clinician, an insurer, a researcher…)" />
+        <fieldset class="scopes">
+          <legend>Decision</legend>
+          {(['Permit', 'Deny'] as const).map((d) => (
+            <label key={d}>
+              <input type="radio" name="consent-decision" data-testid="consent-decision" data-decision={d} checked={decision === d} onChange={() => setDecision(d)} />
+              {d === 'Permit' ? 'allow' : 'deny'}
             </label>
           ))}
         </fieldset>
-        <label>Purpose
-          <select data-testid="share-purpose" value={purpose} onChange={(e) => setPurpose(e.currentTarget.value as PurposeOfUse)}>
-            {PURPOSES.map((p) => <option key={p.value} value={p.value}>{p.words}</option>)}
-          </select>
+        {decision === 'Deny' ? <p class="status warn wide" data-testid="consent-deny-explained">{DENY_EXPLAINED}</p> : null}
+        <fieldset class="scopes">
+          <legend>{decision === 'Deny' ? 'Actions denied' : 'Actions allowed'}</legend>
+          {ACTIONS.map((a) => (
+            <label key={a.action} title={a.hint}>
+              <input type="checkbox" data-testid="consent-action" data-action={a.action} checked={actions.has(a.action)} onChange={() => setActions(toggled(actions, a.action))} />
+              {a.words}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset class="scopes">
+          <legend>What it covers</legend>
+          {([['records', 'chosen records'], ['categories', 'categories'], ['all', 'all data']] as const).map(([k, words]) => (
+            <label key={k}>
+              <input type="radio" name="consent-cover" data-testid="consent-cover" data-cover={k} checked={kind === k} onChange={() => setKind(k)} />
+              {words}
+            </label>
+          ))}
+        </fieldset>
+        {kind === 'records' ? (
+          <fieldset>
+            <legend>Records</legend>
+            {(list.data ?? []).length === 0 ? <p class="hint">You have no records yet.</p> : null}
+            {(list.data ?? []).map((r) => (
+              <label key={String(r.id)}>
+                <input type="checkbox" data-testid="share-record" data-record={String(r.id)} checked={chosen.has(String(r.id))} onChange={() => setChosen(toggled(chosen, String(r.id)))} />
+                record #{String(r.id)} ({formatTime(r.createdAt)}{names?.get(r.tag) ? `, ${names.get(r.tag)}` : ''})
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
+        {kind === 'categories' ? (
+          <fieldset class="scopes">
+            <legend>Categories (the records you have and add in them)</legend>
+            {CATEGORIES.map((c) => (
+              <label key={c.label}>
+                <input type="checkbox" data-testid="consent-category" data-category={c.label} checked={labels.has(c.label)} onChange={() => setLabels(toggled(labels, c.label))} />
+                {c.words}
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
+        {kind === 'all' ? <p class="status warn wide" role="alert" data-testid="consent-all-warning">{ALL_DATA_WARNING}</p> : null}
+        <fieldset class="scopes">
+          <legend>For which purposes</legend>
+          {PURPOSES.map((p) => (
+            <label key={p.purpose}>
+              <input type="checkbox" data-testid="consent-purpose" data-purpose={p.purpose} checked={purposes.has(p.purpose)} onChange={() => setPurposes(toggled(purposes, p.purpose))} />
+              {p.words}
+            </label>
+          ))}
+        </fieldset>
+        <label>First day (empty: from now)
+          <input type="date" data-testid="consent-first-day" value={firstDay} onInput={(e) => setFirstDay(e.currentTarget.value)} />
         </label>
-        <label>For how many days (empty: until you revoke)
-          <input type="number" min="1" data-testid="share-days" value={days} onInput={(e) => setDays(e.currentTarget.value)} />
+        <label>Last day, included (empty: until you revoke)
+          <input type="date" data-testid="consent-last-day" value={lastDay} onInput={(e) => setLastDay(e.currentTarget.value)} />
         </label>
-        <button type="submit" data-testid="share-grant" disabled={state.busy}>Grant and share</button>
+        {summary ? <p class="hint wide" data-testid="consent-summary">{summary}</p> : null}
+        <button type="submit" data-testid="share-grant" disabled={state.busy}>{decision === 'Deny' ? 'Grant the deny' : 'Grant and share'}</button>
       </form>
+      <Steps steps={steps} busy={state.busy} testid="share-steps" />
       <ActionStatus state={state} testid="share" />
     </Section>
+  );
+}
+
+function toggled<T>(set: ReadonlySet<T>, item: T): ReadonlySet<T> {
+  const next = new Set(set);
+  if (next.has(item)) next.delete(item);
+  else next.add(item);
+  return next;
+}
+
+/** The patient's tag key (of their recovery phrase), or undefined for a key without one. */
+function tagKeyOf(session: Session, address: string): Uint8Array | undefined {
+  const keys = session.actor(address)?.keys;
+  return keys && 'tagKey' in keys ? keys.tagKey(0) : undefined;
+}
+
+/**
+ * Seals to `grantee` the keys of the patient's current records that consent `id` covers and
+ * they do not hold yet, when it is a permit to read that counts now (consents.ts `sealPlan`),
+ * reporting each record. The consent stays granted if a seal fails: the error says which.
+ */
+async function sealCovered(session: Session, me: string, grantee: string, id: bigint, cover: Cover,
+  terms: { decision: string; actions: readonly string[]; purposes: readonly string[]; start: number | null },
+  report: (text: string) => void): Promise<SealPlan> {
+  if (terms.decision.toLowerCase() !== 'permit') return sealPlan(terms, [], [], 0);
+  const [rows, held, now] = await Promise.all([patientRecords(session.chain, me), records.envelopesOf(session.chain, me, grantee), session.chain.now()]);
+  const plan = sealPlan(terms, coveredVersions(cover, rows), held, now);
+  for (const [i, version] of plan.versions.entries()) {
+    report(`Sealing the key of record #${version} to the grantee (${i + 1} of ${plan.versions.length})…`);
+    try {
+      await sealToGrantee(session.context(me), session.actor(me)!, version, grantee, plan.purpose!);
+    } catch (e) {
+      throw new Error(`Consent #${id} is granted, but the key of record #${version} was not sealed: ${explain(e)} Try again with “Seal keys” in the consents table.`);
+    }
+  }
+  return plan;
+}
+
+/** An address field with the licence status of the address typed (after a short pause). */
+function GranteeField({ session, value, onInput, testid, label }: { session: Session; value: string; onInput: (text: string) => void; testid: string; label: string }) {
+  const { status, statusError } = useLicenceOf(session, value);
+  return (
+    <>
+      <label>{label}
+        <input data-testid={testid} value={value} onInput={(e) => onInput(e.currentTarget.value)} placeholder="5…" spellcheck={false} />
+      </label>
+      <p class={`licence ${status?.licensed ? 'ok' : 'warn'}`} data-testid={`${testid}-licence`}>
+        {statusError ?? (status ? `Licence status: ${describeLicence(status)}` : 'Enter an address to see the licence status.')}
+      </p>
+    </>
   );
 }
 
@@ -266,15 +412,6 @@ export function useLicenceOf(session: Session, typed: string): { status: Licence
   return { status, statusError };
 }
 
-/** The names of the category tags this patient's key makes (hex → words), and of the insurer-payment tag. */
-function categoryNames(session: Session, address: string): ReadonlyMap<string, string> | undefined {
-  const keys = session.actor(address)?.keys;
-  if (!keys || !('tagKey' in keys)) return undefined;
-  const names = new Map<string, string>(CATEGORIES.map((c) => [toHex(tagOf(keys.tagKey(0), c.label)), `category: ${c.words}`]));
-  names.set(toHex(tagOf(keys.tagKey(0), PAYMENT_LABEL)), 'claims only (no record)');
-  return names;
-}
-
 /**
  * The patient lets a clinician add records to one category of theirs: a consent to `Append`
  * (and `Read`: the author keeps a key of what they add, which the chain gives only to a reader)
@@ -283,7 +420,6 @@ function categoryNames(session: Session, address: string): ReadonlyMap<string, s
  */
 function AllowAppend({ session, account, onDone }: { session: Session; account: AppAccount; onDone: () => void }) {
   const [grantee, setGrantee] = useState('');
-  const { status, statusError } = useLicenceOf(session, grantee);
   const [label, setLabel] = useState(CATEGORIES[0]!.label);
   const [days, setDays] = useState('');
   const [state, run] = useAction();
@@ -305,12 +441,7 @@ function AllowAppend({ session, account, onDone }: { session: Session; account: 
           return `Consent #${id}: the clinician may add records to “${category.words}”.`;
         });
       }}>
-        <label>Clinician’s address
-          <input data-testid="append-grantee" value={grantee} onInput={(e) => setGrantee(e.currentTarget.value)} placeholder="5…" spellcheck={false} />
-        </label>
-        <p class={`licence ${status?.licensed ? 'ok' : 'warn'}`} data-testid="append-grantee-licence">
-          {statusError ?? (status ? `Licence status: ${describeLicence(status)}` : 'Enter an address to see the licence status.')}
-        </p>
+        <GranteeField session={session} value={grantee} onInput={setGrantee} testid="append-grantee" label="Clinician’s address" />
         <label>Category
           <select data-testid="append-category" value={label} onChange={(e) => setLabel(e.currentTarget.value)}>
             {CATEGORIES.map((c) => <option key={c.label} value={c.label}>{c.words}</option>)}
@@ -335,38 +466,71 @@ async function endAfterDays(session: Session, days: string): Promise<number | nu
 }
 
 function Consents({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {
-  const list = useLoad(() => patientConsents(session.chain, account.address, categoryNames(session, account.address)), [account.address, changes]);
+  const me = account.address;
+  const list = useLoad(async () => {
+    const tagKey = tagKeyOf(session, me);
+    const [rows, now] = await Promise.all([patientConsents(session.chain, me, tagKey ? categoryNames(tagKey) : undefined), session.chain.now()]);
+    return { rows, now };
+  }, [me, changes]);
   const [state, run] = useAction();
+  const [steps, setSteps] = useState<string[]>([]);
+  const rows = list.data?.rows;
+  const seal = (c: ConsentRow) => run(async (step) => {
+    setSteps([]);
+    const report = (text: string) => {
+      setSteps((s) => [...s, text]);
+      step(text);
+    };
+    const plan = await sealCovered(session, me, c.grantee, c.id, coverFromJson(c.scopeJson), c, report);
+    onDone();
+    if (plan.versions.length === 0) return `Consent #${c.id}: nothing to seal. ${plan.why ?? ''}`.trim();
+    return `Consent #${c.id}: ${plan.versions.length} record key${plan.versions.length === 1 ? '' : 's'} sealed.`;
+  });
   return (
     <Section title="Consents" testid="consents" actions={<button type="button" class="link" data-testid="consents-refresh" onClick={list.refresh}>Refresh</button>}>
       {list.error ? <p class="status error">{list.error}</p> : null}
-      {list.data && list.data.length === 0 ? <p>You have granted no consent.</p> : null}
-      {list.data && list.data.length > 0 ? (
+      {rows && rows.length === 0 ? <p>You have granted no consent.</p> : null}
+      {rows && rows.length > 0 ? (
         <table>
-          <thead><tr><th>#</th><th>To</th><th>Allows</th><th>Covers</th><th>For</th><th>Until</th><th>Now</th><th /></tr></thead>
+          <thead><tr><th>#</th><th>To</th><th>Decision</th><th>Actions</th><th>Covers</th><th>For</th><th>When</th><th>Now</th><th /></tr></thead>
           <tbody>
-            {list.data.map((c) => (
-              <tr key={String(c.id)} data-testid="consent-row" data-consent={String(c.id)} data-standing={c.standing}>
-                <td>{String(c.id)}</td>
-                <td><Address value={c.grantee} /></td>
-                <td>{c.decision === 'deny' ? 'DENY ' : ''}{c.actions.join(', ')}</td>
-                <td>{c.scope}</td>
-                <td>{c.purposes.join(', ')}</td>
-                <td>{c.end === null ? 'until revoked' : formatTime(c.end)}</td>
-                <td data-testid="consent-standing">{standingWords(c.standing)}</td>
-                <td>{c.standing === 'inForce' || c.standing === 'notYetStarted' ? (
-                  <button type="button" class="small danger" data-testid="consent-revoke" disabled={state.busy} onClick={() => run(async (step) => {
-                    step(`Revoking consent #${c.id}…`);
-                    await revokeConsent(session.context(account.address), session.actor(account.address)!, c.id);
-                    onDone();
-                    return `Consent #${c.id} revoked: the chain removed the clinician’s keys of your records.`;
-                  })}>Revoke</button>
-                ) : null}</td>
-              </tr>
-            ))}
+            {rows.map((c) => {
+              const open = c.standing === 'inForce' || c.standing === 'notYetStarted';
+              const deny = c.decision === 'deny';
+              return (
+                <tr key={String(c.id)} class={deny ? 'deny' : ''} data-testid="consent-row" data-consent={String(c.id)} data-standing={c.standing} data-decision={c.decision}>
+                  <td>{String(c.id)}</td>
+                  <td><Address value={c.grantee} /></td>
+                  <td data-testid="consent-decision-words">{deny ? <strong>{decisionWords(c.decision)}</strong> : decisionWords(c.decision)}</td>
+                  <td data-testid="consent-actions">{actionWords(c.actions)}</td>
+                  <td data-testid="consent-scope">{variant(c.scopeJson)[0] === 'allData' ? <strong>{c.scope}</strong> : c.scope}</td>
+                  <td data-testid="consent-purposes">{purposeWords(c.purposes)}</td>
+                  <td data-testid="consent-period">{periodWords(c.start, c.end, list.data!.now)}</td>
+                  <td data-testid="consent-standing">{standingWords(c.standing)}</td>
+                  <td class="actions">
+                    {c.standing === 'inForce' && !deny && c.actions.includes('read') ? (
+                      <button type="button" class="small secondary" data-testid="consent-seal" disabled={state.busy} title="Seal to the grantee the keys of the current records it covers that they do not hold yet"
+                        onClick={() => void seal(c)}>Seal keys</button>
+                    ) : null}
+                    {open ? (
+                      <button type="button" class="small danger" data-testid="consent-revoke" disabled={state.busy} onClick={() => run(async (step) => {
+                        setSteps([]);
+                        step(`Revoking consent #${c.id}…`);
+                        await revokeConsent(session.context(me), session.actor(me)!, c.id);
+                        onDone();
+                        return deny
+                          ? `Consent #${c.id} revoked: the deny no longer counts.`
+                          : `Consent #${c.id} revoked: the chain removed the grantee’s keys of your records it covered.`;
+                      })}>Revoke</button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       ) : null}
+      <Steps steps={steps} busy={state.busy} testid="consent-steps" />
       <ActionStatus state={state} testid="consent" />
     </Section>
   );

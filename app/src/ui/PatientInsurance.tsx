@@ -1,16 +1,10 @@
 import { consent, tagOf } from '@telemed/sdk';
+import { PAYMENT_LABEL } from '../consents.ts';
 import { formatMed, formatTime } from '../format.ts';
 import { describePolicy, insurerOf, policiesWhere, policyStanding } from '../insurer.ts';
 import { chainNow, patientConsents } from '../queries.ts';
 import type { AppAccount, Session } from '../session.ts';
 import { ActionStatus, Address, Section, useAction, useLoad } from './common.tsx';
-
-/**
- * The label of the tag a patient's payment consent to an insurer is scoped to: no record
- * carries it, so the consent opens no record; it says the patient lets the insurer handle
- * payment for their care, which the chain's claim check asks (a Payment permit of any scope).
- */
-export const PAYMENT_LABEL = 'insurance/payment';
 
 /** The patient's insurance: their policies, and the payment consent each insurer's claims need. */
 export function Insurance({ session, account, changes, onDone }: { session: Session; account: AppAccount; changes: number; onDone: () => void }) {

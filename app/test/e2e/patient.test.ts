@@ -18,7 +18,10 @@
 //   service, registered with a key through @polkadot/api) as her emergency custodian and seals
 //   her record key to it;
 // - she sees the break-glass access highlighted with its disclosure and reviews it "not
-//   justified": the review is recorded and his deposit is gone from his holds.
+//   justified": the review is recorded and his deposit is gone from his holds;
+// - on the consent form she grants //Dave a DENY of all data for research and a permit to read
+//   one category (vital signs) for treatment from tomorrow, after bad inputs refused in words
+//   with nothing sent: both on chain as shown, and in her consents table in words.
 // Every transaction is approved in the app's dialog, which shows the fee first. Screenshots go
 // to test-results/screenshots/ (as app.test.ts's, prefixed `patient-`).
 
@@ -378,5 +381,82 @@ describe('the web app: the patient’s records, delegates, custodian and reviews
     await shot(patient, '13-emergency-reviewed');
     assert.doesNotMatch(await holds(), /emergencyDeposit/i, 'his deposit is no longer held');
     assert.deepEqual((await api.call.consentApi!.pendingEmergencyReviews!(CHARLIE)).toJSON(), []);
+  }));
+
+  test('the consent form: a DENY of all data for research and a permit to read one category for treatment from tomorrow, to //Dave; on chain and in words', { timeout: 3 * STEP }, both('consent-form', async () => {
+    const tomorrow = new Date(Date.now() + DAY).toISOString().slice(0, 10);
+    const today = new Date().toISOString().slice(0, 10);
+    const refused = async (message: RegExp) => {
+      await patient.getByTestId('share-grant').click();
+      await patient.getByTestId('share-error').filter({ hasText: message }).waitFor();
+      assert.equal(await patient.getByTestId('approve-dialog').count(), 0, `nothing to sign after ${message}`);
+    };
+    await patient.getByTestId('grantee').fill(DAVE);
+    await patient.getByTestId('grantee-licence').filter({ hasText: 'not a registered practitioner' }).waitFor();
+
+    // The deny of all data, for research.
+    await patient.locator('[data-testid=consent-decision][data-decision=Deny]').check();
+    assert.match(await text(patient, 'consent-deny-explained'), /overrides any permit for what it covers/);
+    await patient.locator('[data-testid=consent-cover][data-cover=all]').check();
+    assert.match(await text(patient, 'consent-all-warning'), /every record you have and every record you add later/);
+    await patient.locator('[data-testid=consent-action][data-action=Read]').uncheck();
+    await refused(/Choose at least one action/);
+    await patient.locator('[data-testid=consent-action][data-action=Read]').check();
+    await patient.locator('[data-testid=consent-purpose][data-purpose=Treatment]').uncheck();
+    await refused(/Choose at least one purpose/);
+    await patient.locator('[data-testid=consent-purpose][data-purpose=Research]').check();
+    assert.equal(await text(patient, 'consent-summary'), 'DENY: read — all data — for research — from now until revoked.');
+    await shot(patient, '14-consent-deny');
+    await patient.getByTestId('share-grant').click();
+    await approve(patient, 'consent.grantConsent');
+    const deny = idIn(await text(patient, 'share-done'), /^Consent #(\d+) granted: a DENY \(it overrides any permit for what it covers\); no key sealed\.$/);
+
+    // The permit to read vital signs, for treatment, from tomorrow: no key can be sealed before it counts.
+    await patient.locator('[data-testid=consent-decision][data-decision=Permit]').check();
+    await patient.locator('[data-testid=consent-cover][data-cover=categories]').check();
+    await refused(/Choose at least one category/);
+    await patient.locator('[data-testid=consent-category][data-category="category/vital-signs"]').check();
+    await patient.locator('[data-testid=consent-purpose][data-purpose=Research]').uncheck();
+    await patient.locator('[data-testid=consent-purpose][data-purpose=Treatment]').check();
+    await patient.getByTestId('consent-first-day').fill(tomorrow);
+    await patient.getByTestId('consent-last-day').fill(today);
+    await refused(/The last day is before the first day/);
+    await patient.getByTestId('consent-last-day').fill('');
+    assert.equal(await text(patient, 'consent-summary'), `Allow: read — category: vital signs — for treatment (care) — from ${tomorrow} 00:00:00 UTC until revoked.`);
+    await patient.getByTestId('share-grant').click();
+    await approve(patient, 'consent.grantConsent');
+    const permit = idIn(await text(patient, 'share-done'), new RegExp(`^Consent #(\\d+) granted; no record key sealed\\. It starts ${tomorrow} 00:00:00 UTC: the record keys can be sealed once it counts`));
+
+    // On chain as shown: the deny counts now (an access by Dave for research is refused), the permit from tomorrow's midnight.
+    type Stored = { decision: string; actions: string[]; scope: Record<string, unknown>; purposes: string[]; start: number; end: number | null };
+    const stored = async (id: string) => (await api.query.consent!.consents!(id)).toJSON() as Stored;
+    const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
+    const [d, p, record] = await Promise.all([stored(deny), stored(permit), api.query.records!.records!(recordA)]);
+    assert.equal(d.decision.toLowerCase(), 'deny');
+    assert.deepEqual(lower(d.actions), ['read']);
+    assert.deepEqual(d.scope, { allData: null });
+    assert.deepEqual(lower(d.purposes), ['research']);
+    assert.ok(d.start <= Date.now() + 60_000 && d.end === null, `the deny counts from now: ${d.start}`);
+    assert.equal(p.decision.toLowerCase(), 'permit');
+    assert.deepEqual(lower(p.actions), ['read']);
+    const vitalSigns = ((record.toJSON() as { live: { tag: string } }).live.tag).toLowerCase();
+    assert.deepEqual(p.scope, { tags: [vitalSigns] }, 'the tag of her vital signs (her heart-rate record carries it)');
+    assert.deepEqual(lower(p.purposes), ['treatment']);
+    assert.equal(p.start, Date.parse(tomorrow));
+    assert.equal(p.end, null);
+    const check = (await api.call.consentApi!.checkAccess!(DAVE, CHARLIE, 'Read', 'AllData', 'Research')).toJSON() as { err?: unknown };
+    assert.match(JSON.stringify(check.err), /explicitlyDenied/i);
+    assert.deepEqual((await api.query.records!.envelopesOf!(CHARLIE, DAVE)).toJSON(), [], 'neither sealed a key');
+
+    // Her consents table, in words.
+    const row = (id: string) => patient.locator(`[data-testid=consent-row][data-consent="${id}"]`);
+    await row(permit).waitFor();
+    const words = async (id: string) => Promise.all(['consent-decision-words', 'consent-actions', 'consent-scope', 'consent-purposes', 'consent-period', 'consent-standing']
+      .map(async (t) => (await row(id).getByTestId(t).textContent()) ?? ''));
+    const [dw, pw] = await Promise.all([words(deny), words(permit)]);
+    assert.deepEqual(dw.filter((_, i) => i !== 4), ['DENY', 'read', 'all data', 'research', 'in force']);
+    assert.match(dw[4]!, /^since \d{4}-\d{2}-\d{2} [\d:]+ UTC until revoked$/);
+    assert.deepEqual(pw, ['allow', 'read', 'category: vital signs', 'treatment (care)', `from ${tomorrow} 00:00:00 UTC until revoked`, 'not started']);
+    await shot(patient, '15-consents-in-words');
   }));
 });
