@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import {
   amendPrescription,
   checkDispenseToken,
@@ -95,15 +96,9 @@ export function PatientPrescriptions({ session, account }: { session: Session; a
       ) : null}
       <ActionStatus state={state} testid="prescription-open" />
       {cancelling !== undefined ? (
-        <Confirm title={`Cancel prescription #${cancelling}?`} yes="Cancel the prescription" no="Keep it" danger testid="prescription-cancel"
-          onNo={() => setCancelling(undefined)}
-          onYes={() => {
-            const id = cancelling;
-            setCancelling(undefined);
-            void cancel(id);
-          }}>
-          <p>No pharmacy can dispense it after this, and its codes stop working; the prescriber’s deposit goes back to them. This cannot be undone: ask your prescriber for a new one if you need it again.</p>
-        </Confirm>
+        <ConfirmCancel id={cancelling} testid="prescription-cancel" onDone={() => setCancelling(undefined)} cancel={cancel}>
+          No pharmacy can dispense it after this, and its codes stop working; the prescriber’s deposit goes back to them. This cannot be undone: ask your prescriber for a new one if you need it again.
+        </ConfirmCancel>
       ) : null}
       {shown ? (
         <div class="opened" data-testid="prescription-content">
@@ -289,17 +284,31 @@ function IssuedPrescriptions({ session, account, changes }: { session: Session; 
       ) : null}
       <ActionStatus state={state} testid="issued" />
       {cancelling !== undefined ? (
-        <Confirm title={`Cancel prescription #${cancelling}?`} yes="Cancel the prescription" no="Keep it" danger testid="issued-cancel"
-          onNo={() => setCancelling(undefined)}
-          onYes={() => {
-            const id = cancelling;
-            setCancelling(undefined);
-            void cancel(id);
-          }}>
-          <p>No pharmacy can dispense it after this; the patient’s codes stop working and your deposit comes back. This cannot be undone.</p>
-        </Confirm>
+        <ConfirmCancel id={cancelling} testid="issued-cancel" onDone={() => setCancelling(undefined)} cancel={cancel}>
+          No pharmacy can dispense it after this; the patient’s codes stop working and your deposit comes back. This cannot be undone.
+        </ConfirmCancel>
       ) : null}
     </Section>
+  );
+}
+
+/** The confirmation before cancelling prescription `id`, saying what it does (`children`), for the patient or the prescriber. */
+function ConfirmCancel({ id, testid, onDone, cancel, children }: {
+  id: bigint;
+  testid: string;
+  onDone: () => void;
+  cancel: (id: bigint) => Promise<void>;
+  children: ComponentChildren;
+}) {
+  return (
+    <Confirm title={`Cancel prescription #${id}?`} yes="Cancel the prescription" no="Keep it" danger testid={testid}
+      onNo={onDone}
+      onYes={() => {
+        onDone();
+        void cancel(id);
+      }}>
+      <p>{children}</p>
+    </Confirm>
   );
 }
 
