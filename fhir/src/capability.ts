@@ -21,6 +21,12 @@ export const SUPPORTED = {
 } as const;
 
 /**
+ * `_at`, a search parameter of every search type (review F10): the snapshot a search is answered
+ * at, which every paging link names, so the pages of one search agree with each other.
+ */
+export const AT_PARAM = ['_at', 'special', 'The block whose state the search answers from: 0x and the 32-byte block hash in hex, as every paging link (self, first, previous, next, last) gives it; without it, the best block. A malformed hash is 400; a block the node does not know or whose state it pruned is 410 Gone (search again without _at). The caller\'s access is checked at that block and at the best block: a right lost since (a consent revoked, a delegation ended) is refused (403) or narrows the answer, even for an older snapshot.'] as const;
+
+/**
  * The resource types the facade stores as encrypted records (create) and reads back (read):
  * clinical content a patient's record holds. Consent, the facade's own views (AuditEvent,
  * DocumentReference, Practitioner, PractitionerRole) and Bundle are not stored as records.
@@ -42,7 +48,7 @@ export function capabilityStatement(baseUrl: string, date: string): Resource {
     readHistory: false,
     interaction: s.interactions.map((code) => ({ code })),
     ...(s.search.length === 0 ? {} : {
-      searchParam: s.search.map(([name, type, documentation]) => ({ name, type, documentation })),
+      searchParam: [...s.search, AT_PARAM].map(([name, type, documentation]) => ({ name, type, documentation })),
     }),
     ...(type === 'Consent' ? {
       conditionalCreate: true,
@@ -61,7 +67,7 @@ export function capabilityStatement(baseUrl: string, date: string): Resource {
     format: ['json'],
     rest: [{
       mode: 'server',
-      documentation: 'Searches are GET [type]?… or POST [type]/_search with a form body, and page with _count (default 50, at most 200; 0: the total only) and _offset. A parameter given twice is refused; references may be relative or absolute to this server. _summary, _total, _elements and _pretty are ignored (an OperationOutcome entry says so) unless Prefer: handling=strict; any other unknown parameter is refused. Every request but GET /metadata is signed by a Telemed account (fhir/README.md).',
+      documentation: 'Searches are GET [type]?… or POST [type]/_search with a form body, and page with _count (default 50, at most 200; 0: the total only) and _offset, at one snapshot: every paging link names the block the search was answered at (_at=<block hash>), so its pages agree whatever the chain did since. A parameter given twice is refused; references may be relative or absolute to this server. _summary, _total, _elements and _pretty are ignored (an OperationOutcome entry says so) unless Prefer: handling=strict; any other unknown parameter is refused. Every request but GET /metadata is signed by a Telemed account (fhir/README.md).',
       security: {
         description: 'Signed requests: headers X-Telemed-Account, X-Telemed-Timestamp, X-Telemed-Nonce and X-Telemed-Signature, the account\'s sr25519 signature over the layout telemed-fhir/v2, which binds: the HTTP method; the path with its query exactly as sent; the genesis hash of the chain; the audience, this facade\'s base URL; the timestamp (ms, within the clock-skew window of the server\'s clock); the nonce (16 random bytes, accepted once); and the blake2-256 hash of the body. Reads are answered only to a caller with access on chain; 401 (with WWW-Authenticate) and 403 come with an OperationOutcome.',
       },

@@ -52,8 +52,32 @@ export function sendOptionsUntil(deadline: number | undefined): SendOptions {
   };
 }
 
+/**
+ * A block whose state the node cannot answer from: it does not know the block, or it pruned the
+ * block's state (a node keeps the state of its last blocks only, `--state-pruning`). A search
+ * asked `_at` such a block is `410 Gone`.
+ */
+export class SnapshotGoneError extends Error {
+  constructor(readonly blockHash: string) {
+    super(`the node has no state of block ${blockHash}`);
+    this.name = 'SnapshotGoneError';
+  }
+}
+
+/**
+ * Whether `e` is the node's answer for a block it does not know or whose state it discarded:
+ * `UnknownBlock: State already discarded for 0x…`, `UnknownBlock: Header was not found…`, the
+ * older `Api called for an unknown Block…` (an RPC error `-32000`/`4003`, as @polkadot/api raises it).
+ */
+export function isStateGone(e: unknown): boolean {
+  return e instanceof SnapshotGoneError
+    || (e instanceof Error && /UnknownBlock|unknown Block|State already discarded|Header was not found/i.test(e.message));
+}
+
 /** The chain as of one block, for reads. */
 export interface ChainView {
+  /** The block's hash (`0x` + 64 lower-case hex digits): a search's snapshot, named in its links as `_at`. */
+  readonly hash: string;
   /** The chain's clock at that block (ms). */
   now(): Promise<number>;
   /** Whether `who` is a registered patient. */
@@ -113,6 +137,13 @@ export interface FhirChain {
   readonly ss58Format: number;
   /** The chain at the best block. */
   atBest(): Promise<ChainView>;
+  /**
+   * The chain at block `hash` (`0x` + 64 lower-case hex digits): a search's snapshot, so its
+   * pages agree with each other (review F10).
+   *
+   * @throws {@link SnapshotGoneError} when the node does not know the block or pruned its state
+   */
+  at(hash: string): Promise<ChainView>;
   /**
    * Encrypts `resource`, stores it in `store`, anchors it for `patient` under `tag`, seals it to the author and `sealTo`.
    *
@@ -282,7 +313,20 @@ export class SdkFhirChain implements FhirChain {
 
   async atBest(): Promise<ChainView> {
     const header = await this.chain.api.rpc.chain.getHeader();
-    const at = await this.chain.at(header.hash.toHex());
+    return this.at(header.hash.toHex());
+  }
+
+  async at(hash: string): Promise<ChainView> {
+    let at: TelemedChain;
+    try {
+      at = await this.chain.at(hash);
+      // The decoration may come from a cache: ask the block's state once, so a pruned block is
+      // refused here (a query later in the request that finds it pruned is mapped alike).
+      await (at.api as ApiPromise).query.timestamp!.now!();
+    } catch (e) {
+      if (isStateGone(e)) throw new SnapshotGoneError(hash);
+      throw e;
+    }
     const api = at.api as ApiPromise;
     const address = (a: unknown) => at.address(String(a));
     const consentsOf = async (patient: string) => {
@@ -294,6 +338,7 @@ export class SdkFhirChain implements FhirChain {
       return json.map((v) => licenceFromJson(v, address));
     };
     return {
+      hash: hash.toLowerCase(),
       now: async () => Number((await api.query.timestamp!.now!()).toString()),
       isPatient: async (who) => (await records.patient(at, who)) !== null,
       delegation: (patient, delegate) => consent.delegation(at, patient, delegate),

@@ -7,7 +7,7 @@
  */
 
 import { BlobNotFoundError, DispatchError, FormatError, GatewayError, NotFoundError, OutcomeUnknownError, TransactionError } from '@telemed/sdk';
-import { FUTURE_NONCE, STALE_NONCE } from './chain.ts';
+import { FUTURE_NONCE, isStateGone, STALE_NONCE } from './chain.ts';
 import { operationOutcome, type Resource } from './resources.ts';
 import type { Issue } from './validate.ts';
 
@@ -127,6 +127,11 @@ export function toFhirError(e: unknown): FhirError {
     // Sent, but what became of it is not known: the client must not blindly send again.
     return new FhirError(504, 'timeout', 'outcome_unknown',
       `${e.call}${e.txHash ? ` (extrinsic ${e.txHash})` : ''} was sent but ${e.reason === 'timeout' ? 'not reported in a block in time' : 'the connection to the node was lost'}: it may still be included; look the extrinsic up on chain before sending the request again`);
+  }
+  // A search's snapshot (`_at`) the node no longer has (pruned) or never had: 410 either way (a
+  // pruned block and an unknown one look alike to a node that is not an archive).
+  if (isStateGone(e)) {
+    return new FhirError(410, 'not-found', 'snapshot_gone', 'the node has no state of the block named by _at (pruned or unknown): search again without _at');
   }
   if (isProviderError(e)) return new FhirError(503, 'transient', 'chain_unavailable', 'the chain did not answer (the node is unreachable or slow)');
   if (e instanceof BlobNotFoundError) return new FhirError(404, 'not-found', 'blob_not_found', 'the ciphertext was not found in the store');

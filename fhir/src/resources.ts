@@ -379,7 +379,11 @@ export function claimResponseResource(c: ClaimInfo): Resource {
   };
 }
 
-/** One page of a search: the `Bundle` of type `searchset` with `self`, `first`, `previous`, `next` links. */
+/**
+ * One page of a search: the `Bundle` of type `searchset` with `self`, `first`, `previous`,
+ * `next`, `last` links, each naming the snapshot `_at=<block hash>` the search was answered at
+ * (review F10: the pages of one search agree, whatever the chain did between them).
+ */
 export function searchBundle(
   baseUrl: string,
   path: string,
@@ -387,12 +391,15 @@ export function searchBundle(
   all: readonly Resource[],
   offset: number,
   count: number,
+  blockHash: string,
 ): Resource {
   const base = baseUrl.replace(/\/+$/, '');
-  const link = (at: number) => {
+  const link = (from: number) => {
     const q = new URLSearchParams(params);
+    for (const name of ['_at', '_count', '_offset']) q.delete(name);
+    q.set('_at', blockHash);
     q.set('_count', String(count));
-    q.set('_offset', String(at));
+    q.set('_offset', String(from));
     return `${base}/${path}?${q.toString()}`;
   };
   const page = all.slice(offset, offset + count);

@@ -25,7 +25,7 @@ import { AccountNonceLimit, authenticate, DOMAIN, HEADERS, preAuthenticate } fro
 import { capabilityStatement, RECORD_TYPES } from './capability.ts';
 import type { CallOptions, ChainView, FhirChain, SignedGrant } from './chain.ts';
 import { DEFAULT_CHAIN_CONCURRENCY, DEFAULT_MAX_HEAVY_REQUESTS, mapLimit, Slots } from './concurrency.ts';
-import type { ConsentInfo } from './model.ts';
+import type { ClaimInfo, ConsentInfo } from './model.ts';
 import { DEFAULT_KEYS, DEFAULT_KEYS_PER_CALLER, KEY_TTL_MS, WriteKeys, type RememberedWrite } from './idempotency.ts';
 import { FhirError, toFhirError } from './outcome.ts';
 import {
@@ -160,7 +160,22 @@ function paging(url: URL): { count: number; offset: number } {
   return { count: Math.min(count, MAX_COUNT), offset };
 }
 
-const KNOWN_SEARCH = new Set(['_count', '_offset', '_format']);
+const KNOWN_SEARCH = new Set(['_count', '_offset', '_format', '_at']);
+
+/** A block hash as `_at` takes it: `0x` and 32 bytes in hex. */
+const BLOCK_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * The views a search answers from (review F10): `snap`, the block its data comes from (the one
+ * `_at` names, else the best block; its hash goes into every paging link), and `best`, the best
+ * block, where the caller's access is checked as well: a right lost since the first page (a
+ * consent revoked, a delegation ended) is lost for the next pages too. The same object when the
+ * search has no `_at` or `_at` is the best block.
+ */
+interface SearchViews {
+  snap: ChainView;
+  best: ChainView;
+}
 
 /**
  * Result parameters the facade does not apply: ignored (the whole resources, every total are
@@ -328,6 +343,21 @@ export function createHandler(deps: FhirDeps): FhirHandler {
     return json as Resource;
   };
 
+  /**
+   * The {@link SearchViews} of a search: `_at` checked for its form (`400 bad_parameter`) before
+   * the chain is asked; a block the node does not know or pruned is `410 snapshot_gone`.
+   */
+  const searchViews = async (url: URL): Promise<SearchViews> => {
+    const at = url.searchParams.get('_at');
+    if (at === null) {
+      const best = await chain.atBest();
+      return { snap: best, best };
+    }
+    if (!BLOCK_HASH.test(at)) throw new FhirError(400, 'value', 'bad_parameter', '_at must be a block hash (0x and 64 hex digits), as the search\'s links give it');
+    const [snap, best] = await Promise.all([chain.at(at.toLowerCase()), chain.atBest()]);
+    return snap.hash === best.hash ? { snap: best, best } : { snap, best };
+  };
+
   /** Whether `caller` is `patient` or a delegate of theirs with `scope` now. */
   const actsFor = async (view: ChainView, caller: string, patient: string, scope: 'ManageConsents' | 'ViewDisclosureLog' | 'AccessRecords'): Promise<boolean> => {
     if (caller === patient) return true;
@@ -341,27 +371,36 @@ export function createHandler(deps: FhirDeps): FhirHandler {
     checkParams(r.url, ['patient']);
     const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
-    const view = await chain.atBest();
-    const all = await view.consents(patient);
-    // The patient and a delegate managing consents see every consent; a grantee its own.
-    const visible = (await actsFor(view, caller, patient, 'ManageConsents')) ? all : all.filter((c) => c.grantee === caller);
-    if (visible.length === 0 && caller !== patient && !(await actsFor(view, caller, patient, 'ManageConsents'))) throw forbidden();
+    const { snap, best } = await searchViews(r.url);
+    const all = await snap.consents(patient);
+    // The patient and a delegate managing consents see every consent; a grantee its own. Under
+    // `_at`, the narrower of the snapshot's right and today's.
+    const manages = (await actsFor(snap, caller, patient, 'ManageConsents')) && (best === snap || (await actsFor(best, caller, patient, 'ManageConsents')));
+    const visible = manages ? all : all.filter((c) => c.grantee === caller);
+    if (!manages) {
+      if (visible.length === 0) throw forbidden();
+      if (best !== snap && !(await best.consents(patient)).some((c) => c.grantee === caller)) throw forbidden();
+    }
     const resources = visible.sort((a, b) => Number(a.id - b.id)).map(consentResource);
-    return { status: 200, resource: searchBundle(baseOf(), 'Consent', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+    return { status: 200, resource: searchBundle(baseOf(), 'Consent', r.url.searchParams, resources, offset, count, snap.hash), log: { results: resources.length } };
   };
 
   const searchAuditEvent = async (r: Req, caller: string): Promise<Res> => {
     checkParams(r.url, ['patient']);
     const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
-    const view = await chain.atBest();
-    const whole = await actsFor(view, caller, patient, 'ViewDisclosureLog');
-    const all = await view.disclosures(patient);
+    const { snap, best } = await searchViews(r.url);
     // The patient and a delegate with the log scope see the whole log; anyone else what they did.
+    // Under `_at`, the whole log only to whom has it at the snapshot and now.
+    const whole = (await actsFor(snap, caller, patient, 'ViewDisclosureLog')) && (best === snap || (await actsFor(best, caller, patient, 'ViewDisclosureLog')));
+    const all = await snap.disclosures(patient);
     const visible = whole ? all : all.filter((d) => d.accessor === caller);
-    if (!whole && visible.length === 0) throw forbidden();
+    if (!whole) {
+      if (visible.length === 0) throw forbidden();
+      if (best !== snap && !(await best.disclosures(patient)).some((d) => d.accessor === caller)) throw forbidden();
+    }
     const resources = visible.map(auditEventResource);
-    return { status: 200, resource: searchBundle(baseOf(), 'AuditEvent', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+    return { status: 200, resource: searchBundle(baseOf(), 'AuditEvent', r.url.searchParams, resources, offset, count, snap.hash), log: { results: resources.length } };
   };
 
   const readPractitioner = async (id: string): Promise<Res> => {
@@ -378,10 +417,11 @@ export function createHandler(deps: FhirDeps): FhirHandler {
     checkParams(r.url, ['practitioner']);
     const who = accountParam(r.url.searchParams.get('practitioner'), 'Practitioner', 'practitioner', ss58, baseOf());
     const { count, offset } = paging(r.url);
-    const view = await chain.atBest();
-    const [profile, licences] = await Promise.all([view.practitioner(who), view.licences(who)]);
+    // Public: the snapshot alone.
+    const { snap } = await searchViews(r.url);
+    const [profile, licences] = await Promise.all([snap.practitioner(who), snap.licences(who)]);
     const resources = licences.sort((a, b) => Number(a.id - b.id)).map((l) => practitionerRoleResource(profile, l));
-    return { status: 200, resource: searchBundle(baseOf(), 'PractitionerRole', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+    return { status: 200, resource: searchBundle(baseOf(), 'PractitionerRole', r.url.searchParams, resources, offset, count, snap.hash), log: { results: resources.length } };
   };
 
   /**
@@ -416,11 +456,8 @@ export function createHandler(deps: FhirDeps): FhirHandler {
     return { tags, records };
   };
 
-  const searchDocumentReference = async (r: Req, caller: string): Promise<Res> => {
-    checkParams(r.url, ['patient']);
-    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
-    const { count, offset } = paging(r.url);
-    const view = await chain.atBest();
+  /** The versions of `patient`'s record `caller` may see at `view` (the search's rules), else `403`. */
+  const visibleVersions = async (view: ChainView, caller: string, patient: string): Promise<RecordVersion[]> => {
     let visible: RecordVersion[];
     if (await actsFor(view, caller, patient, 'AccessRecords')) {
       visible = await view.records(patient);
@@ -445,29 +482,47 @@ export function createHandler(deps: FhirDeps): FhirHandler {
       });
       visible = candidates.filter((_, i) => readable[i]);
     }
+    return visible;
+  };
+
+  const searchDocumentReference = async (r: Req, caller: string): Promise<Res> => {
+    checkParams(r.url, ['patient']);
+    const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
+    const { count, offset } = paging(r.url);
+    const { snap, best } = await searchViews(r.url);
+    let visible = await visibleVersions(snap, caller, patient);
+    if (best !== snap) {
+      // Under `_at`: a version of the snapshot the caller may also see now (not one whose
+      // consent was revoked since, nor one shredded since); none now: 403.
+      const now = new Set((await visibleVersions(best, caller, patient)).map((v) => v.id));
+      visible = visible.filter((v) => now.has(v.id));
+    }
     const resources = visible.sort((a, b) => Number(a.id - b.id))
       .map((v) => documentReferenceResource(v, deps.gatewayUrl, v.author === v.patient));
-    return { status: 200, resource: searchBundle(baseOf(), 'DocumentReference', r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+    return { status: 200, resource: searchBundle(baseOf(), 'DocumentReference', r.url.searchParams, resources, offset, count, snap.hash), log: { results: resources.length } };
   };
 
   const searchClaims = async (r: Req, caller: string, type: 'Claim' | 'ClaimResponse'): Promise<Res> => {
     checkParams(r.url, ['patient']);
     const patient = accountParam(r.url.searchParams.get('patient'), 'Patient', 'patient', ss58, baseOf());
     const { count, offset } = paging(r.url);
-    const view = await chain.atBest();
-    const all = await view.claims(patient);
-    // The patient and a delegate who books care see every claim; the practitioner and the insurer theirs.
-    let visible = all;
-    if (caller !== patient) {
+    const { snap, best } = await searchViews(r.url);
+    const all = await snap.claims(patient);
+    // The patient and a delegate who books care see every claim; the practitioner and the insurer
+    // theirs. Under `_at`, every claim only to a delegate who books care at the snapshot and now.
+    const booksCare = async (view: ChainView): Promise<boolean> => {
       const d = await view.delegation(patient, caller);
-      const booksCare = d !== null && d.scopes.includes('BookCare') && (d.until === null || (await view.now()) < d.until);
-      if (!booksCare) {
-        visible = all.filter((c) => c.practitioner === caller || c.insurer === caller);
-        if (visible.length === 0) throw forbidden();
-      }
+      return d !== null && d.scopes.includes('BookCare') && (d.until === null || (await view.now()) < d.until);
+    };
+    const own = (c: ClaimInfo) => c.practitioner === caller || c.insurer === caller;
+    let visible = all;
+    if (caller !== patient && !((await booksCare(snap)) && (best === snap || (await booksCare(best))))) {
+      visible = all.filter(own);
+      if (visible.length === 0) throw forbidden();
+      if (best !== snap && !(await best.claims(patient)).some(own)) throw forbidden();
     }
     const resources = visible.sort((a, b) => Number(a.id - b.id)).map(type === 'Claim' ? claimResource : claimResponseResource);
-    return { status: 200, resource: searchBundle(baseOf(), type, r.url.searchParams, resources, offset, count), log: { results: resources.length } };
+    return { status: 200, resource: searchBundle(baseOf(), type, r.url.searchParams, resources, offset, count, snap.hash), log: { results: resources.length } };
   };
 
   // --- reads by id: the entries of the searches, with the searches' access rules --------------

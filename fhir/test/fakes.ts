@@ -5,7 +5,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { MemoryBlobStore, type Actor, type Delegation, type PurposeOfUse, type RecordVersion } from '@telemed/sdk';
-import type { CallOptions, ChainView, FhirChain, SignedGrant } from '../src/chain.ts';
+import { SnapshotGoneError, type CallOptions, type ChainView, type FhirChain, type SignedGrant } from '../src/chain.ts';
 import { signRequest } from '../src/auth.ts';
 import type { ClaimInfo, ConsentInfo, DisclosureInfo, LicenceInfo, PractitionerInfo } from '../src/model.ts';
 import { startApi, type FhirApi, type FhirDeps } from '../src/server.ts';
@@ -36,7 +36,20 @@ export function version(id: bigint, over: Partial<RecordVersion> = {}): RecordVe
   };
 }
 
-/** The state the fake answers from; tests change it. */
+/** What a block of the fake holds: the live fields of {@link FakeChain} (its best block), or a frozen copy (an earlier block). */
+type FakeState = Pick<FakeChain, 'now' | 'patients' | 'delegations' | 'emergencies' | 'consentList' | 'disclosureList' | 'profiles'
+  | 'licenceList' | 'versions' | 'claimList' | 'readable' | 'envelopes'>;
+
+/** The hash of the fake's block `height`. */
+export function fakeBlockHash(height: number): string {
+  return `0x${height.toString(16).padStart(64, '0')}`;
+}
+
+/**
+ * The state the fake answers from; tests change it. Its fields are the best block's state;
+ * {@link FakeChain.newBlock} keeps a copy under the block's hash (for `at(hash)`) and starts a
+ * new best block, {@link FakeChain.prune} forgets a block's state.
+ */
 export class FakeChain implements FhirChain {
   readonly genesisHash = genesisHash;
   readonly ss58Format = 42;
@@ -88,24 +101,60 @@ export class FakeChain implements FhirChain {
   stored = new Map<bigint, string>();
   /** Thrown by a read once it was submitted (a blob that does not match, or is gone). */
   readError: Error | undefined;
+  /** The best block's height and hash. */
+  height = 0;
+  bestHash = fakeBlockHash(0);
+  /** The state of earlier blocks still kept, by hash. */
+  blocks = new Map<string, FakeState>();
+  /** The hashes `at` was asked for. */
+  atAsked: string[] = [];
+
+  /** Ends the best block: its state is kept under its hash (returned); the fields are the new best block's. */
+  newBlock(): string {
+    const sealed = this.bestHash;
+    const { now, patients, delegations, emergencies, consentList, disclosureList, profiles, licenceList, versions, claimList, readable, envelopes } = this;
+    this.blocks.set(sealed, structuredClone({ now, patients, delegations, emergencies, consentList, disclosureList, profiles, licenceList, versions, claimList, readable, envelopes }));
+    this.height += 1;
+    this.bestHash = fakeBlockHash(this.height);
+    return sealed;
+  }
+
+  /** Forgets block `hash`'s state (a node's state pruning). */
+  prune(hash: string): void {
+    this.blocks.delete(hash);
+  }
 
   async atBest(): Promise<ChainView> {
     if (this.atBestError) throw this.atBestError;
+    return this.view(this, this.bestHash);
+  }
+
+  async at(hash: string): Promise<ChainView> {
+    this.atAsked.push(hash);
+    if (this.atBestError) throw this.atBestError;
+    if (hash === this.bestHash) return this.view(this, hash);
+    const state = this.blocks.get(hash);
+    if (state === undefined) throw new SnapshotGoneError(hash);
+    return this.view(state, hash);
+  }
+
+  private view(s: FakeState, hash: string): ChainView {
     return {
-      now: async () => this.now,
-      isPatient: async (who) => this.patients.has(who),
-      delegation: async (p, d) => (p === patient.address ? this.delegations.get(d) ?? null : null),
-      emergencyOpen: async (p, who) => p === patient.address && this.emergencies.has(who),
-      consents: async (p) => this.consentList.filter((c) => c.patient === p),
-      disclosures: async (p) => this.disclosureList.filter((d) => d.patient === p),
-      practitioner: async (who) => this.profiles.get(who) ?? null,
-      licences: async (who) => this.licenceList.filter((l) => l.holder === who),
+      hash,
+      now: async () => s.now,
+      isPatient: async (who) => s.patients.has(who),
+      delegation: async (p, d) => (p === patient.address ? s.delegations.get(d) ?? null : null),
+      emergencyOpen: async (p, who) => p === patient.address && s.emergencies.has(who),
+      consents: async (p) => s.consentList.filter((c) => c.patient === p),
+      disclosures: async (p) => s.disclosureList.filter((d) => d.patient === p),
+      practitioner: async (who) => s.profiles.get(who) ?? null,
+      licences: async (who) => s.licenceList.filter((l) => l.holder === who),
       records: async (p) => {
         this.recordListings += 1;
         if (this.recordsGate) await this.recordsGate;
-        return this.versions.filter((v) => v.patient === p);
+        return s.versions.filter((v) => v.patient === p);
       },
-      claims: async (p) => this.claimList.filter((c) => c.patient === p),
+      claims: async (p) => s.claimList.filter((c) => c.patient === p),
       canRead: async (who, v, purpose: PurposeOfUse) => {
         this.canReadAsked.push(v.id);
         this.canReadInFlight += 1;
@@ -113,17 +162,17 @@ export class FakeChain implements FhirChain {
         try {
           if (this.canReadDelayMs > 0) await new Promise((r) => setTimeout(r, this.canReadDelayMs));
           return who === v.patient
-            || (purpose === 'Treatment' && (this.readable.get(who)?.has(v.id) ?? false))
-            || (purpose === 'EmergencyTreatment' && this.emergencies.has(who));
+            || (purpose === 'Treatment' && (s.readable.get(who)?.has(v.id) ?? false))
+            || (purpose === 'EmergencyTreatment' && s.emergencies.has(who));
         } finally {
           this.canReadInFlight -= 1;
         }
       },
-      consent: async (id) => this.consentList.find((c) => c.id === id) ?? null,
-      licence: async (id) => this.licenceList.find((l) => l.id === id) ?? null,
-      claim: async (id) => this.claimList.find((c) => c.id === id) ?? null,
-      recordVersion: async (id) => this.versions.find((v) => v.id === id) ?? null,
-      envelopePurpose: async (id, who) => this.envelopes.get(`${id}/${who}`) ?? null,
+      consent: async (id) => s.consentList.find((c) => c.id === id) ?? null,
+      licence: async (id) => s.licenceList.find((l) => l.id === id) ?? null,
+      claim: async (id) => s.claimList.find((c) => c.id === id) ?? null,
+      recordVersion: async (id) => s.versions.find((v) => v.id === id) ?? null,
+      envelopePurpose: async (id, who) => s.envelopes.get(`${id}/${who}`) ?? null,
     };
   }
 
