@@ -20,6 +20,7 @@ import { narrativeProblems } from '../src/narrative.ts';
 import { medDecimal } from '../src/resources.ts';
 import { signRequest } from '../src/auth.ts';
 import { call, carer, doctor, FakeChain, fakeApi, genesisHash, insurer, linkCheck, other, patient, T0, tag, version } from './fakes.ts';
+import type { DisclosureInfo } from '../src/model.ts';
 import { assertValid, problems } from './validate.ts';
 import type { FhirApi } from '../src/server.ts';
 
@@ -86,6 +87,8 @@ beforeEach(() => {
   chain.stored.clear(); chain.readError = undefined; chain.envelopes.clear(); chain.readsSubmitted = 0;
   chain.logged = []; chain.logError = undefined; chain.logGate = undefined;
   chain.recordsGate = undefined; chain.canReadAsked = []; chain.canReadDelayMs = 0; chain.canReadMaxInFlight = 0;
+  chain.blocks.clear(); chain.atAsked = [];
+  chain.delegations = new Map([[carer.address, { scopes: ['ManageConsents', 'ViewDisclosureLog', 'AccessRecords'], until: null, since: T0 }]]);
   seed(chain);
 });
 
@@ -120,6 +123,10 @@ describe('GET /metadata', () => {
     for (const t of RECORD_TYPES) expected[t] = ['create', 'read', 'vread'];
     assert.deepEqual(listed, expected);
     assert.deepEqual(r.json.rest[0].interaction.map((i: any) => i.code), ['batch']);
+    // `_at` (review F10) is a parameter of every search type.
+    for (const x of r.json.rest[0].resource.filter((x: any) => x.interaction.some((i: any) => i.code === 'search-type'))) {
+      assert.ok(x.searchParam.some((p: any) => p.name === '_at' && /410/.test(p.documentation)), x.type);
+    }
   });
 });
 
@@ -1674,6 +1681,174 @@ describe('a write is made once (review F2)', () => {
     assert.ok(Date.now() - started < 2_000, String(Date.now() - started));
     assert.ok(await never instanceof Error, 'its connection was closed');
     assert.ok(hungLines.some((l) => l.includes('fhir.drained') && l.includes('"left":1')));
+  });
+});
+
+describe('a search pages at one snapshot (review F10)', () => {
+  const disclosure = (seq: number, accessor = doctor.address): DisclosureInfo => ({
+    seq: BigInt(seq), patient: patient.address, accessor, data: { record: 1n }, action: 'Read', purpose: 'Treatment', basis: { consent: 1n }, at: T0 + seq,
+  });
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${patient.address}-${from + i}`);
+  const ids = (bundle: Record<string, any>) => entries(bundle).map((e) => e.id);
+  const linksOf = (bundle: Record<string, any>): Record<string, string> => Object.fromEntries(bundle.link.map((l: any) => [l.relation, l.url]));
+  const pathOf = (url: string) => `${new URL(url).pathname}${new URL(url).search}`;
+  const RELATIONS = ['self', 'first', 'previous', 'next', 'last'];
+  const assertAt = (bundle: Record<string, any>, hash: string) => {
+    for (const { relation, url } of bundle.link) assert.equal(new URL(url).searchParams.get('_at'), hash, relation);
+  };
+
+  test('256 disclosures, 10 more after page 1: page 2 is entries 100-199 of page 1\'s snapshot, the same total', async () => {
+    chain.disclosureList = Array.from({ length: 256 }, (_, i) => disclosure(i));
+    const first = await call(api.url, patient, 'GET', `/AuditEvent?patient=${patient.address}&_count=100`);
+    assert.equal(first.status, 200, JSON.stringify(first.json));
+    assertValid(first.json);
+    assert.equal(first.json.total, 256);
+    assert.deepEqual(ids(first.json), range(0, 100));
+    const snapshot = chain.bestHash;
+    assert.deepEqual(first.json.link.map((l: any) => l.relation), ['self', 'first', 'next', 'last']);
+    assertAt(first.json, snapshot);
+    // Ten disclosures in a new best block: the chain keeps the last 256, so the log slides by ten.
+    chain.newBlock();
+    chain.disclosureList = [...chain.disclosureList.slice(10), ...Array.from({ length: 10 }, (_, i) => disclosure(256 + i))];
+    const second = await call(api.url, patient, 'GET', pathOf(linksOf(first.json).next!));
+    assert.equal(second.status, 200, JSON.stringify(second.json));
+    assertValid(second.json);
+    assert.equal(second.json.total, 256);
+    assert.deepEqual(ids(second.json), range(100, 200));
+    assert.deepEqual(second.json.link.map((l: any) => l.relation), RELATIONS);
+    assertAt(second.json, snapshot);
+    // Onwards and back, all at the snapshot: the last page, and page 1 again as it was.
+    const last = await call(api.url, patient, 'GET', pathOf(linksOf(second.json).last!));
+    assertValid(last.json);
+    assert.deepEqual(ids(last.json), range(200, 256));
+    assert.equal(linksOf(last.json).next, undefined);
+    // (Entries 0-9 have left the chain's log since: their reads by id, at the best block, are 404.)
+    linkCheck.on = false;
+    const back = await call(api.url, patient, 'GET', pathOf(linksOf(second.json).previous!)).finally(() => { linkCheck.on = true; });
+    assert.deepEqual(ids(back.json), range(0, 100));
+    refused(await call(api.url, patient, 'GET', `/AuditEvent/${patient.address}-0`), 404, 'not-found', 'unknown_audit_event');
+    // The same by POST _search with _at in the form.
+    const posted = await call(api.url, patient, 'POST', '/AuditEvent/_search', `patient=${patient.address}&_count=100&_offset=100&_at=${snapshot}`);
+    assert.equal(posted.status, 200, JSON.stringify(posted.json));
+    assert.deepEqual(ids(posted.json), range(100, 200));
+    // Without _at: the best block, where the window has slid (what page 2 would have been).
+    const fresh = await call(api.url, patient, 'GET', `/AuditEvent?patient=${patient.address}&_count=100&_offset=100`);
+    assertValid(fresh.json);
+    assert.equal(fresh.json.total, 256);
+    assert.deepEqual(ids(fresh.json), range(110, 210));
+    assertAt(fresh.json, chain.bestHash);
+    assert.notEqual(chain.bestHash, snapshot);
+  });
+
+  test('every search names its snapshot in its links and answers at it', async () => {
+    const searches = [
+      `/Consent?patient=${patient.address}`, `/AuditEvent?patient=${patient.address}`, `/DocumentReference?patient=${patient.address}`,
+      `/Claim?patient=${patient.address}`, `/ClaimResponse?patient=${patient.address}`, `/PractitionerRole?practitioner=${doctor.address}`,
+    ];
+    const before = new Map<string, Record<string, any>>();
+    for (const path of searches) {
+      const r = await call(api.url, patient, 'GET', `${path}&_count=0`);
+      assert.equal(r.status, 200, path);
+      assertAt(r.json, chain.bestHash);
+      before.set(path, r.json);
+    }
+    const snapshot = chain.newBlock();
+    // Everything changes in the new best block (a record version added: one shredded would be
+    // left out of the snapshot's answer as well, see below).
+    chain.consentList = []; chain.disclosureList = []; chain.claimList = []; chain.licenceList = [];
+    chain.versions = [...chain.versions, version(4n)];
+    for (const path of searches) {
+      const r = await call(api.url, patient, 'GET', `${path}&_count=0&_at=${snapshot}`);
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json)}`);
+      assertValid(r.json);
+      assert.equal(r.json.total, before.get(path)!.total, path);
+      assert.ok(r.json.total > 0, path);
+      assertAt(r.json, snapshot);
+    }
+    // A hash in upper case is the same block; the links give it in lower case.
+    const upper = await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_count=0&_at=0x${snapshot.slice(2).toUpperCase()}`);
+    assert.equal(upper.json.total, 2);
+    assertAt(upper.json, snapshot);
+    // A version shredded since the snapshot is not served from it.
+    chain.versions = chain.versions.filter((v) => v.id !== 3n);
+    const docs = await call(api.url, patient, 'GET', `/DocumentReference?patient=${patient.address}&_at=${snapshot}`);
+    assert.deepEqual(entries(docs.json).map((d) => d.id), ['1', '2']);
+  });
+
+  test('_at: a malformed hash is 400 before the chain is asked; a block pruned or unknown is 410 Gone', async () => {
+    for (const bad of ['', '0x1234', 'latest', `0x${'zz'.repeat(32)}`, 'ab'.repeat(32), `0x${'ab'.repeat(33)}`, `0x${'ab'.repeat(31)}`]) {
+      refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_at=${encodeURIComponent(bad)}`), 400, 'value', 'bad_parameter');
+    }
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_at=1&_at=2`), 400, 'value', 'repeated_parameter');
+    assert.deepEqual(chain.atAsked, []);
+    const unknown = `0x${'ee'.repeat(32)}`;
+    const gone = await call(api.url, patient, 'GET', `/AuditEvent?patient=${patient.address}&_at=${unknown}`);
+    refused(gone, 410, 'not-found', 'snapshot_gone');
+    assert.match(gone.json.issue[0].diagnostics, /without _at/);
+    const old = chain.newBlock();
+    assert.equal((await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_at=${old}`)).status, 200);
+    chain.prune(old);
+    for (const path of [
+      `/Consent?patient=${patient.address}`, `/AuditEvent?patient=${patient.address}`, `/DocumentReference?patient=${patient.address}`,
+      `/Claim?patient=${patient.address}`, `/ClaimResponse?patient=${patient.address}`, `/PractitionerRole?practitioner=${doctor.address}`,
+    ]) {
+      refused(await call(api.url, patient, 'GET', `${path}&_at=${old}`), 410, 'not-found', 'snapshot_gone');
+    }
+    // The node's own words for a pruned or unknown block, met in the middle of a request, alike.
+    for (const message of [
+      '-32000: Client error: UnknownBlock: State already discarded for 0x3f2c',
+      '4003: Client error: UnknownBlock: Header was not found in the database: 0x3f2c',
+      '-32000: Client error: Api called for an unknown Block: State already discarded for BlockId::Hash(0x3f2c)',
+    ]) {
+      const e = toFhirError(new Error(message));
+      assert.deepEqual([e.status, e.reason], [410, 'snapshot_gone'], message);
+    }
+    // A lost node is still 503 under _at.
+    chain.atBestError = new Error('WebSocket is not connected');
+    refused(await call(api.url, patient, 'GET', `/Consent?patient=${patient.address}&_at=${chain.bestHash}`), 503, 'transient', 'chain_unavailable');
+  });
+
+  test('a right lost after page 1 is refused on page 2, even at page 1\'s snapshot (403)', async () => {
+    // A delegate with the log scope reads page 1 of the whole log; the patient ends the delegation.
+    chain.disclosureList = Array.from({ length: 256 }, (_, i) => disclosure(i));
+    const first = await call(api.url, carer, 'GET', `/AuditEvent?patient=${patient.address}&_count=100`);
+    assert.equal(first.json.total, 256);
+    const next = pathOf(linksOf(first.json).next!);
+    chain.newBlock();
+    chain.delegations.delete(carer.address);
+    refused(await call(api.url, carer, 'GET', next), 403, 'forbidden', 'forbidden');
+    // A grantee pages the patient's documents; the patient revokes its consent.
+    const docs = await call(api.url, doctor, 'GET', `/DocumentReference?patient=${patient.address}&_count=1`);
+    assert.equal(docs.status, 200, JSON.stringify(docs.json));
+    assert.equal(docs.json.total, 2);
+    const docsNext = pathOf(linksOf(docs.json).next!);
+    assert.equal(await call(api.url, doctor, 'GET', docsNext).then((r) => r.status), 200);
+    chain.newBlock();
+    chain.consentList = chain.consentList.map((c) => (c.id === 1n ? { ...c, status: 'Revoked', standing: 'Revoked' } : c));
+    chain.readable.delete(doctor.address);
+    refused(await call(api.url, doctor, 'GET', docsNext), 403, 'forbidden', 'forbidden');
+    // The consent search: a grantee still sees the consents granted to it (revoked included), as
+    // without _at; a stranger now (a grant withdrawn from state) is refused.
+    const consents = await call(api.url, doctor, 'GET', `/Consent?patient=${patient.address}&_count=1`);
+    const consentsAt = pathOf(linksOf(consents.json).self!);
+    chain.newBlock();
+    chain.consentList = chain.consentList.filter((c) => c.grantee !== doctor.address);
+    refused(await call(api.url, doctor, 'GET', consentsAt), 403, 'forbidden', 'forbidden');
+  });
+
+  test('a right narrowed since the snapshot narrows the answer: the old delegate sees only its own entries', async () => {
+    chain.disclosureList = Array.from({ length: 256 }, (_, i) => disclosure(i, i === 5 ? carer.address : doctor.address));
+    const first = await call(api.url, carer, 'GET', `/AuditEvent?patient=${patient.address}&_count=100`);
+    assert.equal(first.json.total, 256);
+    chain.newBlock();
+    chain.delegations.delete(carer.address);
+    const next = await call(api.url, carer, 'GET', pathOf(linksOf(first.json).next!));
+    assert.equal(next.status, 200, JSON.stringify(next.json));
+    assertValid(next.json);
+    assert.equal(next.json.total, 1);
+    assert.equal(next.json.entry, undefined);
+    const own = await call(api.url, carer, 'GET', pathOf(linksOf(next.json).first!));
+    assert.deepEqual(ids(own.json), range(5, 6));
   });
 });
 
