@@ -1,7 +1,8 @@
 /**
  * What the facade asks the chain and how it writes, behind one interface ({@link FhirChain}):
  * `SdkFhirChain` implements it on the SDK's `TelemedChain` (runtime APIs and storage read at one
- * best block per request; writes through the SDK's flows); the unit tests use a fake.
+ * block per request: the best block, or the snapshot a search's `_at` names; writes through the
+ * SDK's flows); the unit tests use a fake.
  *
  * @module
  */
