@@ -87,13 +87,15 @@ chroot --userspec="$uid:$gid" "$root" /usr/local/bin/telemed-node --base-path "$
 	--rpc-port "$port" --no-prometheus --no-telemetry >"/tmp/image-test-node.log" 2>&1 &
 pid=$!
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "${root:?}$data"; }
+trap 'stop; cleanup_mount; [ -n "${ctx:-}" ] && rm -rf "$ctx"' EXIT
 ok=0
 for _ in $(seq 1 60); do
 	sleep 2
 	kill -0 "$pid" 2>/dev/null || { stop; fail "the node exited: $(tail -5 /tmp/image-test-node.log)"; }
+	# Not listening yet is not a failure: ask again.
 	height=$(curl -fsS -H 'content-type: application/json' \
 		-d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' \
-		"http://127.0.0.1:$port" 2>/dev/null | sed -n 's/.*"number":"\(0x[0-9a-f]*\)".*/\1/p')
+		"http://127.0.0.1:$port" 2>/dev/null | sed -n 's/.*"number":"\(0x[0-9a-f]*\)".*/\1/p') || height=""
 	if [ -n "$height" ] && [ $((height)) -ge 2 ]; then ok=1; break; fi
 done
 health=$(curl -fsS "http://127.0.0.1:$port/health" || true)
