@@ -356,6 +356,28 @@ const observation = {
   valueQuantity: { value: 61, unit: 'beats/minute', system: 'http://unitsofmeasure.org', code: '/min' },
 };
 
+/**
+ * The patient's Consent to `other` as an EHR posts it: access for treatment, carrying the signed
+ * grant (`0x1234` in the fake chain); `provision` adds to the provision. A fresh object each call.
+ */
+function signedConsent(provision: Record<string, unknown> = {}) {
+  return {
+    resourceType: 'Consent',
+    extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x1234' }],
+    status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+    patient: { reference: `Patient/${patient.address}` },
+    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+    provision: {
+      ...provision,
+      actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${other.address}` } }],
+      action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],
+      purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
+    },
+  };
+}
+
 describe('writes', () => {
   test('POST Observation by a held practitioner: anchored under the consent\'s tag, sealed to the patient, 201 with the id', async () => {
     const r = await call(api.url, doctor, 'POST', '/Observation', observation);
@@ -436,21 +458,7 @@ describe('writes', () => {
   });
 
   test('POST Consent: the patient\'s signed grant, checked against the resource, then submitted', async () => {
-    const consent = {
-      resourceType: 'Consent',
-      extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x1234' }],
-      status: 'active',
-      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-      patient: { reference: `Patient/${patient.address}` },
-      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-      provision: {
-        type: 'permit',
-        actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${other.address}` } }],
-        action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],
-        purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
-      },
-    };
+    const consent = signedConsent({ type: 'permit' });
     assertValid(consent);
     chain.grant = {
       signer: patient.address, patient: patient.address, grantee: other.address, decision: 'Permit', actions: ['Read'],
@@ -1542,20 +1550,7 @@ describe('a write is made once (review F2)', () => {
       signer: patient.address, patient: patient.address, grantee: other.address, decision: 'Permit', actions: ['Read'],
       scope: 'AllData', purposes: ['Treatment'], start: null, end: null,
     };
-    const consent = {
-      resourceType: 'Consent',
-      extension: [{ url: 'urn:telemed:fhir:signed-extrinsic', valueString: '0x1234' }],
-      status: 'active',
-      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-      patient: { reference: `Patient/${patient.address}` },
-      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
-      provision: {
-        actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${other.address}` } }],
-        action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'access' }] }],
-        purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
-      },
-    };
+    const consent = signedConsent();
     const first = await call(api.url, patient, 'POST', '/Consent', consent, withKey('grant-1'));
     assert.equal(first.status, 201, JSON.stringify(first.json));
     const again = await call(api.url, patient, 'POST', '/Consent', consent, withKey('grant-1'));
