@@ -18,8 +18,6 @@ import { billing, send, toHex, type Included, type Signer, type TelemedChain } f
 import { DECIMALS, formatMed } from './format.ts';
 import { addressOf, serviceCode, variant } from './queries.ts';
 
-/** A year of a policy, as the chain counts it (365 days from `validFrom`). */
-export const POLICY_YEAR_MS = 365 * 86_400_000;
 /** A day, in ms. */
 export const DAY_MS = 86_400_000;
 /** The chain's bounds (runtime/src/configs/telemed.rs): the longest service code, the most per policy. */
@@ -248,10 +246,6 @@ export interface PolicyRow {
   usedThisYear: bigint;
 }
 
-/** The policy year `at` falls in (the runtime's `Policy::year_of`). */
-export function policyYear(validFrom: number, at: number): number {
-  return at <= validFrom ? 0 : Math.floor((at - validFrom) / POLICY_YEAR_MS);
-}
 
 /** Where a policy stands at `now`, in words. */
 export function policyStanding(p: Pick<PolicyRow, 'validFrom' | 'validUntil' | 'endedAt'>, now: number): { words: string; inForce: boolean } {
