@@ -179,9 +179,7 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
   });
 
   test('the patient reads the blob through gateway B (fetched from A over bitswap)', async () => {
-    const started = Date.now();
     assert.deepEqual(await readBlob(b!.url, patient, genesis, recordId, cid), ciphertext);
-    assert.ok(Date.now() - started < 10_000);
   });
 
   test('a stranger and a physician without consent get 403 and nothing else', async () => {
