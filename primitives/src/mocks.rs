@@ -8,12 +8,19 @@
 //! the rule it stands in for.
 
 use crate::{
-	AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentVerifier, DelegateScope,
-	DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId, KeyAgreementKey,
-	LicenceQuery, PractitionerRegistry, PurposeOfUse, RecordId, Tag,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, ConsentVerifier,
+	DelegateScope, DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId,
+	KeyAgreementKey, LicenceLookup, LicenceQuery, PractitionerRegistry, PurposeOfUse, RecordId,
+	Tag,
 };
 use core::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The most authorities a mock licence lookup reads.
+pub const MOST_AUTHORITIES: u32 = 16;
+
+/// The most consents a mock access check reads.
+pub const MOST_CONSENTS: u32 = 8;
 
 /// The mocks' account type.
 pub type AccountId = u64;
@@ -34,6 +41,9 @@ thread_local! {
 	static EMERGENCIES: RefCell<BTreeMap<(AccountId, AccountId), EmergencyAccessId>> =
 		RefCell::new(BTreeMap::new());
 	static LAST_TARGET: RefCell<Option<AccessTarget>> = const { RefCell::new(None) };
+	static LOOKUP_READS: RefCell<BTreeMap<AccountId, u32>> = RefCell::new(BTreeMap::new());
+	static CONSENT_READS: RefCell<BTreeMap<(AccountId, AccountId), u32>> =
+		RefCell::new(BTreeMap::new());
 }
 
 /// A practitioner registry the tests set by hand. A registered practitioner has a key; being
@@ -69,6 +79,18 @@ impl MockRegistry {
 		});
 	}
 
+	/// A licence lookup of `who` reads `authorities` authorities' records (1 unless set).
+	pub fn set_lookup_reads(who: AccountId, authorities: u32) {
+		LOOKUP_READS.with(|r| r.borrow_mut().insert(who, authorities));
+	}
+
+	fn lookup(who: &AccountId, licensed: bool) -> LicenceLookup {
+		let registered = PRACTITIONERS.with(|p| p.borrow().contains_key(who));
+		let authorities =
+			if registered { LOOKUP_READS.with(|r| r.borrow().get(who).copied().unwrap_or(1)) } else { 0 };
+		LicenceLookup { licensed, authorities }
+	}
+
 	/// `who` deregisters as a practitioner: no key, no licence, no endorsement.
 	pub fn deregister(who: AccountId) {
 		PRACTITIONERS.with(|p| p.borrow_mut().remove(&who));
@@ -78,19 +100,24 @@ impl MockRegistry {
 }
 
 impl PractitionerRegistry<AccountId> for MockRegistry {
-	fn is_licensed(who: &AccountId, _: &LicenceQuery) -> bool {
-		LICENSED.with(|l| l.borrow().contains(who))
+	fn licence_lookup(who: &AccountId, _: &LicenceQuery) -> LicenceLookup {
+		Self::lookup(who, LICENSED.with(|l| l.borrow().contains(who)))
 	}
-	fn may_use_emergency_access(who: &AccountId) -> bool {
-		Self::is_licensed(who, &LicenceQuery::any()) && EMERGENCY.with(|e| e.borrow().contains(who))
+	fn emergency_lookup(who: &AccountId) -> LicenceLookup {
+		let licensed = LICENSED.with(|l| l.borrow().contains(who));
+		Self::lookup(who, licensed && EMERGENCY.with(|e| e.borrow().contains(who)))
+	}
+	fn most_authorities_read() -> u32 {
+		MOST_AUTHORITIES
 	}
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey> {
 		PRACTITIONERS.with(|p| p.borrow().get(who).copied())
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &AccountId, emergency: bool) {
+	fn make_licensed_reading(who: &AccountId, emergency: bool, authorities: u32) {
 		Self::set(*who, [7u8; 32], true);
 		Self::set_emergency(*who, emergency);
+		Self::set_lookup_reads(*who, authorities.clamp(1, MOST_AUTHORITIES));
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_unlicensed(who: &AccountId) {
@@ -116,6 +143,12 @@ impl MockConsent {
 		tag: Option<Tag>,
 	) {
 		PERMITS.with(|p| p.borrow_mut().insert((accessor, patient, action, purpose), tag));
+	}
+
+	/// A check of `accessor`'s access to `patient`'s data that reaches the consents reads
+	/// `consents` of them (1 unless set).
+	pub fn set_consent_reads(accessor: AccountId, patient: AccountId, consents: u32) {
+		CONSENT_READS.with(|r| r.borrow_mut().insert((accessor, patient), consents));
 	}
 
 	/// `patient` withdraws every permit of `accessor`.
@@ -177,31 +210,36 @@ impl MockConsent {
 }
 
 impl ConsentVerifier<AccountId> for MockConsent {
-	fn check_access(
+	fn check_access_reading(
 		accessor: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
 		target: AccessTarget,
 		purpose: PurposeOfUse,
-	) -> Result<AccessBasis, AccessDenial> {
+	) -> (Result<AccessBasis, AccessDenial>, CheckReads) {
 		LAST_TARGET.with(|r| *r.borrow_mut() = Some(target));
+		let mut reads = CheckReads::default();
 		if accessor == patient {
-			return Ok(AccessBasis::Patient);
+			return (Ok(AccessBasis::Patient), reads);
 		}
 		if Self::is_delegate(patient, accessor, DelegateScope::AccessRecords) {
-			return Ok(AccessBasis::Delegate);
+			return (Ok(AccessBasis::Delegate), reads);
 		}
 		if purpose == PurposeOfUse::EmergencyTreatment {
 			let open = EMERGENCIES.with(|e| e.borrow().get(&(*accessor, *patient)).copied());
 			if let Some(id) = open {
-				if MockRegistry::may_use_emergency_access(accessor) {
-					return Ok(AccessBasis::Emergency(id));
+				let lookup = MockRegistry::emergency_lookup(accessor);
+				reads.authorities = lookup.authorities;
+				if lookup.licensed {
+					return (Ok(AccessBasis::Emergency(id)), reads);
 				}
 			}
 		}
+		reads.consents =
+			CONSENT_READS.with(|r| r.borrow().get(&(*accessor, *patient)).copied().unwrap_or(1));
 		let key = (*accessor, *patient, action, purpose);
 		if DENIES.with(|d| d.borrow().contains(&key)) {
-			return Err(AccessDenial::ExplicitlyDenied(0));
+			return (Err(AccessDenial::ExplicitlyDenied(0)), reads);
 		}
 		let covers = |scope: &Option<Tag>| match (scope, target) {
 			(None, _) => true,
@@ -211,24 +249,38 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		};
 		let permitted = PERMITS.with(|p| p.borrow().get(&key).is_some_and(covers));
 		if !permitted {
-			return Err(AccessDenial::NoConsent);
+			return (Err(AccessDenial::NoConsent), reads);
 		}
-		let practitioner = MockRegistry::key_agreement_key(accessor).is_some();
-		if practitioner && !MockRegistry::is_licensed(accessor, &LicenceQuery::any()) {
-			return Err(AccessDenial::NotLicensed);
+		if MockRegistry::key_agreement_key(accessor).is_some() {
+			let lookup = MockRegistry::licence_lookup(accessor, &LicenceQuery::any());
+			reads.authorities = reads.authorities.saturating_add(lookup.authorities);
+			if !lookup.licensed {
+				return (Err(AccessDenial::NotLicensed), reads);
+			}
 		}
-		Ok(AccessBasis::Consent(1))
+		(Ok(AccessBasis::Consent(1)), reads)
+	}
+
+	fn most_reads(purpose: PurposeOfUse) -> CheckReads {
+		let authorities = if purpose == PurposeOfUse::EmergencyTreatment {
+			2 * MOST_AUTHORITIES
+		} else {
+			MOST_AUTHORITIES
+		};
+		CheckReads { consents: MOST_CONSENTS, authorities }
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_permitted(
+	fn make_permitted_reading(
 		accessor: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
 		purpose: PurposeOfUse,
+		reads: CheckReads,
 	) {
-		MockRegistry::make_licensed(accessor, false);
+		MockRegistry::make_licensed_reading(accessor, false, reads.authorities);
 		Self::permit(*accessor, *patient, action, purpose, None);
+		Self::set_consent_reads(*accessor, *patient, reads.consents.clamp(1, MOST_CONSENTS));
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -283,6 +335,8 @@ pub fn reset() {
 	DISCLOSURES.with(|d| d.borrow_mut().clear());
 	EMERGENCIES.with(|e| e.borrow_mut().clear());
 	LAST_TARGET.with(|r| *r.borrow_mut() = None);
+	LOOKUP_READS.with(|r| r.borrow_mut().clear());
+	CONSENT_READS.with(|r| r.borrow_mut().clear());
 }
 
 // ---- the access rule as a table ---------------------------------------------------------------

@@ -2,8 +2,8 @@
 //! and mocks without the pallet behind it.
 
 use crate::{
-	AccessAction, AccessBasis, AccessDenial, AccessTarget, DelegateScope, Disclosure,
-	KeyAgreementKey, LicenceQuery, PurposeOfUse, RecordId, RecordSubject, Tag,
+	AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, DelegateScope, Disclosure,
+	KeyAgreementKey, LicenceLookup, LicenceQuery, PurposeOfUse, RecordId, RecordSubject, Tag,
 };
 use frame_support::weights::Weight;
 use sp_runtime::DispatchResult;
@@ -13,23 +13,47 @@ use sp_runtime::DispatchResult;
 /// Validity is evaluated against the current time when asked: a licence that expired, or was
 /// suspended or revoked, stops counting at once, with no storage sweep.
 pub trait PractitionerRegistry<AccountId> {
+	/// Whether `who` holds, now, an active licence that satisfies `query`, and what the
+	/// lookup read (for the weight of the call that asked).
+	fn licence_lookup(who: &AccountId, query: &LicenceQuery) -> LicenceLookup;
+
+	/// Whether `who` may open break-glass emergency access now (a valid licence endorsed for
+	/// emergency care), and what the lookup read.
+	fn emergency_lookup(who: &AccountId) -> LicenceLookup;
+
 	/// Whether `who` holds, now, an active licence that satisfies `query`.
-	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool;
+	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool {
+		Self::licence_lookup(who, query).licensed
+	}
 
 	/// Whether `who` may open break-glass emergency access now.
-	fn may_use_emergency_access(who: &AccountId) -> bool;
+	fn may_use_emergency_access(who: &AccountId) -> bool {
+		Self::emergency_lookup(who).licensed
+	}
+
+	/// The most authorities' records one lookup reads (one per licence a practitioner may
+	/// hold): what a call is charged for a lookup before it runs.
+	fn most_authorities_read() -> u32;
 
 	/// `who`'s X25519 key-agreement key, if `who` is a registered practitioner.
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey>;
 
 	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
-	/// endorsed for emergency care if `emergency`, in the registry's worst case for lookups
-	/// (as many other licences as allowed before the valid one, each a candidate a lookup must
-	/// check and refuse: active and in its window, but its authority no longer accredited for
-	/// it), so that other pallets' benchmarks reach their worst case. Funds `who` if
+	/// endorsed for emergency care if `emergency`, found by a lookup that reads `authorities`
+	/// authorities' records (at least one, at most the registry's bound; `u32::MAX` for the
+	/// most): the other licences before the valid one are candidates a lookup must check and
+	/// refuse (active and in their window, but their authority no longer accredited for them),
+	/// so that other pallets' benchmarks reach a lookup of that length. Funds `who` if
 	/// registering costs a deposit.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &AccountId, emergency: bool);
+	fn make_licensed_reading(who: &AccountId, emergency: bool, authorities: u32);
+
+	/// Benchmarks only: [`Self::make_licensed_reading`] in the registry's worst case for
+	/// lookups (as many authorities read as allowed).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_licensed(who: &AccountId, emergency: bool) {
+		Self::make_licensed_reading(who, emergency, u32::MAX)
+	}
 
 	/// Benchmarks only: as [`Self::make_licensed`] (not endorsed for emergency care), with
 	/// the valid licence for `role`, so that a pallet asking for a role (a pharmacist, a
@@ -51,17 +75,20 @@ pub trait PractitionerRegistry<AccountId> {
 
 /// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
 impl<AccountId> PractitionerRegistry<AccountId> for () {
-	fn is_licensed(_: &AccountId, _: &LicenceQuery) -> bool {
-		false
+	fn licence_lookup(_: &AccountId, _: &LicenceQuery) -> LicenceLookup {
+		LicenceLookup::default()
 	}
-	fn may_use_emergency_access(_: &AccountId) -> bool {
-		false
+	fn emergency_lookup(_: &AccountId) -> LicenceLookup {
+		LicenceLookup::default()
+	}
+	fn most_authorities_read() -> u32 {
+		0
 	}
 	fn key_agreement_key(_: &AccountId) -> Option<KeyAgreementKey> {
 		None
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(_: &AccountId, _: bool) {}
+	fn make_licensed_reading(_: &AccountId, _: bool, _: u32) {}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_unlicensed(_: &AccountId) {}
 }
@@ -71,33 +98,64 @@ impl<AccountId> PractitionerRegistry<AccountId> for () {
 /// An implementation consults the [`PractitionerRegistry`]: a grantee whose licence lapsed or
 /// was revoked is denied even with a valid consent.
 pub trait ConsentVerifier<AccountId> {
-	/// May `accessor` perform `action` on `target` of `patient`'s data for `purpose` now?
+	/// May `accessor` perform `action` on `target` of `patient`'s data for `purpose` now? With
+	/// what the check read of its bounded parts, for the weight of the call that asked.
 	///
 	/// A record target names the record's STABLE identity ([`RecordSubject::record`], the id
 	/// of its first version), never a later version's id: a consent scoped to a record covers
 	/// all its versions, and callers resolve a version through
 	/// [`RecordInspector::record_subject`].
+	fn check_access_reading(
+		accessor: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		target: AccessTarget,
+		purpose: PurposeOfUse,
+	) -> (Result<AccessBasis, AccessDenial>, CheckReads);
+
+	/// The most a check for `purpose` reads ([`Self::check_access_reading`]): what a call
+	/// that checks access is charged before it runs.
+	fn most_reads(purpose: PurposeOfUse) -> CheckReads;
+
+	/// [`Self::check_access_reading`]'s answer alone.
 	fn check_access(
 		accessor: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
 		target: AccessTarget,
 		purpose: PurposeOfUse,
-	) -> Result<AccessBasis, AccessDenial>;
+	) -> Result<AccessBasis, AccessDenial> {
+		Self::check_access_reading(accessor, patient, action, target, purpose).0
+	}
 
 	/// Benchmarks only: makes a consent of `patient` permit `accessor` to perform `action` on
-	/// all data for `purpose`, in the verifier's worst case for lookups (the patient's consent
-	/// list all but full, with as many permits to the accessor as a check reads, each checked
-	/// in full; the accessor a licensed practitioner), so that other pallets' benchmarks pay
-	/// for the longest check. Funds `patient` for the deposits. Leaves room for one more such
-	/// permit of the same patient.
+	/// all data for `purpose`, found by a check that reads `reads` (`reads.consents` permits
+	/// to the accessor, each covering the access and checked in full, at least one, at most
+	/// the verifier's bound; the accessor a licensed practitioner whose lookup reads
+	/// `reads.authorities` authorities, see [`PractitionerRegistry::make_licensed_reading`];
+	/// [`CheckReads::MOST`] for the most of each), the patient's consent list all but full,
+	/// so that other pallets' benchmarks pay for a check of that length. Funds `patient` for
+	/// the deposits. Leaves room for one more such permit of the same patient.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn make_permitted_reading(
+		accessor: &AccountId,
+		patient: &AccountId,
+		action: AccessAction,
+		purpose: PurposeOfUse,
+		reads: CheckReads,
+	);
+
+	/// Benchmarks only: [`Self::make_permitted_reading`] in the verifier's worst case for
+	/// lookups (the longest check).
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_permitted(
 		accessor: &AccountId,
 		patient: &AccountId,
 		action: AccessAction,
 		purpose: PurposeOfUse,
-	);
+	) {
+		Self::make_permitted_reading(accessor, patient, action, purpose, CheckReads::MOST)
+	}
 
 	/// Benchmarks only: makes `grantee` a registered practitioner whose licences all fail
 	/// ([`PractitionerRegistry::make_unlicensed`]) holding, of `patient`, as many permits as a
@@ -135,21 +193,29 @@ pub trait ConsentVerifier<AccountId> {
 
 /// No consent verifier: only the patient may access their own data.
 impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
-	fn check_access(
+	fn check_access_reading(
 		accessor: &AccountId,
 		patient: &AccountId,
 		_: AccessAction,
 		_: AccessTarget,
 		_: PurposeOfUse,
-	) -> Result<AccessBasis, AccessDenial> {
-		if accessor == patient {
-			Ok(AccessBasis::Patient)
-		} else {
-			Err(AccessDenial::NoConsent)
-		}
+	) -> (Result<AccessBasis, AccessDenial>, CheckReads) {
+		let outcome =
+			if accessor == patient { Ok(AccessBasis::Patient) } else { Err(AccessDenial::NoConsent) };
+		(outcome, CheckReads::default())
+	}
+	fn most_reads(_: PurposeOfUse) -> CheckReads {
+		CheckReads::default()
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_permitted(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
+	fn make_permitted_reading(
+		_: &AccountId,
+		_: &AccountId,
+		_: AccessAction,
+		_: PurposeOfUse,
+		_: CheckReads,
+	) {
+	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_refused(_: &AccountId, _: &AccountId, _: AccessAction, _: PurposeOfUse) {}
 	#[cfg(feature = "runtime-benchmarks")]

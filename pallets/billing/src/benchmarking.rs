@@ -62,13 +62,18 @@ struct Actors<T: Config> {
 }
 
 fn actors<T: Config>() -> Actors<T> {
+	actors_reading::<T>(u32::MAX)
+}
+
+/// [`actors`], the practitioner's licence lookup reading `authorities` authorities.
+fn actors_reading<T: Config>(authorities: u32) -> Actors<T> {
 	T::Currency::set_balance(
 		&T::FeeDestination::get(),
 		BalanceOf::<T>::max_value() / 1024u32.into(),
 	);
 	let patient = funded::<T>("patient", 0);
 	let practitioner = funded::<T>("practitioner", 0);
-	T::Practitioners::make_licensed(&practitioner, false);
+	T::Practitioners::make_licensed_reading(&practitioner, false, authorities);
 	Billing::<T>::do_set_service(
 		practitioner.clone(),
 		code(0),
@@ -115,6 +120,7 @@ fn booked<T: Config>(a: &Actors<T>) -> ConsultationId {
 		Some(a.policy),
 	)
 	.expect("a valid booking")
+	.0
 }
 
 fn accepted<T: Config>(a: &Actors<T>) -> ConsultationId {
@@ -198,9 +204,11 @@ mod benchmarks {
 		assert_eq!(ServiceCount::<T>::get(&a.practitioner), 0);
 	}
 
+	/// Insured, both open lists one short of full; `a`: the authorities the practitioner's
+	/// licence lookup reads.
 	#[benchmark]
-	fn book() {
-		let a = actors::<T>();
+	fn book(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
+		let a = actors_reading::<T>(a);
 		fill_open::<T>(&a);
 		let at = T::Time::now().saturating_add(60 * 60 * 1000);
 

@@ -822,7 +822,8 @@ pub mod pallet {
 		/// # Events
 		/// `ConsultationBooked`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::book())]
+		// Charged for the practitioner's longest licence lookup, refunded to what it read.
+		#[pallet::weight(T::WeightInfo::book(T::Practitioners::most_authorities_read()))]
 		pub fn book(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -830,9 +831,11 @@ pub mod pallet {
 			service: ServiceCode,
 			scheduled_at: Moment,
 			policy: Option<PolicyId>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let payer = ensure_signed(origin)?;
-			Self::do_book(payer, patient, practitioner, service, scheduled_at, policy).map(|_| ())
+			let (_, authorities) =
+				Self::do_book(payer, patient, practitioner, service, scheduled_at, policy)?;
+			Ok(Some(T::WeightInfo::book(authorities)).into())
 		}
 
 		/// Accepts a booking, before the visit's time (at its time an unanswered booking lapses).

@@ -143,24 +143,31 @@ fn open_emergency<T: Config>(patient: &T::AccountId) -> (T::AccountId, Emergency
 mod benchmarks {
 	use super::*;
 
-	/// By a delegate, naming `MaxScopeItems` records (each resolved through the inspector); a
-	/// deny in force at once, so the grantee's envelopes of the patient (as many as allowed)
-	/// are all checked for pruning. The patient's list is full, and so is the grantee's, all
-	/// of it revoked: the grant first cleans up `MaxConsentsPerGrantee` consents (each read,
-	/// removed, its deposit released, an event).
+	/// By a delegate, naming `r` records (each resolved through the inspector; none: all
+	/// data); a deny in force at once, so the grantee's envelopes of the patient (as many as
+	/// allowed) are all checked for pruning. `k` = 1: the patient's list is full, and so is
+	/// the grantee's, all of it revoked: the grant first cleans up `MaxConsentsPerGrantee`
+	/// consents (each read, removed, its deposit released, an event); `k` = 0: the grantee has
+	/// none, the patient's list is one short of full.
 	#[benchmark]
-	fn grant_consent() {
+	fn grant_consent(r: Linear<0, { T::MaxScopeItems::get() }>, k: Linear<0, 1>) {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let grantee = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&grantee, false);
 		let records = records::<T>(&patient);
 		let (max, per_grantee) = (T::MaxConsentsPerPatient::get(), T::MaxConsentsPerGrantee::get());
-		consents_to_others::<T>(&patient, &records, max - per_grantee);
-		for id in consents::<T>(&patient, &patient, &grantee, &records, per_grantee) {
+		let grantees = if k == 1 { per_grantee } else { 0 };
+		consents_to_others::<T>(&patient, &records, max - grantees.max(1));
+		for id in consents::<T>(&patient, &patient, &grantee, &records, grantees) {
 			ConsentPallet::<T>::do_revoke(patient.clone(), id).expect("in force");
 		}
-		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max);
+		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max - 1 + k);
+		let scope = if r == 0 {
+			ScopeRequest::AllData
+		} else {
+			largest_scope::<T>(&records[..r as usize])
+		};
 
 		#[extrinsic_call]
 		_(
@@ -169,13 +176,13 @@ mod benchmarks {
 			grantee.clone(),
 			Decision::Deny,
 			BoundedVec::truncate_from(all_actions()),
-			largest_scope::<T>(&records),
+			scope,
 			BoundedVec::truncate_from(all_purposes()),
 			None,
 			Some(u64::MAX),
 		);
 
-		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max - per_grantee + 1);
+		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max - grantees.max(1) + 1);
 		assert_eq!(ConsentsByGrantee::<T>::get(&patient, &grantee).len(), 1);
 	}
 
@@ -307,13 +314,16 @@ mod benchmarks {
 	/// `MaxConsentsPerGrantee`); the patient's list is full with consents to others, which it
 	/// does not read. Each of the accessor's covers the access and was granted by a delegate
 	/// (its delegation is read too); the record named is resolved through the inspector; the
-	/// accessor is a licensed practitioner.
+	/// accessor is a licensed practitioner whose licence lookup reads `a` authorities.
 	#[benchmark]
-	fn log_access(c: Linear<1, { T::MaxConsentsPerGrantee::get() }>) {
+	fn log_access(
+		c: Linear<1, { T::MaxConsentsPerGrantee::get() }>,
+		a: Linear<1, { T::Practitioners::most_authorities_read() }>,
+	) {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
 		let accessor = funded::<T>("practitioner", 0);
-		T::Practitioners::make_licensed(&accessor, false);
+		T::Practitioners::make_licensed_reading(&accessor, false, a);
 		let records = records::<T>(&patient);
 		consents_to_others::<T>(&patient, &records, T::MaxConsentsPerPatient::get() - c);
 		consents::<T>(&agent, &patient, &accessor, &records, c);

@@ -4,7 +4,7 @@
 //! Every `do_*` function checks everything first and writes last: past the `No fail beyond
 //! this point` marker nothing can fail, so a failed call changes nothing.
 
-use crate::{pallet::*, types::*};
+use crate::{WeightInfo, pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::{
 	ensure,
@@ -17,7 +17,8 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::OriginFor;
 use telemed_primitives::{
-	deposits, AccessAction, AccessBasis, AccessDenial, AccessTarget, ConsentId, ConsentVerifier,
+	deposits, AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, ConsentId,
+	ConsentVerifier,
 	DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
 	EmergencyAccessId, EnvelopeKeeper, Hash256, LicenceQuery, Moment, PractitionerRegistry,
 	PurposeOfUse, RecordInspector, SetError, Tag,
@@ -123,6 +124,9 @@ impl<T: Config> Pallet<T> {
 
 	// ---- consents ---------------------------------------------------------------------------
 
+	/// Grants a consent ([`Pallet::grant_consent`]); returns its id and the call's weight:
+	/// the grant's for the scope items named and whether it cleaned up at the per-grantee
+	/// bound, plus the envelopes a deny in force pruned.
 	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn do_grant(
 		who: T::AccountId,
@@ -135,6 +139,7 @@ impl<T: Config> Pallet<T> {
 		start: Option<Moment>,
 		end: Option<Moment>,
 	) -> Result<(ConsentId, Weight), DispatchError> {
+		let items = scope.items();
 		let now = T::Time::now();
 		// The appointment's end, when a delegate signs: the consent may not outlive it.
 		let delegation_end = if who == patient {
@@ -167,11 +172,8 @@ impl<T: Config> Pallet<T> {
 		let mut to_grantee = ConsentsByGrantee::<T>::get(&patient, &grantee);
 		// At the per-grantee bound, the pair's consents that a cleanup may take without
 		// pruning anything go first (see `cleanable`), as `remove_consent` takes them.
-		let cleaned = if to_grantee.len() as u32 >= T::MaxConsentsPerGrantee::get() {
-			Self::cleanable(&to_grantee, now)
-		} else {
-			Vec::new()
-		};
+		let at_bound = to_grantee.len() as u32 >= T::MaxConsentsPerGrantee::get();
+		let cleaned = if at_bound { Self::cleanable(&to_grantee, now) } else { Vec::new() };
 		ids.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
 		to_grantee.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
 		let id = NextConsentId::<T>::get();
@@ -226,7 +228,8 @@ impl<T: Config> Pallet<T> {
 			Weight::zero()
 		};
 		Self::deposit_event(Event::ConsentGranted { id, patient, grantee, decision, by: who });
-		Ok((id, pruned))
+		let grant = T::WeightInfo::grant_consent(items, u32::from(at_bound));
+		Ok((id, grant.saturating_add(pruned)))
 	}
 
 	/// The consents of `ids` (one (patient, grantee) list) that a grant at the per-grantee
@@ -550,32 +553,37 @@ impl<T: Config> Pallet<T> {
 
 	// ---- access and disclosures -------------------------------------------------------------
 
-	/// The access rule (see the crate docs), and how many consents it read: the patient's
-	/// consents to the accessor only ([`ConsentsByGrantee`], at most
-	/// [`Config::MaxConsentsPerGrantee`]).
+	/// The access rule (see the crate docs), and what it read of its bounded parts: the
+	/// patient's consents to the accessor only ([`ConsentsByGrantee`], at most
+	/// [`Config::MaxConsentsPerGrantee`]) and the authorities its licence lookups read.
 	pub fn access(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
 		action: AccessAction,
 		target: AccessTarget,
 		purpose: PurposeOfUse,
-	) -> (Result<AccessBasis, AccessDenial>, u32) {
+	) -> (Result<AccessBasis, AccessDenial>, CheckReads) {
+		let mut reads = CheckReads::default();
 		if accessor == patient {
-			return (Ok(AccessBasis::Patient), 0);
+			return (Ok(AccessBasis::Patient), reads);
 		}
 		let now = T::Time::now();
 		if Self::delegate_allows(patient, accessor, DelegateScope::AccessRecords, now) {
-			return (Ok(AccessBasis::Delegate), 0);
+			return (Ok(AccessBasis::Delegate), reads);
 		}
 		if purpose == PurposeOfUse::EmergencyTreatment {
 			if let Some(id) = OpenEmergency::<T>::get(patient, accessor) {
-				let open = EmergencyAccesses::<T>::get(id).is_some_and(|a| a.is_open(now));
-				if open && T::Practitioners::may_use_emergency_access(accessor) {
-					return (Ok(AccessBasis::Emergency(id)), 0);
+				if EmergencyAccesses::<T>::get(id).is_some_and(|a| a.is_open(now)) {
+					let lookup = T::Practitioners::emergency_lookup(accessor);
+					reads.authorities = lookup.authorities;
+					if lookup.licensed {
+						return (Ok(AccessBasis::Emergency(id)), reads);
+					}
 				}
 			}
 		}
 		let ids = ConsentsByGrantee::<T>::get(patient, accessor);
+		reads.consents = ids.len() as u32;
 		// The grantee's kind is decided now: a registered practitioner needs a licence for
 		// every permit, anyone else for the permits granted to them as a practitioner.
 		let practitioner_now = T::Practitioners::key_agreement_key(accessor).is_some();
@@ -592,9 +600,7 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			match consent.decision {
-				Decision::Deny => {
-					return (Err(AccessDenial::ExplicitlyDenied(*id)), ids.len() as u32)
-				},
+				Decision::Deny => return (Err(AccessDenial::ExplicitlyDenied(*id)), reads),
 				Decision::Permit => {
 					let needs_licence =
 						practitioner_now || consent.grantee_kind == GranteeKind::Practitioner;
@@ -605,29 +611,33 @@ impl<T: Config> Pallet<T> {
 				},
 			}
 		}
-		let read = ids.len() as u32;
 		let outcome = match (free_permit, licensed_permit) {
 			(Some(id), _) => Ok(AccessBasis::Consent(id)),
-			(None, Some(id)) if T::Practitioners::is_licensed(accessor, &LicenceQuery::any()) => {
-				Ok(AccessBasis::Consent(id))
+			(None, Some(id)) => {
+				let lookup = T::Practitioners::licence_lookup(accessor, &LicenceQuery::any());
+				reads.authorities = reads.authorities.saturating_add(lookup.authorities);
+				if lookup.licensed {
+					Ok(AccessBasis::Consent(id))
+				} else {
+					Err(AccessDenial::NotLicensed)
+				}
 			},
-			(None, Some(_)) => Err(AccessDenial::NotLicensed),
 			(None, None) => Err(AccessDenial::NoConsent),
 		};
-		(outcome, read)
+		(outcome, reads)
 	}
 
 	/// Checks what the caller says (the patient exists; a named record is theirs and carries
 	/// the tag given; a named tag is not another patient's), then the access, on the record's
-	/// stable identity, and logs it with the version named (its id only); returns how many
-	/// consents the check read.
+	/// stable identity, and logs it with the version named (its id only); returns what the
+	/// check read.
 	pub(crate) fn do_log_access(
 		accessor: T::AccountId,
 		patient: T::AccountId,
 		action: AccessAction,
 		target: AccessTarget,
 		purpose: PurposeOfUse,
-	) -> Result<u32, DispatchError> {
+	) -> Result<CheckReads, DispatchError> {
 		ensure!(T::Records::is_patient(&patient), Error::<T>::UnknownPatient);
 		let (checked, data) = match target {
 			AccessTarget::Record { tag, record: version } => {
@@ -733,22 +743,36 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
-	fn check_access(
+	fn check_access_reading(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
 		action: AccessAction,
 		target: AccessTarget,
 		purpose: PurposeOfUse,
-	) -> Result<AccessBasis, AccessDenial> {
-		Self::access(accessor, patient, action, target, purpose).0
+	) -> (Result<AccessBasis, AccessDenial>, CheckReads) {
+		Self::access(accessor, patient, action, target, purpose)
+	}
+
+	fn most_reads(purpose: PurposeOfUse) -> CheckReads {
+		let lookup = T::Practitioners::most_authorities_read();
+		CheckReads {
+			consents: T::MaxConsentsPerGrantee::get(),
+			// Break-glass: the emergency lookup, then the licence lookup of the permits.
+			authorities: if purpose == PurposeOfUse::EmergencyTreatment {
+				lookup.saturating_mul(2)
+			} else {
+				lookup
+			},
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_permitted(
+	fn make_permitted_reading(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
 		action: AccessAction,
 		purpose: PurposeOfUse,
+		reads: CheckReads,
 	) {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::Saturating;
@@ -758,7 +782,7 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 			.saturating_mul(max.into())
 			.saturating_add(T::Currency::minimum_balance());
 		let _ = T::Currency::mint_into(patient, funds);
-		T::Practitioners::make_licensed(accessor, false);
+		T::Practitioners::make_licensed_reading(accessor, false, reads.authorities);
 		let grant = |grantee: &T::AccountId| {
 			Self::do_grant(
 				patient.clone(),
@@ -772,11 +796,12 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 				None,
 			)
 		};
-		// The worst case of an access check: the patient's list one short of
-		// `MaxConsentsPerPatient` (see the trait), `MaxConsentsPerGrantee` of them to the accessor,
-		// each covering the access (each read and checked in full). Consents to others come
-		// first, each to its own grantee (they are not read, whatever their number).
-		let per_grantee = T::MaxConsentsPerGrantee::get();
+		// An access check that reads `reads.consents`: the patient's list one short of
+		// `MaxConsentsPerPatient` (see the trait), that many of them (at most
+		// `MaxConsentsPerGrantee`) to the accessor, each covering the access (each read and
+		// checked in full). Consents to others come first, each to its own grantee (they are
+		// not read, whatever their number).
+		let per_grantee = T::MaxConsentsPerGrantee::get().min(reads.consents.max(1));
 		let count = || ConsentsOf::<T>::get(patient).len() as u32;
 		let mut n = 0u32;
 		while count().saturating_add(per_grantee).saturating_add(1) < max {

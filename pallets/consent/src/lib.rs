@@ -166,8 +166,9 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use telemed_primitives::{
-		AccessAction, AccessTarget, ConsentId, DelegateScope, Disclosure, EmergencyAccessId,
-		EnvelopeKeeper, Hash256, Moment, PractitionerRegistry, PurposeOfUse, RecordInspector,
+		AccessAction, AccessTarget, ConsentId, ConsentVerifier, DelegateScope, Disclosure,
+		EmergencyAccessId, EnvelopeKeeper, Hash256, Moment, PractitionerRegistry, PurposeOfUse,
+		RecordInspector,
 	};
 
 	/// The balance type of [`Config::Currency`].
@@ -636,7 +637,9 @@ pub mod pallet {
 		/// # Events
 		/// `ConsentRemoved` for each consent cleaned up at the bound, then `ConsentGranted`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::grant_consent().saturating_add(
+		// Charged for the scope items named and a clean-up at the per-grantee bound, refunded
+		// when there was none (and to the envelopes a deny pruned).
+		#[pallet::weight(T::WeightInfo::grant_consent(scope.items(), 1).saturating_add(
 			// Only a deny prunes envelopes; a permit is not charged for it.
 			if *decision == Decision::Deny {
 				T::Envelopes::max_prune_weight()
@@ -656,8 +659,7 @@ pub mod pallet {
 			end: Option<Moment>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let base = T::WeightInfo::grant_consent();
-			let (_, pruned) = Self::do_grant(
+			let (_, weight) = Self::do_grant(
 				who,
 				patient,
 				grantee,
@@ -668,7 +670,7 @@ pub mod pallet {
 				start,
 				end,
 			)?;
-			Ok(Some(base.saturating_add(pruned)).into())
+			Ok(Some(weight).into())
 		}
 
 		/// Revokes a consent: it stops counting at once. Free of fees when it succeeds, so a
@@ -885,9 +887,13 @@ pub mod pallet {
 		/// # Events
 		/// `Disclosed`.
 		#[pallet::call_index(8)]
-		// The access check reads the accessor's consents only: at most `MaxConsentsPerGrantee`,
-		// refunded to the number read.
-		#[pallet::weight(T::WeightInfo::log_access(T::MaxConsentsPerGrantee::get()))]
+		// The access check reads the accessor's consents only (at most `MaxConsentsPerGrantee`)
+		// and the authorities of the accessor's licences: charged for the most `purpose`
+		// allows, refunded to what it read.
+		#[pallet::weight({
+			let most = <Pallet<T> as ConsentVerifier<T::AccountId>>::most_reads(*purpose);
+			T::WeightInfo::log_access(most.consents, most.authorities)
+		})]
 		pub fn log_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -897,7 +903,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let accessor = ensure_signed(origin)?;
 			let read = Self::do_log_access(accessor, patient, action, target, purpose)?;
-			Ok(Some(T::WeightInfo::log_access(read)).into())
+			Ok(Some(T::WeightInfo::log_access(read.consents, read.authorities)).into())
 		}
 	}
 }

@@ -69,6 +69,17 @@ pub enum ScopeRequest<MaxItems: Get<u32>> {
 	Records(BoundedVec<RecordId, MaxItems>),
 }
 
+impl<MaxItems: Get<u32>> ScopeRequest<MaxItems> {
+	/// How many tags or records it names (none for all data): what a grant is charged for.
+	pub fn items(&self) -> u32 {
+		match self {
+			Self::AllData => 0,
+			Self::Tags(items) => items.len() as u32,
+			Self::Records(items) => items.len() as u32,
+		}
+	}
+}
+
 /// What data a consent covers, as stored: lists sorted and without duplicates.
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,

@@ -8,7 +8,7 @@ use crate::{pallet::*, types::*, Issued, LicenceTerms};
 use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use telemed_primitives::{
-	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceQuery, Moment,
+	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceLookup, LicenceQuery, Moment,
 	PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
 	MAX_SPECIALTY_LEN,
 };
@@ -692,15 +692,15 @@ impl<T: Config> Pallet<T> {
 	/// Whether `who` holds a licence valid now for which `pred` holds: from the summary
 	/// ([`ActiveLicences`], one read; only registered practitioners hold licences), reading
 	/// the authority of each candidate (within its window, matching `pred`) once per
-	/// authority, until one is accredited for it. The same answer as [`Self::standing`] being
-	/// `Valid` for one of `who`'s licences.
+	/// authority, until one is accredited for it; with how many authorities it read. The same
+	/// answer as [`Self::standing`] being `Valid` for one of `who`'s licences.
 	fn any_valid_licence(
 		who: &T::AccountId,
 		pred: impl Fn(&ActiveLicence<T::AccountId>) -> bool,
-	) -> bool {
+	) -> LicenceLookup {
 		let now = T::Time::now();
 		let mut read: Vec<(T::AccountId, Option<AuthorityOf<T>>)> = Vec::new();
-		ActiveLicences::<T>::get(who).iter().filter(|a| a.in_window(now) && pred(a)).any(|a| {
+		let licensed = ActiveLicences::<T>::get(who).iter().filter(|a| a.in_window(now) && pred(a)).any(|a| {
 			let info = match read.iter().find(|(authority, _)| *authority == a.authority) {
 				Some((_, info)) => info.clone(),
 				None => {
@@ -711,19 +711,24 @@ impl<T: Config> Pallet<T> {
 			};
 			Self::accreditation_at(info.as_ref(), a.issued_at, &a.jurisdiction)
 				== Accreditation::Current
-		})
+		});
+		LicenceLookup { licensed, authorities: read.len() as u32 }
 	}
 }
 
 impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
-	fn is_licensed(who: &T::AccountId, query: &LicenceQuery) -> bool {
+	fn licence_lookup(who: &T::AccountId, query: &LicenceQuery) -> LicenceLookup {
 		Self::any_valid_licence(who, |l| {
 			query.matches(l.role, l.specialty.as_ref(), &l.jurisdiction)
 		})
 	}
 
-	fn may_use_emergency_access(who: &T::AccountId) -> bool {
+	fn emergency_lookup(who: &T::AccountId) -> LicenceLookup {
 		Self::any_valid_licence(who, |l| l.emergency_care)
+	}
+
+	fn most_authorities_read() -> u32 {
+		T::MaxLicencesPerPractitioner::get()
 	}
 
 	fn key_agreement_key(who: &T::AccountId) -> Option<KeyAgreementKey> {
@@ -731,13 +736,13 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &T::AccountId, emergency: bool) {
-		Self::make_licensed_with(who, PractitionerRole::Physician, emergency)
+	fn make_licensed_reading(who: &T::AccountId, emergency: bool, authorities: u32) {
+		Self::make_licensed_with(who, PractitionerRole::Physician, emergency, authorities)
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed_as(who: &T::AccountId, role: PractitionerRole) {
-		Self::make_licensed_with(who, role, false)
+		Self::make_licensed_with(who, role, false, u32::MAX)
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -748,8 +753,14 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl<T: Config> Pallet<T> {
-	/// Benchmarks only: [`PractitionerRegistry::make_licensed`] with the licences for `role`.
-	fn make_licensed_with(who: &T::AccountId, role: PractitionerRole, emergency: bool) {
+	/// Benchmarks only: [`PractitionerRegistry::make_licensed_reading`] with the licences for
+	/// `role`.
+	fn make_licensed_with(
+		who: &T::AccountId,
+		role: PractitionerRole,
+		emergency: bool,
+		authorities: u32,
+	) {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::Saturating;
 
@@ -767,13 +778,15 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		// Lookups read the holder's summary of active licences, then, for each one within its
-		// window, its authority (once per authority) until one is accredited for it: fill the
-		// list with active licences each from a different authority that has since lost the
-		// licence's jurisdiction (each read, each refused), the valid one last. The
-		// authorities are new ones, so that another practitioner's worst case does not touch
-		// these.
+		// window, its authority (once per authority) until one is accredited for it: issue
+		// `authorities` active licences (as many as there is room for, at most) each from a
+		// different authority, all but the last of which have since lost the licence's
+		// jurisdiction (each read, each refused), the valid one last. The authorities are new
+		// ones, so that another practitioner's worst case does not touch these.
 		let held = LicencesOf::<T>::get(who).len() as u32;
-		let room = T::MaxLicencesPerPractitioner::get().saturating_sub(held);
+		let room = T::MaxLicencesPerPractitioner::get()
+			.saturating_sub(held)
+			.min(authorities.max(1));
 		let mut next = 0u32;
 		for i in 0..room {
 			while Authorities::<T>::contains_key(frame_benchmarking::account::<T::AccountId>(

@@ -12,7 +12,7 @@ use sp_runtime::BuildStorage;
 use std::collections::BTreeSet;
 pub use telemed_primitives::mocks::{MockConsent, MockRegistry};
 use telemed_primitives::{
-	mocks, KeyAgreementKey, LicenceQuery, PractitionerRegistry, PractitionerRole,
+	mocks, KeyAgreementKey, LicenceLookup, LicenceQuery, PractitionerRegistry, PractitionerRole,
 };
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -92,19 +92,23 @@ impl RoleRegistry {
 }
 
 impl PractitionerRegistry<AccountId> for RoleRegistry {
-	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool {
-		MockRegistry::is_licensed(who, query)
-			&& query.role.map_or(true, |role| ROLES.with(|r| r.borrow().contains(&(*who, role))))
+	fn licence_lookup(who: &AccountId, query: &LicenceQuery) -> LicenceLookup {
+		let lookup = MockRegistry::licence_lookup(who, query);
+		let role = query.role.map_or(true, |role| ROLES.with(|r| r.borrow().contains(&(*who, role))));
+		LicenceLookup { licensed: lookup.licensed && role, ..lookup }
 	}
-	fn may_use_emergency_access(who: &AccountId) -> bool {
-		MockRegistry::may_use_emergency_access(who)
+	fn emergency_lookup(who: &AccountId) -> LicenceLookup {
+		MockRegistry::emergency_lookup(who)
+	}
+	fn most_authorities_read() -> u32 {
+		MockRegistry::most_authorities_read()
 	}
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey> {
 		MockRegistry::key_agreement_key(who)
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &AccountId, emergency: bool) {
-		MockRegistry::make_licensed(who, emergency);
+	fn make_licensed_reading(who: &AccountId, emergency: bool, authorities: u32) {
+		MockRegistry::make_licensed_reading(who, emergency, authorities);
 		ROLES.with(|r| r.borrow_mut().insert((*who, PractitionerRole::Physician)));
 	}
 	#[cfg(feature = "runtime-benchmarks")]

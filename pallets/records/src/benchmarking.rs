@@ -17,9 +17,19 @@ use frame_support::{
 use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
 use telemed_primitives::{
-	AccessAction, AccessTarget, ConsentVerifier, DelegateScope, DelegationInspector,
-	EnvelopeKeeper, PurposeOfUse, RecordId, Tag,
+	AccessAction, AccessTarget, CheckReads, ConsentVerifier, DelegateScope, DelegationInspector,
+	EnvelopeKeeper, PractitionerRegistry, PurposeOfUse, RecordId, Tag,
 };
+
+/// The most consents an access check reads (a benchmark's range).
+fn most_consents<T: Config>() -> u32 {
+	T::Consent::most_reads(PurposeOfUse::Treatment).consents
+}
+
+/// The most authorities a licence lookup reads (a benchmark's range).
+fn most_authorities<T: Config>() -> u32 {
+	T::Practitioners::most_authorities_read()
+}
 
 /// The tag of the benchmarks' records.
 const TAG: Tag = [0x7a; 32];
@@ -76,7 +86,8 @@ fn record_chain<T: Config>(patient: &T::AccountId, versions: u32) -> RecordId {
 		content::<T>(0),
 		PurposeOfUse::Treatment,
 	)
-	.expect("a valid record");
+	.expect("a valid record")
+	.0;
 	for v in 1..versions {
 		id = RecordsPallet::<T>::do_amend_record(
 			patient.clone(),
@@ -84,7 +95,8 @@ fn record_chain<T: Config>(patient: &T::AccountId, versions: u32) -> RecordId {
 			content::<T>(v as u8),
 			PurposeOfUse::Treatment,
 		)
-		.expect("a valid amendment");
+		.expect("a valid amendment")
+		.0;
 	}
 	id
 }
@@ -115,8 +127,19 @@ fn ended<T: Config>(patient: &T::AccountId) -> T::AccountId {
 /// A licensed practitioner whom `patient` permits `action` for treatment, in the worst case
 /// for the licence and consent checks.
 fn permitted<T: Config>(patient: &T::AccountId, action: AccessAction) -> T::AccountId {
+	permitted_reading::<T>(patient, action, CheckReads::MOST)
+}
+
+/// A licensed practitioner whom `patient` permits `action` for treatment, found by checks
+/// that read `reads` (`c` consents of the patient to the practitioner, each covering the
+/// access; `a` authorities in each licence lookup, the valid licence's last).
+fn permitted_reading<T: Config>(
+	patient: &T::AccountId,
+	action: AccessAction,
+	reads: CheckReads,
+) -> T::AccountId {
 	let practitioner = funded::<T>("practitioner", 0);
-	T::Consent::make_permitted(&practitioner, patient, action, PurposeOfUse::Treatment);
+	T::Consent::make_permitted_reading(&practitioner, patient, action, PurposeOfUse::Treatment, reads);
 	practitioner
 }
 
@@ -144,10 +167,17 @@ mod benchmarks {
 		assert_eq!(Patients::<T>::get(&who).map(|p| p.key), Some([2u8; 32]));
 	}
 
+	/// `c`: the consents of the patient to the author the access check reads; `a`: the
+	/// authorities each licence lookup of the author reads (the author's own, then the access
+	/// check's).
 	#[benchmark]
-	fn add_record() {
+	fn add_record(c: Linear<1, { most_consents::<T>() }>, a: Linear<1, { most_authorities::<T>() }>) {
 		let patient = patient::<T>();
-		let author = permitted::<T>(&patient, AccessAction::Append);
+		let author = permitted_reading::<T>(
+			&patient,
+			AccessAction::Append,
+			CheckReads { consents: c, authorities: a },
+		);
 		fill_records::<T>(&patient, 1);
 		let c = content::<T>(0);
 
@@ -169,11 +199,16 @@ mod benchmarks {
 		);
 	}
 
+	/// `c`, `a`: as for `add_record`.
 	#[benchmark]
-	fn amend_record() {
+	fn amend_record(c: Linear<1, { most_consents::<T>() }>, a: Linear<1, { most_authorities::<T>() }>) {
 		let patient = patient::<T>();
 		let previous = record_chain::<T>(&patient, T::MaxVersions::get().saturating_sub(1));
-		let author = permitted::<T>(&patient, AccessAction::Amend);
+		let author = permitted_reading::<T>(
+			&patient,
+			AccessAction::Amend,
+			CheckReads { consents: c, authorities: a },
+		);
 		fill_records::<T>(&patient, 1);
 		let c = content::<T>(7);
 
@@ -262,11 +297,17 @@ mod benchmarks {
 		assert!(!Envelopes::<T>::contains_key(record, &grantee));
 	}
 
+	/// `c`: the consents of the patient to the grantee the access check reads; `a`: the
+	/// authorities the grantee's licence lookup reads.
 	#[benchmark]
-	fn access_record() {
+	fn access_record(c: Linear<1, { most_consents::<T>() }>, a: Linear<1, { most_authorities::<T>() }>) {
 		let patient = patient::<T>();
 		let record = record_chain::<T>(&patient, 1);
-		let grantee = permitted::<T>(&patient, AccessAction::Read);
+		let grantee = permitted_reading::<T>(
+			&patient,
+			AccessAction::Read,
+			CheckReads { consents: c, authorities: a },
+		);
 		put_envelope::<T>(record, &patient, &grantee);
 
 		#[extrinsic_call]

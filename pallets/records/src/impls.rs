@@ -11,7 +11,7 @@ use frame_system::pallet_prelude::OriginFor;
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
 	deposits, is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, AccessTarget,
-	ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
+	CheckReads, ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
 	EmergencyAccessId, EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery, Moment,
 	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
 };
@@ -115,23 +115,35 @@ impl<T: Config> Pallet<T> {
 
 	/// May `author` write (`action` = append or amend) `target` of `patient`'s data? The
 	/// patient and their delegates may; anyone else must be licensed and allowed by consent.
+	/// Returns what the checks read, as the writing calls' weights count it: the consents the
+	/// access check read, and the longer of the author's licence lookup and the access
+	/// check's lookups (the benchmark's author makes both, of the same length).
 	fn check_author(
 		author: &T::AccountId,
 		patient: &T::AccountId,
 		action: AccessAction,
 		target: AccessTarget,
 		purpose: PurposeOfUse,
-	) -> DispatchResult {
+	) -> Result<CheckReads, DispatchError> {
 		if Self::acts_for(patient, author) {
-			return Ok(());
+			return Ok(CheckReads::default());
 		}
-		ensure!(
-			T::Practitioners::is_licensed(author, &LicenceQuery::any()),
-			Error::<T>::NotLicensed
-		);
-		T::Consent::check_access(author, patient, action, target, purpose)
-			.map(|_| ())
-			.map_err(Self::denial_error)
+		let lookup = T::Practitioners::licence_lookup(author, &LicenceQuery::any());
+		ensure!(lookup.licensed, Error::<T>::NotLicensed);
+		let (outcome, reads) =
+			T::Consent::check_access_reading(author, patient, action, target, purpose);
+		outcome.map_err(Self::denial_error)?;
+		Ok(CheckReads { authorities: reads.authorities.max(lookup.authorities), ..reads })
+	}
+
+	/// The most [`Self::check_author`] reads for `purpose`: what the writing calls are charged
+	/// before they run.
+	pub(crate) fn most_author_reads(purpose: PurposeOfUse) -> CheckReads {
+		let check = T::Consent::most_reads(purpose);
+		CheckReads {
+			authorities: check.authorities.max(T::Practitioners::most_authorities_read()),
+			..check
+		}
 	}
 
 	/// The access target of a version: its tag and its record's identity (its first version),
@@ -146,7 +158,16 @@ impl<T: Config> Pallet<T> {
 		version: &RecordOf<T>,
 		purpose: PurposeOfUse,
 	) -> Result<AccessBasis, AccessDenial> {
-		T::Consent::check_access(
+		Self::read_access_reading(grantee, version, purpose).0
+	}
+
+	/// [`Self::read_access`], with what the check read.
+	fn read_access_reading(
+		grantee: &T::AccountId,
+		version: &RecordOf<T>,
+		purpose: PurposeOfUse,
+	) -> (Result<AccessBasis, AccessDenial>, CheckReads) {
+		T::Consent::check_access_reading(
 			grantee,
 			&version.patient,
 			AccessAction::Read,
@@ -279,7 +300,7 @@ impl<T: Config> Pallet<T> {
 		tag: Tag,
 		content: Content<T::MaxLocatorLen>,
 		purpose: PurposeOfUse,
-	) -> Result<RecordId, DispatchError> {
+	) -> Result<(RecordId, CheckReads), DispatchError> {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
 		Self::check_content(&content)?;
 		let in_use = TagPatients::<T>::get(tag);
@@ -290,7 +311,7 @@ impl<T: Config> Pallet<T> {
 			},
 			None => 0,
 		};
-		Self::check_author(
+		let reads = Self::check_author(
 			&author,
 			&patient,
 			AccessAction::Append,
@@ -312,7 +333,7 @@ impl<T: Config> Pallet<T> {
 		// At most `MaxRecordsPerPatient` records carry it: no overflow.
 		TagPatients::<T>::insert(tag, (patient.clone(), records_with_tag.saturating_add(1)));
 		Self::deposit_event(Event::RecordAdded { id, patient, author });
-		Ok(id)
+		Ok((id, reads))
 	}
 
 	pub(crate) fn do_amend_record(
@@ -320,7 +341,7 @@ impl<T: Config> Pallet<T> {
 		previous: RecordId,
 		content: Content<T::MaxLocatorLen>,
 		purpose: PurposeOfUse,
-	) -> Result<RecordId, DispatchError> {
+	) -> Result<(RecordId, CheckReads), DispatchError> {
 		let mut old = Self::live_record(previous)?;
 		ensure!(old.status == RecordStatus::Current, Error::<T>::NotCurrent);
 		let version = old.version.checked_add(1).ok_or(Error::<T>::TooManyVersions)?;
@@ -328,7 +349,13 @@ impl<T: Config> Pallet<T> {
 		Self::check_content(&content)?;
 		let patient = old.patient.clone();
 		// The consent check names the record's identity, not the version amended.
-		Self::check_author(&author, &patient, AccessAction::Amend, Self::target_of(&old), purpose)?;
+		let reads = Self::check_author(
+			&author,
+			&patient,
+			AccessAction::Amend,
+			Self::target_of(&old),
+			purpose,
+		)?;
 		let id = Self::insert_version(Self::new_version(
 			author.clone(),
 			patient,
@@ -342,7 +369,7 @@ impl<T: Config> Pallet<T> {
 		old.status = RecordStatus::Superseded { by: id, at: T::Time::now() };
 		Self::put_record(previous, old);
 		Self::deposit_event(Event::RecordAmended { id, previous, author });
-		Ok(id)
+		Ok((id, reads))
 	}
 
 	/// A new current version, created now, with the record deposit; `(record, version, kind)`
@@ -641,11 +668,15 @@ impl<T: Config> Pallet<T> {
 		(ids.len() as u32, removed)
 	}
 
-	pub(crate) fn do_access_record(accessor: T::AccountId, id: RecordId) -> DispatchResult {
+	/// Returns what the access check read.
+	pub(crate) fn do_access_record(
+		accessor: T::AccountId,
+		id: RecordId,
+	) -> Result<CheckReads, DispatchError> {
 		let record = Self::live_record(id)?;
 		let envelope = Envelopes::<T>::get(id, &accessor).ok_or(Error::<T>::NoEnvelope)?;
-		let basis =
-			Self::read_access(&accessor, &record, envelope.purpose).map_err(Self::denial_error)?;
+		let (outcome, reads) = Self::read_access_reading(&accessor, &record, envelope.purpose);
+		let basis = outcome.map_err(Self::denial_error)?;
 		T::Disclosures::note_disclosure(Disclosure {
 			accessor: accessor.clone(),
 			patient: record.patient,
@@ -656,7 +687,7 @@ impl<T: Config> Pallet<T> {
 			at: T::Time::now(),
 		})?;
 		Self::deposit_event(Event::RecordAccessed { record: id, accessor, basis });
-		Ok(())
+		Ok(reads)
 	}
 
 	// ---- crypto-shredding -------------------------------------------------------------------
@@ -996,10 +1027,10 @@ impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 			bench_content::<T>(0),
 			purpose,
 		);
-		let Ok(mut id) = added else { return RecordId::MAX };
+		let Ok((mut id, _)) = added else { return RecordId::MAX };
 		for v in 1..T::MaxVersions::get() {
 			match Self::do_amend_record(patient.clone(), id, bench_content::<T>(v as u8), purpose) {
-				Ok(newer) => id = newer,
+				Ok((newer, _)) => id = newer,
 				Err(_) => break,
 			}
 		}
@@ -1053,7 +1084,7 @@ impl<T: Config> EnvelopeKeeper<T::AccountId> for Pallet<T> {
 				bench_content::<T>(seed),
 				PurposeOfUse::Treatment,
 			);
-			let Ok(id) = added else { return };
+			let Ok((id, _)) = added else { return };
 			if Self::bench_envelope(id, patient, grantee).is_err() {
 				return;
 			}

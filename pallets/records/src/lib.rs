@@ -782,7 +782,11 @@ pub mod pallet {
 		/// # Events
 		/// `RecordAdded`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::add_record())]
+		// Charged for the longest checks `purpose` allows, refunded to what they read.
+		#[pallet::weight({
+			let most = Pallet::<T>::most_author_reads(*purpose);
+			T::WeightInfo::add_record(most.consents, most.authorities)
+		})]
 		pub fn add_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -792,10 +796,11 @@ pub mod pallet {
 			size_class: u8,
 			locator: BoundedVec<u8, T::MaxLocatorLen>,
 			purpose: PurposeOfUse,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let author = ensure_signed(origin)?;
 			let content = Content { commitment, ciphertext_hash, size_class, locator };
-			Self::do_add_record(author, patient, tag, content, purpose).map(|_| ())
+			let (_, read) = Self::do_add_record(author, patient, tag, content, purpose)?;
+			Ok(Some(T::WeightInfo::add_record(read.consents, read.authorities)).into())
 		}
 
 		/// Amends a record: adds a version that supersedes `previous` (which must be current),
@@ -815,7 +820,11 @@ pub mod pallet {
 		/// # Events
 		/// `RecordAmended`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::amend_record())]
+		// Charged for the longest checks `purpose` allows, refunded to what they read.
+		#[pallet::weight({
+			let most = Pallet::<T>::most_author_reads(*purpose);
+			T::WeightInfo::amend_record(most.consents, most.authorities)
+		})]
 		pub fn amend_record(
 			origin: OriginFor<T>,
 			previous: RecordId,
@@ -824,10 +833,11 @@ pub mod pallet {
 			size_class: u8,
 			locator: BoundedVec<u8, T::MaxLocatorLen>,
 			purpose: PurposeOfUse,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let author = ensure_signed(origin)?;
 			let content = Content { commitment, ciphertext_hash, size_class, locator };
-			Self::do_amend_record(author, previous, content, purpose).map(|_| ())
+			let (_, read) = Self::do_amend_record(author, previous, content, purpose)?;
+			Ok(Some(T::WeightInfo::amend_record(read.consents, read.authorities)).into())
 		}
 
 		/// Stores `record`'s data key sealed to `grantee`'s key-agreement key, for a grantee who
@@ -929,10 +939,16 @@ pub mod pallet {
 		/// # Events
 		/// `RecordAccessed` (and the consent pallet's `Disclosed`).
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::access_record())]
-		pub fn access_record(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
+		// The envelope's purpose is read in the call: charged for the longest check of any
+		// purpose, refunded to what it read.
+		#[pallet::weight({
+			let most = T::Consent::most_reads(PurposeOfUse::EmergencyTreatment);
+			T::WeightInfo::access_record(most.consents, most.authorities)
+		})]
+		pub fn access_record(origin: OriginFor<T>, record: RecordId) -> DispatchResultWithPostInfo {
 			let accessor = ensure_signed(origin)?;
-			Self::do_access_record(accessor, record)
+			let read = Self::do_access_record(accessor, record)?;
+			Ok(Some(T::WeightInfo::access_record(read.consents, read.authorities)).into())
 		}
 
 		/// Crypto-shreds a record: every version loses its envelopes and all its metadata but

@@ -9,7 +9,7 @@ use sp_runtime::{
 };
 use telemed_primitives::{
 	deposits::{hold, release},
-	ConsultationId, Hash256, Moment, PolicyId,
+	ConsultationId, Hash256, LicenceQuery, Moment, PolicyId, PractitionerRegistry,
 };
 
 impl<T: Config> Pallet<T> {
@@ -50,12 +50,13 @@ impl<T: Config> Pallet<T> {
 		service: ServiceCode,
 		scheduled_at: Moment,
 		policy: Option<PolicyId>,
-	) -> Result<ConsultationId, DispatchError> {
+	) -> Result<(ConsultationId, u32), DispatchError> {
 		ensure!(Self::acts_for(&patient, &payer), Error::<T>::NotPermitted);
 		ensure!(patient != practitioner, Error::<T>::BookingSelf);
 		let code = Self::service_code(service)?;
 		let entry = Services::<T>::get(&practitioner, &code).ok_or(Error::<T>::UnknownService)?;
-		ensure!(Self::is_licensed(&practitioner), Error::<T>::NotLicensed);
+		let lookup = T::Practitioners::licence_lookup(&practitioner, &LicenceQuery::any());
+		ensure!(lookup.licensed, Error::<T>::NotLicensed);
 		ensure!(scheduled_at > T::Time::now(), Error::<T>::InThePast);
 		if let Some(id) = policy {
 			let p = Policies::<T>::get(id).ok_or(Error::<T>::UnknownPolicy)?;
@@ -138,7 +139,7 @@ impl<T: Config> Pallet<T> {
 			patient_share: quote.patient_share,
 			insurer_share: quote.insurer_share,
 		});
-		Ok(id)
+		Ok((id, lookup.authorities))
 	}
 
 	// ---- the visit --------------------------------------------------------------------------

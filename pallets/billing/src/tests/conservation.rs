@@ -48,6 +48,8 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 			let service = if rng.below(2) == 0 { VIDEO } else { FOLLOW_UP };
 			let at = now + 1 + rng.below(3 * DAY);
 			Billing::book(RuntimeOrigin::signed(payer), patient, DOC, code(service), at, policy)
+				.map(|_| ())
+				.map_err(|e| e.error)
 		},
 		2 | 21 => Billing::accept(RuntimeOrigin::signed(DOC), id),
 		3 => Billing::decline(RuntimeOrigin::signed(DOC), id),

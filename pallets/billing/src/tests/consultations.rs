@@ -405,3 +405,32 @@ fn booking_holds_the_deposit_with_the_escrow_or_nothing() {
 		assert_invariants();
 	});
 }
+
+#[test]
+fn a_booking_is_charged_for_the_longest_licence_lookup_and_refunded_to_what_it_read() {
+	use crate::WeightInfo;
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::Dispatchable;
+	use telemed_primitives::{mocks::MOST_AUTHORITIES, PractitionerRegistry};
+	type Weights = <Test as crate::Config>::WeightInfo;
+	assert!(Weights::book(1).all_lt(Weights::book(MOST_AUTHORITIES)));
+	new_test_ext().execute_with(|| {
+		assert_eq!(MockRegistry::most_authorities_read(), MOST_AUTHORITIES);
+		MockRegistry::set_lookup_reads(DOC, 3);
+		let call = RuntimeCall::Billing(crate::Call::book {
+			patient: PATIENT,
+			practitioner: DOC,
+			service: code(VIDEO),
+			scheduled_at: T0 + DAY,
+			policy: None,
+		});
+		assert_eq!(call.get_dispatch_info().call_weight, Weights::book(MOST_AUTHORITIES));
+		let post = call.clone().dispatch(RuntimeOrigin::signed(PATIENT)).expect("booked");
+		assert_eq!(post.actual_weight, Some(Weights::book(3)));
+		// A practitioner no longer licensed: refused, and the whole charge kept.
+		MockRegistry::set(DOC, [1u8; 32], false);
+		let refused = call.dispatch(RuntimeOrigin::signed(PATIENT)).expect_err("not licensed");
+		assert_eq!(refused.error, Error::<Test>::NotLicensed.into());
+		assert_eq!(refused.post_info.actual_weight, None);
+	});
+}

@@ -377,7 +377,8 @@ fn two_year_policy(coverage: u32, limit: Balance) -> PolicyId {
 /// accepts it.
 fn insured_at(policy: PolicyId, at: u64) -> DispatchResult {
 	let id = crate::NextConsultationId::<Test>::get();
-	Billing::book(RuntimeOrigin::signed(PATIENT), PATIENT, DOC, code(VIDEO), at, Some(policy))?;
+	Billing::book(RuntimeOrigin::signed(PATIENT), PATIENT, DOC, code(VIDEO), at, Some(policy))
+		.map_err(|e| e.error)?;
 	Billing::accept(RuntimeOrigin::signed(DOC), id)
 }
 

@@ -13,13 +13,14 @@ fn indexed(grantee: AccountId) -> Vec<ConsentId> {
 
 /// The access check on reading the laboratory record, and how many consents it read.
 fn read_lab_counted(accessor: AccountId) -> (Result<AccessBasis, AccessDenial>, u32) {
-	Pallet::<Test>::access(
+	let (outcome, reads) = Pallet::<Test>::access(
 		&accessor,
 		&PATIENT,
 		AccessAction::Read,
 		record(LAB_TAG, LAB_RECORD),
 		PurposeOfUse::Treatment,
-	)
+	);
+	(outcome, reads.consents)
 }
 
 #[test]
@@ -44,7 +45,7 @@ fn an_access_check_reads_only_the_accessors_consents() {
 			PurposeOfUse::Treatment,
 		)
 		.expect("permitted");
-		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::log_access(1)));
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::log_access(1, 1)));
 		assert_invariants();
 	});
 }

@@ -11,6 +11,7 @@ mod hardening;
 mod index;
 mod migration;
 mod privacy;
+mod refunds;
 
 use crate::{mock::*, Error, Event, ScopeRequest, ScopeRequestOf};
 use frame_support::{assert_ok, traits::fungible::InspectHold, BoundedVec};
@@ -106,6 +107,20 @@ impl Grant {
 			self.start,
 			self.end,
 		)
+	}
+
+	/// The call that grants it (for its dispatch info).
+	pub fn as_call(&self) -> RuntimeCall {
+		RuntimeCall::Consent(crate::Call::grant_consent {
+			patient: self.patient,
+			grantee: self.grantee,
+			decision: self.decision,
+			actions: bounded(self.actions.clone()),
+			scope: self.scope.clone(),
+			purposes: bounded(self.purposes.clone()),
+			start: self.start,
+			end: self.end,
+		})
 	}
 
 	/// Grants and returns the new consent's id.

@@ -489,10 +489,10 @@ fn a_deny_in_force_prunes_what_it_covers_at_once() {
 		let post = Grant::deny(DOC).tags(vec![LAB_TAG]).call().unwrap();
 		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, DOC)]);
 		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![IMAGING_RECORD]);
-		assert_eq!(actual(post), Weights::grant_consent() + prune_of(2));
+		assert_eq!(actual(post), Weights::grant_consent(1, 0) + prune_of(2));
 		// A permit prunes nothing and pays no pruning.
 		let post = Grant::permit(NURSE).call().unwrap();
-		assert_eq!(actual(post), Weights::grant_consent());
+		assert_eq!(actual(post), Weights::grant_consent(0, 0));
 		assert_eq!(MockEnvelopes::prunes().len(), 1);
 		assert_invariants();
 	});
@@ -574,25 +574,13 @@ fn the_refund_never_exceeds_the_charge() {
 #[test]
 fn only_a_deny_is_charged_for_pruning_up_front() {
 	new_test_ext().execute_with(|| {
-		let call_of = |g: &Grant| {
-			RuntimeCall::Consent(crate::Call::grant_consent {
-				patient: g.patient,
-				grantee: g.grantee,
-				decision: g.decision,
-				actions: bounded(g.actions.clone()),
-				scope: g.scope.clone(),
-				purposes: bounded(g.purposes.clone()),
-				start: g.start,
-				end: g.end,
-			})
-		};
 		// A permit prunes nothing, so its fee does not pay for the most a prune can cost.
-		let permit = call_of(&Grant::permit(DOC));
-		assert_eq!(permit.get_dispatch_info().call_weight, Weights::grant_consent());
+		let permit = Grant::permit(DOC).as_call();
+		assert_eq!(permit.get_dispatch_info().call_weight, Weights::grant_consent(0, 1));
 		// A deny may prune at once: charged at the most, refunded to what was used.
-		let deny = call_of(&Grant::deny(DOC));
-		assert_eq!(deny.get_dispatch_info().call_weight, Weights::grant_consent() + max_prune());
+		let deny = Grant::deny(DOC).as_call();
+		assert_eq!(deny.get_dispatch_info().call_weight, Weights::grant_consent(0, 1) + max_prune());
 		let post = deny.dispatch(RuntimeOrigin::signed(PATIENT)).expect("the deny is granted");
-		assert!(actual(post).all_lte(Weights::grant_consent() + max_prune()));
+		assert!(actual(post).all_lte(Weights::grant_consent(0, 1) + max_prune()));
 	});
 }

@@ -8,6 +8,7 @@ mod envelopes;
 mod patients;
 mod privacy;
 mod records;
+mod refunds;
 mod rekey;
 mod revocation;
 mod shredding;
@@ -90,6 +91,8 @@ impl NewRecord {
 			bounded(&self.locator),
 			self.purpose,
 		)
+		.map(|_| ())
+		.map_err(|e| e.error)
 	}
 
 	/// Adds it and returns its id.
@@ -111,6 +114,8 @@ pub(crate) fn amend(by: AccountId, previous: RecordId) -> DispatchResult {
 		bounded(b"ipfs://bafy2"),
 		PurposeOfUse::Treatment,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 /// A sealed data key of a valid length.

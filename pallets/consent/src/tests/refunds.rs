@@ -1,0 +1,148 @@
+//! What a call is charged in the end: what its checks read (the consents of the patient to the
+//! accessor, the authorities of the accessor's licence lookups; a grant's scope items and its
+//! clean-up at the per-grantee bound), never more than it was charged before it ran, whatever
+//! path the check took (the patient, a delegate, an organisation, a licensed practitioner,
+//! break-glass that falls through to the consents).
+
+use super::*;
+use crate::WeightInfo;
+use frame_support::dispatch::{GetDispatchInfo, PostDispatchInfo};
+use frame_support::weights::Weight;
+use sp_runtime::traits::Dispatchable;
+use telemed_primitives::mocks::{MOST_AUTHORITIES, MOST_CONSENTS};
+
+type Weights = <Test as crate::Config>::WeightInfo;
+
+fn actual(post: PostDispatchInfo) -> Weight {
+	post.actual_weight.expect("the call says what it used")
+}
+
+/// `log_access` of `PATIENT`'s laboratory record by `who` for `purpose`: charged before it
+/// runs, and in the end.
+fn log_weights(who: AccountId, purpose: PurposeOfUse) -> (Weight, Weight) {
+	let call = RuntimeCall::Consent(crate::Call::log_access {
+		patient: PATIENT,
+		action: AccessAction::Read,
+		target: record(LAB_TAG, LAB_RECORD),
+		purpose,
+	});
+	let charged = call.get_dispatch_info().call_weight;
+	let post = call.dispatch(RuntimeOrigin::signed(who)).expect("the access is allowed");
+	(charged, actual(post))
+}
+
+#[test]
+fn the_weights_depend_on_what_is_read() {
+	// Otherwise nothing below tells a refund from none.
+	assert!(Weights::log_access(1, 1).all_lt(Weights::log_access(1, MOST_AUTHORITIES)));
+	assert!(Weights::log_access(1, 1).all_lt(Weights::log_access(MOST_CONSENTS, 1)));
+	assert!(Weights::grant_consent(0, 0).all_lt(Weights::grant_consent(0, 1)));
+	assert!(Weights::grant_consent(0, 0).all_lt(Weights::grant_consent(3, 0)));
+}
+
+#[test]
+fn log_access_is_charged_for_the_longest_check_and_refunded_to_what_it_read() {
+	new_test_ext().execute_with(|| {
+		Grant::permit(DOC).ok();
+		Grant::permit(NURSE).ok();
+		Grant::permit(NURSE).ok();
+		MockRegistry::set_lookup_reads(DOC, 5);
+		MockRegistry::set_lookup_reads(NURSE, MOST_AUTHORITIES);
+		let per_grantee = MaxConsentsPerGrantee::get();
+
+		// Charged for the most: every consent the pair may hold, the longest lookup.
+		let (charged, used) = log_weights(DOC, PurposeOfUse::Treatment);
+		assert_eq!(charged, Weights::log_access(per_grantee, MOST_AUTHORITIES));
+		// Refunded to one consent read and five authorities.
+		assert_eq!(used, Weights::log_access(1, 5));
+		// Two consents and the longest lookup: the most for this pair.
+		let (_, used) = log_weights(NURSE, PurposeOfUse::Treatment);
+		assert_eq!(used, Weights::log_access(2, MOST_AUTHORITIES));
+		// The patient reads nothing of either.
+		let (_, used) = log_weights(PATIENT, PurposeOfUse::Treatment);
+		assert_eq!(used, Weights::log_access(0, 0));
+		assert_invariants();
+	});
+}
+
+#[test]
+fn an_organisations_permit_reads_no_authority() {
+	new_test_ext().execute_with(|| {
+		Grant::permit(INSURER).ok();
+		let (_, used) = log_weights(INSURER, PurposeOfUse::Treatment);
+		assert_eq!(used, Weights::log_access(1, 0));
+	});
+}
+
+#[test]
+fn break_glass_that_falls_through_is_charged_for_both_lookups_within_the_charge() {
+	new_test_ext().execute_with(|| {
+		Grant { purposes: vec![PurposeOfUse::EmergencyTreatment], ..Grant::permit(DOC) }.ok();
+		assert_ok!(Consent::open_emergency_access(RuntimeOrigin::signed(DOC), PATIENT, [1; 32]));
+		MockRegistry::set_lookup_reads(DOC, MOST_AUTHORITIES);
+		// The endorsement is gone: the break-glass lookup refuses, the permit's lookup allows.
+		MockRegistry::set_emergency(DOC, false);
+		let (charged, used) = log_weights(DOC, PurposeOfUse::EmergencyTreatment);
+		assert_eq!(
+			charged,
+			Weights::log_access(MaxConsentsPerGrantee::get(), 2 * MOST_AUTHORITIES)
+		);
+		assert_eq!(used, Weights::log_access(1, 2 * MOST_AUTHORITIES));
+		assert!(used.all_lte(charged));
+		// Still endorsed: the break-glass lookup alone, no consent read.
+		MockRegistry::set_emergency(DOC, true);
+		let (_, used) = log_weights(DOC, PurposeOfUse::EmergencyTreatment);
+		assert_eq!(used, Weights::log_access(0, MOST_AUTHORITIES));
+	});
+}
+
+#[test]
+fn a_refused_check_keeps_the_whole_charge() {
+	new_test_ext().execute_with(|| {
+		Grant::permit(LAPSED).ok();
+		let call = RuntimeCall::Consent(crate::Call::log_access {
+			patient: PATIENT,
+			action: AccessAction::Read,
+			target: record(LAB_TAG, LAB_RECORD),
+			purpose: PurposeOfUse::Treatment,
+		});
+		let refused = call.dispatch(RuntimeOrigin::signed(LAPSED)).expect_err("not licensed");
+		assert_eq!(refused.error, CError::NotLicensed.into());
+		assert_eq!(refused.post_info.actual_weight, None);
+	});
+}
+
+#[test]
+fn a_grant_is_charged_for_its_scope_and_a_clean_up_and_refunded_when_there_was_none() {
+	new_test_ext().execute_with(|| {
+		let grant = |g: Grant| {
+			let call = g.as_call();
+			let charged = call.get_dispatch_info().call_weight;
+			(charged, actual(call.dispatch(RuntimeOrigin::signed(g.by)).expect("granted")))
+		};
+		// Two tags named: charged and used for two items; nothing to clean up.
+		let (charged, used) = grant(Grant::permit(DOC).tags(vec![LAB_TAG, IMAGING_TAG]));
+		assert_eq!(charged, Weights::grant_consent(2, 1));
+		assert_eq!(used, Weights::grant_consent(2, 0));
+		// All data names none.
+		let (charged, used) = grant(Grant::permit(NURSE));
+		assert_eq!((charged, used), (Weights::grant_consent(0, 1), Weights::grant_consent(0, 0)));
+
+		assert_invariants();
+	});
+	new_test_ext().execute_with(|| {
+		// At the per-grantee bound, the pair's revoked consents are cleaned up first: charged.
+		for _ in 0..MaxConsentsPerGrantee::get() {
+			Grant::permit(DOC).ok();
+		}
+		for id in crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec() {
+			assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), id));
+		}
+		let call = Grant::permit(DOC).as_call();
+		let charged = call.get_dispatch_info().call_weight;
+		let used = actual(call.dispatch(RuntimeOrigin::signed(PATIENT)).expect("granted"));
+		assert_eq!((charged, used), (Weights::grant_consent(0, 1), Weights::grant_consent(0, 1)));
+		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).len(), 1);
+		assert_invariants();
+	});
+}
