@@ -407,8 +407,9 @@ impl_runtime_apis! {
 			use frame_support::traits::StorageInfoTrait;
 			// The pallets the benchmark list names (see `benchmarks.rs`).
 			use crate::{
-				benchmarks::*, Balances, Billing, Consent, Practitioners, Prescriptions, Records,
-				Sudo, Timestamp, TransactionPayment, Upgrades, ValidatorSet,
+				benchmarks::*, Balances, Billing, Consent, Grandpa, Multisig, Practitioners,
+				Prescriptions, Proxy, Records, Sudo, Timestamp, TransactionPayment, Upgrades,
+				Utility, ValidatorSet,
 			};
 
 			let mut list = Vec::<BenchmarkList>::new();
@@ -425,8 +426,9 @@ impl_runtime_apis! {
 			use frame_support::traits::WhitelistedStorageKeys;
 			use sp_storage::TrackedStorageKey;
 			use crate::{
-				benchmarks::*, Balances, Billing, Consent, Practitioners, Prescriptions, Records,
-				Sudo, Timestamp, TransactionPayment, Upgrades, ValidatorSet,
+				benchmarks::*, Balances, Billing, Consent, Grandpa, Multisig, Practitioners,
+				Prescriptions, Proxy, Records, Sudo, Timestamp, TransactionPayment, Upgrades,
+				Utility, ValidatorSet,
 			};
 
 			let whitelist: Vec<TrackedStorageKey> =

@@ -263,3 +263,65 @@ fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
 		assert_invariants();
 	});
 }
+
+/// Issues a one-year FR licence for `role` from `authority` to `who`, valid from now.
+fn issue_from(authority: AccountId, who: AccountId, role: PractitionerRole, emergency_care: bool) {
+	assert_ok!(Practitioners::issue_licence(
+		RuntimeOrigin::signed(authority),
+		who,
+		bv(b"FR".to_vec()),
+		role,
+		None,
+		[1u8; 32],
+		[2u8; 32],
+		T0,
+		T0 + 365 * DAY,
+		emergency_care,
+	));
+}
+
+#[test]
+fn a_lookup_says_how_many_authorities_it_read() {
+	use telemed_primitives::LicenceLookup;
+	new_test_ext().execute_with(|| {
+		let lookup = |who| Registry::licence_lookup(&who, &LicenceQuery::any());
+		// Not a practitioner: the summary only.
+		assert_eq!(lookup(NURSE), LicenceLookup { licensed: false, authorities: 0 });
+		add_board();
+		assert_ok!(Practitioners::add_authority(
+			RuntimeOrigin::root(),
+			OTHER_BOARD,
+			bv(b"Other Board".to_vec()),
+			codes(&[b"FR"]),
+		));
+		register(DOC);
+		// The other board's licence first, then two of the board's.
+		issue_from(OTHER_BOARD, DOC, PractitionerRole::Physician, false);
+		issue_from(BOARD, DOC, PractitionerRole::Physician, false);
+		issue_from(BOARD, DOC, PractitionerRole::Nurse, true);
+		// The first candidate's authority answers: one read.
+		assert_eq!(lookup(DOC), LicenceLookup { licensed: true, authorities: 1 });
+		// The other board loses FR: its licence is read and refused, then the board's.
+		assert_ok!(Practitioners::update_authority(
+			RuntimeOrigin::root(),
+			OTHER_BOARD,
+			bv(b"Other Board".to_vec()),
+			codes(&[b"GB-ENG"]),
+		));
+		assert_eq!(lookup(DOC), LicenceLookup { licensed: true, authorities: 2 });
+		// Break-glass reads only the licences endorsed for it: the board's, once.
+		assert_eq!(Registry::emergency_lookup(&DOC), LicenceLookup { licensed: true, authorities: 1 });
+		// The board loses FR too: each authority read once, however many of its licences.
+		assert_ok!(Practitioners::update_authority(
+			RuntimeOrigin::root(),
+			BOARD,
+			bv(b"Demo Medical Board".to_vec()),
+			codes(&[b"GB-ENG"]),
+		));
+		assert_eq!(lookup(DOC), LicenceLookup { licensed: false, authorities: 2 });
+		// Expired: no candidate, nothing read.
+		set_now(T0 + 365 * DAY);
+		assert_eq!(lookup(DOC), LicenceLookup { licensed: false, authorities: 0 });
+		assert!(lookup(DOC).authorities <= Registry::most_authorities_read());
+	});
+}
