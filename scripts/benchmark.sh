@@ -7,6 +7,7 @@
 #   scripts/benchmark.sh practitioners   # one pallet (its folder under pallets/)
 #   scripts/benchmark.sh runtime         # the upstream pallets and transaction extensions whose
 #                                        # weights the runtime takes from runtime/src/weights/
+#   scripts/benchmark.sh pallet_proxy    # one of those (its name in the list below)
 #
 # Environment: STEPS (default 50), REPEAT (default 20), BENCH_TARGET_DIR (the cargo target
 # dir of the benchmark build; separate from the test build, whose features differ).
@@ -37,7 +38,7 @@ wasm="$bench_target/release/wbuild/telemed-runtime/telemed_runtime.compact.compr
 # and written with the CLI's default template (a `WeightInfo<T>` implementing the pallet's
 # trait).
 upstream=(frame_system frame_system_extensions pallet_balances pallet_timestamp
-	pallet_transaction_payment)
+	pallet_transaction_payment pallet_grandpa pallet_utility pallet_multisig pallet_proxy)
 
 if [ "$#" -gt 0 ]; then pallets=("$@"); else
 	pallets=()
@@ -80,6 +81,10 @@ for name in "${pallets[@]}"; do
 			--weight-path runtime/src/weights/
 		sed -i 's/\bsp_weights::/frame_support::weights::/' \
 			runtime/src/weights/block_weights.rs runtime/src/weights/extrinsic_weights.rs
+		continue
+	fi
+	if [[ " ${upstream[*]} " == *" $name "* ]]; then
+		benchmark "$name" "runtime/src/weights/$name.rs"
 		continue
 	fi
 	dir="pallets/$name"

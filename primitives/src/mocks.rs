@@ -86,8 +86,11 @@ impl MockRegistry {
 
 	fn lookup(who: &AccountId, licensed: bool) -> LicenceLookup {
 		let registered = PRACTITIONERS.with(|p| p.borrow().contains_key(who));
-		let authorities =
-			if registered { LOOKUP_READS.with(|r| r.borrow().get(who).copied().unwrap_or(1)) } else { 0 };
+		let authorities = if registered {
+			LOOKUP_READS.with(|r| r.borrow().get(who).copied().unwrap_or(1))
+		} else {
+			0
+		};
 		LicenceLookup { licensed, authorities }
 	}
 

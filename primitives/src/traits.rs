@@ -200,8 +200,11 @@ impl<AccountId: PartialEq> ConsentVerifier<AccountId> for () {
 		_: AccessTarget,
 		_: PurposeOfUse,
 	) -> (Result<AccessBasis, AccessDenial>, CheckReads) {
-		let outcome =
-			if accessor == patient { Ok(AccessBasis::Patient) } else { Err(AccessDenial::NoConsent) };
+		let outcome = if accessor == patient {
+			Ok(AccessBasis::Patient)
+		} else {
+			Err(AccessDenial::NoConsent)
+		};
 		(outcome, CheckReads::default())
 	}
 	fn most_reads(_: PurposeOfUse) -> CheckReads {

@@ -46,7 +46,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn set_service() -> Weight;
 	fn withdraw_service() -> Weight;
-	fn book(a: u32, ) -> Weight;
+	fn book(_a: u32, ) -> Weight;
 	fn accept() -> Weight;
 	fn decline() -> Weight;
 	fn cancel() -> Weight;
@@ -135,7 +135,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Consultations` (r:0 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	fn book(a: u32, ) -> Weight {
+	fn book(_a: u32, ) -> Weight {
 		//  Measured:  `5445`
 		//  Estimated: `44350`
 		// Minimum execution time: 376_994_000 picoseconds.
@@ -607,7 +607,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
-	fn book(a: u32, ) -> Weight {
+	fn book(_a: u32, ) -> Weight {
 		Weight::from_parts(509_160_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))

@@ -163,11 +163,8 @@ mod benchmarks {
 			ConsentPallet::<T>::do_revoke(patient.clone(), id).expect("in force");
 		}
 		assert_eq!(ConsentsOf::<T>::get(&patient).len() as u32, max - 1 + k);
-		let scope = if r == 0 {
-			ScopeRequest::AllData
-		} else {
-			largest_scope::<T>(&records[..r as usize])
-		};
+		let scope =
+			if r == 0 { ScopeRequest::AllData } else { largest_scope::<T>(&records[..r as usize]) };
 
 		#[extrinsic_call]
 		_(

@@ -4,7 +4,7 @@
 //! Every `do_*` function checks everything first and writes last: past the `No fail beyond
 //! this point` marker nothing can fail, so a failed call changes nothing.
 
-use crate::{WeightInfo, pallet::*, types::*};
+use crate::{pallet::*, types::*, WeightInfo};
 use alloc::vec::Vec;
 use frame_support::{
 	ensure,
@@ -18,8 +18,7 @@ use frame_support::{
 use frame_system::pallet_prelude::OriginFor;
 use telemed_primitives::{
 	deposits, AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, ConsentId,
-	ConsentVerifier,
-	DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
+	ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
 	EmergencyAccessId, EnvelopeKeeper, Hash256, LicenceQuery, Moment, PractitionerRegistry,
 	PurposeOfUse, RecordInspector, SetError, Tag,
 };

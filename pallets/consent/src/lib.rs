@@ -82,7 +82,12 @@
 //!
 //! Steps 4 and 5 read only the patient's consents to the accessor, through the
 //! [`ConsentsByGrantee`] index (at most [`Config::MaxConsentsPerGrantee`] of them, in the order
-//! granted): an access check costs the same whatever the patient's other consents.
+//! granted): an access check costs the same whatever the patient's other consents. A check
+//! says what it read ([`telemed_primitives::ConsentVerifier::check_access_reading`]: those
+//! consents, and the authorities its licence lookups read, the break-glass lookup of step 3
+//! and the licence lookup of step 5); the calls that check access (here [`Pallet::log_access`],
+//! in the records pallet adding, amending and reading a record) are charged for the most
+//! ([`telemed_primitives::ConsentVerifier::most_reads`]) and refunded to that.
 //!
 //! "Covering" ([`Consent::covers`]): the consent lists the action and the purpose, and its
 //! scope covers the target: all data covers every target; tags cover a record or tag target

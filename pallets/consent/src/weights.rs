@@ -44,7 +44,7 @@ use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_consent`.
 pub trait WeightInfo {
-	fn grant_consent(r: u32, k: u32, ) -> Weight;
+	fn grant_consent(_r: u32, _k: u32, ) -> Weight;
 	fn revoke_consent() -> Weight;
 	fn remove_consent() -> Weight;
 	fn add_delegate() -> Weight;
@@ -52,7 +52,7 @@ pub trait WeightInfo {
 	fn open_emergency_access() -> Weight;
 	fn close_emergency_access() -> Weight;
 	fn review_emergency_access() -> Weight;
-	fn log_access(c: u32, a: u32, ) -> Weight;
+	fn log_access(c: u32, _a: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_consent` using the Telemed node and recommended hardware.
@@ -80,7 +80,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	fn grant_consent(r: u32, k: u32, ) -> Weight {
+	fn grant_consent(_r: u32, _k: u32, ) -> Weight {
 		//  Measured:  `15574`
 		//  Estimated: `48638`
 		// Minimum execution time: 713_852_000 picoseconds.
@@ -255,7 +255,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	fn log_access(c: u32, a: u32, ) -> Weight {
+	fn log_access(c: u32, _a: u32, ) -> Weight {
 		//  Measured:  `6231 + c * (125 ±0)`
 		//  Estimated: `44350 + c * (3187 ±0)`
 		// Minimum execution time: 260_386_000 picoseconds.
@@ -271,7 +271,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
-	fn grant_consent(r: u32, k: u32, ) -> Weight {
+	fn grant_consent(_r: u32, _k: u32, ) -> Weight {
 		Weight::from_parts(893_197_000, 48638)
 			.saturating_add(ParityDbWeight::get().reads(35_u64))
 			.saturating_add(ParityDbWeight::get().writes(16_u64))
@@ -311,7 +311,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn log_access(c: u32, a: u32, ) -> Weight {
+	fn log_access(c: u32, _a: u32, ) -> Weight {
 		Weight::from_parts(380_063_319, 44350)
 			.saturating_add(Weight::from_parts(13_965_843, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(25_u64))

@@ -8,8 +8,8 @@ use crate::{pallet::*, types::*, Issued, LicenceTerms};
 use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use telemed_primitives::{
-	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceLookup, LicenceQuery, Moment,
-	PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
+	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceLookup, LicenceQuery,
+	Moment, PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
 	MAX_SPECIALTY_LEN,
 };
 
@@ -700,18 +700,19 @@ impl<T: Config> Pallet<T> {
 	) -> LicenceLookup {
 		let now = T::Time::now();
 		let mut read: Vec<(T::AccountId, Option<AuthorityOf<T>>)> = Vec::new();
-		let licensed = ActiveLicences::<T>::get(who).iter().filter(|a| a.in_window(now) && pred(a)).any(|a| {
-			let info = match read.iter().find(|(authority, _)| *authority == a.authority) {
-				Some((_, info)) => info.clone(),
-				None => {
-					let info = Authorities::<T>::get(&a.authority);
-					read.push((a.authority.clone(), info.clone()));
-					info
-				},
-			};
-			Self::accreditation_at(info.as_ref(), a.issued_at, &a.jurisdiction)
-				== Accreditation::Current
-		});
+		let licensed =
+			ActiveLicences::<T>::get(who).iter().filter(|a| a.in_window(now) && pred(a)).any(|a| {
+				let info = match read.iter().find(|(authority, _)| *authority == a.authority) {
+					Some((_, info)) => info.clone(),
+					None => {
+						let info = Authorities::<T>::get(&a.authority);
+						read.push((a.authority.clone(), info.clone()));
+						info
+					},
+				};
+				Self::accreditation_at(info.as_ref(), a.issued_at, &a.jurisdiction)
+					== Accreditation::Current
+			});
 		LicenceLookup { licensed, authorities: read.len() as u32 }
 	}
 }
@@ -784,9 +785,8 @@ impl<T: Config> Pallet<T> {
 		// jurisdiction (each read, each refused), the valid one last. The authorities are new
 		// ones, so that another practitioner's worst case does not touch these.
 		let held = LicencesOf::<T>::get(who).len() as u32;
-		let room = T::MaxLicencesPerPractitioner::get()
-			.saturating_sub(held)
-			.min(authorities.max(1));
+		let room =
+			T::MaxLicencesPerPractitioner::get().saturating_sub(held).min(authorities.max(1));
 		let mut next = 0u32;
 		for i in 0..room {
 			while Authorities::<T>::contains_key(frame_benchmarking::account::<T::AccountId>(

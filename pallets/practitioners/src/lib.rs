@@ -79,7 +79,11 @@
 //!   `Active` ([`ActiveLicences`]) and, for each one within its validity window that matches
 //!   the question, its authority (once per authority) until one is accredited for it: never
 //!   the licences themselves. Status changes rewrite the summary in the same call; expiry and
-//!   authority changes are evaluated when asked, without a sweep.
+//!   authority changes are evaluated when asked, without a sweep. A lookup says how many
+//!   authorities it read ([`telemed_primitives::PractitionerRegistry::licence_lookup`]): the
+//!   calls that asked are charged for the most
+//!   ([`telemed_primitives::PractitionerRegistry::most_authorities_read`], one per licence a
+//!   practitioner may hold) and refunded to that.
 //! - Every key-agreement key is checked with
 //!   [`telemed_primitives::is_valid_key_agreement_key`]: the all-zero key and the other
 //!   small-order or non-canonical X25519 points are refused, at registration, rotation and

@@ -94,7 +94,8 @@ impl RoleRegistry {
 impl PractitionerRegistry<AccountId> for RoleRegistry {
 	fn licence_lookup(who: &AccountId, query: &LicenceQuery) -> LicenceLookup {
 		let lookup = MockRegistry::licence_lookup(who, query);
-		let role = query.role.map_or(true, |role| ROLES.with(|r| r.borrow().contains(&(*who, role))));
+		let role =
+			query.role.map_or(true, |role| ROLES.with(|r| r.borrow().contains(&(*who, role))));
 		LicenceLookup { licensed: lookup.licensed && role, ..lookup }
 	}
 	fn emergency_lookup(who: &AccountId) -> LicenceLookup {

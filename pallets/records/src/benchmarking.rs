@@ -139,7 +139,13 @@ fn permitted_reading<T: Config>(
 	reads: CheckReads,
 ) -> T::AccountId {
 	let practitioner = funded::<T>("practitioner", 0);
-	T::Consent::make_permitted_reading(&practitioner, patient, action, PurposeOfUse::Treatment, reads);
+	T::Consent::make_permitted_reading(
+		&practitioner,
+		patient,
+		action,
+		PurposeOfUse::Treatment,
+		reads,
+	);
 	practitioner
 }
 
@@ -171,7 +177,10 @@ mod benchmarks {
 	/// authorities each licence lookup of the author reads (the author's own, then the access
 	/// check's).
 	#[benchmark]
-	fn add_record(c: Linear<1, { most_consents::<T>() }>, a: Linear<1, { most_authorities::<T>() }>) {
+	fn add_record(
+		c: Linear<1, { most_consents::<T>() }>,
+		a: Linear<1, { most_authorities::<T>() }>,
+	) {
 		let patient = patient::<T>();
 		let author = permitted_reading::<T>(
 			&patient,
@@ -201,7 +210,10 @@ mod benchmarks {
 
 	/// `c`, `a`: as for `add_record`.
 	#[benchmark]
-	fn amend_record(c: Linear<1, { most_consents::<T>() }>, a: Linear<1, { most_authorities::<T>() }>) {
+	fn amend_record(
+		c: Linear<1, { most_consents::<T>() }>,
+		a: Linear<1, { most_authorities::<T>() }>,
+	) {
 		let patient = patient::<T>();
 		let previous = record_chain::<T>(&patient, T::MaxVersions::get().saturating_sub(1));
 		let author = permitted_reading::<T>(
@@ -300,7 +312,10 @@ mod benchmarks {
 	/// `c`: the consents of the patient to the grantee the access check reads; `a`: the
 	/// authorities the grantee's licence lookup reads.
 	#[benchmark]
-	fn access_record(c: Linear<1, { most_consents::<T>() }>, a: Linear<1, { most_authorities::<T>() }>) {
+	fn access_record(
+		c: Linear<1, { most_consents::<T>() }>,
+		a: Linear<1, { most_authorities::<T>() }>,
+	) {
 		let patient = patient::<T>();
 		let record = record_chain::<T>(&patient, 1);
 		let grantee = permitted_reading::<T>(

@@ -11,9 +11,9 @@ use frame_system::pallet_prelude::OriginFor;
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
 	deposits, is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, AccessTarget,
-	CheckReads, ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
-	EmergencyAccessId, EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery, Moment,
-	PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
+	CheckReads, ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure,
+	DisclosureLog, EmergencyAccessId, EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery,
+	Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
 };
 
 impl<T: Config> Pallet<T> {

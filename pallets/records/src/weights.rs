@@ -46,12 +46,12 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn register_patient() -> Weight;
 	fn rotate_patient_key() -> Weight;
-	fn add_record(c: u32, a: u32, ) -> Weight;
-	fn amend_record(c: u32, a: u32, ) -> Weight;
+	fn add_record(_c: u32, _a: u32, ) -> Weight;
+	fn amend_record(_c: u32, _a: u32, ) -> Weight;
 	fn add_envelope() -> Weight;
 	fn add_envelope_by_custodian() -> Weight;
 	fn remove_envelope() -> Weight;
-	fn access_record(c: u32, a: u32, ) -> Weight;
+	fn access_record(_c: u32, _a: u32, ) -> Weight;
 	fn shred_record(v: u32, e: u32, ) -> Weight;
 	fn register_device() -> Weight;
 	fn confirm_device() -> Weight;
@@ -125,7 +125,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Records` (r:0 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
-	fn add_record(c: u32, a: u32, ) -> Weight {
+	fn add_record(_c: u32, _a: u32, ) -> Weight {
 		//  Measured:  `13980`
 		//  Estimated: `44350`
 		// Minimum execution time: 382_184_000 picoseconds.
@@ -157,7 +157,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	fn amend_record(c: u32, a: u32, ) -> Weight {
+	fn amend_record(_c: u32, _a: u32, ) -> Weight {
 		//  Measured:  `14857`
 		//  Estimated: `44350`
 		// Minimum execution time: 411_909_000 picoseconds.
@@ -289,7 +289,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
-	fn access_record(c: u32, a: u32, ) -> Weight {
+	fn access_record(_c: u32, _a: u32, ) -> Weight {
 		//  Measured:  `6393`
 		//  Estimated: `44350`
 		// Minimum execution time: 243_153_000 picoseconds.
@@ -638,12 +638,12 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn add_record(c: u32, a: u32, ) -> Weight {
+	fn add_record(_c: u32, _a: u32, ) -> Weight {
 		Weight::from_parts(565_676_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(35_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn amend_record(c: u32, a: u32, ) -> Weight {
+	fn amend_record(_c: u32, _a: u32, ) -> Weight {
 		Weight::from_parts(668_527_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(34_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -663,7 +663,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn access_record(c: u32, a: u32, ) -> Weight {
+	fn access_record(_c: u32, _a: u32, ) -> Weight {
 		Weight::from_parts(365_802_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(32_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))

@@ -579,7 +579,10 @@ fn only_a_deny_is_charged_for_pruning_up_front() {
 		assert_eq!(permit.get_dispatch_info().call_weight, Weights::grant_consent(0, 1));
 		// A deny may prune at once: charged at the most, refunded to what was used.
 		let deny = Grant::deny(DOC).as_call();
-		assert_eq!(deny.get_dispatch_info().call_weight, Weights::grant_consent(0, 1) + max_prune());
+		assert_eq!(
+			deny.get_dispatch_info().call_weight,
+			Weights::grant_consent(0, 1) + max_prune()
+		);
 		let post = deny.dispatch(RuntimeOrigin::signed(PATIENT)).expect("the deny is granted");
 		assert!(actual(post).all_lte(Weights::grant_consent(0, 1) + max_prune()));
 	});

@@ -310,7 +310,10 @@ fn a_lookup_says_how_many_authorities_it_read() {
 		));
 		assert_eq!(lookup(DOC), LicenceLookup { licensed: true, authorities: 2 });
 		// Break-glass reads only the licences endorsed for it: the board's, once.
-		assert_eq!(Registry::emergency_lookup(&DOC), LicenceLookup { licensed: true, authorities: 1 });
+		assert_eq!(
+			Registry::emergency_lookup(&DOC),
+			LicenceLookup { licensed: true, authorities: 1 }
+		);
 		// The board loses FR too: each authority read once, however many of its licences.
 		assert_ok!(Practitioners::update_authority(
 			RuntimeOrigin::root(),

@@ -82,7 +82,13 @@ fn break_glass_is_charged_for_two_lookups_and_refunded_within_the_charge() {
 		// The break-glass lookup refuses (no endorsement), the permit's lookup allows: both
 		// read the longest.
 		MockConsent::open_emergency(DOC, PATIENT, 7);
-		MockConsent::permit(DOC, PATIENT, AccessAction::Append, PurposeOfUse::EmergencyTreatment, None);
+		MockConsent::permit(
+			DOC,
+			PATIENT,
+			AccessAction::Append,
+			PurposeOfUse::EmergencyTreatment,
+			None,
+		);
 		MockRegistry::set_lookup_reads(DOC, MOST_AUTHORITIES);
 		let (charged, used) = weights(add_call(PurposeOfUse::EmergencyTreatment), DOC);
 		assert_eq!(charged, Weights::add_record(MOST_CONSENTS, 2 * MOST_AUTHORITIES));
