@@ -1,4 +1,5 @@
-//! Weights of the upstream pallets, of the transaction extensions and of a block's and an
+//! Weights of the upstream pallets (system, balances, timestamp, transaction payment, GRANDPA,
+//! utility, multisig, proxy), of the transaction extensions and of a block's and an
 //! extrinsic's overhead, measured on this project's machine with `scripts/benchmark.sh runtime`
 //! (frame-omni-bencher against the runtime wasm built with `runtime-benchmarks`), like the
 //! Telemed pallets' own `weights.rs`. Upstream's `SubstrateWeight` values were measured on other
@@ -12,8 +13,12 @@ pub mod extrinsic_weights;
 pub mod frame_system;
 pub mod frame_system_extensions;
 pub mod pallet_balances;
+pub mod pallet_grandpa;
+pub mod pallet_multisig;
+pub mod pallet_proxy;
 pub mod pallet_timestamp;
 pub mod pallet_transaction_payment;
+pub mod pallet_utility;
 
 pub use block_weights::BlockExecutionWeight;
 
