@@ -15,7 +15,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import '@polkadot/api-augment';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeDir, startNode, stopAllNodes, tempDir } from '../lib/node.ts';
 import {
@@ -33,6 +33,9 @@ const { values } = parseArgs({
     workloads: { type: 'string' },
     json: { type: 'string' },
     'pool-limit': { type: 'string', default: '20000' },
+    // Keep the node's database there (it must not exist yet): the state the run leaves is a
+    // chain snapshot for `frame-omni-bencher v1 benchmark storage` (README, "Load").
+    'keep-db': { type: 'string' },
   },
 });
 const smoke = values.smoke === true;
@@ -120,7 +123,9 @@ function describeBurst(
 async function main(): Promise<void> {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  const basePath = tempDir('telemed-load-');
+  const keepDb = values['keep-db'];
+  if (keepDb !== undefined && existsSync(keepDb)) throw new Error(`--keep-db ${keepDb} exists already`);
+  const basePath = keepDb ?? tempDir('telemed-load-');
   const node = await startNode({
     basePath,
     // Room in the pool for a whole burst (the default ready limit is 8,192 transactions).
@@ -197,7 +202,7 @@ async function main(): Promise<void> {
     await api.disconnect();
     await node.stop();
     await stopAllNodes();
-    removeDir(basePath);
+    if (keepDb === undefined) removeDir(basePath);
   }
 
   const report = {

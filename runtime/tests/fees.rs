@@ -161,3 +161,42 @@ fn the_base_weights_are_measured_here_and_the_extensions_are_charged_once() {
 		assert!(info.extension_weight.ref_time() > 50 * WEIGHT_REF_TIME_PER_MICROS, "{info:?}");
 	});
 }
+
+/// The upstream pallets added for integrators and the finality gadget are charged this machine's
+/// measurements (runtime/src/weights/), not upstream's reference hardware nor zero.
+#[test]
+fn utility_multisig_proxy_and_grandpa_weights_are_measured_here() {
+	use pallet_grandpa::WeightInfo as _;
+	use pallet_multisig::WeightInfo as _;
+	use pallet_proxy::WeightInfo as _;
+	use pallet_utility::WeightInfo as _;
+	use telemed_runtime::weights;
+	type Utility = <Runtime as pallet_utility::Config>::WeightInfo;
+	type Multisig = <Runtime as pallet_multisig::Config>::WeightInfo;
+	type Proxy = <Runtime as pallet_proxy::Config>::WeightInfo;
+	type Grandpa = <Runtime as pallet_grandpa::Config>::WeightInfo;
+	assert_eq!(Utility::batch(3), weights::pallet_utility::WeightInfo::<Runtime>::batch(3));
+	assert_ne!(Utility::batch(3), pallet_utility::weights::SubstrateWeight::<Runtime>::batch(3));
+	assert_eq!(
+		Multisig::as_multi_threshold_1(64),
+		weights::pallet_multisig::WeightInfo::<Runtime>::as_multi_threshold_1(64)
+	);
+	assert_ne!(
+		Multisig::as_multi_threshold_1(64),
+		pallet_multisig::weights::SubstrateWeight::<Runtime>::as_multi_threshold_1(64)
+	);
+	assert_eq!(Proxy::proxy(4), weights::pallet_proxy::WeightInfo::<Runtime>::proxy(4));
+	assert_ne!(Proxy::proxy(4), pallet_proxy::weights::SubstrateWeight::<Runtime>::proxy(4));
+	// GRANDPA was charged upstream's `()` (numbers set by hand in its `default_weights`); its
+	// root-only call now weighs what it does here, and an equivocation report (which no
+	// key-owner proof can reach on this chain) what checking its proof does.
+	assert!(Grandpa::note_stalled().ref_time() > 0);
+	assert_ne!(Grandpa::note_stalled(), <() as pallet_grandpa::WeightInfo>::note_stalled());
+	{
+		use weights::pallet_grandpa::WeightInfo as _;
+		assert_eq!(
+			Grandpa::report_equivocation(4, 0),
+			weights::pallet_grandpa::SubstrateWeight::<Runtime>::check_equivocation_proof(4)
+		);
+	}
+}
