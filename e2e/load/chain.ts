@@ -67,8 +67,17 @@ export async function signAll(api: ApiPromise, planned: Planned[]): Promise<{ he
     next.set(signer.address, nonce + 1);
     await tx.signAsync(signer, { nonce, era: 0 });
     signed.push({ hex: tx.toHex(), hash: tx.hash.toHex() });
+    // Signing with a local key never waits for I/O: let the socket answer the node's pings (a
+    // 5-minute stream signs ~120,000 transfers, minutes of work; the node closes a connection
+    // that stays silent that long).
+    if (signed.length % 256 === 0) await yieldToIo();
   }
   return signed;
+}
+
+/** Lets pending I/O (the node's pings, subscriptions) run before going on. */
+export function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Submits signed transactions, `parallel` requests at a time; a refusal by the pool throws. */

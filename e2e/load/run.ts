@@ -19,7 +19,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeDir, startNode, stopAllNodes, tempDir } from '../lib/node.ts';
 import {
-  BlockFollower, maxNormalRefTime, quantile, rssKiB, signAll, submitAll, watchProposals, type BlockSeen, type Proposal,
+  BlockFollower, maxNormalRefTime, quantile, rssKiB, signAll, submitAll, watchProposals, yieldToIo, type BlockSeen, type Proposal,
 } from './chain.ts';
 import { burst, prepare, setUp, WORKLOADS, type Workload } from './workloads.ts';
 
@@ -164,10 +164,14 @@ async function main(): Promise<void> {
     const capacity = transferPerBlock ?? perSender * senders;
     const rate = Math.max(1, (capacity * streamShare) / 6);
     const total = Math.max(1, Math.round(rate * streamSeconds));
-    const planned = Array.from({ length: total }, (_, j) => ({
-      signer: actors.patients[j % senders]!,
-      tx: api.tx.balances.transferKeepAlive(actors.practitioners[(j * 7) % senders]!.address, UNITS_MILLI),
-    }));
+    const planned = [];
+    for (let j = 0; j < total; j++) {
+      planned.push({
+        signer: actors.patients[j % senders]!,
+        tx: api.tx.balances.transferKeepAlive(actors.practitioners[(j * 7) % senders]!.address, UNITS_MILLI),
+      });
+      if (j % 1024 === 1023) await yieldToIo();
+    }
     log(`stream: signing ${total} transfers for ${streamSeconds} s at ${rate.toFixed(1)}/s`);
     const signed = await signAll(api, planned);
     const rssBefore = rssKiB(node);
