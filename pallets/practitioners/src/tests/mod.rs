@@ -73,12 +73,22 @@ pub(crate) fn register(who: AccountId) {
 
 /// Issues a one-year FR physician licence from `BOARD` to `who`, valid from now.
 pub(crate) fn issue(who: AccountId, emergency_care: bool) -> LicenceId {
+	issue_from(BOARD, who, PractitionerRole::Physician, emergency_care)
+}
+
+/// Issues a one-year FR licence for `role` from `authority` to `who`, valid from now.
+pub(crate) fn issue_from(
+	authority: AccountId,
+	who: AccountId,
+	role: PractitionerRole,
+	emergency_care: bool,
+) -> LicenceId {
 	let id = crate::NextLicenceId::<Test>::get();
 	assert_ok!(Practitioners::issue_licence(
-		RuntimeOrigin::signed(BOARD),
+		RuntimeOrigin::signed(authority),
 		who,
 		bv(b"FR".to_vec()),
-		PractitionerRole::Physician,
+		role,
 		None,
 		[1u8; 32],
 		[2u8; 32],

@@ -264,22 +264,6 @@ fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
 	});
 }
 
-/// Issues a one-year FR licence for `role` from `authority` to `who`, valid from now.
-fn issue_from(authority: AccountId, who: AccountId, role: PractitionerRole, emergency_care: bool) {
-	assert_ok!(Practitioners::issue_licence(
-		RuntimeOrigin::signed(authority),
-		who,
-		bv(b"FR".to_vec()),
-		role,
-		None,
-		[1u8; 32],
-		[2u8; 32],
-		T0,
-		T0 + 365 * DAY,
-		emergency_care,
-	));
-}
-
 #[test]
 fn a_lookup_says_how_many_authorities_it_read() {
 	use telemed_primitives::LicenceLookup;
