@@ -3,11 +3,24 @@
 # scripts/backup-restore-test.sh): free loopback ports, JSON-RPC over HTTP with curl, waiting for
 # blocks, stopping the node they started. Sourced, never run.
 
-# A TCP port on 127.0.0.1 that nothing listens on now (random in 20000–59999).
+# A TCP port on 127.0.0.1 that nothing listens on now and no other test run is handed: below the
+# kernel's ephemeral range (an outgoing connection could take a port from that range while the
+# node meant for it is still starting, a minute on a loaded machine), and reserved for this
+# script (its pid, $$) in the directory testing/node.ts's freePort() shares:
+# ${TMPDIR:-/tmp}/telemed-ports/<port>. A reservation whose owner is gone is removed, for a later
+# draw.
 free_port() {
-	local port
+	local dir="${TMPDIR:-/tmp}/telemed-ports" low=10000 high=32767 ephemeral port owner
+	read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || ephemeral=32768
+	[ "$ephemeral" -gt 11000 ] && high=$((ephemeral - 1))
+	mkdir -p "$dir"
 	while :; do
-		port=$((20000 + RANDOM % 40000))
+		port=$((low + (RANDOM * 32768 + RANDOM) % (high - low + 1)))
+		if ! (set -o noclobber && echo "$$" >"$dir/$port") 2>/dev/null; then
+			owner=$(cat "$dir/$port" 2>/dev/null) || continue
+			[[ "$owner" =~ ^[0-9]+$ ]] && kill -0 "$owner" 2>/dev/null || rm -f "$dir/$port"
+			continue
+		fi
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || {
 			echo "$port"
 			return

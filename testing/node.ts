@@ -9,7 +9,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,16 +31,77 @@ export function nodeBinary(): string {
   return found;
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now and no other test run will be
+ * handed: below the kernel's ephemeral range (so no outgoing connection takes it while a node is
+ * still starting, which can take a minute on a loaded machine), and reserved for this process in
+ * the directory scripts/node-helpers.sh's `free_port` shares (`<tmp>/telemed-ports/<port>`, the
+ * owner's pid inside; a dead owner's reservation is cleared for a later draw).
+ */
 export async function freePort(): Promise<number> {
+  const [low, high] = portRange();
+  const dir = join(tmpdir(), 'telemed-ports');
+  mkdirSync(dir, { recursive: true });
+  for (;;) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (!reservePort(join(dir, String(port)))) continue;
+    if (await listensFree(port)) return port;
+  }
+}
+
+/** The ports `freePort` chooses from: 10000 up to just below the ephemeral range. */
+function portRange(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(first) && first > 11000) ephemeralLow = first;
+  } catch {
+    // Not Linux: the IANA ephemeral range starts at 49152; 32768 is below it either way.
+  }
+  return [10000, ephemeralLow - 1];
+}
+
+/**
+ * Takes the reservation file `path` for this process if nobody holds it. A file left by a
+ * process that is gone is removed (the port can be chosen again on a later draw), never
+ * rewritten in place, so two runs cannot both take it over.
+ */
+function reservePort(path: string): boolean {
+  try {
+    writeFileSync(path, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    try {
+      const owner = Number(readFileSync(path, 'utf8'));
+      if (!Number.isInteger(owner) || !processAlive(owner)) rmSync(path, { force: true });
+    } catch {
+      // Removed meanwhile by another run: the next draw may take it.
+    }
+    return false;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `port` can be listened on now. */
+async function listensFree(port: number): Promise<boolean> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  server.close();
-  await once(server, 'close');
-  return address.port;
+  const listening = once(server, 'listening').then(() => true);
+  const failed = once(server, 'error').then(() => false);
+  server.listen(port, '127.0.0.1');
+  const free = await Promise.race([listening, failed]);
+  if (free) {
+    server.close();
+    await once(server, 'close');
+  }
+  return free;
 }
 
 /** A fresh temporary directory, removed by `removeDir`. */
