@@ -8,6 +8,12 @@
 #   scripts/benchmark.sh runtime         # the upstream pallets and transaction extensions whose
 #                                        # weights the runtime takes from runtime/src/weights/
 #   scripts/benchmark.sh pallet_proxy    # one of those (its name in the list below)
+#   scripts/benchmark.sh storage DIR     # the database's read and write prices (the runtime's
+#                                        # DbWeight, runtime/src/weights/paritydb_weights.rs) on
+#                                        # the chain whose base path is DIR, e.g. the one
+#                                        # `scripts/load.sh --keep-db DIR` leaves; writes
+#                                        # are committed STORAGE_BATCH (1,000) at a time,
+#                                        # about a tenth of a full block's
 #
 # Environment: STEPS (default 50), REPEAT (default 20), BENCH_TARGET_DIR (the cargo target
 # dir of the benchmark build; separate from the test build, whose features differ),
@@ -23,6 +29,30 @@ repeat="${REPEAT:-20}"
 bench_target="${BENCH_TARGET_DIR:-$HOME/.cache/telemed/bench-target}"
 tools="${TELEMED_TOOLS:-$HOME/.cache/telemed/tools}"
 omni="$tools/bin/frame-omni-bencher"
+
+# The database's prices need the node's own backend: `telemed-node benchmark storage`, in a node
+# built with the feature `storage-benchmark` (in the tools' target dir, apart from the test and
+# benchmark builds; no wasm: the chain spec comes from the node under test).
+if [ "${1:-}" = storage ]; then
+	base="${2:?usage: scripts/benchmark.sh storage DIR (the base path of a chain)}"
+	node="${TELEMED_NODE:-${CARGO_TARGET_DIR:-$TELEMED_ROOT/target}/release/telemed-node}"
+	[ -d "$base/chains/telemed_dev/paritydb" ] || { echo "no dev chain database under $base" >&2; exit 1; }
+	log "building telemed-node with storage-benchmark"
+	SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$HOME/.cache/telemed/tools-target" \
+		cargo build --release --locked -p telemed-node --features storage-benchmark
+	spec=$(mktemp -t telemed-dev-spec.XXXXXX.json)
+	trap 'rm -f "$spec"' EXIT
+	"$node" export-chain-spec --chain dev --raw >"$spec" 2>/dev/null
+	log "benchmarking the database of $base"
+	"$HOME/.cache/telemed/tools-target/release/telemed-node" benchmark storage \
+		--chain "$spec" --base-path "$base" --database paritydb --state-version 1 \
+		--batch-size "${STORAGE_BATCH:-1000}" \
+		--header scripts/templates/weights-header.txt \
+		--weight-path runtime/src/weights/
+	# The CLI's template imports sp_weights, which the runtime reaches through frame_support.
+	sed -i 's/\bsp_weights::/frame_support::weights::/' runtime/src/weights/paritydb_weights.rs
+	exit 0
+fi
 
 if [ ! -x "$omni" ]; then
 	log "installing frame-omni-bencher 0.28.0 (stable2609) into $tools"

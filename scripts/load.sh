@@ -8,6 +8,9 @@
 #   scripts/load.sh                 the full run (200 senders × 20, a 5-minute stream; ~15 min)
 #   scripts/load.sh --smoke         CI: 8 senders × 3, a 12-second stream; checks inclusion only
 #   scripts/load.sh --senders 100 --per-sender 10 --stream-seconds 60 --workloads transfer,add_record
+#   scripts/load.sh --keep-db DIR   keeps the node's database in DIR (a snapshot for
+#                                   `scripts/benchmark.sh storage DIR`)
+#   scripts/load.sh --node-arg=--trie-cache-size=0   more node flags (repeatable)
 # The node: $TELEMED_NODE, else the release build in the cargo target dir (build it first).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"

@@ -34,8 +34,10 @@ const { values } = parseArgs({
     json: { type: 'string' },
     'pool-limit': { type: 'string', default: '20000' },
     // Keep the node's database there (it must not exist yet): the state the run leaves is a
-    // chain snapshot for `frame-omni-bencher v1 benchmark storage` (README, "Load").
+    // chain snapshot for `scripts/benchmark.sh storage DIR` (README, "Benchmarks and weights").
     'keep-db': { type: 'string' },
+    // More flags for the node, e.g. `--node-arg=--trie-cache-size=0` (repeatable).
+    'node-arg': { type: 'string', multiple: true },
   },
 });
 const smoke = values.smoke === true;
@@ -75,6 +77,8 @@ interface StreamResult {
   finalityLagP95: number;
   rssBeforeKiB: number;
   rssAfterKiB: number;
+  /** RSS at the stream's start, every 30 s of it, and at its end. */
+  rssSamplesKiB: number[];
 }
 
 const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
@@ -129,7 +133,10 @@ async function main(): Promise<void> {
   const node = await startNode({
     basePath,
     // Room in the pool for a whole burst (the default ready limit is 8,192 transactions).
-    args: ['--pool-limit', values['pool-limit']!, '--pool-kbytes', String(Number(values['pool-limit']) * 4), '--rpc-max-connections', '1000'],
+    args: [
+      '--pool-limit', values['pool-limit']!, '--pool-kbytes', String(Number(values['pool-limit']) * 4), '--rpc-max-connections', '1000',
+      ...(values['node-arg'] ?? []),
+    ],
   });
   const proposals = watchProposals(node);
   const api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl), noInitWarn: true, throwOnConnect: true });
@@ -175,6 +182,10 @@ async function main(): Promise<void> {
     log(`stream: signing ${total} transfers for ${streamSeconds} s at ${rate.toFixed(1)}/s`);
     const signed = await signAll(api, planned);
     const rssBefore = rssKiB(node);
+    // The node's RSS every 30 s of the stream: a level that settles is its caches filling, a
+    // steady climb is not.
+    const rssSamples: number[] = [rssBefore];
+    let nextSample = Date.now() + 30_000;
     const lagFrom = follower.finalityLag.length;
     const submittedAt = new Map<string, number>();
     const t0 = Date.now();
@@ -182,6 +193,10 @@ async function main(): Promise<void> {
       const due = t0 + (j / rate) * 1000;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (Date.now() >= nextSample) {
+        rssSamples.push(rssKiB(node));
+        nextSample += 30_000;
+      }
       submittedAt.set(signed[j]!.hash, follower.height);
       // Not awaited one by one: the stream keeps its rate while the pool answers.
       void submitAll(api, [signed[j]!], 1).catch((e: unknown) => log(`stream submission refused: ${String(e)}`));
@@ -199,6 +214,7 @@ async function main(): Promise<void> {
       finalityLagP95: quantile(lags, 0.95),
       rssBeforeKiB: rssBefore,
       rssAfterKiB: rssKiB(node),
+      rssSamplesKiB: [...rssSamples, rssKiB(node)],
     };
     log(`stream: ${included.size}/${total} included, ${(stream.withinTwoBlocks * 100).toFixed(1)} % within 2 blocks`);
   } finally {
@@ -243,7 +259,7 @@ function table(results: BurstResult[], stream: StreamResult | undefined): string
     lines.push(`| ${r.workload} | ${r.submitted} | ${r.included} | ${r.perBlock} | ${f(r.ratioToTransfer)} | ${fullest?.end ?? '–'} | ${fullest?.ms ?? '–'} | ${fullest ? `${f(fullest.weightShare * 100, 0)} %` : '–'} | ${r.buildShareOfWeight === null ? '–' : `${f(r.buildShareOfWeight * 100, 0)} %`} | ${f(r.tps, 0)} |`);
   }
   if (stream) {
-    lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${f(((stream.rssAfterKiB - stream.rssBeforeKiB) / Math.max(1, stream.rssBeforeKiB)) * 100, 1)} %).`);
+    lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${f(((stream.rssAfterKiB - stream.rssBeforeKiB) / Math.max(1, stream.rssBeforeKiB)) * 100, 1)} %; every 30 s: ${stream.rssSamplesKiB.map((k) => Math.round(k / 1024)).join(', ')} MiB).`);
   }
   return lines.join('\n');
 }

@@ -34,6 +34,22 @@ pub enum Subcommand {
 
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Benchmarks that need the node's own database (feature `storage-benchmark`). Pallets and
+	/// block overhead are measured by `frame-omni-bencher` against the runtime's wasm
+	/// (scripts/benchmark.sh).
+	#[cfg(feature = "storage-benchmark")]
+	#[command(subcommand)]
+	Benchmark(BenchmarkCmd),
+}
+
+/// `telemed-node benchmark …`.
+#[cfg(feature = "storage-benchmark")]
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchmarkCmd {
+	/// Read and write prices of this machine's database on a chain's state: writes the
+	/// runtime's `DbWeight` constants (`--weight-path`).
+	Storage(frame_benchmarking_cli::StorageCmd),
 }
 
 /// `telemed-node` command line.

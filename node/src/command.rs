@@ -156,6 +156,17 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
+		#[cfg(feature = "storage-benchmark")]
+		Some(Subcommand::Benchmark(crate::cli::BenchmarkCmd::Storage(cmd))) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| {
+				let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+				let db = backend.expose_db();
+				let storage = backend.expose_storage();
+				let shared_trie_cache = backend.expose_shared_trie_cache();
+				cmd.run(config, client, db, storage, shared_trie_cache)
+			})
+		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let explicit_rpc_port = cli.run.rpc_params.rpc_port.is_some();

@@ -261,8 +261,8 @@ impl AccessDenial {
 	Debug,
 )]
 pub struct LicenceQuery {
-	/// The role the licence must grant.
-	pub role: Option<PractitionerRole>,
+	/// The roles of which the licence must grant one.
+	pub roles: Option<RoleSet>,
 	/// The specialty the licence must name.
 	pub specialty: Option<SpecialtyCode>,
 	/// The jurisdiction the licence must be issued for.
@@ -277,7 +277,18 @@ impl LicenceQuery {
 
 	/// A valid licence for `role`, in any specialty and jurisdiction.
 	pub fn role(role: PractitionerRole) -> Self {
-		Self { role: Some(role), ..Self::default() }
+		Self::roles(&[role])
+	}
+
+	/// A valid licence for one of `roles`, in any specialty and jurisdiction: one lookup
+	/// whatever the number of roles.
+	pub fn roles(roles: &[PractitionerRole]) -> Self {
+		Self { roles: Some(RoleSet::of(roles)), ..Self::default() }
+	}
+
+	/// A valid licence that lets its holder prescribe ([`PractitionerRole::PRESCRIBERS`]).
+	pub fn prescriber() -> Self {
+		Self::roles(&PractitionerRole::PRESCRIBERS)
 	}
 
 	/// Whether a licence with these attributes satisfies the query.
@@ -287,11 +298,46 @@ impl LicenceQuery {
 		specialty: Option<&SpecialtyCode>,
 		jurisdiction: &JurisdictionCode,
 	) -> bool {
-		self.role.map_or(true, |r| r == role)
+		self.roles.map_or(true, |set| set.contains(role))
 			&& self.specialty.as_ref().map_or(true, |s| specialty == Some(s))
 			&& self.jurisdiction.as_ref().map_or(true, |j| j == jurisdiction)
 	}
 }
+
+/// A set of roles (one bit per [`PractitionerRole`], by its index).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct RoleSet(u16);
+
+impl RoleSet {
+	/// The set of `roles`.
+	pub fn of(roles: &[PractitionerRole]) -> Self {
+		Self(roles.iter().fold(0, |bits, role| bits | Self::bit(*role)))
+	}
+
+	/// Whether `role` is in the set.
+	pub fn contains(&self, role: PractitionerRole) -> bool {
+		self.0 & Self::bit(role) != 0
+	}
+
+	fn bit(role: PractitionerRole) -> u16 {
+		1u16 << (role as u16)
+	}
+}
+
+// Every role has a bit of its own: a role appended past the sixteenth must widen `RoleSet`.
+const _: () = assert!((PractitionerRole::Paramedic as u16) < 16);
 
 /// A licence lookup's answer and what it read of its bounded part: the licensing authorities'
 /// records (at most one per licence the practitioner holds). A call that asked is charged for
@@ -446,13 +492,42 @@ mod tests {
 			&fr
 		));
 		let q = LicenceQuery {
-			role: Some(PractitionerRole::Physician),
+			roles: Some(RoleSet::of(&[PractitionerRole::Physician])),
 			specialty: Some(cardio.clone()),
 			jurisdiction: Some(fr.clone()),
 		};
 		assert!(q.matches(PractitionerRole::Physician, Some(&cardio), &fr));
 		assert!(!q.matches(PractitionerRole::Physician, None, &fr));
 		assert!(!q.matches(PractitionerRole::Physician, Some(&cardio), &code("US-CA")));
+	}
+
+	#[test]
+	fn a_role_set_holds_its_roles_and_no_other() {
+		let all = [
+			PractitionerRole::Physician,
+			PractitionerRole::Nurse,
+			PractitionerRole::Midwife,
+			PractitionerRole::Pharmacist,
+			PractitionerRole::Laboratory,
+			PractitionerRole::Therapist,
+			PractitionerRole::Psychologist,
+			PractitionerRole::Paramedic,
+		];
+		for (i, role) in all.iter().enumerate() {
+			let one = RoleSet::of(&[*role]);
+			for (j, other) in all.iter().enumerate() {
+				assert_eq!(one.contains(*other), i == j, "{role:?} {other:?}");
+			}
+		}
+		assert!(all.iter().all(|r| RoleSet::of(&all).contains(*r)));
+		assert!(all.iter().all(|r| !RoleSet::default().contains(*r)));
+		// The prescriber query: one lookup for either prescribing role, none for the others.
+		let fr = code("FR");
+		let q = LicenceQuery::prescriber();
+		for role in all {
+			assert_eq!(q.matches(role, None, &fr), role.may_prescribe(), "{role:?}");
+		}
+		assert!(LicenceQuery::any().matches(PractitionerRole::Paramedic, None, &fr));
 	}
 
 	#[test]

@@ -131,7 +131,8 @@ pub trait ConsentVerifier<AccountId> {
 	/// Benchmarks only: makes a consent of `patient` permit `accessor` to perform `action` on
 	/// all data for `purpose`, found by a check that reads `reads` (`reads.consents` permits
 	/// to the accessor, each covering the access and checked in full, at least one, at most
-	/// the verifier's bound; the accessor a licensed practitioner whose lookup reads
+	/// the verifier's bound, each granted the dearest way to check (by a delegate of its own,
+	/// where the verifier has delegates); the accessor a licensed practitioner whose lookup reads
 	/// `reads.authorities` authorities, see [`PractitionerRegistry::make_licensed_reading`];
 	/// [`CheckReads::MOST`] for the most of each), the patient's consent list all but full,
 	/// so that other pallets' benchmarks pay for a check of that length. Funds `patient` for

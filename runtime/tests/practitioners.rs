@@ -7,7 +7,7 @@ use crate::common::{
 use frame_support::traits::fungible::InspectHold;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{DispatchError, ModuleError};
-use telemed_primitives::{LicenceQuery, PractitionerRegistry, PractitionerRole};
+use telemed_primitives::{LicenceQuery, PractitionerRegistry, PractitionerRole, RoleSet};
 use telemed_runtime::{
 	configs::PractitionerDeposit,
 	genesis_config_presets::{DEMO_LICENCE_UNTIL, DEMO_PRACTITIONER_KEY, GENERAL_PRACTICE},
@@ -36,7 +36,7 @@ fn the_development_preset_has_a_board_and_a_licensed_physician() {
 		assert!(status.registered && status.licensed && status.emergency_access, "{status:?}");
 		assert_eq!(status.key_agreement_key, Some(DEMO_PRACTITIONER_KEY));
 		let query = LicenceQuery {
-			role: Some(PractitionerRole::Physician),
+			roles: Some(RoleSet::of(&[PractitionerRole::Physician])),
 			specialty: Some(GENERAL_PRACTICE.to_vec().try_into().unwrap()),
 			jurisdiction: Some(b"FR".to_vec().try_into().unwrap()),
 		};

@@ -173,10 +173,12 @@ fn pending_claim<T: Config>(a: &Actors<T>) -> telemed_primitives::ClaimId {
 mod benchmarks {
 	use super::*;
 
+	/// A new service filling the practitioner's list; `a`: the authorities the
+	/// practitioner's licence lookup reads.
 	#[benchmark]
-	fn set_service() {
+	fn set_service(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
 		let practitioner = funded::<T>("practitioner", 0);
-		T::Practitioners::make_licensed(&practitioner, false);
+		T::Practitioners::make_licensed_reading(&practitioner, false, a);
 		for i in 1..T::MaxServices::get() {
 			Billing::<T>::do_set_service(
 				practitioner.clone(),
@@ -225,9 +227,10 @@ mod benchmarks {
 		assert_eq!(NextConsultationId::<T>::get(), 1);
 	}
 
+	/// `a`: the authorities the practitioner's licence lookup reads.
 	#[benchmark]
-	fn accept() {
-		let a = actors::<T>();
+	fn accept(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
+		let a = actors_reading::<T>(a);
 		let id = booked::<T>(&a);
 
 		#[extrinsic_call]
@@ -271,9 +274,10 @@ mod benchmarks {
 		assert!(!SessionKeysOf::<T>::contains_key(id));
 	}
 
+	/// `a`: the authorities the practitioner's licence lookup reads.
 	#[benchmark]
-	fn mark_delivered() {
-		let a = actors::<T>();
+	fn mark_delivered(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
+		let a = actors_reading::<T>(a);
 		let id = due::<T>(&a);
 		keyed::<T>(&a, id);
 

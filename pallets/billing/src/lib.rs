@@ -778,16 +778,19 @@ pub mod pallet {
 		/// # Events
 		/// `ServiceSet`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::set_service())]
+		// Charged for the practitioner's longest licence lookup, refunded to what it read.
+		#[pallet::weight(T::WeightInfo::set_service(T::Practitioners::most_authorities_read()))]
 		pub fn set_service(
 			origin: OriginFor<T>,
 			service: ServiceCode,
 			description: Hash256,
 			price: BalanceOf<T>,
 			duration: Moment,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let practitioner = ensure_signed(origin)?;
-			Self::do_set_service(practitioner, service, description, price, duration)
+			let authorities =
+				Self::do_set_service(practitioner, service, description, price, duration)?;
+			Ok(Some(T::WeightInfo::set_service(authorities)).into())
 		}
 
 		/// Withdraws a service and returns its deposit. Open bookings of it go on.
@@ -849,10 +852,12 @@ pub mod pallet {
 		/// # Events
 		/// `ConsultationAccepted`.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::accept())]
-		pub fn accept(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
+		// Charged for the practitioner's longest licence lookup, refunded to what it read.
+		#[pallet::weight(T::WeightInfo::accept(T::Practitioners::most_authorities_read()))]
+		pub fn accept(origin: OriginFor<T>, id: ConsultationId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_accept(who, id)
+			let authorities = Self::do_accept(who, id)?;
+			Ok(Some(T::WeightInfo::accept(authorities)).into())
 		}
 
 		/// Declines a booking: the booker is refunded in full, the insurer's share released.
@@ -900,14 +905,16 @@ pub mod pallet {
 		/// # Events
 		/// `ConsultationDelivered`.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::mark_delivered())]
+		// Charged for the practitioner's longest licence lookup, refunded to what it read.
+		#[pallet::weight(T::WeightInfo::mark_delivered(T::Practitioners::most_authorities_read()))]
 		pub fn mark_delivered(
 			origin: OriginFor<T>,
 			id: ConsultationId,
 			encounter: Option<Hash256>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_mark_delivered(who, id, encounter)
+			let authorities = Self::do_mark_delivered(who, id, encounter)?;
+			Ok(Some(T::WeightInfo::mark_delivered(authorities)).into())
 		}
 
 		/// Confirms a delivered consultation and settles it at once.

@@ -44,13 +44,13 @@ use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_billing`.
 pub trait WeightInfo {
-	fn set_service() -> Weight;
+	fn set_service(a: u32, ) -> Weight;
 	fn withdraw_service() -> Weight;
 	fn book(a: u32, ) -> Weight;
-	fn accept() -> Weight;
+	fn accept(a: u32, ) -> Weight;
 	fn decline() -> Weight;
 	fn cancel() -> Weight;
-	fn mark_delivered() -> Weight;
+	fn mark_delivered(a: u32, ) -> Weight;
 	fn confirm() -> Weight;
 	fn dispute() -> Weight;
 	fn settle() -> Weight;
@@ -85,7 +85,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	fn set_service() -> Weight {
+	fn set_service(_a: u32, ) -> Weight {
 		//  Measured:  `3690`
 		//  Estimated: `44350`
 		// Minimum execution time: 169_972_000 picoseconds.
@@ -156,7 +156,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	fn accept() -> Weight {
+	fn accept(_a: u32, ) -> Weight {
 		//  Measured:  `3798`
 		//  Estimated: `44350`
 		// Minimum execution time: 123_753_000 picoseconds.
@@ -224,7 +224,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
-	fn mark_delivered() -> Weight {
+	fn mark_delivered(_a: u32, ) -> Weight {
 		//  Measured:  `3928`
 		//  Estimated: `44350`
 		// Minimum execution time: 137_534_000 picoseconds.
@@ -602,7 +602,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
-	fn set_service() -> Weight {
+	fn set_service(_a: u32, ) -> Weight {
 		Weight::from_parts(180_848_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(22_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -620,7 +620,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
-	fn accept() -> Weight {
+	fn accept(_a: u32, ) -> Weight {
 		Weight::from_parts(148_960_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
@@ -635,7 +635,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
-	fn mark_delivered() -> Weight {
+	fn mark_delivered(_a: u32, ) -> Weight {
 		Weight::from_parts(168_981_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))

@@ -120,7 +120,7 @@ fn consents_to_others<T: Config>(patient: &T::AccountId, records: &[RecordId], n
 /// practitioner's pending list for the patient, the one a new access is added to.
 fn pending_emergencies<T: Config>(patient: &T::AccountId, practitioner: &T::AccountId, n: u32) {
 	for _ in 0..n {
-		let id =
+		let (id, _) =
 			ConsentPallet::<T>::do_open_emergency(practitioner.clone(), patient.clone(), [0u8; 32])
 				.expect("valid emergency access");
 		ConsentPallet::<T>::do_close_emergency(practitioner.clone(), id).expect("open");
@@ -133,7 +133,7 @@ fn open_emergency<T: Config>(patient: &T::AccountId) -> (T::AccountId, Emergency
 	let practitioner = funded::<T>("practitioner", 0);
 	T::Practitioners::make_licensed(&practitioner, true);
 	pending_emergencies::<T>(patient, &practitioner, T::MaxPendingReviews::get().saturating_sub(1));
-	let id =
+	let (id, _) =
 		ConsentPallet::<T>::do_open_emergency(practitioner.clone(), patient.clone(), [1u8; 32])
 			.expect("valid emergency access");
 	(practitioner, id)
@@ -262,12 +262,13 @@ mod benchmarks {
 		assert!(!Delegates::<T>::contains_key(&patient, &agent));
 	}
 
-	/// The practitioner's pending list for the patient one short of full.
+	/// The practitioner's pending list for the patient one short of full; `a`: the
+	/// authorities the practitioner's emergency lookup reads.
 	#[benchmark]
-	fn open_emergency_access() {
+	fn open_emergency_access(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
 		let patient = funded::<T>("patient", 0);
 		let practitioner = funded::<T>("practitioner", 0);
-		T::Practitioners::make_licensed(&practitioner, true);
+		T::Practitioners::make_licensed_reading(&practitioner, true, a);
 		pending_emergencies::<T>(
 			&patient,
 			&practitioner,

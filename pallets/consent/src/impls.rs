@@ -402,15 +402,15 @@ impl<T: Config> Pallet<T> {
 
 	// ---- break-glass ------------------------------------------------------------------------
 
+	/// Opens break-glass access; returns its id and how many authorities the practitioner's
+	/// licence lookup read (what the call is charged for).
 	pub(crate) fn do_open_emergency(
 		practitioner: T::AccountId,
 		patient: T::AccountId,
 		statement: Hash256,
-	) -> Result<EmergencyAccessId, DispatchError> {
-		ensure!(
-			T::Practitioners::may_use_emergency_access(&practitioner),
-			Error::<T>::NotEmergencyPractitioner
-		);
+	) -> Result<(EmergencyAccessId, u32), DispatchError> {
+		let lookup = T::Practitioners::emergency_lookup(&practitioner);
+		ensure!(lookup.licensed, Error::<T>::NotEmergencyPractitioner);
 		ensure!(practitioner != patient, Error::<T>::EmergencyOnSelf);
 		let now = T::Time::now();
 		if let Some(open) =
@@ -458,7 +458,7 @@ impl<T: Config> Pallet<T> {
 			basis: AccessBasis::Emergency(id),
 			at: now,
 		});
-		Ok(id)
+		Ok((id, lookup.authorities))
 	}
 
 	/// Closes break-glass access `id`, then prunes the practitioner's envelopes it may no
@@ -777,14 +777,16 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		use sp_runtime::Saturating;
 
 		let max = T::MaxConsentsPerPatient::get();
+		let delegates = T::MaxDelegatesPerPatient::get();
 		let funds = T::ConsentDeposit::get()
 			.saturating_mul(max.into())
+			.saturating_add(T::DelegateDeposit::get().saturating_mul(delegates.into()))
 			.saturating_add(T::Currency::minimum_balance());
 		let _ = T::Currency::mint_into(patient, funds);
 		T::Practitioners::make_licensed_reading(accessor, false, reads.authorities);
-		let grant = |grantee: &T::AccountId| {
+		let grant = |by: &T::AccountId, grantee: &T::AccountId| {
 			Self::do_grant(
-				patient.clone(),
+				by.clone(),
 				patient.clone(),
 				grantee.clone(),
 				Decision::Permit,
@@ -794,6 +796,26 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 				None,
 				None,
 			)
+		};
+		// The accessor's permits are granted each by a delegate of its own (while the patient
+		// may appoint more): the check then reads, for each, the delegation that keeps it in
+		// force, the dearest way to a permit.
+		let mut appointed = 0u32;
+		let mut granter = || {
+			let delegate: T::AccountId =
+				frame_benchmarking::account("benchmark delegate", appointed, 0);
+			appointed.saturating_inc();
+			let added = Self::do_add_delegate(
+				patient.clone(),
+				delegate.clone(),
+				alloc::vec![DelegateScope::ManageConsents],
+				None,
+			);
+			if added.is_ok() {
+				delegate
+			} else {
+				patient.clone()
+			}
 		};
 		// An access check that reads `reads.consents`: the patient's list one short of
 		// `MaxConsentsPerPatient` (see the trait), that many of them (at most
@@ -806,7 +828,7 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		while count().saturating_add(per_grantee).saturating_add(1) < max {
 			let other: T::AccountId = frame_benchmarking::account("benchmark grantee", n, 0);
 			n.saturating_inc();
-			if grant(&other).is_err() {
+			if grant(patient, &other).is_err() {
 				break;
 			}
 		}
@@ -815,11 +837,11 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 			&& (ConsentsByGrantee::<T>::get(patient, accessor).len() as u32).saturating_add(1)
 				< per_grantee
 		{
-			if grant(accessor).is_err() {
+			if grant(&granter(), accessor).is_err() {
 				break;
 			}
 		}
-		let _ = grant(accessor);
+		let _ = grant(&granter(), accessor);
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

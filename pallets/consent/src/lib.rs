@@ -800,14 +800,18 @@ pub mod pallet {
 		/// # Events
 		/// `EmergencyAccessOpened`, `Disclosed`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::open_emergency_access())]
+		// Charged for the practitioner's longest emergency lookup, refunded to what it read.
+		#[pallet::weight(T::WeightInfo::open_emergency_access(
+			T::Practitioners::most_authorities_read()
+		))]
 		pub fn open_emergency_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			statement: Hash256,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let practitioner = ensure_signed(origin)?;
-			Self::do_open_emergency(practitioner, patient, statement).map(|_| ())
+			let (_, authorities) = Self::do_open_emergency(practitioner, patient, statement)?;
+			Ok(Some(T::WeightInfo::open_emergency_access(authorities)).into())
 		}
 
 		/// Closes a break-glass access before it expires. The review is still owed. The

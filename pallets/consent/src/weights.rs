@@ -49,7 +49,7 @@ pub trait WeightInfo {
 	fn remove_consent() -> Weight;
 	fn add_delegate() -> Weight;
 	fn remove_delegate() -> Weight;
-	fn open_emergency_access() -> Weight;
+	fn open_emergency_access(a: u32, ) -> Weight;
 	fn close_emergency_access() -> Weight;
 	fn review_emergency_access() -> Weight;
 	fn log_access(c: u32, a: u32, ) -> Weight;
@@ -195,7 +195,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
-	fn open_emergency_access() -> Weight {
+	fn open_emergency_access(_a: u32, ) -> Weight {
 		//  Measured:  `3747`
 		//  Estimated: `44350`
 		// Minimum execution time: 194_167_000 picoseconds.
@@ -319,7 +319,7 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
-	fn open_emergency_access() -> Weight {
+	fn open_emergency_access(_a: u32, ) -> Weight {
 		Weight::from_parts(204_553_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(24_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))

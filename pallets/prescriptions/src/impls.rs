@@ -31,11 +31,10 @@ pub fn secret_hash(secret: &Hash256) -> Hash256 {
 impl<T: Config> Pallet<T> {
 	// ---- licences ---------------------------------------------------------------------------
 
-	/// Whether `who` holds, now, a valid licence for a role that may prescribe.
+	/// Whether `who` holds, now, a valid licence for a role that may prescribe: one lookup
+	/// for all the prescribing roles (it reads the holder's licences once).
 	pub fn may_prescribe(who: &T::AccountId) -> bool {
-		PractitionerRole::PRESCRIBERS
-			.iter()
-			.any(|role| T::Practitioners::is_licensed(who, &LicenceQuery::role(*role)))
+		T::Practitioners::is_licensed(who, &LicenceQuery::prescriber())
 	}
 
 	/// Whether `who` holds, now, a valid `Pharmacist` licence.

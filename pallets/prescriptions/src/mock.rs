@@ -70,7 +70,7 @@ thread_local! {
 
 /// A practitioner registry with roles: `who` is licensed for a query when the shared mock
 /// says `who` is licensed now (so a test suspends a licence with `MockRegistry::set(…,
-/// false)`) and, if the query names a role, `who` holds that role.
+/// false)`) and, if the query names roles, `who` holds one of them.
 pub struct RoleRegistry;
 
 impl RoleRegistry {
@@ -94,8 +94,11 @@ impl RoleRegistry {
 impl PractitionerRegistry<AccountId> for RoleRegistry {
 	fn licence_lookup(who: &AccountId, query: &LicenceQuery) -> LicenceLookup {
 		let lookup = MockRegistry::licence_lookup(who, query);
-		let role =
-			query.role.map_or(true, |role| ROLES.with(|r| r.borrow().contains(&(*who, role))));
+		let role = query.roles.map_or(true, |set| {
+			ROLES.with(|r| {
+				r.borrow().iter().any(|(holder, role)| holder == who && set.contains(*role))
+			})
+		});
 		LicenceLookup { licensed: lookup.licensed && role, ..lookup }
 	}
 	fn emergency_lookup(who: &AccountId) -> LicenceLookup {

@@ -2,7 +2,9 @@
 //! utility, multisig, proxy), of the transaction extensions and of a block's and an
 //! extrinsic's overhead, measured on this project's machine with `scripts/benchmark.sh runtime`
 //! (frame-omni-bencher against the runtime wasm built with `runtime-benchmarks`), like the
-//! Telemed pallets' own `weights.rs`. Upstream's `SubstrateWeight` values were measured on other
+//! Telemed pallets' own `weights.rs`; and the database's read and write prices every weight
+//! adds (`paritydb_weights.rs`, `scripts/benchmark.sh storage DIR`: the node's
+//! `benchmark storage` on a chain snapshot). Upstream's `SubstrateWeight` values were measured on other
 //! hardware, and `()` (zero) on none.
 
 use crate::Runtime;
@@ -19,6 +21,7 @@ pub mod pallet_proxy;
 pub mod pallet_timestamp;
 pub mod pallet_transaction_payment;
 pub mod pallet_utility;
+pub mod paritydb_weights;
 
 pub use block_weights::BlockExecutionWeight;
 

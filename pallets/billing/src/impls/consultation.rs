@@ -9,7 +9,7 @@ use sp_runtime::{
 };
 use telemed_primitives::{
 	deposits::{hold, release},
-	ConsultationId, Hash256, LicenceQuery, Moment, PolicyId, PractitionerRegistry,
+	ConsultationId, Hash256, Moment, PolicyId,
 };
 
 impl<T: Config> Pallet<T> {
@@ -55,7 +55,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(patient != practitioner, Error::<T>::BookingSelf);
 		let code = Self::service_code(service)?;
 		let entry = Services::<T>::get(&practitioner, &code).ok_or(Error::<T>::UnknownService)?;
-		let lookup = T::Practitioners::licence_lookup(&practitioner, &LicenceQuery::any());
+		let lookup = Self::licence_lookup(&practitioner);
 		ensure!(lookup.licensed, Error::<T>::NotLicensed);
 		ensure!(scheduled_at > T::Time::now(), Error::<T>::InThePast);
 		if let Some(id) = policy {
@@ -144,18 +144,20 @@ impl<T: Config> Pallet<T> {
 
 	// ---- the visit --------------------------------------------------------------------------
 
-	pub(crate) fn do_accept(who: T::AccountId, id: ConsultationId) -> DispatchResult {
+	/// Returns how many authorities the practitioner's licence lookup read.
+	pub(crate) fn do_accept(who: T::AccountId, id: ConsultationId) -> Result<u32, DispatchError> {
 		let mut c = Self::consultation(id)?;
 		ensure!(c.practitioner == who, Error::<T>::NotYourConsultation);
 		ensure!(c.status == ConsultationStatus::Requested, Error::<T>::WrongStatus);
 		ensure!(T::Time::now() < c.scheduled_at, Error::<T>::BookingLapsed);
-		ensure!(Self::is_licensed(&who), Error::<T>::NotLicensed);
+		let lookup = Self::licence_lookup(&who);
+		ensure!(lookup.licensed, Error::<T>::NotLicensed);
 
 		// *** No fail beyond this point ***
 		c.status = ConsultationStatus::Accepted;
 		Consultations::<T>::insert(id, c);
 		Self::deposit_event(Event::ConsultationAccepted { id });
-		Ok(())
+		Ok(lookup.authorities)
 	}
 
 	pub(crate) fn do_decline(who: T::AccountId, id: ConsultationId) -> DispatchResult {
@@ -252,11 +254,12 @@ impl<T: Config> Pallet<T> {
 		OpenOfPractitioner::<T>::mutate(&c.practitioner, |ids| ids.retain(|i| *i != id));
 	}
 
+	/// Returns how many authorities the practitioner's licence lookup read.
 	pub(crate) fn do_mark_delivered(
 		who: T::AccountId,
 		id: ConsultationId,
 		encounter: Option<Hash256>,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let mut c = Self::consultation(id)?;
 		ensure!(c.practitioner == who, Error::<T>::NotYourConsultation);
 		ensure!(c.status == ConsultationStatus::Accepted, Error::<T>::WrongStatus);
@@ -264,7 +267,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(now >= c.scheduled_at, Error::<T>::TooEarly);
 
 		// *** No fail beyond this point ***
-		let licensed = Self::is_licensed(&who);
+		let lookup = Self::licence_lookup(&who);
+		let licensed = lookup.licensed;
 		let dispute_until = now.saturating_add(T::DisputeWindow::get());
 		c.status = ConsultationStatus::Delivered;
 		c.delivered_at = Some(now);
@@ -274,7 +278,7 @@ impl<T: Config> Pallet<T> {
 		Consultations::<T>::insert(id, c);
 		Self::expire_session_keys(id);
 		Self::deposit_event(Event::ConsultationDelivered { id, licensed, dispute_until });
-		Ok(())
+		Ok(lookup.authorities)
 	}
 
 	pub(crate) fn do_confirm(who: T::AccountId, id: ConsultationId) -> DispatchResult {

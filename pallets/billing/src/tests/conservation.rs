@@ -51,10 +51,12 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 				.map(|_| ())
 				.map_err(|e| e.error)
 		},
-		2 | 21 => Billing::accept(RuntimeOrigin::signed(DOC), id),
+		2 | 21 => Billing::accept(RuntimeOrigin::signed(DOC), id).map(|_| ()).map_err(|e| e.error),
 		3 => Billing::decline(RuntimeOrigin::signed(DOC), id),
 		4 => Billing::cancel(RuntimeOrigin::signed(rng.pick(&anyone)), id),
-		5 | 6 => Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None),
+		5 | 6 => Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None)
+			.map(|_| ())
+			.map_err(|e| e.error),
 		7 => Billing::confirm(RuntimeOrigin::signed(rng.pick(&anyone)), id),
 		8 | 22 => Billing::dispute(
 			RuntimeOrigin::signed(rng.pick(&[PATIENT, OTHER_PATIENT, PARENT, DOC])),

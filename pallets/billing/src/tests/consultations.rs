@@ -434,3 +434,52 @@ fn a_booking_is_charged_for_the_longest_licence_lookup_and_refunded_to_what_it_r
 		assert_eq!(refused.post_info.actual_weight, None);
 	});
 }
+
+#[test]
+fn the_practitioners_licensed_calls_are_refunded_to_what_their_lookup_read() {
+	use crate::WeightInfo;
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::Dispatchable;
+	use telemed_primitives::mocks::MOST_AUTHORITIES;
+	type Weights = <Test as crate::Config>::WeightInfo;
+	assert!(Weights::set_service(1).all_lt(Weights::set_service(MOST_AUTHORITIES)));
+	assert!(Weights::accept(1).all_lt(Weights::accept(MOST_AUTHORITIES)));
+	assert!(Weights::mark_delivered(1).all_lt(Weights::mark_delivered(MOST_AUTHORITIES)));
+	new_test_ext().execute_with(|| {
+		MockRegistry::set_lookup_reads(DOC, 2);
+		// Each charged for the longest lookup before it runs, and for the two authorities read
+		// after; refused (not licensed), charged in full.
+		let set = RuntimeCall::Billing(crate::Call::set_service {
+			service: code(VIDEO),
+			description: [3u8; 32],
+			price: 50,
+			duration: 1_800_000,
+		});
+		assert_eq!(set.get_dispatch_info().call_weight, Weights::set_service(MOST_AUTHORITIES));
+		let post = set.clone().dispatch(RuntimeOrigin::signed(DOC)).expect("set");
+		assert_eq!(post.actual_weight, Some(Weights::set_service(2)));
+
+		let id = booked(None);
+		let accept = RuntimeCall::Billing(crate::Call::accept { id });
+		assert_eq!(accept.get_dispatch_info().call_weight, Weights::accept(MOST_AUTHORITIES));
+		let post = accept.dispatch(RuntimeOrigin::signed(DOC)).expect("accepted");
+		assert_eq!(post.actual_weight, Some(Weights::accept(2)));
+
+		set_now(T0 + DAY);
+		let deliver =
+			RuntimeCall::Billing(crate::Call::mark_delivered { id, encounter: Some([9u8; 32]) });
+		assert_eq!(
+			deliver.get_dispatch_info().call_weight,
+			Weights::mark_delivered(MOST_AUTHORITIES)
+		);
+		let post = deliver.dispatch(RuntimeOrigin::signed(DOC)).expect("delivered");
+		assert_eq!(post.actual_weight, Some(Weights::mark_delivered(2)));
+		assert_eq!(status(id), ConsultationStatus::Delivered);
+
+		MockRegistry::set(DOC, [1u8; 32], false);
+		let refused = set.dispatch(RuntimeOrigin::signed(DOC)).expect_err("not licensed");
+		assert_eq!(refused.error, Error::<Test>::NotLicensed.into());
+		assert_eq!(refused.post_info.actual_weight, None);
+		assert_invariants();
+	});
+}

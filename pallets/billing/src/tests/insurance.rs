@@ -379,7 +379,7 @@ fn insured_at(policy: PolicyId, at: u64) -> DispatchResult {
 	let id = crate::NextConsultationId::<Test>::get();
 	Billing::book(RuntimeOrigin::signed(PATIENT), PATIENT, DOC, code(VIDEO), at, Some(policy))
 		.map_err(|e| e.error)?;
-	Billing::accept(RuntimeOrigin::signed(DOC), id)
+	Billing::accept(RuntimeOrigin::signed(DOC), id).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Moves to `at` and marks `id` delivered then.

@@ -146,3 +146,26 @@ fn a_grant_is_charged_for_its_scope_and_a_clean_up_and_refunded_when_there_was_n
 		assert_invariants();
 	});
 }
+
+#[test]
+fn break_glass_is_charged_for_the_longest_emergency_lookup_and_refunded_to_what_it_read() {
+	assert!(
+		Weights::open_emergency_access(1).all_lt(Weights::open_emergency_access(MOST_AUTHORITIES))
+	);
+	new_test_ext().execute_with(|| {
+		MockRegistry::set_lookup_reads(DOC, 4);
+		let call = RuntimeCall::Consent(crate::Call::open_emergency_access {
+			patient: PATIENT,
+			statement: [4u8; 32],
+		});
+		let charged = call.get_dispatch_info().call_weight;
+		assert_eq!(charged, Weights::open_emergency_access(MOST_AUTHORITIES));
+		let post = call.clone().dispatch(RuntimeOrigin::signed(DOC)).expect("opened");
+		assert_eq!(actual(post), Weights::open_emergency_access(4));
+		// Not endorsed for emergency care: refused and charged in full.
+		set_practitioner(NURSE, true, false);
+		let refused = call.dispatch(RuntimeOrigin::signed(NURSE)).expect_err("not endorsed");
+		assert_eq!(refused.error, crate::Error::<Test>::NotEmergencyPractitioner.into());
+		assert_eq!(refused.post_info.actual_weight, None);
+	});
+}
