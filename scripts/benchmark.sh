@@ -48,9 +48,8 @@ if [ "${1:-}" = storage ]; then
 		--chain "$spec" --base-path "$base" --database paritydb --state-version 1 \
 		--batch-size "${STORAGE_BATCH:-1000}" \
 		--header scripts/templates/weights-header.txt \
+		--template-path scripts/templates/storage-weights.hbs \
 		--weight-path runtime/src/weights/
-	# The CLI's template imports sp_weights, which the runtime reaches through frame_support.
-	sed -i 's/\bsp_weights::/frame_support::weights::/' runtime/src/weights/paritydb_weights.rs
 	exit 0
 fi
 

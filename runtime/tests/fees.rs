@@ -162,6 +162,21 @@ fn the_base_weights_are_measured_here_and_the_extensions_are_charged_once() {
 	});
 }
 
+/// Storage is priced at what the node's database measured here (`scripts/benchmark.sh storage`),
+/// not upstream's reference figures for ParityDB; a write costs more than a read.
+#[test]
+fn storage_is_priced_at_the_database_measured_here() {
+	use frame_support::{traits::Get, weights::constants::WEIGHT_REF_TIME_PER_MICROS};
+	use telemed_runtime::weights::paritydb_weights::constants::ParityDbWeight as Measured;
+	let db = <<Runtime as frame_system::Config>::DbWeight as Get<_>>::get();
+	assert_eq!(db, Measured::get());
+	assert_ne!(db, frame_support::weights::constants::ParityDbWeight::get());
+	// A read and a write each take microseconds on an SSD, a write more than a read.
+	let (read, write) = (db.reads(1).ref_time(), db.writes(1).ref_time());
+	assert!(read >= WEIGHT_REF_TIME_PER_MICROS && read < 1_000 * WEIGHT_REF_TIME_PER_MICROS);
+	assert!(write > read && write < 1_000 * WEIGHT_REF_TIME_PER_MICROS, "{db:?}");
+}
+
 /// The upstream pallets added for integrators and the finality gadget are charged this machine's
 /// measurements (runtime/src/weights/), not upstream's reference hardware nor zero.
 #[test]

@@ -85,13 +85,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	fn set_service(_a: u32, ) -> Weight {
-		//  Measured:  `3690`
-		//  Estimated: `44350`
-		// Minimum execution time: 169_972_000 picoseconds.
-		Weight::from_parts(180_848_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(22_u64))
+	/// The range of component `a` is `[1, 16]`.
+	fn set_service(a: u32, ) -> Weight {
+		//  Measured:  `1246 + a * (152 ±0)`
+		//  Estimated: `5002 + a * (2710 ±0)`
+		// Minimum execution time: 93_949_000 picoseconds.
+		Weight::from_parts(93_422_452, 5002)
+			// Standard Error: 15_341
+			.saturating_add(Weight::from_parts(5_581_934, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Billing::Services` (r:1 w:1)
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
@@ -102,10 +107,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::ServiceCount` (r:1 w:1)
 	/// Proof: `Billing::ServiceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_service() -> Weight {
-		//  Measured:  `642`
+		//  Measured:  `840`
 		//  Estimated: `3874`
-		// Minimum execution time: 69_563_000 picoseconds.
-		Weight::from_parts(85_546_000, 3874)
+		// Minimum execution time: 69_894_000 picoseconds.
+		Weight::from_parts(77_204_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -137,12 +142,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// The range of component `a` is `[1, 16]`.
 	fn book(a: u32, ) -> Weight {
-		//  Measured:  `2979 + a * (153 ±0)`
+		//  Measured:  `3196 + a * (153 ±0)`
 		//  Estimated: `5002 + a * (2710 ±0)`
-		// Minimum execution time: 204_042_000 picoseconds.
-		Weight::from_parts(220_374_182, 5002)
-			// Standard Error: 189_481
-			.saturating_add(Weight::from_parts(7_218_761, 0).saturating_mul(a.into()))
+		// Minimum execution time: 209_070_000 picoseconds.
+		Weight::from_parts(226_312_836, 5002)
+			// Standard Error: 88_439
+			.saturating_add(Weight::from_parts(6_674_078, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
@@ -156,13 +161,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	fn accept(_a: u32, ) -> Weight {
-		//  Measured:  `3798`
-		//  Estimated: `44350`
-		// Minimum execution time: 123_753_000 picoseconds.
-		Weight::from_parts(148_960_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(19_u64))
+	/// The range of component `a` is `[1, 16]`.
+	fn accept(a: u32, ) -> Weight {
+		//  Measured:  `1333 + a * (153 ±0)`
+		//  Estimated: `5002 + a * (2710 ±0)`
+		// Minimum execution time: 45_658_000 picoseconds.
+		Weight::from_parts(54_722_577, 5002)
+			// Standard Error: 38_905
+			.saturating_add(Weight::from_parts(5_958_742, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -181,10 +191,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:0)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
-		//  Measured:  `2307`
+		//  Measured:  `2524`
 		//  Estimated: `4215`
-		// Minimum execution time: 103_343_000 picoseconds.
-		Weight::from_parts(170_753_000, 4215)
+		// Minimum execution time: 98_325_000 picoseconds.
+		Weight::from_parts(118_606_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -207,10 +217,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
-		//  Measured:  `2685`
+		//  Measured:  `2902`
 		//  Estimated: `8799`
-		// Minimum execution time: 155_871_000 picoseconds.
-		Weight::from_parts(182_120_000, 8799)
+		// Minimum execution time: 156_342_000 picoseconds.
+		Weight::from_parts(165_816_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -224,13 +234,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
-	fn mark_delivered(_a: u32, ) -> Weight {
-		//  Measured:  `3928`
-		//  Estimated: `44350`
-		// Minimum execution time: 137_534_000 picoseconds.
-		Weight::from_parts(168_981_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+	/// The range of component `a` is `[1, 16]`.
+	fn mark_delivered(a: u32, ) -> Weight {
+		//  Measured:  `1463 + a * (153 ±0)`
+		//  Estimated: `5002 + a * (2710 ±0)`
+		// Minimum execution time: 50_104_000 picoseconds.
+		Weight::from_parts(53_617_961, 5002)
+			// Standard Error: 38_267
+			.saturating_add(Weight::from_parts(5_954_378, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -248,7 +263,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -269,11 +284,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn confirm() -> Weight {
-		//  Measured:  `8402`
+		//  Measured:  `10361`
 		//  Estimated: `44350`
-		// Minimum execution time: 327_705_000 picoseconds.
-		Weight::from_parts(386_933_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(40_u64))
+		// Minimum execution time: 380_574_000 picoseconds.
+		Weight::from_parts(404_880_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(48_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -287,10 +302,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Disputes` (r:0 w:1)
 	/// Proof: `Billing::Disputes` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
-		//  Measured:  `877`
+		//  Measured:  `1094`
 		//  Estimated: `3874`
-		// Minimum execution time: 81_240_000 picoseconds.
-		Weight::from_parts(89_853_000, 3874)
+		// Minimum execution time: 79_037_000 picoseconds.
+		Weight::from_parts(85_276_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -310,7 +325,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -331,11 +346,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		//  Measured:  `8402`
+		//  Measured:  `10361`
 		//  Estimated: `44350`
-		// Minimum execution time: 338_722_000 picoseconds.
-		Weight::from_parts(365_421_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(40_u64))
+		// Minimum execution time: 387_163_000 picoseconds.
+		Weight::from_parts(436_797_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(48_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -358,7 +373,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -379,11 +394,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
-		//  Measured:  `8654`
+		//  Measured:  `10612`
 		//  Estimated: `44350`
-		// Minimum execution time: 417_088_000 picoseconds.
-		Weight::from_parts(442_606_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(42_u64))
+		// Minimum execution time: 485_810_000 picoseconds.
+		Weight::from_parts(552_498_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(50_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -391,8 +406,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_insurer() -> Weight {
 		//  Measured:  `4`
 		//  Estimated: `3611`
-		// Minimum execution time: 9_083_000 picoseconds.
-		Weight::from_parts(10_345_000, 3611)
+		// Minimum execution time: 9_694_000 picoseconds.
+		Weight::from_parts(10_876_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -403,10 +418,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn fund_pool() -> Weight {
-		//  Measured:  `592`
+		//  Measured:  `790`
 		//  Estimated: `3874`
-		// Minimum execution time: 74_170_000 picoseconds.
-		Weight::from_parts(88_451_000, 3874)
+		// Minimum execution time: 83_003_000 picoseconds.
+		Weight::from_parts(103_093_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -417,10 +432,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn withdraw_pool() -> Weight {
-		//  Measured:  `658`
+		//  Measured:  `856`
 		//  Estimated: `3874`
-		// Minimum execution time: 63_004_000 picoseconds.
-		Weight::from_parts(74_110_000, 3874)
+		// Minimum execution time: 66_088_000 picoseconds.
+		Weight::from_parts(81_681_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -435,8 +450,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn issue_policy() -> Weight {
 		//  Measured:  `245`
 		//  Estimated: `3611`
-		// Minimum execution time: 33_870_000 picoseconds.
-		Weight::from_parts(44_786_000, 3611)
+		// Minimum execution time: 36_164_000 picoseconds.
+		Weight::from_parts(52_027_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -447,8 +462,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn end_policy() -> Weight {
 		//  Measured:  `946`
 		//  Estimated: `4215`
-		// Minimum execution time: 32_158_000 picoseconds.
-		Weight::from_parts(48_362_000, 4215)
+		// Minimum execution time: 32_118_000 picoseconds.
+		Weight::from_parts(45_948_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -463,10 +478,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Insurers` (r:1 w:1)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	fn adjudicate_claim() -> Weight {
-		//  Measured:  `1125`
+		//  Measured:  `1323`
 		//  Estimated: `8799`
-		// Minimum execution time: 121_419_000 picoseconds.
-		Weight::from_parts(143_893_000, 8799)
+		// Minimum execution time: 122_622_000 picoseconds.
+		Weight::from_parts(130_664_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -481,10 +496,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Insurers` (r:1 w:1)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	fn finalize_claim() -> Weight {
-		//  Measured:  `1125`
+		//  Measured:  `1323`
 		//  Estimated: `8799`
-		// Minimum execution time: 125_876_000 picoseconds.
-		Weight::from_parts(138_334_000, 8799)
+		// Minimum execution time: 125_686_000 picoseconds.
+		Weight::from_parts(142_901_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -507,10 +522,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:0)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn release_lapsed() -> Weight {
-		//  Measured:  `2349`
+		//  Measured:  `2566`
 		//  Estimated: `4215`
-		// Minimum execution time: 107_149_000 picoseconds.
-		Weight::from_parts(124_114_000, 4215)
+		// Minimum execution time: 102_903_000 picoseconds.
+		Weight::from_parts(123_263_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -534,7 +549,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -555,11 +570,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn close_dispute() -> Weight {
-		//  Measured:  `8654`
+		//  Measured:  `10612`
 		//  Estimated: `44350`
-		// Minimum execution time: 433_562_000 picoseconds.
-		Weight::from_parts(474_893_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(42_u64))
+		// Minimum execution time: 483_016_000 picoseconds.
+		Weight::from_parts(534_101_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(50_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:65 w:1)
@@ -577,10 +592,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::OpenOfPatient` (r:1 w:0)
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	fn reap() -> Weight {
-		//  Measured:  `19662`
+		//  Measured:  `19878`
 		//  Estimated: `179610`
-		// Minimum execution time: 391_540_000 picoseconds.
-		Weight::from_parts(438_480_000, 179610)
+		// Minimum execution time: 388_275_000 picoseconds.
+		Weight::from_parts(452_410_000, 179610)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -593,8 +608,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn publish_session_key() -> Weight {
 		//  Measured:  `659`
 		//  Estimated: `3738`
-		// Minimum execution time: 31_486_000 picoseconds.
-		Weight::from_parts(45_507_000, 3738)
+		// Minimum execution time: 28_442_000 picoseconds.
+		Weight::from_parts(43_935_000, 3738)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -602,116 +617,125 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
-	fn set_service(_a: u32, ) -> Weight {
-		Weight::from_parts(180_848_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(22_u64))
+	fn set_service(a: u32, ) -> Weight {
+		Weight::from_parts(93_422_452, 5002)
+			.saturating_add(Weight::from_parts(5_581_934, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn withdraw_service() -> Weight {
-		Weight::from_parts(85_546_000, 3874)
+		Weight::from_parts(77_204_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn book(a: u32, ) -> Weight {
-		Weight::from_parts(220_374_182, 5002)
-			.saturating_add(Weight::from_parts(7_218_761, 0).saturating_mul(a.into()))
+		Weight::from_parts(226_312_836, 5002)
+			.saturating_add(Weight::from_parts(6_674_078, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
-	fn accept(_a: u32, ) -> Weight {
-		Weight::from_parts(148_960_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(19_u64))
+	fn accept(a: u32, ) -> Weight {
+		Weight::from_parts(54_722_577, 5002)
+			.saturating_add(Weight::from_parts(5_958_742, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn decline() -> Weight {
-		Weight::from_parts(170_753_000, 4215)
+		Weight::from_parts(118_606_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(182_120_000, 8799)
+		Weight::from_parts(165_816_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
-	fn mark_delivered(_a: u32, ) -> Weight {
-		Weight::from_parts(168_981_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(20_u64))
+	fn mark_delivered(a: u32, ) -> Weight {
+		Weight::from_parts(53_617_961, 5002)
+			.saturating_add(Weight::from_parts(5_954_378, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn confirm() -> Weight {
-		Weight::from_parts(386_933_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(40_u64))
+		Weight::from_parts(404_880_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(48_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn dispute() -> Weight {
-		Weight::from_parts(89_853_000, 3874)
+		Weight::from_parts(85_276_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(365_421_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(40_u64))
+		Weight::from_parts(436_797_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(48_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(442_606_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(42_u64))
+		Weight::from_parts(552_498_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(50_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn register_insurer() -> Weight {
-		Weight::from_parts(10_345_000, 3611)
+		Weight::from_parts(10_876_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn fund_pool() -> Weight {
-		Weight::from_parts(88_451_000, 3874)
+		Weight::from_parts(103_093_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_pool() -> Weight {
-		Weight::from_parts(74_110_000, 3874)
+		Weight::from_parts(81_681_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn issue_policy() -> Weight {
-		Weight::from_parts(44_786_000, 3611)
+		Weight::from_parts(52_027_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn end_policy() -> Weight {
-		Weight::from_parts(48_362_000, 4215)
+		Weight::from_parts(45_948_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn adjudicate_claim() -> Weight {
-		Weight::from_parts(143_893_000, 8799)
+		Weight::from_parts(130_664_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn finalize_claim() -> Weight {
-		Weight::from_parts(138_334_000, 8799)
+		Weight::from_parts(142_901_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn release_lapsed() -> Weight {
-		Weight::from_parts(124_114_000, 4215)
+		Weight::from_parts(123_263_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_dispute() -> Weight {
-		Weight::from_parts(474_893_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(42_u64))
+		Weight::from_parts(534_101_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(50_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn reap() -> Weight {
-		Weight::from_parts(438_480_000, 179610)
+		Weight::from_parts(452_410_000, 179610)
 			.saturating_add(ParityDbWeight::get().reads(71_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn publish_session_key() -> Weight {
-		Weight::from_parts(45_507_000, 3738)
+		Weight::from_parts(43_935_000, 3738)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

@@ -107,6 +107,34 @@ fn consents<T: Config>(
 		.collect()
 }
 
+/// `n` consents of `patient` to `grantee` permitting everything on `records`, each signed by a
+/// delegate of its own (`agent` the first; others appointed for consents only, as many as the
+/// patient may have): an access check reads every one's delegation.
+fn delegated_consents<T: Config>(
+	agent: &T::AccountId,
+	patient: &T::AccountId,
+	grantee: &T::AccountId,
+	records: &[RecordId],
+	n: u32,
+) {
+	for i in 0..n {
+		let mut by = agent.clone();
+		if i > 0 {
+			let other = funded::<T>("delegate", i);
+			let added = ConsentPallet::<T>::do_add_delegate(
+				patient.clone(),
+				other.clone(),
+				vec![DelegateScope::ManageConsents],
+				None,
+			);
+			if added.is_ok() {
+				by = other;
+			}
+		}
+		consents::<T>(&by, patient, grantee, records, 1);
+	}
+}
+
 /// `n` consents of `patient` to as many other grantees (one each), permitting everything on
 /// `records`: they fill the patient's list without being read by an access check.
 fn consents_to_others<T: Config>(patient: &T::AccountId, records: &[RecordId], n: u32) {
@@ -311,7 +339,7 @@ mod benchmarks {
 	/// `c`: how many consents of the patient to the accessor the access check reads (at most
 	/// `MaxConsentsPerGrantee`); the patient's list is full with consents to others, which it
 	/// does not read. Each of the accessor's covers the access and was granted by a delegate
-	/// (its delegation is read too); the record named is resolved through the inspector; the
+	/// of its own (each delegation is read too); the record named is resolved through the inspector; the
 	/// accessor is a licensed practitioner whose licence lookup reads `a` authorities.
 	#[benchmark]
 	fn log_access(
@@ -324,7 +352,7 @@ mod benchmarks {
 		T::Practitioners::make_licensed_reading(&accessor, false, a);
 		let records = records::<T>(&patient);
 		consents_to_others::<T>(&patient, &records, T::MaxConsentsPerPatient::get() - c);
-		consents::<T>(&agent, &patient, &accessor, &records, c);
+		delegated_consents::<T>(&agent, &patient, &accessor, &records, c);
 		let record = *records.last().expect("MaxScopeItems records");
 		let tag = T::Records::record_subject(record).map_or(TAG, |s: RecordSubject<_>| s.tag);
 

@@ -85,12 +85,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
 		//  Measured:  `3274 + k * (1946 ±0) + r * (683 ±0)`
 		//  Estimated: `4075 + k * (26486 ±0) + r * (2978 ±0)`
-		// Minimum execution time: 223_962_000 picoseconds.
-		Weight::from_parts(178_695_385, 4075)
-			// Standard Error: 732_873
-			.saturating_add(Weight::from_parts(6_004_996, 0).saturating_mul(r.into()))
-			// Standard Error: 8_406_516
-			.saturating_add(Weight::from_parts(391_329_909, 0).saturating_mul(k.into()))
+		// Minimum execution time: 231_933_000 picoseconds.
+		Weight::from_parts(158_979_926, 4075)
+			// Standard Error: 450_015
+			.saturating_add(Weight::from_parts(6_191_696, 0).saturating_mul(r.into()))
+			// Standard Error: 5_033_155
+			.saturating_add(Weight::from_parts(378_997_340, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(k.into())))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_consent() -> Weight {
 		//  Measured:  `1343`
 		//  Estimated: `4177`
-		// Minimum execution time: 46_579_000 picoseconds.
-		Weight::from_parts(67_089_000, 4177)
+		// Minimum execution time: 59_989_000 picoseconds.
+		Weight::from_parts(72_698_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_consent() -> Weight {
 		//  Measured:  `2773`
 		//  Estimated: `4177`
-		// Minimum execution time: 108_521_000 picoseconds.
-		Weight::from_parts(126_547_000, 4177)
+		// Minimum execution time: 116_082_000 picoseconds.
+		Weight::from_parts(151_134_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -150,8 +150,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_delegate() -> Weight {
 		//  Measured:  `556`
 		//  Estimated: `3874`
-		// Minimum execution time: 71_275_000 picoseconds.
-		Weight::from_parts(75_282_000, 3874)
+		// Minimum execution time: 68_551_000 picoseconds.
+		Weight::from_parts(110_074_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -168,8 +168,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_delegate() -> Weight {
 		//  Measured:  `471`
 		//  Estimated: `4075`
-		// Minimum execution time: 63_414_000 picoseconds.
-		Weight::from_parts(67_160_000, 4075)
+		// Minimum execution time: 60_660_000 picoseconds.
+		Weight::from_parts(85_798_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -195,13 +195,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
-	fn open_emergency_access(_a: u32, ) -> Weight {
-		//  Measured:  `3747`
-		//  Estimated: `44350`
-		// Minimum execution time: 194_167_000 picoseconds.
-		Weight::from_parts(204_553_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(24_u64))
+	/// The range of component `a` is `[1, 16]`.
+	fn open_emergency_access(a: u32, ) -> Weight {
+		//  Measured:  `1303 + a * (152 ±0)`
+		//  Estimated: `5002 + a * (2710 ±0)`
+		// Minimum execution time: 106_017_000 picoseconds.
+		Weight::from_parts(120_406_809, 5002)
+			// Standard Error: 116_580
+			.saturating_add(Weight::from_parts(6_364_591, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
@@ -214,8 +219,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `665`
 		//  Estimated: `4075`
-		// Minimum execution time: 28_172_000 picoseconds.
-		Weight::from_parts(38_817_000, 4075)
+		// Minimum execution time: 26_289_000 picoseconds.
+		Weight::from_parts(31_206_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -238,8 +243,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `1545`
 		//  Estimated: `6196`
-		// Minimum execution time: 100_890_000 picoseconds.
-		Weight::from_parts(122_161_000, 6196)
+		// Minimum execution time: 92_878_000 picoseconds.
+		Weight::from_parts(105_537_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -249,7 +254,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:2 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -268,16 +273,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 8]`.
 	/// The range of component `a` is `[1, 16]`.
 	fn log_access(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `3782 + a * (152 ±0) + c * (126 ±0)`
-		//  Estimated: `6212 + a * (2710 ±0) + c * (3187 ±0)`
-		// Minimum execution time: 202_741_000 picoseconds.
-		Weight::from_parts(164_204_362, 6212)
-			// Standard Error: 1_609_083
-			.saturating_add(Weight::from_parts(11_931_884, 0).saturating_mul(c.into()))
-			// Standard Error: 773_650
-			.saturating_add(Weight::from_parts(5_715_209, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+		//  Measured:  `3428 + a * (152 ±0) + c * (485 ±0)`
+		//  Estimated: `5002 + a * (2710 ±0) + c * (3187 ±0)`
+		// Minimum execution time: 198_455_000 picoseconds.
+		Weight::from_parts(117_000_723, 5002)
+			// Standard Error: 384_577
+			.saturating_add(Weight::from_parts(10_831_305, 0).saturating_mul(c.into()))
+			// Standard Error: 188_665
+			.saturating_add(Weight::from_parts(5_822_482, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
@@ -288,9 +293,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		Weight::from_parts(178_695_385, 4075)
-			.saturating_add(Weight::from_parts(6_004_996, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(391_329_909, 0).saturating_mul(k.into()))
+		Weight::from_parts(158_979_926, 4075)
+			.saturating_add(Weight::from_parts(6_191_696, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(378_997_340, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(k.into())))
@@ -300,46 +305,49 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(67_089_000, 4177)
+		Weight::from_parts(72_698_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(126_547_000, 4177)
+		Weight::from_parts(151_134_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(75_282_000, 3874)
+		Weight::from_parts(110_074_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_delegate() -> Weight {
-		Weight::from_parts(67_160_000, 4075)
+		Weight::from_parts(85_798_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
-	fn open_emergency_access(_a: u32, ) -> Weight {
-		Weight::from_parts(204_553_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(24_u64))
+	fn open_emergency_access(a: u32, ) -> Weight {
+		Weight::from_parts(120_406_809, 5002)
+			.saturating_add(Weight::from_parts(6_364_591, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
+			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(38_817_000, 4075)
+		Weight::from_parts(31_206_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(122_161_000, 6196)
+		Weight::from_parts(105_537_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, a: u32, ) -> Weight {
-		Weight::from_parts(164_204_362, 6212)
-			.saturating_add(Weight::from_parts(11_931_884, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(5_715_209, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+		Weight::from_parts(117_000_723, 5002)
+			.saturating_add(Weight::from_parts(10_831_305, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(5_822_482, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))

@@ -82,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		//  Measured:  `206`
 		//  Estimated: `3874`
-		// Minimum execution time: 61_111_000 picoseconds.
-		Weight::from_parts(64_035_000, 3874)
+		// Minimum execution time: 61_230_000 picoseconds.
+		Weight::from_parts(80_689_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `137`
 		//  Estimated: `3569`
-		// Minimum execution time: 10_626_000 picoseconds.
-		Weight::from_parts(11_708_000, 3569)
+		// Minimum execution time: 11_036_000 picoseconds.
+		Weight::from_parts(15_853_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -103,7 +103,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::TagPatients` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
@@ -128,16 +128,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 8]`.
 	/// The range of component `a` is `[1, 16]`.
 	fn add_record(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `10571 + a * (152 ±0) + c * (122 ±0)`
+		//  Measured:  `10562 + a * (152 ±0) + c * (366 ±0)`
 		//  Estimated: `11707 + a * (2710 ±0) + c * (3187 ±0)`
-		// Minimum execution time: 189_290_000 picoseconds.
-		Weight::from_parts(158_062_499, 11707)
-			// Standard Error: 125_762
-			.saturating_add(Weight::from_parts(4_571_653, 0).saturating_mul(c.into()))
-			// Standard Error: 61_395
-			.saturating_add(Weight::from_parts(8_996_915, 0).saturating_mul(a.into()))
+		// Minimum execution time: 257_231_000 picoseconds.
+		Weight::from_parts(175_586_777, 11707)
+			// Standard Error: 630_749
+			.saturating_add(Weight::from_parts(15_727_489, 0).saturating_mul(c.into()))
+			// Standard Error: 307_553
+			.saturating_add(Weight::from_parts(11_550_362, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
@@ -147,7 +147,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
@@ -170,16 +170,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 8]`.
 	/// The range of component `a` is `[1, 16]`.
 	fn amend_record(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `11448 + a * (152 ±0) + c * (122 ±0)`
+		//  Measured:  `11439 + a * (152 ±0) + c * (366 ±0)`
 		//  Estimated: `11707 + a * (2710 ±0) + c * (3187 ±0)`
-		// Minimum execution time: 191_443_000 picoseconds.
-		Weight::from_parts(159_657_112, 11707)
-			// Standard Error: 153_335
-			.saturating_add(Weight::from_parts(4_674_283, 0).saturating_mul(c.into()))
-			// Standard Error: 75_223
-			.saturating_add(Weight::from_parts(9_151_486, 0).saturating_mul(a.into()))
+		// Minimum execution time: 276_660_000 picoseconds.
+		Weight::from_parts(221_698_703, 11707)
+			// Standard Error: 660_070
+			.saturating_add(Weight::from_parts(13_653_091, 0).saturating_mul(c.into()))
+			// Standard Error: 323_817
+			.saturating_add(Weight::from_parts(9_541_077, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
@@ -191,7 +191,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -212,11 +212,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_envelope() -> Weight {
-		//  Measured:  `7076`
+		//  Measured:  `9034`
 		//  Estimated: `44350`
-		// Minimum execution time: 260_125_000 picoseconds.
-		Weight::from_parts(281_597_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(34_u64))
+		// Minimum execution time: 339_893_000 picoseconds.
+		Weight::from_parts(430_598_000, 44350)
+			.saturating_add(T::DbWeight::get().reads(42_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -252,8 +252,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope_by_custodian() -> Weight {
 		//  Measured:  `5551`
 		//  Estimated: `44350`
-		// Minimum execution time: 235_880_000 picoseconds.
-		Weight::from_parts(246_115_000, 44350)
+		// Minimum execution time: 237_111_000 picoseconds.
+		Weight::from_parts(330_629_000, 44350)
 			.saturating_add(T::DbWeight::get().reads(30_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -282,8 +282,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_envelope() -> Weight {
 		//  Measured:  `2554`
 		//  Estimated: `26486`
-		// Minimum execution time: 149_241_000 picoseconds.
-		Weight::from_parts(157_012_000, 26486)
+		// Minimum execution time: 148_420_000 picoseconds.
+		Weight::from_parts(168_089_000, 26486)
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -293,7 +293,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Storage: `Consent::Delegates` (r:9 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -312,16 +312,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 8]`.
 	/// The range of component `a` is `[1, 16]`.
 	fn access_record(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `2983 + a * (152 ±0) + c * (122 ±0)`
+		//  Measured:  `2947 + a * (152 ±0) + c * (344 ±0)`
 		//  Estimated: `5002 + a * (2710 ±0) + c * (3187 ±0)`
-		// Minimum execution time: 120_739_000 picoseconds.
-		Weight::from_parts(94_960_507, 5002)
-			// Standard Error: 106_708
-			.saturating_add(Weight::from_parts(4_359_885, 0).saturating_mul(c.into()))
-			// Standard Error: 52_348
-			.saturating_add(Weight::from_parts(5_800_959, 0).saturating_mul(a.into()))
+		// Minimum execution time: 183_411_000 picoseconds.
+		Weight::from_parts(105_432_608, 5002)
+			// Standard Error: 405_660
+			.saturating_add(Weight::from_parts(14_146_514, 0).saturating_mul(c.into()))
+			// Standard Error: 197_800
+			.saturating_add(Weight::from_parts(6_224_339, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
@@ -350,12 +350,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn shred_record(v: u32, e: u32, ) -> Weight {
 		//  Measured:  `8702 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 772_825_000 picoseconds.
-		Weight::from_parts(782_289_000, 11707)
-			// Standard Error: 3_253_912
-			.saturating_add(Weight::from_parts(35_773_302, 0).saturating_mul(v.into()))
-			// Standard Error: 203_577
-			.saturating_add(Weight::from_parts(54_743_224, 0).saturating_mul(e.into()))
+		// Minimum execution time: 781_447_000 picoseconds.
+		Weight::from_parts(845_202_000, 11707)
+			// Standard Error: 28_091_002
+			.saturating_add(Weight::from_parts(119_493_741, 0).saturating_mul(v.into()))
+			// Standard Error: 1_757_497
+			.saturating_add(Weight::from_parts(77_740_548, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -382,8 +382,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `1057`
 		//  Estimated: `6148`
-		// Minimum execution time: 76_022_000 picoseconds.
-		Weight::from_parts(81_390_000, 6148)
+		// Minimum execution time: 76_483_000 picoseconds.
+		Weight::from_parts(97_114_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -400,8 +400,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `930`
 		//  Estimated: `4218`
-		// Minimum execution time: 26_950_000 picoseconds.
-		Weight::from_parts(33_149_000, 4218)
+		// Minimum execution time: 26_729_000 picoseconds.
+		Weight::from_parts(35_293_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -414,8 +414,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_device() -> Weight {
 		//  Measured:  `1036`
 		//  Estimated: `4218`
-		// Minimum execution time: 54_932_000 picoseconds.
-		Weight::from_parts(59_217_000, 4218)
+		// Minimum execution time: 54_992_000 picoseconds.
+		Weight::from_parts(70_614_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -428,8 +428,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `748`
 		//  Estimated: `3770`
-		// Minimum execution time: 21_562_000 picoseconds.
-		Weight::from_parts(26_269_000, 3770)
+		// Minimum execution time: 21_612_000 picoseconds.
+		Weight::from_parts(29_394_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -444,8 +444,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_device() -> Weight {
 		//  Measured:  `644`
 		//  Estimated: `3874`
-		// Minimum execution time: 58_887_000 picoseconds.
-		Weight::from_parts(62_993_000, 3874)
+		// Minimum execution time: 58_857_000 picoseconds.
+		Weight::from_parts(94_821_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -458,8 +458,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `395`
 		//  Estimated: `3679`
-		// Minimum execution time: 18_998_000 picoseconds.
-		Weight::from_parts(20_771_000, 3679)
+		// Minimum execution time: 19_289_000 picoseconds.
+		Weight::from_parts(25_528_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -478,8 +478,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_patient() -> Weight {
 		//  Measured:  `465`
 		//  Estimated: `11707`
-		// Minimum execution time: 65_807_000 picoseconds.
-		Weight::from_parts(70_925_000, 11707)
+		// Minimum execution time: 65_678_000 picoseconds.
+		Weight::from_parts(76_674_000, 11707)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -491,7 +491,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:2 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:2 w:0)
+	/// Storage: `Consent::Delegates` (r:10 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:2 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
@@ -515,13 +515,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 16]`.
 	fn rekey_record(e: u32, ) -> Weight {
-		//  Measured:  `19887 + e * (481 ±0)`
-		//  Estimated: `69413 + e * (1596 ±23)`
-		// Minimum execution time: 924_099_000 picoseconds.
-		Weight::from_parts(1_169_871_385, 69413)
-			// Standard Error: 1_164_985
-			.saturating_add(Weight::from_parts(20_694_431, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(66_u64))
+		//  Measured:  `21891 + e * (465 ±0)`
+		//  Estimated: `69413 + e * (1596 ±37)`
+		// Minimum execution time: 921_425_000 picoseconds.
+		Weight::from_parts(1_334_740_354, 69413)
+			// Standard Error: 1_880_084
+			.saturating_add(Weight::from_parts(24_964_917, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(72_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(54_u64))
 			.saturating_add(Weight::from_parts(0, 1596).saturating_mul(e.into()))
@@ -556,10 +556,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_envelopes(n: u32, ) -> Weight {
 		//  Measured:  `4824 + n * (597 ±0)`
 		//  Estimated: `44350 + n * (2978 ±0)`
-		// Minimum execution time: 5_018_000 picoseconds.
-		Weight::from_parts(41_785_597, 44350)
-			// Standard Error: 86_800
-			.saturating_add(Weight::from_parts(163_088_050, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_478_000 picoseconds.
+		Weight::from_parts(5_889_000, 44350)
+			// Standard Error: 553_465
+			.saturating_add(Weight::from_parts(189_734_978, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -598,10 +598,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_revoked(n: u32, ) -> Weight {
 		//  Measured:  `5053 + n * (597 ±0)`
 		//  Estimated: `44350 + n * (2978 ±0)`
-		// Minimum execution time: 18_237_000 picoseconds.
-		Weight::from_parts(19_578_129, 44350)
-			// Standard Error: 427_424
-			.saturating_add(Weight::from_parts(170_341_892, 0).saturating_mul(n.into()))
+		// Minimum execution time: 18_758_000 picoseconds.
+		Weight::from_parts(152_045_810, 44350)
+			// Standard Error: 1_529_634
+			.saturating_add(Weight::from_parts(195_157_029, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -644,10 +644,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn sweep_step(n: u32, ) -> Weight {
 		//  Measured:  `5053 + n * (597 ±0)`
 		//  Estimated: `44350 + n * (2978 ±0)`
-		// Minimum execution time: 23_214_000 picoseconds.
-		Weight::from_parts(142_535_792, 44350)
-			// Standard Error: 523_264
-			.saturating_add(Weight::from_parts(158_752_454, 0).saturating_mul(n.into()))
+		// Minimum execution time: 23_665_000 picoseconds.
+		Weight::from_parts(204_134_703, 44350)
+			// Standard Error: 2_050_061
+			.saturating_add(Weight::from_parts(199_567_520, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -659,67 +659,67 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(64_035_000, 3874)
+		Weight::from_parts(80_689_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(11_708_000, 3569)
+		Weight::from_parts(15_853_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record(c: u32, a: u32, ) -> Weight {
-		Weight::from_parts(158_062_499, 11707)
-			.saturating_add(Weight::from_parts(4_571_653, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(8_996_915, 0).saturating_mul(a.into()))
+		Weight::from_parts(175_586_777, 11707)
+			.saturating_add(Weight::from_parts(15_727_489, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(11_550_362, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn amend_record(c: u32, a: u32, ) -> Weight {
-		Weight::from_parts(159_657_112, 11707)
-			.saturating_add(Weight::from_parts(4_674_283, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(9_151_486, 0).saturating_mul(a.into()))
+		Weight::from_parts(221_698_703, 11707)
+			.saturating_add(Weight::from_parts(13_653_091, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(9_541_077, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(281_597_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(34_u64))
+		Weight::from_parts(430_598_000, 44350)
+			.saturating_add(ParityDbWeight::get().reads(42_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(246_115_000, 44350)
+		Weight::from_parts(330_629_000, 44350)
 			.saturating_add(ParityDbWeight::get().reads(30_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(157_012_000, 26486)
+		Weight::from_parts(168_089_000, 26486)
 			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record(c: u32, a: u32, ) -> Weight {
-		Weight::from_parts(94_960_507, 5002)
-			.saturating_add(Weight::from_parts(4_359_885, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(5_800_959, 0).saturating_mul(a.into()))
+		Weight::from_parts(105_432_608, 5002)
+			.saturating_add(Weight::from_parts(14_146_514, 0).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(6_224_339, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(782_289_000, 11707)
-			.saturating_add(Weight::from_parts(35_773_302, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(54_743_224, 0).saturating_mul(e.into()))
+		Weight::from_parts(845_202_000, 11707)
+			.saturating_add(Weight::from_parts(119_493_741, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(77_740_548, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -730,51 +730,51 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(81_390_000, 6148)
+		Weight::from_parts(97_114_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(33_149_000, 4218)
+		Weight::from_parts(35_293_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(59_217_000, 4218)
+		Weight::from_parts(70_614_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(26_269_000, 3770)
+		Weight::from_parts(29_394_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(62_993_000, 3874)
+		Weight::from_parts(94_821_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(20_771_000, 3679)
+		Weight::from_parts(25_528_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(70_925_000, 11707)
+		Weight::from_parts(76_674_000, 11707)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(1_169_871_385, 69413)
-			.saturating_add(Weight::from_parts(20_694_431, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(66_u64))
+		Weight::from_parts(1_334_740_354, 69413)
+			.saturating_add(Weight::from_parts(24_964_917, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(72_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(54_u64))
 			.saturating_add(Weight::from_parts(0, 1596).saturating_mul(e.into()))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(41_785_597, 44350)
-			.saturating_add(Weight::from_parts(163_088_050, 0).saturating_mul(n.into()))
+		Weight::from_parts(5_889_000, 44350)
+			.saturating_add(Weight::from_parts(189_734_978, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(22_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -782,8 +782,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(19_578_129, 44350)
-			.saturating_add(Weight::from_parts(170_341_892, 0).saturating_mul(n.into()))
+		Weight::from_parts(152_045_810, 44350)
+			.saturating_add(Weight::from_parts(195_157_029, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(24_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -791,8 +791,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(142_535_792, 44350)
-			.saturating_add(Weight::from_parts(158_752_454, 0).saturating_mul(n.into()))
+		Weight::from_parts(204_134_703, 44350)
+			.saturating_add(Weight::from_parts(199_567_520, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
