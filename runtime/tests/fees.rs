@@ -168,7 +168,8 @@ fn the_base_weights_are_measured_here_and_the_extensions_are_charged_once() {
 fn storage_is_priced_at_the_database_measured_here() {
 	use frame_support::{traits::Get, weights::constants::WEIGHT_REF_TIME_PER_MICROS};
 	use telemed_runtime::weights::paritydb_weights::constants::ParityDbWeight as Measured;
-	let db = <<Runtime as frame_system::Config>::DbWeight as Get<_>>::get();
+	let db: frame_support::weights::RuntimeDbWeight =
+		<<Runtime as frame_system::Config>::DbWeight as Get<_>>::get();
 	assert_eq!(db, Measured::get());
 	assert_ne!(db, frame_support::weights::constants::ParityDbWeight::get());
 	// A read and a write each take microseconds on an SSD, a write more than a read.
