@@ -339,39 +339,23 @@ impl RoleSet {
 // Every role has a bit of its own: a role appended past the sixteenth must widen `RoleSet`.
 const _: () = assert!((PractitionerRole::Paramedic as u16) < 16);
 
-/// A licence lookup's answer and what it read of its bounded part: the licensing authorities'
-/// records (at most one per licence the practitioner holds). A call that asked is charged for
-/// the authorities read, not for the registry's worst case.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
-pub struct LicenceLookup {
-	/// Whether a licence satisfying the query is valid now.
-	pub licensed: bool,
-	/// How many authorities' records the lookup read.
-	pub authorities: u32,
-}
-
-/// What an access check read of its bounded parts: the patient's consents to the accessor (at
-/// most `MaxConsentsPerGrantee`) and the authorities of the accessor's licences (every licence
-/// lookup the check made, summed). A call that checked access is charged in the end for these
-/// (its benchmark's components), below the worst case it was charged first.
+/// What an access check read of its bounded part: the patient's consents to the accessor (at
+/// most `MaxConsentsPerGrantee`). A call that checked access is charged in the end for these
+/// (its benchmark's component), below the worst case it was charged first. The rest of a
+/// check (the accessor's licence lookups among it) reads a constant number of items.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
 pub struct CheckReads {
 	/// Consents of the patient to the accessor read.
 	pub consents: u32,
-	/// Licensing authorities' records read.
-	pub authorities: u32,
 }
 
 impl CheckReads {
-	/// As many of each as the verifier allows (benchmarks: its worst case).
-	pub const MOST: Self = Self { consents: u32::MAX, authorities: u32::MAX };
+	/// As many as the verifier allows (benchmarks: its worst case).
+	pub const MOST: Self = Self { consents: u32::MAX };
 
 	/// These reads and `other`'s (a call that made two checks).
 	pub fn and(self, other: Self) -> Self {
-		Self {
-			consents: self.consents.saturating_add(other.consents),
-			authorities: self.authorities.saturating_add(other.authorities),
-		}
+		Self { consents: self.consents.saturating_add(other.consents) }
 	}
 }
 

@@ -10,14 +10,10 @@
 use crate::{
 	AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, ConsentVerifier,
 	DelegateScope, DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId,
-	KeyAgreementKey, LicenceLookup, LicenceQuery, PractitionerRegistry, PurposeOfUse, RecordId,
-	Tag,
+	KeyAgreementKey, LicenceQuery, PractitionerRegistry, PurposeOfUse, RecordId, Tag,
 };
 use core::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The most authorities a mock licence lookup reads.
-pub const MOST_AUTHORITIES: u32 = 16;
 
 /// The most consents a mock access check reads.
 pub const MOST_CONSENTS: u32 = 8;
@@ -41,7 +37,6 @@ thread_local! {
 	static EMERGENCIES: RefCell<BTreeMap<(AccountId, AccountId), EmergencyAccessId>> =
 		RefCell::new(BTreeMap::new());
 	static LAST_TARGET: RefCell<Option<AccessTarget>> = const { RefCell::new(None) };
-	static LOOKUP_READS: RefCell<BTreeMap<AccountId, u32>> = RefCell::new(BTreeMap::new());
 	static CONSENT_READS: RefCell<BTreeMap<(AccountId, AccountId), u32>> =
 		RefCell::new(BTreeMap::new());
 }
@@ -79,21 +74,6 @@ impl MockRegistry {
 		});
 	}
 
-	/// A licence lookup of `who` reads `authorities` authorities' records (1 unless set).
-	pub fn set_lookup_reads(who: AccountId, authorities: u32) {
-		LOOKUP_READS.with(|r| r.borrow_mut().insert(who, authorities));
-	}
-
-	fn lookup(who: &AccountId, licensed: bool) -> LicenceLookup {
-		let registered = PRACTITIONERS.with(|p| p.borrow().contains_key(who));
-		let authorities = if registered {
-			LOOKUP_READS.with(|r| r.borrow().get(who).copied().unwrap_or(1))
-		} else {
-			0
-		};
-		LicenceLookup { licensed, authorities }
-	}
-
 	/// `who` deregisters as a practitioner: no key, no licence, no endorsement.
 	pub fn deregister(who: AccountId) {
 		PRACTITIONERS.with(|p| p.borrow_mut().remove(&who));
@@ -103,24 +83,19 @@ impl MockRegistry {
 }
 
 impl PractitionerRegistry<AccountId> for MockRegistry {
-	fn licence_lookup(who: &AccountId, _: &LicenceQuery) -> LicenceLookup {
-		Self::lookup(who, LICENSED.with(|l| l.borrow().contains(who)))
+	fn is_licensed(who: &AccountId, _: &LicenceQuery) -> bool {
+		LICENSED.with(|l| l.borrow().contains(who))
 	}
-	fn emergency_lookup(who: &AccountId) -> LicenceLookup {
-		let licensed = LICENSED.with(|l| l.borrow().contains(who));
-		Self::lookup(who, licensed && EMERGENCY.with(|e| e.borrow().contains(who)))
-	}
-	fn most_authorities_read() -> u32 {
-		MOST_AUTHORITIES
+	fn may_use_emergency_access(who: &AccountId) -> bool {
+		Self::is_licensed(who, &LicenceQuery::any()) && EMERGENCY.with(|e| e.borrow().contains(who))
 	}
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey> {
 		PRACTITIONERS.with(|p| p.borrow().get(who).copied())
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed_reading(who: &AccountId, emergency: bool, authorities: u32) {
+	fn make_licensed(who: &AccountId, emergency: bool) {
 		Self::set(*who, [7u8; 32], true);
 		Self::set_emergency(*who, emergency);
-		Self::set_lookup_reads(*who, authorities.clamp(1, MOST_AUTHORITIES));
 	}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_unlicensed(who: &AccountId) {
@@ -231,9 +206,7 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		if purpose == PurposeOfUse::EmergencyTreatment {
 			let open = EMERGENCIES.with(|e| e.borrow().get(&(*accessor, *patient)).copied());
 			if let Some(id) = open {
-				let lookup = MockRegistry::emergency_lookup(accessor);
-				reads.authorities = lookup.authorities;
-				if lookup.licensed {
+				if MockRegistry::may_use_emergency_access(accessor) {
 					return (Ok(AccessBasis::Emergency(id)), reads);
 				}
 			}
@@ -255,22 +228,15 @@ impl ConsentVerifier<AccountId> for MockConsent {
 			return (Err(AccessDenial::NoConsent), reads);
 		}
 		if MockRegistry::key_agreement_key(accessor).is_some() {
-			let lookup = MockRegistry::licence_lookup(accessor, &LicenceQuery::any());
-			reads.authorities = reads.authorities.saturating_add(lookup.authorities);
-			if !lookup.licensed {
+			if !MockRegistry::is_licensed(accessor, &LicenceQuery::any()) {
 				return (Err(AccessDenial::NotLicensed), reads);
 			}
 		}
 		(Ok(AccessBasis::Consent(1)), reads)
 	}
 
-	fn most_reads(purpose: PurposeOfUse) -> CheckReads {
-		let authorities = if purpose == PurposeOfUse::EmergencyTreatment {
-			2 * MOST_AUTHORITIES
-		} else {
-			MOST_AUTHORITIES
-		};
-		CheckReads { consents: MOST_CONSENTS, authorities }
+	fn most_reads(_: PurposeOfUse) -> CheckReads {
+		CheckReads { consents: MOST_CONSENTS }
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -281,7 +247,7 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		purpose: PurposeOfUse,
 		reads: CheckReads,
 	) {
-		MockRegistry::make_licensed_reading(accessor, false, reads.authorities);
+		MockRegistry::make_licensed(accessor, false);
 		Self::permit(*accessor, *patient, action, purpose, None);
 		Self::set_consent_reads(*accessor, *patient, reads.consents.clamp(1, MOST_CONSENTS));
 	}
@@ -338,7 +304,6 @@ pub fn reset() {
 	DISCLOSURES.with(|d| d.borrow_mut().clear());
 	EMERGENCIES.with(|e| e.borrow_mut().clear());
 	LAST_TARGET.with(|r| *r.borrow_mut() = None);
-	LOOKUP_READS.with(|r| r.borrow_mut().clear());
 	CONSENT_READS.with(|r| r.borrow_mut().clear());
 }
 

@@ -3,7 +3,7 @@
 
 use crate::{
 	AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, DelegateScope, Disclosure,
-	KeyAgreementKey, LicenceLookup, LicenceQuery, PurposeOfUse, RecordId, RecordSubject, Tag,
+	KeyAgreementKey, LicenceQuery, PurposeOfUse, RecordId, RecordSubject, Tag,
 };
 use frame_support::weights::Weight;
 use sp_runtime::DispatchResult;
@@ -13,47 +13,25 @@ use sp_runtime::DispatchResult;
 /// Validity is evaluated against the current time when asked: a licence that expired, or was
 /// suspended or revoked, stops counting at once, with no storage sweep.
 pub trait PractitionerRegistry<AccountId> {
-	/// Whether `who` holds, now, an active licence that satisfies `query`, and what the
-	/// lookup read (for the weight of the call that asked).
-	fn licence_lookup(who: &AccountId, query: &LicenceQuery) -> LicenceLookup;
+	/// Whether `who` holds, now, an active licence that satisfies `query`. Reads a bounded
+	/// handful of items whatever `who` holds (the weight of a call that asks includes it).
+	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool;
 
 	/// Whether `who` may open break-glass emergency access now (a valid licence endorsed for
-	/// emergency care), and what the lookup read.
-	fn emergency_lookup(who: &AccountId) -> LicenceLookup;
-
-	/// Whether `who` holds, now, an active licence that satisfies `query`.
-	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool {
-		Self::licence_lookup(who, query).licensed
-	}
-
-	/// Whether `who` may open break-glass emergency access now.
-	fn may_use_emergency_access(who: &AccountId) -> bool {
-		Self::emergency_lookup(who).licensed
-	}
-
-	/// The most authorities' records one lookup reads (one per licence a practitioner may
-	/// hold): what a call is charged for a lookup before it runs.
-	fn most_authorities_read() -> u32;
+	/// emergency care). Reads as much as [`Self::is_licensed`].
+	fn may_use_emergency_access(who: &AccountId) -> bool;
 
 	/// `who`'s X25519 key-agreement key, if `who` is a registered practitioner.
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey>;
 
 	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
-	/// endorsed for emergency care if `emergency`, found by a lookup that reads `authorities`
-	/// authorities' records (at least one, at most the registry's bound; `u32::MAX` for the
-	/// most): the other licences before the valid one are candidates a lookup must check and
-	/// refuse (active and in their window, but their authority no longer accredited for them),
-	/// so that other pallets' benchmarks reach a lookup of that length. Funds `who` if
-	/// registering costs a deposit.
+	/// endorsed for emergency care if `emergency`, in the registry's worst case for lookups:
+	/// the other licences before the valid one are candidates a lookup must check and refuse
+	/// (active and in their window, but their authority no longer accredited for them), and
+	/// whatever else the registry reads is as large as it may be, so that other pallets'
+	/// benchmarks reach the longest lookup. Funds `who` if registering costs a deposit.
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed_reading(who: &AccountId, emergency: bool, authorities: u32);
-
-	/// Benchmarks only: [`Self::make_licensed_reading`] in the registry's worst case for
-	/// lookups (as many authorities read as allowed).
-	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed(who: &AccountId, emergency: bool) {
-		Self::make_licensed_reading(who, emergency, u32::MAX)
-	}
+	fn make_licensed(who: &AccountId, emergency: bool);
 
 	/// Benchmarks only: as [`Self::make_licensed`] (not endorsed for emergency care), with
 	/// the valid licence for `role`, so that a pallet asking for a role (a pharmacist, a
@@ -75,20 +53,17 @@ pub trait PractitionerRegistry<AccountId> {
 
 /// No practitioner registry: nobody is licensed. For runtimes and mocks without one.
 impl<AccountId> PractitionerRegistry<AccountId> for () {
-	fn licence_lookup(_: &AccountId, _: &LicenceQuery) -> LicenceLookup {
-		LicenceLookup::default()
+	fn is_licensed(_: &AccountId, _: &LicenceQuery) -> bool {
+		false
 	}
-	fn emergency_lookup(_: &AccountId) -> LicenceLookup {
-		LicenceLookup::default()
-	}
-	fn most_authorities_read() -> u32 {
-		0
+	fn may_use_emergency_access(_: &AccountId) -> bool {
+		false
 	}
 	fn key_agreement_key(_: &AccountId) -> Option<KeyAgreementKey> {
 		None
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed_reading(_: &AccountId, _: bool, _: u32) {}
+	fn make_licensed(_: &AccountId, _: bool) {}
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_unlicensed(_: &AccountId) {}
 }
@@ -132,9 +107,9 @@ pub trait ConsentVerifier<AccountId> {
 	/// all data for `purpose`, found by a check that reads `reads` (`reads.consents` permits
 	/// to the accessor, each covering the access and checked in full, at least one, at most
 	/// the verifier's bound, each granted the dearest way to check (by a delegate of its own,
-	/// where the verifier has delegates); the accessor a licensed practitioner whose lookup reads
-	/// `reads.authorities` authorities, see [`PractitionerRegistry::make_licensed_reading`];
-	/// [`CheckReads::MOST`] for the most of each), the patient's consent list all but full,
+	/// where the verifier has delegates); [`CheckReads::MOST`] for the most); the accessor a
+	/// practitioner licensed in the registry's worst case for lookups
+	/// ([`PractitionerRegistry::make_licensed`]), the patient's consent list all but full,
 	/// so that other pallets' benchmarks pay for a check of that length. Funds `patient` for
 	/// the deposits. Leaves room for one more such permit of the same patient.
 	#[cfg(feature = "runtime-benchmarks")]

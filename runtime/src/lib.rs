@@ -203,9 +203,11 @@ type Migrations = (
 	// The index of the patients each grantee holds envelopes for (a licence revoked for good
 	// sweeps it), before consent's v3 prunes envelopes through it.
 	pallet_records::migrations::v4::MigrateV3ToV4<Runtime>,
-	// Practitioners v2 before consent v3: consent's pruning checks licences through the
-	// summary of active licences (before it is built, nobody is licensed).
+	// Practitioners v2 and v3 before consent v3: consent's pruning checks licences through the
+	// summary of active licences and the table of accreditations (before they are built,
+	// nobody is licensed).
 	pallet_practitioners::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_practitioners::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_consent::migrations::v2::MigrateV1ToV2<Runtime>,
 	// Builds the (patient, grantee) index itself before it prunes envelopes.
 	pallet_consent::migrations::v3::MigrateV2ToV3<Runtime>,

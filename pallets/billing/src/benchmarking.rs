@@ -62,18 +62,13 @@ struct Actors<T: Config> {
 }
 
 fn actors<T: Config>() -> Actors<T> {
-	actors_reading::<T>(u32::MAX)
-}
-
-/// [`actors`], the practitioner's licence lookup reading `authorities` authorities.
-fn actors_reading<T: Config>(authorities: u32) -> Actors<T> {
 	T::Currency::set_balance(
 		&T::FeeDestination::get(),
 		BalanceOf::<T>::max_value() / 1024u32.into(),
 	);
 	let patient = funded::<T>("patient", 0);
 	let practitioner = funded::<T>("practitioner", 0);
-	T::Practitioners::make_licensed_reading(&practitioner, false, authorities);
+	T::Practitioners::make_licensed(&practitioner, false);
 	Billing::<T>::do_set_service(
 		practitioner.clone(),
 		code(0),
@@ -120,7 +115,6 @@ fn booked<T: Config>(a: &Actors<T>) -> ConsultationId {
 		Some(a.policy),
 	)
 	.expect("a valid booking")
-	.0
 }
 
 fn accepted<T: Config>(a: &Actors<T>) -> ConsultationId {
@@ -173,12 +167,12 @@ fn pending_claim<T: Config>(a: &Actors<T>) -> telemed_primitives::ClaimId {
 mod benchmarks {
 	use super::*;
 
-	/// A new service filling the practitioner's list; `a`: the authorities the
-	/// practitioner's licence lookup reads.
+	/// A new service filling the practitioner's list; the practitioner licensed in the
+	/// registry's worst case for lookups.
 	#[benchmark]
-	fn set_service(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
+	fn set_service() {
 		let practitioner = funded::<T>("practitioner", 0);
-		T::Practitioners::make_licensed_reading(&practitioner, false, a);
+		T::Practitioners::make_licensed(&practitioner, false);
 		for i in 1..T::MaxServices::get() {
 			Billing::<T>::do_set_service(
 				practitioner.clone(),
@@ -206,11 +200,10 @@ mod benchmarks {
 		assert_eq!(ServiceCount::<T>::get(&a.practitioner), 0);
 	}
 
-	/// Insured, both open lists one short of full; `a`: the authorities the practitioner's
-	/// licence lookup reads.
+	/// Insured, both open lists one short of full.
 	#[benchmark]
-	fn book(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
-		let a = actors_reading::<T>(a);
+	fn book() {
+		let a = actors::<T>();
 		fill_open::<T>(&a);
 		let at = T::Time::now().saturating_add(60 * 60 * 1000);
 
@@ -227,10 +220,9 @@ mod benchmarks {
 		assert_eq!(NextConsultationId::<T>::get(), 1);
 	}
 
-	/// `a`: the authorities the practitioner's licence lookup reads.
 	#[benchmark]
-	fn accept(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
-		let a = actors_reading::<T>(a);
+	fn accept() {
+		let a = actors::<T>();
 		let id = booked::<T>(&a);
 
 		#[extrinsic_call]
@@ -274,10 +266,9 @@ mod benchmarks {
 		assert!(!SessionKeysOf::<T>::contains_key(id));
 	}
 
-	/// `a`: the authorities the practitioner's licence lookup reads.
 	#[benchmark]
-	fn mark_delivered(a: Linear<1, { T::Practitioners::most_authorities_read() }>) {
-		let a = actors_reading::<T>(a);
+	fn mark_delivered() {
+		let a = actors::<T>();
 		let id = due::<T>(&a);
 		keyed::<T>(&a, id);
 

@@ -778,19 +778,16 @@ pub mod pallet {
 		/// # Events
 		/// `ServiceSet`.
 		#[pallet::call_index(0)]
-		// Charged for the practitioner's longest licence lookup, refunded to what it read.
-		#[pallet::weight(T::WeightInfo::set_service(T::Practitioners::most_authorities_read()))]
+		#[pallet::weight(T::WeightInfo::set_service())]
 		pub fn set_service(
 			origin: OriginFor<T>,
 			service: ServiceCode,
 			description: Hash256,
 			price: BalanceOf<T>,
 			duration: Moment,
-		) -> DispatchResultWithPostInfo {
+		) -> DispatchResult {
 			let practitioner = ensure_signed(origin)?;
-			let authorities =
-				Self::do_set_service(practitioner, service, description, price, duration)?;
-			Ok(Some(T::WeightInfo::set_service(authorities)).into())
+			Self::do_set_service(practitioner, service, description, price, duration)
 		}
 
 		/// Withdraws a service and returns its deposit. Open bookings of it go on.
@@ -825,8 +822,7 @@ pub mod pallet {
 		/// # Events
 		/// `ConsultationBooked`.
 		#[pallet::call_index(2)]
-		// Charged for the practitioner's longest licence lookup, refunded to what it read.
-		#[pallet::weight(T::WeightInfo::book(T::Practitioners::most_authorities_read()))]
+		#[pallet::weight(T::WeightInfo::book())]
 		pub fn book(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -834,11 +830,9 @@ pub mod pallet {
 			service: ServiceCode,
 			scheduled_at: Moment,
 			policy: Option<PolicyId>,
-		) -> DispatchResultWithPostInfo {
+		) -> DispatchResult {
 			let payer = ensure_signed(origin)?;
-			let (_, authorities) =
-				Self::do_book(payer, patient, practitioner, service, scheduled_at, policy)?;
-			Ok(Some(T::WeightInfo::book(authorities)).into())
+			Self::do_book(payer, patient, practitioner, service, scheduled_at, policy).map(|_| ())
 		}
 
 		/// Accepts a booking, before the visit's time (at its time an unanswered booking lapses).
@@ -852,12 +846,10 @@ pub mod pallet {
 		/// # Events
 		/// `ConsultationAccepted`.
 		#[pallet::call_index(3)]
-		// Charged for the practitioner's longest licence lookup, refunded to what it read.
-		#[pallet::weight(T::WeightInfo::accept(T::Practitioners::most_authorities_read()))]
-		pub fn accept(origin: OriginFor<T>, id: ConsultationId) -> DispatchResultWithPostInfo {
+		#[pallet::weight(T::WeightInfo::accept())]
+		pub fn accept(origin: OriginFor<T>, id: ConsultationId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let authorities = Self::do_accept(who, id)?;
-			Ok(Some(T::WeightInfo::accept(authorities)).into())
+			Self::do_accept(who, id)
 		}
 
 		/// Declines a booking: the booker is refunded in full, the insurer's share released.
@@ -905,16 +897,14 @@ pub mod pallet {
 		/// # Events
 		/// `ConsultationDelivered`.
 		#[pallet::call_index(6)]
-		// Charged for the practitioner's longest licence lookup, refunded to what it read.
-		#[pallet::weight(T::WeightInfo::mark_delivered(T::Practitioners::most_authorities_read()))]
+		#[pallet::weight(T::WeightInfo::mark_delivered())]
 		pub fn mark_delivered(
 			origin: OriginFor<T>,
 			id: ConsultationId,
 			encounter: Option<Hash256>,
-		) -> DispatchResultWithPostInfo {
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let authorities = Self::do_mark_delivered(who, id, encounter)?;
-			Ok(Some(T::WeightInfo::mark_delivered(authorities)).into())
+			Self::do_mark_delivered(who, id, encounter)
 		}
 
 		/// Confirms a delivered consultation and settles it at once.

@@ -44,13 +44,13 @@ use core::marker::PhantomData;
 
 /// Weight functions needed for `pallet_billing`.
 pub trait WeightInfo {
-	fn set_service(a: u32, ) -> Weight;
+	fn set_service() -> Weight;
 	fn withdraw_service() -> Weight;
-	fn book(a: u32, ) -> Weight;
-	fn accept(a: u32, ) -> Weight;
+	fn book() -> Weight;
+	fn accept() -> Weight;
 	fn decline() -> Weight;
 	fn cancel() -> Weight;
-	fn mark_delivered(a: u32, ) -> Weight;
+	fn mark_delivered() -> Weight;
 	fn confirm() -> Weight;
 	fn dispute() -> Weight;
 	fn settle() -> Weight;
@@ -85,18 +85,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[1, 16]`.
-	fn set_service(a: u32, ) -> Weight {
-		//  Measured:  `1246 + a * (152 ±0)`
-		//  Estimated: `5002 + a * (2710 ±0)`
+	fn set_service() -> Weight {
+		//  Measured:  `1246`
+		//  Estimated: `5002`
 		// Minimum execution time: 93_949_000 picoseconds.
 		Weight::from_parts(93_422_452, 5002)
-			// Standard Error: 15_341
-			.saturating_add(Weight::from_parts(5_581_934, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Billing::Services` (r:1 w:1)
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
@@ -140,18 +135,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Consultations` (r:0 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[1, 16]`.
-	fn book(a: u32, ) -> Weight {
-		//  Measured:  `3196 + a * (153 ±0)`
-		//  Estimated: `5002 + a * (2710 ±0)`
+	fn book() -> Weight {
+		//  Measured:  `3196`
+		//  Estimated: `5002`
 		// Minimum execution time: 209_070_000 picoseconds.
 		Weight::from_parts(226_312_836, 5002)
-			// Standard Error: 88_439
-			.saturating_add(Weight::from_parts(6_674_078, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -161,18 +151,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[1, 16]`.
-	fn accept(a: u32, ) -> Weight {
-		//  Measured:  `1333 + a * (153 ±0)`
-		//  Estimated: `5002 + a * (2710 ±0)`
+	fn accept() -> Weight {
+		//  Measured:  `1333`
+		//  Estimated: `5002`
 		// Minimum execution time: 45_658_000 picoseconds.
 		Weight::from_parts(54_722_577, 5002)
-			// Standard Error: 38_905
-			.saturating_add(Weight::from_parts(5_958_742, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -234,18 +219,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[1, 16]`.
-	fn mark_delivered(a: u32, ) -> Weight {
-		//  Measured:  `1463 + a * (153 ±0)`
-		//  Estimated: `5002 + a * (2710 ±0)`
+	fn mark_delivered() -> Weight {
+		//  Measured:  `1463`
+		//  Estimated: `5002`
 		// Minimum execution time: 50_104_000 picoseconds.
 		Weight::from_parts(53_617_961, 5002)
-			// Standard Error: 38_267
-			.saturating_add(Weight::from_parts(5_954_378, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -617,34 +597,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
-	fn set_service(a: u32, ) -> Weight {
+	fn set_service() -> Weight {
 		Weight::from_parts(93_422_452, 5002)
-			.saturating_add(Weight::from_parts(5_581_934, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn withdraw_service() -> Weight {
 		Weight::from_parts(77_204_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
-	fn book(a: u32, ) -> Weight {
+	fn book() -> Weight {
 		Weight::from_parts(226_312_836, 5002)
-			.saturating_add(Weight::from_parts(6_674_078, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
-	fn accept(a: u32, ) -> Weight {
+	fn accept() -> Weight {
 		Weight::from_parts(54_722_577, 5002)
-			.saturating_add(Weight::from_parts(5_958_742, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn decline() -> Weight {
 		Weight::from_parts(118_606_000, 4215)
@@ -656,13 +627,10 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
-	fn mark_delivered(a: u32, ) -> Weight {
+	fn mark_delivered() -> Weight {
 		Weight::from_parts(53_617_961, 5002)
-			.saturating_add(Weight::from_parts(5_954_378, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn confirm() -> Weight {
 		Weight::from_parts(404_880_000, 44350)

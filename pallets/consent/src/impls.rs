@@ -402,15 +402,16 @@ impl<T: Config> Pallet<T> {
 
 	// ---- break-glass ------------------------------------------------------------------------
 
-	/// Opens break-glass access; returns its id and how many authorities the practitioner's
-	/// licence lookup read (what the call is charged for).
+	/// Opens break-glass access; returns its id.
 	pub(crate) fn do_open_emergency(
 		practitioner: T::AccountId,
 		patient: T::AccountId,
 		statement: Hash256,
-	) -> Result<(EmergencyAccessId, u32), DispatchError> {
-		let lookup = T::Practitioners::emergency_lookup(&practitioner);
-		ensure!(lookup.licensed, Error::<T>::NotEmergencyPractitioner);
+	) -> Result<EmergencyAccessId, DispatchError> {
+		ensure!(
+			T::Practitioners::may_use_emergency_access(&practitioner),
+			Error::<T>::NotEmergencyPractitioner
+		);
 		ensure!(practitioner != patient, Error::<T>::EmergencyOnSelf);
 		let now = T::Time::now();
 		if let Some(open) =
@@ -458,7 +459,7 @@ impl<T: Config> Pallet<T> {
 			basis: AccessBasis::Emergency(id),
 			at: now,
 		});
-		Ok((id, lookup.authorities))
+		Ok(id)
 	}
 
 	/// Closes break-glass access `id`, then prunes the practitioner's envelopes it may no
@@ -552,9 +553,9 @@ impl<T: Config> Pallet<T> {
 
 	// ---- access and disclosures -------------------------------------------------------------
 
-	/// The access rule (see the crate docs), and what it read of its bounded parts: the
+	/// The access rule (see the crate docs), and what it read of its bounded part: the
 	/// patient's consents to the accessor only ([`ConsentsByGrantee`], at most
-	/// [`Config::MaxConsentsPerGrantee`]) and the authorities its licence lookups read.
+	/// [`Config::MaxConsentsPerGrantee`]). Its licence lookups read a constant number of items.
 	pub fn access(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
@@ -573,9 +574,7 @@ impl<T: Config> Pallet<T> {
 		if purpose == PurposeOfUse::EmergencyTreatment {
 			if let Some(id) = OpenEmergency::<T>::get(patient, accessor) {
 				if EmergencyAccesses::<T>::get(id).is_some_and(|a| a.is_open(now)) {
-					let lookup = T::Practitioners::emergency_lookup(accessor);
-					reads.authorities = lookup.authorities;
-					if lookup.licensed {
+					if T::Practitioners::may_use_emergency_access(accessor) {
 						return (Ok(AccessBasis::Emergency(id)), reads);
 					}
 				}
@@ -613,9 +612,7 @@ impl<T: Config> Pallet<T> {
 		let outcome = match (free_permit, licensed_permit) {
 			(Some(id), _) => Ok(AccessBasis::Consent(id)),
 			(None, Some(id)) => {
-				let lookup = T::Practitioners::licence_lookup(accessor, &LicenceQuery::any());
-				reads.authorities = reads.authorities.saturating_add(lookup.authorities);
-				if lookup.licensed {
+				if T::Practitioners::is_licensed(accessor, &LicenceQuery::any()) {
 					Ok(AccessBasis::Consent(id))
 				} else {
 					Err(AccessDenial::NotLicensed)
@@ -752,17 +749,8 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		Self::access(accessor, patient, action, target, purpose)
 	}
 
-	fn most_reads(purpose: PurposeOfUse) -> CheckReads {
-		let lookup = T::Practitioners::most_authorities_read();
-		CheckReads {
-			consents: T::MaxConsentsPerGrantee::get(),
-			// Break-glass: the emergency lookup, then the licence lookup of the permits.
-			authorities: if purpose == PurposeOfUse::EmergencyTreatment {
-				lookup.saturating_mul(2)
-			} else {
-				lookup
-			},
-		}
+	fn most_reads(_: PurposeOfUse) -> CheckReads {
+		CheckReads { consents: T::MaxConsentsPerGrantee::get() }
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -783,7 +771,7 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 			.saturating_add(T::DelegateDeposit::get().saturating_mul(delegates.into()))
 			.saturating_add(T::Currency::minimum_balance());
 		let _ = T::Currency::mint_into(patient, funds);
-		T::Practitioners::make_licensed_reading(accessor, false, reads.authorities);
+		T::Practitioners::make_licensed(accessor, false);
 		let grant = |by: &T::AccountId, grantee: &T::AccountId| {
 			Self::do_grant(
 				by.clone(),

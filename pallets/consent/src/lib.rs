@@ -84,10 +84,11 @@
 //! [`ConsentsByGrantee`] index (at most [`Config::MaxConsentsPerGrantee`] of them, in the order
 //! granted): an access check costs the same whatever the patient's other consents. A check
 //! says what it read ([`telemed_primitives::ConsentVerifier::check_access_reading`]: those
-//! consents, and the authorities its licence lookups read, the break-glass lookup of step 3
-//! and the licence lookup of step 5); the calls that check access (here [`Pallet::log_access`],
-//! in the records pallet adding, amending and reading a record) are charged for the most
-//! ([`telemed_primitives::ConsentVerifier::most_reads`]) and refunded to that.
+//! consents; its licence lookups, the break-glass lookup of step 3 and the licence lookup of
+//! step 5, read a constant number of items each); the calls that check access (here
+//! [`Pallet::log_access`], in the records pallet adding, amending and reading a record) are
+//! charged for the most ([`telemed_primitives::ConsentVerifier::most_reads`]) and refunded to
+//! that.
 //!
 //! "Covering" ([`Consent::covers`]): the consent lists the action and the purpose, and its
 //! scope covers the target: all data covers every target; tags cover a record or tag target
@@ -800,18 +801,14 @@ pub mod pallet {
 		/// # Events
 		/// `EmergencyAccessOpened`, `Disclosed`.
 		#[pallet::call_index(5)]
-		// Charged for the practitioner's longest emergency lookup, refunded to what it read.
-		#[pallet::weight(T::WeightInfo::open_emergency_access(
-			T::Practitioners::most_authorities_read()
-		))]
+		#[pallet::weight(T::WeightInfo::open_emergency_access())]
 		pub fn open_emergency_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
 			statement: Hash256,
-		) -> DispatchResultWithPostInfo {
+		) -> DispatchResult {
 			let practitioner = ensure_signed(origin)?;
-			let (_, authorities) = Self::do_open_emergency(practitioner, patient, statement)?;
-			Ok(Some(T::WeightInfo::open_emergency_access(authorities)).into())
+			Self::do_open_emergency(practitioner, patient, statement).map(|_| ())
 		}
 
 		/// Closes a break-glass access before it expires. The review is still owed. The
@@ -896,13 +893,11 @@ pub mod pallet {
 		/// # Events
 		/// `Disclosed`.
 		#[pallet::call_index(8)]
-		// The access check reads the accessor's consents only (at most `MaxConsentsPerGrantee`)
-		// and the authorities of the accessor's licences: charged for the most `purpose`
-		// allows, refunded to what it read.
-		#[pallet::weight({
-			let most = <Pallet<T> as ConsentVerifier<T::AccountId>>::most_reads(*purpose);
-			T::WeightInfo::log_access(most.consents, most.authorities)
-		})]
+		// The access check reads the accessor's consents only (at most `MaxConsentsPerGrantee`):
+		// charged for the most `purpose` allows, refunded to what it read.
+		#[pallet::weight(T::WeightInfo::log_access(
+			<Pallet<T> as ConsentVerifier<T::AccountId>>::most_reads(*purpose).consents
+		))]
 		pub fn log_access(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -912,7 +907,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let accessor = ensure_signed(origin)?;
 			let read = Self::do_log_access(accessor, patient, action, target, purpose)?;
-			Ok(Some(T::WeightInfo::log_access(read.consents, read.authorities)).into())
+			Ok(Some(T::WeightInfo::log_access(read.consents)).into())
 		}
 	}
 }

@@ -49,10 +49,10 @@ pub trait WeightInfo {
 	fn remove_consent() -> Weight;
 	fn add_delegate() -> Weight;
 	fn remove_delegate() -> Weight;
-	fn open_emergency_access(a: u32, ) -> Weight;
+	fn open_emergency_access() -> Weight;
 	fn close_emergency_access() -> Weight;
 	fn review_emergency_access() -> Weight;
-	fn log_access(c: u32, a: u32, ) -> Weight;
+	fn log_access(c: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_consent` using the Telemed node and recommended hardware.
@@ -195,18 +195,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
-	/// The range of component `a` is `[1, 16]`.
-	fn open_emergency_access(a: u32, ) -> Weight {
-		//  Measured:  `1303 + a * (152 ±0)`
-		//  Estimated: `5002 + a * (2710 ±0)`
+	fn open_emergency_access() -> Weight {
+		//  Measured:  `1303`
+		//  Estimated: `5002`
 		// Minimum execution time: 106_017_000 picoseconds.
 		Weight::from_parts(120_406_809, 5002)
-			// Standard Error: 116_580
-			.saturating_add(Weight::from_parts(6_364_591, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
@@ -271,21 +266,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	/// The range of component `a` is `[1, 16]`.
-	fn log_access(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `3428 + a * (152 ±0) + c * (485 ±0)`
-		//  Estimated: `5002 + a * (2710 ±0) + c * (3187 ±0)`
+	fn log_access(c: u32, ) -> Weight {
+		//  Measured:  `3428 + c * (485 ±0)`
+		//  Estimated: `5002 + c * (3187 ±0)`
 		// Minimum execution time: 198_455_000 picoseconds.
 		Weight::from_parts(117_000_723, 5002)
 			// Standard Error: 384_577
 			.saturating_add(Weight::from_parts(10_831_305, 0).saturating_mul(c.into()))
-			// Standard Error: 188_665
-			.saturating_add(Weight::from_parts(5_822_482, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 }
@@ -324,13 +314,10 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
-	fn open_emergency_access(a: u32, ) -> Weight {
+	fn open_emergency_access() -> Weight {
 		Weight::from_parts(120_406_809, 5002)
-			.saturating_add(Weight::from_parts(6_364_591, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 	}
 	fn close_emergency_access() -> Weight {
 		Weight::from_parts(31_206_000, 4075)
@@ -342,15 +329,12 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn log_access(c: u32, a: u32, ) -> Weight {
+	fn log_access(c: u32, ) -> Weight {
 		Weight::from_parts(117_000_723, 5002)
 			.saturating_add(Weight::from_parts(10_831_305, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(5_822_482, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 }

@@ -1,6 +1,7 @@
-//! Benchmarks of every call, in their worst case: the longest names and lists, and a holder
-//! with as many licences as allowed, each from a different authority where the call reads
-//! the licences' authorities (one authority read per licence).
+//! Benchmarks of every call, in their worst case: the longest names and lists, a holder with
+//! as many licences as allowed, each from a different authority where the call reads the
+//! licences' authorities (one authority read per licence), and governance's calls on a full
+//! table of accreditations (every entry as large as allowed).
 
 use super::*;
 use crate::Pallet as Practitioners;
@@ -146,11 +147,13 @@ mod benchmarks {
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let who: T::AccountId = account("authority", 0, 0);
 		let js = jurisdictions::<T>(T::MaxJurisdictionsPerAuthority::get());
+		Practitioners::<T>::bench_room_for_one_authority();
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, who.clone(), name::<T>(), js);
 
 		assert!(Authorities::<T>::contains_key(&who));
+		assert_eq!(Accreditations::<T>::decode_len(), Some(T::MaxAuthorities::get() as usize));
 		Ok(())
 	}
 
@@ -158,6 +161,7 @@ mod benchmarks {
 	fn update_authority() -> Result<(), BenchmarkError> {
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		Practitioners::<T>::bench_room_for_one_authority();
 		let who = authority::<T>();
 		let mut js = jurisdictions::<T>(T::MaxJurisdictionsPerAuthority::get()).into_inner();
 		js.reverse();
@@ -174,6 +178,7 @@ mod benchmarks {
 	fn remove_authority() -> Result<(), BenchmarkError> {
 		let origin =
 			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		Practitioners::<T>::bench_room_for_one_authority();
 		let who = authority::<T>();
 
 		#[extrinsic_call]

@@ -8,8 +8,8 @@ use crate::{pallet::*, types::*, Issued, LicenceTerms};
 use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use telemed_primitives::{
-	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceLookup, LicenceQuery,
-	Moment, PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
+	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceQuery, Moment,
+	PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
 	MAX_SPECIALTY_LEN,
 };
 
@@ -144,21 +144,26 @@ impl<T: Config> Pallet<T> {
 		licence: &LicenceOf<T>,
 		authority: Option<&AuthorityOf<T>>,
 	) -> Accreditation {
-		Self::accreditation_at(authority, licence.issued_at, &licence.jurisdiction)
+		Self::accreditation_at(
+			authority.map(|a| (a.accredited_at, &a.jurisdictions[..])),
+			licence.issued_at,
+			&licence.jurisdiction,
+		)
 	}
 
 	/// How a licence issued at `issued_at` for `jurisdiction` stands with its authority, given
-	/// the authority's record (`None`: no longer accredited at all).
+	/// when the authority was accredited and where it may license (`None`: no longer
+	/// accredited at all).
 	fn accreditation_at(
-		authority: Option<&AuthorityOf<T>>,
+		authority: Option<(Moment, &[JurisdictionCode])>,
 		issued_at: Moment,
 		jurisdiction: &JurisdictionCode,
 	) -> Accreditation {
 		match authority {
 			// An accreditation later than the licence is a new one: governance withdrew the
 			// one under which the licence was issued, which ended it for good.
-			Some(info) if info.accredited_at <= issued_at => {
-				if info.jurisdictions.binary_search(jurisdiction).is_ok() {
+			Some((accredited_at, jurisdictions)) if accredited_at <= issued_at => {
+				if jurisdictions.binary_search(jurisdiction).is_ok() {
 					Accreditation::Current
 				} else {
 					Accreditation::JurisdictionWithdrawn
@@ -212,10 +217,16 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(!Authorities::<T>::contains_key(&authority), Error::<T>::AuthorityAlreadyExists);
 		let info = Self::parse_authority(name, jurisdictions)?;
+		let mut table = Accreditations::<T>::get();
+		let at = table.partition_point(|a| a.authority < authority);
+		table
+			.try_insert(at, Self::accredited(&authority, &info))
+			.map_err(|_| Error::<T>::TooManyAuthorities)?;
 
 		// *** No fail beyond this point ***
 		let jurisdictions = info.jurisdictions.iter().map(|j| j.to_vec()).collect();
 		Authorities::<T>::insert(&authority, info);
+		Accreditations::<T>::put(table);
 		Self::deposit_event(Event::AuthorityAdded { authority, jurisdictions });
 		Ok(())
 	}
@@ -230,6 +241,7 @@ impl<T: Config> Pallet<T> {
 		info.accredited_at = old.accredited_at;
 
 		// *** No fail beyond this point ***
+		Self::update_accreditations(&authority, Some(&info));
 		let jurisdictions = info.jurisdictions.iter().map(|j| j.to_vec()).collect();
 		Authorities::<T>::insert(&authority, info);
 		Self::deposit_event(Event::AuthorityUpdated { authority, jurisdictions });
@@ -241,9 +253,43 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		Authorities::<T>::remove(&authority);
+		Self::update_accreditations(&authority, None);
 		Self::start_withdrawal_sweep();
 		Self::deposit_event(Event::AuthorityRemoved { authority });
 		Ok(())
+	}
+
+	/// What [`Accreditations`] keeps of `authority`, accredited as `info`.
+	pub(crate) fn accredited(authority: &T::AccountId, info: &AuthorityOf<T>) -> AccreditedOf<T> {
+		Accredited {
+			authority: authority.clone(),
+			accredited_at: info.accredited_at,
+			jurisdictions: info.jurisdictions.clone(),
+		}
+	}
+
+	/// Rewrites the entry of `authority`, listed already, in [`Accreditations`] as `info`, or
+	/// removes it (`None`). Cannot fail.
+	fn update_accreditations(authority: &T::AccountId, info: Option<&AuthorityOf<T>>) {
+		Accreditations::<T>::mutate(|table| {
+			if let Ok(at) = table.binary_search_by(|a| a.authority.cmp(authority)) {
+				match info {
+					Some(info) => table[at] = Self::accredited(authority, info),
+					None => {
+						table.remove(at);
+					},
+				}
+			}
+		});
+	}
+
+	/// What [`Accreditations`] should be: every authority's entry, by account (the invariants
+	/// and the migration compare or build it).
+	pub(crate) fn accreditations_computed() -> Vec<AccreditedOf<T>> {
+		let mut table: Vec<_> =
+			Authorities::<T>::iter().map(|(who, info)| Self::accredited(&who, &info)).collect();
+		table.sort_by(|a, b| a.authority.cmp(&b.authority));
+		table
 	}
 
 	// ---- practitioners ----------------------------------------------------------------------
@@ -690,46 +736,41 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Whether `who` holds a licence valid now for which `pred` holds: from the summary
-	/// ([`ActiveLicences`], one read; only registered practitioners hold licences), reading
-	/// the authority of each candidate (within its window, matching `pred`) once per
-	/// authority, until one is accredited for it; with how many authorities it read. The same
-	/// answer as [`Self::standing`] being `Valid` for one of `who`'s licences.
+	/// ([`ActiveLicences`], one read; only registered practitioners hold licences) and, if a
+	/// licence in it is within its window and matches `pred`, the table of accreditations
+	/// ([`Accreditations`], one read), whatever `who` holds. The same answer as
+	/// [`Self::standing`] being `Valid` for one of `who`'s licences.
 	fn any_valid_licence(
 		who: &T::AccountId,
 		pred: impl Fn(&ActiveLicence<T::AccountId>) -> bool,
-	) -> LicenceLookup {
+	) -> bool {
 		let now = T::Time::now();
-		let mut read: Vec<(T::AccountId, Option<AuthorityOf<T>>)> = Vec::new();
-		let licensed =
-			ActiveLicences::<T>::get(who).iter().filter(|a| a.in_window(now) && pred(a)).any(|a| {
-				let info = match read.iter().find(|(authority, _)| *authority == a.authority) {
-					Some((_, info)) => info.clone(),
-					None => {
-						let info = Authorities::<T>::get(&a.authority);
-						read.push((a.authority.clone(), info.clone()));
-						info
-					},
-				};
-				Self::accreditation_at(info.as_ref(), a.issued_at, &a.jurisdiction)
-					== Accreditation::Current
-			});
-		LicenceLookup { licensed, authorities: read.len() as u32 }
+		let active = ActiveLicences::<T>::get(who);
+		let mut candidates = active.iter().filter(|a| a.in_window(now) && pred(a)).peekable();
+		if candidates.peek().is_none() {
+			return false;
+		}
+		let table = Accreditations::<T>::get();
+		candidates.any(|a| {
+			let entry = table
+				.binary_search_by(|e| e.authority.cmp(&a.authority))
+				.ok()
+				.and_then(|at| table.get(at))
+				.map(|e| (e.accredited_at, &e.jurisdictions[..]));
+			Self::accreditation_at(entry, a.issued_at, &a.jurisdiction) == Accreditation::Current
+		})
 	}
 }
 
 impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
-	fn licence_lookup(who: &T::AccountId, query: &LicenceQuery) -> LicenceLookup {
+	fn is_licensed(who: &T::AccountId, query: &LicenceQuery) -> bool {
 		Self::any_valid_licence(who, |l| {
 			query.matches(l.role, l.specialty.as_ref(), &l.jurisdiction)
 		})
 	}
 
-	fn emergency_lookup(who: &T::AccountId) -> LicenceLookup {
+	fn may_use_emergency_access(who: &T::AccountId) -> bool {
 		Self::any_valid_licence(who, |l| l.emergency_care)
-	}
-
-	fn most_authorities_read() -> u32 {
-		T::MaxLicencesPerPractitioner::get()
 	}
 
 	fn key_agreement_key(who: &T::AccountId) -> Option<KeyAgreementKey> {
@@ -737,13 +778,13 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed_reading(who: &T::AccountId, emergency: bool, authorities: u32) {
-		Self::make_licensed_with(who, PractitionerRole::Physician, emergency, authorities)
+	fn make_licensed(who: &T::AccountId, emergency: bool) {
+		Self::make_licensed_with(who, PractitionerRole::Physician, emergency)
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_licensed_as(who: &T::AccountId, role: PractitionerRole) {
-		Self::make_licensed_with(who, role, false, u32::MAX)
+		Self::make_licensed_with(who, role, false)
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -754,14 +795,17 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl<T: Config> Pallet<T> {
-	/// Benchmarks only: [`PractitionerRegistry::make_licensed_reading`] with the licences for
-	/// `role`.
-	fn make_licensed_with(
-		who: &T::AccountId,
-		role: PractitionerRole,
-		emergency: bool,
-		authorities: u32,
-	) {
+	/// Benchmarks only: [`PractitionerRegistry::make_licensed`] with the licences for `role`.
+	///
+	/// A lookup reads the holder's summary of active licences and the table of
+	/// accreditations, then looks up the authority of each candidate (within its window,
+	/// matching the question) in the table until one is accredited for it. The worst case:
+	/// the table full, every entry with as many of the longest jurisdiction codes as allowed;
+	/// the holder's summary full, every licence a candidate whose authority has since lost its
+	/// jurisdiction (each looked up, each refused), the valid one last. The licences come from
+	/// new authorities of the holder's own (one per `MaxJurisdictionsPerAuthority` licences),
+	/// so that another practitioner's worst case does not touch these.
+	fn make_licensed_with(who: &T::AccountId, role: PractitionerRole, emergency: bool) {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::Saturating;
 
@@ -778,27 +822,19 @@ impl<T: Config> Pallet<T> {
 				[7u8; 32],
 			);
 		}
-		// Lookups read the holder's summary of active licences, then, for each one within its
-		// window, its authority (once per authority) until one is accredited for it: issue
-		// `authorities` active licences (as many as there is room for, at most) each from a
-		// different authority, all but the last of which have since lost the licence's
-		// jurisdiction (each read, each refused), the valid one last. The authorities are new
-		// ones, so that another practitioner's worst case does not touch these.
+		let per = T::MaxJurisdictionsPerAuthority::get().max(1);
 		let held = LicencesOf::<T>::get(who).len() as u32;
-		let room =
-			T::MaxLicencesPerPractitioner::get().saturating_sub(held).min(authorities.max(1));
-		let mut next = 0u32;
+		let room = T::MaxLicencesPerPractitioner::get().saturating_sub(held);
+		let mut issued: Vec<(T::AccountId, JurisdictionCode)> = Vec::new();
+		let mut authority = None;
 		for i in 0..room {
-			while Authorities::<T>::contains_key(frame_benchmarking::account::<T::AccountId>(
-				"benchmark authority",
-				next,
-				0,
-			)) {
-				next.saturating_inc();
+			if i % per == 0 {
+				authority = Some(Self::bench_fresh_authority(per));
 			}
-			let (authority, jurisdiction) = Self::benchmark_authority(next);
+			let Some(authority) = authority.clone() else { break };
+			let jurisdiction = Self::bench_licence_code(i % per);
 			let terms = LicenceTerms {
-				jurisdiction,
+				jurisdiction: jurisdiction.clone(),
 				role,
 				specialty: None,
 				number_commitment: [1u8; 32],
@@ -807,17 +843,102 @@ impl<T: Config> Pallet<T> {
 				expires_at: Moment::MAX,
 				emergency_care: emergency,
 			};
-			let issued = Self::do_issue_licence(authority.clone(), who.clone(), terms).is_ok();
-			if issued && i.saturating_add(1) < room {
-				let elsewhere: JurisdictionCode =
-					b"ZZ".to_vec().try_into().expect("two letters fit the bound of six; qed");
-				let _ = Self::do_update_authority(
-					authority,
-					b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
-					alloc::vec![elsewhere].try_into().unwrap_or_default(),
-				);
+			if Self::do_issue_licence(authority.clone(), who.clone(), terms).is_ok() {
+				issued.push((authority, jurisdiction));
 			}
 		}
+		// Every authority used loses the jurisdictions of its licences, but the last one keeps
+		// that of the last licence: the valid one.
+		let last = issued.last().cloned();
+		let mut withdrawn: Vec<T::AccountId> = issued.into_iter().map(|(a, _)| a).collect();
+		withdrawn.dedup();
+		for authority in withdrawn {
+			let keep = last.as_ref().filter(|(a, _)| *a == authority).map(|(_, j)| j.clone());
+			Self::bench_accredit_for(&authority, keep);
+		}
+	}
+
+	/// Benchmarks only: licence jurisdiction number `i` (`AA`, `AB`, …).
+	fn bench_licence_code(i: u32) -> JurisdictionCode {
+		let code = alloc::vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8];
+		code.try_into().expect("a two-letter code fits the bound of six; qed")
+	}
+
+	/// Benchmarks only: `n` jurisdictions of the longest form (`ZZ-AAA`, `ZZ-AAB`, …), none of
+	/// which a benchmark licence is issued in.
+	fn bench_filler_codes(n: u32) -> Vec<JurisdictionCode> {
+		(0..n)
+			.map(|k| {
+				let code = alloc::vec![
+					b'Z',
+					b'Z',
+					b'-',
+					b'A' + (k / 676 % 26) as u8,
+					b'A' + (k / 26 % 26) as u8,
+					b'A' + (k % 26) as u8,
+				];
+				code.try_into().expect("six bytes fit the bound of six; qed")
+			})
+			.collect()
+	}
+
+	/// Benchmarks only: makes `authority` accredited, from now on, for `keep` (if any) and
+	/// filler jurisdictions up to `MaxJurisdictionsPerAuthority`.
+	fn bench_accredit_for(authority: &T::AccountId, keep: Option<JurisdictionCode>) {
+		let max = T::MaxJurisdictionsPerAuthority::get();
+		let mut codes: Vec<JurisdictionCode> = keep.into_iter().collect();
+		codes.extend(Self::bench_filler_codes(max.saturating_sub(codes.len() as u32)));
+		let _ = Self::do_update_authority(
+			authority.clone(),
+			b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
+			BoundedVec::truncate_from(codes),
+		);
+	}
+
+	/// Benchmarks only: fills [`Accreditations`] to its bound, less one, with authorities
+	/// accredited for as many of the longest jurisdiction codes as allowed, or, if it is full,
+	/// withdraws one of those: room for exactly one more authority.
+	pub(crate) fn bench_room_for_one_authority() {
+		use sp_runtime::Saturating;
+		let max = T::MaxAuthorities::get();
+		let filler = |i: u32| frame_benchmarking::account::<T::AccountId>("filler authority", i, 0);
+		let codes = Self::bench_filler_codes(T::MaxJurisdictionsPerAuthority::get());
+		let mut i = 0u32;
+		while (Accreditations::<T>::decode_len().unwrap_or(0) as u32).saturating_add(1) < max {
+			if !Authorities::<T>::contains_key(filler(i)) {
+				let _ = Self::do_add_authority(
+					filler(i),
+					b"Filler Board".to_vec().try_into().unwrap_or_default(),
+					BoundedVec::truncate_from(codes.clone()),
+				);
+			}
+			i.saturating_inc();
+		}
+		if Accreditations::<T>::decode_len().unwrap_or(0) as u32 >= max {
+			if let Some(i) = (0..max).find(|i| Authorities::<T>::contains_key(filler(*i))) {
+				let _ = Self::do_remove_authority(filler(i));
+			}
+		}
+	}
+
+	/// Benchmarks only: a new authority (the first unused "benchmark authority" account), in a
+	/// table full after it, accredited for the first `n` licence jurisdictions.
+	fn bench_fresh_authority(n: u32) -> T::AccountId {
+		use sp_runtime::Saturating;
+		let mut next = 0u32;
+		let account =
+			|i: u32| frame_benchmarking::account::<T::AccountId>("benchmark authority", i, 0);
+		while Authorities::<T>::contains_key(account(next)) {
+			next.saturating_inc();
+		}
+		Self::bench_room_for_one_authority();
+		let codes = (0..n).map(Self::bench_licence_code).collect::<Vec<_>>();
+		let _ = Self::do_add_authority(
+			account(next),
+			b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
+			BoundedVec::truncate_from(codes),
+		);
+		account(next)
 	}
 }
 
@@ -825,21 +946,15 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> Pallet<T> {
 	/// Benchmarks only: [`PractitionerRegistry::make_unlicensed`]. The worst case of
 	/// [`PractitionerRegistry::make_licensed`], then the valid licence's authority also loses
-	/// its jurisdiction: every licence of the full summary is a candidate whose (distinct)
-	/// authority is read, and none counts.
+	/// its jurisdiction: every licence of the full summary is a candidate looked up in the full
+	/// table, and none counts.
 	pub(crate) fn bench_unlicensed(who: &T::AccountId) {
 		<Self as PractitionerRegistry<T::AccountId>>::make_licensed(who, false);
 		for active in ActiveLicences::<T>::get(who).iter() {
 			let still = Authorities::<T>::get(&active.authority)
 				.is_some_and(|a| a.jurisdictions.contains(&active.jurisdiction));
 			if still {
-				let elsewhere: JurisdictionCode =
-					b"ZZ".to_vec().try_into().expect("two letters fit the bound of six; qed");
-				let _ = Self::do_update_authority(
-					active.authority.clone(),
-					b"Benchmark Board".to_vec().try_into().unwrap_or_default(),
-					alloc::vec![elsewhere].try_into().unwrap_or_default(),
-				);
+				Self::bench_accredit_for(&active.authority, None);
 			}
 		}
 	}
@@ -848,9 +963,7 @@ impl<T: Config> Pallet<T> {
 	/// its own (`AA`, `AB`, …), and that jurisdiction.
 	pub fn benchmark_authority(i: u32) -> (T::AccountId, JurisdictionCode) {
 		let authority: T::AccountId = frame_benchmarking::account("benchmark authority", i, 0);
-		let code = alloc::vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8];
-		let jurisdiction: JurisdictionCode =
-			code.try_into().expect("a two-letter code fits the bound of six; qed");
+		let jurisdiction = Self::bench_licence_code(i);
 		if !Authorities::<T>::contains_key(&authority) {
 			let _ = Self::do_add_authority(
 				authority.clone(),

@@ -75,15 +75,12 @@
 //!   Governance's revocation ([`Pallet::force_revoke_licence`]) removes the licence at once;
 //!   an issuing authority's revocation leaves it visible (standing `Revoked`) until pruned.
 //! - "Is `who` licensed" ([`telemed_primitives::PractitionerRegistry::is_licensed`],
-//!   `may_use_emergency_access`) reads the holder's summary of licences whose status is
-//!   `Active` ([`ActiveLicences`]) and, for each one within its validity window that matches
-//!   the question, its authority (once per authority) until one is accredited for it: never
-//!   the licences themselves. Status changes rewrite the summary in the same call; expiry and
-//!   authority changes are evaluated when asked, without a sweep. A lookup says how many
-//!   authorities it read ([`telemed_primitives::PractitionerRegistry::licence_lookup`]): the
-//!   calls that asked are charged for the most
-//!   ([`telemed_primitives::PractitionerRegistry::most_authorities_read`], one per licence a
-//!   practitioner may hold) and refunded to that.
+//!   `may_use_emergency_access`) reads two items whatever `who` holds: the holder's summary of
+//!   licences whose status is `Active` ([`ActiveLicences`]) and, if one within its validity
+//!   window matches the question, the table of accreditations ([`Accreditations`], one entry
+//!   per authority, at most [`Config::MaxAuthorities`]), never the licences themselves. Status
+//!   changes rewrite the summary in the same call, governance's authority changes the table;
+//!   expiry is evaluated when asked. No sweep.
 //! - Every key-agreement key is checked with
 //!   [`telemed_primitives::is_valid_key_agreement_key`]: the all-zero key and the other
 //!   small-order or non-canonical X25519 points are refused, at registration, rotation and
@@ -160,12 +157,19 @@ pub mod pallet {
 	/// The roles of a profile as a call takes them.
 	pub type RolesOf<T> = BoundedVec<PractitionerRole, <T as Config>::MaxRoles>;
 
+	/// An entry of [`Accreditations`].
+	pub type AccreditedOf<T> = Accredited<
+		<T as frame_system::Config>::AccountId,
+		<T as Config>::MaxJurisdictionsPerAuthority,
+	>;
+
 	/// The specialties of a profile as a call takes them.
 	pub type SpecialtiesOf<T> = BoundedVec<SpecialtyCode, <T as Config>::MaxSpecialties>;
 
 	/// The in-code storage version. 2: each holder's licences whose status is `Active` are
-	/// summarised in [`ActiveLicences`]; see [`crate::migrations::v2`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// summarised in [`ActiveLicences`]; see [`crate::migrations::v2`]. 3: what lookups need of
+	/// every authority is kept in one table, [`Accreditations`]; see [`crate::migrations::v3`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -207,6 +211,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxJurisdictionsPerAuthority: Get<u32>;
 
+		/// How many authorities may be accredited at once: the bound of [`Accreditations`],
+		/// which every licence lookup reads whole.
+		#[pallet::constant]
+		type MaxAuthorities: Get<u32>;
+
 		/// How many licences (of any status, ended ones included until pruned) a practitioner
 		/// may hold at once.
 		#[pallet::constant]
@@ -236,6 +245,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Authorities<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, AuthorityOf<T>, OptionQuery>;
+
+	/// What licence lookups need of every accredited authority (when it was accredited, where
+	/// it may license), sorted by account: one read answers for all of a holder's licences,
+	/// whatever their authorities. Rewritten with [`Authorities`] by `add_authority`,
+	/// `update_authority` and `remove_authority` (governance), never otherwise.
+	#[pallet::storage]
+	pub type Accreditations<T: Config> =
+		StorageValue<_, BoundedVec<AccreditedOf<T>, T::MaxAuthorities>, ValueQuery>;
 
 	/// Registered practitioners' profiles.
 	// Hasher: user-chosen key (the registering account): `Blake2_128Concat`.
@@ -412,6 +429,8 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The account is already an accredited authority: update it instead.
 		AuthorityAlreadyExists,
+		/// `MaxAuthorities` authorities are accredited already: withdraw one first.
+		TooManyAuthorities,
 		/// The account is not an accredited authority.
 		UnknownAuthority,
 		/// The authority is not accredited for this jurisdiction.
@@ -582,6 +601,7 @@ pub mod pallet {
 		///
 		/// # Errors
 		/// - `AuthorityAlreadyExists`: `authority` is accredited already.
+		/// - `TooManyAuthorities`: `MaxAuthorities` are accredited already.
 		/// - `EmptyName`: the name.
 		/// - `NoJurisdictions`, `InvalidJurisdiction`, `Duplicate`: the jurisdictions.
 		///

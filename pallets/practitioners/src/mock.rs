@@ -57,6 +57,9 @@ impl pallet_balances::Config for Test {
 #[derive_impl(pallet_timestamp::config_preludes::TestDefaultConfig)]
 impl pallet_timestamp::Config for Test {}
 
+/// How many authorities may be accredited at once.
+pub const MAX_AUTHORITIES: u32 = 8;
+
 /// The deposit a practitioner pays.
 pub const DEPOSIT: Balance = 100;
 
@@ -74,6 +77,7 @@ impl pallet_practitioners::Config for Test {
 	type MaxRoles = ConstU32<3>;
 	type MaxSpecialties = ConstU32<3>;
 	type MaxJurisdictionsPerAuthority = ConstU32<3>;
+	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
 	type MaxLicencesPerPractitioner = ConstU32<4>;
 	type LicenceRevocation = MockRevocation;
 	type WeightInfo = ();

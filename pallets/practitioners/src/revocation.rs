@@ -25,9 +25,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Starts (or starts again) the walk over every licence issued so far, after an
-	/// authority's withdrawal.
+	/// authority's withdrawal; none if no licence was ever issued.
 	pub(crate) fn start_withdrawal_sweep() {
-		WithdrawalSweep::<T>::put((0, NextLicenceId::<T>::get()));
+		let end = NextLicenceId::<T>::get();
+		if end > 0 {
+			WithdrawalSweep::<T>::put((0, end));
+		}
 	}
 
 	/// What [`Pallet::remove_authority`] adds to its weight to start the walk.

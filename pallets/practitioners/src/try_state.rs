@@ -12,9 +12,15 @@ impl<T: Config> Pallet<T> {
 	/// - every practitioner's recorded deposit is held under `PractitionerDeposit`;
 	/// - each holder's summary of active licences (`ActiveLicences`) equals its recomputation
 	///   from their licences (those whose status is `Active`, in id order), and no summary is
-	///   kept for an account without licences, nor stored empty.
+	///   kept for an account without licences, nor stored empty;
+	/// - the table of accreditations (`Accreditations`) equals its recomputation from
+	///   `Authorities` (every authority's entry, sorted by account).
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
+		ensure!(
+			Accreditations::<T>::get().into_inner() == Self::accreditations_computed(),
+			"table of accreditations differs from the authorities"
+		);
 		for (who, active) in ActiveLicences::<T>::iter() {
 			ensure!(!active.is_empty(), "an empty summary is stored");
 			ensure!(LicencesOf::<T>::contains_key(&who), "summary of an account without licences");

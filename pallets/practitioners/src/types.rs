@@ -23,6 +23,24 @@ pub struct Authority<MaxName: Get<u32>, MaxJurisdictions: Get<u32>> {
 	pub accredited_at: Moment,
 }
 
+/// What lookups need of an accredited authority ([`crate::Accreditations`]): the part of
+/// [`Authority`] that decides whether its licences count, without its name.
+#[derive(
+	CloneNoBound, PartialEqNoBound, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxJurisdictions))]
+pub struct Accredited<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxJurisdictions: Get<u32>,
+> {
+	/// The authority's account.
+	pub authority: AccountId,
+	/// When governance accredited it.
+	pub accredited_at: Moment,
+	/// Where it may license: sorted, no duplicates.
+	pub jurisdictions: BoundedVec<JurisdictionCode, MaxJurisdictions>,
+}
+
 /// A practitioner's public profile. Registration holds `deposit` from the practitioner.
 #[derive(
 	CloneNoBound, PartialEqNoBound, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
@@ -104,10 +122,9 @@ pub struct Licence<AccountId> {
 /// One of a holder's licences whose status is `Active`, with what its standing needs besides
 /// its status (its validity window, its authority and jurisdiction, when it was issued) and
 /// what lookups ask (role, specialty, emergency endorsement). The holder's list of these
-/// ([`crate::ActiveLicences`]) answers "is `who` licensed" in one read, plus one read of an
-/// authority: a status change rewrites it in the same call; expiry (the window) and an
-/// authority's changes (a jurisdiction dropped, the authority removed) are evaluated when
-/// asked, so they need no write.
+/// ([`crate::ActiveLicences`]) and the table of accreditations ([`crate::Accreditations`])
+/// answer "is `who` licensed" in two reads: a status change rewrites the list in the same
+/// call, an authority's change the table; expiry (the window) is evaluated when asked.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct ActiveLicence<AccountId> {
 	/// The licence's id.

@@ -12,7 +12,7 @@ use sp_runtime::BuildStorage;
 use std::collections::BTreeSet;
 pub use telemed_primitives::mocks::{MockConsent, MockRegistry};
 use telemed_primitives::{
-	mocks, KeyAgreementKey, LicenceLookup, LicenceQuery, PractitionerRegistry, PractitionerRole,
+	mocks, KeyAgreementKey, LicenceQuery, PractitionerRegistry, PractitionerRole,
 };
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -92,27 +92,23 @@ impl RoleRegistry {
 }
 
 impl PractitionerRegistry<AccountId> for RoleRegistry {
-	fn licence_lookup(who: &AccountId, query: &LicenceQuery) -> LicenceLookup {
-		let lookup = MockRegistry::licence_lookup(who, query);
+	fn is_licensed(who: &AccountId, query: &LicenceQuery) -> bool {
 		let role = query.roles.map_or(true, |set| {
 			ROLES.with(|r| {
 				r.borrow().iter().any(|(holder, role)| holder == who && set.contains(*role))
 			})
 		});
-		LicenceLookup { licensed: lookup.licensed && role, ..lookup }
+		MockRegistry::is_licensed(who, query) && role
 	}
-	fn emergency_lookup(who: &AccountId) -> LicenceLookup {
-		MockRegistry::emergency_lookup(who)
-	}
-	fn most_authorities_read() -> u32 {
-		MockRegistry::most_authorities_read()
+	fn may_use_emergency_access(who: &AccountId) -> bool {
+		MockRegistry::may_use_emergency_access(who)
 	}
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey> {
 		MockRegistry::key_agreement_key(who)
 	}
 	#[cfg(feature = "runtime-benchmarks")]
-	fn make_licensed_reading(who: &AccountId, emergency: bool, authorities: u32) {
-		MockRegistry::make_licensed_reading(who, emergency, authorities);
+	fn make_licensed(who: &AccountId, emergency: bool) {
+		MockRegistry::make_licensed(who, emergency);
 		ROLES.with(|r| r.borrow_mut().insert((*who, PractitionerRole::Physician)));
 	}
 	#[cfg(feature = "runtime-benchmarks")]

@@ -18,17 +18,12 @@ use frame_system::RawOrigin;
 use sp_runtime::traits::Bounded;
 use telemed_primitives::{
 	AccessAction, AccessTarget, CheckReads, ConsentVerifier, DelegateScope, DelegationInspector,
-	EnvelopeKeeper, PractitionerRegistry, PurposeOfUse, RecordId, Tag,
+	EnvelopeKeeper, PurposeOfUse, RecordId, Tag,
 };
 
 /// The most consents an access check reads (a benchmark's range).
 fn most_consents<T: Config>() -> u32 {
 	T::Consent::most_reads(PurposeOfUse::Treatment).consents
-}
-
-/// The most authorities a licence lookup reads (a benchmark's range).
-fn most_authorities<T: Config>() -> u32 {
-	T::Practitioners::most_authorities_read()
 }
 
 /// The tag of the benchmarks' records.
@@ -132,7 +127,7 @@ fn permitted<T: Config>(patient: &T::AccountId, action: AccessAction) -> T::Acco
 
 /// A licensed practitioner whom `patient` permits `action` for treatment, found by checks
 /// that read `reads` (`c` consents of the patient to the practitioner, each covering the
-/// access; `a` authorities in each licence lookup, the valid licence's last).
+/// access), licensed in the registry's worst case for lookups.
 fn permitted_reading<T: Config>(
 	patient: &T::AccountId,
 	action: AccessAction,
@@ -173,20 +168,12 @@ mod benchmarks {
 		assert_eq!(Patients::<T>::get(&who).map(|p| p.key), Some([2u8; 32]));
 	}
 
-	/// `c`: the consents of the patient to the author the access check reads; `a`: the
-	/// authorities each licence lookup of the author reads (the author's own, then the access
-	/// check's).
+	/// `c`: the consents of the patient to the author the access check reads.
 	#[benchmark]
-	fn add_record(
-		c: Linear<1, { most_consents::<T>() }>,
-		a: Linear<1, { most_authorities::<T>() }>,
-	) {
+	fn add_record(c: Linear<1, { most_consents::<T>() }>) {
 		let patient = patient::<T>();
-		let author = permitted_reading::<T>(
-			&patient,
-			AccessAction::Append,
-			CheckReads { consents: c, authorities: a },
-		);
+		let author =
+			permitted_reading::<T>(&patient, AccessAction::Append, CheckReads { consents: c });
 		fill_records::<T>(&patient, 1);
 		let c = content::<T>(0);
 
@@ -208,19 +195,13 @@ mod benchmarks {
 		);
 	}
 
-	/// `c`, `a`: as for `add_record`.
+	/// `c`: as for `add_record`.
 	#[benchmark]
-	fn amend_record(
-		c: Linear<1, { most_consents::<T>() }>,
-		a: Linear<1, { most_authorities::<T>() }>,
-	) {
+	fn amend_record(c: Linear<1, { most_consents::<T>() }>) {
 		let patient = patient::<T>();
 		let previous = record_chain::<T>(&patient, T::MaxVersions::get().saturating_sub(1));
-		let author = permitted_reading::<T>(
-			&patient,
-			AccessAction::Amend,
-			CheckReads { consents: c, authorities: a },
-		);
+		let author =
+			permitted_reading::<T>(&patient, AccessAction::Amend, CheckReads { consents: c });
 		fill_records::<T>(&patient, 1);
 		let c = content::<T>(7);
 
@@ -309,20 +290,13 @@ mod benchmarks {
 		assert!(!Envelopes::<T>::contains_key(record, &grantee));
 	}
 
-	/// `c`: the consents of the patient to the grantee the access check reads; `a`: the
-	/// authorities the grantee's licence lookup reads.
+	/// `c`: the consents of the patient to the grantee the access check reads.
 	#[benchmark]
-	fn access_record(
-		c: Linear<1, { most_consents::<T>() }>,
-		a: Linear<1, { most_authorities::<T>() }>,
-	) {
+	fn access_record(c: Linear<1, { most_consents::<T>() }>) {
 		let patient = patient::<T>();
 		let record = record_chain::<T>(&patient, 1);
-		let grantee = permitted_reading::<T>(
-			&patient,
-			AccessAction::Read,
-			CheckReads { consents: c, authorities: a },
-		);
+		let grantee =
+			permitted_reading::<T>(&patient, AccessAction::Read, CheckReads { consents: c });
 		put_envelope::<T>(record, &patient, &grantee);
 
 		#[extrinsic_call]

@@ -115,9 +115,7 @@ impl<T: Config> Pallet<T> {
 
 	/// May `author` write (`action` = append or amend) `target` of `patient`'s data? The
 	/// patient and their delegates may; anyone else must be licensed and allowed by consent.
-	/// Returns what the checks read, as the writing calls' weights count it: the consents the
-	/// access check read, and the longer of the author's licence lookup and the access
-	/// check's lookups (the benchmark's author makes both, of the same length).
+	/// Returns what the access check read, as the writing calls' weights count it.
 	fn check_author(
 		author: &T::AccountId,
 		patient: &T::AccountId,
@@ -128,22 +126,14 @@ impl<T: Config> Pallet<T> {
 		if Self::acts_for(patient, author) {
 			return Ok(CheckReads::default());
 		}
-		let lookup = T::Practitioners::licence_lookup(author, &LicenceQuery::any());
-		ensure!(lookup.licensed, Error::<T>::NotLicensed);
+		ensure!(
+			T::Practitioners::is_licensed(author, &LicenceQuery::any()),
+			Error::<T>::NotLicensed
+		);
 		let (outcome, reads) =
 			T::Consent::check_access_reading(author, patient, action, target, purpose);
 		outcome.map_err(Self::denial_error)?;
-		Ok(CheckReads { authorities: reads.authorities.max(lookup.authorities), ..reads })
-	}
-
-	/// The most [`Self::check_author`] reads for `purpose`: what the writing calls are charged
-	/// before they run.
-	pub(crate) fn most_author_reads(purpose: PurposeOfUse) -> CheckReads {
-		let check = T::Consent::most_reads(purpose);
-		CheckReads {
-			authorities: check.authorities.max(T::Practitioners::most_authorities_read()),
-			..check
-		}
+		Ok(reads)
 	}
 
 	/// The access target of a version: its tag and its record's identity (its first version),

@@ -783,10 +783,7 @@ pub mod pallet {
 		/// `RecordAdded`.
 		#[pallet::call_index(2)]
 		// Charged for the longest checks `purpose` allows, refunded to what they read.
-		#[pallet::weight({
-			let most = Pallet::<T>::most_author_reads(*purpose);
-			T::WeightInfo::add_record(most.consents, most.authorities)
-		})]
+		#[pallet::weight(T::WeightInfo::add_record(T::Consent::most_reads(*purpose).consents))]
 		pub fn add_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -800,7 +797,7 @@ pub mod pallet {
 			let author = ensure_signed(origin)?;
 			let content = Content { commitment, ciphertext_hash, size_class, locator };
 			let (_, read) = Self::do_add_record(author, patient, tag, content, purpose)?;
-			Ok(Some(T::WeightInfo::add_record(read.consents, read.authorities)).into())
+			Ok(Some(T::WeightInfo::add_record(read.consents)).into())
 		}
 
 		/// Amends a record: adds a version that supersedes `previous` (which must be current),
@@ -821,10 +818,7 @@ pub mod pallet {
 		/// `RecordAmended`.
 		#[pallet::call_index(3)]
 		// Charged for the longest checks `purpose` allows, refunded to what they read.
-		#[pallet::weight({
-			let most = Pallet::<T>::most_author_reads(*purpose);
-			T::WeightInfo::amend_record(most.consents, most.authorities)
-		})]
+		#[pallet::weight(T::WeightInfo::amend_record(T::Consent::most_reads(*purpose).consents))]
 		pub fn amend_record(
 			origin: OriginFor<T>,
 			previous: RecordId,
@@ -837,7 +831,7 @@ pub mod pallet {
 			let author = ensure_signed(origin)?;
 			let content = Content { commitment, ciphertext_hash, size_class, locator };
 			let (_, read) = Self::do_amend_record(author, previous, content, purpose)?;
-			Ok(Some(T::WeightInfo::amend_record(read.consents, read.authorities)).into())
+			Ok(Some(T::WeightInfo::amend_record(read.consents)).into())
 		}
 
 		/// Stores `record`'s data key sealed to `grantee`'s key-agreement key, for a grantee who
@@ -941,14 +935,13 @@ pub mod pallet {
 		#[pallet::call_index(6)]
 		// The envelope's purpose is read in the call: charged for the longest check of any
 		// purpose, refunded to what it read.
-		#[pallet::weight({
-			let most = T::Consent::most_reads(PurposeOfUse::EmergencyTreatment);
-			T::WeightInfo::access_record(most.consents, most.authorities)
-		})]
+		#[pallet::weight(T::WeightInfo::access_record(
+			T::Consent::most_reads(PurposeOfUse::EmergencyTreatment).consents
+		))]
 		pub fn access_record(origin: OriginFor<T>, record: RecordId) -> DispatchResultWithPostInfo {
 			let accessor = ensure_signed(origin)?;
 			let read = Self::do_access_record(accessor, record)?;
-			Ok(Some(T::WeightInfo::access_record(read.consents, read.authorities)).into())
+			Ok(Some(T::WeightInfo::access_record(read.consents)).into())
 		}
 
 		/// Crypto-shreds a record: every version loses its envelopes and all its metadata but

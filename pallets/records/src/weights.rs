@@ -46,12 +46,12 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn register_patient() -> Weight;
 	fn rotate_patient_key() -> Weight;
-	fn add_record(c: u32, a: u32, ) -> Weight;
-	fn amend_record(c: u32, a: u32, ) -> Weight;
+	fn add_record(c: u32, ) -> Weight;
+	fn amend_record(c: u32, ) -> Weight;
 	fn add_envelope() -> Weight;
 	fn add_envelope_by_custodian() -> Weight;
 	fn remove_envelope() -> Weight;
-	fn access_record(c: u32, a: u32, ) -> Weight;
+	fn access_record(c: u32, ) -> Weight;
 	fn shred_record(v: u32, e: u32, ) -> Weight;
 	fn register_device() -> Weight;
 	fn confirm_device() -> Weight;
@@ -126,21 +126,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::Records` (r:0 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	/// The range of component `a` is `[1, 16]`.
-	fn add_record(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `10562 + a * (152 ±0) + c * (366 ±0)`
-		//  Estimated: `11707 + a * (2710 ±0) + c * (3187 ±0)`
+	fn add_record(c: u32, ) -> Weight {
+		//  Measured:  `10562 + c * (366 ±0)`
+		//  Estimated: `11707 + c * (3187 ±0)`
 		// Minimum execution time: 257_231_000 picoseconds.
 		Weight::from_parts(175_586_777, 11707)
 			// Standard Error: 630_749
 			.saturating_add(Weight::from_parts(15_727_489, 0).saturating_mul(c.into()))
-			// Standard Error: 307_553
-			.saturating_add(Weight::from_parts(11_550_362, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	/// Storage: `Records::Records` (r:1 w:2)
@@ -168,21 +163,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	/// The range of component `a` is `[1, 16]`.
-	fn amend_record(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `11439 + a * (152 ±0) + c * (366 ±0)`
-		//  Estimated: `11707 + a * (2710 ±0) + c * (3187 ±0)`
+	fn amend_record(c: u32, ) -> Weight {
+		//  Measured:  `11439 + c * (366 ±0)`
+		//  Estimated: `11707 + c * (3187 ±0)`
 		// Minimum execution time: 276_660_000 picoseconds.
 		Weight::from_parts(221_698_703, 11707)
 			// Standard Error: 660_070
 			.saturating_add(Weight::from_parts(13_653_091, 0).saturating_mul(c.into()))
-			// Standard Error: 323_817
-			.saturating_add(Weight::from_parts(9_541_077, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -310,21 +300,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	/// The range of component `a` is `[1, 16]`.
-	fn access_record(c: u32, a: u32, ) -> Weight {
-		//  Measured:  `2947 + a * (152 ±0) + c * (344 ±0)`
-		//  Estimated: `5002 + a * (2710 ±0) + c * (3187 ±0)`
+	fn access_record(c: u32, ) -> Weight {
+		//  Measured:  `2947 + c * (344 ±0)`
+		//  Estimated: `5002 + c * (3187 ±0)`
 		// Minimum execution time: 183_411_000 picoseconds.
 		Weight::from_parts(105_432_608, 5002)
 			// Standard Error: 405_660
 			.saturating_add(Weight::from_parts(14_146_514, 0).saturating_mul(c.into()))
-			// Standard Error: 197_800
-			.saturating_add(Weight::from_parts(6_224_339, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	/// Storage: `Records::Records` (r:16 w:16)
@@ -668,26 +653,20 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn add_record(c: u32, a: u32, ) -> Weight {
+	fn add_record(c: u32, ) -> Weight {
 		Weight::from_parts(175_586_777, 11707)
 			.saturating_add(Weight::from_parts(15_727_489, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(11_550_362, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
-	fn amend_record(c: u32, a: u32, ) -> Weight {
+	fn amend_record(c: u32, ) -> Weight {
 		Weight::from_parts(221_698_703, 11707)
 			.saturating_add(Weight::from_parts(13_653_091, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(9_541_077, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn add_envelope() -> Weight {
@@ -705,15 +684,12 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn access_record(c: u32, a: u32, ) -> Weight {
+	fn access_record(c: u32, ) -> Weight {
 		Weight::from_parts(105_432_608, 5002)
 			.saturating_add(Weight::from_parts(14_146_514, 0).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(6_224_339, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {

@@ -36,6 +36,9 @@ impl pallet_practitioners::Config for Runtime {
 	type MaxSpecialties = ConstU32<8>;
 	/// A national board with its regions.
 	type MaxJurisdictionsPerAuthority = ConstU32<16>;
+	/// A national board per country with room to spare, or a federation's boards. Every
+	/// licence lookup reads the table of all of them (about 150 bytes each at most).
+	type MaxAuthorities = ConstU32<64>;
 	/// Licences in several jurisdictions and roles, with room for ended ones until the
 	/// practitioner deregisters.
 	type MaxLicencesPerPractitioner = ConstU32<16>;

@@ -50,13 +50,12 @@ impl<T: Config> Pallet<T> {
 		service: ServiceCode,
 		scheduled_at: Moment,
 		policy: Option<PolicyId>,
-	) -> Result<(ConsultationId, u32), DispatchError> {
+	) -> Result<ConsultationId, DispatchError> {
 		ensure!(Self::acts_for(&patient, &payer), Error::<T>::NotPermitted);
 		ensure!(patient != practitioner, Error::<T>::BookingSelf);
 		let code = Self::service_code(service)?;
 		let entry = Services::<T>::get(&practitioner, &code).ok_or(Error::<T>::UnknownService)?;
-		let lookup = Self::licence_lookup(&practitioner);
-		ensure!(lookup.licensed, Error::<T>::NotLicensed);
+		ensure!(Self::is_licensed(&practitioner), Error::<T>::NotLicensed);
 		ensure!(scheduled_at > T::Time::now(), Error::<T>::InThePast);
 		if let Some(id) = policy {
 			let p = Policies::<T>::get(id).ok_or(Error::<T>::UnknownPolicy)?;
@@ -139,25 +138,23 @@ impl<T: Config> Pallet<T> {
 			patient_share: quote.patient_share,
 			insurer_share: quote.insurer_share,
 		});
-		Ok((id, lookup.authorities))
+		Ok(id)
 	}
 
 	// ---- the visit --------------------------------------------------------------------------
 
-	/// Returns how many authorities the practitioner's licence lookup read.
-	pub(crate) fn do_accept(who: T::AccountId, id: ConsultationId) -> Result<u32, DispatchError> {
+	pub(crate) fn do_accept(who: T::AccountId, id: ConsultationId) -> DispatchResult {
 		let mut c = Self::consultation(id)?;
 		ensure!(c.practitioner == who, Error::<T>::NotYourConsultation);
 		ensure!(c.status == ConsultationStatus::Requested, Error::<T>::WrongStatus);
 		ensure!(T::Time::now() < c.scheduled_at, Error::<T>::BookingLapsed);
-		let lookup = Self::licence_lookup(&who);
-		ensure!(lookup.licensed, Error::<T>::NotLicensed);
+		ensure!(Self::is_licensed(&who), Error::<T>::NotLicensed);
 
 		// *** No fail beyond this point ***
 		c.status = ConsultationStatus::Accepted;
 		Consultations::<T>::insert(id, c);
 		Self::deposit_event(Event::ConsultationAccepted { id });
-		Ok(lookup.authorities)
+		Ok(())
 	}
 
 	pub(crate) fn do_decline(who: T::AccountId, id: ConsultationId) -> DispatchResult {
@@ -254,12 +251,11 @@ impl<T: Config> Pallet<T> {
 		OpenOfPractitioner::<T>::mutate(&c.practitioner, |ids| ids.retain(|i| *i != id));
 	}
 
-	/// Returns how many authorities the practitioner's licence lookup read.
 	pub(crate) fn do_mark_delivered(
 		who: T::AccountId,
 		id: ConsultationId,
 		encounter: Option<Hash256>,
-	) -> Result<u32, DispatchError> {
+	) -> DispatchResult {
 		let mut c = Self::consultation(id)?;
 		ensure!(c.practitioner == who, Error::<T>::NotYourConsultation);
 		ensure!(c.status == ConsultationStatus::Accepted, Error::<T>::WrongStatus);
@@ -267,8 +263,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(now >= c.scheduled_at, Error::<T>::TooEarly);
 
 		// *** No fail beyond this point ***
-		let lookup = Self::licence_lookup(&who);
-		let licensed = lookup.licensed;
+		let licensed = Self::is_licensed(&who);
 		let dispute_until = now.saturating_add(T::DisputeWindow::get());
 		c.status = ConsultationStatus::Delivered;
 		c.delivered_at = Some(now);
@@ -278,7 +273,7 @@ impl<T: Config> Pallet<T> {
 		Consultations::<T>::insert(id, c);
 		Self::expire_session_keys(id);
 		Self::deposit_event(Event::ConsultationDelivered { id, licensed, dispute_until });
-		Ok(lookup.authorities)
+		Ok(())
 	}
 
 	pub(crate) fn do_confirm(who: T::AccountId, id: ConsultationId) -> DispatchResult {

@@ -28,8 +28,8 @@ use frame_support::{
 };
 use sp_runtime::traits::{Saturating, Zero};
 use telemed_primitives::{
-	deposits::release, ClaimId, ConsultationId, DelegateScope, DelegationInspector, LicenceLookup,
-	LicenceQuery, Moment, PolicyId, PractitionerRegistry,
+	deposits::release, ClaimId, ConsultationId, DelegateScope, DelegationInspector, LicenceQuery,
+	Moment, PolicyId, PractitionerRegistry,
 };
 
 /// The most ids one page of [`Pallet::claims_of`] or [`Pallet::policies_of`] looks at.
@@ -52,10 +52,9 @@ impl<T: Config> Pallet<T> {
 		T::Delegation::may_act_for(patient, who, DelegateScope::BookCare)
 	}
 
-	/// Whether `who` holds a valid licence now, and how many authorities the lookup read
-	/// (what the calling extrinsic is charged for).
-	fn licence_lookup(who: &T::AccountId) -> LicenceLookup {
-		T::Practitioners::licence_lookup(who, &LicenceQuery::any())
+	/// Whether `who` holds a valid licence now.
+	fn is_licensed(who: &T::AccountId) -> bool {
+		T::Practitioners::is_licensed(who, &LicenceQuery::any())
 	}
 
 	fn service_code(code: ServiceCode) -> Result<ServiceCode, DispatchError> {

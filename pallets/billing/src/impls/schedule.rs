@@ -11,16 +11,14 @@ use telemed_primitives::{
 impl<T: Config> Pallet<T> {
 	// ---- fee schedules ----------------------------------------------------------------------
 
-	/// Returns how many authorities the practitioner's licence lookup read.
 	pub(crate) fn do_set_service(
 		practitioner: T::AccountId,
 		service: ServiceCode,
 		description: Hash256,
 		price: BalanceOf<T>,
 		duration: Moment,
-	) -> Result<u32, DispatchError> {
-		let lookup = Self::licence_lookup(&practitioner);
-		ensure!(lookup.licensed, Error::<T>::NotLicensed);
+	) -> DispatchResult {
+		ensure!(Self::is_licensed(&practitioner), Error::<T>::NotLicensed);
 		let code = Self::service_code(service)?;
 		ensure!(!price.is_zero() && duration > 0, Error::<T>::ZeroPriceOrDuration);
 		let existing = Services::<T>::get(&practitioner, &code);
@@ -46,7 +44,7 @@ impl<T: Config> Pallet<T> {
 			Service { description, price, duration, deposit },
 		);
 		Self::deposit_event(Event::ServiceSet { practitioner, service: code, price });
-		Ok(lookup.authorities)
+		Ok(())
 	}
 
 	pub(crate) fn do_withdraw_service(

@@ -48,15 +48,11 @@ fn random_step(rng: &mut Rng, policies: &[PolicyId]) {
 			let service = if rng.below(2) == 0 { VIDEO } else { FOLLOW_UP };
 			let at = now + 1 + rng.below(3 * DAY);
 			Billing::book(RuntimeOrigin::signed(payer), patient, DOC, code(service), at, policy)
-				.map(|_| ())
-				.map_err(|e| e.error)
 		},
-		2 | 21 => Billing::accept(RuntimeOrigin::signed(DOC), id).map(|_| ()).map_err(|e| e.error),
+		2 | 21 => Billing::accept(RuntimeOrigin::signed(DOC), id),
 		3 => Billing::decline(RuntimeOrigin::signed(DOC), id),
 		4 => Billing::cancel(RuntimeOrigin::signed(rng.pick(&anyone)), id),
-		5 | 6 => Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None)
-			.map(|_| ())
-			.map_err(|e| e.error),
+		5 | 6 => Billing::mark_delivered(RuntimeOrigin::signed(DOC), id, None),
 		7 => Billing::confirm(RuntimeOrigin::signed(rng.pick(&anyone)), id),
 		8 | 22 => Billing::dispute(
 			RuntimeOrigin::signed(rng.pick(&[PATIENT, OTHER_PATIENT, PARENT, DOC])),

@@ -377,9 +377,8 @@ fn two_year_policy(coverage: u32, limit: Balance) -> PolicyId {
 /// accepts it.
 fn insured_at(policy: PolicyId, at: u64) -> DispatchResult {
 	let id = crate::NextConsultationId::<Test>::get();
-	Billing::book(RuntimeOrigin::signed(PATIENT), PATIENT, DOC, code(VIDEO), at, Some(policy))
-		.map_err(|e| e.error)?;
-	Billing::accept(RuntimeOrigin::signed(DOC), id).map(|_| ()).map_err(|e| e.error)
+	Billing::book(RuntimeOrigin::signed(PATIENT), PATIENT, DOC, code(VIDEO), at, Some(policy))?;
+	Billing::accept(RuntimeOrigin::signed(DOC), id)
 }
 
 /// Moves to `at` and marks `id` delivered then.

@@ -9,8 +9,6 @@ const STATEMENT: [u8; 32] = [4u8; 32];
 
 fn open(who: AccountId) -> frame_support::dispatch::DispatchResult {
 	Consent::open_emergency_access(RuntimeOrigin::signed(who), PATIENT, STATEMENT)
-		.map(|_| ())
-		.map_err(|e| e.error)
 }
 
 fn emergency_read(who: AccountId) -> Result<AccessBasis, AccessDenial> {

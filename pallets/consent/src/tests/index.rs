@@ -45,7 +45,7 @@ fn an_access_check_reads_only_the_accessors_consents() {
 			PurposeOfUse::Treatment,
 		)
 		.expect("permitted");
-		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::log_access(1, 1)));
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::log_access(1)));
 		assert_invariants();
 	});
 }

@@ -1,6 +1,6 @@
 //! What a call is charged in the end: what its checks read (the consents of the patient to the
-//! accessor, the authorities of the accessor's licence lookups; a grant's scope items and its
-//! clean-up at the per-grantee bound), never more than it was charged before it ran, whatever
+//! accessor; a grant's scope items and its clean-up at the per-grantee bound; licence lookups
+//! read a constant number of items), never more than it was charged before it ran, whatever
 //! path the check took (the patient, a delegate, an organisation, a licensed practitioner,
 //! break-glass that falls through to the consents).
 
@@ -9,7 +9,7 @@ use crate::WeightInfo;
 use frame_support::dispatch::{GetDispatchInfo, PostDispatchInfo};
 use frame_support::weights::Weight;
 use sp_runtime::traits::Dispatchable;
-use telemed_primitives::mocks::{MOST_AUTHORITIES, MOST_CONSENTS};
+use telemed_primitives::mocks::MOST_CONSENTS;
 
 type Weights = <Test as crate::Config>::WeightInfo;
 
@@ -34,8 +34,7 @@ fn log_weights(who: AccountId, purpose: PurposeOfUse) -> (Weight, Weight) {
 #[test]
 fn the_weights_depend_on_what_is_read() {
 	// Otherwise nothing below tells a refund from none.
-	assert!(Weights::log_access(1, 1).all_lt(Weights::log_access(1, MOST_AUTHORITIES)));
-	assert!(Weights::log_access(1, 1).all_lt(Weights::log_access(MOST_CONSENTS, 1)));
+	assert!(Weights::log_access(1).all_lt(Weights::log_access(MOST_CONSENTS)));
 	assert!(Weights::grant_consent(0, 0).all_lt(Weights::grant_consent(0, 1)));
 	assert!(Weights::grant_consent(0, 0).all_lt(Weights::grant_consent(3, 0)));
 }
@@ -46,53 +45,47 @@ fn log_access_is_charged_for_the_longest_check_and_refunded_to_what_it_read() {
 		Grant::permit(DOC).ok();
 		Grant::permit(NURSE).ok();
 		Grant::permit(NURSE).ok();
-		MockRegistry::set_lookup_reads(DOC, 5);
-		MockRegistry::set_lookup_reads(NURSE, MOST_AUTHORITIES);
 		let per_grantee = MaxConsentsPerGrantee::get();
 
-		// Charged for the most: every consent the pair may hold, the longest lookup.
+		// Charged for the most: every consent the pair may hold.
 		let (charged, used) = log_weights(DOC, PurposeOfUse::Treatment);
-		assert_eq!(charged, Weights::log_access(per_grantee, MOST_AUTHORITIES));
-		// Refunded to one consent read and five authorities.
-		assert_eq!(used, Weights::log_access(1, 5));
-		// Two consents and the longest lookup: the most for this pair.
+		assert_eq!(charged, Weights::log_access(per_grantee));
+		// Refunded to one consent read.
+		assert_eq!(used, Weights::log_access(1));
+		// Two consents: the most for this pair.
 		let (_, used) = log_weights(NURSE, PurposeOfUse::Treatment);
-		assert_eq!(used, Weights::log_access(2, MOST_AUTHORITIES));
-		// The patient reads nothing of either.
+		assert_eq!(used, Weights::log_access(2));
+		// The patient reads none.
 		let (_, used) = log_weights(PATIENT, PurposeOfUse::Treatment);
-		assert_eq!(used, Weights::log_access(0, 0));
+		assert_eq!(used, Weights::log_access(0));
 		assert_invariants();
 	});
 }
 
 #[test]
-fn an_organisations_permit_reads_no_authority() {
+fn an_organisations_permit_is_charged_for_the_consent_it_read() {
 	new_test_ext().execute_with(|| {
 		Grant::permit(INSURER).ok();
 		let (_, used) = log_weights(INSURER, PurposeOfUse::Treatment);
-		assert_eq!(used, Weights::log_access(1, 0));
+		assert_eq!(used, Weights::log_access(1));
 	});
 }
 
 #[test]
-fn break_glass_that_falls_through_is_charged_for_both_lookups_within_the_charge() {
+fn break_glass_that_falls_through_is_charged_within_the_charge() {
 	new_test_ext().execute_with(|| {
 		Grant { purposes: vec![PurposeOfUse::EmergencyTreatment], ..Grant::permit(DOC) }.ok();
 		assert_ok!(Consent::open_emergency_access(RuntimeOrigin::signed(DOC), PATIENT, [1; 32]));
-		MockRegistry::set_lookup_reads(DOC, MOST_AUTHORITIES);
 		// The endorsement is gone: the break-glass lookup refuses, the permit's lookup allows.
 		MockRegistry::set_emergency(DOC, false);
 		let (charged, used) = log_weights(DOC, PurposeOfUse::EmergencyTreatment);
-		assert_eq!(
-			charged,
-			Weights::log_access(MaxConsentsPerGrantee::get(), 2 * MOST_AUTHORITIES)
-		);
-		assert_eq!(used, Weights::log_access(1, 2 * MOST_AUTHORITIES));
+		assert_eq!(charged, Weights::log_access(MaxConsentsPerGrantee::get()));
+		assert_eq!(used, Weights::log_access(1));
 		assert!(used.all_lte(charged));
 		// Still endorsed: the break-glass lookup alone, no consent read.
 		MockRegistry::set_emergency(DOC, true);
 		let (_, used) = log_weights(DOC, PurposeOfUse::EmergencyTreatment);
-		assert_eq!(used, Weights::log_access(0, MOST_AUTHORITIES));
+		assert_eq!(used, Weights::log_access(0));
 	});
 }
 
@@ -148,20 +141,13 @@ fn a_grant_is_charged_for_its_scope_and_a_clean_up_and_refunded_when_there_was_n
 }
 
 #[test]
-fn break_glass_is_charged_for_the_longest_emergency_lookup_and_refunded_to_what_it_read() {
-	assert!(
-		Weights::open_emergency_access(1).all_lt(Weights::open_emergency_access(MOST_AUTHORITIES))
-	);
+fn break_glass_refused_is_charged_in_full() {
 	new_test_ext().execute_with(|| {
-		MockRegistry::set_lookup_reads(DOC, 4);
 		let call = RuntimeCall::Consent(crate::Call::open_emergency_access {
 			patient: PATIENT,
 			statement: [4u8; 32],
 		});
-		let charged = call.get_dispatch_info().call_weight;
-		assert_eq!(charged, Weights::open_emergency_access(MOST_AUTHORITIES));
-		let post = call.clone().dispatch(RuntimeOrigin::signed(DOC)).expect("opened");
-		assert_eq!(actual(post), Weights::open_emergency_access(4));
+		assert_eq!(call.get_dispatch_info().call_weight, Weights::open_emergency_access());
 		// Not endorsed for emergency care: refused and charged in full.
 		set_practitioner(NURSE, true, false);
 		let refused = call.dispatch(RuntimeOrigin::signed(NURSE)).expect_err("not endorsed");

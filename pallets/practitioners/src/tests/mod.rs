@@ -1,6 +1,7 @@
 //! Unit tests, by feature. Every call's success path and each of its errors; a failed call
 //! changes nothing (`assert_noop!`); the invariants hold after every test that writes.
 
+mod accreditations;
 mod authorities;
 mod licences;
 mod profiles;

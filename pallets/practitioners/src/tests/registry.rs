@@ -196,48 +196,57 @@ fn genesis_builds_authorities_practitioners_and_licences() {
 	});
 }
 
+/// The table of accreditations is full, every entry with as many of the longest jurisdiction
+/// codes as allowed (what a lookup decodes at most).
+#[cfg(feature = "runtime-benchmarks")]
+fn assert_full_table() {
+	let table = crate::Accreditations::<Test>::get();
+	assert_eq!(table.len(), MAX_AUTHORITIES as usize);
+	let most: u32 = <Test as crate::Config>::MaxJurisdictionsPerAuthority::get();
+	assert!(table.iter().all(|a| a.jurisdictions.len() == most as usize));
+	assert!(table.iter().all(|a| a.jurisdictions.iter().any(|j| j.len() == 6)));
+}
+
 /// Other pallets' benchmarks reach the registry's worst case: a full list of active licences
-/// within their window, each from a different authority (so a lookup reads one authority per
-/// licence), every authority but the last's having lost the licence's jurisdiction, the valid
-/// one last.
+/// within their window, every one's authority having lost the licence's jurisdiction but the
+/// last, valid one; the table of accreditations full.
 #[cfg(feature = "runtime-benchmarks")]
 #[test]
-fn make_licensed_fills_the_list_from_distinct_authorities() {
+fn make_licensed_fills_the_list_and_the_table() {
 	new_test_ext().execute_with(|| {
 		Registry::make_licensed(&NURSE, true);
 		let views = Registry::licences_of(&NURSE);
 		let max: u32 = <Test as crate::Config>::MaxLicencesPerPractitioner::get();
 		let max = max as usize;
 		assert_eq!(views.len(), max);
-		let mut authorities: Vec<_> = views.iter().map(|v| v.licence.authority).collect();
-		authorities.sort();
-		authorities.dedup();
-		assert_eq!(authorities.len(), max, "one authority per licence");
 		let (last, before) = views.split_last().unwrap();
 		assert!(crate::Authorities::<Test>::get(last.licence.authority)
-			.is_some_and(|a| a.jurisdictions.to_vec() == vec![last.licence.jurisdiction.clone()]));
+			.is_some_and(|a| a.jurisdictions.contains(&last.licence.jurisdiction)));
 		assert!(before.iter().all(|v| {
 			crate::Authorities::<Test>::get(v.licence.authority)
 				.is_some_and(|a| !a.jurisdictions.contains(&v.licence.jurisdiction))
 		}));
 		assert_eq!(last.standing, LicenceStanding::Valid);
-		// Active and within their window: each is a candidate whose authority is read.
+		// Active and within their window: each is a candidate looked up in the table.
 		assert!(before.iter().all(|v| v.standing == LicenceStanding::AuthorityWithdrawn
 			&& v.licence.status == crate::LicenceStatus::Active));
 		assert_eq!(crate::ActiveLicences::<Test>::get(NURSE).len(), max);
+		assert_full_table();
+		assert!(Registry::is_licensed(&NURSE, &LicenceQuery::any()));
+		assert!(Registry::may_use_emergency_access(&NURSE));
 		// Another practitioner's worst case uses other authorities: this one's stands.
 		Registry::make_licensed(&DOC, false);
 		assert!(Registry::is_licensed(&DOC, &LicenceQuery::any()));
 		assert!(Registry::is_licensed(&NURSE, &LicenceQuery::any()));
-		assert!(Registry::is_licensed(&NURSE, &LicenceQuery::any()));
 		assert!(Registry::may_use_emergency_access(&NURSE));
+		assert_full_table();
 		assert_invariants();
 	});
 }
 
 /// Other pallets' benchmarks reach the registry's longest refusal: a registered practitioner
-/// with a full summary of active licences within their window, each from a different
-/// authority that has lost the licence's jurisdiction (each read, each refused).
+/// with a full summary of active licences within their window, each of whose authority has
+/// lost the licence's jurisdiction (each looked up in the full table, each refused).
 #[cfg(feature = "runtime-benchmarks")]
 #[test]
 fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
@@ -247,10 +256,7 @@ fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
 		let max = max as usize;
 		let views = Registry::licences_of(&NURSE);
 		assert_eq!(views.len(), max);
-		let mut authorities: Vec<_> = views.iter().map(|v| v.licence.authority).collect();
-		authorities.sort();
-		authorities.dedup();
-		assert_eq!(authorities.len(), max, "one authority per licence");
+		assert_full_table();
 		assert!(views.iter().all(|v| v.standing == LicenceStanding::AuthorityWithdrawn
 			&& v.licence.status == crate::LicenceStatus::Active));
 		assert_eq!(crate::ActiveLicences::<Test>::get(NURSE).len(), max);
@@ -261,54 +267,5 @@ fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
 		Registry::make_licensed(&DOC, false);
 		assert!(Registry::is_licensed(&DOC, &LicenceQuery::any()));
 		assert_invariants();
-	});
-}
-
-#[test]
-fn a_lookup_says_how_many_authorities_it_read() {
-	use telemed_primitives::LicenceLookup;
-	new_test_ext().execute_with(|| {
-		let lookup = |who| Registry::licence_lookup(&who, &LicenceQuery::any());
-		// Not a practitioner: the summary only.
-		assert_eq!(lookup(NURSE), LicenceLookup { licensed: false, authorities: 0 });
-		add_board();
-		assert_ok!(Practitioners::add_authority(
-			RuntimeOrigin::root(),
-			OTHER_BOARD,
-			bv(b"Other Board".to_vec()),
-			codes(&[b"FR"]),
-		));
-		register(DOC);
-		// The other board's licence first, then two of the board's.
-		issue_from(OTHER_BOARD, DOC, PractitionerRole::Physician, false);
-		issue_from(BOARD, DOC, PractitionerRole::Physician, false);
-		issue_from(BOARD, DOC, PractitionerRole::Nurse, true);
-		// The first candidate's authority answers: one read.
-		assert_eq!(lookup(DOC), LicenceLookup { licensed: true, authorities: 1 });
-		// The other board loses FR: its licence is read and refused, then the board's.
-		assert_ok!(Practitioners::update_authority(
-			RuntimeOrigin::root(),
-			OTHER_BOARD,
-			bv(b"Other Board".to_vec()),
-			codes(&[b"GB-ENG"]),
-		));
-		assert_eq!(lookup(DOC), LicenceLookup { licensed: true, authorities: 2 });
-		// Break-glass reads only the licences endorsed for it: the board's, once.
-		assert_eq!(
-			Registry::emergency_lookup(&DOC),
-			LicenceLookup { licensed: true, authorities: 1 }
-		);
-		// The board loses FR too: each authority read once, however many of its licences.
-		assert_ok!(Practitioners::update_authority(
-			RuntimeOrigin::root(),
-			BOARD,
-			bv(b"Demo Medical Board".to_vec()),
-			codes(&[b"GB-ENG"]),
-		));
-		assert_eq!(lookup(DOC), LicenceLookup { licensed: false, authorities: 2 });
-		// Expired: no candidate, nothing read.
-		set_now(T0 + 365 * DAY);
-		assert_eq!(lookup(DOC), LicenceLookup { licensed: false, authorities: 0 });
-		assert!(lookup(DOC).authorities <= Registry::most_authorities_read());
 	});
 }

@@ -240,3 +240,15 @@ fn a_second_withdrawal_during_a_walk_starts_it_again_and_misses_nothing() {
 		assert_invariants();
 	});
 }
+
+#[test]
+fn a_withdrawal_before_any_licence_starts_no_walk() {
+	new_test_ext().execute_with(|| {
+		add_board();
+		assert_ok!(Practitioners::remove_authority(RuntimeOrigin::root(), BOARD));
+		// Nothing to walk: no position kept (an empty walk would break the invariants until
+		// the next `on_idle`).
+		assert_eq!(WithdrawalSweep::<Test>::get(), None);
+		assert_invariants();
+	});
+}

@@ -1,5 +1,5 @@
 //! What the calls that check access are charged in the end: what the checks read (the
-//! consents of the patient to the caller, the authorities of the caller's licence lookups),
+//! consents of the patient to the caller; licence lookups read a constant number of items),
 //! never more than they were charged before they ran, whatever path the check took.
 
 use super::*;
@@ -7,7 +7,7 @@ use crate::WeightInfo;
 use frame_support::dispatch::{GetDispatchInfo, PostDispatchInfo};
 use frame_support::weights::Weight;
 use sp_runtime::traits::Dispatchable;
-use telemed_primitives::mocks::{MOST_AUTHORITIES, MOST_CONSENTS};
+use telemed_primitives::mocks::MOST_CONSENTS;
 use telemed_primitives::{AccessAction, DelegateScope};
 
 type Weights = <Test as crate::Config>::WeightInfo;
@@ -35,10 +35,9 @@ fn add_call(purpose: PurposeOfUse) -> RuntimeCall {
 
 #[test]
 fn the_weights_depend_on_what_is_read() {
-	assert!(Weights::add_record(1, 1).all_lt(Weights::add_record(MOST_CONSENTS, 1)));
-	assert!(Weights::add_record(1, 1).all_lt(Weights::add_record(1, MOST_AUTHORITIES)));
-	assert!(Weights::access_record(1, 1).all_lt(Weights::access_record(1, MOST_AUTHORITIES)));
-	assert!(Weights::amend_record(1, 1).all_lt(Weights::amend_record(1, MOST_AUTHORITIES)));
+	assert!(Weights::add_record(1).all_lt(Weights::add_record(MOST_CONSENTS)));
+	assert!(Weights::access_record(1).all_lt(Weights::access_record(MOST_CONSENTS)));
+	assert!(Weights::amend_record(1).all_lt(Weights::amend_record(MOST_CONSENTS)));
 }
 
 #[test]
@@ -46,18 +45,17 @@ fn adding_is_charged_for_the_longest_checks_and_refunded_to_what_they_read() {
 	new_test_ext().execute_with(|| {
 		// The patient: no check reads anything.
 		let (charged, used) = weights(add_call(PurposeOfUse::Treatment), PATIENT);
-		assert_eq!(charged, Weights::add_record(MOST_CONSENTS, MOST_AUTHORITIES));
-		assert_eq!(used, Weights::add_record(0, 0));
+		assert_eq!(charged, Weights::add_record(MOST_CONSENTS));
+		assert_eq!(used, Weights::add_record(0));
 		// A delegate with `AccessRecords`: neither.
 		MockConsent::delegate(PATIENT, PARENT, DelegateScope::AccessRecords);
 		let (_, used) = weights(add_call(PurposeOfUse::Treatment), PARENT);
-		assert_eq!(used, Weights::add_record(0, 0));
-		// A practitioner: two consents read, three authorities in each lookup.
+		assert_eq!(used, Weights::add_record(0));
+		// A practitioner: two consents read.
 		MockConsent::permit(DOC, PATIENT, AccessAction::Append, PurposeOfUse::Treatment, None);
 		MockConsent::set_consent_reads(DOC, PATIENT, 2);
-		MockRegistry::set_lookup_reads(DOC, 3);
 		let (_, used) = weights(add_call(PurposeOfUse::Treatment), DOC);
-		assert_eq!(used, Weights::add_record(2, 3));
+		assert_eq!(used, Weights::add_record(2));
 		// Amending it: the same checks.
 		let id = crate::NextRecordId::<Test>::get() - 1;
 		MockConsent::permit(DOC, PATIENT, AccessAction::Amend, PurposeOfUse::Treatment, None);
@@ -70,17 +68,16 @@ fn adding_is_charged_for_the_longest_checks_and_refunded_to_what_they_read() {
 			purpose: PurposeOfUse::Treatment,
 		});
 		let (charged, used) = weights(amend, DOC);
-		assert_eq!(charged, Weights::amend_record(MOST_CONSENTS, MOST_AUTHORITIES));
-		assert_eq!(used, Weights::amend_record(2, 3));
+		assert_eq!(charged, Weights::amend_record(MOST_CONSENTS));
+		assert_eq!(used, Weights::amend_record(2));
 		assert_invariants();
 	});
 }
 
 #[test]
-fn break_glass_is_charged_for_two_lookups_and_refunded_within_the_charge() {
+fn break_glass_is_charged_for_the_longest_check_and_refunded_within_the_charge() {
 	new_test_ext().execute_with(|| {
-		// The break-glass lookup refuses (no endorsement), the permit's lookup allows: both
-		// read the longest.
+		// The break-glass lookup refuses (no endorsement), the permit's lookup allows.
 		MockConsent::open_emergency(DOC, PATIENT, 7);
 		MockConsent::permit(
 			DOC,
@@ -89,10 +86,9 @@ fn break_glass_is_charged_for_two_lookups_and_refunded_within_the_charge() {
 			PurposeOfUse::EmergencyTreatment,
 			None,
 		);
-		MockRegistry::set_lookup_reads(DOC, MOST_AUTHORITIES);
 		let (charged, used) = weights(add_call(PurposeOfUse::EmergencyTreatment), DOC);
-		assert_eq!(charged, Weights::add_record(MOST_CONSENTS, 2 * MOST_AUTHORITIES));
-		assert_eq!(used, Weights::add_record(1, 2 * MOST_AUTHORITIES));
+		assert_eq!(charged, Weights::add_record(MOST_CONSENTS));
+		assert_eq!(used, Weights::add_record(1));
 		assert!(used.all_lte(charged));
 	});
 }
@@ -103,12 +99,11 @@ fn reading_is_charged_for_the_longest_check_of_any_purpose_and_refunded_to_what_
 		let id = NewRecord::by(PATIENT).add();
 		MockConsent::permit(DOC, PATIENT, AccessAction::Read, PurposeOfUse::Treatment, None);
 		assert_ok!(envelope(PATIENT, id, DOC));
-		MockRegistry::set_lookup_reads(DOC, 4);
 		let read = RuntimeCall::Records(crate::Call::access_record { record: id });
 		let (charged, used) = weights(read, DOC);
 		// The envelope's purpose is read in the call: the most of any purpose is charged.
-		assert_eq!(charged, Weights::access_record(MOST_CONSENTS, 2 * MOST_AUTHORITIES));
-		assert_eq!(used, Weights::access_record(1, 4));
+		assert_eq!(charged, Weights::access_record(MOST_CONSENTS));
+		assert_eq!(used, Weights::access_record(1));
 	});
 }
 
