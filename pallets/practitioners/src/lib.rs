@@ -429,8 +429,6 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// The account is already an accredited authority: update it instead.
 		AuthorityAlreadyExists,
-		/// `MaxAuthorities` authorities are accredited already: withdraw one first.
-		TooManyAuthorities,
 		/// The account is not an accredited authority.
 		UnknownAuthority,
 		/// The authority is not accredited for this jurisdiction.
@@ -509,6 +507,8 @@ pub mod pallet {
 		SelfLicensing,
 		/// Only a licence's holder may surrender it.
 		NotHolder,
+		/// `MaxAuthorities` authorities are accredited already: withdraw one first.
+		TooManyAuthorities,
 	}
 
 	/// Genesis: authorities, practitioners and licences of a new chain (development and test
