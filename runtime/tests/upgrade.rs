@@ -114,7 +114,7 @@ fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 
 		// The state as the previous release left it: consent at storage version 2 (consent 0 a
 		// permit of a category), no (patient, grantee) index; practitioners at version 1, no
-		// summary of active licences. Nothing was ever disclosed (version 2's log would need
+		// summary of active licences, no table of accreditations. Nothing was ever disclosed (version 2's log would need
 		// rewriting too).
 		assert_eq!(pallet_consent::DisclosureRing::<Runtime>::iter().count(), 0);
 		assert_eq!(pallet_consent::EmergencyAccesses::<Runtime>::iter().count(), 0);
@@ -123,14 +123,17 @@ fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 		let _ = pallet_consent::ConsentsByGrantee::<Runtime>::clear(u32::MAX, None);
 		assert!(pallet_practitioners::ActiveLicences::<Runtime>::contains_key(&bob));
 		let _ = pallet_practitioners::ActiveLicences::<Runtime>::clear(u32::MAX, None);
+		assert!(!pallet_practitioners::Accreditations::<Runtime>::get().is_empty());
+		pallet_practitioners::Accreditations::<Runtime>::kill();
 		StorageVersion::new(2).put::<Consent>();
 		StorageVersion::new(1).put::<Practitioners>();
 
 		Executive::execute_on_runtime_upgrade();
 
 		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(4));
-		assert_eq!(Practitioners::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(Practitioners::on_chain_storage_version(), StorageVersion::new(3));
 		assert!(pallet_practitioners::ActiveLicences::<Runtime>::contains_key(&bob));
+		assert!(!pallet_practitioners::Accreditations::<Runtime>::get().is_empty());
 		// The permit of a category ended, its deposit back; the permit of all data stays,
 		// indexed.
 		assert!(pallet_consent::Consents::<Runtime>::get(0).is_none());
