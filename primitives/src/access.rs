@@ -43,6 +43,19 @@ pub enum PractitionerRole {
 }
 
 impl PractitionerRole {
+	/// Every role, in encoding order: a role appended to the enum is appended here (a
+	/// compile-time check below makes the two meet).
+	pub const ALL: [PractitionerRole; 8] = [
+		PractitionerRole::Physician,
+		PractitionerRole::Nurse,
+		PractitionerRole::Midwife,
+		PractitionerRole::Pharmacist,
+		PractitionerRole::Laboratory,
+		PractitionerRole::Therapist,
+		PractitionerRole::Psychologist,
+		PractitionerRole::Paramedic,
+	];
+
 	/// The roles whose licence lets the holder prescribe medicines: physicians and midwives.
 	/// `Nurse` is not among them: it covers registered nurses too, who do not prescribe (a
 	/// prescribing nurse's role would be appended to the enum, keeping the encodings).
@@ -336,8 +349,32 @@ impl RoleSet {
 	}
 }
 
-// Every role has a bit of its own: a role appended past the sixteenth must widen `RoleSet`.
-const _: () = assert!((PractitionerRole::Paramedic as u16) < 16);
+// `PractitionerRole::ALL` lists every role in encoding order, and every role has a bit of its
+// own in a `RoleSet` (a role appended past the sixteenth must widen it). The match has no
+// wildcard: a role appended to the enum fails to compile here until it is given its position,
+// and appended to `ALL` too.
+const _: () = {
+	const fn position(role: PractitionerRole) -> usize {
+		match role {
+			PractitionerRole::Physician => 0,
+			PractitionerRole::Nurse => 1,
+			PractitionerRole::Midwife => 2,
+			PractitionerRole::Pharmacist => 3,
+			PractitionerRole::Laboratory => 4,
+			PractitionerRole::Therapist => 5,
+			PractitionerRole::Psychologist => 6,
+			PractitionerRole::Paramedic => 7,
+		}
+	}
+	let mut i = 0;
+	while i < PractitionerRole::ALL.len() {
+		assert!(position(PractitionerRole::ALL[i]) == i);
+		assert!(PractitionerRole::ALL[i] as usize == i);
+		i += 1;
+	}
+	assert!(position(PractitionerRole::Paramedic) + 1 == PractitionerRole::ALL.len());
+	assert!(PractitionerRole::ALL.len() <= 16);
+};
 
 /// What an access check read of its bounded part: the patient's consents to the accessor (at
 /// most `MaxConsentsPerGrantee`). A call that checked access is charged in the end for these
@@ -487,16 +524,7 @@ mod tests {
 
 	#[test]
 	fn a_role_set_holds_its_roles_and_no_other() {
-		let all = [
-			PractitionerRole::Physician,
-			PractitionerRole::Nurse,
-			PractitionerRole::Midwife,
-			PractitionerRole::Pharmacist,
-			PractitionerRole::Laboratory,
-			PractitionerRole::Therapist,
-			PractitionerRole::Psychologist,
-			PractitionerRole::Paramedic,
-		];
+		let all = PractitionerRole::ALL;
 		for (i, role) in all.iter().enumerate() {
 			let one = RoleSet::of(&[*role]);
 			for (j, other) in all.iter().enumerate() {

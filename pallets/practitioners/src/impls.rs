@@ -145,25 +145,22 @@ impl<T: Config> Pallet<T> {
 		authority: Option<&AuthorityOf<T>>,
 	) -> Accreditation {
 		Self::accreditation_at(
-			authority.map(|a| (a.accredited_at, &a.jurisdictions[..])),
+			authority.map(|a| {
+				(a.accredited_at, a.jurisdictions.binary_search(&licence.jurisdiction).is_ok())
+			}),
 			licence.issued_at,
-			&licence.jurisdiction,
 		)
 	}
 
-	/// How a licence issued at `issued_at` for `jurisdiction` stands with its authority, given
-	/// when the authority was accredited and where it may license (`None`: no longer
-	/// accredited at all).
-	fn accreditation_at(
-		authority: Option<(Moment, &[JurisdictionCode])>,
-		issued_at: Moment,
-		jurisdiction: &JurisdictionCode,
-	) -> Accreditation {
+	/// How a licence issued at `issued_at` stands with its authority, given when the authority
+	/// was accredited and whether it may license in the licence's jurisdiction (`None`: no
+	/// longer accredited at all).
+	fn accreditation_at(authority: Option<(Moment, bool)>, issued_at: Moment) -> Accreditation {
 		match authority {
 			// An accreditation later than the licence is a new one: governance withdrew the
 			// one under which the licence was issued, which ended it for good.
-			Some((accredited_at, jurisdictions)) if accredited_at <= issued_at => {
-				if jurisdictions.binary_search(jurisdiction).is_ok() {
+			Some((accredited_at, in_jurisdiction)) if accredited_at <= issued_at => {
+				if in_jurisdiction {
 					Accreditation::Current
 				} else {
 					Accreditation::JurisdictionWithdrawn
@@ -264,7 +261,10 @@ impl<T: Config> Pallet<T> {
 		Accredited {
 			authority: authority.clone(),
 			accredited_at: info.accredited_at,
-			jurisdictions: info.jurisdictions.clone(),
+			// As many keys as codes, under the same bound.
+			jurisdictions: BoundedVec::truncate_from(
+				info.jurisdictions.iter().map(jurisdiction_key).collect(),
+			),
 		}
 	}
 
@@ -752,12 +752,13 @@ impl<T: Config> Pallet<T> {
 		}
 		let table = Accreditations::<T>::get();
 		candidates.any(|a| {
+			let key = jurisdiction_key(&a.jurisdiction);
 			let entry = table
 				.binary_search_by(|e| e.authority.cmp(&a.authority))
 				.ok()
 				.and_then(|at| table.get(at))
-				.map(|e| (e.accredited_at, &e.jurisdictions[..]));
-			Self::accreditation_at(entry, a.issued_at, &a.jurisdiction) == Accreditation::Current
+				.map(|e| (e.accredited_at, e.jurisdictions.binary_search(&key).is_ok()));
+			Self::accreditation_at(entry, a.issued_at) == Accreditation::Current
 		})
 	}
 }

@@ -279,10 +279,10 @@ pub mod pallet {
 	>;
 
 	/// Each holder's licences whose status is `Active`, by id, with what their standing and
-	/// lookups need ([`ActiveLicence`]): "is `who` licensed" reads this and one authority per
-	/// candidate licence, never the licences themselves. Rewritten by every call that changes a
-	/// licence's status or window (issue, renew, suspend, reinstate, revoke, surrender, prune,
-	/// deregister); expiry and authority changes are evaluated when asked. Never stored empty.
+	/// lookups need ([`ActiveLicence`]): "is `who` licensed" reads this and [`Accreditations`],
+	/// never the licences themselves. Rewritten by every call that changes a licence's status
+	/// or window (issue, renew, suspend, reinstate, revoke, surrender, prune, deregister);
+	/// expiry is evaluated when asked. Never stored empty.
 	// Hasher: user-chosen key (the practitioner's account): `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type ActiveLicences<T: Config> = StorageMap<

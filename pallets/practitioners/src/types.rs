@@ -6,6 +6,7 @@ use scale_info::TypeInfo;
 
 use telemed_primitives::{
 	Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, Moment, PractitionerRole, SpecialtyCode,
+	MAX_JURISDICTION_LEN,
 };
 
 /// A licensing authority (a medical board, an accreditation body), accredited by governance
@@ -23,6 +24,20 @@ pub struct Authority<MaxName: Get<u32>, MaxJurisdictions: Get<u32>> {
 	pub accredited_at: Moment,
 }
 
+/// A jurisdiction code as [`crate::Accreditations`] keeps it: padded with zero bytes to its
+/// bound (codes never contain one), so that a lookup decodes the table without allocating a
+/// code at a time. Padded codes sort as the codes do.
+pub type JurisdictionKey = [u8; MAX_JURISDICTION_LEN as usize];
+
+/// `code` padded with zero bytes to its bound.
+pub fn jurisdiction_key(code: &JurisdictionCode) -> JurisdictionKey {
+	let mut key = [0u8; MAX_JURISDICTION_LEN as usize];
+	for (slot, byte) in key.iter_mut().zip(code.iter()) {
+		*slot = *byte;
+	}
+	key
+}
+
 /// What lookups need of an accredited authority ([`crate::Accreditations`]): the part of
 /// [`Authority`] that decides whether its licences count, without its name.
 #[derive(
@@ -38,7 +53,7 @@ pub struct Accredited<
 	/// When governance accredited it.
 	pub accredited_at: Moment,
 	/// Where it may license: sorted, no duplicates.
-	pub jurisdictions: BoundedVec<JurisdictionCode, MaxJurisdictions>,
+	pub jurisdictions: BoundedVec<JurisdictionKey, MaxJurisdictions>,
 }
 
 /// A practitioner's public profile. Registration holds `deposit` from the practitioner.

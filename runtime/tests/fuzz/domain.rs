@@ -212,16 +212,7 @@ impl Rng {
 	}
 
 	pub fn role(&mut self) -> PractitionerRole {
-		self.pick(&[
-			PractitionerRole::Physician,
-			PractitionerRole::Nurse,
-			PractitionerRole::Midwife,
-			PractitionerRole::Pharmacist,
-			PractitionerRole::Laboratory,
-			PractitionerRole::Therapist,
-			PractitionerRole::Psychologist,
-			PractitionerRole::Paramedic,
-		])
+		self.pick(&PractitionerRole::ALL)
 	}
 
 	/// A length for a vector bounded by `max`: mostly one, sometimes none, two or the bound.

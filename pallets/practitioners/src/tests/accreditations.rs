@@ -18,7 +18,10 @@ fn licensed(who: AccountId) -> bool {
 fn table() -> Vec<(AccountId, Vec<Vec<u8>>)> {
 	Accreditations::<Test>::get()
 		.into_iter()
-		.map(|a| (a.authority, a.jurisdictions.into_iter().map(|j| j.into_inner()).collect()))
+		.map(|a| {
+			let codes = a.jurisdictions.iter().map(|k| k.iter().copied().filter(|b| *b != 0));
+			(a.authority, codes.map(|code| code.collect()).collect())
+		})
 		.collect()
 }
 
@@ -189,4 +192,19 @@ fn version_2_authorities_are_tabled() {
 		MigrateV2ToV3::<Test>::on_runtime_upgrade();
 		assert!(Accreditations::<Test>::get().is_empty());
 	});
+}
+
+#[test]
+fn padded_codes_sort_as_the_codes_do() {
+	use crate::jurisdiction_key;
+	let codes: Vec<telemed_primitives::JurisdictionCode> =
+		[&b"FR"[..], b"FR-75C", b"FR-A", b"GB-ENG", b"US", b"US-CA"]
+			.iter()
+			.map(|c| bv(c.to_vec()))
+			.collect();
+	assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted as codes");
+	let keys: Vec<_> = codes.iter().map(jurisdiction_key).collect();
+	assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted as keys");
+	assert_eq!(keys[0], *b"FR\0\0\0\0");
+	assert_eq!(keys[1], *b"FR-75C");
 }
