@@ -75,8 +75,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Services` (r:1 w:1)
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ServiceCount` (r:1 w:1)
@@ -86,11 +86,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn set_service() -> Weight {
-		//  Measured:  `1246`
-		//  Estimated: `5002`
-		// Minimum execution time: 93_949_000 picoseconds.
-		Weight::from_parts(93_422_452, 5002)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		//  Measured:  `11060`
+		//  Estimated: `10255`
+		// Minimum execution time: 113_428_000 picoseconds.
+		Weight::from_parts(134_759_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Billing::Services` (r:1 w:1)
@@ -104,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn withdraw_service() -> Weight {
 		//  Measured:  `840`
 		//  Estimated: `3874`
-		// Minimum execution time: 69_894_000 picoseconds.
-		Weight::from_parts(77_204_000, 3874)
+		// Minimum execution time: 69_904_000 picoseconds.
+		Weight::from_parts(87_410_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -115,8 +115,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::PolicyUsage` (r:1 w:0)
@@ -136,11 +136,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Consultations` (r:0 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	fn book() -> Weight {
-		//  Measured:  `3196`
-		//  Estimated: `5002`
-		// Minimum execution time: 209_070_000 picoseconds.
-		Weight::from_parts(226_312_836, 5002)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		//  Measured:  `12608`
+		//  Estimated: `10255`
+		// Minimum execution time: 223_942_000 picoseconds.
+		Weight::from_parts(260_906_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -149,14 +149,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
-		//  Measured:  `1333`
-		//  Estimated: `5002`
-		// Minimum execution time: 45_658_000 picoseconds.
-		Weight::from_parts(54_722_577, 5002)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		//  Measured:  `10745`
+		//  Estimated: `10255`
+		// Minimum execution time: 56_664_000 picoseconds.
+		Weight::from_parts(72_367_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -178,8 +178,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn decline() -> Weight {
 		//  Measured:  `2524`
 		//  Estimated: `4215`
-		// Minimum execution time: 98_325_000 picoseconds.
-		Weight::from_parts(118_606_000, 4215)
+		// Minimum execution time: 96_132_000 picoseconds.
+		Weight::from_parts(110_314_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -204,8 +204,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel() -> Weight {
 		//  Measured:  `2902`
 		//  Estimated: `8799`
-		// Minimum execution time: 156_342_000 picoseconds.
-		Weight::from_parts(165_816_000, 8799)
+		// Minimum execution time: 150_903_000 picoseconds.
+		Weight::from_parts(167_959_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
@@ -215,16 +215,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn mark_delivered() -> Weight {
-		//  Measured:  `1463`
-		//  Estimated: `5002`
-		// Minimum execution time: 50_104_000 picoseconds.
-		Weight::from_parts(53_617_961, 5002)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `10875`
+		//  Estimated: `10255`
+		// Minimum execution time: 64_155_000 picoseconds.
+		Weight::from_parts(79_738_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -253,8 +253,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
 	/// Proof: `Billing::ClaimedVisits` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::PolicyUsage` (r:1 w:1)
@@ -264,11 +264,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn confirm() -> Weight {
-		//  Measured:  `10361`
-		//  Estimated: `44350`
-		// Minimum execution time: 380_574_000 picoseconds.
-		Weight::from_parts(404_880_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(48_u64))
+		//  Measured:  `17234`
+		//  Estimated: `26486`
+		// Minimum execution time: 298_372_000 picoseconds.
+		Weight::from_parts(324_231_000, 26486)
+			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -284,8 +284,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn dispute() -> Weight {
 		//  Measured:  `1094`
 		//  Estimated: `3874`
-		// Minimum execution time: 79_037_000 picoseconds.
-		Weight::from_parts(85_276_000, 3874)
+		// Minimum execution time: 78_106_000 picoseconds.
+		Weight::from_parts(89_803_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -315,8 +315,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
 	/// Proof: `Billing::ClaimedVisits` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::PolicyUsage` (r:1 w:1)
@@ -326,11 +326,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		//  Measured:  `10361`
-		//  Estimated: `44350`
-		// Minimum execution time: 387_163_000 picoseconds.
-		Weight::from_parts(436_797_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(48_u64))
+		//  Measured:  `17234`
+		//  Estimated: `26486`
+		// Minimum execution time: 302_458_000 picoseconds.
+		Weight::from_parts(338_752_000, 26486)
+			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -363,8 +363,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
 	/// Proof: `Billing::ClaimedVisits` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::PolicyUsage` (r:1 w:1)
@@ -374,11 +374,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
-		//  Measured:  `10612`
-		//  Estimated: `44350`
-		// Minimum execution time: 485_810_000 picoseconds.
-		Weight::from_parts(552_498_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(50_u64))
+		//  Measured:  `17485`
+		//  Estimated: `26486`
+		// Minimum execution time: 386_263_000 picoseconds.
+		Weight::from_parts(408_936_000, 26486)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -386,8 +386,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_insurer() -> Weight {
 		//  Measured:  `4`
 		//  Estimated: `3611`
-		// Minimum execution time: 9_694_000 picoseconds.
-		Weight::from_parts(10_876_000, 3611)
+		// Minimum execution time: 8_943_000 picoseconds.
+		Weight::from_parts(9_995_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -400,8 +400,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn fund_pool() -> Weight {
 		//  Measured:  `790`
 		//  Estimated: `3874`
-		// Minimum execution time: 83_003_000 picoseconds.
-		Weight::from_parts(103_093_000, 3874)
+		// Minimum execution time: 71_766_000 picoseconds.
+		Weight::from_parts(79_098_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -414,8 +414,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn withdraw_pool() -> Weight {
 		//  Measured:  `856`
 		//  Estimated: `3874`
-		// Minimum execution time: 66_088_000 picoseconds.
-		Weight::from_parts(81_681_000, 3874)
+		// Minimum execution time: 63_575_000 picoseconds.
+		Weight::from_parts(72_557_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -430,8 +430,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn issue_policy() -> Weight {
 		//  Measured:  `245`
 		//  Estimated: `3611`
-		// Minimum execution time: 36_164_000 picoseconds.
-		Weight::from_parts(52_027_000, 3611)
+		// Minimum execution time: 34_792_000 picoseconds.
+		Weight::from_parts(48_302_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -442,8 +442,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn end_policy() -> Weight {
 		//  Measured:  `946`
 		//  Estimated: `4215`
-		// Minimum execution time: 32_118_000 picoseconds.
-		Weight::from_parts(45_948_000, 4215)
+		// Minimum execution time: 32_218_000 picoseconds.
+		Weight::from_parts(47_200_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -460,8 +460,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn adjudicate_claim() -> Weight {
 		//  Measured:  `1323`
 		//  Estimated: `8799`
-		// Minimum execution time: 122_622_000 picoseconds.
-		Weight::from_parts(130_664_000, 8799)
+		// Minimum execution time: 123_143_000 picoseconds.
+		Weight::from_parts(141_740_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -478,8 +478,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn finalize_claim() -> Weight {
 		//  Measured:  `1323`
 		//  Estimated: `8799`
-		// Minimum execution time: 125_686_000 picoseconds.
-		Weight::from_parts(142_901_000, 8799)
+		// Minimum execution time: 129_903_000 picoseconds.
+		Weight::from_parts(170_052_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -504,8 +504,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn release_lapsed() -> Weight {
 		//  Measured:  `2566`
 		//  Estimated: `4215`
-		// Minimum execution time: 102_903_000 picoseconds.
-		Weight::from_parts(123_263_000, 4215)
+		// Minimum execution time: 100_468_000 picoseconds.
+		Weight::from_parts(122_212_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -539,8 +539,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ClaimedVisits` (r:1 w:1)
 	/// Proof: `Billing::ClaimedVisits` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::PolicyUsage` (r:1 w:1)
@@ -550,11 +550,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn close_dispute() -> Weight {
-		//  Measured:  `10612`
-		//  Estimated: `44350`
-		// Minimum execution time: 483_016_000 picoseconds.
-		Weight::from_parts(534_101_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(50_u64))
+		//  Measured:  `17485`
+		//  Estimated: `26486`
+		// Minimum execution time: 396_668_000 picoseconds.
+		Weight::from_parts(480_231_000, 26486)
+			.saturating_add(T::DbWeight::get().reads(35_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:65 w:1)
@@ -574,8 +574,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reap() -> Weight {
 		//  Measured:  `19878`
 		//  Estimated: `179610`
-		// Minimum execution time: 388_275_000 picoseconds.
-		Weight::from_parts(452_410_000, 179610)
+		// Minimum execution time: 380_013_000 picoseconds.
+		Weight::from_parts(440_803_000, 179610)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -588,8 +588,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn publish_session_key() -> Weight {
 		//  Measured:  `659`
 		//  Estimated: `3738`
-		// Minimum execution time: 28_442_000 picoseconds.
-		Weight::from_parts(43_935_000, 3738)
+		// Minimum execution time: 30_345_000 picoseconds.
+		Weight::from_parts(44_415_000, 3738)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -598,112 +598,112 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn set_service() -> Weight {
-		Weight::from_parts(93_422_452, 5002)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(134_759_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_service() -> Weight {
-		Weight::from_parts(77_204_000, 3874)
+		Weight::from_parts(87_410_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn book() -> Weight {
-		Weight::from_parts(226_312_836, 5002)
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
+		Weight::from_parts(260_906_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(54_722_577, 5002)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(72_367_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn decline() -> Weight {
-		Weight::from_parts(118_606_000, 4215)
+		Weight::from_parts(110_314_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(165_816_000, 8799)
+		Weight::from_parts(167_959_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn mark_delivered() -> Weight {
-		Weight::from_parts(53_617_961, 5002)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(79_738_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm() -> Weight {
-		Weight::from_parts(404_880_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(48_u64))
+		Weight::from_parts(324_231_000, 26486)
+			.saturating_add(ParityDbWeight::get().reads(33_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn dispute() -> Weight {
-		Weight::from_parts(85_276_000, 3874)
+		Weight::from_parts(89_803_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(436_797_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(48_u64))
+		Weight::from_parts(338_752_000, 26486)
+			.saturating_add(ParityDbWeight::get().reads(33_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(552_498_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(50_u64))
+		Weight::from_parts(408_936_000, 26486)
+			.saturating_add(ParityDbWeight::get().reads(35_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn register_insurer() -> Weight {
-		Weight::from_parts(10_876_000, 3611)
+		Weight::from_parts(9_995_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn fund_pool() -> Weight {
-		Weight::from_parts(103_093_000, 3874)
+		Weight::from_parts(79_098_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_pool() -> Weight {
-		Weight::from_parts(81_681_000, 3874)
+		Weight::from_parts(72_557_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn issue_policy() -> Weight {
-		Weight::from_parts(52_027_000, 3611)
+		Weight::from_parts(48_302_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn end_policy() -> Weight {
-		Weight::from_parts(45_948_000, 4215)
+		Weight::from_parts(47_200_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn adjudicate_claim() -> Weight {
-		Weight::from_parts(130_664_000, 8799)
+		Weight::from_parts(141_740_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn finalize_claim() -> Weight {
-		Weight::from_parts(142_901_000, 8799)
+		Weight::from_parts(170_052_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn release_lapsed() -> Weight {
-		Weight::from_parts(123_263_000, 4215)
+		Weight::from_parts(122_212_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_dispute() -> Weight {
-		Weight::from_parts(534_101_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(50_u64))
+		Weight::from_parts(480_231_000, 26486)
+			.saturating_add(ParityDbWeight::get().reads(35_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn reap() -> Weight {
-		Weight::from_parts(452_410_000, 179610)
+		Weight::from_parts(440_803_000, 179610)
 			.saturating_add(ParityDbWeight::get().reads(71_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn publish_session_key() -> Weight {
-		Weight::from_parts(43_935_000, 3738)
+		Weight::from_parts(44_415_000, 3738)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

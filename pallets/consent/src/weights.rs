@@ -85,12 +85,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
 		//  Measured:  `3274 + k * (1946 ±0) + r * (683 ±0)`
 		//  Estimated: `4075 + k * (26486 ±0) + r * (2978 ±0)`
-		// Minimum execution time: 231_933_000 picoseconds.
-		Weight::from_parts(158_979_926, 4075)
-			// Standard Error: 450_015
-			.saturating_add(Weight::from_parts(6_191_696, 0).saturating_mul(r.into()))
-			// Standard Error: 5_033_155
-			.saturating_add(Weight::from_parts(378_997_340, 0).saturating_mul(k.into()))
+		// Minimum execution time: 232_093_000 picoseconds.
+		Weight::from_parts(179_188_866, 4075)
+			// Standard Error: 336_500
+			.saturating_add(Weight::from_parts(5_462_654, 0).saturating_mul(r.into()))
+			// Standard Error: 3_763_562
+			.saturating_add(Weight::from_parts(349_378_592, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(k.into())))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_consent() -> Weight {
 		//  Measured:  `1343`
 		//  Estimated: `4177`
-		// Minimum execution time: 59_989_000 picoseconds.
-		Weight::from_parts(72_698_000, 4177)
+		// Minimum execution time: 53_329_000 picoseconds.
+		Weight::from_parts(66_228_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_consent() -> Weight {
 		//  Measured:  `2773`
 		//  Estimated: `4177`
-		// Minimum execution time: 116_082_000 picoseconds.
-		Weight::from_parts(151_134_000, 4177)
+		// Minimum execution time: 110_894_000 picoseconds.
+		Weight::from_parts(121_049_000, 4177)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -150,8 +150,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_delegate() -> Weight {
 		//  Measured:  `556`
 		//  Estimated: `3874`
-		// Minimum execution time: 68_551_000 picoseconds.
-		Weight::from_parts(110_074_000, 3874)
+		// Minimum execution time: 68_382_000 picoseconds.
+		Weight::from_parts(73_169_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -168,8 +168,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_delegate() -> Weight {
 		//  Measured:  `471`
 		//  Estimated: `4075`
-		// Minimum execution time: 60_660_000 picoseconds.
-		Weight::from_parts(85_798_000, 4075)
+		// Minimum execution time: 60_811_000 picoseconds.
+		Weight::from_parts(90_414_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -177,8 +177,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::OpenEmergency` (r:1 w:1)
 	/// Proof: `Consent::OpenEmergency` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::PendingReviews` (r:1 w:1)
@@ -196,11 +196,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	fn open_emergency_access() -> Weight {
-		//  Measured:  `1303`
-		//  Estimated: `5002`
-		// Minimum execution time: 106_017_000 picoseconds.
-		Weight::from_parts(120_406_809, 5002)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		//  Measured:  `11117`
+		//  Estimated: `10255`
+		// Minimum execution time: 131_365_000 picoseconds.
+		Weight::from_parts(151_595_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
@@ -214,8 +214,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `665`
 		//  Estimated: `4075`
-		// Minimum execution time: 26_289_000 picoseconds.
-		Weight::from_parts(31_206_000, 4075)
+		// Minimum execution time: 29_073_000 picoseconds.
+		Weight::from_parts(38_367_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -238,8 +238,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `1545`
 		//  Estimated: `6196`
-		// Minimum execution time: 92_878_000 picoseconds.
-		Weight::from_parts(105_537_000, 6196)
+		// Minimum execution time: 100_048_000 picoseconds.
+		Weight::from_parts(119_457_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -259,21 +259,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
 	/// Proof: `Consent::DisclosureCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn log_access(c: u32, ) -> Weight {
-		//  Measured:  `3428 + c * (485 ±0)`
-		//  Estimated: `5002 + c * (3187 ±0)`
-		// Minimum execution time: 198_455_000 picoseconds.
-		Weight::from_parts(117_000_723, 5002)
-			// Standard Error: 384_577
-			.saturating_add(Weight::from_parts(10_831_305, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		//  Measured:  `13250 + c * (484 ±0)`
+		//  Estimated: `10255 + c * (3187 ±0)`
+		// Minimum execution time: 136_282_000 picoseconds.
+		Weight::from_parts(143_975_263, 10255)
+			// Standard Error: 297_616
+			.saturating_add(Weight::from_parts(11_547_970, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
@@ -283,9 +283,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		Weight::from_parts(158_979_926, 4075)
-			.saturating_add(Weight::from_parts(6_191_696, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(378_997_340, 0).saturating_mul(k.into()))
+		Weight::from_parts(179_188_866, 4075)
+			.saturating_add(Weight::from_parts(5_462_654, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(349_378_592, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(k.into())))
@@ -295,44 +295,44 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(72_698_000, 4177)
+		Weight::from_parts(66_228_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(151_134_000, 4177)
+		Weight::from_parts(121_049_000, 4177)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(110_074_000, 3874)
+		Weight::from_parts(73_169_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_delegate() -> Weight {
-		Weight::from_parts(85_798_000, 4075)
+		Weight::from_parts(90_414_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(120_406_809, 5002)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(151_595_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(31_206_000, 4075)
+		Weight::from_parts(38_367_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(105_537_000, 6196)
+		Weight::from_parts(119_457_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(117_000_723, 5002)
-			.saturating_add(Weight::from_parts(10_831_305, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(143_975_263, 10255)
+			.saturating_add(Weight::from_parts(11_547_970, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))

@@ -59,8 +59,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::PrescriptionsOf` (r:1 w:1)
 	/// Proof: `Prescriptions::PrescriptionsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::NextPrescriptionId` (r:1 w:1)
@@ -74,19 +74,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Prescriptions::Prescriptions` (r:0 w:1)
 	/// Proof: `Prescriptions::Prescriptions` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	fn issue() -> Weight {
-		//  Measured:  `3639`
-		//  Estimated: `44350`
-		// Minimum execution time: 176_541_000 picoseconds.
-		Weight::from_parts(200_097_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(23_u64))
+		//  Measured:  `11009`
+		//  Estimated: `10255`
+		// Minimum execution time: 114_950_000 picoseconds.
+		Weight::from_parts(127_469_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:2 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:32 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::Prescriptions` (r:1 w:1)
 	/// Proof: `Prescriptions::Prescriptions` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::RevokedPrescribers` (r:1 w:1)
@@ -108,11 +108,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn dispense() -> Weight {
-		//  Measured:  `12173`
-		//  Estimated: `87710`
-		// Minimum execution time: 469_986_000 picoseconds.
-		Weight::from_parts(557_927_000, 87710)
-			.saturating_add(T::DbWeight::get().reads(60_u64))
+		//  Measured:  `18243`
+		//  Estimated: `26486`
+		// Minimum execution time: 277_351_000 picoseconds.
+		Weight::from_parts(312_864_000, 26486)
+			.saturating_add(T::DbWeight::get().reads(29_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Prescriptions::Prescriptions` (r:1 w:2)
@@ -121,18 +121,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::NextPrescriptionId` (r:1 w:1)
 	/// Proof: `Prescriptions::NextPrescriptionId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::PrescriptionsOf` (r:1 w:1)
 	/// Proof: `Prescriptions::PrescriptionsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	fn amend() -> Weight {
-		//  Measured:  `4336`
-		//  Estimated: `44350`
-		// Minimum execution time: 126_918_000 picoseconds.
-		Weight::from_parts(152_887_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(21_u64))
+		//  Measured:  `11706`
+		//  Estimated: `10255`
+		// Minimum execution time: 64_876_000 picoseconds.
+		Weight::from_parts(74_150_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Prescriptions::Prescriptions` (r:1 w:1)
@@ -150,8 +150,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel() -> Weight {
 		//  Measured:  `1808`
 		//  Estimated: `4701`
-		// Minimum execution time: 75_832_000 picoseconds.
-		Weight::from_parts(99_777_000, 4701)
+		// Minimum execution time: 75_461_000 picoseconds.
+		Weight::from_parts(85_567_000, 4701)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -172,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn expire() -> Weight {
 		//  Measured:  `1850`
 		//  Estimated: `4701`
-		// Minimum execution time: 77_565_000 picoseconds.
-		Weight::from_parts(111_335_000, 4701)
+		// Minimum execution time: 78_135_000 picoseconds.
+		Weight::from_parts(87_139_000, 4701)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -183,46 +183,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	fn licence_revoked() -> Weight {
-		//  Measured:  `2996`
-		//  Estimated: `44350`
-		// Minimum execution time: 102_622_000 picoseconds.
-		Weight::from_parts(137_804_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(19_u64))
+		//  Measured:  `10366`
+		//  Estimated: `10255`
+		// Minimum execution time: 41_372_000 picoseconds.
+		Weight::from_parts(46_069_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn issue() -> Weight {
-		Weight::from_parts(200_097_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(23_u64))
+		Weight::from_parts(127_469_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn dispense() -> Weight {
-		Weight::from_parts(557_927_000, 87710)
-			.saturating_add(ParityDbWeight::get().reads(60_u64))
+		Weight::from_parts(312_864_000, 26486)
+			.saturating_add(ParityDbWeight::get().reads(29_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn amend() -> Weight {
-		Weight::from_parts(152_887_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(21_u64))
+		Weight::from_parts(74_150_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(99_777_000, 4701)
+		Weight::from_parts(85_567_000, 4701)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn expire() -> Weight {
-		Weight::from_parts(111_335_000, 4701)
+		Weight::from_parts(87_139_000, 4701)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn licence_revoked() -> Weight {
-		Weight::from_parts(137_804_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(19_u64))
+		Weight::from_parts(46_069_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 	}
 }

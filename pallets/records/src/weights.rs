@@ -82,8 +82,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		//  Measured:  `206`
 		//  Estimated: `3874`
-		// Minimum execution time: 61_230_000 picoseconds.
-		Weight::from_parts(80_689_000, 3874)
+		// Minimum execution time: 58_847_000 picoseconds.
+		Weight::from_parts(61_581_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -92,8 +92,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `137`
 		//  Estimated: `3569`
-		// Minimum execution time: 11_036_000 picoseconds.
-		Weight::from_parts(15_853_000, 3569)
+		// Minimum execution time: 10_836_000 picoseconds.
+		Weight::from_parts(11_997_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -107,8 +107,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -127,13 +127,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn add_record(c: u32, ) -> Weight {
-		//  Measured:  `10562 + c * (366 ±0)`
+		//  Measured:  `20372 + c * (367 ±0)`
 		//  Estimated: `11707 + c * (3187 ±0)`
-		// Minimum execution time: 257_231_000 picoseconds.
-		Weight::from_parts(175_586_777, 11707)
-			// Standard Error: 630_749
-			.saturating_add(Weight::from_parts(15_727_489, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Minimum execution time: 207_027_000 picoseconds.
+		Weight::from_parts(235_719_291, 11707)
+			// Standard Error: 381_256
+			.saturating_add(Weight::from_parts(12_241_920, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -164,13 +164,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn amend_record(c: u32, ) -> Weight {
-		//  Measured:  `11439 + c * (366 ±0)`
+		//  Measured:  `21249 + c * (367 ±0)`
 		//  Estimated: `11707 + c * (3187 ±0)`
-		// Minimum execution time: 276_660_000 picoseconds.
-		Weight::from_parts(221_698_703, 11707)
-			// Standard Error: 660_070
-			.saturating_add(Weight::from_parts(13_653_091, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Minimum execution time: 211_944_000 picoseconds.
+		Weight::from_parts(232_239_000, 11707)
+			// Standard Error: 253_585
+			.saturating_add(Weight::from_parts(11_638_589, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
@@ -189,8 +189,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Envelopes` (r:1 w:1)
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
@@ -202,11 +202,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_envelope() -> Weight {
-		//  Measured:  `9034`
-		//  Estimated: `44350`
-		// Minimum execution time: 339_893_000 picoseconds.
-		Weight::from_parts(430_598_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(42_u64))
+		//  Measured:  `16404`
+		//  Estimated: `26486`
+		// Minimum execution time: 243_551_000 picoseconds.
+		Weight::from_parts(277_892_000, 26486)
+			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -223,8 +223,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
@@ -240,11 +240,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	fn add_envelope_by_custodian() -> Weight {
-		//  Measured:  `5551`
-		//  Estimated: `44350`
-		// Minimum execution time: 237_111_000 picoseconds.
-		Weight::from_parts(330_629_000, 44350)
-			.saturating_add(T::DbWeight::get().reads(30_u64))
+		//  Measured:  `12920`
+		//  Estimated: `10255`
+		// Minimum execution time: 172_105_000 picoseconds.
+		Weight::from_parts(186_136_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -272,8 +272,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_envelope() -> Weight {
 		//  Measured:  `2554`
 		//  Estimated: `26486`
-		// Minimum execution time: 148_420_000 picoseconds.
-		Weight::from_parts(168_089_000, 26486)
+		// Minimum execution time: 142_942_000 picoseconds.
+		Weight::from_parts(151_885_000, 26486)
 			.saturating_add(T::DbWeight::get().reads(19_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -293,21 +293,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
 	/// Proof: `Consent::DisclosureCount` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn access_record(c: u32, ) -> Weight {
-		//  Measured:  `2947 + c * (344 ±0)`
-		//  Estimated: `5002 + c * (3187 ±0)`
-		// Minimum execution time: 183_411_000 picoseconds.
-		Weight::from_parts(105_432_608, 5002)
-			// Standard Error: 405_660
-			.saturating_add(Weight::from_parts(14_146_514, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		//  Measured:  `12756 + c * (346 ±0)`
+		//  Estimated: `10255 + c * (3187 ±0)`
+		// Minimum execution time: 112_177_000 picoseconds.
+		Weight::from_parts(141_995_296, 10255)
+			// Standard Error: 403_117
+			.saturating_add(Weight::from_parts(12_709_187, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
@@ -335,12 +335,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn shred_record(v: u32, e: u32, ) -> Weight {
 		//  Measured:  `8702 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 781_447_000 picoseconds.
-		Weight::from_parts(845_202_000, 11707)
-			// Standard Error: 28_091_002
-			.saturating_add(Weight::from_parts(119_493_741, 0).saturating_mul(v.into()))
-			// Standard Error: 1_757_497
-			.saturating_add(Weight::from_parts(77_740_548, 0).saturating_mul(e.into()))
+		// Minimum execution time: 748_339_000 picoseconds.
+		Weight::from_parts(3_425_199_242, 11707)
+			// Standard Error: 1_840_419
+			.saturating_add(Weight::from_parts(59_984_483, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -367,8 +365,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `1057`
 		//  Estimated: `6148`
-		// Minimum execution time: 76_483_000 picoseconds.
-		Weight::from_parts(97_114_000, 6148)
+		// Minimum execution time: 73_579_000 picoseconds.
+		Weight::from_parts(78_706_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -385,8 +383,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `930`
 		//  Estimated: `4218`
-		// Minimum execution time: 26_729_000 picoseconds.
-		Weight::from_parts(35_293_000, 4218)
+		// Minimum execution time: 25_929_000 picoseconds.
+		Weight::from_parts(29_403_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -399,8 +397,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_device() -> Weight {
 		//  Measured:  `1036`
 		//  Estimated: `4218`
-		// Minimum execution time: 54_992_000 picoseconds.
-		Weight::from_parts(70_614_000, 4218)
+		// Minimum execution time: 52_879_000 picoseconds.
+		Weight::from_parts(59_368_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -413,8 +411,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `748`
 		//  Estimated: `3770`
-		// Minimum execution time: 21_612_000 picoseconds.
-		Weight::from_parts(29_394_000, 3770)
+		// Minimum execution time: 21_012_000 picoseconds.
+		Weight::from_parts(26_079_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -429,8 +427,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_device() -> Weight {
 		//  Measured:  `644`
 		//  Estimated: `3874`
-		// Minimum execution time: 58_857_000 picoseconds.
-		Weight::from_parts(94_821_000, 3874)
+		// Minimum execution time: 56_644_000 picoseconds.
+		Weight::from_parts(64_776_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -443,8 +441,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `395`
 		//  Estimated: `3679`
-		// Minimum execution time: 19_289_000 picoseconds.
-		Weight::from_parts(25_528_000, 3679)
+		// Minimum execution time: 18_798_000 picoseconds.
+		Weight::from_parts(21_982_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -463,8 +461,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_patient() -> Weight {
 		//  Measured:  `465`
 		//  Estimated: `11707`
-		// Minimum execution time: 65_678_000 picoseconds.
-		Weight::from_parts(76_674_000, 11707)
+		// Minimum execution time: 63_183_000 picoseconds.
+		Weight::from_parts(66_839_000, 11707)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -484,8 +482,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:2 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:32 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -500,16 +498,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 16]`.
 	fn rekey_record(e: u32, ) -> Weight {
-		//  Measured:  `21891 + e * (465 ±0)`
-		//  Estimated: `69413 + e * (1596 ±37)`
-		// Minimum execution time: 921_425_000 picoseconds.
-		Weight::from_parts(1_334_740_354, 69413)
-			// Standard Error: 1_880_084
-			.saturating_add(Weight::from_parts(24_964_917, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(72_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
+		//  Measured:  `28435 + e * (82 ±0)`
+		//  Estimated: `50350 + e * (148 ±24)`
+		// Minimum execution time: 887_926_000 picoseconds.
+		Weight::from_parts(1_094_988_607, 50350)
+			// Standard Error: 856_156
+			.saturating_add(Weight::from_parts(14_006_074, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(55_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(T::DbWeight::get().writes(54_u64))
-			.saturating_add(Weight::from_parts(0, 1596).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 148).saturating_mul(e.into()))
 	}
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
@@ -529,8 +527,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -539,13 +537,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn prune_envelopes(n: u32, ) -> Weight {
-		//  Measured:  `4824 + n * (597 ±0)`
-		//  Estimated: `44350 + n * (2978 ±0)`
-		// Minimum execution time: 5_478_000 picoseconds.
-		Weight::from_parts(5_889_000, 44350)
-			// Standard Error: 553_465
-			.saturating_add(Weight::from_parts(189_734_978, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(22_u64))
+		//  Measured:  `12194 + n * (597 ±0)`
+		//  Estimated: `26486 + n * (2978 ±0)`
+		// Minimum execution time: 5_388_000 picoseconds.
+		Weight::from_parts(15_579_317, 26486)
+			// Standard Error: 121_481
+			.saturating_add(Weight::from_parts(124_603_216, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -573,21 +571,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn prune_revoked(n: u32, ) -> Weight {
-		//  Measured:  `5053 + n * (597 ±0)`
-		//  Estimated: `44350 + n * (2978 ±0)`
-		// Minimum execution time: 18_758_000 picoseconds.
-		Weight::from_parts(152_045_810, 44350)
-			// Standard Error: 1_529_634
-			.saturating_add(Weight::from_parts(195_157_029, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(24_u64))
+		//  Measured:  `12423 + n * (597 ±0)`
+		//  Estimated: `26486 + n * (2978 ±0)`
+		// Minimum execution time: 19_318_000 picoseconds.
+		Weight::from_parts(48_117_790, 26486)
+			// Standard Error: 126_885
+			.saturating_add(Weight::from_parts(126_599_674, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -619,21 +617,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Authorities` (r:16 w:0)
-	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
+	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
+	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn sweep_step(n: u32, ) -> Weight {
-		//  Measured:  `5053 + n * (597 ±0)`
-		//  Estimated: `44350 + n * (2978 ±0)`
-		// Minimum execution time: 23_665_000 picoseconds.
-		Weight::from_parts(204_134_703, 44350)
-			// Standard Error: 2_050_061
-			.saturating_add(Weight::from_parts(199_567_520, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(27_u64))
+		//  Measured:  `12423 + n * (597 ±0)`
+		//  Estimated: `26486 + n * (2978 ±0)`
+		// Minimum execution time: 25_958_000 picoseconds.
+		Weight::from_parts(84_773_289, 26486)
+			// Standard Error: 312_829
+			.saturating_add(Weight::from_parts(130_913_203, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -644,58 +642,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(80_689_000, 3874)
+		Weight::from_parts(61_581_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(15_853_000, 3569)
+		Weight::from_parts(11_997_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record(c: u32, ) -> Weight {
-		Weight::from_parts(175_586_777, 11707)
-			.saturating_add(Weight::from_parts(15_727_489, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
+		Weight::from_parts(235_719_291, 11707)
+			.saturating_add(Weight::from_parts(12_241_920, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn amend_record(c: u32, ) -> Weight {
-		Weight::from_parts(221_698_703, 11707)
-			.saturating_add(Weight::from_parts(13_653_091, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
+		Weight::from_parts(232_239_000, 11707)
+			.saturating_add(Weight::from_parts(11_638_589, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(430_598_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(42_u64))
+		Weight::from_parts(277_892_000, 26486)
+			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(330_629_000, 44350)
-			.saturating_add(ParityDbWeight::get().reads(30_u64))
+		Weight::from_parts(186_136_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(15_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(168_089_000, 26486)
+		Weight::from_parts(151_885_000, 26486)
 			.saturating_add(ParityDbWeight::get().reads(19_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record(c: u32, ) -> Weight {
-		Weight::from_parts(105_432_608, 5002)
-			.saturating_add(Weight::from_parts(14_146_514, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(141_995_296, 10255)
+			.saturating_add(Weight::from_parts(12_709_187, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(845_202_000, 11707)
-			.saturating_add(Weight::from_parts(119_493_741, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(77_740_548, 0).saturating_mul(e.into()))
+		Weight::from_parts(3_425_199_242, 11707)
+			.saturating_add(Weight::from_parts(59_984_483, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -706,70 +703,70 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(97_114_000, 6148)
+		Weight::from_parts(78_706_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(35_293_000, 4218)
+		Weight::from_parts(29_403_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(70_614_000, 4218)
+		Weight::from_parts(59_368_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(29_394_000, 3770)
+		Weight::from_parts(26_079_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(94_821_000, 3874)
+		Weight::from_parts(64_776_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(25_528_000, 3679)
+		Weight::from_parts(21_982_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(76_674_000, 11707)
+		Weight::from_parts(66_839_000, 11707)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(1_334_740_354, 69413)
-			.saturating_add(Weight::from_parts(24_964_917, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(72_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
+		Weight::from_parts(1_094_988_607, 50350)
+			.saturating_add(Weight::from_parts(14_006_074, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(55_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(e.into())))
 			.saturating_add(ParityDbWeight::get().writes(54_u64))
-			.saturating_add(Weight::from_parts(0, 1596).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(0, 148).saturating_mul(e.into()))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(5_889_000, 44350)
-			.saturating_add(Weight::from_parts(189_734_978, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(22_u64))
+		Weight::from_parts(15_579_317, 26486)
+			.saturating_add(Weight::from_parts(124_603_216, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(152_045_810, 44350)
-			.saturating_add(Weight::from_parts(195_157_029, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(24_u64))
+		Weight::from_parts(48_117_790, 26486)
+			.saturating_add(Weight::from_parts(126_599_674, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(14_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(204_134_703, 44350)
-			.saturating_add(Weight::from_parts(199_567_520, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(27_u64))
+		Weight::from_parts(84_773_289, 26486)
+			.saturating_add(Weight::from_parts(130_913_203, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(17_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
