@@ -47,7 +47,7 @@ const PREVIOUS = {
 };
 /** The storage versions of the previous release and of the current code. */
 const STORAGE_VERSIONS = {
-  Practitioners: [1, 2],
+  Practitioners: [1, 3],
   Consent: [1, 4],
   Records: [1, 4],
   Billing: [1, 3],
@@ -474,6 +474,18 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
     if (summary.length > 0) activeLicences.set(key, summary);
   }
   state.set('practitioners.activeLicences', activeLicences);
+  // The table of accreditations (version 3): every authority's accreditation, sorted by account,
+  // its codes padded with zero bytes to their six.
+  const padded = (code: string) => code + '00'.repeat(6 - (code.length - 2) / 2);
+  const accreditations = [...item(state, 'practitioners.authorities')]
+    .map(([key, value]) => {
+      const { jurisdictions, accreditedAt } = value as Json;
+      return { authority: keyOf(key)[0] as string, accreditedAt, jurisdictions: (jurisdictions as string[]).map(padded) };
+    })
+    .map((entry) => ({ entry, raw: u8aToHex(decodeAddress(entry.authority)) }))
+    .sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0))
+    .map(({ entry }) => entry);
+  state.set('practitioners.accreditations', new Map([['[]', accreditations]]));
   return { state, releases };
 }
 
