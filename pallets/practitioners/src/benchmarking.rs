@@ -25,12 +25,12 @@ fn bounded<V, S: Get<u32>>(items: Vec<V>) -> BoundedVec<V, S> {
 
 /// `n` distinct two-letter jurisdiction codes.
 fn jurisdictions<T: Config>(n: u32) -> JurisdictionsOf<T> {
-	bounded((0..n).map(|i| code(i)).collect())
+	bounded((0..n).map(code::<T>).collect())
 }
 
-/// Jurisdiction code number `i`: `AA`, `AB`, …
-fn code(i: u32) -> JurisdictionCode {
-	bounded(vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8])
+/// Jurisdiction code number `i`: `AA`, `AB`, … (the registry's benchmark codes).
+fn code<T: Config>(i: u32) -> JurisdictionCode {
+	Practitioners::<T>::bench_licence_code(i)
 }
 
 /// Specialty code number `i` (from 1), of the longest allowed length.
@@ -92,7 +92,7 @@ fn practitioner<T: Config>() -> T::AccountId {
 
 /// Issues `holder` licence number `i` (a distinct specialty each, so none is a duplicate).
 fn licence<T: Config>(authority: &T::AccountId, holder: &T::AccountId, i: u32) -> LicenceId {
-	issue::<T>(authority, code(0), holder, i)
+	issue::<T>(authority, code::<T>(0), holder, i)
 }
 
 /// Issues `holder` a licence in `jurisdiction` with specialty number `i + 1`.
@@ -258,7 +258,7 @@ mod benchmarks {
 		_(
 			RawOrigin::Signed(board),
 			who.clone(),
-			code(0),
+			code::<T>(0),
 			PractitionerRole::Physician,
 			specialty,
 			[1u8; 32],

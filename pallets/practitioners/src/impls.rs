@@ -860,7 +860,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Benchmarks only: licence jurisdiction number `i` (`AA`, `AB`, …).
-	fn bench_licence_code(i: u32) -> JurisdictionCode {
+	pub(crate) fn bench_licence_code(i: u32) -> JurisdictionCode {
 		let code = alloc::vec![b'A' + (i / 26 % 26) as u8, b'A' + (i % 26) as u8];
 		code.try_into().expect("a two-letter code fits the bound of six; qed")
 	}
