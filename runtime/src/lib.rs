@@ -214,6 +214,9 @@ type Migrations = (
 	// The (patient, grantee) index: rebuilt (the same as v3 built it, if v3 ran), and the
 	// consents over the per-grantee bound cleaned up.
 	pallet_consent::migrations::v4::MigrateV3ToV4<Runtime>,
+	// The index keeps each consent's provision, and the consents of ended appointments are
+	// marked lapsed: the access check reads neither the consents nor the delegations.
+	pallet_consent::migrations::v5::MigrateV4ToV5<Runtime>,
 	// Each open prescription version keeps the hash of its ciphertext (none for those issued
 	// before): independent of the others.
 	pallet_prescriptions::migrations::v2::MigrateV1ToV2<Runtime>,

@@ -1,9 +1,9 @@
 //! Benchmarks of every call, in their worst case: the longest lists, a delegate signing (one
 //! more read than the patient), full per-patient and per-practitioner bounds, record scopes
 //! of `MaxScopeItems` records each resolved through [`Config::Records`] (in its worst case for
-//! lookups), and an access check that reads every consent of the patient to the accessor
-//! (`MaxConsentsPerGrantee` of them, among `MaxConsentsPerPatient`) and, for each, the
-//! delegation of the delegate who granted it.
+//! lookups), an access check that weighs every consent of the patient to the accessor
+//! (`MaxConsentsPerGrantee` of them, among `MaxConsentsPerPatient`, each of the largest
+//! scope), and a delegate's removal that lapses every consent of the patient.
 //!
 //! The calls that prune envelopes ([`Config::Envelopes`]) run with the grantee holding no
 //! envelope: their weight is the consent pallet's own work. The pruning is the envelope
@@ -105,34 +105,6 @@ fn consents<T: Config>(
 			.0
 		})
 		.collect()
-}
-
-/// `n` consents of `patient` to `grantee` permitting everything on `records`, each signed by a
-/// delegate of its own (`agent` the first; others appointed for consents only, as many as the
-/// patient may have): an access check reads every one's delegation.
-fn delegated_consents<T: Config>(
-	agent: &T::AccountId,
-	patient: &T::AccountId,
-	grantee: &T::AccountId,
-	records: &[RecordId],
-	n: u32,
-) {
-	for i in 0..n {
-		let mut by = agent.clone();
-		if i > 0 {
-			let other = funded::<T>("delegate", i);
-			let added = ConsentPallet::<T>::do_add_delegate(
-				patient.clone(),
-				other.clone(),
-				vec![DelegateScope::ManageConsents],
-				None,
-			);
-			if added.is_ok() {
-				by = other;
-			}
-		}
-		consents::<T>(&by, patient, grantee, records, 1);
-	}
 }
 
 /// `n` consents of `patient` to as many other grantees (one each), permitting everything on
@@ -278,16 +250,28 @@ mod benchmarks {
 		assert!(Delegates::<T>::contains_key(&patient, &agent));
 	}
 
-	/// The delegate holds as many envelopes of the patient as allowed, all removed.
+	/// `n`: the patient's consents, each granted by the delegate to a grantee of its own, all
+	/// lapsing (each written, with its pair's list). The delegate holds as many envelopes of
+	/// the patient as allowed, all removed.
 	#[benchmark]
-	fn remove_delegate() {
+	fn remove_delegate(n: Linear<0, { T::MaxConsentsPerPatient::get() }>) {
 		let patient = funded::<T>("patient", 0);
 		let agent = delegate::<T>(&patient);
+		let records = records::<T>(&patient);
+		for i in 0..n {
+			let grantee: T::AccountId = account("grantee", i, 0);
+			consents::<T>(&agent, &patient, &grantee, &records, 1);
+		}
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent.clone()), patient.clone(), agent.clone());
 
 		assert!(!Delegates::<T>::contains_key(&patient, &agent));
+		let lapsed = ConsentsOf::<T>::get(&patient)
+			.iter()
+			.filter(|id| Consents::<T>::get(id).is_some_and(|c| c.status == ConsentStatus::Lapsed))
+			.count();
+		assert_eq!(lapsed as u32, n);
 	}
 
 	/// The practitioner's pending list for the patient one short of full; the practitioner
@@ -336,21 +320,19 @@ mod benchmarks {
 		assert_eq!(EmergencyAccesses::<T>::get(id).map(|a| a.review), Some(Review::Unjustified));
 	}
 
-	/// `c`: how many consents of the patient to the accessor the access check reads (at most
-	/// `MaxConsentsPerGrantee`); the patient's list is full with consents to others, which it
-	/// does not read. Each of the accessor's covers the access and was granted by a delegate
-	/// of its own (each delegation is read too); the record named is resolved through the
-	/// inspector; the accessor is a practitioner licensed in the registry's worst case for
-	/// lookups.
+	/// `c`: how many consents of the patient to the accessor the access check weighs (at most
+	/// `MaxConsentsPerGrantee`, one item); the patient's list is full with consents to others,
+	/// which it does not read. Each of the accessor's is of the largest scope and covers the
+	/// access (each searched in full); the record named is resolved through the inspector;
+	/// the accessor is a practitioner licensed in the registry's worst case for lookups.
 	#[benchmark]
 	fn log_access(c: Linear<1, { T::MaxConsentsPerGrantee::get() }>) {
 		let patient = funded::<T>("patient", 0);
-		let agent = delegate::<T>(&patient);
 		let accessor = funded::<T>("practitioner", 0);
 		T::Practitioners::make_licensed(&accessor, false);
 		let records = records::<T>(&patient);
 		consents_to_others::<T>(&patient, &records, T::MaxConsentsPerPatient::get() - c);
-		delegated_consents::<T>(&agent, &patient, &accessor, &records, c);
+		consents::<T>(&patient, &patient, &accessor, &records, c);
 		let record = *records.last().expect("MaxScopeItems records");
 		let tag = T::Records::record_subject(record).map_or(TAG, |s: RecordSubject<_>| s.tag);
 

@@ -173,49 +173,48 @@ impl<T: Config> Pallet<T> {
 		// pruning anything go first (see `cleanable`), as `remove_consent` takes them.
 		let at_bound = to_grantee.len() as u32 >= T::MaxConsentsPerGrantee::get();
 		let cleaned = if at_bound { Self::cleanable(&to_grantee, now) } else { Vec::new() };
-		ids.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
-		to_grantee.retain(|i| !cleaned.iter().any(|(c, _)| c == i));
+		ids.retain(|i| !cleaned.contains(i));
+		to_grantee.retain(|p| !cleaned.contains(&p.id));
 		let id = NextConsentId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		ids.try_push(id).map_err(|_| Error::<T>::TooManyConsents)?;
-		to_grantee.try_push(id).map_err(|_| Error::<T>::TooManyConsentsToGrantee)?;
 		let grantee_kind = if T::Practitioners::key_agreement_key(&grantee).is_some() {
 			GranteeKind::Practitioner
 		} else {
 			GranteeKind::Organisation
 		};
-		let deposit = T::ConsentDeposit::get();
-		Self::hold(HoldReason::ConsentDeposit, &who, deposit)?;
+		let consent = Consent {
+			patient: patient.clone(),
+			grantee: grantee.clone(),
+			grantee_kind,
+			decision,
+			actions,
+			scope,
+			purposes,
+			start,
+			end,
+			status: ConsentStatus::Active,
+			granted_by: who.clone(),
+			depositor: who.clone(),
+			deposit: T::ConsentDeposit::get(),
+			granted_at: now,
+		};
+		to_grantee
+			.try_push(consent.provision(id))
+			.map_err(|_| Error::<T>::TooManyConsentsToGrantee)?;
+		Self::hold(HoldReason::ConsentDeposit, &who, consent.deposit)?;
 
 		// *** No fail beyond this point ***
-		for (cleaned, consent) in cleaned {
-			Consents::<T>::remove(cleaned);
-			Self::release(HoldReason::ConsentDeposit, &consent.depositor, consent.deposit);
+		for cleaned in cleaned {
+			let Some(gone) = Consents::<T>::take(cleaned) else { continue };
+			Self::release(HoldReason::ConsentDeposit, &gone.depositor, gone.deposit);
 			Self::deposit_event(Event::ConsentRemoved {
 				id: cleaned,
-				depositor: consent.depositor,
-				deposit: consent.deposit,
+				depositor: gone.depositor,
+				deposit: gone.deposit,
 			});
 		}
-		Consents::<T>::insert(
-			id,
-			Consent {
-				patient: patient.clone(),
-				grantee: grantee.clone(),
-				grantee_kind,
-				decision,
-				actions,
-				scope,
-				purposes,
-				start,
-				end,
-				status: ConsentStatus::Active,
-				granted_by: who.clone(),
-				depositor: who.clone(),
-				deposit,
-				granted_at: now,
-			},
-		);
+		Consents::<T>::insert(id, consent);
 		ConsentsOf::<T>::insert(&patient, ids);
 		ConsentsByGrantee::<T>::insert(&patient, &grantee, to_grantee);
 		NextConsentId::<T>::put(next);
@@ -231,45 +230,34 @@ impl<T: Config> Pallet<T> {
 		Ok((id, grant.saturating_add(pruned)))
 	}
 
-	/// The consents of `ids` (one (patient, grantee) list) that a grant at the per-grantee
-	/// bound cleans up first: those that no longer count and whose removal prunes no
-	/// envelope, that is the revoked ones (the revocation pruned already) and the denies that
-	/// ended (removing a deny never prunes). A permit that ended another way (its end passed,
-	/// or its delegate's appointment) stays until [`Pallet::remove_consent`], which is
-	/// charged for pruning what it covered. At most `MaxConsentsPerGrantee` reads (and a
-	/// `Delegates` read for each consent a delegate granted that is otherwise in force).
-	pub(crate) fn cleanable(ids: &[ConsentId], now: Moment) -> Vec<(ConsentId, ConsentOf<T>)> {
-		ids.iter()
-			.filter_map(|id| Consents::<T>::get(id).map(|c| (*id, c)))
-			.filter(|(_, c)| match Self::standing(c, now) {
+	/// The consents of one (patient, grantee) list that a grant at the per-grantee bound
+	/// cleans up first: those that no longer count and whose removal prunes no envelope, that
+	/// is the revoked ones (the revocation pruned already) and the denies that ended
+	/// (removing a deny never prunes). A permit that ended another way (its end passed, or it
+	/// lapsed with its delegate's appointment) stays until [`Pallet::remove_consent`], which
+	/// is charged for pruning what it covered. Reads nothing: the list holds each consent's
+	/// standing.
+	pub(crate) fn cleanable(list: &[ProvisionOf<T>], now: Moment) -> Vec<ConsentId> {
+		list.iter()
+			.filter(|p| match p.standing(now) {
 				ConsentStanding::Revoked => true,
-				ConsentStanding::Ended => c.decision == Decision::Deny,
+				ConsentStanding::Ended => p.decision == Decision::Deny,
 				ConsentStanding::InForce | ConsentStanding::NotYetStarted => false,
 			})
+			.map(|p| p.id)
 			.collect()
 	}
 
-	/// Whether `consent` counts at `now`, and if not, why: its own standing, and, for a consent
-	/// a delegate granted, `Ended` once that appointment no longer allows `ManageConsents`.
-	/// The appointment must be the one in force at the grant (appointed no later): a delegate
-	/// removed and appointed again does not revive the consents of the first appointment. An
-	/// ended appointment never allows again, so `Ended` is for good.
-	pub fn standing(consent: &ConsentOf<T>, now: Moment) -> ConsentStanding {
-		let standing = consent.standing(now);
-		if consent.granted_by == consent.patient
-			|| !matches!(standing, ConsentStanding::InForce | ConsentStanding::NotYetStarted)
-		{
-			return standing;
-		}
-		let delegated =
-			Delegates::<T>::get(&consent.patient, &consent.granted_by).is_some_and(|d| {
-				d.since <= consent.granted_at && d.allows(DelegateScope::ManageConsents, now)
-			});
-		if delegated {
-			standing
-		} else {
-			ConsentStanding::Ended
-		}
+	/// Sets the status of consent `id` to `status`, in the consent and in its (patient,
+	/// grantee) index entry, so that both say the same.
+	fn set_status(id: ConsentId, consent: &mut ConsentOf<T>, status: ConsentStatus) {
+		consent.status = status;
+		ConsentsByGrantee::<T>::mutate(&consent.patient, &consent.grantee, |list| {
+			if let Some(p) = list.iter_mut().find(|p| p.id == id) {
+				p.status = status;
+			}
+		});
+		Consents::<T>::insert(id, &*consent);
 	}
 
 	/// Whether `origin` may revoke consent `id` now: what makes the revocation free of fees.
@@ -292,10 +280,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(consent.status == ConsentStatus::Active, Error::<T>::AlreadyRevoked);
 
 		// *** No fail beyond this point ***
-		consent.status = ConsentStatus::Revoked;
-		let (patient, grantee, decision) =
-			(consent.patient.clone(), consent.grantee.clone(), consent.decision);
-		Consents::<T>::insert(id, consent);
+		Self::set_status(id, &mut consent, ConsentStatus::Revoked);
+		let (patient, grantee, decision) = (consent.patient, consent.grantee, consent.decision);
 		// Revoking a deny widens access: nothing to prune.
 		let pruned = match decision {
 			Decision::Permit => Self::prune(&patient, &grantee),
@@ -312,7 +298,7 @@ impl<T: Config> Pallet<T> {
 		let consent = Consents::<T>::get(id).ok_or(Error::<T>::UnknownConsent)?;
 		ensure!(
 			matches!(
-				Self::standing(&consent, T::Time::now()),
+				consent.standing(T::Time::now()),
 				ConsentStanding::Ended | ConsentStanding::Revoked
 			),
 			Error::<T>::ConsentInForce
@@ -339,7 +325,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn unindex(patient: &T::AccountId, grantee: &T::AccountId, id: ConsentId) {
 		ConsentsByGrantee::<T>::mutate_exists(patient, grantee, |ids| {
 			if let Some(list) = ids {
-				list.retain(|i| *i != id);
+				list.retain(|p| p.id != id);
 				if list.is_empty() {
 					*ids = None;
 				}
@@ -377,18 +363,30 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Ends `delegate`'s appointment, then prunes the delegate's envelopes it may no longer
-	/// read. Returns the weight of the pruning.
+	/// Ends `delegate`'s appointment: the active consents it granted lapse, then the
+	/// delegate's envelopes it may no longer read are pruned. Returns how many of the
+	/// patient's consents were looked at, and the weight of the pruning.
 	pub(crate) fn do_remove_delegate(
 		who: T::AccountId,
 		patient: T::AccountId,
 		delegate: T::AccountId,
-	) -> Result<Weight, DispatchError> {
+	) -> Result<(u32, Weight), DispatchError> {
 		let delegation =
 			Delegates::<T>::get(&patient, &delegate).ok_or(Error::<T>::UnknownDelegate)?;
 		ensure!(who == patient || who == delegate, Error::<T>::NotPermitted);
 
 		// *** No fail beyond this point ***
+		// Every consent the delegate granted and that is active lapses, whichever appointment
+		// granted it (an earlier one's lapsed when it was removed), so that an access check
+		// needs no `Delegates` read to know a consent ended with its appointment.
+		let ids = ConsentsOf::<T>::get(&patient);
+		for id in ids.iter() {
+			let Some(mut consent) = Consents::<T>::get(id) else { continue };
+			if consent.granted_by == delegate && consent.status == ConsentStatus::Active {
+				Self::set_status(*id, &mut consent, ConsentStatus::Lapsed);
+				Self::deposit_event(Event::ConsentLapsed { id: *id });
+			}
+		}
 		Delegates::<T>::remove(&patient, &delegate);
 		match DelegateCount::<T>::get(&patient).saturating_sub(1) {
 			0 => DelegateCount::<T>::remove(&patient),
@@ -397,7 +395,7 @@ impl<T: Config> Pallet<T> {
 		Self::release(HoldReason::DelegateDeposit, &patient, delegation.deposit);
 		let pruned = Self::prune(&patient, &delegate);
 		Self::deposit_event(Event::DelegateRemoved { patient, delegate });
-		Ok(pruned)
+		Ok((ids.len() as u32, pruned))
 	}
 
 	// ---- break-glass ------------------------------------------------------------------------
@@ -553,9 +551,11 @@ impl<T: Config> Pallet<T> {
 
 	// ---- access and disclosures -------------------------------------------------------------
 
-	/// The access rule (see the crate docs), and what it read of its bounded part: the
-	/// patient's consents to the accessor only ([`ConsentsByGrantee`], at most
-	/// [`Config::MaxConsentsPerGrantee`]). Its licence lookups read a constant number of items.
+	/// The access rule (see the crate docs), and how many consents it weighed: those of the
+	/// patient to the accessor only, at most [`Config::MaxConsentsPerGrantee`], all in one
+	/// item ([`ConsentsByGrantee`]'s provisions). It reads a constant number of items
+	/// whatever the patient holds: the accessor's delegation, the break-glass access for an
+	/// emergency purpose, that item, and the registry's (a constant number per lookup).
 	pub fn access(
 		accessor: &T::AccountId,
 		patient: &T::AccountId,
@@ -580,31 +580,30 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		let ids = ConsentsByGrantee::<T>::get(patient, accessor);
-		reads.consents = ids.len() as u32;
+		let provisions = ConsentsByGrantee::<T>::get(patient, accessor);
+		reads.consents = provisions.len() as u32;
 		// The grantee's kind is decided now: a registered practitioner needs a licence for
 		// every permit, anyone else for the permits granted to them as a practitioner.
 		let practitioner_now = T::Practitioners::key_agreement_key(accessor).is_some();
 		// The first covering permit that needs no licence, else the first that needs one.
 		let mut free_permit: Option<ConsentId> = None;
 		let mut licensed_permit: Option<ConsentId> = None;
-		for id in ids.iter() {
-			let Some(consent) = Consents::<T>::get(id) else { continue };
-			if &consent.grantee != accessor
-				|| &consent.patient != patient
-				|| !consent.covers(action, target, purpose)
-				|| Self::standing(&consent, now) != ConsentStanding::InForce
+		for provision in provisions.iter() {
+			if !provision.covers(action, target, purpose)
+				|| provision.standing(now) != ConsentStanding::InForce
 			{
 				continue;
 			}
-			match consent.decision {
-				Decision::Deny => return (Err(AccessDenial::ExplicitlyDenied(*id)), reads),
+			match provision.decision {
+				Decision::Deny => {
+					return (Err(AccessDenial::ExplicitlyDenied(provision.id)), reads)
+				},
 				Decision::Permit => {
 					let needs_licence =
-						practitioner_now || consent.grantee_kind == GranteeKind::Practitioner;
+						practitioner_now || provision.grantee_kind == GranteeKind::Practitioner;
 					let slot = if needs_licence { &mut licensed_permit } else { &mut free_permit };
 					if slot.is_none() {
-						*slot = Some(*id);
+						*slot = Some(provision.id);
 					}
 				},
 			}
@@ -706,7 +705,7 @@ impl<T: Config> Pallet<T> {
 			.filter_map(|id| {
 				Consents::<T>::get(id).map(|consent| ConsentView {
 					id,
-					standing: Self::standing(&consent, now),
+					standing: consent.standing(now),
 					consent,
 				})
 			})
@@ -765,80 +764,57 @@ impl<T: Config> ConsentVerifier<T::AccountId> for Pallet<T> {
 		use sp_runtime::Saturating;
 
 		let max = T::MaxConsentsPerPatient::get();
-		let delegates = T::MaxDelegatesPerPatient::get();
 		let funds = T::ConsentDeposit::get()
 			.saturating_mul(max.into())
-			.saturating_add(T::DelegateDeposit::get().saturating_mul(delegates.into()))
 			.saturating_add(T::Currency::minimum_balance());
 		let _ = T::Currency::mint_into(patient, funds);
 		T::Practitioners::make_licensed(accessor, false);
-		let grant = |by: &T::AccountId, grantee: &T::AccountId| {
+		let grant = |grantee: &T::AccountId, scope: ScopeRequestOf<T>| {
 			Self::do_grant(
-				by.clone(),
+				patient.clone(),
 				patient.clone(),
 				grantee.clone(),
 				Decision::Permit,
 				alloc::vec![action],
-				ScopeRequest::AllData,
+				scope,
 				alloc::vec![purpose],
 				None,
 				None,
 			)
 		};
-		// The accessor's permits are granted each by a delegate of its own (while the patient
-		// may appoint more): the check then reads, for each, the delegation that keeps it in
-		// force, the dearest way to a permit.
-		let mut appointed = 0u32;
-		let mut granter = || {
-			let delegate: T::AccountId =
-				frame_benchmarking::account("benchmark granting delegate", appointed, 0);
-			appointed.saturating_inc();
-			let added = Self::do_add_delegate(
-				patient.clone(),
-				delegate.clone(),
-				alloc::vec![DelegateScope::ManageConsents],
-				None,
-			);
-			if added.is_ok() {
-				// The delegate who signs a grant pays its deposit.
-				let funds = T::ConsentDeposit::get().saturating_add(T::Currency::minimum_balance());
-				let _ = T::Currency::mint_into(&delegate, funds);
-				delegate
-			} else {
-				patient.clone()
-			}
-		};
-		// An access check that reads `reads.consents`: the patient's list one short of
+		// An access check that weighs `reads.consents` consents: the patient's list one short of
 		// `MaxConsentsPerPatient` (see the trait), that many of them (at most
-		// `MaxConsentsPerGrantee`) to the accessor, each covering the access (each read and
-		// checked in full). Consents to others come first, each to its own grantee (they are
-		// not read, whatever their number).
+		// `MaxConsentsPerGrantee`) to the accessor, each in force and about the action and the
+		// purpose, the last one of all data (the permit that allows the access), the others of
+		// the most tags a scope holds (the largest provisions to decode, each searched in
+		// vain). Consents to others come first, each to its own grantee (they are not read,
+		// whatever their number).
 		let per_grantee = T::MaxConsentsPerGrantee::get().min(reads.consents.max(1));
 		let count = || ConsentsOf::<T>::get(patient).len() as u32;
 		let mut n = 0u32;
 		while count().saturating_add(per_grantee).saturating_add(1) < max {
 			let other: T::AccountId = frame_benchmarking::account("benchmark grantee", n, 0);
 			n.saturating_inc();
-			if grant(patient, &other).is_err() {
+			if grant(&other, ScopeRequest::AllData).is_err() {
 				break;
 			}
 		}
-		// Room is left for one more permit (to another accessor) in the patient's list.
-		while count().saturating_add(2) < max
-			&& (ConsentsByGrantee::<T>::get(patient, accessor).len() as u32).saturating_add(1)
-				< per_grantee
+		let tags: alloc::vec::Vec<Tag> = (0..T::MaxScopeItems::get())
+			.map(|i| {
+				let mut tag = [0xfe; 32];
+				tag[..4].copy_from_slice(&i.to_be_bytes());
+				tag
+			})
+			.collect();
+		let tags = ScopeRequest::Tags(BoundedVec::truncate_from(tags));
+		while (ConsentsByGrantee::<T>::get(patient, accessor).len() as u32).saturating_add(1)
+			< per_grantee
 		{
-			let by = granter();
-			if grant(&by, accessor).is_err()
-				&& (by == *patient || grant(patient, accessor).is_err())
-			{
+			if grant(accessor, tags.clone()).is_err() {
 				break;
 			}
 		}
-		let by = granter();
-		if grant(&by, accessor).is_err() && by != *patient {
-			let _ = grant(patient, accessor);
-		}
+		let _ = grant(accessor, ScopeRequest::AllData);
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

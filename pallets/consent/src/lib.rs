@@ -185,6 +185,9 @@ pub mod pallet {
 	pub type ConsentOf<T> =
 		Consent<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxScopeItems>;
 
+	/// What an access check needs of a consent, as the (patient, grantee) index keeps it.
+	pub type ProvisionOf<T> = Provision<<T as Config>::MaxScopeItems>;
+
 	/// An emergency access as stored.
 	pub type EmergencyAccessOf<T> =
 		EmergencyAccess<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
@@ -201,7 +204,10 @@ pub mod pallet {
 	/// categories, emergency accesses keep no coded reason, disclosures name
 	/// [`telemed_primitives::DisclosedData`]; see [`crate::migrations::v3`]. 4: consents are
 	/// indexed by (patient, grantee) in [`ConsentsByGrantee`]; see [`crate::migrations::v4`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	/// 5: the index keeps what the access check needs of each consent ([`Provision`]), and the
+	/// consents of a removed delegate are marked [`ConsentStatus::Lapsed`], so that the check
+	/// reads neither the consents nor the delegations; see [`crate::migrations::v5`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -318,10 +324,12 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// The ids of each patient's consents to each grantee, in the order granted: what an access
-	/// check reads, so that it reads at most [`Config::MaxConsentsPerGrantee`] consents (the
-	/// accessor's), whatever the patient's count. Lists every stored consent (of any standing)
-	/// exactly once, under its (patient, grantee); an emptied list is removed.
+	/// What an access check needs of each of a patient's consents to each grantee
+	/// ([`Provision`]), in the order granted: the one item an access check reads of the
+	/// consents, whatever the patient's count (at most [`Config::MaxConsentsPerGrantee`]
+	/// provisions, the accessor's). Lists every stored consent (of any standing) exactly once,
+	/// under its (patient, grantee), equal to [`Consent::provision`] of it; an emptied list is
+	/// removed.
 	// Hasher: both keys are user-chosen accounts: `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type ConsentsByGrantee<T: Config> = StorageDoubleMap<
@@ -330,7 +338,7 @@ pub mod pallet {
 		T::AccountId,
 		Blake2_128Concat,
 		T::AccountId,
-		BoundedVec<ConsentId, T::MaxConsentsPerGrantee>,
+		BoundedVec<ProvisionOf<T>, T::MaxConsentsPerGrantee>,
 		ValueQuery,
 	>;
 
@@ -497,6 +505,13 @@ pub mod pallet {
 			seq: u64,
 			/// The full record.
 			disclosure: DisclosureOf<T>,
+		},
+		// Appended: the indices above are those of earlier releases.
+		/// A consent a delegate granted lapsed with the delegate's appointment (removed, or
+		/// resigned): it no longer counts, and may be cleaned up.
+		ConsentLapsed {
+			/// The consent.
+			id: ConsentId,
 		},
 	}
 
@@ -755,11 +770,15 @@ pub mod pallet {
 		}
 
 		/// Ends a delegate's appointment and returns the deposit to the patient. The consents
-		/// the delegate granted stop counting at once; their grantees' envelopes go when they
-		/// are cleaned up ([`Pallet::remove_consent`], open to anyone). The delegate's own
-		/// envelopes of the patient's records that it may no longer read (those it held as the
-		/// patient's delegate, or as its emergency custodian) go in the same call
-		/// ([`Config::Envelopes`]; charged at the most, refunded to what was removed).
+		/// the delegate granted that were still active lapse at once, in this call
+		/// ([`ConsentStatus::Lapsed`], each with a `ConsentLapsed` event): they stop counting
+		/// for good, and their grantees' envelopes go when they are cleaned up
+		/// ([`Pallet::remove_consent`], open to anyone). The delegate's own envelopes of the
+		/// patient's records that it may no longer read (those it held as the patient's
+		/// delegate, or as its emergency custodian) go in the same call ([`Config::Envelopes`];
+		/// charged at the most, refunded to what was removed). Charged for a patient with
+		/// [`Config::MaxConsentsPerPatient`] consents, all the delegate's; refunded to the
+		/// patient's count.
 		///
 		/// Origin: signed, the patient, or the delegate (resigning).
 		///
@@ -767,10 +786,11 @@ pub mod pallet {
 		/// - `UnknownDelegate`; `NotPermitted`.
 		///
 		/// # Events
-		/// `DelegateRemoved`.
+		/// `ConsentLapsed` for each consent that lapsed; `DelegateRemoved`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(
-			T::WeightInfo::remove_delegate().saturating_add(T::Envelopes::max_prune_weight())
+			T::WeightInfo::remove_delegate(T::MaxConsentsPerPatient::get())
+				.saturating_add(T::Envelopes::max_prune_weight())
 		)]
 		pub fn remove_delegate(
 			origin: OriginFor<T>,
@@ -778,8 +798,8 @@ pub mod pallet {
 			delegate: T::AccountId,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let base = T::WeightInfo::remove_delegate();
-			let pruned = Self::do_remove_delegate(who, patient, delegate)?;
+			let (scanned, pruned) = Self::do_remove_delegate(who, patient, delegate)?;
+			let base = T::WeightInfo::remove_delegate(scanned);
 			Ok(Some(base.saturating_add(pruned)).into())
 		}
 

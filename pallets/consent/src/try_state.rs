@@ -54,26 +54,55 @@ impl<T: Config> Pallet<T> {
 	/// - each patient's disclosure ring holds exactly `min(count, MaxDisclosuresPerPatient)`
 	///   entries, all about that patient;
 	/// - the (patient, grantee) index lists every consent exactly once, under its patient and
-	///   grantee, in increasing order (the order granted), and no empty list
-	///   ([`Self::try_state_index`]).
+	///   grantee, in increasing order (the order granted), as the consent's provision, and no
+	///   empty list ([`Self::try_state_index`]);
+	/// - an active consent a delegate granted is of the appointment in force, and ends with it
+	///   ([`Self::try_state_appointments`]).
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		Self::try_state_before_index()?;
-		Self::try_state_index()
+		Self::try_state_index()?;
+		Self::try_state_appointments()
+	}
+
+	/// What lets an access check skip the delegations: an active consent a delegate granted
+	/// has that delegate appointed, since no later than the grant, and ends no later than the
+	/// appointment (the appointment's removal marks it lapsed).
+	pub fn try_state_appointments() -> Result<(), sp_runtime::TryRuntimeError> {
+		for (_, consent) in Consents::<T>::iter() {
+			if consent.granted_by == consent.patient || consent.status != ConsentStatus::Active {
+				continue;
+			}
+			let delegation = Delegates::<T>::get(&consent.patient, &consent.granted_by)
+				.ok_or("active consent of a removed delegate")?;
+			ensure!(
+				delegation.since <= consent.granted_at,
+				"active consent of an earlier appointment"
+			);
+			if let Some(until) = delegation.until {
+				ensure!(
+					consent.end.is_some_and(|end| end <= until),
+					"consent outlives the appointment that granted it"
+				);
+			}
+		}
+		Ok(())
 	}
 
 	/// The invariants of the (patient, grantee) index [`ConsentsByGrantee`]: it equals what
 	/// [`Consents`] says (each consent listed once, under its own patient and grantee, in
-	/// increasing id order; every listed id a consent; no empty list), and each list is as
-	/// long as the patient's [`ConsentsOf`] entries to that grantee.
+	/// increasing id order, as its [`Consent::provision`]; every listed id a consent; no empty
+	/// list), and each list is as long as the patient's [`ConsentsOf`] entries to that
+	/// grantee.
 	pub fn try_state_index() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut listed = 0usize;
 		for (patient, grantee, ids) in ConsentsByGrantee::<T>::iter() {
 			ensure!(!ids.is_empty(), "empty grantee list kept");
-			ensure!(ids.windows(2).all(|w| w[0] < w[1]), "grantee list unsorted or repeated");
-			for id in ids.iter() {
-				let consent = Consents::<T>::get(id).ok_or("indexed consent missing")?;
+			ensure!(ids.windows(2).all(|w| w[0].id < w[1].id), "grantee list unsorted or repeated");
+			for provision in ids.iter() {
+				let consent = Consents::<T>::get(provision.id).ok_or("indexed consent missing")?;
 				ensure!(consent.patient == patient, "indexed under another patient");
 				ensure!(consent.grantee == grantee, "indexed under another grantee");
+				ensure!(*provision == consent.provision(provision.id), "provision differs");
 			}
 			let of_patient = ConsentsOf::<T>::get(&patient)
 				.iter()

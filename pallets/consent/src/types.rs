@@ -167,6 +167,10 @@ pub enum ConsentStatus {
 	Active,
 	/// Revoked by the patient or a delegate; kept until cleaned up, for the record.
 	Revoked,
+	/// Granted by a delegate whose appointment was removed (by the patient, or resigned):
+	/// it ended with the appointment, for good (a later appointment of the same delegate does
+	/// not revive it); kept until cleaned up, for the record.
+	Lapsed,
 }
 
 /// A patient's consent (FHIR `Consent` with one provision).
@@ -195,13 +199,15 @@ pub struct Consent<
 	pub purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
 	/// Start of the period, milliseconds since the Unix epoch.
 	pub start: Moment,
-	/// End of the period (exclusive), or `None` until revoked.
+	/// End of the period (exclusive), or `None` until revoked. A consent a delegate signed
+	/// ends no later than the appointment does.
 	pub end: Option<Moment>,
-	/// Active or revoked.
+	/// Active, revoked, or lapsed with the appointment of the delegate who signed it.
 	pub status: ConsentStatus,
 	/// Who signed it: the patient, or a delegate with `ManageConsents`. A consent a delegate
-	/// signed counts only while that appointment (the one in force when it was granted) still
-	/// allows `ManageConsents`: it ends, for good, when the delegation expires or is removed.
+	/// signed counts only while that appointment (the one in force when it was granted) lasts:
+	/// its end is no later than the appointment's, and it lapses, for good, when the
+	/// appointment is removed ([`ConsentStatus::Lapsed`]).
 	pub granted_by: AccountId,
 	/// Who paid the deposit (the patient or the delegate who granted it), refunded on cleanup.
 	pub depositor: AccountId,
@@ -217,15 +223,25 @@ impl<
 		MaxItems: Get<u32>,
 	> Consent<AccountId, Balance, MaxItems>
 {
-	/// Whether it counts at `now`, and if not, why.
+	/// Whether it counts at `now`, and if not, why ([`standing`]). Everything a consent's
+	/// standing depends on is in the consent: a delegate's appointment bounds the end of the
+	/// consents it grants, and its removal marks them [`ConsentStatus::Lapsed`].
 	pub fn standing(&self, now: Moment) -> ConsentStanding {
-		match self.status {
-			ConsentStatus::Revoked => ConsentStanding::Revoked,
-			ConsentStatus::Active if now < self.start => ConsentStanding::NotYetStarted,
-			ConsentStatus::Active if self.end.is_some_and(|end| now >= end) => {
-				ConsentStanding::Ended
-			},
-			ConsentStatus::Active => ConsentStanding::InForce,
+		standing(self.status, self.start, self.end, now)
+	}
+
+	/// What an access check needs of it, under its id ([`Provision`]).
+	pub fn provision(&self, id: ConsentId) -> Provision<MaxItems> {
+		Provision {
+			id,
+			grantee_kind: self.grantee_kind,
+			decision: self.decision,
+			actions: self.actions.clone(),
+			scope: self.scope.clone(),
+			purposes: self.purposes.clone(),
+			start: self.start,
+			end: self.end,
+			status: self.status,
 		}
 	}
 
@@ -242,14 +258,93 @@ impl<
 		target: AccessTarget,
 		purpose: PurposeOfUse,
 	) -> bool {
-		let data = match (target, self.decision) {
-			(AccessTarget::Relationship, Decision::Permit) => true,
-			(AccessTarget::Relationship, Decision::Deny) => self.scope.is_all_data(),
-			(AccessTarget::AllData, Decision::Deny) => true,
-			(target, _) => self.scope.covers(target),
-		};
-		data && self.actions.binary_search(&action).is_ok()
-			&& self.purposes.binary_search(&purpose).is_ok()
+		covers(self.decision, &self.actions, &self.scope, &self.purposes, action, target, purpose)
+	}
+}
+
+/// Whether a consent of this status and period counts at `now`, and if not, why: revoked or
+/// lapsed, it does not; else its period decides (an end at or before `now` ends it, even
+/// one before the start).
+pub fn standing(
+	status: ConsentStatus,
+	start: Moment,
+	end: Option<Moment>,
+	now: Moment,
+) -> ConsentStanding {
+	match status {
+		ConsentStatus::Revoked => ConsentStanding::Revoked,
+		ConsentStatus::Lapsed => ConsentStanding::Ended,
+		ConsentStatus::Active if end.is_some_and(|end| now >= end) => ConsentStanding::Ended,
+		ConsentStatus::Active if now < start => ConsentStanding::NotYetStarted,
+		ConsentStatus::Active => ConsentStanding::InForce,
+	}
+}
+
+/// Whether a consent with these terms is about `action` on `target` for `purpose` (see
+/// [`Consent::covers`]): the one rule, for a consent and its [`Provision`].
+pub fn covers<MaxItems: Get<u32>>(
+	decision: Decision,
+	actions: &[AccessAction],
+	scope: &ConsentScope<MaxItems>,
+	purposes: &[PurposeOfUse],
+	action: AccessAction,
+	target: AccessTarget,
+	purpose: PurposeOfUse,
+) -> bool {
+	let data = match (target, decision) {
+		(AccessTarget::Relationship, Decision::Permit) => true,
+		(AccessTarget::Relationship, Decision::Deny) => scope.is_all_data(),
+		(AccessTarget::AllData, Decision::Deny) => true,
+		(target, _) => scope.covers(target),
+	};
+	data && actions.binary_search(&action).is_ok() && purposes.binary_search(&purpose).is_ok()
+}
+
+/// What an access check needs of a consent (after FHIR's `Consent.provision`, with the
+/// consent's id, period and status), kept beside each consent in the pallet's (patient,
+/// grantee) index, so that a check reads one item for all of a pair's consents. Written with
+/// the consent, in the same call, whenever the consent changes: it always equals
+/// [`Consent::provision`] of the consent under its id (`try_state` checks it).
+#[derive(
+	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
+)]
+#[scale_info(skip_type_params(MaxItems))]
+pub struct Provision<MaxItems: Get<u32>> {
+	/// The consent's id.
+	pub id: ConsentId,
+	/// Practitioner or organisation, as the grantee was when granted.
+	pub grantee_kind: GranteeKind,
+	/// Permit or deny.
+	pub decision: Decision,
+	/// The actions, sorted.
+	pub actions: BoundedVec<AccessAction, MaxActions>,
+	/// Which data.
+	pub scope: ConsentScope<MaxItems>,
+	/// The purposes, sorted.
+	pub purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
+	/// Start of the period.
+	pub start: Moment,
+	/// End of the period (exclusive), if any.
+	pub end: Option<Moment>,
+	/// Active, revoked or lapsed.
+	pub status: ConsentStatus,
+}
+
+impl<MaxItems: Get<u32>> Provision<MaxItems> {
+	/// Whether the consent counts at `now` ([`standing`], as [`Consent::standing`]).
+	pub fn standing(&self, now: Moment) -> ConsentStanding {
+		standing(self.status, self.start, self.end, now)
+	}
+
+	/// Whether the consent is about `action` on `target` for `purpose` ([`covers`], as
+	/// [`Consent::covers`]).
+	pub fn covers(
+		&self,
+		action: AccessAction,
+		target: AccessTarget,
+		purpose: PurposeOfUse,
+	) -> bool {
+		covers(self.decision, &self.actions, &self.scope, &self.purposes, action, target, purpose)
 	}
 }
 

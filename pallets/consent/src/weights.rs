@@ -48,7 +48,7 @@ pub trait WeightInfo {
 	fn revoke_consent() -> Weight;
 	fn remove_consent() -> Weight;
 	fn add_delegate() -> Weight;
-	fn remove_delegate() -> Weight;
+	fn remove_delegate(n: u32, ) -> Weight;
 	fn open_emergency_access() -> Weight;
 	fn close_emergency_access() -> Weight;
 	fn review_emergency_access() -> Weight;
@@ -165,11 +165,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	fn remove_delegate() -> Weight {
+	fn remove_delegate(n: u32, ) -> Weight {
 		//  Measured:  `471`
 		//  Estimated: `4075`
 		// Minimum execution time: 60_811_000 picoseconds.
 		Weight::from_parts(90_414_000, 4075)
+			.saturating_add(T::DbWeight::get().reads_writes(2_u64, 2_u64).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -309,8 +310,9 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
-	fn remove_delegate() -> Weight {
+	fn remove_delegate(n: u32, ) -> Weight {
 		Weight::from_parts(90_414_000, 4075)
+			.saturating_add(ParityDbWeight::get().reads_writes(2_u64, 2_u64).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}

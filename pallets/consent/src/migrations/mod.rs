@@ -1,7 +1,8 @@
 //! Storage migrations of the consent pallet. Register them in order in the runtime's
 //! `Migrations` tuple: `pallet_consent::migrations::v2::MigrateV1ToV2<Runtime>`, then
 //! `pallet_consent::migrations::v3::MigrateV2ToV3<Runtime>`, then
-//! `pallet_consent::migrations::v4::MigrateV3ToV4<Runtime>` (each runs once, by version).
+//! `pallet_consent::migrations::v4::MigrateV3ToV4<Runtime>`, then
+//! `pallet_consent::migrations::v5::MigrateV4ToV5<Runtime>` (each runs once, by version).
 //!
 //! Across pallets: the records pallet's migrations first (version 3 prunes envelopes through
 //! records' envelope index), and practitioners v2 before consent v3: consent's pruning checks
@@ -14,3 +15,4 @@ pub mod old;
 pub mod v2;
 pub mod v3;
 pub mod v4;
+pub mod v5;

@@ -93,7 +93,7 @@ impl<T: Config> InnerMigrateV3ToV4<T> {
 	/// that count, then permits that count, then ended consents.
 	fn rank(consent: &ConsentOf<T>, now: telemed_primitives::Moment) -> u8 {
 		let counts = matches!(
-			Pallet::<T>::standing(consent, now),
+			consent.standing(now),
 			ConsentStanding::InForce | ConsentStanding::NotYetStarted
 		);
 		match (counts, consent.decision) {
@@ -210,10 +210,14 @@ impl<T: Config> InnerMigrateV3ToV4<T> {
 	/// cleans up the consents over the per-grantee bound, and prunes their grantees'
 	/// envelopes through the index just built. Runs again harmlessly on an exact index (it
 	/// rebuilds the same one and cleans up nothing). Version 3's migration calls it before it
-	/// prunes (see [`super::v3`]).
+	/// prunes (see [`super::v3`]), version 5's to rebuild.
+	///
+	/// It builds the index as the current code reads it: first the consents of ended
+	/// appointments are marked lapsed ([`super::v5::mark_ended_appointments`]), so that a
+	/// consent's standing is its own, then each pair's list holds the consents' provisions
+	/// (storage version 5's layout; version 4's held their ids).
 	pub fn build() -> Weight {
-		let mut reads = 0u64;
-		let mut writes = 0u64;
+		let (mut reads, mut writes) = super::v5::mark_ended_appointments::<T>();
 		let now = T::Time::now();
 		// Nothing on a version 3 chain; whatever is there is rebuilt from the consents.
 		let cleared = ConsentsByGrantee::<T>::clear(u32::MAX, None);
@@ -226,21 +230,29 @@ impl<T: Config> InnerMigrateV3ToV4<T> {
 		// The consents cleaned up that still counted (in force or not yet started).
 		let mut counting = 0u64;
 		for (patient, ids) in patients {
-			// The list; each consent, and at most one `Delegates` read for its standing.
+			// The list; each consent, and again for its provision.
 			reads = reads.saturating_add(1).saturating_add(2 * ids.len() as u64);
 			let (kept, dropped) = Self::split(&patient, &ids, now, |id| Consents::<T>::get(id));
 			for (grantee, list) in kept {
 				writes.saturating_inc();
+				let provisions: Vec<ProvisionOf<T>> = list
+					.iter()
+					.filter_map(|id| Consents::<T>::get(id).map(|c| c.provision(*id)))
+					.collect();
 				// `split` keeps at most `MaxConsentsPerGrantee` per grantee.
-				ConsentsByGrantee::<T>::insert(&patient, &grantee, BoundedVec::truncate_from(list));
+				ConsentsByGrantee::<T>::insert(
+					&patient,
+					&grantee,
+					BoundedVec::truncate_from(provisions),
+				);
 			}
 			if dropped.is_empty() {
 				continue;
 			}
 			for id in dropped.iter() {
 				let Some(consent) = Consents::<T>::take(id) else { continue };
-				// The consent taken; its standing again (a `Delegates` read); the release reads
-				// and writes `Balances::Holds` and `System::Account`.
+				// The consent taken; the release reads and writes `Balances::Holds` and
+				// `System::Account`.
 				reads = reads.saturating_add(3);
 				writes = writes.saturating_add(3);
 				if Self::rank(&consent, now) < 2 {

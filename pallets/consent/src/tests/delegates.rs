@@ -233,7 +233,12 @@ fn removing_an_emergency_custodian_prunes_its_envelopes_in_the_same_call() {
 		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, PARENT)]);
 		assert!(MockEnvelopes::held(PATIENT, PARENT).is_empty());
 		assert!(info.actual_weight.is_some_and(|w| w.all_lte(
-			<() as crate::WeightInfo>::remove_delegate().saturating_add(
+			<() as crate::WeightInfo>::remove_delegate(
+				<<Test as crate::Config>::MaxConsentsPerPatient as frame_support::traits::Get<
+					u32,
+				>>::get()
+			)
+			.saturating_add(
 				<MockEnvelopes as telemed_primitives::EnvelopeKeeper<_>>::max_prune_weight()
 			)
 		)));

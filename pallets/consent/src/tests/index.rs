@@ -8,7 +8,12 @@ use frame_support::{assert_noop, assert_ok};
 
 /// The patient's consents to `grantee`, as the index lists them.
 fn indexed(grantee: AccountId) -> Vec<ConsentId> {
-	ConsentsByGrantee::<Test>::get(PATIENT, grantee).to_vec()
+	ConsentsByGrantee::<Test>::get(PATIENT, grantee).iter().map(|p| p.id).collect()
+}
+
+/// Consent `id`'s provision, as the index should hold it.
+fn provision(id: ConsentId) -> crate::ProvisionOf<Test> {
+	Consents::<Test>::get(id).expect("a consent").provision(id)
 }
 
 /// The access check on reading the laboratory record, and how many consents it read.
@@ -239,21 +244,43 @@ fn try_state_catches_an_index_that_differs_from_the_consents() {
 		ConsentsByGrantee::<Test>::insert(
 			PATIENT,
 			DOC,
-			bounded::<_, MaxConsentsPerGrantee>(vec![nurse]),
+			bounded::<_, MaxConsentsPerGrantee>(vec![provision(nurse)]),
 		);
 		assert!(check().is_err());
 		// Listed twice.
 		ConsentsByGrantee::<Test>::insert(
 			PATIENT,
 			DOC,
-			bounded::<_, MaxConsentsPerGrantee>(vec![doc, doc]),
+			bounded::<_, MaxConsentsPerGrantee>(vec![provision(doc), provision(doc)]),
+		);
+		assert!(check().is_err());
+		// Listed with terms other than the consent's: revoked in the consent, active in the
+		// index (the check would still count it), or for more purposes.
+		let mut stale = provision(doc);
+		Consents::<Test>::mutate(doc, |c| {
+			c.as_mut().expect("granted").status = crate::ConsentStatus::Revoked
+		});
+		ConsentsByGrantee::<Test>::insert(
+			PATIENT,
+			DOC,
+			bounded::<_, MaxConsentsPerGrantee>(vec![stale.clone()]),
+		);
+		assert!(check().is_err());
+		Consents::<Test>::mutate(doc, |c| {
+			c.as_mut().expect("granted").status = crate::ConsentStatus::Active
+		});
+		stale.purposes = bounded(vec![PurposeOfUse::Treatment, PurposeOfUse::Research]);
+		ConsentsByGrantee::<Test>::insert(
+			PATIENT,
+			DOC,
+			bounded::<_, MaxConsentsPerGrantee>(vec![stale]),
 		);
 		assert!(check().is_err());
 		// An empty list kept.
 		ConsentsByGrantee::<Test>::insert(
 			PATIENT,
 			DOC,
-			bounded::<_, MaxConsentsPerGrantee>(vec![doc]),
+			bounded::<_, MaxConsentsPerGrantee>(vec![provision(doc)]),
 		);
 		ConsentsByGrantee::<Test>::insert(
 			PATIENT,
@@ -266,7 +293,7 @@ fn try_state_catches_an_index_that_differs_from_the_consents() {
 		ConsentsByGrantee::<Test>::insert(
 			OTHER_PATIENT,
 			DOC,
-			bounded::<_, MaxConsentsPerGrantee>(vec![doc]),
+			bounded::<_, MaxConsentsPerGrantee>(vec![provision(doc)]),
 		);
 		assert!(check().is_err());
 		ConsentsByGrantee::<Test>::remove(OTHER_PATIENT, DOC);

@@ -9,6 +9,7 @@ mod disclosures;
 mod emergency;
 mod hardening;
 mod index;
+mod lapses;
 mod migration;
 mod privacy;
 mod refunds;

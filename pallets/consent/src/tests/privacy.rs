@@ -464,9 +464,16 @@ fn removing_a_delegate_prunes_what_it_held_as_the_patients_delegate() {
 		let post =
 			Consent::remove_delegate(RuntimeOrigin::signed(PARENT), PATIENT, PARENT).unwrap();
 		assert!(MockEnvelopes::held(PATIENT, PARENT).is_empty());
-		assert_eq!(actual(post), Weights::remove_delegate() + prune_of(1));
+		// Refunded to the patient's one consent looked at, from the most a patient holds.
+		assert_eq!(actual(post), Weights::remove_delegate(1) + prune_of(1));
 		let call = crate::Call::<Test>::remove_delegate { patient: PATIENT, delegate: PARENT };
-		assert_eq!(call.get_dispatch_info().call_weight, Weights::remove_delegate() + max_prune());
+		let most = <<Test as crate::Config>::MaxConsentsPerPatient as frame_support::traits::Get<
+			u32,
+		>>::get();
+		assert_eq!(
+			call.get_dispatch_info().call_weight,
+			Weights::remove_delegate(most) + max_prune()
+		);
 		// Removed by the patient: what a consent still covers stays.
 		assert_ok!(Consent::remove_delegate(RuntimeOrigin::signed(PATIENT), PATIENT, DOC));
 		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![IMAGING_RECORD]);

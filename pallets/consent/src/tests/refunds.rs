@@ -128,8 +128,8 @@ fn a_grant_is_charged_for_its_scope_and_a_clean_up_and_refunded_when_there_was_n
 		for _ in 0..MaxConsentsPerGrantee::get() {
 			Grant::permit(DOC).ok();
 		}
-		for id in crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec() {
-			assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), id));
+		for p in crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).to_vec() {
+			assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), p.id));
 		}
 		let call = Grant::permit(DOC).as_call();
 		let charged = call.get_dispatch_info().call_weight;
