@@ -26,7 +26,8 @@ export interface ConsentInfo {
   start: number;
   /** Exclusive end (ms), or null until revoked. */
   end: number | null;
-  status: 'Active' | 'Revoked';
+  /** `Lapsed`: the delegate who signed it was removed, or resigned (its standing is `Ended`). */
+  status: 'Active' | 'Revoked' | 'Lapsed';
   /** The patient, or the delegate who signed it. */
   grantedBy: string;
   grantedAt: number;

@@ -104,10 +104,10 @@ pub trait ConsentVerifier<AccountId> {
 	}
 
 	/// Benchmarks only: makes a consent of `patient` permit `accessor` to perform `action` on
-	/// all data for `purpose`, found by a check that reads `reads` (`reads.consents` permits
-	/// to the accessor, each covering the access and checked in full, at least one, at most
-	/// the verifier's bound, each granted the dearest way to check (by a delegate of its own,
-	/// where the verifier has delegates); [`CheckReads::MOST`] for the most); the accessor a
+	/// all data for `purpose`, found by a check that weighs `reads` (`reads.consents` permits
+	/// to the accessor, each about the access and checked in full, at least one, at most the
+	/// verifier's bound, the others of the largest scope the verifier stores;
+	/// [`CheckReads::MOST`] for the most); the accessor a
 	/// practitioner licensed in the registry's worst case for lookups
 	/// ([`PractitionerRegistry::make_licensed`]), the patient's consent list all but full,
 	/// so that other pallets' benchmarks pay for a check of that length. Funds `patient` for

@@ -130,7 +130,7 @@ fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 
 		Executive::execute_on_runtime_upgrade();
 
-		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(4));
+		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(5));
 		assert_eq!(Practitioners::on_chain_storage_version(), StorageVersion::new(3));
 		assert!(pallet_practitioners::ActiveLicences::<Runtime>::contains_key(&bob));
 		assert!(!pallet_practitioners::Accreditations::<Runtime>::get().is_empty());
@@ -139,10 +139,9 @@ fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 		assert!(pallet_consent::Consents::<Runtime>::get(0).is_none());
 		assert!(pallet_consent::Consents::<Runtime>::get(1).is_some());
 		assert_eq!(consent_deposits(&charlie), deposits - category_deposit);
-		assert_eq!(
-			pallet_consent::ConsentsByGrantee::<Runtime>::get(&charlie, &bob).to_vec(),
-			vec![1]
-		);
+		let indexed = pallet_consent::ConsentsByGrantee::<Runtime>::get(&charlie, &bob);
+		let kept = pallet_consent::Consents::<Runtime>::get(1).unwrap();
+		assert_eq!(indexed.to_vec(), vec![kept.provision(1)]);
 		// Bob's envelope survived the pruning: the permit of all data covers it.
 		assert!(pallet_records::Envelopes::<Runtime>::get(record, &bob).is_some());
 		assert!(Records::envelope_for(record, &bob).is_some());

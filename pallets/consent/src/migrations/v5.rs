@@ -31,7 +31,7 @@ use frame_support::{
 	migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade, weights::Weight,
 };
 use sp_runtime::Saturating;
-use telemed_primitives::{ConsentId, DelegateScope, Moment};
+use telemed_primitives::{ConsentId, DelegateScope};
 // The try-runtime checks (`ensure!`, `Decode`).
 #[cfg(feature = "try-runtime")]
 use frame_support::{pallet_prelude::*, traits::Time};
@@ -41,7 +41,10 @@ use frame_support::{pallet_prelude::*, traits::Time};
 /// appointment in force at the grant (appointed no later) no longer allowed
 /// `ManageConsents`. Kept for this migration only.
 #[cfg(any(feature = "try-runtime", test))]
-pub(crate) fn standing_v4<T: Config>(consent: &ConsentOf<T>, now: Moment) -> ConsentStanding {
+pub(crate) fn standing_v4<T: Config>(
+	consent: &ConsentOf<T>,
+	now: telemed_primitives::Moment,
+) -> ConsentStanding {
 	let standing = consent.standing(now);
 	if consent.granted_by == consent.patient
 		|| !matches!(standing, ConsentStanding::InForce | ConsentStanding::NotYetStarted)
