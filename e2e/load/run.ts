@@ -66,6 +66,13 @@ interface BurstResult {
   tps: number;
   /** Real time to build the fullest block, as a share of the time the weights claim for it. */
   buildShareOfWeight: number | null;
+  /** How long submitting the burst took (it starts just after a block, a slot ahead). */
+  submitMs: number;
+  /**
+   * Whether the whole burst was in the pool before the next block was authored: if not, that
+   * block saw part of it only, and `perBlock` may understate what a block holds.
+   */
+  wholeBurstInPool: boolean;
 }
 
 interface StreamResult {
@@ -91,7 +98,7 @@ function describeBurst(
   proposals: Map<number, Proposal>,
   blockBudgetMs: number,
   transferPerBlock: number | undefined,
-): BurstResult {
+): Omit<BurstResult, 'submitMs' | 'wholeBurstInPool'> {
   const counts = new Map<number, number>();
   for (const number of included.values()) counts.set(number, (counts.get(number) ?? 0) + 1);
   const numbers = [...counts.keys()].sort((a, b) => a - b);
@@ -157,14 +164,26 @@ async function main(): Promise<void> {
       await prepare(api, follower, actors, workload);
       const now = (await api.query.timestamp.now()).toNumber();
       const signed = await signAll(api, burst(api, actors, workload, perSender, now));
+      // Submitted just after a block is imported, so that the whole burst can be in the pool
+      // before the next one is authored (a slot later): a block authored while the burst is
+      // still arriving sees part of it only.
+      await follower.reach(follower.height + 1);
       const from = follower.height;
+      const headBefore = (await api.rpc.chain.getHeader()).number.toNumber();
+      const submitStart = Date.now();
       await submitAll(api, signed);
+      const submitMs = Date.now() - submitStart;
+      const wholeBurstInPool = (await api.rpc.chain.getHeader()).number.toNumber() === headBefore;
       const included = await follower.waitIncluded(new Set(signed.map((s) => s.hash)));
-      const result = describeBurst(workload, signed.length, included, follower.blocks.filter((b) => b.number >= from), proposals,
-        blockBudgetMs, transferPerBlock);
+      const result = {
+        ...describeBurst(workload, signed.length, included, follower.blocks.filter((b) => b.number >= from), proposals,
+          blockBudgetMs, transferPerBlock),
+        submitMs,
+        wholeBurstInPool,
+      };
       if (workload === 'transfer') transferPerBlock = result.perBlock;
       results.push(result);
-      log(`${workload}: ${result.included}/${result.submitted} included, ${result.perBlock} in the fullest block (${result.blocks.map((b) => `#${b.number} ${b.count} ${b.end} ${b.ms} ms`).join(', ')})`);
+      log(`${workload}: ${result.included}/${result.submitted} included, ${result.perBlock} in the fullest block (${result.blocks.map((b) => `#${b.number} ${b.count} ${b.end} ${b.ms} ms`).join(', ')}); submitted in ${submitMs} ms, ${wholeBurstInPool ? 'all in the pool before the next block' : 'NOT all in the pool before the next block'}`);
     }
 
     // The sustained stream: transfers at a share of the capacity the burst measured.
@@ -251,12 +270,12 @@ const UNITS_MILLI = 10n ** 9n;
 function table(results: BurstResult[], stream: StreamResult | undefined): string {
   const f = (n: number | null, digits = 2) => (n === null || !Number.isFinite(n) ? '–' : n.toFixed(digits));
   const lines = [
-    '| workload | submitted | included | most per block | × transfer | why the fullest block ended | build ms | weight used | build / weight | TPS |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| workload | submitted | included | most per block | × transfer | why the fullest block ended | build ms | weight used | build / weight | TPS | in pool before the block |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const fullest = r.blocks.find((b) => b.count === r.perBlock);
-    lines.push(`| ${r.workload} | ${r.submitted} | ${r.included} | ${r.perBlock} | ${f(r.ratioToTransfer)} | ${fullest?.end ?? '–'} | ${fullest?.ms ?? '–'} | ${fullest ? `${f(fullest.weightShare * 100, 0)} %` : '–'} | ${r.buildShareOfWeight === null ? '–' : `${f(r.buildShareOfWeight * 100, 0)} %`} | ${f(r.tps, 0)} |`);
+    lines.push(`| ${r.workload} | ${r.submitted} | ${r.included} | ${r.perBlock} | ${f(r.ratioToTransfer)} | ${fullest?.end ?? '–'} | ${fullest?.ms ?? '–'} | ${fullest ? `${f(fullest.weightShare * 100, 0)} %` : '–'} | ${r.buildShareOfWeight === null ? '–' : `${f(r.buildShareOfWeight * 100, 0)} %`} | ${f(r.tps, 0)} | ${r.wholeBurstInPool ? 'all' : 'part'} (${f(r.submitMs / 1000, 1)} s) |`);
   }
   if (stream) {
     lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${f(((stream.rssAfterKiB - stream.rssBeforeKiB) / Math.max(1, stream.rssBeforeKiB)) * 100, 1)} %; every 30 s: ${stream.rssSamplesKiB.map((k) => Math.round(k / 1024)).join(', ')} MiB).`);
