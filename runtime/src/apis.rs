@@ -438,7 +438,6 @@ impl_runtime_apis! {
 			// database, so no other pallet's benchmark counts that read. The inherent's own
 			// benchmark still pays for its write.
 			if config.pallet != b"pallet_timestamp".to_vec() {
-				use frame_support::storage::StorageValue;
 				let now = pallet_timestamp::Now::<Runtime>::hashed_key();
 				whitelist.push(now.to_vec().into());
 			}
