@@ -66,6 +66,7 @@ export const PALLET_MESSAGES: Readonly<Record<string, string>> = {
   'consent.UnknownConsent': 'No consent has this id.',
   'consent.NotPermitted': 'Only the patient (or a delegate they appointed) may do this.',
   'consent.AlreadyRevoked': 'This consent is revoked already.',
+  'consent.ConsentLapsed': 'This consent lapsed when the delegate who granted it was removed: it no longer counts (anyone may clean it up).',
   'consent.NoConsent': 'Refused: no consent allows this access now.',
   'consent.NotLicensed': 'Refused: the clinician holds no licence that is valid now.',
   'consent.ExplicitlyDenied': 'Refused: the patient has denied this access.',

@@ -73,6 +73,7 @@ const PALLET_ERRORS: Record<string, [number, string]> = {
   // State conflicts.
   NotCurrent: [409, 'conflict'],
   AlreadyRevoked: [409, 'conflict'],
+  ConsentLapsed: [409, 'conflict'],
   AlreadyRegistered: [409, 'duplicate'],
   EnvelopeExists: [409, 'duplicate'],
   WrongStatus: [409, 'conflict'],

@@ -71,8 +71,6 @@ pub trait WeightInfo {
 /// Weights for `pallet_billing` using the Telemed node and recommended hardware.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -86,11 +84,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn set_service() -> Weight {
-		//  Measured:  `11060`
+		//  Measured:  `11018`
 		//  Estimated: `10255`
-		// Minimum execution time: 113_428_000 picoseconds.
-		Weight::from_parts(134_759_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Minimum execution time: 111_465_000 picoseconds.
+		Weight::from_parts(121_550_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Billing::Services` (r:1 w:1)
@@ -102,17 +100,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::ServiceCount` (r:1 w:1)
 	/// Proof: `Billing::ServiceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_service() -> Weight {
-		//  Measured:  `840`
+		//  Measured:  `642`
 		//  Estimated: `3874`
-		// Minimum execution time: 69_904_000 picoseconds.
-		Weight::from_parts(87_410_000, 3874)
+		// Minimum execution time: 69_193_000 picoseconds.
+		Weight::from_parts(79_297_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Billing::Services` (r:1 w:0)
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -136,27 +132,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Consultations` (r:0 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	fn book() -> Weight {
-		//  Measured:  `12608`
+		//  Measured:  `12349`
 		//  Estimated: `10255`
-		// Minimum execution time: 223_942_000 picoseconds.
-		Weight::from_parts(260_906_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Minimum execution time: 220_607_000 picoseconds.
+		Weight::from_parts(242_259_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	fn accept() -> Weight {
-		//  Measured:  `10745`
+		//  Measured:  `10703`
 		//  Estimated: `10255`
-		// Minimum execution time: 56_664_000 picoseconds.
-		Weight::from_parts(72_367_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 57_074_000 picoseconds.
+		Weight::from_parts(68_261_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -176,17 +170,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:0)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn decline() -> Weight {
-		//  Measured:  `2524`
+		//  Measured:  `2307`
 		//  Estimated: `4215`
-		// Minimum execution time: 96_132_000 picoseconds.
-		Weight::from_parts(110_314_000, 4215)
+		// Minimum execution time: 95_742_000 picoseconds.
+		Weight::from_parts(107_188_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
@@ -202,17 +194,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
-		//  Measured:  `2902`
+		//  Measured:  `2643`
 		//  Estimated: `8799`
-		// Minimum execution time: 150_903_000 picoseconds.
-		Weight::from_parts(167_959_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Minimum execution time: 151_515_000 picoseconds.
+		Weight::from_parts(166_196_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -220,11 +210,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn mark_delivered() -> Weight {
-		//  Measured:  `10875`
+		//  Measured:  `10833`
 		//  Estimated: `10255`
-		// Minimum execution time: 64_155_000 picoseconds.
-		Weight::from_parts(79_738_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 63_745_000 picoseconds.
+		Weight::from_parts(74_701_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -241,16 +231,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:9 w:0)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:8 w:0)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -264,17 +250,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn confirm() -> Weight {
-		//  Measured:  `17234`
-		//  Estimated: `26486`
-		// Minimum execution time: 298_372_000 picoseconds.
-		Weight::from_parts(324_231_000, 26486)
-			.saturating_add(T::DbWeight::get().reads(33_u64))
+		//  Measured:  `17419`
+		//  Estimated: `10255`
+		// Minimum execution time: 222_129_000 picoseconds.
+		Weight::from_parts(240_185_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -282,17 +266,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Disputes` (r:0 w:1)
 	/// Proof: `Billing::Disputes` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
-		//  Measured:  `1094`
+		//  Measured:  `835`
 		//  Estimated: `3874`
-		// Minimum execution time: 78_106_000 picoseconds.
-		Weight::from_parts(89_803_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 75_542_000 picoseconds.
+		Weight::from_parts(81_721_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPatient` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
@@ -305,14 +287,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:9 w:0)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:8 w:0)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -326,11 +306,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		//  Measured:  `17234`
-		//  Estimated: `26486`
-		// Minimum execution time: 302_458_000 picoseconds.
-		Weight::from_parts(338_752_000, 26486)
-			.saturating_add(T::DbWeight::get().reads(33_u64))
+		//  Measured:  `17419`
+		//  Estimated: `10255`
+		// Minimum execution time: 222_930_000 picoseconds.
+		Weight::from_parts(245_594_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
@@ -351,16 +331,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:9 w:0)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:8 w:0)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -374,11 +350,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
-		//  Measured:  `17485`
-		//  Estimated: `26486`
-		// Minimum execution time: 386_263_000 picoseconds.
-		Weight::from_parts(408_936_000, 26486)
-			.saturating_add(T::DbWeight::get().reads(35_u64))
+		//  Measured:  `17671`
+		//  Estimated: `10255`
+		// Minimum execution time: 314_426_000 picoseconds.
+		Weight::from_parts(341_886_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:1)
@@ -386,8 +362,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_insurer() -> Weight {
 		//  Measured:  `4`
 		//  Estimated: `3611`
-		// Minimum execution time: 8_943_000 picoseconds.
-		Weight::from_parts(9_995_000, 3611)
+		// Minimum execution time: 9_454_000 picoseconds.
+		Weight::from_parts(10_495_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -398,10 +374,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn fund_pool() -> Weight {
-		//  Measured:  `790`
+		//  Measured:  `592`
 		//  Estimated: `3874`
-		// Minimum execution time: 71_766_000 picoseconds.
-		Weight::from_parts(79_098_000, 3874)
+		// Minimum execution time: 74_510_000 picoseconds.
+		Weight::from_parts(82_632_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -412,45 +388,39 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn withdraw_pool() -> Weight {
-		//  Measured:  `856`
+		//  Measured:  `658`
 		//  Estimated: `3874`
-		// Minimum execution time: 63_575_000 picoseconds.
-		Weight::from_parts(72_557_000, 3874)
+		// Minimum execution time: 64_756_000 picoseconds.
+		Weight::from_parts(73_789_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:0)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::NextPolicyId` (r:1 w:1)
 	/// Proof: `Billing::NextPolicyId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:0 w:1)
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
 	fn issue_policy() -> Weight {
-		//  Measured:  `245`
+		//  Measured:  `203`
 		//  Estimated: `3611`
-		// Minimum execution time: 34_792_000 picoseconds.
-		Weight::from_parts(48_302_000, 3611)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 31_346_000 picoseconds.
+		Weight::from_parts(46_238_000, 3611)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Billing::Policies` (r:1 w:1)
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn end_policy() -> Weight {
-		//  Measured:  `946`
+		//  Measured:  `904`
 		//  Estimated: `4215`
-		// Minimum execution time: 32_218_000 picoseconds.
-		Weight::from_parts(47_200_000, 4215)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Minimum execution time: 28_853_000 picoseconds.
+		Weight::from_parts(37_615_000, 4215)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Billing::Claims` (r:1 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
@@ -458,17 +428,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Insurers` (r:1 w:1)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	fn adjudicate_claim() -> Weight {
-		//  Measured:  `1323`
+		//  Measured:  `1083`
 		//  Estimated: `8799`
-		// Minimum execution time: 123_143_000 picoseconds.
-		Weight::from_parts(141_740_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Minimum execution time: 117_404_000 picoseconds.
+		Weight::from_parts(126_367_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Billing::Claims` (r:1 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
@@ -476,17 +444,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Insurers` (r:1 w:1)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	fn finalize_claim() -> Weight {
-		//  Measured:  `1323`
+		//  Measured:  `1083`
 		//  Estimated: `8799`
-		// Minimum execution time: 129_903_000 picoseconds.
-		Weight::from_parts(170_052_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Minimum execution time: 120_889_000 picoseconds.
+		Weight::from_parts(128_400_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -502,19 +468,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:0)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn release_lapsed() -> Weight {
-		//  Measured:  `2566`
+		//  Measured:  `2307`
 		//  Estimated: `4215`
-		// Minimum execution time: 100_468_000 picoseconds.
-		Weight::from_parts(122_212_000, 4215)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 98_506_000 picoseconds.
+		Weight::from_parts(107_680_000, 4215)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Disputes` (r:1 w:1)
 	/// Proof: `Billing::Disputes` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -529,14 +493,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::NextClaimId` (r:1 w:1)
 	/// Proof: `Billing::NextClaimId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:9 w:0)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:8 w:0)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -550,11 +512,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn close_dispute() -> Weight {
-		//  Measured:  `17485`
-		//  Estimated: `26486`
-		// Minimum execution time: 396_668_000 picoseconds.
-		Weight::from_parts(480_231_000, 26486)
-			.saturating_add(T::DbWeight::get().reads(35_u64))
+		//  Measured:  `17671`
+		//  Estimated: `10255`
+		// Minimum execution time: 322_979_000 picoseconds.
+		Weight::from_parts(348_346_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:65 w:1)
@@ -572,25 +534,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::OpenOfPatient` (r:1 w:0)
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	fn reap() -> Weight {
-		//  Measured:  `19878`
+		//  Measured:  `19662`
 		//  Estimated: `179610`
-		// Minimum execution time: 380_013_000 picoseconds.
-		Weight::from_parts(440_803_000, 179610)
+		// Minimum execution time: 381_044_000 picoseconds.
+		Weight::from_parts(408_595_000, 179610)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:0)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn publish_session_key() -> Weight {
-		//  Measured:  `659`
+		//  Measured:  `617`
 		//  Estimated: `3738`
-		// Minimum execution time: 30_345_000 picoseconds.
-		Weight::from_parts(44_415_000, 3738)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 23_736_000 picoseconds.
+		Weight::from_parts(26_489_000, 3738)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -598,113 +558,113 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn set_service() -> Weight {
-		Weight::from_parts(134_759_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(121_550_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_service() -> Weight {
-		Weight::from_parts(87_410_000, 3874)
+		Weight::from_parts(79_297_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn book() -> Weight {
-		Weight::from_parts(260_906_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(12_u64))
+		Weight::from_parts(242_259_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(72_367_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(68_261_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn decline() -> Weight {
-		Weight::from_parts(110_314_000, 4215)
+		Weight::from_parts(107_188_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(167_959_000, 8799)
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
+		Weight::from_parts(166_196_000, 8799)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn mark_delivered() -> Weight {
-		Weight::from_parts(79_738_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(74_701_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm() -> Weight {
-		Weight::from_parts(324_231_000, 26486)
-			.saturating_add(ParityDbWeight::get().reads(33_u64))
+		Weight::from_parts(240_185_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn dispute() -> Weight {
-		Weight::from_parts(89_803_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(81_721_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(338_752_000, 26486)
-			.saturating_add(ParityDbWeight::get().reads(33_u64))
+		Weight::from_parts(245_594_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(408_936_000, 26486)
-			.saturating_add(ParityDbWeight::get().reads(35_u64))
+		Weight::from_parts(341_886_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn register_insurer() -> Weight {
-		Weight::from_parts(9_995_000, 3611)
+		Weight::from_parts(10_495_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn fund_pool() -> Weight {
-		Weight::from_parts(79_098_000, 3874)
+		Weight::from_parts(82_632_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_pool() -> Weight {
-		Weight::from_parts(72_557_000, 3874)
+		Weight::from_parts(73_789_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn issue_policy() -> Weight {
-		Weight::from_parts(48_302_000, 3611)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(46_238_000, 3611)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn end_policy() -> Weight {
-		Weight::from_parts(47_200_000, 4215)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(37_615_000, 4215)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn adjudicate_claim() -> Weight {
-		Weight::from_parts(141_740_000, 8799)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(126_367_000, 8799)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn finalize_claim() -> Weight {
-		Weight::from_parts(170_052_000, 8799)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(128_400_000, 8799)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn release_lapsed() -> Weight {
-		Weight::from_parts(122_212_000, 4215)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(107_680_000, 4215)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_dispute() -> Weight {
-		Weight::from_parts(480_231_000, 26486)
-			.saturating_add(ParityDbWeight::get().reads(35_u64))
+		Weight::from_parts(348_346_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn reap() -> Weight {
-		Weight::from_parts(440_803_000, 179610)
+		Weight::from_parts(408_595_000, 179610)
 			.saturating_add(ParityDbWeight::get().reads(71_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn publish_session_key() -> Weight {
-		Weight::from_parts(44_415_000, 3738)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(26_489_000, 3738)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

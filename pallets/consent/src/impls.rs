@@ -277,7 +277,11 @@ impl<T: Config> Pallet<T> {
 			Self::acts_for(&consent.patient, &who, DelegateScope::ManageConsents),
 			Error::<T>::NotPermitted
 		);
-		ensure!(consent.status == ConsentStatus::Active, Error::<T>::AlreadyRevoked);
+		match consent.status {
+			ConsentStatus::Active => {},
+			ConsentStatus::Revoked => return Err(Error::<T>::AlreadyRevoked.into()),
+			ConsentStatus::Lapsed => return Err(Error::<T>::ConsentLapsed.into()),
+		}
 
 		// *** No fail beyond this point ***
 		Self::set_status(id, &mut consent, ConsentStatus::Revoked);

@@ -600,6 +600,9 @@ pub mod pallet {
 		/// not clean up (in force, not yet started, or permits that ended without a
 		/// revocation): clean up ended ones with `remove_consent`, or revoke one, first.
 		TooManyConsentsToGrantee,
+		/// The consent lapsed with the appointment of the delegate who granted it: it no
+		/// longer counts; clean it up with `remove_consent`.
+		ConsentLapsed,
 	}
 
 	#[pallet::hooks]
@@ -704,7 +707,7 @@ pub mod pallet {
 		/// Origin: signed, the patient or a delegate with `ManageConsents`.
 		///
 		/// # Errors
-		/// - `UnknownConsent`; `NotPermitted`; `AlreadyRevoked`.
+		/// - `UnknownConsent`; `NotPermitted`; `AlreadyRevoked`; `ConsentLapsed`.
 		///
 		/// # Events
 		/// `ConsentRevoked`.

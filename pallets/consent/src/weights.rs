@@ -58,8 +58,6 @@ pub trait WeightInfo {
 /// Weights for `pallet_consent` using the Telemed node and recommended hardware.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Records` (r:16 w:0)
@@ -67,9 +65,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:8 w:9)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::NextConsentId` (r:1 w:1)
 	/// Proof: `Consent::NextConsentId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
@@ -78,20 +74,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:8 w:9)
+	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// The range of component `r` is `[0, 16]`.
 	/// The range of component `k` is `[0, 1]`.
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		//  Measured:  `3274 + k * (1946 ±0) + r * (683 ±0)`
-		//  Estimated: `4075 + k * (26486 ±0) + r * (2978 ±0)`
-		// Minimum execution time: 232_093_000 picoseconds.
-		Weight::from_parts(179_188_866, 4075)
-			// Standard Error: 336_500
-			.saturating_add(Weight::from_parts(5_462_654, 0).saturating_mul(r.into()))
-			// Standard Error: 3_763_562
-			.saturating_add(Weight::from_parts(349_378_592, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		//  Measured:  `3255 + k * (3139 ±0) + r * (683 ±0)`
+		//  Estimated: `7978 + k * (26486 ±0) + r * (2978 ±0)`
+		// Minimum execution time: 235_869_000 picoseconds.
+		Weight::from_parts(166_294_523, 7978)
+			// Standard Error: 219_428
+			.saturating_add(Weight::from_parts(6_442_999, 0).saturating_mul(r.into()))
+			// Standard Error: 2_454_174
+			.saturating_add(Weight::from_parts(379_564_331, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -101,28 +99,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Consent::Consents` (r:1 w:1)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn revoke_consent() -> Weight {
-		//  Measured:  `1343`
-		//  Estimated: `4177`
-		// Minimum execution time: 53_329_000 picoseconds.
-		Weight::from_parts(66_228_000, 4177)
+		//  Measured:  `2155`
+		//  Estimated: `7978`
+		// Minimum execution time: 56_113_000 picoseconds.
+		Weight::from_parts(82_001_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Consent::Consents` (r:1 w:1)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -130,15 +126,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn remove_consent() -> Weight {
-		//  Measured:  `2773`
-		//  Estimated: `4177`
-		// Minimum execution time: 110_894_000 picoseconds.
-		Weight::from_parts(121_049_000, 4177)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `3947`
+		//  Estimated: `7978`
+		// Minimum execution time: 103_424_000 picoseconds.
+		Weight::from_parts(136_242_000, 7978)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:1)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DelegateCount` (r:1 w:1)
@@ -148,15 +142,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn add_delegate() -> Weight {
-		//  Measured:  `556`
+		//  Measured:  `514`
 		//  Estimated: `3874`
-		// Minimum execution time: 68_382_000 picoseconds.
-		Weight::from_parts(73_169_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 66_819_000 picoseconds.
+		Weight::from_parts(69_924_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Consent::Delegates` (r:1 w:1)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsOf` (r:1 w:0)
+	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Consents` (r:64 w:64)
+	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::ConsentsByGrantee` (r:64 w:64)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DelegateCount` (r:1 w:1)
 	/// Proof: `Consent::DelegateCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -165,17 +165,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 64]`.
 	fn remove_delegate(n: u32, ) -> Weight {
-		//  Measured:  `471`
-		//  Estimated: `4075`
-		// Minimum execution time: 60_811_000 picoseconds.
-		Weight::from_parts(90_414_000, 4075)
-			.saturating_add(T::DbWeight::get().reads_writes(2_u64, 2_u64).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		//  Measured:  `851 + n * (554 ±0)`
+		//  Estimated: `4075 + n * (6988 ±0)`
+		// Minimum execution time: 85_286_000 picoseconds.
+		Weight::from_parts(102_614_724, 4075)
+			// Standard Error: 51_363
+			.saturating_add(Weight::from_parts(17_203_695, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 6988).saturating_mul(n.into()))
 	}
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -197,33 +200,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	fn open_emergency_access() -> Weight {
-		//  Measured:  `11117`
+		//  Measured:  `11075`
 		//  Estimated: `10255`
-		// Minimum execution time: 131_365_000 picoseconds.
-		Weight::from_parts(151_595_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 126_738_000 picoseconds.
+		Weight::from_parts(134_559_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::OpenEmergency` (r:0 w:1)
 	/// Proof: `Consent::OpenEmergency` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	fn close_emergency_access() -> Weight {
-		//  Measured:  `665`
+		//  Measured:  `623`
 		//  Estimated: `4075`
-		// Minimum execution time: 29_073_000 picoseconds.
-		Weight::from_parts(38_367_000, 4075)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 26_870_000 picoseconds.
+		Weight::from_parts(31_156_000, 4075)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -237,27 +236,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn review_emergency_access() -> Weight {
-		//  Measured:  `1545`
+		//  Measured:  `1503`
 		//  Estimated: `6196`
-		// Minimum execution time: 100_048_000 picoseconds.
-		Weight::from_parts(119_457_000, 6196)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 94_640_000 picoseconds.
+		Weight::from_parts(103_833_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Patients` (r:1 w:0)
 	/// Proof: `Records::Patients` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Records` (r:1 w:0)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:9 w:0)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:8 w:0)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -268,26 +263,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn log_access(c: u32, ) -> Weight {
-		//  Measured:  `13250 + c * (484 ±0)`
-		//  Estimated: `10255 + c * (3187 ±0)`
-		// Minimum execution time: 136_282_000 picoseconds.
-		Weight::from_parts(143_975_263, 10255)
-			// Standard Error: 297_616
-			.saturating_add(Weight::from_parts(11_547_970, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(c.into())))
+		//  Measured:  `12659 + c * (160 ±0)`
+		//  Estimated: `10255`
+		// Minimum execution time: 112_076_000 picoseconds.
+		Weight::from_parts(138_039_204, 10255)
+			// Standard Error: 184_269
+			.saturating_add(Weight::from_parts(887_302, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		Weight::from_parts(179_188_866, 4075)
-			.saturating_add(Weight::from_parts(5_462_654, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(349_378_592, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(166_294_523, 7978)
+			.saturating_add(Weight::from_parts(6_442_999, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(379_564_331, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -296,47 +289,48 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(66_228_000, 4177)
+		Weight::from_parts(82_001_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(121_049_000, 4177)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(136_242_000, 7978)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(73_169_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(69_924_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn remove_delegate(n: u32, ) -> Weight {
-		Weight::from_parts(90_414_000, 4075)
-			.saturating_add(ParityDbWeight::get().reads_writes(2_u64, 2_u64).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(102_614_724, 4075)
+			.saturating_add(Weight::from_parts(17_203_695, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 6988).saturating_mul(n.into()))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(151_595_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(134_559_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(38_367_000, 4075)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(31_156_000, 4075)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(119_457_000, 6196)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(103_833_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(143_975_263, 10255)
-			.saturating_add(Weight::from_parts(11_547_970, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(c.into())))
+		Weight::from_parts(138_039_204, 10255)
+			.saturating_add(Weight::from_parts(887_302, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
-			.saturating_add(Weight::from_parts(0, 3187).saturating_mul(c.into()))
 	}
 }

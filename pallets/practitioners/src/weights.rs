@@ -67,30 +67,26 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Practitioners::Authorities` (r:1 w:1)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:1)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	fn add_authority() -> Weight {
-		//  Measured:  `9510`
+		//  Measured:  `9468`
 		//  Estimated: `10255`
-		// Minimum execution time: 49_013_000 picoseconds.
-		Weight::from_parts(57_325_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 47_410_000 picoseconds.
+		Weight::from_parts(52_558_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Authorities` (r:1 w:1)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:1)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	fn update_authority() -> Weight {
-		//  Measured:  `9826`
+		//  Measured:  `9784`
 		//  Estimated: `10255`
-		// Minimum execution time: 55_963_000 picoseconds.
-		Weight::from_parts(64_616_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 54_110_000 picoseconds.
+		Weight::from_parts(60_480_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Authorities` (r:1 w:1)
@@ -104,8 +100,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_authority() -> Weight {
 		//  Measured:  `9690`
 		//  Estimated: `10255`
-		// Minimum execution time: 42_012_000 picoseconds.
-		Weight::from_parts(53_018_000, 10255)
+		// Minimum execution time: 42_553_000 picoseconds.
+		Weight::from_parts(47_170_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -115,14 +111,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
-		//  Measured:  `506`
+		//  Measured:  `464`
 		//  Estimated: `3874`
-		// Minimum execution time: 64_216_000 picoseconds.
-		Weight::from_parts(74_030_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 61_682_000 picoseconds.
+		Weight::from_parts(64_336_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::Practitioners` (r:1 w:1)
@@ -130,8 +124,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn update_profile() -> Weight {
 		//  Measured:  `599`
 		//  Estimated: `3797`
-		// Minimum execution time: 19_989_000 picoseconds.
-		Weight::from_parts(22_153_000, 3797)
+		// Minimum execution time: 19_930_000 picoseconds.
+		Weight::from_parts(21_441_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -140,8 +134,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_key_agreement_key() -> Weight {
 		//  Measured:  `599`
 		//  Estimated: `3797`
-		// Minimum execution time: 17_245_000 picoseconds.
-		Weight::from_parts(18_747_000, 3797)
+		// Minimum execution time: 17_166_000 picoseconds.
+		Weight::from_parts(18_637_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -149,8 +143,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Licences` (r:16 w:16)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
@@ -163,13 +155,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 16]`.
 	fn deregister(l: u32, ) -> Weight {
-		//  Measured:  `1070 + l * (210 ±0)`
+		//  Measured:  `1028 + l * (210 ±0)`
 		//  Estimated: `3874 + l * (2710 ±0)`
-		// Minimum execution time: 66_549_000 picoseconds.
-		Weight::from_parts(74_587_795, 3874)
-			// Standard Error: 11_514
-			.saturating_add(Weight::from_parts(7_981_261, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 63_584_000 picoseconds.
+		Weight::from_parts(70_369_426, 3874)
+			// Standard Error: 7_777
+			.saturating_add(Weight::from_parts(8_012_629, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
@@ -179,8 +171,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Licences` (r:15 w:1)
@@ -191,13 +181,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 15]`.
 	fn issue_licence(l: u32, ) -> Weight {
-		//  Measured:  `796 + l * (299 ±0)`
+		//  Measured:  `754 + l * (299 ±0)`
 		//  Estimated: `5002 + l * (2704 ±1)`
-		// Minimum execution time: 39_008_000 picoseconds.
-		Weight::from_parts(48_167_809, 5002)
-			// Standard Error: 14_295
-			.saturating_add(Weight::from_parts(4_960_061, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Minimum execution time: 37_325_000 picoseconds.
+		Weight::from_parts(42_090_334, 5002)
+			// Standard Error: 5_152
+			.saturating_add(Weight::from_parts(4_872_421, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(l.into()))
@@ -206,48 +196,42 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:1 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	fn renew_licence() -> Weight {
-		//  Measured:  `2539`
+		//  Measured:  `2497`
 		//  Estimated: `5002`
-		// Minimum execution time: 43_144_000 picoseconds.
-		Weight::from_parts(49_223_000, 5002)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 41_331_000 picoseconds.
+		Weight::from_parts(44_767_000, 5002)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:1 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	fn suspend_licence() -> Weight {
-		//  Measured:  `2539`
+		//  Measured:  `2497`
 		//  Estimated: `5002`
-		// Minimum execution time: 42_283_000 picoseconds.
-		Weight::from_parts(47_440_000, 5002)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 40_099_000 picoseconds.
+		Weight::from_parts(43_194_000, 5002)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:1 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:1)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	fn reinstate_licence() -> Weight {
-		//  Measured:  `2450`
+		//  Measured:  `2408`
 		//  Estimated: `5002`
-		// Minimum execution time: 42_423_000 picoseconds.
-		Weight::from_parts(53_039_000, 5002)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 40_430_000 picoseconds.
+		Weight::from_parts(43_174_000, 5002)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Licences` (r:1 w:1)
@@ -261,8 +245,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_licence() -> Weight {
 		//  Measured:  `2306`
 		//  Estimated: `5002`
-		// Minimum execution time: 39_769_000 picoseconds.
-		Weight::from_parts(44_796_000, 5002)
+		// Minimum execution time: 40_059_000 picoseconds.
+		Weight::from_parts(43_644_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -279,15 +263,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn force_revoke_licence() -> Weight {
 		//  Measured:  `2512`
 		//  Estimated: `5002`
-		// Minimum execution time: 49_433_000 picoseconds.
-		Weight::from_parts(54_290_000, 5002)
+		// Minimum execution time: 49_163_000 picoseconds.
+		Weight::from_parts(52_698_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::LicencesOf` (r:1 w:1)
 	/// Proof: `Practitioners::LicencesOf` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Licences` (r:16 w:16)
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
@@ -296,11 +278,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 16]`.
 	fn prune_licences(p: u32, ) -> Weight {
-		//  Measured:  `6649`
+		//  Measured:  `6607`
 		//  Estimated: `44350`
-		// Minimum execution time: 155_140_000 picoseconds.
-		Weight::from_parts(176_012_714, 44350)
-			.saturating_add(T::DbWeight::get().reads(35_u64))
+		// Minimum execution time: 153_207_000 picoseconds.
+		Weight::from_parts(173_646_852, 44350)
+			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
@@ -317,8 +299,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn surrender_licence() -> Weight {
 		//  Measured:  `2512`
 		//  Estimated: `5002`
-		// Minimum execution time: 47_080_000 picoseconds.
-		Weight::from_parts(52_297_000, 5002)
+		// Minimum execution time: 47_060_000 picoseconds.
+		Weight::from_parts(50_585_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -335,8 +317,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn withdrawal_step() -> Weight {
 		//  Measured:  `610`
 		//  Estimated: `3700`
-		// Minimum execution time: 20_821_000 picoseconds.
-		Weight::from_parts(22_493_000, 3700)
+		// Minimum execution time: 22_203_000 picoseconds.
+		Weight::from_parts(23_686_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -345,90 +327,90 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn add_authority() -> Weight {
-		Weight::from_parts(57_325_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(52_558_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_authority() -> Weight {
-		Weight::from_parts(64_616_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(60_480_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_authority() -> Weight {
-		Weight::from_parts(53_018_000, 10255)
+		Weight::from_parts(47_170_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn register() -> Weight {
-		Weight::from_parts(74_030_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(64_336_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn update_profile() -> Weight {
-		Weight::from_parts(22_153_000, 3797)
+		Weight::from_parts(21_441_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn rotate_key_agreement_key() -> Weight {
-		Weight::from_parts(18_747_000, 3797)
+		Weight::from_parts(18_637_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister(l: u32, ) -> Weight {
-		Weight::from_parts(74_587_795, 3874)
-			.saturating_add(Weight::from_parts(7_981_261, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(70_369_426, 3874)
+			.saturating_add(Weight::from_parts(8_012_629, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(l.into()))
 	}
 	fn issue_licence(l: u32, ) -> Weight {
-		Weight::from_parts(48_167_809, 5002)
-			.saturating_add(Weight::from_parts(4_960_061, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(42_090_334, 5002)
+			.saturating_add(Weight::from_parts(4_872_421, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(l.into()))
 	}
 	fn renew_licence() -> Weight {
-		Weight::from_parts(49_223_000, 5002)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(44_767_000, 5002)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn suspend_licence() -> Weight {
-		Weight::from_parts(47_440_000, 5002)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(43_194_000, 5002)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reinstate_licence() -> Weight {
-		Weight::from_parts(53_039_000, 5002)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(43_174_000, 5002)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn revoke_licence() -> Weight {
-		Weight::from_parts(44_796_000, 5002)
+		Weight::from_parts(43_644_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn force_revoke_licence() -> Weight {
-		Weight::from_parts(54_290_000, 5002)
+		Weight::from_parts(52_698_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn prune_licences(p: u32, ) -> Weight {
-		Weight::from_parts(176_012_714, 44350)
-			.saturating_add(ParityDbWeight::get().reads(35_u64))
+		Weight::from_parts(173_646_852, 44350)
+			.saturating_add(ParityDbWeight::get().reads(34_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn surrender_licence() -> Weight {
-		Weight::from_parts(52_297_000, 5002)
+		Weight::from_parts(50_585_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdrawal_step() -> Weight {
-		Weight::from_parts(22_493_000, 3700)
+		Weight::from_parts(23_686_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

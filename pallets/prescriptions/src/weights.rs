@@ -55,8 +55,6 @@ pub trait WeightInfo {
 /// Weights for `pallet_prescriptions` using the Telemed node and recommended hardware.
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -74,15 +72,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Prescriptions::Prescriptions` (r:0 w:1)
 	/// Proof: `Prescriptions::Prescriptions` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	fn issue() -> Weight {
-		//  Measured:  `11009`
+		//  Measured:  `10967`
 		//  Estimated: `10255`
-		// Minimum execution time: 114_950_000 picoseconds.
-		Weight::from_parts(127_469_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 110_724_000 picoseconds.
+		Weight::from_parts(116_763_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:2 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -91,14 +87,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Prescriptions::Prescriptions` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::RevokedPrescribers` (r:1 w:1)
 	/// Proof: `Prescriptions::RevokedPrescribers` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:9 w:0)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(161), added: 2636, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:8 w:0)
-	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::PrescriptionsOf` (r:1 w:1)
 	/// Proof: `Prescriptions::PrescriptionsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:1)
@@ -108,17 +102,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn dispense() -> Weight {
-		//  Measured:  `18243`
-		//  Estimated: `26486`
-		// Minimum execution time: 277_351_000 picoseconds.
-		Weight::from_parts(312_864_000, 26486)
-			.saturating_add(T::DbWeight::get().reads(29_u64))
+		//  Measured:  `18333`
+		//  Estimated: `10255`
+		// Minimum execution time: 189_981_000 picoseconds.
+		Weight::from_parts(199_486_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Prescriptions::Prescriptions` (r:1 w:2)
 	/// Proof: `Prescriptions::Prescriptions` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -128,11 +120,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Prescriptions::PrescriptionsOf` (r:1 w:1)
 	/// Proof: `Prescriptions::PrescriptionsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	fn amend() -> Weight {
-		//  Measured:  `11706`
+		//  Measured:  `11664`
 		//  Estimated: `10255`
-		// Minimum execution time: 64_876_000 picoseconds.
-		Weight::from_parts(74_150_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Minimum execution time: 62_132_000 picoseconds.
+		Weight::from_parts(67_079_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Prescriptions::Prescriptions` (r:1 w:1)
@@ -150,15 +142,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel() -> Weight {
 		//  Measured:  `1808`
 		//  Estimated: `4701`
-		// Minimum execution time: 75_461_000 picoseconds.
-		Weight::from_parts(85_567_000, 4701)
+		// Minimum execution time: 73_959_000 picoseconds.
+		Weight::from_parts(77_455_000, 4701)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Prescriptions::Prescriptions` (r:1 w:1)
 	/// Proof: `Prescriptions::Prescriptions` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::PrescriptionsOf` (r:1 w:1)
 	/// Proof: `Prescriptions::PrescriptionsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:1)
@@ -170,59 +160,57 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Prescriptions::RevokedPrescribers` (r:0 w:1)
 	/// Proof: `Prescriptions::RevokedPrescribers` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn expire() -> Weight {
-		//  Measured:  `1850`
+		//  Measured:  `1808`
 		//  Estimated: `4701`
-		// Minimum execution time: 78_135_000 picoseconds.
-		Weight::from_parts(87_139_000, 4701)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Minimum execution time: 74_030_000 picoseconds.
+		Weight::from_parts(77_575_000, 4701)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:0)
 	/// Proof: `Prescriptions::OpenOfPrescriber` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `Timestamp::Now` (r:1 w:0)
-	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	fn licence_revoked() -> Weight {
-		//  Measured:  `10366`
+		//  Measured:  `10324`
 		//  Estimated: `10255`
-		// Minimum execution time: 41_372_000 picoseconds.
-		Weight::from_parts(46_069_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 38_998_000 picoseconds.
+		Weight::from_parts(42_282_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn issue() -> Weight {
-		Weight::from_parts(127_469_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(116_763_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn dispense() -> Weight {
-		Weight::from_parts(312_864_000, 26486)
-			.saturating_add(ParityDbWeight::get().reads(29_u64))
+		Weight::from_parts(199_486_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn amend() -> Weight {
-		Weight::from_parts(74_150_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(67_079_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(85_567_000, 4701)
+		Weight::from_parts(77_455_000, 4701)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn expire() -> Weight {
-		Weight::from_parts(87_139_000, 4701)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(77_575_000, 4701)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn licence_revoked() -> Weight {
-		Weight::from_parts(46_069_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(42_282_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 }

@@ -130,7 +130,7 @@ fn a_lapsed_consent_cannot_be_revoked_but_is_cleaned_up_and_pruned() {
 		assert_eq!(MockEnvelopes::held(PATIENT, DOC), vec![LAB_RECORD]);
 		assert_noop!(
 			Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), id),
-			CError::AlreadyRevoked
+			CError::ConsentLapsed
 		);
 
 		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(NURSE), id));
