@@ -45,7 +45,8 @@
 //!   break-glass access is open, each release logged on that emergency's basis. A delegate
 //!   cannot grant a consent to itself, and a consent it grants ends no later than its
 //!   appointment: its end is capped to the appointment's end, and it stops counting for good
-//!   once the appointment expires or is removed (checked at each access, see below). Nothing
+//!   once the appointment expires or is removed (the removal marks it
+//!   [`ConsentStatus::Lapsed`] in the same call, so no access reads a delegation). Nothing
 //!   on chain can tell that a second account is controlled by the same person as the
 //!   delegate: a delegate can still grant to such an account, but that consent too ends with
 //!   the delegation.
@@ -80,12 +81,13 @@
 //!    every covering permit needs a licence the accessor lacks: refused (`NotLicensed`);
 //! 6. otherwise refused (`NoConsent`).
 //!
-//! Steps 4 and 5 read only the patient's consents to the accessor, through the
-//! [`ConsentsByGrantee`] index (at most [`Config::MaxConsentsPerGrantee`] of them, in the order
-//! granted): an access check costs the same whatever the patient's other consents. A check
-//! says what it read ([`telemed_primitives::ConsentVerifier::check_access_reading`]: those
-//! consents; its licence lookups, the break-glass lookup of step 3 and the licence lookup of
-//! step 5, read a constant number of items each); the calls that check access (here
+//! Steps 4 and 5 read one item: the provisions of the patient's consents to the accessor in
+//! the [`ConsentsByGrantee`] index (at most [`Config::MaxConsentsPerGrantee`] of them, in the
+//! order granted), never the consents themselves nor a delegation: an access check reads a
+//! constant number of items whatever the patient holds. A check says how many consents it
+//! weighed ([`telemed_primitives::ConsentVerifier::check_access_reading`]; its licence
+//! lookups, the break-glass lookup of step 3 and the licence lookup of step 5, read a constant
+//! number of items each); the calls that check access (here
 //! [`Pallet::log_access`], in the records pallet adding, amending and reading a record) are
 //! charged for the most ([`telemed_primitives::ConsentVerifier::most_reads`]) and refunded to
 //! that.
@@ -97,9 +99,9 @@
 //! all-data target is covered by a permit of all data only, and by a deny of any scope (all
 //! data includes what the deny withholds).
 //!
-//! "In force" means: active (not revoked), within its period, and, for a consent a delegate
-//! granted, that delegate's appointment (the one under which it was granted) still allows
-//! `ManageConsents`. A record scope matches the record target's stable identity: callers of
+//! "In force" means: active (neither revoked nor lapsed) and within its period. For a consent a
+//! delegate granted this includes the appointment: the period ends no later than the
+//! appointment's end, and the appointment's removal marks the consent lapsed. A record scope matches the record target's stable identity: callers of
 //! [`telemed_primitives::ConsentVerifier::check_access`] pass it (the records pallet resolves
 //! the version read), and [`Pallet::log_access`] resolves the version it is given.
 //!
@@ -313,7 +315,8 @@ pub mod pallet {
 	pub type Consents<T: Config> =
 		StorageMap<_, Twox64Concat, ConsentId, ConsentOf<T>, OptionQuery>;
 
-	/// The ids of each patient's consents, so that an access check reads a bounded list.
+	/// The ids of each patient's consents, in the order granted: what bounds a patient's
+	/// consents, and what a delegate's removal walks to lapse the consents it granted.
 	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type ConsentsOf<T: Config> = StorageMap<
