@@ -184,6 +184,8 @@ mod benchmarks {
 			.expect("room for services");
 		}
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(practitioner);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(practitioner.clone()), code(0), description(), price::<T>(), 1_800_000);
 
@@ -194,6 +196,9 @@ mod benchmarks {
 	fn withdraw_service() {
 		let a = actors::<T>();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.practitioner.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.practitioner.clone()), code(0));
 
@@ -207,6 +212,9 @@ mod benchmarks {
 		fill_open::<T>(&a);
 		let at = T::Time::now().saturating_add(60 * 60 * 1000);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.patient.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(a.patient.clone()),
@@ -225,6 +233,9 @@ mod benchmarks {
 		let a = actors::<T>();
 		let id = booked::<T>(&a);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.practitioner.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.practitioner), id);
 
@@ -239,6 +250,9 @@ mod benchmarks {
 		let a = actors::<T>();
 		let id = booked::<T>(&a);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.practitioner.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.practitioner), id);
 
@@ -256,6 +270,9 @@ mod benchmarks {
 		let id = accepted::<T>(&a);
 		keyed::<T>(&a, id);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.patient.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.patient), id);
 
@@ -272,6 +289,9 @@ mod benchmarks {
 		let id = due::<T>(&a);
 		keyed::<T>(&a, id);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.practitioner.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.practitioner), id, Some([1u8; 32]));
 
@@ -288,6 +308,9 @@ mod benchmarks {
 		let a = actors::<T>();
 		let id = delivered::<T>(&a);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.patient.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.patient), id);
 
@@ -299,6 +322,9 @@ mod benchmarks {
 		let a = actors::<T>();
 		let id = delivered::<T>(&a);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.patient.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.patient), id);
 
@@ -320,6 +346,8 @@ mod benchmarks {
 		});
 		let stranger = funded::<T>("stranger", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(stranger);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(stranger), id);
 
@@ -359,6 +387,9 @@ mod benchmarks {
 	fn fund_pool() {
 		let a = actors::<T>();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.insurer.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.insurer.clone()), price::<T>());
 	}
@@ -368,6 +399,9 @@ mod benchmarks {
 		let a = actors::<T>();
 		let _ = booked::<T>(&a);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.insurer.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.insurer.clone()), price::<T>());
 	}
@@ -376,6 +410,9 @@ mod benchmarks {
 	fn issue_policy() {
 		let a = actors::<T>();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.insurer.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(a.insurer),
@@ -394,6 +431,9 @@ mod benchmarks {
 	fn end_policy() {
 		let a = actors::<T>();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.insurer.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.insurer), a.policy);
 
@@ -406,6 +446,9 @@ mod benchmarks {
 		let a = actors::<T>();
 		let claim = pending_claim::<T>(&a);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.insurer.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.insurer), claim, true, [0u8; 32]);
 
@@ -423,6 +466,8 @@ mod benchmarks {
 		});
 		let stranger = funded::<T>("stranger", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(stranger);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(stranger), claim);
 
@@ -442,6 +487,8 @@ mod benchmarks {
 		});
 		let stranger = funded::<T>("stranger", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(stranger);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(stranger), id);
 
@@ -462,6 +509,8 @@ mod benchmarks {
 		});
 		let stranger = funded::<T>("stranger", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(stranger);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(stranger), id);
 
@@ -497,6 +546,8 @@ mod benchmarks {
 		assert!(ClaimedVisits::<T>::contains_key(key));
 		let stranger = funded::<T>("stranger", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(stranger);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(stranger), id);
 
@@ -512,6 +563,9 @@ mod benchmarks {
 		let id = accepted::<T>(&a);
 		keyed::<T>(&a, id);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		let signer = a.practitioner.clone();
+		frame_benchmarking::whitelist_account!(signer);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(a.practitioner.clone()), id, session_key(0x43));
 

@@ -166,6 +166,8 @@ mod benchmarks {
 		let scope =
 			if r == 0 { ScopeRequest::AllData } else { largest_scope::<T>(&records[..r as usize]) };
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(agent),
@@ -195,6 +197,8 @@ mod benchmarks {
 		consents_to_others::<T>(&patient, &records, max.saturating_sub(1));
 		let id = consents::<T>(&patient, &patient, &grantee, &records, 1)[0];
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent), id);
 
@@ -220,6 +224,8 @@ mod benchmarks {
 		});
 		let caller = funded::<T>("caller", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(caller);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), id);
 
@@ -244,6 +250,8 @@ mod benchmarks {
 		// Every scope: the longest sort and the largest delegation stored.
 		assert_eq!(scopes.len() as u32, <MaxDelegateScopes as Get<u32>>::get());
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), agent.clone(), scopes, Some(u64::MAX));
 
@@ -263,6 +271,8 @@ mod benchmarks {
 			consents::<T>(&agent, &patient, &grantee, &records, 1);
 		}
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent.clone()), patient.clone(), agent.clone());
 
@@ -287,6 +297,8 @@ mod benchmarks {
 			T::MaxPendingReviews::get().saturating_sub(1),
 		);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(practitioner);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(practitioner.clone()), patient.clone(), [1u8; 32]);
 
@@ -299,6 +311,8 @@ mod benchmarks {
 		let patient = funded::<T>("patient", 0);
 		let (practitioner, id) = open_emergency::<T>(&patient);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(practitioner);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(practitioner.clone()), id);
 
@@ -314,6 +328,8 @@ mod benchmarks {
 		let agent = delegate::<T>(&patient);
 		let (_practitioner, id) = open_emergency::<T>(&patient);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(agent), id, false);
 
@@ -336,6 +352,8 @@ mod benchmarks {
 		let record = *records.last().expect("MaxScopeItems records");
 		let tag = T::Records::record_subject(record).map_or(TAG, |s: RecordSubject<_>| s.tag);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(accessor);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(accessor),

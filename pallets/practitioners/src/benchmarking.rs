@@ -192,6 +192,8 @@ mod benchmarks {
 	fn register() {
 		let who = funded::<T>("practitioner", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(who);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(who.clone()),
@@ -211,6 +213,8 @@ mod benchmarks {
 		specs.reverse();
 		let specs: SpecialtiesOf<T> = bounded(specs);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), name::<T>(), roles::<T>(T::MaxRoles::get()), specs);
 
@@ -221,6 +225,8 @@ mod benchmarks {
 	fn rotate_key_agreement_key() {
 		let who = practitioner::<T>();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), [8u8; 32]);
 
@@ -237,6 +243,8 @@ mod benchmarks {
 			Practitioners::<T>::do_remove_authority(board).expect("accredited");
 		}
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
 
@@ -254,6 +262,8 @@ mod benchmarks {
 		}
 		let specialty = Some(specialty(l + 1));
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(board);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(board),
@@ -280,6 +290,8 @@ mod benchmarks {
 		let now = T::Time::now();
 		Licences::<T>::mutate(id, |l| l.as_mut().expect("issued").expires_at = now + 1_000);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(board);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(board), id, now + 2_000, Some([3u8; 32]));
 
@@ -293,6 +305,8 @@ mod benchmarks {
 		let who = practitioner::<T>();
 		let id = full_list::<T>(&board, &who);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(board);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(board), id, [3u8; 32]);
 
@@ -308,6 +322,8 @@ mod benchmarks {
 		Practitioners::<T>::do_set_status(board.clone(), id, LicenceStatus::Suspended, [0u8; 32])
 			.expect("suspendable");
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(board);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(board), id);
 
@@ -321,6 +337,8 @@ mod benchmarks {
 		let who = practitioner::<T>();
 		let id = full_list::<T>(&board, &who);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(board);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(board), id, [4u8; 32]);
 
@@ -363,6 +381,8 @@ mod benchmarks {
 		}
 		let caller: T::AccountId = whitelisted_caller();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(caller);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), who.clone());
 
@@ -380,6 +400,8 @@ mod benchmarks {
 		}
 		let id = LicencesOf::<T>::get(&who)[0];
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), id);
 

@@ -117,6 +117,8 @@ mod benchmarks {
 		fill_list::<T>(&patient, 1);
 		let max = T::MaxFills::get();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(prescriber);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(prescriber.clone()),
@@ -149,6 +151,8 @@ mod benchmarks {
 			}
 		});
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(pharmacist);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(pharmacist), id, secret(1, max));
 
@@ -163,6 +167,8 @@ mod benchmarks {
 		let (prescriber, patient, id) = issued::<T>();
 		let max = T::MaxFills::get();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(prescriber);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(prescriber),
@@ -184,6 +190,8 @@ mod benchmarks {
 	fn cancel() {
 		let (_, patient, id) = issued::<T>();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), id);
 
@@ -202,6 +210,8 @@ mod benchmarks {
 		});
 		let anyone = funded::<T>("anyone", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(anyone);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(anyone), id);
 

@@ -152,6 +152,8 @@ mod benchmarks {
 	fn register_patient() {
 		let who = funded::<T>("patient", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), [1u8; 32]);
 
@@ -162,6 +164,8 @@ mod benchmarks {
 	fn rotate_patient_key() {
 		let who = patient::<T>();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), [2u8; 32]);
 
@@ -177,6 +181,8 @@ mod benchmarks {
 		fill_records::<T>(&patient, 1);
 		let c = content::<T>(0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(author);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(author),
@@ -205,6 +211,8 @@ mod benchmarks {
 		fill_records::<T>(&patient, 1);
 		let c = content::<T>(7);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(author);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(author),
@@ -230,6 +238,8 @@ mod benchmarks {
 		let sealed: BoundedVec<u8, T::MaxEnvelopeLen> =
 			BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), record, grantee.clone(), sealed, PurposeOfUse::Treatment);
 
@@ -261,6 +271,8 @@ mod benchmarks {
 		let sealed: BoundedVec<u8, T::MaxEnvelopeLen> =
 			BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(custodian);
 		#[extrinsic_call]
 		add_envelope(
 			RawOrigin::Signed(custodian),
@@ -284,6 +296,8 @@ mod benchmarks {
 		put_envelope::<T>(record, &patient, &grantee);
 		let stranger = funded::<T>("stranger", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(stranger);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(stranger), record, grantee.clone());
 
@@ -299,6 +313,8 @@ mod benchmarks {
 			permitted_reading::<T>(&patient, AccessAction::Read, CheckReads { consents: c });
 		put_envelope::<T>(record, &patient, &grantee);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(grantee);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(grantee), record);
 	}
@@ -320,6 +336,8 @@ mod benchmarks {
 			put_envelope::<T>(version, &patient, &account("grantee", i, 0));
 		}
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), newest);
 
@@ -336,6 +354,8 @@ mod benchmarks {
 		}
 		let device: T::AccountId = account("device", 0, 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), device.clone(), label());
 
@@ -352,6 +372,8 @@ mod benchmarks {
 		let device: T::AccountId = account("device", 0, 0);
 		name_device::<T>(&patient, &device);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(device);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(device.clone()), patient.clone());
 
@@ -368,6 +390,8 @@ mod benchmarks {
 		let device: T::AccountId = account("device", 0, 0);
 		name_device::<T>(&patient, &device);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()), device.clone());
 
@@ -382,6 +406,8 @@ mod benchmarks {
 		}
 		let device: T::AccountId = account("device", 0, 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), device.clone());
 
@@ -405,6 +431,8 @@ mod benchmarks {
 			}
 		}
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient), device.clone());
 
@@ -425,6 +453,8 @@ mod benchmarks {
 		RecordsPallet::<T>::do_remove_device(patient.clone(), device.clone()).expect("removed");
 		active_device::<T>(&patient, &device);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(device);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(device.clone()), 2, [2u8; 32], 100, 1, 2);
 
@@ -438,6 +468,8 @@ mod benchmarks {
 		record_chain::<T>(&patient, 1);
 		RecordsPallet::<T>::do_shred_all(patient.clone(), patient.clone(), 1).expect("shredded");
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(patient.clone()));
 
@@ -487,6 +519,8 @@ mod benchmarks {
 		let commitment =
 			RecordsPallet::<T>::record(previous).map(|r| r.commitment).unwrap_or_default();
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(patient);
 		#[extrinsic_call]
 		_(
 			RawOrigin::Signed(patient),
@@ -539,6 +573,8 @@ mod benchmarks {
 		RevokedGrantees::<T>::insert(&grantee, telemed_primitives::Moment::MAX);
 		let caller = funded::<T>("caller", 0);
 
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(caller);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), grantee.clone(), patient.clone());
 
