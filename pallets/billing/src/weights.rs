@@ -79,33 +79,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ServiceCount` (r:1 w:1)
 	/// Proof: `Billing::ServiceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn set_service() -> Weight {
-		//  Measured:  `11018`
+		//  Measured:  `10915`
 		//  Estimated: `10255`
-		// Minimum execution time: 111_465_000 picoseconds.
-		Weight::from_parts(121_550_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 114_770_000 picoseconds.
+		Weight::from_parts(122_893_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Billing::Services` (r:1 w:1)
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::ServiceCount` (r:1 w:1)
 	/// Proof: `Billing::ServiceCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	fn withdraw_service() -> Weight {
-		//  Measured:  `642`
+		//  Measured:  `539`
 		//  Estimated: `3874`
-		// Minimum execution time: 69_193_000 picoseconds.
-		Weight::from_parts(79_297_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 69_313_000 picoseconds.
+		Weight::from_parts(78_296_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Billing::Services` (r:1 w:0)
 	/// Proof: `Billing::Services` (`max_values`: None, `max_size`: Some(155), added: 2630, mode: `MaxEncodedLen`)
@@ -125,19 +121,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::OpenOfPatient` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::OpenOfPractitioner` (r:1 w:1)
 	/// Proof: `Billing::OpenOfPractitioner` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Consultations` (r:0 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	fn book() -> Weight {
-		//  Measured:  `12349`
+		//  Measured:  `12246`
 		//  Estimated: `10255`
-		// Minimum execution time: 220_607_000 picoseconds.
-		Weight::from_parts(242_259_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 229_310_000 picoseconds.
+		Weight::from_parts(250_261_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -148,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn accept() -> Weight {
 		//  Measured:  `10703`
 		//  Estimated: `10255`
-		// Minimum execution time: 57_074_000 picoseconds.
-		Weight::from_parts(68_261_000, 10255)
+		// Minimum execution time: 57_275_000 picoseconds.
+		Weight::from_parts(65_687_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -172,8 +166,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn decline() -> Weight {
 		//  Measured:  `2307`
 		//  Estimated: `4215`
-		// Minimum execution time: 95_742_000 picoseconds.
-		Weight::from_parts(107_188_000, 4215)
+		// Minimum execution time: 101_050_000 picoseconds.
+		Weight::from_parts(107_219_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -181,7 +175,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
@@ -194,12 +188,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::SessionKeysOf` (r:1 w:1)
 	/// Proof: `Billing::SessionKeysOf` (`max_values`: None, `max_size`: Some(106), added: 2581, mode: `MaxEncodedLen`)
 	fn cancel() -> Weight {
-		//  Measured:  `2643`
-		//  Estimated: `8799`
-		// Minimum execution time: 151_515_000 picoseconds.
-		Weight::from_parts(166_196_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+		//  Measured:  `2540`
+		//  Estimated: `6196`
+		// Minimum execution time: 154_198_000 picoseconds.
+		Weight::from_parts(169_101_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -212,8 +206,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn mark_delivered() -> Weight {
 		//  Measured:  `10833`
 		//  Estimated: `10255`
-		// Minimum execution time: 63_745_000 picoseconds.
-		Weight::from_parts(74_701_000, 10255)
+		// Minimum execution time: 63_685_000 picoseconds.
+		Weight::from_parts(75_842_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -225,7 +219,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::OpenOfPractitioner` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Policies` (r:1 w:1)
 	/// Proof: `Billing::Policies` (`max_values`: None, `max_size`: Some(750), added: 3225, mode: `MaxEncodedLen`)
@@ -250,28 +244,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn confirm() -> Weight {
-		//  Measured:  `17419`
+		//  Measured:  `17316`
 		//  Estimated: `10255`
-		// Minimum execution time: 222_129_000 picoseconds.
-		Weight::from_parts(240_185_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(16_u64))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+		// Minimum execution time: 229_850_000 picoseconds.
+		Weight::from_parts(254_637_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Disputes` (r:0 w:1)
 	/// Proof: `Billing::Disputes` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	fn dispute() -> Weight {
-		//  Measured:  `835`
+		//  Measured:  `732`
 		//  Estimated: `3874`
-		// Minimum execution time: 75_542_000 picoseconds.
-		Weight::from_parts(81_721_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 76_854_000 picoseconds.
+		Weight::from_parts(86_858_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Billing::Consultations` (r:1 w:1)
 	/// Proof: `Billing::Consultations` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
@@ -306,10 +298,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn settle() -> Weight {
-		//  Measured:  `17419`
+		//  Measured:  `17368`
 		//  Estimated: `10255`
-		// Minimum execution time: 222_930_000 picoseconds.
-		Weight::from_parts(245_594_000, 10255)
+		// Minimum execution time: 243_310_000 picoseconds.
+		Weight::from_parts(278_373_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -352,8 +344,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn resolve_dispute() -> Weight {
 		//  Measured:  `17671`
 		//  Estimated: `10255`
-		// Minimum execution time: 314_426_000 picoseconds.
-		Weight::from_parts(341_886_000, 10255)
+		// Minimum execution time: 332_092_000 picoseconds.
+		Weight::from_parts(347_655_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
@@ -362,38 +354,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_insurer() -> Weight {
 		//  Measured:  `4`
 		//  Estimated: `3611`
-		// Minimum execution time: 9_454_000 picoseconds.
-		Weight::from_parts(10_495_000, 3611)
+		// Minimum execution time: 9_544_000 picoseconds.
+		Weight::from_parts(10_696_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:1)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn fund_pool() -> Weight {
-		//  Measured:  `592`
+		//  Measured:  `452`
 		//  Estimated: `3874`
-		// Minimum execution time: 74_510_000 picoseconds.
-		Weight::from_parts(82_632_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 73_769_000 picoseconds.
+		Weight::from_parts(79_648_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:1)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn withdraw_pool() -> Weight {
-		//  Measured:  `658`
+		//  Measured:  `518`
 		//  Estimated: `3874`
-		// Minimum execution time: 64_756_000 picoseconds.
-		Weight::from_parts(73_789_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 64_025_000 picoseconds.
+		Weight::from_parts(71_626_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Billing::Insurers` (r:1 w:0)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
@@ -404,8 +392,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn issue_policy() -> Weight {
 		//  Measured:  `203`
 		//  Estimated: `3611`
-		// Minimum execution time: 31_346_000 picoseconds.
-		Weight::from_parts(46_238_000, 3611)
+		// Minimum execution time: 32_749_000 picoseconds.
+		Weight::from_parts(38_887_000, 3611)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -414,8 +402,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn end_policy() -> Weight {
 		//  Measured:  `904`
 		//  Estimated: `4215`
-		// Minimum execution time: 28_853_000 picoseconds.
-		Weight::from_parts(37_615_000, 4215)
+		// Minimum execution time: 32_639_000 picoseconds.
+		Weight::from_parts(47_500_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -423,17 +411,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:3 w:3)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Billing::Insurers` (r:1 w:1)
 	/// Proof: `Billing::Insurers` (`max_values`: None, `max_size`: Some(146), added: 2621, mode: `MaxEncodedLen`)
 	fn adjudicate_claim() -> Weight {
-		//  Measured:  `1083`
-		//  Estimated: `8799`
-		// Minimum execution time: 117_404_000 picoseconds.
-		Weight::from_parts(126_367_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		//  Measured:  `943`
+		//  Estimated: `6196`
+		// Minimum execution time: 124_344_000 picoseconds.
+		Weight::from_parts(140_378_000, 6196)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Billing::Claims` (r:1 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
@@ -446,8 +434,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn finalize_claim() -> Weight {
 		//  Measured:  `1083`
 		//  Estimated: `8799`
-		// Minimum execution time: 120_889_000 picoseconds.
-		Weight::from_parts(128_400_000, 8799)
+		// Minimum execution time: 123_954_000 picoseconds.
+		Weight::from_parts(139_006_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -470,8 +458,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn release_lapsed() -> Weight {
 		//  Measured:  `2307`
 		//  Estimated: `4215`
-		// Minimum execution time: 98_506_000 picoseconds.
-		Weight::from_parts(107_680_000, 4215)
+		// Minimum execution time: 102_291_000 picoseconds.
+		Weight::from_parts(112_737_000, 4215)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -512,10 +500,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Billing::Claims` (r:0 w:1)
 	/// Proof: `Billing::Claims` (`max_values`: None, `max_size`: Some(153), added: 2628, mode: `MaxEncodedLen`)
 	fn close_dispute() -> Weight {
-		//  Measured:  `17671`
+		//  Measured:  `17620`
 		//  Estimated: `10255`
-		// Minimum execution time: 322_979_000 picoseconds.
-		Weight::from_parts(348_346_000, 10255)
+		// Minimum execution time: 340_004_000 picoseconds.
+		Weight::from_parts(364_651_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(18_u64))
 			.saturating_add(T::DbWeight::get().writes(15_u64))
 	}
@@ -536,8 +524,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reap() -> Weight {
 		//  Measured:  `19662`
 		//  Estimated: `179610`
-		// Minimum execution time: 381_044_000 picoseconds.
-		Weight::from_parts(408_595_000, 179610)
+		// Minimum execution time: 388_345_000 picoseconds.
+		Weight::from_parts(418_109_000, 179610)
 			.saturating_add(T::DbWeight::get().reads(71_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -548,8 +536,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn publish_session_key() -> Weight {
 		//  Measured:  `617`
 		//  Estimated: `3738`
-		// Minimum execution time: 23_736_000 picoseconds.
-		Weight::from_parts(26_489_000, 3738)
+		// Minimum execution time: 23_464_000 picoseconds.
+		Weight::from_parts(26_569_000, 3738)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -558,112 +546,112 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn set_service() -> Weight {
-		Weight::from_parts(121_550_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(122_893_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdraw_service() -> Weight {
-		Weight::from_parts(79_297_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(78_296_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn book() -> Weight {
-		Weight::from_parts(242_259_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		Weight::from_parts(250_261_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn accept() -> Weight {
-		Weight::from_parts(68_261_000, 10255)
+		Weight::from_parts(65_687_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn decline() -> Weight {
-		Weight::from_parts(107_188_000, 4215)
+		Weight::from_parts(107_219_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(166_196_000, 8799)
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(10_u64))
+		Weight::from_parts(169_101_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn mark_delivered() -> Weight {
-		Weight::from_parts(74_701_000, 10255)
+		Weight::from_parts(75_842_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm() -> Weight {
-		Weight::from_parts(240_185_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(16_u64))
-			.saturating_add(ParityDbWeight::get().writes(13_u64))
+		Weight::from_parts(254_637_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(15_u64))
+			.saturating_add(ParityDbWeight::get().writes(12_u64))
 	}
 	fn dispute() -> Weight {
-		Weight::from_parts(81_721_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(86_858_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn settle() -> Weight {
-		Weight::from_parts(245_594_000, 10255)
+		Weight::from_parts(278_373_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(16_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(341_886_000, 10255)
+		Weight::from_parts(347_655_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn register_insurer() -> Weight {
-		Weight::from_parts(10_495_000, 3611)
+		Weight::from_parts(10_696_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn fund_pool() -> Weight {
-		Weight::from_parts(82_632_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(79_648_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_pool() -> Weight {
-		Weight::from_parts(73_789_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(71_626_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn issue_policy() -> Weight {
-		Weight::from_parts(46_238_000, 3611)
+		Weight::from_parts(38_887_000, 3611)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn end_policy() -> Weight {
-		Weight::from_parts(37_615_000, 4215)
+		Weight::from_parts(47_500_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn adjudicate_claim() -> Weight {
-		Weight::from_parts(126_367_000, 8799)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(140_378_000, 6196)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn finalize_claim() -> Weight {
-		Weight::from_parts(128_400_000, 8799)
+		Weight::from_parts(139_006_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn release_lapsed() -> Weight {
-		Weight::from_parts(107_680_000, 4215)
+		Weight::from_parts(112_737_000, 4215)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_dispute() -> Weight {
-		Weight::from_parts(348_346_000, 10255)
+		Weight::from_parts(364_651_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(18_u64))
 			.saturating_add(ParityDbWeight::get().writes(15_u64))
 	}
 	fn reap() -> Weight {
-		Weight::from_parts(408_595_000, 179610)
+		Weight::from_parts(418_109_000, 179610)
 			.saturating_add(ParityDbWeight::get().reads(71_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn publish_session_key() -> Weight {
-		Weight::from_parts(26_489_000, 3738)
+		Weight::from_parts(26_569_000, 3738)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

@@ -70,29 +70,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::NextConsentId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:2 w:2)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Consents` (r:8 w:9)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// The range of component `r` is `[0, 16]`.
 	/// The range of component `k` is `[0, 1]`.
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		//  Measured:  `3255 + k * (3139 ±0) + r * (683 ±0)`
+		//  Measured:  `3115 + k * (3139 ±0) + r * (683 ±0)`
 		//  Estimated: `7978 + k * (26486 ±0) + r * (2978 ±0)`
-		// Minimum execution time: 235_869_000 picoseconds.
-		Weight::from_parts(166_294_523, 7978)
-			// Standard Error: 219_428
-			.saturating_add(Weight::from_parts(6_442_999, 0).saturating_mul(r.into()))
-			// Standard Error: 2_454_174
-			.saturating_add(Weight::from_parts(379_564_331, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 205_054_000 picoseconds.
+		Weight::from_parts(128_935_731, 7978)
+			// Standard Error: 91_044
+			.saturating_add(Weight::from_parts(5_335_336, 0).saturating_mul(r.into()))
+			// Standard Error: 1_018_273
+			.saturating_add(Weight::from_parts(345_127_459, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 26486).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_consent() -> Weight {
 		//  Measured:  `2155`
 		//  Estimated: `7978`
-		// Minimum execution time: 56_113_000 picoseconds.
-		Weight::from_parts(82_001_000, 7978)
+		// Minimum execution time: 53_610_000 picoseconds.
+		Weight::from_parts(61_321_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -128,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_consent() -> Weight {
 		//  Measured:  `3947`
 		//  Estimated: `7978`
-		// Minimum execution time: 103_424_000 picoseconds.
-		Weight::from_parts(136_242_000, 7978)
+		// Minimum execution time: 101_471_000 picoseconds.
+		Weight::from_parts(116_383_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -137,17 +137,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DelegateCount` (r:1 w:1)
 	/// Proof: `Consent::DelegateCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn add_delegate() -> Weight {
-		//  Measured:  `514`
+		//  Measured:  `411`
 		//  Estimated: `3874`
-		// Minimum execution time: 66_819_000 picoseconds.
-		Weight::from_parts(69_924_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 65_807_000 picoseconds.
+		Weight::from_parts(68_532_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Consent::Delegates` (r:1 w:1)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
@@ -167,12 +165,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn remove_delegate(n: u32, ) -> Weight {
-		//  Measured:  `851 + n * (554 ±0)`
+		//  Measured:  `853 + n * (554 ±0)`
 		//  Estimated: `4075 + n * (6988 ±0)`
-		// Minimum execution time: 85_286_000 picoseconds.
-		Weight::from_parts(102_614_724, 4075)
-			// Standard Error: 51_363
-			.saturating_add(Weight::from_parts(17_203_695, 0).saturating_mul(n.into()))
+		// Minimum execution time: 82_873_000 picoseconds.
+		Weight::from_parts(87_627_806, 4075)
+			// Standard Error: 45_783
+			.saturating_add(Weight::from_parts(16_289_045, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -189,8 +187,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::PendingReviews` (`max_values`: None, `max_size`: Some(225), added: 2700, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::NextEmergencyAccessId` (r:1 w:1)
 	/// Proof: `Consent::NextEmergencyAccessId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
@@ -200,12 +196,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::EmergencyAccesses` (r:0 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
 	fn open_emergency_access() -> Weight {
-		//  Measured:  `11075`
+		//  Measured:  `10972`
 		//  Estimated: `10255`
-		// Minimum execution time: 126_738_000 picoseconds.
-		Weight::from_parts(134_559_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 122_511_000 picoseconds.
+		Weight::from_parts(128_850_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Consent::EmergencyAccesses` (r:1 w:1)
 	/// Proof: `Consent::EmergencyAccesses` (`max_values`: None, `max_size`: Some(154), added: 2629, mode: `MaxEncodedLen`)
@@ -216,8 +212,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `623`
 		//  Estimated: `4075`
-		// Minimum execution time: 26_870_000 picoseconds.
-		Weight::from_parts(31_156_000, 4075)
+		// Minimum execution time: 25_738_000 picoseconds.
+		Weight::from_parts(28_222_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -236,10 +232,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn review_emergency_access() -> Weight {
-		//  Measured:  `1503`
+		//  Measured:  `1465`
 		//  Estimated: `6196`
-		// Minimum execution time: 94_640_000 picoseconds.
-		Weight::from_parts(103_833_000, 6196)
+		// Minimum execution time: 95_361_000 picoseconds.
+		Weight::from_parts(104_455_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -265,10 +261,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn log_access(c: u32, ) -> Weight {
 		//  Measured:  `12659 + c * (160 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 112_076_000 picoseconds.
-		Weight::from_parts(138_039_204, 10255)
-			// Standard Error: 184_269
-			.saturating_add(Weight::from_parts(887_302, 0).saturating_mul(c.into()))
+		// Minimum execution time: 105_336_000 picoseconds.
+		Weight::from_parts(138_974_109, 10255)
+			// Standard Error: 127_063
+			.saturating_add(Weight::from_parts(303_320, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -277,35 +273,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		Weight::from_parts(166_294_523, 7978)
-			.saturating_add(Weight::from_parts(6_442_999, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(379_564_331, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(128_935_731, 7978)
+			.saturating_add(Weight::from_parts(5_335_336, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(345_127_459, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(k.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 26486).saturating_mul(k.into()))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(82_001_000, 7978)
+		Weight::from_parts(61_321_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(136_242_000, 7978)
+		Weight::from_parts(116_383_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(69_924_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(68_532_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_delegate(n: u32, ) -> Weight {
-		Weight::from_parts(102_614_724, 4075)
-			.saturating_add(Weight::from_parts(17_203_695, 0).saturating_mul(n.into()))
+		Weight::from_parts(87_627_806, 4075)
+			.saturating_add(Weight::from_parts(16_289_045, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -313,23 +309,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6988).saturating_mul(n.into()))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(134_559_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		Weight::from_parts(128_850_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(31_156_000, 4075)
+		Weight::from_parts(28_222_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(103_833_000, 6196)
+		Weight::from_parts(104_455_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(138_039_204, 10255)
-			.saturating_add(Weight::from_parts(887_302, 0).saturating_mul(c.into()))
+		Weight::from_parts(138_974_109, 10255)
+			.saturating_add(Weight::from_parts(303_320, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}

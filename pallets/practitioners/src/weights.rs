@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_authority() -> Weight {
 		//  Measured:  `9468`
 		//  Estimated: `10255`
-		// Minimum execution time: 47_410_000 picoseconds.
-		Weight::from_parts(52_558_000, 10255)
+		// Minimum execution time: 48_501_000 picoseconds.
+		Weight::from_parts(53_789_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -84,8 +84,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn update_authority() -> Weight {
 		//  Measured:  `9784`
 		//  Estimated: `10255`
-		// Minimum execution time: 54_110_000 picoseconds.
-		Weight::from_parts(60_480_000, 10255)
+		// Minimum execution time: 55_943_000 picoseconds.
+		Weight::from_parts(62_973_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -100,32 +100,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_authority() -> Weight {
 		//  Measured:  `9690`
 		//  Estimated: `10255`
-		// Minimum execution time: 42_553_000 picoseconds.
-		Weight::from_parts(47_170_000, 10255)
+		// Minimum execution time: 42_403_000 picoseconds.
+		Weight::from_parts(48_622_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Practitioners::Practitioners` (r:1 w:1)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn register() -> Weight {
-		//  Measured:  `464`
+		//  Measured:  `361`
 		//  Estimated: `3874`
-		// Minimum execution time: 61_682_000 picoseconds.
-		Weight::from_parts(64_336_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 64_756_000 picoseconds.
+		Weight::from_parts(67_580_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Practitioners::Practitioners` (r:1 w:1)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	fn update_profile() -> Weight {
 		//  Measured:  `599`
 		//  Estimated: `3797`
-		// Minimum execution time: 19_930_000 picoseconds.
-		Weight::from_parts(21_441_000, 3797)
+		// Minimum execution time: 20_570_000 picoseconds.
+		Weight::from_parts(22_082_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -134,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_key_agreement_key() -> Weight {
 		//  Measured:  `599`
 		//  Estimated: `3797`
-		// Minimum execution time: 17_166_000 picoseconds.
-		Weight::from_parts(18_637_000, 3797)
+		// Minimum execution time: 17_526_000 picoseconds.
+		Weight::from_parts(18_968_000, 3797)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -147,23 +145,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Licences` (`max_values`: None, `max_size`: Some(198), added: 2673, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Authorities` (r:16 w:0)
 	/// Proof: `Practitioners::Authorities` (`max_values`: None, `max_size`: Some(235), added: 2710, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:0 w:1)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// The range of component `l` is `[0, 16]`.
 	fn deregister(l: u32, ) -> Weight {
-		//  Measured:  `1028 + l * (210 ±0)`
+		//  Measured:  `925 + l * (210 ±0)`
 		//  Estimated: `3874 + l * (2710 ±0)`
-		// Minimum execution time: 63_584_000 picoseconds.
-		Weight::from_parts(70_369_426, 3874)
-			// Standard Error: 7_777
-			.saturating_add(Weight::from_parts(8_012_629, 0).saturating_mul(l.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 65_427_000 picoseconds.
+		Weight::from_parts(72_356_001, 3874)
+			// Standard Error: 7_723
+			.saturating_add(Weight::from_parts(8_384_443, 0).saturating_mul(l.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(l.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(l.into()))
 	}
@@ -183,10 +179,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn issue_licence(l: u32, ) -> Weight {
 		//  Measured:  `754 + l * (299 ±0)`
 		//  Estimated: `5002 + l * (2704 ±1)`
-		// Minimum execution time: 37_325_000 picoseconds.
-		Weight::from_parts(42_090_334, 5002)
-			// Standard Error: 5_152
-			.saturating_add(Weight::from_parts(4_872_421, 0).saturating_mul(l.into()))
+		// Minimum execution time: 38_356_000 picoseconds.
+		Weight::from_parts(43_903_280, 5002)
+			// Standard Error: 6_345
+			.saturating_add(Weight::from_parts(5_004_019, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -201,8 +197,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn renew_licence() -> Weight {
 		//  Measured:  `2497`
 		//  Estimated: `5002`
-		// Minimum execution time: 41_331_000 picoseconds.
-		Weight::from_parts(44_767_000, 5002)
+		// Minimum execution time: 42_433_000 picoseconds.
+		Weight::from_parts(45_788_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -215,8 +211,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn suspend_licence() -> Weight {
 		//  Measured:  `2497`
 		//  Estimated: `5002`
-		// Minimum execution time: 40_099_000 picoseconds.
-		Weight::from_parts(43_194_000, 5002)
+		// Minimum execution time: 41_862_000 picoseconds.
+		Weight::from_parts(44_486_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -229,8 +225,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn reinstate_licence() -> Weight {
 		//  Measured:  `2408`
 		//  Estimated: `5002`
-		// Minimum execution time: 40_430_000 picoseconds.
-		Weight::from_parts(43_174_000, 5002)
+		// Minimum execution time: 41_752_000 picoseconds.
+		Weight::from_parts(44_476_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -245,8 +241,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_licence() -> Weight {
 		//  Measured:  `2306`
 		//  Estimated: `5002`
-		// Minimum execution time: 40_059_000 picoseconds.
-		Weight::from_parts(43_644_000, 5002)
+		// Minimum execution time: 41_292_000 picoseconds.
+		Weight::from_parts(44_736_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -263,8 +259,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn force_revoke_licence() -> Weight {
 		//  Measured:  `2512`
 		//  Estimated: `5002`
-		// Minimum execution time: 49_163_000 picoseconds.
-		Weight::from_parts(52_698_000, 5002)
+		// Minimum execution time: 50_194_000 picoseconds.
+		Weight::from_parts(54_110_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -280,8 +276,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_licences(p: u32, ) -> Weight {
 		//  Measured:  `6607`
 		//  Estimated: `44350`
-		// Minimum execution time: 153_207_000 picoseconds.
-		Weight::from_parts(173_646_852, 44350)
+		// Minimum execution time: 158_254_000 picoseconds.
+		Weight::from_parts(177_947_147, 44350)
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -299,8 +295,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn surrender_licence() -> Weight {
 		//  Measured:  `2512`
 		//  Estimated: `5002`
-		// Minimum execution time: 47_060_000 picoseconds.
-		Weight::from_parts(50_585_000, 5002)
+		// Minimum execution time: 47_981_000 picoseconds.
+		Weight::from_parts(51_136_000, 5002)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -317,8 +313,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn withdrawal_step() -> Weight {
 		//  Measured:  `610`
 		//  Estimated: `3700`
-		// Minimum execution time: 22_203_000 picoseconds.
-		Weight::from_parts(23_686_000, 3700)
+		// Minimum execution time: 22_624_000 picoseconds.
+		Weight::from_parts(24_066_000, 3700)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -327,90 +323,90 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn add_authority() -> Weight {
-		Weight::from_parts(52_558_000, 10255)
+		Weight::from_parts(53_789_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_authority() -> Weight {
-		Weight::from_parts(60_480_000, 10255)
+		Weight::from_parts(62_973_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_authority() -> Weight {
-		Weight::from_parts(47_170_000, 10255)
+		Weight::from_parts(48_622_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn register() -> Weight {
-		Weight::from_parts(64_336_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(67_580_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn update_profile() -> Weight {
-		Weight::from_parts(21_441_000, 3797)
+		Weight::from_parts(22_082_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn rotate_key_agreement_key() -> Weight {
-		Weight::from_parts(18_637_000, 3797)
+		Weight::from_parts(18_968_000, 3797)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister(l: u32, ) -> Weight {
-		Weight::from_parts(70_369_426, 3874)
-			.saturating_add(Weight::from_parts(8_012_629, 0).saturating_mul(l.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(72_356_001, 3874)
+			.saturating_add(Weight::from_parts(8_384_443, 0).saturating_mul(l.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(l.into())))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(l.into())))
 			.saturating_add(Weight::from_parts(0, 2710).saturating_mul(l.into()))
 	}
 	fn issue_licence(l: u32, ) -> Weight {
-		Weight::from_parts(42_090_334, 5002)
-			.saturating_add(Weight::from_parts(4_872_421, 0).saturating_mul(l.into()))
+		Weight::from_parts(43_903_280, 5002)
+			.saturating_add(Weight::from_parts(5_004_019, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(l.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(Weight::from_parts(0, 2704).saturating_mul(l.into()))
 	}
 	fn renew_licence() -> Weight {
-		Weight::from_parts(44_767_000, 5002)
+		Weight::from_parts(45_788_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn suspend_licence() -> Weight {
-		Weight::from_parts(43_194_000, 5002)
+		Weight::from_parts(44_486_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn reinstate_licence() -> Weight {
-		Weight::from_parts(43_174_000, 5002)
+		Weight::from_parts(44_476_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn revoke_licence() -> Weight {
-		Weight::from_parts(43_644_000, 5002)
+		Weight::from_parts(44_736_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn force_revoke_licence() -> Weight {
-		Weight::from_parts(52_698_000, 5002)
+		Weight::from_parts(54_110_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn prune_licences(p: u32, ) -> Weight {
-		Weight::from_parts(173_646_852, 44350)
+		Weight::from_parts(177_947_147, 44350)
 			.saturating_add(ParityDbWeight::get().reads(34_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn surrender_licence() -> Weight {
-		Weight::from_parts(50_585_000, 5002)
+		Weight::from_parts(51_136_000, 5002)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn withdrawal_step() -> Weight {
-		Weight::from_parts(23_686_000, 3700)
+		Weight::from_parts(24_066_000, 3700)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

@@ -65,19 +65,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Prescriptions::NextPrescriptionId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:1)
 	/// Proof: `Prescriptions::OpenOfPrescriber` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::Prescriptions` (r:0 w:1)
 	/// Proof: `Prescriptions::Prescriptions` (`max_values`: None, `max_size`: Some(1236), added: 3711, mode: `MaxEncodedLen`)
 	fn issue() -> Weight {
-		//  Measured:  `10967`
+		//  Measured:  `10827`
 		//  Estimated: `10255`
-		// Minimum execution time: 110_724_000 picoseconds.
-		Weight::from_parts(116_763_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 113_298_000 picoseconds.
+		Weight::from_parts(118_996_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Practitioners::ActiveLicences` (r:2 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
@@ -104,8 +102,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn dispense() -> Weight {
 		//  Measured:  `18333`
 		//  Estimated: `10255`
-		// Minimum execution time: 189_981_000 picoseconds.
-		Weight::from_parts(199_486_000, 10255)
+		// Minimum execution time: 198_534_000 picoseconds.
+		Weight::from_parts(207_588_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -122,8 +120,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn amend() -> Weight {
 		//  Measured:  `11664`
 		//  Estimated: `10255`
-		// Minimum execution time: 62_132_000 picoseconds.
-		Weight::from_parts(67_079_000, 10255)
+		// Minimum execution time: 64_265_000 picoseconds.
+		Weight::from_parts(68_721_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -142,8 +140,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel() -> Weight {
 		//  Measured:  `1808`
 		//  Estimated: `4701`
-		// Minimum execution time: 73_959_000 picoseconds.
-		Weight::from_parts(77_455_000, 4701)
+		// Minimum execution time: 77_514_000 picoseconds.
+		Weight::from_parts(81_030_000, 4701)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -162,8 +160,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn expire() -> Weight {
 		//  Measured:  `1808`
 		//  Estimated: `4701`
-		// Minimum execution time: 74_030_000 picoseconds.
-		Weight::from_parts(77_575_000, 4701)
+		// Minimum execution time: 76_674_000 picoseconds.
+		Weight::from_parts(80_519_000, 4701)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -176,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn licence_revoked() -> Weight {
 		//  Measured:  `10324`
 		//  Estimated: `10255`
-		// Minimum execution time: 38_998_000 picoseconds.
-		Weight::from_parts(42_282_000, 10255)
+		// Minimum execution time: 40_690_000 picoseconds.
+		Weight::from_parts(43_545_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
@@ -185,32 +183,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn issue() -> Weight {
-		Weight::from_parts(116_763_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(118_996_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn dispense() -> Weight {
-		Weight::from_parts(199_486_000, 10255)
+		Weight::from_parts(207_588_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn amend() -> Weight {
-		Weight::from_parts(67_079_000, 10255)
+		Weight::from_parts(68_721_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(77_455_000, 4701)
+		Weight::from_parts(81_030_000, 4701)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn expire() -> Weight {
-		Weight::from_parts(77_575_000, 4701)
+		Weight::from_parts(80_519_000, 4701)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn licence_revoked() -> Weight {
-		Weight::from_parts(42_282_000, 10255)
+		Weight::from_parts(43_545_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 }

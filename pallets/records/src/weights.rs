@@ -73,25 +73,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Patients` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Devices` (r:1 w:0)
 	/// Proof: `Records::Devices` (`max_values`: None, `max_size`: Some(214), added: 2689, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn register_patient() -> Weight {
-		//  Measured:  `164`
+		//  Measured:  `61`
 		//  Estimated: `3874`
-		// Minimum execution time: 56_694_000 picoseconds.
-		Weight::from_parts(59_147_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 54_471_000 picoseconds.
+		Weight::from_parts(56_804_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Records::Patients` (r:1 w:1)
 	/// Proof: `Records::Patients` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `137`
 		//  Estimated: `3569`
-		// Minimum execution time: 10_706_000 picoseconds.
-		Weight::from_parts(11_857_000, 3569)
+		// Minimum execution time: 10_466_000 picoseconds.
+		Weight::from_parts(11_628_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -113,22 +111,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Records` (r:0 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn add_record(c: u32, ) -> Weight {
-		//  Measured:  `19226 + c * (532 ±0)`
+		//  Measured:  `19123 + c * (532 ±0)`
 		//  Estimated: `11707`
-		// Minimum execution time: 192_846_000 picoseconds.
-		Weight::from_parts(221_391_943, 11707)
-			// Standard Error: 154_977
-			.saturating_add(Weight::from_parts(706_381, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 170_553_000 picoseconds.
+		Weight::from_parts(188_429_834, 11707)
+			// Standard Error: 85_448
+			.saturating_add(Weight::from_parts(1_046_601, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:2)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -146,20 +142,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn amend_record(c: u32, ) -> Weight {
-		//  Measured:  `20103 + c * (532 ±0)`
+		//  Measured:  `20000 + c * (532 ±0)`
 		//  Estimated: `11707`
-		// Minimum execution time: 200_768_000 picoseconds.
-		Weight::from_parts(223_474_940, 11707)
-			// Standard Error: 155_826
-			.saturating_add(Weight::from_parts(1_069_412, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 174_128_000 picoseconds.
+		Weight::from_parts(184_720_528, 11707)
+			// Standard Error: 73_774
+			.saturating_add(Weight::from_parts(936_532, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -177,19 +171,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_envelope() -> Weight {
-		//  Measured:  `16590`
+		//  Measured:  `16487`
 		//  Estimated: `10255`
-		// Minimum execution time: 179_346_000 picoseconds.
-		Weight::from_parts(202_721_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 155_130_000 picoseconds.
+		Weight::from_parts(164_584_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -209,8 +201,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DisclosureCount` (r:1 w:1)
@@ -220,12 +210,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	fn add_envelope_by_custodian() -> Weight {
-		//  Measured:  `12878`
+		//  Measured:  `12737`
 		//  Estimated: `10255`
-		// Minimum execution time: 176_271_000 picoseconds.
-		Weight::from_parts(194_318_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(14_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 164_053_000 picoseconds.
+		Weight::from_parts(170_873_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -248,8 +238,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_envelope() -> Weight {
 		//  Measured:  `2103`
 		//  Estimated: `7978`
-		// Minimum execution time: 99_087_000 picoseconds.
-		Weight::from_parts(104_054_000, 7978)
+		// Minimum execution time: 98_816_000 picoseconds.
+		Weight::from_parts(102_602_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -275,10 +265,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn access_record(c: u32, ) -> Weight {
 		//  Measured:  `11639 + c * (532 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 93_949_000 picoseconds.
-		Weight::from_parts(115_961_343, 10255)
-			// Standard Error: 121_993
-			.saturating_add(Weight::from_parts(846_527, 0).saturating_mul(c.into()))
+		// Minimum execution time: 91_095_000 picoseconds.
+		Weight::from_parts(96_347_326, 10255)
+			// Standard Error: 29_989
+			.saturating_add(Weight::from_parts(735_960, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -286,8 +276,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Envelopes` (r:272 w:256)
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:256 w:256)
@@ -301,18 +289,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 16]`.
 	/// The range of component `e` is `[0, 256]`.
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		//  Measured:  `8660 + e * (150 ±0) + v * (532 ±0)`
+		//  Measured:  `8557 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 728_009_000 picoseconds.
-		Weight::from_parts(736_651_000, 11707)
-			// Standard Error: 1_839_012
-			.saturating_add(Weight::from_parts(31_212_620, 0).saturating_mul(v.into()))
-			// Standard Error: 115_055
-			.saturating_add(Weight::from_parts(49_485_279, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Minimum execution time: 723_202_000 picoseconds.
+		Weight::from_parts(727_689_000, 11707)
+			// Standard Error: 2_195_460
+			.saturating_add(Weight::from_parts(34_335_279, 0).saturating_mul(v.into()))
+			// Standard Error: 137_356
+			.saturating_add(Weight::from_parts(48_826_616, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(e.into()))
@@ -326,17 +314,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::PendingDevices` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
 	/// Storage: `Records::DevicesOf` (r:1 w:0)
 	/// Proof: `Records::DevicesOf` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn register_device() -> Weight {
-		//  Measured:  `1015`
+		//  Measured:  `912`
 		//  Estimated: `6148`
-		// Minimum execution time: 71_826_000 picoseconds.
-		Weight::from_parts(74_951_000, 6148)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 68_892_000 picoseconds.
+		Weight::from_parts(72_026_000, 6148)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Records::PendingDevices` (r:1 w:1)
 	/// Proof: `Records::PendingDevices` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
@@ -349,24 +335,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `888`
 		//  Estimated: `4218`
-		// Minimum execution time: 23_966_000 picoseconds.
-		Weight::from_parts(25_888_000, 4218)
+		// Minimum execution time: 23_906_000 picoseconds.
+		Weight::from_parts(25_858_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Records::PendingDevices` (r:1 w:1)
 	/// Proof: `Records::PendingDevices` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn cancel_device() -> Weight {
-		//  Measured:  `1036`
+		//  Measured:  `933`
 		//  Estimated: `4218`
-		// Minimum execution time: 52_448_000 picoseconds.
-		Weight::from_parts(55_433_000, 4218)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Minimum execution time: 50_845_000 picoseconds.
+		Weight::from_parts(53_189_000, 4218)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Records::Devices` (r:1 w:1)
 	/// Proof: `Records::Devices` (`max_values`: None, `max_size`: Some(214), added: 2689, mode: `MaxEncodedLen`)
@@ -375,26 +359,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `706`
 		//  Estimated: `3770`
-		// Minimum execution time: 19_499_000 picoseconds.
-		Weight::from_parts(21_602_000, 3770)
+		// Minimum execution time: 19_148_000 picoseconds.
+		Weight::from_parts(21_192_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Records::Devices` (r:1 w:1)
 	/// Proof: `Records::Devices` (`max_values`: None, `max_size`: Some(214), added: 2689, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::SpentSequence` (r:1 w:1)
 	/// Proof: `Records::SpentSequence` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn remove_device() -> Weight {
-		//  Measured:  `644`
+		//  Measured:  `541`
 		//  Estimated: `3874`
-		// Minimum execution time: 57_355_000 picoseconds.
-		Weight::from_parts(60_130_000, 3874)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Minimum execution time: 55_733_000 picoseconds.
+		Weight::from_parts(58_216_000, 3874)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Records::Devices` (r:1 w:1)
 	/// Proof: `Records::Devices` (`max_values`: None, `max_size`: Some(214), added: 2689, mode: `MaxEncodedLen`)
@@ -403,8 +385,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `353`
 		//  Estimated: `3679`
-		// Minimum execution time: 17_106_000 picoseconds.
-		Weight::from_parts(18_688_000, 3679)
+		// Minimum execution time: 16_775_000 picoseconds.
+		Weight::from_parts(18_397_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -416,17 +398,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::DevicesOf` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	/// Storage: `Records::PendingDevices` (r:1 w:1)
 	/// Proof: `Records::PendingDevices` (`max_values`: None, `max_size`: Some(753), added: 3228, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn deregister_patient() -> Weight {
-		//  Measured:  `465`
+		//  Measured:  `362`
 		//  Estimated: `11707`
-		// Minimum execution time: 62_903_000 picoseconds.
-		Weight::from_parts(65_407_000, 11707)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 61_111_000 picoseconds.
+		Weight::from_parts(63_554_000, 11707)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:2)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
@@ -442,8 +422,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
@@ -456,14 +434,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 16]`.
 	fn rekey_record(e: u32, ) -> Weight {
-		//  Measured:  `27099 + e * (89 ±0)`
+		//  Measured:  `27008 + e * (88 ±0)`
 		//  Estimated: `50350`
-		// Minimum execution time: 868_266_000 picoseconds.
-		Weight::from_parts(998_761_376, 50350)
-			// Standard Error: 511_551
-			.saturating_add(Weight::from_parts(7_338_724, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(41_u64))
-			.saturating_add(T::DbWeight::get().writes(54_u64))
+		// Minimum execution time: 866_183_000 picoseconds.
+		Weight::from_parts(984_808_005, 50350)
+			// Standard Error: 476_943
+			.saturating_add(Weight::from_parts(7_209_855, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(40_u64))
+			.saturating_add(T::DbWeight::get().writes(53_u64))
 	}
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
@@ -491,10 +469,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_envelopes(n: u32, ) -> Weight {
 		//  Measured:  `11743 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 5_428_000 picoseconds.
-		Weight::from_parts(29_394_390, 10255)
-			// Standard Error: 96_410
-			.saturating_add(Weight::from_parts(89_060_954, 0).saturating_mul(n.into()))
+		// Minimum execution time: 5_348_000 picoseconds.
+		Weight::from_parts(22_790_457, 10255)
+			// Standard Error: 107_223
+			.saturating_add(Weight::from_parts(89_992_037, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -529,10 +507,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_revoked(n: u32, ) -> Weight {
 		//  Measured:  `11972 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 20_079_000 picoseconds.
-		Weight::from_parts(45_498_449, 10255)
-			// Standard Error: 83_788
-			.saturating_add(Weight::from_parts(89_711_719, 0).saturating_mul(n.into()))
+		// Minimum execution time: 20_311_000 picoseconds.
+		Weight::from_parts(47_848_058, 10255)
+			// Standard Error: 94_194
+			.saturating_add(Weight::from_parts(90_165_445, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -571,10 +549,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn sweep_step(n: u32, ) -> Weight {
 		//  Measured:  `11972 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 25_137_000 picoseconds.
-		Weight::from_parts(50_178_239, 10255)
-			// Standard Error: 80_759
-			.saturating_add(Weight::from_parts(88_965_906, 0).saturating_mul(n.into()))
+		// Minimum execution time: 24_556_000 picoseconds.
+		Weight::from_parts(52_909_062, 10255)
+			// Standard Error: 75_462
+			.saturating_add(Weight::from_parts(88_114_854, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -586,105 +564,105 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(59_147_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(56_804_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(11_857_000, 3569)
+		Weight::from_parts(11_628_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record(c: u32, ) -> Weight {
-		Weight::from_parts(221_391_943, 11707)
-			.saturating_add(Weight::from_parts(706_381, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(188_429_834, 11707)
+			.saturating_add(Weight::from_parts(1_046_601, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn amend_record(c: u32, ) -> Weight {
-		Weight::from_parts(223_474_940, 11707)
-			.saturating_add(Weight::from_parts(1_069_412, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(184_720_528, 11707)
+			.saturating_add(Weight::from_parts(936_532, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(202_721_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(164_584_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(194_318_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(14_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		Weight::from_parts(170_873_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(13_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(104_054_000, 7978)
+		Weight::from_parts(102_602_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record(c: u32, ) -> Weight {
-		Weight::from_parts(115_961_343, 10255)
-			.saturating_add(Weight::from_parts(846_527, 0).saturating_mul(c.into()))
+		Weight::from_parts(96_347_326, 10255)
+			.saturating_add(Weight::from_parts(735_960, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(736_651_000, 11707)
-			.saturating_add(Weight::from_parts(31_212_620, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(49_485_279, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(727_689_000, 11707)
+			.saturating_add(Weight::from_parts(34_335_279, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(48_826_616, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(e.into()))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(74_951_000, 6148)
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(72_026_000, 6148)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(25_888_000, 4218)
+		Weight::from_parts(25_858_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(55_433_000, 4218)
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+		Weight::from_parts(53_189_000, 4218)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(21_602_000, 3770)
+		Weight::from_parts(21_192_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(60_130_000, 3874)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+		Weight::from_parts(58_216_000, 3874)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(18_688_000, 3679)
+		Weight::from_parts(18_397_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(65_407_000, 11707)
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(63_554_000, 11707)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(998_761_376, 50350)
-			.saturating_add(Weight::from_parts(7_338_724, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(41_u64))
-			.saturating_add(ParityDbWeight::get().writes(54_u64))
+		Weight::from_parts(984_808_005, 50350)
+			.saturating_add(Weight::from_parts(7_209_855, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(40_u64))
+			.saturating_add(ParityDbWeight::get().writes(53_u64))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(29_394_390, 10255)
-			.saturating_add(Weight::from_parts(89_060_954, 0).saturating_mul(n.into()))
+		Weight::from_parts(22_790_457, 10255)
+			.saturating_add(Weight::from_parts(89_992_037, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -692,8 +670,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(45_498_449, 10255)
-			.saturating_add(Weight::from_parts(89_711_719, 0).saturating_mul(n.into()))
+		Weight::from_parts(47_848_058, 10255)
+			.saturating_add(Weight::from_parts(90_165_445, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -701,8 +679,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(50_178_239, 10255)
-			.saturating_add(Weight::from_parts(88_965_906, 0).saturating_mul(n.into()))
+		Weight::from_parts(52_909_062, 10255)
+			.saturating_add(Weight::from_parts(88_114_854, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
