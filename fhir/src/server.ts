@@ -1116,6 +1116,9 @@ export function createHandler(deps: FhirDeps): FhirHandler {
         reject(new FhirError(504, 'timeout', 'deadline',
           `no answer within ${deps.requestTimeoutMs} ms (the chain or the gateway did not answer in time); a write may still complete: look for it before sending it again`));
       }, deps.requestTimeoutMs);
+      // A request still under way after a stop's drain does not keep the process alive until its
+      // deadline: while the server listens, the server does.
+      timer.unref();
     });
     try {
       return await Promise.race([work, deadline]);

@@ -1214,13 +1214,20 @@ describe('unauthenticated resource exhaustion (review F4)', () => {
       const s = connect(Number(port), hostname, () => resolve(s));
       s.on('error', () => undefined);
     })));
+    // The server's own count, not a pause: under a busy CPU (the CI runs this beside a build) a
+    // close may take the server far longer than any fixed pause to see.
+    const connections = () => new Promise<number>((resolve, reject) => few.server.getConnections((e, n) => (e ? reject(e) : resolve(n))));
+    const counted = async (n: number) => {
+      for (let i = 0; i < 3_000 && (await connections()) !== n; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await connections(), n);
+    };
     try {
-      await new Promise((r) => setTimeout(r, 50));
-      const third = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\n\r\n', 2_000);
+      await counted(2);
+      const third = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\n\r\n', 30_000);
       assert.ok(third.closed && third.data === '', `dropped unanswered: ${JSON.stringify(third)}`);
       open[0]!.destroy();
-      await new Promise((r) => setTimeout(r, 50));
-      const again = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 2_000);
+      await counted(1);
+      const again = await untilClosed(few.url, 'GET /metadata HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 30_000);
       assert.match(again.data, /^HTTP\/1\.1 200/);
     } finally {
       for (const s of open) s.destroy();

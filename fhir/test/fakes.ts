@@ -238,7 +238,9 @@ export async function fakeApi(chain: FakeChain, over: Partial<FhirDeps> = {}): P
     storeFor: () => new MemoryBlobStore(),
     clockSkewMs: 60_000,
     maxBodyBytes: 64 * 1024,
-    requestTimeoutMs: 10_000,
+    // The production deadline: the CI runs these tests beside a build, and a gated request (one
+    // held while others are refused) must not reach a shorter one. Deadline tests set their own.
+    requestTimeoutMs: 120_000,
     maxBatchEntries: 20,
     // A stop waits this long for the requests under way (some tests leave a write hanging).
     drainTimeoutMs: 500,
