@@ -49,7 +49,7 @@ const PREVIOUS = {
 const STORAGE_VERSIONS = {
   Practitioners: [1, 3],
   Consent: [1, 5],
-  Records: [1, 4],
+  Records: [1, 5],
   Billing: [1, 3],
   // Added by this upgrade: FRAME sets a new pallet's version before the migrations run.
   Prescriptions: [0, 2],
@@ -381,6 +381,9 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
     if (version.supersedes === null) tagPatients.set(JSON.stringify([tag]), [version.patient, 1]);
   }
   state.set('records.tagPatients', tagPatients);
+  // Version 5: every registered patient keeps a list of record versions, empty or not.
+  const recordsOf = item(state, 'records.recordsOf');
+  for (const key of item(state, 'records.patients').keys()) if (!recordsOf.has(key)) recordsOf.set(key, []);
   const envelopesOf: Entries = new Map();
   const granteePatients: Entries = new Map();
   for (const key of envelopes.keys()) {

@@ -260,6 +260,18 @@ impl AccessDenial {
 	}
 }
 
+/// Where an account stands as a practitioner, as an access check needs it
+/// ([`crate::PractitionerRegistry::practitioner_standing`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PractitionerStanding {
+	/// Not a registered practitioner.
+	NotRegistered,
+	/// A registered practitioner without a licence, valid now, that satisfies the query.
+	Unlicensed,
+	/// A registered practitioner with a licence, valid now, that satisfies the query.
+	Licensed,
+}
+
 /// A filter on licences: each `Some` must match one and the same licence.
 #[derive(
 	Clone,

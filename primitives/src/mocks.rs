@@ -10,7 +10,8 @@
 use crate::{
 	AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, ConsentVerifier,
 	DelegateScope, DelegationInspector, Disclosure, DisclosureLog, EmergencyAccessId,
-	KeyAgreementKey, LicenceQuery, PractitionerRegistry, PurposeOfUse, RecordId, Tag,
+	KeyAgreementKey, LicenceQuery, PractitionerRegistry, PractitionerStanding, PurposeOfUse,
+	RecordId, Tag,
 };
 use core::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -227,10 +228,10 @@ impl ConsentVerifier<AccountId> for MockConsent {
 		if !permitted {
 			return (Err(AccessDenial::NoConsent), reads);
 		}
-		if MockRegistry::key_agreement_key(accessor).is_some() {
-			if !MockRegistry::is_licensed(accessor, &LicenceQuery::any()) {
-				return (Err(AccessDenial::NotLicensed), reads);
-			}
+		if MockRegistry::practitioner_standing(accessor, &LicenceQuery::any())
+			== PractitionerStanding::Unlicensed
+		{
+			return (Err(AccessDenial::NotLicensed), reads);
 		}
 		(Ok(AccessBasis::Consent(1)), reads)
 	}

@@ -3,7 +3,8 @@
 
 use crate::{
 	AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, DelegateScope, Disclosure,
-	KeyAgreementKey, LicenceQuery, PurposeOfUse, RecordId, RecordSubject, Tag,
+	KeyAgreementKey, LicenceQuery, PractitionerStanding, PurposeOfUse, RecordId, RecordSubject,
+	Tag,
 };
 use frame_support::weights::Weight;
 use sp_runtime::DispatchResult;
@@ -23,6 +24,20 @@ pub trait PractitionerRegistry<AccountId> {
 
 	/// `who`'s X25519 key-agreement key, if `who` is a registered practitioner.
 	fn key_agreement_key(who: &AccountId) -> Option<KeyAgreementKey>;
+
+	/// Whether `who` is a registered practitioner and, if so, whether it holds, now, an active
+	/// licence that satisfies `query`: what an access check asks of an accessor whose permit
+	/// may need a licence. By default [`Self::is_licensed`], then [`Self::key_agreement_key`]
+	/// when not licensed; a registry that can answer both from one read overrides it.
+	fn practitioner_standing(who: &AccountId, query: &LicenceQuery) -> PractitionerStanding {
+		if Self::is_licensed(who, query) {
+			PractitionerStanding::Licensed
+		} else if Self::key_agreement_key(who).is_some() {
+			PractitionerStanding::Unlicensed
+		} else {
+			PractitionerStanding::NotRegistered
+		}
+	}
 
 	/// Benchmarks only: makes `who` a registered practitioner with a licence valid now,
 	/// endorsed for emergency care if `emergency`, in the registry's worst case for lookups:

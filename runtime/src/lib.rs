@@ -203,6 +203,9 @@ type Migrations = (
 	// The index of the patients each grantee holds envelopes for (a licence revoked for good
 	// sweeps it), before consent's v3 prunes envelopes through it.
 	pallet_records::migrations::v4::MigrateV3ToV4<Runtime>,
+	// A registered patient's list of record versions is kept, empty or not: `add_record`
+	// reads it alone to know the patient registered. Independent of the others.
+	pallet_records::migrations::v5::MigrateV4ToV5<Runtime>,
 	// Practitioners v2 and v3 before consent v3: consent's pruning checks licences through the
 	// summary of active licences and the table of accreditations (before they are built,
 	// nobody is licensed).

@@ -20,7 +20,7 @@ use telemed_primitives::{
 	deposits, AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, ConsentId,
 	ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
 	EmergencyAccessId, EnvelopeKeeper, Hash256, LicenceQuery, Moment, PractitionerRegistry,
-	PurposeOfUse, RecordInspector, SetError, Tag,
+	PractitionerStanding, PurposeOfUse, RecordInspector, SetError, Tag,
 };
 
 impl<T: Config> Pallet<T> {
@@ -586,12 +586,11 @@ impl<T: Config> Pallet<T> {
 		}
 		let provisions = ConsentsByGrantee::<T>::get(patient, accessor);
 		reads.consents = provisions.len() as u32;
-		// The grantee's kind is decided now: a registered practitioner needs a licence for
-		// every permit, anyone else for the permits granted to them as a practitioner.
-		let practitioner_now = T::Practitioners::key_agreement_key(accessor).is_some();
-		// The first covering permit that needs no licence, else the first that needs one.
-		let mut free_permit: Option<ConsentId> = None;
-		let mut licensed_permit: Option<ConsentId> = None;
+		// The first covering permit, and the first granted to the grantee as anyone but a
+		// practitioner: a registered practitioner needs a licence for every permit, anyone
+		// else for the permits granted to them as a practitioner.
+		let mut first: Option<ConsentId> = None;
+		let mut first_not_practitioner: Option<ConsentId> = None;
 		for provision in provisions.iter() {
 			if !provision.covers(action, target, purpose)
 				|| provision.standing(now) != ConsentStanding::InForce
@@ -603,25 +602,22 @@ impl<T: Config> Pallet<T> {
 					return (Err(AccessDenial::ExplicitlyDenied(provision.id)), reads)
 				},
 				Decision::Permit => {
-					let needs_licence =
-						practitioner_now || provision.grantee_kind == GranteeKind::Practitioner;
-					let slot = if needs_licence { &mut licensed_permit } else { &mut free_permit };
-					if slot.is_none() {
-						*slot = Some(provision.id);
+					first.get_or_insert(provision.id);
+					if provision.grantee_kind != GranteeKind::Practitioner {
+						first_not_practitioner.get_or_insert(provision.id);
 					}
 				},
 			}
 		}
-		let outcome = match (free_permit, licensed_permit) {
-			(Some(id), _) => Ok(AccessBasis::Consent(id)),
-			(None, Some(id)) => {
-				if T::Practitioners::is_licensed(accessor, &LicenceQuery::any()) {
-					Ok(AccessBasis::Consent(id))
-				} else {
-					Err(AccessDenial::NotLicensed)
-				}
-			},
-			(None, None) => Err(AccessDenial::NoConsent),
+		let Some(first) = first else { return (Err(AccessDenial::NoConsent), reads) };
+		// The grantee's standing is decided now, in at most two reads (the registry's).
+		let outcome = match (
+			T::Practitioners::practitioner_standing(accessor, &LicenceQuery::any()),
+			first_not_practitioner,
+		) {
+			(PractitionerStanding::Licensed, _) => Ok(AccessBasis::Consent(first)),
+			(PractitionerStanding::NotRegistered, Some(id)) => Ok(AccessBasis::Consent(id)),
+			_ => Err(AccessDenial::NotLicensed),
 		};
 		(outcome, reads)
 	}

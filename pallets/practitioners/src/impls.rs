@@ -9,8 +9,8 @@ use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*, traits::Time};
 use telemed_primitives::{
 	deposits, Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceQuery, Moment,
-	PractitionerRegistry, PractitionerRole, SetError, SpecialtyCode, MAX_JURISDICTION_LEN,
-	MAX_SPECIALTY_LEN,
+	PractitionerRegistry, PractitionerRole, PractitionerStanding, SetError, SpecialtyCode,
+	MAX_JURISDICTION_LEN, MAX_SPECIALTY_LEN,
 };
 
 impl<T: Config> Pallet<T> {
@@ -744,8 +744,15 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		pred: impl Fn(&ActiveLicence<T::AccountId>) -> bool,
 	) -> bool {
+		Self::any_valid_among(&ActiveLicences::<T>::get(who), pred)
+	}
+
+	/// [`Self::any_valid_licence`] on a holder's summary already read.
+	fn any_valid_among(
+		active: &[ActiveLicence<T::AccountId>],
+		pred: impl Fn(&ActiveLicence<T::AccountId>) -> bool,
+	) -> bool {
 		let now = T::Time::now();
-		let active = ActiveLicences::<T>::get(who);
 		let mut candidates = active.iter().filter(|a| a.in_window(now) && pred(a)).peekable();
 		if candidates.peek().is_none() {
 			return false;
@@ -776,6 +783,27 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 
 	fn key_agreement_key(who: &T::AccountId) -> Option<KeyAgreementKey> {
 		Self::key_agreement_key_of(who)
+	}
+
+	/// At most two reads: a summary of active licences is kept only for a registered
+	/// practitioner with licences (`try_state`), so a non-empty one answers "registered"
+	/// and the table of accreditations the licence; only an empty one needs the profile.
+	fn practitioner_standing(who: &T::AccountId, query: &LicenceQuery) -> PractitionerStanding {
+		let active = ActiveLicences::<T>::get(who);
+		if active.is_empty() {
+			return if Practitioners::<T>::contains_key(who) {
+				PractitionerStanding::Unlicensed
+			} else {
+				PractitionerStanding::NotRegistered
+			};
+		}
+		if Self::any_valid_among(&active, |l| {
+			query.matches(l.role, l.specialty.as_ref(), &l.jurisdiction)
+		}) {
+			PractitionerStanding::Licensed
+		} else {
+			PractitionerStanding::Unlicensed
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

@@ -247,6 +247,7 @@ impl<T: Config> Pallet<T> {
 
 		// *** No fail beyond this point ***
 		Patients::<T>::insert(&patient, Patient { key, deposit, registered_at: T::Time::now() });
+		RecordsOf::<T>::insert(&patient, BoundedVec::default());
 		Self::deposit_event(Event::PatientRegistered { patient, key });
 		Ok(())
 	}
@@ -274,7 +275,8 @@ impl<T: Config> Pallet<T> {
 		// *** No fail beyond this point ***
 		Self::release(HoldReason::PatientDeposit, &patient, entry.deposit);
 		Patients::<T>::remove(&patient);
-		// Empty lists left by shredding and retirement.
+		// The (empty) list of record versions kept while registered, and empty lists left by
+		// retirement.
 		RecordsOf::<T>::remove(&patient);
 		DevicesOf::<T>::remove(&patient);
 		PendingDevices::<T>::remove(&patient);
@@ -291,7 +293,8 @@ impl<T: Config> Pallet<T> {
 		content: Content<T::MaxLocatorLen>,
 		purpose: PurposeOfUse,
 	) -> Result<(RecordId, CheckReads), DispatchError> {
-		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::UnknownPatient);
+		// Kept exactly while the patient is registered: one read for both.
+		let ids = RecordsOf::<T>::try_get(&patient).map_err(|_| Error::<T>::UnknownPatient)?;
 		Self::check_content(&content)?;
 		let in_use = TagPatients::<T>::get(tag);
 		let records_with_tag = match in_use {
@@ -310,14 +313,17 @@ impl<T: Config> Pallet<T> {
 		)?;
 		// A first version's identity is its own id, the one `insert_version` assigns.
 		let identity = NextRecordId::<T>::get();
-		let id = Self::insert_version(Self::new_version(
-			author.clone(),
-			patient.clone(),
-			tag,
-			content,
-			(identity, 1, VersionKind::Original),
-			None,
-		))?;
+		let id = Self::insert_version(
+			ids,
+			Self::new_version(
+				author.clone(),
+				patient.clone(),
+				tag,
+				content,
+				(identity, 1, VersionKind::Original),
+				None,
+			),
+		)?;
 
 		// *** No fail beyond this point ***
 		// At most `MaxRecordsPerPatient` records carry it: no overflow.
@@ -346,14 +352,17 @@ impl<T: Config> Pallet<T> {
 			Self::target_of(&old),
 			purpose,
 		)?;
-		let id = Self::insert_version(Self::new_version(
-			author.clone(),
-			patient,
-			old.tag,
-			content,
-			(old.record, version, VersionKind::Amendment),
-			Some(previous),
-		))?;
+		let id = Self::insert_version(
+			RecordsOf::<T>::get(&patient),
+			Self::new_version(
+				author.clone(),
+				patient,
+				old.tag,
+				content,
+				(old.record, version, VersionKind::Amendment),
+				Some(previous),
+			),
+		)?;
 
 		// *** No fail beyond this point ***
 		old.status = RecordStatus::Superseded { by: id, at: T::Time::now() };
@@ -391,12 +400,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Stores a new version: its id, its place in the patient's list and the author's deposit
-	/// are the last checks; nothing is written unless all pass. Returns its id.
-	fn insert_version(record: RecordOf<T>) -> Result<RecordId, DispatchError> {
+	/// Stores a new version, `ids` being its patient's list as read: its id, its place in the
+	/// list and the author's deposit are the last checks; nothing is written unless all pass.
+	/// Returns its id.
+	fn insert_version(
+		mut ids: BoundedVec<RecordId, T::MaxRecordsPerPatient>,
+		record: RecordOf<T>,
+	) -> Result<RecordId, DispatchError> {
 		let id = NextRecordId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
-		let mut ids = RecordsOf::<T>::get(&record.patient);
 		ids.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
 		Self::hold(HoldReason::RecordDeposit, &record.author, record.deposit)?;
 
@@ -468,7 +480,7 @@ impl<T: Config> Pallet<T> {
 			(old.record, version, VersionKind::ReKey),
 			Some(previous),
 		);
-		let id = match Self::insert_version(new) {
+		let id = match Self::insert_version(RecordsOf::<T>::get(&patient), new) {
 			Ok(id) => id,
 			Err(e) => {
 				Self::release(HoldReason::EnvelopeDeposit, &who, total);

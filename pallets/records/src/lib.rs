@@ -217,8 +217,9 @@ pub mod pallet {
 	/// The in-code storage version. 2: record versions store their record's identity. 3:
 	/// tags, size classes and version kinds; shredded versions keep only their commitment;
 	/// envelopes indexed by patient and grantee; tags indexed; device labels hashed. 4: the
-	/// patients of each grantee indexed ([`GranteePatients`]), for licence revocations.
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	/// patients of each grantee indexed ([`GranteePatients`]), for licence revocations. 5: a
+	/// registered patient's [`RecordsOf`] is kept, empty or not, until deregistration.
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -341,7 +342,9 @@ pub mod pallet {
 	pub type TagPatients<T: Config> =
 		StorageMap<_, Blake2_128Concat, Tag, (T::AccountId, u32), OptionQuery>;
 
-	/// The ids of each patient's live (not shredded) record versions, oldest first.
+	/// The ids of each patient's live (not shredded) record versions, oldest first. Kept,
+	/// empty or not, from the patient's registration to their deregistration: it is there
+	/// exactly while the patient is registered, so adding a record reads one item to know both.
 	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type RecordsOf<T: Config> = StorageMap<

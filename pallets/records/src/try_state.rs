@@ -70,8 +70,32 @@ impl<T: Config> Pallet<T> {
 	/// - what each account has on hold under each reason equals its patient, record, envelope
 	///   and device deposits (pending registrations included); active devices are listed by
 	///   their patient; pending registrations belong to registered patients, name each device
-	///   once, and with the active devices stay within `MaxDevicesPerPatient`.
+	///   once, and with the active devices stay within `MaxDevicesPerPatient`;
+	/// - (storage version 5) a list of record versions is kept for each registered patient,
+	///   and for no one else.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		Self::do_try_state_v4()?;
+		Self::do_try_state_lists()
+	}
+
+	/// The lists of record versions are those of the registered patients (storage version 5's
+	/// invariant).
+	pub(crate) fn do_try_state_lists() -> Result<(), sp_runtime::TryRuntimeError> {
+		for patient in RecordsOf::<T>::iter_keys() {
+			ensure!(Patients::<T>::contains_key(&patient), "records listed for an unknown patient");
+		}
+		for patient in Patients::<T>::iter_keys() {
+			ensure!(
+				RecordsOf::<T>::contains_key(&patient),
+				"no list of records kept for a patient"
+			);
+		}
+		Ok(())
+	}
+
+	/// [`Self::do_try_state`] but for storage version 5's invariant: what the migrations to
+	/// versions 3 and 4 check, before version 5's has run.
+	pub(crate) fn do_try_state_v4() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 
 		let next = NextRecordId::<T>::get();

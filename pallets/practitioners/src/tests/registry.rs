@@ -269,3 +269,65 @@ fn make_unlicensed_fills_the_list_and_refuses_every_licence() {
 		assert_invariants();
 	});
 }
+
+/// `practitioner_standing` (what an access check asks, in at most two reads) gives the answer
+/// `is_licensed` and the profile give, whatever the holder's licences came to.
+#[test]
+fn practitioner_standing_agrees_with_the_licences_and_the_profile() {
+	use telemed_primitives::PractitionerStanding::{Licensed, NotRegistered, Unlicensed};
+	let standing = |who, query: &LicenceQuery| {
+		let answer = Registry::practitioner_standing(&who, query);
+		let expected = if Registry::is_licensed(&who, query) {
+			Licensed
+		} else if Registry::key_agreement_key(&who).is_some() {
+			Unlicensed
+		} else {
+			NotRegistered
+		};
+		assert_eq!(answer, expected, "as the licences and the profile say");
+		answer
+	};
+	let any = LicenceQuery::any;
+	new_test_ext().execute_with(|| {
+		assert_eq!(standing(DOC, &any()), NotRegistered);
+		let id = licensed_doctor();
+		assert_eq!(standing(DOC, &any()), Licensed);
+		assert_eq!(standing(DOC, &LicenceQuery::role(PractitionerRole::Nurse)), Unlicensed);
+		// Registered with no licence at all: no summary kept, the profile answers.
+		register(NURSE);
+		assert!(!crate::ActiveLicences::<Test>::contains_key(NURSE));
+		assert_eq!(standing(NURSE, &any()), Unlicensed);
+
+		// Suspended: the summary is gone, the profile answers; reinstated: licensed again.
+		assert_ok!(Practitioners::suspend_licence(RuntimeOrigin::signed(BOARD), id, [0u8; 32]));
+		assert_eq!(standing(DOC, &any()), Unlicensed);
+		assert_ok!(Practitioners::reinstate_licence(RuntimeOrigin::signed(BOARD), id));
+		assert_eq!(standing(DOC, &any()), Licensed);
+		// The authority's accreditation withdrawn: the summary stays, nothing in it counts.
+		assert_ok!(Practitioners::update_authority(
+			RuntimeOrigin::root(),
+			BOARD,
+			bv(b"Board".to_vec()),
+			codes(&[b"GB-ENG"])
+		));
+		assert!(crate::ActiveLicences::<Test>::contains_key(DOC));
+		assert_eq!(standing(DOC, &any()), Unlicensed);
+		assert_ok!(Practitioners::update_authority(
+			RuntimeOrigin::root(),
+			BOARD,
+			bv(b"Board".to_vec()),
+			codes(&[b"FR"])
+		));
+		assert_eq!(standing(DOC, &any()), Licensed);
+		// Expired: still summarised (no sweep), not counted.
+		let expires = crate::Licences::<Test>::get(id).unwrap().expires_at;
+		set_now(expires);
+		assert_eq!(standing(DOC, &any()), Unlicensed);
+		// Revoked for good, then deregistered: not registered any more.
+		assert_ok!(Practitioners::revoke_licence(RuntimeOrigin::signed(BOARD), id, [0u8; 32]));
+		assert_eq!(standing(DOC, &any()), Unlicensed);
+		assert_ok!(Practitioners::deregister(RuntimeOrigin::signed(DOC)));
+		assert_eq!(standing(DOC, &any()), NotRegistered);
+		assert_invariants();
+	});
+}

@@ -179,7 +179,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
 		ensure!(wiped == shredded, "shredded versions wiped, no other");
 		ensure!(Envelopes::<T>::iter_keys().count() as u64 <= envelopes, "no envelope added");
 		ensure!(Devices::<T>::iter_keys().count() as u64 == devices, "every device decodes");
-		Pallet::<T>::do_try_state()
+		Pallet::<T>::do_try_state_v4()
 	}
 }
 

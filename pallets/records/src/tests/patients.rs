@@ -27,6 +27,10 @@ fn a_patient_registers_with_a_key_and_a_deposit() {
 			([9u8; 32], PATIENT_DEPOSIT, T0)
 		);
 		assert_eq!(held(STRANGER), PATIENT_DEPOSIT);
+		// Their (empty) list of record versions is kept from now on: it alone says, to
+		// `add_record`, that they are registered.
+		assert!(RecordsOf::<Test>::contains_key(STRANGER));
+		assert!(RecordsOf::<Test>::get(STRANGER).is_empty());
 		assert_invariants();
 	});
 }
