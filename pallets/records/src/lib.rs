@@ -139,7 +139,8 @@
 //! Migrations: [`migrations::v2::MigrateV1ToV2`] (stores each version's record identity),
 //! [`migrations::v3::MigrateV2ToV3`] (tags, size classes, shredded versions wiped, envelopes
 //! indexed by patient and grantee, hashed device labels), [`migrations::v4::MigrateV3ToV4`]
-//! (the patients of each grantee indexed).
+//! (the patients of each grantee indexed), [`migrations::v5::MigrateV4ToV5`] (a registered
+//! patient's list of record versions kept, empty or not).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]

@@ -11,7 +11,6 @@
 //! of patients would need a multi-block migration instead.
 
 use crate::pallet::*;
-#[cfg(feature = "try-runtime")]
 use alloc::vec::Vec;
 use frame_support::{
 	migrations::VersionedMigration,
