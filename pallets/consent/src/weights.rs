@@ -83,12 +83,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
 		//  Measured:  `3115 + k * (3139 ±0) + r * (683 ±0)`
 		//  Estimated: `7978 + k * (26486 ±0) + r * (2978 ±0)`
-		// Minimum execution time: 205_054_000 picoseconds.
-		Weight::from_parts(128_935_731, 7978)
-			// Standard Error: 91_044
-			.saturating_add(Weight::from_parts(5_335_336, 0).saturating_mul(r.into()))
-			// Standard Error: 1_018_273
-			.saturating_add(Weight::from_parts(345_127_459, 0).saturating_mul(k.into()))
+		// Minimum execution time: 235_549_000 picoseconds.
+		Weight::from_parts(157_095_548, 7978)
+			// Standard Error: 261_148
+			.saturating_add(Weight::from_parts(6_701_975, 0).saturating_mul(r.into()))
+			// Standard Error: 2_920_788
+			.saturating_add(Weight::from_parts(381_676_184, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(k.into())))
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_consent() -> Weight {
 		//  Measured:  `2155`
 		//  Estimated: `7978`
-		// Minimum execution time: 53_610_000 picoseconds.
-		Weight::from_parts(61_321_000, 7978)
+		// Minimum execution time: 78_616_000 picoseconds.
+		Weight::from_parts(92_286_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -128,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_consent() -> Weight {
 		//  Measured:  `3947`
 		//  Estimated: `7978`
-		// Minimum execution time: 101_471_000 picoseconds.
-		Weight::from_parts(116_383_000, 7978)
+		// Minimum execution time: 121_760_000 picoseconds.
+		Weight::from_parts(141_710_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -142,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_delegate() -> Weight {
 		//  Measured:  `411`
 		//  Estimated: `3874`
-		// Minimum execution time: 65_807_000 picoseconds.
-		Weight::from_parts(68_532_000, 3874)
+		// Minimum execution time: 65_377_000 picoseconds.
+		Weight::from_parts(69_432_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -167,10 +167,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_delegate(n: u32, ) -> Weight {
 		//  Measured:  `853 + n * (554 ±0)`
 		//  Estimated: `4075 + n * (6988 ±0)`
-		// Minimum execution time: 82_873_000 picoseconds.
-		Weight::from_parts(87_627_806, 4075)
-			// Standard Error: 45_783
-			.saturating_add(Weight::from_parts(16_289_045, 0).saturating_mul(n.into()))
+		// Minimum execution time: 105_216_000 picoseconds.
+		Weight::from_parts(124_456_236, 4075)
+			// Standard Error: 97_927
+			.saturating_add(Weight::from_parts(17_636_052, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -198,8 +198,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn open_emergency_access() -> Weight {
 		//  Measured:  `10972`
 		//  Estimated: `10255`
-		// Minimum execution time: 122_511_000 picoseconds.
-		Weight::from_parts(128_850_000, 10255)
+		// Minimum execution time: 129_872_000 picoseconds.
+		Weight::from_parts(150_873_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -212,8 +212,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `623`
 		//  Estimated: `4075`
-		// Minimum execution time: 25_738_000 picoseconds.
-		Weight::from_parts(28_222_000, 4075)
+		// Minimum execution time: 30_274_000 picoseconds.
+		Weight::from_parts(48_211_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -234,8 +234,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `1465`
 		//  Estimated: `6196`
-		// Minimum execution time: 95_361_000 picoseconds.
-		Weight::from_parts(104_455_000, 6196)
+		// Minimum execution time: 96_684_000 picoseconds.
+		Weight::from_parts(126_798_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -247,8 +247,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -259,13 +257,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn log_access(c: u32, ) -> Weight {
-		//  Measured:  `12659 + c * (160 ±0)`
+		//  Measured:  `12500 + c * (160 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 105_336_000 picoseconds.
-		Weight::from_parts(138_974_109, 10255)
-			// Standard Error: 127_063
-			.saturating_add(Weight::from_parts(303_320, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 141_390_000 picoseconds.
+		Weight::from_parts(174_091_574, 10255)
+			// Standard Error: 752_601
+			.saturating_add(Weight::from_parts(4_538_161, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 }
@@ -273,9 +271,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		Weight::from_parts(128_935_731, 7978)
-			.saturating_add(Weight::from_parts(5_335_336, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(345_127_459, 0).saturating_mul(k.into()))
+		Weight::from_parts(157_095_548, 7978)
+			.saturating_add(Weight::from_parts(6_701_975, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(381_676_184, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(k.into())))
@@ -285,23 +283,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(61_321_000, 7978)
+		Weight::from_parts(92_286_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(116_383_000, 7978)
+		Weight::from_parts(141_710_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(68_532_000, 3874)
+		Weight::from_parts(69_432_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_delegate(n: u32, ) -> Weight {
-		Weight::from_parts(87_627_806, 4075)
-			.saturating_add(Weight::from_parts(16_289_045, 0).saturating_mul(n.into()))
+		Weight::from_parts(124_456_236, 4075)
+			.saturating_add(Weight::from_parts(17_636_052, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -309,24 +307,24 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6988).saturating_mul(n.into()))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(128_850_000, 10255)
+		Weight::from_parts(150_873_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(28_222_000, 4075)
+		Weight::from_parts(48_211_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(104_455_000, 6196)
+		Weight::from_parts(126_798_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(138_974_109, 10255)
-			.saturating_add(Weight::from_parts(303_320, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(174_091_574, 10255)
+			.saturating_add(Weight::from_parts(4_538_161, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn issue() -> Weight {
 		//  Measured:  `10827`
 		//  Estimated: `10255`
-		// Minimum execution time: 113_298_000 picoseconds.
-		Weight::from_parts(118_996_000, 10255)
+		// Minimum execution time: 114_219_000 picoseconds.
+		Weight::from_parts(187_357_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -89,8 +89,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::PrescriptionsOf` (r:1 w:1)
 	/// Proof: `Prescriptions::PrescriptionsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Prescriptions::OpenOfPrescriber` (r:1 w:1)
@@ -100,11 +98,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn dispense() -> Weight {
-		//  Measured:  `18333`
+		//  Measured:  `18140`
 		//  Estimated: `10255`
-		// Minimum execution time: 198_534_000 picoseconds.
-		Weight::from_parts(207_588_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(12_u64))
+		// Minimum execution time: 199_255_000 picoseconds.
+		Weight::from_parts(279_384_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Prescriptions::Prescriptions` (r:1 w:2)
@@ -120,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn amend() -> Weight {
 		//  Measured:  `11664`
 		//  Estimated: `10255`
-		// Minimum execution time: 64_265_000 picoseconds.
-		Weight::from_parts(68_721_000, 10255)
+		// Minimum execution time: 64_166_000 picoseconds.
+		Weight::from_parts(77_475_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -140,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel() -> Weight {
 		//  Measured:  `1808`
 		//  Estimated: `4701`
-		// Minimum execution time: 77_514_000 picoseconds.
-		Weight::from_parts(81_030_000, 4701)
+		// Minimum execution time: 75_773_000 picoseconds.
+		Weight::from_parts(95_551_000, 4701)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -160,8 +158,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn expire() -> Weight {
 		//  Measured:  `1808`
 		//  Estimated: `4701`
-		// Minimum execution time: 76_674_000 picoseconds.
-		Weight::from_parts(80_519_000, 4701)
+		// Minimum execution time: 75_922_000 picoseconds.
+		Weight::from_parts(86_258_000, 4701)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -174,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn licence_revoked() -> Weight {
 		//  Measured:  `10324`
 		//  Estimated: `10255`
-		// Minimum execution time: 40_690_000 picoseconds.
-		Weight::from_parts(43_545_000, 10255)
+		// Minimum execution time: 40_780_000 picoseconds.
+		Weight::from_parts(51_606_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
 }
@@ -183,32 +181,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn issue() -> Weight {
-		Weight::from_parts(118_996_000, 10255)
+		Weight::from_parts(187_357_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn dispense() -> Weight {
-		Weight::from_parts(207_588_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(12_u64))
+		Weight::from_parts(279_384_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn amend() -> Weight {
-		Weight::from_parts(68_721_000, 10255)
+		Weight::from_parts(77_475_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn cancel() -> Weight {
-		Weight::from_parts(81_030_000, 4701)
+		Weight::from_parts(95_551_000, 4701)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn expire() -> Weight {
-		Weight::from_parts(80_519_000, 4701)
+		Weight::from_parts(86_258_000, 4701)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn licence_revoked() -> Weight {
-		Weight::from_parts(43_545_000, 10255)
+		Weight::from_parts(51_606_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 	}
 }

@@ -75,26 +75,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Devices` (`max_values`: None, `max_size`: Some(214), added: 2689, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
+	/// Storage: `Records::RecordsOf` (r:0 w:1)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
 	fn register_patient() -> Weight {
 		//  Measured:  `61`
 		//  Estimated: `3874`
-		// Minimum execution time: 54_471_000 picoseconds.
-		Weight::from_parts(56_804_000, 3874)
+		// Minimum execution time: 56_744_000 picoseconds.
+		Weight::from_parts(59_778_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Records::Patients` (r:1 w:1)
 	/// Proof: `Records::Patients` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	fn rotate_patient_key() -> Weight {
-		//  Measured:  `137`
+		//  Measured:  `171`
 		//  Estimated: `3569`
-		// Minimum execution time: 10_466_000 picoseconds.
-		Weight::from_parts(11_628_000, 3569)
+		// Minimum execution time: 10_876_000 picoseconds.
+		Weight::from_parts(12_669_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `Records::Patients` (r:1 w:0)
-	/// Proof: `Records::Patients` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
+	/// Storage: `Records::RecordsOf` (r:1 w:1)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
 	/// Storage: `Records::TagPatients` (r:1 w:1)
 	/// Proof: `Records::TagPatients` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
@@ -105,25 +107,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Records::RecordsOf` (r:1 w:1)
-	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Records` (r:0 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn add_record(c: u32, ) -> Weight {
-		//  Measured:  `19123 + c * (532 ±0)`
+		//  Measured:  `18897 + c * (532 ±0)`
 		//  Estimated: `11707`
-		// Minimum execution time: 170_553_000 picoseconds.
-		Weight::from_parts(188_429_834, 11707)
-			// Standard Error: 85_448
-			.saturating_add(Weight::from_parts(1_046_601, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Minimum execution time: 176_361_000 picoseconds.
+		Weight::from_parts(217_680_053, 11707)
+			// Standard Error: 218_797
+			.saturating_add(Weight::from_parts(878_206, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:2)
@@ -136,23 +134,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Records::NextRecordId` (r:1 w:1)
-	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Storage: `Records::NextRecordId` (r:1 w:1)
+	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn amend_record(c: u32, ) -> Weight {
-		//  Measured:  `20000 + c * (532 ±0)`
+		//  Measured:  `19841 + c * (532 ±0)`
 		//  Estimated: `11707`
-		// Minimum execution time: 174_128_000 picoseconds.
-		Weight::from_parts(184_720_528, 11707)
-			// Standard Error: 73_774
-			.saturating_add(Weight::from_parts(936_532, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 176_812_000 picoseconds.
+		Weight::from_parts(232_313_180, 11707)
+			// Standard Error: 361_126
+			.saturating_add(Weight::from_parts(303_022, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -178,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope() -> Weight {
 		//  Measured:  `16487`
 		//  Estimated: `10255`
-		// Minimum execution time: 155_130_000 picoseconds.
-		Weight::from_parts(164_584_000, 10255)
+		// Minimum execution time: 154_429_000 picoseconds.
+		Weight::from_parts(174_949_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -212,8 +208,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope_by_custodian() -> Weight {
 		//  Measured:  `12737`
 		//  Estimated: `10255`
-		// Minimum execution time: 164_053_000 picoseconds.
-		Weight::from_parts(170_873_000, 10255)
+		// Minimum execution time: 165_755_000 picoseconds.
+		Weight::from_parts(186_166_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -225,8 +221,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -236,11 +230,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn remove_envelope() -> Weight {
-		//  Measured:  `2103`
+		//  Measured:  `1797`
 		//  Estimated: `7978`
-		// Minimum execution time: 98_816_000 picoseconds.
-		Weight::from_parts(102_602_000, 7978)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 93_368_000 picoseconds.
+		Weight::from_parts(98_776_000, 7978)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:0)
@@ -251,8 +245,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -263,13 +255,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn access_record(c: u32, ) -> Weight {
-		//  Measured:  `11639 + c * (532 ±0)`
+		//  Measured:  `11480 + c * (532 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 91_095_000 picoseconds.
-		Weight::from_parts(96_347_326, 10255)
-			// Standard Error: 29_989
-			.saturating_add(Weight::from_parts(735_960, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 95_812_000 picoseconds.
+		Weight::from_parts(109_136_657, 10255)
+			// Standard Error: 135_831
+			.saturating_add(Weight::from_parts(1_936_189, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Records::Records` (r:16 w:16)
@@ -291,12 +283,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn shred_record(v: u32, e: u32, ) -> Weight {
 		//  Measured:  `8557 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 723_202_000 picoseconds.
-		Weight::from_parts(727_689_000, 11707)
-			// Standard Error: 2_195_460
-			.saturating_add(Weight::from_parts(34_335_279, 0).saturating_mul(v.into()))
-			// Standard Error: 137_356
-			.saturating_add(Weight::from_parts(48_826_616, 0).saturating_mul(e.into()))
+		// Minimum execution time: 724_503_000 picoseconds.
+		Weight::from_parts(744_463_000, 11707)
+			// Standard Error: 10_246_053
+			.saturating_add(Weight::from_parts(15_126_992, 0).saturating_mul(v.into()))
+			// Standard Error: 641_032
+			.saturating_add(Weight::from_parts(56_691_115, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -317,10 +309,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn register_device() -> Weight {
-		//  Measured:  `912`
+		//  Measured:  `946`
 		//  Estimated: `6148`
-		// Minimum execution time: 68_892_000 picoseconds.
-		Weight::from_parts(72_026_000, 6148)
+		// Minimum execution time: 69_863_000 picoseconds.
+		Weight::from_parts(79_177_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -333,10 +325,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::DevicesOf` (r:1 w:1)
 	/// Proof: `Records::DevicesOf` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	fn confirm_device() -> Weight {
-		//  Measured:  `888`
+		//  Measured:  `922`
 		//  Estimated: `4218`
-		// Minimum execution time: 23_906_000 picoseconds.
-		Weight::from_parts(25_858_000, 4218)
+		// Minimum execution time: 24_426_000 picoseconds.
+		Weight::from_parts(27_921_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -345,10 +337,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn cancel_device() -> Weight {
-		//  Measured:  `933`
+		//  Measured:  `966`
 		//  Estimated: `4218`
-		// Minimum execution time: 50_845_000 picoseconds.
-		Weight::from_parts(53_189_000, 4218)
+		// Minimum execution time: 50_925_000 picoseconds.
+		Weight::from_parts(55_272_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -357,10 +349,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::DevicesOf` (r:1 w:1)
 	/// Proof: `Records::DevicesOf` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	fn retire_device() -> Weight {
-		//  Measured:  `706`
+		//  Measured:  `739`
 		//  Estimated: `3770`
-		// Minimum execution time: 19_148_000 picoseconds.
-		Weight::from_parts(21_192_000, 3770)
+		// Minimum execution time: 19_629_000 picoseconds.
+		Weight::from_parts(24_516_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -371,10 +363,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::SpentSequence` (r:1 w:1)
 	/// Proof: `Records::SpentSequence` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn remove_device() -> Weight {
-		//  Measured:  `541`
+		//  Measured:  `574`
 		//  Estimated: `3874`
-		// Minimum execution time: 55_733_000 picoseconds.
-		Weight::from_parts(58_216_000, 3874)
+		// Minimum execution time: 56_093_000 picoseconds.
+		Weight::from_parts(62_693_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -383,10 +375,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::SpentSequence` (r:1 w:0)
 	/// Proof: `Records::SpentSequence` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
 	fn anchor_batch() -> Weight {
-		//  Measured:  `353`
+		//  Measured:  `386`
 		//  Estimated: `3679`
-		// Minimum execution time: 16_775_000 picoseconds.
-		Weight::from_parts(18_397_000, 3679)
+		// Minimum execution time: 17_296_000 picoseconds.
+		Weight::from_parts(19_579_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -403,8 +395,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_patient() -> Weight {
 		//  Measured:  `362`
 		//  Estimated: `11707`
-		// Minimum execution time: 61_111_000 picoseconds.
-		Weight::from_parts(63_554_000, 11707)
+		// Minimum execution time: 61_611_000 picoseconds.
+		Weight::from_parts(65_697_000, 11707)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -424,10 +416,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	/// Storage: `Records::NextRecordId` (r:1 w:1)
-	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Storage: `Records::NextRecordId` (r:1 w:1)
+	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:16 w:16)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:15)
@@ -436,10 +428,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rekey_record(e: u32, ) -> Weight {
 		//  Measured:  `27008 + e * (88 ±0)`
 		//  Estimated: `50350`
-		// Minimum execution time: 866_183_000 picoseconds.
-		Weight::from_parts(984_808_005, 50350)
-			// Standard Error: 476_943
-			.saturating_add(Weight::from_parts(7_209_855, 0).saturating_mul(e.into()))
+		// Minimum execution time: 872_112_000 picoseconds.
+		Weight::from_parts(1_068_519_580, 50350)
+			// Standard Error: 1_114_521
+			.saturating_add(Weight::from_parts(11_293_310, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().writes(53_u64))
 	}
@@ -453,8 +445,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -467,13 +457,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn prune_envelopes(n: u32, ) -> Weight {
-		//  Measured:  `11743 + n * (597 ±0)`
+		//  Measured:  `11584 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 5_348_000 picoseconds.
-		Weight::from_parts(22_790_457, 10255)
-			// Standard Error: 107_223
-			.saturating_add(Weight::from_parts(89_992_037, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Minimum execution time: 5_328_000 picoseconds.
+		Weight::from_parts(7_748_433, 10255)
+			// Standard Error: 287_769
+			.saturating_add(Weight::from_parts(90_604_926, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -493,8 +483,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -505,13 +493,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn prune_revoked(n: u32, ) -> Weight {
-		//  Measured:  `11972 + n * (597 ±0)`
+		//  Measured:  `11813 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 20_311_000 picoseconds.
-		Weight::from_parts(47_848_058, 10255)
-			// Standard Error: 94_194
-			.saturating_add(Weight::from_parts(90_165_445, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Minimum execution time: 22_333_000 picoseconds.
+		Weight::from_parts(23_295_747, 10255)
+			// Standard Error: 308_103
+			.saturating_add(Weight::from_parts(93_046_092, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -535,8 +523,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
-	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
-	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -547,13 +533,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn sweep_step(n: u32, ) -> Weight {
-		//  Measured:  `11972 + n * (597 ±0)`
+		//  Measured:  `11813 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 24_556_000 picoseconds.
-		Weight::from_parts(52_909_062, 10255)
-			// Standard Error: 75_462
-			.saturating_add(Weight::from_parts(88_114_854, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+		// Minimum execution time: 27_701_000 picoseconds.
+		Weight::from_parts(40_041_694, 10255)
+			// Standard Error: 184_739
+			.saturating_add(Weight::from_parts(97_059_749, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
@@ -564,52 +550,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(56_804_000, 3874)
+		Weight::from_parts(59_778_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(11_628_000, 3569)
+		Weight::from_parts(12_669_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record(c: u32, ) -> Weight {
-		Weight::from_parts(188_429_834, 11707)
-			.saturating_add(Weight::from_parts(1_046_601, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
+		Weight::from_parts(217_680_053, 11707)
+			.saturating_add(Weight::from_parts(878_206, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn amend_record(c: u32, ) -> Weight {
-		Weight::from_parts(184_720_528, 11707)
-			.saturating_add(Weight::from_parts(936_532, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(232_313_180, 11707)
+			.saturating_add(Weight::from_parts(303_022, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(164_584_000, 10255)
+		Weight::from_parts(174_949_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(170_873_000, 10255)
+		Weight::from_parts(186_166_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(102_602_000, 7978)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(98_776_000, 7978)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record(c: u32, ) -> Weight {
-		Weight::from_parts(96_347_326, 10255)
-			.saturating_add(Weight::from_parts(735_960, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(109_136_657, 10255)
+			.saturating_add(Weight::from_parts(1_936_189, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(727_689_000, 11707)
-			.saturating_add(Weight::from_parts(34_335_279, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(48_826_616, 0).saturating_mul(e.into()))
+		Weight::from_parts(744_463_000, 11707)
+			.saturating_add(Weight::from_parts(15_126_992, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(56_691_115, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -620,68 +606,68 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(72_026_000, 6148)
+		Weight::from_parts(79_177_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(25_858_000, 4218)
+		Weight::from_parts(27_921_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(53_189_000, 4218)
+		Weight::from_parts(55_272_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(21_192_000, 3770)
+		Weight::from_parts(24_516_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(58_216_000, 3874)
+		Weight::from_parts(62_693_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(18_397_000, 3679)
+		Weight::from_parts(19_579_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(63_554_000, 11707)
+		Weight::from_parts(65_697_000, 11707)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(984_808_005, 50350)
-			.saturating_add(Weight::from_parts(7_209_855, 0).saturating_mul(e.into()))
+		Weight::from_parts(1_068_519_580, 50350)
+			.saturating_add(Weight::from_parts(11_293_310, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(40_u64))
 			.saturating_add(ParityDbWeight::get().writes(53_u64))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(22_790_457, 10255)
-			.saturating_add(Weight::from_parts(89_992_037, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(7_748_433, 10255)
+			.saturating_add(Weight::from_parts(90_604_926, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(47_848_058, 10255)
-			.saturating_add(Weight::from_parts(90_165_445, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+		Weight::from_parts(23_295_747, 10255)
+			.saturating_add(Weight::from_parts(93_046_092, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(52_909_062, 10255)
-			.saturating_add(Weight::from_parts(88_114_854, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
+		Weight::from_parts(40_041_694, 10255)
+			.saturating_add(Weight::from_parts(97_059_749, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
