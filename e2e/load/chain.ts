@@ -5,7 +5,8 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunningNode } from '../lib/node.ts';
 
 /** What the proposer printed for one block it built (sc-basic-authorship, at `info`). */
@@ -39,11 +40,39 @@ export function watchProposals(node: RunningNode): Map<number, Proposal> {
   return proposals;
 }
 
-/** The node's resident set size, in KiB (Linux `/proc`). */
-export function rssKiB(node: RunningNode): number {
+/**
+ * The node's memory, in KiB (Linux `/proc`): its resident set, and of it the anonymous pages
+ * (the heap: caches, the pool, whatever leaks) and the file-backed ones (mapped files: the
+ * database's memory-mapped tables count here, and the kernel may drop them at will).
+ */
+export interface Memory {
+  rssKiB: number;
+  anonKiB: number;
+  fileKiB: number;
+}
+
+/** The node's {@link Memory} now. */
+export function memoryOf(node: RunningNode): Memory {
   const status = readFileSync(`/proc/${node.process.pid}/status`, 'utf8');
-  const m = /VmRSS:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) : 0;
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
+}
+
+/** The bytes of the files under `dir` (the node's database), 0 if it is gone. */
+export function dirBytes(dir: string): number {
+  let total = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += dirBytes(path);
+    else if (entry.isFile()) total += statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return total;
 }
 
 /** A transaction to send: who signs it and the call. */

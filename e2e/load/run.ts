@@ -19,7 +19,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeDir, startNode, stopAllNodes, tempDir } from '../lib/node.ts';
 import {
-  BlockFollower, maxNormalRefTime, quantile, rssKiB, signAll, submitAll, watchProposals, yieldToIo, type BlockSeen, type Proposal,
+  BlockFollower, dirBytes, maxNormalRefTime, memoryOf, quantile, signAll, submitAll, watchProposals, yieldToIo, type BlockSeen, type Proposal,
 } from './chain.ts';
 import { burst, prepare, setUp, WORKLOADS, type Workload } from './workloads.ts';
 
@@ -86,6 +86,11 @@ interface StreamResult {
   rssAfterKiB: number;
   /** RSS at the stream's start, every 30 s of it, and at its end. */
   rssSamplesKiB: number[];
+  /** Of each sample: the anonymous pages (heap), the file-backed ones (mapped database tables). */
+  anonSamplesKiB: number[];
+  fileSamplesKiB: number[];
+  /** The database's size on disk at each sample, in KiB. */
+  dbSamplesKiB: number[];
 }
 
 const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
@@ -200,10 +205,12 @@ async function main(): Promise<void> {
     }
     log(`stream: signing ${total} transfers for ${streamSeconds} s at ${rate.toFixed(1)}/s`);
     const signed = await signAll(api, planned);
-    const rssBefore = rssKiB(node);
-    // The node's RSS every 30 s of the stream: a level that settles is its caches filling, a
-    // steady climb is not.
-    const rssSamples: number[] = [rssBefore];
+    // The node's memory every 30 s of the stream, and its database's size: a level that settles
+    // is its caches filling; mapped database pages grow with the database and are the kernel's
+    // to drop; a steady climb of the heap is neither.
+    const samples: { memory: ReturnType<typeof memoryOf>; dbKiB: number }[] = [];
+    const sample = () => samples.push({ memory: memoryOf(node), dbKiB: Math.round(dirBytes(basePath) / 1024) });
+    sample();
     let nextSample = Date.now() + 30_000;
     const lagFrom = follower.finalityLag.length;
     const submittedAt = new Map<string, number>();
@@ -213,7 +220,7 @@ async function main(): Promise<void> {
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       if (Date.now() >= nextSample) {
-        rssSamples.push(rssKiB(node));
+        sample();
         nextSample += 30_000;
       }
       submittedAt.set(signed[j]!.hash, follower.height);
@@ -224,6 +231,7 @@ async function main(): Promise<void> {
     let withinTwo = 0;
     for (const [hash, at] of included) if (at - submittedAt.get(hash)! <= 2) withinTwo++;
     const lags = follower.finalityLag.slice(lagFrom);
+    sample();
     stream = {
       ratePerSecond: rate,
       submitted: total,
@@ -231,9 +239,12 @@ async function main(): Promise<void> {
       withinTwoBlocks: withinTwo / total,
       finalityLagP50: quantile(lags, 0.5),
       finalityLagP95: quantile(lags, 0.95),
-      rssBeforeKiB: rssBefore,
-      rssAfterKiB: rssKiB(node),
-      rssSamplesKiB: [...rssSamples, rssKiB(node)],
+      rssBeforeKiB: samples[0]!.memory.rssKiB,
+      rssAfterKiB: samples[samples.length - 1]!.memory.rssKiB,
+      rssSamplesKiB: samples.map((s) => s.memory.rssKiB),
+      anonSamplesKiB: samples.map((s) => s.memory.anonKiB),
+      fileSamplesKiB: samples.map((s) => s.memory.fileKiB),
+      dbSamplesKiB: samples.map((s) => s.dbKiB),
     };
     log(`stream: ${included.size}/${total} included, ${(stream.withinTwoBlocks * 100).toFixed(1)} % within 2 blocks`);
   } finally {
@@ -278,9 +289,22 @@ function table(results: BurstResult[], stream: StreamResult | undefined): string
     lines.push(`| ${r.workload} | ${r.submitted} | ${r.included} | ${r.perBlock} | ${f(r.ratioToTransfer)} | ${fullest?.end ?? '–'} | ${fullest?.ms ?? '–'} | ${fullest ? `${f(fullest.weightShare * 100, 0)} %` : '–'} | ${r.buildShareOfWeight === null ? '–' : `${f(r.buildShareOfWeight * 100, 0)} %`} | ${f(r.tps, 0)} | ${r.wholeBurstInPool ? 'all' : 'part'} (${f(r.submitMs / 1000, 1)} s) |`);
   }
   if (stream) {
-    lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${f(((stream.rssAfterKiB - stream.rssBeforeKiB) / Math.max(1, stream.rssBeforeKiB)) * 100, 1)} %; every 30 s: ${stream.rssSamplesKiB.map((k) => Math.round(k / 1024)).join(', ')} MiB).`);
+    lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${f(((stream.rssAfterKiB - stream.rssBeforeKiB) / Math.max(1, stream.rssBeforeKiB)) * 100, 1)} %; every 30 s: ${mib(stream.rssSamplesKiB)} MiB).`);
+    lines.push(`Of it, anonymous (heap): ${mib(stream.anonSamplesKiB)} MiB (${growth(stream.anonSamplesKiB)}); file-backed (mapped database): ${mib(stream.fileSamplesKiB)} MiB (${growth(stream.fileSamplesKiB)}); the database on disk: ${mib(stream.dbSamplesKiB)} MiB.`);
   }
   return lines.join('\n');
+}
+
+/** Samples in KiB as MiB, comma-separated. */
+function mib(samples: number[]): string {
+  return samples.map((k) => Math.round(k / 1024)).join(', ');
+}
+
+/** The growth from the first sample to the last, in per cent. */
+function growth(samples: number[]): string {
+  const first = samples[0] ?? 0;
+  const last = samples[samples.length - 1] ?? 0;
+  return `${first > 0 ? (((last - first) / first) * 100).toFixed(1) : '–'} %`;
 }
 
 main().catch(async (e: unknown) => {
