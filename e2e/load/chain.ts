@@ -58,6 +58,24 @@ export function memoryOf(node: RunningNode): Memory {
   return { rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
 
+/** What the node's transaction pool counted so far (its Prometheus counters). */
+export interface PoolCounters {
+  /** Transactions the pool dropped (a queue over its limit: the future queue holds a tenth of `--pool-limit`). */
+  dropped: number;
+  /** Transactions it found invalid. */
+  invalid: number;
+  /** Times a transaction waited for an earlier nonce. */
+  future: number;
+}
+
+/** The node's {@link PoolCounters} now, from its Prometheus endpoint. */
+export async function poolCountersOf(node: RunningNode): Promise<PoolCounters> {
+  const text = await (await fetch(`http://127.0.0.1:${node.prometheusPort}/metrics`)).text();
+  const counter = (event: string) =>
+    Number(new RegExp(`^substrate_sub_txpool_timing_event_${event}_count(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { dropped: counter('dropped'), invalid: counter('invalid'), future: counter('future') };
+}
+
 /** The bytes of the files under `dir` (the node's database), 0 if it is gone. */
 export function dirBytes(dir: string): number {
   let total = 0;

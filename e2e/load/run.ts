@@ -19,7 +19,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeDir, startNode, stopAllNodes, tempDir } from '../lib/node.ts';
 import {
-  BlockFollower, dirBytes, maxNormalRefTime, memoryOf, quantile, signAll, submitAll, watchProposals, yieldToIo, type BlockSeen, type Proposal,
+  BlockFollower, dirBytes, maxNormalRefTime, memoryOf, poolCountersOf, quantile, signAll, submitAll, watchProposals, yieldToIo, type BlockSeen, type PoolCounters, type Proposal,
 } from './chain.ts';
 import { burst, prepare, setUp, WORKLOADS, type Workload } from './workloads.ts';
 
@@ -91,6 +91,11 @@ interface StreamResult {
   fileSamplesKiB: number[];
   /** The database's size on disk at each sample, in KiB. */
   dbSamplesKiB: number[];
+  /**
+   * What the pool counted during the stream. A dropped transaction leaves its sender's later
+   * pre-signed transfers waiting on its nonce: they are never included.
+   */
+  pool: PoolCounters;
 }
 
 const log = (line: string) => process.stderr.write(`[load] ${line}\n`);
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
     sample();
     let nextSample = Date.now() + 30_000;
     const lagFrom = follower.finalityLag.length;
+    const poolBefore = await poolCountersOf(node);
     const submittedAt = new Map<string, number>();
     const t0 = Date.now();
     for (let j = 0; j < signed.length; j++) {
@@ -232,6 +238,7 @@ async function main(): Promise<void> {
     for (const [hash, at] of included) if (at - submittedAt.get(hash)! <= 2) withinTwo++;
     const lags = follower.finalityLag.slice(lagFrom);
     sample();
+    const poolAfter = await poolCountersOf(node);
     stream = {
       ratePerSecond: rate,
       submitted: total,
@@ -245,6 +252,11 @@ async function main(): Promise<void> {
       anonSamplesKiB: samples.map((s) => s.memory.anonKiB),
       fileSamplesKiB: samples.map((s) => s.memory.fileKiB),
       dbSamplesKiB: samples.map((s) => s.dbKiB),
+      pool: {
+        dropped: poolAfter.dropped - poolBefore.dropped,
+        invalid: poolAfter.invalid - poolBefore.invalid,
+        future: poolAfter.future - poolBefore.future,
+      },
     };
     log(`stream: ${included.size}/${total} included, ${(stream.withinTwoBlocks * 100).toFixed(1)} % within 2 blocks`);
   } finally {
@@ -291,6 +303,7 @@ function table(results: BurstResult[], stream: StreamResult | undefined): string
   if (stream) {
     lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${f(((stream.rssAfterKiB - stream.rssBeforeKiB) / Math.max(1, stream.rssBeforeKiB)) * 100, 1)} %; every 30 s: ${mib(stream.rssSamplesKiB)} MiB).`);
     lines.push(`Of it, anonymous (heap): ${mib(stream.anonSamplesKiB)} MiB (${growth(stream.anonSamplesKiB)}); file-backed (mapped database): ${mib(stream.fileSamplesKiB)} MiB (${growth(stream.fileSamplesKiB)}); the database on disk: ${mib(stream.dbSamplesKiB)} MiB.`);
+    lines.push(`The pool during the stream: ${stream.pool.dropped} dropped, ${stream.pool.invalid} invalid, ${stream.pool.future} waited for an earlier nonce${stream.pool.dropped > 0 ? ' (a dropped transfer strands its sender\'s later ones: raise --pool-limit, whose tenth is the future queue)' : ''}.`);
   }
   return lines.join('\n');
 }

@@ -772,9 +772,7 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 	fn is_licensed(who: &T::AccountId, query: &LicenceQuery) -> bool {
-		Self::any_valid_licence(who, |l| {
-			query.matches(l.role, l.specialty.as_ref(), &l.jurisdiction)
-		})
+		Self::any_valid_licence(who, |l| l.answers(query))
 	}
 
 	fn may_use_emergency_access(who: &T::AccountId) -> bool {
@@ -797,9 +795,7 @@ impl<T: Config> PractitionerRegistry<T::AccountId> for Pallet<T> {
 				PractitionerStanding::NotRegistered
 			};
 		}
-		if Self::any_valid_among(&active, |l| {
-			query.matches(l.role, l.specialty.as_ref(), &l.jurisdiction)
-		}) {
+		if Self::any_valid_among(&active, |l| l.answers(query)) {
 			PractitionerStanding::Licensed
 		} else {
 			PractitionerStanding::Unlicensed

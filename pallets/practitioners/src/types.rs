@@ -5,8 +5,8 @@ use frame_support::{traits::Get, BoundedVec, CloneNoBound, DebugNoBound, Partial
 use scale_info::TypeInfo;
 
 use telemed_primitives::{
-	Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, Moment, PractitionerRole, SpecialtyCode,
-	MAX_JURISDICTION_LEN,
+	Hash256, JurisdictionCode, KeyAgreementKey, LicenceId, LicenceQuery, Moment, PractitionerRole,
+	SpecialtyCode, MAX_JURISDICTION_LEN,
 };
 
 /// A licensing authority (a medical board, an accreditation body), accredited by governance
@@ -181,6 +181,11 @@ impl<AccountId: Clone> ActiveLicence<AccountId> {
 	/// Whether `now` is within its validity window.
 	pub fn in_window(&self, now: Moment) -> bool {
 		self.valid_from <= now && now < self.expires_at
+	}
+
+	/// Whether its role, specialty and jurisdiction answer `query` (validity aside).
+	pub fn answers(&self, query: &LicenceQuery) -> bool {
+		query.matches(self.role, self.specialty.as_ref(), &self.jurisdiction)
 	}
 }
 
