@@ -11,8 +11,8 @@ mod service;
 mod telemed_rpc;
 
 /// jemalloc rather than glibc's allocator, on Linux as in Polkadot's node: glibc's per-thread
-/// arenas keep the memory the node's many threads freed, so the same work holds about twice
-/// the resident memory (README, "Load": 234 MiB against 103 MiB idle after a burst).
+/// arenas keep the memory the node's many threads freed, so the same work holds 2.5 to 3.5
+/// times the resident memory (README, "Load": 371 MiB against 104 MiB after a burst).
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
