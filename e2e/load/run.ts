@@ -19,7 +19,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { removeDir, startNode, stopAllNodes, tempDir } from '../lib/node.ts';
 import {
-  BlockFollower, dirBytes, maxNormalRefTime, memoryOf, poolCountersOf, quantile, signAll, submitAll, watchProposals, yieldToIo, type BlockSeen, type PoolCounters, type Proposal,
+  BlockFollower, dirBytes, maxNormalRefTime, memoryOf, poolCountersOf, quantile, signAll, submitAll, watchProposals, yieldToIo, type BlockSeen, type Memory, type PoolCounters, type Proposal,
 } from './chain.ts';
 import { burst, prepare, setUp, WORKLOADS, type Workload } from './workloads.ts';
 
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
     // The node's memory every 30 s of the stream, and its database's size: a level that settles
     // is its caches filling; mapped database pages grow with the database and are the kernel's
     // to drop; a steady climb of the heap is neither.
-    const samples: { memory: ReturnType<typeof memoryOf>; dbKiB: number }[] = [];
+    const samples: { memory: Memory; dbKiB: number }[] = [];
     const sample = () => samples.push({ memory: memoryOf(node), dbKiB: Math.round(dirBytes(basePath) / 1024) });
     sample();
     let nextSample = Date.now() + 30_000;
@@ -301,7 +301,7 @@ function table(results: BurstResult[], stream: StreamResult | undefined): string
     lines.push(`| ${r.workload} | ${r.submitted} | ${r.included} | ${r.perBlock} | ${f(r.ratioToTransfer)} | ${fullest?.end ?? '–'} | ${fullest?.ms ?? '–'} | ${fullest ? `${f(fullest.weightShare * 100, 0)} %` : '–'} | ${r.buildShareOfWeight === null ? '–' : `${f(r.buildShareOfWeight * 100, 0)} %`} | ${f(r.tps, 0)} | ${r.wholeBurstInPool ? 'all' : 'part'} (${f(r.submitMs / 1000, 1)} s) |`);
   }
   if (stream) {
-    lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${f(((stream.rssAfterKiB - stream.rssBeforeKiB) / Math.max(1, stream.rssBeforeKiB)) * 100, 1)} %; every 30 s: ${mib(stream.rssSamplesKiB)} MiB).`);
+    lines.push('', `Stream: ${stream.submitted} transfers at ${f(stream.ratePerSecond, 1)}/s; ${stream.included} included, ${f(stream.withinTwoBlocks * 100, 1)} % within 2 blocks; finality lag p50 ${stream.finalityLagP50}, p95 ${stream.finalityLagP95} blocks; RSS ${Math.round(stream.rssBeforeKiB / 1024)} → ${Math.round(stream.rssAfterKiB / 1024)} MiB (${growth(stream.rssSamplesKiB)}; every 30 s: ${mib(stream.rssSamplesKiB)} MiB).`);
     lines.push(`Of it, anonymous (heap): ${mib(stream.anonSamplesKiB)} MiB (${growth(stream.anonSamplesKiB)}); file-backed (mapped database): ${mib(stream.fileSamplesKiB)} MiB (${growth(stream.fileSamplesKiB)}); the database on disk: ${mib(stream.dbSamplesKiB)} MiB.`);
     lines.push(`The pool during the stream: ${stream.pool.dropped} dropped, ${stream.pool.invalid} invalid, ${stream.pool.future} waited for an earlier nonce${stream.pool.dropped > 0 ? ' (a dropped transfer strands its sender\'s later ones: raise --pool-limit, whose tenth is the future queue)' : ''}.`);
   }
