@@ -275,12 +275,8 @@ async function send(
 ): Promise<Answer> {
   // A string body is sent as it is (a form), anything else as JSON.
   const bytes = body === undefined ? new Uint8Array() : new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
-  // A connection per request. The API runs in this process, so a long synchronous stretch here
-  // (validating a 100-entry Bundle: ~0.8 s of CPU, over a minute at CI's nice 19 beside the
-  // Rust build) stops its clock too: once that outlasts its 65 s keep-alive, the next request goes
-  // out on the connection the server is about to close and fails with ECONNRESET (CI, session 20).
-  const headers: Record<string, string> = body === undefined ? { connection: 'close' }
-    : { connection: 'close', 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/fhir+json' };
+  const headers: Record<string, string> = body === undefined ? {}
+    : { 'content-type': typeof body === 'string' ? 'application/x-www-form-urlencoded' : 'application/fhir+json' };
   if (who) Object.assign(headers, signRequest(who, options.genesis ?? genesisHash, options.audience ?? url, method, path, bytes, options.timestamp === undefined ? {} : { timestamp: options.timestamp }));
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (value === null) delete headers[name];
