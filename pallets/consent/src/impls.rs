@@ -169,12 +169,15 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut ids = ConsentsOf::<T>::get(&patient);
 		let mut to_grantee = ConsentsByGrantee::<T>::get(&patient, &grantee);
-		// At the per-grantee bound, the pair's consents that a cleanup may take without
-		// pruning anything go first (see `cleanable`), as `remove_consent` takes them.
+		// At the per-grantee bound, the oldest of the pair's consents that a cleanup may take
+		// without pruning anything goes first (see `cleanable`), as `remove_consent` takes it:
+		// one makes the room, so one is read.
 		let at_bound = to_grantee.len() as u32 >= T::MaxConsentsPerGrantee::get();
-		let cleaned = if at_bound { Self::cleanable(&to_grantee, now) } else { Vec::new() };
-		ids.retain(|i| !cleaned.contains(i));
-		to_grantee.retain(|p| !cleaned.contains(&p.id));
+		let cleaned = if at_bound { Self::cleanable(&to_grantee, now) } else { None };
+		if let Some(cleaned) = cleaned {
+			ids.retain(|i| *i != cleaned);
+			to_grantee.retain(|p| p.id != cleaned);
+		}
 		let id = NextConsentId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
 		ids.try_push(id).map_err(|_| Error::<T>::TooManyConsents)?;
@@ -205,11 +208,10 @@ impl<T: Config> Pallet<T> {
 		Self::hold(HoldReason::ConsentDeposit, &who, consent.deposit)?;
 
 		// *** No fail beyond this point ***
-		for cleaned in cleaned {
-			let Some(gone) = Consents::<T>::take(cleaned) else { continue };
+		if let Some((id, gone)) = cleaned.and_then(|id| Consents::<T>::take(id).map(|c| (id, c))) {
 			Self::release(HoldReason::ConsentDeposit, &gone.depositor, gone.deposit);
 			Self::deposit_event(Event::ConsentRemoved {
-				id: cleaned,
+				id,
 				depositor: gone.depositor,
 				deposit: gone.deposit,
 			});
@@ -230,22 +232,21 @@ impl<T: Config> Pallet<T> {
 		Ok((id, grant.saturating_add(pruned)))
 	}
 
-	/// The consents of one (patient, grantee) list that a grant at the per-grantee bound
-	/// cleans up first: those that no longer count and whose removal prunes no envelope, that
-	/// is the revoked ones (the revocation pruned already) and the denies that ended
-	/// (removing a deny never prunes). A permit that ended another way (its end passed, or it
-	/// lapsed with its delegate's appointment) stays until [`Pallet::remove_consent`], which
-	/// is charged for pruning what it covered. Reads nothing: the list holds each consent's
-	/// standing.
-	pub(crate) fn cleanable(list: &[ProvisionOf<T>], now: Moment) -> Vec<ConsentId> {
+	/// The consent of one (patient, grantee) list that a grant at the per-grantee bound cleans
+	/// up first: the oldest (the list is in the order granted) of those that no longer count
+	/// and whose removal prunes no envelope, that is the revoked ones (the revocation pruned
+	/// already) and the denies that ended (removing a deny never prunes). A permit that ended
+	/// another way (its end passed, or it lapsed with its delegate's appointment) stays until
+	/// [`Pallet::remove_consent`], which is charged for pruning what it covered. Reads nothing:
+	/// the list holds each consent's standing.
+	pub(crate) fn cleanable(list: &[ProvisionOf<T>], now: Moment) -> Option<ConsentId> {
 		list.iter()
-			.filter(|p| match p.standing(now) {
+			.find(|p| match p.standing(now) {
 				ConsentStanding::Revoked => true,
 				ConsentStanding::Ended => p.decision == Decision::Deny,
 				ConsentStanding::InForce | ConsentStanding::NotYetStarted => false,
 			})
 			.map(|p| p.id)
-			.collect()
 	}
 
 	/// Sets the status of consent `id` to `status`, in the consent and in its (patient,

@@ -268,8 +268,9 @@ pub mod pallet {
 
 		/// How many consents (of any standing) a patient may have at once to one grantee: an
 		/// access check reads at most this many consents, whatever the patient's count. A
-		/// grant at this bound first cleans up the pair's revoked consents and ended denies. At
-		/// least 1, at most [`Config::MaxConsentsPerPatient`].
+		/// grant at this bound first cleans up the oldest of the pair's revoked consents and
+		/// ended denies (one: a grant reads one more consent at most). At least 1, at most
+		/// [`Config::MaxConsentsPerPatient`].
 		#[pallet::constant]
 		type MaxConsentsPerGrantee: Get<u32>;
 
@@ -652,17 +653,19 @@ pub mod pallet {
 		/// - `TagOfAnotherPatient`: a named tag is carried by another patient's records.
 		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
 		/// - `TooManyConsents`; `TooManyConsentsToGrantee`: the patient has
-		///   `MaxConsentsPerGrantee` consents to `grantee` already, once the grant has cleaned
-		///   up the pair's revoked consents and ended denies (a permit that ended otherwise
+		///   `MaxConsentsPerGrantee` consents to `grantee` and none of them is a revoked consent
+		///   or an ended deny that the grant could clean up (a permit that ended otherwise
 		///   stays until `remove_consent`, which prunes what it covered).
 		/// - `InsufficientBalance`; `IdsExhausted`.
 		///
-		/// At the per-grantee bound the grant first cleans up the pair's revoked consents and
-		/// ended denies as [`Pallet::remove_consent`] does (off both lists, the deposit back
-		/// to whoever paid it); their removal prunes no envelope.
+		/// At the per-grantee bound the grant first cleans up the oldest of the pair's revoked
+		/// consents and ended denies as [`Pallet::remove_consent`] does (off both lists, the
+		/// deposit back to whoever paid it); its removal prunes no envelope. One, the room the
+		/// grant needs: the others stay listed, for the next grant at the bound or
+		/// `remove_consent`.
 		///
 		/// # Events
-		/// `ConsentRemoved` for each consent cleaned up at the bound, then `ConsentGranted`.
+		/// `ConsentRemoved` for the consent cleaned up at the bound, then `ConsentGranted`.
 		#[pallet::call_index(0)]
 		// Charged for the scope items named and a clean-up at the per-grantee bound, refunded
 		// when there was none (and to the envelopes a deny pruned).

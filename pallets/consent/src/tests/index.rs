@@ -110,7 +110,7 @@ fn consent_events() -> Vec<Event<Test>> {
 }
 
 #[test]
-fn a_grant_at_the_grantee_bound_cleans_up_the_pairs_revoked_consents_and_ended_denies() {
+fn a_grant_at_the_grantee_bound_cleans_up_the_oldest_revoked_consent_or_ended_deny() {
 	new_test_ext().execute_with(|| {
 		MaxConsentsPerGrantee::set(3);
 		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
@@ -126,33 +126,76 @@ fn a_grant_at_the_grantee_bound_cleans_up_the_pairs_revoked_consents_and_ended_d
 		MockEnvelopes::forget_prunes();
 		System::reset_events();
 
-		// One past the bound: the revoked permit and the ended deny go first, as
-		// `remove_consent` takes them, their deposits back to whoever paid.
+		// One past the bound: the oldest the grant may take, the revoked permit, goes first as
+		// `remove_consent` takes it, its deposit back to whoever paid. One only: the ended
+		// deny stays listed, and still counts for nothing.
 		let new = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
-		assert_eq!(indexed(DOC), vec![kept, new]);
-		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![kept, new]);
+		assert_eq!(indexed(DOC), vec![ended, kept, new]);
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![ended, kept, new]);
 		assert!(Consents::<Test>::get(revoked).is_none());
-		assert!(Consents::<Test>::get(ended).is_none());
+		assert!(Consents::<Test>::get(ended).is_some());
 		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held - CONSENT_DEPOSIT);
-		// One deposit back, one held for the new consent.
-		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held);
+		// The new consent's deposit held.
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held + CONSENT_DEPOSIT);
+		let granted = |id| Event::ConsentGranted {
+			id,
+			patient: PATIENT,
+			grantee: DOC,
+			decision: crate::Decision::Permit,
+			by: PATIENT,
+		};
 		assert_eq!(
 			consent_events(),
 			vec![
 				Event::ConsentRemoved { id: revoked, depositor: PARENT, deposit: CONSENT_DEPOSIT },
-				Event::ConsentRemoved { id: ended, depositor: PATIENT, deposit: CONSENT_DEPOSIT },
-				Event::ConsentGranted {
-					id: new,
-					patient: PATIENT,
-					grantee: DOC,
-					decision: crate::Decision::Permit,
-					by: PATIENT
-				},
+				granted(new),
 			]
 		);
-		// Their removal prunes nothing (the revocation pruned already; a deny never does).
-		assert!(MockEnvelopes::prunes().is_empty());
 		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(new)));
+
+		// The next grant at the bound takes the ended deny, the patient's deposit back.
+		System::reset_events();
+		let newer = Grant::permit(DOC).tags(vec![MENTAL_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![kept, new, newer]);
+		assert!(Consents::<Test>::get(ended).is_none());
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held + CONSENT_DEPOSIT);
+		assert_eq!(
+			consent_events(),
+			vec![
+				Event::ConsentRemoved { id: ended, depositor: PATIENT, deposit: CONSENT_DEPOSIT },
+				granted(newer),
+			]
+		);
+		// Their removal pruned nothing (the revocation pruned already; a deny never does).
+		assert!(MockEnvelopes::prunes().is_empty());
+		// Nothing left to take: refused, nothing changes.
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn the_consent_cleaned_up_at_the_bound_is_the_oldest_the_grant_may_take_wherever_it_is() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(4);
+		// In the order granted: in force, a permit whose end passed (not taken: its removal
+		// prunes), revoked, revoked.
+		let in_force = Grant::permit(DOC).ok();
+		let expired = Grant { end: Some(T0 + 10), ..Grant::permit(DOC).tags(vec![LAB_TAG]) }.ok();
+		let first_revoked = Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
+		let second_revoked = Grant::permit(DOC).tags(vec![MENTAL_TAG]).ok();
+		// Revoked in the other order: the order granted decides, not the order revoked.
+		for id in [second_revoked, first_revoked] {
+			assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), id));
+		}
+		set_now(T0 + 10);
+		MockEnvelopes::forget_prunes();
+		let new = Grant::deny(DOC).records(vec![LAB_RECORD]).ok();
+		assert_eq!(indexed(DOC), vec![in_force, expired, second_revoked, new]);
+		assert!(Consents::<Test>::get(first_revoked).is_none());
+		// The expired permit is still there for `remove_consent`, which prunes what it covered.
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(INSURER), expired));
+		assert_eq!(indexed(DOC), vec![in_force, second_revoked, new]);
 		assert_invariants();
 	});
 }

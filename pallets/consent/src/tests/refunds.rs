@@ -126,7 +126,8 @@ fn a_grant_is_charged_for_its_scope_and_a_clean_up_and_refunded_when_there_was_n
 		assert_invariants();
 	});
 	new_test_ext().execute_with(|| {
-		// At the per-grantee bound, the pair's revoked consents are cleaned up first: charged.
+		// At the per-grantee bound, the oldest of the pair's revoked consents is cleaned up
+		// first: charged.
 		for _ in 0..MaxConsentsPerGrantee::get() {
 			Grant::permit(DOC).ok();
 		}
@@ -137,7 +138,10 @@ fn a_grant_is_charged_for_its_scope_and_a_clean_up_and_refunded_when_there_was_n
 		let charged = call.get_dispatch_info().call_weight;
 		let used = actual(call.dispatch(RuntimeOrigin::signed(PATIENT)).expect("granted"));
 		assert_eq!((charged, used), (Weights::grant_consent(0, 1), Weights::grant_consent(0, 1)));
-		assert_eq!(crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).len(), 1);
+		assert_eq!(
+			crate::ConsentsByGrantee::<Test>::get(PATIENT, DOC).len() as u32,
+			MaxConsentsPerGrantee::get()
+		);
 		assert_invariants();
 	});
 }
