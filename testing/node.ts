@@ -172,7 +172,16 @@ export class RunningNode {
   }
 }
 
-/** Starts a node on free loopback ports and resolves once its RPC answers. */
+/**
+ * How long a node's start may take before its RPC answers. It compiles the runtime twice (the
+ * genesis build's and the client's executor: 13 s of CPU on an idle 2-core machine), and the CI
+ * starts a dozen nodes at once beside its client-side tests (scripts/test.sh): one waited over
+ * 120 s there. The deadline is for a node that never answers, not a slow one; a node that exits
+ * fails at once. The shell tests wait as long (scripts/node-helpers.sh, `wait_finalized`).
+ */
+export const START_TIMEOUT_MS = 300_000;
+
+/** Starts a node on free loopback ports and resolves once its RPC answers (`START_TIMEOUT_MS`). */
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const rpcPort = await freePort();
   const p2pPort = options.p2pPort ?? (await freePort());
@@ -194,7 +203,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await waitFor(async () => {
       if (node.hasExited) throw new Error(`telemed-node exited early:\n${node.log()}`);
       return await rpcAnswers(node.rpcPort);
-    }, 120_000, 'the node RPC to answer');
+    }, START_TIMEOUT_MS, 'the node RPC to answer');
   } catch (e) {
     await node.stop();
     throw e;

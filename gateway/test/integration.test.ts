@@ -30,7 +30,7 @@ import { startKeyService, type RunningKeyService } from '../src/keyservice/start
 import { DEFAULTS, type Config } from '../src/config.ts';
 import { startGateway, type Gateway } from '../src/gateway.ts';
 import { createLogger, type Logger } from '../src/log.ts';
-import { startDevNode, type DevNode } from './node.ts';
+import { startNode, START_TIMEOUT_MS, type RunningNode } from '../../testing/node.ts';
 
 const UNITS = 10n ** 12n;
 
@@ -78,11 +78,11 @@ async function refused(promise: Promise<unknown>): Promise<{ status: number; rea
   assert.fail('the gateway accepted the request');
 }
 
-describe('two gateways against a dev node', { timeout: 300_000 }, () => {
+describe('two gateways against a dev node', { timeout: START_TIMEOUT_MS + 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'telemed-gateway-it-'));
   const lines: string[] = [];
   const log: Logger = createLogger('info', (line) => lines.push(line));
-  let node: DevNode | undefined;
+  let node: RunningNode | undefined;
   let api: ApiPromise;
   let a: Gateway | undefined;
   let b: Gateway | undefined;
@@ -115,7 +115,7 @@ describe('two gateways against a dev node', { timeout: 300_000 }, () => {
 
   before(async () => {
     await cryptoWaitReady();
-    node = await startDevNode(join(dir, 'chain'));
+    node = await startNode({ basePath: join(dir, 'chain') });
     api = await ApiPromise.create({ provider: new WsProvider(node.wsUrl, 1_000), noInitWarn: true, throwOnConnect: true });
     genesis = api.genesisHash.toU8a();
     const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
