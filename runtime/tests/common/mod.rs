@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 use codec::Encode;
+use std::{collections::BTreeMap, sync::Mutex};
 use sc_chain_spec::GenesisConfigBuilderRuntimeCaller;
 use sp_core::{crypto::Pair, H256};
 use sp_keyring::Sr25519Keyring;
@@ -40,10 +41,21 @@ pub fn wasm() -> &'static [u8] {
 }
 
 /// Genesis storage of a named preset, built by the wasm runtime.
+///
+/// Built once per preset and test binary: each build instantiates the wasm runtime in a new
+/// executor, which compiles the blob (about 5 s of CPU; once per test it was most of this
+/// binary's run). The storage is a value: every test gets its own copy.
 pub fn preset_storage(name: &str) -> Storage {
-	Caller::new(wasm())
-		.get_storage_for_named_preset(Some(&name.to_string()))
-		.unwrap_or_else(|e| panic!("preset {name} must build: {e}"))
+	static BUILT: Mutex<BTreeMap<String, Storage>> = Mutex::new(BTreeMap::new());
+	let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+	built
+		.entry(name.to_string())
+		.or_insert_with(|| {
+			Caller::new(wasm())
+				.get_storage_for_named_preset(Some(&name.to_string()))
+				.unwrap_or_else(|e| panic!("preset {name} must build: {e}"))
+		})
+		.clone()
 }
 
 pub fn externalities(name: &str) -> sp_io::TestExternalities {
