@@ -6,7 +6,6 @@
 #![allow(dead_code)]
 
 use codec::Encode;
-use std::{collections::BTreeMap, sync::Mutex};
 use sc_chain_spec::GenesisConfigBuilderRuntimeCaller;
 use sp_core::{crypto::Pair, H256};
 use sp_keyring::Sr25519Keyring;
@@ -15,6 +14,7 @@ use sp_runtime::{
 	traits::{Header as HeaderT, StaticLookup},
 	DispatchError, Storage,
 };
+use std::{collections::BTreeMap, sync::Mutex};
 use telemed_primitives::{AccessAction, PurposeOfUse, Tag};
 use telemed_runtime::{
 	AccountId, Balance, BalancesCall, Executive, Header, Runtime, RuntimeCall, SignedPayload,
