@@ -55,7 +55,10 @@ fi
 
 if [ ! -x "$omni" ]; then
 	log "installing frame-omni-bencher 0.28.0 (stable2609) into $tools"
-	cargo install frame-omni-bencher@0.28.0 --locked --root "$tools" \
+	# Without wasm: the CLI embeds a test runtime (frame-storage-access-test-runtime) for
+	# `benchmark storage` alone, and its wasm build fails under `cargo install` ("Failed to find
+	# entry for package"); pallets are benchmarked against our runtime's wasm (--runtime).
+	SKIP_WASM_BUILD=1 cargo install frame-omni-bencher@0.28.0 --locked --root "$tools" \
 		--target-dir "$HOME/.cache/telemed/tools-target"
 fi
 

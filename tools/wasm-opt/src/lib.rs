@@ -184,7 +184,7 @@ impl OptimizationOptions {
 
 /// Re-encodes every section as `wasm-encoder` writes it (what binaryen's write does too:
 /// wasm-ld pads the indices it relocates to five-byte LEB128s, which the re-encoding makes
-/// minimal, a tenth of the code section), and leaves out the custom sections the options remove.
+/// minimal: 7 % of the runtime's code section), and leaves out the custom sections removed.
 struct Reencoder<'a> {
 	options: &'a OptimizationOptions,
 }
