@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		//  Measured:  `61`
 		//  Estimated: `3874`
-		// Minimum execution time: 71_721_000 picoseconds.
-		Weight::from_parts(82_353_000, 3874)
+		// Minimum execution time: 75_524_000 picoseconds.
+		Weight::from_parts(90_032_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `171`
 		//  Estimated: `3569`
-		// Minimum execution time: 14_201_000 picoseconds.
-		Weight::from_parts(18_873_000, 3569)
+		// Minimum execution time: 14_553_000 picoseconds.
+		Weight::from_parts(19_006_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -114,11 +114,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::Records` (r:0 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	fn add_record(_c: u32, ) -> Weight {
+	fn add_record(c: u32, ) -> Weight {
 		//  Measured:  `18897 + c * (532 ±0)`
 		//  Estimated: `11707`
-		// Minimum execution time: 221_596_000 picoseconds.
-		Weight::from_parts(365_113_283, 11707)
+		// Minimum execution time: 238_541_000 picoseconds.
+		Weight::from_parts(307_877_001, 11707)
+			// Standard Error: 950_822
+			.saturating_add(Weight::from_parts(2_106_117, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -142,10 +144,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn amend_record(c: u32, ) -> Weight {
 		//  Measured:  `19841 + c * (532 ±0)`
 		//  Estimated: `11707`
-		// Minimum execution time: 234_829_000 picoseconds.
-		Weight::from_parts(281_170_738, 11707)
-			// Standard Error: 464_818
-			.saturating_add(Weight::from_parts(220_802, 0).saturating_mul(c.into()))
+		// Minimum execution time: 297_263_000 picoseconds.
+		Weight::from_parts(435_216_852, 11707)
+			// Standard Error: 294_673
+			.saturating_add(Weight::from_parts(1_113_238, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -172,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope() -> Weight {
 		//  Measured:  `16487`
 		//  Estimated: `10255`
-		// Minimum execution time: 227_741_000 picoseconds.
-		Weight::from_parts(268_278_000, 10255)
+		// Minimum execution time: 229_477_000 picoseconds.
+		Weight::from_parts(270_089_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -206,8 +208,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope_by_custodian() -> Weight {
 		//  Measured:  `12737`
 		//  Estimated: `10255`
-		// Minimum execution time: 234_863_000 picoseconds.
-		Weight::from_parts(289_451_000, 10255)
+		// Minimum execution time: 252_649_000 picoseconds.
+		Weight::from_parts(382_671_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -230,8 +232,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_envelope() -> Weight {
 		//  Measured:  `1797`
 		//  Estimated: `7978`
-		// Minimum execution time: 119_761_000 picoseconds.
-		Weight::from_parts(141_940_000, 7978)
+		// Minimum execution time: 120_514_000 picoseconds.
+		Weight::from_parts(145_667_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -255,10 +257,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn access_record(c: u32, ) -> Weight {
 		//  Measured:  `11480 + c * (532 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 116_685_000 picoseconds.
-		Weight::from_parts(135_005_907, 10255)
-			// Standard Error: 97_668
-			.saturating_add(Weight::from_parts(1_062_141, 0).saturating_mul(c.into()))
+		// Minimum execution time: 133_264_000 picoseconds.
+		Weight::from_parts(176_451_237, 10255)
+			// Standard Error: 659_361
+			.saturating_add(Weight::from_parts(3_363_406, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -281,10 +283,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn shred_record(v: u32, e: u32, ) -> Weight {
 		//  Measured:  `8557 + e * (150 ±0) + v * (532 ±0)`
 		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 885_074_000 picoseconds.
-		Weight::from_parts(2_040_378_659, 11707)
-			// Standard Error: 3_936_067
-			.saturating_add(Weight::from_parts(77_456_389, 0).saturating_mul(e.into()))
+		// Minimum execution time: 981_211_000 picoseconds.
+		Weight::from_parts(1_074_438_000, 11707)
+			// Standard Error: 25_826_678
+			.saturating_add(Weight::from_parts(75_125_210, 0).saturating_mul(v.into()))
+			// Standard Error: 1_615_830
+			.saturating_add(Weight::from_parts(92_056_815, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -307,8 +311,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `946`
 		//  Estimated: `6148`
-		// Minimum execution time: 94_100_000 picoseconds.
-		Weight::from_parts(111_321_000, 6148)
+		// Minimum execution time: 91_488_000 picoseconds.
+		Weight::from_parts(109_351_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -323,8 +327,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `922`
 		//  Estimated: `4218`
-		// Minimum execution time: 36_612_000 picoseconds.
-		Weight::from_parts(58_063_000, 4218)
+		// Minimum execution time: 34_368_000 picoseconds.
+		Weight::from_parts(66_687_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -335,8 +339,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_device() -> Weight {
 		//  Measured:  `966`
 		//  Estimated: `4218`
-		// Minimum execution time: 68_904_000 picoseconds.
-		Weight::from_parts(81_734_000, 4218)
+		// Minimum execution time: 86_270_000 picoseconds.
+		Weight::from_parts(139_578_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -347,8 +351,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `739`
 		//  Estimated: `3770`
-		// Minimum execution time: 27_813_000 picoseconds.
-		Weight::from_parts(32_696_000, 3770)
+		// Minimum execution time: 33_082_000 picoseconds.
+		Weight::from_parts(66_272_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -361,8 +365,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_device() -> Weight {
 		//  Measured:  `574`
 		//  Estimated: `3874`
-		// Minimum execution time: 72_917_000 picoseconds.
-		Weight::from_parts(94_698_000, 3874)
+		// Minimum execution time: 95_947_000 picoseconds.
+		Weight::from_parts(145_766_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -373,8 +377,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `386`
 		//  Estimated: `3679`
-		// Minimum execution time: 22_397_000 picoseconds.
-		Weight::from_parts(30_788_000, 3679)
+		// Minimum execution time: 24_490_000 picoseconds.
+		Weight::from_parts(35_150_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -391,8 +395,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_patient() -> Weight {
 		//  Measured:  `362`
 		//  Estimated: `11707`
-		// Minimum execution time: 72_863_000 picoseconds.
-		Weight::from_parts(89_968_000, 11707)
+		// Minimum execution time: 79_231_000 picoseconds.
+		Weight::from_parts(96_734_000, 11707)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -424,10 +428,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rekey_record(e: u32, ) -> Weight {
 		//  Measured:  `27008 + e * (88 ±0)`
 		//  Estimated: `50350`
-		// Minimum execution time: 1_078_912_000 picoseconds.
-		Weight::from_parts(1_294_650_816, 50350)
-			// Standard Error: 897_697
-			.saturating_add(Weight::from_parts(9_270_937, 0).saturating_mul(e.into()))
+		// Minimum execution time: 1_144_115_000 picoseconds.
+		Weight::from_parts(1_459_301_529, 50350)
+			// Standard Error: 3_432_310
+			.saturating_add(Weight::from_parts(18_295_717, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().writes(53_u64))
 	}
@@ -455,10 +459,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_envelopes(n: u32, ) -> Weight {
 		//  Measured:  `11584 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 8_318_000 picoseconds.
-		Weight::from_parts(56_801_667, 10255)
-			// Standard Error: 1_176_888
-			.saturating_add(Weight::from_parts(120_796_241, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_281_000 picoseconds.
+		Weight::from_parts(14_174_896, 10255)
+			// Standard Error: 728_690
+			.saturating_add(Weight::from_parts(118_224_903, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -491,10 +495,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_revoked(n: u32, ) -> Weight {
 		//  Measured:  `11813 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 30_794_000 picoseconds.
-		Weight::from_parts(101_675_850, 10255)
-			// Standard Error: 1_312_360
-			.saturating_add(Weight::from_parts(118_649_349, 0).saturating_mul(n.into()))
+		// Minimum execution time: 30_582_000 picoseconds.
+		Weight::from_parts(139_764_711, 10255)
+			// Standard Error: 678_517
+			.saturating_add(Weight::from_parts(113_690_096, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -531,10 +535,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn sweep_step(n: u32, ) -> Weight {
 		//  Measured:  `11813 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 41_493_000 picoseconds.
-		Weight::from_parts(170_596_778, 10255)
-			// Standard Error: 2_198_848
-			.saturating_add(Weight::from_parts(134_426_165, 0).saturating_mul(n.into()))
+		// Minimum execution time: 36_390_000 picoseconds.
+		Weight::from_parts(166_858_277, 10255)
+			// Standard Error: 1_309_928
+			.saturating_add(Weight::from_parts(110_946_909, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -546,50 +550,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(82_353_000, 3874)
+		Weight::from_parts(90_032_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(18_873_000, 3569)
+		Weight::from_parts(19_006_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn add_record(_c: u32, ) -> Weight {
-		Weight::from_parts(365_113_283, 11707)
+	fn add_record(c: u32, ) -> Weight {
+		Weight::from_parts(307_877_001, 11707)
+			.saturating_add(Weight::from_parts(2_106_117, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn amend_record(c: u32, ) -> Weight {
-		Weight::from_parts(281_170_738, 11707)
-			.saturating_add(Weight::from_parts(220_802, 0).saturating_mul(c.into()))
+		Weight::from_parts(435_216_852, 11707)
+			.saturating_add(Weight::from_parts(1_113_238, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(268_278_000, 10255)
+		Weight::from_parts(270_089_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(289_451_000, 10255)
+		Weight::from_parts(382_671_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(141_940_000, 7978)
+		Weight::from_parts(145_667_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record(c: u32, ) -> Weight {
-		Weight::from_parts(135_005_907, 10255)
-			.saturating_add(Weight::from_parts(1_062_141, 0).saturating_mul(c.into()))
+		Weight::from_parts(176_451_237, 10255)
+			.saturating_add(Weight::from_parts(3_363_406, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(2_040_378_659, 11707)
-			.saturating_add(Weight::from_parts(77_456_389, 0).saturating_mul(e.into()))
+		Weight::from_parts(1_074_438_000, 11707)
+			.saturating_add(Weight::from_parts(75_125_210, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(92_056_815, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -600,49 +606,49 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(111_321_000, 6148)
+		Weight::from_parts(109_351_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(58_063_000, 4218)
+		Weight::from_parts(66_687_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(81_734_000, 4218)
+		Weight::from_parts(139_578_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(32_696_000, 3770)
+		Weight::from_parts(66_272_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(94_698_000, 3874)
+		Weight::from_parts(145_766_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(30_788_000, 3679)
+		Weight::from_parts(35_150_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(89_968_000, 11707)
+		Weight::from_parts(96_734_000, 11707)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(1_294_650_816, 50350)
-			.saturating_add(Weight::from_parts(9_270_937, 0).saturating_mul(e.into()))
+		Weight::from_parts(1_459_301_529, 50350)
+			.saturating_add(Weight::from_parts(18_295_717, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(40_u64))
 			.saturating_add(ParityDbWeight::get().writes(53_u64))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(56_801_667, 10255)
-			.saturating_add(Weight::from_parts(120_796_241, 0).saturating_mul(n.into()))
+		Weight::from_parts(14_174_896, 10255)
+			.saturating_add(Weight::from_parts(118_224_903, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -650,8 +656,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(101_675_850, 10255)
-			.saturating_add(Weight::from_parts(118_649_349, 0).saturating_mul(n.into()))
+		Weight::from_parts(139_764_711, 10255)
+			.saturating_add(Weight::from_parts(113_690_096, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -659,8 +665,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(170_596_778, 10255)
-			.saturating_add(Weight::from_parts(134_426_165, 0).saturating_mul(n.into()))
+		Weight::from_parts(166_858_277, 10255)
+			.saturating_add(Weight::from_parts(110_946_909, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
