@@ -491,6 +491,15 @@ pub struct RecordSubject<AccountId> {
 	pub record: RecordId,
 }
 
+/// Why a version named as one of a patient's records is not one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RecordRefusal {
+	/// No live version has that id (never added, or shredded).
+	Unknown,
+	/// It is a live version of another patient's record.
+	OtherPatient,
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

@@ -3,9 +3,10 @@
 
 use crate::{
 	AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, DelegateScope, Disclosure,
-	KeyAgreementKey, LicenceQuery, PractitionerStanding, PurposeOfUse, RecordId, RecordSubject,
-	Tag,
+	KeyAgreementKey, LicenceQuery, PractitionerStanding, PurposeOfUse, RecordId, RecordRefusal,
+	RecordSubject, Tag,
 };
+use alloc::vec::Vec;
 use frame_support::weights::Weight;
 use sp_runtime::DispatchResult;
 
@@ -252,6 +253,31 @@ pub trait RecordInspector<AccountId> {
 	/// exists and is not shredded (a shredded record keeps no tag).
 	fn record_subject(version: RecordId) -> Option<RecordSubject<AccountId>>;
 
+	/// The stable identities of the records `versions` are versions of, in their order, if
+	/// each is a live version of `patient`'s records; otherwise why the first that is not is
+	/// refused. By default one [`Self::record_subject`] each; the records pallet answers from
+	/// the patient's list of versions, in one read whatever their number (one more for a
+	/// refusal).
+	fn patient_records(
+		patient: &AccountId,
+		versions: &[RecordId],
+	) -> Result<Vec<RecordId>, RecordRefusal>
+	where
+		AccountId: PartialEq,
+	{
+		versions
+			.iter()
+			.map(|version| {
+				let subject = Self::record_subject(*version).ok_or(RecordRefusal::Unknown)?;
+				if &subject.patient == patient {
+					Ok(subject.record)
+				} else {
+					Err(RecordRefusal::OtherPatient)
+				}
+			})
+			.collect()
+	}
+
 	/// Whether `who` is a registered patient.
 	fn is_patient(who: &AccountId) -> bool;
 
@@ -265,6 +291,11 @@ pub trait RecordInspector<AccountId> {
 	/// of it (the newest, when [`Self::record_subject`] costs more for later versions).
 	#[cfg(feature = "runtime-benchmarks")]
 	fn make_record(patient: &AccountId, tag: Tag) -> RecordId;
+
+	/// Benchmarks only: fills `patient`'s records up to the inspector's bound with versions of
+	/// no record, after those they have, where [`Self::patient_records`] costs the most.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn fill_records(_patient: &AccountId) {}
 }
 
 /// No records: no record and no patient exists.

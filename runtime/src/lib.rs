@@ -206,6 +206,9 @@ type Migrations = (
 	// A registered patient's list of record versions is kept, empty or not: `add_record`
 	// reads it alone to know the patient registered. Independent of the others.
 	pallet_records::migrations::v5::MigrateV4ToV5<Runtime>,
+	// Each listed version keeps its record's identity: a consent naming records reads the
+	// patient's list once. Independent of the others (it reads the records as they are).
+	pallet_records::migrations::v6::MigrateV5ToV6<Runtime>,
 	// Practitioners v2 and v3 before consent v3: consent's pruning checks licences through the
 	// summary of active licences and the table of accreditations (before they are built,
 	// nobody is licensed).

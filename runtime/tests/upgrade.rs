@@ -3,9 +3,12 @@
 //! `Migrations`: consent's version 3 prunes envelopes through `check_access`, which reads both,
 //! so both must exist before it prunes. A licensed practitioner holding a permit of a category
 //! (which ends at the upgrade) and a permit of all data keeps the envelope the second covers.
+//! And the upgrade from the records' lists of version ids alone (storage version 5): after it,
+//! a consent names an amended record by its newer version.
 
 use crate::common::{
-	charlie_consents, envelope_for, externalities, ok, start_block_at, RecordsCall, LAB_TAG, NOW,
+	charlie_consents, envelope_for, externalities, ok, refused, start_block_at, RecordsCall,
+	LAB_TAG, NOW,
 };
 use frame_support::traits::{fungible::InspectHold, GetStorageVersion, StorageVersion};
 use pallet_consent::migrations::old::v2;
@@ -149,5 +152,75 @@ fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 		let log = Consent::disclosures(&charlie, 0, 10);
 		assert_eq!(log.len(), 1);
 		assert_eq!(log[0].1.basis, AccessBasis::Consent(1));
+	});
+}
+
+#[test]
+fn after_the_upgrade_a_consent_names_an_amended_record_by_any_version() {
+	externalities("development").execute_with(|| {
+		start_block_at(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		ok(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Records(RecordsCall::register_patient { key: PATIENT_KEY }),
+			0,
+		);
+		// Charlie adds a laboratory result (version 0) and amends it (version 1).
+		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
+		ok(
+			Sr25519Keyring::Charlie,
+			RuntimeCall::Records(RecordsCall::amend_record {
+				previous: 0,
+				commitment: [3u8; 32],
+				ciphertext_hash: [4u8; 32],
+				size_class: 12,
+				locator: b"\x01 another sealed locator".to_vec().try_into().unwrap(),
+				purpose: PurposeOfUse::Treatment,
+			}),
+			2,
+		);
+
+		// The state as the previous release left it: the records pallet at storage version 5,
+		// each patient's list holding version ids alone.
+		pallet_records::migrations::old::v5::RecordsOf::<Runtime>::insert(
+			&charlie,
+			frame_support::BoundedVec::truncate_from(vec![0, 1]),
+		);
+		StorageVersion::new(5).put::<Records>();
+
+		Executive::execute_on_runtime_upgrade();
+
+		assert_eq!(Records::on_chain_storage_version(), StorageVersion::new(6));
+		let listed = |id, record| pallet_records::ListedVersion { id, record };
+		assert_eq!(
+			pallet_records::RecordsOf::<Runtime>::get(&charlie).into_inner(),
+			vec![listed(0, 0), listed(1, 0)]
+		);
+		// A permit naming the newer version is stored by the record's identity.
+		let by_newer = charlie_consents(
+			&bob,
+			pallet_consent::Decision::Permit,
+			vec![AccessAction::Read],
+			pallet_consent::ScopeRequest::Records(vec![1].try_into().unwrap()),
+		);
+		ok(Sr25519Keyring::Charlie, by_newer, 3);
+		assert_eq!(
+			pallet_consent::Consents::<Runtime>::get(0).map(|c| c.scope),
+			Some(pallet_consent::ConsentScope::Records(vec![0].try_into().unwrap()))
+		);
+		// A version that does not exist is refused, with nothing written.
+		let unknown = charlie_consents(
+			&bob,
+			pallet_consent::Decision::Permit,
+			vec![AccessAction::Read],
+			pallet_consent::ScopeRequest::Records(vec![0, 2].try_into().unwrap()),
+		);
+		assert_eq!(
+			refused(Sr25519Keyring::Charlie, unknown, 4),
+			pallet_consent::Error::<Runtime>::UnknownRecord.into()
+		);
+		assert!(pallet_consent::Consents::<Runtime>::get(1).is_none());
+		pallet_records::Pallet::<Runtime>::do_try_state().expect("records invariants");
 	});
 }

@@ -20,7 +20,7 @@ use telemed_primitives::{
 	deposits, AccessAction, AccessBasis, AccessDenial, AccessTarget, CheckReads, ConsentId,
 	ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure, DisclosureLog,
 	EmergencyAccessId, EnvelopeKeeper, Hash256, LicenceQuery, Moment, PractitionerRegistry,
-	PractitionerStanding, PurposeOfUse, RecordInspector, SetError, Tag,
+	PractitionerStanding, PurposeOfUse, RecordInspector, RecordRefusal, SetError, Tag,
 };
 
 impl<T: Config> Pallet<T> {
@@ -49,34 +49,30 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks a requested scope. Each named record must exist and be `patient`'s; it is stored
-	/// by its stable identity (naming two versions of one record names it once). Each named
-	/// tag must not be another patient's.
+	/// by its stable identity (naming two versions of one record names it once), all resolved
+	/// in one read of the patient's list however many are named. Tags are checked as a set
+	/// only: a tag another patient's records carry is not looked up (a read per tag), since a
+	/// scope covers only `patient`'s own data and their records cannot carry such a tag (the
+	/// records pallet refuses it), so naming one covers nothing.
 	fn parse_scope(
 		patient: &T::AccountId,
 		scope: ScopeRequestOf<T>,
 	) -> Result<ConsentScope<T::MaxScopeItems>, DispatchError> {
 		Ok(match scope {
 			ScopeRequest::AllData => ConsentScope::AllData,
-			ScopeRequest::Tags(tags) => {
-				let tags = Self::sorted_set(
-					tags.into_inner(),
-					Error::<T>::EmptyScope,
-					Error::<T>::TooManyScopeItems,
-				)?;
-				for tag in tags.iter() {
-					Self::ensure_own_tag(patient, tag)?;
-				}
-				ConsentScope::Tags(tags)
-			},
+			ScopeRequest::Tags(tags) => ConsentScope::Tags(Self::sorted_set(
+				tags.into_inner(),
+				Error::<T>::EmptyScope,
+				Error::<T>::TooManyScopeItems,
+			)?),
 			ScopeRequest::Records(versions) => {
 				ensure!(!versions.is_empty(), Error::<T>::EmptyScope);
-				let mut records = Vec::with_capacity(versions.len());
-				for version in versions {
-					let subject =
-						T::Records::record_subject(version).ok_or(Error::<T>::UnknownRecord)?;
-					ensure!(&subject.patient == patient, Error::<T>::NotPatientsRecord);
-					records.push(subject.record);
-				}
+				let mut records = T::Records::patient_records(patient, &versions).map_err(
+					|refusal| match refusal {
+						RecordRefusal::Unknown => Error::<T>::UnknownRecord,
+						RecordRefusal::OtherPatient => Error::<T>::NotPatientsRecord,
+					},
+				)?;
 				records.sort();
 				records.dedup();
 				ConsentScope::Records(Self::sorted_set(
@@ -138,7 +134,7 @@ impl<T: Config> Pallet<T> {
 		start: Option<Moment>,
 		end: Option<Moment>,
 	) -> Result<(ConsentId, Weight), DispatchError> {
-		let items = scope.items();
+		let items = scope.charged_items();
 		let now = T::Time::now();
 		// The appointment's end, when a delegate signs: the consent may not outlive it.
 		let delegation_end = if who == patient {

@@ -26,9 +26,12 @@
 //! - **Scope**: all data, blinded tags, or named records. A record is named by the id of any
 //!   of its versions and stored by its stable identity (the id of its first version, resolved
 //!   through [`Config::Records`]), so a record scope, permit or deny, covers every version,
-//!   amendments included. Only the patient's own existing records can be named. A tag is
-//!   refused if another patient's records carry it ([`RecordInspector::tag_patient`]); a tag
-//!   no record carries yet is allowed (it covers the patient's future records).
+//!   amendments included. Only the patient's own existing records can be named: checked
+//!   against the patient's list of versions in one read however many are named
+//!   ([`RecordInspector::patient_records`]). Any tag may be named: one no record carries yet
+//!   covers the patient's future records; one another patient's records carry covers nothing
+//!   (a scope covers the patient's own data only, and the records pallet refuses a record of
+//!   theirs with another patient's tag), so it is not looked up, a read per tag.
 //! - **Access target**: what an access is to ([`telemed_primitives::AccessTarget`]): one
 //!   record (its tag and stable identity), data under a tag (adding a record), all data
 //!   (break-glass), or the relationship alone (no data: an insurer's payment consent, checked
@@ -597,8 +600,9 @@ pub mod pallet {
 		DelegateCannotGrantItself,
 		/// A delegate cannot grant a consent that ends after its own appointment.
 		EndsAfterDelegation,
-		/// The tag is carried by another patient's records: a scope or an access may name only
-		/// the patient's own tags (or tags no record carries yet).
+		/// The tag is carried by another patient's records: an access logged may name only the
+		/// patient's own tags (or tags no record carries yet). (A grant no longer refuses one:
+		/// naming it in a scope covers nothing.)
 		TagOfAnotherPatient,
 		/// The patient has `MaxConsentsPerGrantee` consents to this grantee that a grant does
 		/// not clean up (in force, not yet started, or permits that ended without a
@@ -650,7 +654,6 @@ pub mod pallet {
 		/// - `NoActions`, `NoPurposes`, `EmptyScope`, `TooManyScopeItems`, `Duplicate`.
 		/// - `UnknownRecord`, `NotPatientsRecord`: a named record does not exist, or is
 		///   another patient's.
-		/// - `TagOfAnotherPatient`: a named tag is carried by another patient's records.
 		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
 		/// - `TooManyConsents`; `TooManyConsentsToGrantee`: the patient has
 		///   `MaxConsentsPerGrantee` consents to `grantee` and none of them is a revoked consent
@@ -669,7 +672,7 @@ pub mod pallet {
 		#[pallet::call_index(0)]
 		// Charged for the scope items named and a clean-up at the per-grantee bound, refunded
 		// when there was none (and to the envelopes a deny pruned).
-		#[pallet::weight(T::WeightInfo::grant_consent(scope.items(), 1).saturating_add(
+		#[pallet::weight(T::WeightInfo::grant_consent(scope.charged_items(), 1).saturating_add(
 			// Only a deny prunes envelopes; a permit is not charged for it.
 			if *decision == Decision::Deny {
 				T::Envelopes::max_prune_weight()

@@ -70,13 +70,19 @@ pub enum ScopeRequest<MaxItems: Get<u32>> {
 }
 
 impl<MaxItems: Get<u32>> ScopeRequest<MaxItems> {
-	/// How many tags or records it names (none for all data): what a grant is charged for.
+	/// How many tags or records it names (none for all data).
 	pub fn items(&self) -> u32 {
 		match self {
 			Self::AllData => 0,
 			Self::Tags(items) => items.len() as u32,
 			Self::Records(items) => items.len() as u32,
 		}
+	}
+
+	/// What a grant is charged for: the benchmark's scope of as many records (its worst
+	/// case, whose resolution reads the patient's list of versions), at least one.
+	pub fn charged_items(&self) -> u32 {
+		self.items().max(1)
 	}
 }
 

@@ -65,11 +65,10 @@ fn active_device<T: Config>(patient: &T::AccountId, device: &T::AccountId) {
 	RecordsPallet::<T>::do_confirm_device(device.clone(), patient.clone()).expect("confirmed");
 }
 
-/// Fills `patient`'s list of live versions with ids of other records, leaving `room` places.
+/// Fills `patient`'s list of live versions with ids of no record, after the versions listed,
+/// leaving `room` places.
 fn fill_records<T: Config>(patient: &T::AccountId, room: u32) {
-	let fill = T::MaxRecordsPerPatient::get().saturating_sub(room) as u64;
-	let ids: Vec<RecordId> = (u64::MAX - fill..u64::MAX).collect();
-	RecordsOf::<T>::insert(patient, BoundedVec::truncate_from(ids));
+	RecordsPallet::<T>::bench_fill_records(patient, room);
 }
 
 /// A record of `patient` with `versions` versions, added by the patient; the newest's id.

@@ -13,7 +13,8 @@ use telemed_primitives::{
 	deposits, is_valid_key_agreement_key, AccessAction, AccessBasis, AccessDenial, AccessTarget,
 	CheckReads, ConsentVerifier, DelegateScope, DelegationInspector, DisclosedData, Disclosure,
 	DisclosureLog, EmergencyAccessId, EnvelopeKeeper, Hash256, KeyAgreementKey, LicenceQuery,
-	Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordSubject, Tag,
+	Moment, PractitionerRegistry, PurposeOfUse, RecordId, RecordInspector, RecordRefusal,
+	RecordSubject, Tag,
 };
 
 impl<T: Config> Pallet<T> {
@@ -404,12 +405,14 @@ impl<T: Config> Pallet<T> {
 	/// list and the author's deposit are the last checks; nothing is written unless all pass.
 	/// Returns its id.
 	fn insert_version(
-		mut ids: BoundedVec<RecordId, T::MaxRecordsPerPatient>,
+		mut ids: BoundedVec<ListedVersion, T::MaxRecordsPerPatient>,
 		record: RecordOf<T>,
 	) -> Result<RecordId, DispatchError> {
 		let id = NextRecordId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
-		ids.try_push(id).map_err(|_| Error::<T>::TooManyRecords)?;
+		// Ids only grow: the list stays sorted by id.
+		ids.try_push(ListedVersion { id, record: record.record })
+			.map_err(|_| Error::<T>::TooManyRecords)?;
 		Self::hold(HoldReason::RecordDeposit, &record.author, record.deposit)?;
 
 		// *** No fail beyond this point ***
@@ -786,9 +789,12 @@ impl<T: Config> Pallet<T> {
 				}
 			});
 		}
-		RecordsOf::<T>::mutate(patient, |ids| {
-			ids.retain(|listed| !chain.iter().any(|(shredded, _)| shredded == listed))
-		});
+		// Every version of the record is listed with the record's identity.
+		if let Some((_, first)) = chain.first() {
+			RecordsOf::<T>::mutate(patient, |ids| {
+				ids.retain(|listed| listed.record != first.record)
+			});
+		}
 		(chain.len() as u32, destroyed)
 	}
 
@@ -798,14 +804,16 @@ impl<T: Config> Pallet<T> {
 		max_records: u32,
 	) -> Result<Weight, DispatchError> {
 		ensure!(Self::may_shred_for(&patient, &who), Error::<T>::NotPermitted);
-		let first = RecordsOf::<T>::get(&patient).first().copied();
+		let first = RecordsOf::<T>::get(&patient).first().map(|listed| listed.id);
 		ensure!(max_records > 0 && first.is_some(), Error::<T>::NothingToShred);
 
 		// *** No fail beyond this point ***
 		let mut weight = Weight::zero();
 		let mut records = 0u32;
 		while records < max_records {
-			let Some(id) = RecordsOf::<T>::get(&patient).first().copied() else { break };
+			let Some(id) = RecordsOf::<T>::get(&patient).first().map(|listed| listed.id) else {
+				break;
+			};
 			let (versions, envelopes) = Self::shred_chain(id, &patient);
 			weight = weight.saturating_add(T::WeightInfo::shred_record(versions, envelopes));
 			records = records.saturating_add(1);
@@ -972,15 +980,15 @@ impl<T: Config> Pallet<T> {
 	) -> (Vec<(RecordId, RecordOf<T>)>, Option<u32>) {
 		let ids = RecordsOf::<T>::get(patient);
 		let mut page = Vec::new();
-		for (position, id) in ids.iter().enumerate().skip(from as usize) {
+		for (position, listed) in ids.iter().enumerate().skip(from as usize) {
 			if page.len() as u32 >= max {
 				return (page, Some(position as u32));
 			}
-			let Some(record) = Self::record(*id) else { continue };
+			let Some(record) = Self::record(listed.id) else { continue };
 			let wanted = filter.tag.map_or(true, |t| t == record.tag)
 				&& (!filter.current_only || record.status == RecordStatus::Current);
 			if wanted {
-				page.push((*id, record));
+				page.push((listed.id, record));
 			}
 		}
 		(page, None)
@@ -1001,6 +1009,29 @@ impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 		// One read: every version stores its record's identity.
 		let found = Self::record(version)?;
 		Some(RecordSubject { patient: found.patient, tag: found.tag, record: found.record })
+	}
+
+	fn patient_records(
+		patient: &T::AccountId,
+		versions: &[RecordId],
+	) -> Result<Vec<RecordId>, RecordRefusal> {
+		// One read whatever the number of versions: the patient's list keeps each version's
+		// record identity, sorted by id.
+		let listed = RecordsOf::<T>::get(patient);
+		versions
+			.iter()
+			.map(|version| {
+				let found = listed.binary_search_by_key(version, |l| l.id).ok();
+				match found.and_then(|at| listed.get(at)) {
+					Some(entry) => Ok(entry.record),
+					// A refusal reads the version once more, to say why.
+					None => Err(match Self::record(*version) {
+						Some(record) if &record.patient != patient => RecordRefusal::OtherPatient,
+						_ => RecordRefusal::Unknown,
+					}),
+				}
+			})
+			.collect()
 	}
 
 	fn is_patient(who: &T::AccountId) -> bool {
@@ -1037,6 +1068,29 @@ impl<T: Config> RecordInspector<T::AccountId> for Pallet<T> {
 			}
 		}
 		id
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn fill_records(patient: &T::AccountId) {
+		Self::bench_fill_records(patient, 0);
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Benchmarks only: fills `patient`'s list of versions up to `MaxRecordsPerPatient` less
+	/// `room` with ids of no record, taken after every id given so far (so the list stays
+	/// sorted, and the next versions added come after them); the versions listed are kept.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub(crate) fn bench_fill_records(patient: &T::AccountId, room: u32) {
+		let mut listed = RecordsOf::<T>::get(patient).into_inner();
+		let fill = T::MaxRecordsPerPatient::get().saturating_sub(room) as usize;
+		let mut next = NextRecordId::<T>::get();
+		while listed.len() < fill {
+			listed.push(ListedVersion { id: next, record: next });
+			next = next.saturating_add(1);
+		}
+		NextRecordId::<T>::put(next);
+		RecordsOf::<T>::insert(patient, BoundedVec::truncate_from(listed));
 	}
 }
 

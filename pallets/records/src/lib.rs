@@ -219,8 +219,9 @@ pub mod pallet {
 	/// tags, size classes and version kinds; shredded versions keep only their commitment;
 	/// envelopes indexed by patient and grantee; tags indexed; device labels hashed. 4: the
 	/// patients of each grantee indexed ([`GranteePatients`]), for licence revocations. 5: a
-	/// registered patient's [`RecordsOf`] is kept, empty or not, until deregistration.
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
+	/// registered patient's [`RecordsOf`] is kept, empty or not, until deregistration. 6: it
+	/// keeps each version's record identity ([`ListedVersion`]).
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(6);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -343,16 +344,18 @@ pub mod pallet {
 	pub type TagPatients<T: Config> =
 		StorageMap<_, Blake2_128Concat, Tag, (T::AccountId, u32), OptionQuery>;
 
-	/// The ids of each patient's live (not shredded) record versions, oldest first. Kept,
-	/// empty or not, from the patient's registration to their deregistration: it is there
-	/// exactly while the patient is registered, so adding a record reads one item to know both.
+	/// Each patient's live (not shredded) record versions, oldest first (ids increasing), each
+	/// with its record's stable identity. Kept, empty or not, from the patient's registration
+	/// to their deregistration: it is there exactly while the patient is registered, so adding
+	/// a record reads one item to know both; and a consent naming up to `MaxScopeItems`
+	/// versions is checked against it in one read (storage version 6).
 	// Hasher: user-chosen key (the patient): `Blake2_128Concat`.
 	#[pallet::storage]
 	pub type RecordsOf<T: Config> = StorageMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
-		BoundedVec<RecordId, T::MaxRecordsPerPatient>,
+		BoundedVec<ListedVersion, T::MaxRecordsPerPatient>,
 		ValueQuery,
 	>;
 

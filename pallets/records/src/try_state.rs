@@ -72,9 +72,23 @@ impl<T: Config> Pallet<T> {
 	///   their patient; pending registrations belong to registered patients, name each device
 	///   once, and with the active devices stay within `MaxDevicesPerPatient`;
 	/// - (storage version 5) a list of record versions is kept for each registered patient,
-	///   and for no one else.
+	///   and for no one else;
+	/// - (storage version 6) each list is sorted by id, names each version once, and keeps
+	///   each version's record identity.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-		Self::do_try_state_v4()?;
+		let mut lists = alloc::collections::btree_map::BTreeMap::new();
+		for (patient, listed) in RecordsOf::<T>::iter() {
+			ensure!(
+				listed.windows(2).all(|pair| pair[0].id < pair[1].id),
+				"a list of versions not sorted by id"
+			);
+			for entry in listed.iter() {
+				let record = Self::record(entry.id).ok_or("listed record missing or shredded")?;
+				ensure!(record.record == entry.record, "a listed version's record identity");
+			}
+			lists.insert(patient, listed.iter().map(|entry| entry.id).collect());
+		}
+		Self::do_try_state_v4(lists)?;
 		Self::do_try_state_lists()
 	}
 
@@ -93,9 +107,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// [`Self::do_try_state`] but for storage version 5's invariant: what the migrations to
-	/// versions 3 and 4 check, before version 5's has run.
-	pub(crate) fn do_try_state_v4() -> Result<(), sp_runtime::TryRuntimeError> {
+	/// [`Self::do_try_state`] but for the invariants of storage versions 5 and 6: what the
+	/// migrations to versions 3 and 4 check, before version 5's has run. `lists` are the
+	/// patients' lists of version ids, as the storage version at hand keeps them.
+	pub(crate) fn do_try_state_v4(
+		lists: alloc::collections::btree_map::BTreeMap<T::AccountId, alloc::vec::Vec<RecordId>>,
+	) -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 
 		let next = NextRecordId::<T>::get();
@@ -129,7 +146,9 @@ impl<T: Config> Pallet<T> {
 				Patients::<T>::contains_key(&record.patient),
 				"live record of an unknown patient"
 			);
-			let listed = RecordsOf::<T>::get(&record.patient).iter().filter(|l| **l == id).count();
+			let listed = lists
+				.get(&record.patient)
+				.map_or(0, |ids| ids.iter().filter(|l| **l == id).count());
 			ensure!(listed == 1, "live version not listed once");
 			ensure!(record.envelopes == envelopes, "envelope count");
 			ensure!(
@@ -172,7 +191,7 @@ impl<T: Config> Pallet<T> {
 		for (tag, expected) in tags {
 			ensure!(TagPatients::<T>::get(tag) == Some(expected), "tag index");
 		}
-		for (patient, ids) in RecordsOf::<T>::iter() {
+		for (patient, ids) in lists {
 			for id in ids {
 				let record = Self::record(id).ok_or("listed record missing or shredded")?;
 				ensure!(record.patient == patient, "listed record of another patient");

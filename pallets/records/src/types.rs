@@ -41,6 +41,30 @@ pub struct Patient<Balance> {
 	pub registered_at: Moment,
 }
 
+/// A live version as its patient's list ([`crate::RecordsOf`]) keeps it: its id and its
+/// record's stable identity (the id of the record's first version), so that the list alone
+/// says which records a set of versions belongs to.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+)]
+pub struct ListedVersion {
+	/// The version's id.
+	pub id: RecordId,
+	/// Its record's stable identity.
+	pub record: RecordId,
+}
+
 /// Where a version stands in its record's history.
 #[derive(
 	Clone,

@@ -1,4 +1,4 @@
-//! Issue 13: scopes name blinded tags (never another patient's), the access target coverage
+//! Issue 13: scopes name blinded tags (another patient's covers nothing), the access target coverage
 //! (records, tags, all data, the relationship alone), no emergency reason and no tag in the
 //! log, and envelope pruning in every call that ends or narrows access, charged at the most
 //! and refunded to what was used.
@@ -34,24 +34,66 @@ const LAB_RECORD_2: RecordId = 104;
 
 // ---- tag scopes -----------------------------------------------------------------------------
 
+/// `check_access` of `accessor` on `OTHER_PATIENT`'s data.
+fn check_others(
+	accessor: AccountId,
+	action: AccessAction,
+	target: AccessTarget,
+) -> Result<AccessBasis, AccessDenial> {
+	<crate::Pallet<Test> as ConsentVerifier<AccountId>>::check_access(
+		&accessor,
+		&OTHER_PATIENT,
+		action,
+		target,
+		PurposeOfUse::Treatment,
+	)
+}
+
+/// A grant does not look tags up (a read each, issue 15): naming another patient's tag is
+/// accepted, and opens (or closes) none of that patient's data, whoever grants it and however
+/// the tag is hidden among the patient's own.
 #[test]
-fn a_scope_cannot_name_another_patients_tag() {
+fn a_scope_naming_another_patients_tag_covers_none_of_their_data() {
 	new_test_ext().execute_with(|| {
 		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
-		for grant in [
-			Grant::permit(DOC).tags(vec![OTHERS_LAB_TAG]),
-			Grant::deny(DOC).tags(vec![OTHERS_LAB_TAG]),
+		let theirs = record(OTHERS_LAB_TAG, OTHERS_RECORD);
+		let permits = [
+			Grant::permit(DOC).tags(vec![OTHERS_LAB_TAG]).ok(),
 			// Hidden among the patient's own tags, at the end of the sorted list.
-			Grant::permit(DOC).tags(vec![LAB_TAG, MENTAL_TAG, OTHERS_LAB_TAG]),
-			Grant { by: PARENT, ..Grant::permit(DOC) }.tags(vec![IMAGING_TAG, OTHERS_LAB_TAG]),
-		] {
-			assert_noop!(grant.call(), CError::TagOfAnotherPatient);
+			Grant::permit(DOC).tags(vec![LAB_TAG, MENTAL_TAG, OTHERS_LAB_TAG]).ok(),
+			Grant { by: PARENT, ..Grant::permit(DOC) }.tags(vec![IMAGING_TAG, OTHERS_LAB_TAG]).ok(),
+		];
+		assert_eq!(
+			Consents::<Test>::get(permits[0]).map(|c| c.scope),
+			Some(ConsentScope::Tags(bounded(vec![OTHERS_LAB_TAG])))
+		);
+		// Nothing of the other patient's is open: their data is checked on their consents.
+		for action in [AccessAction::Read, AccessAction::Append, AccessAction::Amend] {
+			assert_eq!(check_others(DOC, action, theirs.clone()), Err(AccessDenial::NoConsent));
+			assert_eq!(
+				check_others(DOC, action, AccessTarget::Tag(OTHERS_LAB_TAG)),
+				Err(AccessDenial::NoConsent)
+			);
 		}
-		// The other patient may name it for their own data.
+		// Nor is it the patient's: logging an access to it against the patient is refused.
+		assert_noop!(
+			log(DOC, AccessTarget::Tag(OTHERS_LAB_TAG), PurposeOfUse::Treatment),
+			CError::TagOfAnotherPatient
+		);
+		// The patient's own tag named beside it still counts.
+		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(permits[1])));
+
+		// A deny naming it takes nothing from the other patient's own permit.
 		assert_ok!(Balances::force_set_balance(RuntimeOrigin::root(), OTHER_PATIENT, 1_000));
-		Grant { by: OTHER_PATIENT, patient: OTHER_PATIENT, ..Grant::permit(DOC) }
-			.tags(vec![OTHERS_LAB_TAG])
-			.ok();
+		let their_permit =
+			Grant { by: OTHER_PATIENT, patient: OTHER_PATIENT, ..Grant::permit(DOC) }
+				.tags(vec![OTHERS_LAB_TAG])
+				.ok();
+		Grant::deny(DOC).tags(vec![OTHERS_LAB_TAG]).ok();
+		assert_eq!(
+			check_others(DOC, AccessAction::Read, theirs),
+			Ok(AccessBasis::Consent(their_permit))
+		);
 		assert_invariants();
 	});
 }
@@ -76,15 +118,24 @@ fn a_scope_may_name_a_tag_no_record_carries_yet() {
 	});
 }
 
+/// A tag freed by a shred may then carry the patient's records: a scope that named it while
+/// another patient's records carried it covers them from then on, like any tag named before
+/// its first record.
 #[test]
-fn a_tag_freed_by_a_shred_may_be_named_again() {
+fn a_tag_named_while_another_patients_covers_the_patients_records_once_freed() {
 	new_test_ext().execute_with(|| {
+		let id = Grant::permit(DOC).tags(vec![OTHERS_LAB_TAG]).ok();
+		let read = |t| check(DOC, AccessAction::Read, t, PurposeOfUse::Treatment);
+		// Until then no record of the patient carries it (the records pallet refuses one),
+		// and an access logged under it is refused.
 		assert_noop!(
-			Grant::permit(DOC).tags(vec![OTHERS_LAB_TAG]).call(),
+			log(DOC, AccessTarget::Tag(OTHERS_LAB_TAG), PurposeOfUse::Treatment),
 			CError::TagOfAnotherPatient
 		);
 		MockRecords::shred(OTHERS_RECORD);
-		Grant::permit(DOC).tags(vec![OTHERS_LAB_TAG]).ok();
+		MockRecords::add(7, PATIENT, OTHERS_LAB_TAG);
+		assert_eq!(read(record(OTHERS_LAB_TAG, 7)), Ok(AccessBasis::Consent(id)));
+		assert_invariants();
 	});
 }
 
@@ -499,7 +550,7 @@ fn a_deny_in_force_prunes_what_it_covers_at_once() {
 		assert_eq!(actual(post), Weights::grant_consent(1, 0) + prune_of(2));
 		// A permit prunes nothing and pays no pruning.
 		let post = Grant::permit(NURSE).call().unwrap();
-		assert_eq!(actual(post), Weights::grant_consent(0, 0));
+		assert_eq!(actual(post), Weights::grant_consent(1, 0));
 		assert_eq!(MockEnvelopes::prunes().len(), 1);
 		assert_invariants();
 	});
@@ -583,14 +634,14 @@ fn only_a_deny_is_charged_for_pruning_up_front() {
 	new_test_ext().execute_with(|| {
 		// A permit prunes nothing, so its fee does not pay for the most a prune can cost.
 		let permit = Grant::permit(DOC).as_call();
-		assert_eq!(permit.get_dispatch_info().call_weight, Weights::grant_consent(0, 1));
+		assert_eq!(permit.get_dispatch_info().call_weight, Weights::grant_consent(1, 1));
 		// A deny may prune at once: charged at the most, refunded to what was used.
 		let deny = Grant::deny(DOC).as_call();
 		assert_eq!(
 			deny.get_dispatch_info().call_weight,
-			Weights::grant_consent(0, 1) + max_prune()
+			Weights::grant_consent(1, 1) + max_prune()
 		);
 		let post = deny.dispatch(RuntimeOrigin::signed(PATIENT)).expect("the deny is granted");
-		assert!(actual(post).all_lte(Weights::grant_consent(0, 1) + max_prune()));
+		assert!(actual(post).all_lte(Weights::grant_consent(1, 1) + max_prune()));
 	});
 }

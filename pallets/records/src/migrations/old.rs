@@ -1,5 +1,6 @@
-//! The records pallet's stored layouts before storage version 3, frozen, each defined once:
-//! version 1's record ([`v1`]), version 2's record and devices ([`v2`]), and what both share.
+//! The records pallet's stored layouts before their migrations, frozen, each defined once:
+//! version 1's record ([`v1`]), version 2's record and devices ([`v2`]), and what both share;
+//! version 5's lists of record versions ([`v5`]).
 //! The migrations read these (and their tests write them); nothing else may.
 
 use crate::pallet::{BalanceOf, Config, Pallet};
@@ -244,6 +245,23 @@ pub mod v2 {
 		Blake2_128Concat,
 		<T as frame_system::Config>::AccountId,
 		BoundedVec<PendingDeviceOf<T>, <T as Config>::MaxDevicesPerPatient>,
+		ValueQuery,
+	>;
+}
+
+/// The lists of record versions as they were from storage version 2 to 5 (what [`super::v6`]
+/// reads): ids alone.
+#[allow(missing_docs)]
+pub mod v5 {
+	use super::*;
+
+	/// `RecordsOf` as it was before version 6.
+	#[frame_support::storage_alias]
+	pub type RecordsOf<T: Config> = StorageMap<
+		Pallet<T>,
+		Blake2_128Concat,
+		<T as frame_system::Config>::AccountId,
+		BoundedVec<RecordId, <T as Config>::MaxRecordsPerPatient>,
 		ValueQuery,
 	>;
 }

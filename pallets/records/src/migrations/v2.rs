@@ -159,8 +159,15 @@ mod tests {
 			for (id, version) in versions.iter().cloned() {
 				old::Records::<Test>::insert(id, version);
 			}
-			crate::RecordsOf::<Test>::insert(PATIENT, BoundedVec::truncate_from(vec![0, 2, 3, 5]));
-			crate::RecordsOf::<Test>::insert(OTHER_PATIENT, BoundedVec::truncate_from(vec![1, 4]));
+			// The lists as they were then: ids alone.
+			super::super::old::v5::RecordsOf::<Test>::insert(
+				PATIENT,
+				BoundedVec::truncate_from(vec![0, 2, 3, 5]),
+			);
+			super::super::old::v5::RecordsOf::<Test>::insert(
+				OTHER_PATIENT,
+				BoundedVec::truncate_from(vec![1, 4]),
+			);
 			NextRecordId::<Test>::put(6);
 			StorageVersion::new(1).put::<Pallet<Test>>();
 

@@ -49,7 +49,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
 			GranteePatients::<T>::iter_keys().count() as u64 == pairs,
 			"one GranteePatients entry per pair with envelopes"
 		);
-		Pallet::<T>::do_try_state_v4()
+		Pallet::<T>::do_try_state_v4(super::v6::listed_ids::<T>())
 	}
 }
 

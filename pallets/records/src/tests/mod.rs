@@ -40,6 +40,11 @@ pub(crate) const IMAGING: Tag = [0x1b; 32];
 /// The other patient's tag for laboratory results: unrelated to the patient's.
 pub(crate) const THEIR_LAB: Tag = [0x2a; 32];
 
+/// The ids of `patient`'s listed versions, in the list's order.
+pub(crate) fn listed(patient: AccountId) -> Vec<RecordId> {
+	crate::RecordsOf::<Test>::get(patient).iter().map(|entry| entry.id).collect()
+}
+
 /// The live version `id`; a test that asks for a missing or shredded one is wrong.
 pub(crate) fn rec(id: RecordId) -> crate::RecordOf<Test> {
 	crate::Pallet::<Test>::record(id).expect("a live version")

@@ -1,7 +1,7 @@
 //! Adding and amending records: who may write, what is checked, version chains.
 
 use super::*;
-use crate::{RecordStatus, RecordsOf, TagPatients, VersionKind};
+use crate::{RecordStatus, TagPatients, VersionKind};
 use crate::{MAX_SIZE_CLASS, MIN_SIZE_CLASS};
 use frame_support::assert_noop;
 use telemed_primitives::DelegateScope;
@@ -26,7 +26,7 @@ fn the_patient_adds_a_record_and_pays_its_deposit() {
 		assert_eq!(Records::tag_patient(&IMAGING), None);
 		assert_eq!((record.created_at, record.deposit), (T0, RECORD_DEPOSIT));
 		assert_eq!(held(PATIENT), PATIENT_DEPOSIT + RECORD_DEPOSIT);
-		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![id]);
+		assert_eq!(listed(PATIENT), vec![id]);
 		assert_eq!(
 			Records::record_subject(id),
 			Some(RecordSubject { patient: PATIENT, tag: LAB, record: id })
@@ -166,7 +166,7 @@ fn amending_adds_a_version_and_keeps_the_old_one() {
 			Records::version_chain(first).into_iter().map(|(id, _)| id).collect();
 		assert_eq!(chain, vec![first, second]);
 		assert_eq!(Records::version_chain(second).len(), 2);
-		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![first, second]);
+		assert_eq!(listed(PATIENT), vec![first, second]);
 		assert_invariants();
 	});
 }

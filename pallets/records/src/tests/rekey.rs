@@ -2,7 +2,7 @@
 //! may still read, and nothing left of the old key's reach.
 
 use super::*;
-use crate::{EnvelopesOf, RecordStatus, RecordsOf, VersionKind, MAX_SIZE_CLASS};
+use crate::{EnvelopesOf, RecordStatus, VersionKind, MAX_SIZE_CLASS};
 use frame_support::assert_noop;
 use telemed_primitives::{AccessAction, DelegateScope};
 
@@ -59,7 +59,7 @@ fn a_rekey_keeps_the_content_and_leaves_the_old_key_nothing() {
 		// The physician reads the current version; the old one has no key to give.
 		assert_ok!(Records::access_record(RuntimeOrigin::signed(DOC), new));
 		assert_noop!(Records::access_record(RuntimeOrigin::signed(DOC), old), RError::NoEnvelope);
-		assert_eq!(RecordsOf::<Test>::get(PATIENT).to_vec(), vec![old, new]);
+		assert_eq!(listed(PATIENT), vec![old, new]);
 		assert_invariants();
 	});
 }

@@ -83,7 +83,7 @@ fn the_grantee_index_follows_every_write_of_the_envelope_index() {
 		assert_eq!(patients_of(DOC), vec![OTHER_PATIENT]);
 		assert_invariants();
 		// Shredding removes it.
-		let theirs = crate::RecordsOf::<Test>::get(OTHER_PATIENT)[0];
+		let theirs = listed(OTHER_PATIENT)[0];
 		assert_ok!(Records::shred_record(RuntimeOrigin::signed(OTHER_PATIENT), theirs));
 		assert!(patients_of(DOC).is_empty());
 		// A consent's end prunes it.
