@@ -12,6 +12,7 @@
 //! One pass in one block over the lists of a young chain (at most `MaxRecordsPerPatient`
 //! versions each). A chain with millions of record versions would need a multi-block migration.
 
+#[cfg(any(test, feature = "try-runtime"))]
 use super::old::v5 as old;
 use crate::{pallet::*, types::ListedVersion};
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
