@@ -76,12 +76,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:0 w:1)
-	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	fn register_patient() -> Weight {
 		//  Measured:  `61`
 		//  Estimated: `3874`
-		// Minimum execution time: 75_524_000 picoseconds.
-		Weight::from_parts(90_032_000, 3874)
+		// Minimum execution time: 75_001_000 picoseconds.
+		Weight::from_parts(86_188_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -90,13 +90,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `171`
 		//  Estimated: `3569`
-		// Minimum execution time: 14_553_000 picoseconds.
-		Weight::from_parts(19_006_000, 3569)
+		// Minimum execution time: 14_668_000 picoseconds.
+		Weight::from_parts(20_985_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
-	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Records::TagPatients` (r:1 w:1)
 	/// Proof: `Records::TagPatients` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
@@ -115,12 +115,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn add_record(c: u32, ) -> Weight {
-		//  Measured:  `18897 + c * (532 ±0)`
-		//  Estimated: `11707`
-		// Minimum execution time: 238_541_000 picoseconds.
-		Weight::from_parts(307_877_001, 11707)
-			// Standard Error: 950_822
-			.saturating_add(Weight::from_parts(2_106_117, 0).saturating_mul(c.into()))
+		//  Measured:  `27108 + c * (532 ±0)`
+		//  Estimated: `19899`
+		// Minimum execution time: 245_433_000 picoseconds.
+		Weight::from_parts(286_625_406, 19899)
+			// Standard Error: 294_871
+			.saturating_add(Weight::from_parts(269_402, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -135,19 +135,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
 	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
-	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn amend_record(c: u32, ) -> Weight {
-		//  Measured:  `19841 + c * (532 ±0)`
-		//  Estimated: `11707`
-		// Minimum execution time: 297_263_000 picoseconds.
-		Weight::from_parts(435_216_852, 11707)
-			// Standard Error: 294_673
-			.saturating_add(Weight::from_parts(1_113_238, 0).saturating_mul(c.into()))
+		//  Measured:  `28025 + c * (532 ±0)`
+		//  Estimated: `19899`
+		// Minimum execution time: 242_992_000 picoseconds.
+		Weight::from_parts(294_393_743, 19899)
+			// Standard Error: 217_109
+			.saturating_add(Weight::from_parts(728_097, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -174,8 +174,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope() -> Weight {
 		//  Measured:  `16487`
 		//  Estimated: `10255`
-		// Minimum execution time: 229_477_000 picoseconds.
-		Weight::from_parts(270_089_000, 10255)
+		// Minimum execution time: 229_454_000 picoseconds.
+		Weight::from_parts(264_449_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -208,8 +208,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope_by_custodian() -> Weight {
 		//  Measured:  `12737`
 		//  Estimated: `10255`
-		// Minimum execution time: 252_649_000 picoseconds.
-		Weight::from_parts(382_671_000, 10255)
+		// Minimum execution time: 230_458_000 picoseconds.
+		Weight::from_parts(269_052_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -232,8 +232,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_envelope() -> Weight {
 		//  Measured:  `1797`
 		//  Estimated: `7978`
-		// Minimum execution time: 120_514_000 picoseconds.
-		Weight::from_parts(145_667_000, 7978)
+		// Minimum execution time: 126_691_000 picoseconds.
+		Weight::from_parts(171_482_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -257,10 +257,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn access_record(c: u32, ) -> Weight {
 		//  Measured:  `11480 + c * (532 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 133_264_000 picoseconds.
-		Weight::from_parts(176_451_237, 10255)
-			// Standard Error: 659_361
-			.saturating_add(Weight::from_parts(3_363_406, 0).saturating_mul(c.into()))
+		// Minimum execution time: 131_326_000 picoseconds.
+		Weight::from_parts(155_257_598, 10255)
+			// Standard Error: 200_991
+			.saturating_add(Weight::from_parts(1_737_264, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -275,20 +275,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::TagPatients` (r:1 w:1)
 	/// Proof: `Records::TagPatients` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
-	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:256)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 16]`.
 	/// The range of component `e` is `[0, 256]`.
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		//  Measured:  `8557 + e * (150 ±0) + v * (532 ±0)`
-		//  Estimated: `11707 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 981_211_000 picoseconds.
-		Weight::from_parts(1_074_438_000, 11707)
-			// Standard Error: 25_826_678
-			.saturating_add(Weight::from_parts(75_125_210, 0).saturating_mul(v.into()))
-			// Standard Error: 1_615_830
-			.saturating_add(Weight::from_parts(92_056_815, 0).saturating_mul(e.into()))
+		//  Measured:  `16727 + e * (150 ±0) + v * (533 ±0)`
+		//  Estimated: `19899 + e * (3085 ±0) + v * (2978 ±0)`
+		// Minimum execution time: 958_266_000 picoseconds.
+		Weight::from_parts(977_630_000, 19899)
+			// Standard Error: 11_906_625
+			.saturating_add(Weight::from_parts(68_617_870, 0).saturating_mul(v.into()))
+			// Standard Error: 744_930
+			.saturating_add(Weight::from_parts(67_057_059, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -311,8 +311,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `946`
 		//  Estimated: `6148`
-		// Minimum execution time: 91_488_000 picoseconds.
-		Weight::from_parts(109_351_000, 6148)
+		// Minimum execution time: 91_177_000 picoseconds.
+		Weight::from_parts(109_139_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -327,8 +327,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `922`
 		//  Estimated: `4218`
-		// Minimum execution time: 34_368_000 picoseconds.
-		Weight::from_parts(66_687_000, 4218)
+		// Minimum execution time: 33_636_000 picoseconds.
+		Weight::from_parts(41_281_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -339,8 +339,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_device() -> Weight {
 		//  Measured:  `966`
 		//  Estimated: `4218`
-		// Minimum execution time: 86_270_000 picoseconds.
-		Weight::from_parts(139_578_000, 4218)
+		// Minimum execution time: 71_378_000 picoseconds.
+		Weight::from_parts(83_361_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -351,8 +351,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `739`
 		//  Estimated: `3770`
-		// Minimum execution time: 33_082_000 picoseconds.
-		Weight::from_parts(66_272_000, 3770)
+		// Minimum execution time: 29_844_000 picoseconds.
+		Weight::from_parts(40_317_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -365,8 +365,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_device() -> Weight {
 		//  Measured:  `574`
 		//  Estimated: `3874`
-		// Minimum execution time: 95_947_000 picoseconds.
-		Weight::from_parts(145_766_000, 3874)
+		// Minimum execution time: 77_396_000 picoseconds.
+		Weight::from_parts(96_742_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -377,15 +377,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `386`
 		//  Estimated: `3679`
-		// Minimum execution time: 24_490_000 picoseconds.
-		Weight::from_parts(35_150_000, 3679)
+		// Minimum execution time: 25_449_000 picoseconds.
+		Weight::from_parts(45_076_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Records::Patients` (r:1 w:1)
 	/// Proof: `Records::Patients` (`max_values`: None, `max_size`: Some(104), added: 2579, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
-	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Records::DevicesOf` (r:1 w:1)
 	/// Proof: `Records::DevicesOf` (`max_values`: None, `max_size`: Some(305), added: 2780, mode: `MaxEncodedLen`)
 	/// Storage: `Records::PendingDevices` (r:1 w:1)
@@ -394,9 +394,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	fn deregister_patient() -> Weight {
 		//  Measured:  `362`
-		//  Estimated: `11707`
-		// Minimum execution time: 79_231_000 picoseconds.
-		Weight::from_parts(96_734_000, 11707)
+		//  Estimated: `19899`
+		// Minimum execution time: 84_063_000 picoseconds.
+		Weight::from_parts(99_579_000, 19899)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -417,7 +417,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
-	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(8242), added: 10717, mode: `MaxEncodedLen`)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:16 w:16)
@@ -425,13 +425,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::GranteePatients` (r:0 w:15)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 16]`.
-	fn rekey_record(e: u32, ) -> Weight {
-		//  Measured:  `27008 + e * (88 ±0)`
+	fn rekey_record(_e: u32, ) -> Weight {
+		//  Measured:  `35192 + e * (88 ±0)`
 		//  Estimated: `50350`
-		// Minimum execution time: 1_144_115_000 picoseconds.
-		Weight::from_parts(1_459_301_529, 50350)
-			// Standard Error: 3_432_310
-			.saturating_add(Weight::from_parts(18_295_717, 0).saturating_mul(e.into()))
+		// Minimum execution time: 1_165_299_000 picoseconds.
+		Weight::from_parts(1_666_447_333, 50350)
 			.saturating_add(T::DbWeight::get().reads(40_u64))
 			.saturating_add(T::DbWeight::get().writes(53_u64))
 	}
@@ -459,10 +457,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_envelopes(n: u32, ) -> Weight {
 		//  Measured:  `11584 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 8_281_000 picoseconds.
-		Weight::from_parts(14_174_896, 10255)
-			// Standard Error: 728_690
-			.saturating_add(Weight::from_parts(118_224_903, 0).saturating_mul(n.into()))
+		// Minimum execution time: 8_675_000 picoseconds.
+		Weight::from_parts(9_550_000, 10255)
+			// Standard Error: 348_030
+			.saturating_add(Weight::from_parts(125_919_047, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -495,10 +493,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn prune_revoked(n: u32, ) -> Weight {
 		//  Measured:  `11813 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 30_582_000 picoseconds.
-		Weight::from_parts(139_764_711, 10255)
-			// Standard Error: 678_517
-			.saturating_add(Weight::from_parts(113_690_096, 0).saturating_mul(n.into()))
+		// Minimum execution time: 33_958_000 picoseconds.
+		Weight::from_parts(215_535_902, 10255)
+			// Standard Error: 2_090_449
+			.saturating_add(Weight::from_parts(168_737_271, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -535,10 +533,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn sweep_step(n: u32, ) -> Weight {
 		//  Measured:  `11813 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 36_390_000 picoseconds.
-		Weight::from_parts(166_858_277, 10255)
-			// Standard Error: 1_309_928
-			.saturating_add(Weight::from_parts(110_946_909, 0).saturating_mul(n.into()))
+		// Minimum execution time: 42_495_000 picoseconds.
+		Weight::from_parts(335_666_448, 10255)
+			// Standard Error: 1_958_701
+			.saturating_add(Weight::from_parts(129_503_915, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -550,52 +548,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(90_032_000, 3874)
+		Weight::from_parts(86_188_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(19_006_000, 3569)
+		Weight::from_parts(20_985_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_record(c: u32, ) -> Weight {
-		Weight::from_parts(307_877_001, 11707)
-			.saturating_add(Weight::from_parts(2_106_117, 0).saturating_mul(c.into()))
+		Weight::from_parts(286_625_406, 19899)
+			.saturating_add(Weight::from_parts(269_402, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn amend_record(c: u32, ) -> Weight {
-		Weight::from_parts(435_216_852, 11707)
-			.saturating_add(Weight::from_parts(1_113_238, 0).saturating_mul(c.into()))
+		Weight::from_parts(294_393_743, 19899)
+			.saturating_add(Weight::from_parts(728_097, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(270_089_000, 10255)
+		Weight::from_parts(264_449_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(382_671_000, 10255)
+		Weight::from_parts(269_052_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(145_667_000, 7978)
+		Weight::from_parts(171_482_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn access_record(c: u32, ) -> Weight {
-		Weight::from_parts(176_451_237, 10255)
-			.saturating_add(Weight::from_parts(3_363_406, 0).saturating_mul(c.into()))
+		Weight::from_parts(155_257_598, 10255)
+			.saturating_add(Weight::from_parts(1_737_264, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(1_074_438_000, 11707)
-			.saturating_add(Weight::from_parts(75_125_210, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(92_056_815, 0).saturating_mul(e.into()))
+		Weight::from_parts(977_630_000, 19899)
+			.saturating_add(Weight::from_parts(68_617_870, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(67_057_059, 0).saturating_mul(e.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
@@ -606,49 +604,48 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(109_351_000, 6148)
+		Weight::from_parts(109_139_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(66_687_000, 4218)
+		Weight::from_parts(41_281_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(139_578_000, 4218)
+		Weight::from_parts(83_361_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(66_272_000, 3770)
+		Weight::from_parts(40_317_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(145_766_000, 3874)
+		Weight::from_parts(96_742_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(35_150_000, 3679)
+		Weight::from_parts(45_076_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(96_734_000, 11707)
+		Weight::from_parts(99_579_000, 19899)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
-	fn rekey_record(e: u32, ) -> Weight {
-		Weight::from_parts(1_459_301_529, 50350)
-			.saturating_add(Weight::from_parts(18_295_717, 0).saturating_mul(e.into()))
+	fn rekey_record(_e: u32, ) -> Weight {
+		Weight::from_parts(1_666_447_333, 50350)
 			.saturating_add(ParityDbWeight::get().reads(40_u64))
 			.saturating_add(ParityDbWeight::get().writes(53_u64))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(14_174_896, 10255)
-			.saturating_add(Weight::from_parts(118_224_903, 0).saturating_mul(n.into()))
+		Weight::from_parts(9_550_000, 10255)
+			.saturating_add(Weight::from_parts(125_919_047, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -656,8 +653,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(139_764_711, 10255)
-			.saturating_add(Weight::from_parts(113_690_096, 0).saturating_mul(n.into()))
+		Weight::from_parts(215_535_902, 10255)
+			.saturating_add(Weight::from_parts(168_737_271, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -665,8 +662,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(166_858_277, 10255)
-			.saturating_add(Weight::from_parts(110_946_909, 0).saturating_mul(n.into()))
+		Weight::from_parts(335_666_448, 10255)
+			.saturating_add(Weight::from_parts(129_503_915, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
