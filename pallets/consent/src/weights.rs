@@ -60,8 +60,8 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
-	/// Storage: `Records::Records` (r:16 w:0)
-	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
+	/// Storage: `Records::RecordsOf` (r:1 w:0)
+	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
@@ -78,24 +78,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
-	/// The range of component `r` is `[0, 16]`.
+	/// The range of component `r` is `[1, 16]`.
 	/// The range of component `k` is `[0, 1]`.
-	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		//  Measured:  `3114 + k * (2279 ±0) + r * (683 ±0)`
-		//  Estimated: `7978 + k * (4177 ±0) + r * (2978 ±0)`
-		// Minimum execution time: 261_321_000 picoseconds.
-		Weight::from_parts(279_013_743, 7978)
-			// Standard Error: 835_292
-			.saturating_add(Weight::from_parts(4_924_613, 0).saturating_mul(r.into()))
-			// Standard Error: 9_581_324
-			.saturating_add(Weight::from_parts(47_407_363, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
+	fn grant_consent(_r: u32, k: u32, ) -> Weight {
+		//  Measured:  `18672 + k * (2279 ±0)`
+		//  Estimated: `19899 + k * (4177 ±0)`
+		// Minimum execution time: 224_901_000 picoseconds.
+		Weight::from_parts(317_225_572, 19899)
+			// Standard Error: 10_990_586
+			.saturating_add(Weight::from_parts(116_166_799, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 4177).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
 	}
 	/// Storage: `Consent::Consents` (r:1 w:1)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
@@ -108,8 +104,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn revoke_consent() -> Weight {
 		//  Measured:  `2155`
 		//  Estimated: `7978`
-		// Minimum execution time: 90_878_000 picoseconds.
-		Weight::from_parts(105_131_000, 7978)
+		// Minimum execution time: 102_731_000 picoseconds.
+		Weight::from_parts(124_112_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -128,8 +124,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_consent() -> Weight {
 		//  Measured:  `3947`
 		//  Estimated: `7978`
-		// Minimum execution time: 145_069_000 picoseconds.
-		Weight::from_parts(165_704_000, 7978)
+		// Minimum execution time: 169_355_000 picoseconds.
+		Weight::from_parts(206_732_000, 7978)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -142,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_delegate() -> Weight {
 		//  Measured:  `411`
 		//  Estimated: `3874`
-		// Minimum execution time: 77_705_000 picoseconds.
-		Weight::from_parts(90_863_000, 3874)
+		// Minimum execution time: 85_660_000 picoseconds.
+		Weight::from_parts(98_469_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -167,10 +163,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_delegate(n: u32, ) -> Weight {
 		//  Measured:  `853 + n * (554 ±0)`
 		//  Estimated: `4075 + n * (6988 ±0)`
-		// Minimum execution time: 117_068_000 picoseconds.
-		Weight::from_parts(123_109_074, 4075)
-			// Standard Error: 584_548
-			.saturating_add(Weight::from_parts(24_596_207, 0).saturating_mul(n.into()))
+		// Minimum execution time: 137_605_000 picoseconds.
+		Weight::from_parts(168_130_348, 4075)
+			// Standard Error: 79_721
+			.saturating_add(Weight::from_parts(23_421_345, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -198,8 +194,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn open_emergency_access() -> Weight {
 		//  Measured:  `10972`
 		//  Estimated: `10255`
-		// Minimum execution time: 150_420_000 picoseconds.
-		Weight::from_parts(171_224_000, 10255)
+		// Minimum execution time: 176_458_000 picoseconds.
+		Weight::from_parts(222_907_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -212,8 +208,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `623`
 		//  Estimated: `4075`
-		// Minimum execution time: 34_484_000 picoseconds.
-		Weight::from_parts(43_825_000, 4075)
+		// Minimum execution time: 40_215_000 picoseconds.
+		Weight::from_parts(61_548_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -234,8 +230,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `1465`
 		//  Estimated: `6196`
-		// Minimum execution time: 117_025_000 picoseconds.
-		Weight::from_parts(136_556_000, 6196)
+		// Minimum execution time: 129_699_000 picoseconds.
+		Weight::from_parts(160_898_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -259,10 +255,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn log_access(c: u32, ) -> Weight {
 		//  Measured:  `12500 + c * (160 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 149_163_000 picoseconds.
-		Weight::from_parts(169_398_172, 10255)
-			// Standard Error: 353_569
-			.saturating_add(Weight::from_parts(749_430, 0).saturating_mul(c.into()))
+		// Minimum execution time: 173_001_000 picoseconds.
+		Weight::from_parts(191_997_943, 10255)
+			// Standard Error: 271_419
+			.saturating_add(Weight::from_parts(1_420_549, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -270,36 +266,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
-	fn grant_consent(r: u32, k: u32, ) -> Weight {
-		Weight::from_parts(279_013_743, 7978)
-			.saturating_add(Weight::from_parts(4_924_613, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(47_407_363, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
+	fn grant_consent(_r: u32, k: u32, ) -> Weight {
+		Weight::from_parts(317_225_572, 19899)
+			.saturating_add(Weight::from_parts(116_166_799, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 4177).saturating_mul(k.into()))
-			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(r.into()))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(105_131_000, 7978)
+		Weight::from_parts(124_112_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(165_704_000, 7978)
+		Weight::from_parts(206_732_000, 7978)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(90_863_000, 3874)
+		Weight::from_parts(98_469_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_delegate(n: u32, ) -> Weight {
-		Weight::from_parts(123_109_074, 4075)
-			.saturating_add(Weight::from_parts(24_596_207, 0).saturating_mul(n.into()))
+		Weight::from_parts(168_130_348, 4075)
+			.saturating_add(Weight::from_parts(23_421_345, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -307,23 +300,23 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6988).saturating_mul(n.into()))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(171_224_000, 10255)
+		Weight::from_parts(222_907_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(43_825_000, 4075)
+		Weight::from_parts(61_548_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(136_556_000, 6196)
+		Weight::from_parts(160_898_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(169_398_172, 10255)
-			.saturating_add(Weight::from_parts(749_430, 0).saturating_mul(c.into()))
+		Weight::from_parts(191_997_943, 10255)
+			.saturating_add(Weight::from_parts(1_420_549, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}

@@ -38,8 +38,10 @@ fn the_weights_depend_on_what_is_read() {
 	assert!(Weights::log_access(1).all_lte(Weights::log_access(MOST_CONSENTS)));
 	assert!(Weights::log_access(1).ref_time() < Weights::log_access(MOST_CONSENTS).ref_time());
 	assert!(Weights::grant_consent(1, 0).all_lt(Weights::grant_consent(1, 1)));
-	// Each record named costs time to resolve, not a read: the patient's list is one item.
-	assert!(Weights::grant_consent(1, 0).ref_time() < Weights::grant_consent(3, 0).ref_time());
+	// Each record named costs no read (the patient's list is one item) and a binary search in
+	// that list, under a microsecond: the benchmark may fit it at zero, never below.
+	assert!(Weights::grant_consent(1, 0).all_lte(Weights::grant_consent(3, 0)));
+	assert_eq!(Weights::grant_consent(1, 0).proof_size(), Weights::grant_consent(16, 0).proof_size());
 }
 
 #[test]
