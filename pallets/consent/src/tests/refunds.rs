@@ -41,7 +41,10 @@ fn the_weights_depend_on_what_is_read() {
 	// Each record named costs no read (the patient's list is one item) and a binary search in
 	// that list, under a microsecond: the benchmark may fit it at zero, never below.
 	assert!(Weights::grant_consent(1, 0).all_lte(Weights::grant_consent(3, 0)));
-	assert_eq!(Weights::grant_consent(1, 0).proof_size(), Weights::grant_consent(16, 0).proof_size());
+	assert_eq!(
+		Weights::grant_consent(1, 0).proof_size(),
+		Weights::grant_consent(16, 0).proof_size()
+	);
 }
 
 #[test]
