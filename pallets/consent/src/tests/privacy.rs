@@ -69,7 +69,7 @@ fn a_scope_naming_another_patients_tag_covers_none_of_their_data() {
 		);
 		// Nothing of the other patient's is open: their data is checked on their consents.
 		for action in [AccessAction::Read, AccessAction::Append, AccessAction::Amend] {
-			assert_eq!(check_others(DOC, action, theirs.clone()), Err(AccessDenial::NoConsent));
+			assert_eq!(check_others(DOC, action, theirs), Err(AccessDenial::NoConsent));
 			assert_eq!(
 				check_others(DOC, action, AccessTarget::Tag(OTHERS_LAB_TAG)),
 				Err(AccessDenial::NoConsent)
