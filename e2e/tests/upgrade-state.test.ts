@@ -49,7 +49,7 @@ const PREVIOUS = {
 const STORAGE_VERSIONS = {
   Practitioners: [1, 3],
   Consent: [1, 5],
-  Records: [1, 5],
+  Records: [1, 6],
   Billing: [1, 3],
   // Added by this upgrade: FRAME sets a new pallet's version before the migrations run.
   Prescriptions: [0, 2],
@@ -250,7 +250,8 @@ function release(releases: Releases, who: string, hold: string, amount: bigint):
  *   a live version loses its resource type, category and exact size for the legacy tag of its
  *   record, the smallest size class that holds it and its kind; a shredded one keeps only its
  *   commitment and time; the tag, envelope and grantee indices are built; device labels become
- *   their hashes;
+ *   their hashes; (v5, v6) each registered patient keeps a list of versions, each listed with
+ *   its record's identity;
  * - consent (v2 to v5): `granted_by` is the depositor; a record scope names identities; a permit
  *   of categories ends (removed, its deposit released), a deny of categories denies all data;
  *   the grantees of those lose the envelopes of the patient they may no longer read (here:
@@ -384,6 +385,10 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
   // Version 5: every registered patient keeps a list of record versions, empty or not.
   const recordsOf = item(state, 'records.recordsOf');
   for (const key of item(state, 'records.patients').keys()) if (!recordsOf.has(key)) recordsOf.set(key, []);
+  // Version 6: each listed version with its record's identity, in the same order (by id).
+  for (const [key, ids] of recordsOf) {
+    recordsOf.set(key, (ids as number[]).map((v) => ({ id: v, record: identity.get(v) ?? v })));
+  }
   const envelopesOf: Entries = new Map();
   const granteePatients: Entries = new Map();
   for (const key of envelopes.keys()) {
