@@ -30,8 +30,9 @@
 //!   against the patient's list of versions in one read however many are named
 //!   ([`RecordInspector::patient_records`]). Any tag may be named: one no record carries yet
 //!   covers the patient's future records; one another patient's records carry covers nothing
-//!   (a scope covers the patient's own data only, and the records pallet refuses a record of
-//!   theirs with another patient's tag), so it is not looked up, a read per tag.
+//!   while they carry it (a scope covers the patient's own data only, and the records pallet
+//!   refuses a record of theirs with another patient's tag), so it is not looked up, a read
+//!   per tag.
 //! - **Access target**: what an access is to ([`telemed_primitives::AccessTarget`]): one
 //!   record (its tag and stable identity), data under a tag (adding a record), all data
 //!   (break-glass), or the relationship alone (no data: an insurer's payment consent, checked

@@ -713,7 +713,7 @@ impl<T: Config> Pallet<T> {
 		let Some(who) = origin.clone().into_signer() else { return false };
 		max_records > 0
 			&& Self::may_shred_for(patient, &who)
-			&& !RecordsOf::<T>::get(patient).is_empty()
+			&& RecordsOf::<T>::decode_len(patient).unwrap_or(0) > 0
 	}
 
 	/// Every version of `id`'s record, oldest first (at most `MaxVersions`).
@@ -789,12 +789,10 @@ impl<T: Config> Pallet<T> {
 				}
 			});
 		}
-		// Every version of the record is listed with the record's identity.
-		if let Some((_, first)) = chain.first() {
-			RecordsOf::<T>::mutate(patient, |ids| {
-				ids.retain(|listed| listed.record != first.record)
-			});
-		}
+		// The versions shredded, and only those: a version the walk did not reach stays listed.
+		RecordsOf::<T>::mutate(patient, |ids| {
+			ids.retain(|listed| !chain.iter().any(|(shredded, _)| *shredded == listed.id))
+		});
 		(chain.len() as u32, destroyed)
 	}
 

@@ -24,7 +24,9 @@ sp_api::decl_runtime_apis! {
 	pub trait ConsentApi<AccountId: Codec, Consent: Codec, Balance: Codec> {
 		/// May `accessor` perform `action` on `target` of `patient`'s data for `purpose` now?
 		/// The basis, or why not. A record target names the record's tag and STABLE identity
-		/// (the id of its first version), as `ConsentVerifier::check_access` takes it.
+		/// (the id of its first version), as `ConsentVerifier::check_access` takes it. A tag
+		/// target is matched against the consents' scopes only, not checked to be the
+		/// patient's (`log_access` and adding a record check that).
 		fn check_access(
 			accessor: AccountId,
 			patient: AccountId,

@@ -7,7 +7,7 @@
 //! records, against that one list ([`telemed_primitives::RecordInspector::patient_records`]),
 //! where it read every version named. This rewrites each list, reading each listed version
 //! once; the order (by id) is kept. A listed id that is not a live version (none is expected:
-//! `try_state` checks every listed id is one) is dropped.
+//! `try_state` checks every listed id is one) is dropped, and `post_upgrade` fails on it.
 //!
 //! One pass in one block over the lists of a young chain (at most `MaxRecordsPerPatient`
 //! versions each). A chain with millions of record versions would need a multi-block migration.
