@@ -48,7 +48,7 @@ const PREVIOUS = {
 /** The storage versions of the previous release and of the current code. */
 const STORAGE_VERSIONS = {
   Practitioners: [1, 3],
-  Consent: [1, 5],
+  Consent: [1, 6],
   Records: [1, 6],
   Billing: [1, 3],
   // Added by this upgrade: FRAME sets a new pallet's version before the migrations run.
@@ -252,14 +252,15 @@ function release(releases: Releases, who: string, hold: string, amount: bigint):
  *   commitment and time; the tag, envelope and grantee indices are built; device labels become
  *   their hashes; (v5, v6) each registered patient keeps a list of versions, each listed with
  *   its record's identity;
- * - consent (v2 to v5): `granted_by` is the depositor; a record scope names identities; a permit
+ * - consent (v2 to v6): `granted_by` is the depositor; a record scope names identities; a permit
  *   of categories ends (removed, its deposit released), a deny of categories denies all data;
  *   the grantees of those lose the envelopes of the patient they may no longer read (here:
  *   those with no other permit of the patient; docA keeps rA2's through the permit of all data,
  *   which the pruning's access check reads through the index built before it); the coded
  *   emergency reason goes; pending reviews are filed by (patient, practitioner); a disclosure
  *   names its record, or all data; the consents are indexed by (patient, grantee) in each
- *   patient's order, each as its provision (what the access check needs of it), no pair of
+ *   patient's order, each as its provision (what the access check needs of it, and who paid
+ *   its deposit and how much, for a clean-up at the per-grantee bound), no pair of
  *   the scenario being over `MaxConsentsPerGrantee`; nothing lapses (the delegate who granted
  *   a consent is still appointed, without an end);
  * - billing (v2, v3): consultations get a zero deposit; a policy's `(year, used)` pair becomes
@@ -325,9 +326,10 @@ function migrated(api: ApiPromise, old: State, upgradedAt: number): { state: Sta
     for (const id of value as number[]) {
       const consent = consents.get(JSON.stringify([id])) as Json | undefined;
       if (!consent) continue;
-      // Each consent's provision: what the access check needs of it (storage version 5).
-      const { granteeKind, decision, actions, scope, purposes, start, end, status } = consent;
-      const provision: Json = { id, granteeKind, decision, actions, scope, purposes, start, end, status };
+      // Each consent's provision: what the access check needs of it (storage version 5), and
+      // who paid its deposit and how much (version 6).
+      const { granteeKind, decision, actions, scope, purposes, start, end, status, depositor, deposit } = consent;
+      const provision: Json = { id, granteeKind, decision, actions, scope, purposes, start, end, status, depositor, deposit };
       const pair = JSON.stringify([patient, consent.grantee]);
       byGrantee.set(pair, [...((byGrantee.get(pair) as Json[] | undefined) ?? []), provision]);
     }

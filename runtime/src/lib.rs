@@ -223,6 +223,9 @@ type Migrations = (
 	// The index keeps each consent's provision, and the consents of ended appointments are
 	// marked lapsed: the access check reads neither the consents nor the delegations.
 	pallet_consent::migrations::v5::MigrateV4ToV5<Runtime>,
+	// Each provision keeps its consent's depositor and deposit: a grant at the per-grantee
+	// bound cleans up without reading the consent.
+	pallet_consent::migrations::v6::MigrateV5ToV6<Runtime>,
 	// Each open prescription version keeps the hash of its ciphertext (none for those issued
 	// before): independent of the others.
 	pallet_prescriptions::migrations::v2::MigrateV1ToV2<Runtime>,

@@ -150,11 +150,12 @@ mod benchmarks {
 	/// By a delegate, naming `r` records (resolved by the inspector against the patient's list
 	/// of versions, as long as it gets, in one read; a scope of all data or of tags reads
 	/// nothing to resolve, and is charged as a records scope of as many items, at least one);
-	/// a deny in force at once, so the grantee's envelopes of the patient (as many as
-	/// allowed) are all checked for pruning. `k` = 1: the patient's list is full, and so is
-	/// the grantee's, its last consent alone revoked: the grant looks through the whole list
-	/// and cleans that one up (read, removed, its deposit released, an event); `k` = 0: the
-	/// grantee has none, the patient's list is one short of full.
+	/// a permit (a deny in force at once also prunes the grantee's envelopes, which the call
+	/// charges on top: `EnvelopeKeeper::max_prune_weight`). `k` = 1: the patient's list is
+	/// full, and so is the grantee's, all of it paid for by the signer, its last consent alone
+	/// revoked: the grant looks through the whole list and cleans that one up (removed, its
+	/// deposit released to the signer, an event; its provision says whose and how much);
+	/// `k` = 0: the grantee has none, the patient's list is one short of full.
 	#[benchmark]
 	fn grant_consent(r: Linear<1, { T::MaxScopeItems::get() }>, k: Linear<0, 1>) {
 		let patient = funded::<T>("patient", 0);
@@ -165,7 +166,7 @@ mod benchmarks {
 		let (max, per_grantee) = (T::MaxConsentsPerPatient::get(), T::MaxConsentsPerGrantee::get());
 		let grantees = if k == 1 { per_grantee } else { 0 };
 		consents_to_others::<T>(&patient, &records, max - grantees.max(1));
-		let to_grantee = consents::<T>(&patient, &patient, &grantee, &records, grantees);
+		let to_grantee = consents::<T>(&agent, &patient, &grantee, &records, grantees);
 		if let Some(last) = to_grantee.last() {
 			ConsentPallet::<T>::do_revoke(patient.clone(), *last).expect("in force");
 		}
@@ -179,7 +180,7 @@ mod benchmarks {
 			RawOrigin::Signed(agent),
 			patient.clone(),
 			grantee.clone(),
-			Decision::Deny,
+			Decision::Permit,
 			BoundedVec::truncate_from(all_actions()),
 			scope,
 			BoundedVec::truncate_from(all_purposes()),

@@ -166,13 +166,14 @@ impl<T: Config> Pallet<T> {
 		let mut ids = ConsentsOf::<T>::get(&patient);
 		let mut to_grantee = ConsentsByGrantee::<T>::get(&patient, &grantee);
 		// At the per-grantee bound, the oldest of the pair's consents that a cleanup may take
-		// without pruning anything goes first (see `cleanable`), as `remove_consent` takes it:
-		// one makes the room, so one is read.
+		// without pruning anything, of those the signer paid for, goes first (see
+		// `cleanable`), as `remove_consent` takes it: one makes the room. Its provision says
+		// all the clean-up needs: nothing more is read.
 		let at_bound = to_grantee.len() as u32 >= T::MaxConsentsPerGrantee::get();
-		let cleaned = if at_bound { Self::cleanable(&to_grantee, now) } else { None };
-		if let Some(cleaned) = cleaned {
-			ids.retain(|i| *i != cleaned);
-			to_grantee.retain(|p| p.id != cleaned);
+		let cleaned = if at_bound { Self::cleanable(&to_grantee, &who, now) } else { None };
+		let cleaned = cleaned.map(|at| to_grantee.remove(at));
+		if let Some(cleaned) = &cleaned {
+			ids.retain(|i| *i != cleaned.id);
 		}
 		let id = NextConsentId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?;
@@ -204,10 +205,12 @@ impl<T: Config> Pallet<T> {
 		Self::hold(HoldReason::ConsentDeposit, &who, consent.deposit)?;
 
 		// *** No fail beyond this point ***
-		if let Some((id, gone)) = cleaned.and_then(|id| Consents::<T>::take(id).map(|c| (id, c))) {
+		if let Some(gone) = cleaned {
+			// The signer's: the hold just taken read its holds and account.
+			Consents::<T>::remove(gone.id);
 			Self::release(HoldReason::ConsentDeposit, &gone.depositor, gone.deposit);
 			Self::deposit_event(Event::ConsentRemoved {
-				id,
+				id: gone.id,
 				depositor: gone.depositor,
 				deposit: gone.deposit,
 			});
@@ -228,21 +231,28 @@ impl<T: Config> Pallet<T> {
 		Ok((id, grant.saturating_add(pruned)))
 	}
 
-	/// The consent of one (patient, grantee) list that a grant at the per-grantee bound cleans
-	/// up first: the oldest (the list is in the order granted) of those that no longer count
-	/// and whose removal prunes no envelope, that is the revoked ones (the revocation pruned
-	/// already) and the denies that ended (removing a deny never prunes). A permit that ended
-	/// another way (its end passed, or it lapsed with its delegate's appointment) stays until
-	/// [`Pallet::remove_consent`], which is charged for pruning what it covered. Reads nothing:
-	/// the list holds each consent's standing.
-	pub(crate) fn cleanable(list: &[ProvisionOf<T>], now: Moment) -> Option<ConsentId> {
-		list.iter()
-			.find(|p| match p.standing(now) {
-				ConsentStanding::Revoked => true,
-				ConsentStanding::Ended => p.decision == Decision::Deny,
-				ConsentStanding::InForce | ConsentStanding::NotYetStarted => false,
-			})
-			.map(|p| p.id)
+	/// Where, in one (patient, grantee) list, is the consent that a grant at the per-grantee
+	/// bound signed by `signer` cleans up first: the oldest (the list is in the order granted)
+	/// of those `signer` paid the deposit of, that no longer count and whose removal prunes no
+	/// envelope, that is the revoked ones (the revocation pruned already) and the denies that
+	/// ended (removing a deny never prunes). A permit that ended another way (its end passed,
+	/// or it lapsed with its delegate's appointment) stays until [`Pallet::remove_consent`],
+	/// which is charged for pruning what it covered; so does a consent someone else paid for
+	/// (its deposit goes back to them: anyone may remove it). Reads nothing: the list holds
+	/// each consent's standing and depositor.
+	pub(crate) fn cleanable(
+		list: &[ProvisionOf<T>],
+		signer: &T::AccountId,
+		now: Moment,
+	) -> Option<usize> {
+		list.iter().position(|p| {
+			p.depositor == *signer
+				&& match p.standing(now) {
+					ConsentStanding::Revoked => true,
+					ConsentStanding::Ended => p.decision == Decision::Deny,
+					ConsentStanding::InForce | ConsentStanding::NotYetStarted => false,
+				}
+		})
 	}
 
 	/// Sets the status of consent `id` to `status`, in the consent and in its (patient,

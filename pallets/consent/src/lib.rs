@@ -192,7 +192,11 @@ pub mod pallet {
 		Consent<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxScopeItems>;
 
 	/// What an access check needs of a consent, as the (patient, grantee) index keeps it.
-	pub type ProvisionOf<T> = Provision<<T as Config>::MaxScopeItems>;
+	pub type ProvisionOf<T> = Provision<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		<T as Config>::MaxScopeItems,
+	>;
 
 	/// An emergency access as stored.
 	pub type EmergencyAccessOf<T> =
@@ -212,8 +216,10 @@ pub mod pallet {
 	/// indexed by (patient, grantee) in [`ConsentsByGrantee`]; see [`crate::migrations::v4`].
 	/// 5: the index keeps what the access check needs of each consent ([`Provision`]), and the
 	/// consents of a removed delegate are marked [`ConsentStatus::Lapsed`], so that the check
-	/// reads neither the consents nor the delegations; see [`crate::migrations::v5`].
-	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
+	/// reads neither the consents nor the delegations; see [`crate::migrations::v5`]. 6: each
+	/// provision also keeps the consent's depositor and deposit, so that a grant at the
+	/// per-grantee bound cleans up without reading the consent; see [`crate::migrations::v6`].
+	pub(crate) const STORAGE_VERSION: StorageVersion = StorageVersion::new(6);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -658,15 +664,18 @@ pub mod pallet {
 		/// - `EndBeforeStart`, `AlreadyEnded`, `EndsAfterDelegation`.
 		/// - `TooManyConsents`; `TooManyConsentsToGrantee`: the patient has
 		///   `MaxConsentsPerGrantee` consents to `grantee` and none of them is a revoked consent
-		///   or an ended deny that the grant could clean up (a permit that ended otherwise
-		///   stays until `remove_consent`, which prunes what it covered).
+		///   or an ended deny, paid for by the signer, that the grant could clean up (a permit
+		///   that ended otherwise stays until `remove_consent`, which prunes what it covered; so
+		///   does a consent another account paid for: anyone may remove it, its deposit going
+		///   back to that account).
 		/// - `InsufficientBalance`; `IdsExhausted`.
 		///
 		/// At the per-grantee bound the grant first cleans up the oldest of the pair's revoked
-		/// consents and ended denies as [`Pallet::remove_consent`] does (off both lists, the
-		/// deposit back to whoever paid it); its removal prunes no envelope. One, the room the
-		/// grant needs: the others stay listed, for the next grant at the bound or
-		/// `remove_consent`.
+		/// consents and ended denies whose deposit the signer paid, as
+		/// [`Pallet::remove_consent`] does (off both lists, the deposit back to the signer); its
+		/// removal prunes no envelope. One, the room the grant needs: the others stay listed,
+		/// for the next grant at the bound or `remove_consent`. The clean-up reads nothing the
+		/// grant does not: the pair's list keeps each consent's depositor and deposit.
 		///
 		/// # Events
 		/// `ConsentRemoved` for the consent cleaned up at the bound, then `ConsentGranted`.

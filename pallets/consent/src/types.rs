@@ -237,7 +237,7 @@ impl<
 	}
 
 	/// What an access check needs of it, under its id ([`Provision`]).
-	pub fn provision(&self, id: ConsentId) -> Provision<MaxItems> {
+	pub fn provision(&self, id: ConsentId) -> Provision<AccountId, Balance, MaxItems> {
 		Provision {
 			id,
 			grantee_kind: self.grantee_kind,
@@ -248,6 +248,8 @@ impl<
 			start: self.start,
 			end: self.end,
 			status: self.status,
+			depositor: self.depositor.clone(),
+			deposit: self.deposit.clone(),
 		}
 	}
 
@@ -310,12 +312,18 @@ pub fn covers<MaxItems: Get<u32>>(
 /// consent's id, period and status), kept beside each consent in the pallet's (patient,
 /// grantee) index, so that a check reads one item for all of a pair's consents. Written with
 /// the consent, in the same call, whenever the consent changes: it always equals
-/// [`Consent::provision`] of the consent under its id (`try_state` checks it).
+/// [`Consent::provision`] of the consent under its id (`try_state` checks it). It also keeps
+/// who paid the consent's deposit and how much (storage version 6), so that a grant at the
+/// per-grantee bound cleans up one of the pair's consents without reading it.
 #[derive(
 	CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
 )]
 #[scale_info(skip_type_params(MaxItems))]
-pub struct Provision<MaxItems: Get<u32>> {
+pub struct Provision<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxItems: Get<u32>,
+> {
 	/// The consent's id.
 	pub id: ConsentId,
 	/// Practitioner or organisation, as the grantee was when granted.
@@ -334,9 +342,18 @@ pub struct Provision<MaxItems: Get<u32>> {
 	pub end: Option<Moment>,
 	/// Active, revoked or lapsed.
 	pub status: ConsentStatus,
+	/// Who paid the consent's deposit ([`Consent::depositor`]).
+	pub depositor: AccountId,
+	/// The deposit held from `depositor` ([`Consent::deposit`]).
+	pub deposit: Balance,
 }
 
-impl<MaxItems: Get<u32>> Provision<MaxItems> {
+impl<
+		AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+		Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+		MaxItems: Get<u32>,
+	> Provision<AccountId, Balance, MaxItems>
+{
 	/// Whether the consent counts at `now` ([`standing`], as [`Consent::standing`]).
 	pub fn standing(&self, now: Moment) -> ConsentStanding {
 		standing(self.status, self.start, self.end, now)

@@ -2,7 +2,8 @@
 //! `Migrations` tuple: `pallet_consent::migrations::v2::MigrateV1ToV2<Runtime>`, then
 //! `pallet_consent::migrations::v3::MigrateV2ToV3<Runtime>`, then
 //! `pallet_consent::migrations::v4::MigrateV3ToV4<Runtime>`, then
-//! `pallet_consent::migrations::v5::MigrateV4ToV5<Runtime>` (each runs once, by version).
+//! `pallet_consent::migrations::v5::MigrateV4ToV5<Runtime>`, then
+//! `pallet_consent::migrations::v6::MigrateV5ToV6<Runtime>` (each runs once, by version).
 //!
 //! Across pallets: the records pallet's migrations first (version 3 prunes envelopes through
 //! records' envelope index), and practitioners v2 before consent v3: consent's pruning checks
@@ -16,3 +17,4 @@ pub mod v2;
 pub mod v3;
 pub mod v4;
 pub mod v5;
+pub mod v6;

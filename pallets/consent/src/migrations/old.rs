@@ -1,6 +1,7 @@
-//! The consent pallet's stored layouts before storage version 3, frozen, each defined once:
-//! version 1's ([`v1`]: consents without `granted_by`, pending reviews per patient) and version
-//! 2's ([`v2`]: category scopes, coded emergency reasons, disclosures naming a category). The
+//! The consent pallet's stored layouts before the current one, frozen, each defined once:
+//! version 1's ([`v1`]: consents without `granted_by`, pending reviews per patient), version
+//! 2's ([`v2`]: category scopes, coded emergency reasons, disclosures naming a category) and
+//! version 5's ([`v5`]: provisions without the consent's depositor and deposit). The
 //! migrations read and write these (and their tests write them); nothing else may.
 
 use crate::{pallet::*, types::*};
@@ -195,4 +196,60 @@ pub mod v2 {
 		u32,
 		Disclosure<<T as frame_system::Config>::AccountId>,
 	>;
+}
+
+/// The version 5 types (where they differ from version 6's).
+pub mod v5 {
+	use super::*;
+
+	/// A provision as versions 5 kept it in the (patient, grantee) index: version 6's without
+	/// the consent's depositor and deposit.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	#[scale_info(skip_type_params(MaxItems))]
+	pub struct Provision<MaxItems: Get<u32>> {
+		/// The consent's id.
+		pub id: telemed_primitives::ConsentId,
+		/// Practitioner or organisation, as the grantee was when granted.
+		pub grantee_kind: GranteeKind,
+		/// Permit or deny.
+		pub decision: Decision,
+		/// The actions, sorted.
+		pub actions: BoundedVec<AccessAction, MaxActions>,
+		/// Which data.
+		pub scope: ConsentScope<MaxItems>,
+		/// The purposes, sorted.
+		pub purposes: BoundedVec<PurposeOfUse, MaxPurposes>,
+		/// Start of the period.
+		pub start: Moment,
+		/// End of the period (exclusive), if any.
+		pub end: Option<Moment>,
+		/// Active, revoked or lapsed.
+		pub status: ConsentStatus,
+	}
+
+	/// A version 5 provision of a runtime.
+	pub type ProvisionOf<T> = Provision<<T as crate::Config>::MaxScopeItems>;
+
+	impl<MaxItems: Get<u32>> Provision<MaxItems> {
+		/// Version 6's provision less what version 5 did not keep.
+		pub fn from_current<AccountId, Balance>(
+			p: crate::Provision<AccountId, Balance, MaxItems>,
+		) -> Self
+		where
+			AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+			Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+		{
+			Self {
+				id: p.id,
+				grantee_kind: p.grantee_kind,
+				decision: p.decision,
+				actions: p.actions,
+				scope: p.scope,
+				purposes: p.purposes,
+				start: p.start,
+				end: p.end,
+				status: p.status,
+			}
+		}
+	}
 }

@@ -215,7 +215,7 @@ impl<T: Config> InnerMigrateV3ToV4<T> {
 	/// It builds the index as the current code reads it: first the consents of ended
 	/// appointments are marked lapsed ([`super::v5::mark_ended_appointments`]), so that a
 	/// consent's standing is its own, then each pair's list holds the consents' provisions
-	/// (storage version 5's layout; version 4's held their ids).
+	/// (the current layout: version 6's, with each consent's depositor and deposit; version 5's had neither, version 4's held the ids).
 	pub fn build() -> Weight {
 		let (mut reads, mut writes) = super::v5::mark_ended_appointments::<T>();
 		let now = T::Time::now();

@@ -110,66 +110,126 @@ fn consent_events() -> Vec<Event<Test>> {
 }
 
 #[test]
-fn a_grant_at_the_grantee_bound_cleans_up_the_oldest_revoked_consent_or_ended_deny() {
+fn a_grant_at_the_grantee_bound_cleans_up_the_oldest_revoked_consent_or_ended_deny_the_signer_paid()
+{
 	new_test_ext().execute_with(|| {
 		MaxConsentsPerGrantee::set(3);
 		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
-		let revoked = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
+		let by_parent = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
+		let revoked = Grant::permit(DOC).records(vec![IMAGING_RECORD]).ok();
 		let ended = Grant { end: Some(T0 + 10), ..Grant::deny(DOC).records(vec![LAB_RECORD]) }.ok();
-		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), revoked));
+		for id in [by_parent, revoked] {
+			assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), id));
+		}
 		set_now(T0 + 10);
-		// Up to the bound nothing is cleaned up.
-		let kept = Grant::permit(DOC).tags(vec![IMAGING_TAG]).ok();
-		assert_eq!(indexed(DOC), vec![revoked, ended, kept]);
+		assert_eq!(indexed(DOC), vec![by_parent, revoked, ended]);
 		let patient_held = held(HoldReason::ConsentDeposit, PATIENT);
 		let parent_held = held(HoldReason::ConsentDeposit, PARENT);
 		MockEnvelopes::forget_prunes();
 		System::reset_events();
 
-		// One past the bound: the oldest the grant may take, the revoked permit, goes first as
-		// `remove_consent` takes it, its deposit back to whoever paid. One only: the ended
-		// deny stays listed, and still counts for nothing.
+		// One past the bound, signed by the patient: the oldest the grant may take of those
+		// the patient paid for, the revoked permit, goes first as `remove_consent` takes it,
+		// its deposit back to the patient. Not the older one the delegate paid for. One only:
+		// the ended deny stays listed, and still counts for nothing.
 		let new = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
-		assert_eq!(indexed(DOC), vec![ended, kept, new]);
-		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![ended, kept, new]);
+		assert_eq!(indexed(DOC), vec![by_parent, ended, new]);
+		assert_eq!(ConsentsOf::<Test>::get(PATIENT).to_vec(), vec![by_parent, ended, new]);
 		assert!(Consents::<Test>::get(revoked).is_none());
 		assert!(Consents::<Test>::get(ended).is_some());
-		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held - CONSENT_DEPOSIT);
-		// The new consent's deposit held.
-		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held + CONSENT_DEPOSIT);
-		let granted = |id| Event::ConsentGranted {
+		// The deposit back, the new consent's held: the same.
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held);
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held);
+		let granted = |id, by| Event::ConsentGranted {
 			id,
 			patient: PATIENT,
 			grantee: DOC,
 			decision: crate::Decision::Permit,
-			by: PATIENT,
+			by,
 		};
 		assert_eq!(
 			consent_events(),
 			vec![
-				Event::ConsentRemoved { id: revoked, depositor: PARENT, deposit: CONSENT_DEPOSIT },
-				granted(new),
+				Event::ConsentRemoved { id: revoked, depositor: PATIENT, deposit: CONSENT_DEPOSIT },
+				granted(new, PATIENT),
 			]
 		);
 		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(new)));
 
-		// The next grant at the bound takes the ended deny, the patient's deposit back.
+		// The next grant at the bound takes the ended deny.
 		System::reset_events();
 		let newer = Grant::permit(DOC).tags(vec![MENTAL_TAG]).ok();
-		assert_eq!(indexed(DOC), vec![kept, new, newer]);
+		assert_eq!(indexed(DOC), vec![by_parent, new, newer]);
 		assert!(Consents::<Test>::get(ended).is_none());
-		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held + CONSENT_DEPOSIT);
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held);
 		assert_eq!(
 			consent_events(),
 			vec![
 				Event::ConsentRemoved { id: ended, depositor: PATIENT, deposit: CONSENT_DEPOSIT },
-				granted(newer),
+				granted(newer, PATIENT),
 			]
 		);
 		// Their removal pruned nothing (the revocation pruned already; a deny never does).
 		assert!(MockEnvelopes::prunes().is_empty());
-		// Nothing left to take: refused, nothing changes.
+		// Nothing left the patient paid for: refused, nothing changes, the delegate's
+		// revoked consent untouched.
 		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+
+		// The delegate's grant at the bound takes the one the delegate paid for, the deposit
+		// back to the delegate.
+		System::reset_events();
+		let by_parent_again = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
+		assert_eq!(indexed(DOC), vec![new, newer, by_parent_again]);
+		assert!(Consents::<Test>::get(by_parent).is_none());
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held);
+		assert_eq!(
+			consent_events(),
+			vec![
+				Event::ConsentRemoved {
+					id: by_parent,
+					depositor: PARENT,
+					deposit: CONSENT_DEPOSIT
+				},
+				granted(by_parent_again, PARENT),
+			]
+		);
+		assert_invariants();
+	});
+}
+
+#[test]
+fn a_grant_at_the_bound_does_not_clean_up_a_consent_another_account_paid_for() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(2);
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let revoked = Grant::permit(DOC).ok();
+		let ended = Grant { end: Some(T0 + 10), ..Grant::deny(DOC).records(vec![LAB_RECORD]) }.ok();
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), revoked));
+		set_now(T0 + 10);
+		let patient_held = held(HoldReason::ConsentDeposit, PATIENT);
+		let parent_held = held(HoldReason::ConsentDeposit, PARENT);
+		// Both could go, but the patient paid for both: the delegate's grant is refused, and
+		// nothing changes (nobody's deposit moves).
+		for grant in [Grant::permit(DOC), Grant::deny(DOC)] {
+			assert_noop!(Grant { by: PARENT, ..grant }.call(), CError::TooManyConsentsToGrantee);
+		}
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held);
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held);
+		// Anyone may remove one, the deposit back to the patient; then the delegate grants.
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(INSURER), revoked));
+		assert_eq!(held(HoldReason::ConsentDeposit, PATIENT), patient_held - CONSENT_DEPOSIT);
+		let new = Grant { by: PARENT, ..Grant::permit(DOC) }.ok();
+		assert_eq!(indexed(DOC), vec![ended, new]);
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held + CONSENT_DEPOSIT);
+		// The list keeps who paid for each: the patient's grant at the bound takes its own
+		// ended deny, not the delegate's permit.
+		let own = Grant::permit(DOC).tags(vec![LAB_TAG]).ok();
+		assert_eq!(indexed(DOC), vec![new, own]);
+		let listed = ConsentsByGrantee::<Test>::get(PATIENT, DOC);
+		assert_eq!(
+			listed.iter().map(|p| (p.depositor, p.deposit)).collect::<Vec<_>>(),
+			vec![(PARENT, CONSENT_DEPOSIT), (PATIENT, CONSENT_DEPOSIT)]
+		);
 		assert_invariants();
 	});
 }

@@ -151,7 +151,7 @@ fn a_lapsed_consent_cannot_be_revoked_but_is_cleaned_up_and_pruned() {
 }
 
 #[test]
-fn at_the_per_grantee_bound_a_lapsed_deny_is_cleaned_up_but_a_lapsed_permit_is_not() {
+fn at_the_per_grantee_bound_a_removed_delegates_lapsed_consents_wait_for_remove_consent() {
 	new_test_ext().execute_with(|| {
 		// Below the patient's bound, so that the pair's bound is the one reached.
 		MaxConsentsPerGrantee::set(3);
@@ -163,11 +163,18 @@ fn at_the_per_grantee_bound_a_lapsed_deny_is_cleaned_up_but_a_lapsed_permit_is_n
 		}
 		assert_ok!(Consent::remove_delegate(RuntimeOrigin::signed(PATIENT), PATIENT, PARENT));
 
-		// The lapsed deny makes room (removing a deny prunes nothing)...
+		// The removed delegate paid for all of them: the patient's grant cleans none up (a
+		// grant cleans up only what its signer paid for), whatever it is.
+		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
+		// Anyone removes the lapsed deny (nothing pruned), its deposit back to the delegate;
+		// then the grant fits.
+		let parent_held = held(crate::HoldReason::ConsentDeposit, PARENT);
+		MockEnvelopes::forget_prunes();
+		assert_ok!(Consent::remove_consent(RuntimeOrigin::signed(INSURER), deny));
+		assert!(MockEnvelopes::prunes().is_empty());
+		assert_eq!(held(crate::HoldReason::ConsentDeposit, PARENT), parent_held - CONSENT_DEPOSIT);
 		let new = Grant::permit(DOC).ok();
-		assert!(Consents::<Test>::get(deny).is_none());
 		assert_eq!(read_lab(DOC), Ok(AccessBasis::Consent(new)));
-		// ...the lapsed permits do not: their clean-up prunes, and is charged for it.
 		assert_noop!(Grant::permit(DOC).call(), CError::TooManyConsentsToGrantee);
 		assert_invariants();
 	});

@@ -1,14 +1,17 @@
 //! The storage migrations: version 1 to 2, 2 to 3 (no categories, no emergency reasons,
-//! disclosures naming `DisclosedData`), and 3 to 4 (the (patient, grantee) index). State is
-//! made by the calls, then rewritten in the old layouts (`migrations::v3::v2`,
-//! `migrations::v2::v1`), or without the index (version 3).
+//! disclosures naming `DisclosedData`), 3 to 4 (the (patient, grantee) index) and 5 to 6 (each
+//! provision keeps its consent's depositor and deposit; 4 to 5 is in `lapses`). State is made
+//! by the calls, then rewritten in the old layouts (`migrations::old`), or without the index
+//! (version 3).
 
 use super::*;
 use crate::{
 	migrations::{
+		old::v5,
 		v2::{v1, MigrateV1ToV2},
 		v3::{v2, MigrateV2ToV3},
 		v4::MigrateV3ToV4,
+		v6::MigrateV5ToV6,
 	},
 	ConsentScope, Consents, ConsentsOf, Decision, DisclosureCount, DisclosureRing,
 	EmergencyAccesses, HoldReason, PendingReviews, Review,
@@ -430,6 +433,92 @@ fn version_3_consents_over_the_grantee_bound_keep_denies_then_permits_in_force()
 		}
 		// The grantee's envelopes it may no longer read went, once.
 		assert_eq!(MockEnvelopes::prunes(), vec![(PATIENT, DOC)]);
+		assert_invariants();
+	});
+}
+
+/// Rewrites the whole index in the version 5 layout: provisions without depositor and deposit.
+fn put_v5_index() {
+	let pairs: Vec<_> = crate::ConsentsByGrantee::<Test>::iter().collect();
+	for (patient, grantee, list) in pairs {
+		let old: Vec<v5::ProvisionOf<Test>> =
+			list.into_iter().map(v5::Provision::from_current).collect();
+		frame_support::storage::unhashed::put(
+			&crate::ConsentsByGrantee::<Test>::hashed_key_for(patient, grantee),
+			&old,
+		);
+	}
+}
+
+#[test]
+fn version_5_provisions_gain_their_depositor_and_deposit() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let by_patient = Grant::permit(DOC).ok();
+		let by_delegate = Grant { by: PARENT, ..Grant::permit(DOC).tags(vec![LAB_TAG]) }.ok();
+		let deny = Grant::deny(DOC).records(vec![IMAGING_RECORD]).ok();
+		let revoked = Grant { by: PARENT, ..Grant::permit(NURSE) }.ok();
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), revoked));
+		let consents: Vec<_> = Consents::<Test>::iter().collect();
+		let checks = [read_lab(DOC), read_imaging(DOC), read_lab(NURSE)];
+		put_v5_index();
+		StorageVersion::new(5).put::<Consent>();
+		// The old layout is not this version's: the index no longer decodes.
+		assert!(crate::ConsentsByGrantee::<Test>::try_get(PATIENT, DOC).is_err());
+		MockEnvelopes::forget_prunes();
+		System::reset_events();
+
+		#[cfg(feature = "try-runtime")]
+		MigrateV5ToV6::<Test>::try_on_runtime_upgrade(true).expect("pre and post checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		MigrateV5ToV6::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(6));
+		assert_eq!(indexed(PATIENT, DOC), vec![by_patient, by_delegate, deny]);
+		assert_eq!(indexed(PATIENT, NURSE), vec![revoked]);
+		let paid = |grantee| {
+			crate::ConsentsByGrantee::<Test>::get(PATIENT, grantee)
+				.iter()
+				.map(|p| (p.depositor, p.deposit))
+				.collect::<Vec<_>>()
+		};
+		assert_eq!(
+			paid(DOC),
+			vec![(PATIENT, CONSENT_DEPOSIT), (PARENT, CONSENT_DEPOSIT), (PATIENT, CONSENT_DEPOSIT)]
+		);
+		assert_eq!(paid(NURSE), vec![(PARENT, CONSENT_DEPOSIT)]);
+		// Nothing else changed: the consents, the checks; nothing pruned, no event.
+		assert_eq!(Consents::<Test>::iter().collect::<Vec<_>>(), consents);
+		assert_eq!([read_lab(DOC), read_imaging(DOC), read_lab(NURSE)], checks);
+		assert!(MockEnvelopes::prunes().is_empty());
+		assert!(System::events().is_empty());
+		assert_invariants();
+
+		// Once only.
+		crate::ConsentsByGrantee::<Test>::remove(PATIENT, NURSE);
+		MigrateV5ToV6::<Test>::on_runtime_upgrade();
+		assert!(!crate::ConsentsByGrantee::<Test>::contains_key(PATIENT, NURSE));
+	});
+}
+
+#[test]
+fn after_version_6_a_delegate_at_the_bound_cleans_up_what_it_paid_for() {
+	new_test_ext().execute_with(|| {
+		MaxConsentsPerGrantee::set(2);
+		assert_ok!(add_delegate(PARENT, vec![DelegateScope::ManageConsents], None));
+		let own = Grant::permit(DOC).ok();
+		let paid = Grant { by: PARENT, ..Grant::permit(DOC).tags(vec![LAB_TAG]) }.ok();
+		assert_ok!(Consent::revoke_consent(RuntimeOrigin::signed(PATIENT), paid));
+		put_v5_index();
+		StorageVersion::new(5).put::<Consent>();
+		MigrateV5ToV6::<Test>::on_runtime_upgrade();
+		let parent_held = held(HoldReason::ConsentDeposit, PARENT);
+
+		// The migrated list says who paid: the delegate's grant takes its own revoked permit.
+		let new = Grant { by: PARENT, ..Grant::permit(DOC).tags(vec![IMAGING_TAG]) }.ok();
+		assert_eq!(indexed(PATIENT, DOC), vec![own, new]);
+		assert!(Consents::<Test>::get(paid).is_none());
+		assert_eq!(held(HoldReason::ConsentDeposit, PARENT), parent_held);
 		assert_invariants();
 	});
 }
