@@ -237,3 +237,60 @@ fn revoking_a_consent_removes_the_grantees_envelopes_in_the_same_call() {
 		assert_eq!(bob_reads_charlies_labs(), Err(AccessDenial::NoConsent));
 	});
 }
+
+#[test]
+fn a_grant_at_the_per_grantee_bound_cleans_up_only_a_consent_its_signer_paid_for() {
+	use crate::common::{ok_next, refused_next};
+	use frame_support::traits::{fungible::InspectHold, Get};
+	externalities("development").execute_with(|| {
+		start_block_at(NOW);
+		let charlie = Sr25519Keyring::Charlie.to_account_id();
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		let bound: u32 = <Runtime as pallet_consent::Config>::MaxConsentsPerGrantee::get();
+		let add_delegate = RuntimeCall::Consent(ConsentCall::add_delegate {
+			delegate: dave.clone(),
+			scopes: vec![telemed_primitives::DelegateScope::ManageConsents].try_into().unwrap(),
+			until: None,
+		});
+		ok_next(Sr25519Keyring::Charlie, add_delegate);
+		// Charlie grants Bob as many consents as one grantee may have, then revokes them.
+		for _ in 0..bound {
+			ok_next(Sr25519Keyring::Charlie, grant(&bob));
+		}
+		for id in 0..u64::from(bound) {
+			ok_next(
+				Sr25519Keyring::Charlie,
+				RuntimeCall::Consent(ConsentCall::revoke_consent { id }),
+			);
+		}
+		let deposit = pallet_consent::HoldReason::ConsentDeposit.into();
+		let held = |who| Balances::balance_on_hold(&deposit, who);
+		let (charlie_held, dave_held) = (held(&charlie), held(&dave));
+		let listed = || pallet_consent::ConsentsByGrantee::<Runtime>::get(&charlie, &bob);
+
+		// Dave paid for none of them: his grant at the bound is refused, nothing moves.
+		assert_eq!(
+			refused_next(Sr25519Keyring::Dave, grant(&bob)),
+			pallet_consent::Error::<Runtime>::TooManyConsentsToGrantee.into()
+		);
+		assert_eq!((held(&charlie), held(&dave)), (charlie_held, dave_held));
+		assert_eq!(listed().len() as u32, bound);
+
+		// Charlie's takes the oldest of his: its deposit back, the new one held.
+		ok_next(Sr25519Keyring::Charlie, grant(&bob));
+		assert!(pallet_consent::Consents::<Runtime>::get(0).is_none());
+		assert_eq!(listed().first().map(|p| p.id), Some(1));
+		assert_eq!(listed().len() as u32, bound);
+		assert_eq!(held(&charlie), charlie_held);
+
+		// Anyone removes one of Charlie's (its deposit back to him); then Dave's grant fits,
+		// and the list keeps that Dave paid for it.
+		ok_next(Sr25519Keyring::Dave, RuntimeCall::Consent(ConsentCall::remove_consent { id: 1 }));
+		ok_next(Sr25519Keyring::Dave, grant(&bob));
+		let last = listed().last().cloned().expect("listed");
+		assert_eq!((last.depositor, last.deposit), (dave.clone(), held(&dave) - dave_held));
+		assert!(held(&dave) > dave_held);
+		assert_eq!(held(&charlie), charlie_held - last.deposit);
+	});
+}

@@ -65,47 +65,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::NextConsentId` (r:1 w:1)
 	/// Proof: `Consent::NextConsentId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:2 w:2)
+	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Consents` (r:1 w:2)
+	/// Storage: `Consent::Consents` (r:0 w:2)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
-	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// The range of component `r` is `[1, 16]`.
 	/// The range of component `k` is `[0, 1]`.
-	fn grant_consent(_r: u32, k: u32, ) -> Weight {
-		//  Measured:  `18672 + k * (2279 ±0)`
-		//  Estimated: `19899 + k * (4177 ±0)`
-		// Minimum execution time: 224_901_000 picoseconds.
-		Weight::from_parts(317_225_572, 19899)
-			// Standard Error: 10_990_586
-			.saturating_add(Weight::from_parts(116_166_799, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(k.into())))
+	fn grant_consent(r: u32, k: u32, ) -> Weight {
+		//  Measured:  `18672 + k * (1687 ±0)`
+		//  Estimated: `19899`
+		// Minimum execution time: 199_108_000 picoseconds.
+		Weight::from_parts(202_936_384, 19899)
+			// Standard Error: 387_684
+			.saturating_add(Weight::from_parts(1_364_033, 0).saturating_mul(r.into()))
+			// Standard Error: 4_137_037
+			.saturating_add(Weight::from_parts(85_080_975, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 4177).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(k.into())))
 	}
 	/// Storage: `Consent::Consents` (r:1 w:1)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn revoke_consent() -> Weight {
-		//  Measured:  `2155`
-		//  Estimated: `7978`
-		// Minimum execution time: 102_731_000 picoseconds.
-		Weight::from_parts(124_112_000, 7978)
+		//  Measured:  `2203`
+		//  Estimated: `8362`
+		// Minimum execution time: 93_184_000 picoseconds.
+		Weight::from_parts(110_780_000, 8362)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -114,7 +110,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::ConsentsOf` (r:1 w:1)
 	/// Proof: `Consent::ConsentsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:1)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -122,10 +118,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::EnvelopesOf` (r:1 w:0)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	fn remove_consent() -> Weight {
-		//  Measured:  `3947`
-		//  Estimated: `7978`
-		// Minimum execution time: 169_355_000 picoseconds.
-		Weight::from_parts(206_732_000, 7978)
+		//  Measured:  `4331`
+		//  Estimated: `8362`
+		// Minimum execution time: 165_411_000 picoseconds.
+		Weight::from_parts(244_280_000, 8362)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -138,8 +134,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_delegate() -> Weight {
 		//  Measured:  `411`
 		//  Estimated: `3874`
-		// Minimum execution time: 85_660_000 picoseconds.
-		Weight::from_parts(98_469_000, 3874)
+		// Minimum execution time: 86_648_000 picoseconds.
+		Weight::from_parts(110_604_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -150,7 +146,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Consents` (r:64 w:64)
 	/// Proof: `Consent::Consents` (`max_values`: None, `max_size`: Some(712), added: 3187, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:64 w:64)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::DelegateCount` (r:1 w:1)
 	/// Proof: `Consent::DelegateCount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -161,17 +157,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn remove_delegate(n: u32, ) -> Weight {
-		//  Measured:  `853 + n * (554 ±0)`
-		//  Estimated: `4075 + n * (6988 ±0)`
-		// Minimum execution time: 137_605_000 picoseconds.
-		Weight::from_parts(168_130_348, 4075)
-			// Standard Error: 79_721
-			.saturating_add(Weight::from_parts(23_421_345, 0).saturating_mul(n.into()))
+		//  Measured:  `853 + n * (602 ±0)`
+		//  Estimated: `4075 + n * (7372 ±0)`
+		// Minimum execution time: 139_585_000 picoseconds.
+		Weight::from_parts(157_388_115, 4075)
+			// Standard Error: 687_304
+			.saturating_add(Weight::from_parts(28_539_173, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 6988).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 7372).saturating_mul(n.into()))
 	}
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
@@ -194,8 +190,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn open_emergency_access() -> Weight {
 		//  Measured:  `10972`
 		//  Estimated: `10255`
-		// Minimum execution time: 176_458_000 picoseconds.
-		Weight::from_parts(222_907_000, 10255)
+		// Minimum execution time: 174_828_000 picoseconds.
+		Weight::from_parts(219_574_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -208,8 +204,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn close_emergency_access() -> Weight {
 		//  Measured:  `623`
 		//  Estimated: `4075`
-		// Minimum execution time: 40_215_000 picoseconds.
-		Weight::from_parts(61_548_000, 4075)
+		// Minimum execution time: 40_389_000 picoseconds.
+		Weight::from_parts(57_095_000, 4075)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -230,8 +226,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn review_emergency_access() -> Weight {
 		//  Measured:  `1465`
 		//  Estimated: `6196`
-		// Minimum execution time: 129_699_000 picoseconds.
-		Weight::from_parts(160_898_000, 6196)
+		// Minimum execution time: 140_486_000 picoseconds.
+		Weight::from_parts(182_511_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -242,7 +238,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -253,12 +249,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn log_access(c: u32, ) -> Weight {
-		//  Measured:  `12500 + c * (160 ±0)`
+		//  Measured:  `12500 + c * (208 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 173_001_000 picoseconds.
-		Weight::from_parts(191_997_943, 10255)
-			// Standard Error: 271_419
-			.saturating_add(Weight::from_parts(1_420_549, 0).saturating_mul(c.into()))
+		// Minimum execution time: 167_290_000 picoseconds.
+		Weight::from_parts(189_972_854, 10255)
+			// Standard Error: 260_901
+			.saturating_add(Weight::from_parts(834_115, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -266,57 +262,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
-	fn grant_consent(_r: u32, k: u32, ) -> Weight {
-		Weight::from_parts(317_225_572, 19899)
-			.saturating_add(Weight::from_parts(116_166_799, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(k.into())))
+	fn grant_consent(r: u32, k: u32, ) -> Weight {
+		Weight::from_parts(202_936_384, 19899)
+			.saturating_add(Weight::from_parts(1_364_033, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(85_080_975, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
-			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(k.into())))
-			.saturating_add(Weight::from_parts(0, 4177).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(k.into())))
 	}
 	fn revoke_consent() -> Weight {
-		Weight::from_parts(124_112_000, 7978)
+		Weight::from_parts(110_780_000, 8362)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_consent() -> Weight {
-		Weight::from_parts(206_732_000, 7978)
+		Weight::from_parts(244_280_000, 8362)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_delegate() -> Weight {
-		Weight::from_parts(98_469_000, 3874)
+		Weight::from_parts(110_604_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn remove_delegate(n: u32, ) -> Weight {
-		Weight::from_parts(168_130_348, 4075)
-			.saturating_add(Weight::from_parts(23_421_345, 0).saturating_mul(n.into()))
+		Weight::from_parts(157_388_115, 4075)
+			.saturating_add(Weight::from_parts(28_539_173, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 6988).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 7372).saturating_mul(n.into()))
 	}
 	fn open_emergency_access() -> Weight {
-		Weight::from_parts(222_907_000, 10255)
+		Weight::from_parts(219_574_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn close_emergency_access() -> Weight {
-		Weight::from_parts(61_548_000, 4075)
+		Weight::from_parts(57_095_000, 4075)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn review_emergency_access() -> Weight {
-		Weight::from_parts(160_898_000, 6196)
+		Weight::from_parts(182_511_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn log_access(c: u32, ) -> Weight {
-		Weight::from_parts(191_997_943, 10255)
-			.saturating_add(Weight::from_parts(1_420_549, 0).saturating_mul(c.into()))
+		Weight::from_parts(189_972_854, 10255)
+			.saturating_add(Weight::from_parts(834_115, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
