@@ -133,7 +133,7 @@ fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 
 		Executive::execute_on_runtime_upgrade();
 
-		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(5));
+		assert_eq!(Consent::on_chain_storage_version(), StorageVersion::new(6));
 		assert_eq!(Practitioners::on_chain_storage_version(), StorageVersion::new(3));
 		assert!(pallet_practitioners::ActiveLicences::<Runtime>::contains_key(&bob));
 		assert!(!pallet_practitioners::Accreditations::<Runtime>::get().is_empty());
