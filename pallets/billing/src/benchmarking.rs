@@ -19,7 +19,8 @@ use sp_runtime::{
 	Permill,
 };
 use telemed_primitives::{
-	AccessAction, ConsultationId, Hash256, Moment, PolicyId, PractitionerRegistry, PurposeOfUse,
+	AccessAction, ConsultationId, DelegateScope, Hash256, Moment, PolicyId, PractitionerRegistry,
+	PurposeOfUse,
 };
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
@@ -101,6 +102,14 @@ fn fill_open<T: Config>(a: &Actors<T>) {
 	let ids: Vec<ConsultationId> = (u64::MAX - fill..u64::MAX).collect();
 	OpenOfPatient::<T>::insert(&a.patient, BoundedVec::truncate_from(ids.clone()));
 	OpenOfPractitioner::<T>::insert(&a.practitioner, BoundedVec::truncate_from(ids));
+}
+
+/// A delegate of the patient's with `BookCare`, funded: signing for the patient side, it
+/// reads the delegation (the patient or the payer reads nothing to be let in).
+fn booking_delegate<T: Config>(a: &Actors<T>) -> T::AccountId {
+	let agent = funded::<T>("delegate", 0);
+	T::Delegation::make_delegate(&a.patient, &agent, DelegateScope::BookCare);
+	agent
 }
 
 /// An insured visit booked by the patient, with both open lists full.
@@ -205,24 +214,48 @@ mod benchmarks {
 		assert_eq!(ServiceCount::<T>::get(&a.practitioner), 0);
 	}
 
-	/// Insured, both open lists one short of full.
+	/// Insured, by a delegate (who pays), both open lists one short of full.
 	#[benchmark]
 	fn book() {
 		let a = actors::<T>();
 		fill_open::<T>(&a);
+		let agent = booking_delegate::<T>(&a);
 		let at = T::Time::now().saturating_add(60 * 60 * 1000);
 
 		// The signer's account is read and written before the call (its nonce, its fee).
-		let signer = a.patient.clone();
-		frame_benchmarking::whitelist_account!(signer);
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
-		_(
-			RawOrigin::Signed(a.patient.clone()),
+		book(
+			RawOrigin::Signed(agent),
 			a.patient.clone(),
 			a.practitioner.clone(),
 			code(0),
 			at,
 			Some(a.policy),
+		);
+
+		assert_eq!(NextConsultationId::<T>::get(), 1);
+	}
+
+	/// Self-paid (no policy: nothing of an insurer read or written), by a delegate (who
+	/// pays), both open lists one short of full.
+	#[benchmark]
+	fn book_self_paid() {
+		let a = actors::<T>();
+		fill_open::<T>(&a);
+		let agent = booking_delegate::<T>(&a);
+		let at = T::Time::now().saturating_add(60 * 60 * 1000);
+
+		// The signer's account is read and written before the call (its nonce, its fee).
+		frame_benchmarking::whitelist_account!(agent);
+		#[extrinsic_call]
+		book(
+			RawOrigin::Signed(agent),
+			a.patient.clone(),
+			a.practitioner.clone(),
+			code(0),
+			at,
+			None,
 		);
 
 		assert_eq!(NextConsultationId::<T>::get(), 1);
@@ -262,19 +295,19 @@ mod benchmarks {
 		);
 	}
 
-	/// The patient cancels an accepted insured visit before its time: a fee paid out, a
-	/// refund, a reservation released.
+	/// A delegate of the patient's (not the payer) cancels an accepted insured visit before
+	/// its time: a fee paid out, a refund, a reservation released.
 	#[benchmark]
 	fn cancel() {
 		let a = actors::<T>();
 		let id = accepted::<T>(&a);
 		keyed::<T>(&a, id);
+		let agent = booking_delegate::<T>(&a);
 
 		// The signer's account is read and written before the call (its nonce, its fee).
-		let signer = a.patient.clone();
-		frame_benchmarking::whitelist_account!(signer);
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(a.patient), id);
+		_(RawOrigin::Signed(agent), id);
 
 		assert_eq!(
 			Consultations::<T>::get(id).map(|c| c.status),
@@ -302,31 +335,33 @@ mod benchmarks {
 		assert!(!SessionKeysOf::<T>::contains_key(id));
 	}
 
-	/// The patient confirms an insured visit: payout, and a claim that passes every check.
+	/// A delegate of the patient's (not the payer) confirms an insured visit: payout, and a
+	/// claim that passes every check.
 	#[benchmark]
 	fn confirm() {
 		let a = actors::<T>();
 		let id = delivered::<T>(&a);
+		let agent = booking_delegate::<T>(&a);
 
 		// The signer's account is read and written before the call (its nonce, its fee).
-		let signer = a.patient.clone();
-		frame_benchmarking::whitelist_account!(signer);
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(a.patient), id);
+		_(RawOrigin::Signed(agent), id);
 
 		assert!(Billing::<T>::claim_of(id).is_some());
 	}
 
+	/// By a delegate of the patient's (not the payer), who pays the bond.
 	#[benchmark]
 	fn dispute() {
 		let a = actors::<T>();
 		let id = delivered::<T>(&a);
+		let agent = booking_delegate::<T>(&a);
 
 		// The signer's account is read and written before the call (its nonce, its fee).
-		let signer = a.patient.clone();
-		frame_benchmarking::whitelist_account!(signer);
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(a.patient), id);
+		_(RawOrigin::Signed(agent), id);
 
 		assert_eq!(
 			Consultations::<T>::get(id).map(|c| c.status),

@@ -822,7 +822,12 @@ pub mod pallet {
 		/// # Events
 		/// `ConsultationBooked`.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::book())]
+		// A self-paid booking reads and writes nothing of an insurer's.
+		#[pallet::weight(if policy.is_some() {
+			T::WeightInfo::book()
+		} else {
+			T::WeightInfo::book_self_paid()
+		})]
 		pub fn book(
 			origin: OriginFor<T>,
 			patient: T::AccountId,

@@ -580,3 +580,23 @@ fn claims_and_policies_are_listed_for_their_parties_only_page_by_page() {
 		assert_invariants();
 	});
 }
+
+#[test]
+fn a_self_paid_booking_is_charged_for_no_insurer_and_an_insured_one_for_its_policy() {
+	use crate::weights::WeightInfo as _;
+	use frame_support::dispatch::GetDispatchInfo;
+	type Weights = ();
+	let call = |policy| crate::Call::<Test>::book {
+		patient: PATIENT,
+		practitioner: DOC,
+		service: code(VIDEO),
+		scheduled_at: T0 + DAY,
+		policy,
+	};
+	assert_eq!(call(None).get_dispatch_info().call_weight, Weights::book_self_paid());
+	assert_eq!(call(Some(0)).get_dispatch_info().call_weight, Weights::book());
+	// The insurer's pool and the policy are read (and written) only under a policy: a
+	// self-paid booking costs less, and is never charged for them.
+	assert!(Weights::book_self_paid().all_lte(Weights::book()));
+	assert!(Weights::book_self_paid().ref_time() < Weights::book().ref_time());
+}
