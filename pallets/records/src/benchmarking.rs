@@ -43,6 +43,14 @@ fn patient<T: Config>() -> T::AccountId {
 	who
 }
 
+/// A funded delegate of `patient` with `scope`: signing for the patient, it reads its
+/// delegation, where the patient (or a version's author) is let in without a read.
+fn delegate<T: Config>(patient: &T::AccountId, scope: DelegateScope) -> T::AccountId {
+	let agent = funded::<T>("delegate", 0);
+	T::Delegation::make_delegate(patient, &agent, scope);
+	agent
+}
+
 /// A version's content with the longest locator.
 fn content<T: Config>(seed: u8) -> Content<T::MaxLocatorLen> {
 	bench_content::<T>(seed)
@@ -226,6 +234,7 @@ mod benchmarks {
 		assert!(RecordsPallet::<T>::record(previous).is_some_and(|r| r.superseded_by().is_some()));
 	}
 
+	/// By a delegate of the patient's with `AccessRecords` (who pays the deposit).
 	#[benchmark]
 	fn add_envelope() {
 		let patient = patient::<T>();
@@ -236,11 +245,12 @@ mod benchmarks {
 		let grantee = permitted::<T>(&patient, AccessAction::Read);
 		let sealed: BoundedVec<u8, T::MaxEnvelopeLen> =
 			BoundedVec::truncate_from(vec![9u8; T::MaxEnvelopeLen::get() as usize]);
+		let agent = delegate::<T>(&patient, DelegateScope::AccessRecords);
 
 		// The signer's account is read and written before the call (its nonce, its fee).
-		frame_benchmarking::whitelist_account!(patient);
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient), record, grantee.clone(), sealed, PurposeOfUse::Treatment);
+		_(RawOrigin::Signed(agent), record, grantee.clone(), sealed, PurposeOfUse::Treatment);
 
 		assert!(Envelopes::<T>::contains_key(record, &grantee));
 	}
@@ -318,7 +328,8 @@ mod benchmarks {
 		_(RawOrigin::Signed(grantee), record);
 	}
 
-	/// Shreds a record of `v` versions carrying `e` envelopes in all, out of a full list.
+	/// A delegate of the patient's with `ShredRecords` shreds a record of `v` versions carrying
+	/// `e` envelopes in all, out of a full list.
 	#[benchmark]
 	fn shred_record(
 		v: Linear<1, { T::MaxVersions::get() }>,
@@ -334,11 +345,12 @@ mod benchmarks {
 			let version = chain[((i / per_version) as usize).min(chain.len() - 1)];
 			put_envelope::<T>(version, &patient, &account("grantee", i, 0));
 		}
+		let agent = delegate::<T>(&patient, DelegateScope::ShredRecords);
 
 		// The signer's account is read and written before the call (its nonce, its fee).
-		frame_benchmarking::whitelist_account!(patient);
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(patient), newest);
+		_(RawOrigin::Signed(agent), newest);
 
 		assert!(Records::<T>::get(newest).is_some_and(|r| r.is_shredded()));
 	}
@@ -475,10 +487,11 @@ mod benchmarks {
 		assert!(!Patients::<T>::contains_key(&patient));
 	}
 
-	/// The patient re-keys the current version of a record one version short of the longest,
-	/// which carries the most envelopes (all dropped); `e` of its grantees get a new one, each
-	/// a licensed practitioner with a read consent (as many as the verifier lets a patient
-	/// permit: a grantee it did not permit is left out).
+	/// A delegate of the patient's with `AccessRecords` (who pays the deposit) re-keys the
+	/// current version of a record one version short of the longest, which carries the most
+	/// envelopes (all dropped); `e` of its grantees get a new one, each a licensed practitioner
+	/// with a read consent (as many as the verifier lets a patient permit: a grantee it did not
+	/// permit is left out).
 	#[benchmark]
 	fn rekey_record(e: Linear<0, { T::MaxEnvelopesPerRecord::get() }>) {
 		let patient = patient::<T>();
@@ -517,12 +530,13 @@ mod benchmarks {
 		let c = content::<T>(9);
 		let commitment =
 			RecordsPallet::<T>::record(previous).map(|r| r.commitment).unwrap_or_default();
+		let agent = delegate::<T>(&patient, DelegateScope::AccessRecords);
 
 		// The signer's account is read and written before the call (its nonce, its fee).
-		frame_benchmarking::whitelist_account!(patient);
+		frame_benchmarking::whitelist_account!(agent);
 		#[extrinsic_call]
 		_(
-			RawOrigin::Signed(patient),
+			RawOrigin::Signed(agent),
 			previous,
 			commitment,
 			c.ciphertext_hash,
