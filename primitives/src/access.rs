@@ -401,11 +401,6 @@ pub struct CheckReads {
 impl CheckReads {
 	/// As many as the verifier allows (benchmarks: its worst case).
 	pub const MOST: Self = Self { consents: u32::MAX };
-
-	/// These reads and `other`'s (a call that made two checks).
-	pub fn and(self, other: Self) -> Self {
-		Self { consents: self.consents.saturating_add(other.consents) }
-	}
 }
 
 /// One entry of a patient's accounting of disclosures.

@@ -4,8 +4,8 @@
 //! or granting a deny removes the grantee's envelopes in the same call.
 
 use crate::common::{
-	charlie_consents, envelope_for, externalities, ok, refused, signed, start_block_at, sudo,
-	ConsentCall, RecordsCall, LAB_TAG, NOW,
+	charlie_consents, envelope_for, externalities, ok, refused, register_patient, signed,
+	start_block_at, sudo, ConsentCall, RecordsCall, LAB_TAG, NOW,
 };
 use frame_support::traits::{
 	fungible::{Inspect, Mutate},
@@ -130,7 +130,7 @@ fn a_deny_on_a_record_keeps_refusing_the_demo_physician_after_the_record_is_amen
 		let mut nonce = 0..;
 		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
 
-		charlie_does(RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
+		charlie_does(register_patient([0x41; 32]));
 		charlie_does(add_lab_record(&charlie));
 		let first = 0;
 		// Charlie lets Bob read all his data, but not this record.
@@ -224,7 +224,7 @@ fn revoking_a_consent_removes_the_grantees_envelopes_in_the_same_call() {
 		let mut nonce = 0..;
 		let mut charlie_does = |call| ok(Sr25519Keyring::Charlie, call, nonce.next().unwrap());
 
-		charlie_does(RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
+		charlie_does(register_patient([0x41; 32]));
 		charlie_does(add_lab_record(&charlie));
 		charlie_does(grant(&bob));
 		charlie_does(envelope_for_bob(0));

@@ -9,8 +9,8 @@
 //! custodian loses his consent envelopes when the consent is revoked.
 
 use crate::common::{
-	charlie_consents, envelope_for, externalities, ok_next, refused_next, set_now, start_block_at,
-	RecordsCall, HOUR, NOW,
+	charlie_consents, envelope_for, externalities, ok_next, refused_next, register_patient,
+	set_now, start_block_at, RecordsCall, HOUR, NOW,
 };
 use sp_keyring::Sr25519Keyring::{Bob, Charlie, Dave, Ferdie};
 use telemed_primitives::{
@@ -72,8 +72,8 @@ fn the_custodian_releases_a_key_to_the_practitioner_who_broke_the_glass() {
 
 		// Charlie registers; Dave, the key service, registers a key-agreement key of its own
 		// (as any grantee without a practitioner key) and is appointed custodian.
-		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
-		ok_next(Dave, RuntimeCall::Records(RecordsCall::register_patient { key: [0x44; 32] }));
+		ok_next(Charlie, register_patient([0x41; 32]));
+		ok_next(Dave, register_patient([0x44; 32]));
 		ok_next(Charlie, appoint(&dave));
 		ok_next(Charlie, add_record(&charlie));
 		let record = 0;
@@ -174,8 +174,8 @@ fn a_custodian_of_another_patient_or_a_removed_one_releases_nothing() {
 		let charlie = Charlie.to_account_id();
 		let bob = Bob.to_account_id();
 		let dave = Dave.to_account_id();
-		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
-		ok_next(Dave, RuntimeCall::Records(RecordsCall::register_patient { key: [0x44; 32] }));
+		ok_next(Charlie, register_patient([0x41; 32]));
+		ok_next(Dave, register_patient([0x44; 32]));
 		ok_next(Charlie, appoint(&dave));
 		ok_next(Charlie, add_record(&charlie));
 		ok_next(Charlie, seal(0, &dave, 0xd1));
@@ -212,7 +212,7 @@ fn a_practitioner_custodian_loses_its_consent_envelopes_at_revocation() {
 		let charlie = Charlie.to_account_id();
 		let bob = Bob.to_account_id();
 		// Bob is Charlie's GP (a consent to read for treatment) and his emergency custodian.
-		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
+		ok_next(Charlie, register_patient([0x41; 32]));
 		let consent = pallet_consent::NextConsentId::<Runtime>::get();
 		ok_next(
 			Charlie,

@@ -20,7 +20,7 @@ mod generators;
 mod invariants;
 mod overlong;
 
-use crate::common::{signed, signed_with_tip, NOW};
+use crate::common::{register_patient, signed, signed_with_tip, NOW};
 use codec::Encode;
 use domain::{Rng, DAY, HOUR, MINUTE};
 use frame_support::traits::GetCallMetadata;
@@ -441,14 +441,8 @@ impl Fuzzer {
 			})
 		};
 		let steps: Vec<Gen> = vec![
-			(
-				Charlie,
-				RuntimeCall::Records(pallet_records::Call::register_patient { key: [0x41; 32] }),
-			),
-			(
-				AliceStash,
-				RuntimeCall::Records(pallet_records::Call::register_patient { key: [0x42; 32] }),
-			),
+			(Charlie, register_patient([0x41; 32])),
+			(AliceStash, register_patient([0x42; 32])),
 			(
 				Eve,
 				RuntimeCall::Practitioners(pallet_practitioners::Call::register {

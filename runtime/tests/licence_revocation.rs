@@ -3,7 +3,9 @@
 //! envelope the holder held for any patient that it may no longer read. A practitioner who
 //! still holds another valid licence keeps the envelopes that licence still allows.
 
-use crate::common::{externalities, ok, signed, start_block, PractitionersCall, RecordsCall, NOW};
+use crate::common::{
+	externalities, ok, register_patient, signed, start_block, PractitionersCall, RecordsCall, NOW,
+};
 use frame_support::{traits::OnIdle, weights::Weight};
 use sp_keyring::Sr25519Keyring;
 use telemed_primitives::{AccessAction, PractitionerRole, PurposeOfUse, Tag};
@@ -21,10 +23,6 @@ const EVE_TAG: Tag = [0x2a; 32];
 
 fn account(who: Sr25519Keyring) -> AccountId {
 	who.to_account_id()
-}
-
-fn register_patient(key: [u8; 32]) -> RuntimeCall {
-	RuntimeCall::Records(RecordsCall::register_patient { key })
 }
 
 /// The patient permits `grantee` to read all their data for treatment.

@@ -5,7 +5,8 @@
 //! prescription is flagged and refused.
 
 use crate::common::{
-	charlie_consents, externalities, ok, refused, set_now, start_block, PractitionersCall, NOW,
+	charlie_consents, externalities, ok, refused, register_patient, set_now, start_block,
+	PractitionersCall, NOW,
 };
 use sp_keyring::Sr25519Keyring;
 use telemed_primitives::{AccessAction, PractitionerRole};
@@ -72,11 +73,7 @@ fn a_licensed_pharmacist_dispenses_each_fill_once_until_the_prescribers_licence_
 		);
 		// Charlie registers as a patient and lets Dave dispense to him (a controlled
 		// substance needs it).
-		ok(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::Records(pallet_records::Call::register_patient { key: [0x41; 32] }),
-			0,
-		);
+		ok(Sr25519Keyring::Charlie, register_patient([0x41; 32]), 0);
 		let permit = charlie_consents(
 			&dave,
 			pallet_consent::Decision::Permit,

@@ -12,8 +12,8 @@
 //!   journey carries any of them either.
 
 use crate::common::{
-	externalities, ok_next, refused_next, set_now, start_block_at, sudo, BillingCall, ConsentCall,
-	RecordsCall, HOUR, NOW,
+	externalities, ok_next, refused_next, register_patient, set_now, start_block_at, sudo,
+	BillingCall, ConsentCall, RecordsCall, HOUR, NOW,
 };
 use codec::Encode;
 use frame_metadata::{v15::StorageEntryType, RuntimeMetadata, RuntimeMetadataPrefixed};
@@ -456,7 +456,7 @@ fn after_the_revoke_and_the_shred_nothing_links_the_record_to_its_tag_size_or_lo
 		use Sr25519Keyring::{Alice, Bob, Charlie, Dave};
 
 		// Register: Charlie is a patient.
-		ok_next(Charlie, RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }));
+		ok_next(Charlie, register_patient([0x41; 32]));
 
 		// Grant: Charlie lets Bob, the demo physician, read, add and amend data under one tag
 		// for treatment. No record carries the tag yet: a scope may name future records.

@@ -6,8 +6,8 @@
 //! approvals.
 
 use crate::common::{
-	charlie_consents, externalities, ok_next, start_block_at, sudo, transfer, BillingCall,
-	RecordsCall, NOW,
+	charlie_consents, externalities, ok_next, register_patient, start_block_at, sudo, transfer,
+	BillingCall, RecordsCall, NOW,
 };
 use frame_support::traits::InstanceFilter;
 use sp_keyring::Sr25519Keyring;
@@ -298,10 +298,7 @@ fn a_guardians_device_manages_the_patients_consents_but_cannot_move_funds_or_shr
 		start_block_at(NOW);
 		let charlie = account(Sr25519Keyring::Charlie);
 		let dave = account(Sr25519Keyring::Dave);
-		ok_next(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::Records(RecordsCall::register_patient { key: [0x41; 32] }),
-		);
+		ok_next(Sr25519Keyring::Charlie, register_patient([0x41; 32]));
 		ok_next(
 			Sr25519Keyring::Charlie,
 			RuntimeCall::Proxy(ProxyCall::add_proxy {

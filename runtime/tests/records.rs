@@ -7,8 +7,8 @@
 //! it confirms, so naming an account as a device cannot stop it registering as a patient.
 
 use crate::common::{
-	charlie_consents, envelope_for, externalities, ok, refused, start_block_at, sudo, RecordsCall,
-	LAB_TAG, NOW,
+	charlie_consents, envelope_for, externalities, ok, refused, register_patient, start_block_at,
+	sudo, RecordsCall, LAB_TAG, NOW,
 };
 use frame_support::traits::{
 	fungible::{Inspect, InspectHold, Mutate},
@@ -38,17 +38,13 @@ fn live(id: u64) -> Option<pallet_records::RecordOf<Runtime>> {
 	pallet_records::Records::<Runtime>::get(id).and_then(pallet_records::RecordEntry::live)
 }
 
-fn register_patient() -> RuntimeCall {
-	RuntimeCall::Records(RecordsCall::register_patient { key: PATIENT_KEY })
-}
-
 #[test]
 fn the_demo_physician_writes_and_reads_only_while_consent_and_licence_hold() {
 	externalities("development").execute_with(|| {
 		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
-		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+		ok(Sr25519Keyring::Charlie, register_patient(PATIENT_KEY), 0);
 
 		// Without a consent Bob cannot add to Charlie's history.
 		assert_eq!(
@@ -138,7 +134,7 @@ fn a_patient_with_no_free_balance_shreds_a_record_for_free() {
 	externalities("development").execute_with(|| {
 		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
-		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+		ok(Sr25519Keyring::Charlie, register_patient(PATIENT_KEY), 0);
 		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
 		ok(Sr25519Keyring::Charlie, envelope_for(0, &charlie), 2);
 		let spendable =
@@ -189,7 +185,7 @@ fn a_consent_naming_a_record_covers_its_amendments_permit_and_deny() {
 		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let bob = Sr25519Keyring::Bob.to_account_id();
-		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+		ok(Sr25519Keyring::Charlie, register_patient(PATIENT_KEY), 0);
 		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
 		// A permit naming record 0, its first version, to read and amend it.
 		ok(
@@ -266,12 +262,12 @@ fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
 		};
 		let confirm =
 			RuntimeCall::Records(RecordsCall::confirm_device { patient: charlie.clone() });
-		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+		ok(Sr25519Keyring::Charlie, register_patient(PATIENT_KEY), 0);
 
 		// Charlie names Dave's account as a device, without Dave.
 		ok(Sr25519Keyring::Charlie, name(&dave), 1);
 		// Dave registers as a patient all the same, and can then no longer be a device.
-		ok(Sr25519Keyring::Dave, register_patient(), 0);
+		ok(Sr25519Keyring::Dave, register_patient(PATIENT_KEY), 0);
 		assert_eq!(
 			refused(Sr25519Keyring::Dave, confirm.clone(), 1),
 			pallet_records::Error::<Runtime>::DeviceIsPatient.into()
@@ -315,7 +311,7 @@ fn naming_an_account_as_a_device_cannot_stop_it_registering_as_a_patient() {
 			2,
 		);
 		assert_eq!(
-			refused(Sr25519Keyring::Ferdie, register_patient(), 3),
+			refused(Sr25519Keyring::Ferdie, register_patient(PATIENT_KEY), 3),
 			pallet_records::Error::<Runtime>::DeviceIsPatient.into()
 		);
 	});
@@ -327,7 +323,7 @@ fn a_delegate_with_access_records_alone_cannot_shred() {
 		start_block_at(NOW);
 		let charlie = Sr25519Keyring::Charlie.to_account_id();
 		let dave = Sr25519Keyring::Dave.to_account_id();
-		ok(Sr25519Keyring::Charlie, register_patient(), 0);
+		ok(Sr25519Keyring::Charlie, register_patient(PATIENT_KEY), 0);
 		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
 		ok(
 			Sr25519Keyring::Charlie,

@@ -4,7 +4,9 @@
 //! the old keyless accounts (`tm/slash`, `tm/fees_`) into it, reaping them, without minting or
 //! burning, and a second upgrade finds nothing to move.
 
-use crate::common::{externalities, fees_paid, ok_next, refused_next, start_block_at, sudo, NOW};
+use crate::common::{
+	externalities, fees_paid, ok_next, refused_next, register_patient, start_block_at, sudo, NOW,
+};
 use frame_support::traits::{
 	fungible::{Inspect, InspectHold, Mutate},
 	OnRuntimeUpgrade,
@@ -32,10 +34,7 @@ fn emergency_deposit_of(who: &telemed_runtime::AccountId) -> telemed_runtime::Ba
 
 /// Charlie registers; Bob (the demo physician, endorsed for emergency care) breaks the glass.
 fn break_the_glass() {
-	ok_next(
-		Charlie,
-		RuntimeCall::Records(pallet_records::Call::register_patient { key: [0x41; 32] }),
-	);
+	ok_next(Charlie, register_patient([0x41; 32]));
 	ok_next(
 		Bob,
 		RuntimeCall::Consent(ConsentCall::open_emergency_access {

@@ -7,8 +7,8 @@
 //! a consent names an amended record by its newer version.
 
 use crate::common::{
-	charlie_consents, envelope_for, externalities, ok, refused, start_block_at, RecordsCall,
-	LAB_TAG, NOW,
+	charlie_consents, envelope_for, externalities, ok, refused, register_patient, start_block_at,
+	RecordsCall, LAB_TAG, NOW,
 };
 use frame_support::traits::{fungible::InspectHold, GetStorageVersion, StorageVersion};
 use pallet_consent::migrations::old::v2;
@@ -75,17 +75,18 @@ fn put_v2_consent(id: u64) {
 	);
 }
 
+/// A block at `NOW` in which Charlie registers as a patient (his nonce 0); Charlie and Bob
+/// (a licensed physician in the development preset).
+fn charlie_registered() -> (telemed_runtime::AccountId, telemed_runtime::AccountId) {
+	start_block_at(NOW);
+	ok(Sr25519Keyring::Charlie, register_patient(PATIENT_KEY), 0);
+	(Sr25519Keyring::Charlie.to_account_id(), Sr25519Keyring::Bob.to_account_id())
+}
+
 #[test]
 fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 	externalities("development").execute_with(|| {
-		start_block_at(NOW);
-		let charlie = Sr25519Keyring::Charlie.to_account_id();
-		let bob = Sr25519Keyring::Bob.to_account_id();
-		ok(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::Records(RecordsCall::register_patient { key: PATIENT_KEY }),
-			0,
-		);
+		let (charlie, bob) = charlie_registered();
 		// Charlie permits Bob, a licensed physician, to read and add laboratory results
 		// (consent 0, a category before the upgrade) and to read all of his data (consent 1),
 		// both for treatment.
@@ -158,14 +159,7 @@ fn the_upgrade_keeps_an_envelope_another_permit_covers() {
 #[test]
 fn after_the_upgrade_a_consent_names_an_amended_record_by_any_version() {
 	externalities("development").execute_with(|| {
-		start_block_at(NOW);
-		let charlie = Sr25519Keyring::Charlie.to_account_id();
-		let bob = Sr25519Keyring::Bob.to_account_id();
-		ok(
-			Sr25519Keyring::Charlie,
-			RuntimeCall::Records(RecordsCall::register_patient { key: PATIENT_KEY }),
-			0,
-		);
+		let (charlie, bob) = charlie_registered();
 		// Charlie adds a laboratory result (version 0) and amends it (version 1).
 		ok(Sr25519Keyring::Charlie, add_lab_result(&charlie), 1);
 		ok(

@@ -112,6 +112,16 @@ fn booking_delegate<T: Config>(a: &Actors<T>) -> T::AccountId {
 	agent
 }
 
+/// What a booking by a delegate needs: the actors, both open lists one short of full, the
+/// patient's `BookCare` delegate (who signs and pays) and a time an hour from now.
+fn booking<T: Config>() -> (Actors<T>, T::AccountId, Moment) {
+	let a = actors::<T>();
+	fill_open::<T>(&a);
+	let agent = booking_delegate::<T>(&a);
+	let at = T::Time::now().saturating_add(60 * 60 * 1000);
+	(a, agent, at)
+}
+
 /// An insured visit booked by the patient, with both open lists full.
 fn booked<T: Config>(a: &Actors<T>) -> ConsultationId {
 	fill_open::<T>(a);
@@ -217,10 +227,7 @@ mod benchmarks {
 	/// Insured, by a delegate (who pays), both open lists one short of full.
 	#[benchmark]
 	fn book() {
-		let a = actors::<T>();
-		fill_open::<T>(&a);
-		let agent = booking_delegate::<T>(&a);
-		let at = T::Time::now().saturating_add(60 * 60 * 1000);
+		let (a, agent, at) = booking::<T>();
 
 		// The signer's account is read and written before the call (its nonce, its fee).
 		frame_benchmarking::whitelist_account!(agent);
@@ -241,10 +248,7 @@ mod benchmarks {
 	/// pays), both open lists one short of full.
 	#[benchmark]
 	fn book_self_paid() {
-		let a = actors::<T>();
-		fill_open::<T>(&a);
-		let agent = booking_delegate::<T>(&a);
-		let at = T::Time::now().saturating_add(60 * 60 * 1000);
+		let (a, agent, at) = booking::<T>();
 
 		// The signer's account is read and written before the call (its nonce, its fee).
 		frame_benchmarking::whitelist_account!(agent);

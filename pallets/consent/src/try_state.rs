@@ -74,10 +74,7 @@ impl<T: Config> Pallet<T> {
 			}
 			let delegation = Delegates::<T>::get(&consent.patient, &consent.granted_by)
 				.ok_or("active consent of a removed delegate")?;
-			ensure!(
-				delegation.since <= consent.granted_at,
-				"active consent of an earlier appointment"
-			);
+			ensure!(consent.granted_under(&delegation), "active consent of an earlier appointment");
 			if let Some(until) = delegation.until {
 				ensure!(
 					consent.end.is_some_and(|end| end <= until),

@@ -236,6 +236,13 @@ impl<
 		standing(self.status, self.start, self.end, now)
 	}
 
+	/// Whether `appointment` (of the delegate who granted it) was in force when it was
+	/// granted: appointed no later than the grant. A delegate removed and appointed again
+	/// after the grant holds another appointment, which does not carry the consent.
+	pub fn granted_under<B>(&self, appointment: &Delegation<B>) -> bool {
+		appointment.since <= self.granted_at
+	}
+
 	/// What an access check needs of it, under its id ([`Provision`]).
 	pub fn provision(&self, id: ConsentId) -> Provision<AccountId, Balance, MaxItems> {
 		Provision {

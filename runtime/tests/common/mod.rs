@@ -181,6 +181,12 @@ pub fn charlie_consents(
 	})
 }
 
+/// Registers the signer as a patient with key-agreement key `key` (any byte repeated but 0x00
+/// is a valid X25519 public key: canonical, not of small order).
+pub fn register_patient(key: [u8; 32]) -> RuntimeCall {
+	RuntimeCall::Records(RecordsCall::register_patient { key })
+}
+
 /// An envelope of `record` for `grantee`, for treatment: a data key sealed to the grantee
 /// (104 opaque bytes to the chain).
 pub fn envelope_for(record: u64, grantee: &AccountId) -> RuntimeCall {

@@ -51,9 +51,8 @@ pub(crate) fn standing_v4<T: Config>(
 	{
 		return standing;
 	}
-	let delegated = Delegates::<T>::get(&consent.patient, &consent.granted_by).is_some_and(|d| {
-		d.since <= consent.granted_at && d.allows(DelegateScope::ManageConsents, now)
-	});
+	let delegated = Delegates::<T>::get(&consent.patient, &consent.granted_by)
+		.is_some_and(|d| consent.granted_under(&d) && d.allows(DelegateScope::ManageConsents, now));
 	if delegated {
 		standing
 	} else {
@@ -76,7 +75,7 @@ pub fn mark_ended_appointments<T: Config>() -> (u64, u64) {
 			reads.saturating_inc();
 			match Delegates::<T>::get(&consent.patient, &consent.granted_by) {
 				Some(d)
-					if d.since <= consent.granted_at
+					if consent.granted_under(&d)
 						&& d.scopes.binary_search(&DelegateScope::ManageConsents).is_ok() =>
 				{
 					let until = d.until?;
