@@ -19,3 +19,4 @@ mod records;
 mod runtime;
 mod treasury;
 mod upgrade;
+mod weights;
