@@ -181,8 +181,8 @@ pub fn charlie_consents(
 	})
 }
 
-/// Registers the signer as a patient with key-agreement key `key` (any byte repeated but 0x00
-/// is a valid X25519 public key: canonical, not of small order).
+/// Registers the signer as a patient with key-agreement key `key`, which must be a valid X25519
+/// public key (canonical, not of small order): the suites use one byte repeated, 0x41–0x45.
 pub fn register_patient(key: [u8; 32]) -> RuntimeCall {
 	RuntimeCall::Records(RecordsCall::register_patient { key })
 }
